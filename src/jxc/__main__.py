@@ -1,0 +1,3 @@
+from jxc.cli.main import run
+
+run()

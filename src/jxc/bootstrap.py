@@ -1,0 +1,77 @@
+"""Composition root: settings → engine → unit of work and read connections.
+
+The only module that knows every layer; entrypoints and tests build what they need
+here, and nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+
+from jxc.config import Settings
+from jxc.db.engine import make_engine, normalize_url
+from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
+from jxc.services import catalog
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime] = utc_now
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock)
+
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        with read_connection(self.engine) as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings | None = None, **engine_options: object) -> App:
+    settings = settings or Settings()
+    url = normalize_url(settings.database_url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return App(settings, make_engine(url, **engine_options))
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("jxc.db") / "migrations")
+    )
+    return config
+
+
+def upgrade(app: App, revision: str = "head") -> None:
+    """Bring the database schema to ``revision`` and make sure the base data exists."""
+    config = alembic_config()
+    with connect(app.engine) as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+    if revision == "head":
+        catalog.initialize(app.uow())
+
+
+def current_revision(app: App) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with connect(app.engine) as connection:
+        return MigrationContext.configure(connection).get_current_revision()

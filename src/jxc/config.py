@@ -1,0 +1,45 @@
+"""Settings from the environment (``JXC_*``); reading them has no side effects."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("zh_CN", "en")
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path(user_data_dir('jxc', appauthor=False)) / 'jxc.db'}"
+
+
+def locale_from_environment() -> str:
+    """zh_CN unless the system locale says English: JXC is Chinese first."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value.lower().startswith("en"):
+            return "en"
+        if value.lower().startswith("zh"):
+            return "zh_CN"
+    return "zh_CN"
+
+
+def normalize_locale(value: str) -> str:
+    lowered = value.replace("-", "_").lower()
+    if lowered.startswith("en"):
+        return "en"
+    if lowered.startswith("zh"):
+        return "zh_CN"
+    raise ValueError(value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JXC_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    lang: str = Field(default_factory=locale_from_environment)
+    user: str = Field(default_factory=getpass.getuser)

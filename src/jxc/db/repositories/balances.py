@@ -1,0 +1,194 @@
+"""Cached balances and cost pools: locked in key order, changed by guarded updates.
+
+Invariant 2 (balances = ledger) holds because these rows change only in the posting
+transaction that writes the entries. Invariant 3 (no negative available stock) is
+checked by the domain on rows read under lock (``FOR UPDATE`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` makes the writer exclusive) and enforced once more by the
+``on_hand - reserved + delta >= 0`` guard on every decreasing UPDATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, insert, select, tuple_, update
+
+from jxc.db import schema as s
+from jxc.db.repositories.catalog import _location
+from jxc.domain.costing import CostPool
+from jxc.domain.ledger import PoolKey
+from jxc.domain.locations import LocationKind
+from jxc.domain.stock import Balance, BalanceKey, StockSlot
+
+_balance = s.StockBalance.__table__
+_cost = s.StockCost.__table__
+
+_increase = (
+    update(_balance)
+    .where(
+        and_(
+            _balance.c.item_id == bindparam("k_item"),
+            _balance.c.location_id == bindparam("k_location"),
+            _balance.c.batch_id == bindparam("k_batch"),
+        )
+    )
+    .values(on_hand=_balance.c.on_hand + bindparam("delta", type_=s.Quantity))
+)
+_guarded_decrease = _increase.where(
+    _balance.c.on_hand - _balance.c.reserved + bindparam("guard", type_=s.Quantity) >= 0
+)
+_set_pool = (
+    update(_cost)
+    .where(
+        and_(
+            _cost.c.item_id == bindparam("k_item"),
+            _cost.c.warehouse_id == bindparam("k_warehouse"),
+            _cost.c.in_transit == bindparam("k_transit"),
+        )
+    )
+    .values(
+        quantity=bindparam("quantity", type_=s.Quantity),
+        value=bindparam("value", type_=s.Money),
+        unit_cost=bindparam("unit_cost", type_=s.UnitCost),
+    )
+)
+
+
+class BalanceRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def lock(self, keys: Sequence[BalanceKey]) -> dict[BalanceKey, Balance]:
+        """Read (and on PostgreSQL lock, in key order) the balances of ``keys``."""
+        if not keys:
+            return {}
+        wanted = sorted(set(keys))
+        rows = self.connection.execute(
+            select(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id,
+                   _balance.c.on_hand, _balance.c.reserved)
+            .where(tuple_(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id).in_(
+                [(k.item_id, k.location_id, k.batch_id) for k in wanted]))
+            .order_by(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id)
+            .with_for_update()
+        )
+        return {
+            BalanceKey(r.item_id, r.location_id, r.batch_id): Balance(r.on_hand, r.reserved)
+            for r in rows
+        }
+
+    def slots(
+        self,
+        item_id: int,
+        warehouse_id: int,
+        location_id: int | None = None,
+        batch_id: int | None = None,
+    ) -> list[StockSlot]:
+        """Stock of an item an issue may take in a warehouse, locked, with batch expiry."""
+        query = (
+            select(
+                _balance.c.batch_id,
+                (_balance.c.on_hand - _balance.c.reserved).label("available"),
+                s.Batch.batch_no,
+                s.Batch.expiry_date,
+                s.Location.id,
+                s.Location.code,
+                s.Location.name,
+                s.Location.kind,
+                s.Location.warehouse_id,
+                s.Warehouse.allow_negative_stock,
+            )
+            .join(s.Location, s.Location.id == _balance.c.location_id)
+            .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
+            .outerjoin(s.Batch, s.Batch.id == _balance.c.batch_id)
+            .where(
+                _balance.c.item_id == item_id,
+                s.Location.warehouse_id == warehouse_id,
+                s.Location.kind == LocationKind.INTERNAL.value,
+                _balance.c.on_hand - _balance.c.reserved > 0,
+            )
+            .order_by(_balance.c.id)
+            .with_for_update(of=_balance)
+        )
+        if location_id is not None:
+            query = query.where(_balance.c.location_id == location_id)
+        if batch_id is not None:
+            query = query.where(_balance.c.batch_id == batch_id)
+        return [
+            StockSlot(_location(r), r.batch_id, r.batch_no, r.expiry_date, r.available)
+            for r in self.connection.execute(query)
+        ]
+
+    def apply(
+        self, deltas: Mapping[BalanceKey, Decimal], existing: Mapping[BalanceKey, Balance],
+        guarded: set[BalanceKey],
+    ) -> list[BalanceKey]:
+        """Apply net deltas; return the guarded keys whose guard refused (empty on success)."""
+        increases, decreases, new_rows = [], [], []
+        for key in sorted(deltas):
+            delta = deltas[key]
+            params = {"k_item": key.item_id, "k_location": key.location_id,
+                      "k_batch": key.batch_id, "delta": delta}
+            if key not in existing:
+                new_rows.append({"item_id": key.item_id, "location_id": key.location_id,
+                                 "batch_id": key.batch_id, "on_hand": delta,
+                                 "reserved": Decimal(0)})
+                if delta < 0 and key in guarded:
+                    return [key]
+            elif delta < 0 and key in guarded:
+                decreases.append({**params, "guard": delta})
+            elif delta != 0:
+                increases.append(params)
+        if decreases:
+            result = self.connection.execute(_guarded_decrease, decreases)
+            if result.rowcount != len(decreases):
+                return self._refused(decreases, existing)
+        if increases:
+            self.connection.execute(_increase, increases)
+        if new_rows:
+            self.connection.execute(insert(_balance), new_rows)
+        return []
+
+    def _refused(
+        self, decreases: list[dict[str, Any]], before: Mapping[BalanceKey, Balance]
+    ) -> list[BalanceKey]:
+        """The keys whose guarded UPDATE changed nothing: their on-hand is as it was before."""
+        keys = [BalanceKey(d["k_item"], d["k_location"], d["k_batch"]) for d in decreases]
+        current = self.lock(keys)
+        return [key for key in keys if current.get(key) == before.get(key)]
+
+    # cost pools -------------------------------------------------------------------------
+    def lock_pools(self, keys: Sequence[PoolKey]) -> dict[PoolKey, CostPool]:
+        if not keys:
+            return {}
+        rows = self.connection.execute(
+            select(_cost)
+            .where(tuple_(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit).in_(
+                sorted(set(keys))))
+            .order_by(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit)
+            .with_for_update()
+        )
+        return {
+            (r.item_id, r.warehouse_id, bool(r.in_transit)): CostPool(r.quantity, r.value, r.unit_cost)
+            for r in rows
+        }
+
+    def save_pools(
+        self, pools: Mapping[PoolKey, CostPool], existing: Mapping[PoolKey, CostPool]
+    ) -> None:
+        changed = [(k, p) for k, p in sorted(pools.items()) if existing.get(k) != p]
+        updates = [
+            {"k_item": k[0], "k_warehouse": k[1], "k_transit": k[2], "quantity": p.quantity,
+             "value": p.value, "unit_cost": p.unit_cost}
+            for k, p in changed if k in existing
+        ]
+        inserts = [
+            {"item_id": k[0], "warehouse_id": k[1], "in_transit": k[2], "quantity": p.quantity,
+             "value": p.value, "unit_cost": p.unit_cost}
+            for k, p in changed if k not in existing
+        ]
+        if updates:
+            self.connection.execute(_set_pool, updates)
+        if inserts:
+            self.connection.execute(insert(_cost), inserts)

@@ -1,0 +1,59 @@
+"""The stock ledger (库存流水): appended, never updated or deleted (invariant 1, 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.orm import aliased
+
+from jxc.db import schema as s
+from jxc.domain.ledger import PostedEntry
+from jxc.domain.locations import Location
+
+
+class LedgerRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def append(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(s.StockLedgerEntry), list(rows))
+
+    def entries_of(
+        self, document_id: int, locations: dict[int, Location]
+    ) -> list[PostedEntry]:
+        """Entries a document posted, oldest first; ``locations`` is filled as a cache."""
+        entry, batch = s.StockLedgerEntry, aliased(s.Batch)
+        rows = self.connection.execute(
+            select(entry, s.Item.code.label("item_code"), batch.batch_no)
+            .join(s.Item, s.Item.id == entry.item_id)
+            .outerjoin(batch, batch.id == entry.batch_id)
+            .where(entry.document_id == document_id)
+            .order_by(entry.id)
+        ).all()
+        return [
+            PostedEntry(
+                line_id=r.document_line_id,
+                item_id=r.item_id,
+                item_code=r.item_code,
+                from_location=locations[r.from_location_id],
+                to_location=locations[r.to_location_id],
+                quantity=r.quantity,
+                value=r.value,
+                batch_id=r.batch_id,
+                batch_no=r.batch_no,
+                serial_id=r.serial_id,
+            )
+            for r in rows
+        ]
+
+    def location_ids_of(self, document_id: int) -> set[int]:
+        entry = s.StockLedgerEntry
+        rows = self.connection.execute(
+            select(entry.from_location_id, entry.to_location_id).where(
+                entry.document_id == document_id
+            )
+        )
+        return {location for row in rows for location in row}

@@ -1,0 +1,237 @@
+"""Tables of JXC, declared once; Alembic migrations are written against them.
+
+Balances are keyed by (item, location, batch) with ``batch_id`` 0 for untracked items,
+so the key is a plain unique constraint on every engine (NULLs would be distinct).
+Ledger entries are append-only: the application issues no UPDATE or DELETE on them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from jxc.db.types import ExactDecimal, UtcDateTime
+from jxc.domain.quantities import MONEY_DECIMALS, QUANTITY_SCALE, UNIT_COST_DECIMALS
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Quantity = ExactDecimal(QUANTITY_SCALE)
+Money = ExactDecimal(MONEY_DECIMALS)
+UnitCost = ExactDecimal(UNIT_COST_DECIMALS)
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64 bits.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    decimals: Mapped[int] = mapped_column(Integer)
+
+
+class Item(Base):
+    __tablename__ = "item"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(100))
+    specification: Mapped[str | None] = mapped_column(String(200))
+    base_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    tracking: Mapped[str] = mapped_column(String(10), default="none")
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ItemUnit(Base):
+    """A unit an item can be counted in, and how many base units one of it holds."""
+
+    __tablename__ = "item_unit"
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    ratio: Mapped[Decimal] = mapped_column(Quantity)
+
+
+class ItemBarcode(Base):
+    __tablename__ = "item_barcode"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    barcode: Mapped[str] = mapped_column(String(64), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+
+
+class Warehouse(Base):
+    __tablename__ = "warehouse"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Location(Base):
+    __tablename__ = "location"
+    __table_args__ = (UniqueConstraint("warehouse_id", "code"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # NULL for the virtual locations that stand for the outside world
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    usage: Mapped[str | None] = mapped_column(String(20))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Batch(Base):
+    __tablename__ = "batch"
+    __table_args__ = (UniqueConstraint("item_id", "batch_no"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    batch_no: Mapped[str] = mapped_column(String(64))
+    production_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SerialNumber(Base):
+    """A serial sits in exactly one location at a time: the one its last move went to."""
+
+    __tablename__ = "serial_number"
+    __table_args__ = (UniqueConstraint("item_id", "serial_no"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    serial_no: Mapped[str] = mapped_column(String(64))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+
+
+class Document(Base):
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    document_type: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    business_date: Mapped[date] = mapped_column(Date)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    to_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+    counterpart_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    reverses_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    reversed_by_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    shipped_by: Mapped[str | None] = mapped_column(String(64))
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    posted_by: Mapped[str | None] = mapped_column(String(64))
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DocumentLine(Base):
+    __tablename__ = "document_line"
+    __table_args__ = (UniqueConstraint("document_id", "line_no"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    base_quantity: Mapped[Decimal] = mapped_column(Quantity)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    to_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    batch_no: Mapped[str | None] = mapped_column(String(64))
+    production_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    serials: Mapped[list[str] | None] = mapped_column(JSON)
+    unit_cost: Mapped[Decimal | None] = mapped_column(UnitCost)
+    reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("document_line.id"))
+
+
+class StockLedgerEntry(Base):
+    """库存流水: immutable; ``id`` is the strictly increasing ledger sequence."""
+
+    __tablename__ = "stock_ledger_entry"
+    __table_args__ = (
+        Index("ix_stock_ledger_entry_item_date", "item_id", "business_date"),
+        Index("ix_stock_ledger_entry_batch", "batch_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    document_line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    batch_id: Mapped[int] = mapped_column(Id, default=0)
+    serial_id: Mapped[int | None] = mapped_column(ForeignKey("serial_number.id"), index=True)
+    from_location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    to_location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_cost: Mapped[Decimal] = mapped_column(UnitCost)
+    value: Mapped[Decimal] = mapped_column(Money)
+    business_date: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class StockBalance(Base):
+    __tablename__ = "stock_balance"
+    __table_args__ = (
+        UniqueConstraint("item_id", "location_id", "batch_id"),
+        Index("ix_stock_balance_location_item", "location_id", "item_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    batch_id: Mapped[int] = mapped_column(Id, default=0)
+    on_hand: Mapped[Decimal] = mapped_column(Quantity)
+    reserved: Mapped[Decimal] = mapped_column(Quantity)
+
+
+class StockCost(Base):
+    """Moving-average pool per item and warehouse (in transit kept apart)."""
+
+    __tablename__ = "stock_cost"
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True)
+    in_transit: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    value: Mapped[Decimal] = mapped_column(Money)
+    unit_cost: Mapped[Decimal] = mapped_column(UnitCost)
+
+
+class DocumentSequence(Base):
+    __tablename__ = "document_sequence"
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class RequestLog(Base):
+    """Results of writes by request id, so a replayed request changes nothing (invariant 5)."""
+
+    __tablename__ = "request_log"
+    request_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

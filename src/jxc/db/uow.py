@@ -1,0 +1,118 @@
+"""Unit of work: one transaction per service call, rolled back unless committed.
+
+``run`` retries the whole service call when the engine says another transaction got in
+the way (SQLite busy, PostgreSQL serialization failure or deadlock, a unique key
+inserted concurrently); the retry re-reads everything, so domain rules are re-checked.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from jxc.db.engine import READ_ONLY
+from jxc.db.repositories.balances import BalanceRepository
+from jxc.db.repositories.catalog import CatalogRepository
+from jxc.db.repositories.documents import DocumentRepository
+from jxc.db.repositories.ledger import LedgerRepository
+from jxc.db.repositories.requests import RequestRepository
+from jxc.domain.errors import Conflict, Unavailable
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 8
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_retryable(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and "locked" in str(error.orig).lower()
+
+
+def connect(engine: Engine, read_only: bool = False) -> Connection:
+    try:
+        connection = engine.connect()
+    except DBAPIError as error:
+        raise Unavailable(
+            "database.unreachable",
+            {"url": engine.url.render_as_string(hide_password=True), "reason": str(error.orig)},
+        ) from None
+    return connection.execution_options(**{READ_ONLY: True}) if read_only else connection
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for queries: it never writes, and on SQLite never blocks a writer."""
+    with connect(engine, read_only=True) as connection:
+        yield connection
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not entered")
+        return self._connection
+
+    def __enter__(self) -> UnitOfWork:
+        connection = connect(self.engine)
+        connection.begin()
+        self._connection = connection
+        self.catalog = CatalogRepository(connection)
+        self.documents = DocumentRepository(connection)
+        self.ledger = LedgerRepository(connection)
+        self.balances = BalanceRepository(connection)
+        self.requests = RequestRepository(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self.connection, None
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        finally:
+            connection.close()
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run ``work`` inside this unit of work, retrying it on a concurrency conflict."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self:
+                    return work()
+            except DBAPIError as error:
+                if not is_retryable(error):
+                    raise
+                if attempt == MAX_ATTEMPTS:
+                    raise Conflict(
+                        "concurrency.retry_exhausted", {"attempts": MAX_ATTEMPTS}
+                    ) from error
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")

@@ -1,0 +1,176 @@
+"""Documents (单据): header + lines, a number per type, and the posting states.
+
+A document changes stock only by being posted (invariant 1); a posted document is
+final (invariant 4): it can only be reversed (红冲) by a new document pointing at it.
+The state rules here decide which posting step is allowed next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import Enum
+
+from jxc.domain.errors import Conflict, ErrorCollector, Invalid
+from jxc.domain.items import Item, TrackingMode
+from jxc.domain.quantities import check_unit_cost
+
+
+class DocumentType(str, Enum):
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER = "transfer"
+    REVERSAL = "reversal"
+
+    @property
+    def prefix(self) -> str:
+        return _PREFIXES[self]
+
+    @property
+    def brings_stock_in(self) -> bool:
+        """Lines of a receipt create stock (and batches); the rest take it from a location."""
+        return self is DocumentType.RECEIPT
+
+
+_PREFIXES = {
+    DocumentType.RECEIPT: "RK",
+    DocumentType.ISSUE: "CK",
+    DocumentType.TRANSFER: "DB",
+    DocumentType.REVERSAL: "HC",
+}
+
+
+class DocumentState(str, Enum):
+    DRAFT = "draft"
+    IN_TRANSIT = "in_transit"
+    POSTED = "posted"
+    REVERSED = "reversed"
+
+
+class PostingStep(str, Enum):
+    POST = "post"
+    SHIP = "ship"
+    RECEIVE = "receive"
+
+
+@dataclass(frozen=True)
+class DocumentHeader:
+    id: int
+    number: str
+    document_type: DocumentType
+    state: DocumentState
+    business_date: date
+    warehouse_id: int
+    to_warehouse_id: int | None
+    reverses_document_id: int | None
+
+
+def posting_step(document: DocumentHeader) -> PostingStep:
+    """Which ledger posting ``post`` performs for a document in its current state."""
+    state, kind = document.state, document.document_type
+    if state is DocumentState.DRAFT:
+        return PostingStep.SHIP if kind is DocumentType.TRANSFER else PostingStep.POST
+    if state is DocumentState.IN_TRANSIT:
+        return PostingStep.RECEIVE
+    raise Conflict(
+        "document.already_posted", {"number": document.number, "state": state.value}
+    )
+
+
+def check_receivable(document: DocumentHeader) -> None:
+    if document.state is not DocumentState.IN_TRANSIT:
+        raise Conflict(
+            "document.not_in_transit", {"number": document.number, "state": document.state.value}
+        )
+
+
+def state_after(step: PostingStep) -> DocumentState:
+    return DocumentState.IN_TRANSIT if step is PostingStep.SHIP else DocumentState.POSTED
+
+
+def check_reversible(document: DocumentHeader) -> None:
+    """Only posted (or shipped) originals can be reversed, and only once."""
+    if document.document_type is DocumentType.REVERSAL:
+        raise Conflict("document.reversal_not_reversible", {"number": document.number})
+    if document.state is DocumentState.REVERSED:
+        raise Conflict("document.already_reversed", {"number": document.number})
+    if document.state is DocumentState.DRAFT:
+        raise Conflict("document.not_posted", {"number": document.number})
+
+
+def format_number(document_type: DocumentType, day: date, sequence: int) -> str:
+    return f"{document_type.prefix}{day:%Y%m%d}{sequence:04d}"
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    batch_no: str
+    production_date: date | None
+    expiry_date: date | None
+
+
+def batch_dates(item: Item, spec: BatchSpec) -> tuple[date, date]:
+    """Production and expiry dates of a new batch; expiry follows from the shelf life."""
+    production, expiry = spec.production_date, spec.expiry_date
+    if production is None and expiry is not None and item.shelf_life_days:
+        production = expiry - timedelta(days=item.shelf_life_days)
+    if expiry is None and production is not None and item.shelf_life_days:
+        expiry = production + timedelta(days=item.shelf_life_days)
+    if production is None:
+        raise Invalid("batch.production_date_required", {"item": item.code, "batch": spec.batch_no})
+    if expiry is None:
+        raise Invalid("batch.expiry_date_required", {"item": item.code, "batch": spec.batch_no})
+    if expiry < production:
+        raise Invalid(
+            "batch.expiry_before_production",
+            {"batch": spec.batch_no, "production_date": str(production), "expiry_date": str(expiry)},
+        )
+    return production, expiry
+
+
+def check_line_tracking(
+    item: Item,
+    base_quantity: Decimal,
+    batch_no: str | None,
+    serials: tuple[str, ...],
+    document_type: DocumentType,
+    pointer: str,
+    errors: ErrorCollector,
+) -> None:
+    """Collect what a line lacks for its item's tracking mode (batch / serial numbers)."""
+    if item.tracking is TrackingMode.BATCH:
+        if not batch_no and document_type.brings_stock_in:
+            errors.add(f"{pointer}/batch", "batch.required", item=item.code)
+    elif batch_no:
+        errors.add(f"{pointer}/batch", "batch.not_tracked", item=item.code)
+    if item.tracking is TrackingMode.SERIAL:
+        if not serials:
+            errors.add(f"{pointer}/serials", "serial.required", item=item.code)
+        elif Decimal(len(serials)) != base_quantity:
+            errors.add(
+                f"{pointer}/serials",
+                "serial.count_mismatch",
+                item=item.code,
+                expected=str(base_quantity),
+                given=len(serials),
+            )
+        duplicated = sorted({s for s in serials if serials.count(s) > 1})
+        if duplicated:
+            errors.add(f"{pointer}/serials", "serial.duplicated", serials=", ".join(duplicated))
+    elif serials:
+        errors.add(f"{pointer}/serials", "serial.not_tracked", item=item.code)
+
+
+def check_line_unit_cost(
+    unit_cost: Decimal | None, document_type: DocumentType, pointer: str, errors: ErrorCollector
+) -> None:
+    if unit_cost is None:
+        return
+    if not document_type.brings_stock_in:
+        errors.add(f"{pointer}/unit_cost", "unit_cost.only_on_receipts")
+        return
+    try:
+        check_unit_cost(unit_cost)
+    except Invalid as error:
+        errors.extend(error, f"{pointer}/unit_cost")

@@ -1,0 +1,120 @@
+"""Typed domain errors: a category, a stable dotted code and structured params.
+
+Errors carry values, never message text; each entrypoint renders the message in the
+user's language from the code (``jxc.i18n.messages``). Validation collects every
+problem into one error's ``items`` so the user sees them all at once, and the write
+as a whole is refused (invariant 8: bad input never half-writes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar
+
+
+class Category(str, Enum):
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    CONFIRMATION_REQUIRED = "confirmation_required"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One problem inside a larger request: where it is (a JSON pointer) and what it is."""
+
+    pointer: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class DomainError(Exception):
+    """Base of every error JXC reports to a user; never raised directly."""
+
+    category: ClassVar[Category]
+
+    def __init__(
+        self,
+        code: str,
+        params: Mapping[str, Any] | None = None,
+        items: Sequence[ErrorItem] = (),
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params: dict[str, Any] = dict(params or {})
+        self.items: tuple[ErrorItem, ...] = tuple(items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.params!r}, items={list(self.items)!r})"
+
+
+class NotFound(DomainError):
+    category = Category.NOT_FOUND
+
+
+class Invalid(DomainError):
+    category = Category.INVALID
+
+
+class Conflict(DomainError):
+    category = Category.CONFLICT
+
+
+class Forbidden(DomainError):
+    category = Category.FORBIDDEN
+
+
+class Unauthenticated(DomainError):
+    category = Category.UNAUTHENTICATED
+
+
+class ConfirmationRequired(DomainError):
+    category = Category.CONFIRMATION_REQUIRED
+
+
+class Unavailable(DomainError):
+    category = Category.UNAVAILABLE
+
+
+class InsufficientStock(Conflict):
+    """Raised with one item per short line, so a clerk sees every shortage at once."""
+
+    def __init__(self, items: Sequence[ErrorItem]) -> None:
+        super().__init__("stock.insufficient", {"count": len(items)}, items)
+
+
+class InvalidInput(Invalid):
+    """Several validation failures of one request, each pointing at its field, line or row."""
+
+    def __init__(self, items: Sequence[ErrorItem]) -> None:
+        super().__init__("input.invalid", {"count": len(items)}, items)
+
+
+class ErrorCollector:
+    """Collects validation problems and raises them together."""
+
+    def __init__(self) -> None:
+        self.items: list[ErrorItem] = []
+
+    def add(self, pointer: str, code: str, **params: Any) -> None:
+        self.items.append(ErrorItem(pointer, code, params))
+
+    def extend(self, error: DomainError, pointer: str) -> None:
+        if error.items:
+            self.items.extend(
+                ErrorItem(pointer + item.pointer, item.code, item.params) for item in error.items
+            )
+        else:
+            self.items.append(ErrorItem(pointer, error.code, error.params))
+
+    def raise_if_any(self) -> None:
+        if len(self.items) == 1:
+            only = self.items[0]
+            raise Invalid(only.code, {**only.params, "pointer": only.pointer}, self.items)
+        if self.items:
+            raise InvalidInput(self.items)

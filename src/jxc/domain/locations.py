@@ -1,0 +1,74 @@
+"""Warehouses and locations; virtual locations stand for the outside world.
+
+Every ledger move goes from one location to another, so stock is double-entry. Owned
+locations (internal ones and in-transit) keep cached balances; virtual ones (supplier,
+customer, inventory loss, scrap, production) are derived from the ledger alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class LocationKind(str, Enum):
+    INTERNAL = "internal"
+    TRANSIT = "transit"
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+    INVENTORY_LOSS = "inventory_loss"
+    SCRAP = "scrap"
+    PRODUCTION = "production"
+
+    @property
+    def is_owned(self) -> bool:
+        """Stock at owned locations is ours: it has a cached balance and a value."""
+        return self in (LocationKind.INTERNAL, LocationKind.TRANSIT)
+
+
+class LocationUsage(str, Enum):
+    RECEIVING = "receiving"
+    QC = "qc"
+    STORAGE = "storage"
+    PICKING = "picking"
+    SHIPPING = "shipping"
+
+
+VIRTUAL_LOCATIONS: dict[str, LocationKind] = {
+    "SUPPLIER": LocationKind.SUPPLIER,
+    "CUSTOMER": LocationKind.CUSTOMER,
+    "INVENTORY-LOSS": LocationKind.INVENTORY_LOSS,
+    "SCRAP": LocationKind.SCRAP,
+    "PRODUCTION": LocationKind.PRODUCTION,
+}
+DEFAULT_STOCK_LOCATION = "STOCK"
+TRANSIT_LOCATION = "TRANSIT"
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    id: int
+    code: str
+    name: str
+    allow_negative_stock: bool = False
+
+
+@dataclass(frozen=True)
+class Location:
+    id: int
+    code: str
+    name: str
+    kind: LocationKind
+    warehouse_id: int | None
+    allow_negative_stock: bool = False
+
+    @property
+    def is_owned(self) -> bool:
+        return self.kind.is_owned
+
+    @property
+    def guards_availability(self) -> bool:
+        """Whether available stock here must stay ≥ 0 (invariant 3)."""
+        if self.kind is LocationKind.TRANSIT:
+            return True
+        return self.kind is LocationKind.INTERNAL and not self.allow_negative_stock

@@ -1,0 +1,94 @@
+"""Exact quantities, units and money (invariant 6: never float).
+
+A quantity is a ``Decimal`` carrying no more decimals than its unit allows; unit
+conversions multiply by an exact ratio and refuse a result the base unit cannot hold
+(0.1 箱 of 12 个 is 1.2 个, which a unit of 0 decimals cannot count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from jxc.domain.errors import Invalid
+
+MAX_QUANTITY = Decimal(10) ** 12
+QUANTITY_SCALE = 6
+MONEY_DECIMALS = 2
+UNIT_COST_DECIMALS = 6
+ZERO = Decimal(0)
+
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_DECIMALS)
+_UNIT_COST_QUANTUM = Decimal(1).scaleb(-UNIT_COST_DECIMALS)
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    decimals: int
+
+
+def decimals_of(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:
+    """Read a number exactly from text or an int/Decimal; floats are refused as inexact."""
+    if isinstance(raw, bool) or isinstance(raw, float):
+        raise Invalid(code, {"value": str(raw)})
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, int):
+        value = Decimal(raw)
+    else:
+        text = str(raw).strip().replace(",", "")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise Invalid(code, {"value": str(raw)}) from None
+    if not value.is_finite():
+        raise Invalid(code, {"value": str(raw)})
+    return value
+
+
+def check_quantity(quantity: Decimal, unit: Unit) -> Decimal:
+    """Refuse zero, negative, absurd or over-precise quantities for ``unit``."""
+    if quantity <= 0:
+        raise Invalid("quantity.not_positive", {"quantity": str(quantity)})
+    if quantity > MAX_QUANTITY:
+        raise Invalid("quantity.too_large", {"quantity": str(quantity), "maximum": "10^12"})
+    if decimals_of(quantity) > unit.decimals:
+        raise Invalid(
+            "quantity.too_precise",
+            {"quantity": str(quantity), "unit": unit.code, "decimals": unit.decimals},
+        )
+    return quantity
+
+
+def check_unit_cost(unit_cost: Decimal) -> Decimal:
+    if unit_cost < 0:
+        raise Invalid("unit_cost.negative", {"unit_cost": str(unit_cost)})
+    if unit_cost > MAX_QUANTITY:
+        raise Invalid("unit_cost.too_large", {"unit_cost": str(unit_cost)})
+    if decimals_of(unit_cost) > UNIT_COST_DECIMALS:
+        raise Invalid(
+            "unit_cost.too_precise", {"unit_cost": str(unit_cost), "decimals": UNIT_COST_DECIMALS}
+        )
+    return unit_cost
+
+
+def round_money(amount: Decimal) -> Decimal:
+    return amount.quantize(_MONEY_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def round_unit_cost(amount: Decimal) -> Decimal:
+    return amount.quantize(_UNIT_COST_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def normalized(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent notation (12.000 → 12, 100 → 100)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

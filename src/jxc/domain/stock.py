@@ -1,0 +1,113 @@
+"""Availability and picking: on hand − reserved ≥ 0 at guarded locations, FEFO picking.
+
+``shortages`` is the domain's check of invariant 3 before anything is written; the
+guarded UPDATE in ``db.repositories.balances`` is the last line of defence when another
+transaction got there first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from jxc.domain.errors import ErrorItem
+from jxc.domain.locations import Location
+from jxc.domain.quantities import ZERO, normalized
+
+
+@dataclass(frozen=True, order=True)
+class BalanceKey:
+    """Lock order and identity of a cached balance: (item, location, batch)."""
+
+    item_id: int
+    location_id: int
+    batch_id: int  # 0 when the item is not batch-tracked
+
+
+@dataclass(frozen=True)
+class Balance:
+    on_hand: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class StockSlot:
+    """Stock that an issue may take: one location and batch, with what is available there."""
+
+    location: Location
+    batch_id: int
+    batch_no: str | None
+    expiry_date: date | None
+    available: Decimal
+
+
+def fefo_order(slots: Iterable[StockSlot]) -> list[StockSlot]:
+    """First-expiry-first-out: earliest expiry first, undated batches last, then oldest batch."""
+    return sorted(
+        slots,
+        key=lambda s: (s.expiry_date is None, s.expiry_date or date.max, s.batch_id, s.location.code),
+    )
+
+
+def allocate(
+    quantity: Decimal, slots: Sequence[StockSlot]
+) -> tuple[list[tuple[StockSlot, Decimal]], Decimal]:
+    """Take ``quantity`` from ``slots`` in FEFO order; return the picks and what is still missing."""
+    picks: list[tuple[StockSlot, Decimal]] = []
+    remaining = quantity
+    for slot in fefo_order(slots):
+        if remaining <= 0:
+            break
+        take = min(slot.available, remaining)
+        if take > 0:
+            picks.append((slot, take))
+            remaining -= take
+    return picks, remaining
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What a posting takes from one balance, and which lines ask for it."""
+
+    key: BalanceKey
+    quantity: Decimal
+    line_numbers: tuple[int, ...]
+    item_code: str
+    location: Location
+    batch_no: str | None
+
+
+def shortage_item(demand: Demand, available: Decimal) -> ErrorItem:
+    """One short balance, naming every line that takes from it."""
+    return ErrorItem(
+        f"/lines/{demand.line_numbers[0]}",
+        "stock.line_short",
+        {
+            "lines": ", ".join(str(n) for n in demand.line_numbers),
+            "item": demand.item_code,
+            "location": demand.location.code,
+            "batch": demand.batch_no or "",
+            "requested": str(normalized(demand.quantity)),
+            "available": str(normalized(max(available, ZERO))),
+        },
+    )
+
+
+def shortages(
+    demands: Iterable[Demand], balances: Mapping[BalanceKey, Balance]
+) -> list[ErrorItem]:
+    """Every demand that would take available stock below zero at a guarded location."""
+    short: list[ErrorItem] = []
+    for demand in demands:
+        if not demand.location.guards_availability:
+            continue
+        available = balances.get(demand.key, Balance(ZERO, ZERO)).available
+        if available < demand.quantity:
+            short.append(shortage_item(demand, available))
+    return short

@@ -1,0 +1,105 @@
+"""What every service shares: the unit-of-work wrapper, input parsing and exactly-once.
+
+``transactional`` runs a service body inside ``uow.run`` (one transaction, retried on
+a concurrency conflict). ``parse`` turns raw input into a frozen input model and
+reports every bad field at once with a JSON pointer. ``replay`` / ``remember`` make
+a write with a request id happen once (invariant 5).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from jxc.db.uow import UnitOfWork
+from jxc.domain.errors import Conflict, ErrorCollector
+
+P = ParamSpec("P")
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+_PYDANTIC_CODES = {
+    "missing": "field.required",
+    "decimal_parsing": "number.invalid",
+    "decimal_type": "number.invalid",
+    "float_type": "number.invalid",
+    "int_parsing": "number.invalid",
+    "int_type": "number.invalid",
+    "int_from_float": "number.invalid",
+    "date_parsing": "date.invalid",
+    "date_from_datetime_parsing": "date.invalid",
+    "date_type": "date.invalid",
+    "enum": "value.not_allowed",
+    "literal_error": "value.not_allowed",
+    "string_too_long": "text.too_long",
+    "string_too_short": "field.required",
+    "too_long": "list.too_long",
+    "too_short": "list.too_short",
+    "list_type": "list.invalid",
+    "extra_forbidden": "field.unknown",
+}
+
+
+def transactional(
+    service: Callable[Concatenate[UnitOfWork, P], T],
+) -> Callable[Concatenate[UnitOfWork, P], T]:
+    @functools.wraps(service)
+    def run(uow: UnitOfWork, *args: P.args, **kwargs: P.kwargs) -> T:
+        return uow.run(lambda: service(uow, *args, **kwargs))
+
+    return run
+
+
+def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
+    """Build ``model`` from raw data, raising one error that names every bad field."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        errors = ErrorCollector()
+        for problem in error.errors():
+            pointer = "/" + "/".join(str(part) for part in problem["loc"])
+            code = _PYDANTIC_CODES.get(problem["type"], "field.invalid")
+            field = str(problem["loc"][-1]) if problem["loc"] else ""
+            raw = problem.get("input")
+            shown = "" if isinstance(raw, dict | list) or raw is None else str(raw)[:50]
+            errors.add(pointer, code, field=field, value=shown)
+        errors.raise_if_any()
+        raise AssertionError("unreachable") from error
+
+
+def fingerprint(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replay(
+    uow: UnitOfWork, request_id: str | None, operation: str, payload: Any
+) -> dict[str, Any] | None:
+    """The stored result of an earlier identical request, or None if this one is new."""
+    if request_id is None:
+        return None
+    seen = uow.requests.get(request_id)
+    if seen is None:
+        return None
+    stored_operation, result = seen
+    if stored_operation != operation or result.get("_fingerprint") != fingerprint(payload):
+        raise Conflict(
+            "request.idempotency_key_reused",
+            {"request_id": request_id, "operation": stored_operation},
+        )
+    return result
+
+
+def remember(
+    uow: UnitOfWork, request_id: str | None, operation: str, payload: Any, result: dict[str, Any]
+) -> None:
+    if request_id is not None:
+        stored = {**result, "_fingerprint": fingerprint(payload)}
+        uow.requests.add(request_id, operation, stored, uow.clock())

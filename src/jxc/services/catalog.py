@@ -1,0 +1,282 @@
+"""Master data: units, items (with conversions and barcodes), warehouses and locations.
+
+Creating a warehouse creates its default stock location and its in-transit location,
+so every document has somewhere to post. Initialisation creates the standard units and
+the virtual locations of the outside world; running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc.db.uow import UnitOfWork
+from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
+from jxc.domain.items import Item, TrackingMode, check_conversion_ratio
+from jxc.domain.locations import (
+    DEFAULT_STOCK_LOCATION,
+    TRANSIT_LOCATION,
+    VIRTUAL_LOCATIONS,
+    LocationKind,
+    LocationUsage,
+)
+from jxc.domain.quantities import Unit
+from jxc.services.base import parse, transactional
+
+Code = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    base_unit: str = Field(min_length=1, max_length=20)
+    category: str | None = Field(default=None, max_length=100)
+    specification: str | None = Field(default=None, max_length=200)
+    tracking: TrackingMode = TrackingMode.NONE
+    shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
+    units: dict[str, Decimal] = Field(default_factory=dict)  # unit code → base units in one
+    barcodes: dict[str, str] = Field(default_factory=dict)  # barcode → unit code
+
+
+class WarehouseIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str = Field(min_length=1, max_length=32, pattern=r"^\S(.*\S)?$")
+    name: str = Field(min_length=1, max_length=100)
+    allow_negative_stock: bool = False
+
+
+class LocationIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    warehouse: str
+    code: str = Code
+    name: str = Field(min_length=1, max_length=100)
+    parent: str | None = None
+    usage: LocationUsage = LocationUsage.STORAGE
+
+
+STANDARD_UNITS = [
+    Unit("个", "个", 0), Unit("件", "件", 0), Unit("箱", "箱", 0), Unit("盒", "盒", 0),
+    Unit("包", "包", 0), Unit("瓶", "瓶", 0), Unit("台", "台", 0), Unit("套", "套", 0),
+    Unit("卷", "卷", 0), Unit("桶", "桶", 0), Unit("托", "托盘", 0), Unit("kg", "千克", 3),
+    Unit("g", "克", 1), Unit("t", "吨", 6), Unit("m", "米", 3), Unit("L", "升", 3),
+]
+
+
+@transactional
+def initialize(uow: UnitOfWork) -> None:
+    """Create the standard units and the virtual locations; already present ones are kept."""
+    for unit in STANDARD_UNITS:
+        if uow.catalog.unit(unit.code) is None:
+            uow.catalog.add_unit(unit)
+    existing = uow.catalog.locations_by_code(None, VIRTUAL_LOCATIONS)
+    for code, kind in VIRTUAL_LOCATIONS.items():
+        if code not in existing:
+            uow.catalog.add_location(
+                {"warehouse_id": None, "code": code, "name": code, "kind": kind.value}
+            )
+    uow.commit()
+
+
+@transactional
+def add_unit(uow: UnitOfWork, code: str, name: str, decimals: int) -> Unit:
+    """Add a unit of measure.
+
+    Raises:
+        Invalid: unit.decimals_out_of_range.
+        Conflict: unit.code_taken.
+    """
+    if not 0 <= decimals <= 6:
+        raise Invalid("unit.decimals_out_of_range", {"decimals": decimals})
+    if uow.catalog.unit(code) is not None:
+        raise Conflict("unit.code_taken", {"unit": code})
+    unit = Unit(code, name, decimals)
+    uow.catalog.add_unit(unit)
+    uow.commit()
+    return unit
+
+
+def _unit_id(uow: UnitOfWork, code: str, pointer: str, errors: ErrorCollector) -> tuple[int, Unit] | None:
+    found = uow.catalog.unit(code)
+    if found is None:
+        errors.add(pointer, "unit.unknown", unit=code)
+    return found
+
+
+@transactional
+def add_item(uow: UnitOfWork, data: ItemIn | dict[str, Any]) -> Item:
+    """Add an item with its base unit, unit conversions and barcodes.
+
+    Raises:
+        Invalid: unit.unknown, unit.ratio_not_positive, unit.ratio_too_precise, field errors.
+        Conflict: item.code_taken, barcode.taken.
+    """
+    item = parse(ItemIn, data)
+    errors = ErrorCollector()
+    if uow.catalog.items_by_code([item.code]):
+        raise Conflict("item.code_taken", {"item": item.code})
+    base = _unit_id(uow, item.base_unit, "/base_unit", errors)
+    conversions: dict[str, tuple[int, Decimal]] = {}
+    for code, ratio in item.units.items():
+        found = _unit_id(uow, code, f"/units/{code}", errors)
+        if found is None:
+            continue
+        try:
+            conversions[code] = (found[0], check_conversion_ratio(ratio, found[1]))
+        except Invalid as error:
+            errors.extend(error, f"/units/{code}")
+    for barcode, unit_code in item.barcodes.items():
+        if unit_code != item.base_unit and unit_code not in item.units:
+            errors.add(f"/barcodes/{barcode}", "unit.not_convertible", item=item.code,
+                       unit=unit_code, units=", ".join([item.base_unit, *item.units]))
+        owner = uow.catalog.barcode_owner(barcode)
+        if owner is not None:
+            errors.add(f"/barcodes/{barcode}", "barcode.taken", barcode=barcode, item=owner)
+    errors.raise_if_any()
+    assert base is not None
+    item_id = uow.catalog.add_item(
+        {
+            "code": item.code,
+            "name": item.name,
+            "category": item.category,
+            "specification": item.specification,
+            "base_unit_id": base[0],
+            "tracking": item.tracking.value,
+            "shelf_life_days": item.shelf_life_days,
+            "created_at": uow.clock(),
+        }
+    )
+    for unit_id, ratio in conversions.values():
+        uow.catalog.set_item_unit(item_id, unit_id, ratio)
+    for barcode, unit_code in item.barcodes.items():
+        unit_id = base[0] if unit_code == item.base_unit else conversions[unit_code][0]
+        uow.catalog.add_barcode(item_id, barcode, unit_id)
+    created = uow.catalog.items_by_code([item.code])[item.code]
+    uow.commit()
+    return created
+
+
+def _item(uow: UnitOfWork, code: str) -> Item:
+    found = uow.catalog.items_by_code([code]).get(code)
+    if found is None:
+        raise NotFound("item.unknown", {"item": code})
+    return found
+
+
+@transactional
+def add_unit_conversion(uow: UnitOfWork, item_code: str, unit_code: str, ratio: Decimal) -> Item:
+    """Let an item be counted in another unit (1 箱 = 12 个).
+
+    Raises:
+        NotFound: item.unknown, unit.unknown.
+        Invalid: unit.ratio_not_positive, unit.ratio_too_precise, unit.is_base.
+        Conflict: unit.ratio_in_use (the item has stock history; the ratio cannot change).
+    """
+    item = _item(uow, item_code)
+    found = uow.catalog.unit(unit_code)
+    if found is None:
+        raise NotFound("unit.unknown", {"unit": unit_code})
+    if unit_code == item.base_unit.code:
+        raise Invalid("unit.is_base", {"item": item.code, "unit": unit_code})
+    check_conversion_ratio(ratio, found[1])
+    current = item.conversions.get(unit_code)
+    if current is not None and current[1] != ratio and uow.catalog.has_stock_history(item.id):
+        raise Conflict("unit.ratio_in_use", {"item": item.code, "unit": unit_code})
+    uow.catalog.set_item_unit(item.id, found[0], ratio)
+    updated = _item(uow, item_code)
+    uow.commit()
+    return updated
+
+
+@transactional
+def add_barcode(uow: UnitOfWork, item_code: str, barcode: str, unit_code: str | None = None) -> None:
+    """Give an item another barcode, for its base unit or one of its other units.
+
+    Raises:
+        NotFound: item.unknown.
+        Invalid: unit.not_convertible.
+        Conflict: barcode.taken.
+    """
+    item = _item(uow, item_code)
+    unit, _ = item.unit_named(unit_code)
+    owner = uow.catalog.barcode_owner(barcode)
+    if owner is not None:
+        raise Conflict("barcode.taken", {"barcode": barcode, "item": owner})
+    found = uow.catalog.unit(unit.code)
+    assert found is not None
+    uow.catalog.add_barcode(item.id, barcode, found[0])
+    uow.commit()
+
+
+@transactional
+def add_warehouse(uow: UnitOfWork, data: WarehouseIn | dict[str, Any]) -> int:
+    """Add a warehouse with its default stock location (STOCK) and in-transit location.
+
+    Raises:
+        Conflict: warehouse.code_taken.
+    """
+    warehouse = parse(WarehouseIn, data)
+    if uow.catalog.warehouses_by_code([warehouse.code]):
+        raise Conflict("warehouse.code_taken", {"warehouse": warehouse.code})
+    warehouse_id = uow.catalog.add_warehouse(
+        warehouse.code, warehouse.name, warehouse.allow_negative_stock, uow.clock()
+    )
+    uow.catalog.add_location(
+        {"warehouse_id": warehouse_id, "code": DEFAULT_STOCK_LOCATION, "name": "库存",
+         "kind": LocationKind.INTERNAL.value, "usage": LocationUsage.STORAGE.value,
+         "is_default": True}
+    )
+    uow.catalog.add_location(
+        {"warehouse_id": warehouse_id, "code": TRANSIT_LOCATION, "name": "在途",
+         "kind": LocationKind.TRANSIT.value}
+    )
+    uow.commit()
+    return warehouse_id
+
+
+def _warehouse_id(uow: UnitOfWork, code: str) -> int:
+    found = uow.catalog.warehouses_by_code([code]).get(code)
+    if found is None:
+        raise NotFound("warehouse.unknown", {"warehouse": code})
+    return found.id
+
+
+@transactional
+def set_negative_stock(uow: UnitOfWork, warehouse_code: str, allow: bool) -> None:
+    """Allow or forbid negative available stock in a warehouse (forbidden by default).
+
+    Raises:
+        NotFound: warehouse.unknown.
+    """
+    uow.catalog.set_allow_negative(_warehouse_id(uow, warehouse_code), allow)
+    uow.commit()
+
+
+@transactional
+def add_location(uow: UnitOfWork, data: LocationIn | dict[str, Any]) -> int:
+    """Add a storage location (库位) to a warehouse, under a parent location.
+
+    Raises:
+        NotFound: warehouse.unknown, location.unknown (parent).
+        Conflict: location.code_taken.
+    """
+    location = parse(LocationIn, data)
+    warehouse_id = _warehouse_id(uow, location.warehouse)
+    parent_code = location.parent or DEFAULT_STOCK_LOCATION
+    found = uow.catalog.locations_by_code(warehouse_id, [location.code, parent_code])
+    if location.code in found:
+        raise Conflict(
+            "location.code_taken", {"location": location.code, "warehouse": location.warehouse}
+        )
+    parent = found.get(parent_code)
+    if parent is None or parent.kind is not LocationKind.INTERNAL:
+        raise NotFound("location.unknown", {"location": parent_code, "warehouse": location.warehouse})
+    location_id = uow.catalog.add_location(
+        {"warehouse_id": warehouse_id, "parent_id": parent.id, "code": location.code,
+         "name": location.name, "kind": LocationKind.INTERNAL.value,
+         "usage": location.usage.value}
+    )
+    uow.commit()
+    return location_id

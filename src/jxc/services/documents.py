@@ -1,0 +1,602 @@
+"""Stock documents: create (draft), post, receive a transfer, reverse (红冲).
+
+Every write checks the whole request first and refuses it as a whole, naming every bad
+field or line (invariant 8). Posting goes through ``posting.write_posting``, the only
+code that changes stock (invariant 1); a posted document changes only by a reversal
+document pointing at it (invariant 4); a request id makes each write happen once
+(invariant 5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc.db.uow import UnitOfWork
+from jxc.domain.documents import (
+    BatchSpec,
+    DocumentHeader,
+    DocumentState,
+    DocumentType,
+    PostingStep,
+    batch_dates,
+    check_line_tracking,
+    check_line_unit_cost,
+    check_receivable,
+    check_reversible,
+    format_number,
+    posting_step,
+    state_after,
+)
+from jxc.domain.errors import ErrorCollector, Invalid, InsufficientStock, NotFound
+from jxc.domain.items import Item, TrackingMode
+from jxc.domain.ledger import Move, mirror
+from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
+from jxc.domain.quantities import normalized
+from jxc.domain.stock import allocate
+from jxc.services.base import parse, remember, replay, transactional
+from jxc.services.posting import write_posting
+
+MAX_LINES = 10_000
+_DEFAULT_COUNTERPART = {DocumentType.RECEIPT: "SUPPLIER", DocumentType.ISSUE: "CUSTOMER"}
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    item: str = Field(min_length=1, max_length=64)
+    quantity: Decimal
+    unit: str | None = None
+    location: str | None = None
+    to_location: str | None = None
+    batch: str | None = Field(default=None, max_length=64)
+    production_date: date | None = None
+    expiry_date: date | None = None
+    serials: tuple[str, ...] = ()
+    unit_cost: Decimal | None = None
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    document_type: DocumentType
+    warehouse: str = Field(min_length=1)
+    to_warehouse: str | None = None
+    counterpart: str | None = None
+    business_date: date | None = None
+    note: str | None = Field(default=None, max_length=500)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    number: str
+    document_type: str
+    state: str
+    lines: int
+    entries: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocumentResult:
+        return cls(**{key: data[key] for key in ("number", "document_type", "state", "lines", "entries")})
+
+
+@transactional
+def create(
+    uow: UnitOfWork,
+    actor: str,
+    data: DocumentIn | dict[str, Any],
+    request_id: str | None = None,
+    post: bool = False,
+) -> DocumentResult:
+    """Create a draft document, and post it at once when ``post`` is set.
+
+    Raises:
+        Invalid: input.invalid (or one of its item codes) naming every bad field and line.
+        NotFound: warehouse.unknown.
+        InsufficientStock: stock.insufficient when posting, naming every short line.
+        Conflict: request.idempotency_key_reused.
+    """
+    document = parse(DocumentIn, data)
+    payload = {"document": document.model_dump(mode="json"), "post": post}
+    seen = replay(uow, request_id, "documents.create", payload)
+    if seen is not None:
+        return DocumentResult.from_dict(seen)
+    header, line_count = _insert(uow, actor, document)
+    entries = 0
+    if post:
+        header, entries = _post(uow, header, actor)
+    result = DocumentResult(
+        header.number, header.document_type.value, header.state.value, line_count, entries
+    )
+    remember(uow, request_id, "documents.create", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+@transactional
+def post(uow: UnitOfWork, actor: str, number: str, request_id: str | None = None) -> DocumentResult:
+    """Post a draft document to the ledger (a transfer: ship it into transit).
+
+    Raises:
+        NotFound: document.unknown.
+        Conflict: document.already_posted, request.idempotency_key_reused.
+        InsufficientStock: stock.insufficient naming every short line.
+    """
+    return _step(uow, actor, number, request_id, "documents.post", check=None)
+
+
+@transactional
+def receive(
+    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None
+) -> DocumentResult:
+    """Receive a shipped transfer from transit into its destination warehouse.
+
+    Raises:
+        NotFound: document.unknown.
+        Conflict: document.not_in_transit, request.idempotency_key_reused.
+    """
+    return _step(uow, actor, number, request_id, "documents.receive", check=check_receivable)
+
+
+def _step(
+    uow: UnitOfWork, actor: str, number: str, request_id: str | None, operation: str,
+    check: Any,
+) -> DocumentResult:
+    seen = replay(uow, request_id, operation, number)
+    if seen is not None:
+        return DocumentResult.from_dict(seen)
+    header = _header(uow, number)
+    if check is not None:
+        check(header)
+    header, entries = _post(uow, header, actor)
+    result = DocumentResult(
+        header.number, header.document_type.value, header.state.value,
+        len(uow.documents.lines(header.id)), entries,
+    )
+    remember(uow, request_id, operation, number, result.to_dict())
+    uow.commit()
+    return result
+
+
+@transactional
+def reverse(
+    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None,
+    note: str | None = None,
+) -> DocumentResult:
+    """Reverse (红冲) a posted document with a new document that mirrors its entries.
+
+    Raises:
+        NotFound: document.unknown.
+        Conflict: document.not_posted, document.already_reversed,
+            document.reversal_not_reversible, request.idempotency_key_reused.
+        InsufficientStock: the stock it brought in has already left (every line named).
+    """
+    seen = replay(uow, request_id, "documents.reverse", number)
+    if seen is not None:
+        return DocumentResult.from_dict(seen)
+    original = _header(uow, number)
+    check_reversible(original)
+    now = uow.clock()
+    today = now.date()
+    reversal_number = format_number(
+        DocumentType.REVERSAL, today,
+        uow.documents.next_sequence(DocumentType.REVERSAL.prefix, today),
+    )
+    reversal_id = uow.documents.add(
+        {
+            "number": reversal_number,
+            "document_type": DocumentType.REVERSAL.value,
+            "state": DocumentState.POSTED.value,
+            "business_date": original.business_date,
+            "warehouse_id": original.warehouse_id,
+            "to_warehouse_id": original.to_warehouse_id,
+            "reverses_document_id": original.id,
+            "note": note or f"红冲 {original.number}",
+            "created_by": actor, "created_at": now, "posted_by": actor, "posted_at": now,
+        }
+    )
+    lines = uow.documents.lines(original.id)
+    copied = [
+        {
+            "document_id": reversal_id, "line_no": line.line_no, "item_id": line.item_id,
+            "quantity": line.quantity, "unit_id": line.unit_id,
+            "base_quantity": line.base_quantity, "location_id": line.location_id,
+            "to_location_id": line.to_location_id, "batch_no": line.batch_no,
+            "production_date": line.production_date, "expiry_date": line.expiry_date,
+            "serials": line.serials, "unit_cost": line.unit_cost, "reverses_line_id": line.id,
+        }
+        for line in lines
+    ]
+    new_ids = uow.documents.add_lines(copied)
+    line_for = {line.id: (new_id, line.line_no) for line, new_id in zip(lines, new_ids, strict=True)}
+    locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
+    moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
+    entries = write_posting(uow, reversal_id, moves, actor, original.business_date)
+    uow.documents.mark_reversed(original, reversal_id)
+    result = DocumentResult(
+        reversal_number, DocumentType.REVERSAL.value, DocumentState.POSTED.value,
+        len(lines), entries,
+    )
+    remember(uow, request_id, "documents.reverse", number, result.to_dict())
+    uow.commit()
+    return result
+
+
+def _header(uow: UnitOfWork, number: str) -> DocumentHeader:
+    header = uow.documents.header(number, for_update=True)
+    if header is None:
+        raise NotFound("document.unknown", {"number": number})
+    return header
+
+
+# creating ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    warehouse_id: int
+    to_warehouse_id: int | None
+    counterpart_id: int | None
+    items: dict[str, Item]
+    locations: dict[str, Location]
+    to_locations: dict[str, Location]
+
+
+def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _Resolved | None:
+    kind = document.document_type
+    if kind is DocumentType.REVERSAL:
+        errors.add("/document_type", "document.reversal_by_reverse_only")
+        return None
+    codes = [document.warehouse] + ([document.to_warehouse] if document.to_warehouse else [])
+    warehouses = uow.catalog.warehouses_by_code(codes)
+    warehouse = warehouses.get(document.warehouse)
+    if warehouse is None:
+        errors.add("/warehouse", "warehouse.unknown", warehouse=document.warehouse)
+    to_warehouse = None
+    if kind is DocumentType.TRANSFER:
+        if not document.to_warehouse:
+            errors.add("/to_warehouse", "transfer.to_warehouse_required")
+        elif document.to_warehouse == document.warehouse:
+            errors.add("/to_warehouse", "transfer.same_warehouse", warehouse=document.warehouse)
+        else:
+            to_warehouse = warehouses.get(document.to_warehouse)
+            if to_warehouse is None:
+                errors.add("/to_warehouse", "warehouse.unknown", warehouse=document.to_warehouse)
+    elif document.to_warehouse:
+        errors.add("/to_warehouse", "document.to_warehouse_only_for_transfer")
+    counterpart_id = None
+    if kind is not DocumentType.TRANSFER:
+        code = document.counterpart or _DEFAULT_COUNTERPART[kind]
+        found = uow.catalog.locations_by_code(None, [code]).get(code)
+        if found is None or code not in VIRTUAL_LOCATIONS:
+            errors.add("/counterpart", "location.not_virtual", location=code,
+                       allowed=", ".join(VIRTUAL_LOCATIONS))
+        else:
+            counterpart_id = found.id
+    elif document.counterpart:
+        errors.add("/counterpart", "document.counterpart_not_for_transfer")
+    items = uow.catalog.items_by_code({line.item for line in document.lines})
+    if warehouse is None or (kind is DocumentType.TRANSFER and to_warehouse is None):
+        return None
+    locations = uow.catalog.locations_by_code(
+        warehouse.id, {line.location for line in document.lines if line.location}
+    )
+    to_locations = (
+        uow.catalog.locations_by_code(
+            to_warehouse.id, {line.to_location for line in document.lines if line.to_location}
+        )
+        if to_warehouse
+        else {}
+    )
+    return _Resolved(
+        warehouse.id, to_warehouse.id if to_warehouse else None, counterpart_id,
+        items, locations, to_locations,
+    )
+
+
+def _line_row(
+    line: LineIn, index: int, document: DocumentIn, resolved: _Resolved, errors: ErrorCollector,
+    unit_ids: dict[str, int], uow: UnitOfWork,
+) -> dict[str, Any] | None:
+    pointer = f"/lines/{index}"
+    kind = document.document_type
+    before = len(errors.items)
+    item = resolved.items.get(line.item)
+    if item is None:
+        errors.add(f"{pointer}/item", "item.unknown", item=line.item)
+        if line.quantity <= 0:
+            errors.add(f"{pointer}/quantity", "quantity.not_positive", quantity=str(line.quantity))
+    base_quantity = None
+    if item is not None:
+        try:
+            base_quantity = item.to_base(line.quantity, line.unit)
+        except Invalid as error:
+            field = "unit" if error.code.startswith("unit.") else "quantity"
+            errors.extend(error, f"{pointer}/{field}")
+        if base_quantity is not None:
+            check_line_tracking(item, base_quantity, line.batch, line.serials, kind, pointer, errors)
+    check_line_unit_cost(line.unit_cost, kind, pointer, errors)
+    for field, code, table in (
+        ("location", line.location, resolved.locations),
+        ("to_location", line.to_location, resolved.to_locations),
+    ):
+        if code is None:
+            continue
+        if field == "to_location" and kind is not DocumentType.TRANSFER:
+            errors.add(f"{pointer}/to_location", "document.to_location_only_for_transfer")
+        elif code not in table:
+            errors.add(f"{pointer}/{field}", "location.unknown", location=code,
+                       warehouse=document.to_warehouse if field == "to_location" else document.warehouse)
+        elif table[code].kind is not LocationKind.INTERNAL:
+            errors.add(f"{pointer}/{field}", "location.not_internal", location=code)
+    if (line.production_date or line.expiry_date) and not line.batch:
+        errors.add(f"{pointer}/batch", "batch.dates_without_batch")
+    if len(errors.items) > before or item is None or base_quantity is None:
+        return None
+    unit_code = line.unit or item.base_unit.code
+    if unit_code not in unit_ids:
+        found = uow.catalog.unit(unit_code)
+        assert found is not None
+        unit_ids[unit_code] = found[0]
+    return {
+        "line_no": index,
+        "item_id": item.id,
+        "quantity": line.quantity,
+        "unit_id": unit_ids[unit_code],
+        "base_quantity": base_quantity,
+        "location_id": resolved.locations[line.location].id if line.location else None,
+        "to_location_id": resolved.to_locations[line.to_location].id if line.to_location else None,
+        "batch_no": line.batch,
+        "production_date": line.production_date,
+        "expiry_date": line.expiry_date,
+        "serials": list(line.serials) or None,
+        "unit_cost": line.unit_cost,
+    }
+
+
+def _insert(uow: UnitOfWork, actor: str, document: DocumentIn) -> tuple[DocumentHeader, int]:
+    errors = ErrorCollector()
+    resolved = _resolve(uow, document, errors)
+    rows: list[dict[str, Any]] = []
+    unit_ids: dict[str, int] = {}
+    if resolved is not None:
+        for index, line in enumerate(document.lines, start=1):
+            row = _line_row(line, index, document, resolved, errors, unit_ids, uow)
+            if row is not None:
+                rows.append(row)
+    errors.raise_if_any()
+    assert resolved is not None
+    now = uow.clock()
+    number = format_number(
+        document.document_type, now.date(),
+        uow.documents.next_sequence(document.document_type.prefix, now.date()),
+    )
+    business_date = document.business_date or now.date()
+    document_id = uow.documents.add(
+        {
+            "number": number,
+            "document_type": document.document_type.value,
+            "state": DocumentState.DRAFT.value,
+            "business_date": business_date,
+            "warehouse_id": resolved.warehouse_id,
+            "to_warehouse_id": resolved.to_warehouse_id,
+            "counterpart_location_id": resolved.counterpart_id,
+            "note": document.note,
+            "created_by": actor,
+            "created_at": now,
+        }
+    )
+    uow.documents.add_lines([{**row, "document_id": document_id} for row in rows])
+    header = DocumentHeader(
+        document_id, number, document.document_type, DocumentState.DRAFT, business_date,
+        resolved.warehouse_id, resolved.to_warehouse_id, None,
+    )
+    return header, len(rows)
+
+
+# posting -------------------------------------------------------------------------------
+
+
+def _post(uow: UnitOfWork, header: DocumentHeader, actor: str) -> tuple[DocumentHeader, int]:
+    step = posting_step(header)
+    lines = uow.documents.lines(header.id)
+    items = uow.catalog.items_by_id({line.item_id for line in lines})
+    placed_serials: set[int] = set()
+    if step is PostingStep.RECEIVE:
+        assert header.to_warehouse_id is not None
+        moves = _receive_moves(uow, header, lines)
+    elif header.document_type is DocumentType.RECEIPT:
+        moves = _receipt_moves(uow, header, lines, items, placed_serials)
+    else:
+        moves = _outgoing_moves(uow, header, lines, items)
+    entries = write_posting(
+        uow, header.id, moves, actor, header.business_date, frozenset(placed_serials)
+    )
+    new_state = state_after(step)
+    now = uow.clock()
+    stamp = {"shipped_by": actor, "shipped_at": now} if step is PostingStep.SHIP else {
+        "posted_by": actor, "posted_at": now}
+    uow.documents.move_state(header, new_state, stamp)
+    return DocumentHeader(
+        header.id, header.number, header.document_type, new_state, header.business_date,
+        header.warehouse_id, header.to_warehouse_id, header.reverses_document_id,
+    ), entries
+
+
+def _receipt_moves(
+    uow: UnitOfWork, header: DocumentHeader, lines: list[Any], items: dict[int, Item],
+    placed_serials: set[int],
+) -> list[Move]:
+    counterpart_id = uow.documents.counterpart_location_id(header.id)
+    assert counterpart_id is not None
+    location_ids = {counterpart_id} | {line.location_id for line in lines if line.location_id}
+    locations = uow.catalog.locations_by_id(location_ids)
+    source = locations[counterpart_id]
+    default = uow.catalog.default_location(header.warehouse_id)
+    errors = ErrorCollector()
+    moves: list[Move] = []
+    for line in lines:
+        item = items[line.item_id]
+        target = locations[line.location_id] if line.location_id else default
+        pointer = f"/lines/{line.line_no}"
+        batch_id = _receipt_batch(uow, item, line, pointer, errors)
+        common = dict(line_id=line.id, line_no=line.line_no, item_id=item.id,
+                      item_code=item.code, from_location=source, to_location=target,
+                      batch_id=batch_id, batch_no=line.batch_no, unit_cost=line.unit_cost)
+        if item.tracking is TrackingMode.SERIAL:
+            found = uow.catalog.serials(item.id, line.serials)
+            owned = uow.catalog.locations_by_id({loc for _, loc in found.values()})
+            for serial_no in line.serials:
+                if serial_no in found and owned[found[serial_no][1]].is_owned:
+                    errors.add(f"{pointer}/serials", "serial.already_in_stock",
+                               serial=serial_no, item=item.code,
+                               location=owned[found[serial_no][1]].code)
+                    continue
+                if serial_no in found:
+                    # Back in stock from outside (a return): it moves from where it was.
+                    serial_id, current = found[serial_no]
+                    if not uow.catalog.move_serials([(serial_id, current, target.id)]):
+                        errors.add(f"{pointer}/serials", "serial.moved_concurrently",
+                                   serial=serial_no)
+                else:
+                    serial_id = uow.catalog.add_serial(item.id, serial_no, target.id)
+                placed_serials.add(serial_id)
+                moves.append(Move(**common, quantity=Decimal(1), serial_id=serial_id))
+        else:
+            moves.append(Move(**common, quantity=line.base_quantity))
+    errors.raise_if_any()
+    return moves
+
+
+def _receipt_batch(
+    uow: UnitOfWork, item: Item, line: Any, pointer: str, errors: ErrorCollector
+) -> int:
+    if item.tracking is not TrackingMode.BATCH:
+        return 0
+    existing = uow.catalog.batches(item.id, [line.batch_no]).get(line.batch_no)
+    if existing is not None:
+        for field, given, known in (
+            ("production_date", line.production_date, existing.production_date),
+            ("expiry_date", line.expiry_date, existing.expiry_date),
+        ):
+            if given is not None and given != known:
+                errors.add(f"{pointer}/{field}", "batch.dates_conflict", batch=line.batch_no,
+                           field=field, given=str(given), known=str(known))
+        return int(existing.id)
+    spec = BatchSpec(line.batch_no, line.production_date, line.expiry_date)
+    try:
+        production, expiry = batch_dates(item, spec)
+    except Invalid as error:
+        errors.extend(error, f"{pointer}/batch")
+        return 0
+    return uow.catalog.add_batch(item.id, line.batch_no, production, expiry, uow.clock())
+
+
+def _outgoing_moves(
+    uow: UnitOfWork, header: DocumentHeader, lines: list[Any], items: dict[int, Item]
+) -> list[Move]:
+    """Moves of an issue or a transfer's shipment: from stock picked by FEFO, or the serials."""
+    if header.document_type is DocumentType.TRANSFER:
+        assert header.to_warehouse_id is not None
+        target = uow.catalog.transit_location(header.to_warehouse_id)
+    else:
+        counterpart_id = uow.documents.counterpart_location_id(header.id)
+        assert counterpart_id is not None
+        target = uow.catalog.locations_by_id([counterpart_id])[counterpart_id]
+    named = uow.catalog.locations_by_id({line.location_id for line in lines if line.location_id})
+    default = uow.catalog.default_location(header.warehouse_id)
+    errors = ErrorCollector()
+    short = ErrorCollector()
+    moves: list[Move] = []
+    # Lock order: by item, so two documents over the same items cannot deadlock.
+    for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
+        item = items[line.item_id]
+        source = named.get(line.location_id)
+        common = dict(line_id=line.id, line_no=line.line_no, item_id=item.id,
+                      item_code=item.code, to_location=target)
+        pointer = f"/lines/{line.line_no}"
+        if item.tracking is TrackingMode.SERIAL:
+            moves.extend(_serial_moves(uow, header, line, item, source, common, pointer, errors))
+            continue
+        batch_id = None
+        if line.batch_no:
+            batch = uow.catalog.batches(item.id, [line.batch_no]).get(line.batch_no)
+            if batch is None:
+                errors.add(f"{pointer}/batch", "batch.unknown", batch=line.batch_no, item=item.code)
+                continue
+            batch_id = batch.id
+        slots = uow.balances.slots(item.id, header.warehouse_id,
+                                   source.id if source else None, batch_id)
+        picks, missing = allocate(line.base_quantity, slots)
+        for slot, quantity in picks:
+            moves.append(Move(**common, from_location=slot.location, quantity=quantity,
+                              batch_id=slot.batch_id, batch_no=slot.batch_no))
+        if missing <= 0:
+            continue
+        place = source or default
+        if place.allow_negative_stock and (batch_id or item.tracking is TrackingMode.NONE):
+            moves.append(Move(**common, from_location=place, quantity=missing,
+                              batch_id=batch_id or 0, batch_no=line.batch_no))
+        else:
+            short.add(pointer, "stock.line_short", lines=str(line.line_no), item=item.code,
+                      location=source.code if source else "*", batch=line.batch_no or "",
+                      requested=str(normalized(line.base_quantity)),
+                      available=str(normalized(line.base_quantity - missing)))
+    errors.raise_if_any()
+    if short.items:
+        raise InsufficientStock(sorted(short.items, key=lambda i: int(i.pointer.split("/")[2])))
+    return moves
+
+
+def _serial_moves(
+    uow: UnitOfWork, header: DocumentHeader, line: Any, item: Item, source: Location | None,
+    common: dict[str, Any], pointer: str, errors: ErrorCollector,
+) -> list[Move]:
+    found = uow.catalog.serials(item.id, line.serials)
+    places = uow.catalog.locations_by_id({loc for _, loc in found.values()})
+    moves = []
+    for serial_no in line.serials:
+        where = places.get(found[serial_no][1]) if serial_no in found else None
+        in_stock = (
+            where is not None
+            and where.kind is LocationKind.INTERNAL
+            and where.warehouse_id == header.warehouse_id
+            and (source is None or where.id == source.id)
+        )
+        if not in_stock or where is None:
+            errors.add(f"{pointer}/serials", "serial.not_in_stock", serial=serial_no,
+                       item=item.code, location=source.code if source else "*")
+            continue
+        moves.append(Move(**common, from_location=where, quantity=Decimal(1),
+                          serial_id=found[serial_no][0]))
+    return moves
+
+
+def _receive_moves(uow: UnitOfWork, header: DocumentHeader, lines: list[Any]) -> list[Move]:
+    """A transfer's receiving leg: what the shipment put in transit, at its shipped value."""
+    assert header.to_warehouse_id is not None
+    transit = uow.catalog.transit_location(header.to_warehouse_id)
+    default = uow.catalog.default_location(header.to_warehouse_id)
+    destinations = uow.catalog.locations_by_id(
+        {line.to_location_id for line in lines if line.to_location_id}
+    )
+    target_of = {line.id: destinations.get(line.to_location_id, default) for line in lines}
+    locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(header.id))
+    shipped = uow.ledger.entries_of(header.id, locations)
+    line_numbers = {line.id: line.line_no for line in lines}
+    moves = []
+    for entry in shipped:
+        moves.append(Move(
+            line_id=entry.line_id, line_no=line_numbers[entry.line_id], item_id=entry.item_id,
+            item_code=entry.item_code, from_location=transit,
+            to_location=target_of[entry.line_id], quantity=entry.quantity,
+            batch_id=entry.batch_id, batch_no=entry.batch_no, serial_id=entry.serial_id,
+            value=entry.value,
+        ))
+    return moves

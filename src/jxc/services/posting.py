@@ -1,0 +1,95 @@
+"""The one place that writes stock: turn a document's moves into ledger entries.
+
+``write_posting`` locks the balances and cost pools it touches (in key order), checks
+every demand against available stock and refuses the whole posting naming every short
+line, values the moves at moving-average cost, applies guarded balance updates, moves
+serials guardedly and appends the ledger entries, all in the caller's transaction.
+Every later workflow step (receive, ship, stocktake, reversal) posts through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+from jxc.db.uow import UnitOfWork
+from jxc.domain.costing import value_moves
+from jxc.domain.errors import ErrorItem, InsufficientStock
+from jxc.domain.ledger import Move, balance_deltas, demands, pool_key
+from jxc.domain.stock import Balance, BalanceKey, shortage_item, shortages
+
+
+def write_posting(
+    uow: UnitOfWork,
+    document_id: int,
+    moves: Sequence[Move],
+    actor: str,
+    business_date: date,
+    placed_serial_ids: frozenset[int] = frozenset(),
+) -> int:
+    """Post ``moves`` for a document; return the number of ledger entries written.
+
+    ``placed_serial_ids`` are serials the caller has already put at their destination
+    (new serials of a receipt); every other serial moves guardedly from its from-location.
+
+    Raises:
+        InsufficientStock: one item per short (item, location, batch), naming its lines.
+    """
+    deltas = balance_deltas(moves)
+    balances = uow.balances.lock(list(deltas))
+    needed = demands(moves)
+    short = shortages(needed, balances)
+    if short:
+        raise InsufficientStock(short)
+    pool_keys = {
+        key
+        for move in moves
+        for key in (pool_key(move.item_id, move.from_location), pool_key(move.item_id, move.to_location))
+        if key is not None
+    }
+    pools = uow.balances.lock_pools(list(pool_keys))
+    valued, new_pools = value_moves(moves, pools)
+    guarded = {d.key for d in needed if d.location.guards_availability}
+    refused = uow.balances.apply(deltas, balances, guarded)
+    if refused:
+        raise InsufficientStock(
+            [shortage_item(d, _available(balances, d.key)) for d in needed if d.key in refused]
+        )
+    uow.balances.save_pools(new_pools, pools)
+    serial_moves = [
+        (m.serial_id, m.from_location.id, m.to_location.id)
+        for m in moves
+        if m.serial_id is not None and m.serial_id not in placed_serial_ids
+    ]
+    if not uow.catalog.move_serials(serial_moves):
+        raise InsufficientStock(
+            [ErrorItem("/lines", "serial.moved_concurrently", {"count": len(serial_moves)})]
+        )
+    now = uow.clock()
+    uow.ledger.append(
+        [
+            {
+                "document_id": document_id,
+                "document_line_id": v.move.line_id,
+                "item_id": v.move.item_id,
+                "batch_id": v.move.batch_id,
+                "serial_id": v.move.serial_id,
+                "from_location_id": v.move.from_location.id,
+                "to_location_id": v.move.to_location.id,
+                "quantity": v.move.quantity,
+                "unit_cost": v.unit_cost,
+                "value": v.move.value,
+                "business_date": business_date,
+                "recorded_at": now,
+                "created_by": actor,
+            }
+            for v in valued
+        ]
+    )
+    return len(valued)
+
+
+def _available(balances: Mapping[BalanceKey, Balance], key: BalanceKey) -> Decimal:
+    balance = balances.get(key)
+    return balance.available if balance else Decimal(0)
