@@ -9,7 +9,8 @@ document pointing at it (invariant 4); a request id makes each write happen once
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -514,6 +515,7 @@ def _outgoing_moves(
     errors = ErrorCollector()
     short = ErrorCollector()
     moves: list[Move] = []
+    taken: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)  # by earlier lines
     # Lock order: by item, so two documents over the same items cannot deadlock.
     for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
         item = items[line.item_id]
@@ -531,10 +533,14 @@ def _outgoing_moves(
                 errors.add(f"{pointer}/batch", "batch.unknown", batch=line.batch_no, item=item.code)
                 continue
             batch_id = batch.id
-        slots = uow.balances.slots(item.id, header.warehouse_id,
-                                   source.id if source else None, batch_id)
+        slots = [
+            replace(slot, available=slot.available - taken[(item.id, slot.location.id, slot.batch_id)])
+            for slot in uow.balances.slots(item.id, header.warehouse_id,
+                                           source.id if source else None, batch_id)
+        ]
         picks, missing = allocate(line.base_quantity, slots)
         for slot, quantity in picks:
+            taken[(item.id, slot.location.id, slot.batch_id)] += quantity
             moves.append(Move(**common, from_location=slot.location, quantity=quantity,
                               batch_id=slot.batch_id, batch_no=slot.batch_no))
         if missing <= 0:

@@ -1,0 +1,1 @@
+"""Read side: set-based SQL over the tables, returning frozen DTOs; never writes."""

@@ -1,0 +1,169 @@
+"""`jxc check`: recompute stock from the ledger and compare it with what is cached.
+
+Checks invariant 2 (balances = ledger, quantity and value), the double-entry rule (per
+item, the sum over all locations is zero), invariant 3 (no negative available stock
+where not allowed) and that each serial is where its last movement put it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select, union_all
+
+from jxc.db import schema as s
+from jxc.domain.locations import LocationKind
+
+_entry = s.StockLedgerEntry
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    ledger_rows: int
+    balances: int
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _names(connection: Connection) -> tuple[dict[int, str], dict[int, tuple[str, str, str | None, bool]]]:
+    items = {r.id: r.code for r in connection.execute(select(s.Item.id, s.Item.code))}
+    locations = {
+        r.id: (r.code, r.kind, r.warehouse, bool(r.allow_negative_stock))
+        for r in connection.execute(
+            select(s.Location.id, s.Location.code, s.Location.kind,
+                   s.Warehouse.code.label("warehouse"), s.Warehouse.allow_negative_stock)
+            .outerjoin(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id))
+    }
+    return items, locations
+
+
+def _ledger_sums(connection: Connection) -> dict[tuple[int, int, int], tuple[Decimal, Decimal]]:
+    """(item, location, batch) → (quantity, value) summed from every entry in and out."""
+    moves_in = select(
+        _entry.item_id, _entry.to_location_id.label("location_id"), _entry.batch_id,
+        func.sum(_entry.quantity).label("quantity"), func.sum(_entry.value).label("value"),
+    ).group_by(_entry.item_id, _entry.to_location_id, _entry.batch_id)
+    moves_out = select(
+        _entry.item_id, _entry.from_location_id.label("location_id"), _entry.batch_id,
+        (-func.sum(_entry.quantity)).label("quantity"), (-func.sum(_entry.value)).label("value"),
+    ).group_by(_entry.item_id, _entry.from_location_id, _entry.batch_id)
+    sums: dict[tuple[int, int, int], tuple[Decimal, Decimal]] = defaultdict(
+        lambda: (Decimal(0), Decimal(0)))
+    for row in connection.execute(union_all(moves_in, moves_out)):
+        key = (row.item_id, row.location_id, row.batch_id)
+        quantity, value = sums[key]
+        sums[key] = (quantity + row.quantity, value + row.value)
+    return sums
+
+
+def check(connection: Connection) -> CheckReport:
+    items, locations = _names(connection)
+    ledger = _ledger_sums(connection)
+    ledger_rows = connection.execute(select(func.count()).select_from(_entry)).scalar_one()
+    balances = {
+        (r.item_id, r.location_id, r.batch_id): (r.on_hand, r.reserved)
+        for r in connection.execute(select(s.StockBalance))
+    }
+    problems: list[Problem] = []
+
+    def where(location_id: int) -> str:
+        code, _, warehouse, _ = locations[location_id]
+        return f"{warehouse}/{code}" if warehouse else code
+
+    owned = {LocationKind.INTERNAL.value, LocationKind.TRANSIT.value}
+    per_item: dict[int, Decimal] = defaultdict(Decimal)
+    for key in sorted(set(ledger) | set(balances)):
+        item_id, location_id, batch_id = key
+        from_ledger = ledger.get(key, (Decimal(0), Decimal(0)))[0]
+        kind = locations[location_id][1]
+        if kind not in owned:
+            per_item[item_id] += from_ledger
+            continue
+        on_hand, reserved = balances.get(key, (Decimal(0), Decimal(0)))
+        per_item[item_id] += on_hand
+        params = {"item": items[item_id], "location": where(location_id), "batch": batch_id}
+        if on_hand != from_ledger:
+            problems.append(Problem("check.balance_mismatch", {
+                **params, "cached": str(on_hand), "ledger": str(from_ledger)}))
+        allow_negative = locations[location_id][3] and kind == LocationKind.INTERNAL.value
+        if not allow_negative and on_hand - reserved < 0:
+            problems.append(Problem("check.negative_available", {
+                **params, "available": str(on_hand - reserved)}))
+        if reserved < 0 or (reserved > on_hand and not allow_negative):
+            problems.append(Problem("check.reserved_invalid", {
+                **params, "reserved": str(reserved), "on_hand": str(on_hand)}))
+    for item_id, total in sorted(per_item.items()):
+        if total != 0:
+            problems.append(Problem("check.item_not_balanced",
+                                    {"item": items[item_id], "sum": str(total)}))
+    problems.extend(_pool_problems(connection, ledger, balances, items, locations))
+    problems.extend(_serial_problems(connection, items))
+    return CheckReport(ledger_rows, len(balances), problems)
+
+
+def _pool_problems(
+    connection: Connection,
+    ledger: dict[tuple[int, int, int], tuple[Decimal, Decimal]],
+    balances: dict[tuple[int, int, int], tuple[Decimal, Decimal]],
+    items: dict[int, str],
+    locations: dict[int, tuple[str, str, str | None, bool]],
+) -> list[Problem]:
+    """Cost pools hold exactly the quantity of their balances and the value of their entries."""
+    warehouse_ids = {
+        r.id: r.warehouse_id
+        for r in connection.execute(select(s.Location.id, s.Location.warehouse_id))
+    }
+    expected: dict[tuple[int, int, bool], list[Decimal]] = defaultdict(
+        lambda: [Decimal(0), Decimal(0)])
+    for (item_id, location_id, _), (quantity, value) in ledger.items():
+        kind = locations[location_id][1]
+        if kind in (LocationKind.INTERNAL.value, LocationKind.TRANSIT.value):
+            pool = expected[(item_id, warehouse_ids[location_id], kind == LocationKind.TRANSIT.value)]
+            pool[1] += value
+    for (item_id, location_id, _), (on_hand, _) in balances.items():
+        kind = locations[location_id][1]
+        pool = expected[(item_id, warehouse_ids[location_id], kind == LocationKind.TRANSIT.value)]
+        pool[0] += on_hand
+    cached = {
+        (r.item_id, r.warehouse_id, bool(r.in_transit)): (r.quantity, r.value)
+        for r in connection.execute(select(s.StockCost))
+    }
+    problems = []
+    for key in sorted(set(expected) | set(cached)):
+        quantity, value = expected.get(key, [Decimal(0), Decimal(0)])
+        have = cached.get(key, (Decimal(0), Decimal(0)))
+        if have != (quantity, value) or (quantity == 0 and value != 0):
+            problems.append(Problem("check.value_mismatch", {
+                "item": items[key[0]], "warehouse": key[1], "in_transit": key[2],
+                "cached": f"{have[0]} / {have[1]}", "ledger": f"{quantity} / {value}"}))
+    return problems
+
+
+def _serial_problems(connection: Connection, items: dict[int, str]) -> list[Problem]:
+    last = (
+        select(_entry.serial_id, func.max(_entry.id).label("last_id"))
+        .where(_entry.serial_id.is_not(None)).group_by(_entry.serial_id).subquery()
+    )
+    rows = connection.execute(
+        select(s.SerialNumber.serial_no, s.SerialNumber.item_id, s.SerialNumber.location_id,
+               _entry.to_location_id)
+        .join(last, last.c.serial_id == s.SerialNumber.id)
+        .join(_entry, _entry.id == last.c.last_id)
+        .where(s.SerialNumber.location_id != _entry.to_location_id)
+    )
+    return [
+        Problem("check.serial_misplaced", {"item": items[r.item_id], "serial": r.serial_no})
+        for r in rows
+    ]

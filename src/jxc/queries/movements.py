@@ -1,0 +1,180 @@
+"""Ledger entries as users read them: 商品流水账 of an item, and trace (来源可查、去向可追)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Select, select
+from sqlalchemy.orm import aliased
+
+from jxc.db import schema as s
+from jxc.domain.errors import NotFound
+from jxc.domain.locations import LocationKind
+
+_entry = s.StockLedgerEntry
+_source, _target = aliased(s.Location), aliased(s.Location)
+_source_wh, _target_wh = aliased(s.Warehouse), aliased(s.Warehouse)
+_OWNED = (LocationKind.INTERNAL.value, LocationKind.TRANSIT.value)
+
+
+@dataclass(frozen=True)
+class Movement:
+    sequence: int
+    business_date: date
+    recorded_at: datetime
+    document: str
+    document_type: str
+    item: str
+    batch: str | None
+    serial: str | None
+    from_location: str
+    to_location: str
+    quantity: Decimal
+    value: Decimal
+    user: str
+    # signed change of stock in the warehouse a ledger is read for; 0 when not read for one
+    change: Decimal = Decimal(0)
+    balance: Decimal = Decimal(0)
+
+
+def _place(warehouse: str | None, location: str) -> str:
+    return f"{warehouse}/{location}" if warehouse else location
+
+
+def _movements() -> Select[Any]:
+    return (
+        select(
+            _entry.id, _entry.business_date, _entry.recorded_at, s.Document.number,
+            s.Document.document_type, s.Item.code.label("item"), s.Batch.batch_no,
+            s.SerialNumber.serial_no, _source.code.label("from_code"),
+            _source_wh.code.label("from_wh"), _target.code.label("to_code"),
+            _target_wh.code.label("to_wh"), _entry.quantity, _entry.value,
+            _entry.created_by, _source.kind.label("from_kind"), _target.kind.label("to_kind"),
+            _source.warehouse_id.label("from_wh_id"), _target.warehouse_id.label("to_wh_id"),
+        )
+        .join(s.Document, s.Document.id == _entry.document_id)
+        .join(s.Item, s.Item.id == _entry.item_id)
+        .outerjoin(s.Batch, s.Batch.id == _entry.batch_id)
+        .outerjoin(s.SerialNumber, s.SerialNumber.id == _entry.serial_id)
+        .join(_source, _source.id == _entry.from_location_id)
+        .outerjoin(_source_wh, _source_wh.id == _source.warehouse_id)
+        .join(_target, _target.id == _entry.to_location_id)
+        .outerjoin(_target_wh, _target_wh.id == _target.warehouse_id)
+        .order_by(_entry.id)
+    )
+
+
+def _movement(row: Any) -> Movement:
+    return Movement(
+        sequence=row.id, business_date=row.business_date, recorded_at=row.recorded_at,
+        document=row.number, document_type=row.document_type, item=row.item,
+        batch=row.batch_no, serial=row.serial_no,
+        from_location=_place(row.from_wh, row.from_code),
+        to_location=_place(row.to_wh, row.to_code), quantity=row.quantity, value=row.value,
+        user=row.created_by,
+    )
+
+
+def _signed(row: Any, warehouse_id: int | None) -> Decimal:
+    inside_from = row.from_kind == LocationKind.INTERNAL.value and (
+        warehouse_id is None or row.from_wh_id == warehouse_id)
+    inside_to = row.to_kind == LocationKind.INTERNAL.value and (
+        warehouse_id is None or row.to_wh_id == warehouse_id)
+    return Decimal(row.quantity) * (int(inside_to) - int(inside_from))
+
+
+def item_ledger(
+    connection: Connection,
+    item: str,
+    warehouse: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[Decimal, list[Movement]]:
+    """商品流水账: the opening quantity at ``start`` and every movement after, with balance."""
+    item_id = connection.execute(select(s.Item.id).where(s.Item.code == item)).scalar()
+    if item_id is None:
+        raise NotFound("item.unknown", {"item": item})
+    warehouse_id = None
+    if warehouse is not None:
+        warehouse_id = connection.execute(
+            select(s.Warehouse.id).where(s.Warehouse.code == warehouse)).scalar()
+        if warehouse_id is None:
+            raise NotFound("warehouse.unknown", {"warehouse": warehouse})
+    query = _movements().where(_entry.item_id == item_id)
+    if end is not None:
+        query = query.where(_entry.business_date <= end)
+    opening, balance, lines = Decimal(0), Decimal(0), []
+    for row in connection.execute(query):
+        change = _signed(row, warehouse_id)
+        if change == 0 and warehouse_id is not None:
+            continue  # a move elsewhere, or inside the warehouse: not this warehouse's flow
+        balance += change
+        if start is not None and row.business_date < start:
+            opening = balance
+            continue
+        lines.append(replace(_movement(row), change=change, balance=balance))
+    return opening, lines
+
+
+@dataclass(frozen=True)
+class Trace:
+    subject: str
+    backward: list[Movement]
+    movements: list[Movement]
+    forward: list[Movement]
+
+
+def trace_batch(connection: Connection, item: str, batch: str) -> Trace:
+    """Every movement of one batch, from the receipt that brought it in to the customer."""
+    batch_id = connection.execute(
+        select(s.Batch.id).join(s.Item, s.Item.id == s.Batch.item_id)
+        .where(s.Item.code == item, s.Batch.batch_no == batch)
+    ).scalar()
+    if batch_id is None:
+        raise NotFound("batch.unknown", {"item": item, "batch": batch})
+    rows = connection.execute(_movements().where(_entry.batch_id == batch_id))
+    return Trace(f"{item} / {batch}", [], [_movement(r) for r in rows], [])
+
+
+def trace_serial(connection: Connection, serial: str, item: str | None = None) -> Trace:
+    """Every movement of one serial number (of ``item`` when serials repeat across items)."""
+    query = select(s.SerialNumber.id).where(s.SerialNumber.serial_no == serial)
+    if item is not None:
+        query = query.join(s.Item, s.Item.id == s.SerialNumber.item_id).where(s.Item.code == item)
+    ids = list(connection.execute(query).scalars())
+    if not ids:
+        raise NotFound("serial.unknown", {"serial": serial})
+    rows = connection.execute(_movements().where(_entry.serial_id.in_(ids)))
+    return Trace(serial, [], [_movement(r) for r in rows], [])
+
+
+def trace_document(connection: Connection, number: str) -> Trace:
+    """A document's movements, where their batches and serials came from and went after."""
+    document_id = connection.execute(
+        select(s.Document.id).where(s.Document.number == number)).scalar()
+    if document_id is None:
+        raise NotFound("document.unknown", {"number": number})
+    own = list(connection.execute(_movements().where(_entry.document_id == document_id)))
+    if not own:
+        return Trace(number, [], [], [])
+    first, last = own[0].id, own[-1].id
+    keys = list(connection.execute(
+        select(_entry.batch_id, _entry.serial_id).where(_entry.document_id == document_id)
+        .distinct()))
+    batches = {k.batch_id for k in keys if k.batch_id}
+    serials = {k.serial_id for k in keys if k.serial_id}
+    related: Sequence[Any] = []
+    if batches or serials:
+        related = list(connection.execute(_movements().where(
+            (_entry.batch_id.in_(batches) | _entry.serial_id.in_(serials))
+            & (_entry.document_id != document_id))))
+    return Trace(
+        number,
+        [_movement(r) for r in related if r.id < first],
+        [_movement(r) for r in own],
+        [_movement(r) for r in related if r.id > last],
+    )

@@ -1,0 +1,172 @@
+"""Current stock from cached balances: one item at one warehouse, lists, whole warehouses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.orm import aliased
+
+from jxc.db import schema as s
+from jxc.domain.errors import NotFound
+from jxc.domain.locations import LocationKind
+
+_balance, _location, _item, _warehouse = s.StockBalance, s.Location, s.Item, s.Warehouse
+_internal = _location.kind == LocationKind.INTERNAL.value
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    item: str
+    warehouse: str
+    on_hand: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class StockRow:
+    item: str
+    item_name: str
+    unit: str
+    warehouse: str
+    location: str
+    batch: str | None
+    expiry_date: date | None
+    on_hand: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class ItemStock:
+    item: str
+    item_name: str
+    unit: str
+    on_hand: Decimal
+    reserved: Decimal
+    value: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+_on_hand_query = (
+    select(
+        func.coalesce(func.sum(_balance.on_hand), 0).label("on_hand"),
+        func.coalesce(func.sum(_balance.reserved), 0).label("reserved"),
+    )
+    .join(_location, _location.id == _balance.location_id)
+    .where(
+        _balance.item_id == bindparam("item_id"),
+        _location.warehouse_id == bindparam("warehouse_id"),
+        _internal,
+    )
+)
+
+
+def _ids(connection: Connection, item: str, warehouse: str) -> tuple[int, int]:
+    item_id = connection.execute(select(_item.id).where(_item.code == item)).scalar()
+    if item_id is None:
+        raise NotFound("item.unknown", {"item": item})
+    warehouse_id = connection.execute(
+        select(_warehouse.id).where(_warehouse.code == warehouse)
+    ).scalar()
+    if warehouse_id is None:
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
+    return item_id, warehouse_id
+
+
+def on_hand(connection: Connection, item: str, warehouse: str) -> StockLevel:
+    """On hand, reserved and available of one item over a warehouse's internal locations."""
+    item_id, warehouse_id = _ids(connection, item, warehouse)
+    row = connection.execute(
+        _on_hand_query, {"item_id": item_id, "warehouse_id": warehouse_id}
+    ).one()
+    return StockLevel(item, warehouse, Decimal(row.on_hand), Decimal(row.reserved))
+
+
+def stock_rows(
+    connection: Connection,
+    warehouse: str | None = None,
+    item: str | None = None,
+    location: str | None = None,
+    batch: str | None = None,
+    include_zero: bool = False,
+) -> list[StockRow]:
+    """Stock by item, warehouse, location and batch (库存状况表 at its finest grain)."""
+    base_unit = aliased(s.Unit)
+    query = (
+        select(
+            _item.code.label("item"), _item.name.label("item_name"),
+            base_unit.code.label("unit"), _warehouse.code.label("warehouse"),
+            _location.code.label("location"), s.Batch.batch_no.label("batch"), s.Batch.expiry_date,
+            _balance.on_hand, _balance.reserved,
+        )
+        .join(_item, _item.id == _balance.item_id)
+        .join(base_unit, base_unit.id == _item.base_unit_id)
+        .join(_location, _location.id == _balance.location_id)
+        .join(_warehouse, _warehouse.id == _location.warehouse_id)
+        .outerjoin(s.Batch, s.Batch.id == _balance.batch_id)
+        .where(_internal)
+        .order_by(_warehouse.code, _item.code, _location.code, s.Batch.expiry_date)
+    )
+    for column, value in (
+        (_warehouse.code, warehouse), (_item.code, item), (_location.code, location),
+        (s.Batch.batch_no, batch),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if not include_zero:
+        query = query.where(_balance.on_hand != 0)
+    return [StockRow(**row._mapping) for row in connection.execute(query)]
+
+
+def warehouse_stock(connection: Connection, warehouse: str) -> list[ItemStock]:
+    """Every item's stock and value in one warehouse, from balances and cost pools."""
+    warehouse_id = connection.execute(
+        select(_warehouse.id).where(_warehouse.code == warehouse)
+    ).scalar()
+    if warehouse_id is None:
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
+    totals = (
+        select(
+            _balance.item_id,
+            func.sum(_balance.on_hand).label("on_hand"),
+            func.sum(_balance.reserved).label("reserved"),
+        )
+        .join(_location, _location.id == _balance.location_id)
+        .where(_location.warehouse_id == warehouse_id, _internal)
+        .group_by(_balance.item_id)
+        .subquery()
+    )
+    base_unit = aliased(s.Unit)
+    query = (
+        select(
+            _item.code, _item.name, base_unit.code.label("unit"), totals.c.on_hand,
+            totals.c.reserved, func.coalesce(s.StockCost.value, 0).label("value"),
+        )
+        .join(_item, _item.id == totals.c.item_id)
+        .join(base_unit, base_unit.id == _item.base_unit_id)
+        .outerjoin(
+            s.StockCost,
+            (s.StockCost.item_id == totals.c.item_id)
+            & (s.StockCost.warehouse_id == warehouse_id)
+            & (s.StockCost.in_transit.is_(False)),
+        )
+        .where(totals.c.on_hand != 0)
+        .order_by(_item.code)
+    )
+    return [
+        ItemStock(r.code, r.name, r.unit, r.on_hand, r.reserved, Decimal(r.value))
+        for r in connection.execute(query)
+    ]

@@ -1,0 +1,85 @@
+"""Builders for business data, visible at the call site: an_item(app, tracking="batch")."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from jxc.bootstrap import App
+from jxc.db.schema import Base, StockBalance, StockCost
+from jxc.domain.items import Item
+from jxc.services import catalog, documents
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6].upper()}"
+
+
+def a_warehouse(app: App, code: str | None = None, allow_negative_stock: bool = False) -> str:
+    code = code or unique("WH")
+    catalog.add_warehouse(
+        app.uow(), {"code": code, "name": f"仓库 {code}",
+                    "allow_negative_stock": allow_negative_stock}
+    )
+    return code
+
+
+def an_item(app: App, code: str | None = None, **fields: Any) -> Item:
+    code = code or unique("螺丝")
+    return catalog.add_item(
+        app.uow(), {"code": code, "name": fields.pop("name", f"商品 {code}"),
+                    "base_unit": fields.pop("base_unit", "个"), **fields}
+    )
+
+
+def receive(
+    app: App, warehouse: str, *lines: dict[str, Any], request_id: str | None = None
+) -> documents.DocumentResult:
+    return documents.create(
+        app.uow(), "tester",
+        {"document_type": "receipt", "warehouse": warehouse, "lines": list(lines)},
+        request_id=request_id, post=True,
+    )
+
+
+def issue(
+    app: App, warehouse: str, *lines: dict[str, Any], request_id: str | None = None
+) -> documents.DocumentResult:
+    return documents.create(
+        app.uow(), "tester",
+        {"document_type": "issue", "warehouse": warehouse, "lines": list(lines)},
+        request_id=request_id, post=True,
+    )
+
+
+def transfer(
+    app: App, source: str, destination: str, *lines: dict[str, Any]
+) -> documents.DocumentResult:
+    return documents.create(
+        app.uow(), "tester",
+        {"document_type": "transfer", "warehouse": source, "to_warehouse": destination,
+         "lines": list(lines)},
+        post=True,
+    )
+
+
+def snapshot(app: App) -> dict[str, Any]:
+    """Row counts of every table and a checksum of balances and pools: 'nothing changed'."""
+    with app.reader() as connection:
+        counts = {
+            table.name: connection.execute(
+                text(f'SELECT COUNT(*) FROM "{table.name}"')).scalar_one()
+            for table in Base.metadata.sorted_tables
+        }
+        balances = connection.execute(
+            select(func.coalesce(func.sum(StockBalance.on_hand), 0),
+                   func.coalesce(func.sum(StockBalance.reserved), 0))
+        ).one()
+        pools = connection.execute(
+            select(func.coalesce(func.sum(StockCost.value), 0))
+        ).one()
+    return {"counts": counts, "on_hand": Decimal(balances[0]),
+            "reserved": Decimal(balances[1]), "value": Decimal(pools[0])}

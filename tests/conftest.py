@@ -1,0 +1,112 @@
+"""Test infrastructure: one migrated database per backend, a fresh copy per test.
+
+``--db`` chooses the engines (sqlite, postgresql, all). PostgreSQL needs
+``JXC_TEST_POSTGRESQL_URL`` (a server URL; each xdist worker gets its own database);
+when ``--db`` names postgresql and it cannot be reached, tests fail rather than skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from jxc.bootstrap import App, build, upgrade
+from jxc.config import Settings
+from jxc.db.engine import normalize_url
+from jxc.db.schema import Base
+from jxc.services import catalog
+
+POSTGRESQL_URL_VARIABLE = "JXC_TEST_POSTGRESQL_URL"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        default=None,
+        choices=["sqlite", "postgresql", "all"],
+        help="engines to run storage tests on (default: all if JXC_TEST_POSTGRESQL_URL is set)",
+    )
+
+
+def _backends(config: pytest.Config) -> list[str]:
+    chosen = config.getoption("--db") or (
+        "all" if os.environ.get(POSTGRESQL_URL_VARIABLE) else "sqlite"
+    )
+    return ["sqlite", "postgresql"] if chosen == "all" else [chosen]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", _backends(metafunc.config), scope="session")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"jxc storage backends: {', '.join(_backends(config))}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = build(Settings(database_url=f"sqlite:///{path}"))
+    upgrade(app)
+    app.dispose()
+    return path
+
+
+def _postgresql_url(worker_id: str) -> str:
+    server = os.environ.get(POSTGRESQL_URL_VARIABLE)
+    if not server:
+        pytest.fail(f"--db includes postgresql but {POSTGRESQL_URL_VARIABLE} is not set")
+    base = normalize_url(server)
+    name = f"jxc_test_{worker_id}"
+    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgresql_app(worker_id: str) -> Iterator[App]:
+    app = build(Settings(database_url=_postgresql_url(worker_id)))
+    upgrade(app)
+    yield app
+    app.dispose()
+
+
+def _truncate(app: App) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with app.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    catalog.initialize(app.uow())
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of an empty, migrated JXC database on ``backend``, private to this test."""
+    if backend == "sqlite":
+        path = tmp_path / "jxc.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    app: App = request.getfixturevalue("postgresql_app")
+    _truncate(app)
+    return str(app.engine.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    application = build(Settings(database_url=database_url, user="tester"))
+    yield application
+    application.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    """The xdist worker name, or "master" without xdist."""
+    return str(getattr(request.config, "workerinput", {}).get("workerid", "master"))
