@@ -10,7 +10,9 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
+from jxc.db.repositories.balances import read_slots, slots_query
 from jxc.domain.errors import NotFound
+from jxc.domain.stock import StockSlot, allocate
 from jxc.domain.locations import LocationKind
 
 _balance, _location, _item, _warehouse = s.StockBalance, s.Location, s.Item, s.Warehouse
@@ -170,3 +172,18 @@ def warehouse_stock(connection: Connection, warehouse: str) -> list[ItemStock]:
         ItemStock(r.code, r.name, r.unit, r.on_hand, r.reserved, Decimal(r.value))
         for r in connection.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    picks: list[tuple[StockSlot, Decimal]]
+    missing: Decimal
+
+
+def fefo_suggestion(
+    connection: Connection, item: str, warehouse: str, quantity: Decimal
+) -> Suggestion:
+    """Which batches and locations an issue of ``quantity`` would take: earliest expiry first."""
+    item_id, warehouse_id = _ids(connection, item, warehouse)
+    picks, missing = allocate(quantity, read_slots(connection, slots_query(item_id, warehouse_id)))
+    return Suggestion(picks, missing)

@@ -512,6 +512,7 @@ def _outgoing_moves(
         target = uow.catalog.locations_by_id([counterpart_id])[counterpart_id]
     named = uow.catalog.locations_by_id({line.location_id for line in lines if line.location_id})
     default = uow.catalog.default_location(header.warehouse_id)
+    warehouse_code = uow.catalog.warehouse_code(header.warehouse_id)
     errors = ErrorCollector()
     short = ErrorCollector()
     moves: list[Move] = []
@@ -551,7 +552,7 @@ def _outgoing_moves(
                               batch_id=batch_id or 0, batch_no=line.batch_no))
         else:
             short.add(pointer, "stock.line_short", lines=str(line.line_no), item=item.code,
-                      location=source.code if source else "*", batch=line.batch_no or "",
+                      location=source.code if source else warehouse_code, batch=f"/{line.batch_no}" if line.batch_no else "",
                       requested=str(normalized(line.base_quantity)),
                       available=str(normalized(line.base_quantity - missing)))
     errors.raise_if_any()
@@ -577,7 +578,8 @@ def _serial_moves(
         )
         if not in_stock or where is None:
             errors.add(f"{pointer}/serials", "serial.not_in_stock", serial=serial_no,
-                       item=item.code, location=source.code if source else "*")
+                       item=item.code, location=source.code if source else
+                       uow.catalog.warehouse_code(header.warehouse_id))
             continue
         moves.append(Move(**common, from_location=where, quantity=Decimal(1),
                           serial_id=found[serial_no][0]))

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, Select, and_, bindparam, insert, select, tuple_, update
 
 from jxc.db import schema as s
 from jxc.db.repositories.catalog import _location
@@ -85,40 +85,9 @@ class BalanceRepository:
         location_id: int | None = None,
         batch_id: int | None = None,
     ) -> list[StockSlot]:
-        """Stock of an item an issue may take in a warehouse, locked, with batch expiry."""
-        query = (
-            select(
-                _balance.c.batch_id,
-                (_balance.c.on_hand - _balance.c.reserved).label("available"),
-                s.Batch.batch_no,
-                s.Batch.expiry_date,
-                s.Location.id,
-                s.Location.code,
-                s.Location.name,
-                s.Location.kind,
-                s.Location.warehouse_id,
-                s.Warehouse.allow_negative_stock,
-            )
-            .join(s.Location, s.Location.id == _balance.c.location_id)
-            .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
-            .outerjoin(s.Batch, s.Batch.id == _balance.c.batch_id)
-            .where(
-                _balance.c.item_id == item_id,
-                s.Location.warehouse_id == warehouse_id,
-                s.Location.kind == LocationKind.INTERNAL.value,
-                _balance.c.on_hand - _balance.c.reserved > 0,
-            )
-            .order_by(_balance.c.id)
-            .with_for_update(of=_balance)
-        )
-        if location_id is not None:
-            query = query.where(_balance.c.location_id == location_id)
-        if batch_id is not None:
-            query = query.where(_balance.c.batch_id == batch_id)
-        return [
-            StockSlot(_location(r), r.batch_id, r.batch_no, r.expiry_date, r.available)
-            for r in self.connection.execute(query)
-        ]
+        """Stock an issue may take (locked on PostgreSQL), with batch expiry for FEFO."""
+        query = slots_query(item_id, warehouse_id, location_id, batch_id)
+        return read_slots(self.connection, query.with_for_update(of=_balance))
 
     def apply(
         self, deltas: Mapping[BalanceKey, Decimal], existing: Mapping[BalanceKey, Balance],
@@ -192,3 +161,45 @@ class BalanceRepository:
             self.connection.execute(_set_pool, updates)
         if inserts:
             self.connection.execute(insert(_cost), inserts)
+
+
+def slots_query(
+    item_id: int, warehouse_id: int, location_id: int | None = None, batch_id: int | None = None
+) -> Select[Any]:
+    """Balances of an item with available stock at a warehouse's internal locations."""
+    query = (
+        select(
+            _balance.c.batch_id,
+            (_balance.c.on_hand - _balance.c.reserved).label("available"),
+            s.Batch.batch_no,
+            s.Batch.expiry_date,
+            s.Location.id,
+            s.Location.code,
+            s.Location.name,
+            s.Location.kind,
+            s.Location.warehouse_id,
+            s.Warehouse.allow_negative_stock,
+        )
+        .join(s.Location, s.Location.id == _balance.c.location_id)
+        .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
+        .outerjoin(s.Batch, s.Batch.id == _balance.c.batch_id)
+        .where(
+            _balance.c.item_id == item_id,
+            s.Location.warehouse_id == warehouse_id,
+            s.Location.kind == LocationKind.INTERNAL.value,
+            _balance.c.on_hand - _balance.c.reserved > 0,
+        )
+        .order_by(_balance.c.id)
+    )
+    if location_id is not None:
+        query = query.where(_balance.c.location_id == location_id)
+    if batch_id is not None:
+        query = query.where(_balance.c.batch_id == batch_id)
+    return query
+
+
+def read_slots(connection: Connection, query: Select[Any]) -> list[StockSlot]:
+    return [
+        StockSlot(_location(r), r.batch_id, r.batch_no, r.expiry_date, r.available)
+        for r in connection.execute(query)
+    ]

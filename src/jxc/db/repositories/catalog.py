@@ -164,6 +164,10 @@ class CatalogRepository:
             r.code: Warehouse(r.id, r.code, r.name, bool(r.allow_negative_stock)) for r in rows
         }
 
+    def warehouse_code(self, warehouse_id: int) -> str:
+        return str(self.connection.execute(
+            select(s.Warehouse.code).where(s.Warehouse.id == warehouse_id)).scalar_one())
+
     def add_warehouse(self, code: str, name: str, allow_negative: bool, at: datetime) -> int:
         return int(
             self.connection.execute(

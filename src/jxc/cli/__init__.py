@@ -1,0 +1,1 @@
+"""The `jxc` command: thin Typer commands over services and queries."""

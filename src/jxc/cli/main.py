@@ -1,0 +1,82 @@
+"""`jxc`: global options, the sub-commands, and the one place errors become exit codes.
+
+Exit codes: 0 ok, 1 unexpected, 2 usage, 3 not found, 4 invalid, 5 conflict,
+6 forbidden, 7 confirmation required, 8 database unreachable.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from jxc.cli import catalog, checks, documents, setup, stock
+from jxc.cli.output import State, err, report_error
+from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
+from jxc.domain.errors import DomainError
+
+
+class JxcGroup(TyperGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            found = ctx.find_root().obj
+            locale = found.locale if isinstance(found, State) else Settings().lang
+            ctx.exit(report_error(error, locale))
+
+
+app = typer.Typer(
+    cls=JxcGroup,
+    name="jxc",
+    help="JXC 进销存: the books always match the shelves (账实相符).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None, typer.Option("--db", envvar="JXC_DATABASE_URL",
+                                 help="Database URL (sqlite:///path or postgresql://…).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", envvar="JXC_LANG", help="zh-CN or en (消息语言).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", envvar="JXC_USER", help="Who acts (操作员).")
+    ] = None,
+) -> None:
+    overrides: dict[str, Any] = {}
+    if database_url:
+        overrides["database_url"] = database_url
+    if lang:
+        try:
+            overrides["lang"] = normalize_locale(lang)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{lang}: use one of {', '.join(SUPPORTED_LOCALES)}", param_hint="--lang"
+            ) from None
+    if user:
+        overrides["user"] = user
+    ctx.obj = State(Settings(**overrides))
+
+
+setup.register(app)
+catalog.register(app)
+documents.register(app)
+stock.register(app)
+checks.register(app)
+
+
+def run() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(130) from None

@@ -1,0 +1,86 @@
+"""Rendering for the CLI: the user's language, exact numbers, rich tables, error reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jxc.bootstrap import App, build
+from jxc.config import Settings
+from jxc.domain.errors import Category, DomainError
+from jxc.domain.quantities import normalized
+from jxc.i18n.messages import translate
+
+EXIT_CODES = {
+    Category.NOT_FOUND: 3,
+    Category.INVALID: 4,
+    Category.CONFLICT: 5,
+    Category.FORBIDDEN: 6,
+    Category.UNAUTHENTICATED: 6,
+    Category.CONFIRMATION_REQUIRED: 7,
+    Category.UNAVAILABLE: 8,
+}
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class State:
+    settings: Settings
+    _app: App | None = field(default=None, repr=False)
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = build(self.settings)
+        return self._app
+
+    @property
+    def locale(self) -> str:
+        return self.settings.lang
+
+    def t(self, code: str, **params: Any) -> str:
+        return translate(code, self.locale, **params)
+
+
+def state(ctx: typer.Context) -> State:
+    found = ctx.find_root().obj
+    assert isinstance(found, State)
+    return found
+
+
+def number(value: Decimal | None) -> str:
+    return "" if value is None else f"{normalized(value):f}"
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def table(st: State, columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "") -> None:
+    grid = Table(title=title or None, show_lines=False, header_style="bold")
+    for column in columns:
+        numeric = column in ("label.on_hand", "label.reserved", "label.available", "label.quantity",
+                             "label.value", "label.in", "label.out", "label.balance")
+        grid.add_column(st.t(column), justify="right" if numeric else "left")
+    for row in rows:
+        grid.add_row(*["" if cell is None else str(cell) for cell in row])
+    out.print(grid)
+
+
+def report_error(error: DomainError, locale: str) -> int:
+    """Print a domain error in the user's language, its items as a list; return the exit code."""
+    params = {**error.params}
+    err.print(f"[bold red]✗ {translate(error.code, locale, **params)}[/]  [dim]({error.code})[/]")
+    if len(error.items) > 1 or (error.items and error.items[0].code != error.code):
+        for item in error.items:
+            err.print(f"  • [yellow]{item.pointer}[/] {translate(item.code, locale, **item.params)}"
+                      f"  [dim]({item.code})[/]")
+    return EXIT_CODES[error.category]

@@ -1,0 +1,38 @@
+"""`jxc init` and `jxc demo`: create or upgrade the database, load the demo company."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from jxc.bootstrap import current_revision, upgrade
+from jxc.cli.output import out, state
+from jxc.cli.stock import show_warehouse_stock
+from jxc.services import demo
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init", help="Create or upgrade the database (建账 / 升级数据库).")(init)
+    app.command("demo", help="Load the demo company: 5 warehouses, items, months of documents.")(
+        load_demo
+    )
+
+
+def init(ctx: typer.Context) -> None:
+    st = state(ctx)
+    upgrade(st.app)
+    url = st.app.engine.url.render_as_string(hide_password=True)
+    out.print(st.t("label.initialized", url=url, revision=current_revision(st.app)))
+
+
+def load_demo(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option(min=7, max=730, help="Days of history to generate.")] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same company).")] = 2026,
+) -> None:
+    st = state(ctx)
+    upgrade(st.app)
+    summary = demo.load(st.app.uow(), st.settings.user, days=days, seed=seed)
+    out.print(st.t("label.demo_done", **summary.__dict__))
+    show_warehouse_stock(st, demo.MAIN_WAREHOUSE, limit=15)

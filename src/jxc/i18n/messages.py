@@ -1,0 +1,182 @@
+"""Message templates: one per error code and UI label, English source, named placeholders.
+
+The English text is the msgid; ``locale/<lang>/LC_MESSAGES/jxc.po`` translates it.
+Catalogues are read with Babel's pofile reader once per process, so no compiled files
+need to ship or be built.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+ERRORS: dict[str, str] = {
+    "barcode.taken": "Barcode {barcode} already belongs to item {item}",
+    "batch.dates_conflict": "Batch {batch} already has {field} {known}, not {given}",
+    "batch.dates_without_batch": "Production or expiry date given without a batch number",
+    "batch.expiry_before_production": "Batch {batch} expires ({expiry_date}) before it is produced ({production_date})",
+    "batch.expiry_date_required": "Batch {batch} of {item} needs an expiry date (the item has no shelf life)",
+    "batch.not_tracked": "Item {item} is not batch-tracked; remove the batch number",
+    "batch.production_date_required": "Batch {batch} of {item} needs a production date",
+    "batch.required": "Item {item} is batch-tracked; the line needs a batch number",
+    "batch.unknown": "Batch {batch} of item {item} does not exist",
+    "check.balance_mismatch": "Balance of {item} at {location} (batch {batch}) is {cached} but the ledger says {ledger}",
+    "check.item_not_balanced": "Item {item} does not sum to zero over all locations (sum {sum})",
+    "check.negative_available": "Available stock of {item} at {location} (batch {batch}) is negative: {available}",
+    "check.reserved_invalid": "Reserved {reserved} of {item} at {location} is not within 0..{on_hand}",
+    "check.serial_misplaced": "Serial {serial} of {item} is not where its last movement put it",
+    "check.value_mismatch": "Cost pool of {item} in warehouse {warehouse} (in transit: {in_transit}) holds {cached} but the ledger says {ledger}",
+    "concurrency.retry_exhausted": "The database stayed busy after {attempts} attempts; nothing was written, try again",
+    "database.unreachable": "Cannot reach the database {url}: {reason}",
+    "date.invalid": "{field}: {value} is not a date (use YYYY-MM-DD)",
+    "document.already_posted": "Document {number} is already {state}; a posted document cannot be posted again",
+    "document.already_reversed": "Document {number} has already been reversed",
+    "document.changed_concurrently": "Document {number} was changed by someone else at the same time; nothing was written",
+    "document.counterpart_not_for_transfer": "A transfer has no counterpart; it moves between two warehouses",
+    "document.not_in_transit": "Document {number} is {state}, not in transit; only a shipped transfer can be received",
+    "document.not_posted": "Document {number} is a draft; only posted documents can be reversed",
+    "document.reversal_by_reverse_only": "Reversal documents are created by reversing a posted document",
+    "document.reversal_not_reversible": "Document {number} is a reversal and cannot itself be reversed",
+    "document.to_location_only_for_transfer": "Only a transfer line has a destination location",
+    "document.to_warehouse_only_for_transfer": "Only a transfer has a destination warehouse",
+    "document.unknown": "Document {number} does not exist",
+    "field.invalid": "{field}: {value} is not valid",
+    "field.required": "{field} is required",
+    "field.unknown": "{field} is not a known field",
+    "file.column_missing": "{file}: column {column} is missing (expected: {expected})",
+    "file.empty": "{file} has no data rows",
+    "file.column_unknown": "{file}: column {column} is not known (expected: {expected})",
+    "file.json_shape": "{file}: expected a list of lines or an object with \"lines\"",
+    "file.json_syntax": "{file}: not valid JSON at row {row}, column {column}",
+    "file.not_utf8": "{file} is not UTF-8 text (byte {byte}); save it as UTF-8 CSV",
+    "file.row_field_count": "{file}, row {row}: {found} fields, but the header has {expected}",
+    "file.not_found": "File {file} does not exist",
+    "file.unsupported_format": "{file}: only .csv and .json files are supported",
+    "input.invalid": "{count} problems found; nothing was written",
+    "item.code_taken": "Item code {item} is already taken",
+    "item.unknown": "Item {item} does not exist",
+    "list.invalid": "{field} must be a list",
+    "list.too_long": "{field} has too many entries",
+    "list.too_short": "{field} needs at least one entry",
+    "location.code_taken": "Location {location} already exists in warehouse {warehouse}",
+    "location.not_internal": "Location {location} is not a storage location",
+    "location.not_virtual": "{location} is not a counterpart location; use one of {allowed}",
+    "location.unknown": "Location {location} does not exist in warehouse {warehouse}",
+    "number.invalid": "{field}: {value} is not a number",
+    "quantity.not_a_number": "Quantity {value} is not a number",
+    "quantity.not_positive": "Quantity must be greater than zero, not {quantity}",
+    "quantity.too_large": "Quantity {quantity} is larger than the maximum {maximum}",
+    "quantity.too_precise": "Quantity {quantity} has more decimals than unit {unit} allows ({decimals})",
+    "request.idempotency_key_reused": "Request id {request_id} was already used for a different request ({operation})",
+    "serial.already_in_stock": "Serial {serial} of {item} is already in stock at {location}",
+    "serial.count_mismatch": "Item {item} needs one serial per unit: {expected} units but {given} serials",
+    "serial.duplicated": "Serials listed twice: {serials}",
+    "serial.moved_concurrently": "A serial was moved by someone else at the same time; nothing was written",
+    "serial.not_in_stock": "Serial {serial} of {item} is not in stock here ({location})",
+    "serial.not_tracked": "Item {item} is not serial-tracked; remove the serials",
+    "serial.required": "Item {item} is serial-tracked; the line needs its serial numbers",
+    "serial.unknown": "Serial {serial} does not exist",
+    "stock.insufficient": "Not enough stock on {count} line(s); nothing was written",
+    "stock.line_short": "Line {lines}: {item} at {location}{batch}: requested {requested}, available {available}",
+    "text.too_long": "{field} is too long",
+    "transfer.same_warehouse": "A transfer must go to another warehouse than {warehouse}",
+    "transfer.to_warehouse_required": "A transfer needs a destination warehouse",
+    "unit.code_taken": "Unit {unit} already exists",
+    "unit.decimals_out_of_range": "A unit has 0 to 6 decimals, not {decimals}",
+    "unit.inexact_conversion": "{quantity} {unit} is {base_quantity} {base_unit}, which the base unit cannot count exactly",
+    "unit.is_base": "{unit} is the base unit of {item}",
+    "unit.not_convertible": "Item {item} cannot be counted in {unit} (units: {units})",
+    "unit.ratio_in_use": "The ratio of {unit} for {item} cannot change: the item has stock history",
+    "unit.ratio_not_positive": "The ratio of {unit} must be greater than zero, not {ratio}",
+    "unit.ratio_too_precise": "The ratio {ratio} of {unit} has more than 6 decimals",
+    "unit.unknown": "Unit {unit} does not exist",
+    "unit_cost.negative": "Unit cost cannot be negative ({unit_cost})",
+    "unit_cost.only_on_receipts": "A unit cost is given only on receipts; issues are valued at average cost",
+    "unit_cost.too_large": "Unit cost {unit_cost} is absurdly large",
+    "unit_cost.too_precise": "Unit cost {unit_cost} has more than {decimals} decimals",
+    "value.not_allowed": "{field}: {value} is not an allowed value",
+    "warehouse.code_taken": "Warehouse code {warehouse} is already taken",
+    "warehouse.unknown": "Warehouse {warehouse} does not exist",
+}
+
+LABELS: dict[str, str] = {
+    "label.available": "Available",
+    "label.balance": "Balance",
+    "label.batch": "Batch",
+    "label.category": "Category",
+    "label.check_failed": "Check failed: {count} problem(s)",
+    "label.check_ok": "Check passed: {ledger_rows} ledger rows, {balances} balances, every balance equals the ledger",
+    "label.code": "Code",
+    "label.created": "Created {number} ({state}), {lines} line(s), {entries} ledger entries",
+    "label.date": "Date",
+    "label.demo_done": "Demo company loaded: {warehouses} warehouses, {items} items, {documents} documents, {entries} ledger entries",
+    "label.document": "Document",
+    "label.expiry": "Expiry",
+    "label.from": "From",
+    "label.in": "In",
+    "label.initialized": "Database ready at {url} (schema {revision})",
+    "label.item": "Item",
+    "label.kind": "Kind",
+    "label.location": "Location",
+    "label.name": "Name",
+    "label.negative_allowed": "Negative stock allowed",
+    "label.on_hand": "On hand",
+    "label.opening": "Opening balance",
+    "label.out": "Out",
+    "label.quantity": "Quantity",
+    "label.reserved": "Reserved",
+    "label.serial": "Serial",
+    "label.specification": "Specification",
+    "label.to": "To",
+    "label.trace_backward": "Where it came from",
+    "label.trace_forward": "Where it went",
+    "label.trace_document": "This document",
+    "label.tracking": "Tracking",
+    "label.type": "Type",
+    "label.unit": "Unit",
+    "label.units": "Units",
+    "label.user": "User",
+    "label.value": "Value",
+    "label.warehouse": "Warehouse",
+    "label.item_added": "Item {item} added",
+    "label.warehouse_added": "Warehouse {warehouse} added",
+    "label.location_added": "Location {location} added to {warehouse}",
+    "label.saved": "Saved",
+    "label.suggestion": "FEFO suggestion for {quantity} of {item} in {warehouse}",
+    "label.short": "Short by {quantity}",
+    "document_type.receipt": "Receipt",
+    "document_type.issue": "Issue",
+    "document_type.transfer": "Transfer",
+    "document_type.reversal": "Reversal",
+    "state.draft": "Draft",
+    "state.in_transit": "In transit",
+    "state.posted": "Posted",
+    "state.reversed": "Reversed",
+}
+
+MESSAGES: dict[str, str] = {**ERRORS, **LABELS}
+LOCALES = ("zh_CN", "en")
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """msgid → translation for ``locale`` (empty for English, the source language)."""
+    path = resources.files("jxc.i18n") / "locale" / locale / "LC_MESSAGES" / "jxc.po"
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=locale)
+    return {str(message.id): str(message.string) for message in po if message.id and message.string}
+
+
+def translate(code: str, locale: str, **params: Any) -> str:
+    """The message for ``code`` in ``locale`` with ``params`` filled in."""
+    template = MESSAGES.get(code)
+    if template is None:
+        return code + (f" {params}" if params else "")
+    text = catalogue(locale).get(template, template)
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError):
+        return text

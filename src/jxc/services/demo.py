@@ -1,0 +1,224 @@
+"""The demo company: the article's manufacturer, built through the same services.
+
+Five warehouses, a few hundred items with Chinese names (some batch-tracked with shelf
+lives, some serial-tracked), and months of receipts, issues, transfers and reversals,
+each posted on its business date. Nothing is inserted behind the services' back, so
+the demo passes `jxc check` like any real company's data must.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from jxc.db.uow import UnitOfWork
+from jxc.domain.errors import DomainError
+from jxc.services import catalog, documents
+
+MAIN_WAREHOUSE = "SH01"
+WAREHOUSES = [
+    ("SH01", "上海总仓", ["A-01", "A-02", "B-01", "B-02", "C-01"]),
+    ("SZ01", "苏州工厂原料仓", ["R-01", "R-02", "R-03"]),
+    ("SZ02", "苏州工厂成品仓", ["F-01", "F-02"]),
+    ("BJ01", "北京分仓", ["A-01", "A-02"]),
+    ("GZ01", "广州分仓", ["A-01", "A-02"]),
+]
+_PARTS = [  # (code stem, name, category, unit, boxes of, unit cost, specifications)
+    ("LS", "螺丝", "紧固件", "个", 100, "0.08", ["M3×8", "M3×12", "M4×10", "M4×16", "M5×12",
+                                             "M5×20", "M6×16", "M6×25", "M8×20", "M8×30"]),
+    ("LM", "螺母", "紧固件", "个", 200, "0.05", ["M3", "M4", "M5", "M6", "M8", "M10"]),
+    ("DP", "垫片", "紧固件", "个", 500, "0.02", ["Φ3", "Φ4", "Φ5", "Φ6", "Φ8", "Φ10"]),
+    ("ZC", "深沟球轴承", "轴承", "个", 50, "6.5", ["6200", "6201", "6202", "6203", "6204",
+                                               "6205", "6300", "6301"]),
+    ("GB", "冷轧钢板", "原材料", "kg", 0, "5.8", ["1.0mm", "1.5mm", "2.0mm", "3.0mm"]),
+    ("LB", "铝型材", "原材料", "m", 0, "22", ["2020", "3030", "4040", "4080"]),
+    ("DX", "电线", "电气", "m", 0, "1.2", ["RV 0.5", "RV 0.75", "RV 1.0", "RVV 2×1.0"]),
+    ("JC", "交流接触器", "电气", "个", 10, "48", ["CJX2-09", "CJX2-12", "CJX2-18", "CJX2-25"]),
+    ("ZX", "包装纸箱", "包材", "个", 20, "3.2", ["小号", "中号", "大号", "特大号"]),
+    ("PM", "珍珠棉", "包材", "卷", 0, "35", ["1m×10mm", "1m×20mm"]),
+    ("OX", "O型密封圈", "密封件", "个", 100, "0.3", ["10×1.9", "12×1.9", "16×2.4", "20×2.4",
+                                                 "25×3.1", "30×3.1", "40×3.5", "50×3.5"]),
+    ("QG", "标准气缸", "气动元件", "个", 0, "180", ["SC32×50", "SC32×100", "SC40×50",
+                                                "SC40×100", "SC50×100", "SC63×150"]),
+]
+# Grades that multiply a family into the SKUs a manufacturer really stocks.
+_GRADES = {
+    "紧固件": ["镀锌", "304不锈钢", "发黑", "达克罗"],
+    "轴承": ["国产", "NSK", "SKF"],
+    "原材料": ["宝钢", "鞍钢"],
+    "电气": ["正泰", "德力西", "施耐德"],
+    "包材": ["三层", "五层"],
+    "密封件": ["丁腈", "氟橡胶", "硅胶"],
+    "气动元件": ["亚德客", "SMC"],
+}
+_BATCHED = [  # (code stem, name, category, unit, unit cost, shelf life days, specifications)
+    ("RH", "润滑油", "化工辅料", "桶", "85", 720, ["L-HM46", "L-HM68", "L-CKC220"]),
+    ("JS", "环氧胶水", "化工辅料", "瓶", "18", 365, ["AB胶 50ml", "AB胶 250ml"]),
+    ("QQ", "防锈漆", "化工辅料", "桶", "120", 540, ["灰色 5kg", "红丹 5kg", "银粉 5kg"]),
+]
+_SERIALIZED = [  # (code stem, name, category, unit cost, specifications)
+    ("DJ", "三相异步电机", "成品", "1250", ["0.75kW", "1.5kW", "2.2kW", "4kW"]),
+    ("SB", "离心水泵", "成品", "2300", ["50-32", "65-50", "80-65"]),
+    ("KZ", "变频控制器", "成品", "1680", ["VFD-1.5", "VFD-2.2", "VFD-4.0"]),
+]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    warehouses: int
+    items: int
+    documents: int
+    entries: int
+
+
+class _Demo:
+    def __init__(self, uow: UnitOfWork, actor: str, days: int, seed: int) -> None:
+        self.uow, self.actor, self.random = uow, actor, random.Random(seed)
+        self.start = datetime.now(UTC).date() - timedelta(days=days)
+        self.days = days
+        self.documents = self.entries = 0
+        self.items: list[tuple[str, str, str]] = []  # (code, tracking, unit cost)
+        self.serial_counter = 0
+        self.shipped: list[str] = []  # transfers in transit
+
+    def at(self, day: date) -> None:
+        moment = datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
+            minutes=self.random.randrange(0, 540))
+        self.uow.clock = lambda: moment
+
+    def create(self, data: dict[str, Any]) -> documents.DocumentResult | None:
+        try:
+            result = documents.create(self.uow, self.actor, data, post=True)
+        except DomainError:
+            return None  # a refused document (not enough stock) is part of real life
+        self.documents += 1
+        self.entries += result.entries
+        return result
+
+    def catalogue(self) -> None:
+        for code, name, locations in WAREHOUSES:
+            catalog.add_warehouse(self.uow, {"code": code, "name": name})
+            for location in locations:
+                catalog.add_location(self.uow, {"warehouse": code, "code": location,
+                                                 "name": f"{name} {location} 区"})
+        for stem, name, category, unit, box, cost, specs in _PARTS:
+            variants = [(f"{grade} {spec}", grade_index) for spec in specs
+                        for grade_index, grade in enumerate(_GRADES.get(category, [""]))]
+            for index, (spec, grade_index) in enumerate(variants, start=1):
+                code = f"{stem}-{index:03d}"
+                units = {"箱": str(box)} if box else {}
+                barcode = f"69{self.random.randrange(10**10, 10**11)}"
+                price = Decimal(cost) * (1 + Decimal(grade_index) / 2)
+                catalog.add_item(self.uow, {
+                    "code": code, "name": f"{name} {spec}".strip(), "base_unit": unit,
+                    "category": category, "specification": spec.strip(), "units": units,
+                    "barcodes": {barcode: unit}})
+                self.items.append((code, "none", str(price)))
+        for stem, name, category, unit, cost, shelf_life, specs in _BATCHED:
+            for index, spec in enumerate(specs, start=1):
+                code = f"{stem}-{index:03d}"
+                catalog.add_item(self.uow, {
+                    "code": code, "name": f"{name} {spec}", "base_unit": unit,
+                    "category": category, "specification": spec, "tracking": "batch",
+                    "shelf_life_days": shelf_life})
+                self.items.append((code, "batch", cost))
+        for stem, name, category, cost, specs in _SERIALIZED:
+            for index, spec in enumerate(specs, start=1):
+                code = f"{stem}-{index:03d}"
+                catalog.add_item(self.uow, {
+                    "code": code, "name": f"{name} {spec}", "base_unit": "台",
+                    "category": category, "specification": spec, "tracking": "serial"})
+                self.items.append((code, "serial", cost))
+
+    def receipt_line(self, code: str, tracking: str, cost: str, day: date) -> dict[str, Any]:
+        if tracking == "serial":
+            count = self.random.randint(1, 4)
+            serials = []
+            for _ in range(count):
+                self.serial_counter += 1
+                serials.append(f"SN{day:%y%m}{self.serial_counter:05d}")
+            return {"item": code, "quantity": str(count), "serials": serials, "unit_cost": cost}
+        line = {"item": code, "quantity": str(self.random.choice([20, 50, 100, 200, 500])),
+                "unit_cost": cost}
+        if tracking == "batch":
+            produced = day - timedelta(days=self.random.randint(5, 60))
+            line.update(quantity=str(self.random.randint(5, 40)), batch=f"{produced:%Y%m%d}",
+                        production_date=produced.isoformat())
+        return line
+
+    def day(self, day: date) -> None:
+        self.at(day)
+        for warehouse, _, _ in WAREHOUSES:
+            if self.random.random() < 0.35:
+                picked = self.random.sample(self.items, self.random.randint(2, 8))
+                self.create({"document_type": "receipt", "warehouse": warehouse,
+                             "business_date": day.isoformat(), "note": "采购到货",
+                             "lines": [self.receipt_line(c, t, p, day) for c, t, p in picked]})
+        for warehouse, _, _ in WAREHOUSES:
+            for _ in range(self.random.randint(0, 3)):
+                self.issue(warehouse, day)
+        if self.random.random() < 0.4:
+            self.transfer(day)
+        if self.shipped and self.random.random() < 0.6:
+            number = self.shipped.pop(0)
+            result = documents.receive(self.uow, self.actor, number)
+            self.entries += result.entries
+        if self.random.random() < 0.05:
+            self.reverse_recent()
+
+    def stocked(self, warehouse: str) -> list[tuple[str, str, Decimal]]:
+        from jxc.queries.stock_levels import stock_rows
+
+        with self.uow:
+            rows = stock_rows(self.uow.connection, warehouse)
+        return [(r.item, r.batch or "", r.available) for r in rows if r.available > 0]
+
+    def issue(self, warehouse: str, day: date) -> None:
+        stocked = [row for row in self.stocked(warehouse) if not row[0].startswith(("DJ", "SB", "KZ"))]
+        if not stocked:
+            return
+        lines = []
+        for item, _, available in self.random.sample(stocked, min(len(stocked), 3)):
+            quantity = max(Decimal(1), (available * Decimal(self.random.choice(["0.1", "0.2", "0.3"]))).quantize(Decimal(1)))
+            lines.append({"item": item, "quantity": str(quantity)})
+        self.create({"document_type": "issue", "warehouse": warehouse, "note": "生产领料/销售出库",
+                     "business_date": day.isoformat(), "lines": lines})
+
+    def transfer(self, day: date) -> None:
+        source, target = self.random.sample([w for w, _, _ in WAREHOUSES], 2)
+        stocked = [row for row in self.stocked(source) if not row[0].startswith(("DJ", "SB", "KZ"))]
+        if not stocked:
+            return
+        item, _, available = self.random.choice(stocked)
+        quantity = max(Decimal(1), (available / 4).quantize(Decimal(1)))
+        result = self.create({"document_type": "transfer", "warehouse": source,
+                              "to_warehouse": target, "business_date": day.isoformat(),
+                              "note": "补货调拨", "lines": [{"item": item, "quantity": str(quantity)}]})
+        if result is not None:
+            self.shipped.append(result.number)
+
+    def reverse_recent(self) -> None:
+        from jxc.queries.documents import documents as recent
+
+        with self.uow:
+            candidates = [d.number for d in recent(self.uow.connection, "issue", "posted", limit=5)]
+        if candidates:
+            try:
+                result = documents.reverse(self.uow, self.actor, candidates[0], note="录入错误，红冲")
+            except DomainError:
+                return
+            self.documents += 1
+            self.entries += result.entries
+
+
+def load(uow: UnitOfWork, actor: str, days: int = 90, seed: int = 2026) -> DemoSummary:
+    """Load the demo company into an initialised, empty database."""
+    demo = _Demo(uow, actor, days, seed)
+    demo.at(demo.start)
+    demo.catalogue()
+    for offset in range(days + 1):
+        demo.day(demo.start + timedelta(days=offset))
+    return DemoSummary(len(WAREHOUSES), len(demo.items), demo.documents, demo.entries)

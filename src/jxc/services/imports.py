@@ -1,0 +1,101 @@
+"""Documents from files: CSV (one line per row, header names the columns) or JSON.
+
+A file is read whole and checked before anything is written: a malformed file names
+its row and column, a row with bad values names its line and field, and the document
+is then created in one transaction like any other (invariant 8).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from jxc.domain.errors import ErrorCollector, Invalid
+
+LINE_COLUMNS = (
+    "item", "quantity", "unit", "location", "to_location", "batch", "production_date",
+    "expiry_date", "serials", "unit_cost",
+)
+# Column headings as Chinese users write them (glossary terms) → field names.
+CHINESE_COLUMNS = {
+    "商品": "item", "商品编码": "item", "数量": "quantity", "单位": "unit", "库位": "location",
+    "调入库位": "to_location", "批次": "batch", "批次号": "batch", "生产日期": "production_date",
+    "有效期至": "expiry_date", "序列号": "serials", "单位成本": "unit_cost",
+}
+REQUIRED_COLUMNS = ("item", "quantity")
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    """Document lines from a CSV or JSON file.
+
+    Raises:
+        Invalid: file.not_found, file.unsupported_format, file.column_missing, file.empty,
+            file.row_field_count, file.json_syntax, file.json_shape.
+    """
+    if not path.is_file():
+        raise Invalid("file.not_found", {"file": str(path)})
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise Invalid("file.unsupported_format", {"file": path.name})
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Invalid("file.not_utf8", {"file": path.name, "byte": error.start}) from None
+    lines = _csv_lines(path.name, text) if suffix == ".csv" else _json_lines(path.name, text)
+    if not lines:
+        raise Invalid("file.empty", {"file": path.name})
+    return lines
+
+
+def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise Invalid("file.empty", {"file": name})
+    header = [CHINESE_COLUMNS.get(cell.strip(), cell.strip().lower()) for cell in rows[0]]
+    errors = ErrorCollector()
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            errors.add("/header", "file.column_missing", file=name, column=column,
+                       expected=", ".join(LINE_COLUMNS))
+    for column in header:
+        if column not in LINE_COLUMNS:
+            errors.add("/header", "file.column_unknown", file=name, column=column,
+                       expected=", ".join(LINE_COLUMNS))
+    errors.raise_if_any()
+    lines = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            errors.add(f"/rows/{number}", "file.row_field_count", file=name, row=number,
+                       expected=len(header), found=len(row))
+            continue
+        cells = {column: cell.strip() for column, cell in zip(header, row, strict=True)}
+        line: dict[str, Any] = {k: v for k, v in cells.items() if v != "" and k != "serials"}
+        if cells.get("serials"):
+            line["serials"] = cells["serials"].replace(";", " ").replace(",", " ").split()
+        lines.append(line)
+    errors.raise_if_any()
+    return lines
+
+
+def _json_lines(name: str, text: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text, parse_float=str, parse_int=str)
+    except json.JSONDecodeError as error:
+        raise Invalid("file.json_syntax", {"file": name, "row": error.lineno,
+                                           "column": error.colno}) from None
+    lines = data.get("lines") if isinstance(data, dict) else data
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        raise Invalid("file.json_shape", {"file": name})
+    return lines
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """Header fields a JSON file may carry besides its lines (warehouse, business_date …)."""
+    if path.suffix.lower() != ".json":
+        return {}
+    data = json.loads(path.read_bytes().decode("utf-8-sig"), parse_float=str, parse_int=str)
+    return {k: v for k, v in data.items() if k != "lines"} if isinstance(data, dict) else {}
