@@ -1,7 +1,7 @@
 """Test infrastructure: one migrated database per backend, a fresh copy per test.
 
 ``--db`` chooses the engines (sqlite, postgresql, all). PostgreSQL needs
-``JXC_TEST_POSTGRESQL_URL`` (a server URL; each xdist worker gets its own database);
+``JXC_TEST_POSTGRESQL_URL`` (a server URL; each test process gets its own database);
 when ``--db`` names postgresql and it cannot be reached, tests fail rather than skip.
 """
 
@@ -58,32 +58,39 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _postgresql_url(worker_id: str) -> str:
-    server = os.environ.get(POSTGRESQL_URL_VARIABLE)
-    if not server:
-        pytest.fail(f"--db includes postgresql but {POSTGRESQL_URL_VARIABLE} is not set")
-    base = normalize_url(server)
-    name = f"jxc_test_{worker_id}"
-    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+def _server_admin(database_url: str, statement: str) -> None:
+    admin = create_engine(database_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(statement))
     admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")
-def postgresql_app(worker_id: str) -> Iterator[App]:
-    app = build(Settings(database_url=_postgresql_url(worker_id)))
+def postgresql_app() -> Iterator[App]:
+    """A migrated database of this pytest process's own (xdist workers and parallel runs
+    never share one), dropped at the end."""
+    server = os.environ.get(POSTGRESQL_URL_VARIABLE)
+    if not server:
+        pytest.fail(f"--db includes postgresql but {POSTGRESQL_URL_VARIABLE} is not set")
+    name = f"jxc_test_{os.getpid()}"
+    url = normalize_url(server).rsplit("/", 1)[0] + "/" + name
+    _server_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _server_admin(url, f'CREATE DATABASE "{name}"')
+    app = build(Settings(database_url=url))
     upgrade(app)
     yield app
     app.dispose()
+    _server_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _truncate(app: App) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Empty every table; the catalog version only moves forward, so caches reload."""
+    tables = ", ".join(
+        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "catalog_version"
+    )
     with app.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("UPDATE catalog_version SET version = version + 1"))
     catalog.initialize(app.uow())
 
 
@@ -104,9 +111,3 @@ def app(database_url: str) -> Iterator[App]:
     application = build(Settings(database_url=database_url, user="tester"))
     yield application
     application.dispose()
-
-
-@pytest.fixture(scope="session")
-def worker_id(request: pytest.FixtureRequest) -> str:
-    """The xdist worker name, or "master" without xdist."""
-    return str(getattr(request.config, "workerinput", {}).get("workerid", "master"))

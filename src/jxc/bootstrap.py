@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from jxc.config import Settings
 from jxc.db.engine import make_engine, normalize_url
+from jxc.db.repositories.catalog import CatalogCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
 from jxc.services import catalog
 
@@ -29,9 +30,10 @@ class App:
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime] = utc_now
+    catalog_cache: CatalogCache = field(default_factory=CatalogCache)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock)
+        return UnitOfWork(self.engine, self.clock, self.catalog_cache)
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:

@@ -227,6 +227,14 @@ class DocumentSequence(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+class CatalogVersion(Base):
+    """One row whose number every master-data change increments, so caches know to reload."""
+
+    __tablename__ = "catalog_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class RequestLog(Base):
     """Results of writes by request id, so a replayed request changes nothing (invariant 5)."""
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from jxc.db.engine import READ_ONLY
 from jxc.db.repositories.balances import BalanceRepository
-from jxc.db.repositories.catalog import CatalogRepository
+from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
 from jxc.db.repositories.documents import DocumentRepository
 from jxc.db.repositories.ledger import LedgerRepository
 from jxc.db.repositories.requests import RequestRepository
@@ -63,9 +63,15 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utc_now,
+        catalog_cache: CatalogCache | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.catalog_cache = catalog_cache or CatalogCache()
         self._connection: Connection | None = None
 
     @property
@@ -78,7 +84,7 @@ class UnitOfWork:
         connection = connect(self.engine)
         connection.begin()
         self._connection = connection
-        self.catalog = CatalogRepository(connection)
+        self.catalog = CatalogRepository(connection, self.catalog_cache)
         self.documents = DocumentRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.balances = BalanceRepository(connection)

@@ -64,6 +64,7 @@ class DocumentHeader:
     warehouse_id: int
     to_warehouse_id: int | None
     reverses_document_id: int | None
+    counterpart_location_id: int | None = None
 
 
 def posting_step(document: DocumentHeader) -> PostingStep:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
-from jxc.db.repositories.balances import read_slots, slots_query
+from jxc.db.repositories.balances import SLOTS, read_slots, slot_params
 from jxc.domain.errors import NotFound
 from jxc.domain.stock import StockSlot, allocate
 from jxc.domain.locations import LocationKind
@@ -185,5 +185,7 @@ def fefo_suggestion(
 ) -> Suggestion:
     """Which batches and locations an issue of ``quantity`` would take: earliest expiry first."""
     item_id, warehouse_id = _ids(connection, item, warehouse)
-    picks, missing = allocate(quantity, read_slots(connection, slots_query(item_id, warehouse_id)))
+    picks, missing = allocate(
+        quantity, read_slots(connection, SLOTS, slot_params(item_id, warehouse_id))
+    )
     return Suggestion(picks, missing)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jxc.db.repositories.documents import LineRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.documents import (
     BatchSpec,
@@ -104,16 +105,18 @@ def create(
         Conflict: request.idempotency_key_reused.
     """
     document = parse(DocumentIn, data)
-    payload = {"document": document.model_dump(mode="json"), "post": post}
+    payload = (
+        {"document": document.model_dump(mode="json"), "post": post} if request_id else None
+    )
     seen = replay(uow, request_id, "documents.create", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    header, line_count = _insert(uow, actor, document)
+    header, lines = _insert(uow, actor, document)
     entries = 0
     if post:
-        header, entries = _post(uow, header, actor)
+        header, entries = _post(uow, header, actor, lines)
     result = DocumentResult(
-        header.number, header.document_type.value, header.state.value, line_count, entries
+        header.number, header.document_type.value, header.state.value, len(lines), entries
     )
     remember(uow, request_id, "documents.create", payload, result.to_dict())
     uow.commit()
@@ -155,10 +158,10 @@ def _step(
     header = _header(uow, number)
     if check is not None:
         check(header)
-    header, entries = _post(uow, header, actor)
+    lines = uow.documents.lines(header.id)
+    header, entries = _post(uow, header, actor, lines)
     result = DocumentResult(
-        header.number, header.document_type.value, header.state.value,
-        len(uow.documents.lines(header.id)), entries,
+        header.number, header.document_type.value, header.state.value, len(lines), entries
     )
     remember(uow, request_id, operation, number, result.to_dict())
     uow.commit()
@@ -361,7 +364,9 @@ def _line_row(
     }
 
 
-def _insert(uow: UnitOfWork, actor: str, document: DocumentIn) -> tuple[DocumentHeader, int]:
+def _insert(
+    uow: UnitOfWork, actor: str, document: DocumentIn
+) -> tuple[DocumentHeader, list[LineRecord]]:
     errors = ErrorCollector()
     resolved = _resolve(uow, document, errors)
     rows: list[dict[str, Any]] = []
@@ -393,20 +398,21 @@ def _insert(uow: UnitOfWork, actor: str, document: DocumentIn) -> tuple[Document
             "created_at": now,
         }
     )
-    uow.documents.add_lines([{**row, "document_id": document_id} for row in rows])
+    ids = uow.documents.add_lines([{**row, "document_id": document_id} for row in rows])
     header = DocumentHeader(
         document_id, number, document.document_type, DocumentState.DRAFT, business_date,
-        resolved.warehouse_id, resolved.to_warehouse_id, None,
+        resolved.warehouse_id, resolved.to_warehouse_id, None, resolved.counterpart_id,
     )
-    return header, len(rows)
+    return header, [LineRecord(id=line_id, **row) for line_id, row in zip(ids, rows, strict=True)]
 
 
 # posting -------------------------------------------------------------------------------
 
 
-def _post(uow: UnitOfWork, header: DocumentHeader, actor: str) -> tuple[DocumentHeader, int]:
+def _post(
+    uow: UnitOfWork, header: DocumentHeader, actor: str, lines: list[LineRecord]
+) -> tuple[DocumentHeader, int]:
     step = posting_step(header)
-    lines = uow.documents.lines(header.id)
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     placed_serials: set[int] = set()
     if step is PostingStep.RECEIVE:
@@ -424,17 +430,14 @@ def _post(uow: UnitOfWork, header: DocumentHeader, actor: str) -> tuple[Document
     stamp = {"shipped_by": actor, "shipped_at": now} if step is PostingStep.SHIP else {
         "posted_by": actor, "posted_at": now}
     uow.documents.move_state(header, new_state, stamp)
-    return DocumentHeader(
-        header.id, header.number, header.document_type, new_state, header.business_date,
-        header.warehouse_id, header.to_warehouse_id, header.reverses_document_id,
-    ), entries
+    return replace(header, state=new_state), entries
 
 
 def _receipt_moves(
-    uow: UnitOfWork, header: DocumentHeader, lines: list[Any], items: dict[int, Item],
+    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord], items: dict[int, Item],
     placed_serials: set[int],
 ) -> list[Move]:
-    counterpart_id = uow.documents.counterpart_location_id(header.id)
+    counterpart_id = header.counterpart_location_id
     assert counterpart_id is not None
     location_ids = {counterpart_id} | {line.location_id for line in lines if line.location_id}
     locations = uow.catalog.locations_by_id(location_ids)
@@ -476,7 +479,7 @@ def _receipt_moves(
 
 
 def _receipt_batch(
-    uow: UnitOfWork, item: Item, line: Any, pointer: str, errors: ErrorCollector
+    uow: UnitOfWork, item: Item, line: LineRecord, pointer: str, errors: ErrorCollector
 ) -> int:
     if item.tracking is not TrackingMode.BATCH:
         return 0
@@ -500,14 +503,14 @@ def _receipt_batch(
 
 
 def _outgoing_moves(
-    uow: UnitOfWork, header: DocumentHeader, lines: list[Any], items: dict[int, Item]
+    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord], items: dict[int, Item]
 ) -> list[Move]:
     """Moves of an issue or a transfer's shipment: from stock picked by FEFO, or the serials."""
     if header.document_type is DocumentType.TRANSFER:
         assert header.to_warehouse_id is not None
         target = uow.catalog.transit_location(header.to_warehouse_id)
     else:
-        counterpart_id = uow.documents.counterpart_location_id(header.id)
+        counterpart_id = header.counterpart_location_id
         assert counterpart_id is not None
         target = uow.catalog.locations_by_id([counterpart_id])[counterpart_id]
     named = uow.catalog.locations_by_id({line.location_id for line in lines if line.location_id})
@@ -562,7 +565,7 @@ def _outgoing_moves(
 
 
 def _serial_moves(
-    uow: UnitOfWork, header: DocumentHeader, line: Any, item: Item, source: Location | None,
+    uow: UnitOfWork, header: DocumentHeader, line: LineRecord, item: Item, source: Location | None,
     common: dict[str, Any], pointer: str, errors: ErrorCollector,
 ) -> list[Move]:
     found = uow.catalog.serials(item.id, line.serials)
@@ -586,7 +589,7 @@ def _serial_moves(
     return moves
 
 
-def _receive_moves(uow: UnitOfWork, header: DocumentHeader, lines: list[Any]) -> list[Move]:
+def _receive_moves(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) -> list[Move]:
     """A transfer's receiving leg: what the shipment put in transit, at its shipped value."""
     assert header.to_warehouse_id is not None
     transit = uow.catalog.transit_location(header.to_warehouse_id)

@@ -13,7 +13,18 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from jxc.db import schema as s
 from jxc.db.repositories.catalog import _location
@@ -56,6 +67,25 @@ _set_pool = (
 )
 
 
+_lock_balances = (
+    select(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id,
+           _balance.c.on_hand, _balance.c.reserved)
+    .where(tuple_(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id).in_(
+        bindparam("keys", expanding=True)))
+    .order_by(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id)
+    .with_for_update()
+)
+_lock_pools = (
+    select(_cost)
+    .where(tuple_(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit).in_(
+        bindparam("keys", expanding=True)))
+    .order_by(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit)
+    .with_for_update()
+)
+_insert_balance = insert(_balance)
+_insert_pool = insert(_cost)
+
+
 class BalanceRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -66,12 +96,7 @@ class BalanceRepository:
             return {}
         wanted = sorted(set(keys))
         rows = self.connection.execute(
-            select(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id,
-                   _balance.c.on_hand, _balance.c.reserved)
-            .where(tuple_(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id).in_(
-                [(k.item_id, k.location_id, k.batch_id) for k in wanted]))
-            .order_by(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id)
-            .with_for_update()
+            _lock_balances, {"keys": [(k.item_id, k.location_id, k.batch_id) for k in wanted]}
         )
         return {
             BalanceKey(r.item_id, r.location_id, r.batch_id): Balance(r.on_hand, r.reserved)
@@ -86,8 +111,9 @@ class BalanceRepository:
         batch_id: int | None = None,
     ) -> list[StockSlot]:
         """Stock an issue may take (locked on PostgreSQL), with batch expiry for FEFO."""
-        query = slots_query(item_id, warehouse_id, location_id, batch_id)
-        return read_slots(self.connection, query.with_for_update(of=_balance))
+        return read_slots(
+            self.connection, _lock_slots, slot_params(item_id, warehouse_id, location_id, batch_id)
+        )
 
     def apply(
         self, deltas: Mapping[BalanceKey, Decimal], existing: Mapping[BalanceKey, Balance],
@@ -116,7 +142,7 @@ class BalanceRepository:
         if increases:
             self.connection.execute(_increase, increases)
         if new_rows:
-            self.connection.execute(insert(_balance), new_rows)
+            self.connection.execute(_insert_balance, new_rows)
         return []
 
     def _refused(
@@ -131,13 +157,7 @@ class BalanceRepository:
     def lock_pools(self, keys: Sequence[PoolKey]) -> dict[PoolKey, CostPool]:
         if not keys:
             return {}
-        rows = self.connection.execute(
-            select(_cost)
-            .where(tuple_(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit).in_(
-                sorted(set(keys))))
-            .order_by(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit)
-            .with_for_update()
-        )
+        rows = self.connection.execute(_lock_pools, {"keys": sorted(set(keys))})
         return {
             (r.item_id, r.warehouse_id, bool(r.in_transit)): CostPool(r.quantity, r.value, r.unit_cost)
             for r in rows
@@ -160,14 +180,17 @@ class BalanceRepository:
         if updates:
             self.connection.execute(_set_pool, updates)
         if inserts:
-            self.connection.execute(insert(_cost), inserts)
+            self.connection.execute(_insert_pool, inserts)
 
 
-def slots_query(
-    item_id: int, warehouse_id: int, location_id: int | None = None, batch_id: int | None = None
-) -> Select[Any]:
-    """Balances of an item with available stock at a warehouse's internal locations."""
-    query = (
+def slots_query() -> Select[Any]:
+    """Balances of an item with available stock at a warehouse's internal locations.
+
+    Bind ``item_id`` and ``warehouse_id``; ``location_id`` / ``batch_id`` narrow it, or None.
+    """
+    location_id = bindparam("location_id", type_=Integer)
+    batch_id = bindparam("batch_id", type_=Integer)
+    return (
         select(
             _balance.c.batch_id,
             (_balance.c.on_hand - _balance.c.reserved).label("available"),
@@ -184,22 +207,32 @@ def slots_query(
         .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
         .outerjoin(s.Batch, s.Batch.id == _balance.c.batch_id)
         .where(
-            _balance.c.item_id == item_id,
-            s.Location.warehouse_id == warehouse_id,
+            _balance.c.item_id == bindparam("item_id"),
+            s.Location.warehouse_id == bindparam("warehouse_id"),
             s.Location.kind == LocationKind.INTERNAL.value,
             _balance.c.on_hand - _balance.c.reserved > 0,
+            or_(location_id.is_(None), _balance.c.location_id == location_id),
+            or_(batch_id.is_(None), _balance.c.batch_id == batch_id),
         )
         .order_by(_balance.c.id)
     )
-    if location_id is not None:
-        query = query.where(_balance.c.location_id == location_id)
-    if batch_id is not None:
-        query = query.where(_balance.c.batch_id == batch_id)
-    return query
 
 
-def read_slots(connection: Connection, query: Select[Any]) -> list[StockSlot]:
+SLOTS = slots_query()
+_lock_slots = SLOTS.with_for_update(of=_balance)
+
+
+def slot_params(
+    item_id: int, warehouse_id: int, location_id: int | None = None, batch_id: int | None = None
+) -> dict[str, int | None]:
+    return {"item_id": item_id, "warehouse_id": warehouse_id, "location_id": location_id,
+            "batch_id": batch_id}
+
+
+def read_slots(
+    connection: Connection, query: Select[Any], params: dict[str, int | None]
+) -> list[StockSlot]:
     return [
         StockSlot(_location(r), r.batch_id, r.batch_no, r.expiry_date, r.available)
-        for r in connection.execute(query)
+        for r in connection.execute(query, params)
     ]

@@ -1,13 +1,19 @@
 """Catalog rows ↔ domain objects: units, items with conversions, warehouses, locations,
 batches and serial numbers.
 
-Lookups take many codes at once so that a 100-line document costs a handful of
-queries, not hundreds. Serial moves are guarded: a serial moves only from where it is.
+Master data (units, items, warehouses, locations) is read through a per-process cache
+checked against ``catalog_version`` once per transaction: every master-data write in
+any process increments that number, so a posting never acts on stale units, conversions
+or negative-stock switches, while the hot path skips a dozen lookups. Batches and
+serials are transactional data and are always read from the database. Serial moves are
+guarded: a serial moves only from where it is.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +31,25 @@ _location_columns = (
     s.Location.name,
     s.Location.kind,
     s.Location.warehouse_id,
+    s.Location.is_default,
     s.Warehouse.allow_negative_stock,
+)
+_version_query = select(s.CatalogVersion.version).where(s.CatalogVersion.id == 1)
+_bump_version = (
+    update(s.CatalogVersion)
+    .where(s.CatalogVersion.id == 1)
+    .values(version=s.CatalogVersion.version + 1)
+)
+_serial_table = s.SerialNumber.__table__
+_move_serial = (
+    update(_serial_table)
+    .where(
+        and_(
+            _serial_table.c.id == bindparam("sid"),
+            _serial_table.c.location_id == bindparam("src"),
+        )
+    )
+    .values(location_id=bindparam("dst"))
 )
 
 
@@ -46,16 +70,65 @@ def _locations_query() -> Any:
     )
 
 
+@dataclass
+class CatalogView:
+    """Master data as of one catalog version, filled as it is asked for."""
+
+    items_by_code: dict[str, Item] = field(default_factory=dict)
+    items_by_id: dict[int, Item] = field(default_factory=dict)
+    locations: dict[int, Location] = field(default_factory=dict)
+    location_ids: dict[tuple[int | None, str], int] = field(default_factory=dict)
+    warehouses: dict[str, Warehouse] = field(default_factory=dict)
+    warehouse_codes: dict[int, str] = field(default_factory=dict)
+    units: dict[str, tuple[int, Unit]] = field(default_factory=dict)
+    defaults: dict[int, Location] = field(default_factory=dict)
+    transits: dict[int, Location] = field(default_factory=dict)
+
+
+class CatalogCache:
+    """Shared by the units of work of one process; one view per catalog version."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version = -1
+        self._view = CatalogView()
+
+    def view(self, version: int) -> CatalogView:
+        with self._lock:
+            if version != self._version:
+                self._version, self._view = version, CatalogView()
+            return self._view
+
+
 class CatalogRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, cache: CatalogCache) -> None:
         self.connection = connection
+        self._cache = cache
+        self._view: CatalogView | None = None
+
+    def _current(self) -> CatalogView:
+        if self._view is None:
+            version = self.connection.execute(_version_query).scalar_one()
+            self._view = self._cache.view(int(version))
+        return self._view
+
+    def _changed(self) -> None:
+        """Tell every process the master data changed; this transaction reads uncached."""
+        self.connection.execute(_bump_version)
+        self._view = CatalogView()
 
     # units -------------------------------------------------------------------------
     def unit(self, code: str) -> tuple[int, Unit] | None:
-        row = self.connection.execute(select(s.Unit).where(s.Unit.code == code)).first()
-        return (row.id, Unit(row.code, row.name, row.decimals)) if row else None
+        view = self._current()
+        if code not in view.units:
+            row = self.connection.execute(select(s.Unit).where(s.Unit.code == code)).first()
+            if row is None:
+                return None
+            view.units[code] = (row.id, Unit(row.code, row.name, row.decimals))
+        return view.units[code]
 
     def add_unit(self, unit: Unit) -> int:
+        self._changed()
         return int(
             self.connection.execute(
                 insert(s.Unit)
@@ -64,16 +137,26 @@ class CatalogRepository:
             ).scalar_one()
         )
 
-    def units(self) -> list[Unit]:
-        rows = self.connection.execute(select(s.Unit).order_by(s.Unit.code))
-        return [Unit(r.code, r.name, r.decimals) for r in rows]
-
     # items -------------------------------------------------------------------------
     def items_by_code(self, codes: Iterable[str]) -> dict[str, Item]:
-        return self._items(s.Item.code.in_(set(codes)))
+        view, wanted = self._current(), set(codes)
+        missing = wanted - view.items_by_code.keys()
+        if missing:
+            self._remember(view, self._items(s.Item.code.in_(missing)).values())
+        return {code: view.items_by_code[code] for code in wanted if code in view.items_by_code}
 
     def items_by_id(self, ids: Iterable[int]) -> dict[int, Item]:
-        return {item.id: item for item in self._items(s.Item.id.in_(set(ids))).values()}
+        view, wanted = self._current(), set(ids)
+        missing = wanted - view.items_by_id.keys()
+        if missing:
+            self._remember(view, self._items(s.Item.id.in_(missing)).values())
+        return {i: view.items_by_id[i] for i in wanted if i in view.items_by_id}
+
+    @staticmethod
+    def _remember(view: CatalogView, items: Iterable[Item]) -> None:
+        for item in items:
+            view.items_by_code[item.code] = item
+            view.items_by_id[item.id] = item
 
     def item_by_barcode(self, barcode: str) -> tuple[Item, str] | None:
         row = self.connection.execute(
@@ -117,6 +200,7 @@ class CatalogRepository:
         }
 
     def add_item(self, values: dict[str, Any]) -> int:
+        self._changed()
         return int(
             self.connection.execute(
                 insert(s.Item).values(**values).returning(s.Item.id)
@@ -124,6 +208,7 @@ class CatalogRepository:
         )
 
     def set_item_unit(self, item_id: int, unit_id: int, ratio: Decimal) -> None:
+        self._changed()
         updated = self.connection.execute(
             update(s.ItemUnit)
             .where(s.ItemUnit.item_id == item_id, s.ItemUnit.unit_id == unit_id)
@@ -154,21 +239,28 @@ class CatalogRepository:
             is not None
         )
 
-    def update_item(self, item_id: int, values: dict[str, Any]) -> None:
-        self.connection.execute(update(s.Item).where(s.Item.id == item_id).values(**values))
-
     # warehouses and locations --------------------------------------------------------
     def warehouses_by_code(self, codes: Iterable[str]) -> dict[str, Warehouse]:
-        rows = self.connection.execute(select(s.Warehouse).where(s.Warehouse.code.in_(set(codes))))
-        return {
-            r.code: Warehouse(r.id, r.code, r.name, bool(r.allow_negative_stock)) for r in rows
-        }
+        view, wanted = self._current(), set(codes)
+        missing = wanted - view.warehouses.keys()
+        if missing:
+            for r in self.connection.execute(
+                select(s.Warehouse).where(s.Warehouse.code.in_(missing))
+            ):
+                view.warehouses[r.code] = Warehouse(
+                    r.id, r.code, r.name, bool(r.allow_negative_stock))
+                view.warehouse_codes[r.id] = r.code
+        return {code: view.warehouses[code] for code in wanted if code in view.warehouses}
 
     def warehouse_code(self, warehouse_id: int) -> str:
-        return str(self.connection.execute(
-            select(s.Warehouse.code).where(s.Warehouse.id == warehouse_id)).scalar_one())
+        view = self._current()
+        if warehouse_id not in view.warehouse_codes:
+            view.warehouse_codes[warehouse_id] = str(self.connection.execute(
+                select(s.Warehouse.code).where(s.Warehouse.id == warehouse_id)).scalar_one())
+        return view.warehouse_codes[warehouse_id]
 
     def add_warehouse(self, code: str, name: str, allow_negative: bool, at: datetime) -> int:
+        self._changed()
         return int(
             self.connection.execute(
                 insert(s.Warehouse)
@@ -178,6 +270,7 @@ class CatalogRepository:
         )
 
     def set_allow_negative(self, warehouse_id: int, allow: bool) -> None:
+        self._changed()
         self.connection.execute(
             update(s.Warehouse)
             .where(s.Warehouse.id == warehouse_id)
@@ -185,45 +278,59 @@ class CatalogRepository:
         )
 
     def add_location(self, values: dict[str, Any]) -> int:
+        self._changed()
         return int(
             self.connection.execute(
                 insert(s.Location).values(**values).returning(s.Location.id)
             ).scalar_one()
         )
 
+    def _load_locations(self, view: CatalogView, condition: Any) -> None:
+        for row in self.connection.execute(_locations_query().where(condition)):
+            location = _location(row)
+            view.locations[location.id] = location
+            view.location_ids[(location.warehouse_id, location.code)] = location.id
+            if location.warehouse_id is not None and row.is_default:
+                view.defaults[location.warehouse_id] = location
+            if location.warehouse_id is not None and location.kind is LocationKind.TRANSIT:
+                view.transits[location.warehouse_id] = location
+
     def locations_by_code(
         self, warehouse_id: int | None, codes: Iterable[str]
     ) -> dict[str, Location]:
-        owner = (
-            s.Location.warehouse_id.is_(None)
-            if warehouse_id is None
-            else s.Location.warehouse_id == warehouse_id
-        )
-        rows = self.connection.execute(
-            _locations_query().where(owner, s.Location.code.in_(set(codes)))
-        )
-        return {r.code: _location(r) for r in rows}
+        view, wanted = self._current(), set(codes)
+        missing = {code for code in wanted if (warehouse_id, code) not in view.location_ids}
+        if missing:
+            owner = (
+                s.Location.warehouse_id.is_(None)
+                if warehouse_id is None
+                else s.Location.warehouse_id == warehouse_id
+            )
+            self._load_locations(view, owner & s.Location.code.in_(missing))
+        return {
+            code: view.locations[view.location_ids[(warehouse_id, code)]]
+            for code in wanted
+            if (warehouse_id, code) in view.location_ids
+        }
 
     def locations_by_id(self, ids: Iterable[int]) -> dict[int, Location]:
-        rows = self.connection.execute(_locations_query().where(s.Location.id.in_(set(ids))))
-        return {r.id: _location(r) for r in rows}
+        view, wanted = self._current(), set(ids)
+        missing = wanted - view.locations.keys()
+        if missing:
+            self._load_locations(view, s.Location.id.in_(missing))
+        return {i: view.locations[i] for i in wanted if i in view.locations}
 
     def default_location(self, warehouse_id: int) -> Location:
-        row = self.connection.execute(
-            _locations_query().where(
-                s.Location.warehouse_id == warehouse_id, s.Location.is_default.is_(True)
-            )
-        ).one()
-        return _location(row)
+        view = self._current()
+        if warehouse_id not in view.defaults:
+            self._load_locations(view, s.Location.warehouse_id == warehouse_id)
+        return view.defaults[warehouse_id]
 
     def transit_location(self, warehouse_id: int) -> Location:
-        row = self.connection.execute(
-            _locations_query().where(
-                s.Location.warehouse_id == warehouse_id,
-                s.Location.kind == LocationKind.TRANSIT.value,
-            )
-        ).one()
-        return _location(row)
+        view = self._current()
+        if warehouse_id not in view.transits:
+            self._load_locations(view, s.Location.warehouse_id == warehouse_id)
+        return view.transits[warehouse_id]
 
     # batches and serials ---------------------------------------------------------------
     def batches(self, item_id: int, batch_nos: Iterable[str]) -> dict[str, Row[Any]]:
@@ -271,11 +378,7 @@ class CatalogRepository:
         """Move each (serial id, from, to); False if any serial was no longer where expected."""
         if not moves:
             return True
-        table = s.SerialNumber.__table__
         result = self.connection.execute(
-            update(table)
-            .where(and_(table.c.id == bindparam("sid"), table.c.location_id == bindparam("src")))
-            .values(location_id=bindparam("dst")),
-            [{"sid": sid, "src": src, "dst": dst} for sid, src, dst in moves],
+            _move_serial, [{"sid": sid, "src": src, "dst": dst} for sid, src, dst in moves]
         )
         return result.rowcount == len(moves)

@@ -7,10 +7,12 @@ document at once cannot both succeed: the second finds the state already moved.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from jxc.db import schema as s
 from jxc.domain.documents import DocumentHeader, DocumentState, DocumentType
@@ -25,6 +27,25 @@ _header_columns = (
     s.Document.warehouse_id,
     s.Document.to_warehouse_id,
     s.Document.reverses_document_id,
+    s.Document.counterpart_location_id,
+)
+_sequence = s.DocumentSequence
+_next_sequence = (
+    update(_sequence)
+    .where(_sequence.prefix == bindparam("k_prefix"), _sequence.day == bindparam("k_day"))
+    .values(last_value=_sequence.last_value + 1)
+    .returning(_sequence.last_value)
+)
+_insert_sequence = insert(_sequence)
+_insert_document = insert(s.Document).returning(s.Document.id)
+_insert_lines = insert(s.DocumentLine).returning(s.DocumentLine.id, sort_by_parameter_order=True)
+_move_state = update(s.Document).where(
+    s.Document.id == bindparam("k_id"), s.Document.state == bindparam("k_state")
+)
+_lines_of = (
+    select(s.DocumentLine)
+    .where(s.DocumentLine.document_id == bindparam("document_id"))
+    .order_by(s.DocumentLine.line_no)
 )
 
 
@@ -38,7 +59,28 @@ def _header(row: Row[Any]) -> DocumentHeader:
         warehouse_id=row.warehouse_id,
         to_warehouse_id=row.to_warehouse_id,
         reverses_document_id=row.reverses_document_id,
+        counterpart_location_id=row.counterpart_location_id,
     )
+
+
+@dataclass(frozen=True)
+class LineRecord:
+    """A stored document line, as posting reads it."""
+
+    id: int
+    line_no: int
+    item_id: int
+    quantity: Decimal
+    unit_id: int
+    base_quantity: Decimal
+    location_id: int | None
+    to_location_id: int | None
+    batch_no: str | None
+    production_date: date | None
+    expiry_date: date | None
+    serials: list[str] | None
+    unit_cost: Decimal | None
+    reverses_line_id: int | None = None
 
 
 class DocumentRepository:
@@ -46,31 +88,19 @@ class DocumentRepository:
         self.connection = connection
 
     def next_sequence(self, prefix: str, day: date) -> int:
-        table = s.DocumentSequence
         value = self.connection.execute(
-            update(table)
-            .where(table.prefix == prefix, table.day == day)
-            .values(last_value=table.last_value + 1)
-            .returning(table.last_value)
+            _next_sequence, {"k_prefix": prefix, "k_day": day}
         ).scalar_one_or_none()
         if value is not None:
             return int(value)
-        self.connection.execute(insert(table).values(prefix=prefix, day=day, last_value=1))
+        self.connection.execute(_insert_sequence, {"prefix": prefix, "day": day, "last_value": 1})
         return 1
 
     def add(self, values: dict[str, Any]) -> int:
-        return int(
-            self.connection.execute(
-                insert(s.Document).values(**values).returning(s.Document.id)
-            ).scalar_one()
-        )
+        return int(self.connection.execute(_insert_document, values).scalar_one())
 
     def add_lines(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        result = self.connection.execute(
-            insert(s.DocumentLine).returning(s.DocumentLine.id, sort_by_parameter_order=True),
-            list(rows),
-        )
-        return [row.id for row in result]
+        return [row.id for row in self.connection.execute(_insert_lines, list(rows))]
 
     def header(self, number: str, for_update: bool = False) -> DocumentHeader | None:
         query = select(*_header_columns).where(s.Document.number == number)
@@ -86,19 +116,11 @@ class DocumentRepository:
             ).one()
         )
 
-    def lines(self, document_id: int) -> list[Row[Any]]:
-        return list(
-            self.connection.execute(
-                select(s.DocumentLine)
-                .where(s.DocumentLine.document_id == document_id)
-                .order_by(s.DocumentLine.line_no)
-            )
-        )
-
-    def counterpart_location_id(self, document_id: int) -> int | None:
-        return self.connection.execute(
-            select(s.Document.counterpart_location_id).where(s.Document.id == document_id)
-        ).scalar_one()
+    def lines(self, document_id: int) -> list[LineRecord]:
+        return [
+            LineRecord(**{name: getattr(row, name) for name in LineRecord.__dataclass_fields__})
+            for row in self.connection.execute(_lines_of, {"document_id": document_id})
+        ]
 
     def move_state(
         self,
@@ -107,9 +129,8 @@ class DocumentRepository:
         values: dict[str, Any],
     ) -> None:
         result = self.connection.execute(
-            update(s.Document)
-            .where(s.Document.id == header.id, s.Document.state == header.state.value)
-            .values(state=new_state.value, **values)
+            _move_state,
+            {"k_id": header.id, "k_state": header.state.value, "state": new_state.value, **values},
         )
         if result.rowcount != 1:
             raise Conflict("document.changed_concurrently", {"number": header.number})

@@ -13,13 +13,16 @@ from jxc.domain.ledger import PostedEntry
 from jxc.domain.locations import Location
 
 
+_append = insert(s.StockLedgerEntry)
+
+
 class LedgerRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     def append(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.connection.execute(insert(s.StockLedgerEntry), list(rows))
+            self.connection.execute(_append, list(rows))
 
     def entries_of(
         self, document_id: int, locations: dict[int, Location]

@@ -19,6 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    catalog_version = op.create_table('catalog_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_version'))
+    )
+    op.bulk_insert(catalog_version, [{'id': 1, 'version': 0}])
     op.create_table('document_sequence',
     sa.Column('prefix', sa.String(length=8), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -228,6 +234,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('catalog_version')
     with op.batch_alter_table('stock_ledger_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stock_ledger_entry_serial_id'))
         batch_op.drop_index('ix_stock_ledger_entry_item_date')
