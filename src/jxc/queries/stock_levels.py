@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
-from jxc.db.repositories.balances import SLOTS, read_slots, slot_params
+from jxc.db.repositories.balances import SLOTS, read_slots
 from jxc.domain.errors import NotFound
 from jxc.domain.stock import StockSlot, allocate
 from jxc.domain.locations import LocationKind
@@ -185,7 +185,6 @@ def fefo_suggestion(
 ) -> Suggestion:
     """Which batches and locations an issue of ``quantity`` would take: earliest expiry first."""
     item_id, warehouse_id = _ids(connection, item, warehouse)
-    picks, missing = allocate(
-        quantity, read_slots(connection, SLOTS, slot_params(item_id, warehouse_id))
-    )
+    slots = read_slots(connection, SLOTS, {"items": [item_id], "warehouse_id": warehouse_id})
+    picks, missing = allocate(quantity, slots)
     return Suggestion(picks, missing)

@@ -208,7 +208,7 @@ def reverse(
     lines = uow.documents.lines(original.id)
     copied = [
         {
-            "document_id": reversal_id, "line_no": line.line_no, "item_id": line.item_id,
+            "line_no": line.line_no, "item_id": line.item_id,
             "quantity": line.quantity, "unit_id": line.unit_id,
             "base_quantity": line.base_quantity, "location_id": line.location_id,
             "to_location_id": line.to_location_id, "batch_no": line.batch_no,
@@ -217,7 +217,7 @@ def reverse(
         }
         for line in lines
     ]
-    new_ids = uow.documents.add_lines(copied)
+    new_ids = uow.documents.add_lines(reversal_id, copied)
     line_for = {line.id: (new_id, line.line_no) for line, new_id in zip(lines, new_ids, strict=True)}
     locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
     moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
@@ -398,7 +398,7 @@ def _insert(
             "created_at": now,
         }
     )
-    ids = uow.documents.add_lines([{**row, "document_id": document_id} for row in rows])
+    ids = uow.documents.add_lines(document_id, rows)
     header = DocumentHeader(
         document_id, number, document.document_type, DocumentState.DRAFT, business_date,
         resolved.warehouse_id, resolved.to_warehouse_id, None, resolved.counterpart_id,
@@ -520,6 +520,10 @@ def _outgoing_moves(
     short = ErrorCollector()
     moves: list[Move] = []
     taken: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)  # by earlier lines
+    stock = uow.balances.slots(
+        [line.item_id for line in lines if items[line.item_id].tracking is not TrackingMode.SERIAL],
+        header.warehouse_id,
+    )
     # Lock order: by item, so two documents over the same items cannot deadlock.
     for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
         item = items[line.item_id]
@@ -539,8 +543,9 @@ def _outgoing_moves(
             batch_id = batch.id
         slots = [
             replace(slot, available=slot.available - taken[(item.id, slot.location.id, slot.batch_id)])
-            for slot in uow.balances.slots(item.id, header.warehouse_id,
-                                           source.id if source else None, batch_id)
+            for slot in stock[item.id]
+            if (source is None or slot.location.id == source.id)
+            and (batch_id is None or slot.batch_id == batch_id)
         ]
         picks, missing = allocate(line.base_quantity, slots)
         for slot, quantity in picks:

@@ -15,12 +15,10 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Integer,
     Select,
     and_,
     bindparam,
     insert,
-    or_,
     select,
     tuple_,
     update,
@@ -67,18 +65,20 @@ _set_pool = (
 )
 
 
+# Plain IN lists (filtered to the exact keys in Python) are much faster than row-value
+# IN on SQLite; on PostgreSQL they lock a few more rows, still in key order.
 _lock_balances = (
     select(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id,
            _balance.c.on_hand, _balance.c.reserved)
-    .where(tuple_(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id).in_(
-        bindparam("keys", expanding=True)))
+    .where(_balance.c.item_id.in_(bindparam("items", expanding=True)),
+           _balance.c.location_id.in_(bindparam("locations", expanding=True)))
     .order_by(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id)
     .with_for_update()
 )
 _lock_pools = (
     select(_cost)
-    .where(tuple_(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit).in_(
-        bindparam("keys", expanding=True)))
+    .where(_cost.c.item_id.in_(bindparam("items", expanding=True)),
+           _cost.c.warehouse_id.in_(bindparam("warehouses", expanding=True)))
     .order_by(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit)
     .with_for_update()
 )
@@ -94,26 +94,26 @@ class BalanceRepository:
         """Read (and on PostgreSQL lock, in key order) the balances of ``keys``."""
         if not keys:
             return {}
-        wanted = sorted(set(keys))
-        rows = self.connection.execute(
-            _lock_balances, {"keys": [(k.item_id, k.location_id, k.batch_id) for k in wanted]}
-        )
-        return {
+        wanted = set(keys)
+        rows = self.connection.execute(_lock_balances, {
+            "items": sorted({k.item_id for k in wanted}),
+            "locations": sorted({k.location_id for k in wanted}),
+        })
+        found = {
             BalanceKey(r.item_id, r.location_id, r.batch_id): Balance(r.on_hand, r.reserved)
             for r in rows
         }
+        return {key: balance for key, balance in found.items() if key in wanted}
 
-    def slots(
-        self,
-        item_id: int,
-        warehouse_id: int,
-        location_id: int | None = None,
-        batch_id: int | None = None,
-    ) -> list[StockSlot]:
-        """Stock an issue may take (locked on PostgreSQL), with batch expiry for FEFO."""
-        return read_slots(
-            self.connection, _lock_slots, slot_params(item_id, warehouse_id, location_id, batch_id)
+    def slots(self, item_ids: Sequence[int], warehouse_id: int) -> dict[int, list[StockSlot]]:
+        """Stock issues may take of each item (locked on PostgreSQL), with batch expiry."""
+        by_item: dict[int, list[StockSlot]] = {item_id: [] for item_id in item_ids}
+        rows = self.connection.execute(
+            _lock_slots, {"items": sorted(set(item_ids)), "warehouse_id": warehouse_id}
         )
+        for row in rows:
+            by_item[row.item_id].append(_slot(row))
+        return by_item
 
     def apply(
         self, deltas: Mapping[BalanceKey, Decimal], existing: Mapping[BalanceKey, Balance],
@@ -157,11 +157,15 @@ class BalanceRepository:
     def lock_pools(self, keys: Sequence[PoolKey]) -> dict[PoolKey, CostPool]:
         if not keys:
             return {}
-        rows = self.connection.execute(_lock_pools, {"keys": sorted(set(keys))})
-        return {
+        wanted = set(keys)
+        rows = self.connection.execute(_lock_pools, {
+            "items": sorted({k[0] for k in wanted}), "warehouses": sorted({k[1] for k in wanted}),
+        })
+        found: dict[PoolKey, CostPool] = {
             (r.item_id, r.warehouse_id, bool(r.in_transit)): CostPool(r.quantity, r.value, r.unit_cost)
             for r in rows
         }
+        return {key: pool for key, pool in found.items() if key in wanted}
 
     def save_pools(
         self, pools: Mapping[PoolKey, CostPool], existing: Mapping[PoolKey, CostPool]
@@ -184,14 +188,13 @@ class BalanceRepository:
 
 
 def slots_query() -> Select[Any]:
-    """Balances of an item with available stock at a warehouse's internal locations.
+    """Balances with available stock at a warehouse's internal locations, for FEFO.
 
-    Bind ``item_id`` and ``warehouse_id``; ``location_id`` / ``batch_id`` narrow it, or None.
+    Bind ``items`` (a list of item ids) and ``warehouse_id``.
     """
-    location_id = bindparam("location_id", type_=Integer)
-    batch_id = bindparam("batch_id", type_=Integer)
     return (
         select(
+            _balance.c.item_id,
             _balance.c.batch_id,
             (_balance.c.on_hand - _balance.c.reserved).label("available"),
             s.Batch.batch_no,
@@ -207,14 +210,12 @@ def slots_query() -> Select[Any]:
         .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
         .outerjoin(s.Batch, s.Batch.id == _balance.c.batch_id)
         .where(
-            _balance.c.item_id == bindparam("item_id"),
+            _balance.c.item_id.in_(bindparam("items", expanding=True)),
             s.Location.warehouse_id == bindparam("warehouse_id"),
             s.Location.kind == LocationKind.INTERNAL.value,
             _balance.c.on_hand - _balance.c.reserved > 0,
-            or_(location_id.is_(None), _balance.c.location_id == location_id),
-            or_(batch_id.is_(None), _balance.c.batch_id == batch_id),
         )
-        .order_by(_balance.c.id)
+        .order_by(_balance.c.item_id, _balance.c.id)
     )
 
 
@@ -222,17 +223,11 @@ SLOTS = slots_query()
 _lock_slots = SLOTS.with_for_update(of=_balance)
 
 
-def slot_params(
-    item_id: int, warehouse_id: int, location_id: int | None = None, batch_id: int | None = None
-) -> dict[str, int | None]:
-    return {"item_id": item_id, "warehouse_id": warehouse_id, "location_id": location_id,
-            "batch_id": batch_id}
+def _slot(row: Any) -> StockSlot:
+    return StockSlot(_location(row), row.batch_id, row.batch_no, row.expiry_date, row.available)
 
 
 def read_slots(
-    connection: Connection, query: Select[Any], params: dict[str, int | None]
+    connection: Connection, query: Select[Any], params: dict[str, Any]
 ) -> list[StockSlot]:
-    return [
-        StockSlot(_location(r), r.batch_id, r.batch_no, r.expiry_date, r.available)
-        for r in connection.execute(query, params)
-    ]
+    return [_slot(row) for row in connection.execute(query, params)]

@@ -38,7 +38,12 @@ _next_sequence = (
 )
 _insert_sequence = insert(_sequence)
 _insert_document = insert(s.Document).returning(s.Document.id)
-_insert_lines = insert(s.DocumentLine).returning(s.DocumentLine.id, sort_by_parameter_order=True)
+_insert_lines = insert(s.DocumentLine)
+_line_ids = (
+    select(s.DocumentLine.id)
+    .where(s.DocumentLine.document_id == bindparam("document_id"))
+    .order_by(s.DocumentLine.line_no)
+)
 _move_state = update(s.Document).where(
     s.Document.id == bindparam("k_id"), s.Document.state == bindparam("k_state")
 )
@@ -99,8 +104,11 @@ class DocumentRepository:
     def add(self, values: dict[str, Any]) -> int:
         return int(self.connection.execute(_insert_document, values).scalar_one())
 
-    def add_lines(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        return [row.id for row in self.connection.execute(_insert_lines, list(rows))]
+    def add_lines(self, document_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert a document's lines (in line order); return their ids in the same order."""
+        # A plain executemany and one SELECT beat INSERT … RETURNING row by row.
+        self.connection.execute(_insert_lines, [{**row, "document_id": document_id} for row in rows])
+        return list(self.connection.execute(_line_ids, {"document_id": document_id}).scalars())
 
     def header(self, number: str, for_update: bool = False) -> DocumentHeader | None:
         query = select(*_header_columns).where(s.Document.number == number)
