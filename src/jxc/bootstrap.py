@@ -55,9 +55,7 @@ def build(settings: Settings | None = None, **engine_options: object) -> App:
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("jxc.db") / "migrations")
-    )
+    config.set_main_option("script_location", str(resources.files("jxc.db") / "migrations"))
     return config
 
 

@@ -32,14 +32,18 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
     return pairs
 
 
-@items.command("add", help="Add an item: jxc item add 螺丝-M3 \"螺丝 M3\" --unit 个 --conversion 箱=12")
+@items.command(
+    "add", help='Add an item: jxc item add 螺丝-M3 "螺丝 M3" --unit 个 --conversion 箱=12'
+)
 def add_item(
     ctx: typer.Context,
     code: str,
     name: str,
     unit: Annotated[str, typer.Option(help="Base unit (基本单位).")] = "个",
     category: Annotated[str | None, typer.Option(help="Category (类别).")] = None,
-    specification: Annotated[str | None, typer.Option("--spec", help="Specification (规格型号).")] = None,
+    specification: Annotated[
+        str | None, typer.Option("--spec", help="Specification (规格型号).")
+    ] = None,
     tracking: Annotated[str, typer.Option(help="none, batch (批次) or serial (序列号).")] = "none",
     shelf_life: Annotated[int | None, typer.Option(help="Shelf life in days (保质期).")] = None,
     conversion: Annotated[list[str], typer.Option(help="UNIT=RATIO, e.g. 箱=12 (换算率).")] = [],  # noqa: B006
@@ -50,11 +54,20 @@ def add_item(
     for value in barcode:
         code_part, _, unit_part = value.partition("=")
         barcodes[code_part] = unit_part or unit
-    created = catalog.add_item(st.app.uow(), {
-        "code": code, "name": name, "base_unit": unit, "category": category,
-        "specification": specification, "tracking": tracking, "shelf_life_days": shelf_life,
-        "units": _pairs(conversion, "--conversion"), "barcodes": barcodes,
-    })
+    created = catalog.add_item(
+        st.app.uow(),
+        {
+            "code": code,
+            "name": name,
+            "base_unit": unit,
+            "category": category,
+            "specification": specification,
+            "tracking": tracking,
+            "shelf_life_days": shelf_life,
+            "units": _pairs(conversion, "--conversion"),
+            "barcodes": barcodes,
+        },
+    )
     out.print(st.t("label.item_added", item=created.code))
 
 
@@ -67,7 +80,9 @@ def add_unit(ctx: typer.Context, item: str, unit: str, ratio: str) -> None:
 
 @items.command("barcode", help="Give an item another barcode, for a unit.")
 def add_barcode(
-    ctx: typer.Context, item: str, barcode: str,
+    ctx: typer.Context,
+    item: str,
+    barcode: str,
     unit: Annotated[str | None, typer.Option(help="Unit the barcode counts.")] = None,
 ) -> None:
     st = state(ctx)
@@ -84,25 +99,41 @@ def list_items(
     st = state(ctx)
     with st.app.reader() as connection:
         rows = catalog_queries.items(connection, search, limit)
-    table(st, ["label.code", "label.name", "label.category", "label.specification", "label.unit",
-               "label.tracking", "label.units"],
-          [(r.code, r.name, r.category, r.specification, r.unit, r.tracking, r.units) for r in rows])
+    table(
+        st,
+        [
+            "label.code",
+            "label.name",
+            "label.category",
+            "label.specification",
+            "label.unit",
+            "label.tracking",
+            "label.units",
+        ],
+        [(r.code, r.name, r.category, r.specification, r.unit, r.tracking, r.units) for r in rows],
+    )
 
 
 @warehouses.command("add", help="Add a warehouse with its STOCK and TRANSIT locations.")
 def add_warehouse(
-    ctx: typer.Context, code: str, name: str,
-    allow_negative: Annotated[bool, typer.Option(help="Allow negative stock (允许负库存).")] = False,
+    ctx: typer.Context,
+    code: str,
+    name: str,
+    allow_negative: Annotated[
+        bool, typer.Option(help="Allow negative stock (允许负库存).")
+    ] = False,
 ) -> None:
     st = state(ctx)
-    catalog.add_warehouse(st.app.uow(), {"code": code, "name": name,
-                                          "allow_negative_stock": allow_negative})
+    catalog.add_warehouse(
+        st.app.uow(), {"code": code, "name": name, "allow_negative_stock": allow_negative}
+    )
     out.print(st.t("label.warehouse_added", warehouse=code))
 
 
 @warehouses.command("negative-stock", help="Allow or forbid negative stock in a warehouse.")
 def negative_stock(
-    ctx: typer.Context, code: str,
+    ctx: typer.Context,
+    code: str,
     allow: Annotated[bool, typer.Option("--allow/--forbid")] = False,
 ) -> None:
     st = state(ctx)
@@ -115,19 +146,29 @@ def list_warehouses(ctx: typer.Context) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
         rows = catalog_queries.warehouses(connection)
-    table(st, ["label.code", "label.name", "label.negative_allowed", "label.location"],
-          [(r.code, r.name, "✓" if r.allow_negative_stock else "", r.locations) for r in rows])
+    table(
+        st,
+        ["label.code", "label.name", "label.negative_allowed", "label.location"],
+        [(r.code, r.name, "✓" if r.allow_negative_stock else "", r.locations) for r in rows],
+    )
 
 
-@locations.command("add", help="Add a location: jxc location add WH01 A-01-01 \"A区1排1层\"")
+@locations.command("add", help='Add a location: jxc location add WH01 A-01-01 "A区1排1层"')
 def add_location(
-    ctx: typer.Context, warehouse: str, code: str, name: str,
+    ctx: typer.Context,
+    warehouse: str,
+    code: str,
+    name: str,
     parent: Annotated[str | None, typer.Option(help="Parent location (default STOCK).")] = None,
-    usage: Annotated[str, typer.Option(help="receiving, qc, storage, picking or shipping.")] = "storage",
+    usage: Annotated[
+        str, typer.Option(help="receiving, qc, storage, picking or shipping.")
+    ] = "storage",
 ) -> None:
     st = state(ctx)
-    catalog.add_location(st.app.uow(), {"warehouse": warehouse, "code": code, "name": name,
-                                         "parent": parent, "usage": usage})
+    catalog.add_location(
+        st.app.uow(),
+        {"warehouse": warehouse, "code": code, "name": name, "parent": parent, "usage": usage},
+    )
     out.print(st.t("label.location_added", location=code, warehouse=warehouse))
 
 
@@ -136,7 +177,8 @@ def list_locations(ctx: typer.Context, warehouse: str | None = None) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
         rows = catalog_queries.locations(connection, warehouse)
-    table(st, ["label.warehouse", "label.code", "label.name", "label.kind", "label.location"],
-          [(r.warehouse, r.code, r.name, r.kind, r.parent) for r in rows])
-
-
+    table(
+        st,
+        ["label.warehouse", "label.code", "label.name", "label.kind", "label.location"],
+        [(r.warehouse, r.code, r.name, r.kind, r.parent) for r in rows],
+    )

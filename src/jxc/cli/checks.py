@@ -10,7 +10,8 @@ from jxc.queries import consistency
 
 def register(app: typer.Typer) -> None:
     app.command("check", help="Recompute every balance from the ledger and compare (账实核对).")(
-        check)
+        check
+    )
 
 
 def check(ctx: typer.Context) -> None:
@@ -18,8 +19,10 @@ def check(ctx: typer.Context) -> None:
     with st.app.reader() as connection:
         report = consistency.check(connection)
     if report.ok:
-        out.print("[green]✓[/] " + st.t("label.check_ok", ledger_rows=report.ledger_rows,
-                                         balances=report.balances))
+        out.print(
+            "[green]✓[/] "
+            + st.t("label.check_ok", ledger_rows=report.ledger_rows, balances=report.balances)
+        )
         return
     err.print("[bold red]✗ " + st.t("label.check_failed", count=len(report.problems)) + "[/]")
     for problem in report.problems:

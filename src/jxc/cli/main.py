@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -19,7 +18,7 @@ from jxc.domain.errors import DomainError
 
 
 class JxcGroup(TyperGroup):
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except DomainError as error:
@@ -42,8 +41,12 @@ app = typer.Typer(
 def main(
     ctx: typer.Context,
     database_url: Annotated[
-        str | None, typer.Option("--db", envvar="JXC_DATABASE_URL",
-                                 help="Database URL (sqlite:///path or postgresql://…).")
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="JXC_DATABASE_URL",
+            help="Database URL (sqlite:///path or postgresql://…).",
+        ),
     ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", envvar="JXC_LANG", help="zh-CN or en (消息语言).")

@@ -64,11 +64,21 @@ def money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def table(st: State, columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "") -> None:
+def table(
+    st: State, columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
+) -> None:
     grid = Table(title=title or None, show_lines=False, header_style="bold")
     for column in columns:
-        numeric = column in ("label.on_hand", "label.reserved", "label.available", "label.quantity",
-                             "label.value", "label.in", "label.out", "label.balance")
+        numeric = column in (
+            "label.on_hand",
+            "label.reserved",
+            "label.available",
+            "label.quantity",
+            "label.value",
+            "label.in",
+            "label.out",
+            "label.balance",
+        )
         grid.add_column(st.t(column), justify="right" if numeric else "left")
     for row in rows:
         grid.add_row(*["" if cell is None else str(cell) for cell in row])
@@ -81,6 +91,8 @@ def report_error(error: DomainError, locale: str) -> int:
     err.print(f"[bold red]✗ {translate(error.code, locale, **params)}[/]  [dim]({error.code})[/]")
     if len(error.items) > 1 or (error.items and error.items[0].code != error.code):
         for item in error.items:
-            err.print(f"  • [yellow]{item.pointer}[/] {translate(item.code, locale, **item.params)}"
-                      f"  [dim]({item.code})[/]")
+            err.print(
+                f"  • [yellow]{item.pointer}[/] {translate(item.code, locale, **item.params)}"
+                f"  [dim]({item.code})[/]"
+            )
     return EXIT_CODES[error.category]

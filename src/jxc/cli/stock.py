@@ -17,9 +17,9 @@ stock = typer.Typer(help="Stock queries (库存查询).", no_args_is_help=True)
 def register(app: typer.Typer) -> None:
     app.add_typer(stock, name="stock")
     app.command("ledger", help="商品流水账: every movement of an item, with running balance.")(
-        ledger)
-    app.command("trace", help="Trace a batch, a serial or a document forward and backward.")(
-        trace)
+        ledger
+    )
+    app.command("trace", help="Trace a batch, a serial or a document forward and backward.")(trace)
 
 
 @stock.command("list", help="Stock by item, warehouse, location and batch (库存状况表).")
@@ -34,11 +34,36 @@ def list_stock(
     st = state(ctx)
     with st.app.reader() as connection:
         rows = stock_levels.stock_rows(connection, warehouse, item, location, batch)
-    table(st, ["label.warehouse", "label.location", "label.item", "label.name", "label.batch",
-               "label.expiry", "label.on_hand", "label.reserved", "label.available", "label.unit"],
-          [(r.warehouse, r.location, r.item, r.item_name, r.batch, r.expiry_date,
-            number(r.on_hand), number(r.reserved), number(r.available), r.unit)
-           for r in rows[:limit]])
+    table(
+        st,
+        [
+            "label.warehouse",
+            "label.location",
+            "label.item",
+            "label.name",
+            "label.batch",
+            "label.expiry",
+            "label.on_hand",
+            "label.reserved",
+            "label.available",
+            "label.unit",
+        ],
+        [
+            (
+                r.warehouse,
+                r.location,
+                r.item,
+                r.item_name,
+                r.batch,
+                r.expiry_date,
+                number(r.on_hand),
+                number(r.reserved),
+                number(r.available),
+                r.unit,
+            )
+            for r in rows[:limit]
+        ],
+    )
 
 
 @stock.command("item", help="On hand, reserved and available of one item in one warehouse.")
@@ -46,20 +71,40 @@ def item_stock(ctx: typer.Context, item: str, warehouse: str) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
         level = stock_levels.on_hand(connection, item, warehouse)
-    table(st, ["label.item", "label.warehouse", "label.on_hand", "label.reserved",
-               "label.available"],
-          [(level.item, level.warehouse, number(level.on_hand), number(level.reserved),
-            number(level.available))])
+    table(
+        st,
+        ["label.item", "label.warehouse", "label.on_hand", "label.reserved", "label.available"],
+        [
+            (
+                level.item,
+                level.warehouse,
+                number(level.on_hand),
+                number(level.reserved),
+                number(level.available),
+            )
+        ],
+    )
 
 
 def show_warehouse_stock(st: State, warehouse: str, limit: int = 500) -> None:
     with st.app.reader() as connection:
         rows = stock_levels.warehouse_stock(connection, warehouse)
-    table(st, ["label.item", "label.name", "label.on_hand", "label.available", "label.unit",
-               "label.value"],
-          [(r.item, r.item_name, number(r.on_hand), number(r.available), r.unit, money(r.value))
-           for r in rows[:limit]],
-          title=f"{warehouse} ({len(rows)})")
+    table(
+        st,
+        [
+            "label.item",
+            "label.name",
+            "label.on_hand",
+            "label.available",
+            "label.unit",
+            "label.value",
+        ],
+        [
+            (r.item, r.item_name, number(r.on_hand), number(r.available), r.unit, money(r.value))
+            for r in rows[:limit]
+        ],
+        title=f"{warehouse} ({len(rows)})",
+    )
 
 
 @stock.command("warehouse", help="Every item in one warehouse, with its value.")
@@ -67,16 +112,23 @@ def warehouse_stock(ctx: typer.Context, warehouse: str, limit: int = 500) -> Non
     show_warehouse_stock(state(ctx), warehouse, limit)
 
 
-@stock.command("fefo", help="Which batches an issue would take, earliest expiry first (近效期先出).")
+@stock.command(
+    "fefo", help="Which batches an issue would take, earliest expiry first (近效期先出)."
+)
 def fefo(ctx: typer.Context, item: str, warehouse: str, quantity: str) -> None:
     st = state(ctx)
     amount = parse_decimal(quantity)
     with st.app.reader() as connection:
         suggestion = stock_levels.fefo_suggestion(connection, item, warehouse, amount)
-    table(st, ["label.location", "label.batch", "label.expiry", "label.quantity"],
-          [(slot.location.code, slot.batch_no, slot.expiry_date, number(taken))
-           for slot, taken in suggestion.picks],
-          title=st.t("label.suggestion", quantity=quantity, item=item, warehouse=warehouse))
+    table(
+        st,
+        ["label.location", "label.batch", "label.expiry", "label.quantity"],
+        [
+            (slot.location.code, slot.batch_no, slot.expiry_date, number(taken))
+            for slot, taken in suggestion.picks
+        ],
+        title=st.t("label.suggestion", quantity=quantity, item=item, warehouse=warehouse),
+    )
     if suggestion.missing > 0:
         out.print(st.t("label.short", quantity=number(suggestion.missing)))
 
@@ -97,12 +149,38 @@ def ledger(
     with st.app.reader() as connection:
         opening, lines = movements.item_ledger(connection, item, warehouse, first, last)
     out.print(f"{st.t('label.opening')}: {number(opening)}")
-    table(st, ["label.date", "label.document", "label.type", "label.batch", "label.serial",
-               "label.from", "label.to", "label.in", "label.out", "label.balance", "label.user"],
-          [(m.business_date, m.document, st.t(f"document_type.{m.document_type}"), m.batch,
-            m.serial, m.from_location, m.to_location,
-            number(m.change) if m.change > 0 else "", number(-m.change) if m.change < 0 else "",
-            number(m.balance), m.user) for m in lines])
+    table(
+        st,
+        [
+            "label.date",
+            "label.document",
+            "label.type",
+            "label.batch",
+            "label.serial",
+            "label.from",
+            "label.to",
+            "label.in",
+            "label.out",
+            "label.balance",
+            "label.user",
+        ],
+        [
+            (
+                m.business_date,
+                m.document,
+                st.t(f"document_type.{m.document_type}"),
+                m.batch,
+                m.serial,
+                m.from_location,
+                m.to_location,
+                number(m.change) if m.change > 0 else "",
+                number(-m.change) if m.change < 0 else "",
+                number(m.balance),
+                m.user,
+            )
+            for m in lines
+        ],
+    )
 
 
 def trace(
@@ -126,13 +204,40 @@ def trace(
             assert document is not None
             found = movements.trace_document(connection, document)
     out.print(f"[bold]{found.subject}[/]")
-    for title, moves in (("label.trace_backward", found.backward),
-                         ("label.trace_document", found.movements),
-                         ("label.trace_forward", found.forward)):
+    for title, moves in (
+        ("label.trace_backward", found.backward),
+        ("label.trace_document", found.movements),
+        ("label.trace_forward", found.forward),
+    ):
         if moves or title == "label.trace_document":
-            table(st, ["label.date", "label.document", "label.type", "label.item", "label.batch",
-                       "label.serial", "label.from", "label.to", "label.quantity", "label.user"],
-                  [(m.business_date, m.document, st.t(f"document_type.{m.document_type}"),
-                    m.item, m.batch, m.serial, m.from_location, m.to_location,
-                    number(m.quantity), m.user) for m in moves],
-                  title=st.t(title))
+            table(
+                st,
+                [
+                    "label.date",
+                    "label.document",
+                    "label.type",
+                    "label.item",
+                    "label.batch",
+                    "label.serial",
+                    "label.from",
+                    "label.to",
+                    "label.quantity",
+                    "label.user",
+                ],
+                [
+                    (
+                        m.business_date,
+                        m.document,
+                        st.t(f"document_type.{m.document_type}"),
+                        m.item,
+                        m.batch,
+                        m.serial,
+                        m.from_location,
+                        m.to_location,
+                        number(m.quantity),
+                        m.user,
+                    )
+                    for m in moves
+                ],
+                title=st.t(title),
+            )

@@ -34,7 +34,9 @@ class CostPool:
 
     def moved(self, quantity: Decimal, value: Decimal) -> CostPool:
         new_quantity, new_value = self.quantity + quantity, self.value + value
-        unit_cost = round_unit_cost(new_value / new_quantity) if new_quantity > 0 else self.unit_cost
+        unit_cost = (
+            round_unit_cost(new_value / new_quantity) if new_quantity > 0 else self.unit_cost
+        )
         return CostPool(new_quantity, new_value, unit_cost)
 
 
@@ -54,10 +56,16 @@ def value_moves(
         elif move.unit_cost is not None:
             value = round_money(move.quantity * move.unit_cost)
         else:
-            value = round_money(move.quantity * current.get(target, CostPool()).unit_cost) if target else ZERO
+            value = (
+                round_money(move.quantity * current.get(target, CostPool()).unit_cost)
+                if target
+                else ZERO
+            )
         if source is not None:
             current[source] = current.get(source, CostPool()).moved(-move.quantity, -value)
         if target is not None:
             current[target] = current.get(target, CostPool()).moved(move.quantity, value)
-        valued.append(ValuedMove(replace(move, value=value), round_unit_cost(value / move.quantity)))
+        valued.append(
+            ValuedMove(replace(move, value=value), round_unit_cost(value / move.quantity))
+        )
     return valued, current

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.quantities import check_unit_cost
 
 
-class DocumentType(str, Enum):
+class DocumentType(StrEnum):
     RECEIPT = "receipt"
     ISSUE = "issue"
     TRANSFER = "transfer"
@@ -41,14 +41,14 @@ _PREFIXES = {
 }
 
 
-class DocumentState(str, Enum):
+class DocumentState(StrEnum):
     DRAFT = "draft"
     IN_TRANSIT = "in_transit"
     POSTED = "posted"
     REVERSED = "reversed"
 
 
-class PostingStep(str, Enum):
+class PostingStep(StrEnum):
     POST = "post"
     SHIP = "ship"
     RECEIVE = "receive"
@@ -74,9 +74,7 @@ def posting_step(document: DocumentHeader) -> PostingStep:
         return PostingStep.SHIP if kind is DocumentType.TRANSFER else PostingStep.POST
     if state is DocumentState.IN_TRANSIT:
         return PostingStep.RECEIVE
-    raise Conflict(
-        "document.already_posted", {"number": document.number, "state": state.value}
-    )
+    raise Conflict("document.already_posted", {"number": document.number, "state": state.value})
 
 
 def check_receivable(document: DocumentHeader) -> None:
@@ -125,7 +123,11 @@ def batch_dates(item: Item, spec: BatchSpec) -> tuple[date, date]:
     if expiry < production:
         raise Invalid(
             "batch.expiry_before_production",
-            {"batch": spec.batch_no, "production_date": str(production), "expiry_date": str(expiry)},
+            {
+                "batch": spec.batch_no,
+                "production_date": str(production),
+                "expiry_date": str(expiry),
+            },
         )
     return production, expiry
 

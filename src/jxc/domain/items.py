@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import QUANTITY_SCALE, Unit, check_quantity, decimals_of
 
 
-class TrackingMode(str, Enum):
+class TrackingMode(StrEnum):
     NONE = "none"
     BATCH = "batch"
     SERIAL = "serial"

@@ -113,9 +113,7 @@ def demands(moves: Sequence[Move]) -> list[Demand]:
             if move.line_no not in lines[key]:
                 lines[key].append(move.line_no)
     return [
-        Demand(
-            key, -net[key], tuple(lines[key]), move.item_code, move.from_location, move.batch_no
-        )
+        Demand(key, -net[key], tuple(lines[key]), move.item_code, move.from_location, move.batch_no)
         for key, move in sorted(first.items())
         if net[key] < 0
     ]

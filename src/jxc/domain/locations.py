@@ -8,10 +8,10 @@ customer, inventory loss, scrap, production) are derived from the ledger alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class LocationKind(str, Enum):
+class LocationKind(StrEnum):
     INTERNAL = "internal"
     TRANSIT = "transit"
     SUPPLIER = "supplier"
@@ -26,7 +26,7 @@ class LocationKind(str, Enum):
         return self in (LocationKind.INTERNAL, LocationKind.TRANSIT)
 
 
-class LocationUsage(str, Enum):
+class LocationUsage(StrEnum):
     RECEIVING = "receiving"
     QC = "qc"
     STORAGE = "storage"

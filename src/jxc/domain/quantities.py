@@ -36,7 +36,7 @@ def decimals_of(value: Decimal) -> int:
 
 def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:
     """Read a number exactly from text or an int/Decimal; floats are refused as inexact."""
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, (bool, float)):
         raise Invalid(code, {"value": str(raw)})
     if isinstance(raw, Decimal):
         value = raw

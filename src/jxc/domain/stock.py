@@ -51,14 +51,19 @@ def fefo_order(slots: Iterable[StockSlot]) -> list[StockSlot]:
     """First-expiry-first-out: earliest expiry first, undated batches last, then oldest batch."""
     return sorted(
         slots,
-        key=lambda s: (s.expiry_date is None, s.expiry_date or date.max, s.batch_id, s.location.code),
+        key=lambda s: (
+            s.expiry_date is None,
+            s.expiry_date or date.max,
+            s.batch_id,
+            s.location.code,
+        ),
     )
 
 
 def allocate(
     quantity: Decimal, slots: Sequence[StockSlot]
 ) -> tuple[list[tuple[StockSlot, Decimal]], Decimal]:
-    """Take ``quantity`` from ``slots`` in FEFO order; return the picks and what is still missing."""
+    """Take ``quantity`` from ``slots`` in FEFO order; return the picks and what is missing."""
     picks: list[tuple[StockSlot, Decimal]] = []
     remaining = quantity
     for slot in fefo_order(slots):
@@ -99,9 +104,7 @@ def shortage_item(demand: Demand, available: Decimal) -> ErrorItem:
     )
 
 
-def shortages(
-    demands: Iterable[Demand], balances: Mapping[BalanceKey, Balance]
-) -> list[ErrorItem]:
+def shortages(demands: Iterable[Demand], balances: Mapping[BalanceKey, Balance]) -> list[ErrorItem]:
     """Every demand that would take available stock below zero at a guarded location."""
     short: list[ErrorItem] = []
     for demand in demands:

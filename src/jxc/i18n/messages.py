@@ -49,7 +49,7 @@ ERRORS: dict[str, str] = {
     "file.column_missing": "{file}: column {column} is missing (expected: {expected})",
     "file.empty": "{file} has no data rows",
     "file.column_unknown": "{file}: column {column} is not known (expected: {expected})",
-    "file.json_shape": "{file}: expected a list of lines or an object with \"lines\"",
+    "file.json_shape": '{file}: expected a list of lines or an object with "lines"',
     "file.json_syntax": "{file}: not valid JSON at row {row}, column {column}",
     "file.not_utf8": "{file} is not UTF-8 text (byte {byte}); save it as UTF-8 CSV",
     "file.row_field_count": "{file}, row {row}: {found} fields, but the header has {expected}",
@@ -163,7 +163,7 @@ LOCALES = ("zh_CN", "en")
 
 @cache
 def catalogue(locale: str) -> dict[str, str]:
-    """msgid → translation for ``locale`` (empty for English, the source language)."""
+    """Msgid → translation for ``locale`` (empty for English, the source language)."""
     path = resources.files("jxc.i18n") / "locale" / locale / "LC_MESSAGES" / "jxc.po"
     with path.open("rb") as handle:
         po = read_po(handle, locale=locale)

@@ -56,23 +56,32 @@ def items(connection: Connection, search: str | None = None, limit: int = 1000) 
     rows = connection.execute(query).all()
     ids = [r.id for r in rows]
     units: dict[int, list[str]] = {i: [] for i in ids}
-    for r in connection.execute(
+    for conversion in connection.execute(
         select(s.ItemUnit.item_id, s.Unit.code, s.ItemUnit.ratio)
         .join(s.Unit, s.Unit.id == s.ItemUnit.unit_id)
         .where(s.ItemUnit.item_id.in_(ids))
         .order_by(s.Unit.code)
     ):
-        units[r.item_id].append(f"{r.code}={normalized(r.ratio)}")
+        units[conversion.item_id].append(f"{conversion.code}={normalized(conversion.ratio)}")
     barcodes: dict[int, list[str]] = {i: [] for i in ids}
-    for r in connection.execute(
+    for barcode in connection.execute(
         select(s.ItemBarcode.item_id, s.ItemBarcode.barcode)
         .where(s.ItemBarcode.item_id.in_(ids))
         .order_by(s.ItemBarcode.barcode)
     ):
-        barcodes[r.item_id].append(r.barcode)
+        barcodes[barcode.item_id].append(barcode.barcode)
     return [
-        ItemRow(r.code, r.name, r.category, r.specification, r.unit, r.tracking,
-                r.shelf_life_days, ", ".join(units[r.id]), ", ".join(barcodes[r.id]))
+        ItemRow(
+            r.code,
+            r.name,
+            r.category,
+            r.specification,
+            r.unit,
+            r.tracking,
+            r.shelf_life_days,
+            ", ".join(units[r.id]),
+            ", ".join(barcodes[r.id]),
+        )
         for r in rows
     ]
 
@@ -84,8 +93,9 @@ def warehouses(connection: Connection) -> list[WarehouseRow]:
         .subquery()
     )
     rows = connection.execute(
-        select(s.Warehouse.code, s.Warehouse.name, s.Warehouse.allow_negative_stock,
-               counts.c.locations)
+        select(
+            s.Warehouse.code, s.Warehouse.name, s.Warehouse.allow_negative_stock, counts.c.locations
+        )
         .join(counts, counts.c.warehouse_id == s.Warehouse.id)
         .order_by(s.Warehouse.code)
     )
@@ -95,8 +105,14 @@ def warehouses(connection: Connection) -> list[WarehouseRow]:
 def locations(connection: Connection, warehouse: str | None = None) -> list[LocationRow]:
     parent = aliased(s.Location)
     query = (
-        select(s.Warehouse.code.label("warehouse"), s.Location.code, s.Location.name,
-               s.Location.kind, s.Location.usage, parent.code.label("parent"))
+        select(
+            s.Warehouse.code.label("warehouse"),
+            s.Location.code,
+            s.Location.name,
+            s.Location.kind,
+            s.Location.usage,
+            parent.code.label("parent"),
+        )
         .outerjoin(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
         .outerjoin(parent, parent.id == s.Location.parent_id)
         .order_by(s.Warehouse.code, s.Location.code)

@@ -37,14 +37,21 @@ class CheckReport:
         return not self.problems
 
 
-def _names(connection: Connection) -> tuple[dict[int, str], dict[int, tuple[str, str, str | None, bool]]]:
+def _names(
+    connection: Connection,
+) -> tuple[dict[int, str], dict[int, tuple[str, str, str | None, bool]]]:
     items = {r.id: r.code for r in connection.execute(select(s.Item.id, s.Item.code))}
     locations = {
         r.id: (r.code, r.kind, r.warehouse, bool(r.allow_negative_stock))
         for r in connection.execute(
-            select(s.Location.id, s.Location.code, s.Location.kind,
-                   s.Warehouse.code.label("warehouse"), s.Warehouse.allow_negative_stock)
-            .outerjoin(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id))
+            select(
+                s.Location.id,
+                s.Location.code,
+                s.Location.kind,
+                s.Warehouse.code.label("warehouse"),
+                s.Warehouse.allow_negative_stock,
+            ).outerjoin(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
+        )
     }
     return items, locations
 
@@ -52,15 +59,22 @@ def _names(connection: Connection) -> tuple[dict[int, str], dict[int, tuple[str,
 def _ledger_sums(connection: Connection) -> dict[tuple[int, int, int], tuple[Decimal, Decimal]]:
     """(item, location, batch) → (quantity, value) summed from every entry in and out."""
     moves_in = select(
-        _entry.item_id, _entry.to_location_id.label("location_id"), _entry.batch_id,
-        func.sum(_entry.quantity).label("quantity"), func.sum(_entry.value).label("value"),
+        _entry.item_id,
+        _entry.to_location_id.label("location_id"),
+        _entry.batch_id,
+        func.sum(_entry.quantity).label("quantity"),
+        func.sum(_entry.value).label("value"),
     ).group_by(_entry.item_id, _entry.to_location_id, _entry.batch_id)
     moves_out = select(
-        _entry.item_id, _entry.from_location_id.label("location_id"), _entry.batch_id,
-        (-func.sum(_entry.quantity)).label("quantity"), (-func.sum(_entry.value)).label("value"),
+        _entry.item_id,
+        _entry.from_location_id.label("location_id"),
+        _entry.batch_id,
+        (-func.sum(_entry.quantity)).label("quantity"),
+        (-func.sum(_entry.value)).label("value"),
     ).group_by(_entry.item_id, _entry.from_location_id, _entry.batch_id)
     sums: dict[tuple[int, int, int], tuple[Decimal, Decimal]] = defaultdict(
-        lambda: (Decimal(0), Decimal(0)))
+        lambda: (Decimal(0), Decimal(0))
+    )
     for row in connection.execute(union_all(moves_in, moves_out)):
         key = (row.item_id, row.location_id, row.batch_id)
         quantity, value = sums[key]
@@ -95,19 +109,31 @@ def check(connection: Connection) -> CheckReport:
         per_item[item_id] += on_hand
         params = {"item": items[item_id], "location": where(location_id), "batch": batch_id}
         if on_hand != from_ledger:
-            problems.append(Problem("check.balance_mismatch", {
-                **params, "cached": str(on_hand), "ledger": str(from_ledger)}))
+            problems.append(
+                Problem(
+                    "check.balance_mismatch",
+                    {**params, "cached": str(on_hand), "ledger": str(from_ledger)},
+                )
+            )
         allow_negative = locations[location_id][3] and kind == LocationKind.INTERNAL.value
         if not allow_negative and on_hand - reserved < 0:
-            problems.append(Problem("check.negative_available", {
-                **params, "available": str(on_hand - reserved)}))
+            problems.append(
+                Problem(
+                    "check.negative_available", {**params, "available": str(on_hand - reserved)}
+                )
+            )
         if reserved < 0 or (reserved > on_hand and not allow_negative):
-            problems.append(Problem("check.reserved_invalid", {
-                **params, "reserved": str(reserved), "on_hand": str(on_hand)}))
+            problems.append(
+                Problem(
+                    "check.reserved_invalid",
+                    {**params, "reserved": str(reserved), "on_hand": str(on_hand)},
+                )
+            )
     for item_id, total in sorted(per_item.items()):
         if total != 0:
-            problems.append(Problem("check.item_not_balanced",
-                                    {"item": items[item_id], "sum": str(total)}))
+            problems.append(
+                Problem("check.item_not_balanced", {"item": items[item_id], "sum": str(total)})
+            )
     problems.extend(_pool_problems(connection, ledger, balances, items, locations))
     problems.extend(_serial_problems(connection, items))
     return CheckReport(ledger_rows, len(balances), problems)
@@ -126,11 +152,14 @@ def _pool_problems(
         for r in connection.execute(select(s.Location.id, s.Location.warehouse_id))
     }
     expected: dict[tuple[int, int, bool], list[Decimal]] = defaultdict(
-        lambda: [Decimal(0), Decimal(0)])
-    for (item_id, location_id, _), (quantity, value) in ledger.items():
+        lambda: [Decimal(0), Decimal(0)]
+    )
+    for (item_id, location_id, _), (_, value) in ledger.items():
         kind = locations[location_id][1]
         if kind in (LocationKind.INTERNAL.value, LocationKind.TRANSIT.value):
-            pool = expected[(item_id, warehouse_ids[location_id], kind == LocationKind.TRANSIT.value)]
+            pool = expected[
+                (item_id, warehouse_ids[location_id], kind == LocationKind.TRANSIT.value)
+            ]
             pool[1] += value
     for (item_id, location_id, _), (on_hand, _) in balances.items():
         kind = locations[location_id][1]
@@ -145,20 +174,35 @@ def _pool_problems(
         quantity, value = expected.get(key, [Decimal(0), Decimal(0)])
         have = cached.get(key, (Decimal(0), Decimal(0)))
         if have != (quantity, value) or (quantity == 0 and value != 0):
-            problems.append(Problem("check.value_mismatch", {
-                "item": items[key[0]], "warehouse": key[1], "in_transit": key[2],
-                "cached": f"{have[0]} / {have[1]}", "ledger": f"{quantity} / {value}"}))
+            problems.append(
+                Problem(
+                    "check.value_mismatch",
+                    {
+                        "item": items[key[0]],
+                        "warehouse": key[1],
+                        "in_transit": key[2],
+                        "cached": f"{have[0]} / {have[1]}",
+                        "ledger": f"{quantity} / {value}",
+                    },
+                )
+            )
     return problems
 
 
 def _serial_problems(connection: Connection, items: dict[int, str]) -> list[Problem]:
     last = (
         select(_entry.serial_id, func.max(_entry.id).label("last_id"))
-        .where(_entry.serial_id.is_not(None)).group_by(_entry.serial_id).subquery()
+        .where(_entry.serial_id.is_not(None))
+        .group_by(_entry.serial_id)
+        .subquery()
     )
     rows = connection.execute(
-        select(s.SerialNumber.serial_no, s.SerialNumber.item_id, s.SerialNumber.location_id,
-               _entry.to_location_id)
+        select(
+            s.SerialNumber.serial_no,
+            s.SerialNumber.item_id,
+            s.SerialNumber.location_id,
+            _entry.to_location_id,
+        )
         .join(last, last.c.serial_id == s.SerialNumber.id)
         .join(_entry, _entry.id == last.c.last_id)
         .where(s.SerialNumber.location_id != _entry.to_location_id)

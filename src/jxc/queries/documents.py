@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
@@ -43,18 +44,29 @@ class LineRow:
     unit_cost: Decimal | None
 
 
-def _documents_query():  # type: ignore[no-untyped-def]
-    to_warehouse, reverses, reversed_by = aliased(s.Warehouse), aliased(s.Document), aliased(s.Document)
+def _documents_query() -> Any:
+    to_warehouse, reverses, reversed_by = (
+        aliased(s.Warehouse),
+        aliased(s.Document),
+        aliased(s.Document),
+    )
     counts = (
         select(s.DocumentLine.document_id, func.count().label("lines"))
-        .group_by(s.DocumentLine.document_id).subquery()
+        .group_by(s.DocumentLine.document_id)
+        .subquery()
     )
     return (
         select(
-            s.Document.number, s.Document.document_type, s.Document.state,
-            s.Document.business_date, s.Warehouse.code.label("warehouse"),
-            to_warehouse.code.label("to_warehouse"), func.coalesce(counts.c.lines, 0).label("lines"),
-            s.Document.created_by, s.Document.posted_by, reverses.number.label("reverses"),
+            s.Document.number,
+            s.Document.document_type,
+            s.Document.state,
+            s.Document.business_date,
+            s.Warehouse.code.label("warehouse"),
+            to_warehouse.code.label("to_warehouse"),
+            func.coalesce(counts.c.lines, 0).label("lines"),
+            s.Document.created_by,
+            s.Document.posted_by,
+            reverses.number.label("reverses"),
             reversed_by.number.label("reversed_by"),
         )
         .join(s.Warehouse, s.Warehouse.id == s.Document.warehouse_id)
@@ -89,10 +101,16 @@ def document(connection: Connection, number: str) -> tuple[DocumentRow, list[Lin
     source, target = aliased(s.Location), aliased(s.Location)
     lines = connection.execute(
         select(
-            s.DocumentLine.line_no, s.Item.code.label("item"), s.Item.name.label("item_name"),
-            s.DocumentLine.quantity, s.Unit.code.label("unit"), s.DocumentLine.base_quantity,
-            source.code.label("location"), target.code.label("to_location"),
-            s.DocumentLine.batch_no.label("batch"), s.DocumentLine.serials,
+            s.DocumentLine.line_no,
+            s.Item.code.label("item"),
+            s.Item.name.label("item_name"),
+            s.DocumentLine.quantity,
+            s.Unit.code.label("unit"),
+            s.DocumentLine.base_quantity,
+            source.code.label("location"),
+            target.code.label("to_location"),
+            s.DocumentLine.batch_no.label("batch"),
+            s.DocumentLine.serials,
             s.DocumentLine.unit_cost,
         )
         .join(s.Document, s.Document.id == s.DocumentLine.document_id)

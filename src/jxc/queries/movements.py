@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -45,16 +45,28 @@ def _place(warehouse: str | None, location: str) -> str:
     return f"{warehouse}/{location}" if warehouse else location
 
 
-def _movements() -> Select[Any]:
+def _movements() -> Any:
     return (
         select(
-            _entry.id, _entry.business_date, _entry.recorded_at, s.Document.number,
-            s.Document.document_type, s.Item.code.label("item"), s.Batch.batch_no,
-            s.SerialNumber.serial_no, _source.code.label("from_code"),
-            _source_wh.code.label("from_wh"), _target.code.label("to_code"),
-            _target_wh.code.label("to_wh"), _entry.quantity, _entry.value,
-            _entry.created_by, _source.kind.label("from_kind"), _target.kind.label("to_kind"),
-            _source.warehouse_id.label("from_wh_id"), _target.warehouse_id.label("to_wh_id"),
+            _entry.id,
+            _entry.business_date,
+            _entry.recorded_at,
+            s.Document.number,
+            s.Document.document_type,
+            s.Item.code.label("item"),
+            s.Batch.batch_no,
+            s.SerialNumber.serial_no,
+            _source.code.label("from_code"),
+            _source_wh.code.label("from_wh"),
+            _target.code.label("to_code"),
+            _target_wh.code.label("to_wh"),
+            _entry.quantity,
+            _entry.value,
+            _entry.created_by,
+            _source.kind.label("from_kind"),
+            _target.kind.label("to_kind"),
+            _source.warehouse_id.label("from_wh_id"),
+            _target.warehouse_id.label("to_wh_id"),
         )
         .join(s.Document, s.Document.id == _entry.document_id)
         .join(s.Item, s.Item.id == _entry.item_id)
@@ -70,20 +82,29 @@ def _movements() -> Select[Any]:
 
 def _movement(row: Any) -> Movement:
     return Movement(
-        sequence=row.id, business_date=row.business_date, recorded_at=row.recorded_at,
-        document=row.number, document_type=row.document_type, item=row.item,
-        batch=row.batch_no, serial=row.serial_no,
+        sequence=row.id,
+        business_date=row.business_date,
+        recorded_at=row.recorded_at,
+        document=row.number,
+        document_type=row.document_type,
+        item=row.item,
+        batch=row.batch_no,
+        serial=row.serial_no,
         from_location=_place(row.from_wh, row.from_code),
-        to_location=_place(row.to_wh, row.to_code), quantity=row.quantity, value=row.value,
+        to_location=_place(row.to_wh, row.to_code),
+        quantity=row.quantity,
+        value=row.value,
         user=row.created_by,
     )
 
 
 def _signed(row: Any, warehouse_id: int | None) -> Decimal:
     inside_from = row.from_kind == LocationKind.INTERNAL.value and (
-        warehouse_id is None or row.from_wh_id == warehouse_id)
+        warehouse_id is None or row.from_wh_id == warehouse_id
+    )
     inside_to = row.to_kind == LocationKind.INTERNAL.value and (
-        warehouse_id is None or row.to_wh_id == warehouse_id)
+        warehouse_id is None or row.to_wh_id == warehouse_id
+    )
     return Decimal(row.quantity) * (int(inside_to) - int(inside_from))
 
 
@@ -101,7 +122,8 @@ def item_ledger(
     warehouse_id = None
     if warehouse is not None:
         warehouse_id = connection.execute(
-            select(s.Warehouse.id).where(s.Warehouse.code == warehouse)).scalar()
+            select(s.Warehouse.id).where(s.Warehouse.code == warehouse)
+        ).scalar()
         if warehouse_id is None:
             raise NotFound("warehouse.unknown", {"warehouse": warehouse})
     query = _movements().where(_entry.item_id == item_id)
@@ -131,7 +153,8 @@ class Trace:
 def trace_batch(connection: Connection, item: str, batch: str) -> Trace:
     """Every movement of one batch, from the receipt that brought it in to the customer."""
     batch_id = connection.execute(
-        select(s.Batch.id).join(s.Item, s.Item.id == s.Batch.item_id)
+        select(s.Batch.id)
+        .join(s.Item, s.Item.id == s.Batch.item_id)
         .where(s.Item.code == item, s.Batch.batch_no == batch)
     ).scalar()
     if batch_id is None:
@@ -155,23 +178,33 @@ def trace_serial(connection: Connection, serial: str, item: str | None = None) -
 def trace_document(connection: Connection, number: str) -> Trace:
     """A document's movements, where their batches and serials came from and went after."""
     document_id = connection.execute(
-        select(s.Document.id).where(s.Document.number == number)).scalar()
+        select(s.Document.id).where(s.Document.number == number)
+    ).scalar()
     if document_id is None:
         raise NotFound("document.unknown", {"number": number})
     own = list(connection.execute(_movements().where(_entry.document_id == document_id)))
     if not own:
         return Trace(number, [], [], [])
     first, last = own[0].id, own[-1].id
-    keys = list(connection.execute(
-        select(_entry.batch_id, _entry.serial_id).where(_entry.document_id == document_id)
-        .distinct()))
+    keys = list(
+        connection.execute(
+            select(_entry.batch_id, _entry.serial_id)
+            .where(_entry.document_id == document_id)
+            .distinct()
+        )
+    )
     batches = {k.batch_id for k in keys if k.batch_id}
     serials = {k.serial_id for k in keys if k.serial_id}
     related: Sequence[Any] = []
     if batches or serials:
-        related = list(connection.execute(_movements().where(
-            (_entry.batch_id.in_(batches) | _entry.serial_id.in_(serials))
-            & (_entry.document_id != document_id))))
+        related = list(
+            connection.execute(
+                _movements().where(
+                    (_entry.batch_id.in_(batches) | _entry.serial_id.in_(serials))
+                    & (_entry.document_id != document_id)
+                )
+            )
+        )
     return Trace(
         number,
         [_movement(r) for r in related if r.id < first],

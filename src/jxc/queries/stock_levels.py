@@ -12,8 +12,8 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.db.repositories.balances import SLOTS, read_slots
 from jxc.domain.errors import NotFound
-from jxc.domain.stock import StockSlot, allocate
 from jxc.domain.locations import LocationKind
+from jxc.domain.stock import StockSlot, allocate
 
 _balance, _location, _item, _warehouse = s.StockBalance, s.Location, s.Item, s.Warehouse
 _internal = _location.kind == LocationKind.INTERNAL.value
@@ -109,10 +109,15 @@ def stock_rows(
     base_unit = aliased(s.Unit)
     query = (
         select(
-            _item.code.label("item"), _item.name.label("item_name"),
-            base_unit.code.label("unit"), _warehouse.code.label("warehouse"),
-            _location.code.label("location"), s.Batch.batch_no.label("batch"), s.Batch.expiry_date,
-            _balance.on_hand, _balance.reserved,
+            _item.code.label("item"),
+            _item.name.label("item_name"),
+            base_unit.code.label("unit"),
+            _warehouse.code.label("warehouse"),
+            _location.code.label("location"),
+            s.Batch.batch_no.label("batch"),
+            s.Batch.expiry_date,
+            _balance.on_hand,
+            _balance.reserved,
         )
         .join(_item, _item.id == _balance.item_id)
         .join(base_unit, base_unit.id == _item.base_unit_id)
@@ -123,7 +128,9 @@ def stock_rows(
         .order_by(_warehouse.code, _item.code, _location.code, s.Batch.expiry_date)
     )
     for column, value in (
-        (_warehouse.code, warehouse), (_item.code, item), (_location.code, location),
+        (_warehouse.code, warehouse),
+        (_item.code, item),
+        (_location.code, location),
         (s.Batch.batch_no, batch),
     ):
         if value is not None:
@@ -154,8 +161,12 @@ def warehouse_stock(connection: Connection, warehouse: str) -> list[ItemStock]:
     base_unit = aliased(s.Unit)
     query = (
         select(
-            _item.code, _item.name, base_unit.code.label("unit"), totals.c.on_hand,
-            totals.c.reserved, func.coalesce(s.StockCost.value, 0).label("value"),
+            _item.code,
+            _item.name,
+            base_unit.code.label("unit"),
+            totals.c.on_hand,
+            totals.c.reserved,
+            func.coalesce(s.StockCost.value, 0).label("value"),
         )
         .join(_item, _item.id == totals.c.item_id)
         .join(base_unit, base_unit.id == _item.base_unit_id)

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -48,11 +48,10 @@ _PYDANTIC_CODES = {
 def transactional(
     service: Callable[Concatenate[UnitOfWork, P], T],
 ) -> Callable[Concatenate[UnitOfWork, P], T]:
-    @functools.wraps(service)
     def run(uow: UnitOfWork, *args: P.args, **kwargs: P.kwargs) -> T:
         return uow.run(lambda: service(uow, *args, **kwargs))
 
-    return run
+    return cast(Callable[Concatenate[UnitOfWork, P], T], functools.wraps(service)(run))
 
 
 def parse(model: type[M], data: Mapping[str, Any] | M) -> M:

@@ -58,10 +58,22 @@ class LocationIn(BaseModel):
 
 
 STANDARD_UNITS = [
-    Unit("个", "个", 0), Unit("件", "件", 0), Unit("箱", "箱", 0), Unit("盒", "盒", 0),
-    Unit("包", "包", 0), Unit("瓶", "瓶", 0), Unit("台", "台", 0), Unit("套", "套", 0),
-    Unit("卷", "卷", 0), Unit("桶", "桶", 0), Unit("托", "托盘", 0), Unit("kg", "千克", 3),
-    Unit("g", "克", 1), Unit("t", "吨", 6), Unit("m", "米", 3), Unit("L", "升", 3),
+    Unit("个", "个", 0),
+    Unit("件", "件", 0),
+    Unit("箱", "箱", 0),
+    Unit("盒", "盒", 0),
+    Unit("包", "包", 0),
+    Unit("瓶", "瓶", 0),
+    Unit("台", "台", 0),
+    Unit("套", "套", 0),
+    Unit("卷", "卷", 0),
+    Unit("桶", "桶", 0),
+    Unit("托", "托盘", 0),
+    Unit("kg", "千克", 3),
+    Unit("g", "克", 1),
+    Unit("t", "吨", 6),
+    Unit("m", "米", 3),
+    Unit("L", "升", 3),
 ]
 
 
@@ -98,7 +110,9 @@ def add_unit(uow: UnitOfWork, code: str, name: str, decimals: int) -> Unit:
     return unit
 
 
-def _unit_id(uow: UnitOfWork, code: str, pointer: str, errors: ErrorCollector) -> tuple[int, Unit] | None:
+def _unit_id(
+    uow: UnitOfWork, code: str, pointer: str, errors: ErrorCollector
+) -> tuple[int, Unit] | None:
     found = uow.catalog.unit(code)
     if found is None:
         errors.add(pointer, "unit.unknown", unit=code)
@@ -129,8 +143,13 @@ def add_item(uow: UnitOfWork, data: ItemIn | dict[str, Any]) -> Item:
             errors.extend(error, f"/units/{code}")
     for barcode, unit_code in item.barcodes.items():
         if unit_code != item.base_unit and unit_code not in item.units:
-            errors.add(f"/barcodes/{barcode}", "unit.not_convertible", item=item.code,
-                       unit=unit_code, units=", ".join([item.base_unit, *item.units]))
+            errors.add(
+                f"/barcodes/{barcode}",
+                "unit.not_convertible",
+                item=item.code,
+                unit=unit_code,
+                units=", ".join([item.base_unit, *item.units]),
+            )
         owner = uow.catalog.barcode_owner(barcode)
         if owner is not None:
             errors.add(f"/barcodes/{barcode}", "barcode.taken", barcode=barcode, item=owner)
@@ -191,7 +210,9 @@ def add_unit_conversion(uow: UnitOfWork, item_code: str, unit_code: str, ratio: 
 
 
 @transactional
-def add_barcode(uow: UnitOfWork, item_code: str, barcode: str, unit_code: str | None = None) -> None:
+def add_barcode(
+    uow: UnitOfWork, item_code: str, barcode: str, unit_code: str | None = None
+) -> None:
     """Give an item another barcode, for its base unit or one of its other units.
 
     Raises:
@@ -224,13 +245,22 @@ def add_warehouse(uow: UnitOfWork, data: WarehouseIn | dict[str, Any]) -> int:
         warehouse.code, warehouse.name, warehouse.allow_negative_stock, uow.clock()
     )
     uow.catalog.add_location(
-        {"warehouse_id": warehouse_id, "code": DEFAULT_STOCK_LOCATION, "name": "库存",
-         "kind": LocationKind.INTERNAL.value, "usage": LocationUsage.STORAGE.value,
-         "is_default": True}
+        {
+            "warehouse_id": warehouse_id,
+            "code": DEFAULT_STOCK_LOCATION,
+            "name": "库存",
+            "kind": LocationKind.INTERNAL.value,
+            "usage": LocationUsage.STORAGE.value,
+            "is_default": True,
+        }
     )
     uow.catalog.add_location(
-        {"warehouse_id": warehouse_id, "code": TRANSIT_LOCATION, "name": "在途",
-         "kind": LocationKind.TRANSIT.value}
+        {
+            "warehouse_id": warehouse_id,
+            "code": TRANSIT_LOCATION,
+            "name": "在途",
+            "kind": LocationKind.TRANSIT.value,
+        }
     )
     uow.commit()
     return warehouse_id
@@ -272,11 +302,18 @@ def add_location(uow: UnitOfWork, data: LocationIn | dict[str, Any]) -> int:
         )
     parent = found.get(parent_code)
     if parent is None or parent.kind is not LocationKind.INTERNAL:
-        raise NotFound("location.unknown", {"location": parent_code, "warehouse": location.warehouse})
+        raise NotFound(
+            "location.unknown", {"location": parent_code, "warehouse": location.warehouse}
+        )
     location_id = uow.catalog.add_location(
-        {"warehouse_id": warehouse_id, "parent_id": parent.id, "code": location.code,
-         "name": location.name, "kind": LocationKind.INTERNAL.value,
-         "usage": location.usage.value}
+        {
+            "warehouse_id": warehouse_id,
+            "parent_id": parent.id,
+            "code": location.code,
+            "name": location.name,
+            "kind": LocationKind.INTERNAL.value,
+            "usage": location.usage.value,
+        }
     )
     uow.commit()
     return location_id

@@ -27,22 +27,50 @@ WAREHOUSES = [
     ("GZ01", "广州分仓", ["A-01", "A-02"]),
 ]
 _PARTS = [  # (code stem, name, category, unit, boxes of, unit cost, specifications)
-    ("LS", "螺丝", "紧固件", "个", 100, "0.08", ["M3×8", "M3×12", "M4×10", "M4×16", "M5×12",
-                                             "M5×20", "M6×16", "M6×25", "M8×20", "M8×30"]),
+    (
+        "LS",
+        "螺丝",
+        "紧固件",
+        "个",
+        100,
+        "0.08",
+        ["M3×8", "M3×12", "M4×10", "M4×16", "M5×12", "M5×20", "M6×16", "M6×25", "M8×20", "M8×30"],
+    ),
     ("LM", "螺母", "紧固件", "个", 200, "0.05", ["M3", "M4", "M5", "M6", "M8", "M10"]),
     ("DP", "垫片", "紧固件", "个", 500, "0.02", ["Φ3", "Φ4", "Φ5", "Φ6", "Φ8", "Φ10"]),
-    ("ZC", "深沟球轴承", "轴承", "个", 50, "6.5", ["6200", "6201", "6202", "6203", "6204",
-                                               "6205", "6300", "6301"]),
+    (
+        "ZC",
+        "深沟球轴承",
+        "轴承",
+        "个",
+        50,
+        "6.5",
+        ["6200", "6201", "6202", "6203", "6204", "6205", "6300", "6301"],
+    ),
     ("GB", "冷轧钢板", "原材料", "kg", 0, "5.8", ["1.0mm", "1.5mm", "2.0mm", "3.0mm"]),
     ("LB", "铝型材", "原材料", "m", 0, "22", ["2020", "3030", "4040", "4080"]),
     ("DX", "电线", "电气", "m", 0, "1.2", ["RV 0.5", "RV 0.75", "RV 1.0", "RVV 2×1.0"]),
     ("JC", "交流接触器", "电气", "个", 10, "48", ["CJX2-09", "CJX2-12", "CJX2-18", "CJX2-25"]),
     ("ZX", "包装纸箱", "包材", "个", 20, "3.2", ["小号", "中号", "大号", "特大号"]),
     ("PM", "珍珠棉", "包材", "卷", 0, "35", ["1m×10mm", "1m×20mm"]),
-    ("OX", "O型密封圈", "密封件", "个", 100, "0.3", ["10×1.9", "12×1.9", "16×2.4", "20×2.4",
-                                                 "25×3.1", "30×3.1", "40×3.5", "50×3.5"]),
-    ("QG", "标准气缸", "气动元件", "个", 0, "180", ["SC32×50", "SC32×100", "SC40×50",
-                                                "SC40×100", "SC50×100", "SC63×150"]),
+    (
+        "OX",
+        "O型密封圈",
+        "密封件",
+        "个",
+        100,
+        "0.3",
+        ["10×1.9", "12×1.9", "16×2.4", "20×2.4", "25×3.1", "30×3.1", "40×3.5", "50×3.5"],
+    ),
+    (
+        "QG",
+        "标准气缸",
+        "气动元件",
+        "个",
+        0,
+        "180",
+        ["SC32×50", "SC32×100", "SC40×50", "SC40×100", "SC50×100", "SC63×150"],
+    ),
 ]
 # Grades that multiply a family into the SKUs a manufacturer really stocks.
 _GRADES = {
@@ -86,7 +114,8 @@ class _Demo:
 
     def at(self, day: date) -> None:
         moment = datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
-            minutes=self.random.randrange(0, 540))
+            minutes=self.random.randrange(0, 540)
+        )
         self.uow.clock = lambda: moment
 
     def create(self, data: dict[str, Any]) -> documents.DocumentResult | None:
@@ -102,35 +131,63 @@ class _Demo:
         for code, name, locations in WAREHOUSES:
             catalog.add_warehouse(self.uow, {"code": code, "name": name})
             for location in locations:
-                catalog.add_location(self.uow, {"warehouse": code, "code": location,
-                                                 "name": f"{name} {location} 区"})
+                catalog.add_location(
+                    self.uow, {"warehouse": code, "code": location, "name": f"{name} {location} 区"}
+                )
         for stem, name, category, unit, box, cost, specs in _PARTS:
-            variants = [(f"{grade} {spec}", grade_index) for spec in specs
-                        for grade_index, grade in enumerate(_GRADES.get(category, [""]))]
+            variants = [
+                (f"{grade} {spec}", grade_index)
+                for spec in specs
+                for grade_index, grade in enumerate(_GRADES.get(category, [""]))
+            ]
             for index, (spec, grade_index) in enumerate(variants, start=1):
                 code = f"{stem}-{index:03d}"
                 units = {"箱": str(box)} if box else {}
                 barcode = f"69{self.random.randrange(10**10, 10**11)}"
                 price = Decimal(cost) * (1 + Decimal(grade_index) / 2)
-                catalog.add_item(self.uow, {
-                    "code": code, "name": f"{name} {spec}".strip(), "base_unit": unit,
-                    "category": category, "specification": spec.strip(), "units": units,
-                    "barcodes": {barcode: unit}})
+                catalog.add_item(
+                    self.uow,
+                    {
+                        "code": code,
+                        "name": f"{name} {spec}".strip(),
+                        "base_unit": unit,
+                        "category": category,
+                        "specification": spec.strip(),
+                        "units": units,
+                        "barcodes": {barcode: unit},
+                    },
+                )
                 self.items.append((code, "none", str(price)))
         for stem, name, category, unit, cost, shelf_life, specs in _BATCHED:
             for index, spec in enumerate(specs, start=1):
                 code = f"{stem}-{index:03d}"
-                catalog.add_item(self.uow, {
-                    "code": code, "name": f"{name} {spec}", "base_unit": unit,
-                    "category": category, "specification": spec, "tracking": "batch",
-                    "shelf_life_days": shelf_life})
+                catalog.add_item(
+                    self.uow,
+                    {
+                        "code": code,
+                        "name": f"{name} {spec}",
+                        "base_unit": unit,
+                        "category": category,
+                        "specification": spec,
+                        "tracking": "batch",
+                        "shelf_life_days": shelf_life,
+                    },
+                )
                 self.items.append((code, "batch", cost))
         for stem, name, category, cost, specs in _SERIALIZED:
             for index, spec in enumerate(specs, start=1):
                 code = f"{stem}-{index:03d}"
-                catalog.add_item(self.uow, {
-                    "code": code, "name": f"{name} {spec}", "base_unit": "台",
-                    "category": category, "specification": spec, "tracking": "serial"})
+                catalog.add_item(
+                    self.uow,
+                    {
+                        "code": code,
+                        "name": f"{name} {spec}",
+                        "base_unit": "台",
+                        "category": category,
+                        "specification": spec,
+                        "tracking": "serial",
+                    },
+                )
                 self.items.append((code, "serial", cost))
 
     def receipt_line(self, code: str, tracking: str, cost: str, day: date) -> dict[str, Any]:
@@ -141,12 +198,18 @@ class _Demo:
                 self.serial_counter += 1
                 serials.append(f"SN{day:%y%m}{self.serial_counter:05d}")
             return {"item": code, "quantity": str(count), "serials": serials, "unit_cost": cost}
-        line = {"item": code, "quantity": str(self.random.choice([20, 50, 100, 200, 500])),
-                "unit_cost": cost}
+        line = {
+            "item": code,
+            "quantity": str(self.random.choice([20, 50, 100, 200, 500])),
+            "unit_cost": cost,
+        }
         if tracking == "batch":
             produced = day - timedelta(days=self.random.randint(5, 60))
-            line.update(quantity=str(self.random.randint(5, 40)), batch=f"{produced:%Y%m%d}",
-                        production_date=produced.isoformat())
+            line.update(
+                quantity=str(self.random.randint(5, 40)),
+                batch=f"{produced:%Y%m%d}",
+                production_date=produced.isoformat(),
+            )
         return line
 
     def day(self, day: date) -> None:
@@ -154,9 +217,15 @@ class _Demo:
         for warehouse, _, _ in WAREHOUSES:
             if self.random.random() < 0.35:
                 picked = self.random.sample(self.items, self.random.randint(2, 8))
-                self.create({"document_type": "receipt", "warehouse": warehouse,
-                             "business_date": day.isoformat(), "note": "采购到货",
-                             "lines": [self.receipt_line(c, t, p, day) for c, t, p in picked]})
+                self.create(
+                    {
+                        "document_type": "receipt",
+                        "warehouse": warehouse,
+                        "business_date": day.isoformat(),
+                        "note": "采购到货",
+                        "lines": [self.receipt_line(c, t, p, day) for c, t, p in picked],
+                    }
+                )
         for warehouse, _, _ in WAREHOUSES:
             for _ in range(self.random.randint(0, 3)):
                 self.issue(warehouse, day)
@@ -177,15 +246,29 @@ class _Demo:
         return [(r.item, r.batch or "", r.available) for r in rows if r.available > 0]
 
     def issue(self, warehouse: str, day: date) -> None:
-        stocked = [row for row in self.stocked(warehouse) if not row[0].startswith(("DJ", "SB", "KZ"))]
+        stocked = [
+            row for row in self.stocked(warehouse) if not row[0].startswith(("DJ", "SB", "KZ"))
+        ]
         if not stocked:
             return
         lines = []
         for item, _, available in self.random.sample(stocked, min(len(stocked), 3)):
-            quantity = max(Decimal(1), (available * Decimal(self.random.choice(["0.1", "0.2", "0.3"]))).quantize(Decimal(1)))
+            quantity = max(
+                Decimal(1),
+                (available * Decimal(self.random.choice(["0.1", "0.2", "0.3"]))).quantize(
+                    Decimal(1)
+                ),
+            )
             lines.append({"item": item, "quantity": str(quantity)})
-        self.create({"document_type": "issue", "warehouse": warehouse, "note": "生产领料/销售出库",
-                     "business_date": day.isoformat(), "lines": lines})
+        self.create(
+            {
+                "document_type": "issue",
+                "warehouse": warehouse,
+                "note": "生产领料/销售出库",
+                "business_date": day.isoformat(),
+                "lines": lines,
+            }
+        )
 
     def transfer(self, day: date) -> None:
         source, target = self.random.sample([w for w, _, _ in WAREHOUSES], 2)
@@ -194,9 +277,16 @@ class _Demo:
             return
         item, _, available = self.random.choice(stocked)
         quantity = max(Decimal(1), (available / 4).quantize(Decimal(1)))
-        result = self.create({"document_type": "transfer", "warehouse": source,
-                              "to_warehouse": target, "business_date": day.isoformat(),
-                              "note": "补货调拨", "lines": [{"item": item, "quantity": str(quantity)}]})
+        result = self.create(
+            {
+                "document_type": "transfer",
+                "warehouse": source,
+                "to_warehouse": target,
+                "business_date": day.isoformat(),
+                "note": "补货调拨",
+                "lines": [{"item": item, "quantity": str(quantity)}],
+            }
+        )
         if result is not None:
             self.shipped.append(result.number)
 
@@ -207,7 +297,9 @@ class _Demo:
             candidates = [d.number for d in recent(self.uow.connection, "issue", "posted", limit=5)]
         if candidates:
             try:
-                result = documents.reverse(self.uow, self.actor, candidates[0], note="录入错误，红冲")
+                result = documents.reverse(
+                    self.uow, self.actor, candidates[0], note="录入错误，红冲"
+                )
             except DomainError:
                 return
             self.documents += 1

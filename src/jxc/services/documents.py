@@ -34,7 +34,7 @@ from jxc.domain.documents import (
     posting_step,
     state_after,
 )
-from jxc.domain.errors import ErrorCollector, Invalid, InsufficientStock, NotFound
+from jxc.domain.errors import ErrorCollector, InsufficientStock, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
@@ -85,7 +85,9 @@ class DocumentResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DocumentResult:
-        return cls(**{key: data[key] for key in ("number", "document_type", "state", "lines", "entries")})
+        return cls(
+            **{key: data[key] for key in ("number", "document_type", "state", "lines", "entries")}
+        )
 
 
 @transactional
@@ -105,9 +107,7 @@ def create(
         Conflict: request.idempotency_key_reused.
     """
     document = parse(DocumentIn, data)
-    payload = (
-        {"document": document.model_dump(mode="json"), "post": post} if request_id else None
-    )
+    payload = {"document": document.model_dump(mode="json"), "post": post} if request_id else None
     seen = replay(uow, request_id, "documents.create", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
@@ -149,7 +149,11 @@ def receive(
 
 
 def _step(
-    uow: UnitOfWork, actor: str, number: str, request_id: str | None, operation: str,
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    request_id: str | None,
+    operation: str,
     check: Any,
 ) -> DocumentResult:
     seen = replay(uow, request_id, operation, number)
@@ -170,7 +174,10 @@ def _step(
 
 @transactional
 def reverse(
-    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None,
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    request_id: str | None = None,
     note: str | None = None,
 ) -> DocumentResult:
     """Reverse (红冲) a posted document with a new document that mirrors its entries.
@@ -189,7 +196,8 @@ def reverse(
     now = uow.clock()
     today = now.date()
     reversal_number = format_number(
-        DocumentType.REVERSAL, today,
+        DocumentType.REVERSAL,
+        today,
         uow.documents.next_sequence(DocumentType.REVERSAL.prefix, today),
     )
     reversal_id = uow.documents.add(
@@ -202,30 +210,45 @@ def reverse(
             "to_warehouse_id": original.to_warehouse_id,
             "reverses_document_id": original.id,
             "note": note or f"红冲 {original.number}",
-            "created_by": actor, "created_at": now, "posted_by": actor, "posted_at": now,
+            "created_by": actor,
+            "created_at": now,
+            "posted_by": actor,
+            "posted_at": now,
         }
     )
     lines = uow.documents.lines(original.id)
     copied = [
         {
-            "line_no": line.line_no, "item_id": line.item_id,
-            "quantity": line.quantity, "unit_id": line.unit_id,
-            "base_quantity": line.base_quantity, "location_id": line.location_id,
-            "to_location_id": line.to_location_id, "batch_no": line.batch_no,
-            "production_date": line.production_date, "expiry_date": line.expiry_date,
-            "serials": line.serials, "unit_cost": line.unit_cost, "reverses_line_id": line.id,
+            "line_no": line.line_no,
+            "item_id": line.item_id,
+            "quantity": line.quantity,
+            "unit_id": line.unit_id,
+            "base_quantity": line.base_quantity,
+            "location_id": line.location_id,
+            "to_location_id": line.to_location_id,
+            "batch_no": line.batch_no,
+            "production_date": line.production_date,
+            "expiry_date": line.expiry_date,
+            "serials": line.serials,
+            "unit_cost": line.unit_cost,
+            "reverses_line_id": line.id,
         }
         for line in lines
     ]
     new_ids = uow.documents.add_lines(reversal_id, copied)
-    line_for = {line.id: (new_id, line.line_no) for line, new_id in zip(lines, new_ids, strict=True)}
+    line_for = {
+        line.id: (new_id, line.line_no) for line, new_id in zip(lines, new_ids, strict=True)
+    }
     locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
     moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
     entries = write_posting(uow, reversal_id, moves, actor, original.business_date)
     uow.documents.mark_reversed(original, reversal_id)
     result = DocumentResult(
-        reversal_number, DocumentType.REVERSAL.value, DocumentState.POSTED.value,
-        len(lines), entries,
+        reversal_number,
+        DocumentType.REVERSAL.value,
+        DocumentState.POSTED.value,
+        len(lines),
+        entries,
     )
     remember(uow, request_id, "documents.reverse", number, result.to_dict())
     uow.commit()
@@ -279,8 +302,12 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
         code = document.counterpart or _DEFAULT_COUNTERPART[kind]
         found = uow.catalog.locations_by_code(None, [code]).get(code)
         if found is None or code not in VIRTUAL_LOCATIONS:
-            errors.add("/counterpart", "location.not_virtual", location=code,
-                       allowed=", ".join(VIRTUAL_LOCATIONS))
+            errors.add(
+                "/counterpart",
+                "location.not_virtual",
+                location=code,
+                allowed=", ".join(VIRTUAL_LOCATIONS),
+            )
         else:
             counterpart_id = found.id
     elif document.counterpart:
@@ -299,14 +326,23 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
         else {}
     )
     return _Resolved(
-        warehouse.id, to_warehouse.id if to_warehouse else None, counterpart_id,
-        items, locations, to_locations,
+        warehouse.id,
+        to_warehouse.id if to_warehouse else None,
+        counterpart_id,
+        items,
+        locations,
+        to_locations,
     )
 
 
 def _line_row(
-    line: LineIn, index: int, document: DocumentIn, resolved: _Resolved, errors: ErrorCollector,
-    unit_ids: dict[str, int], uow: UnitOfWork,
+    line: LineIn,
+    index: int,
+    document: DocumentIn,
+    resolved: _Resolved,
+    errors: ErrorCollector,
+    unit_ids: dict[str, int],
+    uow: UnitOfWork,
 ) -> dict[str, Any] | None:
     pointer = f"/lines/{index}"
     kind = document.document_type
@@ -324,7 +360,9 @@ def _line_row(
             field = "unit" if error.code.startswith("unit.") else "quantity"
             errors.extend(error, f"{pointer}/{field}")
         if base_quantity is not None:
-            check_line_tracking(item, base_quantity, line.batch, line.serials, kind, pointer, errors)
+            check_line_tracking(
+                item, base_quantity, line.batch, line.serials, kind, pointer, errors
+            )
     check_line_unit_cost(line.unit_cost, kind, pointer, errors)
     for field, code, table in (
         ("location", line.location, resolved.locations),
@@ -335,8 +373,12 @@ def _line_row(
         if field == "to_location" and kind is not DocumentType.TRANSFER:
             errors.add(f"{pointer}/to_location", "document.to_location_only_for_transfer")
         elif code not in table:
-            errors.add(f"{pointer}/{field}", "location.unknown", location=code,
-                       warehouse=document.to_warehouse if field == "to_location" else document.warehouse)
+            errors.add(
+                f"{pointer}/{field}",
+                "location.unknown",
+                location=code,
+                warehouse=document.to_warehouse if field == "to_location" else document.warehouse,
+            )
         elif table[code].kind is not LocationKind.INTERNAL:
             errors.add(f"{pointer}/{field}", "location.not_internal", location=code)
     if (line.production_date or line.expiry_date) and not line.batch:
@@ -380,7 +422,8 @@ def _insert(
     assert resolved is not None
     now = uow.clock()
     number = format_number(
-        document.document_type, now.date(),
+        document.document_type,
+        now.date(),
         uow.documents.next_sequence(document.document_type.prefix, now.date()),
     )
     business_date = document.business_date or now.date()
@@ -400,8 +443,15 @@ def _insert(
     )
     ids = uow.documents.add_lines(document_id, rows)
     header = DocumentHeader(
-        document_id, number, document.document_type, DocumentState.DRAFT, business_date,
-        resolved.warehouse_id, resolved.to_warehouse_id, None, resolved.counterpart_id,
+        document_id,
+        number,
+        document.document_type,
+        DocumentState.DRAFT,
+        business_date,
+        resolved.warehouse_id,
+        resolved.to_warehouse_id,
+        None,
+        resolved.counterpart_id,
     )
     return header, [LineRecord(id=line_id, **row) for line_id, row in zip(ids, rows, strict=True)]
 
@@ -427,14 +477,20 @@ def _post(
     )
     new_state = state_after(step)
     now = uow.clock()
-    stamp = {"shipped_by": actor, "shipped_at": now} if step is PostingStep.SHIP else {
-        "posted_by": actor, "posted_at": now}
+    stamp = (
+        {"shipped_by": actor, "shipped_at": now}
+        if step is PostingStep.SHIP
+        else {"posted_by": actor, "posted_at": now}
+    )
     uow.documents.move_state(header, new_state, stamp)
     return replace(header, state=new_state), entries
 
 
 def _receipt_moves(
-    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord], items: dict[int, Item],
+    uow: UnitOfWork,
+    header: DocumentHeader,
+    lines: list[LineRecord],
+    items: dict[int, Item],
     placed_serials: set[int],
 ) -> list[Move]:
     counterpart_id = header.counterpart_location_id
@@ -450,32 +506,82 @@ def _receipt_moves(
         target = locations[line.location_id] if line.location_id else default
         pointer = f"/lines/{line.line_no}"
         batch_id = _receipt_batch(uow, item, line, pointer, errors)
-        common = dict(line_id=line.id, line_no=line.line_no, item_id=item.id,
-                      item_code=item.code, from_location=source, to_location=target,
-                      batch_id=batch_id, batch_no=line.batch_no, unit_cost=line.unit_cost)
         if item.tracking is TrackingMode.SERIAL:
-            found = uow.catalog.serials(item.id, line.serials)
+            serials = line.serials or []
+            found = uow.catalog.serials(item.id, serials)
             owned = uow.catalog.locations_by_id({loc for _, loc in found.values()})
-            for serial_no in line.serials:
+            for serial_no in serials:
                 if serial_no in found and owned[found[serial_no][1]].is_owned:
-                    errors.add(f"{pointer}/serials", "serial.already_in_stock",
-                               serial=serial_no, item=item.code,
-                               location=owned[found[serial_no][1]].code)
+                    errors.add(
+                        f"{pointer}/serials",
+                        "serial.already_in_stock",
+                        serial=serial_no,
+                        item=item.code,
+                        location=owned[found[serial_no][1]].code,
+                    )
                     continue
                 if serial_no in found:
                     # Back in stock from outside (a return): it moves from where it was.
                     serial_id, current = found[serial_no]
                     if not uow.catalog.move_serials([(serial_id, current, target.id)]):
-                        errors.add(f"{pointer}/serials", "serial.moved_concurrently",
-                                   serial=serial_no)
+                        errors.add(
+                            f"{pointer}/serials", "serial.moved_concurrently", serial=serial_no
+                        )
                 else:
                     serial_id = uow.catalog.add_serial(item.id, serial_no, target.id)
                 placed_serials.add(serial_id)
-                moves.append(Move(**common, quantity=Decimal(1), serial_id=serial_id))
+                moves.append(
+                    _move(
+                        line,
+                        item,
+                        source,
+                        target,
+                        Decimal(1),
+                        serial_id=serial_id,
+                        unit_cost=line.unit_cost,
+                    )
+                )
         else:
-            moves.append(Move(**common, quantity=line.base_quantity))
+            moves.append(
+                _move(
+                    line,
+                    item,
+                    source,
+                    target,
+                    line.base_quantity,
+                    batch_id,
+                    line.batch_no,
+                    unit_cost=line.unit_cost,
+                )
+            )
     errors.raise_if_any()
     return moves
+
+
+def _move(
+    line: LineRecord,
+    item: Item,
+    source: Location,
+    target: Location,
+    quantity: Decimal,
+    batch_id: int = 0,
+    batch_no: str | None = None,
+    serial_id: int | None = None,
+    unit_cost: Decimal | None = None,
+) -> Move:
+    return Move(
+        line_id=line.id,
+        line_no=line.line_no,
+        item_id=item.id,
+        item_code=item.code,
+        from_location=source,
+        to_location=target,
+        quantity=quantity,
+        batch_id=batch_id,
+        batch_no=batch_no,
+        serial_id=serial_id,
+        unit_cost=unit_cost,
+    )
 
 
 def _receipt_batch(
@@ -483,6 +589,7 @@ def _receipt_batch(
 ) -> int:
     if item.tracking is not TrackingMode.BATCH:
         return 0
+    assert line.batch_no is not None  # required for batch items, checked at creation
     existing = uow.catalog.batches(item.id, [line.batch_no]).get(line.batch_no)
     if existing is not None:
         for field, given, known in (
@@ -490,8 +597,14 @@ def _receipt_batch(
             ("expiry_date", line.expiry_date, existing.expiry_date),
         ):
             if given is not None and given != known:
-                errors.add(f"{pointer}/{field}", "batch.dates_conflict", batch=line.batch_no,
-                           field=field, given=str(given), known=str(known))
+                errors.add(
+                    f"{pointer}/{field}",
+                    "batch.dates_conflict",
+                    batch=line.batch_no,
+                    field=field,
+                    given=str(given),
+                    known=str(known),
+                )
         return int(existing.id)
     spec = BatchSpec(line.batch_no, line.production_date, line.expiry_date)
     try:
@@ -527,12 +640,10 @@ def _outgoing_moves(
     # Lock order: by item, so two documents over the same items cannot deadlock.
     for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
         item = items[line.item_id]
-        source = named.get(line.location_id)
-        common = dict(line_id=line.id, line_no=line.line_no, item_id=item.id,
-                      item_code=item.code, to_location=target)
+        source = named.get(line.location_id) if line.location_id else None
         pointer = f"/lines/{line.line_no}"
         if item.tracking is TrackingMode.SERIAL:
-            moves.extend(_serial_moves(uow, header, line, item, source, common, pointer, errors))
+            moves.extend(_serial_moves(uow, header, line, item, source, target, pointer, errors))
             continue
         batch_id = None
         if line.batch_no:
@@ -542,7 +653,9 @@ def _outgoing_moves(
                 continue
             batch_id = batch.id
         slots = [
-            replace(slot, available=slot.available - taken[(item.id, slot.location.id, slot.batch_id)])
+            replace(
+                slot, available=slot.available - taken[(item.id, slot.location.id, slot.batch_id)]
+            )
             for slot in stock[item.id]
             if (source is None or slot.location.id == source.id)
             and (batch_id is None or slot.batch_id == batch_id)
@@ -550,19 +663,25 @@ def _outgoing_moves(
         picks, missing = allocate(line.base_quantity, slots)
         for slot, quantity in picks:
             taken[(item.id, slot.location.id, slot.batch_id)] += quantity
-            moves.append(Move(**common, from_location=slot.location, quantity=quantity,
-                              batch_id=slot.batch_id, batch_no=slot.batch_no))
+            moves.append(
+                _move(line, item, slot.location, target, quantity, slot.batch_id, slot.batch_no)
+            )
         if missing <= 0:
             continue
         place = source or default
         if place.allow_negative_stock and (batch_id or item.tracking is TrackingMode.NONE):
-            moves.append(Move(**common, from_location=place, quantity=missing,
-                              batch_id=batch_id or 0, batch_no=line.batch_no))
+            moves.append(_move(line, item, place, target, missing, batch_id or 0, line.batch_no))
         else:
-            short.add(pointer, "stock.line_short", lines=str(line.line_no), item=item.code,
-                      location=source.code if source else warehouse_code, batch=f"/{line.batch_no}" if line.batch_no else "",
-                      requested=str(normalized(line.base_quantity)),
-                      available=str(normalized(line.base_quantity - missing)))
+            short.add(
+                pointer,
+                "stock.line_short",
+                lines=str(line.line_no),
+                item=item.code,
+                location=source.code if source else warehouse_code,
+                batch=f"/{line.batch_no}" if line.batch_no else "",
+                requested=str(normalized(line.base_quantity)),
+                available=str(normalized(line.base_quantity - missing)),
+            )
     errors.raise_if_any()
     if short.items:
         raise InsufficientStock(sorted(short.items, key=lambda i: int(i.pointer.split("/")[2])))
@@ -570,13 +689,20 @@ def _outgoing_moves(
 
 
 def _serial_moves(
-    uow: UnitOfWork, header: DocumentHeader, line: LineRecord, item: Item, source: Location | None,
-    common: dict[str, Any], pointer: str, errors: ErrorCollector,
+    uow: UnitOfWork,
+    header: DocumentHeader,
+    line: LineRecord,
+    item: Item,
+    source: Location | None,
+    target: Location,
+    pointer: str,
+    errors: ErrorCollector,
 ) -> list[Move]:
-    found = uow.catalog.serials(item.id, line.serials)
+    serials = line.serials or []
+    found = uow.catalog.serials(item.id, serials)
     places = uow.catalog.locations_by_id({loc for _, loc in found.values()})
     moves = []
-    for serial_no in line.serials:
+    for serial_no in serials:
         where = places.get(found[serial_no][1]) if serial_no in found else None
         in_stock = (
             where is not None
@@ -585,12 +711,15 @@ def _serial_moves(
             and (source is None or where.id == source.id)
         )
         if not in_stock or where is None:
-            errors.add(f"{pointer}/serials", "serial.not_in_stock", serial=serial_no,
-                       item=item.code, location=source.code if source else
-                       uow.catalog.warehouse_code(header.warehouse_id))
+            errors.add(
+                f"{pointer}/serials",
+                "serial.not_in_stock",
+                serial=serial_no,
+                item=item.code,
+                location=source.code if source else uow.catalog.warehouse_code(header.warehouse_id),
+            )
             continue
-        moves.append(Move(**common, from_location=where, quantity=Decimal(1),
-                          serial_id=found[serial_no][0]))
+        moves.append(_move(line, item, where, target, Decimal(1), serial_id=found[serial_no][0]))
     return moves
 
 
@@ -602,17 +731,28 @@ def _receive_moves(uow: UnitOfWork, header: DocumentHeader, lines: list[LineReco
     destinations = uow.catalog.locations_by_id(
         {line.to_location_id for line in lines if line.to_location_id}
     )
-    target_of = {line.id: destinations.get(line.to_location_id, default) for line in lines}
+    target_of = {
+        line.id: destinations[line.to_location_id] if line.to_location_id else default
+        for line in lines
+    }
     locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(header.id))
     shipped = uow.ledger.entries_of(header.id, locations)
     line_numbers = {line.id: line.line_no for line in lines}
     moves = []
     for entry in shipped:
-        moves.append(Move(
-            line_id=entry.line_id, line_no=line_numbers[entry.line_id], item_id=entry.item_id,
-            item_code=entry.item_code, from_location=transit,
-            to_location=target_of[entry.line_id], quantity=entry.quantity,
-            batch_id=entry.batch_id, batch_no=entry.batch_no, serial_id=entry.serial_id,
-            value=entry.value,
-        ))
+        moves.append(
+            Move(
+                line_id=entry.line_id,
+                line_no=line_numbers[entry.line_id],
+                item_id=entry.item_id,
+                item_code=entry.item_code,
+                from_location=transit,
+                to_location=target_of[entry.line_id],
+                quantity=entry.quantity,
+                batch_id=entry.batch_id,
+                batch_no=entry.batch_no,
+                serial_id=entry.serial_id,
+                value=entry.value,
+            )
+        )
     return moves

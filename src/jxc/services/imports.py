@@ -16,14 +16,31 @@ from typing import Any
 from jxc.domain.errors import ErrorCollector, Invalid
 
 LINE_COLUMNS = (
-    "item", "quantity", "unit", "location", "to_location", "batch", "production_date",
-    "expiry_date", "serials", "unit_cost",
+    "item",
+    "quantity",
+    "unit",
+    "location",
+    "to_location",
+    "batch",
+    "production_date",
+    "expiry_date",
+    "serials",
+    "unit_cost",
 )
 # Column headings as Chinese users write them (glossary terms) → field names.
 CHINESE_COLUMNS = {
-    "商品": "item", "商品编码": "item", "数量": "quantity", "单位": "unit", "库位": "location",
-    "调入库位": "to_location", "批次": "batch", "批次号": "batch", "生产日期": "production_date",
-    "有效期至": "expiry_date", "序列号": "serials", "单位成本": "unit_cost",
+    "商品": "item",
+    "商品编码": "item",
+    "数量": "quantity",
+    "单位": "unit",
+    "库位": "location",
+    "调入库位": "to_location",
+    "批次": "batch",
+    "批次号": "batch",
+    "生产日期": "production_date",
+    "有效期至": "expiry_date",
+    "序列号": "serials",
+    "单位成本": "unit_cost",
 }
 REQUIRED_COLUMNS = ("item", "quantity")
 
@@ -59,18 +76,34 @@ def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
     errors = ErrorCollector()
     for column in REQUIRED_COLUMNS:
         if column not in header:
-            errors.add("/header", "file.column_missing", file=name, column=column,
-                       expected=", ".join(LINE_COLUMNS))
+            errors.add(
+                "/header",
+                "file.column_missing",
+                file=name,
+                column=column,
+                expected=", ".join(LINE_COLUMNS),
+            )
     for column in header:
         if column not in LINE_COLUMNS:
-            errors.add("/header", "file.column_unknown", file=name, column=column,
-                       expected=", ".join(LINE_COLUMNS))
+            errors.add(
+                "/header",
+                "file.column_unknown",
+                file=name,
+                column=column,
+                expected=", ".join(LINE_COLUMNS),
+            )
     errors.raise_if_any()
     lines = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            errors.add(f"/rows/{number}", "file.row_field_count", file=name, row=number,
-                       expected=len(header), found=len(row))
+            errors.add(
+                f"/rows/{number}",
+                "file.row_field_count",
+                file=name,
+                row=number,
+                expected=len(header),
+                found=len(row),
+            )
             continue
         cells = {column: cell.strip() for column, cell in zip(header, row, strict=True)}
         line: dict[str, Any] = {k: v for k, v in cells.items() if v != "" and k != "serials"}
@@ -85,8 +118,9 @@ def _json_lines(name: str, text: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as error:
-        raise Invalid("file.json_syntax", {"file": name, "row": error.lineno,
-                                           "column": error.colno}) from None
+        raise Invalid(
+            "file.json_syntax", {"file": name, "row": error.lineno, "column": error.colno}
+        ) from None
     lines = data.get("lines") if isinstance(data, dict) else data
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         raise Invalid("file.json_shape", {"file": name})

@@ -45,7 +45,10 @@ def write_posting(
     pool_keys = {
         key
         for move in moves
-        for key in (pool_key(move.item_id, move.from_location), pool_key(move.item_id, move.to_location))
+        for key in (
+            pool_key(move.item_id, move.from_location),
+            pool_key(move.item_id, move.to_location),
+        )
         if key is not None
     }
     pools = uow.balances.lock_pools(list(pool_keys))

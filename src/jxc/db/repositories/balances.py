@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
     Select,
+    Table,
     and_,
     bindparam,
     insert,
     select,
-    tuple_,
     update,
 )
 
@@ -31,8 +31,8 @@ from jxc.domain.ledger import PoolKey
 from jxc.domain.locations import LocationKind
 from jxc.domain.stock import Balance, BalanceKey, StockSlot
 
-_balance = s.StockBalance.__table__
-_cost = s.StockCost.__table__
+_balance = cast(Table, s.StockBalance.__table__)
+_cost = cast(Table, s.StockCost.__table__)
 
 _increase = (
     update(_balance)
@@ -68,17 +68,26 @@ _set_pool = (
 # Plain IN lists (filtered to the exact keys in Python) are much faster than row-value
 # IN on SQLite; on PostgreSQL they lock a few more rows, still in key order.
 _lock_balances = (
-    select(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id,
-           _balance.c.on_hand, _balance.c.reserved)
-    .where(_balance.c.item_id.in_(bindparam("items", expanding=True)),
-           _balance.c.location_id.in_(bindparam("locations", expanding=True)))
+    select(
+        _balance.c.item_id,
+        _balance.c.location_id,
+        _balance.c.batch_id,
+        _balance.c.on_hand,
+        _balance.c.reserved,
+    )
+    .where(
+        _balance.c.item_id.in_(bindparam("items", expanding=True)),
+        _balance.c.location_id.in_(bindparam("locations", expanding=True)),
+    )
     .order_by(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id)
     .with_for_update()
 )
 _lock_pools = (
     select(_cost)
-    .where(_cost.c.item_id.in_(bindparam("items", expanding=True)),
-           _cost.c.warehouse_id.in_(bindparam("warehouses", expanding=True)))
+    .where(
+        _cost.c.item_id.in_(bindparam("items", expanding=True)),
+        _cost.c.warehouse_id.in_(bindparam("warehouses", expanding=True)),
+    )
     .order_by(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit)
     .with_for_update()
 )
@@ -95,10 +104,13 @@ class BalanceRepository:
         if not keys:
             return {}
         wanted = set(keys)
-        rows = self.connection.execute(_lock_balances, {
-            "items": sorted({k.item_id for k in wanted}),
-            "locations": sorted({k.location_id for k in wanted}),
-        })
+        rows = self.connection.execute(
+            _lock_balances,
+            {
+                "items": sorted({k.item_id for k in wanted}),
+                "locations": sorted({k.location_id for k in wanted}),
+            },
+        )
         found = {
             BalanceKey(r.item_id, r.location_id, r.batch_id): Balance(r.on_hand, r.reserved)
             for r in rows
@@ -116,19 +128,31 @@ class BalanceRepository:
         return by_item
 
     def apply(
-        self, deltas: Mapping[BalanceKey, Decimal], existing: Mapping[BalanceKey, Balance],
+        self,
+        deltas: Mapping[BalanceKey, Decimal],
+        existing: Mapping[BalanceKey, Balance],
         guarded: set[BalanceKey],
     ) -> list[BalanceKey]:
         """Apply net deltas; return the guarded keys whose guard refused (empty on success)."""
         increases, decreases, new_rows = [], [], []
         for key in sorted(deltas):
             delta = deltas[key]
-            params = {"k_item": key.item_id, "k_location": key.location_id,
-                      "k_batch": key.batch_id, "delta": delta}
+            params = {
+                "k_item": key.item_id,
+                "k_location": key.location_id,
+                "k_batch": key.batch_id,
+                "delta": delta,
+            }
             if key not in existing:
-                new_rows.append({"item_id": key.item_id, "location_id": key.location_id,
-                                 "batch_id": key.batch_id, "on_hand": delta,
-                                 "reserved": Decimal(0)})
+                new_rows.append(
+                    {
+                        "item_id": key.item_id,
+                        "location_id": key.location_id,
+                        "batch_id": key.batch_id,
+                        "on_hand": delta,
+                        "reserved": Decimal(0),
+                    }
+                )
                 if delta < 0 and key in guarded:
                     return [key]
             elif delta < 0 and key in guarded:
@@ -158,11 +182,17 @@ class BalanceRepository:
         if not keys:
             return {}
         wanted = set(keys)
-        rows = self.connection.execute(_lock_pools, {
-            "items": sorted({k[0] for k in wanted}), "warehouses": sorted({k[1] for k in wanted}),
-        })
+        rows = self.connection.execute(
+            _lock_pools,
+            {
+                "items": sorted({k[0] for k in wanted}),
+                "warehouses": sorted({k[1] for k in wanted}),
+            },
+        )
         found: dict[PoolKey, CostPool] = {
-            (r.item_id, r.warehouse_id, bool(r.in_transit)): CostPool(r.quantity, r.value, r.unit_cost)
+            (r.item_id, r.warehouse_id, bool(r.in_transit)): CostPool(
+                r.quantity, r.value, r.unit_cost
+            )
             for r in rows
         }
         return {key: pool for key, pool in found.items() if key in wanted}
@@ -172,14 +202,28 @@ class BalanceRepository:
     ) -> None:
         changed = [(k, p) for k, p in sorted(pools.items()) if existing.get(k) != p]
         updates = [
-            {"k_item": k[0], "k_warehouse": k[1], "k_transit": k[2], "quantity": p.quantity,
-             "value": p.value, "unit_cost": p.unit_cost}
-            for k, p in changed if k in existing
+            {
+                "k_item": k[0],
+                "k_warehouse": k[1],
+                "k_transit": k[2],
+                "quantity": p.quantity,
+                "value": p.value,
+                "unit_cost": p.unit_cost,
+            }
+            for k, p in changed
+            if k in existing
         ]
         inserts = [
-            {"item_id": k[0], "warehouse_id": k[1], "in_transit": k[2], "quantity": p.quantity,
-             "value": p.value, "unit_cost": p.unit_cost}
-            for k, p in changed if k not in existing
+            {
+                "item_id": k[0],
+                "warehouse_id": k[1],
+                "in_transit": k[2],
+                "quantity": p.quantity,
+                "value": p.value,
+                "unit_cost": p.unit_cost,
+            }
+            for k, p in changed
+            if k not in existing
         ]
         if updates:
             self.connection.execute(_set_pool, updates)

@@ -1,5 +1,4 @@
-"""Catalog rows ↔ domain objects: units, items with conversions, warehouses, locations,
-batches and serial numbers.
+"""Catalog rows ↔ domain objects: units, items, warehouses, locations, batches, serials.
 
 Master data (units, items, warehouses, locations) is read through a per-process cache
 checked against ``catalog_version`` once per transaction: every master-data write in
@@ -16,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
 
 from jxc.db import schema as s
 from jxc.domain.items import Item, TrackingMode
@@ -40,7 +39,7 @@ _bump_version = (
     .where(s.CatalogVersion.id == 1)
     .values(version=s.CatalogVersion.version + 1)
 )
-_serial_table = s.SerialNumber.__table__
+_serial_table = cast(Table, s.SerialNumber.__table__)
 _move_serial = (
     update(_serial_table)
     .where(
@@ -170,8 +169,12 @@ class CatalogRepository:
 
     def _items(self, condition: Any) -> dict[str, Item]:
         rows = self.connection.execute(
-            select(s.Item, s.Unit.code.label("unit_code"), s.Unit.name.label("unit_name"),
-                   s.Unit.decimals.label("unit_decimals"))
+            select(
+                s.Item,
+                s.Unit.code.label("unit_code"),
+                s.Unit.name.label("unit_name"),
+                s.Unit.decimals.label("unit_decimals"),
+            )
             .join(s.Unit, s.Unit.id == s.Item.base_unit_id)
             .where(condition)
         ).all()
@@ -248,15 +251,19 @@ class CatalogRepository:
                 select(s.Warehouse).where(s.Warehouse.code.in_(missing))
             ):
                 view.warehouses[r.code] = Warehouse(
-                    r.id, r.code, r.name, bool(r.allow_negative_stock))
+                    r.id, r.code, r.name, bool(r.allow_negative_stock)
+                )
                 view.warehouse_codes[r.id] = r.code
         return {code: view.warehouses[code] for code in wanted if code in view.warehouses}
 
     def warehouse_code(self, warehouse_id: int) -> str:
         view = self._current()
         if warehouse_id not in view.warehouse_codes:
-            view.warehouse_codes[warehouse_id] = str(self.connection.execute(
-                select(s.Warehouse.code).where(s.Warehouse.id == warehouse_id)).scalar_one())
+            view.warehouse_codes[warehouse_id] = str(
+                self.connection.execute(
+                    select(s.Warehouse.code).where(s.Warehouse.id == warehouse_id)
+                ).scalar_one()
+            )
         return view.warehouse_codes[warehouse_id]
 
     def add_warehouse(self, code: str, name: str, allow_negative: bool, at: datetime) -> int:
@@ -357,7 +364,7 @@ class CatalogRepository:
         )
 
     def serials(self, item_id: int, serial_nos: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """serial number → (id, current location id)."""
+        """Serial number → (id, current location id)."""
         rows = self.connection.execute(
             select(s.SerialNumber.id, s.SerialNumber.serial_no, s.SerialNumber.location_id).where(
                 s.SerialNumber.item_id == item_id, s.SerialNumber.serial_no.in_(serial_nos)

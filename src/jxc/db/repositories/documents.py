@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from jxc.db import schema as s
 from jxc.domain.documents import DocumentHeader, DocumentState, DocumentType
@@ -54,7 +54,7 @@ _lines_of = (
 )
 
 
-def _header(row: Row[Any]) -> DocumentHeader:
+def _header(row: Any) -> DocumentHeader:
     return DocumentHeader(
         id=row.id,
         number=row.number,
@@ -107,7 +107,9 @@ class DocumentRepository:
     def add_lines(self, document_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert a document's lines (in line order); return their ids in the same order."""
         # A plain executemany and one SELECT beat INSERT … RETURNING row by row.
-        self.connection.execute(_insert_lines, [{**row, "document_id": document_id} for row in rows])
+        self.connection.execute(
+            _insert_lines, [{**row, "document_id": document_id} for row in rows]
+        )
         return list(self.connection.execute(_line_ids, {"document_id": document_id}).scalars())
 
     def header(self, number: str, for_update: bool = False) -> DocumentHeader | None:

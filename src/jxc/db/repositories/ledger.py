@@ -12,7 +12,6 @@ from jxc.db import schema as s
 from jxc.domain.ledger import PostedEntry
 from jxc.domain.locations import Location
 
-
 _append = insert(s.StockLedgerEntry)
 
 
@@ -24,9 +23,7 @@ class LedgerRepository:
         if rows:
             self.connection.execute(_append, list(rows))
 
-    def entries_of(
-        self, document_id: int, locations: dict[int, Location]
-    ) -> list[PostedEntry]:
+    def entries_of(self, document_id: int, locations: dict[int, Location]) -> list[PostedEntry]:
         """Entries a document posted, oldest first; ``locations`` is filled as a cache."""
         entry, batch = s.StockLedgerEntry, aliased(s.Batch)
         rows = self.connection.execute(
