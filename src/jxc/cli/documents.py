@@ -74,8 +74,7 @@ def create(
     request_id: Annotated[str | None, typer.Option(help="Makes a retry harmless.")] = None,
 ) -> None:
     st = state(ctx)
-    header: dict[str, Any] = imports.read_header(file) if file else {}
-    lines = imports.read_lines(file) if file else [_line(spec) for spec in line]
+    header, lines = imports.read_document(file) if file else ({}, [_line(spec) for spec in line])
     given = {
         "warehouse": warehouse,
         "to_warehouse": to_warehouse,

@@ -34,5 +34,8 @@ def load_demo(
     st = state(ctx)
     upgrade(st.app)
     summary = demo.load(st.app.uow(), st.settings.user, days=days, seed=seed)
-    out.print(st.t("label.demo_done", **summary.__dict__))
+    if summary is None:
+        out.print(st.t("label.demo_present"))
+    else:
+        out.print(st.t("label.demo_done", **summary.__dict__))
     show_warehouse_stock(st, demo.MAIN_WAREHOUSE, limit=15)

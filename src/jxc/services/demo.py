@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from jxc.db.uow import UnitOfWork
-from jxc.domain.errors import DomainError
+from jxc.domain.errors import Conflict, DomainError
 from jxc.services import catalog, documents
 
 MAIN_WAREHOUSE = "SH01"
@@ -306,8 +306,21 @@ class _Demo:
             self.entries += result.entries
 
 
-def load(uow: UnitOfWork, actor: str, days: int = 90, seed: int = 2026) -> DemoSummary:
-    """Load the demo company into an initialised, empty database."""
+def load(uow: UnitOfWork, actor: str, days: int = 90, seed: int = 2026) -> DemoSummary | None:
+    """Load the demo company into an initialised, empty database.
+
+    Returns None when the demo company is already there (running it again is harmless).
+
+    Raises:
+        Conflict: demo.database_not_empty (the database holds another company's data).
+    """
+    with uow:
+        found = uow.catalog.warehouses_by_code([code for code, _, _ in WAREHOUSES])
+        others = uow.catalog.has_warehouses_besides(list(found))
+    if len(found) == len(WAREHOUSES) and not others:
+        return None
+    if found or others:
+        raise Conflict("demo.database_not_empty", {})
     demo = _Demo(uow, actor, days, seed)
     demo.at(demo.start)
     demo.catalogue()

@@ -45,8 +45,8 @@ CHINESE_COLUMNS = {
 REQUIRED_COLUMNS = ("item", "quantity")
 
 
-def read_lines(path: Path) -> list[dict[str, Any]]:
-    """Document lines from a CSV or JSON file.
+def read_document(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Header fields and lines from a CSV (lines only) or JSON file.
 
     Raises:
         Invalid: file.not_found, file.unsupported_format, file.column_missing, file.empty,
@@ -61,10 +61,13 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise Invalid("file.not_utf8", {"file": path.name, "byte": error.start}) from None
-    lines = _csv_lines(path.name, text) if suffix == ".csv" else _json_lines(path.name, text)
+    if suffix == ".csv":
+        header, lines = {}, _csv_lines(path.name, text)
+    else:
+        header, lines = _json_document(path.name, text)
     if not lines:
         raise Invalid("file.empty", {"file": path.name})
-    return lines
+    return header, lines
 
 
 def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
@@ -114,22 +117,15 @@ def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
     return lines
 
 
-def _json_lines(name: str, text: str) -> list[dict[str, Any]]:
+def _json_document(name: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     try:
         data = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as error:
         raise Invalid(
             "file.json_syntax", {"file": name, "row": error.lineno, "column": error.colno}
         ) from None
+    header = {k: v for k, v in data.items() if k != "lines"} if isinstance(data, dict) else {}
     lines = data.get("lines") if isinstance(data, dict) else data
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         raise Invalid("file.json_shape", {"file": name})
-    return lines
-
-
-def read_header(path: Path) -> dict[str, Any]:
-    """Header fields a JSON file may carry besides its lines (warehouse, business_date …)."""
-    if path.suffix.lower() != ".json":
-        return {}
-    data = json.loads(path.read_bytes().decode("utf-8-sig"), parse_float=str, parse_int=str)
-    return {k: v for k, v in data.items() if k != "lines"} if isinstance(data, dict) else {}
+    return header, lines

@@ -256,6 +256,10 @@ class CatalogRepository:
                 view.warehouse_codes[r.id] = r.code
         return {code: view.warehouses[code] for code in wanted if code in view.warehouses}
 
+    def has_warehouses_besides(self, codes: Sequence[str]) -> bool:
+        query = select(s.Warehouse.id).where(s.Warehouse.code.not_in(codes)).limit(1)
+        return self.connection.execute(query).first() is not None
+
     def warehouse_code(self, warehouse_id: int) -> str:
         view = self._current()
         if warehouse_id not in view.warehouse_codes:

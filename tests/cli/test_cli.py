@@ -1,0 +1,226 @@
+"""The `jxc` command: exit codes per error category, messages in zh-CN and en."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from jxc.cli.main import app
+from tests.builders import snapshot
+
+runner = CliRunner()
+
+
+def jxc(database_url: str, *args: str, lang: str = "zh-CN") -> tuple[int, str]:
+    result = runner.invoke(app, ["--db", database_url, "--lang", lang, "--user", "clerk", *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def company(database_url: str) -> str:
+    for args in (
+        ("warehouse", "add", "WH1", "一号仓"),
+        ("warehouse", "add", "WH2", "二号仓"),
+        (
+            "item",
+            "add",
+            "螺丝-M3",
+            "螺丝 M3",
+            "--unit",
+            "个",
+            "--conversion",
+            "箱=12",
+            "--barcode",
+            "6901234567892",
+        ),
+        (
+            "item",
+            "add",
+            "MILK",
+            "牛奶 1L",
+            "--unit",
+            "瓶",
+            "--tracking",
+            "batch",
+            "--shelf-life",
+            "30",
+        ),
+    ):
+        code, output = jxc(database_url, *args)
+        assert code == 0, output
+    return database_url
+
+
+def test_receiving_two_boxes_shows_24_pieces_on_hand(company):
+    code, output = jxc(
+        company,
+        "doc",
+        "create",
+        "receipt",
+        "--warehouse",
+        "WH1",
+        "--line",
+        "螺丝-M3:2:箱",
+        "--post",
+    )
+    assert code == 0, output
+    assert "已过账" in output
+
+    code, output = jxc(company, "stock", "item", "螺丝-M3", "WH1", lang="en")
+    assert code == 0
+    assert "24" in output.split("WH1")[1]
+
+
+def test_an_unknown_item_exits_3_and_names_it_in_chinese_and_english(company):
+    code, output = jxc(company, "stock", "item", "NO-SUCH", "WH1")
+    assert (code, "商品 NO-SUCH 不存在" in output) == (3, True)
+    code, output = jxc(company, "stock", "item", "NO-SUCH", "WH1", lang="en")
+    assert (code, "Item NO-SUCH does not exist" in output) == (3, True)
+
+
+def test_issuing_more_than_available_exits_5_naming_every_short_line(company):
+    jxc(company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:10", "--post")
+    before = snapshot_of(company)
+    code, output = jxc(
+        company,
+        "doc",
+        "create",
+        "issue",
+        "--warehouse",
+        "WH1",
+        "--line",
+        "螺丝-M3:11",
+        "--line",
+        "螺丝-M3:5",
+        "--post",
+        lang="en",
+    )
+    assert code == 5
+    assert "Not enough stock" in output
+    assert "requested 11, available 10" in output
+    assert snapshot_of(company) == before
+
+
+def test_bad_quantities_exit_4_with_each_problem_named(company):
+    code, output = jxc(
+        company,
+        "doc",
+        "create",
+        "receipt",
+        "--warehouse",
+        "WH1",
+        "--line",
+        "螺丝-M3:0",
+        "--line",
+        "螺丝-M3:1.5",
+        "--line",
+        "MILK:2",
+    )
+    assert code == 4
+    assert "/lines/1/quantity" in output and "数量必须大于零" in output
+    assert "/lines/2/quantity" in output and "小数位" in output
+    assert "/lines/3/batch" in output and "批次" in output
+
+
+def test_posting_a_posted_document_exits_5(company):
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:1", "--post"
+    )
+    number = re.search(r"RK\d+", output).group(0)
+    code, output = jxc(company, "doc", "post", number, lang="en")
+    assert code == 5
+    assert "cannot be posted again" in output
+
+
+def test_a_csv_file_with_a_ragged_row_names_the_row(company, tmp_path):
+    file = tmp_path / "lines.csv"
+    file.write_text("商品,数量,单位\n螺丝-M3,2,箱\n螺丝-M3,1,个,extra\n", encoding="utf-8")
+    before = snapshot_of(company)
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file), "--post"
+    )
+    assert code == 4
+    assert "第 3 行" in output
+    assert snapshot_of(company) == before
+
+
+def test_a_csv_file_with_chinese_headings_is_received(company, tmp_path):
+    file = tmp_path / "到货.csv"
+    file.write_text(
+        "\ufeff商品,数量,批次,生产日期\nMILK,6,B20261101,2026-11-01\n", encoding="utf-8"
+    )
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file), "--post"
+    )
+    assert code == 0, output
+    code, output = jxc(company, "stock", "list", "--item", "MILK", lang="en")
+    assert "B20261101" in output and "2026-12-01" in output
+
+
+def test_malformed_json_names_row_and_column(company, tmp_path):
+    file = tmp_path / "doc.json"
+    file.write_text('{"lines": [{"item": "螺丝-M3", "quantity": 1,}]}', encoding="utf-8")
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file), lang="en"
+    )
+    assert code == 4
+    assert "row 1, column" in output
+
+
+def test_a_json_document_file_carries_its_header(company, tmp_path):
+    file = tmp_path / "transfer.json"
+    file.write_text(
+        json.dumps(
+            {
+                "warehouse": "WH1",
+                "to_warehouse": "WH2",
+                "lines": [{"item": "螺丝-M3", "quantity": "2"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    jxc(company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:5", "--post")
+    code, output = jxc(
+        company, "doc", "create", "transfer", "--file", str(file), "--post", lang="en"
+    )
+    assert code == 0, output
+    assert "In transit" in output
+
+
+def test_an_unreachable_database_exits_8_with_a_clear_message():
+    result = runner.invoke(
+        app, ["--db", "postgresql://nobody:x@127.0.0.1:1/none", "--lang", "en", "check"]
+    )
+    assert result.exit_code == 8
+    assert "Cannot reach the database" in result.output
+    assert "x@" not in result.output  # the password is not shown
+
+
+def test_an_unsupported_language_is_a_usage_error(database_url):
+    result = runner.invoke(app, ["--db", database_url, "--lang", "fr", "check"])
+    assert result.exit_code == 2
+
+
+def test_check_passes_on_the_demo_company_and_trace_follows_a_batch(database_url):
+    code, output = jxc(database_url, "demo", "--days", "10")
+    assert code == 0, output
+    assert "演示公司已载入" in output
+    code, output = jxc(database_url, "check")
+    assert code == 0, output
+    assert "检查通过" in output
+    code, output = jxc(database_url, "demo", "--days", "10")
+    assert (code, "已载入过" in output) == (0, True)
+
+
+def snapshot_of(database_url: str) -> dict[str, object]:
+    from jxc.bootstrap import build
+    from jxc.config import Settings
+
+    application = build(Settings(database_url=database_url))
+    try:
+        return snapshot(application)
+    finally:
+        application.dispose()

@@ -1,0 +1,63 @@
+"""Every message exists in both languages, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from jxc.i18n.messages import ERRORS, LOCALES, MESSAGES, catalogue, translate
+
+SOURCE = Path(__file__).parents[2] / "src" / "jxc"
+CODE = re.compile(r'"((?:[a-z_]+)\.(?:[a-z_]+))"')
+NOT_MESSAGES = re.compile(r"^(documents|document_line|[a-z_]+)\.(id|create|post|receive|reverse)$")
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def codes_raised_in_source() -> set[str]:
+    found = set()
+    for path in (
+        list((SOURCE / "domain").rglob("*.py"))
+        + list((SOURCE / "services").rglob("*.py"))
+        + list((SOURCE / "queries").rglob("*.py"))
+        + list((SOURCE / "db").rglob("*.py"))
+    ):
+        for code in CODE.findall(path.read_text(encoding="utf-8")):
+            if not NOT_MESSAGES.match(code):
+                found.add(code)
+    return found
+
+
+def test_every_code_the_source_raises_has_a_message():
+    missing = sorted(codes_raised_in_source() - MESSAGES.keys())
+    assert missing == []
+
+
+@pytest.mark.parametrize("locale", [locale for locale in LOCALES if locale != "en"])
+def test_every_message_is_translated_with_the_same_placeholders(locale):
+    translations = catalogue(locale)
+    untranslated = [code for code, template in MESSAGES.items() if template not in translations]
+    assert untranslated == []
+    mismatched = [
+        code
+        for code, template in MESSAGES.items()
+        if placeholders(template) != placeholders(translations[template])
+    ]
+    assert mismatched == []
+
+
+def test_messages_render_in_each_language_with_their_params():
+    assert translate("item.unknown", "zh_CN", item="螺丝-M3") == "商品 螺丝-M3 不存在"
+    assert translate("item.unknown", "en", item="螺丝-M3") == "Item 螺丝-M3 does not exist"
+
+
+def test_chinese_messages_use_the_glossary_terms():
+    chinese = catalogue("zh_CN")
+    assert "红冲" in chinese[ERRORS["document.already_reversed"]]
+    assert "调拨" in chinese[ERRORS["transfer.same_warehouse"]]
+    assert "过账" in chinese[ERRORS["document.already_posted"]]
