@@ -110,7 +110,18 @@ def list_items(
             "label.tracking",
             "label.units",
         ],
-        [(r.code, r.name, r.category, r.specification, r.unit, r.tracking, r.units) for r in rows],
+        [
+            (
+                r.code,
+                r.name,
+                r.category,
+                r.specification,
+                r.unit,
+                st.t(f"tracking.{r.tracking}"),
+                r.units,
+            )
+            for r in rows
+        ],
     )
 
 

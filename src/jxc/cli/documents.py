@@ -22,17 +22,19 @@ def register(app: typer.Typer) -> None:
 
 
 def _line(spec: str) -> dict[str, Any]:
-    """ITEM:QUANTITY[:UNIT[:BATCH]] — the short form for a line on the command line."""
+    """ITEM:QUANTITY[:UNIT[:BATCH[:PRODUCED]]] — a line in short form on the command line."""
     parts = spec.split(":")
-    if len(parts) < 2 or not parts[0] or not parts[1]:
+    if len(parts) < 2 or len(parts) > 5 or not parts[0] or not parts[1]:
         raise typer.BadParameter(
-            f"{spec}: expected ITEM:QUANTITY[:UNIT[:BATCH]]", param_hint="--line"
+            f"{spec}: expected ITEM:QUANTITY[:UNIT[:BATCH[:PRODUCED]]]", param_hint="--line"
         )
     line: dict[str, Any] = {"item": parts[0], "quantity": parts[1]}
     if len(parts) > 2 and parts[2]:
         line["unit"] = parts[2]
     if len(parts) > 3 and parts[3]:
         line["batch"] = parts[3]
+    if len(parts) > 4 and parts[4]:
+        line["production_date"] = parts[4]
     return line
 
 
@@ -68,7 +70,12 @@ def create(
         str | None, typer.Option("--date", help="YYYY-MM-DD (业务日期).")
     ] = None,
     note: Annotated[str | None, typer.Option(help="Note (备注).")] = None,
-    line: Annotated[list[str], typer.Option(help="ITEM:QUANTITY[:UNIT[:BATCH]], repeatable.")] = [],  # noqa: B006
+    line: Annotated[
+        list[str],
+        typer.Option(
+            help="ITEM:QUANTITY[:UNIT[:BATCH[:PRODUCED]]], repeatable; serials need --file."
+        ),
+    ] = [],  # noqa: B006
     file: Annotated[Path | None, typer.Option(help="CSV or JSON file of lines.")] = None,
     post: Annotated[bool, typer.Option(help="Post at once (过账).")] = False,
     request_id: Annotated[str | None, typer.Option(help="Makes a retry harmless.")] = None,

@@ -90,8 +90,9 @@ def table(
 
 def report_error(error: DomainError, locale: str) -> int:
     """Print a domain error in the user's language, its items as a list; return the exit code."""
-    params = {**error.params}
-    err.print(f"[bold red]✗ {translate(error.code, locale, **params)}[/]  [dim]({error.code})[/]")
+    where = f"[yellow]{error.params['pointer']}[/] " if "pointer" in error.params else ""
+    message = translate(error.code, locale, **error.params)
+    err.print(f"[bold red]✗[/] {where}[bold red]{message}[/]  [dim]({error.code})[/]")
     if len(error.items) > 1 or (error.items and error.items[0].code != error.code):
         for item in error.items:
             err.print(

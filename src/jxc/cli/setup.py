@@ -38,4 +38,4 @@ def load_demo(
         out.print(st.t("label.demo_present"))
     else:
         out.print(st.t("label.demo_done", **summary.__dict__))
-    show_warehouse_stock(st, demo.MAIN_WAREHOUSE, limit=15)
+    show_warehouse_stock(st, demo.MAIN_WAREHOUSE, limit=12, by_value=True)

@@ -86,9 +86,13 @@ def item_stock(ctx: typer.Context, item: str, warehouse: str) -> None:
     )
 
 
-def show_warehouse_stock(st: State, warehouse: str, limit: int = 500) -> None:
+def show_warehouse_stock(
+    st: State, warehouse: str, limit: int = 500, by_value: bool = False
+) -> None:
     with st.app.reader() as connection:
         rows = stock_levels.warehouse_stock(connection, warehouse)
+    if by_value:
+        rows.sort(key=lambda row: row.value, reverse=True)
     table(
         st,
         [
@@ -108,8 +112,13 @@ def show_warehouse_stock(st: State, warehouse: str, limit: int = 500) -> None:
 
 
 @stock.command("warehouse", help="Every item in one warehouse, with its value.")
-def warehouse_stock(ctx: typer.Context, warehouse: str, limit: int = 500) -> None:
-    show_warehouse_stock(state(ctx), warehouse, limit)
+def warehouse_stock(
+    ctx: typer.Context,
+    warehouse: str,
+    limit: int = 500,
+    by_value: Annotated[bool, typer.Option(help="Largest value first.")] = False,
+) -> None:
+    show_warehouse_stock(state(ctx), warehouse, limit, by_value)
 
 
 @stock.command(
@@ -204,12 +213,13 @@ def trace(
             assert document is not None
             found = movements.trace_document(connection, document)
     out.print(f"[bold]{found.subject}[/]")
+    middle = "label.trace_document" if document is not None else "label.trace_movements"
     for title, moves in (
         ("label.trace_backward", found.backward),
-        ("label.trace_document", found.movements),
+        (middle, found.movements),
         ("label.trace_forward", found.forward),
     ):
-        if moves or title == "label.trace_document":
+        if moves or title == middle:
             table(
                 st,
                 [
