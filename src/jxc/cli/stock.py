@@ -107,7 +107,7 @@ def show_warehouse_stock(
             (r.item, r.item_name, number(r.on_hand), number(r.available), r.unit, money(r.value))
             for r in rows[:limit]
         ],
-        title=f"{warehouse} ({len(rows)})",
+        title=st.t("label.warehouse_stock_title", warehouse=warehouse, count=len(rows)),
     )
 
 

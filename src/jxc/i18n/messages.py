@@ -144,6 +144,7 @@ LABELS: dict[str, str] = {
     "label.user": "User",
     "label.value": "Value",
     "label.warehouse": "Warehouse",
+    "label.warehouse_stock_title": "{warehouse}: {count} items in stock",
     "label.item_added": "Item {item} added",
     "label.warehouse_added": "Warehouse {warehouse} added",
     "label.location_added": "Location {location} added to {warehouse}",
