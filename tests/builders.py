@@ -21,8 +21,8 @@ def unique(prefix: str) -> str:
 def a_warehouse(app: App, code: str | None = None, allow_negative_stock: bool = False) -> str:
     code = code or unique("WH")
     catalog.add_warehouse(
-        app.uow(), {"code": code, "name": f"仓库 {code}",
-                    "allow_negative_stock": allow_negative_stock}
+        app.uow(),
+        {"code": code, "name": f"仓库 {code}", "allow_negative_stock": allow_negative_stock},
     )
     return code
 
@@ -30,8 +30,13 @@ def a_warehouse(app: App, code: str | None = None, allow_negative_stock: bool = 
 def an_item(app: App, code: str | None = None, **fields: Any) -> Item:
     code = code or unique("螺丝")
     return catalog.add_item(
-        app.uow(), {"code": code, "name": fields.pop("name", f"商品 {code}"),
-                    "base_unit": fields.pop("base_unit", "个"), **fields}
+        app.uow(),
+        {
+            "code": code,
+            "name": fields.pop("name", f"商品 {code}"),
+            "base_unit": fields.pop("base_unit", "个"),
+            **fields,
+        },
     )
 
 
@@ -39,9 +44,11 @@ def receive(
     app: App, warehouse: str, *lines: dict[str, Any], request_id: str | None = None
 ) -> documents.DocumentResult:
     return documents.create(
-        app.uow(), "tester",
+        app.uow(),
+        "tester",
         {"document_type": "receipt", "warehouse": warehouse, "lines": list(lines)},
-        request_id=request_id, post=True,
+        request_id=request_id,
+        post=True,
     )
 
 
@@ -49,9 +56,11 @@ def issue(
     app: App, warehouse: str, *lines: dict[str, Any], request_id: str | None = None
 ) -> documents.DocumentResult:
     return documents.create(
-        app.uow(), "tester",
+        app.uow(),
+        "tester",
         {"document_type": "issue", "warehouse": warehouse, "lines": list(lines)},
-        request_id=request_id, post=True,
+        request_id=request_id,
+        post=True,
     )
 
 
@@ -59,9 +68,14 @@ def transfer(
     app: App, source: str, destination: str, *lines: dict[str, Any]
 ) -> documents.DocumentResult:
     return documents.create(
-        app.uow(), "tester",
-        {"document_type": "transfer", "warehouse": source, "to_warehouse": destination,
-         "lines": list(lines)},
+        app.uow(),
+        "tester",
+        {
+            "document_type": "transfer",
+            "warehouse": source,
+            "to_warehouse": destination,
+            "lines": list(lines),
+        },
         post=True,
     )
 
@@ -71,15 +85,20 @@ def snapshot(app: App) -> dict[str, Any]:
     with app.reader() as connection:
         counts = {
             table.name: connection.execute(
-                text(f'SELECT COUNT(*) FROM "{table.name}"')).scalar_one()
+                text(f'SELECT COUNT(*) FROM "{table.name}"')
+            ).scalar_one()
             for table in Base.metadata.sorted_tables
         }
         balances = connection.execute(
-            select(func.coalesce(func.sum(StockBalance.on_hand), 0),
-                   func.coalesce(func.sum(StockBalance.reserved), 0))
+            select(
+                func.coalesce(func.sum(StockBalance.on_hand), 0),
+                func.coalesce(func.sum(StockBalance.reserved), 0),
+            )
         ).one()
-        pools = connection.execute(
-            select(func.coalesce(func.sum(StockCost.value), 0))
-        ).one()
-    return {"counts": counts, "on_hand": Decimal(balances[0]),
-            "reserved": Decimal(balances[1]), "value": Decimal(pools[0])}
+        pools = connection.execute(select(func.coalesce(func.sum(StockCost.value), 0))).one()
+    return {
+        "counts": counts,
+        "on_hand": Decimal(balances[0]),
+        "reserved": Decimal(balances[1]),
+        "value": Decimal(pools[0]),
+    }

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
 
 from jxc.config import Settings
 from jxc.db.engine import make_engine, normalize_url
@@ -75,3 +75,35 @@ def current_revision(app: App) -> str | None:
 
     with connect(app.engine) as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def _server_admin(url: URL, statement: str) -> None:
+    """Run one statement on the server's ``postgres`` database, outside a transaction."""
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with connect(admin) as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def create_database(url: str, suffix: str = "") -> str:
+    """Create an empty PostgreSQL database named as in ``url`` plus ``suffix``; return its URL.
+
+    Raises:
+        Unavailable: database.unreachable (the server cannot be reached).
+    """
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"not a PostgreSQL URL: {parsed.render_as_string(hide_password=True)}")
+    target = parsed.set(database=f"{parsed.database or 'jxc'}{suffix}")
+    quoted = target.database.replace('"', '""') if target.database else ""
+    _server_admin(target, f'CREATE DATABASE "{quoted}"')
+    return target.render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database ``url`` names, closing its other sessions first."""
+    parsed = make_url(normalize_url(url))
+    quoted = (parsed.database or "").replace('"', '""')
+    _server_admin(parsed, f'DROP DATABASE IF EXISTS "{quoted}" WITH (FORCE)')

@@ -61,8 +61,9 @@ def read_document(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise Invalid("file.not_utf8", {"file": path.name, "byte": error.start}) from None
+    header: dict[str, Any] = {}
     if suffix == ".csv":
-        header, lines = {}, _csv_lines(path.name, text)
+        lines = _csv_lines(path.name, text)
     else:
         header, lines = _json_document(path.name, text)
     if not lines:

@@ -10,13 +10,19 @@ from tests.builders import a_warehouse, an_item, issue, receive, snapshot
 def test_an_issue_larger_than_available_is_refused_naming_every_short_line(app):
     warehouse = a_warehouse(app)
     screw, nut = an_item(app), an_item(app)
-    receive(app, warehouse, {"item": screw.code, "quantity": "5"},
-            {"item": nut.code, "quantity": "2"})
+    receive(
+        app, warehouse, {"item": screw.code, "quantity": "5"}, {"item": nut.code, "quantity": "2"}
+    )
     before = snapshot(app)
 
     with pytest.raises(InsufficientStock) as refused:
-        issue(app, warehouse, {"item": screw.code, "quantity": "6"},
-              {"item": nut.code, "quantity": "1"}, {"item": nut.code, "quantity": "3"})
+        issue(
+            app,
+            warehouse,
+            {"item": screw.code, "quantity": "6"},
+            {"item": nut.code, "quantity": "1"},
+            {"item": nut.code, "quantity": "3"},
+        )
 
     assert [item.params["item"] for item in refused.value.items] == [screw.code, nut.code]
     assert snapshot(app) == before

@@ -1,0 +1,52 @@
+"""`jxc bench` end to end on a tiny profile: every figure is there and sane."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from jxc.cli.main import app
+
+REQUIRED = (
+    "post_single_docs_per_s",
+    "post_shipment_docs_per_s",
+    "post_batch_lines_per_s",
+    "on_hand_p50_ms",
+    "on_hand_p99_ms",
+    "warehouse_stock_ms",
+    "check_s",
+    "ledger_rows",
+    "race_workers",
+    "race_posts_per_s",
+    "race_oversells",
+    "peak_rss_mb",
+)
+
+
+def test_a_tiny_bench_reports_every_figure_and_no_oversell(tmp_path):
+    path = tmp_path / "bench.json"
+    result = CliRunner().invoke(
+        app,
+        ["--lang", "en", "bench", "--quick", "--scale", "0.05", "--workers", "2"]
+        + ["--seed", "7", "--json", str(path)],
+    )
+    assert result.exit_code == 0, result.output
+
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert (report["engine"], report["profile"]) == ("sqlite", "quick")
+    assert report["machine"]["cpus"] >= 1
+    results = report["results"]
+    assert set(REQUIRED) <= set(results)
+    assert all(isinstance(results[key], int | float) for key in REQUIRED)
+    assert results["race_oversells"] == 0
+    assert results["race_workers"] == 2
+    assert results["ledger_rows"] >= report["sizes"]["ledger_rows_target"] > 0
+    for key in ("post_single_docs_per_s", "post_shipment_docs_per_s", "post_batch_lines_per_s"):
+        assert results[key] > 0
+    assert 0 < results["on_hand_p50_ms"] <= results["on_hand_p99_ms"]
+    assert results["warehouse_stock_ms"] > 0
+    assert results["check_s"] > 0
+    assert results["race_posts_per_s"] > 0
+    assert results["peak_rss_mb"] > 10
+    assert report["failures"] == []
