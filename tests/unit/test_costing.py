@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from jxc.domain.costing import CostPool, value_moves
 from jxc.domain.ledger import Move
 from jxc.domain.locations import Location, LocationKind
 
 SUPPLIER = Location(1, "SUPPLIER", "SUPPLIER", LocationKind.SUPPLIER, None)
 CUSTOMER = Location(2, "CUSTOMER", "CUSTOMER", LocationKind.CUSTOMER, None)
+VARIANCE = Location(3, "INVENTORY-LOSS", "库存损益", LocationKind.INVENTORY_LOSS, None)
 WH1_STOCK = Location(10, "STOCK", "库存", LocationKind.INTERNAL, 1)
 WH2_TRANSIT = Location(21, "TRANSIT", "在途", LocationKind.TRANSIT, 2)
 WH2_STOCK = Location(20, "STOCK", "库存", LocationKind.INTERNAL, 2)
@@ -90,7 +89,7 @@ def test_two_receipts_at_different_costs_then_a_partial_issue():
         move(WH1_STOCK, CUSTOMER, "7", line_no=3),
     ]
 
-    valued, pools = value_moves(moves, {})
+    valued, pools = value_moves(moves, {}, VARIANCE)
 
     assert [v.move.value for v in valued] == [Decimal("30.00"), Decimal("90.00"), Decimal("28.00")]
     assert [v.unit_cost for v in valued] == [Decimal("3"), Decimal("4.5"), Decimal(4)]
@@ -98,7 +97,7 @@ def test_two_receipts_at_different_costs_then_a_partial_issue():
 
 
 def test_a_receipt_cost_is_rounded_to_cents_per_line():
-    valued, _ = value_moves([move(SUPPLIER, WH1_STOCK, "3", unit_cost="0.333333")], {})
+    valued, _ = value_moves([move(SUPPLIER, WH1_STOCK, "3", unit_cost="0.333333")], {}, VARIANCE)
 
     assert valued[0].move.value == Decimal("1.00")
     assert valued[0].unit_cost == Decimal("0.333333")
@@ -107,7 +106,7 @@ def test_a_receipt_cost_is_rounded_to_cents_per_line():
 def test_a_receipt_without_a_cost_comes_in_at_the_current_average():
     before = {WH1_POOL: pool("4", "10.00", "2.5")}
 
-    valued, pools = value_moves([move(SUPPLIER, WH1_STOCK, "2")], before)
+    valued, pools = value_moves([move(SUPPLIER, WH1_STOCK, "2")], before, VARIANCE)
 
     assert valued[0].move.value == Decimal("5.00")
     assert pools[WH1_POOL] == CostPool(Decimal(6), Decimal("15.00"), Decimal("2.5"))
@@ -116,7 +115,7 @@ def test_a_receipt_without_a_cost_comes_in_at_the_current_average():
 def test_a_fixed_value_is_carried_unchanged_whatever_the_average():
     before = {WH1_POOL: pool("10", "40.00", "4")}
 
-    valued, pools = value_moves([move(WH1_STOCK, CUSTOMER, "5", value="35.00")], before)
+    valued, pools = value_moves([move(WH1_STOCK, CUSTOMER, "5", value="35.00")], before, VARIANCE)
 
     assert valued[0].move.value == Decimal("35.00")
     assert valued[0].unit_cost == Decimal(7)
@@ -132,6 +131,7 @@ def test_stock_in_transit_is_valued_in_its_own_pool():
             move(WH2_TRANSIT, WH2_STOCK, "4", value="18.00", line_no=1),
         ],
         before,
+        VARIANCE,
     )
 
     assert [v.move.value for v in valued] == [Decimal("18.00"), Decimal("18.00")]
@@ -141,7 +141,7 @@ def test_stock_in_transit_is_valued_in_its_own_pool():
 
 
 def test_moves_between_virtual_locations_touch_no_pool():
-    valued, pools = value_moves([move(SUPPLIER, CUSTOMER, "3", unit_cost="2")], {})
+    valued, pools = value_moves([move(SUPPLIER, CUSTOMER, "3", unit_cost="2")], {}, VARIANCE)
 
     assert valued[0].move.value == Decimal("6.00")
     assert pools == {}
@@ -150,20 +150,56 @@ def test_moves_between_virtual_locations_touch_no_pool():
 def test_the_pools_given_are_not_changed_in_place():
     before = {WH1_POOL: pool("10", "40.00", "4")}
 
-    value_moves([move(WH1_STOCK, CUSTOMER, "5")], before)
+    value_moves([move(WH1_STOCK, CUSTOMER, "5")], before, VARIANCE)
 
     assert before == {WH1_POOL: pool("10", "40.00", "4")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: costing.value_moves/CostPool.moved leave value in a pool whose quantity "
-    "returns to zero from negative stock (5 at 3.00 into -5 worth -10.00 leaves 5.00)",
-)
-def test_replenishing_negative_stock_to_zero_leaves_no_value_behind():
+def test_filling_a_negative_pool_to_zero_settles_the_guess_in_a_cost_adjustment():
+    # 5 went out at a guessed 2.00 each; they are replaced at 3.00: 5.00 under-costed.
     before = {WH1_POOL: pool("-5", "-10.00", "2")}
 
-    _, pools = value_moves([move(SUPPLIER, WH1_STOCK, "5", unit_cost="3.00")], before)
+    valued, pools = value_moves(
+        [move(SUPPLIER, WH1_STOCK, "5", unit_cost="3.00")], before, VARIANCE
+    )
 
-    assert pools[WH1_POOL].quantity == 0
-    assert pools[WH1_POOL].value == 0
+    receipt, adjustment = valued
+    assert receipt.move.value == Decimal("15.00")
+    assert (adjustment.move.from_location, adjustment.move.to_location) == (WH1_STOCK, VARIANCE)
+    assert (adjustment.move.quantity, adjustment.move.value) == (0, Decimal("5.00"))
+    assert pools[WH1_POOL] == CostPool(Decimal(0), Decimal(0), Decimal(3))
+
+
+def test_overfilling_a_negative_pool_leaves_the_new_units_at_the_incoming_cost():
+    before = {WH1_POOL: pool("-5", "-10.00", "2")}
+
+    valued, pools = value_moves(
+        [move(SUPPLIER, WH1_STOCK, "10", unit_cost="3.00")], before, VARIANCE
+    )
+
+    assert [v.move.value for v in valued] == [Decimal("30.00"), Decimal("5.00")]
+    assert pools[WH1_POOL] == CostPool(Decimal(5), Decimal("15.00"), Decimal(3))
+
+
+def test_partly_filling_a_negative_pool_keeps_the_rest_of_the_hole_at_its_cost():
+    before = {WH1_POOL: pool("-10", "-20.00", "2")}
+
+    valued, pools = value_moves(
+        [move(SUPPLIER, WH1_STOCK, "4", unit_cost="1.50")], before, VARIANCE
+    )
+
+    # Over-costed by 4 × 0.50: the adjustment brings 2.00 back into the pool.
+    assert [v.move.value for v in valued] == [Decimal("6.00"), Decimal("-2.00")]
+    assert pools[WH1_POOL].quantity == -6
+    assert pools[WH1_POOL].value == Decimal("-12.00")
+
+
+def test_filling_a_hole_at_the_cost_it_went_out_needs_no_adjustment():
+    before = {WH1_POOL: pool("-5", "-10.00", "2")}
+
+    valued, pools = value_moves(
+        [move(SUPPLIER, WH1_STOCK, "5", unit_cost="2.00")], before, VARIANCE
+    )
+
+    assert len(valued) == 1
+    assert pools[WH1_POOL] == CostPool(Decimal(0), Decimal(0), Decimal(2))

@@ -5,6 +5,13 @@ entries. Issues take value from the pool at its current average (the last unit o
 takes exactly what is left, so a pool never keeps value without quantity); moves with
 a fixed value (a transfer's receiving leg, a reversal) carry it unchanged, which is
 why a reversal restores value exactly.
+
+Where negative stock is allowed, units issued into the negative went out at the last
+average, a guess. When stock comes in and fills that hole, the difference between the
+guess and the incoming cost for the filled units is settled at once by a cost
+adjustment (成本调整): a zero-quantity entry that moves the difference from the pool to
+the variance location (库存损益), so a pool back at zero holds no value and stock value
+stays a sum of entries.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from jxc.domain.ledger import Move, PoolKey, ValuedMove, pool_key
+from jxc.domain.locations import Location
 from jxc.domain.quantities import ZERO, round_money, round_unit_cost
 
 
@@ -34,16 +42,36 @@ class CostPool:
 
     def moved(self, quantity: Decimal, value: Decimal) -> CostPool:
         new_quantity, new_value = self.quantity + quantity, self.value + value
-        unit_cost = (
-            round_unit_cost(new_value / new_quantity) if new_quantity > 0 else self.unit_cost
-        )
+        if new_quantity > 0:
+            unit_cost = round_unit_cost(new_value / new_quantity)
+        elif quantity > 0:  # still at or below zero: the latest cost is the best guess
+            unit_cost = round_unit_cost(value / quantity)
+        else:
+            unit_cost = self.unit_cost
         return CostPool(new_quantity, new_value, unit_cost)
 
 
+def hole_variance(pool: CostPool, quantity: Decimal, value: Decimal) -> Decimal:
+    """What the filled part of a negative pool's hole was under- (>0) or over-costed by."""
+    if pool.quantity >= 0 or quantity <= 0:  # no hole, or an adjustment being reversed
+        return ZERO
+    filled = min(quantity, -pool.quantity)
+    incoming = value if filled == quantity else round_money(value * filled / quantity)
+    issued = (
+        -pool.value
+        if filled == -pool.quantity
+        else round_money(pool.value * filled / pool.quantity)
+    )
+    return incoming - issued
+
+
 def value_moves(
-    moves: Iterable[Move], pools: Mapping[PoolKey, CostPool]
+    moves: Iterable[Move], pools: Mapping[PoolKey, CostPool], variance_location: Location
 ) -> tuple[list[ValuedMove], dict[PoolKey, CostPool]]:
-    """Value each move in order and return the pools as they stand after all of them."""
+    """Value each move in order and return the pools as they stand after all of them.
+
+    A move that fills a negative pool is followed by its cost adjustment, if any.
+    """
     current = dict(pools)
     valued: list[ValuedMove] = []
     for move in moves:
@@ -63,9 +91,22 @@ def value_moves(
             )
         if source is not None:
             current[source] = current.get(source, CostPool()).moved(-move.quantity, -value)
+        unit_cost = round_unit_cost(value / move.quantity) if move.quantity else ZERO
+        valued.append(ValuedMove(replace(move, value=value), unit_cost))
         if target is not None:
-            current[target] = current.get(target, CostPool()).moved(move.quantity, value)
-        valued.append(
-            ValuedMove(replace(move, value=value), round_unit_cost(value / move.quantity))
-        )
+            before = current.get(target, CostPool())
+            current[target] = before.moved(move.quantity, value)
+            variance = hole_variance(before, move.quantity, value)
+            if variance:
+                adjustment = replace(
+                    move,
+                    from_location=move.to_location,
+                    to_location=variance_location,
+                    quantity=ZERO,
+                    serial_id=None,
+                    unit_cost=None,
+                    value=variance,
+                )
+                current[target] = current[target].moved(ZERO, -variance)
+                valued.append(ValuedMove(adjustment, ZERO))
     return valued, current

@@ -41,6 +41,7 @@ VIRTUAL_LOCATIONS: dict[str, LocationKind] = {
     "SCRAP": LocationKind.SCRAP,
     "PRODUCTION": LocationKind.PRODUCTION,
 }
+VARIANCE_LOCATION = "INVENTORY-LOSS"  # 库存损益: also takes cost adjustments
 DEFAULT_STOCK_LOCATION = "STOCK"
 TRANSIT_LOCATION = "TRANSIT"
 

@@ -126,7 +126,13 @@ def item_ledger(
         ).scalar()
         if warehouse_id is None:
             raise NotFound("warehouse.unknown", {"warehouse": warehouse})
-    query = _movements().where(_entry.item_id == item_id)
+    # By business date: a back-dated document counts where it belongs, not where it was typed.
+    query = (
+        _movements()
+        .where(_entry.item_id == item_id)
+        .order_by(None)
+        .order_by(_entry.business_date, _entry.id)
+    )
     if end is not None:
         query = query.where(_entry.business_date <= end)
     opening, balance, lines = Decimal(0), Decimal(0), []

@@ -63,7 +63,10 @@ def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
     except ValidationError as error:
         errors = ErrorCollector()
         for problem in error.errors():
-            pointer = "/" + "/".join(str(part) for part in problem["loc"])
+            # Lines and serials are numbered from 1 for people, as the domain checks do.
+            pointer = "/" + "/".join(
+                str(part + 1 if isinstance(part, int) else part) for part in problem["loc"]
+            )
             code = _PYDANTIC_CODES.get(problem["type"], "field.invalid")
             field = str(problem["loc"][-1]) if problem["loc"] else ""
             raw = problem.get("input")

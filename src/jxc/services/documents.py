@@ -314,6 +314,10 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
         errors.add("/counterpart", "document.counterpart_not_for_transfer")
     items = uow.catalog.items_by_code({line.item for line in document.lines})
     if warehouse is None or (kind is DocumentType.TRANSFER and to_warehouse is None):
+        # The lines cannot be checked against a warehouse, but their items can.
+        for index, line in enumerate(document.lines, start=1):
+            if line.item not in items:
+                errors.add(f"/lines/{index}/item", "item.unknown", item=line.item)
         return None
     locations = uow.catalog.locations_by_code(
         warehouse.id, {line.location for line in document.lines if line.location}

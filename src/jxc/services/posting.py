@@ -17,6 +17,7 @@ from jxc.db.uow import UnitOfWork
 from jxc.domain.costing import value_moves
 from jxc.domain.errors import ErrorItem, InsufficientStock
 from jxc.domain.ledger import Move, balance_deltas, demands, pool_key
+from jxc.domain.locations import VARIANCE_LOCATION
 from jxc.domain.stock import Balance, BalanceKey, shortage_item, shortages
 
 
@@ -52,7 +53,8 @@ def write_posting(
         if key is not None
     }
     pools = uow.balances.lock_pools(list(pool_keys))
-    valued, new_pools = value_moves(moves, pools)
+    variance = uow.catalog.locations_by_code(None, [VARIANCE_LOCATION])[VARIANCE_LOCATION]
+    valued, new_pools = value_moves(moves, pools, variance)
     guarded = {d.key for d in needed if d.location.guards_availability}
     refused = uow.balances.apply(deltas, balances, guarded)
     if refused:
