@@ -38,7 +38,7 @@ def write_posting(
         InsufficientStock: one item per short (item, location, batch), naming its lines.
     """
     deltas = balance_deltas(moves)
-    balances = uow.balances.lock(list(deltas))
+    balances = uow.balances.lock_for_posting(deltas)
     needed = demands(moves)
     short = shortages(needed, balances)
     if short:

@@ -23,6 +23,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jxc.db import schema as s
 from jxc.db.repositories.catalog import _location
@@ -34,7 +36,7 @@ from jxc.domain.stock import Balance, BalanceKey, StockSlot
 _balance = cast(Table, s.StockBalance.__table__)
 _cost = cast(Table, s.StockCost.__table__)
 
-_increase = (
+_guarded_decrease = (
     update(_balance)
     .where(
         and_(
@@ -43,10 +45,8 @@ _increase = (
             _balance.c.batch_id == bindparam("k_batch"),
         )
     )
+    .where(_balance.c.on_hand - _balance.c.reserved + bindparam("guard", type_=s.Quantity) >= 0)
     .values(on_hand=_balance.c.on_hand + bindparam("delta", type_=s.Quantity))
-)
-_guarded_decrease = _increase.where(
-    _balance.c.on_hand - _balance.c.reserved + bindparam("guard", type_=s.Quantity) >= 0
 )
 _set_pool = (
     update(_cost)
@@ -78,6 +78,7 @@ _lock_balances = (
     .where(
         _balance.c.item_id.in_(bindparam("items", expanding=True)),
         _balance.c.location_id.in_(bindparam("locations", expanding=True)),
+        _balance.c.batch_id.in_(bindparam("batches", expanding=True)),
     )
     .order_by(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id)
     .with_for_update()
@@ -87,17 +88,39 @@ _lock_pools = (
     .where(
         _cost.c.item_id.in_(bindparam("items", expanding=True)),
         _cost.c.warehouse_id.in_(bindparam("warehouses", expanding=True)),
+        _cost.c.in_transit.in_(bindparam("in_transit", expanding=True)),
     )
     .order_by(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit)
     .with_for_update()
 )
-_insert_balance = insert(_balance)
 _insert_pool = insert(_cost)
+
+
+def _add_to_balance(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE: add to a balance, creating it if it does not exist."""
+    upsert = sqlite_insert(_balance) if dialect == "sqlite" else postgresql_insert(_balance)
+    return upsert.on_conflict_do_update(
+        index_elements=[_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id],
+        set_={"on_hand": _balance.c.on_hand + upsert.excluded.on_hand},
+    )
+
+
+_ADD_TO_BALANCE = {dialect: _add_to_balance(dialect) for dialect in ("sqlite", "postgresql")}
 
 
 class BalanceRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self._add = _ADD_TO_BALANCE[connection.dialect.name]
+        # SQLite's writer is exclusive, so only the balances a posting takes from need
+        # reading; PostgreSQL locks every balance it will touch, in key order, against
+        # deadlocks.
+        self._locks_rows = connection.dialect.name != "sqlite"
+
+    def lock_for_posting(self, deltas: Mapping[BalanceKey, Decimal]) -> dict[BalanceKey, Balance]:
+        """Read (and lock where the engine needs it) the balances a posting changes."""
+        keys = [key for key, delta in deltas.items() if self._locks_rows or delta < 0]
+        return self.lock(keys)
 
     def lock(self, keys: Sequence[BalanceKey]) -> dict[BalanceKey, Balance]:
         """Read (and on PostgreSQL lock, in key order) the balances of ``keys``."""
@@ -109,6 +132,7 @@ class BalanceRepository:
             {
                 "items": sorted({k.item_id for k in wanted}),
                 "locations": sorted({k.location_id for k in wanted}),
+                "batches": sorted({k.batch_id for k in wanted}),
             },
         )
         found = {
@@ -133,18 +157,27 @@ class BalanceRepository:
         existing: Mapping[BalanceKey, Balance],
         guarded: set[BalanceKey],
     ) -> list[BalanceKey]:
-        """Apply net deltas; return the guarded keys whose guard refused (empty on success)."""
-        increases, decreases, new_rows = [], [], []
+        """Apply net deltas; return the guarded keys whose guard refused (empty on success).
+
+        ``existing`` must hold every guarded key with a negative delta that has a balance.
+        """
+        decreases, additions = [], []
         for key in sorted(deltas):
             delta = deltas[key]
-            params = {
-                "k_item": key.item_id,
-                "k_location": key.location_id,
-                "k_batch": key.batch_id,
-                "delta": delta,
-            }
-            if key not in existing:
-                new_rows.append(
+            if delta < 0 and key in guarded:
+                if key not in existing:
+                    return [key]
+                decreases.append(
+                    {
+                        "k_item": key.item_id,
+                        "k_location": key.location_id,
+                        "k_batch": key.batch_id,
+                        "delta": delta,
+                        "guard": delta,
+                    }
+                )
+            elif delta != 0:
+                additions.append(
                     {
                         "item_id": key.item_id,
                         "location_id": key.location_id,
@@ -153,20 +186,12 @@ class BalanceRepository:
                         "reserved": Decimal(0),
                     }
                 )
-                if delta < 0 and key in guarded:
-                    return [key]
-            elif delta < 0 and key in guarded:
-                decreases.append({**params, "guard": delta})
-            elif delta != 0:
-                increases.append(params)
         if decreases:
             result = self.connection.execute(_guarded_decrease, decreases)
             if result.rowcount != len(decreases):
                 return self._refused(decreases, existing)
-        if increases:
-            self.connection.execute(_increase, increases)
-        if new_rows:
-            self.connection.execute(_insert_balance, new_rows)
+        if additions:
+            self.connection.execute(self._add, additions)
         return []
 
     def _refused(
@@ -187,6 +212,7 @@ class BalanceRepository:
             {
                 "items": sorted({k[0] for k in wanted}),
                 "warehouses": sorted({k[1] for k in wanted}),
+                "in_transit": sorted({k[2] for k in wanted}),
             },
         )
         found: dict[PoolKey, CostPool] = {
