@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     impl = Numeric
@@ -32,11 +34,18 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric(30, self.scale, asdecimal=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None or dialect.name != "sqlite":
-            return value
+        if value is None:
+            return None
+        # Refused on every engine: PostgreSQL's NUMERIC would round silently.
         scaled = Decimal(value).scaleb(self.scale)
         if scaled != scaled.to_integral_value():
             raise ValueError(f"{value} has more than {self.scale} decimals")
+        if dialect.name != "sqlite":
+            return value
+        if not _INT64_MIN <= scaled <= _INT64_MAX:
+            raise OverflowError(
+                f"{value} is beyond what SQLite stores exactly at scale {self.scale}"
+            )
         return int(scaled)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

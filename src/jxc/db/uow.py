@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 
 from jxc.db.engine import READ_ONLY
 from jxc.db.repositories.balances import BalanceRepository
@@ -24,7 +24,7 @@ from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
 from jxc.db.repositories.documents import DocumentRepository
 from jxc.db.repositories.ledger import LedgerRepository
 from jxc.db.repositories.requests import RequestRepository
-from jxc.domain.errors import Conflict, Unavailable
+from jxc.domain.errors import Conflict, Invalid, Unavailable
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
@@ -113,8 +113,10 @@ class UnitOfWork:
             try:
                 with self:
                     return work()
-            except DBAPIError as error:
-                if not is_retryable(error):
+            except StatementError as error:
+                if isinstance(error.orig, OverflowError):
+                    raise Invalid("number.out_of_range", {"detail": str(error.orig)}) from None
+                if not isinstance(error, DBAPIError) or not is_retryable(error):
                     raise
                 if attempt == MAX_ATTEMPTS:
                     raise Conflict(

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from jxc.domain.errors import Invalid
 
 MAX_QUANTITY = Decimal(10) ** 12
+MAX_LINE_AMOUNT = Decimal(10) ** 14  # keeps every stored sum of values exact on SQLite
 QUANTITY_SCALE = 6
 MONEY_DECIMALS = 2
 UNIT_COST_DECIMALS = 6
@@ -77,6 +78,12 @@ def check_unit_cost(unit_cost: Decimal) -> Decimal:
             "unit_cost.too_precise", {"unit_cost": str(unit_cost), "decimals": UNIT_COST_DECIMALS}
         )
     return unit_cost
+
+
+def check_line_amount(quantity: Decimal, unit_cost: Decimal) -> None:
+    amount = quantity * unit_cost
+    if amount > MAX_LINE_AMOUNT:
+        raise Invalid("amount.too_large", {"amount": f"{amount:,.2f}", "maximum": "10^14"})
 
 
 def round_money(amount: Decimal) -> Decimal:

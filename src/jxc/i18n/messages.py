@@ -31,6 +31,8 @@ ERRORS: dict[str, str] = {
     "check.value_mismatch": "Cost pool of {item} in warehouse {warehouse} (in transit: {in_transit}) holds {cached} but the ledger says {ledger}",
     "concurrency.retry_exhausted": "The database stayed busy after {attempts} attempts; nothing was written, try again",
     "database.unreachable": "Cannot reach the database {url}: {reason}",
+    "amount.too_large": "The line is worth {amount}, more than the maximum {maximum}",
+    "number.out_of_range": "A total would go beyond what the database stores exactly ({detail}); nothing was written",
     "date.invalid": "{field}: {value} is not a date (use YYYY-MM-DD)",
     "demo.database_not_empty": "The demo company goes into an empty database; this one holds other data (use --db with a new file)",
     "document.already_posted": "Document {number} is already {state}; a posted document cannot be posted again",

@@ -38,7 +38,7 @@ from jxc.domain.errors import ErrorCollector, InsufficientStock, Invalid, NotFou
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
-from jxc.domain.quantities import normalized
+from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
 from jxc.services.base import parse, remember, replay, transactional
 from jxc.services.posting import write_posting
@@ -368,6 +368,11 @@ def _line_row(
                 item, base_quantity, line.batch, line.serials, kind, pointer, errors
             )
     check_line_unit_cost(line.unit_cost, kind, pointer, errors)
+    if base_quantity is not None and line.unit_cost is not None and len(errors.items) == before:
+        try:
+            check_line_amount(base_quantity, line.unit_cost)
+        except Invalid as error:
+            errors.extend(error, f"{pointer}/unit_cost")
     for field, code, table in (
         ("location", line.location, resolved.locations),
         ("to_location", line.to_location, resolved.to_locations),
