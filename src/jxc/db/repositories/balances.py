@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jxc.db import schema as s
+from jxc.db.bulk import Bulk
 from jxc.db.repositories.catalog import _location
 from jxc.domain.costing import CostPool
 from jxc.domain.ledger import PoolKey
@@ -36,7 +37,7 @@ from jxc.domain.stock import Balance, BalanceKey, StockSlot
 _balance = cast(Table, s.StockBalance.__table__)
 _cost = cast(Table, s.StockCost.__table__)
 
-_guarded_decrease = (
+_guarded_decrease = Bulk(
     update(_balance)
     .where(
         and_(
@@ -48,7 +49,7 @@ _guarded_decrease = (
     .where(_balance.c.on_hand - _balance.c.reserved + bindparam("guard", type_=s.Quantity) >= 0)
     .values(on_hand=_balance.c.on_hand + bindparam("delta", type_=s.Quantity))
 )
-_set_pool = (
+_set_pool = Bulk(
     update(_cost)
     .where(
         and_(
@@ -93,7 +94,7 @@ _lock_pools = (
     .order_by(_cost.c.item_id, _cost.c.warehouse_id, _cost.c.in_transit)
     .with_for_update()
 )
-_insert_pool = insert(_cost)
+_insert_pool = Bulk(insert(_cost), [c.name for c in _cost.columns])
 
 
 def _add_to_balance(dialect: str) -> Any:
@@ -105,7 +106,12 @@ def _add_to_balance(dialect: str) -> Any:
     )
 
 
-_ADD_TO_BALANCE = {dialect: _add_to_balance(dialect) for dialect in ("sqlite", "postgresql")}
+_ADD_TO_BALANCE = {
+    dialect: Bulk(
+        _add_to_balance(dialect), ["item_id", "location_id", "batch_id", "on_hand", "reserved"]
+    )
+    for dialect in ("sqlite", "postgresql")
+}
 
 
 class BalanceRepository:
@@ -186,12 +192,9 @@ class BalanceRepository:
                         "reserved": Decimal(0),
                     }
                 )
-        if decreases:
-            result = self.connection.execute(_guarded_decrease, decreases)
-            if result.rowcount != len(decreases):
-                return self._refused(decreases, existing)
-        if additions:
-            self.connection.execute(self._add, additions)
+        if decreases and _guarded_decrease.run(self.connection, decreases) != len(decreases):
+            return self._refused(decreases, existing)
+        self._add.run(self.connection, additions)
         return []
 
     def _refused(
@@ -251,10 +254,8 @@ class BalanceRepository:
             for k, p in changed
             if k not in existing
         ]
-        if updates:
-            self.connection.execute(_set_pool, updates)
-        if inserts:
-            self.connection.execute(_insert_pool, inserts)
+        _set_pool.run(self.connection, updates)
+        _insert_pool.run(self.connection, inserts)
 
 
 def slots_query() -> Select[Any]:

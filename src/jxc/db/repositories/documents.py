@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from jxc.db import schema as s
+from jxc.db.bulk import Bulk
 from jxc.domain.documents import DocumentHeader, DocumentState, DocumentType
 from jxc.domain.errors import Conflict
 
@@ -38,7 +39,10 @@ _next_sequence = (
 )
 _insert_sequence = insert(_sequence)
 _insert_document = insert(s.Document).returning(s.Document.id)
-_insert_lines = insert(s.DocumentLine)
+_line_table = cast(Table, s.DocumentLine.__table__)
+_insert_lines = Bulk(
+    insert(_line_table), [c.name for c in _line_table.columns if not c.primary_key]
+)
 _line_ids = (
     select(s.DocumentLine.id)
     .where(s.DocumentLine.document_id == bindparam("document_id"))
@@ -107,9 +111,7 @@ class DocumentRepository:
     def add_lines(self, document_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert a document's lines (in line order); return their ids in the same order."""
         # A plain executemany and one SELECT beat INSERT … RETURNING row by row.
-        self.connection.execute(
-            _insert_lines, [{**row, "document_id": document_id} for row in rows]
-        )
+        _insert_lines.run(self.connection, [{**row, "document_id": document_id} for row in rows])
         return list(self.connection.execute(_line_ids, {"document_id": document_id}).scalars())
 
     def header(self, number: str, for_update: bool = False) -> DocumentHeader | None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
+from jxc.db.bulk import Bulk
 from jxc.domain.ledger import PostedEntry
 from jxc.domain.locations import Location
 
-_append = insert(s.StockLedgerEntry)
+_ledger = cast(Table, s.StockLedgerEntry.__table__)
+_append = Bulk(insert(_ledger), [c.name for c in _ledger.columns if not c.primary_key])
 
 
 class LedgerRepository:
@@ -20,8 +22,7 @@ class LedgerRepository:
         self.connection = connection
 
     def append(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.connection.execute(_append, list(rows))
+        _append.run(self.connection, rows)
 
     def entries_of(self, document_id: int, locations: dict[int, Location]) -> list[PostedEntry]:
         """Entries a document posted, oldest first; ``locations`` is filled as a cache."""
