@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 
 class LocationKind(StrEnum):
@@ -63,7 +64,7 @@ class Location:
     warehouse_id: int | None
     allow_negative_stock: bool = False
 
-    @property
+    @cached_property  # asked for every move of every posting
     def is_owned(self) -> bool:
         return self.kind.is_owned
 

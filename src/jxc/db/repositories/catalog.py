@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
@@ -53,14 +54,21 @@ _move_serial = (
 
 
 def _location(row: Row[Any]) -> Location:
-    return Location(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        kind=LocationKind(row.kind),
-        warehouse_id=row.warehouse_id,
-        allow_negative_stock=bool(row.allow_negative_stock),
+    return _location_of(
+        row.id, row.code, row.name, row.kind, row.warehouse_id, bool(row.allow_negative_stock)
     )
+
+
+@lru_cache(maxsize=4096)  # locations are immutable values, read by the hundred per posting
+def _location_of(
+    id: int,  # noqa: A002 - the column's name
+    code: str,
+    name: str,
+    kind: str,
+    warehouse_id: int | None,
+    allow_negative_stock: bool,
+) -> Location:
+    return Location(id, code, name, LocationKind(kind), warehouse_id, allow_negative_stock)
 
 
 def _locations_query() -> Any:
