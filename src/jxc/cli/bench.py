@@ -318,6 +318,22 @@ def _outgoing_lines(run: Run, warehouse: str, count: int) -> list[dict[str, Any]
     return lines
 
 
+def _receive(run: Run, warehouse: str, day: date, items: list[str]) -> documents.DocumentResult:
+    """Post a receipt of ``items`` dated ``day`` and book what it brought in."""
+    lines = [_receipt_line(run, item, day) for item in items]
+    result = run.post(
+        {
+            "document_type": "receipt",
+            "warehouse": warehouse,
+            "business_date": day.isoformat(),
+            "lines": lines,
+        }
+    )
+    for line in lines:
+        run.room.add(warehouse, line)
+    return result
+
+
 def opening_stock(run: Run, start: date) -> None:
     """Every SKU received into every warehouse, in 100-line receipts on the first day."""
     room, size = run.room, run.profile.lines_per_document
@@ -330,17 +346,7 @@ def opening_stock(run: Run, start: date) -> None:
         _on_day(run.app, start, run.rng)
         began = time.perf_counter()
         for warehouse, items in documents_to_post:
-            lines = [_receipt_line(run, item, start) for item in items]
-            result = run.post(
-                {
-                    "document_type": "receipt",
-                    "warehouse": warehouse,
-                    "business_date": start.isoformat(),
-                    "lines": lines,
-                }
-            )
-            for line in lines:
-                room.add(warehouse, line)
+            result = _receive(run, warehouse, start, items)
             run.batch_lines += result.lines
             advance(1)
         run.batch_seconds += time.perf_counter() - began
@@ -363,18 +369,7 @@ def history(run: Run, start: date, days: int) -> None:
             roll = rng.random()
             if roll < 0.35:
                 picked = rng.sample(room.items, min(size, len(room.items)))
-                lines = [_receipt_line(run, item, day) for item in picked]
-                result = run.post(
-                    {
-                        "document_type": "receipt",
-                        "warehouse": warehouse,
-                        "business_date": day.isoformat(),
-                        "lines": lines,
-                    }
-                )
-                for line in lines:
-                    room.add(warehouse, line)
-                posted = [result]
+                posted = [_receive(run, warehouse, day, picked)]
             else:
                 lines = _outgoing_lines(run, warehouse, size)
                 if not lines:
