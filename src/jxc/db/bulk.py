@@ -1,22 +1,23 @@
-"""Executemany straight to the driver, for the few statements a posting runs per line.
+"""Executemany for the few statements a posting runs once per line.
 
-SQLAlchemy prepares every parameter set of an executemany on its own (a dict per row,
-walked through the compiler and the type processors), which for the hundreds of rows of
-one posting costs more than the database work. A ``Bulk`` statement is compiled once per
-dialect; each row is converted by its columns' own bind processors (so ``ExactDecimal``
-and ``UtcDateTime`` behave exactly as elsewhere) and handed to the driver as is.
+On SQLite, SQLAlchemy prepares every parameter set of an executemany on its own (a dict
+per row, walked through the compiler and the type processors), which for the hundreds of
+rows of one posting costs more than the database work. There a ``Bulk`` statement is
+compiled once, each row is converted by its columns' own bind processors (so
+``ExactDecimal`` and ``UtcDateTime`` behave exactly as elsewhere) and handed to the
+driver as is. On PostgreSQL SQLAlchemy's own executemany is faster: it batches inserts
+into multi-row statements, saving the round trips.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import StatementError
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class _Compiled:
 
 
 class Bulk:
-    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> None:
+    def __init__(self, statement: UpdateBase, columns: Sequence[str] | None = None) -> None:
         """``columns``: for an INSERT, the columns rows give; a row may leave one out (NULL)."""
         self.statement = statement
         self.columns = list(columns) if columns is not None else None
@@ -38,9 +39,7 @@ class Bulk:
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
-            done = cast(
-                SQLCompiler, self.statement.compile(dialect=dialect, column_keys=self.columns)
-            )
+            done = self.statement.compile(dialect=dialect, column_keys=self.columns)
             names = tuple(done.positiontup or ()) if done.positional else tuple(done.binds)
             binds = done.binds
             compiled = _Compiled(
@@ -61,6 +60,10 @@ class Bulk:
         """Execute once per row; return the number of rows the statement changed."""
         if not rows:
             return 0
+        if connection.dialect.name != "sqlite":
+            # psycopg: SQLAlchemy's "insertmanyvalues" batches inserts into multi-row
+            # statements, which beats per-row round trips measurably (jxc bench).
+            return connection.execute(self.statement, list(rows)).rowcount
         compiled = self._compile(connection.dialect)
         pairs = list(zip(compiled.names, compiled.processors, strict=True))
         fixed = compiled.fixed
