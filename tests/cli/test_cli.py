@@ -228,3 +228,31 @@ def snapshot_of(database_url: str) -> dict[str, object]:
         return snapshot(application)
     finally:
         application.dispose()
+
+
+def test_serials_in_stock_are_listed_until_one_is_sold(company, tmp_path):
+    def lines(quantity, serials):
+        path = tmp_path / f"pump-{quantity}.csv"
+        path.write_text(f"商品,数量,序列号\nPUMP-1,{quantity},{serials}\n", encoding="utf-8")
+        return str(path)
+
+    code, output = jxc(
+        company, "item", "add", "PUMP-1", "离心水泵", "--unit", "台", "--tracking", "serial"
+    )
+    assert code == 0, output
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--post")
+    code, output = jxc(company, *receipt, "--file", lines(2, "SN-1;SN-2"))
+    assert code == 0, output
+
+    code, output = jxc(company, "stock", "serials", "PUMP-1", "WH1")
+    assert code == 0, output
+    assert "PUMP-1 在 WH1：2 个序列号在库" in output
+    assert ("SN-1" in output, "SN-2" in output) == (True, True)
+
+    issue = ("doc", "create", "issue", "--warehouse", "WH1", "--post")
+    code, output = jxc(company, *issue, "--file", lines(1, "SN-1"))
+    assert code == 0, output
+    code, output = jxc(company, "stock", "serials", "PUMP-1", "WH1", lang="en")
+    assert code == 0, output
+    assert "PUMP-1 at WH1: 1 serial number(s) in stock" in output
+    assert ("SN-1" in output, "SN-2" in output) == (False, True)

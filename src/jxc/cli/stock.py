@@ -121,6 +121,19 @@ def warehouse_stock(
     show_warehouse_stock(state(ctx), warehouse, limit, by_value)
 
 
+@stock.command("serials", help="The serial numbers of an item on a warehouse's shelves.")
+def serials(ctx: typer.Context, item: str, warehouse: str) -> None:
+    st = state(ctx)
+    with st.app.reader() as connection:
+        found = stock_levels.serials_in_stock(connection, item, warehouse)
+    table(
+        st,
+        ["label.serial", "label.location"],
+        [(serial.serial, serial.location) for serial in found],
+        title=st.t("label.serials_title", item=item, warehouse=warehouse, count=len(found)),
+    )
+
+
 @stock.command(
     "fefo", help="Which batches an issue would take, earliest expiry first (近效期先出)."
 )

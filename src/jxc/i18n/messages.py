@@ -133,6 +133,7 @@ LABELS: dict[str, str] = {
     "label.quantity": "Quantity",
     "label.reserved": "Reserved",
     "label.serial": "Serial",
+    "label.serials_title": "{item} at {warehouse}: {count} serial number(s) in stock",
     "label.specification": "Specification",
     "label.to": "To",
     "label.trace_backward": "Where it came from",

@@ -199,3 +199,25 @@ def fefo_suggestion(
     slots = read_slots(connection, SLOTS, {"items": [item_id], "warehouse_id": warehouse_id})
     picks, missing = allocate(quantity, slots)
     return Suggestion(picks, missing)
+
+
+@dataclass(frozen=True)
+class SerialInStock:
+    serial: str
+    location: str
+
+
+def serials_in_stock(connection: Connection, item: str, warehouse: str) -> list[SerialInStock]:
+    """The serial numbers of ``item`` on the shelves of ``warehouse`` (not in transit)."""
+    item_id, warehouse_id = _ids(connection, item, warehouse)
+    rows = connection.execute(
+        select(s.SerialNumber.serial_no, _location.code)
+        .join(_location, _location.id == s.SerialNumber.location_id)
+        .where(
+            s.SerialNumber.item_id == item_id,
+            _location.warehouse_id == warehouse_id,
+            _internal,
+        )
+        .order_by(s.SerialNumber.serial_no)
+    )
+    return [SerialInStock(row.serial_no, row.code) for row in rows]

@@ -16,6 +16,7 @@ from typing import Any
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.errors import Conflict, DomainError
+from jxc.queries.stock_levels import serials_in_stock, stock_rows
 from jxc.services import catalog, documents
 
 MAIN_WAREHOUSE = "SH01"
@@ -229,6 +230,8 @@ class _Demo:
         for warehouse, _, _ in WAREHOUSES:
             for _ in range(self.random.randint(0, 3)):
                 self.issue(warehouse, day)
+            if self.random.random() < 0.3:
+                self.sell_serial(warehouse, day)
         if self.random.random() < 0.4:
             self.transfer(day)
         if self.shipped and self.random.random() < 0.6:
@@ -239,8 +242,6 @@ class _Demo:
             self.reverse_recent()
 
     def stocked(self, warehouse: str) -> list[tuple[str, str, Decimal]]:
-        from jxc.queries.stock_levels import stock_rows
-
         with self.uow:
             rows = stock_rows(self.uow.connection, warehouse)
         return [(r.item, r.batch or "", r.available) for r in rows if r.available > 0]
@@ -269,6 +270,23 @@ class _Demo:
                 "lines": lines,
             }
         )
+
+    def sell_serial(self, warehouse: str, day: date) -> None:
+        """One serial-tracked unit (a motor, a pump) sold by its serial number."""
+        item = self.random.choice([code for code, kind, _ in self.items if kind == "serial"])
+        with self.uow:
+            found = serials_in_stock(self.uow.connection, item, warehouse)
+        if found:
+            serial = self.random.choice(found).serial
+            self.create(
+                {
+                    "document_type": "issue",
+                    "warehouse": warehouse,
+                    "note": "销售出库",
+                    "business_date": day.isoformat(),
+                    "lines": [{"item": item, "quantity": "1", "serials": [serial]}],
+                }
+            )
 
     def transfer(self, day: date) -> None:
         source, target = self.random.sample([w for w, _, _ in WAREHOUSES], 2)
