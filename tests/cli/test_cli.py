@@ -135,7 +135,32 @@ def test_posting_a_posted_document_exits_5(company):
     number = re.search(r"RK\d+", output).group(0)
     code, output = jxc(company, "doc", "post", number, lang="en")
     assert code == 5
-    assert "cannot be posted again" in output
+    assert f"Document {number} is already Posted; a posted document cannot" in output
+    code, output = jxc(company, "doc", "post", number)
+    assert code == 5
+    assert f"单据 {number} 的状态是已过账；已过账的单据不能再次过账" in output
+
+
+def test_a_missing_or_malformed_field_is_named_in_the_users_language(company):
+    code, output = jxc(company, "doc", "create", "receipt", "--line", "螺丝-M3:1")
+    assert code == 4
+    assert "/warehouse 仓库为必填项" in output
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:x", lang="en"
+    )
+    assert code == 4
+    assert "/lines/1/quantity Quantity: x is not a number" in output
+
+
+def test_posting_a_draft_says_what_it_became(company):
+    create = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:1")
+    code, output = jxc(company, *create)
+    number = re.search(r"RK\d+", output).group(0)
+    assert f"已生成 {number}（草稿）" in output
+
+    code, output = jxc(company, "doc", "post", number)
+    assert code == 0, output
+    assert f"{number} 现为已过账：1 行明细，1 条库存流水" in output
 
 
 def test_a_csv_file_with_a_ragged_row_names_the_row(company, tmp_path):

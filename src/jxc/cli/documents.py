@@ -38,11 +38,13 @@ def _line(spec: str) -> dict[str, Any]:
     return line
 
 
-def _report(ctx: typer.Context, result: documents.DocumentResult) -> None:
+def _report(
+    ctx: typer.Context, result: documents.DocumentResult, message: str = "label.created"
+) -> None:
     st = state(ctx)
     out.print(
         st.t(
-            "label.created",
+            message,
             number=result.number,
             state=st.t(f"state.{result.state}"),
             lines=result.lines,
@@ -54,7 +56,7 @@ def _report(ctx: typer.Context, result: documents.DocumentResult) -> None:
 @docs.command(
     "create",
     help=(
-        "Create a document: jxc doc create receipt --warehouse WH01 --line 螺丝-M3:100 --post; "
+        "Create a document: jxc doc create receipt --warehouse SH01 --line LS-001:100 --post; "
         "or lines from a CSV/JSON file with --file."
     ),
 )
@@ -104,7 +106,11 @@ def post(
     request_id: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     st = state(ctx)
-    _report(ctx, documents.post(st.app.uow(), st.settings.user, document_number, request_id))
+    _report(
+        ctx,
+        documents.post(st.app.uow(), st.settings.user, document_number, request_id),
+        "label.stepped",
+    )
 
 
 @docs.command("receive", help="Receive a shipped transfer into its destination (调拨入库).")
@@ -114,7 +120,11 @@ def receive(
     request_id: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     st = state(ctx)
-    _report(ctx, documents.receive(st.app.uow(), st.settings.user, document_number, request_id))
+    _report(
+        ctx,
+        documents.receive(st.app.uow(), st.settings.user, document_number, request_id),
+        "label.stepped",
+    )
 
 
 @docs.command("reverse", help="Reverse a posted document with a red-letter document (红冲).")
@@ -148,11 +158,11 @@ def list_documents(
         [
             "label.document",
             "label.type",
-            "label.kind",
+            "label.state",
             "label.date",
             "label.warehouse",
-            "label.to",
-            "label.quantity",
+            "label.to_warehouse",
+            "label.line_count",
             "label.user",
         ],
         [
@@ -185,7 +195,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
     table(
         st,
         [
-            "label.code",
+            "label.line_no",
             "label.item",
             "label.name",
             "label.quantity",

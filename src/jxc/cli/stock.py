@@ -170,7 +170,7 @@ def ledger(
         raise typer.BadParameter(str(error), param_hint="--from/--to") from None
     with st.app.reader() as connection:
         opening, lines = movements.item_ledger(connection, item, warehouse, first, last)
-    out.print(f"{st.t('label.opening')}: {number(opening)}")
+    out.print(st.t("label.opening", quantity=number(opening)))
     table(
         st,
         [

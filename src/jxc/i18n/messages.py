@@ -114,6 +114,11 @@ LABELS: dict[str, str] = {
     "label.check_ok": "Check passed: {ledger_rows} ledger rows, {balances} balances, every balance equals the ledger",
     "label.code": "Code",
     "label.created": "Created {number} ({state}), {lines} line(s), {entries} ledger entries",
+    "label.stepped": "{number} is now {state}: {lines} line(s), {entries} ledger entries",
+    "label.state": "State",
+    "label.to_warehouse": "To warehouse",
+    "label.line_count": "Lines",
+    "label.line_no": "Line",
     "label.date": "Date",
     "label.demo_present": "The demo company is already loaded",
     "label.demo_done": "Demo company loaded: {warehouses} warehouses, {items} items, {documents} documents, {entries} ledger entries",
@@ -128,7 +133,7 @@ LABELS: dict[str, str] = {
     "label.name": "Name",
     "label.negative_allowed": "Negative stock allowed",
     "label.on_hand": "On hand",
-    "label.opening": "Opening balance",
+    "label.opening": "Opening balance: {quantity}",
     "label.out": "Out",
     "label.quantity": "Quantity",
     "label.reserved": "Reserved",
@@ -161,6 +166,30 @@ LABELS: dict[str, str] = {
     "tracking.none": "None",
     "tracking.batch": "Batch",
     "tracking.serial": "Serial",
+    "fieldname.warehouse": "Warehouse",
+    "fieldname.to_warehouse": "To warehouse",
+    "fieldname.business_date": "Business date",
+    "fieldname.document_type": "Document type",
+    "fieldname.lines": "Lines",
+    "fieldname.item": "Item",
+    "fieldname.quantity": "Quantity",
+    "fieldname.unit": "Unit",
+    "fieldname.location": "Location",
+    "fieldname.to_location": "To location",
+    "fieldname.batch": "Batch",
+    "fieldname.production_date": "Production date",
+    "fieldname.expiry_date": "Expiry date",
+    "fieldname.serials": "Serial numbers",
+    "fieldname.unit_cost": "Unit cost",
+    "fieldname.counterpart": "Counterpart",
+    "fieldname.note": "Note",
+    "fieldname.code": "Code",
+    "fieldname.name": "Name",
+    "fieldname.base_unit": "Base unit",
+    "fieldname.tracking": "Tracking",
+    "fieldname.shelf_life_days": "Shelf life (days)",
+    "fieldname.category": "Category",
+    "fieldname.specification": "Specification",
     "state.draft": "Draft",
     "state.in_transit": "In transit",
     "state.posted": "Posted",
@@ -180,12 +209,20 @@ def catalogue(locale: str) -> dict[str, str]:
     return {str(message.id): str(message.string) for message in po if message.id and message.string}
 
 
+# Parameters whose values are names from a vocabulary, shown in the user's language.
+_VOCABULARIES = {"state": "state.", "document_type": "document_type.", "field": "fieldname."}
+
+
 def translate(code: str, locale: str, **params: Any) -> str:
     """The message for ``code`` in ``locale`` with ``params`` filled in."""
     template = MESSAGES.get(code)
     if template is None:
         return code + (f" {params}" if params else "")
     text = catalogue(locale).get(template, template)
+    for name, prefix in _VOCABULARIES.items():
+        value = params.get(name)
+        if isinstance(value, str) and prefix + value in MESSAGES:
+            params[name] = translate(prefix + value, locale)
     try:
         return text.format(**params)
     except (KeyError, IndexError):

@@ -342,6 +342,6 @@ def load(uow: UnitOfWork, actor: str, days: int = 90, seed: int = 2026) -> DemoS
     demo = _Demo(uow, actor, days, seed)
     demo.at(demo.start)
     demo.catalogue()
-    for offset in range(days + 1):
+    for offset in range(days):  # up to yesterday: today's document numbers are the user's
         demo.day(demo.start + timedelta(days=offset))
     return DemoSummary(len(WAREHOUSES), len(demo.items), demo.documents, demo.entries)
