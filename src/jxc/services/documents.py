@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.repositories.documents import LineRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.documents import (
@@ -508,36 +509,43 @@ def _receipt_moves(
     locations = uow.catalog.locations_by_id(location_ids)
     source = locations[counterpart_id]
     default = uow.catalog.default_location(header.warehouse_id)
+    batches = uow.catalog.batches(
+        (line.item_id, line.batch_no)
+        for line in lines
+        if line.batch_no and items[line.item_id].tracking is TrackingMode.BATCH
+    )
+    found = _serials_of(uow, lines)
+    owned = uow.catalog.locations_by_id({location for _, location in found.values()})
     errors = ErrorCollector()
     moves: list[Move] = []
     for line in lines:
         item = items[line.item_id]
         target = locations[line.location_id] if line.location_id else default
         pointer = f"/lines/{line.line_no}"
-        batch_id = _receipt_batch(uow, item, line, pointer, errors)
+        batch_id = _receipt_batch(uow, item, line, batches, pointer, errors)
         if item.tracking is TrackingMode.SERIAL:
-            serials = line.serials or []
-            found = uow.catalog.serials(item.id, serials)
-            owned = uow.catalog.locations_by_id({loc for _, loc in found.values()})
-            for serial_no in serials:
-                if serial_no in found and owned[found[serial_no][1]].is_owned:
+            for serial_no in line.serials or []:
+                key = (item.id, serial_no)
+                if key in found and owned[found[key][1]].is_owned:
                     errors.add(
                         f"{pointer}/serials",
                         "serial.already_in_stock",
                         serial=serial_no,
                         item=item.code,
-                        location=owned[found[serial_no][1]].code,
+                        location=owned[found[key][1]].code,
                     )
                     continue
-                if serial_no in found:
+                if key in found:
                     # Back in stock from outside (a return): it moves from where it was.
-                    serial_id, current = found[serial_no]
+                    serial_id, current = found[key]
                     if not uow.catalog.move_serials([(serial_id, current, target.id)]):
                         errors.add(
                             f"{pointer}/serials", "serial.moved_concurrently", serial=serial_no
                         )
                 else:
                     serial_id = uow.catalog.add_serial(item.id, serial_no, target.id)
+                # A later line of this receipt naming it again finds it in stock.
+                found[key], owned[target.id] = (serial_id, target.id), target
                 placed_serials.add(serial_id)
                 moves.append(
                     _move(
@@ -593,13 +601,26 @@ def _move(
     )
 
 
+def _serials_of(uow: UnitOfWork, lines: list[LineRecord]) -> dict[tuple[int, str], tuple[int, int]]:
+    """Every serial the lines name that is known: (item id, serial) → (id, location id)."""
+    return uow.catalog.serials(
+        (line.item_id, serial) for line in lines for serial in line.serials or []
+    )
+
+
 def _receipt_batch(
-    uow: UnitOfWork, item: Item, line: LineRecord, pointer: str, errors: ErrorCollector
+    uow: UnitOfWork,
+    item: Item,
+    line: LineRecord,
+    batches: dict[tuple[int, str], BatchRecord],
+    pointer: str,
+    errors: ErrorCollector,
 ) -> int:
+    """The line's batch id, creating the batch (and remembering it in ``batches``) if new."""
     if item.tracking is not TrackingMode.BATCH:
         return 0
     assert line.batch_no is not None  # required for batch items, checked at creation
-    existing = uow.catalog.batches(item.id, [line.batch_no]).get(line.batch_no)
+    existing = batches.get((item.id, line.batch_no))
     if existing is not None:
         for field, given, known in (
             ("production_date", line.production_date, existing.production_date),
@@ -621,7 +642,9 @@ def _receipt_batch(
     except Invalid as error:
         errors.extend(error, f"{pointer}/batch")
         return 0
-    return uow.catalog.add_batch(item.id, line.batch_no, production, expiry, uow.clock())
+    batch_id = uow.catalog.add_batch(item.id, line.batch_no, production, expiry, uow.clock())
+    batches[(item.id, line.batch_no)] = BatchRecord(batch_id, production, expiry)
+    return batch_id
 
 
 def _outgoing_moves(
@@ -646,17 +669,22 @@ def _outgoing_moves(
         [line.item_id for line in lines if items[line.item_id].tracking is not TrackingMode.SERIAL],
         header.warehouse_id,
     )
+    batches = uow.catalog.batches((line.item_id, line.batch_no) for line in lines if line.batch_no)
+    serials = _serials_of(uow, lines)
+    places = uow.catalog.locations_by_id({location for _, location in serials.values()})
     # Lock order: by item, so two documents over the same items cannot deadlock.
     for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
         item = items[line.item_id]
         source = named.get(line.location_id) if line.location_id else None
         pointer = f"/lines/{line.line_no}"
         if item.tracking is TrackingMode.SERIAL:
-            moves.extend(_serial_moves(uow, header, line, item, source, target, pointer, errors))
+            moves.extend(
+                _serial_moves(uow, header, line, item, (source, target), serials, places, errors)
+            )
             continue
         batch_id = None
         if line.batch_no:
-            batch = uow.catalog.batches(item.id, [line.batch_no]).get(line.batch_no)
+            batch = batches.get((item.id, line.batch_no))
             if batch is None:
                 errors.add(f"{pointer}/batch", "batch.unknown", batch=line.batch_no, item=item.code)
                 continue
@@ -702,17 +730,21 @@ def _serial_moves(
     header: DocumentHeader,
     line: LineRecord,
     item: Item,
-    source: Location | None,
-    target: Location,
-    pointer: str,
+    route: tuple[Location | None, Location],
+    found: dict[tuple[int, str], tuple[int, int]],
+    places: dict[int, Location],
     errors: ErrorCollector,
 ) -> list[Move]:
-    serials = line.serials or []
-    found = uow.catalog.serials(item.id, serials)
-    places = uow.catalog.locations_by_id({loc for _, loc in found.values()})
+    """One move per serial of ``line``, each from where it is.
+
+    ``found`` is as ``_serials_of`` gives it; a serial taken here is removed from it.
+    """
+    source, target = route
+    pointer = f"/lines/{line.line_no}"
     moves = []
-    for serial_no in serials:
-        where = places.get(found[serial_no][1]) if serial_no in found else None
+    for serial_no in line.serials or []:
+        known = found.pop((item.id, serial_no), None)  # taken: a later line cannot have it too
+        where = places.get(known[1]) if known else None
         in_stock = (
             where is not None
             and where.kind is LocationKind.INTERNAL
@@ -728,7 +760,8 @@ def _serial_moves(
                 location=source.code if source else uow.catalog.warehouse_code(header.warehouse_id),
             )
             continue
-        moves.append(_move(line, item, where, target, Decimal(1), serial_id=found[serial_no][0]))
+        assert known is not None
+        moves.append(_move(line, item, where, target, Decimal(1), serial_id=known[0]))
     return moves
 
 

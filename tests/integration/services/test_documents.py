@@ -716,3 +716,26 @@ def test_an_unknown_warehouse_and_an_unknown_item_are_reported_together(shop):
         ("/warehouse", "warehouse.unknown"),
         ("/lines/1/item", "item.unknown"),
     ]
+
+
+def test_one_serial_named_on_two_lines_of_a_document_is_refused_on_the_second(app):
+    a_warehouse(app, "WH1")
+    pump = an_item(app, "PUMP-1", base_unit="台", tracking="serial")
+    twice = [
+        {"item": pump.code, "quantity": "1", "serials": ["SN-1"]},
+        {"item": pump.code, "quantity": "1", "serials": ["SN-1"]},
+    ]
+    with refused(app, Invalid) as error:
+        create(app, "receipt", "WH1", *twice)
+    assert (error.value.code, error.value.params["pointer"]) == (
+        "serial.already_in_stock",
+        "/lines/2/serials",
+    )
+
+    receive(app, "WH1", {"item": pump.code, "quantity": "1", "serials": ["SN-1"]})
+    with refused(app, Invalid) as error:
+        create(app, "issue", "WH1", *twice)
+    assert (error.value.code, error.value.params["pointer"]) == (
+        "serial.not_in_stock",
+        "/lines/2/serials",
+    )

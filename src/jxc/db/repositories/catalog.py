@@ -77,6 +77,13 @@ def _locations_query() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class BatchRecord:
+    id: int
+    production_date: date | None
+    expiry_date: date | None
+
+
 @dataclass
 class CatalogView:
     """Master data as of one catalog version, filled as it is asked for."""
@@ -352,11 +359,28 @@ class CatalogRepository:
         return view.transits[warehouse_id]
 
     # batches and serials ---------------------------------------------------------------
-    def batches(self, item_id: int, batch_nos: Iterable[str]) -> dict[str, Row[Any]]:
+    def batches(self, wanted: Iterable[tuple[int, str]]) -> dict[tuple[int, str], BatchRecord]:
+        """The batches of a document's lines, (item id, batch number) → batch, in one query."""
+        keys = set(wanted)
+        if not keys:
+            return {}
         rows = self.connection.execute(
-            select(s.Batch).where(s.Batch.item_id == item_id, s.Batch.batch_no.in_(set(batch_nos)))
+            select(
+                s.Batch.id,
+                s.Batch.item_id,
+                s.Batch.batch_no,
+                s.Batch.production_date,
+                s.Batch.expiry_date,
+            ).where(
+                s.Batch.item_id.in_({item for item, _ in keys}),
+                s.Batch.batch_no.in_({number for _, number in keys}),
+            )
         )
-        return {r.batch_no: r for r in rows}
+        found = {
+            (r.item_id, r.batch_no): BatchRecord(r.id, r.production_date, r.expiry_date)
+            for r in rows
+        }
+        return {key: batch for key, batch in found.items() if key in keys}
 
     def add_batch(
         self, item_id: int, batch_no: str, production: date, expiry: date, at: datetime
@@ -375,14 +399,20 @@ class CatalogRepository:
             ).scalar_one()
         )
 
-    def serials(self, item_id: int, serial_nos: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """Serial number → (id, current location id)."""
+    def serials(self, wanted: Iterable[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, int]]:
+        """(item id, serial number) → (serial id, current location id), in one query."""
+        keys = set(wanted)
+        if not keys:
+            return {}
+        serial = s.SerialNumber
         rows = self.connection.execute(
-            select(s.SerialNumber.id, s.SerialNumber.serial_no, s.SerialNumber.location_id).where(
-                s.SerialNumber.item_id == item_id, s.SerialNumber.serial_no.in_(serial_nos)
+            select(serial.id, serial.item_id, serial.serial_no, serial.location_id).where(
+                serial.item_id.in_({item for item, _ in keys}),
+                serial.serial_no.in_({number for _, number in keys}),
             )
         )
-        return {r.serial_no: (r.id, r.location_id) for r in rows}
+        found = {(r.item_id, r.serial_no): (r.id, r.location_id) for r in rows}
+        return {key: place for key, place in found.items() if key in keys}
 
     def add_serial(self, item_id: int, serial_no: str, location_id: int) -> int:
         return int(
