@@ -9,7 +9,7 @@ from and to swapped (invariant 4: posted is final, corrected only by 红冲).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -101,9 +101,15 @@ def balance_deltas(moves: Iterable[Move]) -> dict[BalanceKey, Decimal]:
     return dict(deltas)
 
 
-def demands(moves: Sequence[Move]) -> list[Demand]:
-    """What the moves take, net, out of each owned balance, with the lines that take it."""
-    net = balance_deltas(moves)
+def demands(
+    moves: Sequence[Move], net: Mapping[BalanceKey, Decimal] | None = None
+) -> list[Demand]:
+    """What the moves take, net, out of each owned balance, with the lines that take it.
+
+    ``net`` is ``balance_deltas(moves)`` where the caller has it already.
+    """
+    if net is None:
+        net = balance_deltas(moves)
     lines: dict[BalanceKey, list[int]] = defaultdict(list)
     first: dict[BalanceKey, Move] = {}
     for move in moves:

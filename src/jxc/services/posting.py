@@ -39,7 +39,7 @@ def write_posting(
     """
     deltas = balance_deltas(moves)
     balances = uow.balances.lock_for_posting(deltas)
-    needed = demands(moves)
+    needed = demands(moves, deltas)
     short = shortages(needed, balances)
     if short:
         raise InsufficientStock(short)
