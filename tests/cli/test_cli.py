@@ -281,3 +281,27 @@ def test_serials_in_stock_are_listed_until_one_is_sold(company, tmp_path):
     assert code == 0, output
     assert "PUMP-1 at WH1: 1 serial number(s) in stock" in output
     assert ("SN-1" in output, "SN-2" in output) == (False, True)
+
+
+def test_a_missing_column_is_named_as_the_user_writes_headings(company, tmp_path):
+    file = tmp_path / "到货.csv"
+    file.write_text("商品,单位\n螺丝-M3,个\n", encoding="utf-8")
+    args = ("doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file))
+
+    code, output = jxc(company, *args)
+    assert code == 4
+    assert "缺少列 数量（应有：商品、数量、单位、" in output
+    code, output = jxc(company, *args, lang="en")
+    assert "column quantity is missing (expected: item, quantity, unit, " in output
+
+
+def test_a_semicolon_separated_csv_is_read(company, tmp_path):
+    file = tmp_path / "lines.csv"
+    file.write_text("item;quantity;unit\n螺丝-M3;2;箱\n", encoding="utf-8")
+
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file), "--post"
+    )
+    assert code == 0, output
+    code, output = jxc(company, "stock", "item", "螺丝-M3", "WH1", lang="en")
+    assert "24" in output.split("WH1")[1]

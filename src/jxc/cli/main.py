@@ -62,9 +62,8 @@ def main(
         try:
             overrides["lang"] = normalize_locale(lang)
         except ValueError:
-            raise typer.BadParameter(
-                f"{lang}: use one of {', '.join(SUPPORTED_LOCALES)}", param_hint="--lang"
-            ) from None
+            shown = ", ".join(locale.replace("_", "-") for locale in SUPPORTED_LOCALES)
+            raise typer.BadParameter(f"{lang}: use one of {shown}", param_hint="--lang") from None
     if user:
         overrides["user"] = user
     ctx.obj = State(Settings(**overrides))

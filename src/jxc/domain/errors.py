@@ -112,9 +112,14 @@ class ErrorCollector:
         else:
             self.items.append(ErrorItem(pointer, error.code, error.params))
 
-    def raise_if_any(self) -> None:
+    def error(self) -> Invalid | None:
+        """The one error naming everything collected (its own code if only one problem)."""
         if len(self.items) == 1:
             only = self.items[0]
-            raise Invalid(only.code, {**only.params, "pointer": only.pointer}, self.items)
-        if self.items:
-            raise InvalidInput(self.items)
+            return Invalid(only.code, {**only.params, "pointer": only.pointer}, self.items)
+        return InvalidInput(self.items) if self.items else None
+
+    def raise_if_any(self) -> None:
+        error = self.error()
+        if error is not None:
+            raise error

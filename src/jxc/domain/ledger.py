@@ -101,9 +101,7 @@ def balance_deltas(moves: Iterable[Move]) -> dict[BalanceKey, Decimal]:
     return dict(deltas)
 
 
-def demands(
-    moves: Sequence[Move], net: Mapping[BalanceKey, Decimal] | None = None
-) -> list[Demand]:
+def demands(moves: Sequence[Move], net: Mapping[BalanceKey, Decimal] | None = None) -> list[Demand]:
     """What the moves take, net, out of each owned balance, with the lines that take it.
 
     ``net`` is ``balance_deltas(moves)`` where the caller has it already.

@@ -31,6 +31,7 @@ ERRORS: dict[str, str] = {
     "check.value_mismatch": "Cost pool of {item} in warehouse {warehouse} (in transit: {in_transit}) holds {cached} but the ledger says {ledger}",
     "concurrency.retry_exhausted": "The database stayed busy after {attempts} attempts; nothing was written, try again",
     "database.unreachable": "Cannot reach the database {url}: {reason}",
+    "date.range_reversed": "The period starts on {start}, after it ends on {end}",
     "amount.too_large": "The line is worth {amount}, more than the maximum {maximum}",
     "number.out_of_range": "A total would go beyond what the database stores exactly ({detail}); nothing was written",
     "date.invalid": "{field}: {value} is not a date (use YYYY-MM-DD)",
@@ -190,6 +191,16 @@ LABELS: dict[str, str] = {
     "fieldname.shelf_life_days": "Shelf life (days)",
     "fieldname.category": "Category",
     "fieldname.specification": "Specification",
+    "column.item": "item",  # a CSV heading: as written in English files
+    "column.quantity": "quantity",  # a CSV heading: as written in English files
+    "column.unit": "unit",  # a CSV heading: as written in English files
+    "column.location": "location",  # a CSV heading: as written in English files
+    "column.to_location": "to_location",  # a CSV heading: as written in English files
+    "column.batch": "batch",  # a CSV heading: as written in English files
+    "column.production_date": "production_date",  # a CSV heading: as written in English files
+    "column.expiry_date": "expiry_date",  # a CSV heading: as written in English files
+    "column.serials": "serials",  # a CSV heading: as written in English files
+    "column.unit_cost": "unit_cost",  # a CSV heading: as written in English files
     "state.draft": "Draft",
     "state.in_transit": "In transit",
     "state.posted": "Posted",
@@ -210,7 +221,13 @@ def catalogue(locale: str) -> dict[str, str]:
 
 
 # Parameters whose values are names from a vocabulary, shown in the user's language.
-_VOCABULARIES = {"state": "state.", "document_type": "document_type.", "field": "fieldname."}
+_VOCABULARIES = {
+    "state": "state.",
+    "document_type": "document_type.",
+    "field": "fieldname.",
+    "column": "column.",
+    "expected": "column.",
+}
 
 
 def translate(code: str, locale: str, **params: Any) -> str:
@@ -223,6 +240,10 @@ def translate(code: str, locale: str, **params: Any) -> str:
         value = params.get(name)
         if isinstance(value, str) and prefix + value in MESSAGES:
             params[name] = translate(prefix + value, locale)
+        elif isinstance(value, list | tuple):
+            params[name] = ("、" if locale.startswith("zh") else ", ").join(
+                translate(prefix + v, locale) if prefix + v in MESSAGES else str(v) for v in value
+            )
     try:
         return text.format(**params)
     except (KeyError, IndexError):

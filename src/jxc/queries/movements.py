@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
-from jxc.domain.errors import NotFound
+from jxc.domain.errors import Invalid, NotFound
 from jxc.domain.locations import LocationKind
 
 _entry = s.StockLedgerEntry
@@ -116,6 +116,8 @@ def item_ledger(
     end: date | None = None,
 ) -> tuple[Decimal, list[Movement]]:
     """商品流水账: the opening quantity at ``start`` and every movement after, with balance."""
+    if start is not None and end is not None and start > end:
+        raise Invalid("date.range_reversed", {"start": str(start), "end": str(end)})
     item_id = connection.execute(select(s.Item.id).where(s.Item.code == item)).scalar()
     if item_id is None:
         raise NotFound("item.unknown", {"item": item})

@@ -35,7 +35,7 @@ from jxc.domain.documents import (
     posting_step,
     state_after,
 )
-from jxc.domain.errors import ErrorCollector, InsufficientStock, Invalid, NotFound
+from jxc.domain.errors import ErrorCollector, ErrorItem, InsufficientStock, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
@@ -107,7 +107,10 @@ def create(
         InsufficientStock: stock.insufficient when posting, naming every short line.
         Conflict: request.idempotency_key_reused.
     """
-    document = parse(DocumentIn, data)
+    try:
+        document = parse(DocumentIn, data)
+    except Invalid as malformed:
+        raise _with_unknown_codes(uow, data, malformed) from None
     payload = {"document": document.model_dump(mode="json"), "post": post} if request_id else None
     seen = replay(uow, request_id, "documents.create", payload)
     if seen is not None:
@@ -122,6 +125,39 @@ def create(
     remember(uow, request_id, "documents.create", payload, result.to_dict())
     uow.commit()
     return result
+
+
+def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
+    """``malformed`` plus the unknown warehouse and items the raw data names: all at once."""
+    errors = ErrorCollector()
+    errors.items = list(malformed.items)
+    taken = {item.pointer for item in errors.items}
+    raw = data if isinstance(data, dict) else {}
+    warehouse = raw.get("warehouse")
+    unknown_warehouse = isinstance(warehouse, str) and not uow.catalog.warehouses_by_code(
+        [warehouse]
+    )
+    if unknown_warehouse and "/warehouse" not in taken:
+        errors.add("/warehouse", "warehouse.unknown", warehouse=warehouse)
+    lines = raw.get("lines")
+    named = {
+        index: line["item"]
+        for index, line in enumerate(lines if isinstance(lines, list) else [], start=1)
+        if isinstance(line, dict) and isinstance(line.get("item"), str)
+    }
+    known = uow.catalog.items_by_code(set(named.values()))
+    for index, code in named.items():
+        if code not in known and f"/lines/{index}/item" not in taken:
+            errors.add(f"/lines/{index}/item", "item.unknown", item=code)
+    errors.items.sort(key=_line_order)
+    return errors.error() or malformed
+
+
+def _line_order(item: ErrorItem) -> tuple[int, str]:
+    """Header problems first, then line by line."""
+    parts = item.pointer.split("/")
+    line = int(parts[2]) if len(parts) > 2 and parts[1] == "lines" and parts[2].isdigit() else 0
+    return line, item.pointer
 
 
 @transactional
@@ -532,7 +568,7 @@ def _receipt_moves(
                         "serial.already_in_stock",
                         serial=serial_no,
                         item=item.code,
-                        location=owned[found[key][1]].code,
+                        location=_place(uow, owned[found[key][1]]),
                     )
                     continue
                 if key in found:
@@ -599,6 +635,13 @@ def _move(
         serial_id=serial_id,
         unit_cost=unit_cost,
     )
+
+
+def _place(uow: UnitOfWork, location: Location) -> str:
+    """A location as people name it: WAREHOUSE/LOCATION, or a virtual location's code."""
+    if location.warehouse_id is None:
+        return location.code
+    return f"{uow.catalog.warehouse_code(location.warehouse_id)}/{location.code}"
 
 
 def _serials_of(uow: UnitOfWork, lines: list[LineRecord]) -> dict[tuple[int, str], tuple[int, int]]:

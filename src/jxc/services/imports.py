@@ -71,8 +71,14 @@ def read_document(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return header, lines
 
 
+def _delimiter(text: str) -> str:
+    """Comma, or the semicolon or tab that spreadsheets of some locales write instead."""
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count) if header else ","
+
+
 def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise Invalid("file.empty", {"file": name})
@@ -85,7 +91,7 @@ def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
                 "file.column_missing",
                 file=name,
                 column=column,
-                expected=", ".join(LINE_COLUMNS),
+                expected=list(LINE_COLUMNS),
             )
     for column in header:
         if column not in LINE_COLUMNS:
@@ -94,7 +100,7 @@ def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
                 "file.column_unknown",
                 file=name,
                 column=column,
-                expected=", ".join(LINE_COLUMNS),
+                expected=list(LINE_COLUMNS),
             )
     errors.raise_if_any()
     lines = []

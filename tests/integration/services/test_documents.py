@@ -731,6 +731,7 @@ def test_one_serial_named_on_two_lines_of_a_document_is_refused_on_the_second(ap
         "serial.already_in_stock",
         "/lines/2/serials",
     )
+    assert error.value.params["location"] == "WH1/STOCK"
 
     receive(app, "WH1", {"item": pump.code, "quantity": "1", "serials": ["SN-1"]})
     with refused(app, Invalid) as error:
@@ -739,3 +740,28 @@ def test_one_serial_named_on_two_lines_of_a_document_is_refused_on_the_second(ap
         "serial.not_in_stock",
         "/lines/2/serials",
     )
+
+
+def test_a_malformed_value_and_unknown_codes_are_reported_together(shop):
+    with refused(shop, InvalidInput) as error:
+        create(
+            shop,
+            "receipt",
+            "WH9",
+            {"item": "螺丝-M3", "quantity": "二"},
+            {"item": "螺丝-M9", "quantity": "3"},
+        )
+
+    assert problems(error.value) == [
+        ("/warehouse", "warehouse.unknown"),
+        ("/lines/1/quantity", "number.invalid"),
+        ("/lines/2/item", "item.unknown"),
+    ]
+
+
+def test_a_ledger_period_that_ends_before_it_starts_is_refused(shop):
+    with shop.reader() as connection, pytest.raises(Invalid) as error:
+        movements.item_ledger(connection, "螺丝-M3", "WH1", date(2026, 11, 30), date(2026, 11, 1))
+
+    assert error.value.code == "date.range_reversed"
+    assert error.value.params == {"start": "2026-11-30", "end": "2026-11-01"}
