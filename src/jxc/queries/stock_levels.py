@@ -62,17 +62,20 @@ class ItemStock:
         return self.on_hand - self.reserved
 
 
+# One round trip: the codes are resolved and the balances summed in the same query.
 _on_hand_query = (
     select(
+        _item.id.label("item_id"),
+        _warehouse.id.label("warehouse_id"),
         func.coalesce(func.sum(_balance.on_hand), 0).label("on_hand"),
         func.coalesce(func.sum(_balance.reserved), 0).label("reserved"),
     )
-    .join(_location, _location.id == _balance.location_id)
-    .where(
-        _balance.item_id == bindparam("item_id"),
-        _location.warehouse_id == bindparam("warehouse_id"),
-        _internal,
-    )
+    .select_from(_item)
+    .outerjoin(_warehouse, _warehouse.code == bindparam("warehouse"))
+    .outerjoin(_location, (_location.warehouse_id == _warehouse.id) & _internal)
+    .outerjoin(_balance, (_balance.location_id == _location.id) & (_balance.item_id == _item.id))
+    .where(_item.code == bindparam("item"))
+    .group_by(_item.id, _warehouse.id)
 )
 
 
@@ -90,10 +93,11 @@ def _ids(connection: Connection, item: str, warehouse: str) -> tuple[int, int]:
 
 def on_hand(connection: Connection, item: str, warehouse: str) -> StockLevel:
     """On hand, reserved and available of one item over a warehouse's internal locations."""
-    item_id, warehouse_id = _ids(connection, item, warehouse)
-    row = connection.execute(
-        _on_hand_query, {"item_id": item_id, "warehouse_id": warehouse_id}
-    ).one()
+    row = connection.execute(_on_hand_query, {"item": item, "warehouse": warehouse}).first()
+    if row is None:
+        raise NotFound("item.unknown", {"item": item})
+    if row.warehouse_id is None:
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
     return StockLevel(item, warehouse, Decimal(row.on_hand), Decimal(row.reserved))
 
 

@@ -765,3 +765,27 @@ def test_a_ledger_period_that_ends_before_it_starts_is_refused(shop):
 
     assert error.value.code == "date.range_reversed"
     assert error.value.params == {"start": "2026-11-30", "end": "2026-11-01"}
+
+
+def test_on_hand_names_an_unknown_item_or_warehouse_and_counts_only_shelves(shop):
+    a_warehouse(shop, "WH2")
+    receive(shop, "WH1", {"item": "螺丝-M3", "quantity": "10"})
+    transfer = create(
+        shop, "transfer", "WH1", {"item": "螺丝-M3", "quantity": "4"}, to_warehouse="WH2"
+    )
+
+    assert on_hand(shop, "螺丝-M3", "WH1") == Decimal(6)
+    assert on_hand(shop, "螺丝-M3", "WH2") == Decimal(0)  # in transit is not on the shelves
+    assert on_hand(shop, "螺母-M3", "WH1") == Decimal(0)  # known, never received
+    documents.receive(shop.uow(), "tester", transfer.number)
+    assert on_hand(shop, "螺丝-M3", "WH2") == Decimal(4)
+    with shop.reader() as connection:
+        with pytest.raises(NotFound) as unknown_item:
+            stock_levels.on_hand(connection, "NO-SUCH", "WH9")
+        with pytest.raises(NotFound) as unknown_warehouse:
+            stock_levels.on_hand(connection, "螺丝-M3", "WH9")
+    assert (unknown_item.value.code, unknown_item.value.params) == (
+        "item.unknown",
+        {"item": "NO-SUCH"},
+    )
+    assert unknown_warehouse.value.code == "warehouse.unknown"
