@@ -26,14 +26,21 @@ class BalanceKey:
     batch_id: int  # 0 when the item is not batch-tracked
 
 
-@dataclass(frozen=True)
-class Balance:
+class Stocked:
+    """Anything with on hand and reserved: available is what may still be taken."""
+
     on_hand: Decimal
     reserved: Decimal
 
     @property
     def available(self) -> Decimal:
         return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class Balance(Stocked):
+    on_hand: Decimal
+    reserved: Decimal
 
 
 @dataclass(frozen=True)

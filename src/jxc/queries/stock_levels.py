@@ -13,26 +13,22 @@ from jxc.db import schema as s
 from jxc.db.repositories.balances import SLOTS, read_slots
 from jxc.domain.errors import NotFound
 from jxc.domain.locations import LocationKind
-from jxc.domain.stock import StockSlot, allocate
+from jxc.domain.stock import Stocked, StockSlot, allocate
 
 _balance, _location, _item, _warehouse = s.StockBalance, s.Location, s.Item, s.Warehouse
 _internal = _location.kind == LocationKind.INTERNAL.value
 
 
 @dataclass(frozen=True)
-class StockLevel:
+class StockLevel(Stocked):
     item: str
     warehouse: str
     on_hand: Decimal
     reserved: Decimal
 
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
-
 
 @dataclass(frozen=True)
-class StockRow:
+class StockRow(Stocked):
     item: str
     item_name: str
     unit: str
@@ -43,23 +39,15 @@ class StockRow:
     on_hand: Decimal
     reserved: Decimal
 
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
-
 
 @dataclass(frozen=True)
-class ItemStock:
+class ItemStock(Stocked):
     item: str
     item_name: str
     unit: str
     on_hand: Decimal
     reserved: Decimal
     value: Decimal
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
 
 
 # One round trip: the codes are resolved and the balances summed in the same query.
