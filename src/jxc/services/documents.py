@@ -10,6 +10,7 @@ document pointing at it (invariant 4); a request id makes each write happen once
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -145,12 +146,22 @@ def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Inval
         for index, line in enumerate(lines if isinstance(lines, list) else [], start=1)
         if isinstance(line, dict) and isinstance(line.get("item"), str)
     }
-    known = uow.catalog.items_by_code(set(named.values()))
-    for index, code in named.items():
-        if code not in known and f"/lines/{index}/item" not in taken:
-            errors.add(f"/lines/{index}/item", "item.unknown", item=code)
+    _report_unknown_items(named, uow.catalog.items_by_code(set(named.values())), errors, taken)
     errors.items.sort(key=_line_order)
     return errors.error() or malformed
+
+
+def _report_unknown_items(
+    named: dict[int, str],
+    known: Mapping[str, Item],
+    errors: ErrorCollector,
+    taken: Collection[str] = (),
+) -> None:
+    """item.unknown for each line (number → item code) naming no item, unless already reported."""
+    for index, code in named.items():
+        pointer = f"/lines/{index}/item"
+        if code not in known and pointer not in taken:
+            errors.add(pointer, "item.unknown", item=code)
 
 
 def _line_order(item: ErrorItem) -> tuple[int, str]:
@@ -352,9 +363,11 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
     items = uow.catalog.items_by_code({line.item for line in document.lines})
     if warehouse is None or (kind is DocumentType.TRANSFER and to_warehouse is None):
         # The lines cannot be checked against a warehouse, but their items can.
-        for index, line in enumerate(document.lines, start=1):
-            if line.item not in items:
-                errors.add(f"/lines/{index}/item", "item.unknown", item=line.item)
+        _report_unknown_items(
+            {index: line.item for index, line in enumerate(document.lines, start=1)},
+            items,
+            errors,
+        )
         return None
     locations = uow.catalog.locations_by_code(
         warehouse.id, {line.location for line in document.lines if line.location}
