@@ -91,7 +91,7 @@ def test_two_receipts_at_different_costs_then_a_partial_issue():
 
     valued, pools = value_moves(moves, {}, VARIANCE)
 
-    assert [v.move.value for v in valued] == [Decimal("30.00"), Decimal("90.00"), Decimal("28.00")]
+    assert [v.value for v in valued] == [Decimal("30.00"), Decimal("90.00"), Decimal("28.00")]
     assert [v.unit_cost for v in valued] == [Decimal("3"), Decimal("4.5"), Decimal(4)]
     assert pools[WH1_POOL] == CostPool(Decimal(23), Decimal("92.00"), Decimal(4))
 
@@ -99,7 +99,7 @@ def test_two_receipts_at_different_costs_then_a_partial_issue():
 def test_a_receipt_cost_is_rounded_to_cents_per_line():
     valued, _ = value_moves([move(SUPPLIER, WH1_STOCK, "3", unit_cost="0.333333")], {}, VARIANCE)
 
-    assert valued[0].move.value == Decimal("1.00")
+    assert valued[0].value == Decimal("1.00")
     assert valued[0].unit_cost == Decimal("0.333333")
 
 
@@ -108,7 +108,7 @@ def test_a_receipt_without_a_cost_comes_in_at_the_current_average():
 
     valued, pools = value_moves([move(SUPPLIER, WH1_STOCK, "2")], before, VARIANCE)
 
-    assert valued[0].move.value == Decimal("5.00")
+    assert valued[0].value == Decimal("5.00")
     assert pools[WH1_POOL] == CostPool(Decimal(6), Decimal("15.00"), Decimal("2.5"))
 
 
@@ -117,7 +117,7 @@ def test_a_fixed_value_is_carried_unchanged_whatever_the_average():
 
     valued, pools = value_moves([move(WH1_STOCK, CUSTOMER, "5", value="35.00")], before, VARIANCE)
 
-    assert valued[0].move.value == Decimal("35.00")
+    assert valued[0].value == Decimal("35.00")
     assert valued[0].unit_cost == Decimal(7)
     assert pools[WH1_POOL] == CostPool(Decimal(5), Decimal("5.00"), Decimal(1))
 
@@ -134,7 +134,7 @@ def test_stock_in_transit_is_valued_in_its_own_pool():
         VARIANCE,
     )
 
-    assert [v.move.value for v in valued] == [Decimal("18.00"), Decimal("18.00")]
+    assert [v.value for v in valued] == [Decimal("18.00"), Decimal("18.00")]
     assert pools[WH1_POOL] == CostPool(Decimal(6), Decimal("27.00"), Decimal("4.5"))
     assert pools[(SCREW, 2, True)] == CostPool(Decimal(0), Decimal(0), Decimal("4.5"))
     assert pools[(SCREW, 2, False)] == CostPool(Decimal(4), Decimal("18.00"), Decimal("4.5"))
@@ -143,7 +143,7 @@ def test_stock_in_transit_is_valued_in_its_own_pool():
 def test_moves_between_virtual_locations_touch_no_pool():
     valued, pools = value_moves([move(SUPPLIER, CUSTOMER, "3", unit_cost="2")], {}, VARIANCE)
 
-    assert valued[0].move.value == Decimal("6.00")
+    assert valued[0].value == Decimal("6.00")
     assert pools == {}
 
 
@@ -164,9 +164,9 @@ def test_filling_a_negative_pool_to_zero_settles_the_guess_in_a_cost_adjustment(
     )
 
     receipt, adjustment = valued
-    assert receipt.move.value == Decimal("15.00")
+    assert receipt.value == Decimal("15.00")
     assert (adjustment.move.from_location, adjustment.move.to_location) == (WH1_STOCK, VARIANCE)
-    assert (adjustment.move.quantity, adjustment.move.value) == (0, Decimal("5.00"))
+    assert (adjustment.move.quantity, adjustment.value) == (0, Decimal("5.00"))
     assert pools[WH1_POOL] == CostPool(Decimal(0), Decimal(0), Decimal(3))
 
 
@@ -177,7 +177,7 @@ def test_overfilling_a_negative_pool_leaves_the_new_units_at_the_incoming_cost()
         [move(SUPPLIER, WH1_STOCK, "10", unit_cost="3.00")], before, VARIANCE
     )
 
-    assert [v.move.value for v in valued] == [Decimal("30.00"), Decimal("5.00")]
+    assert [v.value for v in valued] == [Decimal("30.00"), Decimal("5.00")]
     assert pools[WH1_POOL] == CostPool(Decimal(5), Decimal("15.00"), Decimal(3))
 
 
@@ -189,7 +189,7 @@ def test_partly_filling_a_negative_pool_keeps_the_rest_of_the_hole_at_its_cost()
     )
 
     # Over-costed by 4 × 0.50: the adjustment brings 2.00 back into the pool.
-    assert [v.move.value for v in valued] == [Decimal("6.00"), Decimal("-2.00")]
+    assert [v.value for v in valued] == [Decimal("6.00"), Decimal("-2.00")]
     assert pools[WH1_POOL].quantity == -6
     assert pools[WH1_POOL].value == Decimal("-12.00")
 

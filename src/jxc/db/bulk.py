@@ -19,6 +19,8 @@ from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import StatementError
 from sqlalchemy.sql.dml import UpdateBase
 
+_UNSEEN = object()
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -65,18 +67,30 @@ class Bulk:
             # statements, which beats per-row round trips measurably (jxc bench).
             return connection.execute(self.statement, list(rows)).rowcount
         compiled = self._compile(connection.dialect)
-        pairs = list(zip(compiled.names, compiled.processors, strict=True))
-        fixed = compiled.fixed
+        columns = [
+            (name, compiled.fixed.get(name), process)  # left out of a row: the fixed value
+            for name, process in zip(compiled.names, compiled.processors, strict=True)
+        ]
+        # The rows of one posting share their document, date, time and actor: a value
+        # that is the very object of the row before converts to what it converted to then.
+        last_in: list[Any] = [_UNSEEN] * len(columns)
+        last_out: list[Any] = [None] * len(columns)
         converted: list[Any] = []
         for row in rows:
             values = []
-            for name, process in pairs:
-                value = row[name] if name in row else fixed.get(name)  # left out: NULL
-                try:
-                    values.append(value if value is None or process is None else process(value))
-                except (ValueError, OverflowError, TypeError) as error:
-                    # As SQLAlchemy reports a value its types refuse.
-                    raise StatementError(str(error), compiled.sql, dict(row), error) from error
+            for index, (name, default, process) in enumerate(columns):
+                value = row.get(name, default)
+                if value is None or process is None:
+                    values.append(value)
+                    continue
+                if value is not last_in[index]:
+                    try:
+                        last_out[index] = process(value)
+                    except (ValueError, OverflowError, TypeError) as error:
+                        # As SQLAlchemy reports a value its types refuse.
+                        raise StatementError(str(error), compiled.sql, dict(row), error) from error
+                    last_in[index] = value
+                values.append(last_out[index])
             converted.append(
                 tuple(values)
                 if compiled.positional

@@ -17,16 +17,18 @@ stays a sum of entries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from jxc.domain.ledger import Move, PoolKey, ValuedMove, pool_key
 from jxc.domain.locations import Location
 from jxc.domain.quantities import ZERO, round_money, round_unit_cost
 
 
-@dataclass(frozen=True)
-class CostPool:
+class CostPool(NamedTuple):
+    """A tuple: posting reads, compares and replaces one per line."""
+
     quantity: Decimal = ZERO
     value: Decimal = ZERO
     unit_cost: Decimal = ZERO
@@ -92,7 +94,7 @@ def value_moves(
         if source is not None:
             current[source] = current.get(source, CostPool()).moved(-move.quantity, -value)
         unit_cost = round_unit_cost(value / move.quantity) if move.quantity else ZERO
-        valued.append(ValuedMove(replace(move, value=value), unit_cost))
+        valued.append(ValuedMove(move, value, unit_cost))
         if target is not None:
             before = current.get(target, CostPool())
             current[target] = before.moved(move.quantity, value)
@@ -108,5 +110,5 @@ def value_moves(
                     value=variance,
                 )
                 current[target] = current[target].moved(ZERO, -variance)
-                valued.append(ValuedMove(adjustment, ZERO))
+                valued.append(ValuedMove(adjustment, variance, ZERO))
     return valued, current

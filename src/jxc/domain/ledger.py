@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from jxc.domain.locations import Location, LocationKind
 from jxc.domain.stock import BalanceKey, Demand
@@ -41,9 +42,11 @@ class Move:
     value: Decimal | None = None  # a fixed value (transit receipt, reversal)
 
 
-@dataclass(frozen=True)
-class ValuedMove:
+class ValuedMove(NamedTuple):
+    """A move with the value posting gives it (its own fixed value, if it has one)."""
+
     move: Move
+    value: Decimal
     unit_cost: Decimal
 
 

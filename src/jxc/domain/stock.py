@@ -11,15 +11,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from jxc.domain.errors import ErrorItem
 from jxc.domain.locations import Location
 from jxc.domain.quantities import ZERO, normalized
 
 
-@dataclass(frozen=True, order=True)
-class BalanceKey:
-    """Lock order and identity of a cached balance: (item, location, batch)."""
+class BalanceKey(NamedTuple):
+    """Lock order and identity of a cached balance: (item, location, batch).
+
+    A tuple, so hashing and ordering (every posting sorts and looks up its keys) run in C.
+    """
 
     item_id: int
     location_id: int

@@ -84,7 +84,7 @@ def write_posting(
                 "to_location_id": v.move.to_location.id,
                 "quantity": v.move.quantity,
                 "unit_cost": v.unit_cost,
-                "value": v.move.value,
+                "value": v.value,
                 "business_date": business_date,
                 "recorded_at": now,
                 "created_by": actor,

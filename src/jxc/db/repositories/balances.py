@@ -85,7 +85,14 @@ _lock_balances = (
     .with_for_update()
 )
 _lock_pools = (
-    select(_cost)
+    select(
+        _cost.c.item_id,
+        _cost.c.warehouse_id,
+        _cost.c.in_transit,
+        _cost.c.quantity,
+        _cost.c.value,
+        _cost.c.unit_cost,
+    )
     .where(
         _cost.c.item_id.in_(bindparam("items", expanding=True)),
         _cost.c.warehouse_id.in_(bindparam("warehouses", expanding=True)),
@@ -142,8 +149,8 @@ class BalanceRepository:
             },
         )
         found = {
-            BalanceKey(r.item_id, r.location_id, r.batch_id): Balance(r.on_hand, r.reserved)
-            for r in rows
+            BalanceKey(item_id, location_id, batch_id): Balance(on_hand, reserved)
+            for item_id, location_id, batch_id, on_hand, reserved in rows.all()
         }
         return {key: balance for key, balance in found.items() if key in wanted}
 
@@ -153,7 +160,7 @@ class BalanceRepository:
         rows = self.connection.execute(
             _lock_slots, {"items": sorted(set(item_ids)), "warehouse_id": warehouse_id}
         )
-        for row in rows:
+        for row in rows.all():
             by_item[row.item_id].append(_slot(row))
         return by_item
 
@@ -219,10 +226,8 @@ class BalanceRepository:
             },
         )
         found: dict[PoolKey, CostPool] = {
-            (r.item_id, r.warehouse_id, bool(r.in_transit)): CostPool(
-                r.quantity, r.value, r.unit_cost
-            )
-            for r in rows
+            (item_id, warehouse_id, bool(in_transit)): CostPool(quantity, value, unit_cost)
+            for item_id, warehouse_id, in_transit, quantity, value, unit_cost in rows.all()
         }
         return {key: pool for key, pool in found.items() if key in wanted}
 
