@@ -33,6 +33,7 @@ from jxc.bootstrap import (
 )
 from jxc.cli.main import app as jxc_cli
 from jxc.config import Settings
+from jxc.db.bulk import Bulk
 from jxc.db.schema import Base
 from jxc.db.types import ExactDecimal
 from jxc.db.uow import connect
@@ -246,6 +247,32 @@ def test_exact_decimal_refuses_a_value_with_more_decimals_than_its_scale(
 
     with pytest.raises(StatementError, match="decimals"):
         connection.execute(insert(table).values({column: Decimal(value)}))
+
+
+def test_bulk_writes_each_row_exactly_converting_a_value_shared_by_every_row_once(probe):
+    connection, table = probe
+    shared = Decimal("2.50")
+    rows = [{"quantity": Decimal(n) / 4, "money": shared} for n in range(5)]
+    rows.append({"quantity": None, "money": shared})
+
+    Bulk(insert(table), ["quantity", "money"]).run(connection, rows)
+
+    stored = connection.execute(select(table.c.quantity, table.c.money).order_by(table.c.id))
+    assert [tuple(row) for row in stored] == [(r["quantity"], r["money"]) for r in rows]
+
+
+def test_bulk_refuses_a_row_its_column_types_refuse_naming_that_row(probe, backend):
+    connection, table = probe
+    rows = [{"quantity": Decimal(1), "money": Decimal("1.00")} for _ in range(3)]
+    rows[1] = {"quantity": Decimal("0.0000001"), "money": Decimal("1.00")}
+
+    with pytest.raises(StatementError, match="decimals") as refused:
+        Bulk(insert(table), ["quantity", "money"]).run(connection, rows)
+
+    # SQLite: the row itself; PostgreSQL (SQLAlchemy's executemany): every row.
+    named = refused.value.params
+    assert named == rows[1] if backend == "sqlite" else rows[1] in named
+    assert connection.execute(select(table)).all() == []
 
 
 def test_the_smallest_and_largest_quantities_a_unit_allows_post_and_read_back_exactly(app):
