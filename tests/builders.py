@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from jxc.bootstrap import App
 from jxc.db.schema import Base, StockBalance, StockCost
 from jxc.domain.items import Item
+from jxc.queries import audit, consistency
 from jxc.services import catalog, documents
 
 
@@ -22,6 +23,7 @@ def a_warehouse(app: App, code: str | None = None, allow_negative_stock: bool = 
     code = code or unique("WH")
     catalog.add_warehouse(
         app.uow(),
+        "tester",
         {"code": code, "name": f"仓库 {code}", "allow_negative_stock": allow_negative_stock},
     )
     return code
@@ -31,6 +33,7 @@ def an_item(app: App, code: str | None = None, **fields: Any) -> Item:
     code = code or unique("螺丝")
     return catalog.add_item(
         app.uow(),
+        "tester",
         {
             "code": code,
             "name": fields.pop("name", f"商品 {code}"),
@@ -102,3 +105,12 @@ def snapshot(app: App) -> dict[str, Any]:
         "reserved": Decimal(balances[1]),
         "value": Decimal(pools[0]),
     }
+
+
+def assert_books_balance(app: App) -> None:
+    """Every balance and pool equals the ledger, and the audit trail's chain is unbroken."""
+    with app.reader() as connection:
+        report = consistency.check(connection)
+        chain = audit.chain_report(connection)
+    assert report.ok, report.problems
+    assert chain.ok, chain

@@ -19,6 +19,7 @@ from jxc.bootstrap import App, build, upgrade
 from jxc.config import Settings
 from jxc.db.engine import normalize_url
 from jxc.db.schema import Base
+from jxc.domain.audit import GENESIS_HASH
 from jxc.services import catalog
 
 POSTGRESQL_URL_VARIABLE = "JXC_TEST_POSTGRESQL_URL"
@@ -85,13 +86,17 @@ def postgresql_app() -> Iterator[App]:
 
 
 def _truncate(app: App) -> None:
-    """Empty every table; the catalog version only moves forward, so caches reload."""
-    tables = ", ".join(
-        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "catalog_version"
-    )
+    """Empty every table; the catalog version only moves forward, so caches reload; the
+    audit chain starts again from its genesis."""
+    kept = ("catalog_version", "audit_chain")
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in kept)
     with app.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         connection.execute(text("UPDATE catalog_version SET version = version + 1"))
+        connection.execute(
+            text("UPDATE audit_chain SET last_sequence = 0, last_hash = :genesis"),
+            {"genesis": GENESIS_HASH},
+        )
     catalog.initialize(app.uow())
 
 

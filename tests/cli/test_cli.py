@@ -6,9 +6,13 @@ import json
 import re
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
+from jxc.bootstrap import build
 from jxc.cli.main import app
+from jxc.config import Settings
+from jxc.db.schema import AuditEvent
 from tests.builders import snapshot
 
 runner = CliRunner()
@@ -305,3 +309,66 @@ def test_a_semicolon_separated_csv_is_read(company, tmp_path):
     assert code == 0, output
     code, output = jxc(company, "stock", "item", "螺丝-M3", "WH1", lang="en")
     assert "24" in output.split("WH1")[1]
+
+
+def receive_two_boxes(database_url: str) -> str:
+    code, output = jxc(
+        database_url, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:2:箱"
+    )
+    assert code == 0, output
+    number = re.search(r"RK\d{12}", output)
+    assert number is not None, output
+    code, output = jxc(database_url, "doc", "post", number.group())
+    assert code == 0, output
+    return number.group()
+
+
+def test_audit_verify_passes_then_names_the_tampered_event_in_both_languages(company):
+    receive_two_boxes(company)
+    code, output = jxc(company, "audit", "verify")
+    assert code == 0, output
+    # initialisation, two warehouses, two items, then the receipt's creation and posting
+    assert "操作日志完整：7 条记录" in output
+
+    application = build(Settings(database_url=company))
+    try:
+        with application.engine.begin() as connection:
+            connection.execute(
+                update(AuditEvent).where(AuditEvent.sequence == 5).values(actor="someone")
+            )
+    finally:
+        application.dispose()
+
+    code, output = jxc(company, "audit", "verify")
+    assert code == 1
+    assert "操作日志在第 5 条处断裂：其内容与签封不符" in output
+    code, output = jxc(company, "audit", "verify", lang="en")
+    assert code == 1
+    assert "Audit trail broken at event #5: its content no longer matches its seal" in output
+
+
+def test_audit_log_shows_who_did_what_to_a_document_and_filters_bad_days_out(company):
+    number = receive_two_boxes(company)
+
+    code, output = jxc(company, "audit", "log", "--document", number)
+    assert code == 0, output
+    rows = [line for line in output.splitlines() if number in line]
+    assert len(rows) == 2
+    assert "clerk" in rows[0]
+    assert "创建单据" in rows[0]
+    assert "→ 草稿" in rows[0]
+    assert "过账" in rows[1]
+    assert "草稿 → 已过账" in rows[1]
+
+    code, output = jxc(company, "audit", "log", "--user", "clerk", lang="en")
+    assert code == 0, output
+    assert "Add warehouse" in output
+    assert "Add item" in output
+    assert "Post" in output
+
+    code, output = jxc(company, "audit", "log", "--from", "2026-13-01")
+    assert code == 2
+    assert "--from" in output
+    code, output = jxc(company, "audit", "log", "--from", "2026-03-05", "--to", "2026-03-04")
+    assert code == 4
+    assert "期间开始日期 2026-03-05 晚于结束日期 2026-03-04" in output

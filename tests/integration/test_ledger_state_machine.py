@@ -45,7 +45,7 @@ from jxc.config import Settings
 from jxc.db import schema as s
 from jxc.domain.errors import Conflict, InsufficientStock, Invalid
 from jxc.domain.quantities import normalized
-from jxc.queries import consistency, stock_levels
+from jxc.queries import audit, consistency, stock_levels
 from jxc.services import catalog, documents
 from tests.builders import snapshot
 
@@ -115,6 +115,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for name, code in self.wh.items():
             catalog.add_warehouse(
                 app.uow(),
+                "tester",
                 {"code": code, "name": f"仓库 {code}", "allow_negative_stock": name == "N"},
             )
         self.items = {
@@ -150,6 +151,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def _item(self, code: str, unit: str, tracking: str) -> str:
         catalog.add_item(
             self.app.uow(),
+            "tester",
             {"code": code, "name": f"商品 {code}", "base_unit": unit, "tracking": tracking},
         )
         return code
@@ -519,6 +521,8 @@ class LedgerMachine(RuleBasedStateMachine):
         with self.app.reader() as connection:
             report = consistency.check(connection)
             assert report.ok, report.problems
+            chain = audit.chain_report(connection)
+            assert chain.ok, chain
             self._check_quantities(connection)
             self._check_serials(connection)
             self._check_value(connection)

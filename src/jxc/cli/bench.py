@@ -265,7 +265,7 @@ def build_catalogue(run: Run) -> None:
     with run.phase("catalogue", profile.warehouses + profile.skus + 1) as advance:
         for number in range(1, profile.warehouses + 1):
             code = f"W{number:02d}"
-            catalog.add_warehouse(run.app.uow(), {"code": code, "name": f"仓库 {number}"})
+            catalog.add_warehouse(run.app.uow(), ACTOR, {"code": code, "name": f"仓库 {number}"})
             room.warehouses.append(code)
             advance(1)
         for number in range(1, profile.skus + 1):
@@ -281,9 +281,11 @@ def build_catalogue(run: Run) -> None:
                 item["units"] = {"箱": "12"}
                 room.plain.append(code)
             room.cost[code] = f"{run.rng.uniform(0.5, 500):.2f}"
-            catalog.add_item(run.app.uow(), item)
+            catalog.add_item(run.app.uow(), ACTOR, item)
             advance(1)
-        catalog.add_item(run.app.uow(), {"code": HOT_ITEM, "name": "爆款", "base_unit": "个"})
+        catalog.add_item(
+            run.app.uow(), ACTOR, {"code": HOT_ITEM, "name": "爆款", "base_unit": "个"}
+        )
         advance(1)
     room.index()
 

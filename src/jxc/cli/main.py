@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jxc.cli import bench, catalog, checks, documents, setup, stock
+from jxc.cli import audit, bench, catalog, checks, documents, setup, stock
 from jxc.cli.output import State, err, report_error
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
@@ -74,6 +74,7 @@ catalog.register(app)
 documents.register(app)
 stock.register(app)
 checks.register(app)
+audit.register(app)
 bench.register(app)
 
 

@@ -19,11 +19,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 
 from jxc.db.engine import READ_ONLY
+from jxc.db.repositories.audit import AuditRepository
 from jxc.db.repositories.balances import BalanceRepository
 from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
 from jxc.db.repositories.documents import DocumentRepository
 from jxc.db.repositories.ledger import LedgerRepository
 from jxc.db.repositories.requests import RequestRepository
+from jxc.domain.audit import AuditEntry
 from jxc.domain.errors import Conflict, Invalid, Unavailable
 
 T = TypeVar("T")
@@ -73,6 +75,7 @@ class UnitOfWork:
         self.clock = clock
         self.catalog_cache = catalog_cache or CatalogCache()
         self._connection: Connection | None = None
+        self._recorded: list[AuditEntry] = []
 
     @property
     def connection(self) -> Connection:
@@ -89,6 +92,8 @@ class UnitOfWork:
         self.ledger = LedgerRepository(connection)
         self.balances = BalanceRepository(connection)
         self.requests = RequestRepository(connection)
+        self.audit = AuditRepository(connection)
+        self._recorded = []
         return self
 
     def __exit__(
@@ -104,7 +109,15 @@ class UnitOfWork:
         finally:
             connection.close()
 
+    def record(self, *entries: AuditEntry) -> None:
+        """Put ``entries`` on the audit trail when this unit of work commits."""
+        self._recorded.extend(entries)
+
     def commit(self) -> None:
+        # Sealed last: the chain's head stays locked only from here to the commit.
+        if self._recorded:
+            self.audit.append(self._recorded, self.clock())
+            self._recorded = []
         self.connection.commit()
 
     def run(self, work: Callable[[], T]) -> T:

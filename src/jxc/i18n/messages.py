@@ -107,6 +107,17 @@ ERRORS: dict[str, str] = {
 }
 
 LABELS: dict[str, str] = {
+    "label.action": "Action",
+    "label.audit_ok": "Audit trail intact: {events} events, each sealed and linked to the one before; head {head}…",
+    "label.audit_broken": "Audit trail broken at event #{sequence}: {problem}",
+    "audit.break.changed": "its content no longer matches its seal; it was changed after it was recorded",
+    "audit.break.unlinked": "it does not follow the event before it; an event was removed, inserted or moved",
+    "audit.break.missing": "it is missing from the trail",
+    "audit.break.truncated": "the trail ends before its recorded head; the newest events are missing",
+    "label.details": "Details",
+    "label.sequence": "No.",
+    "label.subject": "Subject",
+    "label.time": "Time",
     "label.available": "Available",
     "label.balance": "Balance",
     "label.batch": "Batch",
@@ -207,7 +218,24 @@ LABELS: dict[str, str] = {
     "state.reversed": "Reversed",
 }
 
-MESSAGES: dict[str, str] = {**ERRORS, **LABELS}
+# Audit trail actions, by the code each event stores.
+ACTIONS: dict[str, str] = {
+    "catalog.initialize": "Initialise base data",
+    "document.create": "Create document",
+    "document.post": "Post",
+    "document.receive": "Receive from transit",
+    "document.reverse": "Reverse (red-letter)",
+    "document.ship": "Ship into transit",
+    "item.add": "Add item",
+    "item.add_barcode": "Add barcode",
+    "item.set_unit": "Set unit conversion",
+    "location.add": "Add location",
+    "unit.add": "Add unit",
+    "warehouse.add": "Add warehouse",
+    "warehouse.set_negative_stock": "Change negative-stock setting",
+}
+
+MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS}
 LOCALES = ("zh_CN", "en")
 
 

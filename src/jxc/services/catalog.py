@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.uow import UnitOfWork
+from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode, check_conversion_ratio
 from jxc.domain.locations import (
@@ -80,20 +81,25 @@ STANDARD_UNITS = [
 @transactional
 def initialize(uow: UnitOfWork) -> None:
     """Create the standard units and the virtual locations; already present ones are kept."""
+    created: dict[str, list[str]] = {"units": [], "locations": []}
     for unit in STANDARD_UNITS:
         if uow.catalog.unit(unit.code) is None:
             uow.catalog.add_unit(unit)
+            created["units"].append(unit.code)
     existing = uow.catalog.locations_by_code(None, VIRTUAL_LOCATIONS)
     for code, kind in VIRTUAL_LOCATIONS.items():
         if code not in existing:
             uow.catalog.add_location(
                 {"warehouse_id": None, "code": code, "name": code, "kind": kind.value}
             )
+            created["locations"].append(code)
+    if created["units"] or created["locations"]:
+        uow.record(AuditEntry(SYSTEM_ACTOR, "catalog.initialize", "catalog", "base", created))
     uow.commit()
 
 
 @transactional
-def add_unit(uow: UnitOfWork, code: str, name: str, decimals: int) -> Unit:
+def add_unit(uow: UnitOfWork, actor: str, code: str, name: str, decimals: int) -> Unit:
     """Add a unit of measure.
 
     Raises:
@@ -106,6 +112,7 @@ def add_unit(uow: UnitOfWork, code: str, name: str, decimals: int) -> Unit:
         raise Conflict("unit.code_taken", {"unit": code})
     unit = Unit(code, name, decimals)
     uow.catalog.add_unit(unit)
+    uow.record(AuditEntry(actor, "unit.add", "unit", code, {"name": name, "decimals": decimals}))
     uow.commit()
     return unit
 
@@ -120,7 +127,7 @@ def _unit_id(
 
 
 @transactional
-def add_item(uow: UnitOfWork, data: ItemIn | dict[str, Any]) -> Item:
+def add_item(uow: UnitOfWork, actor: str, data: ItemIn | dict[str, Any]) -> Item:
     """Add an item with its base unit, unit conversions and barcodes.
 
     Raises:
@@ -173,6 +180,7 @@ def add_item(uow: UnitOfWork, data: ItemIn | dict[str, Any]) -> Item:
         unit_id = base[0] if unit_code == item.base_unit else conversions[unit_code][0]
         uow.catalog.add_barcode(item_id, barcode, unit_id)
     created = uow.catalog.items_by_code([item.code])[item.code]
+    uow.record(AuditEntry(actor, "item.add", "item", item.code, item.model_dump(mode="json")))
     uow.commit()
     return created
 
@@ -185,7 +193,9 @@ def _item(uow: UnitOfWork, code: str) -> Item:
 
 
 @transactional
-def add_unit_conversion(uow: UnitOfWork, item_code: str, unit_code: str, ratio: Decimal) -> Item:
+def add_unit_conversion(
+    uow: UnitOfWork, actor: str, item_code: str, unit_code: str, ratio: Decimal
+) -> Item:
     """Let an item be counted in another unit (1 箱 = 12 个).
 
     Raises:
@@ -205,13 +215,22 @@ def add_unit_conversion(uow: UnitOfWork, item_code: str, unit_code: str, ratio: 
         raise Conflict("unit.ratio_in_use", {"item": item.code, "unit": unit_code})
     uow.catalog.set_item_unit(item.id, found[0], ratio)
     updated = _item(uow, item_code)
+    uow.record(
+        AuditEntry(
+            actor,
+            "item.set_unit",
+            "item",
+            item.code,
+            {"unit": unit_code, "ratio": ratio, "was": current[1] if current else None},
+        )
+    )
     uow.commit()
     return updated
 
 
 @transactional
 def add_barcode(
-    uow: UnitOfWork, item_code: str, barcode: str, unit_code: str | None = None
+    uow: UnitOfWork, actor: str, item_code: str, barcode: str, unit_code: str | None = None
 ) -> None:
     """Give an item another barcode, for its base unit or one of its other units.
 
@@ -228,11 +247,16 @@ def add_barcode(
     found = uow.catalog.unit(unit.code)
     assert found is not None
     uow.catalog.add_barcode(item.id, barcode, found[0])
+    uow.record(
+        AuditEntry(
+            actor, "item.add_barcode", "item", item.code, {"barcode": barcode, "unit": unit.code}
+        )
+    )
     uow.commit()
 
 
 @transactional
-def add_warehouse(uow: UnitOfWork, data: WarehouseIn | dict[str, Any]) -> int:
+def add_warehouse(uow: UnitOfWork, actor: str, data: WarehouseIn | dict[str, Any]) -> int:
     """Add a warehouse with its default stock location (STOCK) and in-transit location.
 
     Raises:
@@ -262,6 +286,11 @@ def add_warehouse(uow: UnitOfWork, data: WarehouseIn | dict[str, Any]) -> int:
             "kind": LocationKind.TRANSIT.value,
         }
     )
+    uow.record(
+        AuditEntry(
+            actor, "warehouse.add", "warehouse", warehouse.code, warehouse.model_dump(mode="json")
+        )
+    )
     uow.commit()
     return warehouse_id
 
@@ -274,18 +303,27 @@ def _warehouse_id(uow: UnitOfWork, code: str) -> int:
 
 
 @transactional
-def set_negative_stock(uow: UnitOfWork, warehouse_code: str, allow: bool) -> None:
+def set_negative_stock(uow: UnitOfWork, actor: str, warehouse_code: str, allow: bool) -> None:
     """Allow or forbid negative available stock in a warehouse (forbidden by default).
 
     Raises:
         NotFound: warehouse.unknown.
     """
     uow.catalog.set_allow_negative(_warehouse_id(uow, warehouse_code), allow)
+    uow.record(
+        AuditEntry(
+            actor,
+            "warehouse.set_negative_stock",
+            "warehouse",
+            warehouse_code,
+            {"allow_negative_stock": allow},
+        )
+    )
     uow.commit()
 
 
 @transactional
-def add_location(uow: UnitOfWork, data: LocationIn | dict[str, Any]) -> int:
+def add_location(uow: UnitOfWork, actor: str, data: LocationIn | dict[str, Any]) -> int:
     """Add a storage location (库位) to a warehouse, under a parent location.
 
     Raises:
@@ -314,6 +352,15 @@ def add_location(uow: UnitOfWork, data: LocationIn | dict[str, Any]) -> int:
             "kind": LocationKind.INTERNAL.value,
             "usage": location.usage.value,
         }
+    )
+    uow.record(
+        AuditEntry(
+            actor,
+            "location.add",
+            "location",
+            f"{location.warehouse}/{location.code}",
+            location.model_dump(mode="json"),
+        )
     )
     uow.commit()
     return location_id

@@ -130,10 +130,12 @@ class _Demo:
 
     def catalogue(self) -> None:
         for code, name, locations in WAREHOUSES:
-            catalog.add_warehouse(self.uow, {"code": code, "name": name})
+            catalog.add_warehouse(self.uow, self.actor, {"code": code, "name": name})
             for location in locations:
                 catalog.add_location(
-                    self.uow, {"warehouse": code, "code": location, "name": f"{name} {location} 区"}
+                    self.uow,
+                    self.actor,
+                    {"warehouse": code, "code": location, "name": f"{name} {location} 区"},
                 )
         for stem, name, category, unit, box, cost, specs in _PARTS:
             variants = [
@@ -148,6 +150,7 @@ class _Demo:
                 price = Decimal(cost) * (1 + Decimal(grade_index) / 2)
                 catalog.add_item(
                     self.uow,
+                    self.actor,
                     {
                         "code": code,
                         "name": f"{name} {spec}".strip(),
@@ -164,6 +167,7 @@ class _Demo:
                 code = f"{stem}-{index:03d}"
                 catalog.add_item(
                     self.uow,
+                    self.actor,
                     {
                         "code": code,
                         "name": f"{name} {spec}",
@@ -180,6 +184,7 @@ class _Demo:
                 code = f"{stem}-{index:03d}"
                 catalog.add_item(
                     self.uow,
+                    self.actor,
                     {
                         "code": code,
                         "name": f"{name} {spec}",

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.repositories.documents import LineRecord
 from jxc.db.uow import UnitOfWork
+from jxc.domain.audit import AuditEntry
 from jxc.domain.documents import (
     BatchSpec,
     DocumentHeader,
@@ -117,6 +118,16 @@ def create(
     if seen is not None:
         return DocumentResult.from_dict(seen)
     header, lines = _insert(uow, actor, document)
+    uow.record(
+        AuditEntry(
+            actor,
+            "document.create",
+            "document",
+            header.number,
+            document.model_dump(mode="json", exclude_defaults=True),
+            to_state=DocumentState.DRAFT.value,
+        )
+    )
     entries = 0
     if post:
         header, entries = _post(uow, header, actor, lines)
@@ -291,6 +302,25 @@ def reverse(
     moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
     entries = write_posting(uow, reversal_id, moves, actor, original.business_date)
     uow.documents.mark_reversed(original, reversal_id)
+    uow.record(
+        AuditEntry(
+            actor,
+            "document.reverse",
+            "document",
+            original.number,
+            {"reversal": reversal_number, "note": note},
+            original.state.value,
+            DocumentState.REVERSED.value,
+        ),
+        AuditEntry(
+            actor,
+            "document.post",
+            "document",
+            reversal_number,
+            {"reverses": original.number, "lines": len(lines), "entries": entries},
+            to_state=DocumentState.POSTED.value,
+        ),
+    )
     result = DocumentResult(
         reversal_number,
         DocumentType.REVERSAL.value,
@@ -542,6 +572,17 @@ def _post(
         else {"posted_by": actor, "posted_at": now}
     )
     uow.documents.move_state(header, new_state, stamp)
+    uow.record(
+        AuditEntry(
+            actor,
+            f"document.{step.value}",
+            "document",
+            header.number,
+            {"lines": len(lines), "entries": entries},
+            header.state.value,
+            new_state.value,
+        )
+    )
     return replace(header, state=new_state), entries
 
 

@@ -33,9 +33,9 @@ from jxc.bootstrap import App, build
 from jxc.config import Settings
 from jxc.db import schema as s
 from jxc.domain.errors import Conflict, DomainError, InsufficientStock
-from jxc.queries import consistency, stock_levels
+from jxc.queries import stock_levels
 from jxc.services import documents
-from tests.builders import a_warehouse, an_item, issue, receive
+from tests.builders import a_warehouse, an_item, assert_books_balance, issue, receive
 
 T = TypeVar("T")
 
@@ -172,12 +172,6 @@ def assert_never_negative_in_ledger_order(app: App, item_id: int) -> None:
         running += quantity if target == stock_location else 0
         running -= quantity if source == stock_location else 0
         assert running >= 0, entries
-
-
-def assert_books_balance(app: App) -> None:
-    with app.reader() as connection:
-        report = consistency.check(connection)
-    assert report.ok, report.problems
 
 
 def count_documents(app: App, document_type: str) -> int:

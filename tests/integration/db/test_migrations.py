@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,13 +35,20 @@ from jxc.bootstrap import (
 from jxc.cli.main import app as jxc_cli
 from jxc.config import Settings
 from jxc.db.bulk import Bulk
-from jxc.db.schema import Base
+from jxc.db.schema import Base, Warehouse
 from jxc.db.types import ExactDecimal
 from jxc.db.uow import connect
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import MAX_QUANTITY
-from jxc.queries import consistency, stock_levels
-from tests.builders import a_warehouse, an_item, issue, receive, snapshot
+from jxc.queries import audit, stock_levels
+from tests.builders import (
+    a_warehouse,
+    an_item,
+    assert_books_balance,
+    issue,
+    receive,
+    snapshot,
+)
 
 JXC_TABLES = set(Base.metadata.tables)
 
@@ -95,12 +103,6 @@ def schema_differences(app: App) -> list[object]:
             connection, opts={"compare_type": True, "compare_server_default": True}
         )
         return list(compare_metadata(context, Base.metadata))
-
-
-def assert_books_balance(app: App) -> None:
-    with app.reader() as connection:
-        report = consistency.check(connection)
-    assert report.ok, report.problems
 
 
 # migrations ------------------------------------------------------------------------------
@@ -159,6 +161,34 @@ def test_upgrading_a_database_already_at_head_keeps_its_data(app):
     with app.reader() as connection:
         assert stock_levels.on_hand(connection, clock.code, warehouse).on_hand == 7
     assert_books_balance(app)
+
+
+def test_a_database_of_the_first_release_upgrades_keeping_its_stock_and_starts_its_audit_trail(
+    empty_app,
+):
+    upgrade(empty_app, "0001")  # the stock ledger core, before the audit trail existed
+    with connect(empty_app.engine) as connection:
+        connection.execute(
+            insert(Warehouse).values(
+                code="一号仓",
+                name="一号仓",
+                allow_negative_stock=False,
+                created_at=datetime(2026, 11, 1, tzinfo=UTC),
+            )
+        )
+        connection.commit()
+
+    upgrade(empty_app)
+
+    assert current_revision(empty_app) == head()
+    with empty_app.reader() as connection:
+        assert connection.execute(select(Warehouse.code)).scalars().all() == ["一号仓"]
+        chain = audit.chain_report(connection)
+        (initialized,) = audit.log(connection)
+    assert (chain.ok, chain.events) == (True, 1)
+    assert (initialized.actor, initialized.action) == ("system", "catalog.initialize")
+    a_warehouse(empty_app)
+    assert_books_balance(empty_app)
 
 
 def test_jxc_init_twice_creates_the_database_then_changes_nothing(empty_database_url):

@@ -18,10 +18,10 @@ from jxc.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from jxc.queries import consistency, movements, stock_levels
 from jxc.queries import documents as document_queries
+from jxc.queries import movements, stock_levels
 from jxc.services import catalog, documents
-from tests.builders import a_warehouse, an_item, issue, receive, snapshot
+from tests.builders import a_warehouse, an_item, assert_books_balance, issue, receive, snapshot
 
 
 @contextmanager
@@ -45,12 +45,6 @@ def create(app, kind, warehouse, *lines, post=True, **header):
 def on_hand(app, item, warehouse):
     with app.reader() as connection:
         return stock_levels.on_hand(connection, item, warehouse).on_hand
-
-
-def assert_books_balance(app):
-    with app.reader() as connection:
-        report = consistency.check(connection)
-    assert report.ok, report.problems
 
 
 def problems(error):
@@ -150,7 +144,9 @@ def test_the_business_date_defaults_to_today_and_may_be_given(shop):
 
 
 def test_an_issue_takes_stock_only_from_the_location_it_names(shop):
-    catalog.add_location(shop.uow(), {"warehouse": "WH1", "code": "A-01-01", "name": "货架 A"})
+    catalog.add_location(
+        shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01-01", "name": "货架 A"}
+    )
     receive(shop, "WH1", {"item": "螺丝-M3", "quantity": "8", "location": "A-01-01"})
 
     with refused(shop, InsufficientStock) as error:
@@ -534,7 +530,7 @@ def test_negative_stock_is_allowed_only_in_the_warehouse_switched_to_allow_it(sh
     for warehouse in ("WH1", "门店-01"):
         receive(shop, warehouse, {"item": "螺丝-M3", "quantity": "2", "unit_cost": "1.00"})
 
-    catalog.set_negative_stock(shop.uow(), "门店-01", True)
+    catalog.set_negative_stock(shop.uow(), "tester", "门店-01", True)
     issue(shop, "门店-01", {"item": "螺丝-M3", "quantity": "5"})
     with refused(shop, InsufficientStock):
         issue(shop, "WH1", {"item": "螺丝-M3", "quantity": "5"})
@@ -543,7 +539,7 @@ def test_negative_stock_is_allowed_only_in_the_warehouse_switched_to_allow_it(sh
     assert on_hand(shop, "螺丝-M3", "WH1") == Decimal(2)
     assert_books_balance(shop)
 
-    catalog.set_negative_stock(shop.uow(), "门店-01", False)
+    catalog.set_negative_stock(shop.uow(), "tester", "门店-01", False)
     with refused(shop, InsufficientStock):
         issue(shop, "门店-01", {"item": "螺丝-M3", "quantity": "1"})
 
@@ -561,7 +557,7 @@ def warehouse_value(app, warehouse, item):
 
 
 def test_refilling_negative_stock_settles_the_cost_guess_and_a_reversal_undoes_it(shop):
-    catalog.set_negative_stock(shop.uow(), "WH1", True)
+    catalog.set_negative_stock(shop.uow(), "tester", "WH1", True)
     receive(shop, "WH1", {"item": "螺丝-M3", "quantity": "2", "unit_cost": "2.00"})
     issue(shop, "WH1", {"item": "螺丝-M3", "quantity": "7"})  # 5 of them at a guessed 2.00
     assert tuple(warehouse_value(shop, "WH1", "螺丝-M3")) == (Decimal(-5), Decimal("-10.00"))
@@ -589,7 +585,7 @@ def test_refilling_negative_stock_settles_the_cost_guess_and_a_reversal_undoes_i
 
 def test_switching_negative_stock_for_an_unknown_warehouse_is_refused(shop):
     with refused(shop, NotFound) as error:
-        catalog.set_negative_stock(shop.uow(), "WH9", True)
+        catalog.set_negative_stock(shop.uow(), "tester", "WH9", True)
 
     assert error.value.code == "warehouse.unknown"
     assert error.value.params == {"warehouse": "WH9"}
@@ -600,7 +596,9 @@ def test_switching_negative_stock_for_an_unknown_warehouse_is_refused(shop):
 
 def test_stock_queries_show_items_per_location_and_warehouse_with_their_value(shop):
     a_warehouse(shop, "WH2")
-    catalog.add_location(shop.uow(), {"warehouse": "WH1", "code": "A-01", "name": "货架 A"})
+    catalog.add_location(
+        shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架 A"}
+    )
     receive(
         shop,
         "WH1",

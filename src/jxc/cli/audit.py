@@ -1,0 +1,106 @@
+"""`jxc audit verify` and `jxc audit log`: the tamper-evident record of every action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+from jxc.cli.output import err, out, state, table
+from jxc.queries import audit
+
+audit_app = typer.Typer(help="Audit trail (操作日志): who did what, when.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify", help="Recompute the hash chain of every audit event (防篡改校验).")
+def verify(ctx: typer.Context) -> None:
+    st = state(ctx)
+    with st.app.reader() as connection:
+        report = audit.chain_report(connection)
+    if report.ok:
+        out.print(
+            "[green]✓[/] "
+            + st.t("label.audit_ok", events=report.events, head=report.head_hash[:16])
+        )
+        return
+    err.print(
+        "[bold red]✗ "
+        + st.t(
+            "label.audit_broken",
+            sequence=report.broken_at,
+            problem=st.t(f"audit.break.{report.problem}"),
+        )
+        + "[/]"
+    )
+    raise typer.Exit(1)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
+
+
+def _state_change(t: Callable[..., str], before: str | None, after: str | None) -> str:
+    if after is None:
+        return ""
+    return (t(f"state.{before}") + " " if before else "") + "→ " + t(f"state.{after}")
+
+
+@audit_app.command("log", help="List audit events, newest last (操作日志).")
+def show_log(
+    ctx: typer.Context,
+    document: Annotated[str | None, typer.Option(help="Document number.")] = None,
+    user: Annotated[str | None, typer.Option(help="Who acted (操作员).")] = None,
+    action: Annotated[str | None, typer.Option(help="e.g. document.post")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 200,
+) -> None:
+    st = state(ctx)
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    with st.app.reader() as connection:
+        events = audit.log(
+            connection,
+            document=document,
+            actor=user,
+            first_day=_day(start, "--from"),
+            last_day=_day(end, "--to"),
+            action=action,
+            zone=zone,
+            limit=limit,
+        )
+    table(
+        st,
+        [
+            "label.sequence",
+            "label.time",
+            "label.user",
+            "label.action",
+            "label.subject",
+            "label.state",
+            "label.details",
+        ],
+        [
+            (
+                e.sequence,
+                e.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor,
+                st.t(e.action),
+                e.subject,
+                _state_change(st.t, e.from_state, e.to_state),
+                e.payload if len(e.payload) <= 80 else e.payload[:79] + "…",
+            )
+            for e in events
+        ],
+    )
