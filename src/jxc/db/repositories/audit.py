@@ -11,14 +11,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from jxc.db import schema as s
+from jxc.db.bulk import Bulk
 from jxc.domain.audit import AuditEntry, AuditEvent, seal
 
 _event = cast(Table, s.AuditEvent.__table__)
 _chain = cast(Table, s.AuditChain.__table__)
 _HEAD = 1
+# Built once: every write transaction runs these, so statement construction would show.
+_read_head = (
+    select(_chain.c.last_sequence, _chain.c.last_hash).where(_chain.c.id == _HEAD).with_for_update()
+)
+_move_head = (
+    update(_chain)
+    .where(_chain.c.id == _HEAD)
+    .values(last_sequence=bindparam("new_sequence"), last_hash=bindparam("new_hash"))
+)
+_insert_events = Bulk(insert(_event), [c.name for c in _event.columns])
 
 
 class AuditRepository:
@@ -28,18 +39,10 @@ class AuditRepository:
     def append(self, entries: Sequence[AuditEntry], occurred_at: datetime) -> list[AuditEvent]:
         if not entries:
             return []
-        head = self.connection.execute(
-            select(_chain.c.last_sequence, _chain.c.last_hash)
-            .where(_chain.c.id == _HEAD)
-            .with_for_update()
-        ).one()
-        events = seal(entries, (head.last_sequence, head.last_hash), occurred_at)
+        sequence, previous = self.connection.execute(_read_head).one()
+        events = seal(entries, (sequence, previous), occurred_at)
+        _insert_events.run(self.connection, [vars(event) for event in events])
         self.connection.execute(
-            insert(_event), [{c.name: getattr(e, c.name) for c in _event.columns} for e in events]
-        )
-        self.connection.execute(
-            update(_chain)
-            .where(_chain.c.id == _HEAD)
-            .values(last_sequence=events[-1].sequence, last_hash=events[-1].hash)
+            _move_head, {"new_sequence": events[-1].sequence, "new_hash": events[-1].hash}
         )
         return events
