@@ -17,6 +17,8 @@ REQUIRED = (
     "warehouse_stock_ms",
     "check_s",
     "ledger_rows",
+    "audit_verify_s",
+    "audit_events",
     "race_workers",
     "race_posts_per_s",
     "race_oversells",
@@ -47,6 +49,9 @@ def test_a_tiny_bench_reports_every_figure_and_no_oversell(tmp_path):
     assert 0 < results["on_hand_p50_ms"] <= results["on_hand_p99_ms"]
     assert results["warehouse_stock_ms"] > 0
     assert results["check_s"] > 0
+    # every posted document was created and posted: at least two events each
+    assert results["audit_events"] >= 2 * results["history_documents"] > 0
+    assert results["audit_verify_s"] > 0
     assert results["race_posts_per_s"] > 0
     assert results["peak_rss_mb"] > 10
     assert report["failures"] == []

@@ -48,7 +48,7 @@ from jxc.bootstrap import App, build, create_database, drop_database, upgrade
 from jxc.cli.output import err, out, state
 from jxc.config import Settings
 from jxc.domain.errors import DomainError, InsufficientStock
-from jxc.queries import consistency, stock_levels
+from jxc.queries import audit, consistency, stock_levels
 from jxc.services import catalog, documents
 
 ACTOR = "bench"
@@ -152,6 +152,8 @@ LABELS = {
     "warehouse_stock_items": "items in that list",
     "check_s": "jxc check (s)",
     "ledger_rows": "ledger rows",
+    "audit_verify_s": "jxc audit verify (s)",
+    "audit_events": "audit events",
     "race_workers": "race workers",
     "race_posts_per_s": "race posts /s",
     "race_oversells": "oversells in the race",
@@ -637,6 +639,20 @@ def check_consistency(run: Run, st_t: Callable[..., str]) -> None:
         run.failures.append(f"check: … {len(report.problems) - 20} more problems")
 
 
+def verify_audit_trail(run: Run, st_t: Callable[..., str]) -> None:
+    """`jxc audit verify` over every event the run recorded: each hash and link recomputed."""
+    with run.phase("jxc audit verify", 1), run.app.reader() as connection:
+        began = time.perf_counter()
+        chain = audit.chain_report(connection)
+        run.results["audit_verify_s"] = time.perf_counter() - began
+    run.results["audit_events"] = chain.events
+    if not chain.ok:
+        problem = st_t(f"audit.break.{chain.problem}")
+        run.failures.append(
+            "audit: " + st_t("label.audit_broken", sequence=chain.broken_at, problem=problem)
+        )
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory of this process and of its largest child (the race workers)."""
     if sys.platform == "win32":  # no getrusage there; the figure is reported as 0
@@ -754,6 +770,7 @@ def _run_phases(run: Run, url: str, workers: int, t: Callable[..., str]) -> None
     warehouse_stock_latency(run)
     race(run, url, workers)
     check_consistency(run, t)
+    verify_audit_trail(run, t)
 
 
 def _shown(metric: str, value: float) -> str:
