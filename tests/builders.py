@@ -12,7 +12,7 @@ from jxc.bootstrap import App
 from jxc.db.schema import Base, StockBalance, StockCost
 from jxc.domain.items import Item
 from jxc.queries import audit, consistency
-from jxc.services import catalog, documents
+from jxc.services import auth, catalog, documents
 
 
 def unique(prefix: str) -> str:
@@ -27,6 +27,24 @@ def a_warehouse(app: App, code: str | None = None, allow_negative_stock: bool = 
         {"code": code, "name": f"仓库 {code}", "allow_negative_stock": allow_negative_stock},
     )
     return code
+
+
+def a_user(app: App, username: str, role: str, warehouse: str | None = None) -> str:
+    """A user with one role (in one warehouse, or in all); their password is ``PASSWORD``."""
+    auth.add_user(
+        app.uow(),
+        "tester",
+        {
+            "username": username,
+            "display_name": username,
+            "password": PASSWORD,
+            "grants": [{"role": role, "warehouse": warehouse}],
+        },
+    )
+    return username
+
+
+PASSWORD = "secret-password"
 
 
 def an_item(app: App, code: str | None = None, **fields: Any) -> Item:

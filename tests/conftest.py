@@ -20,9 +20,11 @@ from jxc.config import Settings
 from jxc.db.engine import normalize_url
 from jxc.db.schema import Base
 from jxc.domain.audit import GENESIS_HASH
-from jxc.services import catalog
+from jxc.services import auth, catalog
 
 POSTGRESQL_URL_VARIABLE = "JXC_TEST_POSTGRESQL_URL"
+TESTER = "tester"  # every test database's first user, an admin of every warehouse
+TESTER_PASSWORD = "tester-password"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,6 +57,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     app = build(Settings(database_url=f"sqlite:///{path}"))
     upgrade(app)
+    auth.create_first_admin(app.uow(), TESTER, TESTER_PASSWORD)
     app.dispose()
     return path
 
@@ -98,6 +101,7 @@ def _truncate(app: App) -> None:
             {"genesis": GENESIS_HASH},
         )
     catalog.initialize(app.uow())
+    auth.create_first_admin(app.uow(), TESTER, TESTER_PASSWORD)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -13,8 +12,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SUPPORTED_LOCALES = ("zh_CN", "en")
 
 
+def default_data_dir() -> Path:
+    return Path(user_data_dir("jxc", appauthor=False))
+
+
 def default_database_url() -> str:
-    return f"sqlite:///{Path(user_data_dir('jxc', appauthor=False)) / 'jxc.db'}"
+    return f"sqlite:///{default_data_dir() / 'jxc.db'}"
 
 
 def locale_from_environment() -> str:
@@ -42,4 +45,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default_factory=default_database_url)
     lang: str = Field(default_factory=locale_from_environment)
-    user: str = Field(default_factory=getpass.getuser)
+    # Who acts: a session from `jxc login` (kept in data_dir), or for scripts a user name
+    # with its password, or a session token.
+    user: str | None = None
+    password: str | None = Field(default=None, repr=False)
+    token: str | None = Field(default=None, repr=False)
+    data_dir: Path = Field(default_factory=default_data_dir)

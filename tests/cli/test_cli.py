@@ -14,12 +14,17 @@ from jxc.cli.main import app
 from jxc.config import Settings
 from jxc.db.schema import AuditEvent
 from tests.builders import snapshot
+from tests.conftest import TESTER, TESTER_PASSWORD
 
 runner = CliRunner()
 
 
 def jxc(database_url: str, *args: str, lang: str = "zh-CN") -> tuple[int, str]:
-    result = runner.invoke(app, ["--db", database_url, "--lang", lang, "--user", "clerk", *args])
+    result = runner.invoke(
+        app,
+        ["--db", database_url, "--lang", lang, "--user", TESTER, *args],
+        env={"JXC_PASSWORD": TESTER_PASSWORD},
+    )
     return result.exit_code, result.output
 
 
@@ -327,24 +332,24 @@ def test_audit_verify_passes_then_names_the_tampered_event_in_both_languages(com
     receive_two_boxes(company)
     code, output = jxc(company, "audit", "verify")
     assert code == 0, output
-    # initialisation, two warehouses, two items, then the receipt's creation and posting
-    assert "操作日志完整：7 条记录" in output
+    # initialisation, the tester, two warehouses, two items, the receipt made and posted
+    assert "操作日志完整：8 条记录" in output
 
     application = build(Settings(database_url=company))
     try:
         with application.engine.begin() as connection:
             connection.execute(
-                update(AuditEvent).where(AuditEvent.sequence == 5).values(actor="someone")
+                update(AuditEvent).where(AuditEvent.sequence == 6).values(actor="someone")
             )
     finally:
         application.dispose()
 
     code, output = jxc(company, "audit", "verify")
     assert code == 1
-    assert "操作日志在第 5 条处断裂：其内容与签封不符" in output
+    assert "操作日志在第 6 条处断裂：其内容与签封不符" in output
     code, output = jxc(company, "audit", "verify", lang="en")
     assert code == 1
-    assert "Audit trail broken at event #5: its content no longer matches its seal" in output
+    assert "Audit trail broken at event #6: its content no longer matches its seal" in output
 
 
 def test_audit_log_shows_who_did_what_to_a_document_and_filters_bad_days_out(company):
@@ -354,13 +359,13 @@ def test_audit_log_shows_who_did_what_to_a_document_and_filters_bad_days_out(com
     assert code == 0, output
     rows = [line for line in output.splitlines() if number in line]
     assert len(rows) == 2
-    assert "clerk" in rows[0]
+    assert "tester" in rows[0]
     assert "创建单据" in rows[0]
     assert "→ 草稿" in rows[0]
     assert "过账" in rows[1]
     assert "草稿 → 已过账" in rows[1]
 
-    code, output = jxc(company, "audit", "log", "--user", "clerk", lang="en")
+    code, output = jxc(company, "audit", "log", "--user", "tester", lang="en")
     assert code == 0, output
     assert "Add warehouse" in output
     assert "Add item" in output

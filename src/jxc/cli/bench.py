@@ -49,7 +49,7 @@ from jxc.cli.output import err, out, state
 from jxc.config import Settings
 from jxc.domain.errors import DomainError, InsufficientStock
 from jxc.queries import audit, consistency, stock_levels
-from jxc.services import catalog, documents
+from jxc.services import auth, catalog, documents
 
 ACTOR = "bench"
 HOT_ITEM = "HOT-0001"
@@ -517,6 +517,7 @@ def warehouse_stock_latency(run: Run) -> None:
 
 def _race_worker(
     url: str,
+    actor: str,
     warehouse: str,
     limit: int,
     start: Any,
@@ -537,7 +538,7 @@ def _race_worker(
         start.wait(timeout=300)
         while successes + errors <= limit:
             try:
-                documents.create(app.uow(), f"racer-{os.getpid()}", data, post=True)
+                documents.create(app.uow(), actor, data, post=True)
                 successes += 1
             except InsufficientStock:
                 refused = True
@@ -561,16 +562,28 @@ def race(run: Run, url: str, workers: int) -> None:
             "lines": [{"item": HOT_ITEM, "quantity": str(units), "unit_cost": "10"}],
         }
     )
+    racers = [f"racer-{n}" for n in range(1, workers + 1)]
+    for racer in racers:  # a clerk of that warehouse each, as in a real shop
+        auth.add_user(
+            run.app.uow(),
+            ACTOR,
+            {
+                "username": racer,
+                "display_name": racer,
+                "password": secrets.token_urlsafe(16),
+                "grants": [{"role": "warehouse_clerk", "warehouse": warehouse}],
+            },
+        )
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(workers + 1)
     results = context.Queue()
     processes = [
         context.Process(
             target=_race_worker,
-            args=(url, warehouse, units + 10, start, results),
-            name=f"jxc-bench-racer-{n}",
+            args=(url, racer, warehouse, units + 10, start, results),
+            name=f"jxc-bench-{racer}",
         )
-        for n in range(workers)
+        for racer in racers
     ]
     reports: list[tuple[str, Any, int, bool, float]] = []
     with run.phase(f"race: {workers} workers on {units} units", units) as advance:
@@ -737,6 +750,7 @@ def bench(
         run = Run(app, engine, profile, random.Random(seed), progress)
         try:
             upgrade(app)
+            auth.create_first_admin(app.uow(), ACTOR, secrets.token_urlsafe(16))
             with progress:
                 _run_phases(run, url, workers, st.t)
         finally:

@@ -56,7 +56,7 @@ def add_item(
         barcodes[code_part] = unit_part or unit
     created = catalog.add_item(
         st.app.uow(),
-        st.settings.user,
+        st.actor,
         {
             "code": code,
             "name": name,
@@ -76,7 +76,7 @@ def add_item(
 def add_unit(ctx: typer.Context, item: str, unit: str, ratio: str) -> None:
     st = state(ctx)
     catalog.add_unit_conversion(
-        st.app.uow(), st.settings.user, item, unit, parse_decimal(ratio, "number.invalid")
+        st.app.uow(), st.actor, item, unit, parse_decimal(ratio, "number.invalid")
     )
     out.print(st.t("label.saved"))
 
@@ -89,7 +89,7 @@ def add_barcode(
     unit: Annotated[str | None, typer.Option(help="Unit the barcode counts.")] = None,
 ) -> None:
     st = state(ctx)
-    catalog.add_barcode(st.app.uow(), st.settings.user, item, barcode, unit)
+    catalog.add_barcode(st.app.uow(), st.actor, item, barcode, unit)
     out.print(st.t("label.saved"))
 
 
@@ -140,7 +140,7 @@ def add_warehouse(
     st = state(ctx)
     catalog.add_warehouse(
         st.app.uow(),
-        st.settings.user,
+        st.actor,
         {"code": code, "name": name, "allow_negative_stock": allow_negative},
     )
     out.print(st.t("label.warehouse_added", warehouse=code))
@@ -153,7 +153,7 @@ def negative_stock(
     allow: Annotated[bool, typer.Option("--allow/--forbid")] = False,
 ) -> None:
     st = state(ctx)
-    catalog.set_negative_stock(st.app.uow(), st.settings.user, code, allow)
+    catalog.set_negative_stock(st.app.uow(), st.actor, code, allow)
     out.print(st.t("label.saved"))
 
 
@@ -183,7 +183,7 @@ def add_location(
     st = state(ctx)
     catalog.add_location(
         st.app.uow(),
-        st.settings.user,
+        st.actor,
         {"warehouse": warehouse, "code": code, "name": name, "parent": parent, "usage": usage},
     )
     out.print(st.t("label.location_added", location=code, warehouse=warehouse))

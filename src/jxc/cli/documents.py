@@ -93,9 +93,7 @@ def create(
     }
     header.update({key: value for key, value in given.items() if value is not None})
     data = {**header, "document_type": document_type, "lines": lines}
-    result = documents.create(
-        st.app.uow(), st.settings.user, data, request_id=request_id, post=post
-    )
+    result = documents.create(st.app.uow(), st.actor, data, request_id=request_id, post=post)
     _report(ctx, result)
 
 
@@ -108,7 +106,7 @@ def post(
     st = state(ctx)
     _report(
         ctx,
-        documents.post(st.app.uow(), st.settings.user, document_number, request_id),
+        documents.post(st.app.uow(), st.actor, document_number, request_id),
         "label.stepped",
     )
 
@@ -122,7 +120,7 @@ def receive(
     st = state(ctx)
     _report(
         ctx,
-        documents.receive(st.app.uow(), st.settings.user, document_number, request_id),
+        documents.receive(st.app.uow(), st.actor, document_number, request_id),
         "label.stepped",
     )
 
@@ -135,9 +133,7 @@ def reverse(
     request_id: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     st = state(ctx)
-    _report(
-        ctx, documents.reverse(st.app.uow(), st.settings.user, document_number, request_id, note)
-    )
+    _report(ctx, documents.reverse(st.app.uow(), st.actor, document_number, request_id, note))
 
 
 @docs.command("list", help="List recent documents.")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jxc.cli import audit, bench, catalog, checks, documents, setup, stock
+from jxc.cli import audit, bench, catalog, checks, documents, setup, stock, users
 from jxc.cli.output import State, err, report_error
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
@@ -52,7 +52,13 @@ def main(
         str | None, typer.Option("--lang", envvar="JXC_LANG", help="zh-CN or en (消息语言).")
     ] = None,
     user: Annotated[
-        str | None, typer.Option("--user", envvar="JXC_USER", help="Who acts (操作员).")
+        str | None,
+        typer.Option(
+            "--user",
+            envvar="JXC_USER",
+            help="Act as this user (操作员); the password comes from JXC_PASSWORD or a prompt. "
+            "Without it, the user signed in with jxc login acts.",
+        ),
     ] = None,
 ) -> None:
     overrides: dict[str, Any] = {}
@@ -75,6 +81,7 @@ documents.register(app)
 stock.register(app)
 checks.register(app)
 audit.register(app)
+users.register(app)
 bench.register(app)
 
 

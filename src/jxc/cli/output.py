@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from jxc.bootstrap import App, build
+from jxc.cli import sessions
 from jxc.config import Settings
-from jxc.domain.errors import Category, DomainError
+from jxc.domain.errors import Category, DomainError, Unauthenticated
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate
+from jxc.services import auth
 
 EXIT_CODES = {
     Category.NOT_FOUND: 3,
@@ -38,6 +40,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 class State:
     settings: Settings
     _app: App | None = field(default=None, repr=False)
+    _actor: str | None = field(default=None, repr=False)
 
     @property
     def app(self) -> App:
@@ -48,6 +51,27 @@ class State:
     @property
     def locale(self) -> str:
         return self.settings.lang
+
+    @property
+    def actor(self) -> str:
+        """Who a write acts as: signed in once per command, never guessed."""
+        if self._actor is None:
+            self._actor = self._sign_in()
+        return self._actor
+
+    def _sign_in(self) -> str:
+        settings = self.settings
+        if settings.user:
+            password = settings.password
+            if password is None and sys.stdin.isatty():
+                password = typer.prompt(self.t("label.password"), hide_input=True)
+            if password is None:
+                raise Unauthenticated("auth.required", {})
+            return auth.authenticate(self.app.uow(), settings.user, password)
+        token = settings.token or sessions.load(settings)
+        if token is None:
+            raise Unauthenticated("auth.required", {})
+        return auth.session_user(self.app.uow(), token)
 
     def t(self, code: str, **params: Any) -> str:
         return translate(code, self.locale, **params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 import typer
@@ -9,7 +10,7 @@ import typer
 from jxc.bootstrap import current_revision, upgrade
 from jxc.cli.output import out, state
 from jxc.cli.stock import show_warehouse_stock
-from jxc.services import demo
+from jxc.services import auth, demo
 
 
 def register(app: typer.Typer) -> None:
@@ -19,11 +20,31 @@ def register(app: typer.Typer) -> None:
     )
 
 
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    admin: Annotated[
+        str, typer.Option(help="User name of the first admin, if the database has no users.")
+    ] = "admin",
+    admin_password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="JXC_ADMIN_PASSWORD",
+            help="Password of that admin; without it one is generated and shown once.",
+        ),
+    ] = None,
+) -> None:
     st = state(ctx)
     upgrade(st.app)
     url = st.app.engine.url.render_as_string(hide_password=True)
     out.print(st.t("label.initialized", url=url, revision=current_revision(st.app)))
+    if auth.has_users(st.app.uow()):
+        return
+    password = admin_password or secrets.token_urlsafe(12)
+    auth.create_first_admin(st.app.uow(), admin, password)
+    if admin_password:
+        out.print(st.t("label.admin_created", user=admin))
+    else:
+        out.print(st.t("label.admin_created_with_password", user=admin, password=password))
 
 
 def load_demo(
@@ -33,7 +54,7 @@ def load_demo(
 ) -> None:
     st = state(ctx)
     upgrade(st.app)
-    summary = demo.load(st.app.uow(), st.settings.user, days=days, seed=seed)
+    summary = demo.load(st.app.uow(), days=days, seed=seed)
     if summary is None:
         out.print(st.t("label.demo_present"))
     else:

@@ -275,3 +275,39 @@ class AuditChain(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_sequence: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AppUser(Base):
+    """A person who signs in; the password is kept only as an argon2 hash."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UserGrant(Base):
+    """A role of a user, in one warehouse or (``warehouse_id`` NULL) in all of them."""
+
+    __tablename__ = "user_grant"
+    __table_args__ = (Index("ix_user_grant_user", "user_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+
+
+class AuthSession(Base):
+    """A signed-in session; only the token's SHA-256 is stored, the token stays with the user."""
+
+    __tablename__ = "auth_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

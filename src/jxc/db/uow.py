@@ -25,6 +25,7 @@ from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
 from jxc.db.repositories.documents import DocumentRepository
 from jxc.db.repositories.ledger import LedgerRepository
 from jxc.db.repositories.requests import RequestRepository
+from jxc.db.repositories.users import UserRepository
 from jxc.domain.audit import AuditEntry
 from jxc.domain.errors import Conflict, Invalid, Unavailable
 
@@ -93,6 +94,7 @@ class UnitOfWork:
         self.balances = BalanceRepository(connection)
         self.requests = RequestRepository(connection)
         self.audit = AuditRepository(connection)
+        self.users = UserRepository(connection)
         self._recorded = []
         return self
 

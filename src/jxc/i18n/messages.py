@@ -14,6 +14,22 @@ from typing import Any
 from babel.messages.pofile import read_po
 
 ERRORS: dict[str, str] = {
+    "auth.failed": "Wrong user name or password",
+    "auth.forbidden": "User {user} may not {action}",
+    "auth.forbidden_document": "User {user} may not {action} a {document_type} in warehouse {warehouse}",
+    "auth.forbidden_in_warehouse": "User {user} may not {action} in warehouse {warehouse}",
+    "auth.grant_exists": "User {user} already has the role {role} there",
+    "auth.grant_unknown": "User {user} has no such grant of the role {role}",
+    "auth.locked": "Too many failed sign-ins: {user} is locked until {until} (UTC)",
+    "auth.password_is_username": "The password must not be the user name",
+    "auth.password_too_short": "The password needs at least {minimum} characters",
+    "auth.role_unknown": "{role} is not a role; roles: {roles}",
+    "auth.required": "Sign in first: jxc login USER (scripts: set JXC_USER and JXC_PASSWORD)",
+    "auth.session_ended": "Your session has ended (logged out, expired or the user disabled); sign in again with jxc login",
+    "auth.unknown_user": "{user} is not an active user; an admin adds users with jxc user add",
+    "auth.user_unknown": "User {user} does not exist",
+    "auth.username_taken": "User name {user} is already taken",
+    "auth.users_exist": "This database already has users; an admin adds more with jxc user add",
     "barcode.taken": "Barcode {barcode} already belongs to item {item}",
     "batch.dates_conflict": "Batch {batch} already has {field} {known}, not {given}",
     "batch.dates_without_batch": "Production or expiry date given without a batch number",
@@ -108,6 +124,16 @@ ERRORS: dict[str, str] = {
 
 LABELS: dict[str, str] = {
     "label.action": "Action",
+    "label.active": "Active",
+    "label.admin_created": "First admin {user} created",
+    "label.admin_created_with_password": "First admin {user} created with password {password} (shown only now: sign in with jxc login {user} and change it with jxc user passwd)",
+    "label.current_password": "Current password",
+    "label.new_password": "New password",
+    "label.password": "Password",
+    "label.roles": "Roles",
+    "label.signed_in": "Signed in as {user} until {until} (UTC)",
+    "label.signed_out": "Signed out",
+    "label.user_added": "User {user} added",
     "label.audit_ok": "Audit trail intact: {events} events, each sealed and linked to the one before; head {head}…",
     "label.audit_broken": "Audit trail broken at event #{sequence}: {problem}",
     "audit.break.changed": "its content no longer matches its seal; it was changed after it was recorded",
@@ -233,9 +259,36 @@ ACTIONS: dict[str, str] = {
     "unit.add": "Add unit",
     "warehouse.add": "Add warehouse",
     "warehouse.set_negative_stock": "Change negative-stock setting",
+    "user.add": "Add user",
+    "user.grant": "Grant role",
+    "user.revoke": "Revoke role",
+    "user.set_password": "Set password",
+    "user.set_active": "Enable or disable user",
+    "user.login": "Sign in",
+    "user.login_failed": "Failed sign-in",
+    "user.login_locked": "Sign-in while locked",
+    "user.logout": "Sign out",
 }
 
-MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS}
+# What a permission lets one do, as the auth.forbidden messages put it.
+PERMISSIONS: dict[str, str] = {
+    "permission.document.create": "create",
+    "permission.document.post": "post",
+    "permission.document.receive": "receive",
+    "permission.document.reverse": "reverse (red-letter)",
+    "permission.catalog.manage": "manage items and units",
+    "permission.warehouse.manage": "manage warehouses and locations",
+    "permission.user.manage": "manage users",
+    "role.admin": "Admin",
+    "role.purchaser": "Purchaser",
+    "role.sales": "Sales",
+    "role.warehouse_clerk": "Warehouse clerk",
+    "role.warehouse_manager": "Warehouse manager",
+    "role.finance": "Finance",
+    "role.auditor": "Auditor",
+}
+
+MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS}
 LOCALES = ("zh_CN", "en")
 
 
@@ -250,6 +303,9 @@ def catalogue(locale: str) -> dict[str, str]:
 
 # Parameters whose values are names from a vocabulary, shown in the user's language.
 _VOCABULARIES = {
+    "action": "permission.",
+    "role": "role.",
+    "roles": "role.",
     "state": "state.",
     "document_type": "document_type.",
     "field": "fieldname.",

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
+from jxc.domain.auth import Action
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode, check_conversion_ratio
 from jxc.domain.locations import (
@@ -24,6 +25,7 @@ from jxc.domain.locations import (
     LocationUsage,
 )
 from jxc.domain.quantities import Unit
+from jxc.services.auth import require
 from jxc.services.base import parse, transactional
 
 Code = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
@@ -106,6 +108,7 @@ def add_unit(uow: UnitOfWork, actor: str, code: str, name: str, decimals: int) -
         Invalid: unit.decimals_out_of_range.
         Conflict: unit.code_taken.
     """
+    require(uow, actor, Action.CATALOG_MANAGE)
     if not 0 <= decimals <= 6:
         raise Invalid("unit.decimals_out_of_range", {"decimals": decimals})
     if uow.catalog.unit(code) is not None:
@@ -134,6 +137,7 @@ def add_item(uow: UnitOfWork, actor: str, data: ItemIn | dict[str, Any]) -> Item
         Invalid: unit.unknown, unit.ratio_not_positive, unit.ratio_too_precise, field errors.
         Conflict: item.code_taken, barcode.taken.
     """
+    require(uow, actor, Action.CATALOG_MANAGE)
     item = parse(ItemIn, data)
     errors = ErrorCollector()
     if uow.catalog.items_by_code([item.code]):
@@ -203,6 +207,7 @@ def add_unit_conversion(
         Invalid: unit.ratio_not_positive, unit.ratio_too_precise, unit.is_base.
         Conflict: unit.ratio_in_use (the item has stock history; the ratio cannot change).
     """
+    require(uow, actor, Action.CATALOG_MANAGE)
     item = _item(uow, item_code)
     found = uow.catalog.unit(unit_code)
     if found is None:
@@ -239,6 +244,7 @@ def add_barcode(
         Invalid: unit.not_convertible.
         Conflict: barcode.taken.
     """
+    require(uow, actor, Action.CATALOG_MANAGE)
     item = _item(uow, item_code)
     unit, _ = item.unit_named(unit_code)
     owner = uow.catalog.barcode_owner(barcode)
@@ -262,6 +268,7 @@ def add_warehouse(uow: UnitOfWork, actor: str, data: WarehouseIn | dict[str, Any
     Raises:
         Conflict: warehouse.code_taken.
     """
+    require(uow, actor, Action.WAREHOUSE_MANAGE)
     warehouse = parse(WarehouseIn, data)
     if uow.catalog.warehouses_by_code([warehouse.code]):
         raise Conflict("warehouse.code_taken", {"warehouse": warehouse.code})
@@ -309,6 +316,7 @@ def set_negative_stock(uow: UnitOfWork, actor: str, warehouse_code: str, allow: 
     Raises:
         NotFound: warehouse.unknown.
     """
+    require(uow, actor, Action.WAREHOUSE_MANAGE, warehouses=[warehouse_code])
     uow.catalog.set_allow_negative(_warehouse_id(uow, warehouse_code), allow)
     uow.record(
         AuditEntry(
@@ -331,6 +339,7 @@ def add_location(uow: UnitOfWork, actor: str, data: LocationIn | dict[str, Any])
         Conflict: location.code_taken.
     """
     location = parse(LocationIn, data)
+    require(uow, actor, Action.WAREHOUSE_MANAGE, warehouses=[location.warehouse])
     warehouse_id = _warehouse_id(uow, location.warehouse)
     parent_code = location.parent or DEFAULT_STOCK_LOCATION
     found = uow.catalog.locations_by_code(warehouse_id, [location.code, parent_code])

@@ -17,7 +17,7 @@ from typing import Any
 from jxc.db.uow import UnitOfWork
 from jxc.domain.errors import Conflict, DomainError
 from jxc.queries.stock_levels import serials_in_stock, stock_rows
-from jxc.services import catalog, documents
+from jxc.services import auth, catalog, documents
 
 MAIN_WAREHOUSE = "SH01"
 WAREHOUSES = [
@@ -27,6 +27,23 @@ WAREHOUSES = [
     ("BJ01", "北京分仓", ["A-01", "A-02"]),
     ("GZ01", "广州分仓", ["A-01", "A-02"]),
 ]
+# The demo's people, one per role (README lists them): user name, name, role, warehouse.
+DEMO_USERS = [
+    ("admin", "管理员", "admin", None),
+    ("purchaser", "采购员 周敏", "purchaser", None),
+    ("sales", "销售员 孙丽", "sales", None),
+    ("clerk.sh01", "仓管员 张三", "warehouse_clerk", "SH01"),
+    ("clerk.bj01", "仓管员 李四", "warehouse_clerk", "BJ01"),
+    ("manager", "仓库主管 王五", "warehouse_manager", None),
+    ("finance", "财务 赵六", "finance", None),
+    ("auditor", "审计 钱七", "auditor", None),
+]
+
+
+def demo_password(username: str) -> str:
+    return f"jxc-{username}"
+
+
 _PARTS = [  # (code stem, name, category, unit, boxes of, unit cost, specifications)
     (
         "LS",
@@ -104,14 +121,15 @@ class DemoSummary:
 
 
 class _Demo:
-    def __init__(self, uow: UnitOfWork, actor: str, days: int, seed: int) -> None:
-        self.uow, self.actor, self.random = uow, actor, random.Random(seed)
+    def __init__(self, uow: UnitOfWork, days: int, seed: int) -> None:
+        self.uow, self.random = uow, random.Random(seed)
+        self.actor = "admin"  # sets up the catalogue
         self.start = datetime.now(UTC).date() - timedelta(days=days)
         self.days = days
         self.documents = self.entries = 0
         self.items: list[tuple[str, str, str]] = []  # (code, tracking, unit cost)
         self.serial_counter = 0
-        self.shipped: list[str] = []  # transfers in transit
+        self.shipped: list[tuple[str, str]] = []  # transfers in transit, to where
 
     def at(self, day: date) -> None:
         moment = datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
@@ -121,7 +139,7 @@ class _Demo:
 
     def create(self, data: dict[str, Any]) -> documents.DocumentResult | None:
         try:
-            result = documents.create(self.uow, self.actor, data, post=True)
+            result = documents.create(self.uow, _keeper(data["warehouse"]), data, post=True)
         except DomainError:
             return None  # a refused document (not enough stock) is part of real life
         self.documents += 1
@@ -240,8 +258,8 @@ class _Demo:
         if self.random.random() < 0.4:
             self.transfer(day)
         if self.shipped and self.random.random() < 0.6:
-            number = self.shipped.pop(0)
-            result = documents.receive(self.uow, self.actor, number)
+            number, target = self.shipped.pop(0)
+            result = documents.receive(self.uow, _keeper(target), number)
             self.entries += result.entries
         if self.random.random() < 0.05:
             self.reverse_recent()
@@ -311,7 +329,7 @@ class _Demo:
             }
         )
         if result is not None:
-            self.shipped.append(result.number)
+            self.shipped.append((result.number, target))
 
     def reverse_recent(self) -> None:
         from jxc.queries.documents import documents as recent
@@ -321,7 +339,7 @@ class _Demo:
         if candidates:
             try:
                 result = documents.reverse(
-                    self.uow, self.actor, candidates[0], note="录入错误，红冲"
+                    self.uow, "finance", candidates[0], note="录入错误，红冲"
                 )
             except DomainError:
                 return
@@ -329,7 +347,13 @@ class _Demo:
             self.entries += result.entries
 
 
-def load(uow: UnitOfWork, actor: str, days: int = 90, seed: int = 2026) -> DemoSummary | None:
+def _keeper(warehouse: str) -> str:
+    """Who moves stock in a warehouse: its own clerk, or else the warehouse manager."""
+    clerks = {scope: name for name, _, role, scope in DEMO_USERS if role == "warehouse_clerk"}
+    return clerks.get(warehouse, "manager")
+
+
+def load(uow: UnitOfWork, days: int = 90, seed: int = 2026) -> DemoSummary | None:
     """Load the demo company into an initialised, empty database.
 
     Returns None when the demo company is already there (running it again is harmless).
@@ -344,9 +368,25 @@ def load(uow: UnitOfWork, actor: str, days: int = 90, seed: int = 2026) -> DemoS
         return None
     if found or others:
         raise Conflict("demo.database_not_empty", {})
-    demo = _Demo(uow, actor, days, seed)
+    demo = _Demo(uow, days, seed)
     demo.at(demo.start)
+
+    def people(everywhere: bool) -> list[dict[str, Any]]:
+        return [
+            {
+                "username": name,
+                "display_name": display,
+                "password": demo_password(name),
+                "grants": [{"role": role, "warehouse": scope}],
+            }
+            for name, display, role, scope in DEMO_USERS
+            if (scope is None) is everywhere
+        ]
+
+    # Those of every warehouse first (the admin builds the catalogue), then the others.
+    auth.add_setup_users(uow, people(everywhere=True))
     demo.catalogue()
+    auth.add_setup_users(uow, people(everywhere=False))
     for offset in range(days):  # up to yesterday: today's document numbers are the user's
         demo.day(demo.start + timedelta(days=offset))
     return DemoSummary(len(WAREHOUSES), len(demo.items), demo.documents, demo.entries)

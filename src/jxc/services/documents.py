@@ -22,6 +22,7 @@ from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.repositories.documents import LineRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
+from jxc.domain.auth import Action
 from jxc.domain.documents import (
     BatchSpec,
     DocumentHeader,
@@ -43,6 +44,7 @@ from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
+from jxc.services.auth import require
 from jxc.services.base import parse, remember, replay, transactional
 from jxc.services.posting import write_posting
 
@@ -113,6 +115,10 @@ def create(
         document = parse(DocumentIn, data)
     except Invalid as malformed:
         raise _with_unknown_codes(uow, data, malformed) from None
+    for action in (
+        (Action.DOCUMENT_CREATE, Action.DOCUMENT_POST) if post else (Action.DOCUMENT_CREATE,)
+    ):
+        require(uow, actor, action, document.document_type.value, [document.warehouse])
     payload = {"document": document.model_dump(mode="json"), "post": post} if request_id else None
     seen = replay(uow, request_id, "documents.create", payload)
     if seen is not None:
@@ -215,10 +221,11 @@ def _step(
     operation: str,
     check: Any,
 ) -> DocumentResult:
+    header = _header(uow, number)
+    _require_step(uow, actor, header)
     seen = replay(uow, request_id, operation, number)
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    header = _header(uow, number)
     if check is not None:
         check(header)
     lines = uow.documents.lines(header.id)
@@ -247,10 +254,21 @@ def reverse(
             document.reversal_not_reversible, request.idempotency_key_reused.
         InsufficientStock: the stock it brought in has already left (every line named).
     """
+    original = _header(uow, number)
+    require(
+        uow,
+        actor,
+        Action.DOCUMENT_REVERSE,
+        original.document_type.value,
+        [
+            uow.catalog.warehouse_code(warehouse_id)
+            for warehouse_id in (original.warehouse_id, original.to_warehouse_id)
+            if warehouse_id is not None
+        ],
+    )
     seen = replay(uow, request_id, "documents.reverse", number)
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    original = _header(uow, number)
     check_reversible(original)
     now = uow.clock()
     today = now.date()
@@ -331,6 +349,22 @@ def reverse(
     remember(uow, request_id, "documents.reverse", number, result.to_dict())
     uow.commit()
     return result
+
+
+def _require_step(uow: UnitOfWork, actor: str, header: DocumentHeader) -> None:
+    """Receiving a transfer is the destination's business; every other posting the source's."""
+    if header.state is DocumentState.IN_TRANSIT:
+        assert header.to_warehouse_id is not None
+        action, warehouse_id = Action.DOCUMENT_RECEIVE, header.to_warehouse_id
+    else:
+        action, warehouse_id = Action.DOCUMENT_POST, header.warehouse_id
+    require(
+        uow,
+        actor,
+        action,
+        header.document_type.value,
+        [uow.catalog.warehouse_code(warehouse_id)],
+    )
 
 
 def _header(uow: UnitOfWork, number: str) -> DocumentHeader:

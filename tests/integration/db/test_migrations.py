@@ -41,6 +41,7 @@ from jxc.db.uow import connect
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import MAX_QUANTITY
 from jxc.queries import audit, stock_levels
+from jxc.services import auth
 from tests.builders import (
     a_warehouse,
     an_item,
@@ -49,6 +50,7 @@ from tests.builders import (
     receive,
     snapshot,
 )
+from tests.conftest import TESTER, TESTER_PASSWORD
 
 JXC_TABLES = set(Base.metadata.tables)
 
@@ -116,6 +118,7 @@ def test_an_empty_database_upgraded_to_head_has_every_table_and_the_head_revisio
 
     assert tables(empty_app) == JXC_TABLES | {"alembic_version"}
     assert current_revision(empty_app) == head()
+    auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
     warehouse, item = a_warehouse(empty_app), an_item(empty_app)
     receive(empty_app, warehouse, {"item": item.code, "quantity": "3"})
     assert_books_balance(empty_app)
@@ -131,6 +134,7 @@ def test_downgrading_to_base_removes_every_table_even_with_data_and_upgrading_ag
     empty_app,
 ):
     upgrade(empty_app)
+    auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
     warehouse, item = a_warehouse(empty_app), an_item(empty_app)
     receive(empty_app, warehouse, {"item": item.code, "quantity": "3", "unit_cost": "2.50"})
     issue(empty_app, warehouse, {"item": item.code, "quantity": "1"})
@@ -187,26 +191,30 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_stock_and_starts_i
         (initialized,) = audit.log(connection)
     assert (chain.ok, chain.events) == (True, 1)
     assert (initialized.actor, initialized.action) == ("system", "catalog.initialize")
+    auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
     a_warehouse(empty_app)
     assert_books_balance(empty_app)
 
 
 def test_jxc_init_twice_creates_the_database_then_changes_nothing(empty_database_url):
     runner = CliRunner()
-    arguments = ["--db", empty_database_url, "--lang", "en", "init"]
+    arguments = ["--db", empty_database_url, "--lang", "en", "init", "--admin", TESTER]
+    env = {"JXC_ADMIN_PASSWORD": TESTER_PASSWORD}
 
-    first = runner.invoke(jxc_cli, arguments)
+    first = runner.invoke(jxc_cli, arguments, env=env)
     assert first.exit_code == 0, first.output
+    assert f"First admin {TESTER} created" in first.output
     application = build(Settings(database_url=empty_database_url, user="tester"))
     try:
         warehouse, item = a_warehouse(application), an_item(application)
         receive(application, warehouse, {"item": item.code, "quantity": "5"})
         before = snapshot(application)
 
-        second = runner.invoke(jxc_cli, arguments)
+        second = runner.invoke(jxc_cli, arguments, env=env)
 
         assert second.exit_code == 0, second.output
         assert head() in second.output
+        assert "First admin" not in second.output
         assert snapshot(application) == before
         assert current_revision(application) == head()
     finally:

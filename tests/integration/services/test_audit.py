@@ -15,7 +15,7 @@ from jxc.domain.audit import Break
 from jxc.domain.errors import InsufficientStock, Invalid
 from jxc.queries import audit
 from jxc.services import catalog, documents
-from tests.builders import a_warehouse, an_item, issue, receive, snapshot
+from tests.builders import a_user, a_warehouse, an_item, issue, receive, snapshot
 
 
 def log(app, **filters):
@@ -60,6 +60,8 @@ def test_a_transfer_records_its_shipment_and_its_receipt_by_whoever_did_each(app
     source, target = a_warehouse(app), a_warehouse(app)
     screws = an_item(app, "螺丝-M3")
     receive(app, source, {"item": screws.code, "quantity": "10"})
+    a_user(app, "仓管员 张三", "warehouse_clerk", source)
+    a_user(app, "仓管员 李四", "warehouse_clerk", target)
     shipped = documents.create(
         app.uow(),
         "仓管员 张三",
@@ -85,6 +87,7 @@ def test_a_reversal_records_the_reversed_document_and_the_reversal_that_posted(a
     warehouse = a_warehouse(app)
     screws = an_item(app, "螺丝-M4")
     original = receive(app, warehouse, {"item": screws.code, "quantity": "5"})
+    a_user(app, "财务 王五", "finance")
 
     reversal = documents.reverse(app.uow(), "财务 王五", original.number, note="数量录错")
 
@@ -99,7 +102,7 @@ def test_a_reversal_records_the_reversed_document_and_the_reversal_that_posted(a
 
 
 def test_master_data_changes_are_recorded_with_who_made_them(app):
-    actor = "管理员 赵六"
+    actor = a_user(app, "管理员 赵六", "admin")
     catalog.add_unit(app.uow(), actor, "打", "打", 0)
     catalog.add_warehouse(app.uow(), actor, {"code": "一号仓", "name": "一号仓"})
     catalog.add_location(app.uow(), actor, {"warehouse": "一号仓", "code": "A-01", "name": "A 区"})
@@ -207,6 +210,7 @@ def test_verify_catches_the_newest_events_cut_off(app):
 def test_the_log_filters_by_user_action_and_days_in_the_readers_time_zone(app):
     warehouse = a_warehouse(app)
     screws = an_item(app, "螺丝-M10")
+    a_user(app, "仓管员 张三", "warehouse_clerk", warehouse)
     beijing = timezone(timedelta(hours=8))
     # 00:30 on 3 March in Beijing is still 2 March in UTC.
     app.clock = lambda: datetime(2026, 3, 2, 16, 30, tzinfo=UTC)

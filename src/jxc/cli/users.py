@@ -1,0 +1,166 @@
+"""`jxc login / logout / whoami` and `jxc user …`: who acts, and what each role may do."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Annotated
+
+import typer
+
+from jxc.cli import sessions
+from jxc.cli.output import State, out, state, table
+from jxc.domain.auth import Grant, Role
+from jxc.domain.errors import Invalid
+from jxc.queries import users as user_queries
+from jxc.services import auth
+
+users_app = typer.Typer(help="Users and roles (用户与权限).", no_args_is_help=True)
+
+RoleOption = Annotated[
+    list[str],
+    typer.Option(
+        "--role",
+        help="ROLE or ROLE@WAREHOUSE (admin, purchaser, sales, warehouse_clerk, "
+        "warehouse_manager, finance, auditor); repeat for several.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("login", help="Sign in; later commands act as you (登录).")(login)
+    app.command("logout", help="Sign out (退出登录).")(logout)
+    app.command("whoami", help="Who the commands act as, with their roles.")(whoami)
+    app.add_typer(users_app, name="user")
+
+
+def _password(st: State, label: str, confirm: bool = False) -> str:
+    return str(typer.prompt(st.t(label), hide_input=True, confirmation_prompt=confirm))
+
+
+def _role(value: str) -> tuple[Role, str | None]:
+    name, _, warehouse = value.partition("@")
+    try:
+        return Role(name.strip()), warehouse.strip() or None
+    except ValueError:
+        raise Invalid(
+            "auth.role_unknown", {"role": name, "roles": [r.value for r in Role]}
+        ) from None
+
+
+def _shown(st: State, grants: tuple[Grant, ...] | list[Grant]) -> str:
+    return ", ".join(
+        st.t(f"role.{g.role.value}") + (f"@{g.warehouse}" if g.warehouse else "") for g in grants
+    )
+
+
+def login(ctx: typer.Context, user: str) -> None:
+    st = state(ctx)
+    password = st.settings.password or _password(st, "label.password")
+    session = auth.login(st.app.uow(), user, password)
+    sessions.save(st.settings, session.token)
+    until = session.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    out.print(st.t("label.signed_in", user=session.username, until=until))
+
+
+def logout(ctx: typer.Context) -> None:
+    st = state(ctx)
+    token = sessions.load(st.settings)
+    if token is not None:
+        auth.logout(st.app.uow(), token)
+        sessions.forget(st.settings)
+    out.print(st.t("label.signed_out"))
+
+
+def whoami(ctx: typer.Context) -> None:
+    st = state(ctx)
+    actor = st.actor
+    with st.app.reader() as connection:
+        found = [u for u in user_queries.users(connection) if u.username == actor]
+    grants = found[0].grants if found else ()
+    out.print(f"{actor} ({found[0].display_name if found else ''}): {_shown(st, grants)}")
+
+
+@users_app.command(
+    "add", help='Add a user: jxc user add clerk.sh01 "仓管员 张三" --role warehouse_clerk@SH01'
+)
+def add_user(
+    ctx: typer.Context,
+    username: str,
+    display_name: str,
+    role: RoleOption = [],  # noqa: B006
+) -> None:
+    st = state(ctx)
+    actor = st.actor
+    grants = [_role(value) for value in role]
+    password = _password(st, "label.new_password", True)
+    auth.add_user(
+        st.app.uow(),
+        actor,
+        {
+            "username": username,
+            "display_name": display_name,
+            "password": password,
+            "grants": [{"role": r, "warehouse": w} for r, w in grants],
+        },
+    )
+    out.print(st.t("label.user_added", user=username))
+
+
+@users_app.command("list", help="Users with their roles and warehouses.")
+def list_users(ctx: typer.Context) -> None:
+    st = state(ctx)
+    with st.app.reader() as connection:
+        rows = user_queries.users(connection)
+    table(
+        st,
+        ["label.user", "label.name", "label.roles", "label.active"],
+        [
+            (u.username, u.display_name, _shown(st, u.grants), "✓" if u.active else "✗")
+            for u in rows
+        ],
+    )
+
+
+@users_app.command(
+    "grant", help="Give a user a role: jxc user grant clerk.sh01 warehouse_clerk@SZ01"
+)
+def grant(ctx: typer.Context, username: str, role: str) -> None:
+    st = state(ctx)
+    given, warehouse = _role(role)
+    auth.grant(st.app.uow(), st.actor, username, given, warehouse)
+    out.print(st.t("label.saved"))
+
+
+@users_app.command(
+    "revoke", help="Take a role away: jxc user revoke clerk.sh01 warehouse_clerk@SZ01"
+)
+def revoke(ctx: typer.Context, username: str, role: str) -> None:
+    st = state(ctx)
+    taken, warehouse = _role(role)
+    auth.revoke(st.app.uow(), st.actor, username, taken, warehouse)
+    out.print(st.t("label.saved"))
+
+
+@users_app.command("passwd", help="Change your password, or (admin) another user's.")
+def passwd(ctx: typer.Context, username: Annotated[str | None, typer.Argument()] = None) -> None:
+    st = state(ctx)
+    actor = st.actor
+    target = username or actor
+    current = _password(st, "label.current_password") if target == actor else None
+    new = _password(st, "label.new_password", True)
+    auth.set_password(st.app.uow(), actor, target, new, current)
+    out.print(st.t("label.saved"))
+
+
+@users_app.command("disable", help="Stop a user from signing in or acting.")
+def disable(ctx: typer.Context, username: str) -> None:
+    st = state(ctx)
+    auth.set_active(st.app.uow(), st.actor, username, False)
+    out.print(st.t("label.saved"))
+
+
+@users_app.command("enable", help="Let a disabled user sign in again.")
+def enable(ctx: typer.Context, username: str) -> None:
+    st = state(ctx)
+    auth.set_active(st.app.uow(), st.actor, username, True)
+    out.print(st.t("label.saved"))

@@ -1,0 +1,124 @@
+"""Users, their role grants and sign-in sessions: row ↔ domain mapping for the auth service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from jxc.db import schema as s
+from jxc.domain.auth import Grant, Role
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    display_name: str
+    password_hash: str
+    active: bool
+    failed_logins: int
+    last_failed_at: datetime | None
+
+
+_user = s.AppUser
+_grant = s.UserGrant
+_session = s.AuthSession
+
+
+class UserRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def count(self) -> int:
+        return int(self.connection.execute(select(func.count()).select_from(_user)).scalar_one())
+
+    def find(self, username: str, for_update: bool = False) -> UserRecord | None:
+        query = select(
+            _user.id,
+            _user.username,
+            _user.display_name,
+            _user.password_hash,
+            _user.active,
+            _user.failed_logins,
+            _user.last_failed_at,
+        ).where(_user.username == username)
+        row = self.connection.execute(query.with_for_update() if for_update else query).first()
+        return UserRecord(*row) if row else None
+
+    def add(self, values: dict[str, Any]) -> int:
+        inserted = self.connection.execute(insert(_user).values(**values)).inserted_primary_key
+        assert inserted is not None
+        return int(inserted[0])
+
+    def update(self, user_id: int, **values: Any) -> None:
+        self.connection.execute(update(_user).where(_user.id == user_id).values(**values))
+
+    def grants(self, user_id: int) -> list[Grant]:
+        rows = self.connection.execute(
+            select(_grant.role, s.Warehouse.code)
+            .outerjoin(s.Warehouse, s.Warehouse.id == _grant.warehouse_id)
+            .where(_grant.user_id == user_id)
+        ).all()
+        return sorted(Grant(Role(role), code) for role, code in rows)
+
+    def add_grant(self, user_id: int, role: Role, warehouse_id: int | None) -> None:
+        self.connection.execute(
+            insert(_grant).values(user_id=user_id, role=role.value, warehouse_id=warehouse_id)
+        )
+
+    def remove_grant(self, user_id: int, role: Role, warehouse_id: int | None) -> int:
+        where_warehouse = (
+            _grant.warehouse_id.is_(None)
+            if warehouse_id is None
+            else _grant.warehouse_id == warehouse_id
+        )
+        result = self.connection.execute(
+            delete(_grant).where(
+                _grant.user_id == user_id, _grant.role == role.value, where_warehouse
+            )
+        )
+        return int(result.rowcount)
+
+    # sessions ---------------------------------------------------------------------------
+    def add_session(
+        self, token_hash: str, user_id: int, created_at: datetime, expires_at: datetime
+    ) -> None:
+        self.connection.execute(
+            insert(_session).values(
+                token_hash=token_hash,
+                user_id=user_id,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+
+    def session_username(self, token_hash: str, now: datetime) -> str | None:
+        """The user of a session that has neither ended nor expired, if they are active."""
+        return self.connection.execute(
+            select(_user.username)
+            .join(_session, _session.user_id == _user.id)
+            .where(
+                _session.token_hash == token_hash,
+                _session.ended_at.is_(None),
+                _session.expires_at > now,
+                _user.active.is_(True),
+            )
+        ).scalar_one_or_none()
+
+    def end_session(self, token_hash: str, at: datetime) -> int:
+        result = self.connection.execute(
+            update(_session)
+            .where(_session.token_hash == token_hash, _session.ended_at.is_(None))
+            .values(ended_at=at)
+        )
+        return int(result.rowcount)
+
+    def end_sessions_of(self, user_id: int, at: datetime) -> None:
+        self.connection.execute(
+            update(_session)
+            .where(_session.user_id == user_id, _session.ended_at.is_(None))
+            .values(ended_at=at)
+        )

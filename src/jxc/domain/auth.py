@@ -1,0 +1,142 @@
+"""Who may do what, where: roles, their permissions, warehouse scopes, password rules.
+
+Every write service asks ``authorize`` before it changes anything, so a role can only do
+its part (DESIGN: 流程断点 / 责任难追溯): a clerk of one warehouse cannot post in another,
+the auditor reads everything and changes nothing. A grant without a warehouse covers all
+warehouses. Passwords never leave the auth service; its errors never say whether the
+user name or the password was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from jxc.domain.errors import Forbidden, Invalid
+
+ANY_DOCUMENT = "*"
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILED_LOGINS = 5  # in a row; the next attempt waits out the lock
+LOCK_DURATION = timedelta(minutes=15)
+SESSION_DURATION = timedelta(days=7)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PURCHASER = "purchaser"
+    SALES = "sales"
+    WAREHOUSE_CLERK = "warehouse_clerk"
+    WAREHOUSE_MANAGER = "warehouse_manager"
+    FINANCE = "finance"
+    AUDITOR = "auditor"
+
+
+class Action(StrEnum):
+    DOCUMENT_CREATE = "document.create"
+    DOCUMENT_POST = "document.post"  # 执行: post, or ship a transfer
+    DOCUMENT_RECEIVE = "document.receive"  # receive a transfer at its destination
+    DOCUMENT_REVERSE = "document.reverse"  # 红冲
+    CATALOG_MANAGE = "catalog.manage"  # units, items, conversions, barcodes
+    WAREHOUSE_MANAGE = "warehouse.manage"  # warehouses, locations, negative stock
+    USER_MANAGE = "user.manage"  # users, roles, passwords of others
+
+
+_STOCK_DOCUMENTS = ("receipt", "issue", "transfer")
+
+
+def _on(action: Action, *document_types: str) -> set[tuple[Action, str]]:
+    return {(action, kind) for kind in document_types or (ANY_DOCUMENT,)}
+
+
+# (action, document type) pairs each role holds; ANY_DOCUMENT where no type applies.
+PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
+    Role.ADMIN: frozenset(
+        pair
+        for action in Action
+        for pair in (
+            _on(action, *_STOCK_DOCUMENTS, "reversal")
+            if action.value.startswith("document.")
+            else _on(action)
+        )
+    ),
+    Role.PURCHASER: frozenset(_on(Action.DOCUMENT_CREATE, "receipt") | _on(Action.CATALOG_MANAGE)),
+    Role.SALES: frozenset(_on(Action.DOCUMENT_CREATE, "issue")),
+    Role.WAREHOUSE_CLERK: frozenset(
+        _on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)
+        | _on(Action.DOCUMENT_POST, *_STOCK_DOCUMENTS)
+        | _on(Action.DOCUMENT_RECEIVE, "transfer")
+    ),
+    Role.WAREHOUSE_MANAGER: frozenset(
+        _on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)
+        | _on(Action.DOCUMENT_POST, *_STOCK_DOCUMENTS)
+        | _on(Action.DOCUMENT_RECEIVE, "transfer")
+        | _on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS)
+        | _on(Action.WAREHOUSE_MANAGE)
+    ),
+    Role.FINANCE: frozenset(_on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS)),
+    Role.AUDITOR: frozenset(),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    role: Role
+    warehouse: str | None = None  # None: every warehouse
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user and what they were granted."""
+
+    username: str
+    grants: tuple[Grant, ...]
+
+    def may(
+        self, action: Action, document_type: str = ANY_DOCUMENT, warehouse: str | None = None
+    ) -> bool:
+        return any(
+            (action, document_type) in PERMISSIONS[grant.role]
+            and (grant.warehouse is None or grant.warehouse == warehouse)
+            for grant in self.grants
+        )
+
+
+def authorize(
+    principal: Principal,
+    action: Action,
+    document_type: str = ANY_DOCUMENT,
+    warehouses: Iterable[str | None] = (None,),
+) -> None:
+    """Refuse unless ``principal`` may take ``action`` in every one of ``warehouses``.
+
+    Raises:
+        Forbidden: auth.forbidden, auth.forbidden_in_warehouse or auth.forbidden_document,
+            naming the user, the action, the document type and the warehouse not covered.
+    """
+    for warehouse in warehouses:
+        if principal.may(action, document_type, warehouse):
+            continue
+        params = {"user": principal.username, "action": action.value}
+        if warehouse is None:
+            raise Forbidden("auth.forbidden", params)
+        params["warehouse"] = warehouse
+        if document_type == ANY_DOCUMENT:
+            raise Forbidden("auth.forbidden_in_warehouse", params)
+        raise Forbidden("auth.forbidden_document", {**params, "document_type": document_type})
+
+
+def check_password(username: str, password: str) -> None:
+    """Raises Invalid auth.password_too_short or auth.password_is_username."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("auth.password_too_short", {"minimum": MIN_PASSWORD_LENGTH})
+    if password.casefold() == username.casefold():
+        raise Invalid("auth.password_is_username", {})
+
+
+def locked_until(failed_logins: int, last_failure: datetime) -> datetime | None:
+    """When an account with ``failed_logins`` failures in a row may try again, if locked."""
+    if failed_logins < MAX_FAILED_LOGINS:
+        return None
+    return last_failure + LOCK_DURATION

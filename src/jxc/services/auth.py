@@ -1,0 +1,374 @@
+"""Users, roles and sign-in: who is acting, and whether they may.
+
+Passwords are hashed with argon2 and checked in constant time whether or not the user
+exists; a wrong user name and a wrong password get the same answer (auth.failed). Five
+failures in a row lock the account for 15 minutes. Every write service calls ``require``
+with its acting user before it changes anything; every user and grant change, sign-in
+and failed sign-in goes on the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc.db.repositories.users import UserRecord
+from jxc.db.uow import UnitOfWork
+from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
+from jxc.domain.auth import (
+    ANY_DOCUMENT,
+    SESSION_DURATION,
+    Action,
+    Grant,
+    Principal,
+    Role,
+    authorize,
+    check_password,
+    locked_until,
+)
+from jxc.domain.errors import Conflict, NotFound, Unauthenticated
+from jxc.services.base import parse, transactional
+
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both answers take as long.
+_DECOY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class GrantIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    role: Role
+    warehouse: str | None = None
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    username: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(max_length=200)
+    grants: list[GrantIn] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    username: str
+    expires_at: datetime
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal(uow: UnitOfWork, username: str) -> Principal:
+    """The acting user with their grants.
+
+    Raises:
+        Unauthenticated: auth.unknown_user (no such active user).
+    """
+    user = uow.users.find(username)
+    if user is None or not user.active:
+        raise Unauthenticated("auth.unknown_user", {"user": username})
+    return Principal(user.username, tuple(uow.users.grants(user.id)))
+
+
+def require(
+    uow: UnitOfWork,
+    actor: str,
+    action: Action,
+    document_type: str = ANY_DOCUMENT,
+    warehouses: Iterable[str | None] = (None,),
+) -> None:
+    """Refuse unless ``actor`` may take ``action`` (on ``document_type``) in ``warehouses``.
+
+    Raises:
+        Unauthenticated: auth.unknown_user.
+        Forbidden: auth.forbidden.
+    """
+    authorize(principal(uow, actor), action, document_type, warehouses)
+
+
+def _warehouse_ids(uow: UnitOfWork, grants: Iterable[GrantIn]) -> dict[str, int]:
+    codes = {g.warehouse for g in grants if g.warehouse is not None}
+    found = uow.catalog.warehouses_by_code(codes)
+    missing = sorted(codes - found.keys())
+    if missing:
+        raise NotFound("warehouse.unknown", {"warehouse": missing[0]})
+    return {code: warehouse.id for code, warehouse in found.items()}
+
+
+def _add(uow: UnitOfWork, actor: str, user: UserIn) -> None:
+    check_password(user.username, user.password)
+    if uow.users.find(user.username) is not None:
+        raise Conflict("auth.username_taken", {"user": user.username})
+    warehouse_ids = _warehouse_ids(uow, user.grants)
+    user_id = uow.users.add(
+        {
+            "username": user.username,
+            "display_name": user.display_name,
+            "password_hash": _hasher.hash(user.password),
+            "active": True,
+            "failed_logins": 0,
+            "created_at": uow.clock(),
+        }
+    )
+    for grant in sorted(set(user.grants), key=lambda g: (g.role, g.warehouse or "")):
+        uow.users.add_grant(
+            user_id, grant.role, warehouse_ids[grant.warehouse] if grant.warehouse else None
+        )
+    uow.record(
+        AuditEntry(
+            actor,
+            "user.add",
+            "user",
+            user.username,
+            {"display_name": user.display_name, "grants": _grants_payload(user.grants)},
+        )
+    )
+
+
+def _grants_payload(grants: Iterable[GrantIn | Grant]) -> list[dict[str, Any]]:
+    return [{"role": g.role.value, "warehouse": g.warehouse} for g in grants]
+
+
+@transactional
+def has_users(uow: UnitOfWork) -> bool:
+    return uow.users.count() > 0
+
+
+@transactional
+def create_first_admin(
+    uow: UnitOfWork, username: str, password: str, display_name: str = "管理员"
+) -> None:
+    """The first user of a new database, an admin of every warehouse.
+
+    Raises:
+        Conflict: auth.users_exist (only the first user is created this way).
+        Invalid: auth.password_too_short, auth.password_is_username, field errors.
+    """
+    if uow.users.count() > 0:
+        raise Conflict("auth.users_exist", {})
+    user = parse(
+        UserIn,
+        {
+            "username": username,
+            "display_name": display_name,
+            "password": password,
+            "grants": [{"role": Role.ADMIN}],
+        },
+    )
+    _add(uow, user.username, user)
+    uow.commit()
+
+
+@transactional
+def add_setup_users(uow: UnitOfWork, people: Sequence[UserIn | dict[str, Any]]) -> list[str]:
+    """Setup only (the demo company): add the users not there yet, as the system's doing.
+
+    Returns the user names added.
+    """
+    added = []
+    for data in people:
+        user = parse(UserIn, data)
+        if uow.users.find(user.username) is None:
+            _add(uow, SYSTEM_ACTOR, user)
+            added.append(user.username)
+    uow.commit()
+    return added
+
+
+@transactional
+def add_user(uow: UnitOfWork, actor: str, data: UserIn | dict[str, Any]) -> None:
+    """Add a user with a password and role grants (each in one warehouse or in all).
+
+    Raises:
+        Forbidden: auth.forbidden (user.manage).
+        Conflict: auth.username_taken.
+        NotFound: warehouse.unknown.
+        Invalid: auth.password_too_short, auth.password_is_username, field errors.
+    """
+    require(uow, actor, Action.USER_MANAGE)
+    _add(uow, actor, parse(UserIn, data))
+    uow.commit()
+
+
+def _user(uow: UnitOfWork, username: str, for_update: bool = False) -> UserRecord:
+    user = uow.users.find(username, for_update=for_update)
+    if user is None:
+        raise NotFound("auth.user_unknown", {"user": username})
+    return user
+
+
+@transactional
+def grant(
+    uow: UnitOfWork, actor: str, username: str, role: Role, warehouse: str | None = None
+) -> None:
+    """Give a user a role, in one warehouse or (no warehouse) in all of them.
+
+    Raises:
+        Forbidden: auth.forbidden (user.manage).
+        NotFound: auth.user_unknown, warehouse.unknown.
+        Conflict: auth.grant_exists.
+    """
+    require(uow, actor, Action.USER_MANAGE)
+    user = _user(uow, username)
+    given = GrantIn(role=role, warehouse=warehouse)
+    warehouse_id = _warehouse_ids(uow, [given]).get(warehouse) if warehouse else None
+    if Grant(role, warehouse) in uow.users.grants(user.id):
+        raise Conflict("auth.grant_exists", {"user": username, "role": role.value})
+    uow.users.add_grant(user.id, role, warehouse_id)
+    uow.record(AuditEntry(actor, "user.grant", "user", username, _grants_payload([given])[0]))
+    uow.commit()
+
+
+@transactional
+def revoke(
+    uow: UnitOfWork, actor: str, username: str, role: Role, warehouse: str | None = None
+) -> None:
+    """Take a role away from a user (in that warehouse, or the grant for all warehouses).
+
+    Raises:
+        Forbidden: auth.forbidden (user.manage).
+        NotFound: auth.user_unknown, warehouse.unknown, auth.grant_unknown.
+    """
+    require(uow, actor, Action.USER_MANAGE)
+    user = _user(uow, username)
+    taken = GrantIn(role=role, warehouse=warehouse)
+    warehouse_id = _warehouse_ids(uow, [taken]).get(warehouse) if warehouse else None
+    if not uow.users.remove_grant(user.id, role, warehouse_id):
+        raise NotFound("auth.grant_unknown", {"user": username, "role": role.value})
+    uow.record(AuditEntry(actor, "user.revoke", "user", username, _grants_payload([taken])[0]))
+    uow.commit()
+
+
+@transactional
+def set_password(
+    uow: UnitOfWork, actor: str, username: str, new_password: str, current: str | None = None
+) -> None:
+    """Change a password: one's own with the current password, anyone's as a user manager.
+
+    Every session of that user ends, and a lock from failed sign-ins is lifted.
+
+    Raises:
+        Unauthenticated: auth.failed (the current password is wrong).
+        Forbidden: auth.forbidden (someone else's password without user.manage).
+        Invalid: auth.password_too_short, auth.password_is_username.
+    """
+    user = _user(uow, username, for_update=True)
+    if actor == username and current is not None:
+        if not _verifies(user.password_hash, current):
+            raise Unauthenticated("auth.failed", {})
+    else:
+        require(uow, actor, Action.USER_MANAGE)
+    check_password(username, new_password)
+    now = uow.clock()
+    uow.users.update(
+        user.id, password_hash=_hasher.hash(new_password), failed_logins=0, last_failed_at=None
+    )
+    uow.users.end_sessions_of(user.id, now)
+    uow.record(AuditEntry(actor, "user.set_password", "user", username))
+    uow.commit()
+
+
+@transactional
+def set_active(uow: UnitOfWork, actor: str, username: str, active: bool) -> None:
+    """Disable a user (they can no longer sign in or act) or enable them again.
+
+    Raises:
+        Forbidden: auth.forbidden (user.manage).
+        NotFound: auth.user_unknown.
+    """
+    require(uow, actor, Action.USER_MANAGE)
+    user = _user(uow, username)
+    uow.users.update(user.id, active=active)
+    if not active:
+        uow.users.end_sessions_of(user.id, uow.clock())
+    uow.record(AuditEntry(actor, "user.set_active", "user", username, {"active": active}))
+    uow.commit()
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_credentials(uow: UnitOfWork, username: str, password: str) -> UserRecord:
+    """The user if the password is right; a failure is recorded and committed, then raised."""
+    user = uow.users.find(username, for_update=True)
+    now = uow.clock()
+    if user is not None and user.last_failed_at is not None:
+        until = locked_until(user.failed_logins, user.last_failed_at)
+        if until is not None and now < until:
+            uow.record(AuditEntry(username, "user.login_locked", "user", username))
+            uow.commit()
+            shown = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+            raise Unauthenticated("auth.locked", {"user": username, "until": shown})
+    right = _verifies(user.password_hash if user else _DECOY_HASH, password)
+    if user is None or not right or not user.active:
+        if user is not None:
+            uow.users.update(user.id, failed_logins=user.failed_logins + 1, last_failed_at=now)
+        uow.record(AuditEntry(username, "user.login_failed", "user", username))
+        uow.commit()
+        raise Unauthenticated("auth.failed", {})
+    if user.failed_logins:
+        uow.users.update(user.id, failed_logins=0, last_failed_at=None)
+    return user
+
+
+@transactional
+def authenticate(uow: UnitOfWork, username: str, password: str) -> str:
+    """Check a user name and password (scripts acting with ``--user``); the user name.
+
+    Raises:
+        Unauthenticated: auth.failed, auth.locked.
+    """
+    user = _check_credentials(uow, username, password)
+    uow.commit()
+    return user.username
+
+
+@transactional
+def login(uow: UnitOfWork, username: str, password: str) -> Session:
+    """Sign in: a new session token, valid for 7 days unless logged out.
+
+    Raises:
+        Unauthenticated: auth.failed (no hint which part was wrong), auth.locked.
+    """
+    user = _check_credentials(uow, username, password)
+    now = uow.clock()
+    token = secrets.token_urlsafe(32)
+    expires_at = now + SESSION_DURATION
+    uow.users.add_session(_token_hash(token), user.id, now, expires_at)
+    uow.record(AuditEntry(user.username, "user.login", "user", user.username))
+    uow.commit()
+    return Session(token, user.username, expires_at)
+
+
+@transactional
+def session_user(uow: UnitOfWork, token: str) -> str:
+    """Who a session token belongs to.
+
+    Raises:
+        Unauthenticated: auth.session_ended (logged out, expired or the user disabled).
+    """
+    username = uow.users.session_username(_token_hash(token), uow.clock())
+    if username is None:
+        raise Unauthenticated("auth.session_ended", {})
+    return username
+
+
+@transactional
+def logout(uow: UnitOfWork, token: str) -> None:
+    username = uow.users.session_username(_token_hash(token), uow.clock())
+    if uow.users.end_session(_token_hash(token), uow.clock()) and username is not None:
+        uow.record(AuditEntry(username, "user.logout", "user", username))
+    uow.commit()
