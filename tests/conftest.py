@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from jxc.bootstrap import App, build, upgrade
+from jxc.bootstrap import App, build, create_database, drop_database, upgrade
 from jxc.config import Settings
 from jxc.db.engine import normalize_url
 from jxc.db.schema import Base
@@ -121,3 +122,21 @@ def app(database_url: str) -> Iterator[App]:
     application = build(Settings(database_url=database_url, user="tester"))
     yield application
     application.dispose()
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A URL of a database with no tables at all, private to this test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: App = request.getfixturevalue("postgresql_app")
+    url = create_database(
+        server.engine.url.render_as_string(hide_password=False), f"_m{uuid.uuid4().hex[:8]}"
+    )
+    try:
+        yield url
+    finally:
+        drop_database(url)

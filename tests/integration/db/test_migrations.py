@@ -8,11 +8,9 @@ data. ``ExactDecimal`` keeps quantities and money exact (invariant 6) on both en
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -27,9 +25,7 @@ from jxc.bootstrap import (
     App,
     alembic_config,
     build,
-    create_database,
     current_revision,
-    drop_database,
     upgrade,
 )
 from jxc.cli.main import app as jxc_cli
@@ -53,24 +49,6 @@ from tests.builders import (
 from tests.conftest import TESTER, TESTER_PASSWORD
 
 JXC_TABLES = set(Base.metadata.tables)
-
-
-@pytest.fixture
-def empty_database_url(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[str]:
-    """A URL of a database with no tables at all, private to this test."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: App = request.getfixturevalue("postgresql_app")
-    url = create_database(
-        server.engine.url.render_as_string(hide_password=False), f"_m{uuid.uuid4().hex[:8]}"
-    )
-    try:
-        yield url
-    finally:
-        drop_database(url)
 
 
 @pytest.fixture

@@ -1,0 +1,114 @@
+"""Signing in on the command line: init's first admin, login/whoami/logout, `--user` for
+scripts, refusals with exit code 6 in both languages."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from jxc.cli.main import app
+
+runner = CliRunner()
+
+
+def run(
+    database_url: str,
+    data_dir,
+    *args: str,
+    lang: str = "zh-CN",
+    password: str | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    result = runner.invoke(
+        app,
+        ["--db", database_url, "--lang", lang, *args],
+        input=None if password is None else password + "\n",
+        env={"JXC_DATA_DIR": str(data_dir), "JXC_USER": "", "JXC_PASSWORD": "", **(env or {})},
+    )
+    return result.exit_code, result.output
+
+
+def test_init_makes_a_first_admin_whose_shown_password_signs_in(empty_database_url, tmp_path):
+    code, output = run(empty_database_url, tmp_path, "init", lang="en")
+    assert code == 0, output
+    shown = re.search(r"First admin admin created with password (\S+) ", output)
+    assert shown is not None, output
+
+    code, output = run(empty_database_url, tmp_path, "login", "admin", password=shown.group(1))
+    assert code == 0, output
+    assert "已登录为 admin" in output
+
+    code, output = run(empty_database_url, tmp_path, "whoami")
+    assert (code, "admin (管理员): 管理员" in output) == (0, True), output
+
+
+def signed_in_admin(database_url: str, data_dir) -> None:
+    code, output = run(database_url, data_dir, "init", env={"JXC_ADMIN_PASSWORD": "admin-password"})
+    assert code == 0, output
+    code, output = run(database_url, data_dir, "login", "admin", password="admin-password")
+    assert code == 0, output
+
+
+def test_a_signed_in_admin_adds_a_clerk_who_is_refused_outside_their_warehouse(
+    empty_database_url, tmp_path
+):
+    url = empty_database_url
+    signed_in_admin(url, tmp_path)
+    for args in (
+        ("warehouse", "add", "WH1", "一号仓"),
+        ("warehouse", "add", "WH2", "二号仓"),
+        ("item", "add", "螺丝-M3", "螺丝 M3"),
+    ):
+        code, output = run(url, tmp_path, *args)
+        assert code == 0, output
+    code, output = run(
+        url,
+        tmp_path,
+        "user",
+        "add",
+        "clerk1",
+        "仓管员 张三",
+        "--role",
+        "warehouse_clerk@WH1",
+        password="螺丝刀-2026\n螺丝刀-2026",
+    )
+    assert code == 0, output
+    assert "已添加用户 clerk1" in output
+    code, output = run(url, tmp_path, "user", "list")
+    assert "仓管员@WH1" in output
+
+    clerk = {"JXC_USER": "clerk1", "JXC_PASSWORD": "螺丝刀-2026"}
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH2", "--line", "螺丝-M3:5", "--post")
+    code, output = run(url, tmp_path, *receipt, env=clerk)
+    assert code == 6
+    assert "用户 clerk1 无权在仓库 WH2 创建其他入库单" in output
+    code, output = run(url, tmp_path, *receipt, lang="en", env=clerk)
+    assert code == 6
+    assert "User clerk1 may not create a Receipt in warehouse WH2" in output
+
+    receipt_here = (*receipt[:4], "WH1", *receipt[5:])
+    code, output = run(url, tmp_path, *receipt_here, env=clerk)
+    assert code == 0, output
+
+
+def test_a_wrong_password_exits_6_without_saying_which_part_was_wrong(empty_database_url, tmp_path):
+    signed_in_admin(empty_database_url, tmp_path)
+
+    wrong_password = run(empty_database_url, tmp_path, "login", "admin", password="nope-nope")
+    unknown_user = run(empty_database_url, tmp_path, "login", "nobody", password="nope-nope")
+
+    assert wrong_password[0] == unknown_user[0] == 6
+    assert "用户名或密码错误" in wrong_password[1]
+    assert "用户名或密码错误" in unknown_user[1]
+
+
+def test_after_logout_a_write_asks_to_sign_in_first(empty_database_url, tmp_path):
+    signed_in_admin(empty_database_url, tmp_path)
+
+    code, output = run(empty_database_url, tmp_path, "logout")
+    assert (code, "已退出登录" in output) == (0, True)
+    code, output = run(empty_database_url, tmp_path, "warehouse", "add", "WH1", "一号仓", lang="en")
+
+    assert code == 6
+    assert "Sign in first: jxc login USER" in output

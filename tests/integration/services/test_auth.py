@@ -1,0 +1,363 @@
+"""Users, roles and sign-in through the services: each role does only its part, in its
+warehouses; a refused step names why and changes nothing; sign-in never says which part
+was wrong and locks after repeated failures."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from jxc.domain.auth import LOCK_DURATION, MAX_FAILED_LOGINS, SESSION_DURATION, Role
+from jxc.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from jxc.queries import audit
+from jxc.queries import users as user_queries
+from jxc.services import auth, catalog, documents
+from tests.builders import (
+    PASSWORD,
+    a_user,
+    a_warehouse,
+    an_item,
+    assert_books_balance,
+    receive,
+    snapshot,
+)
+
+
+@contextmanager
+def refused(app, error=DomainError):
+    """The block must raise ``error`` and leave the database exactly as it was."""
+    before = snapshot(app)
+    with pytest.raises(error) as caught:
+        yield caught
+    assert snapshot(app) == before
+
+
+def create(app, actor, kind, warehouse, *lines, post=True, **header):
+    return documents.create(
+        app.uow(),
+        actor,
+        {"document_type": kind, "warehouse": warehouse, "lines": list(lines), **header},
+        post=post,
+    )
+
+
+def actions(app, **filters):
+    with app.reader() as connection:
+        return [(e.actor, e.action, e.subject) for e in audit.log(connection, **filters)]
+
+
+@pytest.fixture
+def shop(app):
+    """Two warehouses with screws in both, and a clerk of the first."""
+    for code in ("WH1", "WH2"):
+        a_warehouse(app, code)
+    an_item(app, "螺丝-M3")
+    for code in ("WH1", "WH2"):
+        receive(app, code, {"item": "螺丝-M3", "quantity": "10"})
+    a_user(app, "clerk1", "warehouse_clerk", "WH1")
+    return app
+
+
+def test_a_clerk_posts_in_their_warehouse_and_is_refused_in_another_naming_it(shop):
+    issued = create(shop, "clerk1", "issue", "WH1", {"item": "螺丝-M3", "quantity": "2"})
+    assert issued.state == "posted"
+
+    with refused(shop, Forbidden) as caught:
+        create(shop, "clerk1", "issue", "WH2", {"item": "螺丝-M3", "quantity": "2"})
+
+    assert caught.value.code == "auth.forbidden_document"
+    assert caught.value.params == {
+        "user": "clerk1",
+        "action": "document.create",
+        "document_type": "issue",
+        "warehouse": "WH2",
+    }
+
+
+def test_a_draft_of_another_warehouse_cannot_be_posted_by_the_clerk(shop):
+    draft = create(shop, "tester", "issue", "WH2", {"item": "螺丝-M3", "quantity": "1"}, post=False)
+
+    with refused(shop, Forbidden) as caught:
+        documents.post(shop.uow(), "clerk1", draft.number)
+
+    assert (caught.value.params["action"], caught.value.params["warehouse"]) == (
+        "document.post",
+        "WH2",
+    )
+
+
+def test_a_transfer_is_received_by_the_destinations_clerk_not_the_senders(shop):
+    a_user(shop, "clerk2", "warehouse_clerk", "WH2")
+    shipped = create(
+        shop, "clerk1", "transfer", "WH1", {"item": "螺丝-M3", "quantity": "3"}, to_warehouse="WH2"
+    )
+
+    with refused(shop, Forbidden) as caught:
+        documents.receive(shop.uow(), "clerk1", shipped.number)
+    received = documents.receive(shop.uow(), "clerk2", shipped.number)
+
+    assert caught.value.params["action"] == "document.receive"
+    assert caught.value.params["warehouse"] == "WH2"
+    assert received.state == "posted"
+    assert_books_balance(shop)
+
+
+def test_only_finance_or_a_manager_reverses(shop):
+    posted = create(shop, "clerk1", "issue", "WH1", {"item": "螺丝-M3", "quantity": "1"})
+    a_user(shop, "finance", "finance")
+
+    with refused(shop, Forbidden):
+        documents.reverse(shop.uow(), "clerk1", posted.number)
+    reversal = documents.reverse(shop.uow(), "finance", posted.number)
+
+    assert reversal.state == "posted"
+
+
+def test_purchasing_creates_receipts_but_cannot_post_or_issue(shop):
+    a_user(shop, "buyer", "purchaser")
+
+    draft = create(
+        shop, "buyer", "receipt", "WH1", {"item": "螺丝-M3", "quantity": "5"}, post=False
+    )
+    with refused(shop, Forbidden):
+        documents.post(shop.uow(), "buyer", draft.number)
+    with refused(shop, Forbidden):
+        create(shop, "buyer", "issue", "WH1", {"item": "螺丝-M3", "quantity": "1"}, post=False)
+
+    assert draft.state == "draft"
+    documents.post(shop.uow(), "clerk1", draft.number)
+
+
+def test_the_auditor_reads_everything_and_changes_nothing(shop):
+    a_user(shop, "auditor", "auditor")
+
+    with refused(shop, Forbidden):
+        create(shop, "auditor", "receipt", "WH1", {"item": "螺丝-M3", "quantity": "1"}, post=False)
+    with refused(shop, Forbidden):
+        catalog.add_item(shop.uow(), "auditor", {"code": "X", "name": "X", "base_unit": "个"})
+    with refused(shop, Forbidden):
+        catalog.add_warehouse(shop.uow(), "auditor", {"code": "WH9", "name": "九号仓"})
+    with refused(shop, Forbidden):
+        catalog.set_negative_stock(shop.uow(), "auditor", "WH1", True)
+    with refused(shop, Forbidden):
+        auth.add_user(
+            shop.uow(),
+            "auditor",
+            {"username": "x", "display_name": "x", "password": PASSWORD},
+        )
+
+
+def test_someone_who_is_not_a_user_cannot_act(shop):
+    with refused(shop, Unauthenticated) as caught:
+        create(shop, "stranger", "receipt", "WH1", {"item": "螺丝-M3", "quantity": "1"})
+
+    assert (caught.value.code, caught.value.params) == ("auth.unknown_user", {"user": "stranger"})
+
+
+def test_an_admin_adds_a_user_with_grants_in_some_warehouses(shop):
+    auth.add_user(
+        shop.uow(),
+        "tester",
+        {
+            "username": "clerk.both",
+            "display_name": "仓管员 王五",
+            "password": "螺丝刀-2026",
+            "grants": [
+                {"role": "warehouse_clerk", "warehouse": "WH1"},
+                {"role": "warehouse_clerk", "warehouse": "WH2"},
+            ],
+        },
+    )
+
+    with shop.reader() as connection:
+        (found,) = [u for u in user_queries.users(connection) if u.username == "clerk.both"]
+    assert found.display_name == "仓管员 王五"
+    assert [(g.role, g.warehouse) for g in found.grants] == [
+        (Role.WAREHOUSE_CLERK, "WH1"),
+        (Role.WAREHOUSE_CLERK, "WH2"),
+    ]
+    create(
+        shop,
+        "clerk.both",
+        "transfer",
+        "WH1",
+        {"item": "螺丝-M3", "quantity": "1"},
+        to_warehouse="WH2",
+    )
+    assert ("tester", "user.add", "clerk.both") in actions(shop)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "code"),
+    [
+        ({"username": "clerk1"}, Conflict, "auth.username_taken"),
+        ({"password": "short"}, Invalid, "auth.password_too_short"),
+        ({"password": "New.User"}, Invalid, "auth.password_is_username"),
+        (
+            {"grants": [{"role": "warehouse_clerk", "warehouse": "WH9"}]},
+            NotFound,
+            "warehouse.unknown",
+        ),
+        ({"grants": [{"role": "boss"}]}, Invalid, "value.not_allowed"),
+    ],
+)
+def test_a_user_that_cannot_be_added_is_refused_naming_why(shop, change, error, code):
+    data = {"username": "new.user", "display_name": "新人", "password": PASSWORD, **change}
+
+    with refused(shop, error) as caught:
+        auth.add_user(shop.uow(), "tester", data)
+
+    assert caught.value.code == code
+
+
+def test_the_first_admin_is_made_only_once(shop):
+    with refused(shop, Conflict) as caught:
+        auth.create_first_admin(shop.uow(), "another", PASSWORD)
+
+    assert caught.value.code == "auth.users_exist"
+
+
+def test_a_grant_lets_a_clerk_work_in_another_warehouse_until_it_is_revoked(shop):
+    auth.grant(shop.uow(), "tester", "clerk1", Role.WAREHOUSE_CLERK, "WH2")
+    create(shop, "clerk1", "issue", "WH2", {"item": "螺丝-M3", "quantity": "1"})
+
+    auth.revoke(shop.uow(), "tester", "clerk1", Role.WAREHOUSE_CLERK, "WH2")
+
+    with refused(shop, Forbidden):
+        create(shop, "clerk1", "issue", "WH2", {"item": "螺丝-M3", "quantity": "1"})
+    assert [a for a in actions(shop, actor="tester") if a[2] == "clerk1"][-2:] == [
+        ("tester", "user.grant", "clerk1"),
+        ("tester", "user.revoke", "clerk1"),
+    ]
+
+
+def test_a_grant_given_twice_or_revoked_when_absent_is_refused(shop):
+    with refused(shop, Conflict) as twice:
+        auth.grant(shop.uow(), "tester", "clerk1", Role.WAREHOUSE_CLERK, "WH1")
+    with refused(shop, NotFound) as absent:
+        auth.revoke(shop.uow(), "tester", "clerk1", Role.FINANCE)
+
+    assert twice.value.code == "auth.grant_exists"
+    assert absent.value.code == "auth.grant_unknown"
+
+
+def test_a_clerk_cannot_grant_themselves_more(shop):
+    with refused(shop, Forbidden):
+        auth.grant(shop.uow(), "clerk1", "clerk1", Role.ADMIN)
+
+
+# signing in --------------------------------------------------------------------------------
+
+
+def test_signing_in_gives_a_session_that_names_its_user_until_logout(shop):
+    session = auth.login(shop.uow(), "clerk1", PASSWORD)
+
+    assert auth.session_user(shop.uow(), session.token) == "clerk1"
+    auth.logout(shop.uow(), session.token)
+    with pytest.raises(Unauthenticated) as ended:
+        auth.session_user(shop.uow(), session.token)
+
+    assert ended.value.code == "auth.session_ended"
+    assert actions(shop, actor="clerk1")[-2:] == [
+        ("clerk1", "user.login", "clerk1"),
+        ("clerk1", "user.logout", "clerk1"),
+    ]
+
+
+def test_a_session_expires_after_seven_days(shop):
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    shop.clock = lambda: now
+    session = auth.login(shop.uow(), "clerk1", PASSWORD)
+
+    shop.clock = lambda: now + SESSION_DURATION + timedelta(seconds=1)
+
+    with pytest.raises(Unauthenticated):
+        auth.session_user(shop.uow(), session.token)
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer_and_are_recorded(shop):
+    with pytest.raises(Unauthenticated) as wrong_password:
+        auth.login(shop.uow(), "clerk1", "not-the-password")
+    with pytest.raises(Unauthenticated) as unknown_user:
+        auth.login(shop.uow(), "nobody", PASSWORD)
+
+    assert (wrong_password.value.code, wrong_password.value.params) == ("auth.failed", {})
+    assert (unknown_user.value.code, unknown_user.value.params) == ("auth.failed", {})
+    assert actions(shop, action="user.login_failed") == [
+        ("clerk1", "user.login_failed", "clerk1"),
+        ("nobody", "user.login_failed", "nobody"),
+    ]
+
+
+def test_five_failures_in_a_row_lock_the_account_for_fifteen_minutes(shop):
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    shop.clock = lambda: now
+    for _ in range(MAX_FAILED_LOGINS):
+        with pytest.raises(Unauthenticated):
+            auth.login(shop.uow(), "clerk1", "guess")
+
+    with pytest.raises(Unauthenticated) as locked:
+        auth.login(shop.uow(), "clerk1", PASSWORD)  # even the right password waits
+    shop.clock = lambda: now + LOCK_DURATION
+    session = auth.login(shop.uow(), "clerk1", PASSWORD)
+
+    assert locked.value.code == "auth.locked"
+    assert locked.value.params == {"user": "clerk1", "until": "2026-11-25 09:15"}
+    assert auth.session_user(shop.uow(), session.token) == "clerk1"
+
+
+def test_a_success_clears_earlier_failures(shop):
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(Unauthenticated):
+            auth.login(shop.uow(), "clerk1", "guess")
+    auth.login(shop.uow(), "clerk1", PASSWORD)
+
+    with pytest.raises(Unauthenticated) as again:
+        auth.login(shop.uow(), "clerk1", "guess")
+
+    assert again.value.code == "auth.failed", "one failure after a success does not lock"
+
+
+def test_a_disabled_user_can_neither_sign_in_nor_act_and_loses_their_sessions(shop):
+    session = auth.login(shop.uow(), "clerk1", PASSWORD)
+
+    auth.set_active(shop.uow(), "tester", "clerk1", False)
+
+    with pytest.raises(Unauthenticated):
+        auth.session_user(shop.uow(), session.token)
+    with pytest.raises(Unauthenticated) as signing_in:
+        auth.login(shop.uow(), "clerk1", PASSWORD)
+    with refused(shop, Unauthenticated):
+        create(shop, "clerk1", "issue", "WH1", {"item": "螺丝-M3", "quantity": "1"})
+    assert signing_in.value.code == "auth.failed"
+    auth.set_active(shop.uow(), "tester", "clerk1", True)
+    auth.login(shop.uow(), "clerk1", PASSWORD)
+
+
+def test_changing_ones_own_password_needs_the_current_one_and_ends_every_session(shop):
+    session = auth.login(shop.uow(), "clerk1", PASSWORD)
+
+    with refused(shop, Unauthenticated):
+        auth.set_password(shop.uow(), "clerk1", "clerk1", "螺丝刀-2027", current="wrong")
+    auth.set_password(shop.uow(), "clerk1", "clerk1", "螺丝刀-2027", current=PASSWORD)
+
+    with pytest.raises(Unauthenticated):
+        auth.session_user(shop.uow(), session.token)
+    with pytest.raises(Unauthenticated):
+        auth.login(shop.uow(), "clerk1", PASSWORD)
+    auth.login(shop.uow(), "clerk1", "螺丝刀-2027")
+
+
+def test_only_a_user_manager_sets_someone_elses_password_which_also_lifts_a_lock(shop):
+    a_user(shop, "clerk2", "warehouse_clerk", "WH2")
+    for _ in range(MAX_FAILED_LOGINS):
+        with pytest.raises(Unauthenticated):
+            auth.login(shop.uow(), "clerk1", "guess")
+
+    with refused(shop, Forbidden):
+        auth.set_password(shop.uow(), "clerk2", "clerk1", "螺丝刀-2027")
+    auth.set_password(shop.uow(), "tester", "clerk1", "螺丝刀-2027")
+
+    assert auth.login(shop.uow(), "clerk1", "螺丝刀-2027").username == "clerk1"
