@@ -94,7 +94,7 @@ class UnitOfWork:
         self.balances = BalanceRepository(connection)
         self.requests = RequestRepository(connection)
         self.audit = AuditRepository(connection)
-        self.users = UserRepository(connection)
+        self.users = UserRepository(connection, self.catalog)
         self._recorded = []
         return self
 

@@ -73,10 +73,10 @@ def principal(uow: UnitOfWork, username: str) -> Principal:
     Raises:
         Unauthenticated: auth.unknown_user (no such active user).
     """
-    user = uow.users.find(username)
-    if user is None or not user.active:
+    found = uow.users.principal(username)
+    if found is None:
         raise Unauthenticated("auth.unknown_user", {"user": username})
-    return Principal(user.username, tuple(uow.users.grants(user.id)))
+    return found
 
 
 def require(

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from jxc.bootstrap import build
+from jxc.config import Settings
 from jxc.domain.auth import LOCK_DURATION, MAX_FAILED_LOGINS, SESSION_DURATION, Role
 from jxc.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.queries import audit
@@ -361,3 +363,20 @@ def test_only_a_user_manager_sets_someone_elses_password_which_also_lifts_a_lock
     auth.set_password(shop.uow(), "tester", "clerk1", "螺丝刀-2027")
 
     assert auth.login(shop.uow(), "clerk1", "螺丝刀-2027").username == "clerk1"
+
+
+def test_a_grant_revoked_or_a_user_disabled_elsewhere_counts_in_the_next_transaction(
+    shop, database_url
+):
+    other = build(Settings(database_url=database_url))  # its own cache, like another process
+    try:
+        create(other, "clerk1", "issue", "WH1", {"item": "螺丝-M3", "quantity": "1"})
+        auth.revoke(shop.uow(), "tester", "clerk1", Role.WAREHOUSE_CLERK, "WH1")
+
+        with refused(other, Forbidden):
+            create(other, "clerk1", "issue", "WH1", {"item": "螺丝-M3", "quantity": "1"})
+        auth.set_active(shop.uow(), "tester", "clerk1", False)
+        with refused(other, Unauthenticated):
+            create(other, "clerk1", "issue", "WH1", {"item": "螺丝-M3", "quantity": "1"})
+    finally:
+        other.dispose()

@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
 
 from jxc.db import schema as s
+from jxc.domain.auth import Principal
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.locations import Location, LocationKind, Warehouse
 from jxc.domain.quantities import Unit
@@ -97,6 +98,7 @@ class CatalogView:
     units: dict[str, tuple[int, Unit]] = field(default_factory=dict)
     defaults: dict[int, Location] = field(default_factory=dict)
     transits: dict[int, Location] = field(default_factory=dict)
+    principals: dict[str, Principal | None] = field(default_factory=dict)  # None: no such user
 
 
 class CatalogCache:
@@ -119,6 +121,13 @@ class CatalogRepository:
         self.connection = connection
         self._cache = cache
         self._view: CatalogView | None = None
+
+    def view(self) -> CatalogView:
+        """This transaction's view of the master data (users and grants included)."""
+        return self._current()
+
+    def changed(self) -> None:
+        self._changed()
 
     def _current(self) -> CatalogView:
         if self._view is None:

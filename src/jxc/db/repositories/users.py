@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from jxc.db import schema as s
-from jxc.domain.auth import Grant, Role
+from jxc.db.repositories.catalog import CatalogRepository
+from jxc.domain.auth import Grant, Principal, Role
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,43 @@ _grant = s.UserGrant
 _session = s.AuthSession
 
 
+_principal = (
+    select(_user.active, _grant.role, s.Warehouse.code)
+    .outerjoin(_grant, _grant.user_id == _user.id)
+    .outerjoin(s.Warehouse, s.Warehouse.id == _grant.warehouse_id)
+    .where(_user.username == bindparam("username"))
+)
+
+
 class UserRepository:
-    def __init__(self, connection: Connection) -> None:
+    """Users and grants are master data, cached with the catalog.
+
+    Every change that alters who may act (a user added, enabled or disabled, a grant given
+    or taken) moves the catalog version, so every process sees it in its next transaction.
+    """
+
+    def __init__(self, connection: Connection, catalog: CatalogRepository) -> None:
         self.connection = connection
+        self._catalog = catalog
+
+    def principal(self, username: str) -> Principal | None:
+        """The active user ``username`` with their grants; None if no such active user."""
+        known = self._catalog.view().principals
+        if username not in known:
+            rows = self.connection.execute(_principal, {"username": username}).all()
+            known[username] = (
+                Principal(
+                    username,
+                    tuple(
+                        sorted(
+                            Grant(Role(role), code) for _, role, code in rows if role is not None
+                        )
+                    ),
+                )
+                if rows and rows[0].active
+                else None
+            )
+        return known[username]
 
     def count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(_user)).scalar_one())
@@ -49,11 +84,14 @@ class UserRepository:
         return UserRecord(*row) if row else None
 
     def add(self, values: dict[str, Any]) -> int:
+        self._catalog.changed()
         inserted = self.connection.execute(insert(_user).values(**values)).inserted_primary_key
         assert inserted is not None
         return int(inserted[0])
 
     def update(self, user_id: int, **values: Any) -> None:
+        if "active" in values:
+            self._catalog.changed()
         self.connection.execute(update(_user).where(_user.id == user_id).values(**values))
 
     def grants(self, user_id: int) -> list[Grant]:
@@ -65,11 +103,13 @@ class UserRepository:
         return sorted(Grant(Role(role), code) for role, code in rows)
 
     def add_grant(self, user_id: int, role: Role, warehouse_id: int | None) -> None:
+        self._catalog.changed()
         self.connection.execute(
             insert(_grant).values(user_id=user_id, role=role.value, warehouse_id=warehouse_id)
         )
 
     def remove_grant(self, user_id: int, role: Role, warehouse_id: int | None) -> int:
+        self._catalog.changed()
         where_warehouse = (
             _grant.warehouse_id.is_(None)
             if warehouse_id is None
