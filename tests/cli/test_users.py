@@ -85,7 +85,7 @@ def test_a_signed_in_admin_adds_a_clerk_who_is_refused_outside_their_warehouse(
     assert "用户 clerk1 无权在仓库 WH2 创建其他入库单" in output
     code, output = run(url, tmp_path, *receipt, lang="en", env=clerk)
     assert code == 6
-    assert "User clerk1 may not create a Receipt in warehouse WH2" in output
+    assert "User clerk1 may not create Receipt documents in warehouse WH2" in output
 
     receipt_here = (*receipt[:4], "WH1", *receipt[5:])
     code, output = run(url, tmp_path, *receipt_here, env=clerk)

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 ERRORS: dict[str, str] = {
     "auth.failed": "Wrong user name or password",
     "auth.forbidden": "User {user} may not {action}",
-    "auth.forbidden_document": "User {user} may not {action} a {document_type} in warehouse {warehouse}",
+    "auth.forbidden_document": "User {user} may not {action} {document_type} documents in warehouse {warehouse}",
     "auth.forbidden_in_warehouse": "User {user} may not {action} in warehouse {warehouse}",
     "auth.grant_exists": "User {user} already has the role {role} there",
     "auth.grant_unknown": "User {user} has no such grant of the role {role}",
@@ -158,6 +158,7 @@ LABELS: dict[str, str] = {
     "label.line_count": "Lines",
     "label.line_no": "Line",
     "label.date": "Date",
+    "label.demo_users": "Demo users: {users}; each one's password is jxc- and the user name (admin: {example}). Sign in with jxc login USER",
     "label.demo_present": "The demo company is already loaded",
     "label.demo_done": "Demo company loaded: {warehouses} warehouses, {items} items, {documents} documents, {entries} ledger entries",
     "label.document": "Document",
