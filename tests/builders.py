@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from jxc.bootstrap import App
 from jxc.db.schema import Base, StockBalance, StockCost
+from jxc.domain.errors import DomainError
 from jxc.domain.items import Item
 from jxc.queries import audit, consistency
 from jxc.services import auth, catalog, documents
@@ -98,6 +102,33 @@ def transfer(
             "lines": list(lines),
         },
         post=True,
+    )
+
+
+@contextmanager
+def refused(app: App, error: type[DomainError] = DomainError) -> Iterator[Any]:
+    """The block must raise ``error`` and leave the database exactly as it was."""
+    before = snapshot(app)
+    with pytest.raises(error) as caught:
+        yield caught
+    assert snapshot(app) == before
+
+
+def create(
+    app: App,
+    kind: str,
+    warehouse: str,
+    *lines: dict[str, Any],
+    post: bool = True,
+    actor: str = "tester",
+    **header: Any,
+) -> documents.DocumentResult:
+    """A document of ``kind`` with ``lines``, posted unless ``post`` is False."""
+    return documents.create(
+        app.uow(),
+        actor,
+        {"document_type": kind, "warehouse": warehouse, "lines": list(lines), **header},
+        post=post,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -12,7 +11,6 @@ from sqlalchemy import select
 from jxc.db import schema as s
 from jxc.domain.errors import (
     Conflict,
-    DomainError,
     InsufficientStock,
     Invalid,
     InvalidInput,
@@ -21,25 +19,15 @@ from jxc.domain.errors import (
 from jxc.queries import documents as document_queries
 from jxc.queries import movements, stock_levels
 from jxc.services import catalog, documents
-from tests.builders import a_warehouse, an_item, assert_books_balance, issue, receive, snapshot
-
-
-@contextmanager
-def refused(app, error=DomainError):
-    """The block must raise ``error`` and leave the database exactly as it was."""
-    before = snapshot(app)
-    with pytest.raises(error) as caught:
-        yield caught
-    assert snapshot(app) == before
-
-
-def create(app, kind, warehouse, *lines, post=True, **header):
-    return documents.create(
-        app.uow(),
-        "tester",
-        {"document_type": kind, "warehouse": warehouse, "lines": list(lines), **header},
-        post=post,
-    )
+from tests.builders import (
+    a_warehouse,
+    an_item,
+    assert_books_balance,
+    create,
+    issue,
+    receive,
+    refused,
+)
 
 
 def on_hand(app, item, warehouse):
