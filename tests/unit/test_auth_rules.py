@@ -52,7 +52,10 @@ def test_a_clerk_moves_stock_only_in_their_own_warehouse():
     [
         (Role.PURCHASER, {(Action.DOCUMENT_CREATE, "receipt"), (Action.CATALOG_MANAGE, "*")}),
         (Role.SALES, {(Action.DOCUMENT_CREATE, "issue")}),
-        (Role.FINANCE, {(Action.DOCUMENT_REVERSE, kind) for kind in STOCK}),
+        (
+            Role.FINANCE,
+            {(Action.DOCUMENT_REVERSE, kind) for kind in STOCK} | {(Action.PERIOD_CLOSE, "*")},
+        ),
         (Role.AUDITOR, set()),
     ],
 )

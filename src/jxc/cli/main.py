@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jxc.cli import audit, bench, catalog, checks, documents, setup, stock, users
+from jxc.cli import audit, bench, catalog, checks, documents, periods, setup, stock, users
 from jxc.cli.output import State, err, report_error
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
@@ -82,6 +82,7 @@ stock.register(app)
 checks.register(app)
 audit.register(app)
 users.register(app)
+periods.register(app, stock.stock)
 bench.register(app)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -311,3 +312,38 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PeriodClose(Base):
+    """结账: a closed month. Reopening (反结账) keeps the row, with who, when and why."""
+
+    __tablename__ = "period_close"
+    __table_args__ = (
+        # One close in force per month: two people closing it at once cannot both succeed.
+        Index(
+            "ix_period_close_in_force",
+            "period_start",
+            unique=True,
+            sqlite_where=text("reopened_at IS NULL"),
+            postgresql_where=text("reopened_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str] = mapped_column(String(64))
+    reopened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reopened_by: Mapped[str | None] = mapped_column(String(64))
+    reopen_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class PeriodSnapshot(Base):
+    """Quantity and value per (item, owned location, batch) at a closed month's last day."""
+
+    __tablename__ = "period_snapshot"
+    period_close_id: Mapped[int] = mapped_column(ForeignKey("period_close.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    value: Mapped[Decimal] = mapped_column(Money)

@@ -24,6 +24,7 @@ from jxc.db.repositories.balances import BalanceRepository
 from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
 from jxc.db.repositories.documents import DocumentRepository
 from jxc.db.repositories.ledger import LedgerRepository
+from jxc.db.repositories.periods import PeriodRepository
 from jxc.db.repositories.requests import RequestRepository
 from jxc.db.repositories.users import UserRepository
 from jxc.domain.audit import AuditEntry
@@ -95,6 +96,7 @@ class UnitOfWork:
         self.requests = RequestRepository(connection)
         self.audit = AuditRepository(connection)
         self.users = UserRepository(connection, self.catalog)
+        self.periods = PeriodRepository(connection, self.catalog)
         self._recorded = []
         return self
 

@@ -41,6 +41,8 @@ class Action(StrEnum):
     CATALOG_MANAGE = "catalog.manage"  # units, items, conversions, barcodes
     WAREHOUSE_MANAGE = "warehouse.manage"  # warehouses, locations, negative stock
     USER_MANAGE = "user.manage"  # users, roles, passwords of others
+    PERIOD_CLOSE = "period.close"  # 结账
+    PERIOD_REOPEN = "period.reopen"  # 反结账: an admin's decision
 
 
 _STOCK_DOCUMENTS = ("receipt", "issue", "transfer")
@@ -75,7 +77,9 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
         | _on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS)
         | _on(Action.WAREHOUSE_MANAGE)
     ),
-    Role.FINANCE: frozenset(_on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS)),
+    Role.FINANCE: frozenset(
+        _on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS) | _on(Action.PERIOD_CLOSE)
+    ),
     Role.AUDITOR: frozenset(),
 }
 

@@ -86,6 +86,15 @@ ERRORS: dict[str, str] = {
     "location.not_virtual": "{location} is not a counterpart location; use one of {allowed}",
     "location.unknown": "Location {location} does not exist in warehouse {warehouse}",
     "number.invalid": "{field}: {value} is not a number",
+    "period.already_closed": "{period} is already closed",
+    "period.close_out_of_order": "Months close in order: close {expected} before {period}",
+    "period.closed": "{date} lies in the closed period {period}; book it in an open month, or an admin reopens the period (反结账)",
+    "period.invalid": "{value} is not a month (use YYYY-MM)",
+    "period.not_closed": "{period} is not closed",
+    "period.not_ended": "{period} has not ended yet; a month is closed after its last day",
+    "period.reason_required": "Reopening {period} needs a reason (--reason)",
+    "period.reopen_not_latest": "Only the latest closed month, {latest}, can be reopened; reopen it before {period}",
+    "check.snapshot_mismatch": "The snapshot of closed period {period} holds {snapshot} of {item} at {location} (batch {batch}) but the ledger says {ledger}",
     "quantity.not_a_number": "Quantity {value} is not a number",
     "quantity.not_positive": "Quantity must be greater than zero, not {quantity}",
     "quantity.too_large": "Quantity {quantity} is larger than the maximum {maximum}",
@@ -124,6 +133,14 @@ ERRORS: dict[str, str] = {
 
 LABELS: dict[str, str] = {
     "label.action": "Action",
+    "label.as_of": "Stock at the end of {day} (from the snapshot of {start} on)",
+    "label.balances": "Balances",
+    "label.closed": "Closed",
+    "label.period": "Period",
+    "label.period_closed": "Period {period} closed; its snapshot keeps {balances} balances",
+    "label.period_reopened": "Period {period} reopened",
+    "label.reason": "Reason",
+    "label.reopened": "Reopened",
     "label.active": "Active",
     "label.admin_created": "First admin {user} created",
     "label.admin_created_with_password": "First admin {user} created with password {password} (shown only now: sign in with jxc login {user} and change it with jxc user passwd)",
@@ -269,6 +286,8 @@ ACTIONS: dict[str, str] = {
     "user.login_failed": "Failed sign-in",
     "user.login_locked": "Sign-in while locked",
     "user.logout": "Sign out",
+    "period.close": "Close period",
+    "period.reopen": "Reopen period",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.
@@ -280,6 +299,8 @@ PERMISSIONS: dict[str, str] = {
     "permission.catalog.manage": "manage items and units",
     "permission.warehouse.manage": "manage warehouses and locations",
     "permission.user.manage": "manage users",
+    "permission.period.close": "close periods",
+    "permission.period.reopen": "reopen periods",
     "role.admin": "Admin",
     "role.purchaser": "Purchaser",
     "role.sales": "Sales",

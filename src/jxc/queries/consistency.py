@@ -8,7 +8,9 @@ where not allowed) and that each serial is where its last movement put it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +18,7 @@ from sqlalchemy import Connection, func, select, union_all
 
 from jxc.db import schema as s
 from jxc.domain.locations import LocationKind
+from jxc.domain.periods import Period
 
 _entry = s.StockLedgerEntry
 
@@ -56,22 +59,43 @@ def _names(
     return items, locations
 
 
-def _ledger_sums(connection: Connection) -> dict[tuple[int, int, int], tuple[Decimal, Decimal]]:
-    """(item, location, batch) → (quantity, value) summed from every entry in and out."""
-    moves_in = select(
-        _entry.item_id,
-        _entry.to_location_id.label("location_id"),
-        _entry.batch_id,
-        func.sum(_entry.quantity).label("quantity"),
-        func.sum(_entry.value).label("value"),
-    ).group_by(_entry.item_id, _entry.to_location_id, _entry.batch_id)
-    moves_out = select(
-        _entry.item_id,
-        _entry.from_location_id.label("location_id"),
-        _entry.batch_id,
-        (-func.sum(_entry.quantity)).label("quantity"),
-        (-func.sum(_entry.value)).label("value"),
-    ).group_by(_entry.item_id, _entry.from_location_id, _entry.batch_id)
+def ledger_sums(
+    connection: Connection, after: date | None = None, through: date | None = None
+) -> dict[tuple[int, int, int], tuple[Decimal, Decimal]]:
+    """(item, location, batch) → (quantity, value) summed from every entry in and out.
+
+    Only entries dated after ``after`` and up to ``through`` count, where those are given.
+    """
+    dated = [
+        condition
+        for condition in (
+            _entry.business_date > after if after else None,
+            _entry.business_date <= through if through else None,
+        )
+        if condition is not None
+    ]
+    moves_in = (
+        select(
+            _entry.item_id,
+            _entry.to_location_id.label("location_id"),
+            _entry.batch_id,
+            func.sum(_entry.quantity).label("quantity"),
+            func.sum(_entry.value).label("value"),
+        )
+        .where(*dated)
+        .group_by(_entry.item_id, _entry.to_location_id, _entry.batch_id)
+    )
+    moves_out = (
+        select(
+            _entry.item_id,
+            _entry.from_location_id.label("location_id"),
+            _entry.batch_id,
+            (-func.sum(_entry.quantity)).label("quantity"),
+            (-func.sum(_entry.value)).label("value"),
+        )
+        .where(*dated)
+        .group_by(_entry.item_id, _entry.from_location_id, _entry.batch_id)
+    )
     sums: dict[tuple[int, int, int], tuple[Decimal, Decimal]] = defaultdict(
         lambda: (Decimal(0), Decimal(0))
     )
@@ -84,7 +108,7 @@ def _ledger_sums(connection: Connection) -> dict[tuple[int, int, int], tuple[Dec
 
 def check(connection: Connection) -> CheckReport:
     items, locations = _names(connection)
-    ledger = _ledger_sums(connection)
+    ledger = ledger_sums(connection)
     ledger_rows = connection.execute(select(func.count()).select_from(_entry)).scalar_one()
     balances = {
         (r.item_id, r.location_id, r.batch_id): (r.on_hand, r.reserved)
@@ -136,6 +160,7 @@ def check(connection: Connection) -> CheckReport:
             )
     problems.extend(_pool_problems(connection, ledger, balances, items, locations))
     problems.extend(_serial_problems(connection, items))
+    problems.extend(_snapshot_problems(connection, items, where))
     return CheckReport(ledger_rows, len(balances), problems)
 
 
@@ -187,6 +212,72 @@ def _pool_problems(
                 )
             )
     return problems
+
+
+def _snapshot_problems(
+    connection: Connection, items: dict[int, str], where: Callable[[int], str]
+) -> list[Problem]:
+    """Each closed month's snapshot still equals its ledger: nothing was booked into it."""
+    problems = []
+    for close_id, start in connection.execute(
+        select(s.PeriodClose.id, s.PeriodClose.period_start).where(
+            s.PeriodClose.reopened_at.is_(None)
+        )
+    ):
+        month = Period.of(start)
+        ledger = owned_totals(connection, ledger_sums(connection, through=month.last_day))
+        kept = snapshot(connection, close_id)
+        for key in sorted(set(ledger) | set(kept)):
+            if ledger.get(key) != kept.get(key):
+                item_id, location_id, batch_id = key
+                problems.append(
+                    Problem(
+                        "check.snapshot_mismatch",
+                        {
+                            "period": str(month),
+                            "item": items[item_id],
+                            "location": where(location_id),
+                            "batch": batch_id,
+                            "snapshot": "{} / {}".format(*kept.get(key, (0, 0))),
+                            "ledger": "{} / {}".format(*ledger.get(key, (0, 0))),
+                        },
+                    )
+                )
+    return problems
+
+
+def owned_totals(
+    connection: Connection, sums: dict[tuple[int, int, int], tuple[Decimal, Decimal]]
+) -> dict[tuple[int, int, int], tuple[Decimal, Decimal]]:
+    """``sums`` of internal and in-transit locations only, leaving out the zeros."""
+    owned = {
+        location_id
+        for (location_id,) in connection.execute(
+            select(s.Location.id).where(
+                s.Location.kind.in_([LocationKind.INTERNAL.value, LocationKind.TRANSIT.value])
+            )
+        )
+    }
+    return {
+        key: total
+        for key, total in sums.items()
+        if key[1] in owned and total != (Decimal(0), Decimal(0))
+    }
+
+
+def snapshot(
+    connection: Connection, close_id: int
+) -> dict[tuple[int, int, int], tuple[Decimal, Decimal]]:
+    rows = connection.execute(
+        select(
+            s.PeriodSnapshot.item_id,
+            s.PeriodSnapshot.location_id,
+            s.PeriodSnapshot.batch_id,
+            s.PeriodSnapshot.quantity,
+            s.PeriodSnapshot.value,
+        ).where(s.PeriodSnapshot.period_close_id == close_id)
+    )
+    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
 
 
 def _serial_problems(connection: Connection, items: dict[int, str]) -> list[Problem]:

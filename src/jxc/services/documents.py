@@ -38,10 +38,18 @@ from jxc.domain.documents import (
     posting_step,
     state_after,
 )
-from jxc.domain.errors import ErrorCollector, ErrorItem, InsufficientStock, Invalid, NotFound
+from jxc.domain.errors import (
+    Conflict,
+    ErrorCollector,
+    ErrorItem,
+    InsufficientStock,
+    Invalid,
+    NotFound,
+)
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
+from jxc.domain.periods import booking_date, check_open
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
 from jxc.services.auth import require
@@ -272,6 +280,8 @@ def reverse(
     check_reversible(original)
     now = uow.clock()
     today = now.date()
+    # A reversal of a document in a closed month is booked today (红冲 in the open period).
+    booked = booking_date(original.business_date, today, uow.periods.latest_closed())
     reversal_number = format_number(
         DocumentType.REVERSAL,
         today,
@@ -282,7 +292,7 @@ def reverse(
             "number": reversal_number,
             "document_type": DocumentType.REVERSAL.value,
             "state": DocumentState.POSTED.value,
-            "business_date": original.business_date,
+            "business_date": booked,
             "warehouse_id": original.warehouse_id,
             "to_warehouse_id": original.to_warehouse_id,
             "reverses_document_id": original.id,
@@ -318,7 +328,7 @@ def reverse(
     }
     locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
     moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
-    entries = write_posting(uow, reversal_id, moves, actor, original.business_date)
+    entries = write_posting(uow, reversal_id, moves, actor, booked)
     uow.documents.mark_reversed(original, reversal_id)
     uow.record(
         AuditEntry(
@@ -541,6 +551,11 @@ def _insert(
             row = _line_row(line, index, document, resolved, errors, unit_ids, uow)
             if row is not None:
                 rows.append(row)
+    if document.business_date is not None:
+        try:
+            check_open(document.business_date, uow.periods.latest_closed())
+        except Conflict as closed:
+            errors.extend(closed, "/business_date")
     errors.raise_if_any()
     assert resolved is not None
     now = uow.clock()
@@ -595,9 +610,10 @@ def _post(
         moves = _receipt_moves(uow, header, lines, items, placed_serials)
     else:
         moves = _outgoing_moves(uow, header, lines, items)
-    entries = write_posting(
-        uow, header.id, moves, actor, header.business_date, frozenset(placed_serials)
-    )
+    booked = header.business_date
+    if step is PostingStep.RECEIVE:  # goods that left in a closed month arrive today
+        booked = booking_date(booked, uow.clock().date(), uow.periods.latest_closed())
+    entries = write_posting(uow, header.id, moves, actor, booked, frozenset(placed_serials))
     new_state = state_after(step)
     now = uow.clock()
     stamp = (

@@ -18,6 +18,7 @@ from jxc.domain.costing import value_moves
 from jxc.domain.errors import ErrorItem, InsufficientStock
 from jxc.domain.ledger import Move, balance_deltas, demands, pool_key
 from jxc.domain.locations import VARIANCE_LOCATION
+from jxc.domain.periods import check_open
 from jxc.domain.stock import Balance, BalanceKey, shortage_item, shortages
 
 
@@ -35,8 +36,10 @@ def write_posting(
     (new serials of a receipt); every other serial moves guardedly from its from-location.
 
     Raises:
+        Conflict: period.closed (``business_date`` lies in a closed month).
         InsufficientStock: one item per short (item, location, batch), naming its lines.
     """
+    check_open(business_date, uow.periods.latest_closed())
     deltas = balance_deltas(moves)
     balances = uow.balances.lock_for_posting(deltas)
     needed = demands(moves, deltas)

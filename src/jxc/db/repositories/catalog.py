@@ -24,6 +24,7 @@ from jxc.db import schema as s
 from jxc.domain.auth import Principal
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.locations import Location, LocationKind, Warehouse
+from jxc.domain.periods import Period
 from jxc.domain.quantities import Unit
 
 _location_columns = (
@@ -99,6 +100,7 @@ class CatalogView:
     defaults: dict[int, Location] = field(default_factory=dict)
     transits: dict[int, Location] = field(default_factory=dict)
     principals: dict[str, Principal | None] = field(default_factory=dict)  # None: no such user
+    latest_closed: list[Period | None] = field(default_factory=list)  # empty: not read yet
 
 
 class CatalogCache:

@@ -1,0 +1,92 @@
+"""Closed periods: months parse, close in order once ended, reopen latest-first with a
+reason; nothing is booked into a closed month."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from jxc.domain.errors import Conflict, Invalid
+from jxc.domain.periods import (
+    Period,
+    booking_date,
+    check_can_close,
+    check_can_reopen,
+    check_open,
+)
+
+SEPTEMBER, OCTOBER, NOVEMBER = Period(2026, 9), Period(2026, 10), Period(2026, 11)
+TODAY = date(2026, 11, 25)
+
+
+def test_a_month_parses_and_knows_its_days():
+    assert Period.parse(" 2024-02 ") == Period(2024, 2)
+    assert Period(2024, 2).last_day == date(2024, 2, 29)
+    assert Period(2026, 12).next() == Period(2027, 1)
+    assert str(Period(2026, 9)) == "2026-09"
+    assert Period.of(date(2026, 10, 31)) == OCTOBER
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-9", "26-09", "九月", "2026-09-01"])
+def test_anything_but_a_month_is_refused_naming_it(text):
+    with pytest.raises(Invalid) as refused:
+        Period.parse(text)
+
+    assert (refused.value.code, refused.value.params) == ("period.invalid", {"value": text})
+
+
+def test_a_date_inside_or_before_the_latest_closed_month_is_closed():
+    check_open(date(2026, 11, 1), OCTOBER)
+    check_open(date(2026, 1, 1), None)
+    for closed in (date(2026, 10, 31), date(2026, 9, 1)):
+        with pytest.raises(Conflict) as refused:
+            check_open(closed, OCTOBER)
+        assert refused.value.code == "period.closed"
+    assert refused.value.params == {"date": "2026-09-01", "period": "2026-09"}
+
+
+def test_a_later_step_of_a_document_in_a_closed_month_is_booked_today():
+    assert booking_date(date(2026, 10, 30), TODAY, OCTOBER) == TODAY
+    assert booking_date(date(2026, 11, 2), TODAY, OCTOBER) == date(2026, 11, 2)
+    assert booking_date(date(2026, 10, 30), TODAY, None) == date(2026, 10, 30)
+
+
+def test_months_close_in_order_once_they_have_ended():
+    check_can_close(SEPTEMBER, None, TODAY)  # the first close may be any ended month
+    check_can_close(OCTOBER, SEPTEMBER, TODAY)
+
+    with pytest.raises(Invalid) as not_ended:
+        check_can_close(NOVEMBER, OCTOBER, TODAY)
+    with pytest.raises(Conflict) as again:
+        check_can_close(SEPTEMBER, OCTOBER, TODAY)
+    with pytest.raises(Conflict) as skipping:
+        check_can_close(OCTOBER, Period(2026, 8), TODAY)
+
+    assert not_ended.value.code == "period.not_ended"
+    assert again.value.code == "period.already_closed"
+    assert (skipping.value.code, skipping.value.params) == (
+        "period.close_out_of_order",
+        {"period": "2026-10", "expected": "2026-09"},
+    )
+
+
+def test_a_month_ending_today_is_not_yet_closable():
+    with pytest.raises(Invalid):
+        check_can_close(NOVEMBER, OCTOBER, date(2026, 11, 30))
+    check_can_close(NOVEMBER, OCTOBER, date(2026, 12, 1))
+
+
+def test_only_the_latest_closed_month_reopens_and_only_with_a_reason():
+    check_can_reopen(OCTOBER, OCTOBER, "补录漏记的入库单")
+
+    with pytest.raises(Conflict) as not_latest:
+        check_can_reopen(SEPTEMBER, OCTOBER, "x")
+    with pytest.raises(Conflict) as not_closed:
+        check_can_reopen(NOVEMBER, OCTOBER, "x")
+    with pytest.raises(Invalid) as no_reason:
+        check_can_reopen(OCTOBER, OCTOBER, "   ")
+
+    assert not_latest.value.params == {"period": "2026-09", "latest": "2026-10"}
+    assert not_closed.value.code == "period.not_closed"
+    assert no_reason.value.code == "period.reason_required"
