@@ -194,7 +194,8 @@ def test_an_unsupported_language_is_a_usage_error(database_url):
     assert result.exit_code == 2
 
 
-def test_check_passes_on_the_demo_company_and_trace_follows_a_batch(database_url):
+def test_check_passes_on_the_demo_company_and_trace_follows_a_batch(empty_database_url):
+    database_url = empty_database_url
     code, output = jxc(database_url, "demo", "--days", "10")
     assert code == 0, output
     assert "演示公司已载入" in output
@@ -329,3 +330,10 @@ def test_audit_log_shows_who_did_what_to_a_document_and_filters_bad_days_out(com
     code, output = jxc(company, "audit", "log", "--from", "2026-03-05", "--to", "2026-03-04")
     assert code == 4
     assert "期间开始日期 2026-03-05 晚于结束日期 2026-03-04" in output
+
+
+def test_the_demo_refuses_a_database_that_already_has_users(database_url):
+    code, output = jxc(database_url, "demo", "--days", "10", lang="en")
+
+    assert code == 5
+    assert "this one holds other data or users" in output

@@ -91,6 +91,11 @@ def test_a_signed_in_admin_adds_a_clerk_who_is_refused_outside_their_warehouse(
     code, output = run(url, tmp_path, *receipt_here, env=clerk)
     assert code == 0, output
 
+    for reading in (("user", "list"), ("audit", "log")):  # for admins and auditors only
+        code, output = run(url, tmp_path, *reading, env=clerk)
+        assert code == 6
+        assert "用户 clerk1 无权查看操作日志和用户" in output
+
 
 def test_a_wrong_password_exits_6_without_saying_which_part_was_wrong(empty_database_url, tmp_path):
     signed_in_admin(empty_database_url, tmp_path)

@@ -13,7 +13,7 @@ from jxc.i18n.messages import ERRORS, LOCALES, MESSAGES, catalogue, translate
 SOURCE = Path(__file__).parents[2] / "src" / "jxc"
 CODE = re.compile(r'"((?:[a-z_]+)\.(?:[a-z_]+))"')
 NOT_MESSAGES = re.compile(
-    r"^(documents|document_line|[a-z_]+)\.(id|create|post|receive|reverse|manage)$"
+    r"^(documents|document_line|[a-z_]+)\.(id|create|post|receive|reverse|manage|read)$"
 )
 
 

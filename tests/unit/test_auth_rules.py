@@ -56,7 +56,7 @@ def test_a_clerk_moves_stock_only_in_their_own_warehouse():
             Role.FINANCE,
             {(Action.DOCUMENT_REVERSE, kind) for kind in STOCK} | {(Action.PERIOD_CLOSE, "*")},
         ),
-        (Role.AUDITOR, set()),
+        (Role.AUDITOR, {(Action.AUDIT_READ, "*")}),
     ],
 )
 def test_each_office_role_holds_exactly_its_part(role, allowed):

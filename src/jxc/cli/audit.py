@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from jxc.cli.output import err, out, state, table
+from jxc.domain.auth import Action
 from jxc.queries import audit
+from jxc.services import auth
 
 audit_app = typer.Typer(help="Audit trail (操作日志): who did what, when.", no_args_is_help=True)
 
@@ -67,6 +69,7 @@ def show_log(
     limit: Annotated[int, typer.Option(min=1, max=100_000)] = 200,
 ) -> None:
     st = state(ctx)
+    auth.allow(st.app.uow(), st.actor, Action.AUDIT_READ)
     zone = datetime.now().astimezone().tzinfo
     assert zone is not None
     with st.app.reader() as connection:

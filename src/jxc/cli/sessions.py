@@ -31,6 +31,7 @@ def _write(settings: Settings, tokens: dict[str, str]) -> None:
     path = _path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    path.chmod(0o600)  # the mode above applies only to a file it creates
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(tokens, handle)
 

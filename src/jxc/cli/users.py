@@ -9,7 +9,7 @@ import typer
 
 from jxc.cli import sessions
 from jxc.cli.output import State, out, state, table
-from jxc.domain.auth import Grant, Role
+from jxc.domain.auth import Action, Grant, Role
 from jxc.domain.errors import Invalid
 from jxc.queries import users as user_queries
 from jxc.services import auth
@@ -109,6 +109,7 @@ def add_user(
 @users_app.command("list", help="Users with their roles and warehouses.")
 def list_users(ctx: typer.Context) -> None:
     st = state(ctx)
+    auth.allow(st.app.uow(), st.actor, Action.AUDIT_READ)
     with st.app.reader() as connection:
         rows = user_queries.users(connection)
     table(

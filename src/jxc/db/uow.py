@@ -78,6 +78,7 @@ class UnitOfWork:
         self.catalog_cache = catalog_cache or CatalogCache()
         self._connection: Connection | None = None
         self._recorded: list[AuditEntry] = []
+        self._read_only = False
 
     @property
     def connection(self) -> Connection:
@@ -86,7 +87,7 @@ class UnitOfWork:
         return self._connection
 
     def __enter__(self) -> UnitOfWork:
-        connection = connect(self.engine)
+        connection = connect(self.engine, read_only=self._read_only)
         connection.begin()
         self._connection = connection
         self.catalog = CatalogRepository(connection, self.catalog_cache)
@@ -124,8 +125,12 @@ class UnitOfWork:
             self._recorded = []
         self.connection.commit()
 
-    def run(self, work: Callable[[], T]) -> T:
-        """Run ``work`` inside this unit of work, retrying it on a concurrency conflict."""
+    def run(self, work: Callable[[], T], read_only: bool = False) -> T:
+        """Run ``work`` inside this unit of work, retrying it on a concurrency conflict.
+
+        ``read_only`` work never takes SQLite's write lock, so it never holds up a posting.
+        """
+        self._read_only = read_only
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self:

@@ -19,6 +19,9 @@ from typing import Any
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"  # installation and upgrades, not a person
+ANONYMOUS = "anonymous"  # a failed sign-in: the name typed is the subject, not the actor
+RESERVED_ACTORS = frozenset({SYSTEM_ACTOR, ANONYMOUS})  # no user may be called so
+MAX_SUBJECT = 200
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Action(StrEnum):
     USER_MANAGE = "user.manage"  # users, roles, passwords of others
     PERIOD_CLOSE = "period.close"  # 结账
     PERIOD_REOPEN = "period.reopen"  # 反结账: an admin's decision
+    AUDIT_READ = "audit.read"  # the audit log and the list of users
 
 
 _STOCK_DOCUMENTS = ("receipt", "issue", "transfer")
@@ -80,7 +81,7 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
     Role.FINANCE: frozenset(
         _on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS) | _on(Action.PERIOD_CLOSE)
     ),
-    Role.AUDITOR: frozenset(),
+    Role.AUDITOR: frozenset(_on(Action.AUDIT_READ)),
 }
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.repositories.users import UserRecord
 from jxc.db.uow import UnitOfWork
-from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
+from jxc.domain.audit import ANONYMOUS, MAX_SUBJECT, RESERVED_ACTORS, SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import (
     ANY_DOCUMENT,
     SESSION_DURATION,
@@ -34,8 +34,8 @@ from jxc.domain.auth import (
     check_password,
     locked_until,
 )
-from jxc.domain.errors import Conflict, NotFound, Unauthenticated
-from jxc.services.base import parse, transactional
+from jxc.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
+from jxc.services.base import parse, reading, transactional
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both answers take as long.
@@ -95,6 +95,17 @@ def require(
     authorize(principal(uow, actor), action, document_type, warehouses)
 
 
+@reading
+def allow(uow: UnitOfWork, actor: str, action: Action) -> None:
+    """For entrypoints about to read something not everyone may see.
+
+    Raises:
+        Unauthenticated: auth.unknown_user.
+        Forbidden: auth.forbidden.
+    """
+    require(uow, actor, action)
+
+
 def _warehouse_ids(uow: UnitOfWork, grants: Iterable[GrantIn]) -> dict[str, int]:
     codes = {g.warehouse for g in grants if g.warehouse is not None}
     found = uow.catalog.warehouses_by_code(codes)
@@ -105,6 +116,8 @@ def _warehouse_ids(uow: UnitOfWork, grants: Iterable[GrantIn]) -> dict[str, int]
 
 
 def _add(uow: UnitOfWork, actor: str, user: UserIn) -> None:
+    if user.username.casefold() in RESERVED_ACTORS:
+        raise Invalid("auth.username_reserved", {"user": user.username})
     check_password(user.username, user.password)
     if uow.users.find(user.username) is not None:
         raise Conflict("auth.username_taken", {"user": user.username})
@@ -138,7 +151,7 @@ def _grants_payload(grants: Iterable[GrantIn | Grant]) -> list[dict[str, Any]]:
     return [{"role": g.role.value, "warehouse": g.warehouse} for g in grants]
 
 
-@transactional
+@reading
 def has_users(uow: UnitOfWork) -> bool:
     return uow.users.count() > 0
 
@@ -244,37 +257,46 @@ def revoke(
     warehouse_id = _warehouse_ids(uow, [taken]).get(warehouse) if warehouse else None
     if not uow.users.remove_grant(user.id, role, warehouse_id):
         raise NotFound("auth.grant_unknown", {"user": username, "role": role.value})
+    _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.revoke", "user", username, _grants_payload([taken])[0]))
     uow.commit()
 
 
-@transactional
 def set_password(
     uow: UnitOfWork, actor: str, username: str, new_password: str, current: str | None = None
 ) -> None:
     """Change a password: one's own with the current password, anyone's as a user manager.
 
-    Every session of that user ends, and a lock from failed sign-ins is lifted.
+    A wrong current password counts as a failed sign-in (and waits out a lock). Every
+    session of that user ends, and a lock from failed sign-ins is lifted.
 
     Raises:
-        Unauthenticated: auth.failed (the current password is wrong).
+        Unauthenticated: auth.failed (the current password is wrong), auth.locked.
         Forbidden: auth.forbidden (someone else's password without user.manage).
+        NotFound: auth.user_unknown (only to a user manager).
         Invalid: auth.password_too_short, auth.password_is_username.
     """
-    user = _user(uow, username, for_update=True)
-    if actor == username and current is not None:
-        if not _verifies(user.password_hash, current):
-            raise Unauthenticated("auth.failed", {})
-    else:
-        require(uow, actor, Action.USER_MANAGE)
-    check_password(username, new_password)
-    now = uow.clock()
-    uow.users.update(
-        user.id, password_hash=_hasher.hash(new_password), failed_logins=0, last_failed_at=None
-    )
-    uow.users.end_sessions_of(user.id, now)
-    uow.record(AuditEntry(actor, "user.set_password", "user", username))
-    uow.commit()
+    own = actor == username and current is not None
+    checked, right = _check_password(uow, username, current or "") if own else (None, False)
+
+    def change() -> None:
+        if own:
+            _settle(uow, username, checked, right)
+        else:
+            require(uow, actor, Action.USER_MANAGE)
+        user = _user(uow, username, for_update=True)
+        check_password(username, new_password)
+        uow.users.update(
+            user.id,
+            password_hash=_hasher.hash(new_password),
+            failed_logins=0,
+            last_failed_at=None,
+        )
+        uow.users.end_sessions_of(user.id, uow.clock())
+        uow.record(AuditEntry(actor, "user.set_password", "user", username))
+        uow.commit()
+
+    uow.run(change)
 
 
 @transactional
@@ -290,8 +312,15 @@ def set_active(uow: UnitOfWork, actor: str, username: str, active: bool) -> None
     uow.users.update(user.id, active=active)
     if not active:
         uow.users.end_sessions_of(user.id, uow.clock())
+        _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.set_active", "user", username, {"active": active}))
     uow.commit()
+
+
+def _keep_an_admin(uow: UnitOfWork) -> None:
+    """Raises Conflict auth.last_admin if no active admin of every warehouse would be left."""
+    if uow.users.active_admins() == 0:
+        raise Conflict("auth.last_admin", {})
 
 
 def _verifies(password_hash: str, password: str) -> bool:
@@ -301,22 +330,44 @@ def _verifies(password_hash: str, password: str) -> bool:
         return False
 
 
-def _check_credentials(uow: UnitOfWork, username: str, password: str) -> UserRecord:
-    """The user if the password is right; a failure is recorded and committed, then raised."""
+def _check_password(uow: UnitOfWork, username: str, password: str) -> tuple[str | None, bool]:
+    """The stored hash (None: no such user) and whether ``password`` matches it.
+
+    The hash is read without the write lock and the slow argon2 check runs outside any
+    transaction, so guessing passwords never holds up a posting.
+    """
+
+    def stored() -> str | None:
+        user = uow.users.find(username)
+        return user.password_hash if user else None
+
+    found = uow.run(stored, read_only=True)
+    return found, _verifies(found or _DECOY_HASH, password)
+
+
+def _settle(uow: UnitOfWork, username: str, checked: str | None, right: bool) -> UserRecord:
+    """In a write transaction: the user, if the password checked still stands.
+
+    Otherwise the failure is counted, recorded (as ANONYMOUS: a typed name proves nothing)
+    and committed, then raised. An account with too many failures in a row waits out its
+    lock first.
+    """
     user = uow.users.find(username, for_update=True)
     now = uow.clock()
+    failures = user.failed_logins if user else 0
     if user is not None and user.last_failed_at is not None:
         until = locked_until(user.failed_logins, user.last_failed_at)
         if until is not None and now < until:
-            uow.record(AuditEntry(username, "user.login_locked", "user", username))
+            uow.record(AuditEntry(ANONYMOUS, "user.login_locked", "user", user.username))
             uow.commit()
             shown = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
             raise Unauthenticated("auth.locked", {"user": username, "until": shown})
-    right = _verifies(user.password_hash if user else _DECOY_HASH, password)
-    if user is None or not right or not user.active:
+        if until is not None:
+            failures = 0  # the lock has run out: counting starts afresh
+    if user is None or not right or not user.active or user.password_hash != checked:
         if user is not None:
-            uow.users.update(user.id, failed_logins=user.failed_logins + 1, last_failed_at=now)
-        uow.record(AuditEntry(username, "user.login_failed", "user", username))
+            uow.users.update(user.id, failed_logins=failures + 1, last_failed_at=now)
+        uow.record(AuditEntry(ANONYMOUS, "user.login_failed", "user", username[:MAX_SUBJECT]))
         uow.commit()
         raise Unauthenticated("auth.failed", {})
     if user.failed_logins:
@@ -324,36 +375,44 @@ def _check_credentials(uow: UnitOfWork, username: str, password: str) -> UserRec
     return user
 
 
-@transactional
 def authenticate(uow: UnitOfWork, username: str, password: str) -> str:
     """Check a user name and password (scripts acting with ``--user``); the user name.
 
     Raises:
         Unauthenticated: auth.failed, auth.locked.
     """
-    user = _check_credentials(uow, username, password)
-    uow.commit()
-    return user.username
+    checked, right = _check_password(uow, username, password)
+
+    def settle() -> str:
+        user = _settle(uow, username, checked, right)
+        uow.commit()
+        return user.username
+
+    return uow.run(settle)
 
 
-@transactional
 def login(uow: UnitOfWork, username: str, password: str) -> Session:
     """Sign in: a new session token, valid for 7 days unless logged out.
 
     Raises:
         Unauthenticated: auth.failed (no hint which part was wrong), auth.locked.
     """
-    user = _check_credentials(uow, username, password)
-    now = uow.clock()
-    token = secrets.token_urlsafe(32)
-    expires_at = now + SESSION_DURATION
-    uow.users.add_session(_token_hash(token), user.id, now, expires_at)
-    uow.record(AuditEntry(user.username, "user.login", "user", user.username))
-    uow.commit()
-    return Session(token, user.username, expires_at)
+    checked, right = _check_password(uow, username, password)
+
+    def start() -> Session:
+        user = _settle(uow, username, checked, right)
+        now = uow.clock()
+        token = secrets.token_urlsafe(32)
+        expires_at = now + SESSION_DURATION
+        uow.users.add_session(_token_hash(token), user.id, now, expires_at)
+        uow.record(AuditEntry(user.username, "user.login", "user", user.username))
+        uow.commit()
+        return Session(token, user.username, expires_at)
+
+    return uow.run(start)
 
 
-@transactional
+@reading
 def session_user(uow: UnitOfWork, token: str) -> str:
     """Who a session token belongs to.
 

@@ -54,6 +54,17 @@ def transactional(
     return cast(Callable[Concatenate[UnitOfWork, P], T], functools.wraps(service)(run))
 
 
+def reading(
+    service: Callable[Concatenate[UnitOfWork, P], T],
+) -> Callable[Concatenate[UnitOfWork, P], T]:
+    """Like ``transactional``, for a service that only reads: no write lock is taken."""
+
+    def run(uow: UnitOfWork, *args: P.args, **kwargs: P.kwargs) -> T:
+        return uow.run(lambda: service(uow, *args, **kwargs), read_only=True)
+
+    return cast(Callable[Concatenate[UnitOfWork, P], T], functools.wraps(service)(run))
+
+
 def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
     """Build ``model`` from raw data, raising one error that names every bad field."""
     if isinstance(data, model):

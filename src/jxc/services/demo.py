@@ -364,9 +364,12 @@ def load(uow: UnitOfWork, days: int = 90, seed: int = 2026) -> DemoSummary | Non
     with uow:
         found = uow.catalog.warehouses_by_code([code for code, _, _ in WAREHOUSES])
         others = uow.catalog.has_warehouses_besides(list(found))
+        users = uow.users.count()
     if len(found) == len(WAREHOUSES) and not others:
         return None
-    if found or others:
+    # Users too: the demo's people have published passwords, so they go only where no
+    # one has an account yet.
+    if found or others or users:
         raise Conflict("demo.database_not_empty", {})
     demo = _Demo(uow, days, seed)
     demo.at(demo.start)

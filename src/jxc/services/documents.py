@@ -230,7 +230,7 @@ def _step(
     check: Any,
 ) -> DocumentResult:
     header = _header(uow, number)
-    _require_step(uow, actor, header)
+    _require_step(uow, actor, header, receiving=operation == "documents.receive")
     seen = replay(uow, request_id, operation, number)
     if seen is not None:
         return DocumentResult.from_dict(seen)
@@ -361,11 +361,15 @@ def reverse(
     return result
 
 
-def _require_step(uow: UnitOfWork, actor: str, header: DocumentHeader) -> None:
-    """Receiving a transfer is the destination's business; every other posting the source's."""
-    if header.state is DocumentState.IN_TRANSIT:
-        assert header.to_warehouse_id is not None
-        action, warehouse_id = Action.DOCUMENT_RECEIVE, header.to_warehouse_id
+def _require_step(uow: UnitOfWork, actor: str, header: DocumentHeader, receiving: bool) -> None:
+    """Receiving a transfer is the destination's business; every other posting the source's.
+
+    A receive asks for the receiving permission whatever state the transfer is in, so a
+    retried receive gets its first answer back rather than a refusal.
+    """
+    destination = header.to_warehouse_id
+    if destination is not None and (receiving or header.state is DocumentState.IN_TRANSIT):
+        action, warehouse_id = Action.DOCUMENT_RECEIVE, destination
     else:
         action, warehouse_id = Action.DOCUMENT_POST, header.warehouse_id
     require(

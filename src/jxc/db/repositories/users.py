@@ -122,6 +122,20 @@ class UserRepository:
         )
         return int(result.rowcount)
 
+    def active_admins(self) -> int:
+        """Active users who are admins of every warehouse."""
+        return int(
+            self.connection.execute(
+                select(func.count(func.distinct(_user.id)))
+                .join(_grant, _grant.user_id == _user.id)
+                .where(
+                    _user.active.is_(True),
+                    _grant.role == Role.ADMIN.value,
+                    _grant.warehouse_id.is_(None),
+                )
+            ).scalar_one()
+        )
+
     # sessions ---------------------------------------------------------------------------
     def add_session(
         self, token_hash: str, user_id: int, created_at: datetime, expires_at: datetime
