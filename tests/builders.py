@@ -163,3 +163,18 @@ def assert_books_balance(app: App) -> None:
         chain = audit.chain_report(connection)
     assert report.ok, report.problems
     assert chain.ok, chain
+
+
+def tamper_with_audit(app: App, statement: Any) -> None:
+    """Change audit events behind the application's back, as someone with full SQL access:
+    the database's append-only guard is switched off first (and on again afterwards where
+    the database outlives the test)."""
+    with app.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            for trigger in ("audit_event_no_update", "audit_event_no_delete"):
+                connection.execute(text(f"DROP TRIGGER {trigger}"))
+            connection.execute(statement)
+            return
+        connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+        connection.execute(statement)
+        connection.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))

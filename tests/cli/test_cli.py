@@ -11,7 +11,7 @@ from jxc.bootstrap import build
 from jxc.cli.main import app
 from jxc.config import Settings
 from jxc.db.schema import AuditEvent
-from tests.builders import snapshot
+from tests.builders import snapshot, tamper_with_audit
 from tests.cli.conftest import jxc, runner
 
 
@@ -290,10 +290,9 @@ def test_audit_verify_passes_then_names_the_tampered_event_in_both_languages(com
 
     application = build(Settings(database_url=company))
     try:
-        with application.engine.begin() as connection:
-            connection.execute(
-                update(AuditEvent).where(AuditEvent.sequence == 6).values(actor="someone")
-            )
+        tamper_with_audit(
+            application, update(AuditEvent).where(AuditEvent.sequence == 6).values(actor="someone")
+        )
     finally:
         application.dispose()
 

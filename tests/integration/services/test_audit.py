@@ -9,13 +9,22 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, update
+from sqlalchemy.exc import DBAPIError
 
 from jxc.db import schema as s
 from jxc.domain.audit import Break
 from jxc.domain.errors import InsufficientStock, Invalid
 from jxc.queries import audit
 from jxc.services import catalog, documents
-from tests.builders import a_user, a_warehouse, an_item, issue, receive, snapshot
+from tests.builders import (
+    a_user,
+    a_warehouse,
+    an_item,
+    issue,
+    receive,
+    snapshot,
+    tamper_with_audit,
+)
 
 
 def log(app, **filters):
@@ -30,12 +39,6 @@ def report(app):
 
 def steps(events):
     return [(e.actor, e.action, e.subject, e.from_state, e.to_state) for e in events]
-
-
-def tamper(app, statement):
-    """Change the audit table behind the application's back, as someone with SQL access."""
-    with app.engine.begin() as connection:
-        connection.execute(statement)
 
 
 def test_a_posted_receipt_records_who_created_it_with_its_lines_and_who_posted_it(app):
@@ -166,7 +169,7 @@ def test_verify_catches_a_payload_edited_in_the_database(app):
     forged = created.payload.replace('"quantity":"1"', '"quantity":"100"')
     assert forged != created.payload
 
-    tamper(
+    tamper_with_audit(
         app,
         update(s.AuditEvent)
         .where(s.AuditEvent.sequence == created.sequence)
@@ -180,7 +183,7 @@ def test_verify_catches_a_payload_edited_in_the_database(app):
 def test_verify_catches_an_actor_edited_in_the_database(app):
     posted = log(app, document=three_receipts(app)[1].number)[-1]
 
-    tamper(
+    tamper_with_audit(
         app,
         update(s.AuditEvent)
         .where(s.AuditEvent.sequence == posted.sequence)
@@ -193,7 +196,7 @@ def test_verify_catches_an_actor_edited_in_the_database(app):
 def test_verify_catches_an_event_deleted_from_the_middle(app):
     posted = log(app, document=three_receipts(app)[1].number)[-1]
 
-    tamper(app, delete(s.AuditEvent).where(s.AuditEvent.sequence == posted.sequence))
+    tamper_with_audit(app, delete(s.AuditEvent).where(s.AuditEvent.sequence == posted.sequence))
 
     assert (report(app).problem, report(app).broken_at) == (Break.MISSING, posted.sequence)
 
@@ -202,7 +205,7 @@ def test_verify_catches_the_newest_events_cut_off(app):
     three_receipts(app)
     newest = report(app).head_sequence
 
-    tamper(app, delete(s.AuditEvent).where(s.AuditEvent.sequence >= newest - 1))
+    tamper_with_audit(app, delete(s.AuditEvent).where(s.AuditEvent.sequence >= newest - 1))
 
     assert (report(app).problem, report(app).broken_at) == (Break.TRUNCATED, newest - 1)
 
@@ -252,3 +255,18 @@ def test_a_day_range_that_ends_before_it_starts_is_refused_naming_both_days(app)
 
     assert refused.value.code == "date.range_reversed"
     assert refused.value.params == {"start": date(2026, 3, 5), "end": date(2026, 3, 4)}
+
+
+@pytest.mark.parametrize("change", ["update", "delete"])
+def test_the_database_itself_refuses_to_change_or_remove_an_audit_event(app, change):
+    three_receipts(app)
+    statement = (
+        update(s.AuditEvent).values(actor="someone")
+        if change == "update"
+        else delete(s.AuditEvent).where(s.AuditEvent.sequence == 1)
+    )
+
+    with pytest.raises(DBAPIError, match="append-only"), app.engine.begin() as connection:
+        connection.execute(statement)
+
+    assert report(app).ok

@@ -18,6 +18,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 GENESIS_HASH = "0" * 64  # as jxc.domain.audit, frozen here as this revision wrote it
+_REFUSAL = "audit events are append-only"
+
+
+def _append_only(dialect: str) -> list[str]:
+    """The database itself refuses UPDATE and DELETE on audit events (the chain catches
+    whoever drops this guard first)."""
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+            f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
+            for verb in ("UPDATE", "DELETE")
+        ]
+    return [
+        "CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$",
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ]
 
 
 def upgrade() -> None:
@@ -52,11 +70,15 @@ def upgrade() -> None:
     op.create_index("ix_audit_event_actor", "audit_event", ["actor", "occurred_at"])
     op.create_index("ix_audit_event_occurred_at", "audit_event", ["occurred_at"])
     op.create_index("ix_audit_event_subject", "audit_event", ["subject_type", "subject"])
+    for statement in _append_only(op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade() -> None:
     op.drop_index("ix_audit_event_subject", table_name="audit_event")
     op.drop_index("ix_audit_event_occurred_at", table_name="audit_event")
     op.drop_index("ix_audit_event_actor", table_name="audit_event")
-    op.drop_table("audit_event")
+    op.drop_table("audit_event")  # its triggers go with it
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION audit_event_append_only()")
     op.drop_table("audit_chain")
