@@ -115,10 +115,19 @@ def _warehouse_ids(uow: UnitOfWork, grants: Iterable[GrantIn]) -> dict[str, int]
     return {code: warehouse.id for code, warehouse in found.items()}
 
 
-def _add(uow: UnitOfWork, actor: str, user: UserIn) -> None:
+def _prepared(data: UserIn | dict[str, Any]) -> tuple[UserIn, str]:
+    """A new user checked and their password hashed, before any transaction.
+
+    argon2 is slow on purpose, and SQLite's one write lock must not wait for it.
+    """
+    user = parse(UserIn, data)
     if user.username.casefold() in RESERVED_ACTORS:
         raise Invalid("auth.username_reserved", {"user": user.username})
     check_password(user.username, user.password)
+    return user, _hasher.hash(user.password)
+
+
+def _add(uow: UnitOfWork, actor: str, user: UserIn, password_hash: str) -> None:
     if uow.users.find(user.username) is not None:
         raise Conflict("auth.username_taken", {"user": user.username})
     warehouse_ids = _warehouse_ids(uow, user.grants)
@@ -126,7 +135,7 @@ def _add(uow: UnitOfWork, actor: str, user: UserIn) -> None:
         {
             "username": user.username,
             "display_name": user.display_name,
-            "password_hash": _hasher.hash(user.password),
+            "password_hash": password_hash,
             "active": True,
             "failed_logins": 0,
             "created_at": uow.clock(),
@@ -156,7 +165,6 @@ def has_users(uow: UnitOfWork) -> bool:
     return uow.users.count() > 0
 
 
-@transactional
 def create_first_admin(
     uow: UnitOfWork, username: str, password: str, display_name: str = "管理员"
 ) -> None:
@@ -166,38 +174,43 @@ def create_first_admin(
         Conflict: auth.users_exist (only the first user is created this way).
         Invalid: auth.password_too_short, auth.password_is_username, field errors.
     """
-    if uow.users.count() > 0:
-        raise Conflict("auth.users_exist", {})
-    user = parse(
-        UserIn,
+    user, password_hash = _prepared(
         {
             "username": username,
             "display_name": display_name,
             "password": password,
             "grants": [{"role": Role.ADMIN}],
-        },
+        }
     )
-    _add(uow, user.username, user)
-    uow.commit()
+
+    def add() -> None:
+        if uow.users.count() > 0:
+            raise Conflict("auth.users_exist", {})
+        _add(uow, user.username, user, password_hash)
+        uow.commit()
+
+    uow.run(add)
 
 
-@transactional
 def add_setup_users(uow: UnitOfWork, people: Sequence[UserIn | dict[str, Any]]) -> list[str]:
     """Setup only (the demo company): add the users not there yet, as the system's doing.
 
     Returns the user names added.
     """
-    added = []
-    for data in people:
-        user = parse(UserIn, data)
-        if uow.users.find(user.username) is None:
-            _add(uow, SYSTEM_ACTOR, user)
-            added.append(user.username)
-    uow.commit()
-    return added
+    prepared = [_prepared(data) for data in people]
+
+    def add() -> list[str]:
+        added = []
+        for user, password_hash in prepared:
+            if uow.users.find(user.username) is None:
+                _add(uow, SYSTEM_ACTOR, user, password_hash)
+                added.append(user.username)
+        uow.commit()
+        return added
+
+    return uow.run(add)
 
 
-@transactional
 def add_user(uow: UnitOfWork, actor: str, data: UserIn | dict[str, Any]) -> None:
     """Add a user with a password and role grants (each in one warehouse or in all).
 
@@ -205,11 +218,17 @@ def add_user(uow: UnitOfWork, actor: str, data: UserIn | dict[str, Any]) -> None
         Forbidden: auth.forbidden (user.manage).
         Conflict: auth.username_taken.
         NotFound: warehouse.unknown.
-        Invalid: auth.password_too_short, auth.password_is_username, field errors.
+        Invalid: auth.username_reserved, auth.password_too_short, auth.password_is_username,
+            field errors.
     """
-    require(uow, actor, Action.USER_MANAGE)
-    _add(uow, actor, parse(UserIn, data))
-    uow.commit()
+    user, password_hash = _prepared(data)
+
+    def add() -> None:
+        require(uow, actor, Action.USER_MANAGE)
+        _add(uow, actor, user, password_hash)
+        uow.commit()
+
+    uow.run(add)
 
 
 def _user(uow: UnitOfWork, username: str, for_update: bool = False) -> UserRecord:
@@ -278,6 +297,8 @@ def set_password(
     """
     own = actor == username and current is not None
     checked, right = _check_password(uow, username, current or "") if own else (None, False)
+    check_password(username, new_password)
+    new_hash = _hasher.hash(new_password)
 
     def change() -> None:
         if own:
@@ -285,10 +306,9 @@ def set_password(
         else:
             require(uow, actor, Action.USER_MANAGE)
         user = _user(uow, username, for_update=True)
-        check_password(username, new_password)
         uow.users.update(
             user.id,
-            password_hash=_hasher.hash(new_password),
+            password_hash=new_hash,
             failed_logins=0,
             last_failed_at=None,
         )
