@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import out, state, table
+from jxc.cli.output import RequestId, out, state, table
 from jxc.domain.quantities import parse_decimal
 from jxc.queries import catalog as catalog_queries
 from jxc.services import catalog
@@ -48,6 +48,7 @@ def add_item(
     shelf_life: Annotated[int | None, typer.Option(help="Shelf life in days (保质期).")] = None,
     conversion: Annotated[list[str], typer.Option(help="UNIT=RATIO, e.g. 箱=12 (换算率).")] = [],  # noqa: B006
     barcode: Annotated[list[str], typer.Option(help="BARCODE or BARCODE=UNIT (条码).")] = [],  # noqa: B006
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
     barcodes = {}
@@ -68,15 +69,23 @@ def add_item(
             "units": _pairs(conversion, "--conversion"),
             "barcodes": barcodes,
         },
+        request_id=request_id,
     )
     out.print(st.t("label.item_added", item=created.code))
 
 
 @items.command("unit", help="Let an item be counted in another unit: jxc item unit 螺丝-M3 箱 12")
-def add_unit(ctx: typer.Context, item: str, unit: str, ratio: str) -> None:
+def add_unit(
+    ctx: typer.Context, item: str, unit: str, ratio: str, request_id: RequestId = None
+) -> None:
     st = state(ctx)
     catalog.add_unit_conversion(
-        st.app.uow(), st.actor, item, unit, parse_decimal(ratio, "number.invalid")
+        st.app.uow(),
+        st.actor,
+        item,
+        unit,
+        parse_decimal(ratio, "number.invalid"),
+        request_id=request_id,
     )
     out.print(st.t("label.saved"))
 
@@ -87,9 +96,10 @@ def add_barcode(
     item: str,
     barcode: str,
     unit: Annotated[str | None, typer.Option(help="Unit the barcode counts.")] = None,
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    catalog.add_barcode(st.app.uow(), st.actor, item, barcode, unit)
+    catalog.add_barcode(st.app.uow(), st.actor, item, barcode, unit, request_id=request_id)
     out.print(st.t("label.saved"))
 
 
@@ -136,12 +146,14 @@ def add_warehouse(
     allow_negative: Annotated[
         bool, typer.Option(help="Allow negative stock (允许负库存).")
     ] = False,
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
     catalog.add_warehouse(
         st.app.uow(),
         st.actor,
         {"code": code, "name": name, "allow_negative_stock": allow_negative},
+        request_id=request_id,
     )
     out.print(st.t("label.warehouse_added", warehouse=code))
 
@@ -151,9 +163,10 @@ def negative_stock(
     ctx: typer.Context,
     code: str,
     allow: Annotated[bool, typer.Option("--allow/--forbid")] = False,
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    catalog.set_negative_stock(st.app.uow(), st.actor, code, allow)
+    catalog.set_negative_stock(st.app.uow(), st.actor, code, allow, request_id=request_id)
     out.print(st.t("label.saved"))
 
 
@@ -179,12 +192,14 @@ def add_location(
     usage: Annotated[
         str, typer.Option(help="receiving, qc, storage, picking or shipping.")
     ] = "storage",
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
     catalog.add_location(
         st.app.uow(),
         st.actor,
         {"warehouse": warehouse, "code": code, "name": name, "parent": parent, "usage": usage},
+        request_id=request_id,
     )
     out.print(st.t("label.location_added", location=code, warehouse=warehouse))
 

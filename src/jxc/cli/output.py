@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,11 @@ from jxc.domain.errors import Category, DomainError, Unauthenticated
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate
 from jxc.services import auth
+
+RequestId = Annotated[
+    str | None,
+    typer.Option("--request-id", help="Makes a retry harmless: the same id does it once."),
+]
 
 EXIT_CODES = {
     Category.NOT_FOUND: 3,

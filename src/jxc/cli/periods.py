@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import money, number, out, state, table
+from jxc.cli.output import RequestId, money, number, out, state, table
 from jxc.queries import periods as period_queries
 from jxc.services import periods
 
@@ -20,9 +20,13 @@ def register(app: typer.Typer, stock_app: typer.Typer) -> None:
 
 
 @periods_app.command("close", help="Close a month: nothing more is booked into it (结账).")
-def close(ctx: typer.Context, period: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
+def close(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Argument(help="YYYY-MM")],
+    request_id: RequestId = None,
+) -> None:
     st = state(ctx)
-    closed = periods.close(st.app.uow(), st.actor, period)
+    closed = periods.close(st.app.uow(), st.actor, period, request_id=request_id)
     out.print(st.t("label.period_closed", period=closed.period, balances=closed.balances))
 
 
@@ -31,9 +35,10 @@ def reopen(
     ctx: typer.Context,
     period: Annotated[str, typer.Argument(help="YYYY-MM")],
     reason: Annotated[str, typer.Option(help="Why it is reopened (recorded).")] = "",
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    periods.reopen(st.app.uow(), st.actor, period, reason)
+    periods.reopen(st.app.uow(), st.actor, period, reason, request_id=request_id)
     out.print(st.t("label.period_reopened", period=period))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from jxc.cli import sessions
-from jxc.cli.output import State, out, state, table
+from jxc.cli.output import RequestId, State, out, state, table
 from jxc.domain.auth import Action, Grant, Role
 from jxc.domain.errors import Invalid
 from jxc.queries import users as user_queries
@@ -88,6 +88,7 @@ def add_user(
     username: str,
     display_name: str,
     role: RoleOption = [],  # noqa: B006
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
     actor = st.actor
@@ -102,6 +103,7 @@ def add_user(
             "password": password,
             "grants": [{"role": r, "warehouse": w} for r, w in grants],
         },
+        request_id=request_id,
     )
     out.print(st.t("label.user_added", user=username))
 
@@ -125,43 +127,47 @@ def list_users(ctx: typer.Context) -> None:
 @users_app.command(
     "grant", help="Give a user a role: jxc user grant clerk.sh01 warehouse_clerk@SZ01"
 )
-def grant(ctx: typer.Context, username: str, role: str) -> None:
+def grant(ctx: typer.Context, username: str, role: str, request_id: RequestId = None) -> None:
     st = state(ctx)
     given, warehouse = _role(role)
-    auth.grant(st.app.uow(), st.actor, username, given, warehouse)
+    auth.grant(st.app.uow(), st.actor, username, given, warehouse, request_id=request_id)
     out.print(st.t("label.saved"))
 
 
 @users_app.command(
     "revoke", help="Take a role away: jxc user revoke clerk.sh01 warehouse_clerk@SZ01"
 )
-def revoke(ctx: typer.Context, username: str, role: str) -> None:
+def revoke(ctx: typer.Context, username: str, role: str, request_id: RequestId = None) -> None:
     st = state(ctx)
     taken, warehouse = _role(role)
-    auth.revoke(st.app.uow(), st.actor, username, taken, warehouse)
+    auth.revoke(st.app.uow(), st.actor, username, taken, warehouse, request_id=request_id)
     out.print(st.t("label.saved"))
 
 
 @users_app.command("passwd", help="Change your password, or (admin) another user's.")
-def passwd(ctx: typer.Context, username: Annotated[str | None, typer.Argument()] = None) -> None:
+def passwd(
+    ctx: typer.Context,
+    username: Annotated[str | None, typer.Argument()] = None,
+    request_id: RequestId = None,
+) -> None:
     st = state(ctx)
     actor = st.actor
     target = username or actor
     current = _password(st, "label.current_password") if target == actor else None
     new = _password(st, "label.new_password", True)
-    auth.set_password(st.app.uow(), actor, target, new, current)
+    auth.set_password(st.app.uow(), actor, target, new, current, request_id=request_id)
     out.print(st.t("label.saved"))
 
 
 @users_app.command("disable", help="Stop a user from signing in or acting.")
-def disable(ctx: typer.Context, username: str) -> None:
+def disable(ctx: typer.Context, username: str, request_id: RequestId = None) -> None:
     st = state(ctx)
-    auth.set_active(st.app.uow(), st.actor, username, False)
+    auth.set_active(st.app.uow(), st.actor, username, False, request_id=request_id)
     out.print(st.t("label.saved"))
 
 
 @users_app.command("enable", help="Let a disabled user sign in again.")
-def enable(ctx: typer.Context, username: str) -> None:
+def enable(ctx: typer.Context, username: str, request_id: RequestId = None) -> None:
     st = state(ctx)
-    auth.set_active(st.app.uow(), st.actor, username, True)
+    auth.set_active(st.app.uow(), st.actor, username, True, request_id=request_id)
     out.print(st.t("label.saved"))

@@ -35,7 +35,7 @@ from jxc.domain.auth import (
     locked_until,
 )
 from jxc.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
-from jxc.services.base import parse, reading, transactional
+from jxc.services.base import parse, reading, remember, replay, transactional
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both answers take as long.
@@ -211,7 +211,9 @@ def add_setup_users(uow: UnitOfWork, people: Sequence[UserIn | dict[str, Any]]) 
     return uow.run(add)
 
 
-def add_user(uow: UnitOfWork, actor: str, data: UserIn | dict[str, Any]) -> None:
+def add_user(
+    uow: UnitOfWork, actor: str, data: UserIn | dict[str, Any], request_id: str | None = None
+) -> None:
     """Add a user with a password and role grants (each in one warehouse or in all).
 
     Raises:
@@ -223,9 +225,15 @@ def add_user(uow: UnitOfWork, actor: str, data: UserIn | dict[str, Any]) -> None
     """
     user, password_hash = _prepared(data)
 
+    # Never the password: the stored fingerprint would be an unsalted hash of it.
+    payload = user.model_dump(mode="json", exclude={"password"})
+
     def add() -> None:
         require(uow, actor, Action.USER_MANAGE)
+        if replay(uow, request_id, "auth.add_user", payload) is not None:
+            return
         _add(uow, actor, user, password_hash)
+        remember(uow, request_id, "auth.add_user", payload, {})
         uow.commit()
 
     uow.run(add)
@@ -240,7 +248,12 @@ def _user(uow: UnitOfWork, username: str, for_update: bool = False) -> UserRecor
 
 @transactional
 def grant(
-    uow: UnitOfWork, actor: str, username: str, role: Role, warehouse: str | None = None
+    uow: UnitOfWork,
+    actor: str,
+    username: str,
+    role: Role,
+    warehouse: str | None = None,
+    request_id: str | None = None,
 ) -> None:
     """Give a user a role, in one warehouse or (no warehouse) in all of them.
 
@@ -250,6 +263,9 @@ def grant(
         Conflict: auth.grant_exists.
     """
     require(uow, actor, Action.USER_MANAGE)
+    payload = {"user": username, "role": role.value, "warehouse": warehouse}
+    if replay(uow, request_id, "auth.grant", payload) is not None:
+        return
     user = _user(uow, username)
     given = GrantIn(role=role, warehouse=warehouse)
     warehouse_id = _warehouse_ids(uow, [given]).get(warehouse) if warehouse else None
@@ -257,12 +273,18 @@ def grant(
         raise Conflict("auth.grant_exists", {"user": username, "role": role.value})
     uow.users.add_grant(user.id, role, warehouse_id)
     uow.record(AuditEntry(actor, "user.grant", "user", username, _grants_payload([given])[0]))
+    remember(uow, request_id, "auth.grant", payload, {})
     uow.commit()
 
 
 @transactional
 def revoke(
-    uow: UnitOfWork, actor: str, username: str, role: Role, warehouse: str | None = None
+    uow: UnitOfWork,
+    actor: str,
+    username: str,
+    role: Role,
+    warehouse: str | None = None,
+    request_id: str | None = None,
 ) -> None:
     """Take a role away from a user (in that warehouse, or the grant for all warehouses).
 
@@ -271,6 +293,9 @@ def revoke(
         NotFound: auth.user_unknown, warehouse.unknown, auth.grant_unknown.
     """
     require(uow, actor, Action.USER_MANAGE)
+    payload = {"user": username, "role": role.value, "warehouse": warehouse}
+    if replay(uow, request_id, "auth.revoke", payload) is not None:
+        return
     user = _user(uow, username)
     taken = GrantIn(role=role, warehouse=warehouse)
     warehouse_id = _warehouse_ids(uow, [taken]).get(warehouse) if warehouse else None
@@ -278,11 +303,17 @@ def revoke(
         raise NotFound("auth.grant_unknown", {"user": username, "role": role.value})
     _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.revoke", "user", username, _grants_payload([taken])[0]))
+    remember(uow, request_id, "auth.revoke", payload, {})
     uow.commit()
 
 
 def set_password(
-    uow: UnitOfWork, actor: str, username: str, new_password: str, current: str | None = None
+    uow: UnitOfWork,
+    actor: str,
+    username: str,
+    new_password: str,
+    current: str | None = None,
+    request_id: str | None = None,
 ) -> None:
     """Change a password: one's own with the current password, anyone's as a user manager.
 
@@ -300,11 +331,15 @@ def set_password(
     check_password(username, new_password)
     new_hash = _hasher.hash(new_password)
 
+    payload = {"user": username}  # never a password: the fingerprint would reveal it
+
     def change() -> None:
         if own:
             _settle(uow, username, checked, right)
         else:
             require(uow, actor, Action.USER_MANAGE)
+        if replay(uow, request_id, "auth.set_password", payload) is not None:
+            return
         user = _user(uow, username, for_update=True)
         uow.users.update(
             user.id,
@@ -314,13 +349,16 @@ def set_password(
         )
         uow.users.end_sessions_of(user.id, uow.clock())
         uow.record(AuditEntry(actor, "user.set_password", "user", username))
+        remember(uow, request_id, "auth.set_password", payload, {})
         uow.commit()
 
     uow.run(change)
 
 
 @transactional
-def set_active(uow: UnitOfWork, actor: str, username: str, active: bool) -> None:
+def set_active(
+    uow: UnitOfWork, actor: str, username: str, active: bool, request_id: str | None = None
+) -> None:
     """Disable a user (they can no longer sign in or act) or enable them again.
 
     Raises:
@@ -328,12 +366,16 @@ def set_active(uow: UnitOfWork, actor: str, username: str, active: bool) -> None
         NotFound: auth.user_unknown.
     """
     require(uow, actor, Action.USER_MANAGE)
+    payload = {"user": username, "active": active}
+    if replay(uow, request_id, "auth.set_active", payload) is not None:
+        return
     user = _user(uow, username)
     uow.users.update(user.id, active=active)
     if not active:
         uow.users.end_sessions_of(user.id, uow.clock())
         _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.set_active", "user", username, {"active": active}))
+    remember(uow, request_id, "auth.set_active", payload, {})
     uow.commit()
 
 

@@ -1,8 +1,10 @@
 """Master data: units, items (with conversions and barcodes), warehouses and locations.
 
-Creating a warehouse creates its default stock location and its in-transit location,
-so every document has somewhere to post. Initialisation creates the standard units and
-the virtual locations of the outside world; running it again changes nothing.
+Every write takes the acting user (catalog.manage or warehouse.manage permission) and an
+optional request id that makes a retry harmless. Creating a warehouse creates its default
+stock location and its in-transit location, so every document has somewhere to post.
+Initialisation creates the standard units and the virtual locations of the outside
+world; running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from jxc.domain.locations import (
 )
 from jxc.domain.quantities import Unit
 from jxc.services.auth import require
-from jxc.services.base import parse, transactional
+from jxc.services.base import parse, remember, replay, transactional
 
 Code = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 
@@ -101,7 +103,14 @@ def initialize(uow: UnitOfWork) -> None:
 
 
 @transactional
-def add_unit(uow: UnitOfWork, actor: str, code: str, name: str, decimals: int) -> Unit:
+def add_unit(
+    uow: UnitOfWork,
+    actor: str,
+    code: str,
+    name: str,
+    decimals: int,
+    request_id: str | None = None,
+) -> Unit:
     """Add a unit of measure.
 
     Raises:
@@ -109,6 +118,10 @@ def add_unit(uow: UnitOfWork, actor: str, code: str, name: str, decimals: int) -
         Conflict: unit.code_taken.
     """
     require(uow, actor, Action.CATALOG_MANAGE)
+    payload = {"code": code, "name": name, "decimals": decimals}
+    seen = replay(uow, request_id, "catalog.add_unit", payload)
+    if seen is not None:
+        return Unit(code, name, decimals)
     if not 0 <= decimals <= 6:
         raise Invalid("unit.decimals_out_of_range", {"decimals": decimals})
     if uow.catalog.unit(code) is not None:
@@ -116,6 +129,7 @@ def add_unit(uow: UnitOfWork, actor: str, code: str, name: str, decimals: int) -
     unit = Unit(code, name, decimals)
     uow.catalog.add_unit(unit)
     uow.record(AuditEntry(actor, "unit.add", "unit", code, {"name": name, "decimals": decimals}))
+    remember(uow, request_id, "catalog.add_unit", payload, {})
     uow.commit()
     return unit
 
@@ -130,7 +144,9 @@ def _unit_id(
 
 
 @transactional
-def add_item(uow: UnitOfWork, actor: str, data: ItemIn | dict[str, Any]) -> Item:
+def add_item(
+    uow: UnitOfWork, actor: str, data: ItemIn | dict[str, Any], request_id: str | None = None
+) -> Item:
     """Add an item with its base unit, unit conversions and barcodes.
 
     Raises:
@@ -139,6 +155,9 @@ def add_item(uow: UnitOfWork, actor: str, data: ItemIn | dict[str, Any]) -> Item
     """
     require(uow, actor, Action.CATALOG_MANAGE)
     item = parse(ItemIn, data)
+    payload = item.model_dump(mode="json")
+    if replay(uow, request_id, "catalog.add_item", payload) is not None:
+        return _item(uow, item.code)
     errors = ErrorCollector()
     if uow.catalog.items_by_code([item.code]):
         raise Conflict("item.code_taken", {"item": item.code})
@@ -184,7 +203,8 @@ def add_item(uow: UnitOfWork, actor: str, data: ItemIn | dict[str, Any]) -> Item
         unit_id = base[0] if unit_code == item.base_unit else conversions[unit_code][0]
         uow.catalog.add_barcode(item_id, barcode, unit_id)
     created = uow.catalog.items_by_code([item.code])[item.code]
-    uow.record(AuditEntry(actor, "item.add", "item", item.code, item.model_dump(mode="json")))
+    uow.record(AuditEntry(actor, "item.add", "item", item.code, payload))
+    remember(uow, request_id, "catalog.add_item", payload, {})
     uow.commit()
     return created
 
@@ -198,7 +218,12 @@ def _item(uow: UnitOfWork, code: str) -> Item:
 
 @transactional
 def add_unit_conversion(
-    uow: UnitOfWork, actor: str, item_code: str, unit_code: str, ratio: Decimal
+    uow: UnitOfWork,
+    actor: str,
+    item_code: str,
+    unit_code: str,
+    ratio: Decimal,
+    request_id: str | None = None,
 ) -> Item:
     """Let an item be counted in another unit (1 箱 = 12 个).
 
@@ -208,6 +233,9 @@ def add_unit_conversion(
         Conflict: unit.ratio_in_use (the item has stock history; the ratio cannot change).
     """
     require(uow, actor, Action.CATALOG_MANAGE)
+    payload = {"item": item_code, "unit": unit_code, "ratio": str(ratio)}
+    if replay(uow, request_id, "catalog.add_unit_conversion", payload) is not None:
+        return _item(uow, item_code)
     item = _item(uow, item_code)
     found = uow.catalog.unit(unit_code)
     if found is None:
@@ -229,13 +257,19 @@ def add_unit_conversion(
             {"unit": unit_code, "ratio": ratio, "was": current[1] if current else None},
         )
     )
+    remember(uow, request_id, "catalog.add_unit_conversion", payload, {})
     uow.commit()
     return updated
 
 
 @transactional
 def add_barcode(
-    uow: UnitOfWork, actor: str, item_code: str, barcode: str, unit_code: str | None = None
+    uow: UnitOfWork,
+    actor: str,
+    item_code: str,
+    barcode: str,
+    unit_code: str | None = None,
+    request_id: str | None = None,
 ) -> None:
     """Give an item another barcode, for its base unit or one of its other units.
 
@@ -245,6 +279,9 @@ def add_barcode(
         Conflict: barcode.taken.
     """
     require(uow, actor, Action.CATALOG_MANAGE)
+    payload = {"item": item_code, "barcode": barcode, "unit": unit_code}
+    if replay(uow, request_id, "catalog.add_barcode", payload) is not None:
+        return
     item = _item(uow, item_code)
     unit, _ = item.unit_named(unit_code)
     owner = uow.catalog.barcode_owner(barcode)
@@ -258,11 +295,17 @@ def add_barcode(
             actor, "item.add_barcode", "item", item.code, {"barcode": barcode, "unit": unit.code}
         )
     )
+    remember(uow, request_id, "catalog.add_barcode", payload, {})
     uow.commit()
 
 
 @transactional
-def add_warehouse(uow: UnitOfWork, actor: str, data: WarehouseIn | dict[str, Any]) -> int:
+def add_warehouse(
+    uow: UnitOfWork,
+    actor: str,
+    data: WarehouseIn | dict[str, Any],
+    request_id: str | None = None,
+) -> int:
     """Add a warehouse with its default stock location (STOCK) and in-transit location.
 
     Raises:
@@ -270,6 +313,10 @@ def add_warehouse(uow: UnitOfWork, actor: str, data: WarehouseIn | dict[str, Any
     """
     require(uow, actor, Action.WAREHOUSE_MANAGE)
     warehouse = parse(WarehouseIn, data)
+    payload = warehouse.model_dump(mode="json")
+    seen = replay(uow, request_id, "catalog.add_warehouse", payload)
+    if seen is not None:
+        return int(seen["id"])
     if uow.catalog.warehouses_by_code([warehouse.code]):
         raise Conflict("warehouse.code_taken", {"warehouse": warehouse.code})
     warehouse_id = uow.catalog.add_warehouse(
@@ -293,11 +340,8 @@ def add_warehouse(uow: UnitOfWork, actor: str, data: WarehouseIn | dict[str, Any
             "kind": LocationKind.TRANSIT.value,
         }
     )
-    uow.record(
-        AuditEntry(
-            actor, "warehouse.add", "warehouse", warehouse.code, warehouse.model_dump(mode="json")
-        )
-    )
+    uow.record(AuditEntry(actor, "warehouse.add", "warehouse", warehouse.code, payload))
+    remember(uow, request_id, "catalog.add_warehouse", payload, {"id": warehouse_id})
     uow.commit()
     return warehouse_id
 
@@ -310,13 +354,18 @@ def _warehouse_id(uow: UnitOfWork, code: str) -> int:
 
 
 @transactional
-def set_negative_stock(uow: UnitOfWork, actor: str, warehouse_code: str, allow: bool) -> None:
+def set_negative_stock(
+    uow: UnitOfWork, actor: str, warehouse_code: str, allow: bool, request_id: str | None = None
+) -> None:
     """Allow or forbid negative available stock in a warehouse (forbidden by default).
 
     Raises:
         NotFound: warehouse.unknown.
     """
     require(uow, actor, Action.WAREHOUSE_MANAGE, warehouses=[warehouse_code])
+    payload = {"warehouse": warehouse_code, "allow": allow}
+    if replay(uow, request_id, "catalog.set_negative_stock", payload) is not None:
+        return
     uow.catalog.set_allow_negative(_warehouse_id(uow, warehouse_code), allow)
     uow.record(
         AuditEntry(
@@ -327,11 +376,17 @@ def set_negative_stock(uow: UnitOfWork, actor: str, warehouse_code: str, allow: 
             {"allow_negative_stock": allow},
         )
     )
+    remember(uow, request_id, "catalog.set_negative_stock", payload, {})
     uow.commit()
 
 
 @transactional
-def add_location(uow: UnitOfWork, actor: str, data: LocationIn | dict[str, Any]) -> int:
+def add_location(
+    uow: UnitOfWork,
+    actor: str,
+    data: LocationIn | dict[str, Any],
+    request_id: str | None = None,
+) -> int:
     """Add a storage location (库位) to a warehouse, under a parent location.
 
     Raises:
@@ -340,6 +395,10 @@ def add_location(uow: UnitOfWork, actor: str, data: LocationIn | dict[str, Any])
     """
     location = parse(LocationIn, data)
     require(uow, actor, Action.WAREHOUSE_MANAGE, warehouses=[location.warehouse])
+    payload = location.model_dump(mode="json")
+    seen = replay(uow, request_id, "catalog.add_location", payload)
+    if seen is not None:
+        return int(seen["id"])
     warehouse_id = _warehouse_id(uow, location.warehouse)
     parent_code = location.parent or DEFAULT_STOCK_LOCATION
     found = uow.catalog.locations_by_code(warehouse_id, [location.code, parent_code])
@@ -368,8 +427,9 @@ def add_location(uow: UnitOfWork, actor: str, data: LocationIn | dict[str, Any])
             "location.add",
             "location",
             f"{location.warehouse}/{location.code}",
-            location.model_dump(mode="json"),
+            payload,
         )
     )
+    remember(uow, request_id, "catalog.add_location", payload, {"id": location_id})
     uow.commit()
     return location_id

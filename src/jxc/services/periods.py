@@ -8,14 +8,14 @@ steps go on the audit trail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.auth import Action
 from jxc.domain.periods import Period, check_can_close, check_can_reopen
 from jxc.services.auth import require
-from jxc.services.base import transactional
+from jxc.services.base import remember, replay, transactional
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Closed:
 
 
 @transactional
-def close(uow: UnitOfWork, actor: str, period: str) -> Closed:
+def close(uow: UnitOfWork, actor: str, period: str, request_id: str | None = None) -> Closed:
     """Close a month: no posting, reversal or receipt may be dated inside it any more.
 
     Raises:
@@ -35,15 +35,22 @@ def close(uow: UnitOfWork, actor: str, period: str) -> Closed:
     """
     require(uow, actor, Action.PERIOD_CLOSE)
     month = Period.parse(period)
+    seen = replay(uow, request_id, "periods.close", str(month))
+    if seen is not None:
+        return Closed(seen["period"], seen["balances"])
     check_can_close(month, uow.periods.latest_closed(), uow.clock().date())
     balances = uow.periods.close(month, actor, uow.clock())
     uow.record(AuditEntry(actor, "period.close", "period", str(month), {"balances": balances}))
+    closed = Closed(str(month), balances)
+    remember(uow, request_id, "periods.close", str(month), asdict(closed))
     uow.commit()
-    return Closed(str(month), balances)
+    return closed
 
 
 @transactional
-def reopen(uow: UnitOfWork, actor: str, period: str, reason: str) -> None:
+def reopen(
+    uow: UnitOfWork, actor: str, period: str, reason: str, request_id: str | None = None
+) -> None:
     """Reopen the latest closed month (反结账), saying why.
 
     Raises:
@@ -53,7 +60,11 @@ def reopen(uow: UnitOfWork, actor: str, period: str, reason: str) -> None:
     """
     require(uow, actor, Action.PERIOD_REOPEN)
     month = Period.parse(period)
+    payload = {"period": str(month), "reason": reason.strip()}
+    if replay(uow, request_id, "periods.reopen", payload) is not None:
+        return
     check_can_reopen(month, uow.periods.latest_closed(), reason)
     uow.periods.reopen(month, actor, uow.clock(), reason.strip())
     uow.record(AuditEntry(actor, "period.reopen", "period", str(month), {"reason": reason.strip()}))
+    remember(uow, request_id, "periods.reopen", payload, {})
     uow.commit()
