@@ -230,10 +230,10 @@ def add_user(
 
     def add() -> None:
         require(uow, actor, Action.USER_MANAGE)
-        if replay(uow, request_id, "auth.add_user", payload) is not None:
+        if replay(uow, request_id, "users.add_user", payload) is not None:
             return
         _add(uow, actor, user, password_hash)
-        remember(uow, request_id, "auth.add_user", payload, {})
+        remember(uow, request_id, "users.add_user", payload, {})
         uow.commit()
 
     uow.run(add)
@@ -264,7 +264,7 @@ def grant(
     """
     require(uow, actor, Action.USER_MANAGE)
     payload = {"user": username, "role": role.value, "warehouse": warehouse}
-    if replay(uow, request_id, "auth.grant", payload) is not None:
+    if replay(uow, request_id, "users.grant", payload) is not None:
         return
     user = _user(uow, username)
     given = GrantIn(role=role, warehouse=warehouse)
@@ -273,7 +273,7 @@ def grant(
         raise Conflict("auth.grant_exists", {"user": username, "role": role.value})
     uow.users.add_grant(user.id, role, warehouse_id)
     uow.record(AuditEntry(actor, "user.grant", "user", username, _grants_payload([given])[0]))
-    remember(uow, request_id, "auth.grant", payload, {})
+    remember(uow, request_id, "users.grant", payload, {})
     uow.commit()
 
 
@@ -294,7 +294,7 @@ def revoke(
     """
     require(uow, actor, Action.USER_MANAGE)
     payload = {"user": username, "role": role.value, "warehouse": warehouse}
-    if replay(uow, request_id, "auth.revoke", payload) is not None:
+    if replay(uow, request_id, "users.revoke", payload) is not None:
         return
     user = _user(uow, username)
     taken = GrantIn(role=role, warehouse=warehouse)
@@ -303,7 +303,7 @@ def revoke(
         raise NotFound("auth.grant_unknown", {"user": username, "role": role.value})
     _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.revoke", "user", username, _grants_payload([taken])[0]))
-    remember(uow, request_id, "auth.revoke", payload, {})
+    remember(uow, request_id, "users.revoke", payload, {})
     uow.commit()
 
 
@@ -338,7 +338,7 @@ def set_password(
             _settle(uow, username, checked, right)
         else:
             require(uow, actor, Action.USER_MANAGE)
-        if replay(uow, request_id, "auth.set_password", payload) is not None:
+        if replay(uow, request_id, "users.set_password", payload) is not None:
             return
         user = _user(uow, username, for_update=True)
         uow.users.update(
@@ -349,7 +349,7 @@ def set_password(
         )
         uow.users.end_sessions_of(user.id, uow.clock())
         uow.record(AuditEntry(actor, "user.set_password", "user", username))
-        remember(uow, request_id, "auth.set_password", payload, {})
+        remember(uow, request_id, "users.set_password", payload, {})
         uow.commit()
 
     uow.run(change)
@@ -367,7 +367,7 @@ def set_active(
     """
     require(uow, actor, Action.USER_MANAGE)
     payload = {"user": username, "active": active}
-    if replay(uow, request_id, "auth.set_active", payload) is not None:
+    if replay(uow, request_id, "users.set_active", payload) is not None:
         return
     user = _user(uow, username)
     uow.users.update(user.id, active=active)
@@ -375,7 +375,7 @@ def set_active(
         uow.users.end_sessions_of(user.id, uow.clock())
         _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.set_active", "user", username, {"active": active}))
-    remember(uow, request_id, "auth.set_active", payload, {})
+    remember(uow, request_id, "users.set_active", payload, {})
     uow.commit()
 
 
