@@ -17,11 +17,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from jxc.config import Settings
 from jxc.db.engine import make_engine, normalize_url
 from jxc.db.repositories.catalog import CatalogCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
+from jxc.domain.errors import Invalid
 from jxc.services import catalog
 
 
@@ -47,7 +49,10 @@ class App:
 def build(settings: Settings | None = None, **engine_options: object) -> App:
     settings = settings or Settings()
     url = normalize_url(settings.database_url)
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise Invalid("database.url_invalid", {"url": settings.database_url}) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     return App(settings, make_engine(url, **engine_options))

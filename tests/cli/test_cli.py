@@ -324,8 +324,8 @@ def test_audit_log_shows_who_did_what_to_a_document_and_filters_bad_days_out(com
     assert "Post" in output
 
     code, output = jxc(company, "audit", "log", "--from", "2026-13-01")
-    assert code == 2
-    assert "--from" in output
+    assert code == 4
+    assert "--from：2026-13-01 不是有效日期（格式 YYYY-MM-DD）" in output
     code, output = jxc(company, "audit", "log", "--from", "2026-03-05", "--to", "2026-03-04")
     assert code == 4
     assert "期间开始日期 2026-03-05 晚于结束日期 2026-03-04" in output
@@ -336,3 +336,13 @@ def test_the_demo_refuses_a_database_that_already_has_users(database_url):
 
     assert code == 5
     assert "this one holds other data or users" in output
+
+
+def test_a_malformed_database_url_and_a_database_never_initialised_are_named(tmp_path):
+    code, output = jxc("nonsense", "check", lang="en")
+    assert code == 4
+    assert "nonsense is not a database URL" in output
+
+    code, output = jxc(f"sqlite:///{tmp_path / 'new.db'}", "stock", "list")
+    assert code == 8
+    assert "还没有 JXC 的表；请先运行 jxc init" in output

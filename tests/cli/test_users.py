@@ -91,6 +91,10 @@ def test_a_signed_in_admin_adds_a_clerk_who_is_refused_outside_their_warehouse(
     code, output = run(url, tmp_path, *receipt_here, env=clerk)
     assert code == 0, output
 
+    code, output = run(url, tmp_path, "user", "add", "x.y", "某人", env=clerk)
+    assert code == 6, "refused before any password is asked for"
+    assert "用户 clerk1 无权管理用户" in output
+
     for reading in (("user", "list"), ("audit", "log")):  # for admins and auditors only
         code, output = run(url, tmp_path, *reading, env=clerk)
         assert code == 6

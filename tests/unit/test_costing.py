@@ -155,6 +155,30 @@ def test_the_pools_given_are_not_changed_in_place():
     assert before == {WH1_POOL: pool("10", "40.00", "4")}
 
 
+def test_a_fixed_value_that_empties_a_pool_settles_what_is_left_in_a_cost_adjustment():
+    # Two phones came in at 0.75 and 0.00; one left at the average 0.38. Reversing the
+    # free one takes its own 0.00 out: the 0.37 left with no phone goes to 库存损益.
+    before = {WH1_POOL: pool("1", "0.37", "0.37")}
+
+    valued, pools = value_moves([move(WH1_STOCK, SUPPLIER, "1", value="0.00")], before, VARIANCE)
+
+    reversal, adjustment = valued
+    assert reversal.value == Decimal("0.00")
+    assert (adjustment.move.from_location, adjustment.move.to_location) == (WH1_STOCK, VARIANCE)
+    assert (adjustment.move.quantity, adjustment.value) == (0, Decimal("0.37"))
+    assert pools[WH1_POOL].quantity == 0
+    assert pools[WH1_POOL].value == 0
+
+
+def test_a_fixed_value_that_leaves_stock_behind_needs_no_adjustment():
+    before = {WH1_POOL: pool("2", "0.75", "0.375")}
+
+    valued, pools = value_moves([move(WH1_STOCK, SUPPLIER, "1", value="0.75")], before, VARIANCE)
+
+    assert len(valued) == 1
+    assert pools[WH1_POOL] == CostPool(Decimal(1), Decimal("0.00"), Decimal(0))
+
+
 def test_filling_a_negative_pool_to_zero_settles_the_guess_in_a_cost_adjustment():
     # 5 went out at a guessed 2.00 each; they are replaced at 3.00: 5.00 under-costed.
     before = {WH1_POOL: pool("-5", "-10.00", "2")}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from jxc.cli.output import err, out, state, table
+from jxc.cli.output import day, err, out, state, table
 from jxc.domain.auth import Action
 from jxc.queries import audit
 from jxc.services import auth
@@ -43,15 +43,6 @@ def verify(ctx: typer.Context) -> None:
     raise typer.Exit(1)
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint=option) from None
-
-
 def _state_change(t: Callable[..., str], before: str | None, after: str | None) -> str:
     if after is None:
         return ""
@@ -77,8 +68,8 @@ def show_log(
             connection,
             document=document,
             actor=user,
-            first_day=_day(start, "--from"),
-            last_day=_day(end, "--to"),
+            first_day=day(start, "--from"),
+            last_day=day(end, "--to"),
             action=action,
             zone=zone,
             limit=limit,

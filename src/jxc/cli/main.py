@@ -72,7 +72,7 @@ def main(
             raise typer.BadParameter(f"{lang}: use one of {shown}", param_hint="--lang") from None
     if user:
         overrides["user"] = user
-    ctx.obj = State(Settings(**overrides))
+    ctx.obj = State(Settings(**overrides), command=ctx.invoked_subcommand)
 
 
 setup.register(app)

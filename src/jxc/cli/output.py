@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,13 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jxc.bootstrap import App, build
+from jxc.bootstrap import App, build, current_revision
 from jxc.cli import sessions
 from jxc.config import Settings
-from jxc.domain.errors import Category, DomainError, Unauthenticated
+from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, Unavailable
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate
 from jxc.services import auth
+
+_MAKE_THEIR_DATABASE = {"init", "demo", "bench"}
 
 RequestId = Annotated[
     str | None,
@@ -44,13 +47,19 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 @dataclass
 class State:
     settings: Settings
+    command: str | None = None  # the sub-command being run
     _app: App | None = field(default=None, repr=False)
     _actor: str | None = field(default=None, repr=False)
 
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = build(self.settings)
+            app = build(self.settings)
+            if self.command not in _MAKE_THEIR_DATABASE and current_revision(app) is None:
+                app.dispose()
+                url = app.engine.url.render_as_string(hide_password=True)
+                raise Unavailable("database.not_initialised", {"url": url})
+            self._app = app
         return self._app
 
     @property
@@ -86,6 +95,16 @@ def state(ctx: typer.Context) -> State:
     found = ctx.find_root().obj
     assert isinstance(found, State)
     return found
+
+
+def day(value: str | None, option: str) -> date | None:
+    """A day given on the command line (YYYY-MM-DD), refused in the user's language."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid("date.invalid", {"field": option, "value": value}) from None
 
 
 def number(value: Decimal | None) -> str:

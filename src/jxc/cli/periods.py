@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from jxc.cli.output import RequestId, money, number, out, state, table
+from jxc.cli.output import RequestId, day, money, number, out, state, table
 from jxc.queries import periods as period_queries
 from jxc.services import periods
 
@@ -65,18 +64,16 @@ def list_periods(ctx: typer.Context) -> None:
 
 def as_of(
     ctx: typer.Context,
-    day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+    when: Annotated[str, typer.Argument(metavar="DAY", help="YYYY-MM-DD")],
     warehouse: Annotated[str | None, typer.Option(help="Warehouse code.")] = None,
     item: Annotated[str | None, typer.Option(help="Item code.")] = None,
 ) -> None:
     st = state(ctx)
-    try:
-        wanted = date.fromisoformat(day)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="DAY") from None
+    wanted = day(when, "DAY")
+    assert wanted is not None
     with st.app.reader() as connection:
         start, rows = period_queries.stock_as_of(connection, wanted, warehouse, item)
-    out.print(st.t("label.as_of", day=day, start=start or "—"))
+    out.print(st.t("label.as_of", day=wanted.isoformat(), start=start or "—"))
     table(
         st,
         [

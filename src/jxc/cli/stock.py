@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from jxc.cli.output import State, money, number, out, state, table
+from jxc.cli.output import State, day, money, number, out, state, table
 from jxc.domain.quantities import parse_decimal
 from jxc.queries import movements, stock_levels
 
@@ -163,11 +162,7 @@ def ledger(
     end: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
 ) -> None:
     st = state(ctx)
-    try:
-        first = date.fromisoformat(start) if start else None
-        last = date.fromisoformat(end) if end else None
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--from/--to") from None
+    first, last = day(start, "--from"), day(end, "--to")
     with st.app.reader() as connection:
         opening, lines = movements.item_ledger(connection, item, warehouse, first, last)
     out.print(st.t("label.opening", quantity=number(opening)))

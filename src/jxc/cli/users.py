@@ -92,6 +92,7 @@ def add_user(
 ) -> None:
     st = state(ctx)
     actor = st.actor
+    auth.allow(st.app.uow(), actor, Action.USER_MANAGE)  # before anyone types a password
     grants = [_role(value) for value in role]
     password = _password(st, "label.new_password", True)
     auth.add_user(
@@ -153,6 +154,8 @@ def passwd(
     st = state(ctx)
     actor = st.actor
     target = username or actor
+    if target != actor:
+        auth.allow(st.app.uow(), actor, Action.USER_MANAGE)  # before anyone types a password
     current = _password(st, "label.current_password") if target == actor else None
     new = _password(st, "label.new_password", True)
     auth.set_password(st.app.uow(), actor, target, new, current, request_id=request_id)

@@ -6,6 +6,10 @@ takes exactly what is left, so a pool never keeps value without quantity); moves
 a fixed value (a transfer's receiving leg, a reversal) carry it unchanged, which is
 why a reversal restores value exactly.
 
+A move with a fixed value that empties its pool while value remains (a reversal of a
+receipt whose units were partly issued at the average) settles that rest the same way,
+by a zero-quantity cost adjustment to the variance location.
+
 Where negative stock is allowed, units issued into the negative went out at the last
 average, a guess. When stock comes in and fills that hole, the difference between the
 guess and the incoming cost for the filled units is settled at once by a cost
@@ -91,10 +95,25 @@ def value_moves(
                 if target
                 else ZERO
             )
-        if source is not None:
-            current[source] = current.get(source, CostPool()).moved(-move.quantity, -value)
         unit_cost = round_unit_cost(value / move.quantity) if move.quantity else ZERO
         valued.append(ValuedMove(move, value, unit_cost))
+        if source is not None:
+            left = current.get(source, CostPool()).moved(-move.quantity, -value)
+            current[source] = left
+            if move.value is not None and left.quantity == 0 and left.value:
+                # A fixed value (a reversal, a transfer's arrival) emptied the pool but left
+                # value behind: that rest is settled at once, so no pool keeps value
+                # without quantity.
+                adjustment = replace(
+                    move,
+                    to_location=variance_location,
+                    quantity=ZERO,
+                    serial_id=None,
+                    unit_cost=None,
+                    value=left.value,
+                )
+                current[source] = left.moved(ZERO, -left.value)
+                valued.append(ValuedMove(adjustment, left.value, ZERO))
         if target is not None:
             before = current.get(target, CostPool())
             current[target] = before.moved(move.quantity, value)

@@ -48,6 +48,8 @@ ERRORS: dict[str, str] = {
     "check.serial_misplaced": "Serial {serial} of {item} is not where its last movement put it",
     "check.value_mismatch": "Cost pool of {item} in warehouse {warehouse} (in transit: {in_transit}) holds {cached} but the ledger says {ledger}",
     "concurrency.retry_exhausted": "The database stayed busy after {attempts} attempts; nothing was written, try again",
+    "database.not_initialised": "The database {url} has no JXC tables yet; run jxc init (or jxc demo) first",
+    "database.url_invalid": "{url} is not a database URL (use sqlite:///path/to/file.db or postgresql://user:password@host/database)",
     "database.unreachable": "Cannot reach the database {url}: {reason}",
     "date.range_reversed": "The period starts on {start}, after it ends on {end}",
     "amount.too_large": "The line is worth {amount}, more than the maximum {maximum}",

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from jxc.db import schema as s
+from jxc.domain.errors import NotFound
 from jxc.domain.periods import Period
 from jxc.queries.consistency import ledger_sums, owned_totals, snapshot
 
@@ -67,7 +68,22 @@ def stock_as_of(
     """Quantity and value per owned location and batch at the end of ``day``.
 
     Returns the closed month it started from (None: the whole ledger) and the rows.
+
+    Raises:
+        NotFound: warehouse.unknown, item.unknown.
     """
+    if (
+        warehouse is not None
+        and not connection.execute(
+            select(s.Warehouse.id).where(s.Warehouse.code == warehouse)
+        ).first()
+    ):
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
+    if (
+        item is not None
+        and not connection.execute(select(s.Item.id).where(s.Item.code == item)).first()
+    ):
+        raise NotFound("item.unknown", {"item": item})
     base = connection.execute(
         select(s.PeriodClose.id, s.PeriodClose.period_start)
         .where(s.PeriodClose.reopened_at.is_(None))
