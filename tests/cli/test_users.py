@@ -3,6 +3,7 @@ scripts, refusals with exit code 6 in both languages."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from typer.testing import CliRunner
@@ -121,3 +122,18 @@ def test_after_logout_a_write_asks_to_sign_in_first(empty_database_url, tmp_path
 
     assert code == 6
     assert "Sign in first: jxc login USER" in output
+
+
+def test_a_session_token_in_the_environment_acts_for_scripts(empty_database_url, tmp_path):
+    signed_in_admin(empty_database_url, tmp_path)
+    (token,) = json.loads((tmp_path / "sessions.json").read_text(encoding="utf-8")).values()
+    elsewhere = tmp_path / "another-machine"
+
+    code, output = run(empty_database_url, elsewhere, "whoami", env={"JXC_TOKEN": token})
+    assert code == 0, output
+    assert output.startswith("admin")
+
+    run(empty_database_url, tmp_path, "logout")
+    code, output = run(empty_database_url, elsewhere, "whoami", env={"JXC_TOKEN": token})
+    assert code == 6
+    assert "登录已失效" in output
