@@ -346,3 +346,12 @@ def test_a_malformed_database_url_and_a_database_never_initialised_are_named(tmp
     code, output = jxc(f"sqlite:///{tmp_path / 'new.db'}", "stock", "list")
     assert code == 8
     assert "还没有 JXC 的表；请先运行 jxc init" in output
+
+
+def test_stock_of_a_warehouse_or_item_that_does_not_exist_is_named_not_shown_empty(company):
+    code, output = jxc(company, "stock", "list", "--warehouse", "XX01")
+    assert (code, "仓库 XX01 不存在" in output) == (3, True), output
+    code, output = jxc(company, "stock", "list", "--item", "NOPE", lang="en")
+    assert (code, "Item NOPE does not exist" in output) == (3, True), output
+    code, output = jxc(company, "stock", "list", "--warehouse", "WH1")
+    assert code == 0, "a real warehouse with no stock is just an empty list"

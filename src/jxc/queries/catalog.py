@@ -8,7 +8,23 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
+from jxc.domain.errors import NotFound
 from jxc.domain.quantities import normalized
+
+
+def check_known(
+    connection: Connection, warehouse: str | None = None, item: str | None = None
+) -> None:
+    """Raises NotFound warehouse.unknown or item.unknown for a code that names nothing."""
+    for code, column, error in (
+        (warehouse, s.Warehouse.code, "warehouse.unknown"),
+        (item, s.Item.code, "item.unknown"),
+    ):
+        if (
+            code is not None
+            and connection.execute(select(column).where(column == code)).first() is None
+        ):
+            raise NotFound(error, {error.split(".")[0]: code})
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from jxc.db import schema as s
-from jxc.domain.errors import NotFound
 from jxc.domain.periods import Period
+from jxc.queries.catalog import check_known
 from jxc.queries.consistency import ledger_sums, owned_totals, snapshot
 
 
@@ -72,18 +72,7 @@ def stock_as_of(
     Raises:
         NotFound: warehouse.unknown, item.unknown.
     """
-    if (
-        warehouse is not None
-        and not connection.execute(
-            select(s.Warehouse.id).where(s.Warehouse.code == warehouse)
-        ).first()
-    ):
-        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
-    if (
-        item is not None
-        and not connection.execute(select(s.Item.id).where(s.Item.code == item)).first()
-    ):
-        raise NotFound("item.unknown", {"item": item})
+    check_known(connection, warehouse, item)
     base = connection.execute(
         select(s.PeriodClose.id, s.PeriodClose.period_start)
         .where(s.PeriodClose.reopened_at.is_(None))

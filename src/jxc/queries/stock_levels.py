@@ -14,6 +14,7 @@ from jxc.db.repositories.balances import SLOTS, read_slots
 from jxc.domain.errors import NotFound
 from jxc.domain.locations import LocationKind
 from jxc.domain.stock import Stocked, StockSlot, allocate
+from jxc.queries.catalog import check_known
 
 _balance, _location, _item, _warehouse = s.StockBalance, s.Location, s.Item, s.Warehouse
 _internal = _location.kind == LocationKind.INTERNAL.value
@@ -97,7 +98,11 @@ def stock_rows(
     batch: str | None = None,
     include_zero: bool = False,
 ) -> list[StockRow]:
-    """Stock by item, warehouse, location and batch (库存状况表 at its finest grain)."""
+    """Stock by item, warehouse, location and batch (库存状况表 at its finest grain).
+
+    Raises:
+        NotFound: warehouse.unknown, item.unknown (looked up only when nothing matched).
+    """
     base_unit = aliased(s.Unit)
     query = (
         select(
@@ -129,7 +134,10 @@ def stock_rows(
             query = query.where(column == value)
     if not include_zero:
         query = query.where(_balance.on_hand != 0)
-    return [StockRow(**row._mapping) for row in connection.execute(query)]
+    rows = [StockRow(**row._mapping) for row in connection.execute(query)]
+    if not rows:  # nothing to show: say so if it is because a code names nothing
+        check_known(connection, warehouse, item)
+    return rows
 
 
 def warehouse_stock(connection: Connection, warehouse: str) -> list[ItemStock]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -262,19 +262,13 @@ def grant(
         NotFound: auth.user_unknown, warehouse.unknown.
         Conflict: auth.grant_exists.
     """
-    require(uow, actor, Action.USER_MANAGE)
-    payload = {"user": username, "role": role.value, "warehouse": warehouse}
-    if replay(uow, request_id, "users.grant", payload) is not None:
-        return
-    user = _user(uow, username)
-    given = GrantIn(role=role, warehouse=warehouse)
-    warehouse_id = _warehouse_ids(uow, [given]).get(warehouse) if warehouse else None
-    if Grant(role, warehouse) in uow.users.grants(user.id):
-        raise Conflict("auth.grant_exists", {"user": username, "role": role.value})
-    uow.users.add_grant(user.id, role, warehouse_id)
-    uow.record(AuditEntry(actor, "user.grant", "user", username, _grants_payload([given])[0]))
-    remember(uow, request_id, "users.grant", payload, {})
-    uow.commit()
+
+    def give(user: UserRecord, warehouse_id: int | None) -> None:
+        if Grant(role, warehouse) in uow.users.grants(user.id):
+            raise Conflict("auth.grant_exists", {"user": username, "role": role.value})
+        uow.users.add_grant(user.id, role, warehouse_id)
+
+    _change_grant(uow, actor, username, role, warehouse, request_id, "grant", give)
 
 
 @transactional
@@ -291,19 +285,37 @@ def revoke(
     Raises:
         Forbidden: auth.forbidden (user.manage).
         NotFound: auth.user_unknown, warehouse.unknown, auth.grant_unknown.
+        Conflict: auth.last_admin.
     """
+
+    def take(user: UserRecord, warehouse_id: int | None) -> None:
+        if not uow.users.remove_grant(user.id, role, warehouse_id):
+            raise NotFound("auth.grant_unknown", {"user": username, "role": role.value})
+        _keep_an_admin(uow)
+
+    _change_grant(uow, actor, username, role, warehouse, request_id, "revoke", take)
+
+
+def _change_grant(
+    uow: UnitOfWork,
+    actor: str,
+    username: str,
+    role: Role,
+    warehouse: str | None,
+    request_id: str | None,
+    verb: str,
+    change: Callable[[UserRecord, int | None], None],
+) -> None:
+    """What granting and revoking share: permission, exactly-once, the user, the audit."""
     require(uow, actor, Action.USER_MANAGE)
     payload = {"user": username, "role": role.value, "warehouse": warehouse}
-    if replay(uow, request_id, "users.revoke", payload) is not None:
+    if replay(uow, request_id, f"users.{verb}", payload) is not None:
         return
     user = _user(uow, username)
-    taken = GrantIn(role=role, warehouse=warehouse)
-    warehouse_id = _warehouse_ids(uow, [taken]).get(warehouse) if warehouse else None
-    if not uow.users.remove_grant(user.id, role, warehouse_id):
-        raise NotFound("auth.grant_unknown", {"user": username, "role": role.value})
-    _keep_an_admin(uow)
-    uow.record(AuditEntry(actor, "user.revoke", "user", username, _grants_payload([taken])[0]))
-    remember(uow, request_id, "users.revoke", payload, {})
+    changed = GrantIn(role=role, warehouse=warehouse)
+    change(user, _warehouse_ids(uow, [changed]).get(warehouse) if warehouse else None)
+    uow.record(AuditEntry(actor, f"user.{verb}", "user", username, _grants_payload([changed])[0]))
+    remember(uow, request_id, f"users.{verb}", payload, {})
     uow.commit()
 
 
