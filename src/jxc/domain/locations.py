@@ -27,6 +27,9 @@ class LocationKind(StrEnum):
         return self in (LocationKind.INTERNAL, LocationKind.TRANSIT)
 
 
+OWNED_KINDS = tuple(kind.value for kind in LocationKind if kind.is_owned)  # as stored
+
+
 class LocationUsage(StrEnum):
     RECEIVING = "receiving"
     QC = "qc"

@@ -8,7 +8,7 @@ where not allowed) and that each serial is where its last movement put it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, union_all
 
 from jxc.db import schema as s
-from jxc.domain.locations import LocationKind
+from jxc.domain.locations import OWNED_KINDS, LocationKind
 from jxc.domain.periods import Period
 
 _entry = s.StockLedgerEntry
@@ -120,13 +120,12 @@ def check(connection: Connection) -> CheckReport:
         code, _, warehouse, _ = locations[location_id]
         return f"{warehouse}/{code}" if warehouse else code
 
-    owned = {LocationKind.INTERNAL.value, LocationKind.TRANSIT.value}
     per_item: dict[int, Decimal] = defaultdict(Decimal)
     for key in sorted(set(ledger) | set(balances)):
         item_id, location_id, batch_id = key
         from_ledger = ledger.get(key, (Decimal(0), Decimal(0)))[0]
         kind = locations[location_id][1]
-        if kind not in owned:
+        if kind not in OWNED_KINDS:
             per_item[item_id] += from_ledger
             continue
         on_hand, reserved = balances.get(key, (Decimal(0), Decimal(0)))
@@ -160,7 +159,8 @@ def check(connection: Connection) -> CheckReport:
             )
     problems.extend(_pool_problems(connection, ledger, balances, items, locations))
     problems.extend(_serial_problems(connection, items))
-    problems.extend(_snapshot_problems(connection, items, where))
+    owned = {location_id for location_id, place in locations.items() if place[1] in OWNED_KINDS}
+    problems.extend(_snapshot_problems(connection, items, owned, where))
     return CheckReport(ledger_rows, len(balances), problems)
 
 
@@ -181,7 +181,7 @@ def _pool_problems(
     )
     for (item_id, location_id, _), (_, value) in ledger.items():
         kind = locations[location_id][1]
-        if kind in (LocationKind.INTERNAL.value, LocationKind.TRANSIT.value):
+        if kind in OWNED_KINDS:
             pool = expected[
                 (item_id, warehouse_ids[location_id], kind == LocationKind.TRANSIT.value)
             ]
@@ -215,7 +215,10 @@ def _pool_problems(
 
 
 def _snapshot_problems(
-    connection: Connection, items: dict[int, str], where: Callable[[int], str]
+    connection: Connection,
+    items: dict[int, str],
+    owned: Collection[int],
+    where: Callable[[int], str],
 ) -> list[Problem]:
     """Each closed month's snapshot still equals its ledger: nothing was booked into it."""
     problems = []
@@ -225,7 +228,7 @@ def _snapshot_problems(
         )
     ):
         month = Period.of(start)
-        ledger = owned_totals(connection, ledger_sums(connection, through=month.last_day))
+        ledger = owned_totals(ledger_sums(connection, through=month.last_day), owned)
         kept = snapshot(connection, close_id)
         for key in sorted(set(ledger) | set(kept)):
             if ledger.get(key) != kept.get(key):
@@ -247,17 +250,9 @@ def _snapshot_problems(
 
 
 def owned_totals(
-    connection: Connection, sums: dict[tuple[int, int, int], tuple[Decimal, Decimal]]
+    sums: dict[tuple[int, int, int], tuple[Decimal, Decimal]], owned: Collection[int]
 ) -> dict[tuple[int, int, int], tuple[Decimal, Decimal]]:
-    """``sums`` of internal and in-transit locations only, leaving out the zeros."""
-    owned = {
-        location_id
-        for (location_id,) in connection.execute(
-            select(s.Location.id).where(
-                s.Location.kind.in_([LocationKind.INTERNAL.value, LocationKind.TRANSIT.value])
-            )
-        )
-    }
+    """``sums`` of the ``owned`` locations only, leaving out the zeros."""
     return {
         key: total
         for key, total in sums.items()

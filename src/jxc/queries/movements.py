@@ -18,7 +18,6 @@ from jxc.domain.locations import LocationKind
 _entry = s.StockLedgerEntry
 _source, _target = aliased(s.Location), aliased(s.Location)
 _source_wh, _target_wh = aliased(s.Warehouse), aliased(s.Warehouse)
-_OWNED = (LocationKind.INTERNAL.value, LocationKind.TRANSIT.value)
 
 
 @dataclass(frozen=True)

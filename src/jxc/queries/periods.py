@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from jxc.db import schema as s
+from jxc.domain.locations import OWNED_KINDS
 from jxc.domain.periods import Period
 from jxc.queries.catalog import check_known
 from jxc.queries.consistency import ledger_sums, owned_totals, snapshot
@@ -84,15 +85,13 @@ def stock_as_of(
     for key, (quantity, value) in ledger_sums(connection, after=after, through=day).items():
         held = totals.get(key, (Decimal(0), Decimal(0)))
         totals[key] = (held[0] + quantity, held[1] + value)
-    totals = owned_totals(connection, totals)
     rows = connection.execute(
-        select(
-            s.Location.id,
-            s.Location.code,
-            s.Warehouse.code.label("warehouse"),
-        ).join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
+        select(s.Location.id, s.Location.code, s.Warehouse.code.label("warehouse"))
+        .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
+        .where(s.Location.kind.in_(OWNED_KINDS))
     )
     places = {r.id: (r.warehouse, r.code) for r in rows}
+    totals = owned_totals(totals, places)
     items = {
         r.id: (r.code, r.name)
         for r in connection.execute(select(s.Item.id, s.Item.code, s.Item.name))

@@ -15,14 +15,13 @@ from sqlalchemy import Connection, Table, func, insert, literal, select, union_a
 
 from jxc.db import schema as s
 from jxc.db.repositories.catalog import CatalogRepository
-from jxc.domain.locations import LocationKind
+from jxc.domain.locations import OWNED_KINDS
 from jxc.domain.periods import Period
 
 _close = cast(Table, s.PeriodClose.__table__)
 _snapshot = cast(Table, s.PeriodSnapshot.__table__)
 _entry = cast(Table, s.StockLedgerEntry.__table__)
 _location = cast(Table, s.Location.__table__)
-_OWNED = (LocationKind.INTERNAL.value, LocationKind.TRANSIT.value)
 
 
 class PeriodRepository:
@@ -75,7 +74,7 @@ class PeriodRepository:
                 value,
             )
             .join(_location, _location.c.id == moves.c.location_id)
-            .where(_location.c.kind.in_(_OWNED))
+            .where(_location.c.kind.in_(OWNED_KINDS))
             .group_by(moves.c.item_id, moves.c.location_id, moves.c.batch_id)
             .having((quantity != 0) | (value != 0))
         )
