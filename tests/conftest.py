@@ -21,7 +21,7 @@ from jxc.config import Settings
 from jxc.db.engine import normalize_url
 from jxc.db.schema import Base
 from jxc.domain.audit import GENESIS_HASH
-from jxc.services import auth, catalog
+from jxc.services import auth, catalog, workflows
 
 POSTGRESQL_URL_VARIABLE = "JXC_TEST_POSTGRESQL_URL"
 TESTER = "tester"  # every test database's first user, an admin of every warehouse
@@ -58,9 +58,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     app = build(Settings(database_url=f"sqlite:///{path}"))
     upgrade(app)
-    auth.create_first_admin(app.uow(), TESTER, TESTER_PASSWORD)
+    _first_admin(app)
     app.dispose()
     return path
+
+
+def _first_admin(app: App) -> None:
+    """The tester admin; documents post in one step (``sop`` fixtures install the SOP)."""
+    auth.create_first_admin(app.uow(), TESTER, TESTER_PASSWORD)
+    workflows.use(app.uow(), TESTER, "simple")
 
 
 def _server_admin(database_url: str, statement: str) -> None:
@@ -102,7 +108,7 @@ def _truncate(app: App) -> None:
             {"genesis": GENESIS_HASH},
         )
     catalog.initialize(app.uow())
-    auth.create_first_admin(app.uow(), TESTER, TESTER_PASSWORD)
+    _first_admin(app)
 
 
 @pytest.fixture
@@ -140,3 +146,10 @@ def empty_database_url(
         yield url
     finally:
         drop_database(url)
+
+
+@pytest.fixture
+def sop(app: App) -> App:
+    """``app`` on the shipped five-step SOP, as ``jxc init`` sets up a new database."""
+    workflows.use(app.uow(), TESTER, "sop")
+    return app

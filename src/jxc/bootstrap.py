@@ -24,7 +24,7 @@ from jxc.db.engine import make_engine, normalize_url
 from jxc.db.repositories.catalog import CatalogCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
 from jxc.domain.errors import Invalid
-from jxc.services import catalog
+from jxc.services import catalog, workflows
 
 
 @dataclass
@@ -73,6 +73,7 @@ def upgrade(app: App, revision: str = "head") -> None:
         connection.commit()
     if revision == "head":
         catalog.initialize(app.uow())
+        workflows.install_defaults(app.uow())
 
 
 def current_revision(app: App) -> str | None:

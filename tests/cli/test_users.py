@@ -88,9 +88,14 @@ def test_a_signed_in_admin_adds_a_clerk_who_is_refused_outside_their_warehouse(
     assert code == 6
     assert "User clerk1 may not create Receipt documents in warehouse WH2" in output
 
-    receipt_here = (*receipt[:4], "WH1", *receipt[5:])
+    receipt_here = (*receipt[:4], "WH1", *receipt[5:-1])
     code, output = run(url, tmp_path, *receipt_here, env=clerk)
     assert code == 0, output
+    assert "（草稿）" in output
+    number = re.search(r"RK\d+", output).group(0)
+    code, output = run(url, tmp_path, "doc", "execute", number, env=clerk)
+    assert code == 5, "a new database runs the five-step SOP: submit and approve come first"
+    assert f"单据 {number} 当前为「草稿」，不能执行；此状态下可以：提交、作废" in output
 
     code, output = run(url, tmp_path, "user", "add", "x.y", "某人", env=clerk)
     assert code == 6, "refused before any password is asked for"

@@ -429,7 +429,8 @@ class LedgerMachine(RuleBasedStateMachine):
         before = snapshot(self.app)
         with pytest.raises(Conflict) as refused:
             documents.receive(self.app.uow(), "tester", doc.number)
-        assert refused.value.code == "document.not_in_transit"
+        assert refused.value.code == "workflow.transition_not_allowed"
+        assert refused.value.params["action"] == "receive"
         assert snapshot(self.app) == before
 
     # drafts ----------------------------------------------------------------------------
@@ -473,7 +474,7 @@ class LedgerMachine(RuleBasedStateMachine):
         with pytest.raises(Conflict) as refused:
             documents.post(self.app.uow(), "tester", doc.number)
         assert (refused.value.code, refused.value.params["state"]) == (
-            "document.already_posted",
+            "workflow.transition_not_allowed",
             doc.state,
         )
         assert snapshot(self.app) == before
@@ -502,11 +503,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if expected_code is not None:
             before = snapshot(self.app)
             with pytest.raises(Conflict) as refused:
-                documents.reverse(self.app.uow(), "tester", doc.number)
+                documents.reverse(self.app.uow(), "tester", doc.number, post=True)
             assert refused.value.code == expected_code
             assert snapshot(self.app) == before
             return
-        result = documents.reverse(self.app.uow(), "tester", doc.number)
+        result = documents.reverse(self.app.uow(), "tester", doc.number, post=True)
         assert result.state == "posted"
         reversal = Doc(result.number, "reversal", "posted")
         self._apply(reversal, undo, doc.serial_origin)

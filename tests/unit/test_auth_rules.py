@@ -14,6 +14,7 @@ from jxc.domain.auth import (
     Principal,
     Role,
     authorize,
+    authorize_step,
     check_password,
     locked_until,
 )
@@ -39,9 +40,10 @@ def test_a_clerk_moves_stock_only_in_their_own_warehouse():
 
     for kind in STOCK:
         assert clerk.may(Action.DOCUMENT_CREATE, kind, "SH01")
-        assert clerk.may(Action.DOCUMENT_POST, kind, "SH01")
-        assert not clerk.may(Action.DOCUMENT_POST, kind, "BJ01")
-    assert clerk.may(Action.DOCUMENT_RECEIVE, "transfer", "SH01")
+        assert not clerk.may(Action.DOCUMENT_CREATE, kind, "BJ01")
+    authorize_step(clerk, {Role.WAREHOUSE_CLERK}, "execute", "RK1", "SH01")
+    with pytest.raises(Forbidden):
+        authorize_step(clerk, {Role.WAREHOUSE_CLERK}, "execute", "RK1", "BJ01")
     assert not clerk.may(Action.DOCUMENT_REVERSE, "issue", "SH01")
     assert not clerk.may(Action.CATALOG_MANAGE)
     assert not clerk.may(Action.WAREHOUSE_MANAGE, warehouse="SH01")
@@ -84,7 +86,24 @@ def test_a_manager_reverses_and_keeps_warehouses_but_does_not_manage_users():
 def test_grants_add_up_across_warehouses():
     clerk = person(Grant(Role.WAREHOUSE_CLERK, "SH01"), Grant(Role.WAREHOUSE_CLERK, "BJ01"))
 
-    authorize(clerk, Action.DOCUMENT_POST, "transfer", ["SH01", "BJ01"])
+    authorize(clerk, Action.DOCUMENT_CREATE, "transfer", ["SH01", "BJ01"])
+    authorize_step(clerk, {Role.WAREHOUSE_CLERK}, "receive", "DB1", "BJ01")
+
+
+def test_a_workflow_step_refusal_names_the_user_step_document_roles_and_warehouse():
+    manager = person(Grant(Role.WAREHOUSE_MANAGER, "SH01"))
+
+    with pytest.raises(Forbidden) as refused:
+        authorize_step(manager, {Role.FINANCE, Role.ADMIN}, "approve", "CK1", "SH01")
+
+    assert refused.value.code == "workflow.role_required"
+    assert refused.value.params == {
+        "user": "张三",
+        "action": "approve",
+        "number": "CK1",
+        "roles": ["admin", "finance"],
+        "warehouse": "SH01",
+    }
 
 
 def test_a_refusal_names_the_user_the_action_the_document_type_and_the_warehouse():
@@ -106,7 +125,7 @@ def test_the_first_warehouse_not_covered_is_the_one_named():
     clerk = person(Grant(Role.WAREHOUSE_CLERK, "SH01"))
 
     with pytest.raises(Forbidden) as refused:
-        authorize(clerk, Action.DOCUMENT_POST, "transfer", ["SH01", "BJ01"])
+        authorize(clerk, Action.DOCUMENT_CREATE, "transfer", ["SH01", "BJ01"])
 
     assert refused.value.params["warehouse"] == "BJ01"
 

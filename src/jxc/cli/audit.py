@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from jxc.cli.output import day, err, out, state, table
+from jxc.cli.output import day, err, out, state, state_change, table
 from jxc.domain.auth import Action
 from jxc.queries import audit
 from jxc.services import auth
@@ -41,12 +40,6 @@ def verify(ctx: typer.Context) -> None:
         + "[/]"
     )
     raise typer.Exit(1)
-
-
-def _state_change(t: Callable[..., str], before: str | None, after: str | None) -> str:
-    if after is None:
-        return ""
-    return (t(f"state.{before}") + " " if before else "") + "→ " + t(f"state.{after}")
 
 
 @audit_app.command("log", help="List audit events, newest last (操作日志).")
@@ -92,7 +85,7 @@ def show_log(
                 e.actor,
                 st.t(e.action),
                 e.subject,
-                _state_change(st.t, e.from_state, e.to_state),
+                state_change(st, e.from_state, e.to_state),
                 e.payload if len(e.payload) <= 80 else e.payload[:79] + "…",
             )
             for e in events

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from jxc.cli.output import number, out, state, table
+from jxc.cli.output import RequestId, number, out, state, state_change, table
+from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.services import documents, imports
 
@@ -22,13 +23,17 @@ def register(app: typer.Typer) -> None:
 
 
 def _line(spec: str) -> dict[str, Any]:
-    """ITEM:QUANTITY[:UNIT[:BATCH[:PRODUCED]]] — a line in short form on the command line."""
+    """ITEM:QUANTITY[@COST][:UNIT[:BATCH[:PRODUCED]]] — a line in short form."""
     parts = spec.split(":")
     if len(parts) < 2 or len(parts) > 5 or not parts[0] or not parts[1]:
         raise typer.BadParameter(
-            f"{spec}: expected ITEM:QUANTITY[:UNIT[:BATCH[:PRODUCED]]]", param_hint="--line"
+            f"{spec}: expected ITEM:QUANTITY[@COST][:UNIT[:BATCH[:PRODUCED]]]",
+            param_hint="--line",
         )
-    line: dict[str, Any] = {"item": parts[0], "quantity": parts[1]}
+    quantity, _, cost = parts[1].partition("@")
+    line: dict[str, Any] = {"item": parts[0], "quantity": quantity}
+    if cost:
+        line["unit_cost"] = cost
     if len(parts) > 2 and parts[2]:
         line["unit"] = parts[2]
     if len(parts) > 3 and parts[3]:
@@ -46,7 +51,7 @@ def _report(
         st.t(
             message,
             number=result.number,
-            state=st.t(f"state.{result.state}"),
+            state=st.label("state.", result.state),
             lines=result.lines,
             entries=result.entries,
         )
@@ -75,7 +80,8 @@ def create(
     line: Annotated[
         list[str],
         typer.Option(
-            help="ITEM:QUANTITY[:UNIT[:BATCH[:PRODUCED]]], repeatable; serials need --file."
+            help="ITEM:QUANTITY[@UNIT_COST][:UNIT[:BATCH[:PRODUCED]]], repeatable; "
+            "serials need --file."
         ),
     ] = [],  # noqa: B006
     file: Annotated[Path | None, typer.Option(help="CSV or JSON file of lines.")] = None,
@@ -97,43 +103,76 @@ def create(
     _report(ctx, result)
 
 
-@docs.command("post", help="Post a draft to the ledger (过账); a transfer is shipped into transit.")
-def post(
+# The steps of the shipped workflows; ``jxc doc act`` takes any step a definition names.
+STEPS = {
+    "submit": "提交: send a draft for approval.",
+    "approve": "审核: approve (a second approver above a workflow's threshold).",
+    "unapprove": "反审核: take an approval back before execution (reason required).",
+    "reject": "驳回: send back to whoever made it (reason required).",
+    "void": "作废: void a draft or a rejected document.",
+    "execute": "执行: post to the ledger (a transfer: ship into transit).",
+    "receive": "调入: receive a shipped transfer at its destination.",
+    "verify": "核对: a second person confirms what was posted.",
+    "archive": "归档: file a verified document.",
+    "post": "过账: the one step of the simple workflow (a transfer: ship it).",
+}
+
+
+def _step_command(action: str) -> Any:
+    def step(
+        ctx: typer.Context,
+        document_number: str,
+        reason: Annotated[str | None, typer.Option(help="Why (驳回/反审核 need one).")] = None,
+        request_id: RequestId = None,
+    ) -> None:
+        _take(ctx, document_number, action, reason, request_id)
+
+    return step
+
+
+def _take(
     ctx: typer.Context,
     document_number: str,
-    request_id: Annotated[str | None, typer.Option()] = None,
+    action: str,
+    reason: str | None,
+    request_id: str | None,
 ) -> None:
     st = state(ctx)
-    _report(
-        ctx,
-        documents.post(st.app.uow(), st.actor, document_number, request_id),
-        "label.stepped",
-    )
+    result = documents.act(st.app.uow(), st.actor, document_number, action, reason, request_id)
+    _report(ctx, result, "label.stepped")
 
 
-@docs.command("receive", help="Receive a shipped transfer into its destination (调拨入库).")
-def receive(
+for _action, _help in STEPS.items():
+    docs.command(_action, help=_help)(_step_command(_action))
+
+
+@docs.command("act", help="Take any step a workflow defines: jxc doc act NUMBER ACTION.")
+def act(
     ctx: typer.Context,
     document_number: str,
-    request_id: Annotated[str | None, typer.Option()] = None,
+    action: str,
+    reason: Annotated[str | None, typer.Option(help="Why, where the step asks for it.")] = None,
+    request_id: RequestId = None,
 ) -> None:
-    st = state(ctx)
-    _report(
-        ctx,
-        documents.receive(st.app.uow(), st.actor, document_number, request_id),
-        "label.stepped",
-    )
+    _take(ctx, document_number, action, reason, request_id)
 
 
-@docs.command("reverse", help="Reverse a posted document with a red-letter document (红冲).")
+@docs.command(
+    "reverse",
+    help="Reverse a posted document (红冲): makes a reversal that runs its own workflow.",
+)
 def reverse(
     ctx: typer.Context,
     document_number: str,
     note: Annotated[str | None, typer.Option()] = None,
-    request_id: Annotated[str | None, typer.Option()] = None,
+    post: Annotated[bool, typer.Option(help="Post it at once (one-step workflow).")] = False,
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    _report(ctx, documents.reverse(st.app.uow(), st.actor, document_number, request_id, note))
+    _report(
+        ctx,
+        documents.reverse(st.app.uow(), st.actor, document_number, request_id, note, post),
+    )
 
 
 @docs.command("list", help="List recent documents.")
@@ -165,7 +204,7 @@ def list_documents(
             (
                 r.number,
                 st.t(f"document_type.{r.document_type}"),
-                st.t(f"state.{r.state}"),
+                st.label("state.", r.state),
                 r.business_date,
                 r.warehouse,
                 r.to_warehouse,
@@ -185,7 +224,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
     reference = header.reverses or header.reversed_by or ""
     out.print(
         f"[bold]{header.number}[/]  {st.t(f'document_type.{header.document_type}')}  "
-        f"{st.t(f'state.{header.state}')}  {header.business_date}  {header.warehouse}"
+        f"{st.label('state.', header.state)}  {header.business_date}  {header.warehouse}"
         f"{' → ' + header.to_warehouse if header.to_warehouse else ''}  {reference}"
     )
     table(
@@ -213,4 +252,21 @@ def show(ctx: typer.Context, document_number: str) -> None:
             )
             for line in lines
         ],
+    )
+    with st.app.reader() as connection:
+        history = audit.log(connection, document=document_number, limit=1000)
+    table(
+        st,
+        ["label.time", "label.user", "label.action", "label.state", "label.details"],
+        [
+            (
+                f"{event.occurred_at:%Y-%m-%d %H:%M}",
+                event.actor,
+                st.t(event.action),
+                state_change(st, event.from_state, event.to_state),
+                event.payload if event.payload != "{}" else "",
+            )
+            for event in history
+        ],
+        title=st.t("label.history"),
     )

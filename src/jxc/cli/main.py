@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jxc.cli import audit, bench, catalog, checks, documents, periods, setup, stock, users
+from jxc.cli import audit, bench, catalog, checks, documents, periods, setup, sop, stock, users
 from jxc.cli.output import State, err, report_error
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
@@ -83,6 +83,7 @@ checks.register(app)
 audit.register(app)
 users.register(app)
 periods.register(app, stock.stock)
+sop.register(app)
 bench.register(app)
 
 

@@ -18,7 +18,7 @@ from jxc.cli import sessions
 from jxc.config import Settings
 from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, Unavailable
 from jxc.domain.quantities import normalized
-from jxc.i18n.messages import translate
+from jxc.i18n.messages import MESSAGES, translate
 from jxc.services import auth
 
 _MAKE_THEIR_DATABASE = {"init", "demo", "bench"}
@@ -89,6 +89,20 @@ class State:
 
     def t(self, code: str, **params: Any) -> str:
         return translate(code, self.locale, **params)
+
+    def label(self, prefix: str, name: str) -> str:
+        """A name from a vocabulary (a state, a step) in the user's language, if it has one.
+
+        Workflows an admin writes may bring names of their own; those show as written.
+        """
+        return self.t(prefix + name) if prefix + name in MESSAGES else name
+
+
+def state_change(st: State, before: str | None, after: str | None) -> str:
+    """``草稿 → 审核中``: a step's from and to states, as the audit trail records them."""
+    if after is None:
+        return ""
+    return (st.label("state.", before) + " " if before else "") + "→ " + st.label("state.", after)
 
 
 def state(ctx: typer.Context) -> State:

@@ -133,6 +133,10 @@ class SerialNumber(Base):
 
 class Document(Base):
     __tablename__ = "document"
+    __table_args__ = (
+        Index("ix_document_type_state", "document_type", "state"),
+        Index("ix_document_reverses_document_id", "reverses_document_id"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     document_type: Mapped[str] = mapped_column(String(20))
@@ -150,6 +154,7 @@ class Document(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     posted_by: Mapped[str | None] = mapped_column(String(64))
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)  # entered its state
 
 
 class DocumentLine(Base):
@@ -347,3 +352,31 @@ class PeriodSnapshot(Base):
     batch_id: Mapped[int] = mapped_column(Id, primary_key=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     value: Mapped[Decimal] = mapped_column(Money)
+
+
+class WorkflowDefinition(Base):
+    """The workflow each document type follows: its YAML source as installed."""
+
+    __tablename__ = "workflow_definition"
+    document_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    installed_by: Mapped[str] = mapped_column(String(64))
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxEvent(Base):
+    """Events for the world outside (webhooks, the web UI), delivered later.
+
+    Each is written in the same transaction as what it reports; ``key`` makes it happen once.
+    """
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_pending", "delivered_at", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -27,6 +27,7 @@ from jxc.db.repositories.ledger import LedgerRepository
 from jxc.db.repositories.periods import PeriodRepository
 from jxc.db.repositories.requests import RequestRepository
 from jxc.db.repositories.users import UserRepository
+from jxc.db.repositories.workflows import OutboxRepository, WorkflowRepository
 from jxc.domain.audit import AuditEntry
 from jxc.domain.errors import Conflict, Invalid, Unavailable
 
@@ -98,6 +99,8 @@ class UnitOfWork:
         self.audit = AuditRepository(connection)
         self.users = UserRepository(connection, self.catalog)
         self.periods = PeriodRepository(connection, self.catalog)
+        self.workflows = WorkflowRepository(connection, self.catalog)
+        self.outbox = OutboxRepository(connection)
         self._recorded = []
         return self
 

@@ -2,7 +2,8 @@
 
 A document changes stock only by being posted (invariant 1); a posted document is
 final (invariant 4): it can only be reversed (红冲) by a new document pointing at it.
-The state rules here decide which posting step is allowed next.
+Which step comes next is its workflow's business (``domain.workflow``); the rules here
+decide which ledger posting a step may make.
 """
 
 from __future__ import annotations
@@ -41,13 +42,6 @@ _PREFIXES = {
 }
 
 
-class DocumentState(StrEnum):
-    DRAFT = "draft"
-    IN_TRANSIT = "in_transit"
-    POSTED = "posted"
-    REVERSED = "reversed"
-
-
 class PostingStep(StrEnum):
     POST = "post"
     SHIP = "ship"
@@ -56,45 +50,55 @@ class PostingStep(StrEnum):
 
 @dataclass(frozen=True)
 class DocumentHeader:
+    """A document as its workflow and its posting see it.
+
+    ``state`` is the workflow's (草稿, 已审核 …); ``shipped`` / ``posted`` / ``reversed``
+    say what the ledger holds of it, whatever the workflow calls that state.
+    """
+
     id: int
     number: str
     document_type: DocumentType
-    state: DocumentState
+    state: str
     business_date: date
     warehouse_id: int
     to_warehouse_id: int | None
     reverses_document_id: int | None
     counterpart_location_id: int | None = None
+    shipped: bool = False
+    posted: bool = False
+    reversed: bool = False
+    created_by: str = ""
+    note: str | None = None
 
 
 def posting_step(document: DocumentHeader) -> PostingStep:
-    """Which ledger posting ``post`` performs for a document in its current state."""
-    state, kind = document.state, document.document_type
-    if state is DocumentState.DRAFT:
-        return PostingStep.SHIP if kind is DocumentType.TRANSFER else PostingStep.POST
-    if state is DocumentState.IN_TRANSIT:
-        return PostingStep.RECEIVE
-    raise Conflict("document.already_posted", {"number": document.number, "state": state.value})
+    """Which ledger posting the ``post`` handler performs for a document.
+
+    Raises:
+        Conflict: document.already_posted once it has been posted (or shipped).
+    """
+    if document.posted or document.shipped:
+        raise Conflict("document.already_posted", {"number": document.number})
+    if document.document_type is DocumentType.TRANSFER:
+        return PostingStep.SHIP
+    return PostingStep.POST
 
 
 def check_receivable(document: DocumentHeader) -> None:
-    if document.state is not DocumentState.IN_TRANSIT:
+    if not document.shipped or document.posted or document.reversed:
         raise Conflict(
-            "document.not_in_transit", {"number": document.number, "state": document.state.value}
+            "document.not_in_transit", {"number": document.number, "state": document.state}
         )
-
-
-def state_after(step: PostingStep) -> DocumentState:
-    return DocumentState.IN_TRANSIT if step is PostingStep.SHIP else DocumentState.POSTED
 
 
 def check_reversible(document: DocumentHeader) -> None:
     """Only posted (or shipped) originals can be reversed, and only once."""
     if document.document_type is DocumentType.REVERSAL:
         raise Conflict("document.reversal_not_reversible", {"number": document.number})
-    if document.state is DocumentState.REVERSED:
+    if document.reversed:
         raise Conflict("document.already_reversed", {"number": document.number})
-    if document.state is DocumentState.DRAFT:
+    if not (document.posted or document.shipped):
         raise Conflict("document.not_posted", {"number": document.number})
 
 

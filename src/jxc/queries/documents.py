@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
+from jxc.db.types import UtcDateTime
 from jxc.domain.errors import NotFound
 
 
@@ -27,6 +28,7 @@ class DocumentRow:
     posted_by: str | None
     reverses: str | None
     reversed_by: str | None
+    state_since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def _documents_query() -> Any:
             s.Document.posted_by,
             reverses.number.label("reverses"),
             reversed_by.number.label("reversed_by"),
+            s.Document.state_since,
         )
         .join(s.Warehouse, s.Warehouse.id == s.Document.warehouse_id)
         .outerjoin(to_warehouse, to_warehouse.id == s.Document.to_warehouse_id)
@@ -124,3 +127,61 @@ def document(connection: Connection, number: str) -> tuple[DocumentRow, list[Lin
     return DocumentRow(**header._mapping), [
         LineRow(**{**r._mapping, "serials": list(r.serials or [])}) for r in lines
     ]
+
+
+def state_counts(connection: Connection, document_type: str) -> dict[str, int]:
+    """How many documents of a type are in each state now."""
+    rows = connection.execute(
+        select(s.Document.state, func.count())
+        .where(s.Document.document_type == document_type)
+        .group_by(s.Document.state)
+    )
+    return {state: int(count) for state, count in rows}
+
+
+def waiting(
+    connection: Connection, document_type: str, state: str, entered_before: datetime
+) -> list[DocumentRow]:
+    """Documents of a type that entered ``state`` before a moment and are still there."""
+    query = (
+        _documents_query()
+        .where(
+            s.Document.document_type == document_type,
+            s.Document.state == state,
+            s.Document.state_since < entered_before,
+        )
+        .order_by(s.Document.state_since)
+    )
+    return [DocumentRow(**r._mapping) for r in connection.execute(query)]
+
+
+def stays(
+    connection: Connection, document_type: str, since: datetime, until: datetime
+) -> list[tuple[str, datetime, datetime]]:
+    """Every finished stay of a type's documents in a state, from the audit trail.
+
+    (state, entered, left) for each stay that began in [since, until).
+    """
+    event = s.AuditEvent
+    steps = (
+        select(
+            event.to_state,
+            event.occurred_at.label("entered"),
+            func.lead(event.occurred_at, type_=UtcDateTime())
+            .over(partition_by=event.subject, order_by=event.sequence)
+            .label("left"),
+        )
+        .join(s.Document, s.Document.number == event.subject)
+        .where(
+            event.subject_type == "document",
+            event.to_state.is_not(None),
+            s.Document.document_type == document_type,
+        )
+        .subquery()
+    )
+    rows = connection.execute(
+        select(steps.c.to_state, steps.c.entered, steps.c.left).where(
+            steps.c.left.is_not(None), steps.c.entered >= since, steps.c.entered < until
+        )
+    )
+    return [(state, entered, left) for state, entered, left in rows]

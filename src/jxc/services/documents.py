@@ -9,6 +9,7 @@ document pointing at it (invariant 4); a request id makes each write happen once
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -22,11 +23,10 @@ from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.repositories.documents import LineRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
-from jxc.domain.auth import Action
+from jxc.domain.auth import Action, authorize_step
 from jxc.domain.documents import (
     BatchSpec,
     DocumentHeader,
-    DocumentState,
     DocumentType,
     PostingStep,
     batch_dates,
@@ -36,7 +36,6 @@ from jxc.domain.documents import (
     check_reversible,
     format_number,
     posting_step,
-    state_after,
 )
 from jxc.domain.errors import (
     Conflict,
@@ -52,7 +51,20 @@ from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
 from jxc.domain.periods import booking_date, check_open
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
-from jxc.services.auth import require
+from jxc.domain.workflow import (
+    REVERSED,
+    DocumentFacts,
+    Handler,
+    LineFacts,
+    Needs,
+    Scope,
+    Workflow,
+    check_step,
+    choose,
+    needs,
+)
+from jxc.services import workflows
+from jxc.services.auth import principal, require
 from jxc.services.base import parse, remember, replay, transactional
 from jxc.services.posting import write_posting
 
@@ -123,10 +135,7 @@ def create(
         document = parse(DocumentIn, data)
     except Invalid as malformed:
         raise _with_unknown_codes(uow, data, malformed) from None
-    for action in (
-        (Action.DOCUMENT_CREATE, Action.DOCUMENT_POST) if post else (Action.DOCUMENT_CREATE,)
-    ):
-        require(uow, actor, action, document.document_type.value, [document.warehouse])
+    require(uow, actor, Action.DOCUMENT_CREATE, document.document_type.value, [document.warehouse])
     payload = {"document": document.model_dump(mode="json"), "post": post} if request_id else None
     seen = replay(uow, request_id, "documents.create", payload)
     if seen is not None:
@@ -139,14 +148,14 @@ def create(
             "document",
             header.number,
             document.model_dump(mode="json", exclude_defaults=True),
-            to_state=DocumentState.DRAFT.value,
+            to_state=header.state,
         )
     )
     entries = 0
     if post:
-        header, entries = _post(uow, header, actor, lines)
+        header, _, entries = _take(uow, actor, header, "post", None, lines)
     result = DocumentResult(
-        header.number, header.document_type.value, header.state.value, len(lines), entries
+        header.number, header.document_type.value, header.state, len(lines), entries
     )
     remember(uow, request_id, "documents.create", payload, result.to_dict())
     uow.commit()
@@ -197,53 +206,196 @@ def _line_order(item: ErrorItem) -> tuple[int, str]:
 
 
 @transactional
-def post(uow: UnitOfWork, actor: str, number: str, request_id: str | None = None) -> DocumentResult:
-    """Post a draft document to the ledger (a transfer: ship it into transit).
-
-    Raises:
-        NotFound: document.unknown.
-        Conflict: document.already_posted, request.idempotency_key_reused.
-        InsufficientStock: stock.insufficient naming every short line.
-    """
-    return _step(uow, actor, number, request_id, "documents.post", check=None)
-
-
-@transactional
-def receive(
-    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None
-) -> DocumentResult:
-    """Receive a shipped transfer from transit into its destination warehouse.
-
-    Raises:
-        NotFound: document.unknown.
-        Conflict: document.not_in_transit, request.idempotency_key_reused.
-    """
-    return _step(uow, actor, number, request_id, "documents.receive", check=check_receivable)
-
-
-def _step(
+def act(
     uow: UnitOfWork,
     actor: str,
     number: str,
-    request_id: str | None,
-    operation: str,
-    check: Any,
+    action: str,
+    reason: str | None = None,
+    request_id: str | None = None,
 ) -> DocumentResult:
+    """Take a workflow step on a document: submit, approve, execute, verify, archive.
+
+    What the step may do, who may take it and what it checks is the document type's
+    workflow definition; a replayed request id returns the first result (a double click on
+    审核 approves once).
+
+    Raises:
+        NotFound: document.unknown, workflow.not_installed.
+        Conflict: workflow.transition_not_allowed (naming the state and the allowed steps),
+            document.changed_concurrently, period.closed, request.idempotency_key_reused.
+        Forbidden: workflow.role_required.
+        Invalid: every failing guard at once (workflow.same_person, workflow.field_required …).
+        InsufficientStock: stock.insufficient naming every short line (execute).
+    """
     header = _header(uow, number)
-    _require_step(uow, actor, header, receiving=operation == "documents.receive")
-    seen = replay(uow, request_id, operation, number)
+    principal(uow, actor)
+    payload = {"number": number, "action": action, "reason": reason, "actor": actor}
+    seen = replay(uow, request_id, "documents.act", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    if check is not None:
-        check(header)
-    lines = uow.documents.lines(header.id)
-    header, entries = _post(uow, header, actor, lines)
-    result = DocumentResult(
-        header.number, header.document_type.value, header.state.value, len(lines), entries
-    )
-    remember(uow, request_id, operation, number, result.to_dict())
+    header, lines, entries = _take(uow, actor, header, action, reason)
+    result = DocumentResult(header.number, header.document_type.value, header.state, lines, entries)
+    remember(uow, request_id, "documents.act", payload, result.to_dict())
     uow.commit()
     return result
+
+
+def post(uow: UnitOfWork, actor: str, number: str, request_id: str | None = None) -> DocumentResult:
+    """The ``post`` step of a one-step workflow (a transfer: ship it into transit)."""
+    return act(uow, actor, number, "post", request_id=request_id)
+
+
+def receive(
+    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None
+) -> DocumentResult:
+    """The ``receive`` step: a shipped transfer arrives at its destination."""
+    return act(uow, actor, number, "receive", request_id=request_id)
+
+
+def _take(
+    uow: UnitOfWork,
+    actor: str,
+    header: DocumentHeader,
+    action: str,
+    reason: str | None,
+    lines: list[LineRecord] | None = None,
+) -> tuple[DocumentHeader, int, int]:
+    """Check and take one step; the header after it, its line count and ledger entries."""
+    workflow = workflows.definition(uow, header.document_type.value)
+    candidates = workflow.candidates(header.state, action, header.number)
+    wanted = needs(candidates)
+    if lines is None and (wanted.value or wanted.lines or any(t.run for t in candidates)):
+        lines = uow.documents.lines(header.id)
+    facts = _facts(uow, workflow, header, wanted, lines or [])
+    transition = choose(candidates, facts)
+    scope = header.warehouse_id
+    if transition.scope is Scope.DESTINATION and header.to_warehouse_id is not None:
+        scope = header.to_warehouse_id
+    authorize_step(
+        principal(uow, actor),
+        transition.roles,
+        action,
+        header.number,
+        uow.catalog.warehouse_code(scope),
+    )
+    if transition.target == workflow.initial:  # 反审核 changes a month's documents
+        check_open(header.business_date, uow.periods.latest_closed())
+    if transition.target not in workflow.posted_states:
+        facts = replace(facts, downstream=_downstream(uow, header))
+    check_step(workflow, transition, facts, actor, reason)
+    entries, stamp = 0, dict[str, Any]()
+    if transition.run is not None:
+        assert lines is not None
+        entries, stamp = _run(uow, header, actor, transition.run, lines)
+    now = uow.clock()
+    uow.documents.move_state(header, transition.target, {"state_since": now, **stamp})
+    details: dict[str, Any] = {"reason": reason} if reason else {}
+    if transition.run is not None:
+        details.update(lines=len(lines or []), entries=entries)
+    uow.record(
+        AuditEntry(
+            actor,
+            f"document.{action}",
+            "document",
+            header.number,
+            details,
+            header.state,
+            transition.target,
+        )
+    )
+    uow.outbox.add(
+        [
+            {
+                "topic": "document.step",
+                "key": f"document.step:{uuid.uuid4().hex}",
+                "payload": {
+                    "number": header.number,
+                    "document_type": header.document_type.value,
+                    "action": action,
+                    "from": header.state,
+                    "to": transition.target,
+                    "actor": actor,
+                    "at": now.isoformat(),
+                },
+                "created_at": now,
+            }
+        ]
+    )
+    count = len(lines) if lines is not None else uow.documents.line_count(header.id)
+    return replace(header, state=transition.target), count, entries
+
+
+def _facts(
+    uow: UnitOfWork,
+    workflow: Workflow,
+    header: DocumentHeader,
+    wanted: Needs,
+    lines: list[LineRecord],
+) -> DocumentFacts:
+    """What the step's guards and conditions read, and no more."""
+    done_by: dict[str, set[str]] = {"create": {header.created_by}}
+    if wanted.history:
+        for recorded, user, to_state in uow.audit.steps_of("document", header.number):
+            action = recorded.removeprefix("document.")
+            if to_state == workflow.initial and action != "create":  # a new round begins
+                done_by = {"create": {header.created_by}}
+                continue
+            done_by.setdefault(action, set()).add(user)
+    value = quantity = Decimal(0)
+    items = uow.catalog.items_by_id({line.item_id for line in lines}) if lines else {}
+    if wanted.value:
+        costs = uow.balances.unit_costs(items.keys(), header.warehouse_id)
+        for line in lines:
+            cost = line.unit_cost if line.unit_cost is not None else costs.get(line.item_id, 0)
+            value += line.base_quantity * cost
+            quantity += line.base_quantity
+    return DocumentFacts(
+        number=header.number,
+        business_date=header.business_date,
+        created_by=header.created_by,
+        note=header.note,
+        counterpart=str(header.counterpart_location_id or ""),
+        value=value,
+        quantity=quantity,
+        lines=tuple(
+            LineFacts(
+                line.line_no,
+                items[line.item_id].code,
+                line.unit_cost,
+                str(line.location_id) if line.location_id else None,
+                line.batch_no,
+                line.expiry_date or _batch_expiry(uow, line),
+                items[line.item_id].shelf_life_days,
+            )
+            for line in lines
+        )
+        if wanted.lines
+        else (),
+        done_by={action: frozenset(users) for action, users in done_by.items()},
+    )
+
+
+def _batch_expiry(uow: UnitOfWork, line: LineRecord) -> date | None:
+    """The expiry of a batch the line names without dates (one received before)."""
+    if not line.batch_no:
+        return None
+    known = uow.catalog.batches([(line.item_id, line.batch_no)]).get((line.item_id, line.batch_no))
+    return known.expiry_date if known else None
+
+
+def _downstream(uow: UnitOfWork, header: DocumentHeader) -> tuple[str, ...]:
+    """Live documents made from this one (a voided or rejected-and-dropped one is not)."""
+    made = uow.documents.made_from(header.id)
+    if not made:
+        return ()
+    reversal = workflows.definition(uow, DocumentType.REVERSAL.value)
+    dead = {
+        name
+        for name, state in reversal.states.items()
+        if state.final and name not in reversal.posted_states
+    }
+    return tuple(number for number, _, state in made if state not in dead)
 
 
 @transactional
@@ -253,14 +405,18 @@ def reverse(
     number: str,
     request_id: str | None = None,
     note: str | None = None,
+    post: bool = False,
 ) -> DocumentResult:
-    """Reverse (红冲) a posted document with a new document that mirrors its entries.
+    """Make the reversal (红冲) of a posted document, as a draft of its own.
+
+    Once its own workflow executes it, it mirrors the original's entries. ``post`` takes
+    its one-step ``post`` at once (where the reversal workflow has one).
 
     Raises:
         NotFound: document.unknown.
-        Conflict: document.not_posted, document.already_reversed,
+        Conflict: document.not_posted, document.already_reversed, document.reversal_pending,
             document.reversal_not_reversible, request.idempotency_key_reused.
-        InsufficientStock: the stock it brought in has already left (every line named).
+        InsufficientStock: when posting, the stock it brought in has already left.
     """
     original = _header(uow, number)
     require(
@@ -274,10 +430,15 @@ def reverse(
             if warehouse_id is not None
         ],
     )
-    seen = replay(uow, request_id, "documents.reverse", number)
+    payload = {"note": note, "post": post}
+    seen = replay(uow, request_id, "documents.reverse", [number, payload])
     if seen is not None:
         return DocumentResult.from_dict(seen)
     check_reversible(original)
+    pending = _downstream(uow, original)
+    if pending:
+        raise Conflict("document.reversal_pending", {"number": number, "reversal": pending[0]})
+    workflow = workflows.definition(uow, DocumentType.REVERSAL.value)
     now = uow.clock()
     today = now.date()
     # A reversal of a document in a closed month is booked today (红冲 in the open period).
@@ -287,98 +448,67 @@ def reverse(
         today,
         uow.documents.next_sequence(DocumentType.REVERSAL.prefix, today),
     )
+    note = note or f"红冲 {original.number}"
     reversal_id = uow.documents.add(
         {
             "number": reversal_number,
             "document_type": DocumentType.REVERSAL.value,
-            "state": DocumentState.POSTED.value,
+            "state": workflow.initial,
             "business_date": booked,
             "warehouse_id": original.warehouse_id,
             "to_warehouse_id": original.to_warehouse_id,
             "reverses_document_id": original.id,
-            "note": note or f"红冲 {original.number}",
+            "note": note,
             "created_by": actor,
             "created_at": now,
-            "posted_by": actor,
-            "posted_at": now,
+            "state_since": now,
         }
     )
     lines = uow.documents.lines(original.id)
     copied = [
         {
-            "line_no": line.line_no,
-            "item_id": line.item_id,
-            "quantity": line.quantity,
-            "unit_id": line.unit_id,
-            "base_quantity": line.base_quantity,
-            "location_id": line.location_id,
-            "to_location_id": line.to_location_id,
-            "batch_no": line.batch_no,
-            "production_date": line.production_date,
-            "expiry_date": line.expiry_date,
-            "serials": line.serials,
-            "unit_cost": line.unit_cost,
+            **{field: getattr(line, field) for field in _COPIED_LINE_FIELDS},
             "reverses_line_id": line.id,
         }
         for line in lines
     ]
-    new_ids = uow.documents.add_lines(reversal_id, copied)
-    line_for = {
-        line.id: (new_id, line.line_no) for line, new_id in zip(lines, new_ids, strict=True)
-    }
-    locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
-    moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
-    entries = write_posting(uow, reversal_id, moves, actor, booked)
-    uow.documents.mark_reversed(original, reversal_id)
+    uow.documents.add_lines(reversal_id, copied)
     uow.record(
         AuditEntry(
             actor,
-            "document.reverse",
-            "document",
-            original.number,
-            {"reversal": reversal_number, "note": note},
-            original.state.value,
-            DocumentState.REVERSED.value,
-        ),
-        AuditEntry(
-            actor,
-            "document.post",
+            "document.create",
             "document",
             reversal_number,
-            {"reverses": original.number, "lines": len(lines), "entries": entries},
-            to_state=DocumentState.POSTED.value,
-        ),
+            {"reverses": original.number, "note": note},
+            to_state=workflow.initial,
+        )
     )
+    header = uow.documents.header_by_id(reversal_id)
+    entries = 0
+    if post:
+        header, _, entries = _take(uow, actor, header, "post", None)
     result = DocumentResult(
-        reversal_number,
-        DocumentType.REVERSAL.value,
-        DocumentState.POSTED.value,
-        len(lines),
-        entries,
+        reversal_number, DocumentType.REVERSAL.value, header.state, len(lines), entries
     )
-    remember(uow, request_id, "documents.reverse", number, result.to_dict())
+    remember(uow, request_id, "documents.reverse", [number, payload], result.to_dict())
     uow.commit()
     return result
 
 
-def _require_step(uow: UnitOfWork, actor: str, header: DocumentHeader, receiving: bool) -> None:
-    """Receiving a transfer is the destination's business; every other posting the source's.
-
-    A receive asks for the receiving permission whatever state the transfer is in, so a
-    retried receive gets its first answer back rather than a refusal.
-    """
-    destination = header.to_warehouse_id
-    if destination is not None and (receiving or header.state is DocumentState.IN_TRANSIT):
-        action, warehouse_id = Action.DOCUMENT_RECEIVE, destination
-    else:
-        action, warehouse_id = Action.DOCUMENT_POST, header.warehouse_id
-    require(
-        uow,
-        actor,
-        action,
-        header.document_type.value,
-        [uow.catalog.warehouse_code(warehouse_id)],
-    )
+_COPIED_LINE_FIELDS = (
+    "line_no",
+    "item_id",
+    "quantity",
+    "unit_id",
+    "base_quantity",
+    "location_id",
+    "to_location_id",
+    "batch_no",
+    "production_date",
+    "expiry_date",
+    "serials",
+    "unit_cost",
+)
 
 
 def _header(uow: UnitOfWork, number: str) -> DocumentHeader:
@@ -562,6 +692,7 @@ def _insert(
             errors.extend(closed, "/business_date")
     errors.raise_if_any()
     assert resolved is not None
+    initial = workflows.definition(uow, document.document_type.value).initial
     now = uow.clock()
     number = format_number(
         document.document_type,
@@ -573,7 +704,7 @@ def _insert(
         {
             "number": number,
             "document_type": document.document_type.value,
-            "state": DocumentState.DRAFT.value,
+            "state": initial,
             "business_date": business_date,
             "warehouse_id": resolved.warehouse_id,
             "to_warehouse_id": resolved.to_warehouse_id,
@@ -581,6 +712,7 @@ def _insert(
             "note": document.note,
             "created_by": actor,
             "created_at": now,
+            "state_since": now,
         }
     )
     ids = uow.documents.add_lines(document_id, rows)
@@ -588,12 +720,14 @@ def _insert(
         document_id,
         number,
         document.document_type,
-        DocumentState.DRAFT,
+        initial,
         business_date,
         resolved.warehouse_id,
         resolved.to_warehouse_id,
         None,
         resolved.counterpart_id,
+        created_by=actor,
+        note=document.note,
     )
     return header, [LineRecord(id=line_id, **row) for line_id, row in zip(ids, rows, strict=True)]
 
@@ -601,43 +735,76 @@ def _insert(
 # posting -------------------------------------------------------------------------------
 
 
-def _post(
-    uow: UnitOfWork, header: DocumentHeader, actor: str, lines: list[LineRecord]
-) -> tuple[DocumentHeader, int]:
-    step = posting_step(header)
-    items = uow.catalog.items_by_id({line.item_id for line in lines})
+def _run(
+    uow: UnitOfWork,
+    header: DocumentHeader,
+    actor: str,
+    handler: Handler,
+    lines: list[LineRecord],
+) -> tuple[int, dict[str, Any]]:
+    """Run a step's handler: write the ledger. Its entry count and the header's stamps."""
     placed_serials: set[int] = set()
-    if step is PostingStep.RECEIVE:
-        assert header.to_warehouse_id is not None
-        moves = _receive_moves(uow, header, lines)
-    elif header.document_type is DocumentType.RECEIPT:
-        moves = _receipt_moves(uow, header, lines, items, placed_serials)
-    else:
-        moves = _outgoing_moves(uow, header, lines, items)
-    booked = header.business_date
-    if step is PostingStep.RECEIVE:  # goods that left in a closed month arrive today
-        booked = booking_date(booked, uow.clock().date(), uow.periods.latest_closed())
-    entries = write_posting(uow, header.id, moves, actor, booked, frozenset(placed_serials))
-    new_state = state_after(step)
     now = uow.clock()
-    stamp = (
-        {"shipped_by": actor, "shipped_at": now}
-        if step is PostingStep.SHIP
-        else {"posted_by": actor, "posted_at": now}
+    booked = header.business_date
+    stamp: dict[str, Any] = {"posted_by": actor, "posted_at": now}
+    if handler is Handler.RECEIVE:
+        check_receivable(header)
+        moves = _receive_moves(uow, header, lines)
+        # Goods that left in a closed month arrive today.
+        booked = booking_date(booked, now.date(), uow.periods.latest_closed())
+    else:
+        step = posting_step(header)
+        if header.document_type is DocumentType.REVERSAL:
+            moves, booked = _reversal_moves(uow, header, actor, lines)
+            stamp["business_date"] = booked
+        elif header.document_type is DocumentType.RECEIPT:
+            items = uow.catalog.items_by_id({line.item_id for line in lines})
+            moves = _receipt_moves(uow, header, lines, items, placed_serials)
+        else:
+            items = uow.catalog.items_by_id({line.item_id for line in lines})
+            moves = _outgoing_moves(uow, header, lines, items)
+        if step is PostingStep.SHIP:
+            stamp = {"shipped_by": actor, "shipped_at": now}
+    entries = write_posting(uow, header.id, moves, actor, booked, frozenset(placed_serials))
+    return entries, stamp
+
+
+def _reversal_moves(
+    uow: UnitOfWork, header: DocumentHeader, actor: str, lines: list[LineRecord]
+) -> tuple[list[Move], date]:
+    """The mirror of everything the original posted, and the day it is booked.
+
+    The original is marked reversed.
+    """
+    assert header.reverses_document_id is not None
+    original = uow.documents.header_by_id(header.reverses_document_id)
+    check_reversible(original)
+    # Booked on the original's day, or today if that month has closed since.
+    booked = booking_date(original.business_date, uow.clock().date(), uow.periods.latest_closed())
+    line_for = {
+        line.reverses_line_id: (line.id, line.line_no)
+        for line in lines
+        if line.reverses_line_id is not None
+    }
+    locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
+    moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
+    uow.documents.move_state(
+        original,
+        REVERSED,
+        {"reversed_by_document_id": header.id, "state_since": uow.clock()},
     )
-    uow.documents.move_state(header, new_state, stamp)
     uow.record(
         AuditEntry(
             actor,
-            f"document.{step.value}",
+            "document.reverse",
             "document",
-            header.number,
-            {"lines": len(lines), "entries": entries},
-            header.state.value,
-            new_state.value,
+            original.number,
+            {"reversal": header.number},
+            original.state,
+            REVERSED,
         )
     )
-    return replace(header, state=new_state), entries
+    return moves, booked
 
 
 def _receipt_moves(

@@ -389,7 +389,7 @@ def test_a_draft_posted_by_eight_threads_at_once_is_posted_once(app):
     assert posted[0].state == "posted"
     assert len(refused) == THREADS - 1
     assert all(isinstance(error, Conflict) for error in refused), refused
-    assert {error.code for error in refused} == {"document.already_posted"}
+    assert {error.code for error in refused} == {"workflow.transition_not_allowed"}
     assert {error.params["number"] for error in refused} == {draft.number}
     assert on_hand(app, clock.code, warehouse) == 7, "stock moved once"
     assert len(ledger_quantities(app, clock.id)) == 2

@@ -9,7 +9,7 @@ data. ``ExactDecimal`` keeps quantities and money exact (invariant 6) on both en
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -31,13 +31,13 @@ from jxc.bootstrap import (
 from jxc.cli.main import app as jxc_cli
 from jxc.config import Settings
 from jxc.db.bulk import Bulk
-from jxc.db.schema import Base, Warehouse
+from jxc.db.schema import Base, Document, Warehouse
 from jxc.db.types import ExactDecimal
 from jxc.db.uow import connect
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import MAX_QUANTITY
 from jxc.queries import audit, stock_levels
-from jxc.services import auth
+from jxc.services import auth, documents, workflows
 from tests.builders import (
     a_warehouse,
     an_item,
@@ -56,6 +56,12 @@ def empty_app(empty_database_url: str) -> Iterator[App]:
     application = build(Settings(database_url=empty_database_url, user="tester"))
     yield application
     application.dispose()
+
+
+def one_step_admin(app: App) -> None:
+    """The tester admin, on the one-step workflow these storage tests post with."""
+    auth.create_first_admin(app.uow(), TESTER, TESTER_PASSWORD)
+    workflows.use(app.uow(), TESTER, "simple")
 
 
 def head() -> str:
@@ -96,7 +102,7 @@ def test_an_empty_database_upgraded_to_head_has_every_table_and_the_head_revisio
 
     assert tables(empty_app) == JXC_TABLES | {"alembic_version"}
     assert current_revision(empty_app) == head()
-    auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
+    one_step_admin(empty_app)
     warehouse, item = a_warehouse(empty_app), an_item(empty_app)
     receive(empty_app, warehouse, {"item": item.code, "quantity": "3"})
     assert_books_balance(empty_app)
@@ -112,7 +118,7 @@ def test_downgrading_to_base_removes_every_table_even_with_data_and_upgrading_ag
     empty_app,
 ):
     upgrade(empty_app)
-    auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
+    one_step_admin(empty_app)
     warehouse, item = a_warehouse(empty_app), an_item(empty_app)
     receive(empty_app, warehouse, {"item": item.code, "quantity": "3", "unit_cost": "2.50"})
     issue(empty_app, warehouse, {"item": item.code, "quantity": "1"})
@@ -166,12 +172,51 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_stock_and_starts_i
     with empty_app.reader() as connection:
         assert connection.execute(select(Warehouse.code)).scalars().all() == ["一号仓"]
         chain = audit.chain_report(connection)
-        (initialized,) = audit.log(connection)
-    assert (chain.ok, chain.events) == (True, 1)
+        initialized, *installed = audit.log(connection)
+    assert (chain.ok, chain.events) == (True, 5)
     assert (initialized.actor, initialized.action) == ("system", "catalog.initialize")
-    auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
+    assert {(event.action, event.subject) for event in installed} == {
+        ("workflow.install", kind) for kind in ("receipt", "issue", "transfer", "reversal")
+    }
+    one_step_admin(empty_app)
     a_warehouse(empty_app)
     assert_books_balance(empty_app)
+
+
+def test_a_database_with_documents_keeps_one_step_posting_when_it_upgrades(empty_app):
+    upgrade(empty_app, "0004")  # before workflows existed
+    made = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    with connect(empty_app.engine) as connection:
+        warehouse_id = connection.execute(
+            insert(Warehouse)
+            .values(code="一号仓", name="一号仓", allow_negative_stock=False, created_at=made)
+            .returning(Warehouse.id)
+        ).scalar_one()
+        connection.execute(  # only the columns revision 0004 has
+            insert(Document).values(
+                number="RK202611020001",
+                document_type="receipt",
+                state="draft",
+                business_date=date(2026, 11, 2),
+                warehouse_id=warehouse_id,
+                created_by="tester",
+                created_at=made,
+            )
+        )
+        connection.commit()
+
+    upgrade(empty_app)
+
+    installed = workflows.installed(empty_app.uow())
+    assert {(stored.document_type, stored.name) for stored, _ in installed} == {
+        (kind, "simple") for kind in ("receipt", "issue", "transfer", "reversal")
+    }
+    with empty_app.reader() as connection:
+        state, since = connection.execute(select(Document.state, Document.state_since)).one()
+    assert (state, since) == ("draft", made)
+    auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
+    voided = documents.act(empty_app.uow(), TESTER, "RK202611020001", "void")
+    assert voided.state == "cancelled"
 
 
 def test_jxc_init_twice_creates_the_database_then_changes_nothing(empty_database_url):
@@ -184,6 +229,7 @@ def test_jxc_init_twice_creates_the_database_then_changes_nothing(empty_database
     assert f"First admin {TESTER} created" in first.output
     application = build(Settings(database_url=empty_database_url, user="tester"))
     try:
+        workflows.use(application.uow(), TESTER, "simple")
         warehouse, item = a_warehouse(application), an_item(application)
         receive(application, warehouse, {"item": item.code, "quantity": "5"})
         before = snapshot(application)

@@ -81,7 +81,7 @@ def test_a_transfer_records_its_shipment_and_its_receipt_by_whoever_did_each(app
 
     assert steps(log(app, document=shipped.number)) == [
         ("仓管员 张三", "document.create", shipped.number, None, "draft"),
-        ("仓管员 张三", "document.ship", shipped.number, "draft", "in_transit"),
+        ("仓管员 张三", "document.post", shipped.number, "draft", "in_transit"),
         ("仓管员 李四", "document.receive", shipped.number, "in_transit", "posted"),
     ]
 
@@ -92,16 +92,21 @@ def test_a_reversal_records_the_reversed_document_and_the_reversal_that_posted(a
     original = receive(app, warehouse, {"item": screws.code, "quantity": "5"})
     a_user(app, "财务 王五", "finance")
 
-    reversal = documents.reverse(app.uow(), "财务 王五", original.number, note="数量录错")
+    reversal = documents.reverse(
+        app.uow(), "财务 王五", original.number, note="数量录错", post=True
+    )
 
     reversed_step = log(app, document=original.number)[-1]
     assert steps([reversed_step]) == [
         ("财务 王五", "document.reverse", original.number, "posted", "reversed")
     ]
-    assert json.loads(reversed_step.payload) == {"reversal": reversal.number, "note": "数量录错"}
-    (posted,) = log(app, document=reversal.number)
-    assert steps([posted]) == [("财务 王五", "document.post", reversal.number, None, "posted")]
-    assert json.loads(posted.payload)["reverses"] == original.number
+    assert json.loads(reversed_step.payload) == {"reversal": reversal.number}
+    created, posted = log(app, document=reversal.number)
+    assert steps([created, posted]) == [
+        ("财务 王五", "document.create", reversal.number, None, "draft"),
+        ("财务 王五", "document.post", reversal.number, "draft", "posted"),
+    ]
+    assert json.loads(created.payload) == {"reverses": original.number, "note": "数量录错"}
 
 
 def test_master_data_changes_are_recorded_with_who_made_them(app):

@@ -487,8 +487,13 @@ def test_posting_a_posted_document_is_refused(shop):
     with refused(shop, Conflict) as error:
         documents.post(shop.uow(), "tester", posted.number)
 
-    assert error.value.code == "document.already_posted"
-    assert error.value.params == {"number": posted.number, "state": "posted"}
+    assert error.value.code == "workflow.transition_not_allowed"
+    assert error.value.params == {
+        "number": posted.number,
+        "state": "posted",
+        "action": "post",
+        "actions": ["-"],
+    }
     assert on_hand(shop, "螺丝-M3", "WH1") == Decimal(10)
 
 
@@ -506,8 +511,8 @@ def test_receiving_a_receipt_is_refused_as_not_in_transit(shop):
     with refused(shop, Conflict) as error:
         documents.receive(shop.uow(), "tester", posted.number)
 
-    assert error.value.code == "document.not_in_transit"
-    assert error.value.params == {"number": posted.number, "state": "posted"}
+    assert error.value.code == "workflow.transition_not_allowed"
+    assert error.value.params["action"] == "receive"
 
 
 # negative stock, per warehouse ----------------------------------------------------------------
@@ -565,7 +570,7 @@ def test_refilling_negative_stock_settles_the_cost_guess_and_a_reversal_undoes_i
     assert adjustment.to_location == "INVENTORY-LOSS"
     assert_books_balance(shop)
 
-    documents.reverse(shop.uow(), "tester", refill.number)
+    documents.reverse(shop.uow(), "tester", refill.number, post=True)
 
     assert tuple(warehouse_value(shop, "WH1", "螺丝-M3")) == (Decimal(-5), Decimal("-10.00"))
     assert_books_balance(shop)

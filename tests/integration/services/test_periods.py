@@ -118,7 +118,7 @@ def test_reversing_a_document_of_a_closed_month_books_the_reversal_today(shop):
     )
     periods.close(shop.uow(), "finance", "2026-10")
 
-    reversal = documents.reverse(shop.uow(), "finance", original.number)
+    reversal = documents.reverse(shop.uow(), "finance", original.number, post=True)
 
     assert stock_on(shop, date(2026, 10, 31))[1] == [("STOCK", Decimal(14), Decimal("35.00"))]
     assert stock_on(shop, NOW.date())[1] == [("STOCK", Decimal(16), Decimal("40.00"))]

@@ -46,3 +46,12 @@ class AuditRepository:
             _move_head, {"new_sequence": events[-1].sequence, "new_hash": events[-1].hash}
         )
         return events
+
+    def steps_of(self, subject_type: str, subject: str) -> list[tuple[str, str, str | None]]:
+        """A subject's recorded actions in order: (action, actor, state it went to)."""
+        rows = self.connection.execute(
+            select(_event.c.action, _event.c.actor, _event.c.to_state)
+            .where(_event.c.subject_type == subject_type, _event.c.subject == subject)
+            .order_by(_event.c.sequence)
+        )
+        return [(row.action, row.actor, row.to_state) for row in rows]

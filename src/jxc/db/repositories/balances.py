@@ -9,7 +9,7 @@ checked by the domain on rows read under lock (``FOR UPDATE`` on PostgreSQL; SQL
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -213,6 +213,17 @@ class BalanceRepository:
         return [key for key in keys if current.get(key) == before.get(key)]
 
     # cost pools -------------------------------------------------------------------------
+    def unit_costs(self, item_ids: Collection[int], warehouse_id: int) -> dict[int, Decimal]:
+        """Each item's current average cost in a warehouse (for judging a draft's value)."""
+        rows = self.connection.execute(
+            select(_cost.c.item_id, _cost.c.unit_cost).where(
+                _cost.c.item_id.in_(sorted(item_ids)),
+                _cost.c.warehouse_id == warehouse_id,
+                _cost.c.in_transit.is_(False),
+            )
+        )
+        return {int(item_id): unit_cost for item_id, unit_cost in rows}
+
     def lock_pools(self, keys: Sequence[PoolKey]) -> dict[PoolKey, CostPool]:
         if not keys:
             return {}

@@ -101,6 +101,7 @@ class CatalogView:
     transits: dict[int, Location] = field(default_factory=dict)
     principals: dict[str, Principal | None] = field(default_factory=dict)  # None: no such user
     latest_closed: list[Period | None] = field(default_factory=list)  # empty: not read yet
+    workflows: dict[str, Any] = field(default_factory=dict)  # document type → StoredWorkflow
 
 
 class CatalogCache:

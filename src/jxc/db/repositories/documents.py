@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
-from jxc.domain.documents import DocumentHeader, DocumentState, DocumentType
+from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import Conflict
 
 _header_columns = (
@@ -29,6 +29,11 @@ _header_columns = (
     s.Document.to_warehouse_id,
     s.Document.reverses_document_id,
     s.Document.counterpart_location_id,
+    s.Document.shipped_at,
+    s.Document.posted_at,
+    s.Document.reversed_by_document_id,
+    s.Document.created_by,
+    s.Document.note,
 )
 _sequence = s.DocumentSequence
 _next_sequence = (
@@ -63,12 +68,17 @@ def _header(row: Any) -> DocumentHeader:
         id=row.id,
         number=row.number,
         document_type=DocumentType(row.document_type),
-        state=DocumentState(row.state),
+        state=row.state,
         business_date=row.business_date,
         warehouse_id=row.warehouse_id,
         to_warehouse_id=row.to_warehouse_id,
         reverses_document_id=row.reverses_document_id,
         counterpart_location_id=row.counterpart_location_id,
+        shipped=row.shipped_at is not None,
+        posted=row.posted_at is not None,
+        reversed=row.reversed_by_document_id is not None,
+        created_by=row.created_by,
+        note=row.note,
     )
 
 
@@ -134,18 +144,30 @@ class DocumentRepository:
             for row in self.connection.execute(_lines_of, {"document_id": document_id})
         ]
 
-    def move_state(
-        self,
-        header: DocumentHeader,
-        new_state: DocumentState,
-        values: dict[str, Any],
-    ) -> None:
+    def move_state(self, header: DocumentHeader, new_state: str, values: dict[str, Any]) -> None:
+        """Move ``header`` on from the state it was read in; Conflict if someone else did."""
         result = self.connection.execute(
             _move_state,
-            {"k_id": header.id, "k_state": header.state.value, "state": new_state.value, **values},
+            {"k_id": header.id, "k_state": header.state, "state": new_state, **values},
         )
         if result.rowcount != 1:
             raise Conflict("document.changed_concurrently", {"number": header.number})
 
-    def mark_reversed(self, header: DocumentHeader, reversal_id: int) -> None:
-        self.move_state(header, DocumentState.REVERSED, {"reversed_by_document_id": reversal_id})
+    def line_count(self, document_id: int) -> int:
+        return int(
+            self.connection.execute(
+                select(func.count()).where(s.DocumentLine.document_id == document_id)
+            ).scalar_one()
+        )
+
+    def any_exist(self) -> bool:
+        return self.connection.execute(select(s.Document.id).limit(1)).first() is not None
+
+    def made_from(self, document_id: int) -> list[tuple[str, str, str]]:
+        """Documents pointing at this one (its reversals): (number, type, state)."""
+        rows = self.connection.execute(
+            select(s.Document.number, s.Document.document_type, s.Document.state)
+            .where(s.Document.reverses_document_id == document_id)
+            .order_by(s.Document.id)
+        )
+        return [(row.number, row.document_type, row.state) for row in rows]

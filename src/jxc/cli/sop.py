@@ -1,0 +1,240 @@
+"""`jxc sop …`: the workflows (审批流) — see them live, find what is late, install them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jxc.cli.output import RequestId, out, state, table
+from jxc.domain.workflow import (
+    DOCUMENT_TYPES,
+    REVERSED,
+    Guard,
+    NotBy,
+    Required,
+    Transition,
+    Workflow,
+)
+from jxc.queries import documents as document_queries
+from jxc.services import workflows
+
+sop = typer.Typer(
+    help="SOP workflows (审批流): show with live counts, overdue steps, install definitions.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sop, name="sop")
+
+
+def _installed(ctx: typer.Context, document_type: str) -> Workflow:
+    st = state(ctx)
+    for _, workflow in workflows.installed(st.app.uow()):
+        if workflow.document_type == document_type:
+            return workflow
+    raise typer.BadParameter(
+        f"{document_type}: one of {', '.join(DOCUMENT_TYPES)}", param_hint="TYPE"
+    )
+
+
+def _hours(span: timedelta | None) -> str:
+    return "" if span is None else f"{span.total_seconds() / 3600:,.1f}"
+
+
+@sop.command("show", help="A workflow with the live count per state and cycle time per step.")
+def show(
+    ctx: typer.Context,
+    document_type: Annotated[str, typer.Argument(help="receipt, issue, transfer or reversal.")],
+    mermaid: Annotated[bool, typer.Option(help="Print a Mermaid flowchart instead.")] = False,
+    days: Annotated[int, typer.Option(min=1, max=3660, help="Cycle time over these days.")] = 30,
+) -> None:
+    st = state(ctx)
+    workflow = _installed(ctx, document_type)
+    with st.app.reader() as connection:
+        counts = document_queries.state_counts(connection, document_type)
+    if mermaid:
+        out.print(flowchart(workflow, counts, st.label), markup=False)
+        return
+    until = st.app.clock()
+    times = workflows.cycle_times(st.app.uow(), document_type, until - timedelta(days=days), until)
+    out.print(
+        st.t(
+            "label.workflow_title",
+            document_type=st.t(f"document_type.{document_type}"),
+            name=workflow.name,
+            digest=workflow.digest[:12],
+        )
+    )
+    table(
+        st,
+        [
+            "label.state",
+            "label.count",
+            "label.sla_hours",
+            "label.stays",
+            "label.mean_hours",
+            "label.median_hours",
+            "label.owners",
+        ],
+        [
+            (
+                f"{st.label('state.', name)} ({name})",
+                counts.get(name, 0),
+                _hours(spec.sla),
+                times[name].count if name in times else "",
+                _hours(times[name].mean) if name in times else "",
+                _hours(times[name].median) if name in times else "",
+                "、".join(st.t(f"role.{role}") for role in sorted(workflow.owners(name))),
+            )
+            for name, spec in workflow.states.items()
+        ],
+    )
+    table(
+        st,
+        ["label.step", "label.from", "label.to", "label.roles", "label.runs", "label.checks"],
+        [
+            (
+                f"{st.label('permission.', t.action)} ({t.action})",
+                ", ".join(t.sources),
+                t.target,
+                "、".join(st.t(f"role.{role}") for role in sorted(t.roles)),
+                t.run or "",
+                _checks(t),
+            )
+            for t in workflow.transitions
+        ],
+    )
+
+
+def _checks(transition: Transition) -> str:
+    parts = [_guard(guard) for guard in transition.guards]
+    if transition.when is not None:
+        parts.append(
+            "when "
+            + ", ".join(
+                f"{key}={value}"
+                for key, value in vars(transition.when).items()
+                if value is not None
+            )
+        )
+    if transition.reason_required:
+        parts.append("reason")
+    return "; ".join(parts)
+
+
+def _guard(guard: Guard) -> str:
+    if isinstance(guard, Required):
+        return "required: " + ", ".join(guard.fields)
+    if isinstance(guard, NotBy):
+        return "not by: " + ", ".join(guard.actions)
+    limits = [
+        f"{guard.min_days} d" if guard.min_days else "",
+        f"{guard.min_ratio:%}" if guard.min_ratio else "",
+    ]
+    return "shelf life ≥ " + " / ".join(limit for limit in limits if limit)
+
+
+def flowchart(workflow: Workflow, counts: dict[str, int], label: Callable[[str, str], str]) -> str:
+    """The workflow as a Mermaid flowchart, each state with its live count."""
+    lines = ["flowchart LR"]
+    for name in workflow.states:
+        lines.append(f'    {name}["{label("state.", name)} · {counts.get(name, 0)}"]')
+    for transition in workflow.transitions:
+        arrow = "==>" if transition.run else "-->"
+        for source in transition.sources:
+            lines.append(
+                f"    {source} {arrow}|{label('permission.', transition.action)}| "
+                f"{transition.target}"
+            )
+    for name in sorted(workflow.posted_states - {REVERSED}):
+        lines.append(f"    {name} -.->|红冲| {REVERSED}")
+    return "\n".join(lines)
+
+
+@sop.command("overdue", help="Documents waiting in a step beyond its time limit (超时).")
+def overdue(ctx: typer.Context) -> None:
+    st = state(ctx)
+    late = workflows.overdue(st.app.uow())
+    table(
+        st,
+        [
+            "label.document",
+            "label.type",
+            "label.state",
+            "label.warehouse",
+            "label.since",
+            "label.sla_hours",
+            "label.late_hours",
+            "label.owners",
+        ],
+        [
+            (
+                item.document.number,
+                st.t(f"document_type.{item.document.document_type}"),
+                st.label("state.", item.document.state),
+                item.document.warehouse,
+                f"{item.document.state_since:%Y-%m-%d %H:%M}",
+                _hours(item.limit),
+                _hours(item.late_by),
+                "、".join(
+                    f"{st.t(f'role.{role}')}@{item.document.warehouse}" for role in item.owners
+                ),
+            )
+            for item in late
+        ],
+    )
+
+
+@sop.command("remind", help="Write a reminder to the outbox for each overdue step (cron it).")
+def remind(ctx: typer.Context) -> None:
+    st = state(ctx)
+    out.print(st.t("label.reminders_written", count=workflows.remind(st.app.uow(), st.actor)))
+
+
+@sop.command("export", help="Print the installed definition of a document type (YAML).")
+def export(
+    ctx: typer.Context,
+    document_type: Annotated[str, typer.Argument(help="receipt, issue, transfer or reversal.")],
+) -> None:
+    st = state(ctx)
+    for stored, _ in workflows.installed(st.app.uow()):
+        if stored.document_type == document_type:
+            out.print(stored.source, markup=False, end="")
+            return
+    _installed(ctx, document_type)
+
+
+@sop.command("load", help="Install an edited definition from a YAML file (admin).")
+def load(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    request_id: RequestId = None,
+) -> None:
+    st = state(ctx)
+    source = file.read_text(encoding="utf-8")
+    workflow = workflows.install(st.app.uow(), st.actor, source, request_id)
+    out.print(
+        st.t(
+            "label.workflow_installed",
+            document_type=st.t(f"document_type.{workflow.document_type}"),
+            name=workflow.name,
+        )
+    )
+
+
+@sop.command("use", help="Install a shipped set for every document type: sop or simple (admin).")
+def use(ctx: typer.Context, name: str, request_id: RequestId = None) -> None:
+    st = state(ctx)
+    for workflow in workflows.use(st.app.uow(), st.actor, name, request_id):
+        out.print(
+            st.t(
+                "label.workflow_installed",
+                document_type=st.t(f"document_type.{workflow.document_type}"),
+                name=workflow.name,
+            )
+        )
