@@ -130,21 +130,58 @@ class _Demo:
         self.items: list[tuple[str, str, str]] = []  # (code, tracking, unit cost)
         self.serial_counter = 0
         self.shipped: list[tuple[str, str]] = []  # transfers in transit, to where
+        self.moment = datetime.now(UTC)  # the demo's clock: each step a little later
 
     def at(self, day: date) -> None:
-        moment = datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
+        self.moment = datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
             minutes=self.random.randrange(0, 540)
         )
-        self.uow.clock = lambda: moment
+        self.uow.clock = lambda: self.moment
 
     def create(self, data: dict[str, Any]) -> documents.DocumentResult | None:
+        """A document taken through the five-step SOP by the people each step belongs to.
+
+        Documents of the last days stop part way, so the flow has live counts and late steps.
+        """
+        keeper = _keeper(data["warehouse"])
         try:
-            result = documents.create(self.uow, _keeper(data["warehouse"]), data, post=True)
+            result = documents.create(self.uow, keeper, data)
         except DomainError:
-            return None  # a refused document (not enough stock) is part of real life
+            return None
         self.documents += 1
-        self.entries += result.entries
-        return result
+        started = self.moment
+        recent = self.moment.date() >= self.start + timedelta(days=self.days - 3)
+        stop = self.random.choice(["approve", "execute", "verify", "archive", ""]) if recent else ""
+        approver = "admin" if keeper == "manager" else "manager"
+        steps = [("submit", keeper, 5, 60), ("approve", approver, 20, 240)]
+        if data["document_type"] == "issue":
+            steps.append(("approve", "finance", 30, 300))  # 二级审核, only where the value asks
+        steps.append(("execute", keeper, 10, 180))
+        if data["document_type"] != "transfer":
+            steps += _closing_steps(keeper)
+        done = self.walk(result.number, steps, stop)
+        self.moment = started + timedelta(minutes=self.random.randint(1, 20))
+        return result if done else None
+
+    def walk(self, number: str, steps: list[tuple[str, str, int, int]], stop: str = "") -> bool:
+        """Take ``steps`` (action, who, minutes later at least, at most) until ``stop``.
+
+        A step refused for want of stock is sent back (驳回), as a manager would.
+        """
+        for action, actor, soonest, latest in steps:
+            if action == stop:
+                return False
+            self.moment += timedelta(minutes=self.random.randint(soonest, latest))
+            try:
+                result = documents.act(self.uow, actor, number, action)
+            except DomainError as refused:
+                if refused.code == "workflow.transition_not_allowed":
+                    continue  # no second approval needed below the threshold
+                if action == "execute":
+                    documents.act(self.uow, "manager", number, "reject", "库存不足，驳回")
+                return False
+            self.entries += result.entries
+        return True
 
     def catalogue(self) -> None:
         for code, name, locations in WAREHOUSES:
@@ -259,8 +296,8 @@ class _Demo:
             self.transfer(day)
         if self.shipped and self.random.random() < 0.6:
             number, target = self.shipped.pop(0)
-            result = documents.receive(self.uow, _keeper(target), number)
-            self.entries += result.entries
+            receiver = _keeper(target)
+            self.walk(number, [("receive", receiver, 60, 600), *_closing_steps(receiver)])
         if self.random.random() < 0.05:
             self.reverse_recent()
 
@@ -335,7 +372,9 @@ class _Demo:
         from jxc.queries.documents import documents as recent
 
         with self.uow:
-            candidates = [d.number for d in recent(self.uow.connection, "issue", "posted", limit=5)]
+            candidates = [
+                d.number for d in recent(self.uow.connection, "issue", "archived", limit=5)
+            ]
         if candidates:
             try:
                 result = documents.reverse(
@@ -344,7 +383,20 @@ class _Demo:
             except DomainError:
                 return
             self.documents += 1
-            self.entries += result.entries
+            steps = [
+                ("submit", "finance", 5, 30),
+                ("approve", "admin", 30, 240),
+                ("execute", "finance", 10, 60),
+                ("verify", "manager", 30, 240),
+                ("archive", "admin", 60, 480),
+            ]
+            self.walk(result.number, steps)
+
+
+def _closing_steps(executor: str) -> list[tuple[str, str, int, int]]:
+    """核对 by someone other than who executed, then 归档 by finance."""
+    verifier = "admin" if executor == "manager" else "manager"
+    return [("verify", verifier, 30, 360), ("archive", "finance", 60, 480)]
 
 
 def _keeper(warehouse: str) -> str:

@@ -303,6 +303,12 @@ def remind(uow: UnitOfWork, actor: str) -> int:
 def cycle_times(
     uow: UnitOfWork, document_type: str, since: datetime, until: datetime
 ) -> dict[str, StepTime]:
-    """单据处理周期 per step of a document type, from the audit trail."""
+    """单据处理周期 per step of a document type, from the audit trail.
+
+    A step is a state someone must move a document on from; what happens to a document
+    after it is archived or voided (a reversal much later) is not processing time.
+    """
+    workflow = definition(uow, document_type)
+    steps = {name for name in workflow.states if workflow.allowed(name)}
     stays = document_queries.stays(uow.connection, document_type, since, until)
-    return step_times((state, left - entered) for state, entered, left in stays)
+    return step_times((state, left - entered) for state, entered, left in stays if state in steps)

@@ -1,0 +1,665 @@
+"""The five-step SOP (五步 SOP) through the services: 提交 → 审核 → 执行 → 核对 → 归档.
+
+A clerk drafts and submits, a manager approves, a clerk executes (the ledger moves), a
+second person verifies and a manager archives. Each step is someone's, in their own
+warehouse; a step not allowed from the current state is refused naming what is; a
+refused step changes nothing. Large issues need a second approver (二级审核), an
+approval is taken back only before execution (反审核), and after execution the only
+correction is a reversal (红冲) that passes its own workflow.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from jxc.db import schema as s
+from jxc.domain.errors import Conflict, DomainError, Forbidden, Invalid, InvalidInput
+from jxc.queries import audit, stock_levels
+from jxc.queries import documents as document_queries
+from jxc.services import documents, periods, workflows
+from tests.builders import (
+    a_user,
+    a_warehouse,
+    an_item,
+    assert_books_balance,
+    create,
+    refused,
+)
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def shop(sop):
+    """WH1 and WH2 on the shipped SOP; today is 25 November 2026.
+
+    WH1 has two clerks and two managers, WH2 a clerk of its own; finance covers every
+    warehouse. Screws (螺丝) are untracked; milk powder (奶粉) comes in batches that keep
+    360 days.
+    """
+    sop.clock = lambda: NOW
+    for code in ("WH1", "WH2"):
+        a_warehouse(sop, code)
+    an_item(sop, "螺丝-M3")
+    an_item(sop, "奶粉", tracking="batch", shelf_life_days=360)
+    a_user(sop, "clerk1", "warehouse_clerk", "WH1")
+    a_user(sop, "clerk2", "warehouse_clerk", "WH1")
+    a_user(sop, "manager", "warehouse_manager", "WH1")
+    a_user(sop, "manager2", "warehouse_manager", "WH1")
+    a_user(sop, "clerk.wh2", "warehouse_clerk", "WH2")
+    a_user(sop, "finance", "finance")
+    return sop
+
+
+SCREWS = {"item": "螺丝-M3", "quantity": "100", "unit_cost": "2.00"}
+
+
+def draft(app, kind="receipt", *lines, actor="clerk1", warehouse="WH1", **header):
+    """A draft of ``kind`` (by default a receipt of 100 screws at ¥2 by clerk1 in WH1)."""
+    return create(app, kind, warehouse, *(lines or (SCREWS,)), post=False, actor=actor, **header)
+
+
+def step(app, actor, number, action, reason=None, request_id=None):
+    return documents.act(app.uow(), actor, number, action, reason=reason, request_id=request_id)
+
+
+def pending(app, *lines, **header):
+    """A receipt clerk1 drafted and submitted."""
+    number = draft(app, "receipt", *lines, **header).number
+    step(app, "clerk1", number, "submit")
+    return number
+
+
+def approved(app, *lines, **header):
+    number = pending(app, *lines, **header)
+    step(app, "manager", number, "approve")
+    return number
+
+
+def executed(app, *lines, **header):
+    number = approved(app, *lines, **header)
+    step(app, "clerk1", number, "execute")
+    return number
+
+
+def state_of(app, number):
+    with app.reader() as connection:
+        return document_queries.document(connection, number)[0].state
+
+
+def on_hand(app, item="螺丝-M3", warehouse="WH1"):
+    with app.reader() as connection:
+        return stock_levels.on_hand(connection, item, warehouse).on_hand
+
+
+def steps(app, number):
+    """(who, what, from, to) of every audited step of a document, oldest first."""
+    with app.reader() as connection:
+        return [
+            (e.actor, e.action, e.from_state, e.to_state)
+            for e in audit.log(connection, document=number)
+        ]
+
+
+def problems(error):
+    return [(item.pointer, item.code) for item in error.items]
+
+
+# the happy path -----------------------------------------------------------------------------
+
+
+def test_a_receipt_walks_the_five_steps_and_stock_appears_only_on_execution(shop):
+    created = draft(shop)
+    assert (created.document_type, created.state) == ("receipt", "draft")
+
+    submitted = step(shop, "clerk1", created.number, "submit")
+    assert submitted.state == "pending"
+    approval = step(shop, "manager", created.number, "approve")
+    assert approval.state == "approved"
+    assert on_hand(shop) == 0, "nothing is in stock before execution"
+
+    execution = step(shop, "clerk1", created.number, "execute")
+    assert (execution.state, execution.lines, execution.entries) == ("executed", 1, 1)
+    assert on_hand(shop) == Decimal(100)
+
+    verified = step(shop, "clerk2", created.number, "verify")
+    archived = step(shop, "manager", created.number, "archive")
+
+    assert (verified.state, archived.state) == ("verified", "archived")
+    assert state_of(shop, created.number) == "archived"
+    assert on_hand(shop) == Decimal(100), "verifying and archiving move no stock"
+    assert steps(shop, created.number) == [
+        ("clerk1", "document.create", None, "draft"),
+        ("clerk1", "document.submit", "draft", "pending"),
+        ("manager", "document.approve", "pending", "approved"),
+        ("clerk1", "document.execute", "approved", "executed"),
+        ("clerk2", "document.verify", "executed", "verified"),
+        ("manager", "document.archive", "verified", "archived"),
+    ]
+    assert_books_balance(shop)
+
+
+def test_an_archived_document_takes_no_further_step(shop):
+    number = executed(shop)
+    step(shop, "clerk2", number, "verify")
+    step(shop, "manager", number, "archive")
+
+    with refused(shop, Conflict) as caught:
+        step(shop, "manager", number, "reject", reason="太晚了")
+
+    assert caught.value.code == "workflow.transition_not_allowed"
+    assert caught.value.params == {
+        "number": number,
+        "state": "archived",
+        "action": "reject",
+        "actions": ["-"],
+    }
+
+
+# refused steps: each names why and changes nothing ------------------------------------------
+
+
+def test_a_manager_cannot_approve_a_receipt_they_drafted(shop):
+    number = draft(shop, actor="manager").number
+    step(shop, "clerk1", number, "submit")
+
+    with refused(shop, Invalid) as caught:
+        step(shop, "manager", number, "approve")
+
+    assert caught.value.code == "workflow.same_person"
+    assert caught.value.params == {
+        "user": "manager",
+        "did": "create",
+        "action": "approve",
+        "number": number,
+        "pointer": "/actor",
+    }
+    assert state_of(shop, number) == "pending"
+    step(shop, "manager2", number, "approve")
+
+
+def test_a_manager_who_drafted_and_submitted_is_told_both(shop):
+    number = draft(shop, actor="manager").number
+    step(shop, "manager", number, "submit")
+
+    with refused(shop, InvalidInput) as caught:
+        step(shop, "manager", number, "approve")
+
+    assert [(i.code, i.params["did"]) for i in caught.value.items] == [
+        ("workflow.same_person", "create"),
+        ("workflow.same_person", "submit"),
+    ]
+
+
+def test_a_clerk_cannot_approve(shop):
+    number = pending(shop, actor="clerk2")
+
+    with refused(shop, Forbidden) as caught:
+        step(shop, "clerk1", number, "approve")
+
+    assert caught.value.code == "workflow.role_required"
+    assert caught.value.params == {
+        "user": "clerk1",
+        "action": "approve",
+        "number": number,
+        "roles": ["admin", "warehouse_manager"],
+        "warehouse": "WH1",
+    }
+
+
+def test_a_draft_cannot_be_executed_and_the_refusal_names_what_can_be_done(shop):
+    number = draft(shop).number
+
+    with refused(shop, Conflict) as caught:
+        step(shop, "clerk1", number, "execute")
+
+    assert caught.value.code == "workflow.transition_not_allowed"
+    assert caught.value.params == {
+        "number": number,
+        "state": "draft",
+        "action": "execute",
+        "actions": ["submit", "void"],
+    }
+    assert on_hand(shop) == 0
+
+
+def test_whoever_executed_cannot_verify_their_own_work(shop):
+    number = executed(shop)
+
+    with refused(shop, Invalid) as caught:
+        step(shop, "clerk1", number, "verify")
+
+    assert caught.value.code == "workflow.same_person"
+    assert (caught.value.params["did"], caught.value.params["action"]) == ("execute", "verify")
+    assert step(shop, "clerk2", number, "verify").state == "verified"
+
+
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_a_rejection_must_say_why(shop, reason):
+    number = pending(shop)
+
+    with refused(shop, Invalid) as caught:
+        step(shop, "manager", number, "reject", reason=reason)
+
+    assert caught.value.code == "workflow.reason_required"
+    assert caught.value.params == {"action": "reject", "pointer": "/reason"}
+    assert state_of(shop, number) == "pending"
+
+
+def test_a_rejected_receipt_goes_back_to_its_clerk_and_can_be_submitted_again(shop):
+    number = pending(shop)
+
+    rejected = step(shop, "manager", number, "reject", reason="单价不对")
+    resubmitted = step(shop, "clerk1", number, "submit")
+
+    assert (rejected.state, resubmitted.state) == ("rejected", "pending")
+    with shop.reader() as connection:
+        (rejection,) = audit.log(connection, document=number, action="document.reject")
+    assert "单价不对" in rejection.payload
+    assert step(shop, "manager", number, "approve").state == "approved"
+
+
+def test_an_executed_document_cannot_be_voided(shop):
+    number = executed(shop)
+
+    with refused(shop, Conflict) as caught:
+        step(shop, "manager", number, "void")
+
+    assert caught.value.code == "workflow.transition_not_allowed"
+    assert caught.value.params["state"] == "executed"
+    assert caught.value.params["actions"] == ["verify"]
+    assert on_hand(shop) == Decimal(100)
+
+
+def test_a_draft_is_voided_and_then_takes_no_step(shop):
+    number = draft(shop).number
+
+    assert step(shop, "clerk1", number, "void").state == "cancelled"
+    with refused(shop, Conflict) as caught:
+        step(shop, "clerk1", number, "submit")
+
+    assert caught.value.params["actions"] == ["-"]
+
+
+def test_a_clerk_cannot_execute_in_another_warehouse_and_is_told_which(shop):
+    number = draft(shop, warehouse="WH2", actor="clerk.wh2").number
+    step(shop, "clerk.wh2", number, "submit")
+    step(shop, "tester", number, "approve")
+
+    with refused(shop, Forbidden) as caught:
+        step(shop, "clerk1", number, "execute")
+
+    assert caught.value.code == "workflow.role_required"
+    assert caught.value.params["warehouse"] == "WH2"
+    assert caught.value.params["action"] == "execute"
+    assert caught.value.params["roles"] == ["admin", "warehouse_clerk", "warehouse_manager"]
+    assert on_hand(shop, warehouse="WH2") == 0
+    step(shop, "clerk.wh2", number, "execute")
+    assert on_hand(shop, warehouse="WH2") == Decimal(100)
+
+
+def test_a_receipt_is_submitted_only_with_every_line_valued_and_fresh_batches(shop):
+    number = draft(
+        shop,
+        "receipt",
+        {"item": "螺丝-M3", "quantity": "10"},  # no unit cost
+        # 360 days of shelf life, 100 left: less than half
+        {
+            "item": "奶粉",
+            "quantity": "5",
+            "batch": "B-SHORT",
+            "expiry_date": (NOW.date() + timedelta(days=100)).isoformat(),
+            "unit_cost": "80.00",
+        },
+        {
+            "item": "奶粉",
+            "quantity": "5",
+            "batch": "B-OLD",
+            "expiry_date": "2026-11-20",  # already past
+            "unit_cost": "80.00",
+        },
+        {
+            "item": "奶粉",
+            "quantity": "5",
+            "batch": "B-FRESH",
+            "expiry_date": (NOW.date() + timedelta(days=300)).isoformat(),
+            "unit_cost": "80.00",
+        },
+    ).number
+
+    with refused(shop, InvalidInput) as caught:
+        step(shop, "clerk1", number, "submit")
+
+    assert problems(caught.value) == [
+        ("/lines/1/unit_cost", "workflow.line_field_required"),
+        ("/lines/2/expiry_date", "workflow.shelf_life_short"),
+        ("/lines/3/expiry_date", "workflow.batch_expired"),
+    ]
+    short = caught.value.items[1].params
+    assert (short["batch"], short["days_left"], short["days_required"]) == ("B-SHORT", 100, 180)
+    assert caught.value.items[0].params == {"field": "unit_cost", "line": 1}
+    assert state_of(shop, number) == "draft"
+
+
+def test_an_issue_is_submitted_only_saying_what_the_goods_go_out_for(shop):
+    executed(shop)
+    number = draft(shop, "issue", {"item": "螺丝-M3", "quantity": "3"}).number
+
+    with refused(shop, Invalid) as caught:
+        step(shop, "clerk1", number, "submit")
+
+    assert caught.value.code == "workflow.field_required"
+    assert caught.value.params == {"field": "note", "pointer": "/note"}
+
+
+# 二级审核 ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stocked(shop):
+    """100 screws in WH1 at ¥1,000 each: an issue of more than 50 is worth more than ¥50,000."""
+    executed(shop, {"item": "螺丝-M3", "quantity": "100", "unit_cost": "1000.00"})
+    return shop
+
+
+def an_issue(app, quantity):
+    number = draft(app, "issue", {"item": "螺丝-M3", "quantity": quantity}, note="生产领料").number
+    step(app, "clerk1", number, "submit")
+    return number
+
+
+def test_an_issue_over_50000_needs_a_second_approval_by_finance(stocked):
+    number = an_issue(stocked, "60")  # ¥60,000
+
+    first = step(stocked, "manager", number, "approve")
+    assert first.state == "first_approved"
+    with refused(stocked, Forbidden) as manager_again:
+        step(stocked, "manager", number, "approve")
+    with refused(stocked, Conflict) as too_early:
+        step(stocked, "clerk1", number, "execute")
+    second = step(stocked, "finance", number, "approve")
+    execution = step(stocked, "clerk1", number, "execute")
+
+    assert manager_again.value.code == "workflow.role_required"
+    assert manager_again.value.params["roles"] == ["admin", "finance"]
+    assert too_early.value.params["actions"] == ["approve", "unapprove", "reject"]
+    assert (second.state, execution.state) == ("approved", "executed")
+    assert on_hand(stocked) == Decimal(40)
+    assert [s[:2] for s in steps(stocked, number) if s[1] == "document.approve"] == [
+        ("manager", "document.approve"),
+        ("finance", "document.approve"),
+    ]
+    assert_books_balance(stocked)
+
+
+def test_the_second_approval_is_someone_elses_even_for_an_admin(stocked):
+    number = an_issue(stocked, "51")
+
+    assert step(stocked, "tester", number, "approve").state == "first_approved"
+    with refused(stocked, Invalid) as caught:
+        step(stocked, "tester", number, "approve")
+
+    assert caught.value.code == "workflow.same_person"
+    assert (caught.value.params["did"], caught.value.params["action"]) == ("approve", "approve")
+    assert step(stocked, "finance", number, "approve").state == "approved"
+
+
+@pytest.mark.parametrize("quantity", ["1", "50"])  # ¥1,000 and exactly ¥50,000
+def test_an_issue_worth_at_most_50000_needs_one_approval(stocked, quantity):
+    number = an_issue(stocked, quantity)
+
+    assert step(stocked, "manager", number, "approve").state == "approved"
+    assert step(stocked, "clerk2", number, "execute").state == "executed"
+    assert on_hand(stocked) == Decimal(100) - Decimal(quantity)
+
+
+# 反审核 --------------------------------------------------------------------------------------
+
+
+def test_an_approval_is_taken_back_with_a_reason_and_the_receipt_is_a_draft_again(shop):
+    number = approved(shop)
+
+    with refused(shop, Invalid) as without_reason:
+        step(shop, "manager", number, "unapprove")
+    back = step(shop, "manager", number, "unapprove", reason="数量填错, 应为 90")
+
+    assert without_reason.value.code == "workflow.reason_required"
+    assert back.state == "draft"
+    assert steps(shop, number)[-1] == ("manager", "document.unapprove", "approved", "draft")
+    with shop.reader() as connection:
+        (event,) = audit.log(connection, document=number, action="document.unapprove")
+    assert "数量填错" in event.payload
+    # A new round: submitted again, the same manager may approve it again.
+    step(shop, "clerk1", number, "submit")
+    assert step(shop, "manager", number, "approve").state == "approved"
+    assert on_hand(shop) == 0
+
+
+def test_an_executed_receipt_cannot_be_unapproved(shop):
+    number = executed(shop)
+
+    with refused(shop, Conflict) as caught:
+        step(shop, "manager", number, "unapprove", reason="想改单价")
+
+    assert caught.value.code == "workflow.transition_not_allowed"
+    assert (caught.value.params["state"], caught.value.params["actions"]) == (
+        "executed",
+        ["verify"],
+    )
+    assert on_hand(shop) == Decimal(100)
+
+
+def test_a_receipt_dated_in_a_closed_month_cannot_be_unapproved(shop):
+    number = approved(shop, business_date="2026-10-30")
+    periods.close(shop.uow(), "finance", "2026-10")
+
+    with refused(shop, Conflict) as caught:
+        step(shop, "manager", number, "unapprove", reason="数量填错")
+
+    assert caught.value.code == "period.closed"
+    assert caught.value.params["period"] == "2026-10"
+    assert state_of(shop, number) == "approved"
+
+
+# 红冲 ----------------------------------------------------------------------------------------
+
+
+def test_a_reversal_passes_its_own_workflow_and_executing_it_takes_the_stock_back(shop):
+    original = executed(shop)
+    step(shop, "clerk2", original, "verify")
+    assert on_hand(shop) == Decimal(100)
+
+    reversal = documents.reverse(shop.uow(), "finance", original, note="供应商发错货")
+    with refused(shop, Conflict) as second:
+        documents.reverse(shop.uow(), "manager", original)
+
+    assert reversal.number.startswith("HC")
+    assert (reversal.document_type, reversal.state, reversal.lines) == ("reversal", "draft", 1)
+    assert second.value.code == "document.reversal_pending"
+    assert second.value.params == {"number": original, "reversal": reversal.number}
+    assert on_hand(shop) == Decimal(100), "a reversal draft moves nothing"
+
+    step(shop, "finance", reversal.number, "submit")
+    with refused(shop, Forbidden) as manager_approves:
+        step(shop, "manager", reversal.number, "approve")
+    with refused(shop, Invalid) as own_approval:
+        step(shop, "finance", reversal.number, "approve")
+    step(shop, "tester", reversal.number, "approve")
+    execution = step(shop, "finance", reversal.number, "execute")
+
+    assert manager_approves.value.code == "workflow.role_required"
+    assert manager_approves.value.params["roles"] == ["admin", "finance"]
+    assert own_approval.value.code == "input.invalid"  # finance both created and submitted
+    assert {i.code for i in own_approval.value.items} == {"workflow.same_person"}
+    assert (execution.state, execution.entries) == ("executed", 1)
+    assert on_hand(shop) == 0
+    assert state_of(shop, original) == "reversed"
+    assert steps(shop, original)[-1] == ("finance", "document.reverse", "verified", "reversed")
+    with refused(shop, Conflict) as again:
+        documents.reverse(shop.uow(), "finance", original)
+    assert again.value.code == "document.already_reversed"
+    assert step(shop, "tester", reversal.number, "verify").state == "verified"
+    assert step(shop, "finance", reversal.number, "archive").state == "archived"
+    assert_books_balance(shop)
+
+
+def test_a_voided_reversal_draft_lets_the_document_be_reversed_anew(shop):
+    original = executed(shop)
+    first = documents.reverse(shop.uow(), "finance", original)
+
+    step(shop, "finance", first.number, "void")
+    second = documents.reverse(shop.uow(), "finance", original)
+
+    assert second.number != first.number
+    assert state_of(shop, original) == "executed"
+
+
+def test_a_document_with_a_pending_reversal_is_not_taken_back(shop):
+    """A reversal can only be made of an executed document, which cannot be unapproved
+    anyway; its pending reversal does not stop its verification."""
+    original = executed(shop)
+    documents.reverse(shop.uow(), "finance", original)
+
+    assert step(shop, "clerk2", original, "verify").state == "verified"
+
+
+# exactly once, races -------------------------------------------------------------------------
+
+
+def test_an_approval_sent_twice_with_one_request_id_approves_once(shop):
+    number = pending(shop)
+
+    first = step(shop, "manager", number, "approve", request_id="approve-1")
+    again = step(shop, "manager", number, "approve", request_id="approve-1")
+    with refused(shop, Conflict) as reused:
+        step(shop, "manager", number, "reject", reason="x", request_id="approve-1")
+
+    assert again == first
+    assert first.state == "approved"
+    assert reused.value.code == "request.idempotency_key_reused"
+    with shop.reader() as connection:
+        approvals = audit.log(connection, document=number, action="document.approve")
+    assert [(e.actor, e.to_state) for e in approvals] == [("manager", "approved")]
+
+
+def test_two_managers_approving_at_once_approve_once(shop):
+    number = pending(shop)
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def approver(user):
+        start.wait(timeout=60)
+        try:
+            outcomes[user] = documents.act(shop.uow(), user, number, "approve")
+        except DomainError as error:
+            outcomes[user] = error
+
+    threads = [threading.Thread(target=approver, args=(u,)) for u in ("manager", "manager2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(outcomes) == ["manager", "manager2"]
+    won = [r for r in outcomes.values() if isinstance(r, documents.DocumentResult)]
+    lost = [r for r in outcomes.values() if isinstance(r, DomainError)]
+    assert [r.state for r in won] == ["approved"]
+    assert len(lost) == 1
+    assert isinstance(lost[0], Conflict)
+    assert lost[0].code in ("workflow.transition_not_allowed", "document.changed_concurrently")
+    with shop.reader() as connection:
+        approvals = audit.log(connection, document=number, action="document.approve")
+    assert len(approvals) == 1
+    assert state_of(shop, number) == "approved"
+    assert_books_balance(shop)
+
+
+# time limits ----------------------------------------------------------------------------------
+
+
+def outbox(app, topic):
+    with app.reader() as connection:
+        return [
+            row.payload
+            for row in connection.execute(
+                select(s.OutboxEvent.payload)
+                .where(s.OutboxEvent.topic == topic)
+                .order_by(s.OutboxEvent.id)
+            )
+        ]
+
+
+def test_a_receipt_waiting_for_approval_over_24_hours_is_overdue_and_reminded_of_once(shop):
+    number = pending(shop)
+    assert workflows.overdue(shop.uow()) == []
+    assert workflows.remind(shop.uow(), "tester") == 0
+
+    shop.clock = lambda: NOW + 25 * HOUR
+    (late,) = workflows.overdue(shop.uow())
+    first = workflows.remind(shop.uow(), "tester")
+    second = workflows.remind(shop.uow(), "tester")
+
+    assert (late.document.number, late.document.state) == (number, "pending")
+    assert (late.limit, late.late_by) == (24 * HOUR, HOUR)
+    assert late.owners == ("admin", "warehouse_manager")
+    assert (first, second) == (1, 0)
+    (reminder,) = outbox(shop, "document.overdue")
+    assert reminder["number"] == number
+    assert reminder["state"] == "pending"
+    assert reminder["warehouse"] == "WH1"
+    assert reminder["owners"] == ["admin", "warehouse_manager"]
+    assert reminder["late_by_hours"] == 1.0
+
+    # Approved, it waits anew for execution: a new stay, a new reminder once it is late.
+    step(shop, "manager", number, "approve")
+    assert workflows.overdue(shop.uow()) == []
+    shop.clock = lambda: NOW + 50 * HOUR
+    assert workflows.remind(shop.uow(), "tester") == 1
+    assert [r["state"] for r in outbox(shop, "document.overdue")] == ["pending", "approved"]
+
+
+def test_drafts_and_finished_documents_are_never_overdue(shop):
+    draft(shop)
+    number = executed(shop)
+    step(shop, "clerk2", number, "verify")
+    step(shop, "manager", number, "archive")
+
+    shop.clock = lambda: NOW + 1000 * HOUR
+
+    assert workflows.overdue(shop.uow()) == []
+
+
+def test_cycle_times_tell_how_long_each_step_took(shop):
+    waits = {}
+    for hours in (2, 4):
+        shop.clock = lambda: NOW
+        number = pending(shop)
+        shop.clock = lambda hours=hours: NOW + hours * HOUR
+        step(shop, "manager", number, "approve")
+        waits[number] = hours
+
+    times = workflows.cycle_times(shop.uow(), "receipt", NOW - HOUR, NOW + 24 * HOUR)
+
+    assert times["pending"].count == 2
+    assert (times["pending"].mean, times["pending"].median, times["pending"].longest) == (
+        3 * HOUR,
+        3 * HOUR,
+        4 * HOUR,
+    )
+    assert times["draft"].longest == timedelta(0)
+    assert "approved" not in times, "a stay not yet finished is not counted"
+
+
+def test_an_approved_receipt_dated_before_today_is_executed_on_its_own_date(shop):
+    number = executed(shop, business_date="2026-11-20")
+
+    with shop.reader() as connection:
+        header, _ = document_queries.document(connection, number)
+    assert header.business_date == date(2026, 11, 20)
+    assert header.posted_by == "clerk1"
