@@ -59,8 +59,10 @@ def test_every_shipped_definition_loads_and_holds_together(set_name, document_ty
     assert workflow.document_type == document_type
     states = set(workflow.states)
     for transition in workflow.transitions:
-        assert set(transition.sources) <= states and transition.target in states
-        assert transition.roles and Role.AUDITOR not in transition.roles
+        assert set(transition.sources) <= states
+        assert transition.target in states
+        assert transition.roles
+        assert Role.AUDITOR not in transition.roles
         assert transition.roles <= set(Role)
     handlers = {t.run for t in workflow.transitions}
     assert Handler.POST in handlers

@@ -365,7 +365,7 @@ def _facts(
                 line.unit_cost,
                 str(line.location_id) if line.location_id else None,
                 line.batch_no,
-                line.expiry_date or _batch_expiry(uow, line),
+                line.expiry_date or _batch_expiry(uow, line, items[line.item_id]),
                 items[line.item_id].shelf_life_days,
             )
             for line in lines
@@ -376,10 +376,18 @@ def _facts(
     )
 
 
-def _batch_expiry(uow: UnitOfWork, line: LineRecord) -> date | None:
-    """The expiry of a batch the line names without dates (one received before)."""
+def _batch_expiry(uow: UnitOfWork, line: LineRecord, item: Item) -> date | None:
+    """The expiry of the line's batch.
+
+    From its production date and the shelf life, or that of the batch received before.
+    """
     if not line.batch_no:
         return None
+    if line.production_date is not None:
+        try:
+            return batch_dates(item, BatchSpec(line.batch_no, line.production_date, None))[1]
+        except Invalid:
+            return None  # without a shelf life there is no expiry to judge
     known = uow.catalog.batches([(line.item_id, line.batch_no)]).get((line.item_id, line.batch_no))
     return known.expiry_date if known else None
 

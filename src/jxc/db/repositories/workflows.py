@@ -69,6 +69,8 @@ class OutboxRepository:
             return 0
         dialect = self.connection.dialect.name
         builder = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = builder(_outbox).on_conflict_do_nothing(index_elements=["key"])
-        # One statement per event: rowcount of an executemany is not portable.
-        return sum(int(self.connection.execute(statement, event).rowcount) for event in events)
+        statement = (
+            builder(_outbox).on_conflict_do_nothing(index_elements=["key"]).returning(_outbox.c.id)
+        )
+        # Rows returned, not rowcount: PostgreSQL reports -1 for this statement.
+        return sum(len(self.connection.execute(statement, event).all()) for event in events)
