@@ -108,6 +108,7 @@ def _truncate(app: App) -> None:
             {"genesis": GENESIS_HASH},
         )
     catalog.initialize(app.uow())
+    workflows.install_defaults(app.uow())  # as upgrade does: both engines start alike
     _first_admin(app)
 
 
