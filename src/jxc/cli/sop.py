@@ -32,11 +32,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sop, name="sop")
 
 
-def _installed(ctx: typer.Context, document_type: str) -> Workflow:
-    st = state(ctx)
-    for _, workflow in workflows.installed(st.app.uow()):
+def _installed(ctx: typer.Context, document_type: str) -> tuple[str, Workflow]:
+    """The installed definition of a document type: its YAML source, parsed."""
+    for stored, workflow in workflows.installed(state(ctx).app.uow()):
         if workflow.document_type == document_type:
-            return workflow
+            return stored.source, workflow
     raise typer.BadParameter(
         f"{document_type}: one of {', '.join(DOCUMENT_TYPES)}", param_hint="TYPE"
     )
@@ -54,7 +54,7 @@ def show(
     days: Annotated[int, typer.Option(min=1, max=3660, help="Cycle time over these days.")] = 30,
 ) -> None:
     st = state(ctx)
-    workflow = _installed(ctx, document_type)
+    _, workflow = _installed(ctx, document_type)
     with st.app.reader() as connection:
         counts = document_queries.state_counts(connection, document_type)
     if mermaid:
@@ -201,12 +201,8 @@ def export(
     ctx: typer.Context,
     document_type: Annotated[str, typer.Argument(help="receipt, issue, transfer or reversal.")],
 ) -> None:
-    st = state(ctx)
-    for stored, _ in workflows.installed(st.app.uow()):
-        if stored.document_type == document_type:
-            out.print(stored.source, markup=False, end="")
-            return
-    _installed(ctx, document_type)
+    source, _ = _installed(ctx, document_type)
+    out.print(source, markup=False, end="")
 
 
 @sop.command("load", help="Install an edited definition from a YAML file (admin).")

@@ -43,9 +43,10 @@ _PREFIXES = {
 
 
 class PostingStep(StrEnum):
+    """What the ``post`` handler writes; a transfer's receiving leg is a handler of its own."""
+
     POST = "post"
     SHIP = "ship"
-    RECEIVE = "receive"
 
 
 @dataclass(frozen=True)

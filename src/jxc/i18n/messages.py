@@ -56,7 +56,7 @@ ERRORS: dict[str, str] = {
     "number.out_of_range": "A total would go beyond what the database stores exactly ({detail}); nothing was written",
     "date.invalid": "{field}: {value} is not a date (use YYYY-MM-DD)",
     "demo.database_not_empty": "The demo company goes into an empty database; this one holds other data or users (use --db with a new file)",
-    "document.already_posted": "Document {number} is already {state}; a posted document cannot be posted again",
+    "document.already_posted": "Document {number} has already been posted; it cannot be posted again",
     "document.already_reversed": "Document {number} has already been reversed",
     "document.changed_concurrently": "Document {number} was changed by someone else at the same time; nothing was written",
     "document.counterpart_not_for_transfer": "A transfer has no counterpart; it moves between two warehouses",

@@ -10,7 +10,7 @@ every problem with its line, and nothing is installed.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -78,15 +78,7 @@ def parse_source(source: str) -> Workflow:
             pointer = pointer.rsplit("/", 1)[0]
         return lines.get(pointer, 1)
 
-    workflow = parse_workflow(spec, line_of)
-    workflow = Workflow(
-        workflow.document_type,
-        workflow.name,
-        workflow.states,
-        workflow.transitions,
-        key,
-        workflow.posted_states,
-    )
+    workflow = replace(parse_workflow(spec, line_of), digest=key)
     with _parsed_lock:
         _parsed[key] = workflow
     return workflow
