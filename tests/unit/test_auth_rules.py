@@ -52,8 +52,15 @@ def test_a_clerk_moves_stock_only_in_their_own_warehouse():
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        (Role.PURCHASER, {(Action.DOCUMENT_CREATE, "receipt"), (Action.CATALOG_MANAGE, "*")}),
-        (Role.SALES, {(Action.DOCUMENT_CREATE, "issue")}),
+        (
+            Role.PURCHASER,
+            {
+                (Action.DOCUMENT_CREATE, "receipt"),
+                (Action.DOCUMENT_EDIT, "receipt"),
+                (Action.CATALOG_MANAGE, "*"),
+            },
+        ),
+        (Role.SALES, {(Action.DOCUMENT_CREATE, "issue"), (Action.DOCUMENT_EDIT, "issue")}),
         (
             Role.FINANCE,
             {(Action.DOCUMENT_REVERSE, kind) for kind in STOCK} | {(Action.PERIOD_CLOSE, "*")},

@@ -148,6 +148,84 @@ def test_a_workflow_that_never_posts_is_refused():
     assert [code for code, _ in problems(source)] == ["workflow.handler_missing"]
 
 
+ISSUE_WITH_RESERVATION = """\
+document_type: issue
+name: held
+states:
+  draft: {initial: true}
+  approved: {}
+  rejected: {editable: true}
+  posted: {final: true}
+transitions:
+  - action: approve
+    from: [draft, rejected]
+    to: approved
+    roles: [warehouse_manager]
+    run: reserve
+  - action: reject
+    from: [approved]
+    to: rejected
+    roles: [warehouse_manager]
+    run: release
+  - action: execute
+    from: [approved]
+    to: posted
+    roles: [warehouse_clerk]
+    run: post
+"""
+
+
+def test_reserving_at_approval_and_releasing_on_rejection_holds_together():
+    workflow = parse_source(ISSUE_WITH_RESERVATION)
+
+    assert workflow.posted_states == {"posted"}
+    assert workflow.editable_states == ("draft", "rejected")
+    assert [t.run for t in workflow.transitions] == [
+        Handler.RESERVE,
+        Handler.RELEASE,
+        Handler.POST,
+    ]
+
+
+def test_a_step_leaving_reserved_stock_behind_is_refused_naming_the_state():
+    forgetful = ISSUE_WITH_RESERVATION.replace("    run: release\n", "")
+
+    assert problems(forgetful) == [
+        ("workflow.reservation_not_released", {"line": 6, "state": "rejected"})
+    ]
+
+
+def test_only_documents_taking_stock_out_reserve_it():
+    receipt = ISSUE_WITH_RESERVATION.replace("document_type: issue", "document_type: receipt")
+
+    assert problems(receipt) == [
+        (
+            "workflow.handler_not_for_type",
+            {
+                "line": 13,
+                "run": "reserve",
+                "document_type": "receipt",
+                "allowed": "issue, transfer",
+            },
+        ),
+        (
+            "workflow.handler_not_for_type",
+            {
+                "line": 18,
+                "run": "release",
+                "document_type": "receipt",
+                "allowed": "issue, transfer",
+            },
+        ),
+    ]
+
+
+def test_a_state_after_the_posting_cannot_be_editable():
+    source = ONE_STEP.replace("posted: {final: true}", "posted: {final: true, editable: true}")
+
+    assert problems(source) == [("workflow.editable_after_posting", {"line": 5, "state": "posted"})]
+
+
 def test_malformed_yaml_is_refused_naming_its_line():
     with pytest.raises(Invalid) as refused:
         parse_source("document_type: receipt\nstates: [draft\n")

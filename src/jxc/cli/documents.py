@@ -58,6 +58,29 @@ def _report(
     )
 
 
+Warehouse = Annotated[str | None, typer.Option(help="Warehouse (仓库).")]
+ToWarehouse = Annotated[str | None, typer.Option(help="Destination of a transfer.")]
+Counterpart = Annotated[
+    str | None, typer.Option(help="SUPPLIER, CUSTOMER, INVENTORY-LOSS, SCRAP or PRODUCTION.")
+]
+BusinessDate = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (业务日期).")]
+Note = Annotated[str | None, typer.Option(help="Note (备注).")]
+Lines = Annotated[
+    list[str],
+    typer.Option(
+        help="ITEM:QUANTITY[@UNIT_COST][:UNIT[:BATCH[:PRODUCED]]], repeatable; serials need --file."
+    ),
+]
+LinesFile = Annotated[Path | None, typer.Option(help="CSV or JSON file of lines.")]
+
+
+def _document(file: Path | None, line: list[str], **given: str | None) -> dict[str, Any]:
+    """The header and lines the options and the file give (no lines: none given)."""
+    header, lines = imports.read_document(file) if file else ({}, [_line(spec) for spec in line])
+    header.update({key: value for key, value in given.items() if value is not None})
+    return {**header, "lines": lines} if lines else header
+
+
 @docs.command(
     "create",
     help=(
@@ -68,39 +91,62 @@ def _report(
 def create(
     ctx: typer.Context,
     document_type: Annotated[str, typer.Argument(help="receipt, issue or transfer.")],
-    warehouse: Annotated[str | None, typer.Option(help="Warehouse (仓库).")] = None,
-    to_warehouse: Annotated[str | None, typer.Option(help="Destination of a transfer.")] = None,
-    counterpart: Annotated[
-        str | None, typer.Option(help="SUPPLIER, CUSTOMER, INVENTORY-LOSS, SCRAP or PRODUCTION.")
-    ] = None,
-    business_date: Annotated[
-        str | None, typer.Option("--date", help="YYYY-MM-DD (业务日期).")
-    ] = None,
-    note: Annotated[str | None, typer.Option(help="Note (备注).")] = None,
-    line: Annotated[
-        list[str],
-        typer.Option(
-            help="ITEM:QUANTITY[@UNIT_COST][:UNIT[:BATCH[:PRODUCED]]], repeatable; "
-            "serials need --file."
-        ),
-    ] = [],  # noqa: B006
-    file: Annotated[Path | None, typer.Option(help="CSV or JSON file of lines.")] = None,
+    warehouse: Warehouse = None,
+    to_warehouse: ToWarehouse = None,
+    counterpart: Counterpart = None,
+    business_date: BusinessDate = None,
+    note: Note = None,
+    line: Lines = [],  # noqa: B006
+    file: LinesFile = None,
     post: Annotated[bool, typer.Option(help="Post at once (过账).")] = False,
-    request_id: Annotated[str | None, typer.Option(help="Makes a retry harmless.")] = None,
+    request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    header, lines = imports.read_document(file) if file else ({}, [_line(spec) for spec in line])
-    given = {
-        "warehouse": warehouse,
-        "to_warehouse": to_warehouse,
-        "counterpart": counterpart,
-        "business_date": business_date,
-        "note": note,
-    }
-    header.update({key: value for key, value in given.items() if value is not None})
-    data = {**header, "document_type": document_type, "lines": lines}
+    data = _document(
+        file,
+        line,
+        warehouse=warehouse,
+        to_warehouse=to_warehouse,
+        counterpart=counterpart,
+        business_date=business_date,
+        note=note,
+    )
+    data = {"lines": [], **data, "document_type": document_type}
     result = documents.create(st.app.uow(), st.actor, data, request_id=request_id, post=post)
     _report(ctx, result)
+
+
+@docs.command(
+    "edit",
+    help=(
+        "Change a draft or a rejected document: the options given replace its fields; "
+        "--line or --file replaces every line."
+    ),
+)
+def edit(
+    ctx: typer.Context,
+    document_number: str,
+    warehouse: Warehouse = None,
+    to_warehouse: ToWarehouse = None,
+    counterpart: Counterpart = None,
+    business_date: BusinessDate = None,
+    note: Note = None,
+    line: Lines = [],  # noqa: B006
+    file: LinesFile = None,
+    request_id: RequestId = None,
+) -> None:
+    st = state(ctx)
+    changes = _document(
+        file,
+        line,
+        warehouse=warehouse,
+        to_warehouse=to_warehouse,
+        counterpart=counterpart,
+        business_date=business_date,
+        note=note,
+    )
+    result = documents.edit(st.app.uow(), st.actor, document_number, changes, request_id)
+    _report(ctx, result, "label.edited")
 
 
 # The steps of the shipped workflows; ``jxc doc act`` takes any step a definition names.
@@ -227,6 +273,8 @@ def show(ctx: typer.Context, document_number: str) -> None:
         f"{st.label('state.', header.state)}  {header.business_date}  {header.warehouse}"
         f"{' → ' + header.to_warehouse if header.to_warehouse else ''}  {reference}"
     )
+    if header.note:
+        out.print(st.t("label.document_note", note=header.note))
     table(
         st,
         [

@@ -215,6 +215,22 @@ class StockBalance(Base):
     reserved: Mapped[Decimal] = mapped_column(Quantity)
 
 
+class StockReservation(Base):
+    """预占: stock a document holds for later (``stock_balance.reserved`` is their sum)."""
+
+    __tablename__ = "stock_reservation"
+    __table_args__ = (Index("ix_stock_reservation_balance", "item_id", "location_id", "batch_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    document_line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    batch_id: Mapped[int] = mapped_column(Id, default=0)
+    serial_id: Mapped[int | None] = mapped_column(ForeignKey("serial_number.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class StockCost(Base):
     """Moving-average pool per item and warehouse (in transit kept apart)."""
 

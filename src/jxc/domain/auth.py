@@ -35,6 +35,7 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     DOCUMENT_CREATE = "document.create"
+    DOCUMENT_EDIT = "document.edit"  # change a draft, or one sent back (驳回), before it goes on
     DOCUMENT_REVERSE = "document.reverse"  # 红冲: make the reversal document
     CATALOG_MANAGE = "catalog.manage"  # units, items, conversions, barcodes
     WAREHOUSE_MANAGE = "warehouse.manage"  # warehouses, locations, negative stock
@@ -64,11 +65,21 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
             else _on(action)
         )
     ),
-    Role.PURCHASER: frozenset(_on(Action.DOCUMENT_CREATE, "receipt") | _on(Action.CATALOG_MANAGE)),
-    Role.SALES: frozenset(_on(Action.DOCUMENT_CREATE, "issue")),
-    Role.WAREHOUSE_CLERK: frozenset(_on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)),
+    Role.PURCHASER: frozenset(
+        _on(Action.DOCUMENT_CREATE, "receipt")
+        | _on(Action.DOCUMENT_EDIT, "receipt")
+        | _on(Action.CATALOG_MANAGE)
+    ),
+    Role.SALES: frozenset(
+        _on(Action.DOCUMENT_CREATE, "issue") | _on(Action.DOCUMENT_EDIT, "issue")
+    ),
+    Role.WAREHOUSE_CLERK: frozenset(
+        _on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)
+        | _on(Action.DOCUMENT_EDIT, *_STOCK_DOCUMENTS)
+    ),
     Role.WAREHOUSE_MANAGER: frozenset(
         _on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)
+        | _on(Action.DOCUMENT_EDIT, *_STOCK_DOCUMENTS)
         | _on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS)
         | _on(Action.WAREHOUSE_MANAGE)
     ),

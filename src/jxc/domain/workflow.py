@@ -34,6 +34,17 @@ class Handler(StrEnum):
 
     POST = "post"  # write the ledger: post (a transfer: ship into transit; a reversal: mirror)
     RECEIVE = "receive"  # a transfer's receiving leg
+    RESERVE = "reserve"  # 预占: hold the stock the document will take (it stays on hand)
+    RELEASE = "release"  # give back what the document holds
+
+    @property
+    def posts(self) -> bool:
+        """Whether it writes the ledger (the step after which only a reversal corrects)."""
+        return self in (Handler.POST, Handler.RECEIVE)
+
+
+# Only documents that take stock out can hold it for later.
+RESERVING_TYPES = ("issue", "transfer")
 
 
 class Scope(StrEnum):
@@ -52,6 +63,7 @@ class State:
     initial: bool = False
     final: bool = False
     sla: timedelta | None = None  # how long a document may wait here (reminders, overdue)
+    editable: bool = False  # its lines and header may still change (the initial state always)
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,14 @@ class Workflow:
     @property
     def initial(self) -> str:
         return next(state.name for state in self.states.values() if state.initial)
+
+    def editable(self, state: str) -> bool:
+        found = self.states.get(state)
+        return found is not None and (found.initial or found.editable)
+
+    @property
+    def editable_states(self) -> tuple[str, ...]:
+        return tuple(name for name in self.states if self.editable(name))
 
     def allowed(self, state: str) -> list[str]:
         """The actions defined from ``state``, in definition order."""
@@ -341,7 +361,7 @@ def cycle_times(stays: Iterable[tuple[str, timedelta]]) -> dict[str, StepTime]:
 # reading a definition --------------------------------------------------------------------
 
 _TOP_KEYS = {"document_type", "name", "description", "states", "transitions"}
-_STATE_KEYS = {"initial", "final", "sla_hours", "description"}
+_STATE_KEYS = {"initial", "final", "sla_hours", "editable", "description"}
 _TRANSITION_KEYS = {
     "action",
     "from",
@@ -450,6 +470,7 @@ class _Reader:
                 initial=options.get("initial") is True,
                 final=options.get("final") is True,
                 sla=timedelta(hours=sla) if sla else None,
+                editable=options.get("editable") is True,
             )
         initial = [state.name for state in states.values() if state.initial]
         if len(initial) != 1:
@@ -585,7 +606,7 @@ class _Reader:
         initial = next(state.name for state in states.values() if state.initial)
         before = _reach({initial}, transitions, through_posting=False)
         after = _reach(
-            {t.target for t in transitions if t.run is not None and t.sources},
+            {t.target for t in transitions if t.run is not None and t.run.posts and t.sources},
             transitions,
             through_posting=True,
         )
@@ -607,6 +628,10 @@ class _Reader:
                 )
         if Handler.RECEIVE in handlers and document_type != "transfer":
             self.fail("/transitions", "workflow.receive_only_transfers")
+        self.check_reservations(states, transitions, document_type, before)
+        for name in sorted(after):
+            if states[name].editable:
+                self.fail(f"/states/{name}/editable", "workflow.editable_after_posting", state=name)
         seen: set[tuple[str, str]] = set()
         for transition in transitions:
             for source in transition.sources:
@@ -621,6 +646,49 @@ class _Reader:
                 seen.add(key)
         return frozenset(after)
 
+    def check_reservations(
+        self,
+        states: Mapping[str, State],
+        transitions: Sequence[Transition],
+        document_type: str,
+        before: set[str],
+    ) -> None:
+        """Reserve and release only stock going out, before the posting, and never leak.
+
+        A document holds its reservation from a ``reserve`` step until a ``release`` or
+        the posting: a state reachable while holding it must not be one where the document
+        ends, starts over or may be edited.
+        """
+        holding_steps = [t for t in transitions if t.run in (Handler.RESERVE, Handler.RELEASE)]
+        for transition in holding_steps:
+            pointer = f"/transitions/{transitions.index(transition) + 1}/run"
+            if document_type not in RESERVING_TYPES:
+                self.fail(
+                    pointer,
+                    "workflow.handler_not_for_type",
+                    run=str(transition.run),
+                    document_type=document_type,
+                    allowed=", ".join(RESERVING_TYPES),
+                )
+            elif not set(transition.sources) <= before:
+                self.fail(pointer, "workflow.handler_after_posting", run=str(transition.run))
+        holding = {t.target for t in transitions if t.run is Handler.RESERVE}
+        frontier = list(holding)
+        while frontier:
+            state = frontier.pop()
+            for transition in transitions:
+                if (
+                    state in transition.sources
+                    and transition.run is None
+                    and transition.target not in holding
+                ):
+                    holding.add(transition.target)
+                    frontier.append(transition.target)
+        for name in sorted(holding):
+            found = states[name]
+            if found.initial or found.final or found.editable:
+                self.fail(f"/states/{name}", "workflow.reservation_not_released", state=name)
+
 
 def _reach(start: set[str], transitions: Sequence[Transition], through_posting: bool) -> set[str]:
     """States reachable from ``start``; before the posting, posting transitions are not taken."""
@@ -630,7 +698,7 @@ def _reach(start: set[str], transitions: Sequence[Transition], through_posting: 
         for transition in transitions:
             if state not in transition.sources or transition.target in reached:
                 continue
-            if transition.run is not None and not through_posting:
+            if transition.run is not None and transition.run.posts and not through_posting:
                 continue
             reached.add(transition.target)
             frontier.append(transition.target)

@@ -175,6 +175,14 @@ ERRORS: dict[str, str] = {
     "workflow.receive_only_transfers": "Line {line}: only transfers have a receive step",
     "workflow.transition_ambiguous": "Line {line}: two {action} steps leave {state}; tell them apart with when",
     "document.reversal_pending": "Document {number} already has a reversal under way: {reversal}",
+    "workflow.handler_not_for_type": "Line {line}: {run} is only for documents that take stock out ({allowed}), not {document_type}",
+    "workflow.handler_after_posting": "Line {line}: {run} must come before the posting step",
+    "workflow.reservation_not_released": "Line {line}: state {state} can be reached still holding reserved stock; release it on the way (run: release)",
+    "workflow.editable_after_posting": "Line {line}: state {state} comes after the posting and cannot be editable",
+    "stock.reserved_concurrently": "The stock was taken by someone else at the same time; nothing was reserved",
+    "check.reserved_mismatch": "Reserved {reserved} of {item} at {location} does not match what documents hold there ({reservations})",
+    "document.not_editable": "Document {number} is {state}: it can be changed only while {states}",
+    "document.reversal_not_editable": "{number} is a reversal (红冲): its lines mirror the original and cannot be edited",
 }
 
 LABELS: dict[str, str] = {
@@ -329,6 +337,8 @@ LABELS: dict[str, str] = {
     "label.reminders_written": "{count} new reminder(s) written to the outbox",
     "label.workflow_installed": "{document_type}: workflow {name} installed",
     "label.history": "History",
+    "label.document_note": "Note: {note}",
+    "label.edited": "{number} edited ({state}): {lines} line(s)",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -366,6 +376,7 @@ ACTIONS: dict[str, str] = {
     "document.verify": "Verify",
     "document.archive": "Archive",
     "workflow.install": "Install workflow",
+    "document.edit": "Edit document",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.
@@ -396,6 +407,7 @@ PERMISSIONS: dict[str, str] = {
     "permission.archive": "archive",
     "permission.post": "post",
     "permission.receive": "receive",
+    "permission.document.edit": "edit",
 }
 
 MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS}
@@ -419,6 +431,7 @@ _VOCABULARIES = {
     "role": "role.",
     "roles": "role.",
     "state": "state.",
+    "states": "state.",
     "document_type": "document_type.",
     "field": "fieldname.",
     "column": "column.",

@@ -2,7 +2,8 @@
 
 Checks invariant 2 (balances = ledger, quantity and value), the double-entry rule (per
 item, the sum over all locations is zero), invariant 3 (no negative available stock
-where not allowed) and that each serial is where its last movement put it.
+where not allowed), that what each balance has reserved is what documents hold (预占),
+and that each serial is where its last movement put it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, func, select, union_all
 from jxc.db import schema as s
 from jxc.domain.locations import OWNED_KINDS, LocationKind
 from jxc.domain.periods import Period
+from jxc.domain.quantities import normalized
 
 _entry = s.StockLedgerEntry
 
@@ -114,6 +116,21 @@ def check(connection: Connection) -> CheckReport:
         (r.item_id, r.location_id, r.batch_id): (r.on_hand, r.reserved)
         for r in connection.execute(select(s.StockBalance))
     }
+    held: dict[tuple[int, int, int], Decimal] = {
+        (r.item_id, r.location_id, r.batch_id): r.quantity
+        for r in connection.execute(
+            select(
+                s.StockReservation.item_id,
+                s.StockReservation.location_id,
+                s.StockReservation.batch_id,
+                func.sum(s.StockReservation.quantity).label("quantity"),
+            ).group_by(
+                s.StockReservation.item_id,
+                s.StockReservation.location_id,
+                s.StockReservation.batch_id,
+            )
+        )
+    }
     problems: list[Problem] = []
 
     def where(location_id: int) -> str:
@@ -121,7 +138,7 @@ def check(connection: Connection) -> CheckReport:
         return f"{warehouse}/{code}" if warehouse else code
 
     per_item: dict[int, Decimal] = defaultdict(Decimal)
-    for key in sorted(set(ledger) | set(balances)):
+    for key in sorted(set(ledger) | set(balances) | set(held)):
         item_id, location_id, batch_id = key
         from_ledger = ledger.get(key, (Decimal(0), Decimal(0)))[0]
         kind = locations[location_id][1]
@@ -143,6 +160,17 @@ def check(connection: Connection) -> CheckReport:
             problems.append(
                 Problem(
                     "check.negative_available", {**params, "available": str(on_hand - reserved)}
+                )
+            )
+        if reserved != held.get(key, Decimal(0)):
+            problems.append(
+                Problem(
+                    "check.reserved_mismatch",
+                    {
+                        **params,
+                        "reserved": str(normalized(reserved)),
+                        "reservations": str(normalized(held.get(key, Decimal(0)))),
+                    },
                 )
             )
         if reserved < 0 or (reserved > on_hand and not allow_negative):

@@ -29,6 +29,7 @@ class DocumentRow:
     reverses: str | None
     reversed_by: str | None
     state_since: datetime | None
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def _documents_query() -> Any:
             reverses.number.label("reverses"),
             reversed_by.number.label("reversed_by"),
             s.Document.state_since,
+            s.Document.note,
         )
         .join(s.Warehouse, s.Warehouse.id == s.Document.warehouse_id)
         .outerjoin(to_warehouse, to_warehouse.id == s.Document.to_warehouse_id)

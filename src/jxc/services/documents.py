@@ -66,7 +66,7 @@ from jxc.domain.workflow import (
 from jxc.services import workflows
 from jxc.services.auth import principal, require
 from jxc.services.base import parse, remember, replay, transactional
-from jxc.services.posting import write_posting
+from jxc.services.posting import release, reserve, write_posting
 
 MAX_LINES = 10_000
 _DEFAULT_COUNTERPART = {DocumentType.RECEIPT: "SUPPLIER", DocumentType.ISSUE: "CUSTOMER"}
@@ -95,6 +95,18 @@ class DocumentIn(BaseModel):
     business_date: date | None = None
     note: str | None = Field(default=None, max_length=500)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class DocumentEdit(BaseModel):
+    """What an edit changes: the fields given (``lines`` replaces them all), nothing else."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    warehouse: str | None = Field(default=None, min_length=1)
+    to_warehouse: str | None = None
+    counterpart: str | None = None
+    business_date: date | None = None
+    note: str | None = Field(default=None, max_length=500)
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
 
 
 @dataclass(frozen=True)
@@ -160,6 +172,115 @@ def create(
     remember(uow, request_id, "documents.create", payload, result.to_dict())
     uow.commit()
     return result
+
+
+@transactional
+def edit(
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    changes: DocumentEdit | dict[str, Any],
+    request_id: str | None = None,
+) -> DocumentResult:
+    """Change a document while its workflow lets it change (a draft, one sent back by 驳回).
+
+    The fields given replace the document's; ``lines`` replaces every line. The result is
+    checked as a whole, as at creation, and the edit is on the audit trail.
+
+    Raises:
+        NotFound: document.unknown.
+        Conflict: document.not_editable (naming the state and the states that are),
+            document.reversal_not_editable, request.idempotency_key_reused.
+        Invalid: every bad field and line at once, as ``create``.
+        Forbidden: auth.forbidden… for the document's warehouse (and a new one).
+    """
+    wanted = parse(DocumentEdit, changes)
+    header = _header(uow, number)
+    given = wanted.model_dump(mode="json", exclude_unset=True)
+    if header.document_type is DocumentType.REVERSAL:
+        raise Conflict("document.reversal_not_editable", {"number": number})
+    current = _as_input(uow, header, uow.documents.lines(header.id))
+    require(
+        uow,
+        actor,
+        Action.DOCUMENT_EDIT,
+        header.document_type.value,
+        sorted({current.warehouse, wanted.warehouse or current.warehouse}),
+    )
+    payload = {"number": number, "changes": given}
+    seen = replay(uow, request_id, "documents.edit", payload)
+    if seen is not None:
+        return DocumentResult.from_dict(seen)
+    workflow = workflows.definition(uow, header.document_type.value)
+    if not workflow.editable(header.state):
+        raise Conflict(
+            "document.not_editable",
+            {"number": number, "state": header.state, "states": workflow.editable_states},
+        )
+    try:
+        document = parse(DocumentIn, {**current.model_dump(mode="json"), **given})
+    except Invalid as malformed:
+        raise _with_unknown_codes(uow, given, malformed) from None
+    resolved, rows = _validated(uow, document)
+    uow.documents.move_state(
+        header,
+        header.state,
+        {
+            "warehouse_id": resolved.warehouse_id,
+            "to_warehouse_id": resolved.to_warehouse_id,
+            "counterpart_location_id": resolved.counterpart_id,
+            "business_date": document.business_date or header.business_date,
+            "note": document.note,
+        },
+    )
+    uow.documents.replace_lines(header.id, rows)
+    uow.record(
+        AuditEntry(actor, "document.edit", "document", number, given, header.state, header.state)
+    )
+    result = DocumentResult(number, header.document_type.value, header.state, len(rows), 0)
+    remember(uow, request_id, "documents.edit", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) -> DocumentIn:
+    """A stored document as the request that would create it (what an edit starts from)."""
+    items = uow.catalog.items_by_id({line.item_id for line in lines})
+    units = uow.catalog.unit_codes(line.unit_id for line in lines)
+    places = uow.catalog.locations_by_id(
+        {line.location_id for line in lines if line.location_id}
+        | {line.to_location_id for line in lines if line.to_location_id}
+        | ({header.counterpart_location_id} if header.counterpart_location_id else set())
+    )
+
+    def code(location_id: int | None) -> str | None:
+        return places[location_id].code if location_id else None
+
+    return DocumentIn(
+        document_type=header.document_type,
+        warehouse=uow.catalog.warehouse_code(header.warehouse_id),
+        to_warehouse=(
+            uow.catalog.warehouse_code(header.to_warehouse_id) if header.to_warehouse_id else None
+        ),
+        counterpart=code(header.counterpart_location_id),
+        business_date=header.business_date,
+        note=header.note,
+        lines=[
+            LineIn(
+                item=items[line.item_id].code,
+                quantity=line.quantity,
+                unit=units[line.unit_id],
+                location=code(line.location_id),
+                to_location=code(line.to_location_id),
+                batch=line.batch_no,
+                production_date=line.production_date,
+                expiry_date=line.expiry_date,
+                serials=tuple(line.serials or ()),
+                unit_cost=line.unit_cost,
+            )
+            for line in lines
+        ],
+    )
 
 
 def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
@@ -285,14 +406,17 @@ def _take(
         facts = replace(facts, downstream=_downstream(uow, header))
     check_step(workflow, transition, facts, actor, reason)
     entries, stamp = 0, dict[str, Any]()
-    if transition.run is not None:
+    details: dict[str, Any] = {"reason": reason} if reason else {}
+    if transition.run in (Handler.RESERVE, Handler.RELEASE):
+        assert lines is not None
+        held = _hold(uow, header, transition.run, lines)
+        details.update(lines=len(lines), reservations=held)
+    elif transition.run is not None:
         assert lines is not None
         entries, stamp = _run(uow, header, actor, transition.run, lines)
+        details.update(lines=len(lines), entries=entries)
     now = uow.clock()
     uow.documents.move_state(header, transition.target, {"state_since": now, **stamp})
-    details: dict[str, Any] = {"reason": reason} if reason else {}
-    if transition.run is not None:
-        details.update(lines=len(lines or []), entries=entries)
     uow.record(
         AuditEntry(
             actor,
@@ -681,9 +805,8 @@ def _line_row(
     }
 
 
-def _insert(
-    uow: UnitOfWork, actor: str, document: DocumentIn
-) -> tuple[DocumentHeader, list[LineRecord]]:
+def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[dict[str, Any]]]:
+    """The document's codes resolved and its line rows, or Invalid naming every problem."""
     errors = ErrorCollector()
     resolved = _resolve(uow, document, errors)
     rows: list[dict[str, Any]] = []
@@ -700,6 +823,13 @@ def _insert(
             errors.extend(closed, "/business_date")
     errors.raise_if_any()
     assert resolved is not None
+    return resolved, rows
+
+
+def _insert(
+    uow: UnitOfWork, actor: str, document: DocumentIn
+) -> tuple[DocumentHeader, list[LineRecord]]:
+    resolved, rows = _validated(uow, document)
     initial = workflows.definition(uow, document.document_type.value).initial
     now = uow.clock()
     number = format_number(
@@ -743,6 +873,17 @@ def _insert(
 # posting -------------------------------------------------------------------------------
 
 
+def _hold(
+    uow: UnitOfWork, header: DocumentHeader, handler: Handler, lines: list[LineRecord]
+) -> int:
+    """Run a reserve or release step: the number of reservations made or given back."""
+    if handler is Handler.RELEASE:
+        return release(uow, header.id)
+    release(uow, header.id)  # what it held before is available to it again
+    items = uow.catalog.items_by_id({line.item_id for line in lines})
+    return reserve(uow, header.id, _outgoing_moves(uow, header, lines, items))
+
+
 def _run(
     uow: UnitOfWork,
     header: DocumentHeader,
@@ -769,6 +910,7 @@ def _run(
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             moves = _receipt_moves(uow, header, lines, items, placed_serials)
         else:
+            release(uow, header.id)  # the posting takes what the document held (预占)
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             moves = _outgoing_moves(uow, header, lines, items)
         if step is PostingStep.SHIP:

@@ -98,6 +98,48 @@ def write_posting(
     return len(valued)
 
 
+def reserve(uow: UnitOfWork, document_id: int, moves: Sequence[Move]) -> int:
+    """预占: hold what ``moves`` would take (the document holds nothing yet).
+
+    The stock stays on hand and leaves no ledger entry; every other document sees it as
+    no longer available. Moves from a location that allows negative stock hold nothing
+    there (nothing is guarded there to hold against). Returns the reservations made.
+
+    Raises:
+        InsufficientStock: naming every short line (someone took the stock meanwhile).
+    """
+    held = [m for m in moves if m.from_location.guards_availability]
+    outflow = {key: delta for key, delta in balance_deltas(held).items() if delta < 0}
+    needed = demands(held, outflow)
+    short = shortages(needed, uow.balances.lock(sorted(outflow)))
+    if short:
+        raise InsufficientStock(short)
+    now = uow.clock()
+    rows = [
+        {
+            "document_id": document_id,
+            "document_line_id": m.line_id,
+            "item_id": m.item_id,
+            "location_id": m.from_location.id,
+            "batch_id": m.batch_id,
+            "serial_id": m.serial_id,
+            "quantity": m.quantity,
+            "created_at": now,
+        }
+        for m in held
+    ]
+    if not uow.balances.hold({key: -delta for key, delta in outflow.items()}, rows):
+        raise InsufficientStock(
+            [ErrorItem("/lines", "stock.reserved_concurrently", {"count": len(rows)})]
+        )
+    return len(rows)
+
+
+def release(uow: UnitOfWork, document_id: int) -> int:
+    """Give back all the document holds (反审核, 驳回, or just before it posts)."""
+    return uow.balances.release(document_id)
+
+
 def _available(balances: Mapping[BalanceKey, Balance], key: BalanceKey) -> Decimal:
     balance = balances.get(key)
     return balance.available if balance else Decimal(0)

@@ -10,6 +10,7 @@ correction is a reversal (红冲) that passes its own workflow.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from jxc.db import schema as s
 from jxc.domain.errors import Conflict, DomainError, Forbidden, Invalid, InvalidInput
-from jxc.queries import audit, stock_levels
+from jxc.queries import audit, consistency, stock_levels
 from jxc.queries import documents as document_queries
 from jxc.services import documents, periods, workflows
 from tests.builders import (
@@ -659,3 +660,271 @@ def test_an_approved_receipt_dated_before_today_is_executed_on_its_own_date(shop
         header, _ = document_queries.document(connection, number)
     assert header.business_date == date(2026, 11, 20)
     assert header.posted_by == "clerk1"
+
+
+# 预占: an approved issue or transfer holds its stock --------------------------------------------
+
+
+def reserved(app, item="螺丝-M3", warehouse="WH1"):
+    with app.reader() as connection:
+        level = stock_levels.on_hand(connection, item, warehouse)
+    return level.on_hand, level.reserved, level.available
+
+
+def an_approved_issue(app, quantity, approver="manager"):
+    number = an_issue(app, quantity)
+    step(app, approver, number, "approve")
+    return number
+
+
+def test_an_approved_issue_holds_its_stock_so_no_other_document_can_take_it(shop):
+    executed(shop)  # 100 screws
+    first = an_approved_issue(shop, "70")
+    second = an_issue(shop, "40")
+
+    assert reserved(shop) == (100, 70, 30)
+    with refused(shop, DomainError) as approving:
+        step(shop, "manager", second, "approve")
+    third = an_approved_issue(shop, "30", approver="manager2")  # exactly what is left
+    assert step(shop, "clerk2", first, "execute").state == "executed"
+
+    assert approving.value.code == "stock.insufficient"
+    assert [
+        (i.code, i.params["requested"], i.params["available"]) for i in approving.value.items
+    ] == [("stock.line_short", "40", "30")]
+    assert (state_of(shop, second), state_of(shop, third)) == ("pending", "approved")
+    assert reserved(shop) == (30, 30, 0), "executing consumed what it held"
+    with shop.reader() as connection:
+        (approval,) = audit.log(connection, document=first, action="document.approve")
+    assert json.loads(approval.payload) == {"lines": 1, "reservations": 1}
+    assert_books_balance(shop)
+
+
+@pytest.mark.parametrize(("action", "back_to"), [("reject", "rejected"), ("unapprove", "draft")])
+def test_taking_an_approval_back_gives_the_stock_back(shop, action, back_to):
+    executed(shop)
+    number = an_approved_issue(shop, "70")
+
+    taken_back = step(shop, "manager", number, action, reason="客户取消")
+
+    assert taken_back.state == back_to
+    assert reserved(shop) == (100, 0, 100)
+    step(shop, "clerk1", number, "submit")
+    step(shop, "manager2", number, "approve")
+    assert reserved(shop) == (100, 70, 30), "approved again, held again"
+    assert_books_balance(shop)
+
+
+def test_a_large_issue_holds_its_stock_only_once_finance_has_approved_it(stocked):
+    number = an_issue(stocked, "60")  # ¥60,000
+
+    step(stocked, "manager", number, "approve")
+    assert reserved(stocked) == (100, 0, 100)
+    step(stocked, "finance", number, "approve")
+    assert reserved(stocked) == (100, 60, 40)
+
+
+def test_a_batch_issue_holds_the_batches_fefo_picks(shop):
+    for batch, made in (("B-NEW", "2026-11-01"), ("B-OLD", "2026-09-01")):
+        executed(
+            shop,
+            {
+                "item": "奶粉",
+                "quantity": "10",
+                "unit_cost": "80.00",
+                "batch": batch,
+                "production_date": made,
+            },
+        )
+    number = draft(shop, "issue", {"item": "奶粉", "quantity": "12"}, note="门店补货").number
+    step(shop, "clerk1", number, "submit")
+    step(shop, "manager", number, "approve")
+
+    with shop.reader() as connection:
+        held = connection.execute(
+            select(s.Batch.batch_no, s.StockReservation.quantity)
+            .join(s.Batch, s.Batch.id == s.StockReservation.batch_id)
+            .order_by(s.Batch.batch_no)
+        ).all()
+    assert [(batch, quantity) for batch, quantity in held] == [
+        ("B-NEW", Decimal(2)),
+        ("B-OLD", Decimal(10)),
+    ]
+    step(shop, "clerk1", number, "execute")
+    assert reserved(shop, "奶粉") == (8, 0, 8)
+    assert_books_balance(shop)
+
+
+def test_a_transfer_holds_its_stock_at_the_source_until_it_ships(shop):
+    executed(shop)
+    number = draft(shop, "transfer", {"item": "螺丝-M3", "quantity": "25"}, to_warehouse="WH2")
+    step(shop, "clerk1", number.number, "submit")
+    step(shop, "manager", number.number, "approve")
+
+    assert reserved(shop) == (100, 25, 75)
+    assert step(shop, "clerk1", number.number, "execute").state == "in_transit"
+    assert reserved(shop) == (75, 0, 75)
+    assert_books_balance(shop)
+
+
+def test_two_managers_approving_two_issues_for_the_last_stock_hold_it_once(shop):
+    executed(shop)
+    numbers = {"manager": an_issue(shop, "70"), "manager2": an_issue(shop, "70")}
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def approver(user):
+        start.wait(timeout=60)
+        try:
+            outcomes[user] = documents.act(shop.uow(), user, numbers[user], "approve")
+        except DomainError as error:
+            outcomes[user] = error
+
+    threads = [threading.Thread(target=approver, args=(u,)) for u in numbers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    won = [r for r in outcomes.values() if isinstance(r, documents.DocumentResult)]
+    lost = [r for r in outcomes.values() if isinstance(r, DomainError)]
+    assert [r.state for r in won] == ["approved"]
+    assert [e.code for e in lost] == ["stock.insufficient"]
+    assert reserved(shop) == (100, 70, 30)
+    assert_books_balance(shop)
+
+
+def test_the_check_finds_a_reservation_changed_behind_the_applications_back(shop):
+    executed(shop)
+    an_approved_issue(shop, "70")
+    with shop.engine.begin() as connection:
+        connection.execute(s.StockBalance.__table__.update().values(reserved=0))
+
+    with shop.reader() as connection:
+        report = consistency.check(connection)
+
+    assert [p.code for p in report.problems] == ["check.reserved_mismatch"]
+    assert report.problems[0].params["reservations"] == "70"
+
+
+# 修改: a draft, or a document sent back, changes; nothing later does ------------------------------
+
+
+def test_a_draft_is_edited_and_the_edit_is_on_the_audit_trail(shop):
+    number = draft(shop).number
+
+    edited = documents.edit(
+        shop.uow(),
+        "clerk1",
+        number,
+        {"note": "到货 90", "lines": [{"item": "螺丝-M3", "quantity": "90", "unit_cost": "2.50"}]},
+    )
+    step(shop, "clerk1", number, "submit")
+    step(shop, "manager", number, "approve")
+    step(shop, "clerk1", number, "execute")
+
+    assert (edited.state, edited.lines) == ("draft", 1)
+    assert steps(shop, number)[:2] == [
+        ("clerk1", "document.create", None, "draft"),
+        ("clerk1", "document.edit", "draft", "draft"),
+    ]
+    assert on_hand(shop) == Decimal(90)
+    with shop.reader() as connection:
+        header, lines = document_queries.document(connection, number)[:2]
+    assert header.note == "到货 90"
+    assert [(line.quantity, line.unit_cost) for line in lines] == [(Decimal(90), Decimal("2.5"))]
+    assert_books_balance(shop)
+
+
+def test_a_rejected_receipt_is_fixed_by_its_clerk_and_goes_round_again(shop):
+    number = pending(shop)
+    step(shop, "manager", number, "reject", reason="单价应为 1.80")
+
+    documents.edit(
+        shop.uow(),
+        "clerk1",
+        number,
+        {"lines": [{"item": "螺丝-M3", "quantity": "100", "unit_cost": "1.80"}]},
+    )
+    step(shop, "clerk1", number, "submit")
+    step(shop, "manager", number, "approve")
+    step(shop, "clerk2", number, "execute")
+
+    with shop.reader() as connection:
+        cost = stock_levels.on_hand(connection, "螺丝-M3", "WH1")
+        lines = document_queries.document(connection, number)[1]
+    assert cost.on_hand == Decimal(100)
+    assert [line.unit_cost for line in lines] == [Decimal("1.8")]
+    assert [s[1:] for s in steps(shop, number)][2:4] == [
+        ("document.reject", "pending", "rejected"),
+        ("document.edit", "rejected", "rejected"),
+    ]
+
+
+def test_a_document_past_its_editable_states_cannot_be_edited(shop):
+    number = pending(shop)
+
+    with refused(shop, Conflict) as caught:
+        documents.edit(shop.uow(), "clerk1", number, {"note": "改一下"})
+
+    assert caught.value.code == "document.not_editable"
+    assert caught.value.params == {
+        "number": number,
+        "state": "pending",
+        "states": ("draft", "rejected"),
+    }
+
+
+def test_an_edit_is_checked_as_a_whole_like_a_new_document(shop):
+    number = draft(shop).number
+
+    with refused(shop, Invalid) as caught:
+        documents.edit(
+            shop.uow(),
+            "clerk1",
+            number,
+            {
+                "business_date": "2026-11-20",
+                "lines": [
+                    {"item": "没有这个", "quantity": "1", "unit_cost": "1"},
+                    {"item": "螺丝-M3", "quantity": "-5", "unit_cost": "1"},
+                ],
+            },
+        )
+
+    assert problems(caught.value) == [
+        ("/lines/1/item", "item.unknown"),
+        ("/lines/2/quantity", "quantity.not_positive"),
+    ]
+
+
+def test_only_someone_who_may_draft_in_the_warehouse_edits_and_not_into_another(shop):
+    number = draft(shop).number
+
+    with refused(shop, Forbidden) as outsider:
+        documents.edit(shop.uow(), "clerk.wh2", number, {"note": "x"})
+    with refused(shop, Forbidden) as moving_away:
+        documents.edit(shop.uow(), "clerk1", number, {"warehouse": "WH2"})
+
+    assert outsider.value.params["warehouse"] == "WH1"
+    assert moving_away.value.params["warehouse"] == "WH2"
+
+
+def test_an_edit_sent_twice_with_one_request_id_is_made_once(shop):
+    number = draft(shop).number
+    change = {"lines": [{"item": "螺丝-M3", "quantity": "7", "unit_cost": "2"}]}
+
+    first = documents.edit(shop.uow(), "clerk1", number, change, request_id="edit-1")
+    again = documents.edit(shop.uow(), "clerk1", number, change, request_id="edit-1")
+
+    assert again == first
+    assert [s[1] for s in steps(shop, number)].count("document.edit") == 1
+
+
+def test_a_reversal_cannot_be_edited(shop):
+    reversal = documents.reverse(shop.uow(), "finance", executed(shop))
+
+    with refused(shop, Conflict) as caught:
+        documents.edit(shop.uow(), "tester", reversal.number, {"note": "x"})
+
+    assert caught.value.code == "document.reversal_not_editable"

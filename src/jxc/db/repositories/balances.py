@@ -19,6 +19,8 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
+    func,
     insert,
     select,
     update,
@@ -36,18 +38,42 @@ from jxc.domain.stock import Balance, BalanceKey, StockSlot
 
 _balance = cast(Table, s.StockBalance.__table__)
 _cost = cast(Table, s.StockCost.__table__)
+_reservation = cast(Table, s.StockReservation.__table__)
+_balance_key = and_(
+    _balance.c.item_id == bindparam("k_item"),
+    _balance.c.location_id == bindparam("k_location"),
+    _balance.c.batch_id == bindparam("k_batch"),
+)
 
 _guarded_decrease = Bulk(
     update(_balance)
-    .where(
-        and_(
-            _balance.c.item_id == bindparam("k_item"),
-            _balance.c.location_id == bindparam("k_location"),
-            _balance.c.batch_id == bindparam("k_batch"),
-        )
-    )
+    .where(_balance_key)
     .where(_balance.c.on_hand - _balance.c.reserved + bindparam("guard", type_=s.Quantity) >= 0)
     .values(on_hand=_balance.c.on_hand + bindparam("delta", type_=s.Quantity))
+)
+_hold = Bulk(
+    update(_balance)
+    .where(_balance_key)
+    .where(_balance.c.on_hand - _balance.c.reserved - bindparam("quantity", type_=s.Quantity) >= 0)
+    .values(reserved=_balance.c.reserved + bindparam("quantity", type_=s.Quantity))
+)
+_unhold = Bulk(
+    update(_balance)
+    .where(_balance_key)
+    .values(reserved=_balance.c.reserved - bindparam("quantity", type_=s.Quantity))
+)
+_insert_reservation = Bulk(
+    insert(_reservation),
+    [
+        "document_id",
+        "document_line_id",
+        "item_id",
+        "location_id",
+        "batch_id",
+        "serial_id",
+        "quantity",
+        "created_at",
+    ],
 )
 _set_pool = Bulk(
     update(_cost)
@@ -211,6 +237,54 @@ class BalanceRepository:
         keys = [BalanceKey(d["k_item"], d["k_location"], d["k_batch"]) for d in decreases]
         current = self.lock(keys)
         return [key for key in keys if current.get(key) == before.get(key)]
+
+    # reservations (预占) -----------------------------------------------------------------
+    def hold(self, totals: Mapping[BalanceKey, Decimal], rows: Sequence[dict[str, Any]]) -> bool:
+        """Reserve ``totals`` (guarded: never beyond what is available) and record ``rows``.
+
+        False, with nothing reserved on some keys, when a guard refused: roll back.
+        """
+        holds = [
+            {
+                "k_item": key.item_id,
+                "k_location": key.location_id,
+                "k_batch": key.batch_id,
+                "quantity": quantity,
+            }
+            for key, quantity in sorted(totals.items())
+        ]
+        if _hold.run(self.connection, holds) != len(holds):
+            return False
+        _insert_reservation.run(self.connection, rows)
+        return True
+
+    def release(self, document_id: int) -> int:
+        """Give back everything a document holds; the number of reservations released."""
+        held = self.connection.execute(
+            select(
+                _reservation.c.item_id,
+                _reservation.c.location_id,
+                _reservation.c.batch_id,
+                func.sum(_reservation.c.quantity),
+                func.count(),
+            )
+            .where(_reservation.c.document_id == document_id)
+            .group_by(_reservation.c.item_id, _reservation.c.location_id, _reservation.c.batch_id)
+            .order_by(_reservation.c.item_id, _reservation.c.location_id, _reservation.c.batch_id)
+        ).all()
+        if not held:
+            return 0
+        _unhold.run(
+            self.connection,
+            [
+                {"k_item": item, "k_location": location, "k_batch": batch, "quantity": quantity}
+                for item, location, batch, quantity, _ in held
+            ],
+        )
+        self.connection.execute(
+            delete(_reservation).where(_reservation.c.document_id == document_id)
+        )
+        return sum(int(count) for *_, count in held)
 
     # cost pools -------------------------------------------------------------------------
     def unit_costs(self, item_ids: Collection[int], warehouse_id: int) -> dict[int, Decimal]:

@@ -153,6 +153,11 @@ class CatalogRepository:
             view.units[code] = (row.id, Unit(row.code, row.name, row.decimals))
         return view.units[code]
 
+    def unit_codes(self, ids: Iterable[int]) -> dict[int, str]:
+        wanted = sorted(set(ids))
+        rows = self.connection.execute(select(s.Unit.id, s.Unit.code).where(s.Unit.id.in_(wanted)))
+        return {int(unit_id): code for unit_id, code in rows}
+
     def add_unit(self, unit: Unit) -> int:
         self._changed()
         return int(

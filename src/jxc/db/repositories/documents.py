@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
@@ -123,6 +123,13 @@ class DocumentRepository:
         # A plain executemany and one SELECT beat INSERT … RETURNING row by row.
         _insert_lines.run(self.connection, [{**row, "document_id": document_id} for row in rows])
         return list(self.connection.execute(_line_ids, {"document_id": document_id}).scalars())
+
+    def replace_lines(self, document_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """A draft's lines, all new (an edit); their ids in line order."""
+        self.connection.execute(
+            delete(s.DocumentLine).where(s.DocumentLine.document_id == document_id)
+        )
+        return self.add_lines(document_id, rows)
 
     def header(self, number: str, for_update: bool = False) -> DocumentHeader | None:
         query = select(*_header_columns).where(s.Document.number == number)
