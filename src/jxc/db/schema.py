@@ -313,6 +313,18 @@ class AppUser(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class FailedSignIn(Base):
+    """Failed sign-ins under a name no user has.
+
+    Counted and locked like a user's own, so the answers never tell which names exist.
+    """
+
+    __tablename__ = "failed_sign_in"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class UserGrant(Base):
     """A role of a user, in one warehouse or (``warehouse_id`` NULL) in all of them."""
 

@@ -21,6 +21,8 @@ MIN_PASSWORD_LENGTH = 8
 MAX_FAILED_LOGINS = 5  # in a row; the next attempt waits out the lock
 LOCK_DURATION = timedelta(minutes=15)
 SESSION_DURATION = timedelta(days=7)
+MAX_USERNAME = 64
+FORGET_STRANGERS = timedelta(days=1)  # failures under a name no user has, kept this long
 
 
 class Role(StrEnum):

@@ -25,6 +25,8 @@ from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import ANONYMOUS, MAX_SUBJECT, RESERVED_ACTORS, SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import (
     ANY_DOCUMENT,
+    FORGET_STRANGERS,
+    MAX_USERNAME,
     SESSION_DURATION,
     Action,
     Grant,
@@ -50,7 +52,7 @@ class GrantIn(BaseModel):
 
 class UserIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    username: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
+    username: str = Field(min_length=1, max_length=MAX_USERNAME, pattern=r"^\S(.*\S)?$")
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(max_length=200)
     grants: list[GrantIn] = Field(default_factory=list)
@@ -428,11 +430,17 @@ def _settle(uow: UnitOfWork, username: str, checked: str | None, right: bool) ->
     """
     user = uow.users.find(username, for_update=True)
     now = uow.clock()
-    failures = user.failed_logins if user else 0
-    if user is not None and user.last_failed_at is not None:
-        until = locked_until(user.failed_logins, user.last_failed_at)
+    # A name no user has is counted and locked the same way: the answers never tell.
+    name = username[:MAX_SUBJECT]
+    failures, last_failed_at = (
+        (user.failed_logins, user.last_failed_at)
+        if user is not None
+        else uow.users.stranger_failures(username[:MAX_USERNAME]) or (0, None)
+    )
+    if last_failed_at is not None:
+        until = locked_until(failures, last_failed_at)
         if until is not None and now < until:
-            uow.record(AuditEntry(ANONYMOUS, "user.login_locked", "user", user.username))
+            uow.record(AuditEntry(ANONYMOUS, "user.login_locked", "user", name))
             uow.commit()
             shown = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
             raise Unauthenticated("auth.locked", {"user": username, "until": shown})
@@ -441,7 +449,11 @@ def _settle(uow: UnitOfWork, username: str, checked: str | None, right: bool) ->
     if user is None or not right or not user.active or user.password_hash != checked:
         if user is not None:
             uow.users.update(user.id, failed_logins=failures + 1, last_failed_at=now)
-        uow.record(AuditEntry(ANONYMOUS, "user.login_failed", "user", username[:MAX_SUBJECT]))
+        else:
+            uow.users.count_stranger_failure(
+                username[:MAX_USERNAME], failures + 1, now, now - FORGET_STRANGERS
+            )
+        uow.record(AuditEntry(ANONYMOUS, "user.login_failed", "user", name))
         uow.commit()
         raise Unauthenticated("auth.failed", {})
     if user.failed_logins:

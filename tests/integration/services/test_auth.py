@@ -311,6 +311,30 @@ def test_five_failures_in_a_row_lock_the_account_for_fifteen_minutes(shop):
     assert auth.session_user(shop.uow(), session.token) == "clerk1"
 
 
+def test_a_name_nobody_has_locks_the_same_way_so_locking_tells_no_names(shop):
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    shop.clock = lambda: now
+    answers = {}
+    for name in ("clerk1", "nobody"):
+        for _ in range(MAX_FAILED_LOGINS + 1):
+            with pytest.raises(Unauthenticated) as answer:
+                auth.login(shop.uow(), name, "guess")
+        answers[name] = (answer.value.code, answer.value.params["until"])
+    shop.clock = lambda: now + LOCK_DURATION
+    with pytest.raises(Unauthenticated) as after_the_lock:
+        auth.login(shop.uow(), "nobody", "guess")
+
+    assert answers == {
+        "clerk1": ("auth.locked", "2026-11-25 09:15"),
+        "nobody": ("auth.locked", "2026-11-25 09:15"),
+    }
+    assert after_the_lock.value.code == "auth.failed"
+    assert actions(shop)[-2:] == [
+        ("anonymous", "user.login_locked", "nobody"),
+        ("anonymous", "user.login_failed", "nobody"),
+    ]
+
+
 def test_a_success_clears_earlier_failures(shop):
     for _ in range(MAX_FAILED_LOGINS - 1):
         with pytest.raises(Unauthenticated):

@@ -83,6 +83,29 @@ class UserRepository:
         row = self.connection.execute(query.with_for_update() if for_update else query).first()
         return UserRecord(*row) if row else None
 
+    def stranger_failures(self, username: str) -> tuple[int, datetime] | None:
+        """Failures in a row under a name no user has, and when the last one was."""
+        row = self.connection.execute(
+            select(s.FailedSignIn.failures, s.FailedSignIn.last_failed_at)
+            .where(s.FailedSignIn.username == username)
+            .with_for_update()
+        ).first()
+        return (int(row.failures), row.last_failed_at) if row else None
+
+    def count_stranger_failure(
+        self, username: str, failures: int, at: datetime, forget_before: datetime
+    ) -> None:
+        """One more failure under ``username``; names quiet since ``forget_before`` go."""
+        self.connection.execute(
+            delete(s.FailedSignIn).where(
+                (s.FailedSignIn.last_failed_at < forget_before)
+                | (s.FailedSignIn.username == username)
+            )
+        )
+        self.connection.execute(
+            insert(s.FailedSignIn).values(username=username, failures=failures, last_failed_at=at)
+        )
+
     def add(self, values: dict[str, Any]) -> int:
         self._catalog.changed()
         inserted = self.connection.execute(insert(_user).values(**values)).inserted_primary_key
