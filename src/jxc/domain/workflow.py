@@ -165,6 +165,7 @@ class Workflow:
     transitions: tuple[Transition, ...]
     digest: str = ""
     posted_states: frozenset[str] = frozenset()
+    holding_states: frozenset[str] = frozenset()  # where a document may hold reserved stock
 
     @property
     def initial(self) -> str:
@@ -449,8 +450,15 @@ class _Reader:
         if self.errors.items:
             return None
         all_states = {**states, REVERSED: State(REVERSED, final=True)}
-        posted = self.check_graph(all_states, parsed, str(document_type))
-        return Workflow(str(document_type), str(name), all_states, parsed, posted_states=posted)
+        posted, holding = self.check_graph(all_states, parsed, str(document_type))
+        return Workflow(
+            str(document_type),
+            str(name),
+            all_states,
+            parsed,
+            posted_states=posted,
+            holding_states=holding,
+        )
 
     def states(self, raw: Any) -> dict[str, State]:
         table = self.mapping(raw, "/states", set(raw) if isinstance(raw, dict) else set())
@@ -601,8 +609,11 @@ class _Reader:
 
     def check_graph(
         self, states: Mapping[str, State], transitions: Sequence[Transition], document_type: str
-    ) -> frozenset[str]:
-        """Reachability, the posting steps, and no way back from after the posting."""
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """Reachability, the posting steps, no way back from after the posting, reservations.
+
+        Returns the states after the posting and those where reserved stock may be held.
+        """
         initial = next(state.name for state in states.values() if state.initial)
         before = _reach({initial}, transitions, through_posting=False)
         after = _reach(
@@ -628,7 +639,7 @@ class _Reader:
                 )
         if Handler.RECEIVE in handlers and document_type != "transfer":
             self.fail("/transitions", "workflow.receive_only_transfers")
-        self.check_reservations(states, transitions, document_type, before)
+        holding = self.check_reservations(states, transitions, document_type, before)
         for name in sorted(after):
             if states[name].editable:
                 self.fail(f"/states/{name}/editable", "workflow.editable_after_posting", state=name)
@@ -644,7 +655,7 @@ class _Reader:
                         action=transition.action,
                     )
                 seen.add(key)
-        return frozenset(after)
+        return frozenset(after), holding
 
     def check_reservations(
         self,
@@ -652,7 +663,7 @@ class _Reader:
         transitions: Sequence[Transition],
         document_type: str,
         before: set[str],
-    ) -> None:
+    ) -> frozenset[str]:
         """Reserve and release only stock going out, before the posting, and never leak.
 
         A document holds its reservation from a ``reserve`` step until a ``release`` or
@@ -688,6 +699,7 @@ class _Reader:
             found = states[name]
             if found.initial or found.final or found.editable:
                 self.fail(f"/states/{name}", "workflow.reservation_not_released", state=name)
+        return frozenset(holding)
 
 
 def _reach(start: set[str], transitions: Sequence[Transition], through_posting: bool) -> set[str]:

@@ -413,7 +413,8 @@ def _take(
         details.update(lines=len(lines), reservations=held)
     elif transition.run is not None:
         assert lines is not None
-        entries, stamp = _run(uow, header, actor, transition.run, lines)
+        holds = header.state in workflow.holding_states
+        entries, stamp = _run(uow, header, actor, transition.run, lines, holds)
         details.update(lines=len(lines), entries=entries)
     now = uow.clock()
     uow.documents.move_state(header, transition.target, {"state_since": now, **stamp})
@@ -890,8 +891,12 @@ def _run(
     actor: str,
     handler: Handler,
     lines: list[LineRecord],
+    holds: bool = False,
 ) -> tuple[int, dict[str, Any]]:
-    """Run a step's handler: write the ledger. Its entry count and the header's stamps."""
+    """Run a step's handler: write the ledger. Its entry count and the header's stamps.
+
+    ``holds``: the document may hold reserved stock, which the posting takes.
+    """
     placed_serials: set[int] = set()
     now = uow.clock()
     booked = header.business_date
@@ -910,7 +915,8 @@ def _run(
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             moves = _receipt_moves(uow, header, lines, items, placed_serials)
         else:
-            release(uow, header.id)  # the posting takes what the document held (预占)
+            if holds:
+                release(uow, header.id)  # the posting takes what the document held (预占)
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             moves = _outgoing_moves(uow, header, lines, items)
         if step is PostingStep.SHIP:

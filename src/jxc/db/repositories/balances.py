@@ -75,6 +75,16 @@ _insert_reservation = Bulk(
         "created_at",
     ],
 )
+_held_key = (_reservation.c.item_id, _reservation.c.location_id, _reservation.c.batch_id)
+_held_by = (
+    select(*_held_key, func.sum(_reservation.c.quantity), func.count())
+    .where(_reservation.c.document_id == bindparam("document_id"))
+    .group_by(*_held_key)
+    .order_by(*_held_key)
+)
+_drop_reservations = delete(_reservation).where(
+    _reservation.c.document_id == bindparam("document_id")
+)
 _set_pool = Bulk(
     update(_cost)
     .where(
@@ -260,18 +270,7 @@ class BalanceRepository:
 
     def release(self, document_id: int) -> int:
         """Give back everything a document holds; the number of reservations released."""
-        held = self.connection.execute(
-            select(
-                _reservation.c.item_id,
-                _reservation.c.location_id,
-                _reservation.c.batch_id,
-                func.sum(_reservation.c.quantity),
-                func.count(),
-            )
-            .where(_reservation.c.document_id == document_id)
-            .group_by(_reservation.c.item_id, _reservation.c.location_id, _reservation.c.batch_id)
-            .order_by(_reservation.c.item_id, _reservation.c.location_id, _reservation.c.batch_id)
-        ).all()
+        held = self.connection.execute(_held_by, {"document_id": document_id}).all()
         if not held:
             return 0
         _unhold.run(
@@ -281,9 +280,7 @@ class BalanceRepository:
                 for item, location, batch, quantity, _ in held
             ],
         )
-        self.connection.execute(
-            delete(_reservation).where(_reservation.c.document_id == document_id)
-        )
+        self.connection.execute(_drop_reservations, {"document_id": document_id})
         return sum(int(count) for *_, count in held)
 
     # cost pools -------------------------------------------------------------------------

@@ -43,6 +43,19 @@ _bump_version = (
     .values(version=s.CatalogVersion.version + 1)
 )
 _serial_table = cast(Table, s.SerialNumber.__table__)
+# Each item and each number as lists: the caller keeps the exact (item, number) pairs.
+_batches_of = select(
+    s.Batch.id, s.Batch.item_id, s.Batch.batch_no, s.Batch.production_date, s.Batch.expiry_date
+).where(
+    s.Batch.item_id.in_(bindparam("items", expanding=True)),
+    s.Batch.batch_no.in_(bindparam("numbers", expanding=True)),
+)
+_serials_of = select(
+    s.SerialNumber.id, s.SerialNumber.item_id, s.SerialNumber.serial_no, s.SerialNumber.location_id
+).where(
+    s.SerialNumber.item_id.in_(bindparam("items", expanding=True)),
+    s.SerialNumber.serial_no.in_(bindparam("numbers", expanding=True)),
+)
 _move_serial = (
     update(_serial_table)
     .where(
@@ -382,16 +395,11 @@ class CatalogRepository:
         if not keys:
             return {}
         rows = self.connection.execute(
-            select(
-                s.Batch.id,
-                s.Batch.item_id,
-                s.Batch.batch_no,
-                s.Batch.production_date,
-                s.Batch.expiry_date,
-            ).where(
-                s.Batch.item_id.in_({item for item, _ in keys}),
-                s.Batch.batch_no.in_({number for _, number in keys}),
-            )
+            _batches_of,
+            {
+                "items": sorted({item for item, _ in keys}),
+                "numbers": sorted({number for _, number in keys}),
+            },
         )
         found = {
             (r.item_id, r.batch_no): BatchRecord(r.id, r.production_date, r.expiry_date)
@@ -421,12 +429,12 @@ class CatalogRepository:
         keys = set(wanted)
         if not keys:
             return {}
-        serial = s.SerialNumber
         rows = self.connection.execute(
-            select(serial.id, serial.item_id, serial.serial_no, serial.location_id).where(
-                serial.item_id.in_({item for item, _ in keys}),
-                serial.serial_no.in_({number for _, number in keys}),
-            )
+            _serials_of,
+            {
+                "items": sorted({item for item, _ in keys}),
+                "numbers": sorted({number for _, number in keys}),
+            },
         )
         found = {(r.item_id, r.serial_no): (r.id, r.location_id) for r in rows}
         return {key: place for key, place in found.items() if key in keys}
