@@ -83,6 +83,12 @@ def current_revision(app: App) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def _server_admin(url: URL, statement: str) -> None:
     """Run one statement on the server's ``postgres`` database, outside a transaction."""
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -11,7 +11,19 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jxc.cli import audit, bench, catalog, checks, documents, periods, setup, sop, stock, users
+from jxc.cli import (
+    audit,
+    bench,
+    catalog,
+    checks,
+    documents,
+    periods,
+    serve,
+    setup,
+    sop,
+    stock,
+    users,
+)
 from jxc.cli.output import State, err, report_error
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
@@ -85,6 +97,7 @@ users.register(app)
 periods.register(app, stock.stock)
 sop.register(app)
 bench.register(app)
+serve.register(app)
 
 
 def run() -> None:

@@ -18,7 +18,7 @@ from jxc.cli import sessions
 from jxc.config import Settings
 from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, Unavailable
 from jxc.domain.quantities import normalized
-from jxc.i18n.messages import MESSAGES, translate
+from jxc.i18n.messages import translate, vocabulary
 from jxc.services import auth
 
 _MAKE_THEIR_DATABASE = {"init", "demo", "bench"}
@@ -91,11 +91,8 @@ class State:
         return translate(code, self.locale, **params)
 
     def label(self, prefix: str, name: str) -> str:
-        """A name from a vocabulary (a state, a step) in the user's language, if it has one.
-
-        Workflows an admin writes may bring names of their own; those show as written.
-        """
-        return self.t(prefix + name) if prefix + name in MESSAGES else name
+        """A name from a vocabulary (a state, a step) in the user's language, if it has one."""
+        return vocabulary(prefix, name, self.locale)
 
 
 def state_change(st: State, before: str | None, after: str | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -12,13 +11,13 @@ import typer
 from jxc.cli.output import RequestId, out, state, table
 from jxc.domain.workflow import (
     DOCUMENT_TYPES,
-    REVERSED,
     Guard,
     NotBy,
     Required,
     Transition,
     Workflow,
 )
+from jxc.domain.workflow import mermaid as flowchart
 from jxc.queries import documents as document_queries
 from jxc.services import workflows
 
@@ -137,23 +136,6 @@ def _guard(guard: Guard) -> str:
         f"{guard.min_ratio:%}" if guard.min_ratio else "",
     ]
     return "shelf life ≥ " + " / ".join(limit for limit in limits if limit)
-
-
-def flowchart(workflow: Workflow, counts: dict[str, int], label: Callable[[str, str], str]) -> str:
-    """The workflow as a Mermaid flowchart, each state with its live count."""
-    lines = ["flowchart LR"]
-    for name in workflow.states:
-        lines.append(f'    {name}["{label("state.", name)} · {counts.get(name, 0)}"]')
-    for transition in workflow.transitions:
-        arrow = "==>" if transition.run else "-->"
-        for source in transition.sources:
-            lines.append(
-                f"    {source} {arrow}|{label('permission.', transition.action)}| "
-                f"{transition.target}"
-            )
-    for name in sorted(workflow.posted_states - {REVERSED}):
-        lines.append(f"    {name} -.->|红冲| {REVERSED}")
-    return "\n".join(lines)
 
 
 @sop.command("overdue", help="Documents waiting in a step beyond its time limit (超时).")

@@ -105,6 +105,18 @@ class Principal:
     username: str
     grants: tuple[Grant, ...]
 
+    @property
+    def visible_warehouses(self) -> frozenset[str] | None:
+        """The warehouses whose documents and stock this user sees; None: every one."""
+        if any(grant.warehouse is None for grant in self.grants):
+            return None
+        return frozenset(grant.warehouse for grant in self.grants if grant.warehouse)
+
+    def sees(self, *warehouses: str | None) -> bool:
+        """Whether any of ``warehouses`` (a document's source and destination) is visible."""
+        visible = self.visible_warehouses
+        return visible is None or any(w in visible for w in warehouses if w)
+
     def may(
         self, action: Action, document_type: str = ANY_DOCUMENT, warehouse: str | None = None
     ) -> bool:

@@ -715,3 +715,20 @@ def _reach(start: set[str], transitions: Sequence[Transition], through_posting: 
             reached.add(transition.target)
             frontier.append(transition.target)
     return reached
+
+
+def mermaid(workflow: Workflow, counts: dict[str, int], label: Callable[[str, str], str]) -> str:
+    """The workflow as a Mermaid flowchart, each state with its live count."""
+    lines = ["flowchart LR"]
+    for name in workflow.states:
+        lines.append(f'    {name}["{label("state.", name)} · {counts.get(name, 0)}"]')
+    for transition in workflow.transitions:
+        arrow = "==>" if transition.run else "-->"
+        for source in transition.sources:
+            lines.append(
+                f"    {source} {arrow}|{label('permission.', transition.action)}| "
+                f"{transition.target}"
+            )
+    for name in sorted(workflow.posted_states - {REVERSED}):
+        lines.append(f"    {name} -.->|红冲| {REVERSED}")
+    return "\n".join(lines)

@@ -183,6 +183,14 @@ ERRORS: dict[str, str] = {
     "check.reserved_mismatch": "Reserved {reserved} of {item} at {location} does not match what documents hold there ({reservations})",
     "document.not_editable": "Document {number} is {state}: it can be changed only while {states}",
     "document.reversal_not_editable": "{number} is a reversal (红冲): its lines mirror the original and cannot be edited",
+    "auth.token_required": "Sign in first: send Authorization: Bearer TOKEN (POST /api/v1/sessions gives one)",
+    "request.json_invalid": "The request body is not valid JSON",
+    "request.object_expected": "{field} must be a JSON object",
+    "request.route_unknown": "There is nothing at {path}",
+    "request.method_not_allowed": "{method} is not allowed on {path}",
+    "request.too_large": "The request is {size} bytes; at most {limit} are accepted",
+    "request.refused": "The request to {path} was refused",
+    "request.unexpected": "Something went wrong on the server; nothing was written. Quote request {request_id} when reporting it",
 }
 
 LABELS: dict[str, str] = {
@@ -339,6 +347,7 @@ LABELS: dict[str, str] = {
     "label.history": "History",
     "label.document_note": "Note: {note}",
     "label.edited": "{number} edited ({state}): {lines} line(s)",
+    "label.serving": "JXC is serving at {url} (API documentation: {docs}); Ctrl+C stops it",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -457,3 +466,11 @@ def translate(code: str, locale: str, **params: Any) -> str:
         return text.format(**params)
     except (KeyError, IndexError):
         return text
+
+
+def vocabulary(prefix: str, name: str, locale: str) -> str:
+    """A name from a vocabulary (a state, a step) in ``locale``, if it has one.
+
+    Workflows an admin writes may bring names of their own; those show as written.
+    """
+    return translate(prefix + name, locale) if prefix + name in MESSAGES else name

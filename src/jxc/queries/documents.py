@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -88,8 +89,19 @@ def documents(
     state: str | None = None,
     warehouse: str | None = None,
     limit: int = 50,
+    offset: int = 0,
+    visible: Collection[str] | None = None,
 ) -> list[DocumentRow]:
-    query = _documents_query().order_by(s.Document.id.desc()).limit(limit)
+    """The newest documents first; ``visible``: only those from or to these warehouses."""
+    query = _documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)
+    if visible is not None:
+        destination = aliased(s.Warehouse)
+        query = query.where(
+            s.Warehouse.code.in_(sorted(visible))
+            | s.Document.to_warehouse_id.in_(
+                select(destination.id).where(destination.code.in_(sorted(visible)))
+            )
+        )
     if document_type:
         query = query.where(s.Document.document_type == document_type)
     if state:

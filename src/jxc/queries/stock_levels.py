@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -97,6 +98,7 @@ def stock_rows(
     location: str | None = None,
     batch: str | None = None,
     include_zero: bool = False,
+    visible: Collection[str] | None = None,
 ) -> list[StockRow]:
     """Stock by item, warehouse, location and batch (库存状况表 at its finest grain).
 
@@ -134,6 +136,8 @@ def stock_rows(
             query = query.where(column == value)
     if not include_zero:
         query = query.where(_balance.on_hand != 0)
+    if visible is not None:
+        query = query.where(_warehouse.code.in_(sorted(visible)))
     rows = [StockRow(**row._mapping) for row in connection.execute(query)]
     if not rows:  # nothing to show: say so if it is because a code names nothing
         check_known(connection, warehouse, item)

@@ -81,6 +81,16 @@ def principal(uow: UnitOfWork, username: str) -> Principal:
     return found
 
 
+@reading
+def reader(uow: UnitOfWork, actor: str) -> Principal:
+    """The acting user, for an entrypoint about to read: who they are and what they see.
+
+    Raises:
+        Unauthenticated: auth.unknown_user.
+    """
+    return principal(uow, actor)
+
+
 def require(
     uow: UnitOfWork,
     actor: str,

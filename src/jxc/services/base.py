@@ -11,13 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 from jxc.db.uow import UnitOfWork
-from jxc.domain.errors import Conflict, ErrorCollector
+from jxc.domain.errors import Conflict, ErrorCollector, Invalid
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -42,6 +42,9 @@ _PYDANTIC_CODES = {
     "too_short": "list.too_short",
     "list_type": "list.invalid",
     "extra_forbidden": "field.unknown",
+    "json_invalid": "request.json_invalid",
+    "model_attributes_type": "request.object_expected",
+    "dict_type": "request.object_expected",
 }
 
 
@@ -72,19 +75,25 @@ def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        errors = ErrorCollector()
-        for problem in error.errors():
-            # Lines and serials are numbered from 1 for people, as the domain checks do.
-            pointer = "/" + "/".join(
-                str(part + 1 if isinstance(part, int) else part) for part in problem["loc"]
-            )
-            code = _PYDANTIC_CODES.get(problem["type"], "field.invalid")
-            field = str(problem["loc"][-1]) if problem["loc"] else ""
-            raw = problem.get("input")
-            shown = "" if isinstance(raw, dict | list) or raw is None else str(raw)[:50]
-            errors.add(pointer, code, field=field, value=shown)
-        errors.raise_if_any()
-        raise AssertionError("unreachable") from error
+        raise invalid_input(error.errors()) from None
+
+
+def invalid_input(problems: Iterable[Mapping[str, Any]]) -> Invalid:
+    """One error naming every problem pydantic found (its ``errors()``), each by pointer."""
+    errors = ErrorCollector()
+    for problem in problems:
+        # Lines and serials are numbered from 1 for people, as the domain checks do.
+        pointer = "/" + "/".join(
+            str(part + 1 if isinstance(part, int) else part) for part in problem["loc"]
+        )
+        code = _PYDANTIC_CODES.get(problem["type"], "field.invalid")
+        field = str(problem["loc"][-1]) if problem["loc"] else ""
+        raw = problem.get("input")
+        shown = "" if isinstance(raw, dict | list) or raw is None else str(raw)[:50]
+        errors.add(pointer, code, field=field, value=shown)
+    found = errors.error()
+    assert found is not None, "a validation error names at least one problem"
+    return found
 
 
 def fingerprint(payload: Any) -> str:

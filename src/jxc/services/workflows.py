@@ -56,6 +56,28 @@ def shipped_source(set_name: str, document_type: str) -> str:
     return (folder / f"{document_type}.yaml").read_text(encoding="utf-8")
 
 
+def shipped_actions() -> list[str]:
+    """Every step the shipped definitions name, in the order the SOP takes them."""
+    actions: list[str] = []
+    for set_name in SHIPPED_SETS:
+        for document_type in DOCUMENT_TYPES:
+            for transition in parse_source(shipped_source(set_name, document_type)).transitions:
+                if transition.action not in actions:
+                    actions.append(transition.action)
+    return actions
+
+
+@reading
+def flow(uow: UnitOfWork, document_type: str) -> tuple[Workflow, dict[str, int]]:
+    """A document type's workflow and how many documents are in each of its states now.
+
+    Raises:
+        NotFound: workflow.not_installed.
+    """
+    workflow = definition(uow, document_type)
+    return workflow, document_queries.state_counts(uow.connection, document_type)
+
+
 def parse_source(source: str) -> Workflow:
     """A workflow from its YAML text.
 

@@ -1,0 +1,91 @@
+"""What routes take from a request: the app, the acting user, the language, the request key.
+
+Routes declare these as ``Annotated`` types and stay free of logic of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from jxc.bootstrap import App
+from jxc.config import normalize_locale
+from jxc.domain.auth import Principal
+from jxc.domain.errors import Unauthenticated
+from jxc.services import auth
+
+DEFAULT_LOCALE = "zh_CN"
+MAX_PAGE = 500
+
+
+def get_app(request: Request) -> App:
+    app: App = request.app.state.jxc
+    return app
+
+
+AppDep = Annotated[App, Depends(get_app)]
+
+
+def request_locale(request: Request) -> str:
+    """The first language of ``Accept-Language`` JXC speaks; Chinese when none is."""
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip()
+        if not tag or tag == "*":
+            continue
+        try:
+            return normalize_locale(tag)
+        except ValueError:
+            continue
+    return DEFAULT_LOCALE
+
+
+LocaleDep = Annotated[str, Depends(request_locale)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A session token from POST /api/v1/sessions (or `jxc login`).",
+)
+
+
+def get_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> str:
+    if credentials is None:
+        raise Unauthenticated("auth.token_required", {})
+    return credentials.credentials
+
+
+TokenDep = Annotated[str, Depends(get_token)]
+
+
+def get_actor(app: AppDep, token: TokenDep) -> str:
+    """Who the request acts as.
+
+    Raises:
+        Unauthenticated: auth.token_required, auth.session_ended.
+    """
+    return auth.session_user(app.uow(), token)
+
+
+ActorDep = Annotated[str, Depends(get_actor)]
+
+
+def get_reader(app: AppDep, actor: ActorDep) -> Principal:
+    return auth.reader(app.uow(), actor)
+
+
+ReaderDep = Annotated[Principal, Depends(get_reader)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Makes a retried write harmless: the same key returns the first result.",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page.")]
+Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]

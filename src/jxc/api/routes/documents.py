@@ -1,0 +1,176 @@
+"""Documents (单据): list, create, read, edit, every workflow step, reverse (红冲).
+
+A user sees only documents from or to the warehouses they hold a role in; any other
+number answers as unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, status
+
+from jxc.api.deps import ActorDep, AppDep, IdempotencyKey, Limit, Offset, ReaderDep
+from jxc.api.schemas import (
+    DocumentOut,
+    DocumentResultOut,
+    EventOut,
+    LineOut,
+    Page,
+    ReverseIn,
+    StepIn,
+)
+from jxc.domain.errors import NotFound
+from jxc.queries import audit
+from jxc.queries import documents as document_queries
+from jxc.queries.documents import DocumentRow
+from jxc.services import documents, workflows
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+Number = Annotated[str, Path(min_length=1, max_length=40, description="e.g. RK202611250001")]
+_HISTORY = 1000
+
+
+def _json_body(model: type[Any]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that hands the raw JSON to its service.
+
+    The service checks the body itself, so every problem (with unknown codes) is named at once.
+    """
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+@router.get("", operation_id="documents-list", summary="Documents, newest first")
+def list_documents(
+    app: AppDep,
+    reader: ReaderDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    document_type: Annotated[str | None, Query(max_length=20)] = None,
+    state: Annotated[str | None, Query(max_length=40)] = None,
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[DocumentRow]:
+    with app.reader() as connection:
+        rows = document_queries.documents(
+            connection,
+            document_type,
+            state,
+            warehouse,
+            limit + 1,
+            offset,
+            reader.visible_warehouses,
+        )
+    return Page[DocumentRow].of(rows, limit, offset)
+
+
+@router.post(
+    "",
+    operation_id="documents-create",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a draft (or post it at once where the workflow has one step)",
+    openapi_extra=_json_body(documents.DocumentIn),
+)
+def create_document(
+    app: AppDep,
+    actor: ActorDep,
+    data: Annotated[dict[str, Any], Body()],
+    key: IdempotencyKey = None,
+    post: Annotated[bool, Query(description="Take the one-step post at once.")] = False,
+) -> DocumentResultOut:
+    return DocumentResultOut.of(documents.create(app.uow(), actor, data, key, post=post))
+
+
+@router.get("/{number}", operation_id="documents-read", summary="A document: lines and history")
+def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut:
+    with app.reader() as connection:
+        header, lines = document_queries.document(connection, number)
+        if not reader.sees(header.warehouse, header.to_warehouse):
+            raise NotFound("document.unknown", {"number": number})
+        history = audit.log(connection, document=number, limit=_HISTORY)
+    workflow, _ = workflows.flow(app.uow(), header.document_type)
+    return DocumentOut(
+        document=header,
+        lines=[LineOut.model_validate(line) for line in lines],
+        history=[EventOut.of(event) for event in history],
+        actions=workflow.allowed(header.state),
+    )
+
+
+@router.patch(
+    "/{number}",
+    operation_id="documents-edit",
+    summary="Change a draft or a rejected document (lines given replace them all)",
+    openapi_extra=_json_body(documents.DocumentEdit),
+)
+def edit_document(
+    app: AppDep,
+    actor: ActorDep,
+    number: Number,
+    changes: Annotated[dict[str, Any], Body()],
+    key: IdempotencyKey = None,
+) -> DocumentResultOut:
+    return DocumentResultOut.of(documents.edit(app.uow(), actor, number, changes, key))
+
+
+@router.post(
+    "/{number}/reverse",
+    operation_id="documents-reverse",
+    status_code=status.HTTP_201_CREATED,
+    summary="红冲: make the reversal of an executed document (it runs its own workflow)",
+)
+def reverse_document(
+    app: AppDep,
+    actor: ActorDep,
+    number: Number,
+    key: IdempotencyKey = None,
+    body: ReverseIn | None = None,
+) -> DocumentResultOut:
+    given = body or ReverseIn()
+    return DocumentResultOut.of(
+        documents.reverse(app.uow(), actor, number, key, given.note, given.post)
+    )
+
+
+def _step_route(action: str) -> None:
+    def step(
+        app: AppDep,
+        actor: ActorDep,
+        number: Number,
+        key: IdempotencyKey = None,
+        body: StepIn | None = None,
+    ) -> DocumentResultOut:
+        reason = body.reason if body else None
+        return DocumentResultOut.of(documents.act(app.uow(), actor, number, action, reason, key))
+
+    router.post(
+        f"/{{number}}/{action}",
+        operation_id=f"documents-{action}",
+        summary=f"The workflow step {action}",
+        name=f"documents-{action}",
+    )(step)
+
+
+for _action in workflows.shipped_actions():
+    _step_route(_action)
+
+
+@router.post(
+    "/{number}/steps/{action}",
+    operation_id="documents-step",
+    summary="Any step the document's workflow defines (for custom workflows)",
+)
+def take_step(
+    app: AppDep,
+    actor: ActorDep,
+    number: Number,
+    action: Annotated[str, Path(min_length=1, max_length=40)],
+    key: IdempotencyKey = None,
+    body: StepIn | None = None,
+) -> DocumentResultOut:
+    reason = body.reason if body else None
+    return DocumentResultOut.of(documents.act(app.uow(), actor, number, action, reason, key))

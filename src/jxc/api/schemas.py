@@ -1,0 +1,191 @@
+"""Response models: ``XOut`` and ``Page[XOut]``; request bodies are the services' own inputs.
+
+Quantities and money are JSON strings holding exact decimals, never floats.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from jxc.domain.audit import AuditEvent
+from jxc.domain.quantities import normalized
+from jxc.domain.stock import Stocked
+from jxc.queries.documents import DocumentRow
+from jxc.services.documents import DocumentResult
+
+T = TypeVar("T")
+
+# An exact decimal as a JSON string without the stored scale's trailing zeros ("12.5").
+Exact = Annotated[Decimal, PlainSerializer(lambda value: str(normalized(value)), return_type=str)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Where the next page starts; null on the last.")
+
+    @classmethod
+    def of(cls, rows: list[T], limit: int, offset: int) -> Page[T]:
+        # Routes fetch one row more than the page holds, to know whether more follow.
+        more = len(rows) > limit
+        return cls(
+            items=rows[:limit],
+            limit=limit,
+            offset=offset,
+            next_offset=offset + limit if more else None,
+        )
+
+
+class DocumentResultOut(BaseModel):
+    number: str
+    document_type: str
+    state: str
+    lines: int
+    entries: int = Field(description="Ledger entries this request wrote.")
+
+    @classmethod
+    def of(cls, result: DocumentResult) -> DocumentResultOut:
+        return cls(**result.to_dict())
+
+
+class EventOut(BaseModel):
+    sequence: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject: str
+    from_state: str | None
+    to_state: str | None
+    details: dict[str, Any]
+    hash: str
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> EventOut:
+        return cls(
+            sequence=event.sequence,
+            occurred_at=event.occurred_at,
+            actor=event.actor,
+            action=event.action,
+            subject_type=event.subject_type,
+            subject=event.subject,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            details=json.loads(event.payload),
+            hash=event.hash,
+        )
+
+
+class LineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    line_no: int
+    item: str
+    item_name: str
+    quantity: Exact
+    unit: str
+    base_quantity: Exact
+    location: str | None
+    to_location: str | None
+    batch: str | None
+    serials: list[str]
+    unit_cost: Exact | None
+
+
+class StockRowOut(BaseModel):
+    """Stock at one location and batch (库存状况表 at its finest grain)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    item: str
+    item_name: str
+    unit: str
+    warehouse: str
+    location: str
+    batch: str | None
+    expiry_date: date | None
+    on_hand: Exact
+    reserved: Exact
+    available: Exact
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    document: DocumentRow
+    lines: list[LineOut]
+    history: list[EventOut]
+    actions: list[str] = Field(description="The workflow steps from the document's state.")
+
+
+class StockOut(BaseModel):
+    """On hand, reserved (预占) and available of one item in one warehouse."""
+
+    item: str
+    warehouse: str
+    on_hand: Exact
+    reserved: Exact
+    available: Exact
+
+    @classmethod
+    def of(cls, level: Stocked, item: str, warehouse: str) -> StockOut:
+        return cls(
+            item=item,
+            warehouse=warehouse,
+            on_hand=level.on_hand,
+            reserved=level.reserved,
+            available=level.available,
+        )
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class SessionOut(BaseModel):
+    token: str
+    username: str
+    expires_at: datetime
+
+
+class GrantOut(BaseModel):
+    role: str
+    warehouse: str | None
+
+
+class MeOut(BaseModel):
+    username: str
+    grants: list[GrantOut]
+    warehouses: list[str] | None = Field(description="Warehouses visible; null: every one.")
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, description="Why (驳回 and 反审核 need one).")
+
+
+class ReverseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=500)
+    post: bool = Field(default=False, description="Take its one-step post at once.")
+
+
+class StateCountOut(BaseModel):
+    state: str
+    count: int
+    sla_hours: int | None = None
+    initial: bool
+    final: bool
+
+
+class FlowOut(BaseModel):
+    document_type: str
+    name: str
+    digest: str
+    states: list[StateCountOut]
+    mermaid: str

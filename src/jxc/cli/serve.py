@@ -1,0 +1,46 @@
+"""`jxc serve`: the REST API (and later the web app) on one address, via uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from jxc.cli.output import out, state
+
+# The application is named, not imported: the CLI and the API are independent entrypoints.
+APP_FACTORY = "jxc.api.app:serve_app"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve", help="Serve the REST API at http://HOST:PORT/api/v1 (启动服务).")(serve)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    st = state(ctx)
+    # Refuses at once, in the user's language, a database not set up yet; the server
+    # opens its own connections.
+    st.app.dispose()
+    os.environ["JXC_DATABASE_URL"] = st.settings.database_url
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("jxc.api").setLevel(logging.INFO)
+    out.print(
+        st.t("label.serving", url=f"http://{host}:{port}", docs=f"http://{host}:{port}/api/v1/docs")
+    )
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # the application logs one structured line per request
+        log_level="warning",
+    )

@@ -1,0 +1,465 @@
+"""The REST API over the real services: status codes, problem+json, auth and scopes.
+
+Every route is driven through FastAPI's TestClient on each storage engine; errors come
+back as RFC 9457 problems in the language the request asks for, pointing at each field.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jxc.api.app import MAX_BODY_BYTES, create_app
+from jxc.bootstrap import head_revision
+from jxc.queries import documents as document_queries
+from tests.builders import PASSWORD, a_user, a_warehouse, an_item
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def shop(sop):
+    """WH1 and WH2 on the SOP; clerks and a manager in WH1, a clerk in WH2, an auditor."""
+    for code in ("WH1", "WH2"):
+        a_warehouse(sop, code)
+    an_item(sop, "螺丝-M3")
+    a_user(sop, "clerk1", "warehouse_clerk", "WH1")
+    a_user(sop, "clerk2", "warehouse_clerk", "WH1")
+    a_user(sop, "manager", "warehouse_manager", "WH1")
+    a_user(sop, "clerk.wh2", "warehouse_clerk", "WH2")
+    a_user(sop, "auditor", "auditor")
+    return sop
+
+
+@pytest.fixture
+def client(shop):
+    with TestClient(create_app(shop), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def signed_in(client, username, password=PASSWORD, language="zh-CN"):
+    response = client.post("/api/v1/sessions", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    return {
+        "Authorization": f"Bearer {response.json()['token']}",
+        "Accept-Language": language,
+    }
+
+
+SCREWS = {"item": "螺丝-M3", "quantity": "100", "unit_cost": "2.00"}
+
+
+def a_receipt(client, headers, *lines, **header):
+    body = {"document_type": "receipt", "warehouse": "WH1", "lines": list(lines or [SCREWS])}
+    response = client.post("/api/v1/documents", json={**body, **header}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["number"]
+
+
+def problem(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"] == f"/problems/{body['code']}"
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+# health, sessions --------------------------------------------------------------------------
+
+
+def test_the_server_is_alive_and_ready_on_a_current_schema(client):
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "revision": head_revision()}
+
+
+def test_signing_in_gives_a_token_that_acts_as_the_user_where_they_work(client):
+    headers = signed_in(client, "clerk1")
+
+    me = client.get("/api/v1/me", headers=headers)
+
+    assert me.json() == {
+        "username": "clerk1",
+        "grants": [{"role": "warehouse_clerk", "warehouse": "WH1"}],
+        "warehouses": ["WH1"],
+    }
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(client):
+    wrong = client.post("/api/v1/sessions", json={"username": "clerk1", "password": "guess"})
+    nobody = client.post("/api/v1/sessions", json={"username": "nobody", "password": "guess"})
+
+    for response in (wrong, nobody):
+        body = problem(response, 401)
+        assert (body["code"], body["params"]) == ("auth.failed", {})
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert wrong.json()["title"] == nobody.json()["title"]
+
+
+def test_without_a_token_the_answer_is_in_the_language_asked_for(client):
+    chinese = problem(client.get("/api/v1/me"), 401)
+    english = problem(client.get("/api/v1/me", headers={"Accept-Language": "en-US,en;q=0.9"}), 401)
+
+    assert chinese["code"] == english["code"] == "auth.token_required"
+    assert chinese["title"].startswith("请先登录")
+    assert english["title"].startswith("Sign in first")
+
+
+def test_a_token_stops_working_once_signed_out(client):
+    headers = signed_in(client, "clerk1")
+
+    assert client.delete("/api/v1/sessions/current", headers=headers).status_code == 204
+    assert problem(client.get("/api/v1/me", headers=headers), 401)["code"] == "auth.session_ended"
+
+
+# the SOP over HTTP ---------------------------------------------------------------------------
+
+
+def test_a_receipt_walks_the_five_steps_through_the_api(client):
+    clerk, manager = signed_in(client, "clerk1"), signed_in(client, "manager")
+    clerk2 = signed_in(client, "clerk2")
+    number = a_receipt(client, clerk, note="到货")
+
+    refused = client.post(f"/api/v1/documents/{number}/approve", headers=clerk)
+    steps = [
+        (clerk, "submit", None),
+        (manager, "approve", None),
+        (clerk, "execute", None),
+        (clerk2, "verify", None),
+        (manager, "archive", None),
+    ]
+    states = []
+    for headers, action, body in steps:
+        response = client.post(f"/api/v1/documents/{number}/{action}", headers=headers, json=body)
+        assert response.status_code == 200, response.text
+        states.append(response.json()["state"])
+
+    assert problem(refused, 409)["code"] == "workflow.transition_not_allowed"
+    assert states == ["pending", "approved", "executed", "verified", "archived"]
+    stock = client.get("/api/v1/stock/WH1/螺丝-M3", headers=clerk).json()
+    assert stock == {
+        "item": "螺丝-M3",
+        "warehouse": "WH1",
+        "on_hand": "100",
+        "reserved": "0",
+        "available": "100",
+    }
+    shown = client.get(f"/api/v1/documents/{number}", headers=clerk).json()
+    assert shown["document"]["state"] == "archived"
+    assert shown["document"]["note"] == "到货"
+    assert [line["quantity"] for line in shown["lines"]] == ["100"]
+    assert [(e["actor"], e["action"]) for e in shown["history"]] == [
+        ("clerk1", "document.create"),
+        ("clerk1", "document.submit"),
+        ("manager", "document.approve"),
+        ("clerk1", "document.execute"),
+        ("clerk2", "document.verify"),
+        ("manager", "document.archive"),
+    ]
+    assert shown["actions"] == []
+
+
+def test_a_clerk_cannot_approve_and_is_told_who_can(client):
+    clerk = signed_in(client, "clerk1")
+    number = a_receipt(client, clerk)
+    client.post(f"/api/v1/documents/{number}/submit", headers=clerk)
+
+    body = problem(client.post(f"/api/v1/documents/{number}/approve", headers=clerk), 403)
+
+    assert body["code"] == "workflow.role_required"
+    assert "仓库主管" in body["title"]
+
+
+def test_a_rejection_needs_a_reason_and_the_clerk_edits_and_resubmits(client):
+    clerk, manager = signed_in(client, "clerk1"), signed_in(client, "manager")
+    number = a_receipt(client, clerk)
+    client.post(f"/api/v1/documents/{number}/submit", headers=clerk)
+
+    without = client.post(f"/api/v1/documents/{number}/reject", headers=manager)
+    rejected = client.post(
+        f"/api/v1/documents/{number}/reject", headers=manager, json={"reason": "单价不对"}
+    )
+    edited = client.patch(
+        f"/api/v1/documents/{number}",
+        headers=clerk,
+        json={"lines": [{"item": "螺丝-M3", "quantity": "100", "unit_cost": "1.80"}]},
+    )
+    again = client.post(f"/api/v1/documents/{number}/submit", headers=clerk)
+
+    assert problem(without, 422)["code"] == "workflow.reason_required"
+    assert rejected.json()["state"] == "rejected"
+    assert (edited.status_code, edited.json()["state"]) == (200, "rejected")
+    assert again.json()["state"] == "pending"
+
+
+def test_an_approved_issue_reserves_and_the_stock_shows_it(client):
+    clerk, manager = signed_in(client, "clerk1"), signed_in(client, "manager")
+    receipt = a_receipt(client, clerk)
+    for headers, action in ((clerk, "submit"), (manager, "approve"), (clerk, "execute")):
+        client.post(f"/api/v1/documents/{receipt}/{action}", headers=headers)
+    issue = client.post(
+        "/api/v1/documents",
+        headers=clerk,
+        json={
+            "document_type": "issue",
+            "warehouse": "WH1",
+            "note": "产线领料",
+            "lines": [{"item": "螺丝-M3", "quantity": "30"}],
+        },
+    ).json()["number"]
+    client.post(f"/api/v1/documents/{issue}/submit", headers=clerk)
+    client.post(f"/api/v1/documents/{issue}/approve", headers=manager)
+
+    stock = client.get("/api/v1/stock/WH1/螺丝-M3", headers=clerk).json()
+
+    assert (stock["on_hand"], stock["reserved"], stock["available"]) == ("100", "30", "70")
+
+
+# bad input -----------------------------------------------------------------------------------
+
+
+def test_every_bad_field_and_line_is_pointed_at_at_once(client):
+    clerk = signed_in(client, "clerk1", language="en")
+
+    response = client.post(
+        "/api/v1/documents",
+        headers=clerk,
+        json={
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "lines": [
+                {"item": "没有这个", "quantity": "1"},
+                {"item": "螺丝-M3", "quantity": "-5"},
+                {"item": "螺丝-M3", "quantity": "2", "unit": "箱"},
+            ],
+        },
+    )
+
+    body = problem(response, 422)
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [
+        ("/lines/1/item", "item.unknown"),
+        ("/lines/2/quantity", "quantity.not_positive"),
+        ("/lines/3/unit", "unit.not_convertible"),
+    ]
+    assert body["errors"][0]["detail"] == "Item 没有这个 does not exist"
+    with client.app.state.jxc.reader() as connection:
+        assert document_queries.documents(connection) == []
+
+
+def test_a_malformed_field_is_named_with_any_unknown_code_beside_it(client):
+    clerk = signed_in(client, "clerk1")
+
+    response = client.post(
+        "/api/v1/documents",
+        headers=clerk,
+        json={
+            "document_type": "receipt",
+            "warehouse": "WH9",
+            "lines": [
+                {"item": "螺丝-M3", "quantity": "abc"},
+                {"item": "没有这个", "quantity": "1"},
+            ],
+            "colour": "red",
+        },
+    )
+
+    assert [(e["pointer"], e["code"]) for e in problem(response, 422)["errors"]] == [
+        ("/colour", "field.unknown"),
+        ("/warehouse", "warehouse.unknown"),
+        ("/lines/1/quantity", "number.invalid"),
+        ("/lines/2/item", "item.unknown"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"{not json", "request.json_invalid"),
+        (b"[1, 2]", "request.object_expected"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_is_refused(client, content, code):
+    clerk = signed_in(client, "clerk1")
+
+    response = client.post(
+        "/api/v1/documents",
+        headers={**clerk, "Content-Type": "application/json"},
+        content=content,
+    )
+
+    body = problem(response, 422)
+    assert body["code"] == code
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client):
+    clerk = signed_in(client, "clerk1")
+
+    response = client.post(
+        "/api/v1/documents",
+        headers={**clerk, "Content-Type": "application/json"},
+        content=b" " * (MAX_BODY_BYTES + 1),
+    )
+
+    assert problem(response, 413)["code"] == "request.too_large"
+
+
+def test_an_unknown_route_and_a_wrong_method_are_problems_too(client):
+    assert problem(client.get("/api/v1/nothing-here"), 404)["code"] == "request.route_unknown"
+    assert problem(client.put("/api/v1/sessions"), 405)["code"] == "request.method_not_allowed"
+
+
+def test_a_bad_query_parameter_is_named(client):
+    clerk = signed_in(client, "clerk1")
+
+    body = problem(client.get("/api/v1/documents?limit=0", headers=clerk), 422)
+
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [
+        ("/query/limit", "field.invalid")
+    ]
+
+
+def test_an_unexpected_failure_is_a_500_problem_with_the_request_id_and_no_traceback(
+    client, monkeypatch
+):
+    clerk = signed_in(client, "clerk1")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(document_queries, "documents", broken)
+    response = client.get("/api/v1/documents", headers={**clerk, "X-Request-ID": "req-42"})
+
+    body = problem(response, 500)
+    assert body["code"] == "request.unexpected"
+    assert body["request_id"] == "req-42"
+    assert "secret" not in response.text
+    assert "req-42" in body["title"]
+
+
+# exactly once --------------------------------------------------------------------------------
+
+
+def test_a_create_retried_with_its_idempotency_key_makes_one_document(client):
+    clerk = signed_in(client, "clerk1")
+    body = {"document_type": "receipt", "warehouse": "WH1", "lines": [SCREWS]}
+
+    first = client.post("/api/v1/documents", json=body, headers={**clerk, "Idempotency-Key": "k1"})
+    again = client.post("/api/v1/documents", json=body, headers={**clerk, "Idempotency-Key": "k1"})
+    other = client.post(
+        "/api/v1/documents",
+        json={**body, "note": "different"},
+        headers={**clerk, "Idempotency-Key": "k1"},
+    )
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert problem(other, 409)["code"] == "request.idempotency_key_reused"
+    with client.app.state.jxc.reader() as connection:
+        assert len(document_queries.documents(connection)) == 1
+
+
+def test_a_double_click_on_approve_approves_once(client):
+    clerk, manager = signed_in(client, "clerk1"), signed_in(client, "manager")
+    number = a_receipt(client, clerk)
+    client.post(f"/api/v1/documents/{number}/submit", headers=clerk)
+    keyed = {**manager, "Idempotency-Key": "approve-once"}
+
+    first = client.post(f"/api/v1/documents/{number}/approve", headers=keyed)
+    second = client.post(f"/api/v1/documents/{number}/approve", headers=keyed)
+
+    assert first.json() == second.json()
+    history = client.get(f"/api/v1/documents/{number}", headers=manager).json()["history"]
+    assert [e["action"] for e in history].count("document.approve") == 1
+
+
+# scopes ---------------------------------------------------------------------------------------
+
+
+def test_a_user_sees_nothing_of_a_warehouse_they_do_not_work_in(client):
+    clerk = signed_in(client, "clerk1")
+    outsider = signed_in(client, "clerk.wh2")
+    number = a_receipt(client, clerk)
+
+    listed = client.get("/api/v1/documents", headers=outsider).json()["items"]
+    shown = client.get(f"/api/v1/documents/{number}", headers=outsider)
+    stock = client.get("/api/v1/stock?warehouse=WH1", headers=outsider)
+    one = client.get("/api/v1/stock/WH1/螺丝-M3", headers=outsider)
+    acted = client.post(f"/api/v1/documents/{number}/submit", headers=outsider)
+
+    assert listed == []
+    assert problem(shown, 404)["code"] == "document.unknown"
+    assert problem(stock, 404)["code"] == "warehouse.unknown"
+    assert problem(one, 404)["code"] == "warehouse.unknown"
+    assert problem(acted, 403)["code"] == "workflow.role_required"
+    assert [
+        d["number"] for d in client.get("/api/v1/documents", headers=clerk).json()["items"]
+    ] == [number]
+
+
+def test_only_those_who_read_the_audit_trail_get_it(client):
+    clerk = signed_in(client, "clerk1")
+    auditor = signed_in(client, "auditor")
+    number = a_receipt(client, clerk)
+
+    refused = client.get("/api/v1/audit-events", headers=clerk)
+    events = client.get(f"/api/v1/audit-events?document={number}", headers=auditor)
+
+    assert problem(refused, 403)["code"] == "auth.forbidden"
+    assert [(e["actor"], e["action"], e["to_state"]) for e in events.json()] == [
+        ("clerk1", "document.create", "draft")
+    ]
+
+
+# lists, the flow, the schema ----------------------------------------------------------------------
+
+
+def test_document_lists_page_with_a_next_offset(client):
+    clerk = signed_in(client, "clerk1")
+    numbers = [a_receipt(client, clerk) for _ in range(3)]
+
+    first = client.get("/api/v1/documents?limit=2", headers=clerk).json()
+    last = client.get("/api/v1/documents?limit=2&offset=2", headers=clerk).json()
+
+    assert [d["number"] for d in first["items"] + last["items"]] == numbers[::-1]
+    assert (first["next_offset"], last["next_offset"]) == (2, None)
+
+
+def test_the_sop_shows_live_counts_and_a_flowchart(client):
+    clerk = signed_in(client, "clerk1", language="en")
+    a_receipt(client, clerk)
+
+    flow = client.get("/api/v1/sop/receipt", headers=clerk).json()
+
+    counts = {state["state"]: state["count"] for state in flow["states"]}
+    assert (flow["name"], counts["draft"], counts["pending"]) == ("sop", 1, 0)
+    assert flow["mermaid"].startswith("flowchart LR")
+    assert 'draft["Draft · 1"]' in flow["mermaid"]
+    assert problem(client.get("/api/v1/sop/nonsense", headers=clerk), 422)["code"] == (
+        "value.not_allowed"
+    )
+
+
+def test_items_and_warehouses_are_listed(client):
+    clerk = signed_in(client, "clerk1")
+
+    items = client.get("/api/v1/items?search=螺丝", headers=clerk).json()
+    warehouses = client.get("/api/v1/warehouses", headers=clerk).json()
+
+    assert [item["code"] for item in items] == ["螺丝-M3"]
+    assert {"WH1", "WH2"} <= {w["code"] for w in warehouses}
+
+
+def test_the_openapi_schema_has_one_operation_id_per_route_and_typed_bodies(client):
+    spec = client.get("/api/v1/openapi.json").json()
+
+    operations = [
+        operation["operationId"] for path in spec["paths"].values() for operation in path.values()
+    ]
+    create = spec["paths"]["/api/v1/documents"]["post"]["requestBody"]["content"]
+
+    assert len(operations) == len(set(operations))
+    assert {"documents-approve", "documents-execute", "documents-create"} <= set(operations)
+    assert "lines" in create["application/json"]["schema"]["properties"]
