@@ -55,3 +55,21 @@ def test_a_tiny_bench_reports_every_figure_and_no_oversell(tmp_path):
     assert results["race_posts_per_s"] > 0
     assert results["peak_rss_mb"] > 10
     assert report["failures"] == []
+
+
+def test_the_http_bench_serves_the_api_and_races_it_without_oversells(tmp_path):
+    path = tmp_path / "bench-http.json"
+    result = CliRunner().invoke(
+        app,
+        ["--lang", "en", "bench", "--http", "--quick", "--scale", "0.05", "--clients", "3"]
+        + ["--json", str(path)],
+    )
+    assert result.exit_code == 0, result.output
+
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    assert results["http_clients"] == 3
+    assert results["http_requests"] == 3 * 8  # at least 8 requests per client
+    assert results["http_posts_per_s"] > 0
+    assert 0 < results["http_p50_ms"] <= results["http_p95_ms"] <= results["http_p99_ms"]
+    assert results["http_oversells"] == 0
+    assert results["http_refused"] >= 1, "the hot item ran out, so the last issues were refused"

@@ -10,9 +10,9 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import jxc
 from jxc.api import problems
@@ -42,7 +42,7 @@ def create_app(app: App) -> FastAPI:
     )
     api.state.jxc = app
     problems.install(api)
-    api.middleware("http")(_request_log)
+    api.add_middleware(RequestLog)
     api.include_router(health.router)
     for router in (
         sessions.router,
@@ -56,32 +56,57 @@ def create_app(app: App) -> FastAPI:
     return api
 
 
-async def _request_log(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Give the request an id, refuse oversized bodies, log one line when it is answered."""
-    began = time.perf_counter()
-    request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-    request.state.request_id = request_id
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        too_large = Invalid("request.too_large", {"limit": MAX_BODY_BYTES, "size": int(length)})
-        response: Response = problems.problem_response(request, too_large, 413)
-    else:
-        response = await call_next(request)
-    response.headers["X-Request-ID"] = request_id
-    access_log.info(
-        json.dumps(
-            {
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - began) * 1000, 1),
-            }
-        )
-    )
-    return response
+class RequestLog:
+    """Give each request an id, refuse oversized bodies, log one line when it is answered.
+
+    Plain ASGI rather than ``@app.middleware``: that wraps every request in task groups and
+    streams, which cost more than a 1-line posting.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        headers = dict(scope["headers"])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500  # unless a response starts: an exception the error handler answers
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                given = message.setdefault("headers", [])
+                if not any(name.lower() == b"x-request-id" for name, _ in given):
+                    given.append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+
+        length = headers.get(b"content-length", b"")
+        try:
+            if length.isdigit() and int(length) > MAX_BODY_BYTES:
+                too_large = Invalid(
+                    "request.too_large", {"limit": MAX_BODY_BYTES, "size": int(length)}
+                )
+                response = problems.problem_response(Request(scope), too_large, 413)
+                await response(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - began) * 1000, 1),
+                    }
+                )
+            )
 
 
 def serve_app() -> FastAPI:

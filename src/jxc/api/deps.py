@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
 from jxc.config import normalize_locale
@@ -20,7 +21,12 @@ DEFAULT_LOCALE = "zh_CN"
 MAX_PAGE = 500
 
 
-def get_app(request: Request) -> App:
+# Every dependency and route is ``async`` and hands only its blocking service or query call
+# to the thread pool: FastAPI runs each plain ``def`` dependency, route and response
+# serialisation in the pool separately, and each hop costs as much as a small posting.
+
+
+async def get_app(request: Request) -> App:
     app: App = request.app.state.jxc
     return app
 
@@ -41,7 +47,11 @@ def request_locale(request: Request) -> str:
     return DEFAULT_LOCALE
 
 
-LocaleDep = Annotated[str, Depends(request_locale)]
+async def get_locale(request: Request) -> str:
+    return request_locale(request)
+
+
+LocaleDep = Annotated[str, Depends(get_locale)]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -49,7 +59,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_token(
+async def get_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> str:
     if credentials is None:
@@ -60,20 +70,20 @@ def get_token(
 TokenDep = Annotated[str, Depends(get_token)]
 
 
-def get_actor(app: AppDep, token: TokenDep) -> str:
+async def get_actor(app: AppDep, token: TokenDep) -> str:
     """Who the request acts as.
 
     Raises:
         Unauthenticated: auth.token_required, auth.session_ended.
     """
-    return auth.session_user(app.uow(), token)
+    return await run_in_threadpool(auth.session_user, app.uow(), token)
 
 
 ActorDep = Annotated[str, Depends(get_actor)]
 
 
-def get_reader(app: AppDep, actor: ActorDep) -> Principal:
-    return auth.reader(app.uow(), actor)
+async def get_reader(app: AppDep, actor: ActorDep) -> Principal:
+    return await run_in_threadpool(auth.reader, app.uow(), actor)
 
 
 ReaderDep = Annotated[Principal, Depends(get_reader)]

@@ -13,7 +13,6 @@ which a uniquely named database is created and dropped afterwards.
 from __future__ import annotations
 
 import json
-import math
 import multiprocessing
 import os
 import platform
@@ -45,6 +44,7 @@ from rich.table import Table
 
 import jxc
 from jxc.bootstrap import App, build, create_database, drop_database, upgrade
+from jxc.cli.bench_http import http_phase, percentile
 from jxc.cli.output import err, out, state
 from jxc.config import Settings
 from jxc.domain.errors import DomainError, InsufficientStock
@@ -70,6 +70,7 @@ class Profile:
     shipments: int
     on_hand_calls: int
     units_per_racer: int  # the hot item holds workers × this many units
+    http_requests_per_client: int  # jxc bench --http
     lines_per_document: int = 100
     warehouse_stock_calls: int = 9
     batch_share: float = 0.05
@@ -89,6 +90,7 @@ class Profile:
             shipments=times(self.shipments, 20),
             on_hand_calls=times(self.on_hand_calls, 20),
             units_per_racer=times(self.units_per_racer, 5),
+            http_requests_per_client=times(self.http_requests_per_client, 8),
         )
 
 
@@ -101,6 +103,7 @@ QUICK = Profile(
     shipments=1_000,
     on_hand_calls=1_000,
     units_per_racer=50,
+    http_requests_per_client=40,
 )
 DEFAULT = Profile(
     "default",
@@ -111,6 +114,7 @@ DEFAULT = Profile(
     shipments=5_000,
     on_hand_calls=5_000,
     units_per_racer=50,
+    http_requests_per_client=250,
 )
 
 
@@ -140,6 +144,9 @@ TARGETS = {
         Target("warehouse_stock_ms", "warehouse stock list (ms)", 30, False),
         Target("check_s", "jxc check (s)", 10, False),
         Target("race_oversells", "oversells in the race", 0, False),
+        Target("http_posts_per_s", "documents posted /s over HTTP", 300, True, ("sqlite",)),
+        Target("http_p95_ms", "HTTP p95 (ms)", 100, False, ("sqlite",)),
+        Target("http_oversells", "oversells over HTTP", 0, False),
     )
 }
 LABELS = {
@@ -157,6 +164,13 @@ LABELS = {
     "race_workers": "race workers",
     "race_posts_per_s": "race posts /s",
     "race_oversells": "oversells in the race",
+    "http_clients": "HTTP clients",
+    "http_requests": "HTTP requests",
+    "http_posts_per_s": "documents posted /s over HTTP",
+    "http_p50_ms": "HTTP p50 (ms)",
+    "http_p95_ms": "HTTP p95 (ms)",
+    "http_p99_ms": "HTTP p99 (ms)",
+    "http_oversells": "oversells over HTTP",
     "peak_rss_mb": "peak RSS (MB)",
     "total_s": "whole run (s)",
 }
@@ -456,10 +470,6 @@ def shipments(run: Run) -> None:
     run.results["post_shipment_docs_per_s"] = len(planned) / elapsed
 
 
-def _percentile(ordered: list[int], share: float) -> int:
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def on_hand_latency(run: Run) -> None:
     """One item at one warehouse through the query layer, on one reused read connection."""
     room, rng = run.room, run.rng
@@ -486,8 +496,8 @@ def on_hand_latency(run: Run) -> None:
             f"at {first.warehouse}: {first.on_hand} instead of {expected}"
         )
     timings.sort()
-    run.results["on_hand_p50_ms"] = _percentile(timings, 0.50) / 1e6
-    run.results["on_hand_p99_ms"] = _percentile(timings, 0.99) / 1e6
+    run.results["on_hand_p50_ms"] = percentile(timings, 0.50) / 1e6
+    run.results["on_hand_p99_ms"] = percentile(timings, 0.99) / 1e6
 
 
 def warehouse_stock_latency(run: Run) -> None:
@@ -721,6 +731,17 @@ def bench(
         int, typer.Option("--workers", min=1, max=64, help="Processes in the race.")
     ] = 8,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same company).")] = 2026,
+    http: Annotated[
+        bool,
+        typer.Option(
+            "--http",
+            help="Serve the API and drive it over loopback with --clients concurrent clients "
+            "instead of the ledger phases.",
+        ),
+    ] = False,
+    clients: Annotated[
+        int, typer.Option("--clients", min=1, max=64, help="HTTP clients (--http).")
+    ] = 8,
     scale: Annotated[float, typer.Option(hidden=True, min=0.001, max=100)] = 1.0,
 ) -> None:
     st = state(ctx)
@@ -754,7 +775,10 @@ def bench(
             # The ledger figures are of posting itself: one step per document.
             workflows.use(app.uow(), ACTOR, "simple")
             with progress:
-                _run_phases(run, url, workers, st.t)
+                if http:
+                    _run_http_phases(run, url, clients, st.t)
+                else:
+                    _run_phases(run, url, workers, st.t)
         finally:
             app.dispose()
     own, children = peak_rss_mb()
@@ -785,6 +809,14 @@ def _run_phases(run: Run, url: str, workers: int, t: Callable[..., str]) -> None
     on_hand_latency(run)
     warehouse_stock_latency(run)
     race(run, url, workers)
+    check_consistency(run, t)
+    verify_audit_trail(run, t)
+
+
+def _run_http_phases(run: Run, url: str, clients: int, t: Callable[..., str]) -> None:
+    build_catalogue(run)
+    opening_stock(run, _utc_now().date() - timedelta(days=1))
+    http_phase(run, url, clients)
     check_consistency(run, t)
     verify_audit_trail(run, t)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TypeVar
@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 
-from jxc.db.engine import READ_ONLY
+from jxc.db.engine import READ_ONLY, writer_turn
 from jxc.db.repositories.audit import AuditRepository
 from jxc.db.repositories.balances import BalanceRepository
 from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
@@ -136,7 +136,7 @@ class UnitOfWork:
         self._read_only = read_only
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with self:
+                with nullcontext() if read_only else writer_turn(self.engine), self:
                     return work()
             except StatementError as error:
                 if isinstance(error.orig, OverflowError):

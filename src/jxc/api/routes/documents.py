@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, status
+from starlette.concurrency import run_in_threadpool
 
 from jxc.api.deps import ActorDep, AppDep, IdempotencyKey, Limit, Offset, ReaderDep
 from jxc.api.schemas import (
@@ -75,14 +76,15 @@ def list_documents(
     summary="Create a draft (or post it at once where the workflow has one step)",
     openapi_extra=_json_body(documents.DocumentIn),
 )
-def create_document(
+async def create_document(
     app: AppDep,
     actor: ActorDep,
     data: Annotated[dict[str, Any], Body()],
     key: IdempotencyKey = None,
     post: Annotated[bool, Query(description="Take the one-step post at once.")] = False,
 ) -> DocumentResultOut:
-    return DocumentResultOut.of(documents.create(app.uow(), actor, data, key, post=post))
+    result = await run_in_threadpool(documents.create, app.uow(), actor, data, key, post=post)
+    return DocumentResultOut.of(result)
 
 
 @router.get("/{number}", operation_id="documents-read", summary="A document: lines and history")
@@ -107,14 +109,15 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
     summary="Change a draft or a rejected document (lines given replace them all)",
     openapi_extra=_json_body(documents.DocumentEdit),
 )
-def edit_document(
+async def edit_document(
     app: AppDep,
     actor: ActorDep,
     number: Number,
     changes: Annotated[dict[str, Any], Body()],
     key: IdempotencyKey = None,
 ) -> DocumentResultOut:
-    return DocumentResultOut.of(documents.edit(app.uow(), actor, number, changes, key))
+    result = await run_in_threadpool(documents.edit, app.uow(), actor, number, changes, key)
+    return DocumentResultOut.of(result)
 
 
 @router.post(
@@ -123,7 +126,7 @@ def edit_document(
     status_code=status.HTTP_201_CREATED,
     summary="红冲: make the reversal of an executed document (it runs its own workflow)",
 )
-def reverse_document(
+async def reverse_document(
     app: AppDep,
     actor: ActorDep,
     number: Number,
@@ -131,21 +134,21 @@ def reverse_document(
     body: ReverseIn | None = None,
 ) -> DocumentResultOut:
     given = body or ReverseIn()
-    return DocumentResultOut.of(
-        documents.reverse(app.uow(), actor, number, key, given.note, given.post)
+    result = await run_in_threadpool(
+        documents.reverse, app.uow(), actor, number, key, given.note, given.post
     )
+    return DocumentResultOut.of(result)
 
 
 def _step_route(action: str) -> None:
-    def step(
+    async def step(
         app: AppDep,
         actor: ActorDep,
         number: Number,
         key: IdempotencyKey = None,
         body: StepIn | None = None,
     ) -> DocumentResultOut:
-        reason = body.reason if body else None
-        return DocumentResultOut.of(documents.act(app.uow(), actor, number, action, reason, key))
+        return await _act(app, actor, number, action, body, key)
 
     router.post(
         f"/{{number}}/{action}",
@@ -164,7 +167,7 @@ for _action in workflows.shipped_actions():
     operation_id="documents-step",
     summary="Any step the document's workflow defines (for custom workflows)",
 )
-def take_step(
+async def take_step(
     app: AppDep,
     actor: ActorDep,
     number: Number,
@@ -172,5 +175,12 @@ def take_step(
     key: IdempotencyKey = None,
     body: StepIn | None = None,
 ) -> DocumentResultOut:
+    return await _act(app, actor, number, action, body, key)
+
+
+async def _act(
+    app: AppDep, actor: str, number: str, action: str, body: StepIn | None, key: str | None
+) -> DocumentResultOut:
     reason = body.reason if body else None
-    return DocumentResultOut.of(documents.act(app.uow(), actor, number, action, reason, key))
+    result = await run_in_threadpool(documents.act, app.uow(), actor, number, action, reason, key)
+    return DocumentResultOut.of(result)
