@@ -11,8 +11,11 @@ from fastapi.testclient import TestClient
 
 from jxc.api.app import MAX_BODY_BYTES, create_app
 from jxc.bootstrap import head_revision
+from jxc.domain.errors import Forbidden, NotFound
 from jxc.queries import documents as document_queries
+from jxc.services import auth
 from tests.builders import PASSWORD, a_user, a_warehouse, an_item
+from tests.conftest import TESTER, TESTER_PASSWORD
 
 PROBLEM = "application/problem+json"
 
@@ -413,7 +416,7 @@ def test_only_those_who_read_the_audit_trail_get_it(client):
     ]
 
 
-# lists, the flow, the schema ----------------------------------------------------------------------
+# lists, the flow, the schema -------------------------------------------------------------
 
 
 def test_document_lists_page_with_a_next_offset(client):
@@ -463,3 +466,108 @@ def test_the_openapi_schema_has_one_operation_id_per_route_and_typed_bodies(clie
     assert len(operations) == len(set(operations))
     assert {"documents-approve", "documents-execute", "documents-create"} <= set(operations)
     assert "lines" in create["application/json"]["schema"]["properties"]
+
+
+# 流水账 and 追溯 ---------------------------------------------------------------------------
+
+
+def executed_over_api(client, headers_by_step, number):
+    for headers, action in headers_by_step:
+        response = client.post(f"/api/v1/documents/{number}/{action}", headers=headers)
+        assert response.status_code == 200, response.text
+
+
+def test_an_items_ledger_runs_the_balance_and_a_batch_is_traced_within_the_readers_warehouses(
+    client, shop
+):
+    an_item(shop, "奶粉", tracking="batch", shelf_life_days=360)
+    clerk, manager = signed_in(client, "clerk1"), signed_in(client, "manager")
+    flow = [(clerk, "submit"), (manager, "approve"), (clerk, "execute")]
+    receipt = a_receipt(
+        client,
+        clerk,
+        {
+            "item": "奶粉",
+            "quantity": "10",
+            "unit_cost": "80",
+            "batch": "B1",
+            "production_date": "2026-11-01",
+        },
+    )
+    executed_over_api(client, flow, receipt)
+    transfer = client.post(
+        "/api/v1/documents",
+        headers=clerk,
+        json={
+            "document_type": "transfer",
+            "warehouse": "WH1",
+            "to_warehouse": "WH2",
+            "lines": [{"item": "奶粉", "quantity": "4"}],
+        },
+    ).json()["number"]
+    executed_over_api(client, flow, transfer)
+
+    ledger = client.get("/api/v1/items/奶粉/ledger?warehouse=WH1", headers=clerk).json()
+    everywhere = client.get("/api/v1/items/奶粉/ledger", headers=clerk)
+    outsider = signed_in(client, "clerk.wh2")
+    seen_from_wh2 = client.get("/api/v1/trace/batches/奶粉/B1", headers=outsider).json()
+    seen_by_admin = client.get(
+        "/api/v1/trace/batches/奶粉/B1", headers=signed_in(client, "tester", TESTER_PASSWORD)
+    ).json()
+
+    assert ledger["opening"] == "0"
+    assert [(m["document"], m["change"], m["balance"]) for m in ledger["movements"]] == [
+        (receipt, "10", "10"),
+        (transfer, "-4", "6"),
+    ]
+    assert problem(everywhere, 422)["code"] == "field.required"
+    assert [m["document"] for m in seen_by_admin["movements"]] == [receipt, transfer]
+    # WH2 sees the goods coming its way (在途), not how they reached WH1.
+    assert [(m["document"], m["to_location"]) for m in seen_from_wh2["movements"]] == [
+        (transfer, "WH2/TRANSIT")
+    ]
+
+
+# API tokens for integrations -------------------------------------------------------------
+
+
+def test_an_api_token_acts_for_an_integration_until_it_is_revoked(client, shop):
+    issued = auth.issue_token(
+        shop.uow(), TESTER, {"user": "clerk1", "name": "天猫同步", "days": 30}
+    )
+    headers = {"Authorization": f"Bearer {issued.token}"}
+
+    before = client.get("/api/v1/me", headers=headers)
+    auth.set_password(shop.uow(), TESTER, "clerk1", "a-new-password")
+    after_new_password = client.get("/api/v1/me", headers=headers)
+    auth.revoke_token(shop.uow(), TESTER, issued.id)
+    after_revoke = client.get("/api/v1/me", headers=headers)
+
+    assert before.json()["username"] == "clerk1"
+    assert after_new_password.status_code == 200, "a new password does not cut off integrations"
+    assert problem(after_revoke, 401)["code"] == "auth.session_ended"
+    (listed,) = auth.tokens(shop.uow(), "auditor")
+    assert (listed.id, listed.name, listed.username, listed.issued_by) == (
+        issued.id,
+        "天猫同步",
+        "clerk1",
+        TESTER,
+    )
+    assert listed.ended_at is not None
+    assert issued.token not in str(auth.tokens(shop.uow(), TESTER))
+
+
+def test_only_a_user_manager_issues_or_revokes_tokens_and_a_disabled_user_loses_them(client, shop):
+    issued = auth.issue_token(shop.uow(), TESTER, {"user": "clerk1", "name": "WMS"})
+
+    with pytest.raises(Forbidden):
+        auth.issue_token(shop.uow(), "manager", {"user": "manager", "name": "mine"})
+    with pytest.raises(Forbidden):
+        auth.revoke_token(shop.uow(), "clerk1", issued.id)
+    with pytest.raises(NotFound) as unknown:
+        auth.revoke_token(shop.uow(), TESTER, "ffffffffffff")
+    auth.set_active(shop.uow(), TESTER, "clerk1", False)
+
+    assert unknown.value.code == "auth.token_unknown"
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {issued.token}"})
+    assert problem(response, 401)["code"] == "auth.session_ended"

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import jxc
 from jxc.api import problems
-from jxc.api.routes import audit, catalog, documents, health, sessions, sop, stock
+from jxc.api.routes import audit, catalog, documents, health, movements, sessions, sop, stock
 from jxc.bootstrap import App, build
 from jxc.config import Settings
 from jxc.domain.errors import Invalid
@@ -49,6 +49,7 @@ def create_app(app: App) -> FastAPI:
         documents.router,
         stock.router,
         catalog.router,
+        movements.router,
         audit.router,
         sop.router,
     ):

@@ -21,9 +21,9 @@ DEFAULT_LOCALE = "zh_CN"
 MAX_PAGE = 500
 
 
-# Every dependency and route is ``async`` and hands only its blocking service or query call
-# to the thread pool: FastAPI runs each plain ``def`` dependency, route and response
-# serialisation in the pool separately, and each hop costs as much as a small posting.
+# Dependencies are ``async`` and hand only their blocking call to the thread pool: FastAPI
+# runs each plain ``def`` dependency in the pool on its own, and each hop costs about as
+# much as a small posting. Routes that write do the same for their service call.
 
 
 async def get_app(request: Request) -> App:

@@ -113,6 +113,45 @@ class StockRowOut(BaseModel):
     available: Exact
 
 
+class MovementOut(BaseModel):
+    """One ledger entry (库存流水) as people read it."""
+
+    model_config = ConfigDict(from_attributes=True)
+    sequence: int
+    business_date: date
+    recorded_at: datetime
+    document: str
+    document_type: str
+    item: str
+    batch: str | None
+    serial: str | None
+    from_location: str
+    to_location: str
+    quantity: Exact
+    value: Exact
+    user: str
+    change: Exact = Field(description="Signed change of stock in the warehouse asked for.")
+    balance: Exact = Field(description="Stock in that warehouse after this movement.")
+
+
+class ItemLedgerOut(BaseModel):
+    """商品流水账: the stock at the start and every movement after, with the running balance."""
+
+    item: str
+    warehouse: str | None
+    opening: Exact
+    movements: list[MovementOut]
+
+
+class TraceOut(BaseModel):
+    """A batch's, a serial's or a document's way through the warehouses (追溯)."""
+
+    subject: str
+    backward: list[MovementOut] = Field(description="Where a document's goods came from.")
+    movements: list[MovementOut]
+    forward: list[MovementOut] = Field(description="Where a document's goods went after.")
+
+
 class DocumentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     document: DocumentRow

@@ -174,3 +174,67 @@ def enable(ctx: typer.Context, username: str, request_id: RequestId = None) -> N
     st = state(ctx)
     auth.set_active(st.app.uow(), st.actor, username, True, request_id=request_id)
     out.print(st.t("label.saved"))
+
+
+tokens_app = typer.Typer(
+    help="API tokens for integrations (接口令牌): issue, list, revoke.", no_args_is_help=True
+)
+users_app.add_typer(tokens_app, name="token")
+
+
+@tokens_app.command("issue", help="Issue a token an integration uses to act as USER.")
+def issue_token(
+    ctx: typer.Context,
+    username: str,
+    name: Annotated[str, typer.Option(help="What it is for, e.g. 天猫同步.")],
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days it stays valid.")] = 365,
+) -> None:
+    st = state(ctx)
+    issued = auth.issue_token(
+        st.app.uow(), st.actor, {"user": username, "name": name, "days": days}
+    )
+    out.print(
+        st.t(
+            "label.token_issued",
+            id=issued.id,
+            user=issued.username,
+            expires=f"{issued.expires_at.astimezone(UTC):%Y-%m-%d}",
+        )
+    )
+    out.print(issued.token, markup=False, highlight=False)
+
+
+@tokens_app.command("list", help="Every API token issued, newest first.")
+def list_tokens(ctx: typer.Context) -> None:
+    st = state(ctx)
+    table(
+        st,
+        [
+            "label.token",
+            "label.name",
+            "label.user",
+            "label.issued_by",
+            "label.created_at",
+            "label.expires",
+            "label.revoked",
+        ],
+        [
+            (
+                token.id,
+                token.name,
+                token.username,
+                token.issued_by or "",
+                f"{token.created_at.astimezone(UTC):%Y-%m-%d %H:%M}",
+                f"{token.expires_at.astimezone(UTC):%Y-%m-%d}",
+                f"{token.ended_at.astimezone(UTC):%Y-%m-%d %H:%M}" if token.ended_at else "",
+            )
+            for token in auth.tokens(st.app.uow(), st.actor)
+        ],
+    )
+
+
+@tokens_app.command("revoke", help="End a token at once (its id from jxc user token list).")
+def revoke_token(ctx: typer.Context, token_id: str) -> None:
+    st = state(ctx)
+    auth.revoke_token(st.app.uow(), st.actor, token_id)
+    out.print(st.t("label.token_revoked", id=token_id))

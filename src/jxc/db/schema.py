@@ -345,6 +345,9 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # An API token an admin issued for an integration has a name; a sign-in has none.
+    name: Mapped[str | None] = mapped_column(String(100))
+    issued_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class PeriodClose(Base):

@@ -191,6 +191,7 @@ ERRORS: dict[str, str] = {
     "request.too_large": "The request is {size} bytes; at most {limit} are accepted",
     "request.refused": "The request to {path} was refused",
     "request.unexpected": "Something went wrong on the server; nothing was written. Quote request {request_id} when reporting it",
+    "auth.token_unknown": "No live API token has the id {token}",
 }
 
 LABELS: dict[str, str] = {
@@ -348,6 +349,13 @@ LABELS: dict[str, str] = {
     "label.document_note": "Note: {note}",
     "label.edited": "{number} edited ({state}): {lines} line(s)",
     "label.serving": "JXC is serving at {url} (API documentation: {docs}); Ctrl+C stops it",
+    "label.token": "Token",
+    "label.issued_by": "Issued by",
+    "label.created_at": "Created",
+    "label.expires": "Expires",
+    "label.revoked": "Revoked",
+    "label.token_issued": "API token {id} for {user}, valid until {expires}. It is shown this once; keep it secret:",
+    "label.token_revoked": "API token {id} revoked",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -386,6 +394,8 @@ ACTIONS: dict[str, str] = {
     "document.archive": "Archive",
     "workflow.install": "Install workflow",
     "document.edit": "Edit document",
+    "user.token_issue": "Issue API token",
+    "user.token_revoke": "Revoke API token",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.

@@ -35,6 +35,8 @@ class Movement:
     quantity: Decimal
     value: Decimal
     user: str
+    from_warehouse: str | None = None  # None: a location outside every warehouse
+    to_warehouse: str | None = None
     # signed change of stock in the warehouse a ledger is read for; 0 when not read for one
     change: Decimal = Decimal(0)
     balance: Decimal = Decimal(0)
@@ -94,6 +96,8 @@ def _movement(row: Any) -> Movement:
         quantity=row.quantity,
         value=row.value,
         user=row.created_by,
+        from_warehouse=row.from_wh,
+        to_warehouse=row.to_wh,
     )
 
 

@@ -10,17 +10,19 @@ and failed sign-in goes on the audit trail.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from jxc.db.repositories.users import UserRecord
+from jxc.db.repositories.users import TOKEN_ID_LENGTH, TokenRecord, UserRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import ANONYMOUS, MAX_SUBJECT, RESERVED_ACTORS, SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import (
@@ -42,6 +44,9 @@ from jxc.services.base import parse, reading, remember, replay, transactional
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both answers take as long.
 _DECOY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Each argon2 hash or check holds 64 MiB for its duration: a burst of sign-ins to a web
+# server would hold that many times over. They take turns, one per core.
+_hashing_turn = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 
 class GrantIn(BaseModel):
@@ -136,7 +141,7 @@ def _prepared(data: UserIn | dict[str, Any]) -> tuple[UserIn, str]:
     if user.username.casefold() in RESERVED_ACTORS:
         raise Invalid("auth.username_reserved", {"user": user.username})
     check_password(user.username, user.password)
-    return user, _hasher.hash(user.password)
+    return user, _hash(user.password)
 
 
 def _add(uow: UnitOfWork, actor: str, user: UserIn, password_hash: str) -> None:
@@ -353,7 +358,7 @@ def set_password(
     own = actor == username and current is not None
     checked, right = _check_password(uow, username, current or "") if own else (None, False)
     check_password(username, new_password)
-    new_hash = _hasher.hash(new_password)
+    new_hash = _hash(new_password)
 
     payload = {"user": username}  # never a password: the fingerprint would reveal it
 
@@ -371,7 +376,8 @@ def set_password(
             failed_logins=0,
             last_failed_at=None,
         )
-        uow.users.end_sessions_of(user.id, uow.clock())
+        # A new password signs the user out everywhere; an integration's token stays valid.
+        uow.users.end_sessions_of(user.id, uow.clock(), tokens_too=False)
         uow.record(AuditEntry(actor, "user.set_password", "user", username))
         remember(uow, request_id, "users.set_password", payload, {})
         uow.commit()
@@ -396,7 +402,7 @@ def set_active(
     user = _user(uow, username)
     uow.users.update(user.id, active=active)
     if not active:
-        uow.users.end_sessions_of(user.id, uow.clock())
+        uow.users.end_sessions_of(user.id, uow.clock(), tokens_too=True)
         _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.set_active", "user", username, {"active": active}))
     remember(uow, request_id, "users.set_active", payload, {})
@@ -409,9 +415,15 @@ def _keep_an_admin(uow: UnitOfWork) -> None:
         raise Conflict("auth.last_admin", {})
 
 
+def _hash(password: str) -> str:
+    with _hashing_turn:
+        return _hasher.hash(password)
+
+
 def _verifies(password_hash: str, password: str) -> bool:
     try:
-        return bool(_hasher.verify(password_hash, password))
+        with _hashing_turn:
+            return bool(_hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 
@@ -506,6 +518,88 @@ def login(uow: UnitOfWork, username: str, password: str) -> Session:
         return Session(token, user.username, expires_at)
 
     return uow.run(start)
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    user: str = Field(min_length=1, max_length=MAX_USERNAME)
+    name: str = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
+    days: int = Field(default=365, ge=1, le=3650)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once: only its hash is kept
+    id: str
+    username: str
+    name: str
+    expires_at: datetime
+
+
+@transactional
+def issue_token(uow: UnitOfWork, actor: str, data: TokenIn | dict[str, Any]) -> IssuedToken:
+    """Issue an API token for an integration to act as a user (an admin's decision).
+
+    It works as the user's sign-in does, for ``days`` unless revoked or the user is
+    disabled; a new password of the user leaves it valid. It takes no request id: a
+    replay would have to keep the token itself.
+
+    Raises:
+        Forbidden: auth.forbidden (not a user manager).
+        NotFound: auth.user_unknown.
+        Invalid: a missing or malformed field.
+    """
+    given = parse(TokenIn, data)
+    require(uow, actor, Action.USER_MANAGE)
+    user = _user(uow, given.user)
+    now = uow.clock()
+    token = secrets.token_urlsafe(32)
+    token_hash = _token_hash(token)
+    expires_at = now + timedelta(days=given.days)
+    uow.users.add_session(token_hash, user.id, now, expires_at, given.name, actor)
+    token_id = token_hash[:TOKEN_ID_LENGTH]
+    uow.record(
+        AuditEntry(
+            actor,
+            "user.token_issue",
+            "user",
+            user.username,
+            {"token": token_id, "name": given.name, "expires_at": expires_at.isoformat()},
+        )
+    )
+    uow.commit()
+    return IssuedToken(token, token_id, user.username, given.name, expires_at)
+
+
+@reading
+def tokens(uow: UnitOfWork, actor: str) -> list[TokenRecord]:
+    """Every API token issued, newest first (for user managers and auditors).
+
+    Raises:
+        Forbidden: auth.forbidden.
+    """
+    who = principal(uow, actor)
+    if not (who.may(Action.USER_MANAGE) or who.may(Action.AUDIT_READ)):
+        authorize(who, Action.USER_MANAGE)
+    return uow.users.tokens()
+
+
+@transactional
+def revoke_token(uow: UnitOfWork, actor: str, token_id: str) -> None:
+    """End an API token at once, named by its id from ``tokens``.
+
+    Raises:
+        Forbidden: auth.forbidden.
+        NotFound: auth.token_unknown (no live token has that id).
+    """
+    require(uow, actor, Action.USER_MANAGE)
+    wanted = token_id.strip().lower()
+    token_hash = uow.users.token_hash(wanted) if len(wanted) >= 6 else None
+    if token_hash is None:
+        raise NotFound("auth.token_unknown", {"token": token_id})
+    uow.users.end_session(token_hash, uow.clock())
+    uow.record(AuditEntry(actor, "user.token_revoke", "token", token_hash[:TOKEN_ID_LENGTH], {}))
+    uow.commit()
 
 
 @reading

@@ -24,6 +24,20 @@ class UserRecord:
     last_failed_at: datetime | None
 
 
+TOKEN_ID_LENGTH = 12  # hex digits of the token's hash that name it in lists
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: str
+    name: str
+    username: str
+    issued_by: str | None
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
 _user = s.AppUser
 _grant = s.UserGrant
 _session = s.AuthSession
@@ -161,7 +175,13 @@ class UserRepository:
 
     # sessions ---------------------------------------------------------------------------
     def add_session(
-        self, token_hash: str, user_id: int, created_at: datetime, expires_at: datetime
+        self,
+        token_hash: str,
+        user_id: int,
+        created_at: datetime,
+        expires_at: datetime,
+        name: str | None = None,
+        issued_by: str | None = None,
     ) -> None:
         self.connection.execute(
             insert(_session).values(
@@ -169,8 +189,50 @@ class UserRepository:
                 user_id=user_id,
                 created_at=created_at,
                 expires_at=expires_at,
+                name=name,
+                issued_by=issued_by,
             )
         )
+
+    def tokens(self) -> list[TokenRecord]:
+        """Every API token ever issued, newest first."""
+        rows = self.connection.execute(
+            select(
+                _session.token_hash,
+                _session.name,
+                _user.username,
+                _session.issued_by,
+                _session.created_at,
+                _session.expires_at,
+                _session.ended_at,
+            )
+            .join(_user, _user.id == _session.user_id)
+            .where(_session.name.is_not(None))
+            .order_by(_session.created_at.desc())
+        )
+        return [
+            TokenRecord(
+                id=row.token_hash[:TOKEN_ID_LENGTH],
+                name=str(row.name),
+                username=row.username,
+                issued_by=row.issued_by,
+                created_at=row.created_at,
+                expires_at=row.expires_at,
+                ended_at=row.ended_at,
+            )
+            for row in rows
+        ]
+
+    def token_hash(self, token_id: str) -> str | None:
+        """The full hash of the live API token whose id (hash prefix) is ``token_id``."""
+        found = self.connection.execute(
+            select(_session.token_hash).where(
+                _session.name.is_not(None),
+                _session.ended_at.is_(None),
+                _session.token_hash.startswith(token_id, autoescape=True),
+            )
+        ).all()
+        return found[0].token_hash if len(found) == 1 else None
 
     def session_username(self, token_hash: str, now: datetime) -> str | None:
         """The user of a session that has neither ended nor expired, if they are active."""
@@ -193,9 +255,9 @@ class UserRepository:
         )
         return int(result.rowcount)
 
-    def end_sessions_of(self, user_id: int, at: datetime) -> None:
-        self.connection.execute(
-            update(_session)
-            .where(_session.user_id == user_id, _session.ended_at.is_(None))
-            .values(ended_at=at)
-        )
+    def end_sessions_of(self, user_id: int, at: datetime, tokens_too: bool) -> None:
+        """End a user's sign-ins, and their API tokens if ``tokens_too``."""
+        query = update(_session).where(_session.user_id == user_id, _session.ended_at.is_(None))
+        if not tokens_too:
+            query = query.where(_session.name.is_(None))
+        self.connection.execute(query.values(ended_at=at))

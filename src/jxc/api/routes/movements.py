@@ -1,0 +1,109 @@
+"""Movements: 商品流水账 of an item and the trace (追溯) of a batch, a serial or a document.
+
+A user holding roles in some warehouses only sees movements into or out of those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from jxc.api.deps import AppDep, ReaderDep
+from jxc.api.schemas import ItemLedgerOut, MovementOut, TraceOut
+from jxc.bootstrap import App
+from jxc.domain.auth import Principal
+from jxc.domain.errors import Invalid, NotFound
+from jxc.queries import movements
+from jxc.queries.movements import Movement, Trace
+
+router = APIRouter(tags=["movements"])
+
+
+def _shown(reader: Principal, rows: list[Movement]) -> list[MovementOut]:
+    return [
+        MovementOut.model_validate(row)
+        for row in rows
+        if reader.sees(row.from_warehouse, row.to_warehouse)
+    ]
+
+
+@router.get(
+    "/items/{item}/ledger",
+    operation_id="items-ledger",
+    summary="商品流水账: an item's movements with the running balance",
+)
+async def item_ledger(
+    app: AppDep,
+    reader: ReaderDep,
+    item: str,
+    warehouse: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> ItemLedgerOut:
+    if warehouse is None and reader.visible_warehouses is not None:
+        raise Invalid("field.required", {"field": "warehouse", "pointer": "/query/warehouse"})
+    if warehouse is not None and not reader.sees(warehouse):
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
+
+    def read() -> tuple[Decimal, list[Movement]]:
+        with app.reader() as connection:
+            return movements.item_ledger(connection, item, warehouse, start, end)
+
+    opening, rows = await run_in_threadpool(read)
+    return ItemLedgerOut.model_validate(
+        {"item": item, "warehouse": warehouse, "opening": opening, "movements": rows},
+        from_attributes=True,
+    )
+
+
+async def _trace(
+    app: App, reader: Principal, read: Callable[..., Trace], *args: str | None
+) -> TraceOut:
+    def run() -> Trace:
+        with app.reader() as connection:
+            return read(connection, *args)
+
+    found = await run_in_threadpool(run)
+    return TraceOut(
+        subject=found.subject,
+        backward=_shown(reader, found.backward),
+        movements=_shown(reader, found.movements),
+        forward=_shown(reader, found.forward),
+    )
+
+
+@router.get(
+    "/trace/batches/{item}/{batch}",
+    operation_id="trace-batch",
+    summary="追溯: every movement of one batch, from its receipt to the customer",
+)
+async def trace_batch(app: AppDep, reader: ReaderDep, item: str, batch: str) -> TraceOut:
+    return await _trace(app, reader, movements.trace_batch, item, batch)
+
+
+@router.get(
+    "/trace/serials/{serial}",
+    operation_id="trace-serial",
+    summary="追溯: every movement of one serial number",
+)
+async def trace_serial(
+    app: AppDep,
+    reader: ReaderDep,
+    serial: str,
+    item: Annotated[str | None, Query(max_length=64)] = None,
+) -> TraceOut:
+    return await _trace(app, reader, movements.trace_serial, serial, item)
+
+
+@router.get(
+    "/trace/documents/{number}",
+    operation_id="trace-document",
+    summary="追溯: a document's movements, where their goods came from and went after",
+)
+async def trace_document(app: AppDep, reader: ReaderDep, number: str) -> TraceOut:
+    return await _trace(app, reader, movements.trace_document, number)
