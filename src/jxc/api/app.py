@@ -1,7 +1,7 @@
 """The ASGI application: the REST API under /api/v1, health and readiness at the root.
 
 ``create_app`` wires one ``App`` (settings, engine) into FastAPI with its routers,
-middleware and error handlers; ``serve_app`` is the factory ``jxc serve`` hands to uvicorn.
+middleware and error handlers; ``jxc.asgi`` adds the web app beside it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import jxc
 from jxc.api import problems
 from jxc.api.routes import audit, catalog, documents, health, movements, sessions, sop, stock
-from jxc.bootstrap import App, build
-from jxc.config import Settings
+from jxc.bootstrap import App
 from jxc.domain.errors import Invalid
 
 API_PREFIX = "/api/v1"
@@ -108,8 +107,3 @@ class RequestLog:
                     }
                 )
             )
-
-
-def serve_app() -> FastAPI:
-    """The application for ``jxc serve``: settings from the environment (``JXC_*``)."""
-    return create_app(build(Settings()))

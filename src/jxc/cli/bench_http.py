@@ -1,6 +1,6 @@
 """`jxc bench --http`: the API served by uvicorn, driven over loopback by concurrent clients.
 
-The server runs in its own process (``python -m uvicorn jxc.api.app:serve_app``) on the
+The server runs in its own process (``python -m uvicorn jxc.asgi:serve_app``) on the
 benchmark's scratch database. Each client signs in as a clerk of its own and, one request
 at a time, creates and posts 1-line documents (``POST /api/v1/documents?post=true`` with an
 ``Idempotency-Key``): receipts of ordinary items and issues of one hot item whose stock
@@ -60,7 +60,7 @@ def served(url: str) -> Iterator[str]:
         sys.executable,
         "-m",
         "uvicorn",
-        "jxc.api.app:serve_app",
+        "jxc.asgi:serve_app",
         "--factory",
         "--host",
         "127.0.0.1",

@@ -12,7 +12,7 @@ import uvicorn
 from jxc.cli.output import out, state
 
 # The application is named, not imported: the CLI and the API are independent entrypoints.
-APP_FACTORY = "jxc.api.app:serve_app"
+APP_FACTORY = "jxc.asgi:serve_app"
 
 
 def register(app: typer.Typer) -> None:

@@ -192,6 +192,11 @@ ERRORS: dict[str, str] = {
     "request.refused": "The request to {path} was refused",
     "request.unexpected": "Something went wrong on the server; nothing was written. Quote request {request_id} when reporting it",
     "auth.token_unknown": "No live API token has the id {token}",
+    "barcode.empty": "Nothing was scanned",
+    "barcode.too_long": "The code is {length} characters long; at most {limit} are read",
+    "barcode.gs1_invalid": "{barcode} is not a valid GS1 code: {reason}",
+    "barcode.unknown": "No item has the barcode {barcode}",
+    "auth.csrf_invalid": "This form is out of date or came from another site; reload the page and try again",
 }
 
 LABELS: dict[str, str] = {
@@ -356,6 +361,24 @@ LABELS: dict[str, str] = {
     "label.revoked": "Revoked",
     "label.token_issued": "API token {id} for {user}, valid until {expires}. It is shown this once; keep it secret:",
     "label.token_revoked": "API token {id} revoked",
+    "label.unit_cost": "Unit cost",
+    "label.web_home": "Home",
+    "label.web_documents": "Documents",
+    "label.web_receive": "Receive by scan",
+    "label.web_stock": "Stock",
+    "label.web_logout": "Sign out",
+    "label.web_login": "Sign in",
+    "label.web_waiting": "Waiting for you",
+    "label.web_your_steps": "Your steps",
+    "label.web_nothing_waiting": "Nothing is waiting for you.",
+    "label.web_filter": "Filter",
+    "label.web_none": "Nothing found.",
+    "label.web_reason": "Reason",
+    "label.web_scan": "Scan",
+    "label.web_scan_hint": "Scan a barcode, or type an item code and press Enter",
+    "label.web_note": "Note",
+    "label.web_submit_receipt": "Submit the receipt",
+    "label.web_scan_first": "Scan the first item.",
 }
 
 # Audit trail actions, by the code each event stores.

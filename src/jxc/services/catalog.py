@@ -9,6 +9,8 @@ world; running it again changes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import Action
+from jxc.domain.barcodes import read_barcode
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode, check_conversion_ratio
 from jxc.domain.locations import (
@@ -27,8 +30,8 @@ from jxc.domain.locations import (
     LocationUsage,
 )
 from jxc.domain.quantities import Unit
-from jxc.services.auth import require
-from jxc.services.base import parse, remember, replay, transactional
+from jxc.services.auth import principal, require
+from jxc.services.base import parse, reading, remember, replay, transactional
 
 Code = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 
@@ -433,3 +436,58 @@ def add_location(
     remember(uow, request_id, "catalog.add_location", payload, {"id": location_id})
     uow.commit()
     return location_id
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What one scan adds to a document line: the item, its unit and what the code carried."""
+
+    barcode: str
+    item: str
+    item_name: str
+    tracking: str
+    unit: str
+    quantity: Decimal
+    batch: str | None
+    expiry_date: date | None
+    serial: str | None
+
+
+@reading
+def scan(uow: UnitOfWork, actor: str, barcode: str) -> Scanned:
+    """Read a scanned code: an item's barcode, or an item code typed in.
+
+    A GS1 code may carry the batch, the expiry date, the serial and a count.
+
+    Raises:
+        Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid, batch.required (a
+            batch-tracked item scanned without its batch), serial.required.
+        NotFound: barcode.unknown.
+    """
+    principal(uow, actor)
+    code = read_barcode(barcode)
+    for candidate in code.codes:
+        found = uow.catalog.item_by_barcode(candidate)
+        if found is not None:
+            item, unit = found
+            break
+    else:
+        typed = uow.catalog.items_by_code([code.codes[0]]).get(code.codes[0])
+        if typed is None:
+            raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
+        item, unit = typed, typed.base_unit.code
+    if item.tracking is TrackingMode.BATCH and code.batch is None:
+        raise Invalid("batch.required", {"item": item.code})
+    if item.tracking is TrackingMode.SERIAL and code.serial is None:
+        raise Invalid("serial.required", {"item": item.code})
+    return Scanned(
+        barcode=barcode.strip(),
+        item=item.code,
+        item_name=item.name,
+        tracking=item.tracking.value,
+        unit=unit,
+        quantity=code.quantity or Decimal(1),
+        batch=code.batch,
+        expiry_date=code.expiry_date,
+        serial=code.serial,
+    )

@@ -65,7 +65,7 @@ from jxc.domain.workflow import (
 )
 from jxc.services import workflows
 from jxc.services.auth import principal, require
-from jxc.services.base import parse, remember, replay, transactional
+from jxc.services.base import parse, reading, remember, replay, transactional
 from jxc.services.posting import release, reserve, write_posting
 
 MAX_LINES = 10_000
@@ -281,6 +281,34 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
             for line in lines
         ],
     )
+
+
+@reading
+def next_steps(uow: UnitOfWork, actor: str, number: str) -> list[str]:
+    """The steps ``actor`` holds a role for on a document now (guards may still refuse one).
+
+    Raises:
+        NotFound: document.unknown.
+    """
+    header = uow.documents.header(number)
+    if header is None:
+        raise NotFound("document.unknown", {"number": number})
+    who = principal(uow, actor)
+    workflow = workflows.definition(uow, header.document_type.value)
+    steps = []
+    for action in workflow.allowed(header.state):
+        for transition in workflow.candidates(header.state, action, number):
+            scope = header.warehouse_id
+            if transition.scope is Scope.DESTINATION and header.to_warehouse_id is not None:
+                scope = header.to_warehouse_id
+            warehouse = uow.catalog.warehouse_code(scope)
+            if any(
+                grant.role in transition.roles and grant.warehouse in (None, warehouse)
+                for grant in who.grants
+            ):
+                steps.append(action)
+                break
+    return steps
 
 
 def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:

@@ -1,0 +1,51 @@
+"""The one ASGI application ``jxc serve`` runs: the REST API and the web app side by side.
+
+The API (``/api/v1``) answers errors as problem+json; the web pages answer them as a page
+in the user's language, and send whoever is not signed in to the sign-in page.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from jxc.api import problems
+from jxc.api.app import API_PREFIX, create_app
+from jxc.bootstrap import App, build
+from jxc.config import Settings
+from jxc.domain.errors import DomainError
+from jxc.i18n.messages import translate
+from jxc.web import pages
+from jxc.web.forms import form_errors
+from jxc.web.render import locale_of, page
+
+
+def create_server(app: App) -> FastAPI:
+    server = create_app(app)
+    server.include_router(pages.router)
+    server.mount(
+        "/static", StaticFiles(directory=str(resources.files("jxc.web") / "static")), "static"
+    )
+
+    @server.exception_handler(pages.SignInRequired)
+    async def sign_in(request: Request, _: pages.SignInRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @server.exception_handler(DomainError)
+    async def refused(request: Request, error: DomainError) -> Response:
+        if request.url.path.startswith(API_PREFIX):
+            return problems.problem_response(request, error)
+        locale = locale_of(request)
+        found = form_errors(error, locale)
+        message = found.summary_or_first() or translate(error.code, locale, **error.params)
+        return page(request, "error.html", problems.STATUS[error.category], message=message)
+
+    return server
+
+
+def serve_app() -> FastAPI:
+    """The application for ``jxc serve``: settings from the environment (``JXC_*``)."""
+    return create_server(build(Settings()))

@@ -1,0 +1,76 @@
+"""Reading what a scanner types: a plain EAN/UPC code, or a GS1 code carrying more.
+
+A GS1-128 or GS1 DataMatrix code names the GTIN (AI 01), and may carry the batch (10),
+the expiry date (17), the serial (21) and a count (30 or 37). Scanners send it either
+raw (with or without its ``]C1``/``]d2`` prefix, elements separated by the GS character
+for FNC1) or, where a keyboard-wedge scanner cannot type GS, in its human-readable form
+``(01)…(10)…``. Anything else is looked up as it was typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import biip
+from biip.gs1_messages import GS1Message
+
+from jxc.domain.errors import Invalid
+
+MAX_BARCODE = 200
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    codes: tuple[str, ...]  # what to look the item up by, most specific first
+    batch: str | None = None
+    expiry_date: date | None = None
+    serial: str | None = None
+    quantity: Decimal | None = None
+
+
+def read_barcode(text: str) -> ScannedCode:
+    """What one scan says.
+
+    Raises:
+        Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid (a GS1 code that
+            does not parse, naming why).
+    """
+    raw = text.strip()
+    if not raw:
+        raise Invalid("barcode.empty", {})
+    if len(raw) > MAX_BARCODE:
+        raise Invalid("barcode.too_long", {"length": len(raw), "limit": MAX_BARCODE})
+    if raw.startswith("("):
+        try:
+            message = GS1Message.parse_hri(raw)
+        except biip.ParseError as error:
+            raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": str(error)}) from None
+        return _from_gs1(raw, message)
+    gs1 = raw.startswith(("]C1", "]d2", "]Q3", "\x1d")) or (raw.startswith("01") and len(raw) > 16)
+    if not gs1:
+        return ScannedCode((raw,))
+    result = biip.parse(raw)
+    if result.gs1_message is None:
+        raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": result.gs1_message_error})
+    return _from_gs1(raw, result.gs1_message)
+
+
+def _from_gs1(raw: str, message: GS1Message) -> ScannedCode:
+    values = {element.ai.ai: element for element in message.element_strings}
+    gtin = values.get("01")
+    if gtin is None or gtin.gtin is None:
+        reason = gtin.gtin_error if gtin is not None else "AI 01 (GTIN) missing"
+        raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": reason})
+    # Items keep the code printed on the pack (EAN-13 mostly); GS1 pads it to 14 digits.
+    printed = gtin.gtin.as_gtin_13() if gtin.value.startswith("0") else gtin.value
+    codes = tuple(dict.fromkeys([printed, gtin.value]))
+    count = values.get("30") or values.get("37")
+    return ScannedCode(
+        codes=codes,
+        batch=values["10"].value if "10" in values else None,
+        expiry_date=values["17"].date if "17" in values else None,
+        serial=values["21"].value if "21" in values else None,
+        quantity=Decimal(count.value) if count is not None else None,
+    )

@@ -1,0 +1,39 @@
+"""Errors on a page: those with a pointer sit next to their field, the rest on top.
+
+The only mapping from ``DomainError`` to the web; htmx re-renders the form with 422.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jxc.domain.errors import DomainError, ErrorItem
+from jxc.i18n.messages import translate
+
+
+@dataclass
+class FormErrors:
+    fields: dict[str, str] = field(default_factory=dict)  # JSON pointer → message
+    summary: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.summary)
+
+    def summary_or_first(self) -> str:
+        """One message for one field (a scan): the summary, else the first field's."""
+        return (self.summary or list(self.fields.values()) or [""])[0]
+
+
+def form_errors(error: DomainError, locale: str) -> FormErrors:
+    found = FormErrors()
+    items = error.items or (
+        (ErrorItem(error.params["pointer"], error.code, error.params),)
+        if "pointer" in error.params
+        else ()
+    )
+    for item in items:
+        message = translate(item.code, locale, **dict(item.params))
+        found.fields[item.pointer] = message
+    if not items or len(items) > 1:
+        found.summary.append(translate(error.code, locale, **dict(error.params)))
+    return found

@@ -1,0 +1,404 @@
+"""The pages: sign-in, the home page per role, documents, receiving by scan, stock.
+
+Each route reads through queries and writes through services, as the API does; a refused
+step comes back as a message on the page, in the user's language.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from jxc.bootstrap import App
+from jxc.domain.auth import Principal
+from jxc.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from jxc.queries import audit, stock_levels
+from jxc.queries import catalog as catalog_queries
+from jxc.queries import documents as document_queries
+from jxc.services import auth, catalog, documents
+from jxc.web.forms import FormErrors, form_errors
+from jxc.web.render import LANGUAGE_COOKIE, SESSION_COOKIE, csrf_token, locale_of, page
+
+router = APIRouter(include_in_schema=False)
+HOME_LIMIT = 50
+
+
+class SignInRequired(Exception):
+    """Raised for a page that needs a signed-in user: the answer is the sign-in page."""
+
+
+async def get_app(request: Request) -> App:
+    app: App = request.app.state.jxc
+    return app
+
+
+AppDep = Annotated[App, Depends(get_app)]
+
+
+async def get_user(request: Request, app: AppDep) -> Principal:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SignInRequired
+    try:
+        username = await run_in_threadpool(auth.session_user, app.uow(), token)
+        return await run_in_threadpool(auth.reader, app.uow(), username)
+    except Unauthenticated:
+        raise SignInRequired from None
+
+
+UserDep = Annotated[Principal, Depends(get_user)]
+
+
+async def check_csrf(request: Request, user: UserDep) -> Principal:
+    """A write must carry the token of the session's own pages (form field or htmx header)."""
+    session = request.cookies.get(SESSION_COOKIE, "")
+    form = await request.form()
+    sent = request.headers.get("x-csrf-token") or str(form.get("csrf", ""))
+    if not secrets.compare_digest(sent, csrf_token(session)):
+        raise Forbidden("auth.csrf_invalid", {})
+    return user
+
+
+WriterDep = Annotated[Principal, Depends(check_csrf)]
+
+
+# signing in ----------------------------------------------------------------------------------
+
+
+@router.get("/login")
+async def login_page(request: Request) -> Response:
+    return page(request, "login.html", errors=FormErrors(), username="")
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    app: AppDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        session = await run_in_threadpool(auth.login, app.uow(), username, password)
+    except DomainError as error:
+        errors = form_errors(error, locale_of(request))
+        return page(request, "login.html", 401, errors=errors, username=username)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=int((session.expires_at - app.clock()).total_seconds()),
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, app: AppDep, user: WriterDep) -> Response:
+    await run_in_threadpool(auth.logout, app.uow(), request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/language/{locale}")
+async def choose_language(request: Request, locale: str) -> Response:
+    back = request.headers.get("referer") or "/"
+    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/", 303)
+    if locale in ("zh_CN", "en"):
+        response.set_cookie(LANGUAGE_COOKIE, locale, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+# home and documents --------------------------------------------------------------------------
+
+
+def _waiting(app: App, user: Principal) -> list[tuple[Any, list[str]]]:
+    """Recent documents in the user's warehouses with a step that is theirs to take."""
+    with app.reader() as connection:
+        rows = document_queries.documents(
+            connection, limit=HOME_LIMIT, visible=user.visible_warehouses
+        )
+    found = []
+    for row in rows:
+        steps = documents.next_steps(app.uow(), user.username, row.number)
+        if steps:
+            found.append((row, steps))
+    return found
+
+
+@router.get("/")
+async def home(request: Request, app: AppDep, user: UserDep) -> Response:
+    waiting = await run_in_threadpool(_waiting, app, user)
+    return page(request, "home.html", user=user, waiting=waiting)
+
+
+@router.get("/documents")
+async def document_list(
+    request: Request,
+    app: AppDep,
+    user: UserDep,
+    document_type: str | None = None,
+    state: str | None = None,
+) -> Response:
+    def read() -> list[Any]:
+        with app.reader() as connection:
+            return document_queries.documents(
+                connection,
+                document_type or None,
+                state or None,
+                limit=200,
+                visible=user.visible_warehouses,
+            )
+
+    rows = await run_in_threadpool(read)
+    return page(
+        request,
+        "documents.html",
+        user=user,
+        rows=rows,
+        document_type=document_type or "",
+        state=state or "",
+    )
+
+
+def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
+    with app.reader() as connection:
+        header, lines = document_queries.document(connection, number)
+        if not user.sees(header.warehouse, header.to_warehouse):
+            raise NotFound("document.unknown", {"number": number})
+        history = audit.log(connection, document=number, limit=1000)
+    steps = documents.next_steps(app.uow(), user.username, number)
+    return {"header": header, "lines": lines, "history": history, "steps": steps}
+
+
+@router.get("/documents/{number}")
+async def document_page(request: Request, app: AppDep, user: UserDep, number: str) -> Response:
+    shown = await run_in_threadpool(_document, app, user, number)
+    return page(request, "document.html", user=user, errors=FormErrors(), **shown)
+
+
+@router.post("/documents/{number}/{action}")
+async def take_step(
+    request: Request,
+    app: AppDep,
+    user: WriterDep,
+    number: str,
+    action: str,
+    reason: Annotated[str | None, Form()] = None,
+    request_id: Annotated[str | None, Form()] = None,
+) -> Response:
+    try:
+        await run_in_threadpool(
+            documents.act, app.uow(), user.username, number, action, reason or None, request_id
+        )
+    except DomainError as error:
+        shown = await run_in_threadpool(_document, app, user, number)
+        errors = form_errors(error, locale_of(request))
+        return page(request, "document.html", 422, user=user, errors=errors, **shown)
+    return RedirectResponse(f"/documents/{number}", status_code=303)
+
+
+# receiving by scan ---------------------------------------------------------------------------
+
+
+def _lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The lines scanned so far (and the scan ids seen), with the costs as typed since."""
+    try:
+        saved = json.loads(state) if state else {}
+    except json.JSONDecodeError:
+        saved = {}
+    lines: list[dict[str, Any]] = list(saved.get("lines", []))
+    for index, line in enumerate(lines, start=1):
+        typed = str(form.get(f"cost-{index}", line.get("unit_cost") or "")).strip()
+        line["unit_cost"] = typed or None
+    return lines, list(saved.get("scans", []))
+
+
+def _add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> None:
+    """A repeated code adds to its line; a serial joins its item's line once."""
+    for line in lines:
+        same = (line["item"], line["unit"], line.get("batch")) == (
+            scanned.item,
+            scanned.unit,
+            scanned.batch,
+        )
+        if not same:
+            continue
+        if scanned.serial is not None:
+            if scanned.serial not in line["serials"]:
+                line["serials"].append(scanned.serial)
+                line["quantity"] = str(len(line["serials"]))
+            return
+        line["quantity"] = str(Decimal(line["quantity"]) + scanned.quantity)
+        return
+    lines.append(
+        {
+            "item": scanned.item,
+            "item_name": scanned.item_name,
+            "unit": scanned.unit,
+            "quantity": "1" if scanned.serial else str(scanned.quantity),
+            "batch": scanned.batch,
+            "expiry_date": scanned.expiry_date.isoformat() if scanned.expiry_date else None,
+            "serials": [scanned.serial] if scanned.serial else [],
+            "unit_cost": None,
+        }
+    )
+
+
+def _receive_context(user: Principal, app: App, warehouse: str | None) -> dict[str, Any]:
+    with app.reader() as connection:
+        warehouses = [w.code for w in catalog_queries.warehouses(connection) if user.sees(w.code)]
+    return {"warehouses": warehouses, "warehouse": warehouse or (warehouses or [""])[0]}
+
+
+@router.get("/receive")
+async def receive_page(
+    request: Request, app: AppDep, user: UserDep, warehouse: str | None = None
+) -> Response:
+    context = await run_in_threadpool(_receive_context, user, app, warehouse)
+    return page(
+        request,
+        "receive.html",
+        user=user,
+        lines=[],
+        state=json.dumps({"lines": [], "scans": []}),
+        scan_error="",
+        errors=FormErrors(),
+        note="",
+        **context,
+    )
+
+
+@router.post("/receive/scan")
+async def scan(
+    request: Request,
+    app: AppDep,
+    user: WriterDep,
+    code: Annotated[str, Form()] = "",
+    scan_id: Annotated[str, Form()] = "",
+    state: Annotated[str, Form()] = "",
+) -> Response:
+    """One scan: the lines re-drawn, or the refusal next to the scan field (422)."""
+    lines, scans = _lines_from(state, await request.form())
+    scan_error, status = "", 200
+    if scan_id and scan_id in scans:
+        pass  # the same scan sent again (a retry): counted once
+    else:
+        try:
+            scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code)
+            _add_scan(lines, scanned)
+            scans.append(scan_id or secrets.token_hex(8))
+        except DomainError as error:
+            scan_error = form_errors(error, locale_of(request)).summary_or_first()
+            status = 422
+    return page(
+        request,
+        "_lines.html",
+        status,
+        lines=lines,
+        state=json.dumps({"lines": lines, "scans": scans[-500:]}, ensure_ascii=False),
+        scan_error=scan_error,
+        errors=FormErrors(),
+    )
+
+
+@router.post("/receive")
+async def receive(
+    request: Request,
+    app: AppDep,
+    user: WriterDep,
+    warehouse: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    state: Annotated[str, Form()] = "",
+    request_id: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Make the receipt of what was scanned and submit it (提交) for approval."""
+    lines, scans = _lines_from(state, await request.form())
+    data = {
+        "document_type": "receipt",
+        "warehouse": warehouse,
+        "note": note or None,
+        "lines": [
+            {
+                "item": line["item"],
+                "quantity": line["quantity"],
+                "unit": line["unit"],
+                "batch": line.get("batch"),
+                "expiry_date": line.get("expiry_date"),
+                "serials": line.get("serials") or [],
+                "unit_cost": _decimal_or_text(line.get("unit_cost")),
+            }
+            for line in lines
+        ],
+    }
+    try:
+        created = await run_in_threadpool(
+            documents.create, app.uow(), user.username, data, request_id
+        )
+        await run_in_threadpool(documents.act, app.uow(), user.username, created.number, "submit")
+    except DomainError as error:
+        context = await run_in_threadpool(_receive_context, user, app, warehouse)
+        return page(
+            request,
+            "receive.html",
+            422,
+            user=user,
+            lines=lines,
+            state=json.dumps({"lines": lines, "scans": scans}, ensure_ascii=False),
+            scan_error="",
+            errors=form_errors(error, locale_of(request)),
+            note=note,
+            **context,
+        )
+    return RedirectResponse(f"/documents/{created.number}", status_code=303)
+
+
+def _decimal_or_text(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return str(Decimal(str(value)))
+    except InvalidOperation:
+        return value  # the service names it as not a number, next to its field
+
+
+# stock ---------------------------------------------------------------------------------------
+
+
+@router.get("/stock")
+async def stock_page(
+    request: Request,
+    app: AppDep,
+    user: UserDep,
+    warehouse: str | None = None,
+    item: str | None = None,
+) -> Response:
+    def read() -> list[Any]:
+        if warehouse and not user.sees(warehouse):
+            raise NotFound("warehouse.unknown", {"warehouse": warehouse})
+        with app.reader() as connection:
+            return stock_levels.stock_rows(
+                connection, warehouse or None, item or None, visible=user.visible_warehouses
+            )
+
+    try:
+        rows, errors = await run_in_threadpool(read), FormErrors()
+    except DomainError as error:
+        rows, errors = [], form_errors(error, locale_of(request))
+    return page(
+        request,
+        "stock.html",
+        user=user,
+        rows=rows,
+        warehouse=warehouse or "",
+        item=item or "",
+        errors=errors,
+    )

@@ -1,0 +1,78 @@
+"""Pages in the user's language: the Jinja2 environment, the locale, the CSRF token.
+
+Every page is rendered with ``t`` (a message in the request's language), ``label`` (a
+state or step name), the signed-in user and the CSRF token its forms and htmx send back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from jxc.config import normalize_locale
+from jxc.domain.quantities import normalized
+from jxc.i18n.messages import translate, vocabulary
+
+SESSION_COOKIE = "jxc_session"
+LANGUAGE_COOKIE = "jxc_lang"
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+_environment = Environment(
+    loader=FileSystemLoader(str(resources.files("jxc.web") / "templates")),
+    autoescape=select_autoescape(default=True),  # a name or note holding HTML stays text
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_environment.filters["number"] = lambda value: (
+    "" if value is None else str(normalized(Decimal(value)))
+)
+
+
+def locale_of(request: Request) -> str:
+    """The language chosen on the page, else the browser's first JXC speaks, else Chinese."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    candidates = [chosen] + [
+        part.split(";")[0].strip() for part in request.headers.get("accept-language", "").split(",")
+    ]
+    for tag in candidates:
+        if not tag or tag == "*":
+            continue
+        try:
+            return normalize_locale(tag)
+        except ValueError:
+            continue
+    return "zh_CN"
+
+
+def csrf_token(session_token: str) -> str:
+    """Bound to the session: a page of one session cannot post for another."""
+    return hmac.new(session_token.encode(), b"jxc-csrf", hashlib.sha256).hexdigest()
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    locale = locale_of(request)
+    session = request.cookies.get(SESSION_COOKIE)
+
+    def t(code: str, **params: Any) -> str:
+        return translate(code, locale, **params)
+
+    def label(prefix: str, name: str | None) -> str:
+        return vocabulary(prefix, name, locale) if name else ""
+
+    html = _environment.get_template(template).render(
+        request=request,
+        t=t,
+        label=label,
+        locale=locale,
+        languages=LANGUAGES,
+        csrf=csrf_token(session) if session else "",
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,189 @@
+"""The web app in Debian's Chromium (Playwright): the SOP done by scanning, by four people.
+
+A clerk signs in, scans three codes (one twice; one a GS1 code carrying batch and expiry)
+into a receipt and submits it; a manager approves; the clerk executes; a second clerk
+verifies; the stock page shows the goods. A clerk sees no approve button; a wrong code is
+refused next to the scan field, in Chinese; and the scan screen works on a phone.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect, sync_playwright
+
+from jxc.asgi import create_server
+from jxc.services import catalog
+from tests.builders import PASSWORD, a_user, a_warehouse, an_item
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREWS_EAN = "6901234567892"
+MILK_EAN = "6909876543212"
+# GS1-128 as a keyboard-wedge scanner types it (it cannot type the GS separator): GTIN
+# (01), batch (10) and expiry (17) in their human-readable form.
+MILK_GS1 = f"(01)0{MILK_EAN}(10)B2611(17)271231"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def shop(sop):
+    a_warehouse(sop, "WH1")
+    an_item(sop, "螺丝-M3", name="十字螺丝 M3")
+    an_item(sop, "奶粉", name="婴儿奶粉 900g", tracking="batch", shelf_life_days=720)
+    catalog.add_barcode(sop.uow(), "tester", "螺丝-M3", SCREWS_EAN)
+    catalog.add_barcode(sop.uow(), "tester", "奶粉", MILK_EAN)
+    a_user(sop, "clerk1", "warehouse_clerk", "WH1")
+    a_user(sop, "clerk2", "warehouse_clerk", "WH1")
+    a_user(sop, "manager", "warehouse_manager", "WH1")
+    return sop
+
+
+@pytest.fixture
+def base_url(shop) -> Iterator[str]:
+    """The whole server (API and web) on a free loopback port, in a thread."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_server(shop), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("browser tests need Debian's Chromium: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()
+
+
+def sign_in(browser, base_url, username, **context):
+    page = browser.new_context(locale="zh-CN", **context).new_page()
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+    return page
+
+
+def scan(page, code):
+    before = page.locator("#lines").inner_html()
+    page.fill("#scan", code)
+    page.press("#scan", "Enter")
+    page.wait_for_function(
+        "before => document.querySelector('#lines').innerHTML !== before", arg=before
+    )
+
+
+def take_step(page, base_url, number, step_label):
+    page.goto(f"{base_url}/documents/{number}")
+    page.get_by_role("button", name=step_label).click()
+    page.wait_for_url(f"{base_url}/documents/{number}")
+
+
+def test_a_receipt_is_scanned_in_and_walks_the_sop_by_four_people(browser, base_url):
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.click("text=扫码入库")
+    scan(clerk, SCREWS_EAN)
+    scan(clerk, SCREWS_EAN)
+    scan(clerk, MILK_GS1)
+    scan(clerk, "0000")
+
+    assert clerk.locator("#scan-message").inner_text() == "条码 0000 不属于任何商品"
+    expect(clerk.locator("#scan")).to_have_class(re.compile("refused"))
+    rows = clerk.locator("#lines tr.line")
+    assert rows.count() == 2
+    assert "2" in rows.nth(0).locator("td.num").inner_text()
+    assert "B2611" in rows.nth(1).inner_text()
+    assert "2027-12-31" in rows.nth(1).inner_text()
+    clerk.fill("input[name=cost-1]", "0.20")
+    clerk.fill("input[name=cost-2]", "198.00")
+    clerk.fill("input[name=note]", "供应商到货")
+    clerk.click("#submit")
+    clerk.wait_for_url(f"{base_url}/documents/RK*")
+    number = clerk.url.rsplit("/", 1)[-1]
+    assert "审核中" in clerk.locator("h1").inner_text()
+    assert clerk.get_by_role("button", name="审核").count() == 0, "a clerk cannot approve"
+
+    manager = sign_in(browser, base_url, "manager")
+    take_step(manager, base_url, number, "审核")
+    assert "已审核" in manager.locator("h1").inner_text()
+    take_step(clerk, base_url, number, "执行")
+    assert "已执行" in clerk.locator("h1").inner_text()
+    assert clerk.get_by_role("button", name="核对").count() == 1
+    clerk.get_by_role("button", name="核对").click()
+    assert "须由另一人完成" in clerk.locator(".errors").inner_text(), "the executor cannot verify"
+    verifier = sign_in(browser, base_url, "clerk2")
+    take_step(verifier, base_url, number, "核对")
+    assert "已核对" in verifier.locator("h1").inner_text()
+
+    history = verifier.locator("ol.history").inner_text()
+    for who in ("clerk1", "manager", "clerk2"):
+        assert who in history
+
+    verifier.goto(f"{base_url}/stock?warehouse=WH1")
+    stock = {
+        row.locator("td").nth(0).inner_text(): row.locator("td").nth(5).inner_text()
+        for row in verifier.locator("tr.stock-row").all()
+    }
+    assert stock == {"螺丝-M3": "2", "奶粉": "1"}
+
+
+def test_the_scan_screen_works_on_a_phone(browser, base_url):
+    phone = sign_in(
+        browser,
+        base_url,
+        "clerk1",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    phone.goto(f"{base_url}/receive")
+    scan(phone, SCREWS_EAN)
+
+    assert phone.locator("#lines tr.line").count() == 1
+    expect(phone.locator("#scan")).to_be_focused()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "nothing sticks out sideways on a phone"
+
+
+def test_html_in_a_name_is_shown_as_text(browser, base_url, shop):
+    an_item(shop, "XSS-1", name="<script>window.hacked=1</script>")
+    catalog.add_barcode(shop.uow(), "tester", "XSS-1", "6900000000019")
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    scan(clerk, "6900000000019")
+
+    assert "<script>" in clerk.locator("#lines").inner_text()
+    assert clerk.evaluate("window.hacked") is None
+
+
+def test_a_form_from_another_site_is_refused(browser, base_url):
+    clerk = sign_in(browser, base_url, "clerk1")
+
+    response = clerk.request.post(
+        f"{base_url}/receive/scan", form={"code": SCREWS_EAN, "csrf": "forged"}
+    )
+
+    assert response.status == 403
+    assert "表单已过期或来自其他网站" in response.text()
