@@ -74,3 +74,11 @@ def _from_gs1(raw: str, message: GS1Message) -> ScannedCode:
         serial=values["21"].value if "21" in values else None,
         quantity=Decimal(count.value) if count is not None else None,
     )
+
+
+def ean13(first_twelve: str) -> str:
+    """The EAN-13 code of twelve digits: them and their check digit."""
+    if len(first_twelve) != 12 or not first_twelve.isdigit():
+        raise ValueError(f"twelve digits expected, not {first_twelve!r}")
+    weighted = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(first_twelve))
+    return first_twelve + str(-weighted % 10)

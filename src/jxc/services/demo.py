@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from jxc.db.uow import UnitOfWork
+from jxc.domain.barcodes import ean13
 from jxc.domain.errors import Conflict, DomainError
 from jxc.queries.stock_levels import serials_in_stock, stock_rows
 from jxc.services import auth, catalog, documents
@@ -201,7 +202,7 @@ class _Demo:
             for index, (spec, grade_index) in enumerate(variants, start=1):
                 code = f"{stem}-{index:03d}"
                 units = {"箱": str(box)} if box else {}
-                barcode = f"69{self.random.randrange(10**10, 10**11)}"
+                barcode = ean13(f"69{self.random.randrange(10**9, 10**10)}")  # 69: GS1 China
                 price = Decimal(cost) * (1 + Decimal(grade_index) / 2)
                 catalog.add_item(
                     self.uow,

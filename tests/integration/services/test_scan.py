@@ -1,0 +1,68 @@
+"""Scanning into a document: a code names an item, its unit and what it carries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from jxc.domain.errors import Invalid, NotFound
+from jxc.services import catalog
+from tests.builders import an_item
+
+
+@pytest.fixture
+def shelf(app):
+    an_item(app, "螺丝-M3", units={"箱": "100"})
+    an_item(app, "奶粉", tracking="batch", shelf_life_days=720)
+    an_item(app, "手机", tracking="serial", base_unit="台")
+    catalog.add_barcode(app.uow(), "tester", "螺丝-M3", "6901234567892")
+    catalog.add_barcode(app.uow(), "tester", "螺丝-M3", "6901234567885", "箱")
+    catalog.add_barcode(app.uow(), "tester", "奶粉", "6909876543212")
+    catalog.add_barcode(app.uow(), "tester", "手机", "6900000000014")
+    return app
+
+
+def scan(app, code):
+    return catalog.scan(app.uow(), "tester", code)
+
+
+def test_a_barcode_names_its_item_and_unit(shelf):
+    each, box = scan(shelf, "6901234567892"), scan(shelf, "6901234567885")
+
+    assert (each.item, each.unit, each.quantity) == ("螺丝-M3", "个", Decimal(1))
+    assert (box.item, box.unit) == ("螺丝-M3", "箱")
+
+
+def test_an_item_code_typed_in_works_like_its_barcode(shelf):
+    assert scan(shelf, "螺丝-M3").item == "螺丝-M3"
+
+
+def test_a_gs1_code_brings_the_batch_expiry_serial_and_count(shelf):
+    milk = scan(shelf, "(01)06909876543212(10)B2611(17)271231(30)6")
+    phone = scan(shelf, "(01)06900000000014(21)IMEI-1")
+
+    assert (milk.item, milk.batch, milk.expiry_date, milk.quantity) == (
+        "奶粉",
+        "B2611",
+        date(2027, 12, 31),
+        Decimal(6),
+    )
+    assert (phone.item, phone.serial) == ("手机", "IMEI-1")
+
+
+@pytest.mark.parametrize(
+    ("code", "error", "expected"),
+    [
+        ("6999999999995", NotFound, "barcode.unknown"),
+        ("6909876543212", Invalid, "batch.required"),
+        ("6900000000014", Invalid, "serial.required"),
+        ("(01)06909876543219", Invalid, "barcode.gs1_invalid"),
+    ],
+)
+def test_a_scan_that_cannot_make_a_line_is_refused_at_once(shelf, code, error, expected):
+    with pytest.raises(error) as refused:
+        scan(shelf, code)
+
+    assert refused.value.code == expected
