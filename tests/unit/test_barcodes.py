@@ -57,7 +57,7 @@ def test_what_cannot_be_read_is_refused_naming_why(scanned, code):
 
 def test_ean13_adds_the_check_digit():
     assert ean13("690123456789") == "6901234567892"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="twelve digits"):
         ean13("69012345678")
 
 
