@@ -571,3 +571,19 @@ def test_only_a_user_manager_issues_or_revokes_tokens_and_a_disabled_user_loses_
     assert unknown.value.code == "auth.token_unknown"
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {issued.token}"})
     assert problem(response, 401)["code"] == "auth.session_ended"
+
+
+def test_a_nul_character_is_refused_on_every_engine_not_a_server_error(client):
+    clerk = signed_in(client, "clerk1")
+
+    in_query = client.get("/api/v1/items?search=%00", headers=clerk)
+    in_body = client.post(
+        "/api/v1/documents",
+        headers=clerk,
+        json={"document_type": "receipt", "warehouse": "WH1", "note": "a\x00b", "lines": [SCREWS]},
+    )
+
+    assert problem(in_query, 422)["code"] == "text.nul_character"
+    assert [(e["pointer"], e["code"]) for e in problem(in_body, 422)["errors"]] == [
+        ("/note", "text.nul_character")
+    ]

@@ -87,12 +87,17 @@ class RequestLog:
 
         length = headers.get(b"content-length", b"")
         try:
+            refused = None
             if length.isdigit() and int(length) > MAX_BODY_BYTES:
                 too_large = Invalid(
                     "request.too_large", {"limit": MAX_BODY_BYTES, "size": int(length)}
                 )
-                response = problems.problem_response(Request(scope), too_large, 413)
-                await response(scope, receive, send_with_id)
+                refused = problems.problem_response(Request(scope), too_large, 413)
+            elif _has_nul(scope):
+                nul = Invalid("text.nul_character", {})
+                refused = problems.problem_response(Request(scope), nul)
+            if refused is not None:
+                await refused(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive, send_with_id)
         finally:
@@ -107,3 +112,9 @@ class RequestLog:
                     }
                 )
             )
+
+
+def _has_nul(scope: Scope) -> bool:
+    """A NUL character in the path or the query: no name or code holds one."""
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query.lower()

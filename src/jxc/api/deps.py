@@ -19,6 +19,7 @@ from jxc.services import auth
 
 DEFAULT_LOCALE = "zh_CN"
 MAX_PAGE = 500
+MAX_OFFSET = 10**9
 
 
 # Dependencies are ``async`` and hand only their blocking call to the thread pool: FastAPI
@@ -98,4 +99,4 @@ IdempotencyKey = Annotated[
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page.")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 
 from jxc.db.engine import READ_ONLY, writer_turn
 from jxc.db.repositories.audit import AuditRepository
@@ -141,6 +141,9 @@ class UnitOfWork:
             except StatementError as error:
                 if isinstance(error.orig, OverflowError):
                     raise Invalid("number.out_of_range", {"detail": str(error.orig)}) from None
+                if isinstance(error, DataError) and "NUL" in str(error.orig):
+                    # PostgreSQL stores no NUL character in text (SQLite would).
+                    raise Invalid("text.nul_character", {}) from None
                 if not isinstance(error, DBAPIError) or not is_retryable(error):
                     raise
                 if attempt == MAX_ATTEMPTS:

@@ -197,6 +197,7 @@ ERRORS: dict[str, str] = {
     "barcode.gs1_invalid": "{barcode} is not a valid GS1 code: {reason}",
     "barcode.unknown": "No item has the barcode {barcode}",
     "auth.csrf_invalid": "This form is out of date or came from another site; reload the page and try again",
+    "text.nul_character": "The text contains a NUL character (\\u0000), which no name, code or note may hold",
 }
 
 LABELS: dict[str, str] = {

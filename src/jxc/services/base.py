@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -72,10 +72,30 @@ def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
     """Build ``model`` from raw data, raising one error that names every bad field."""
     if isinstance(data, model):
         return data
+    with_nul = list(_nul_pointers(data, ""))
+    if with_nul:
+        errors = ErrorCollector()
+        for pointer in with_nul:
+            errors.add(pointer, "text.nul_character")
+        errors.raise_if_any()
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise invalid_input(error.errors()) from None
+
+
+def _nul_pointers(value: Any, pointer: str) -> Iterator[str]:
+    """Where a NUL character hides in raw input (PostgreSQL cannot store one; none is meant)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield pointer or "/"
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield from _nul_pointers(key, pointer + "/")
+            yield from _nul_pointers(inner, f"{pointer}/{key}")
+    elif isinstance(value, list | tuple):
+        for index, inner in enumerate(value, start=1):  # lines are counted from 1
+            yield from _nul_pointers(inner, f"{pointer}/{index}")
 
 
 def invalid_input(problems: Iterable[Mapping[str, Any]]) -> Invalid:

@@ -461,7 +461,8 @@ def scan(uow: UnitOfWork, actor: str, barcode: str) -> Scanned:
 
     Raises:
         Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid, batch.required (a
-            batch-tracked item scanned without its batch), serial.required.
+            batch-tracked item scanned without its batch), batch.not_tracked, serial.required,
+            serial.not_tracked.
         NotFound: barcode.unknown.
     """
     principal(uow, actor)
@@ -476,10 +477,13 @@ def scan(uow: UnitOfWork, actor: str, barcode: str) -> Scanned:
         if typed is None:
             raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
         item, unit = typed, typed.base_unit.code
-    if item.tracking is TrackingMode.BATCH and code.batch is None:
-        raise Invalid("batch.required", {"item": item.code})
-    if item.tracking is TrackingMode.SERIAL and code.serial is None:
-        raise Invalid("serial.required", {"item": item.code})
+    batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL
+    if batched != (code.batch is not None):
+        raise Invalid("batch.required" if batched else "batch.not_tracked", {"item": item.code})
+    if serialized != (code.serial is not None):
+        raise Invalid(
+            "serial.required" if serialized else "serial.not_tracked", {"item": item.code}
+        )
     return Scanned(
         barcode=barcode.strip(),
         item=item.code,

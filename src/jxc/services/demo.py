@@ -202,7 +202,8 @@ class _Demo:
             for index, (spec, grade_index) in enumerate(variants, start=1):
                 code = f"{stem}-{index:03d}"
                 units = {"箱": str(box)} if box else {}
-                barcode = ean13(f"69{self.random.randrange(10**9, 10**10)}")  # 69: GS1 China
+                # 69: GS1 China; drawn as before, so the rest of the company stays the same.
+                barcode = ean13(f"69{self.random.randrange(10**10, 10**11) // 10}")
                 price = Decimal(cost) * (1 + Decimal(grade_index) / 2)
                 catalog.add_item(
                     self.uow,
