@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def shop(sop):
     a_user(sop, "clerk1", "warehouse_clerk", "WH1")
     a_user(sop, "clerk2", "warehouse_clerk", "WH1")
     a_user(sop, "manager", "warehouse_manager", "WH1")
+    a_user(sop, "auditor", "auditor")
     return sop
 
 
@@ -187,3 +189,42 @@ def test_a_form_from_another_site_is_refused(browser, base_url):
 
     assert response.status == 403
     assert "表单已过期或来自其他网站" in response.text()
+
+
+def test_the_flow_is_drawn_with_live_counts_and_late_steps_reach_the_managers_home(
+    browser, base_url, shop
+):
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    scan(clerk, SCREWS_EAN)
+    clerk.fill("input[name=cost-1]", "0.20")
+    clerk.click("#submit")
+    clerk.wait_for_url(f"{base_url}/documents/RK*")
+    number = clerk.url.rsplit("/", 1)[-1]
+
+    clerk.goto(f"{base_url}/sop/receipt")
+    expect(clerk.locator(".chart svg")).to_be_visible()
+    counts = {
+        row.locator("td").nth(0).inner_text(): row.locator("td").nth(1).inner_text()
+        for row in clerk.locator("tr.flow-state").all()
+    }
+    assert counts["审核中"] == "1"
+    assert "审核中 · 1" in clerk.locator(".chart svg").text_content()
+
+    later = shop.clock() + timedelta(hours=30)  # past the 24 hours a step may wait
+    shop.clock = lambda: later
+    manager = sign_in(browser, base_url, "manager")
+    overdue = manager.locator("table.overdue")
+    assert number in overdue.inner_text()
+    assert "仓库主管" in overdue.inner_text()
+
+
+def test_only_an_auditor_reads_the_audit_log(browser, base_url):
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/audit")
+    assert "无权" in clerk.locator(".errors").inner_text()
+
+    auditor = sign_in(browser, base_url, "auditor")
+    auditor.goto(f"{base_url}/audit?actor=tester")
+    actions = auditor.locator("tr.audit-event td:nth-child(4)").all_inner_texts()
+    assert "新增商品" in actions

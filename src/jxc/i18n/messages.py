@@ -380,6 +380,9 @@ LABELS: dict[str, str] = {
     "label.web_note": "Note",
     "label.web_submit_receipt": "Submit the receipt",
     "label.web_scan_first": "Scan the first item.",
+    "label.web_flow": "Flow",
+    "label.web_audit": "Audit log",
+    "label.web_overdue": "Overdue",
 }
 
 # Audit trail actions, by the code each event stores.

@@ -16,12 +16,14 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
-from jxc.domain.auth import Principal
+from jxc.domain.auth import Action, Principal
 from jxc.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
+from jxc.i18n.messages import vocabulary
 from jxc.queries import audit, stock_levels
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
-from jxc.services import auth, catalog, documents
+from jxc.services import auth, catalog, documents, workflows
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, SESSION_COOKIE, csrf_token, locale_of, page
 
@@ -134,10 +136,65 @@ def _waiting(app: App, user: Principal) -> list[tuple[Any, list[str]]]:
     return found
 
 
+def _overdue(app: App, user: Principal) -> list[workflows.Overdue]:
+    return [
+        late
+        for late in workflows.overdue(app.uow())
+        if user.sees(late.document.warehouse, late.document.to_warehouse)
+    ]
+
+
 @router.get("/")
 async def home(request: Request, app: AppDep, user: UserDep) -> Response:
     waiting = await run_in_threadpool(_waiting, app, user)
-    return page(request, "home.html", user=user, waiting=waiting)
+    overdue = await run_in_threadpool(_overdue, app, user)
+    return page(request, "home.html", user=user, waiting=waiting, overdue=overdue)
+
+
+# the flow and the audit trail ------------------------------------------------------------------
+
+
+@router.get("/sop/{document_type}")
+async def flow_page(request: Request, app: AppDep, user: UserDep, document_type: str) -> Response:
+    if document_type not in DOCUMENT_TYPES:
+        raise NotFound("workflow.not_installed", {"document_type": document_type})
+    workflow, counts = await run_in_threadpool(workflows.flow, app.uow(), document_type)
+    locale = locale_of(request)
+    chart = mermaid(workflow, counts, lambda prefix, name: vocabulary(prefix, name, locale))
+    return page(
+        request,
+        "sop.html",
+        user=user,
+        document_type=document_type,
+        document_types=DOCUMENT_TYPES,
+        workflow=workflow,
+        counts=counts,
+        chart=chart,
+    )
+
+
+@router.get("/audit")
+async def audit_page(
+    request: Request,
+    app: AppDep,
+    user: UserDep,
+    document: str | None = None,
+    actor: str | None = None,
+) -> Response:
+    def read() -> list[Any]:
+        auth.allow(app.uow(), user.username, Action.AUDIT_READ)
+        with app.reader() as connection:
+            return audit.log(connection, document=document or None, actor=actor or None)
+
+    events = await run_in_threadpool(read)
+    return page(
+        request,
+        "audit.html",
+        user=user,
+        events=events,
+        document=document or "",
+        actor=actor or "",
+    )
 
 
 @router.get("/documents")
