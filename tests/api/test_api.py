@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from jxc.api.app import MAX_BODY_BYTES, create_app
+from jxc.api.app import create_app
+from jxc.api.deps import MAX_BODY_BYTES
 from jxc.bootstrap import head_revision
 from jxc.domain.errors import Forbidden, NotFound
 from jxc.queries import documents as document_queries
@@ -309,6 +310,22 @@ def test_an_oversized_body_is_refused_before_it_is_read(client):
     assert problem(response, 413)["code"] == "request.too_large"
 
 
+def test_a_chunked_body_without_a_length_is_cut_off_at_the_limit_too(client):
+    clerk = signed_in(client, "clerk1")
+
+    def chunks():
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b" " * 65536
+
+    response = client.post(
+        "/api/v1/documents",
+        headers={**clerk, "Content-Type": "application/json"},
+        content=chunks(),
+    )
+
+    assert problem(response, 413)["code"] == "request.too_large"
+
+
 def test_an_unknown_route_and_a_wrong_method_are_problems_too(client):
     assert problem(client.get("/api/v1/nothing-here"), 404)["code"] == "request.route_unknown"
     assert problem(client.put("/api/v1/sessions"), 405)["code"] == "request.method_not_allowed"
@@ -396,7 +413,7 @@ def test_a_user_sees_nothing_of_a_warehouse_they_do_not_work_in(client):
     assert problem(shown, 404)["code"] == "document.unknown"
     assert problem(stock, 404)["code"] == "warehouse.unknown"
     assert problem(one, 404)["code"] == "warehouse.unknown"
-    assert problem(acted, 403)["code"] == "workflow.role_required"
+    assert problem(acted, 404)["code"] == "document.unknown"
     assert [
         d["number"] for d in client.get("/api/v1/documents", headers=clerk).json()["items"]
     ] == [number]

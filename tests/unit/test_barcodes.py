@@ -44,7 +44,7 @@ def test_a_gs1_code_carries_a_serial():
         ("   ", "barcode.empty"),
         ("1" * 201, "barcode.too_long"),
         ("(01)06901234567893(10)B1", "barcode.gs1_invalid"),  # wrong check digit
-        ("0106901234567892(10", "barcode.gs1_invalid"),
+        ("]C10106901234567893", "barcode.gs1_invalid"),  # prefixed: must read as GS1
         ("(10)B2611", "barcode.gs1_invalid"),  # no GTIN
     ],
 )

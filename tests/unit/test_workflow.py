@@ -180,7 +180,6 @@ def test_reserving_at_approval_and_releasing_on_rejection_holds_together():
 
     assert workflow.posted_states == {"posted"}
     assert workflow.editable_states == ("draft", "rejected")
-    assert workflow.holding_states == {"approved"}
     assert [t.run for t in workflow.transitions] == [
         Handler.RESERVE,
         Handler.RELEASE,

@@ -12,16 +12,17 @@ import time
 import uuid
 
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import jxc
 from jxc.api import problems
+from jxc.api.deps import MAX_BODY_BYTES
 from jxc.api.routes import audit, catalog, documents, health, movements, sessions, sop, stock
 from jxc.bootstrap import App
 from jxc.domain.errors import Invalid
 
 API_PREFIX = "/api/v1"
-MAX_BODY_BYTES = 8 * 1024 * 1024  # 10,000 lines of a document fit well within it
 access_log = logging.getLogger("jxc.api.access")
 
 
@@ -89,9 +90,7 @@ class RequestLog:
         try:
             refused = None
             if length.isdigit() and int(length) > MAX_BODY_BYTES:
-                too_large = Invalid(
-                    "request.too_large", {"limit": MAX_BODY_BYTES, "size": int(length)}
-                )
+                too_large = Invalid("request.too_large", {"limit": MAX_BODY_BYTES})
                 refused = problems.problem_response(Request(scope), too_large, 413)
             elif _has_nul(scope):
                 nul = Invalid("text.nul_character", {})
@@ -99,7 +98,7 @@ class RequestLog:
             if refused is not None:
                 await refused(scope, receive, send_with_id)
             else:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, _limited(receive), send_with_id)
         finally:
             access_log.info(
                 json.dumps(
@@ -118,3 +117,19 @@ def _has_nul(scope: Scope) -> bool:
     """A NUL character in the path or the query: no name or code holds one."""
     query: bytes = scope.get("query_string", b"")
     return "\x00" in scope["path"] or b"%00" in query.lower()
+
+
+def _limited(receive: Receive) -> Receive:
+    """Count the body as it is read: one sent in chunks, without a length, stops there too."""
+    read = 0
+
+    async def counted() -> Message:
+        nonlocal read
+        message = await receive()
+        if message["type"] == "http.request":
+            read += len(message.get("body", b""))
+            if read > MAX_BODY_BYTES:
+                raise HTTPException(status_code=413)
+        return message
+
+    return counted

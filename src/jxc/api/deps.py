@@ -20,6 +20,7 @@ from jxc.services import auth
 DEFAULT_LOCALE = "zh_CN"
 MAX_PAGE = 500
 MAX_OFFSET = 10**9
+MAX_BODY_BYTES = 8 * 1024 * 1024  # 10,000 lines of a document fit well within it
 
 
 # Dependencies are ``async`` and hand only their blocking call to the thread pool: FastAPI

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from jxc.api.deps import request_locale
+from jxc.api.deps import MAX_BODY_BYTES, request_locale
 from jxc.domain.errors import Category, DomainError, ErrorItem, NotFound, Unavailable
 from jxc.i18n.messages import translate
 from jxc.services.base import invalid_input
@@ -112,7 +112,8 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(error.status_code, "request.refused")
-        refused = NotFound(code, {"path": request.url.path, "method": request.method})
+        params = {"path": request.url.path, "method": request.method, "limit": MAX_BODY_BYTES}
+        refused = NotFound(code, params)
         return problem_response(request, refused, error.status_code)
 
     @api.exception_handler(Exception)

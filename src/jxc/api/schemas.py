@@ -157,7 +157,7 @@ class DocumentOut(BaseModel):
     document: DocumentRow
     lines: list[LineOut]
     history: list[EventOut]
-    actions: list[str] = Field(description="The workflow steps from the document's state.")
+    actions: list[str] = Field(description="The workflow steps the reader may take now.")
 
 
 class StockOut(BaseModel):

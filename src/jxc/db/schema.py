@@ -226,7 +226,8 @@ class StockReservation(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     batch_id: Mapped[int] = mapped_column(Id, default=0)
-    serial_id: Mapped[int | None] = mapped_column(ForeignKey("serial_number.id"))
+    # One document at a time holds a serial: two approvals racing for it cannot both win.
+    serial_id: Mapped[int | None] = mapped_column(ForeignKey("serial_number.id"), unique=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

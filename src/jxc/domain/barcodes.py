@@ -48,11 +48,13 @@ def read_barcode(text: str) -> ScannedCode:
         except biip.ParseError as error:
             raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": str(error)}) from None
         return _from_gs1(raw, message)
-    gs1 = raw.startswith(("]C1", "]d2", "]Q3", "\x1d")) or (raw.startswith("01") and len(raw) > 16)
-    if not gs1:
+    prefixed = raw.startswith(("]C1", "]d2", "]Q3", "\x1d"))
+    if not prefixed and not (raw.startswith("01") and len(raw) >= 16 and raw[:16].isdigit()):
         return ScannedCode((raw,))
     result = biip.parse(raw)
     if result.gs1_message is None:
+        if not prefixed:
+            return ScannedCode((raw,))  # a code of our own that merely looks like GS1
         raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": result.gs1_message_error})
     return _from_gs1(raw, result.gs1_message)
 
@@ -63,10 +65,11 @@ def _from_gs1(raw: str, message: GS1Message) -> ScannedCode:
     if gtin is None or gtin.gtin is None:
         reason = gtin.gtin_error if gtin is not None else "AI 01 (GTIN) missing"
         raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": reason})
-    # Items keep the code printed on the pack (EAN-13 mostly); GS1 pads it to 14 digits.
-    printed = gtin.gtin.as_gtin_13() if gtin.value.startswith("0") else gtin.value
-    codes = tuple(dict.fromkeys([printed, gtin.value]))
+    # Items keep the code printed on the pack (EAN-13, UPC-A or EAN-8); GS1 pads it to 14.
+    codes = tuple(dict.fromkeys(_printed_forms(gtin.gtin) + [gtin.value]))
     count = values.get("30") or values.get("37")
+    if count is not None and Decimal(count.value) <= 0:
+        raise Invalid("quantity.not_positive", {"quantity": count.value})
     return ScannedCode(
         codes=codes,
         batch=values["10"].value if "10" in values else None,
@@ -74,6 +77,16 @@ def _from_gs1(raw: str, message: GS1Message) -> ScannedCode:
         serial=values["21"].value if "21" in values else None,
         quantity=Decimal(count.value) if count is not None else None,
     )
+
+
+def _printed_forms(gtin: biip.gtin.Gtin) -> list[str]:
+    forms = []
+    for convert in (gtin.as_gtin_13, gtin.as_gtin_12, gtin.as_gtin_8):
+        try:
+            forms.append(convert())
+        except biip.EncodeError:
+            continue  # too long for that form
+    return forms
 
 
 def ean13(first_twelve: str) -> str:

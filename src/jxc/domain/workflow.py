@@ -165,7 +165,6 @@ class Workflow:
     transitions: tuple[Transition, ...]
     digest: str = ""
     posted_states: frozenset[str] = frozenset()
-    holding_states: frozenset[str] = frozenset()  # where a document may hold reserved stock
 
     @property
     def initial(self) -> str:
@@ -450,15 +449,8 @@ class _Reader:
         if self.errors.items:
             return None
         all_states = {**states, REVERSED: State(REVERSED, final=True)}
-        posted, holding = self.check_graph(all_states, parsed, str(document_type))
-        return Workflow(
-            str(document_type),
-            str(name),
-            all_states,
-            parsed,
-            posted_states=posted,
-            holding_states=holding,
-        )
+        posted = self.check_graph(all_states, parsed, str(document_type))
+        return Workflow(str(document_type), str(name), all_states, parsed, posted_states=posted)
 
     def states(self, raw: Any) -> dict[str, State]:
         table = self.mapping(raw, "/states", set(raw) if isinstance(raw, dict) else set())
@@ -609,10 +601,10 @@ class _Reader:
 
     def check_graph(
         self, states: Mapping[str, State], transitions: Sequence[Transition], document_type: str
-    ) -> tuple[frozenset[str], frozenset[str]]:
+    ) -> frozenset[str]:
         """Reachability, the posting steps, no way back from after the posting, reservations.
 
-        Returns the states after the posting and those where reserved stock may be held.
+        Returns the states after the posting.
         """
         initial = next(state.name for state in states.values() if state.initial)
         before = _reach({initial}, transitions, through_posting=False)
@@ -639,7 +631,7 @@ class _Reader:
                 )
         if Handler.RECEIVE in handlers and document_type != "transfer":
             self.fail("/transitions", "workflow.receive_only_transfers")
-        holding = self.check_reservations(states, transitions, document_type, before)
+        self.check_reservations(states, transitions, document_type, before)
         for name in sorted(after):
             if states[name].editable:
                 self.fail(f"/states/{name}/editable", "workflow.editable_after_posting", state=name)
@@ -655,7 +647,7 @@ class _Reader:
                         action=transition.action,
                     )
                 seen.add(key)
-        return frozenset(after), holding
+        return frozenset(after)
 
     def check_reservations(
         self,
@@ -663,7 +655,7 @@ class _Reader:
         transitions: Sequence[Transition],
         document_type: str,
         before: set[str],
-    ) -> frozenset[str]:
+    ) -> None:
         """Reserve and release only stock going out, before the posting, and never leak.
 
         A document holds its reservation from a ``reserve`` step until a ``release`` or
@@ -699,7 +691,6 @@ class _Reader:
             found = states[name]
             if found.initial or found.final or found.editable:
                 self.fail(f"/states/{name}", "workflow.reservation_not_released", state=name)
-        return frozenset(holding)
 
 
 def _reach(start: set[str], transitions: Sequence[Transition], through_posting: bool) -> set[str]:

@@ -188,7 +188,7 @@ ERRORS: dict[str, str] = {
     "request.object_expected": "{field} must be a JSON object",
     "request.route_unknown": "There is nothing at {path}",
     "request.method_not_allowed": "{method} is not allowed on {path}",
-    "request.too_large": "The request is {size} bytes; at most {limit} are accepted",
+    "request.too_large": "The request is larger than the {limit} bytes accepted",
     "request.refused": "The request to {path} was refused",
     "request.unexpected": "Something went wrong on the server; nothing was written. Quote request {request_id} when reporting it",
     "auth.token_unknown": "No live API token has the id {token}",
@@ -198,6 +198,8 @@ ERRORS: dict[str, str] = {
     "barcode.unknown": "No item has the barcode {barcode}",
     "auth.csrf_invalid": "This form is out of date or came from another site; reload the page and try again",
     "text.nul_character": "The text contains a NUL character (\\u0000), which no name, code or note may hold",
+    "serial.reserved": "Serial {serial} of {item} is held by {number}; it cannot go out on another document",
+    "scan.state_invalid": "The scanned lines sent back were not readable; they were cleared, scan again",
 }
 
 LABELS: dict[str, str] = {

@@ -134,8 +134,12 @@ def create(
     data: DocumentIn | dict[str, Any],
     request_id: str | None = None,
     post: bool = False,
+    then: str | None = None,
 ) -> DocumentResult:
-    """Create a draft document, and post it at once when ``post`` is set.
+    """Create a draft document; ``then`` takes a first step on it in the same transaction.
+
+    ``post`` is ``then="post"``, the one step of the simple workflow. A refused step leaves
+    nothing behind: not even the draft.
 
     Raises:
         Invalid: input.invalid (or one of its item codes) naming every bad field and line.
@@ -148,7 +152,8 @@ def create(
     except Invalid as malformed:
         raise _with_unknown_codes(uow, data, malformed) from None
     require(uow, actor, Action.DOCUMENT_CREATE, document.document_type.value, [document.warehouse])
-    payload = {"document": document.model_dump(mode="json"), "post": post} if request_id else None
+    then = "post" if post else then
+    payload = {"document": document.model_dump(mode="json"), "then": then} if request_id else None
     seen = replay(uow, request_id, "documents.create", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
@@ -164,8 +169,8 @@ def create(
         )
     )
     entries = 0
-    if post:
-        header, _, entries = _take(uow, actor, header, "post", None, lines)
+    if then is not None:
+        header, _, entries = _take(uow, actor, header, then, None, lines)
     result = DocumentResult(
         header.number, header.document_type.value, header.state, len(lines), entries
     )
@@ -281,6 +286,28 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
             for line in lines
         ],
     )
+
+
+@reading
+def check_visible(uow: UnitOfWork, actor: str, number: str) -> None:
+    """Refuse a document outside every warehouse ``actor`` works in, as if it did not exist.
+
+    For entrypoints where a refusal naming the warehouse would say too much (the API, the
+    web app).
+
+    Raises:
+        NotFound: document.unknown.
+    """
+    header = uow.documents.header(number)
+    if header is None:
+        raise NotFound("document.unknown", {"number": number})
+    places = [
+        uow.catalog.warehouse_code(warehouse_id)
+        for warehouse_id in (header.warehouse_id, header.to_warehouse_id)
+        if warehouse_id is not None
+    ]
+    if not principal(uow, actor).sees(*places):
+        raise NotFound("document.unknown", {"number": number})
 
 
 @reading
@@ -441,8 +468,7 @@ def _take(
         details.update(lines=len(lines), reservations=held)
     elif transition.run is not None:
         assert lines is not None
-        holds = header.state in workflow.holding_states
-        entries, stamp = _run(uow, header, actor, transition.run, lines, holds)
+        entries, stamp = _run(uow, header, actor, transition.run, lines)
         details.update(lines=len(lines), entries=entries)
     now = uow.clock()
     uow.documents.move_state(header, transition.target, {"state_since": now, **stamp})
@@ -919,12 +945,8 @@ def _run(
     actor: str,
     handler: Handler,
     lines: list[LineRecord],
-    holds: bool = False,
 ) -> tuple[int, dict[str, Any]]:
-    """Run a step's handler: write the ledger. Its entry count and the header's stamps.
-
-    ``holds``: the document may hold reserved stock, which the posting takes.
-    """
+    """Run a step's handler: write the ledger. Its entry count and the header's stamps."""
     placed_serials: set[int] = set()
     now = uow.clock()
     booked = header.business_date
@@ -943,8 +965,9 @@ def _run(
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             moves = _receipt_moves(uow, header, lines, items, placed_serials)
         else:
-            if holds:
-                release(uow, header.id)  # the posting takes what the document held (预占)
+            # The posting takes what the document held (预占), whatever state it posts from:
+            # an admin may have installed another workflow since it was approved.
+            release(uow, header.id)
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             moves = _outgoing_moves(uow, header, lines, items)
         if step is PostingStep.SHIP:
@@ -1173,6 +1196,7 @@ def _outgoing_moves(
     )
     batches = uow.catalog.batches((line.item_id, line.batch_no) for line in lines if line.batch_no)
     serials = _serials_of(uow, lines)
+    held = uow.balances.serials_held([serial_id for serial_id, _ in serials.values()], header.id)
     places = uow.catalog.locations_by_id({location for _, location in serials.values()})
     # Lock order: by item, so two documents over the same items cannot deadlock.
     for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
@@ -1180,8 +1204,31 @@ def _outgoing_moves(
         source = named.get(line.location_id) if line.location_id else None
         pointer = f"/lines/{line.line_no}"
         if item.tracking is TrackingMode.SERIAL:
+            elsewhere = {
+                serial_no: held[known[0]]
+                for serial_no in line.serials or []
+                if (known := serials.get((item.id, serial_no))) is not None and known[0] in held
+            }
+            for serial_no, number in elsewhere.items():
+                errors.add(
+                    f"{pointer}/serials",
+                    "serial.reserved",
+                    serial=serial_no,
+                    item=item.code,
+                    number=number,
+                )
             moves.extend(
-                _serial_moves(uow, header, line, item, (source, target), serials, places, errors)
+                _serial_moves(
+                    uow,
+                    header,
+                    line,
+                    item,
+                    (source, target),
+                    serials,
+                    places,
+                    errors,
+                    set(elsewhere),
+                )
             )
             continue
         batch_id = None
@@ -1236,15 +1283,19 @@ def _serial_moves(
     found: dict[tuple[int, str], tuple[int, int]],
     places: dict[int, Location],
     errors: ErrorCollector,
+    held_elsewhere: set[str],
 ) -> list[Move]:
     """One move per serial of ``line``, each from where it is.
 
     ``found`` is as ``_serials_of`` gives it; a serial taken here is removed from it.
+    ``held_elsewhere`` are serials another document holds (reported already).
     """
     source, target = route
     pointer = f"/lines/{line.line_no}"
     moves = []
     for serial_no in line.serials or []:
+        if serial_no in held_elsewhere:
+            continue
         known = found.pop((item.id, serial_no), None)  # taken: a later line cannot have it too
         where = places.get(known[1]) if known else None
         in_stock = (

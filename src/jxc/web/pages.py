@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
 from jxc.domain.auth import Action, Principal
-from jxc.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
 from jxc.i18n.messages import vocabulary
 from jxc.queries import audit, stock_levels
@@ -252,6 +253,7 @@ async def take_step(
     reason: Annotated[str | None, Form()] = None,
     request_id: Annotated[str | None, Form()] = None,
 ) -> Response:
+    await run_in_threadpool(documents.check_visible, app.uow(), user.username, number)
     try:
         await run_in_threadpool(
             documents.act, app.uow(), user.username, number, action, reason or None, request_id
@@ -266,17 +268,39 @@ async def take_step(
 # receiving by scan ---------------------------------------------------------------------------
 
 
+class ScannedLine(BaseModel):
+    item: str
+    item_name: str = ""
+    unit: str
+    quantity: Decimal = Field(gt=0)
+    batch: str | None = None
+    expiry_date: str | None = None
+    serials: list[str] = []
+    unit_cost: str | None = None
+
+
+class ScanState(BaseModel):
+    """The lines scanned so far, kept in the page between scans (the page sends it back)."""
+
+    lines: list[ScannedLine] = []
+    scans: list[str] = []
+
+
 def _lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """The lines scanned so far (and the scan ids seen), with the costs as typed since."""
+    """The lines scanned so far (and the scan ids seen), with the costs as typed since.
+
+    Raises:
+        Invalid: scan.state_invalid (the page sent back something it never held).
+    """
     try:
-        saved = json.loads(state) if state else {}
-    except json.JSONDecodeError:
-        saved = {}
-    lines: list[dict[str, Any]] = list(saved.get("lines", []))
+        saved = ScanState.model_validate_json(state) if state else ScanState()
+    except ValidationError:
+        raise Invalid("scan.state_invalid", {}) from None
+    lines = [line.model_dump(mode="json") for line in saved.lines]
     for index, line in enumerate(lines, start=1):
         typed = str(form.get(f"cost-{index}", line.get("unit_cost") or "")).strip()
         line["unit_cost"] = typed or None
-    return lines, list(saved.get("scans", []))
+    return lines, saved.scans
 
 
 def _add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> None:
@@ -344,9 +368,15 @@ async def scan(
     state: Annotated[str, Form()] = "",
 ) -> Response:
     """One scan: the lines re-drawn, or the refusal next to the scan field (422)."""
-    lines, scans = _lines_from(state, await request.form())
     scan_error, status = "", 200
-    if scan_id and scan_id in scans:
+    try:
+        lines, scans = _lines_from(state, await request.form())
+    except DomainError as error:
+        lines, scans = [], []
+        scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
+    if status == 422:
+        pass  # the lines are lost: this scan is not counted either
+    elif scan_id and scan_id in scans:
         pass  # the same scan sent again (a retry): counted once
     else:
         try:
@@ -398,9 +428,8 @@ async def receive(
     }
     try:
         created = await run_in_threadpool(
-            documents.create, app.uow(), user.username, data, request_id
+            documents.create, app.uow(), user.username, data, request_id, then="submit"
         )
-        await run_in_threadpool(documents.act, app.uow(), user.username, created.number, "submit")
     except DomainError as error:
         context = await run_in_threadpool(_receive_context, user, app, warehouse)
         return page(

@@ -928,3 +928,27 @@ def test_a_reversal_cannot_be_edited(shop):
         documents.edit(shop.uow(), "tester", reversal.number, {"note": "x"})
 
     assert caught.value.code == "document.reversal_not_editable"
+
+
+def test_a_serial_held_by_one_approved_issue_is_refused_to_another(shop):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    executed(
+        shop, {"item": "手机", "quantity": "2", "unit_cost": "1999", "serials": ["SN-1", "SN-2"]}
+    )
+    first = draft(
+        shop, "issue", {"item": "手机", "quantity": "1", "serials": ["SN-1"]}, note="门店调货"
+    ).number
+    second = draft(
+        shop, "issue", {"item": "手机", "quantity": "1", "serials": ["SN-1"]}, note="门店调货"
+    ).number
+    for number in (first, second):
+        step(shop, "clerk1", number, "submit")
+    step(shop, "manager", first, "approve")
+
+    with refused(shop, Invalid) as caught:
+        step(shop, "manager", second, "approve")
+
+    assert caught.value.code == "serial.reserved"
+    assert caught.value.params["number"] == first
+    assert step(shop, "clerk2", first, "execute").state == "executed"
+    assert_books_balance(shop)

@@ -1,7 +1,7 @@
 """Documents (单据): list, create, read, edit, every workflow step, reverse (红冲).
 
-A user sees only documents from or to the warehouses they hold a role in; any other
-number answers as unknown.
+A user sees and acts only on documents from or to the warehouses they hold a role in; any
+other number answers as unknown.
 """
 
 from __future__ import annotations
@@ -94,12 +94,11 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
         if not reader.sees(header.warehouse, header.to_warehouse):
             raise NotFound("document.unknown", {"number": number})
         history = audit.log(connection, document=number, limit=_HISTORY)
-    workflow, _ = workflows.flow(app.uow(), header.document_type)
     return DocumentOut(
         document=header,
         lines=[LineOut.model_validate(line) for line in lines],
         history=[EventOut.of(event) for event in history],
-        actions=workflow.allowed(header.state),
+        actions=documents.next_steps(app.uow(), reader.username, number),
     )
 
 
@@ -116,6 +115,7 @@ async def edit_document(
     changes: Annotated[dict[str, Any], Body()],
     key: IdempotencyKey = None,
 ) -> DocumentResultOut:
+    await run_in_threadpool(documents.check_visible, app.uow(), actor, number)
     result = await run_in_threadpool(documents.edit, app.uow(), actor, number, changes, key)
     return DocumentResultOut.of(result)
 
@@ -134,6 +134,7 @@ async def reverse_document(
     body: ReverseIn | None = None,
 ) -> DocumentResultOut:
     given = body or ReverseIn()
+    await run_in_threadpool(documents.check_visible, app.uow(), actor, number)
     result = await run_in_threadpool(
         documents.reverse, app.uow(), actor, number, key, given.note, given.post
     )
@@ -182,5 +183,6 @@ async def _act(
     app: AppDep, actor: str, number: str, action: str, body: StepIn | None, key: str | None
 ) -> DocumentResultOut:
     reason = body.reason if body else None
+    await run_in_threadpool(documents.check_visible, app.uow(), actor, number)
     result = await run_in_threadpool(documents.act, app.uow(), actor, number, action, reason, key)
     return DocumentResultOut.of(result)

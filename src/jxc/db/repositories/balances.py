@@ -268,6 +268,20 @@ class BalanceRepository:
         _insert_reservation.run(self.connection, rows)
         return True
 
+    def serials_held(self, serial_ids: Sequence[int], document_id: int) -> dict[int, str]:
+        """Serials among ``serial_ids`` another document holds: serial id → its number."""
+        if not serial_ids:
+            return {}
+        rows = self.connection.execute(
+            select(_reservation.c.serial_id, s.Document.number)
+            .join(s.Document, s.Document.id == _reservation.c.document_id)
+            .where(
+                _reservation.c.serial_id.in_(sorted(set(serial_ids))),
+                _reservation.c.document_id != document_id,
+            )
+        )
+        return {int(serial_id): number for serial_id, number in rows}
+
     def release(self, document_id: int) -> int:
         """Give back everything a document holds; the number of reservations released."""
         held = self.connection.execute(_held_by, {"document_id": document_id}).all()

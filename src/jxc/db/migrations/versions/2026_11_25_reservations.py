@@ -52,6 +52,7 @@ def upgrade() -> None:
             name=op.f("fk_stock_reservation_serial_id_serial_number"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_reservation")),
+        sa.UniqueConstraint("serial_id", name=op.f("uq_stock_reservation_serial_id")),
     )
     op.create_index(
         "ix_stock_reservation_balance",
