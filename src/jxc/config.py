@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -38,6 +39,19 @@ def normalize_locale(value: str) -> str:
     if lowered.startswith("zh"):
         return "zh_CN"
     raise ValueError(value)
+
+
+def preferred_locale(tags: Iterable[str], default: str = "zh_CN") -> str:
+    """The first of ``tags`` (say an Accept-Language header's, in order) that JXC speaks."""
+    for tag in tags:
+        tag = tag.split(";")[0].strip()
+        if not tag or tag == "*":
+            continue
+        try:
+            return normalize_locale(tag)
+        except ValueError:
+            continue
+    return default
 
 
 class Settings(BaseSettings):

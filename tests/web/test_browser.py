@@ -95,6 +95,10 @@ def scan(page, code):
     page.wait_for_function(
         "before => document.querySelector('#lines').innerHTML !== before", arg=before
     )
+    # htmx settles the swapped lines a moment later; a person never types that fast.
+    page.wait_for_function(
+        "!document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request')"
+    )
 
 
 def take_step(page, base_url, number, step_label):

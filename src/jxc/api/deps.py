@@ -12,12 +12,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
-from jxc.config import normalize_locale
+from jxc.config import preferred_locale
 from jxc.domain.auth import Principal
 from jxc.domain.errors import Unauthenticated
 from jxc.services import auth
 
-DEFAULT_LOCALE = "zh_CN"
 MAX_PAGE = 500
 MAX_OFFSET = 10**9
 MAX_BODY_BYTES = 8 * 1024 * 1024  # 10,000 lines of a document fit well within it
@@ -38,15 +37,7 @@ AppDep = Annotated[App, Depends(get_app)]
 
 def request_locale(request: Request) -> str:
     """The first language of ``Accept-Language`` JXC speaks; Chinese when none is."""
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip()
-        if not tag or tag == "*":
-            continue
-        try:
-            return normalize_locale(tag)
-        except ValueError:
-            continue
-    return DEFAULT_LOCALE
+    return preferred_locale(request.headers.get("accept-language", "").split(","))
 
 
 async def get_locale(request: Request) -> str:

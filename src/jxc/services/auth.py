@@ -590,7 +590,7 @@ def revoke_token(uow: UnitOfWork, actor: str, token_id: str) -> None:
 
     Raises:
         Forbidden: auth.forbidden.
-        NotFound: auth.token_unknown (no live token has that id).
+        NotFound: auth.token_unknown (no live token, or more than one, has that id).
     """
     require(uow, actor, Action.USER_MANAGE)
     wanted = token_id.strip().lower()

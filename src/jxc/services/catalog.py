@@ -442,10 +442,8 @@ def add_location(
 class Scanned:
     """What one scan adds to a document line: the item, its unit and what the code carried."""
 
-    barcode: str
     item: str
     item_name: str
-    tracking: str
     unit: str
     quantity: Decimal
     batch: str | None
@@ -485,10 +483,8 @@ def scan(uow: UnitOfWork, actor: str, barcode: str) -> Scanned:
             "serial.required" if serialized else "serial.not_tracked", {"item": item.code}
         )
     return Scanned(
-        barcode=barcode.strip(),
         item=item.code,
         item_name=item.name,
-        tracking=item.tracking.value,
         unit=unit,
         quantity=code.quantity or Decimal(1),
         batch=code.batch,

@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from jxc.config import normalize_locale
+from jxc.config import preferred_locale
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate, vocabulary
 
@@ -38,17 +38,7 @@ _environment.filters["number"] = lambda value: (
 def locale_of(request: Request) -> str:
     """The language chosen on the page, else the browser's first JXC speaks, else Chinese."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
-    candidates = [chosen] + [
-        part.split(";")[0].strip() for part in request.headers.get("accept-language", "").split(",")
-    ]
-    for tag in candidates:
-        if not tag or tag == "*":
-            continue
-        try:
-            return normalize_locale(tag)
-        except ValueError:
-            continue
-    return "zh_CN"
+    return preferred_locale([chosen, *request.headers.get("accept-language", "").split(",")])
 
 
 def csrf_token(session_token: str) -> str:
