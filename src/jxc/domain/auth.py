@@ -117,6 +117,12 @@ class Principal:
         visible = self.visible_warehouses
         return visible is None or any(w in visible for w in warehouses if w)
 
+    def holds(self, roles: Collection[Role], warehouse: str) -> bool:
+        """Whether one of ``roles`` is granted to this user for ``warehouse``."""
+        return any(
+            grant.role in roles and grant.warehouse in (None, warehouse) for grant in self.grants
+        )
+
     def may(
         self, action: Action, document_type: str = ANY_DOCUMENT, warehouse: str | None = None
     ) -> bool:
@@ -163,9 +169,7 @@ def authorize_step(
     Raises:
         Forbidden: workflow.role_required naming the user, the step, the roles and warehouse.
     """
-    if any(
-        grant.role in roles and grant.warehouse in (None, warehouse) for grant in principal.grants
-    ):
+    if principal.holds(roles, warehouse):
         return
     raise Forbidden(
         "workflow.role_required",

@@ -58,6 +58,7 @@ from jxc.domain.workflow import (
     LineFacts,
     Needs,
     Scope,
+    Transition,
     Workflow,
     check_step,
     choose,
@@ -325,17 +326,18 @@ def next_steps(uow: UnitOfWork, actor: str, number: str) -> list[str]:
     steps = []
     for action in workflow.allowed(header.state):
         for transition in workflow.candidates(header.state, action, number):
-            scope = header.warehouse_id
-            if transition.scope is Scope.DESTINATION and header.to_warehouse_id is not None:
-                scope = header.to_warehouse_id
-            warehouse = uow.catalog.warehouse_code(scope)
-            if any(
-                grant.role in transition.roles and grant.warehouse in (None, warehouse)
-                for grant in who.grants
-            ):
+            if who.holds(transition.roles, _step_warehouse(uow, header, transition)):
                 steps.append(action)
                 break
     return steps
+
+
+def _step_warehouse(uow: UnitOfWork, header: DocumentHeader, transition: Transition) -> str:
+    """The warehouse whose grants a step needs: the source, or a transfer's destination."""
+    scope = header.warehouse_id
+    if transition.scope is Scope.DESTINATION and header.to_warehouse_id is not None:
+        scope = header.to_warehouse_id
+    return uow.catalog.warehouse_code(scope)
 
 
 def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
@@ -445,15 +447,12 @@ def _take(
         lines = uow.documents.lines(header.id)
     facts = _facts(uow, workflow, header, wanted, lines or [])
     transition = choose(candidates, facts)
-    scope = header.warehouse_id
-    if transition.scope is Scope.DESTINATION and header.to_warehouse_id is not None:
-        scope = header.to_warehouse_id
     authorize_step(
         principal(uow, actor),
         transition.roles,
         action,
         header.number,
-        uow.catalog.warehouse_code(scope),
+        _step_warehouse(uow, header, transition),
     )
     if transition.target == workflow.initial:  # 反审核 changes a month's documents
         check_open(header.business_date, uow.periods.latest_closed())
