@@ -200,6 +200,7 @@ ERRORS: dict[str, str] = {
     "text.nul_character": "The text contains a NUL character (\\u0000), which no name, code or note may hold",
     "serial.reserved": "Serial {serial} of {item} is held by {number}; it cannot go out on another document",
     "scan.state_invalid": "The scanned lines sent back were not readable; they were cleared, scan again",
+    "serial.in_other_warehouse": "Serial {serial} of {item} is in {location}, not in {warehouse}",
 }
 
 LABELS: dict[str, str] = {
@@ -385,6 +386,12 @@ LABELS: dict[str, str] = {
     "label.web_flow": "Flow",
     "label.web_audit": "Audit log",
     "label.web_overdue": "Overdue",
+    "label.web_issue": "Issue by scan",
+    "label.web_transfer": "Transfer by scan",
+    "label.web_submit_issue": "Submit the issue",
+    "label.web_submit_transfer": "Submit the transfer",
+    "label.from_warehouse": "From warehouse",
+    "label.web_camera": "Camera",
 }
 
 # Audit trail actions, by the code each event stores.

@@ -20,6 +20,7 @@ from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import Action
 from jxc.domain.barcodes import read_barcode
+from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode, check_conversion_ratio
 from jxc.domain.locations import (
@@ -452,10 +453,17 @@ class Scanned:
 
 
 @reading
-def scan(uow: UnitOfWork, actor: str, barcode: str) -> Scanned:
-    """Read a scanned code: an item's barcode, or an item code typed in.
+def scan(
+    uow: UnitOfWork,
+    actor: str,
+    barcode: str,
+    document_type: DocumentType = DocumentType.RECEIPT,
+) -> Scanned:
+    """Read a scanned code for a line of ``document_type``: a barcode, or an item code typed in.
 
-    A GS1 code may carry the batch, the expiry date, the serial and a count.
+    A GS1 code may carry the batch, the expiry date, the serial and a count. A batch is
+    needed where stock comes in; going out, a batch-tracked item without one is picked by
+    FEFO.
 
     Raises:
         Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid, batch.required (a
@@ -476,8 +484,10 @@ def scan(uow: UnitOfWork, actor: str, barcode: str) -> Scanned:
             raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
         item, unit = typed, typed.base_unit.code
     batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL
-    if batched != (code.batch is not None):
-        raise Invalid("batch.required" if batched else "batch.not_tracked", {"item": item.code})
+    if batched and code.batch is None and document_type.brings_stock_in:
+        raise Invalid("batch.required", {"item": item.code})
+    if not batched and code.batch is not None:
+        raise Invalid("batch.not_tracked", {"item": item.code})
     if serialized != (code.serial is not None):
         raise Invalid(
             "serial.required" if serialized else "serial.not_tracked", {"item": item.code}

@@ -148,11 +148,7 @@ def create(
         InsufficientStock: stock.insufficient when posting, naming every short line.
         Conflict: request.idempotency_key_reused.
     """
-    try:
-        document = parse(DocumentIn, data)
-    except Invalid as malformed:
-        raise _with_unknown_codes(uow, data, malformed) from None
-    require(uow, actor, Action.DOCUMENT_CREATE, document.document_type.value, [document.warehouse])
+    document = _parsed(uow, actor, data)
     then = "post" if post else then
     payload = {"document": document.model_dump(mode="json"), "then": then} if request_id else None
     seen = replay(uow, request_id, "documents.create", payload)
@@ -178,6 +174,37 @@ def create(
     remember(uow, request_id, "documents.create", payload, result.to_dict())
     uow.commit()
     return result
+
+
+@transactional
+def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> None:
+    """Refuse ``data`` as creating it and posting it now would, and write nothing.
+
+    The checks at entry time (a scan): the lines are resolved and their stock taken in a
+    transaction that is rolled back, so what is refused here is what posting would refuse.
+
+    Raises:
+        Invalid: as ``create``; serial.already_in_stock, serial.not_in_stock,
+            serial.in_other_warehouse, serial.reserved, batch.unknown.
+        InsufficientStock: stock.insufficient, naming every short line.
+    """
+    document = _parsed(uow, actor, data)
+    header, lines = _insert(uow, actor, document)
+    items = uow.catalog.items_by_id({line.item_id for line in lines})
+    if header.document_type is DocumentType.RECEIPT:
+        _receipt_moves(uow, header, lines, items, set())
+    else:
+        _outgoing_moves(uow, header, lines, items)
+
+
+def _parsed(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> DocumentIn:
+    """A new document's input, checked as far as it can be before it is written."""
+    try:
+        document = parse(DocumentIn, data)
+    except Invalid as malformed:
+        raise _with_unknown_codes(uow, data, malformed) from None
+    require(uow, actor, Action.DOCUMENT_CREATE, document.document_type.value, [document.warehouse])
+    return document
 
 
 @transactional
@@ -1303,6 +1330,17 @@ def _serial_moves(
             and where.warehouse_id == header.warehouse_id
             and (source is None or where.id == source.id)
         )
+        shelved = where is not None and where.kind is LocationKind.INTERNAL
+        if shelved and where is not None and where.warehouse_id != header.warehouse_id:
+            errors.add(
+                f"{pointer}/serials",
+                "serial.in_other_warehouse",
+                serial=serial_no,
+                item=item.code,
+                location=_place(uow, where),
+                warehouse=uow.catalog.warehouse_code(header.warehouse_id),
+            )
+            continue
         if not in_stock or where is None:
             errors.add(
                 f"{pointer}/serials",

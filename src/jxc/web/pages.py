@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
 from jxc.domain.auth import Action, Principal
+from jxc.domain.documents import DocumentType
 from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
 from jxc.i18n.messages import vocabulary
@@ -265,7 +266,13 @@ async def take_step(
     return RedirectResponse(f"/documents/{number}", status_code=303)
 
 
-# receiving by scan ---------------------------------------------------------------------------
+# entry by scan: receive, issue, transfer ------------------------------------------------------
+
+ENTRIES = {
+    "receive": DocumentType.RECEIPT,
+    "issue": DocumentType.ISSUE,
+    "transfer": DocumentType.TRANSFER,
+}
 
 
 class ScannedLine(BaseModel):
@@ -303,9 +310,9 @@ def _lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]
     return lines, saved.scans
 
 
-def _add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> None:
-    """A repeated code adds to its line; a serial joins its item's line once."""
-    for line in lines:
+def _add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> int:
+    """Add a scan to the lines: its line number. A repeated code adds to its line."""
+    for number, line in enumerate(lines, start=1):
         same = (line["item"], line["unit"], line.get("batch")) == (
             scanned.item,
             scanned.unit,
@@ -317,9 +324,9 @@ def _add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> None:
             if scanned.serial not in line["serials"]:
                 line["serials"].append(scanned.serial)
                 line["quantity"] = str(len(line["serials"]))
-            return
+            return number
         line["quantity"] = str(Decimal(line["quantity"]) + scanned.quantity)
-        return
+        return number
     lines.append(
         {
             "item": scanned.item,
@@ -332,87 +339,29 @@ def _add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> None:
             "unit_cost": None,
         }
     )
+    return len(lines)
 
 
-def _receive_context(user: Principal, app: App, warehouse: str | None) -> dict[str, Any]:
-    with app.reader() as connection:
-        warehouses = [w.code for w in catalog_queries.warehouses(connection) if user.sees(w.code)]
-    return {"warehouses": warehouses, "warehouse": warehouse or (warehouses or [""])[0]}
+class EntryHeader(BaseModel):
+    """The fields of an entry page above its lines."""
+
+    warehouse: str = ""
+    to_warehouse: str = ""
+    note: str = ""
 
 
-@router.get("/receive")
-async def receive_page(
-    request: Request, app: AppDep, user: UserDep, warehouse: str | None = None
-) -> Response:
-    context = await run_in_threadpool(_receive_context, user, app, warehouse)
-    return page(
-        request,
-        "receive.html",
-        user=user,
-        lines=[],
-        state=json.dumps({"lines": [], "scans": []}),
-        scan_error="",
-        errors=FormErrors(),
-        note="",
-        **context,
-    )
+def _entry_header(form: Any) -> EntryHeader:
+    return EntryHeader(**{field: str(form.get(field, "")) for field in EntryHeader.model_fields})
 
 
-@router.post("/receive/scan")
-async def scan(
-    request: Request,
-    app: AppDep,
-    user: WriterDep,
-    code: Annotated[str, Form()] = "",
-    scan_id: Annotated[str, Form()] = "",
-    state: Annotated[str, Form()] = "",
-) -> Response:
-    """One scan: the lines re-drawn, or the refusal next to the scan field (422)."""
-    scan_error, status = "", 200
-    try:
-        lines, scans = _lines_from(state, await request.form())
-    except DomainError as error:
-        lines, scans = [], []
-        scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
-    if status == 422:
-        pass  # the lines are lost: this scan is not counted either
-    elif scan_id and scan_id in scans:
-        pass  # the same scan sent again (a retry): counted once
-    else:
-        try:
-            scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code)
-            _add_scan(lines, scanned)
-            scans.append(scan_id or secrets.token_hex(8))
-        except DomainError as error:
-            scan_error = form_errors(error, locale_of(request)).summary_or_first()
-            status = 422
-    return page(
-        request,
-        "_lines.html",
-        status,
-        lines=lines,
-        state=json.dumps({"lines": lines, "scans": scans[-500:]}, ensure_ascii=False),
-        scan_error=scan_error,
-        errors=FormErrors(),
-    )
-
-
-@router.post("/receive")
-async def receive(
-    request: Request,
-    app: AppDep,
-    user: WriterDep,
-    warehouse: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-    state: Annotated[str, Form()] = "",
-    request_id: Annotated[str | None, Form()] = None,
-) -> Response:
-    """Make the receipt of what was scanned and submit it (提交) for approval."""
-    lines, scans = _lines_from(state, await request.form())
-    data = {
-        "document_type": "receipt",
-        "warehouse": warehouse,
-        "note": note or None,
+def _document_data(
+    kind: DocumentType, header: EntryHeader, lines: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "document_type": kind.value,
+        "warehouse": header.warehouse,
+        "to_warehouse": header.to_warehouse if kind is DocumentType.TRANSFER else None,
+        "note": header.note or None,
         "lines": [
             {
                 "item": line["item"],
@@ -426,25 +375,147 @@ async def receive(
             for line in lines
         ],
     }
+
+
+def _check_line(app: App, user: Principal, data: dict[str, Any], number: int) -> None:
+    """Refuse a scan as posting would refuse its line (or the header): at once, not later.
+
+    Raises:
+        DomainError: the first problem of line ``number`` or of the header.
+    """
     try:
-        created = await run_in_threadpool(
-            documents.create, app.uow(), user.username, data, request_id, then="submit"
-        )
+        documents.check(app.uow(), user.username, data)
     except DomainError as error:
-        context = await run_in_threadpool(_receive_context, user, app, warehouse)
+        if not error.items:
+            raise
+        line = f"/lines/{number}"
+        for item in error.items:
+            on_line = item.pointer == line or item.pointer.startswith(line + "/")
+            if on_line or not item.pointer.startswith("/lines/"):
+                raise Invalid(item.code, dict(item.params)) from None
+
+
+def _entry_context(
+    user: Principal, app: App, kind: DocumentType, header: EntryHeader
+) -> dict[str, Any]:
+    with app.reader() as connection:
+        warehouses = [w.code for w in catalog_queries.warehouses(connection) if user.sees(w.code)]
+    warehouse = header.warehouse or (warehouses or [""])[0]
+    others = [code for code in warehouses if code != warehouse]
+    return {
+        "kind": kind.value,
+        "entry": next(name for name, entry_kind in ENTRIES.items() if entry_kind is kind),
+        "warehouses": warehouses,
+        "warehouse": warehouse,
+        "to_warehouse": header.to_warehouse or (others or [""])[0],
+        "note": header.note,
+    }
+
+
+def _entry_page(
+    request: Request,
+    user: Principal,
+    context: dict[str, Any],
+    lines: list[dict[str, Any]],
+    scans: list[str],
+    status_code: int = 200,
+    errors: FormErrors | None = None,
+) -> Response:
+    return page(
+        request,
+        "entry.html",
+        status_code,
+        user=user,
+        lines=lines,
+        state=json.dumps({"lines": lines, "scans": scans}, ensure_ascii=False),
+        scan_error="",
+        errors=errors or FormErrors(),
+        **context,
+    )
+
+
+def _entry_routes(entry: str, kind: DocumentType) -> None:
+    async def entry_page(
+        request: Request, app: AppDep, user: UserDep, warehouse: str = ""
+    ) -> Response:
+        header = EntryHeader(warehouse=warehouse)
+        context = await run_in_threadpool(_entry_context, user, app, kind, header)
+        return _entry_page(request, user, context, [], [])
+
+    async def scan(
+        request: Request,
+        app: AppDep,
+        user: WriterDep,
+        code: Annotated[str, Form()] = "",
+        scan_id: Annotated[str, Form()] = "",
+        state: Annotated[str, Form()] = "",
+    ) -> Response:
+        """One scan: the lines re-drawn, or the refusal next to the scan field (422)."""
+        scan_error, status = "", 200
+        try:
+            form = await request.form()
+            lines, scans = _lines_from(state, form)
+        except DomainError as error:
+            lines, scans = [], []  # the lines are lost: this scan is not counted either
+            scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
+        if status == 200 and not (scan_id and scan_id in scans):  # a resent scan counts once
+            try:
+                scanned = await run_in_threadpool(
+                    catalog.scan, app.uow(), user.username, code, kind
+                )
+                added = [dict(line, serials=list(line["serials"])) for line in lines]
+                number = _add_scan(added, scanned)
+                data = _document_data(kind, _entry_header(form), added)
+                await run_in_threadpool(_check_line, app, user, data, number)
+                lines = added
+                scans.append(scan_id or secrets.token_hex(8))
+            except DomainError as error:
+                scan_error = form_errors(error, locale_of(request)).summary_or_first()
+                status = 422
         return page(
             request,
-            "receive.html",
-            422,
-            user=user,
+            "_lines.html",
+            status,
+            kind=kind.value,
             lines=lines,
-            state=json.dumps({"lines": lines, "scans": scans}, ensure_ascii=False),
-            scan_error="",
-            errors=form_errors(error, locale_of(request)),
-            note=note,
-            **context,
+            state=json.dumps({"lines": lines, "scans": scans[-500:]}, ensure_ascii=False),
+            scan_error=scan_error,
+            errors=FormErrors(),
         )
-    return RedirectResponse(f"/documents/{created.number}", status_code=303)
+
+    async def submit(
+        request: Request,
+        app: AppDep,
+        user: WriterDep,
+        state: Annotated[str, Form()] = "",
+        request_id: Annotated[str | None, Form()] = None,
+    ) -> Response:
+        """Make the document of what was scanned and submit it (提交) for approval."""
+        form = await request.form()
+        lines, scans = _lines_from(state, form)
+        header = _entry_header(form)
+        try:
+            created = await run_in_threadpool(
+                documents.create,
+                app.uow(),
+                user.username,
+                _document_data(kind, header, lines),
+                request_id,
+                then="submit",
+            )
+        except DomainError as error:
+            context = await run_in_threadpool(_entry_context, user, app, kind, header)
+            errors = form_errors(error, locale_of(request))
+            return _entry_page(request, user, context, lines, scans, 422, errors)
+        return RedirectResponse(f"/documents/{created.number}", status_code=303)
+
+    router.add_api_route(f"/{entry}", entry_page, methods=["GET"])
+    router.add_api_route(f"/{entry}/scan", scan, methods=["POST"])
+    router.add_api_route(f"/{entry}", submit, methods=["POST"])
+
+
+for _entry, _kind in ENTRIES.items():
+    _entry_routes(_entry, _kind)
 
 
 def _decimal_or_text(value: Any) -> Any:

@@ -1,0 +1,185 @@
+"""Entry by scan on the web: receive, issue and transfer screens check each scan at once.
+
+A scan is refused, next to the field and in the user's language, for what posting would
+refuse later (more than available, a serial in stock elsewhere or already in stock, a
+batch missing where goods come in), and the check writes nothing. Driven through the
+whole server (API and web) with FastAPI's TestClient, on each storage engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jxc.asgi import create_server
+from jxc.queries import documents as document_queries
+from jxc.services import catalog, workflows
+from jxc.web.render import SESSION_COOKIE, csrf_token
+from tests.builders import PASSWORD, a_user, a_warehouse, an_item, receive, snapshot
+from tests.conftest import TESTER
+
+SCREWS_EAN = "6901234567892"
+MILK_EAN = "6909876543212"
+PHONE_EAN = "6900000000014"
+
+
+@pytest.fixture
+def shop(app):
+    """Stock posted directly, then the shipped SOP installed for the screens' documents."""
+    sop = app
+    for code in ("WH1", "WH2"):
+        a_warehouse(sop, code)
+    an_item(sop, "螺丝-M3", units={"箱": "100"})
+    an_item(sop, "奶粉", tracking="batch", shelf_life_days=720)
+    an_item(sop, "手机", tracking="serial", base_unit="台")
+    catalog.add_barcode(sop.uow(), "tester", "螺丝-M3", SCREWS_EAN)
+    catalog.add_barcode(sop.uow(), "tester", "奶粉", MILK_EAN)
+    catalog.add_barcode(sop.uow(), "tester", "手机", PHONE_EAN)
+    receive(sop, "WH1", {"item": "螺丝-M3", "quantity": "3", "unit_cost": "1"})
+    milk = {"item": "奶粉", "quantity": "4", "batch": "B1", "expiry_date": "2027-12-31"}
+    receive(sop, "WH1", {**milk, "unit_cost": "50"})
+    receive(sop, "WH2", {"item": "手机", "quantity": "1", "serials": ["IMEI-2"], "unit_cost": "9"})
+    a_user(sop, "clerk1", "warehouse_clerk", "WH1")
+    a_user(sop, "clerk.wh2", "warehouse_clerk", "WH2")
+    workflows.use(sop.uow(), TESTER, "sop")
+    return sop
+
+
+@pytest.fixture
+def client(shop):
+    with TestClient(create_server(shop), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class Entry:
+    """One entry screen as a browser holds it: the form's fields and the lines state."""
+
+    def __init__(self, client, entry, **header):
+        self.client, self.entry = client, entry
+        self.fields = {"warehouse": "WH1", "note": "", **header}
+        self.state = ""
+        self.message = ""
+
+    def scan(self, code, scan_id=None):
+        csrf = csrf_token(self.client.cookies[SESSION_COOKIE])
+        response = self.client.post(
+            f"/{self.entry}/scan",
+            data={**self.fields, "code": code, "state": self.state, "scan_id": scan_id or ""},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert response.status_code in (200, 422), response.text
+        self.state = re.search(r'name="state" value="([^"]*)"', response.text).group(1)
+        self.state = self.state.replace("&#34;", '"').replace("&quot;", '"')
+        self.message = re.search(r'id="scan-message"[^>]*>([^<]*)<', response.text).group(1)
+        return response.status_code
+
+    @property
+    def lines(self):
+        return [
+            (line["item"], line["quantity"], line["batch"], line["serials"])
+            for line in json.loads(self.state)["lines"]
+        ]
+
+    def submit(self):
+        csrf = csrf_token(self.client.cookies[SESSION_COOKIE])
+        return self.client.post(
+            f"/{self.entry}",
+            data={**self.fields, "state": self.state, "csrf": csrf},
+            follow_redirects=False,
+        )
+
+
+def signed_in(client, username):
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def test_an_issue_scan_beyond_what_is_available_is_refused_at_once(client, shop):
+    issue = Entry(signed_in(client, "clerk1"), "issue")
+    before = snapshot(shop)
+
+    assert [issue.scan(SCREWS_EAN) for _ in range(3)] == [200, 200, 200]
+    assert issue.scan(SCREWS_EAN) == 422
+
+    assert issue.message == "第 1 行：螺丝-M3 在 WH1：需要 4，可用 3"
+    assert issue.lines == [("螺丝-M3", "3", None, [])]
+    assert snapshot(shop) == before  # checking a scan writes nothing
+
+
+def test_an_issue_takes_a_batch_item_without_its_batch_and_posting_picks_by_fefo(client, shop):
+    issue = Entry(signed_in(client, "clerk1"), "issue", note="车间领料")
+
+    assert issue.scan(MILK_EAN) == 200
+    response = issue.submit()
+
+    assert response.status_code == 303, response.text
+    number = response.headers["location"].rsplit("/", 1)[1]
+    with shop.reader() as connection:
+        header, lines = document_queries.document(connection, number)
+    assert (header.document_type, header.state, header.warehouse) == ("issue", "pending", "WH1")
+    assert [(line.item, line.quantity) for line in lines] == [("奶粉", 1)]
+
+
+def test_a_receipt_needs_the_batch_of_a_batch_item_and_refuses_a_serial_in_stock(client):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+
+    assert receipt.scan(MILK_EAN) == 422
+    assert receipt.message == "商品 奶粉 启用了批次管理，该行必须填写批次号"
+    assert receipt.scan(f"(01)0{PHONE_EAN}(21)IMEI-2") == 422
+    assert receipt.message == "手机 的序列号 IMEI-2 已在库（WH2/STOCK）"
+    assert receipt.scan(f"(01)0{PHONE_EAN}(21)IMEI-9") == 200
+    assert receipt.lines == [("手机", "1", None, ["IMEI-9"])]
+
+
+def test_a_transfer_scan_of_a_serial_in_another_warehouse_names_where_it_is(client):
+    transfer = Entry(signed_in(client, "clerk1"), "transfer", to_warehouse="WH2")
+
+    assert transfer.scan(f"(01)0{PHONE_EAN}(21)IMEI-2") == 422
+
+    assert transfer.message == "手机 的序列号 IMEI-2 在 WH2/STOCK，不在 WH1"
+    assert transfer.lines == []
+
+
+def test_a_transfer_to_its_own_warehouse_is_refused_at_the_first_scan(client):
+    transfer = Entry(signed_in(client, "clerk1"), "transfer", to_warehouse="WH1")
+
+    assert transfer.scan(SCREWS_EAN) == 422
+    assert transfer.message == "调拨必须调往 WH1 以外的仓库"
+    assert transfer.lines == []
+
+
+def test_a_clerk_cannot_scan_into_a_warehouse_that_is_not_theirs(client):
+    issue = Entry(signed_in(client, "clerk.wh2"), "issue")
+
+    assert issue.scan(SCREWS_EAN) == 422
+    assert issue.message == "用户 clerk.wh2 无权在仓库 WH1 创建其他出库单"
+    assert issue.lines == []
+
+
+def test_a_resent_scan_counts_once(client):
+    issue = Entry(signed_in(client, "clerk1"), "issue")
+
+    assert issue.scan(SCREWS_EAN, scan_id="s-1") == 200
+    assert issue.scan(SCREWS_EAN, scan_id="s-1") == 200
+
+    assert issue.lines == [("螺丝-M3", "1", None, [])]
+
+
+def test_a_submitted_transfer_names_both_warehouses(client, shop):
+    transfer = Entry(signed_in(client, "clerk1"), "transfer", to_warehouse="WH2")
+
+    assert transfer.scan(SCREWS_EAN) == 200
+    response = transfer.submit()
+
+    assert response.status_code == 303, response.text
+    number = response.headers["location"].rsplit("/", 1)[1]
+    assert number.startswith("DB")
+    with shop.reader() as connection:
+        header, _ = document_queries.document(connection, number)
+    assert (header.warehouse, header.to_warehouse, header.state) == ("WH1", "WH2", "pending")
