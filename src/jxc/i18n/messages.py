@@ -201,6 +201,7 @@ ERRORS: dict[str, str] = {
     "serial.reserved": "Serial {serial} of {item} is held by {number}; it cannot go out on another document",
     "scan.state_invalid": "The scanned lines sent back were not readable; they were cleared, scan again",
     "serial.in_other_warehouse": "Serial {serial} of {item} is in {location}, not in {warehouse}",
+    "export.too_many_rows": "{rows} rows do not fit in one worksheet (at most {limit}); narrow the filters or export CSV",
 }
 
 LABELS: dict[str, str] = {
@@ -392,6 +393,13 @@ LABELS: dict[str, str] = {
     "label.web_submit_transfer": "Submit the transfer",
     "label.from_warehouse": "From warehouse",
     "label.web_camera": "Camera",
+    "label.web_ledger": "Item ledger",
+    "label.web_trace": "Trace",
+    "label.web_export_xlsx": "Export Excel",
+    "label.web_export_csv": "Export CSV",
+    "label.web_all_warehouses": "All warehouses",
+    "label.web_start": "From date",
+    "label.web_end": "To date",
 }
 
 # Audit trail actions, by the code each event stores.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -159,6 +159,16 @@ class Trace:
     backward: list[Movement]
     movements: list[Movement]
     forward: list[Movement]
+
+    def within(self, visible: Collection[str] | None) -> Trace:
+        """Only the movements into or out of the ``visible`` warehouses (None: every one)."""
+        if visible is None:
+            return self
+
+        def seen(rows: list[Movement]) -> list[Movement]:
+            return [row for row in rows if {row.from_warehouse, row.to_warehouse} & set(visible)]
+
+        return Trace(self.subject, seen(self.backward), seen(self.movements), seen(self.forward))
 
 
 def trace_batch(connection: Connection, item: str, batch: str) -> Trace:

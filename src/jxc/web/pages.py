@@ -16,21 +16,32 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from jxc import exports
 from jxc.bootstrap import App
 from jxc.domain.auth import Action, Principal
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
+from jxc.exports import XLSX_MAX_ROWS, ExportFormat
 from jxc.i18n.messages import vocabulary
 from jxc.queries import audit, stock_levels
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
 from jxc.services import auth, catalog, documents, workflows
 from jxc.web.forms import FormErrors, form_errors
-from jxc.web.render import LANGUAGE_COOKIE, SESSION_COOKIE, csrf_token, locale_of, page
+from jxc.web.render import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    csrf_token,
+    download,
+    locale_of,
+    page,
+)
 
 router = APIRouter(include_in_schema=False)
 HOME_LIMIT = 50
+LIST_LIMIT = 200  # rows a list page shows; its export has them all
+EXPORT_LIMIT = XLSX_MAX_ROWS
 
 
 class SignInRequired(Exception):
@@ -182,13 +193,21 @@ async def audit_page(
     user: UserDep,
     document: str | None = None,
     actor: str | None = None,
+    format: ExportFormat | None = None,
 ) -> Response:
     def read() -> list[Any]:
         auth.allow(app.uow(), user.username, Action.AUDIT_READ)
         with app.reader() as connection:
-            return audit.log(connection, document=document or None, actor=actor or None)
+            return audit.log(
+                connection,
+                document=document or None,
+                actor=actor or None,
+                limit=EXPORT_LIMIT if format else LIST_LIMIT,
+            )
 
     events = await run_in_threadpool(read)
+    if format:
+        return download(request, exports.AUDIT, events, format, "audit")
     return page(
         request,
         "audit.html",
@@ -206,6 +225,7 @@ async def document_list(
     user: UserDep,
     document_type: str | None = None,
     state: str | None = None,
+    format: ExportFormat | None = None,
 ) -> Response:
     def read() -> list[Any]:
         with app.reader() as connection:
@@ -213,11 +233,13 @@ async def document_list(
                 connection,
                 document_type or None,
                 state or None,
-                limit=200,
+                limit=EXPORT_LIMIT if format else LIST_LIMIT,
                 visible=user.visible_warehouses,
             )
 
     rows = await run_in_threadpool(read)
+    if format:
+        return download(request, exports.DOCUMENTS, rows, format, "documents")
     return page(
         request,
         "documents.html",
@@ -537,6 +559,7 @@ async def stock_page(
     user: UserDep,
     warehouse: str | None = None,
     item: str | None = None,
+    format: ExportFormat | None = None,
 ) -> Response:
     def read() -> list[Any]:
         if warehouse and not user.sees(warehouse):
@@ -550,6 +573,8 @@ async def stock_page(
         rows, errors = await run_in_threadpool(read), FormErrors()
     except DomainError as error:
         rows, errors = [], form_errors(error, locale_of(request))
+    if format and not errors:
+        return download(request, exports.STOCK, rows, format, "stock")
     return page(
         request,
         "stock.html",

@@ -13,11 +13,12 @@ from importlib import resources
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jxc.config import preferred_locale
 from jxc.domain.quantities import normalized
+from jxc.exports import Column, ExportFormat, export
 from jxc.i18n.messages import translate, vocabulary
 
 SESSION_COOKIE = "jxc_session"
@@ -66,3 +67,19 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def download(
+    request: Request,
+    columns: tuple[Column, ...],
+    rows: list[Any],
+    export_format: ExportFormat,
+    name: str,
+) -> Response:
+    """A list as the file its export link asks for, column names in the user's language."""
+    file = export(columns, rows, export_format, locale_of(request), name)
+    return Response(
+        file.content,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from jxc.api.deps import AppDep, ReaderDep
-from jxc.api.schemas import ItemLedgerOut, MovementOut, TraceOut
+from jxc.api.schemas import ItemLedgerOut, TraceOut
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
 from jxc.domain.errors import Invalid, NotFound
@@ -22,14 +22,6 @@ from jxc.queries import movements
 from jxc.queries.movements import Movement, Trace
 
 router = APIRouter(tags=["movements"])
-
-
-def _shown(reader: Principal, rows: list[Movement]) -> list[MovementOut]:
-    return [
-        MovementOut.model_validate(row)
-        for row in rows
-        if reader.sees(row.from_warehouse, row.to_warehouse)
-    ]
 
 
 @router.get(
@@ -68,13 +60,8 @@ async def _trace(
         with app.reader() as connection:
             return read(connection, *args)
 
-    found = await run_in_threadpool(run)
-    return TraceOut(
-        subject=found.subject,
-        backward=_shown(reader, found.backward),
-        movements=_shown(reader, found.movements),
-        forward=_shown(reader, found.forward),
-    )
+    found = (await run_in_threadpool(run)).within(reader.visible_warehouses)
+    return TraceOut.model_validate(found, from_attributes=True)
 
 
 @router.get(

@@ -1,0 +1,205 @@
+"""Every list as a file: XLSX (openpyxl) or CSV, its columns named in the user's language.
+
+One column set per list, shared by the web pages and the API, so a list and its export
+never disagree. Numbers stay exact (``Decimal`` cells, not floats); dates stay dates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from jxc.domain.errors import Invalid
+from jxc.domain.quantities import normalized
+from jxc.i18n.messages import translate, vocabulary
+
+XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit, the header row included
+# A spreadsheet runs a cell that starts like a formula: text from users is kept as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportFormat(StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+
+    @property
+    def media_type(self) -> str:
+        if self is ExportFormat.XLSX:
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return "text/csv; charset=utf-8"
+
+
+Namer = Callable[[str, str], str]  # (a stored code, locale) → its name in that language
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # a label code (label.item …), named in the reader's language
+    value: Callable[[Any], Any]
+    named: Namer | None = None  # for a code shown by its name (a state, an action)
+
+
+def attribute(name: str) -> Callable[[Any], Any]:
+    return lambda row: getattr(row, name)
+
+
+def _in(prefix: str) -> Namer:
+    return lambda code, locale: vocabulary(prefix, code, locale)
+
+
+def _columns(*spec: tuple[str, str] | tuple[str, str, Namer]) -> tuple[Column, ...]:
+    return tuple(
+        Column(label, attribute(name), named[0] if named else None) for label, name, *named in spec
+    )
+
+
+DOCUMENTS = _columns(
+    ("label.document", "number"),
+    ("label.type", "document_type", _in("document_type.")),
+    ("label.state", "state", _in("state.")),
+    ("label.date", "business_date"),
+    ("label.warehouse", "warehouse"),
+    ("label.to_warehouse", "to_warehouse"),
+    ("label.line_count", "lines"),
+    ("label.user", "created_by"),
+    ("label.web_note", "note"),
+)
+STOCK = _columns(
+    ("label.item", "item"),
+    ("label.name", "item_name"),
+    ("label.warehouse", "warehouse"),
+    ("label.location", "location"),
+    ("label.batch", "batch"),
+    ("label.expiry", "expiry_date"),
+    ("label.on_hand", "on_hand"),
+    ("label.reserved", "reserved"),
+    ("label.available", "available"),
+    ("label.unit", "unit"),
+)
+MOVEMENTS = _columns(
+    ("label.sequence", "sequence"),
+    ("label.date", "business_date"),
+    ("label.document", "document"),
+    ("label.type", "document_type", _in("document_type.")),
+    ("label.item", "item"),
+    ("label.batch", "batch"),
+    ("label.serial", "serial"),
+    ("label.from", "from_location"),
+    ("label.to", "to_location"),
+    ("label.quantity", "quantity"),
+    ("label.value", "value"),
+    ("label.user", "user"),
+    ("label.time", "recorded_at"),
+)
+LEDGER = (
+    *MOVEMENTS[:7],
+    Column("label.in", lambda row: row.change if row.change > 0 else None),
+    Column("label.out", lambda row: -row.change if row.change < 0 else None),
+    Column("label.balance", attribute("balance")),
+    *MOVEMENTS[10:],
+)
+AUDIT = _columns(
+    ("label.sequence", "sequence"),
+    ("label.time", "occurred_at"),
+    ("label.user", "actor"),
+    ("label.action", "action", translate),
+    ("label.subject", "subject"),
+    ("label.from", "from_state", _in("state.")),
+    ("label.to", "to_state", _in("state.")),
+    ("label.details", "payload"),
+)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def export(
+    columns: Sequence[Column],
+    rows: Iterable[Any],
+    export_format: ExportFormat,
+    locale: str,
+    name: str,
+) -> ExportFile:
+    """``rows`` as a file named ``name`` (without its extension).
+
+    Raises:
+        Invalid: export.too_many_rows when a worksheet could not hold them.
+    """
+    header = [translate(column.label, locale) for column in columns]
+    body = [[_cell(column, row, locale) for column in columns] for row in rows]
+    if export_format is ExportFormat.XLSX and len(body) + 1 > XLSX_MAX_ROWS:
+        raise Invalid("export.too_many_rows", {"rows": len(body), "limit": XLSX_MAX_ROWS - 1})
+    writer = _xlsx if export_format is ExportFormat.XLSX else _csv
+    return ExportFile(
+        writer(header, body, name), export_format.media_type, f"{name}.{export_format.value}"
+    )
+
+
+def _cell(column: Column, row: Any, locale: str) -> Any:
+    value = column.value(row)
+    if value is None:
+        return None
+    if column.named is not None:
+        return column.named(value, locale)
+    if isinstance(value, Decimal):
+        return normalized(value)
+    if isinstance(value, list | tuple):
+        return " ".join(str(part) for part in value)
+    return value
+
+
+def _csv(header: list[str], body: list[list[Any]], name: str) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in body:
+        writer.writerow(["" if value is None else _text(value) for value in row])
+    # With its byte-order mark, Excel opens the Chinese as UTF-8, not as the local code page.
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return str(value)
+
+
+def _xlsx(header: list[str], body: list[list[Any]], name: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(name[:31])  # a sheet title has at most 31 characters
+    sheet.append(header)
+    for row in body:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # openpyxl would write a formula
+        return cell
+    if isinstance(value, datetime):
+        # Excel has no time zones: the UTC time, as text that says so.
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value.tzinfo else value
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return value

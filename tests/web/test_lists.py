@@ -1,0 +1,176 @@
+"""Lists on the web and their exports: documents, stock, audit log, 商品流水账, trace.
+
+Each list downloads as XLSX and CSV with its column names in the reader's language and its
+numbers exact; a clerk sees only their own warehouses' rows, in the page and in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from jxc import exports
+from jxc.asgi import create_server
+from jxc.domain.errors import Invalid
+from jxc.exports import ExportFormat
+from jxc.queries import documents as document_queries
+from jxc.services import documents
+from tests.builders import PASSWORD, a_user, a_warehouse, an_item, create, receive, transfer
+
+
+@pytest.fixture
+def shop(app):
+    for code in ("WH1", "WH2"):
+        a_warehouse(app, code)
+    an_item(app, "奶粉", name='=HYPERLINK("x") 奶粉', tracking="batch", shelf_life_days=720)
+    milk = {"item": "奶粉", "batch": "B1", "expiry_date": "2027-12-31"}
+    receive(app, "WH1", {**milk, "quantity": "10", "unit_cost": "12.345"})
+    moved = transfer(app, "WH1", "WH2", {**milk, "quantity": "4"})
+    documents.receive(app.uow(), "tester", moved.number)
+    create(app, "issue", "WH1", {"item": "奶粉", "quantity": "2"})
+    a_user(app, "clerk1", "warehouse_clerk", "WH1")
+    a_user(app, "clerk.wh2", "warehouse_clerk", "WH2")
+    a_user(app, "auditor", "auditor")
+    return app
+
+
+def client_of(app, username):
+    client = TestClient(create_server(app), raise_server_exceptions=False)
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def sheet(response):
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == ExportFormat.XLSX.media_type
+    rows = load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    return [list(row) for row in rows]
+
+
+def table(response):
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_stock_list_exports_with_chinese_columns_and_exact_numbers(shop):
+    client = client_of(shop, "clerk1")
+
+    rows = sheet(client.get("/stock?format=xlsx"))
+    text = table(client.get("/stock?format=csv"))
+
+    assert rows[0] == [
+        "商品",
+        "名称",
+        "仓库",
+        "库位",
+        "批次",
+        "有效期至",
+        "现存量",
+        "预占",
+        "可用库存",
+        "单位",
+    ]
+    assert rows[1][:5] == ["奶粉", '=HYPERLINK("x") 奶粉', "WH1", "STOCK", "B1"]
+    assert rows[1][6:9] == [4, 0, 4]
+    assert len(rows) == 2  # WH2's 4 are not this clerk's
+    assert text[1][1] == '\'=HYPERLINK("x") 奶粉'  # a spreadsheet would run it
+    assert text[1][6] == "4"
+
+
+def test_the_document_list_exports_what_the_filters_select(shop):
+    client = client_of(shop, "clerk1")
+
+    rows = sheet(client.get("/documents?document_type=transfer&format=xlsx"))
+
+    assert rows[0][:4] == ["单据编号", "单据类型", "状态", "业务日期"]
+    assert [(row[1], row[2], row[4], row[5]) for row in rows[1:]] == [
+        ("调拨单", "已过账", "WH1", "WH2")
+    ]
+
+
+def test_the_audit_log_exports_for_an_auditor_in_english(shop):
+    client = client_of(shop, "auditor")
+    client.cookies.set("jxc_lang", "en")
+
+    rows = sheet(client.get("/audit?format=xlsx"))
+
+    assert rows[0] == ["No.", "Time", "User", "Action", "Subject", "From", "To", "Details"]
+    assert len(rows) > 5
+
+
+def test_the_item_ledger_shows_each_movement_with_its_running_balance(shop):
+    client = client_of(shop, "clerk1")
+
+    page = client.get("/ledger?item=奶粉&warehouse=WH1")
+    rows = sheet(client.get("/ledger?item=奶粉&warehouse=WH1&format=xlsx"))
+
+    assert page.status_code == 200
+    assert page.text.count('class="movement"') == 3
+    assert [row[7:10] for row in rows[1:]] == [[10, None, 10], [None, 4, 6], [None, 2, 4]]
+
+
+def test_a_clerk_of_one_warehouse_reads_no_other_warehouse_ledger(shop):
+    client = client_of(shop, "clerk.wh2")
+
+    assert "仓库 WH1 不存在" in client.get("/ledger?item=奶粉&warehouse=WH1").text
+    assert sheet(client.get("/ledger?item=奶粉&warehouse=WH2&format=xlsx"))[1][7:10] == [4, None, 4]
+
+
+def test_the_trace_of_a_batch_runs_from_receipt_to_customer_each_step_linking_its_document(
+    shop,
+):
+    client = client_of(shop, "clerk1")
+    with shop.reader() as connection:
+        numbers = [row.number for row in document_queries.documents(connection)]
+
+    page = client.get("/trace?item=奶粉&batch=B1")
+    rows = sheet(client.get("/trace?item=奶粉&batch=B1&format=xlsx"))
+
+    assert page.status_code == 200
+    for number in numbers:
+        assert f'href="/documents/{number}"' in page.text
+    assert [row[3] for row in rows[1:]] == ["其他入库单", "调拨单", "其他出库单"]
+
+
+def test_the_trace_of_a_document_shows_where_its_goods_came_from_in_the_readers_warehouses(
+    shop,
+):
+    with shop.reader() as connection:
+        (moved,) = document_queries.documents(connection, "transfer")
+        (received,) = document_queries.documents(connection, "receipt")
+
+    in_wh1 = client_of(shop, "clerk1").get(f"/trace?document={moved.number}")
+    in_wh2 = client_of(shop, "clerk.wh2").get(f"/trace?document={moved.number}")
+
+    assert "来源（上游）" in in_wh1.text
+    assert f'href="/documents/{received.number}"' in in_wh1.text
+    assert moved.number in in_wh2.text
+    assert received.number not in in_wh2.text  # WH1's receipt is not this clerk's
+
+
+def test_an_unknown_batch_is_named_on_the_trace_page(shop):
+    page = client_of(shop, "clerk1").get("/trace?item=奶粉&batch=NOPE")
+
+    assert "批次 NOPE" in page.text
+
+
+def test_an_export_too_long_for_a_worksheet_is_refused_and_csv_is_suggested(monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    rows = [type("Row", (), {"number": str(n)})() for n in range(3)]
+    columns = (exports.Column("label.document", exports.attribute("number")),)
+
+    with pytest.raises(Invalid) as refused:
+        exports.export(columns, rows, ExportFormat.XLSX, "zh_CN", "documents")
+    csv_file = exports.export(columns, rows, ExportFormat.CSV, "zh_CN", "documents")
+
+    assert refused.value.params == {"rows": 3, "limit": 2}
+    assert csv_file.content.decode("utf-8-sig").splitlines() == ["单据编号", "0", "1", "2"]
