@@ -41,6 +41,9 @@ def normalize_locale(value: str) -> str:
     raise ValueError(value)
 
 
+SESSION_COOKIE = "jxc_session"  # the browser's session, for the web pages and the API
+
+
 def preferred_locale(tags: Iterable[str], default: str = "zh_CN") -> str:
     """The first of ``tags`` (say an Accept-Language header's, in order) that JXC speaks."""
     for tag in tags:

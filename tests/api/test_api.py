@@ -11,12 +11,17 @@ from fastapi.testclient import TestClient
 
 from jxc.api.app import create_app
 from jxc.api.deps import MAX_BODY_BYTES
+from jxc.asgi import create_server
 from jxc.bootstrap import head_revision
+from jxc.config import SESSION_COOKIE
+from jxc.domain.auth import csrf_token
 from jxc.domain.errors import Forbidden, NotFound
 from jxc.queries import documents as document_queries
 from jxc.services import auth
-from tests.builders import PASSWORD, a_user, a_warehouse, an_item
+from tests.builders import PASSWORD, a_user, a_warehouse, an_item, snapshot
 from tests.conftest import TESTER, TESTER_PASSWORD
+from tests.web.helpers import page_csrf
+from tests.web.helpers import signed_in as signed_in_on_the_web
 
 PROBLEM = "application/problem+json"
 
@@ -604,3 +609,54 @@ def test_a_nul_character_is_refused_on_every_engine_not_a_server_error(client):
     assert [(e["pointer"], e["code"]) for e in problem(in_body, 422)["errors"]] == [
         ("/note", "text.nul_character")
     ]
+
+
+# the browser's session cookie ------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser_client(shop):
+    """The whole server (API and web), signed in through the web's sign-in form."""
+    with TestClient(create_server(shop), raise_server_exceptions=False) as test_client:
+        yield signed_in_on_the_web(test_client, "clerk1")
+
+
+def test_a_browser_signed_in_on_the_web_reads_the_api_with_its_session_cookie(browser_client):
+    me = browser_client.get("/api/v1/me")
+
+    assert me.status_code == 200, me.text
+    assert me.json()["username"] == "clerk1"
+
+
+def test_a_browser_write_through_the_api_needs_its_pages_csrf_token(browser_client, shop):
+    body = {"document_type": "receipt", "warehouse": "WH1", "lines": [SCREWS]}
+    before = snapshot(shop)
+
+    forged = browser_client.post("/api/v1/documents", json=body)
+    wrong = browser_client.post(
+        "/api/v1/documents", json=body, headers={"X-CSRF-Token": csrf_token("another")}
+    )
+    after_refusals = snapshot(shop)
+    made = browser_client.post(
+        "/api/v1/documents", json=body, headers={"X-CSRF-Token": page_csrf(browser_client)}
+    )
+
+    assert problem(forged, 403)["code"] == "auth.csrf_invalid"
+    assert problem(wrong, 403)["code"] == "auth.csrf_invalid"
+    assert after_refusals == before
+    assert made.status_code == 201, made.text
+
+
+def test_the_web_sign_in_form_without_its_csrf_token_signs_no_one_in(client, shop):
+    server = TestClient(create_server(shop), raise_server_exceptions=False)
+    server.get("/login")
+
+    response = server.post(
+        "/login",
+        data={"username": "clerk1", "password": PASSWORD},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 403
+    assert "表单已过期或来自其他网站，请刷新页面后重试" in response.text
+    assert SESSION_COOKIE not in server.cookies

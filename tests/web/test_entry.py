@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from jxc.asgi import create_server
 from jxc.queries import documents as document_queries
 from jxc.services import catalog, workflows
-from jxc.web.render import SESSION_COOKIE, csrf_token
-from tests.builders import PASSWORD, a_user, a_warehouse, an_item, receive, snapshot
+from tests.builders import a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
+from tests.web.helpers import page_csrf, signed_in
 
 SCREWS_EAN = "6901234567892"
 MILK_EAN = "6909876543212"
@@ -64,7 +64,7 @@ class Entry:
         self.message = ""
 
     def scan(self, code, scan_id=None):
-        csrf = csrf_token(self.client.cookies[SESSION_COOKIE])
+        csrf = page_csrf(self.client)
         response = self.client.post(
             f"/{self.entry}/scan",
             data={**self.fields, "code": code, "state": self.state, "scan_id": scan_id or ""},
@@ -84,20 +84,12 @@ class Entry:
         ]
 
     def submit(self):
-        csrf = csrf_token(self.client.cookies[SESSION_COOKIE])
+        csrf = page_csrf(self.client)
         return self.client.post(
             f"/{self.entry}",
             data={**self.fields, "state": self.state, "csrf": csrf},
             follow_redirects=False,
         )
-
-
-def signed_in(client, username):
-    response = client.post(
-        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text
-    return client
 
 
 def test_an_issue_scan_beyond_what_is_available_is_refused_at_once(client, shop):

@@ -10,16 +10,15 @@ import csv
 import io
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from jxc import exports
-from jxc.asgi import create_server
 from jxc.domain.errors import Invalid
 from jxc.exports import ExportFormat
 from jxc.queries import documents as document_queries
 from jxc.services import documents
-from tests.builders import PASSWORD, a_user, a_warehouse, an_item, create, receive, transfer
+from tests.builders import a_user, a_warehouse, an_item, create, receive, transfer
+from tests.web.helpers import web_client
 
 
 @pytest.fixture
@@ -38,15 +37,6 @@ def shop(app):
     return app
 
 
-def client_of(app, username):
-    client = TestClient(create_server(app), raise_server_exceptions=False)
-    response = client.post(
-        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text
-    return client
-
-
 def sheet(response):
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == ExportFormat.XLSX.media_type
@@ -62,7 +52,7 @@ def table(response):
 
 
 def test_the_stock_list_exports_with_chinese_columns_and_exact_numbers(shop):
-    client = client_of(shop, "clerk1")
+    client = web_client(shop, "clerk1")
 
     rows = sheet(client.get("/stock?format=xlsx"))
     text = table(client.get("/stock?format=csv"))
@@ -87,7 +77,7 @@ def test_the_stock_list_exports_with_chinese_columns_and_exact_numbers(shop):
 
 
 def test_the_document_list_exports_what_the_filters_select(shop):
-    client = client_of(shop, "clerk1")
+    client = web_client(shop, "clerk1")
 
     rows = sheet(client.get("/documents?document_type=transfer&format=xlsx"))
 
@@ -98,7 +88,7 @@ def test_the_document_list_exports_what_the_filters_select(shop):
 
 
 def test_the_audit_log_exports_for_an_auditor_in_english(shop):
-    client = client_of(shop, "auditor")
+    client = web_client(shop, "auditor")
     client.cookies.set("jxc_lang", "en")
 
     rows = sheet(client.get("/audit?format=xlsx"))
@@ -108,7 +98,7 @@ def test_the_audit_log_exports_for_an_auditor_in_english(shop):
 
 
 def test_the_item_ledger_shows_each_movement_with_its_running_balance(shop):
-    client = client_of(shop, "clerk1")
+    client = web_client(shop, "clerk1")
 
     page = client.get("/ledger?item=奶粉&warehouse=WH1")
     rows = sheet(client.get("/ledger?item=奶粉&warehouse=WH1&format=xlsx"))
@@ -119,7 +109,7 @@ def test_the_item_ledger_shows_each_movement_with_its_running_balance(shop):
 
 
 def test_a_clerk_of_one_warehouse_reads_no_other_warehouse_ledger(shop):
-    client = client_of(shop, "clerk.wh2")
+    client = web_client(shop, "clerk.wh2")
 
     assert "仓库 WH1 不存在" in client.get("/ledger?item=奶粉&warehouse=WH1").text
     assert sheet(client.get("/ledger?item=奶粉&warehouse=WH2&format=xlsx"))[1][7:10] == [4, None, 4]
@@ -128,7 +118,7 @@ def test_a_clerk_of_one_warehouse_reads_no_other_warehouse_ledger(shop):
 def test_the_trace_of_a_batch_runs_from_receipt_to_customer_each_step_linking_its_document(
     shop,
 ):
-    client = client_of(shop, "clerk1")
+    client = web_client(shop, "clerk1")
     with shop.reader() as connection:
         numbers = [row.number for row in document_queries.documents(connection)]
 
@@ -148,8 +138,8 @@ def test_the_trace_of_a_document_shows_where_its_goods_came_from_in_the_readers_
         (moved,) = document_queries.documents(connection, "transfer")
         (received,) = document_queries.documents(connection, "receipt")
 
-    in_wh1 = client_of(shop, "clerk1").get(f"/trace?document={moved.number}")
-    in_wh2 = client_of(shop, "clerk.wh2").get(f"/trace?document={moved.number}")
+    in_wh1 = web_client(shop, "clerk1").get(f"/trace?document={moved.number}")
+    in_wh2 = web_client(shop, "clerk.wh2").get(f"/trace?document={moved.number}")
 
     assert "来源（上游）" in in_wh1.text
     assert f'href="/documents/{received.number}"' in in_wh1.text
@@ -158,7 +148,7 @@ def test_the_trace_of_a_document_shows_where_its_goods_came_from_in_the_readers_
 
 
 def test_an_unknown_batch_is_named_on_the_trace_page(shop):
-    page = client_of(shop, "clerk1").get("/trace?item=奶粉&batch=NOPE")
+    page = web_client(shop, "clerk1").get("/trace?item=奶粉&batch=NOPE")
 
     assert "批次 NOPE" in page.text
 

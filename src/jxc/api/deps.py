@@ -12,8 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
-from jxc.config import preferred_locale
-from jxc.domain.auth import Principal
+from jxc.config import SESSION_COOKIE, preferred_locale
+from jxc.domain.auth import Principal, check_csrf
 from jxc.domain.errors import Unauthenticated
 from jxc.services import auth
 
@@ -48,16 +48,38 @@ LocaleDep = Annotated[str, Depends(get_locale)]
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="A session token from POST /api/v1/sessions (or `jxc login`).",
+    description=(
+        "An API token (`jxc user token issue`) or a session token from POST /api/v1/sessions"
+        " (or `jxc login`). A browser signed in to the web app may use its session cookie"
+        " instead, sending the page's CSRF token in `X-CSRF-Token` with every write."
+    ),
 )
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_token(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> str:
-    if credentials is None:
+    """An API token or session token (Bearer), else the browser's session cookie.
+
+    A browser's write must also send the session's CSRF token (``X-CSRF-Token``), as the
+    web pages do: a page of another site can make the browser send the cookie, not that.
+
+    Raises:
+        Unauthenticated: auth.token_required.
+        Forbidden: auth.csrf_invalid.
+    """
+    if credentials is not None:
+        return credentials.credentials
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
         raise Unauthenticated("auth.token_required", {})
-    return credentials.credentials
+    if request.method not in _SAFE_METHODS:
+        check_csrf(session, request.headers.get("x-csrf-token", ""))
+    return session
 
 
 TokenDep = Annotated[str, Depends(get_token)]

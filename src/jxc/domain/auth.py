@@ -9,6 +9,8 @@ user name or the password was wrong.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,3 +198,22 @@ def locked_until(failed_logins: int, last_failure: datetime) -> datetime | None:
     if failed_logins < MAX_FAILED_LOGINS:
         return None
     return last_failure + LOCK_DURATION
+
+
+def csrf_token(session_token: str) -> str:
+    """What a browser's write sends besides its session cookie (form field or header).
+
+    Bound to the session: a page of one session cannot post for another, and a page of
+    another site, which cannot read ours, cannot send it.
+    """
+    return hmac.new(session_token.encode(), b"jxc-csrf", hashlib.sha256).hexdigest()
+
+
+def check_csrf(session_token: str, sent: str) -> None:
+    """Refuse a browser's write that does not carry its session's CSRF token.
+
+    Raises:
+        Forbidden: auth.csrf_invalid.
+    """
+    if not session_token or not hmac.compare_digest(sent, csrf_token(session_token)):
+        raise Forbidden("auth.csrf_invalid", {})

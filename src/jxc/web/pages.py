@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
 from jxc.bootstrap import App
-from jxc.domain.auth import Action, Principal
+from jxc.config import SESSION_COOKIE
+from jxc.domain.auth import Action, Principal, check_csrf, csrf_token
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
@@ -29,14 +30,7 @@ from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
 from jxc.services import auth, catalog, documents, workflows
 from jxc.web.forms import FormErrors, form_errors
-from jxc.web.render import (
-    LANGUAGE_COOKIE,
-    SESSION_COOKIE,
-    csrf_token,
-    download,
-    locale_of,
-    page,
-)
+from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
 
 router = APIRouter(include_in_schema=False)
 HOME_LIMIT = 50
@@ -70,25 +64,48 @@ async def get_user(request: Request, app: AppDep) -> Principal:
 UserDep = Annotated[Principal, Depends(get_user)]
 
 
-async def check_csrf(request: Request, user: UserDep) -> Principal:
+async def get_writer(request: Request, user: UserDep) -> Principal:
     """A write must carry the token of the session's own pages (form field or htmx header)."""
-    session = request.cookies.get(SESSION_COOKIE, "")
-    form = await request.form()
-    sent = request.headers.get("x-csrf-token") or str(form.get("csrf", ""))
-    if not secrets.compare_digest(sent, csrf_token(session)):
-        raise Forbidden("auth.csrf_invalid", {})
+    check_csrf(request.cookies.get(SESSION_COOKIE, ""), await _sent_csrf(request))
     return user
 
 
-WriterDep = Annotated[Principal, Depends(check_csrf)]
+async def _sent_csrf(request: Request) -> str:
+    form = await request.form()
+    return request.headers.get("x-csrf-token") or str(form.get("csrf", ""))
+
+
+WriterDep = Annotated[Principal, Depends(get_writer)]
 
 
 # signing in ----------------------------------------------------------------------------------
 
 
+# Before signing in there is no session to bind the CSRF token to: the sign-in page sets a
+# random cookie of its own, and the form must send back the token made from it, so a page
+# of another site cannot sign the browser in under someone else's name.
+LOGIN_COOKIE = "jxc_login"
+
+
+def _login_page(
+    request: Request, status_code: int = 200, errors: FormErrors | None = None, username: str = ""
+) -> Response:
+    nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    response = page(
+        request,
+        "login.html",
+        status_code,
+        errors=errors or FormErrors(),
+        username=username,
+        login_csrf=csrf_token(nonce),
+    )
+    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict")
+    return response
+
+
 @router.get("/login")
 async def login_page(request: Request) -> Response:
-    return page(request, "login.html", errors=FormErrors(), username="")
+    return _login_page(request)
 
 
 @router.post("/login")
@@ -99,10 +116,12 @@ async def login(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        check_csrf(request.cookies.get(LOGIN_COOKIE, ""), await _sent_csrf(request))
         session = await run_in_threadpool(auth.login, app.uow(), username, password)
     except DomainError as error:
         errors = form_errors(error, locale_of(request))
-        return page(request, "login.html", 401, errors=errors, username=username)
+        status = 403 if isinstance(error, Forbidden) else 401
+        return _login_page(request, status, errors, username)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

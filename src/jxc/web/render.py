@@ -6,8 +6,6 @@ state or step name), the signed-in user and the CSRF token its forms and htmx se
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -16,12 +14,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from jxc.config import preferred_locale
+from jxc.config import SESSION_COOKIE, preferred_locale
+from jxc.domain.auth import csrf_token
 from jxc.domain.quantities import normalized
 from jxc.exports import Column, ExportFormat, export
 from jxc.i18n.messages import translate, vocabulary
 
-SESSION_COOKIE = "jxc_session"
 LANGUAGE_COOKIE = "jxc_lang"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -40,11 +38,6 @@ def locale_of(request: Request) -> str:
     """The language chosen on the page, else the browser's first JXC speaks, else Chinese."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     return preferred_locale([chosen, *request.headers.get("accept-language", "").split(",")])
-
-
-def csrf_token(session_token: str) -> str:
-    """Bound to the session: a page of one session cannot post for another."""
-    return hmac.new(session_token.encode(), b"jxc-csrf", hashlib.sha256).hexdigest()
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
