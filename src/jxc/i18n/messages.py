@@ -400,6 +400,7 @@ LABELS: dict[str, str] = {
     "label.web_all_warehouses": "All warehouses",
     "label.web_start": "From date",
     "label.web_end": "To date",
+    "label.web_camera_stop": "Stop camera",
 }
 
 # Audit trail actions, by the code each event stores.

@@ -48,3 +48,54 @@ document.addEventListener("htmx:afterSettle", function (event) {
   }
   JXC.tone(!failed);
 });
+
+// A phone's camera as the scanner (html5-qrcode): each code read goes in as if typed and
+// Enter pressed. The camera reads a code many times a second while it is in view: it
+// counts once, and again only after it has been out of view (to scan the next box of it).
+document.addEventListener("DOMContentLoaded", function () {
+  const button = document.getElementById("camera");
+  const scan = document.getElementById("scan");
+  if (!button || !scan || !window.Html5Qrcode || !navigator.mediaDevices) { return; }
+  button.hidden = false;
+  const label = button.textContent;
+  const formats = Html5QrcodeSupportedFormats;
+  const GONE_AFTER_MS = 700;
+  let camera = null;
+  let inView = { text: "", seen: 0 };
+  function read(text) {
+    const now = Date.now();
+    const again = text === inView.text && now - inView.seen < GONE_AFTER_MS;
+    inView = { text: text, seen: now };
+    if (again) { return; }
+    scan.value = text;
+    htmx.trigger(scan, "jxc:scan");
+  }
+  function stop() {
+    const running = camera;
+    camera = null;
+    button.textContent = label;
+    document.getElementById("camera-view").hidden = true;
+    if (running) { running.stop().catch(function () {}); }
+  }
+  button.addEventListener("click", function () {
+    if (camera) { stop(); return; }
+    document.getElementById("camera-view").hidden = false;
+    camera = new Html5Qrcode("camera-view", {
+      formatsToSupport: [formats.EAN_13, formats.EAN_8, formats.UPC_A, formats.CODE_128,
+                         formats.QR_CODE, formats.DATA_MATRIX],
+      verbose: false,
+    });
+    button.textContent = button.dataset.stop;
+    const box = function (width, height) {
+      return { width: Math.max(50, Math.floor(width * 0.8)),
+               height: Math.max(50, Math.floor(height * 0.7)) };
+    };
+    camera.start({ facingMode: "environment" }, { fps: 10, qrbox: box }, read,
+                 function () { /* no code in this frame */ })
+      .catch(function (error) {
+        stop();
+        const message = document.getElementById("scan-message");
+        if (message) { message.textContent = String(error); message.className = "scan-error"; }
+      });
+  });
+});
