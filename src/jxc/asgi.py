@@ -20,6 +20,7 @@ from jxc.domain.errors import DomainError
 from jxc.i18n.messages import translate
 from jxc.web import movements as web_movements
 from jxc.web import pages
+from jxc.web import settings as web_settings
 from jxc.web.forms import form_errors
 from jxc.web.render import locale_of, page
 
@@ -28,6 +29,7 @@ def create_server(app: App) -> FastAPI:
     server = create_app(app)
     server.include_router(pages.router)
     server.include_router(web_movements.router)
+    server.include_router(web_settings.router)
     server.mount(
         "/static", StaticFiles(directory=str(resources.files("jxc.web") / "static")), "static"
     )

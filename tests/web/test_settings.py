@@ -1,0 +1,178 @@
+"""Settings pages for admins: users and roles, the negative-stock switch, workflows.
+
+Each change is made through the same service as its `jxc` command, so it is permitted to
+the same people, lands on the audit trail, and a refusal says why on the page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jxc.queries import audit
+from jxc.queries import catalog as catalog_queries
+from jxc.queries import users as user_queries
+from jxc.services import workflows
+from jxc.services.workflows import shipped_source
+from tests.builders import PASSWORD, a_user, a_warehouse, snapshot
+from tests.web.helpers import page_csrf, web_client
+
+
+@pytest.fixture
+def shop(app):
+    for code in ("WH1", "WH2"):
+        a_warehouse(app, code)
+    a_user(app, "boss", "admin")
+    a_user(app, "manager", "warehouse_manager", "WH1")
+    a_user(app, "clerk1", "warehouse_clerk", "WH1")
+    return app
+
+
+def post(client, path, **form):
+    return client.post(path, data={**form, "csrf": page_csrf(client)}, follow_redirects=False)
+
+
+def grants_of(app, username):
+    with app.reader() as connection:
+        (person,) = [p for p in user_queries.users(connection) if p.username == username]
+    return {(grant.role.value, grant.warehouse) for grant in person.grants}
+
+
+def test_an_admin_adds_a_user_who_can_then_sign_in_where_they_were_given_a_role(shop):
+    admin = web_client(shop, "boss")
+
+    added = post(
+        admin,
+        "/settings/users",
+        username="clerk3",
+        display_name="<b>王五</b>",
+        password=PASSWORD,
+        role="warehouse_clerk",
+        warehouse="WH2",
+    )
+    page = admin.get("/settings/users")
+
+    assert added.status_code == 303, added.text
+    assert grants_of(shop, "clerk3") == {("warehouse_clerk", "WH2")}
+    assert "&lt;b&gt;王五&lt;/b&gt;" in page.text  # a name is shown as text
+    assert web_client(shop, "clerk3").get("/").status_code == 200
+
+
+def test_a_refused_new_user_is_named_on_the_page_with_what_was_typed(shop):
+    admin = web_client(shop, "boss")
+    before = snapshot(shop)
+
+    refused = post(
+        admin, "/settings/users", username="clerk1", password=PASSWORD, role="warehouse_clerk"
+    )
+
+    assert refused.status_code == 422
+    assert "用户名 clerk1 已被占用" in refused.text
+    assert snapshot(shop) == before
+
+
+def test_roles_are_granted_and_taken_away_and_both_are_on_the_audit_trail(shop):
+    admin = web_client(shop, "boss")
+
+    post(admin, "/settings/users/clerk1/grants", role="warehouse_manager", warehouse="WH2")
+    after_grant = grants_of(shop, "clerk1")
+    post(
+        admin,
+        "/settings/users/clerk1/grants",
+        role="warehouse_clerk",
+        warehouse="WH1",
+        revoke="true",
+    )
+
+    assert after_grant == {("warehouse_clerk", "WH1"), ("warehouse_manager", "WH2")}
+    assert grants_of(shop, "clerk1") == {("warehouse_manager", "WH2")}
+    with shop.reader() as connection:
+        actions = [event.action for event in audit.log(connection, actor="boss")]
+    assert actions[-2:] == ["user.grant", "user.revoke"]
+
+
+def test_a_disabled_user_is_signed_out_at_once(shop):
+    admin, clerk = web_client(shop, "boss"), web_client(shop, "clerk1")
+
+    assert post(admin, "/settings/users/clerk1/active", active="false").status_code == 303
+
+    assert clerk.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_the_last_admin_cannot_be_disabled(shop):
+    admin = web_client(shop, "boss")
+    post(admin, "/settings/users/tester/active", active="false")
+
+    refused = post(admin, "/settings/users/boss/active", active="false")
+
+    assert refused.status_code == 422
+    assert "必须保留至少一名启用的全仓管理员" in refused.text
+    assert grants_of(shop, "boss") == {("admin", None)}
+
+
+def test_a_clerk_sees_no_settings_and_cannot_post_to_them(shop):
+    clerk = web_client(shop, "clerk1")
+    before = snapshot(shop)
+
+    page = clerk.get("/settings/users")
+    posted = post(clerk, "/settings/users", username="x", password=PASSWORD, role="admin")
+
+    assert page.status_code == 403
+    assert posted.status_code == 403
+    assert "用户 clerk1 无权" in posted.text
+    assert 'href="/settings"' not in clerk.get("/").text
+    assert snapshot(shop) == before
+
+
+def test_a_warehouse_manager_switches_negative_stock_in_their_own_warehouse_only(shop):
+    manager = web_client(shop, "manager")
+
+    page = manager.get("/settings/warehouses")
+    allowed = post(manager, "/settings/warehouses/WH1/negative-stock", allow="true")
+    refused = post(manager, "/settings/warehouses/WH2/negative-stock", allow="true")
+
+    assert page.status_code == 200
+    assert "WH2" not in page.text
+    assert allowed.status_code == 303
+    assert refused.status_code == 422
+    with shop.reader() as connection:
+        switches = {w.code: w.allow_negative_stock for w in catalog_queries.warehouses(connection)}
+    assert switches == {"WH1": True, "WH2": False}
+
+
+def test_an_admin_installs_a_workflow_and_a_broken_one_is_refused_naming_its_line(shop):
+    admin = web_client(shop, "boss")
+    source = shipped_source("sop", "issue")
+
+    broken = post(
+        admin, "/settings/workflows/install", source=source.replace("to: ", "to: nowhere_", 1)
+    )
+    installed = post(admin, "/settings/workflows/install", source=source)
+
+    assert broken.status_code == 422
+    assert "nowhere_" in broken.text
+    assert installed.status_code == 303
+    assert workflows.flow(shop.uow(), "issue")[0].name == "sop"
+    assert workflows.flow(shop.uow(), "receipt")[0].name == "simple"
+
+
+def test_an_admin_switches_every_document_type_to_a_shipped_set(shop):
+    admin = web_client(shop, "boss")
+
+    assert post(admin, "/settings/workflows/use", set_name="sop").status_code == 303
+
+    page = admin.get("/settings/workflows")
+    assert page.text.count('class="workflow"') == 4
+    assert all(
+        workflows.flow(shop.uow(), kind)[0].name == "sop"
+        for kind in ("receipt", "issue", "transfer", "reversal")
+    )
+
+
+def test_a_settings_write_without_the_pages_csrf_token_is_refused(shop):
+    admin = web_client(shop, "boss")
+
+    forged = admin.post(
+        "/settings/warehouses/WH1/negative-stock", data={"allow": "true", "csrf": "x"}
+    )
+
+    assert forged.status_code == 403
