@@ -125,6 +125,11 @@ class ExportFile:
     media_type: str
     filename: str
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """An HTTP answer's headers that make a browser save it under its name."""
+        return {"Content-Disposition": f'attachment; filename="{self.filename}"'}
+
 
 def export(
     columns: Sequence[Column],

@@ -6,8 +6,11 @@ back as RFC 9457 problems in the language the request asks for, pointing at each
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from jxc.api.app import create_app
 from jxc.api.deps import MAX_BODY_BYTES
@@ -660,3 +663,41 @@ def test_the_web_sign_in_form_without_its_csrf_token_signs_no_one_in(client, sho
     assert response.status_code == 403
     assert "表单已过期或来自其他网站，请刷新页面后重试" in response.text
     assert SESSION_COOKIE not in server.cookies
+
+
+# exports -------------------------------------------------------------------------------------
+
+
+def test_every_list_downloads_as_a_file_with_column_names_in_the_requests_language(client):
+    headers = signed_in(client, "clerk1", language="en")
+    a_receipt(client, headers)
+    auditor = signed_in(client, "auditor")
+
+    documents_file = client.get("/api/v1/documents?format=xlsx&limit=1", headers=headers)
+    stock_file = client.get("/api/v1/stock?format=csv", headers=headers)
+    audit_file = client.get("/api/v1/audit-events?format=csv", headers=auditor)
+
+    assert documents_file.status_code == 200, documents_file.text
+    assert documents_file.headers["content-disposition"] == 'attachment; filename="documents.xlsx"'
+    sheet = load_workbook(io.BytesIO(documents_file.content)).active
+    assert [cell.value for cell in sheet[1]][:3] == ["Document", "Type", "State"]
+    assert stock_file.headers["content-type"] == "text/csv; charset=utf-8"
+    assert audit_file.content.decode("utf-8-sig").startswith("序号,时间,")
+
+
+def test_an_export_shows_only_the_readers_warehouses(client, shop):
+    a_receipt(client, signed_in(client, "clerk1"))
+    stranger = signed_in(client, "clerk.wh2")
+
+    exported = client.get("/api/v1/documents?format=csv", headers=stranger)
+
+    assert exported.status_code == 200
+    assert exported.content.decode("utf-8-sig").splitlines()[1:] == []
+
+
+def test_an_unknown_export_format_is_named(client):
+    headers = signed_in(client, "clerk1")
+
+    body = problem(client.get("/api/v1/documents?format=pdf", headers=headers), 422)
+
+    assert body["errors"][0]["pointer"] == "/query/format"

@@ -11,9 +11,9 @@ import pytest
 from jxc.queries import audit
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import users as user_queries
-from jxc.services import workflows
+from jxc.services import documents, workflows
 from jxc.services.workflows import shipped_source
-from tests.builders import PASSWORD, a_user, a_warehouse, snapshot
+from tests.builders import PASSWORD, a_user, a_warehouse, an_item, snapshot
 from tests.web.helpers import page_csrf, web_client
 
 
@@ -24,6 +24,7 @@ def shop(app):
     a_user(app, "boss", "admin")
     a_user(app, "manager", "warehouse_manager", "WH1")
     a_user(app, "clerk1", "warehouse_clerk", "WH1")
+    an_item(app, "螺丝")
     return app
 
 
@@ -176,3 +177,25 @@ def test_a_settings_write_without_the_pages_csrf_token_is_refused(shop):
     )
 
     assert forged.status_code == 403
+
+
+def test_a_workflow_that_would_strand_documents_on_their_way_is_refused(shop):
+    admin = web_client(shop, "boss")
+    post(admin, "/settings/workflows/use", set_name="sop")
+    documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "lines": [{"item": "螺丝", "quantity": 1, "unit_cost": 1}],
+        },
+        then="submit",
+    )
+    before = snapshot(shop)
+
+    refused = post(admin, "/settings/workflows/use", set_name="simple")
+
+    assert refused.status_code == 422
+    assert "还有 1 张其他入库单处于新流程没有的状态：审核中" in refused.text
+    assert snapshot(shop) == before

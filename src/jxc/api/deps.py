@@ -5,9 +5,9 @@ Routes declare these as ``Annotated`` types and stay free of logic of their own.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Security
+from fastapi import Depends, Header, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +15,7 @@ from jxc.bootstrap import App
 from jxc.config import SESSION_COOKIE, preferred_locale
 from jxc.domain.auth import Principal, check_csrf
 from jxc.domain.errors import Unauthenticated
+from jxc.exports import Column, ExportFormat, export
 from jxc.services import auth
 
 MAX_PAGE = 500
@@ -114,3 +115,33 @@ IdempotencyKey = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
+
+Export = Annotated[
+    ExportFormat | None,
+    Query(
+        alias="format",
+        description=(
+            "Download every matching row as a file (xlsx or csv) instead of a page of JSON;"
+            " the column names are in the request's language (Accept-Language)."
+        ),
+    ),
+]
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            ExportFormat.XLSX.media_type: {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": {"schema": {"type": "string"}},
+        }
+    }
+}
+
+
+def exported(
+    locale: str,
+    columns: tuple[Column, ...],
+    rows: list[Any],
+    export_format: ExportFormat,
+    name: str,
+) -> Response:
+    file = export(columns, rows, export_format, locale, name)
+    return Response(file.content, media_type=file.media_type, headers=file.headers)

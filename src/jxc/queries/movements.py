@@ -160,6 +160,11 @@ class Trace:
     movements: list[Movement]
     forward: list[Movement]
 
+    @property
+    def in_order(self) -> list[Movement]:
+        """Every movement shown, oldest first: where it came from, itself, where it went."""
+        return [*self.backward, *self.movements, *self.forward]
+
     def within(self, visible: Collection[str] | None) -> Trace:
         """Only the movements into or out of the ``visible`` warehouses (None: every one)."""
         if visible is None:

@@ -21,7 +21,7 @@ from jxc.db.repositories.workflows import StoredWorkflow
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import Action
-from jxc.domain.errors import Invalid, NotFound
+from jxc.domain.errors import Conflict, Invalid, NotFound
 from jxc.domain.workflow import (
     DOCUMENT_TYPES,
     StepTime,
@@ -212,6 +212,33 @@ def install_defaults(uow: UnitOfWork) -> None:
 
 
 def _put(uow: UnitOfWork, actor: str, workflow: Workflow, source: str) -> None:
+    """Install ``workflow`` for its document type.
+
+    Raises:
+        Conflict: workflow.states_in_use when documents still on their way (in a state that
+            is not final) would be left in a state the new workflow does not have.
+    """
+    current = uow.workflows.get(workflow.document_type)
+    if current is not None:
+        before = parse_source(current.source).states
+        counts = document_queries.state_counts(uow.connection, workflow.document_type)
+        stranded = {
+            state: count
+            for state, count in counts.items()
+            if count
+            and state in before
+            and not before[state].final
+            and state not in workflow.states
+        }
+        if stranded:
+            raise Conflict(
+                "workflow.states_in_use",
+                {
+                    "document_type": workflow.document_type,
+                    "states": sorted(stranded),
+                    "count": sum(stranded.values()),
+                },
+            )
     uow.workflows.put(
         StoredWorkflow(
             workflow.document_type,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -106,8 +105,7 @@ async def trace_page(
     except DomainError as error:
         trace, errors = None, form_errors(error, locale_of(request))
     if format and trace is not None:
-        rows: list[Any] = [*trace.backward, *trace.movements, *trace.forward]
-        return download(request, exports.MOVEMENTS, rows, format, "trace")
+        return download(request, exports.MOVEMENTS, trace.in_order, format, "trace")
     return page(
         request,
         "trace.html",

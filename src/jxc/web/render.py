@@ -71,8 +71,4 @@ def download(
 ) -> Response:
     """A list as the file its export link asks for, column names in the user's language."""
     file = export(columns, rows, export_format, locale_of(request), name)
-    return Response(
-        file.content,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
-    )
+    return Response(file.content, media_type=file.media_type, headers=file.headers)

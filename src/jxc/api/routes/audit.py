@@ -3,30 +3,40 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from jxc.api.deps import ActorDep, AppDep, Limit
+from jxc import exports
+from jxc.api.deps import EXPORT_RESPONSES, ActorDep, AppDep, Export, Limit, LocaleDep, exported
 from jxc.api.schemas import EventOut
 from jxc.domain.auth import Action
+from jxc.exports import XLSX_MAX_ROWS
 from jxc.queries import audit
 from jxc.services import auth
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit-events", operation_id="audit-list", summary="Audit events, oldest first")
+@router.get(
+    "/audit-events",
+    operation_id="audit-list",
+    summary="Audit events, oldest first",
+    response_model=list[EventOut],
+    responses=EXPORT_RESPONSES,
+)
 def list_events(
     app: AppDep,
     actor: ActorDep,
+    locale: LocaleDep,
     document: Annotated[str | None, Query(max_length=40)] = None,
     user: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     first_day: date | None = None,
     last_day: date | None = None,
     limit: Limit = 200,
-) -> list[EventOut]:
+    export_format: Export = None,
+) -> Any:
     auth.allow(app.uow(), actor, Action.AUDIT_READ)
     with app.reader() as connection:
         events = audit.log(
@@ -36,6 +46,8 @@ def list_events(
             first_day=first_day,
             last_day=last_day,
             action=action,
-            limit=limit,
+            limit=XLSX_MAX_ROWS if export_format else limit,
         )
+    if export_format is not None:
+        return exported(locale, exports.AUDIT, events, export_format, "audit")
     return [EventOut.of(event) for event in events]

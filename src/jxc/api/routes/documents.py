@@ -11,7 +11,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, status
 from starlette.concurrency import run_in_threadpool
 
-from jxc.api.deps import ActorDep, AppDep, IdempotencyKey, Limit, Offset, ReaderDep
+from jxc import exports
+from jxc.api.deps import (
+    EXPORT_RESPONSES,
+    ActorDep,
+    AppDep,
+    Export,
+    IdempotencyKey,
+    Limit,
+    LocaleDep,
+    Offset,
+    ReaderDep,
+    exported,
+)
 from jxc.api.schemas import (
     DocumentOut,
     DocumentResultOut,
@@ -22,6 +34,7 @@ from jxc.api.schemas import (
     StepIn,
 )
 from jxc.domain.errors import NotFound
+from jxc.exports import XLSX_MAX_ROWS
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries.documents import DocumentRow
@@ -46,26 +59,37 @@ def _json_body(model: type[Any]) -> dict[str, Any]:
     }
 
 
-@router.get("", operation_id="documents-list", summary="Documents, newest first")
+@router.get(
+    "",
+    operation_id="documents-list",
+    summary="Documents, newest first",
+    response_model=Page[DocumentRow],
+    responses=EXPORT_RESPONSES,
+)
 def list_documents(
     app: AppDep,
     reader: ReaderDep,
+    locale: LocaleDep,
     limit: Limit = 50,
     offset: Offset = 0,
     document_type: Annotated[str | None, Query(max_length=20)] = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
     warehouse: Annotated[str | None, Query(max_length=64)] = None,
-) -> Page[DocumentRow]:
+    export_format: Export = None,
+) -> Any:
+    everything = export_format is not None
     with app.reader() as connection:
         rows = document_queries.documents(
             connection,
             document_type,
             state,
             warehouse,
-            limit + 1,
-            offset,
+            XLSX_MAX_ROWS if everything else limit + 1,
+            0 if everything else offset,
             reader.visible_warehouses,
         )
+    if export_format is not None:
+        return exported(locale, exports.DOCUMENTS, rows, export_format, "documents")
     return Page[DocumentRow].of(rows, limit, offset)
 
 

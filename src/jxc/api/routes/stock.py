@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from jxc.api.deps import AppDep, ReaderDep
+from jxc import exports
+from jxc.api.deps import EXPORT_RESPONSES, AppDep, Export, LocaleDep, ReaderDep, exported
 from jxc.api.schemas import StockOut, StockRowOut
 from jxc.domain.auth import Principal
 from jxc.domain.errors import NotFound
@@ -23,21 +24,31 @@ def _check_sees(reader: Principal, warehouse: str) -> None:
         raise NotFound("warehouse.unknown", {"warehouse": warehouse})
 
 
-@router.get("", operation_id="stock-list", summary="Stock rows (库存状况), filtered")
+@router.get(
+    "",
+    operation_id="stock-list",
+    summary="Stock rows (库存状况), filtered",
+    response_model=list[StockRowOut],
+    responses=EXPORT_RESPONSES,
+)
 def list_stock(
     app: AppDep,
     reader: ReaderDep,
+    locale: LocaleDep,
     warehouse: Code = None,
     item: Code = None,
     location: Code = None,
     batch: Code = None,
-) -> list[StockRowOut]:
+    export_format: Export = None,
+) -> Any:
     if warehouse is not None:
         _check_sees(reader, warehouse)
     with app.reader() as connection:
         rows = stock_levels.stock_rows(
             connection, warehouse, item, location, batch, visible=reader.visible_warehouses
         )
+    if export_format is not None:
+        return exported(locale, exports.STOCK, rows, export_format, "stock")
     return [StockRowOut.model_validate(row) for row in rows]
 
 
