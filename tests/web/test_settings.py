@@ -152,8 +152,8 @@ def test_an_admin_installs_a_workflow_and_a_broken_one_is_refused_naming_its_lin
     assert broken.status_code == 422
     assert "nowhere_" in broken.text
     assert installed.status_code == 303
-    assert workflows.flow(shop.uow(), "issue")[0].name == "sop"
-    assert workflows.flow(shop.uow(), "receipt")[0].name == "simple"
+    assert workflows.flow(shop.uow(), "boss", "issue")[0].name == "sop"
+    assert workflows.flow(shop.uow(), "boss", "receipt")[0].name == "simple"
 
 
 def test_an_admin_switches_every_document_type_to_a_shipped_set(shop):
@@ -164,7 +164,7 @@ def test_an_admin_switches_every_document_type_to_a_shipped_set(shop):
     page = admin.get("/settings/workflows")
     assert page.text.count('class="workflow"') == 4
     assert all(
-        workflows.flow(shop.uow(), kind)[0].name == "sop"
+        workflows.flow(shop.uow(), "boss", kind)[0].name == "sop"
         for kind in ("receipt", "issue", "transfer", "reversal")
     )
 

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from jxc.domain.auth import Role
+from jxc.domain.auth import Principal, Role
 from jxc.domain.errors import Conflict, ErrorCollector
+
+T = TypeVar("T")
 
 REVERSED = "reversed"  # every workflow's built-in end: the document's reversal was executed
 DOCUMENT_TYPES = ("receipt", "issue", "transfer", "reversal")
@@ -120,6 +122,12 @@ class Transition:
     scope: Scope = Scope.SOURCE
     line: int = 0
 
+    def warehouse(self, source: T, destination: T | None) -> T:
+        """The warehouse whose grants this step needs: the source, or a transfer's destination."""
+        if self.scope is Scope.DESTINATION and destination is not None:
+            return destination
+        return source
+
 
 @dataclass(frozen=True)
 class LineFacts:
@@ -177,6 +185,23 @@ class Workflow:
     @property
     def editable_states(self) -> tuple[str, ...]:
         return tuple(name for name in self.states if self.editable(name))
+
+    def steps_of(
+        self, who: Principal, state: str, source: str, destination: str | None
+    ) -> list[str]:
+        """The actions from ``state`` ``who`` holds a role for, guards aside.
+
+        ``source`` and ``destination`` are the document's warehouses (a transfer's two).
+        """
+        return [
+            action
+            for action in self.allowed(state)
+            if any(
+                who.holds(t.roles, t.warehouse(source, destination))
+                for t in self.transitions
+                if t.action == action and state in t.sources
+            )
+        ]
 
     def allowed(self, state: str) -> list[str]:
         """The actions defined from ``state``, in definition order."""

@@ -421,6 +421,7 @@ LABELS: dict[str, str] = {
     "label.web_use_shipped": "Use a shipped set for every document type",
     "label.web_install": "Install",
     "label.web_install_definition": "Install an edited definition (YAML)",
+    "label.web_in_flow": "In the flow now, per step",
 }
 
 # Audit trail actions, by the code each event stores.

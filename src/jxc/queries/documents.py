@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -83,6 +83,19 @@ def _documents_query() -> Any:
     )
 
 
+def _visible(query: Any, visible: Collection[str] | None) -> Any:
+    """Only documents from or to the ``visible`` warehouses (None: every one)."""
+    if visible is None:
+        return query
+    destination = aliased(s.Warehouse)
+    return query.where(
+        s.Warehouse.code.in_(sorted(visible))
+        | s.Document.to_warehouse_id.in_(
+            select(destination.id).where(destination.code.in_(sorted(visible)))
+        )
+    )
+
+
 def documents(
     connection: Connection,
     document_type: str | None = None,
@@ -94,20 +107,47 @@ def documents(
 ) -> list[DocumentRow]:
     """The newest documents first; ``visible``: only those from or to these warehouses."""
     query = _documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)
-    if visible is not None:
-        destination = aliased(s.Warehouse)
-        query = query.where(
-            s.Warehouse.code.in_(sorted(visible))
-            | s.Document.to_warehouse_id.in_(
-                select(destination.id).where(destination.code.in_(sorted(visible)))
-            )
-        )
+    query = _visible(query, visible)
     if document_type:
         query = query.where(s.Document.document_type == document_type)
     if state:
         query = query.where(s.Document.state == state)
     if warehouse:
         query = query.where(s.Warehouse.code == warehouse)
+    return [DocumentRow(**r._mapping) for r in connection.execute(query)]
+
+
+def in_states(
+    connection: Connection,
+    states: Collection[tuple[str, str]],
+    own_states: Collection[tuple[str, str]],
+    creator: str,
+    visible: Collection[str] | None,
+    limit: int,
+) -> list[DocumentRow]:
+    """Documents in ``states`` (type, state pairs), the longest there first.
+
+    Those in ``own_states`` too, if ``creator`` made them.
+    """
+    kind_and_state = tuple_(s.Document.document_type, s.Document.state)
+    wanted = [
+        condition
+        for condition in (
+            kind_and_state.in_(list(states)) if states else None,
+            (kind_and_state.in_(list(own_states)) & (s.Document.created_by == creator))
+            if own_states
+            else None,
+        )
+        if condition is not None
+    ]
+    if not wanted:
+        return []
+    query = (
+        _visible(_documents_query(), visible)
+        .where(or_(*wanted))
+        .order_by(s.Document.state_since, s.Document.id)
+        .limit(limit)
+    )
     return [DocumentRow(**r._mapping) for r in connection.execute(query)]
 
 
@@ -143,13 +183,17 @@ def document(connection: Connection, number: str) -> tuple[DocumentRow, list[Lin
     ]
 
 
-def state_counts(connection: Connection, document_type: str) -> dict[str, int]:
-    """How many documents of a type are in each state now."""
-    rows = connection.execute(
+def state_counts(
+    connection: Connection, document_type: str, visible: Collection[str] | None = None
+) -> dict[str, int]:
+    """How many documents of a type are in each state now (from or to ``visible``)."""
+    query = (
         select(s.Document.state, func.count())
+        .join(s.Warehouse, s.Warehouse.id == s.Document.warehouse_id)
         .where(s.Document.document_type == document_type)
         .group_by(s.Document.state)
     )
+    rows = connection.execute(_visible(query, visible))
     return {state: int(count) for state, count in rows}
 
 

@@ -52,18 +52,20 @@ from jxc.domain.periods import booking_date, check_open
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
 from jxc.domain.workflow import (
+    DOCUMENT_TYPES,
     REVERSED,
     DocumentFacts,
     Handler,
     LineFacts,
     Needs,
-    Scope,
     Transition,
     Workflow,
     check_step,
     choose,
     needs,
 )
+from jxc.queries import documents as document_queries
+from jxc.queries.documents import DocumentRow
 from jxc.services import workflows
 from jxc.services.auth import principal, require
 from jxc.services.base import parse, reading, remember, replay, transactional
@@ -348,23 +350,51 @@ def next_steps(uow: UnitOfWork, actor: str, number: str) -> list[str]:
     header = uow.documents.header(number)
     if header is None:
         raise NotFound("document.unknown", {"number": number})
-    who = principal(uow, actor)
     workflow = workflows.definition(uow, header.document_type.value)
-    steps = []
-    for action in workflow.allowed(header.state):
-        for transition in workflow.candidates(header.state, action, number):
-            if who.holds(transition.roles, _step_warehouse(uow, header, transition)):
-                steps.append(action)
-                break
-    return steps
+    destination = header.to_warehouse_id
+    return workflow.steps_of(
+        principal(uow, actor),
+        header.state,
+        uow.catalog.warehouse_code(header.warehouse_id),
+        uow.catalog.warehouse_code(destination) if destination is not None else None,
+    )
+
+
+@reading
+def waiting_for(
+    uow: UnitOfWork, actor: str, limit: int = 200
+) -> list[tuple[DocumentRow, list[str]]]:
+    """Documents with a step ``actor`` may take now (and those steps), longest waiting first."""
+    who = principal(uow, actor)
+    roles = {grant.role for grant in who.grants}
+    flows = {kind: workflows.definition(uow, kind) for kind in DOCUMENT_TYPES}
+    states = [
+        (kind, state)
+        for kind, flow in flows.items()
+        for state in flow.states
+        if any(state in t.sources and t.roles & roles for t in flow.transitions)
+    ]
+    rows = document_queries.in_states(
+        uow.connection,
+        [(kind, state) for kind, state in states if not flows[kind].editable(state)],
+        # A draft, or one sent back, waits for the one who wrote it.
+        [(kind, state) for kind, state in states if flows[kind].editable(state)],
+        actor,
+        who.visible_warehouses,
+        limit,
+    )
+    found = []
+    for row in rows:
+        flow = flows[row.document_type]
+        steps = flow.steps_of(who, row.state, row.warehouse, row.to_warehouse)
+        if steps:
+            found.append((row, steps))
+    return found
 
 
 def _step_warehouse(uow: UnitOfWork, header: DocumentHeader, transition: Transition) -> str:
-    """The warehouse whose grants a step needs: the source, or a transfer's destination."""
-    scope = header.warehouse_id
-    if transition.scope is Scope.DESTINATION and header.to_warehouse_id is not None:
-        scope = header.to_warehouse_id
-    return uow.catalog.warehouse_code(scope)
+    destination = header.to_warehouse_id
+    return uow.catalog.warehouse_code(transition.warehouse(header.warehouse_id, destination))
 
 
 def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:

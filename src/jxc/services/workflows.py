@@ -68,14 +68,15 @@ def shipped_actions() -> list[str]:
 
 
 @reading
-def flow(uow: UnitOfWork, document_type: str) -> tuple[Workflow, dict[str, int]]:
-    """A document type's workflow and how many documents are in each of its states now.
+def flow(uow: UnitOfWork, actor: str, document_type: str) -> tuple[Workflow, dict[str, int]]:
+    """A document type's workflow, and how many of ``actor``'s documents are in each state.
 
     Raises:
         NotFound: workflow.not_installed.
     """
     workflow = definition(uow, document_type)
-    return workflow, document_queries.state_counts(uow.connection, document_type)
+    visible = principal(uow, actor).visible_warehouses
+    return workflow, document_queries.state_counts(uow.connection, document_type, visible)
 
 
 def parse_source(source: str) -> Workflow:

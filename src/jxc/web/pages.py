@@ -33,7 +33,6 @@ from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
 
 router = APIRouter(include_in_schema=False)
-HOME_LIMIT = 50
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
 EXPORT_LIMIT = XLSX_MAX_ROWS
 
@@ -154,20 +153,6 @@ async def choose_language(request: Request, locale: str) -> Response:
 # home and documents --------------------------------------------------------------------------
 
 
-def _waiting(app: App, user: Principal) -> list[tuple[Any, list[str]]]:
-    """Recent documents in the user's warehouses with a step that is theirs to take."""
-    with app.reader() as connection:
-        rows = document_queries.documents(
-            connection, limit=HOME_LIMIT, visible=user.visible_warehouses
-        )
-    found = []
-    for row in rows:
-        steps = documents.next_steps(app.uow(), user.username, row.number)
-        if steps:
-            found.append((row, steps))
-    return found
-
-
 def _overdue(app: App, user: Principal) -> list[workflows.Overdue]:
     return [
         late
@@ -176,11 +161,27 @@ def _overdue(app: App, user: Principal) -> list[workflows.Overdue]:
     ]
 
 
+def _in_flow(app: App, user: Principal) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Per document type, how many of the user's documents wait in each step (not final)."""
+    found = []
+    for kind in DOCUMENT_TYPES:
+        workflow, counts = workflows.flow(app.uow(), user.username, kind)
+        steps = [
+            (name, counts[name])
+            for name, state in workflow.states.items()
+            if not state.final and counts.get(name)
+        ]
+        if steps:
+            found.append((kind, steps))
+    return found
+
+
 @router.get("/")
 async def home(request: Request, app: AppDep, user: UserDep) -> Response:
-    waiting = await run_in_threadpool(_waiting, app, user)
+    waiting = await run_in_threadpool(documents.waiting_for, app.uow(), user.username)
     overdue = await run_in_threadpool(_overdue, app, user)
-    return page(request, "home.html", user=user, waiting=waiting, overdue=overdue)
+    in_flow = await run_in_threadpool(_in_flow, app, user)
+    return page(request, "home.html", user=user, waiting=waiting, overdue=overdue, in_flow=in_flow)
 
 
 # the flow and the audit trail ------------------------------------------------------------------
@@ -190,7 +191,9 @@ async def home(request: Request, app: AppDep, user: UserDep) -> Response:
 async def flow_page(request: Request, app: AppDep, user: UserDep, document_type: str) -> Response:
     if document_type not in DOCUMENT_TYPES:
         raise NotFound("workflow.not_installed", {"document_type": document_type})
-    workflow, counts = await run_in_threadpool(workflows.flow, app.uow(), document_type)
+    workflow, counts = await run_in_threadpool(
+        workflows.flow, app.uow(), user.username, document_type
+    )
     locale = locale_of(request)
     chart = mermaid(workflow, counts, lambda prefix, name: vocabulary(prefix, name, locale))
     return page(

@@ -952,3 +952,40 @@ def test_a_serial_held_by_one_approved_issue_is_refused_to_another(shop):
     assert caught.value.params["number"] == first
     assert step(shop, "clerk2", first, "execute").state == "executed"
     assert_books_balance(shop)
+
+
+# each person's work ------------------------------------------------------------------------
+
+
+def waiting(app, actor):
+    return [(row.number, steps) for row, steps in documents.waiting_for(app.uow(), actor)]
+
+
+def test_each_person_is_shown_the_documents_with_a_step_of_theirs_longest_waiting_first(shop):
+    oldest = pending(shop)
+    for _ in range(60):  # newer documents do not push the oldest out of sight
+        draft(shop)
+    to_execute = approved(shop)
+    newest = pending(shop)
+
+    assert waiting(shop, "manager") == [  # nobody else's drafts
+        (oldest, ["approve", "reject"]),
+        (to_execute, ["unapprove", "reject", "execute"]),
+        (newest, ["approve", "reject"]),
+    ]
+    assert (to_execute, ["execute"]) in waiting(shop, "clerk2")
+    assert [number for number, _ in waiting(shop, "clerk.wh2")] == []
+
+
+def test_a_transfer_waits_for_its_receipt_in_the_destination_only(shop):
+    transfer = draft(
+        shop, "transfer", {"item": "螺丝-M3", "quantity": "1"}, to_warehouse="WH2"
+    ).number
+    receipt = executed(shop)
+    step(shop, "clerk1", transfer, "submit")
+    step(shop, "manager", transfer, "approve")
+    step(shop, "clerk1", transfer, "execute")
+
+    assert (transfer, ["receive"]) in waiting(shop, "clerk.wh2")
+    assert transfer not in [number for number, _ in waiting(shop, "clerk1")]
+    assert receipt in [number for number, _ in waiting(shop, "clerk2")]  # to verify

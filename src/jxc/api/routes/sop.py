@@ -28,7 +28,7 @@ def read_flow(
     locale: LocaleDep,
     document_type: Annotated[DocumentType, Path()],
 ) -> FlowOut:
-    workflow, counts = workflows.flow(app.uow(), document_type)
+    workflow, counts = workflows.flow(app.uow(), actor, document_type)
 
     return FlowOut(
         document_type=document_type,

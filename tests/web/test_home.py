@@ -1,0 +1,54 @@
+"""The home page per person: the documents waiting for a step of theirs, the flow per step,
+and the late ones, all within the warehouses they work in."""
+
+from __future__ import annotations
+
+import pytest
+
+from jxc.services import documents
+from tests.builders import a_user, a_warehouse, an_item
+from tests.web.helpers import web_client
+
+SCREWS = {"item": "螺丝-M3", "quantity": "5", "unit_cost": "1"}
+
+
+@pytest.fixture
+def shop(sop):
+    for code in ("WH1", "WH2"):
+        a_warehouse(sop, code)
+    an_item(sop, "螺丝-M3")
+    a_user(sop, "clerk1", "warehouse_clerk", "WH1")
+    a_user(sop, "manager", "warehouse_manager", "WH1")
+    a_user(sop, "manager.wh2", "warehouse_manager", "WH2")
+    return sop
+
+
+def submitted(app, warehouse):
+    return documents.create(
+        app.uow(),
+        "tester",
+        {"document_type": "receipt", "warehouse": warehouse, "lines": [SCREWS]},
+        then="submit",
+    ).number
+
+
+def test_a_manager_sees_what_waits_for_approval_and_the_flow_in_their_warehouse(shop):
+    mine, theirs = submitted(shop, "WH1"), submitted(shop, "WH2")
+
+    home = web_client(shop, "manager").get("/")
+    flow = web_client(shop, "manager").get("/sop/receipt")
+
+    assert home.status_code == 200
+    assert f'href="/documents/{mine}"' in home.text
+    assert theirs not in home.text
+    assert "审核" in home.text
+    assert 'href="/documents?document_type=receipt&state=pending">审核中 · 1<' in home.text
+    assert "审核中 · 1" in flow.text  # WH2's pending receipt is not counted
+
+
+def test_a_clerk_with_nothing_to_do_is_told_so(shop):
+    submitted(shop, "WH1")
+
+    home = web_client(shop, "clerk1").get("/")
+
+    assert "暂无待处理单据。" in home.text
