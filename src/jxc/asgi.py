@@ -38,16 +38,18 @@ def create_server(app: App) -> FastAPI:
     async def sign_in(request: Request, _: pages.SignInRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
 
-    @server.exception_handler(DomainError)
-    async def refused(request: Request, error: DomainError) -> Response:
-        if request.url.path.startswith(API_PREFIX):
-            return problems.problem_response(request, error)
-        locale = locale_of(request)
-        found = form_errors(error, locale)
-        message = found.summary_or_first() or translate(error.code, locale, **error.params)
-        return page(request, "error.html", problems.STATUS[error.category], message=message)
-
+    problems.install(server, answer=_answer)
     return server
+
+
+def _answer(request: Request, error: DomainError, status: int | None) -> Response:
+    """The API answers a refusal with problem+json; the web app with a page that says it."""
+    if request.url.path.startswith(API_PREFIX):
+        return problems.problem_response(request, error, status)
+    locale = locale_of(request)
+    found = form_errors(error, locale)
+    message = found.summary_or_first() or translate(error.code, locale, **error.params)
+    return page(request, "error.html", status or problems.STATUS[error.category], message=message)
 
 
 def serve_app() -> FastAPI:

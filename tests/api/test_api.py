@@ -701,3 +701,19 @@ def test_an_unknown_export_format_is_named(client):
     body = problem(client.get("/api/v1/documents?format=pdf", headers=headers), 422)
 
     assert body["errors"][0]["pointer"] == "/query/format"
+
+
+def test_a_warehouses_locations_are_listed_to_those_who_work_there(client):
+    clerk, stranger = signed_in(client, "clerk1"), signed_in(client, "clerk.wh2")
+
+    listed = client.get("/api/v1/warehouses/WH1/locations", headers=clerk)
+    hidden = client.get("/api/v1/warehouses/WH1/locations", headers=stranger)
+    unknown = client.get(
+        "/api/v1/warehouses/NOPE/locations", headers=signed_in(client, TESTER, TESTER_PASSWORD)
+    )
+
+    assert listed.status_code == 200, listed.text
+    assert {row["code"] for row in listed.json()} >= {"STOCK"}
+    assert {row["warehouse"] for row in listed.json()} == {"WH1"}
+    assert problem(hidden, 404)["code"] == "warehouse.unknown"
+    assert problem(unknown, 404)["code"] == "warehouse.unknown"

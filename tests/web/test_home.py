@@ -52,3 +52,16 @@ def test_a_clerk_with_nothing_to_do_is_told_so(shop):
     home = web_client(shop, "clerk1").get("/")
 
     assert "暂无待处理单据。" in home.text
+
+
+def test_a_page_that_does_not_exist_is_a_page_that_says_so_not_json(shop):
+    clerk = web_client(shop, "clerk1")
+
+    missing = clerk.get("/nowhere")
+    malformed = clerk.get("/stock?format=pdf")
+
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "/nowhere" in missing.text
+    assert malformed.status_code == 422
+    assert malformed.headers["content-type"].startswith("text/html")

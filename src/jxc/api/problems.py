@@ -9,11 +9,12 @@ unexpected exception is a 500 carrying the request id, never the traceback.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from jxc.api.deps import MAX_BODY_BYTES, request_locale
@@ -75,9 +76,7 @@ def problem_body(
     }
 
 
-def problem_response(
-    request: Request, error: DomainError, status: int | None = None
-) -> JSONResponse:
+def problem_response(request: Request, error: DomainError, status: int | None = None) -> Response:
     body = problem_body(error, request_locale(request), request.url.path, status)
     body["request_id"] = getattr(request.state, "request_id", "")
     headers = {"X-Request-ID": body["request_id"]}
@@ -93,34 +92,39 @@ def _pointer_path(kind: str, location: tuple[Any, ...]) -> tuple[Any, ...]:
     return location[1:] if location[:1] == ("body",) else location
 
 
-def install(api: FastAPI) -> None:
-    """The exception handlers, installed once."""
+Answer = Callable[[Request, DomainError, int | None], Response]
+
+
+def install(api: FastAPI, answer: Answer = problem_response) -> None:
+    """The exception handlers: each turns what went wrong into a ``DomainError``.
+
+    ``answer`` words it: a problem+json by default; the web app answers with a page.
+    """
 
     @api.exception_handler(DomainError)
-    async def domain_error(request: Request, error: DomainError) -> JSONResponse:
-        return problem_response(request, error)
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        return answer(request, error, None)
 
     @api.exception_handler(RequestValidationError)
-    async def malformed(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def malformed(request: Request, error: RequestValidationError) -> Response:
         # Pointers into the body start at its root, as the services' own checks do.
         problems = [
             {**problem, "loc": _pointer_path(problem["type"], tuple(problem["loc"]))}
             for problem in error.errors()
         ]
-        return problem_response(request, invalid_input(problems))
+        return answer(request, invalid_input(problems), None)
 
     @api.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
         code = _HTTP_CODES.get(error.status_code, "request.refused")
         params = {"path": request.url.path, "method": request.method, "limit": MAX_BODY_BYTES}
-        refused = NotFound(code, params)
-        return problem_response(request, refused, error.status_code)
+        return answer(request, NotFound(code, params), error.status_code)
 
     @api.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> Response:
         request_id = getattr(request.state, "request_id", "")
         log.exception(
             "unexpected error in %s %s [%s]", request.method, request.url.path, request_id
         )
         failure = Unavailable("request.unexpected", {"request_id": request_id})
-        return problem_response(request, failure, 500)
+        return answer(request, failure, 500)

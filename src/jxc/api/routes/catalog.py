@@ -1,4 +1,4 @@
-"""Master data as users look it up: items with their units and barcodes, warehouses."""
+"""Master data as users look it up: items with units and barcodes, warehouses, locations."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from jxc.api.deps import ActorDep, AppDep, Limit
+from jxc.api.deps import ActorDep, AppDep, Limit, ReaderDep
+from jxc.domain.errors import NotFound
 from jxc.queries import catalog
-from jxc.queries.catalog import ItemRow, WarehouseRow
+from jxc.queries.catalog import ItemRow, LocationRow, WarehouseRow
 
 router = APIRouter(tags=["catalog"])
 
@@ -28,3 +29,18 @@ def list_items(
 def list_warehouses(app: AppDep, actor: ActorDep) -> list[WarehouseRow]:
     with app.reader() as connection:
         return catalog.warehouses(connection)
+
+
+@router.get(
+    "/warehouses/{warehouse}/locations",
+    operation_id="locations-list",
+    summary="A warehouse's locations (库位), as a tree by parent",
+)
+def list_locations(app: AppDep, reader: ReaderDep, warehouse: str) -> list[LocationRow]:
+    if not reader.sees(warehouse):
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
+    with app.reader() as connection:
+        found = catalog.locations(connection, warehouse)
+        if not found:  # every warehouse has its locations: none, no such warehouse
+            catalog.check_known(connection, warehouse, None)
+        return found
