@@ -422,6 +422,7 @@ LABELS: dict[str, str] = {
     "label.web_install": "Install",
     "label.web_install_definition": "Install an edited definition (YAML)",
     "label.web_in_flow": "In the flow now, per step",
+    "label.web_choose_role": "Choose a role",
 }
 
 # Audit trail actions, by the code each event stores.
