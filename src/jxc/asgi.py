@@ -6,6 +6,7 @@ in the user's language, and send whoever is not signed in to the sign-in page.
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
 
 from fastapi import FastAPI, Request
@@ -52,6 +53,14 @@ def _answer(request: Request, error: DomainError, status: int | None) -> Respons
     return page(request, "error.html", status or problems.STATUS[error.category], message=message)
 
 
+# The worker holding the database's write turn gives up the GIL at every statement; with
+# CPython's default 5 ms switch interval it can then wait that long to get it back while
+# the event loop reads the next requests, and every other writer waits behind it. A short
+# interval hands it back sooner (`jxc bench --http`: 309 against 275 postings/s, mean of 3).
+SWITCH_INTERVAL_S = 0.0001
+
+
 def serve_app() -> FastAPI:
     """The application for ``jxc serve``: settings from the environment (``JXC_*``)."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     return create_server(build(Settings()))

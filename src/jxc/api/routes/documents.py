@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, status
-from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
 from jxc.api.deps import (
     EXPORT_RESPONSES,
-    ActorDep,
+    Acting,
+    ActingDep,
     AppDep,
     Export,
     IdempotencyKey,
@@ -102,12 +102,12 @@ def list_documents(
 )
 async def create_document(
     app: AppDep,
-    actor: ActorDep,
+    acting: ActingDep,
     data: Annotated[dict[str, Any], Body()],
     key: IdempotencyKey = None,
     post: Annotated[bool, Query(description="Take the one-step post at once.")] = False,
 ) -> DocumentResultOut:
-    result = await run_in_threadpool(documents.create, app.uow(), actor, data, key, post=post)
+    result = await acting(lambda actor: documents.create(app.uow(), actor, data, key, post=post))
     return DocumentResultOut.of(result)
 
 
@@ -134,14 +134,16 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
 )
 async def edit_document(
     app: AppDep,
-    actor: ActorDep,
+    acting: ActingDep,
     number: Number,
     changes: Annotated[dict[str, Any], Body()],
     key: IdempotencyKey = None,
 ) -> DocumentResultOut:
-    await run_in_threadpool(documents.check_visible, app.uow(), actor, number)
-    result = await run_in_threadpool(documents.edit, app.uow(), actor, number, changes, key)
-    return DocumentResultOut.of(result)
+    def edit(actor: str) -> documents.DocumentResult:
+        documents.check_visible(app.uow(), actor, number)
+        return documents.edit(app.uow(), actor, number, changes, key)
+
+    return DocumentResultOut.of(await acting(edit))
 
 
 @router.post(
@@ -152,28 +154,29 @@ async def edit_document(
 )
 async def reverse_document(
     app: AppDep,
-    actor: ActorDep,
+    acting: ActingDep,
     number: Number,
     key: IdempotencyKey = None,
     body: ReverseIn | None = None,
 ) -> DocumentResultOut:
     given = body or ReverseIn()
-    await run_in_threadpool(documents.check_visible, app.uow(), actor, number)
-    result = await run_in_threadpool(
-        documents.reverse, app.uow(), actor, number, key, given.note, given.post
-    )
-    return DocumentResultOut.of(result)
+
+    def reverse(actor: str) -> documents.DocumentResult:
+        documents.check_visible(app.uow(), actor, number)
+        return documents.reverse(app.uow(), actor, number, key, given.note, given.post)
+
+    return DocumentResultOut.of(await acting(reverse))
 
 
 def _step_route(action: str) -> None:
     async def step(
         app: AppDep,
-        actor: ActorDep,
+        acting: ActingDep,
         number: Number,
         key: IdempotencyKey = None,
         body: StepIn | None = None,
     ) -> DocumentResultOut:
-        return await _act(app, actor, number, action, body, key)
+        return await _act(app, acting, number, action, body, key)
 
     router.post(
         f"/{{number}}/{action}",
@@ -194,19 +197,22 @@ for _action in workflows.shipped_actions():
 )
 async def take_step(
     app: AppDep,
-    actor: ActorDep,
+    acting: ActingDep,
     number: Number,
     action: Annotated[str, Path(min_length=1, max_length=40)],
     key: IdempotencyKey = None,
     body: StepIn | None = None,
 ) -> DocumentResultOut:
-    return await _act(app, actor, number, action, body, key)
+    return await _act(app, acting, number, action, body, key)
 
 
 async def _act(
-    app: AppDep, actor: str, number: str, action: str, body: StepIn | None, key: str | None
+    app: AppDep, acting: Acting, number: str, action: str, body: StepIn | None, key: str | None
 ) -> DocumentResultOut:
     reason = body.reason if body else None
-    await run_in_threadpool(documents.check_visible, app.uow(), actor, number)
-    result = await run_in_threadpool(documents.act, app.uow(), actor, number, action, reason, key)
-    return DocumentResultOut.of(result)
+
+    def act(actor: str) -> documents.DocumentResult:
+        documents.check_visible(app.uow(), actor, number)
+        return documents.act(app.uow(), actor, number, action, reason, key)
+
+    return DocumentResultOut.of(await acting(act))
