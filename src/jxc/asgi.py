@@ -21,6 +21,7 @@ from jxc.domain.errors import DomainError
 from jxc.i18n.messages import translate
 from jxc.web import movements as web_movements
 from jxc.web import pages
+from jxc.web import partners as web_partners
 from jxc.web import settings as web_settings
 from jxc.web.forms import form_errors
 from jxc.web.render import locale_of, page
@@ -31,6 +32,7 @@ def create_server(app: App) -> FastAPI:
     server.include_router(pages.router)
     server.include_router(web_movements.router)
     server.include_router(web_settings.router)
+    server.include_router(web_partners.router)
     server.mount(
         "/static", StaticFiles(directory=str(resources.files("jxc.web") / "static")), "static"
     )

@@ -107,6 +107,26 @@ LEDGER = (
     Column("label.balance", attribute("balance")),
     *MOVEMENTS[10:],
 )
+PARTNERS = _columns(
+    ("label.code", "code"),
+    ("label.name", "name"),
+    ("label.kind", "kind", _in("partner_kind.")),
+    ("label.contact", "contact"),
+    ("label.phone", "phone"),
+    ("label.default_warehouse", "default_warehouse"),
+    ("label.channel_kind", "channel_kind", _in("channel_kind.")),
+    ("label.platform", "platform"),
+    ("label.sells_from", "warehouses"),
+    ("label.safety_buffer", "safety_buffer"),
+)
+SELLABLE = _columns(
+    ("label.item", "item"),
+    ("label.name", "item_name"),
+    ("label.available", "available"),
+    ("label.safety_buffer", "buffer"),
+    ("label.sellable", "sellable"),
+    ("label.unit", "unit"),
+)
 AUDIT = _columns(
     ("label.sequence", "sequence"),
     ("label.time", "occurred_at"),

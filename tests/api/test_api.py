@@ -717,3 +717,65 @@ def test_a_warehouses_locations_are_listed_to_those_who_work_there(client):
     assert {row["warehouse"] for row in listed.json()} == {"WH1"}
     assert problem(hidden, 404)["code"] == "warehouse.unknown"
     assert problem(unknown, 404)["code"] == "warehouse.unknown"
+
+
+# partners ----------------------------------------------------------------------------------
+
+
+def test_partners_are_added_listed_and_a_channel_shows_its_sellable_stock(client):
+    admin = signed_in(client, TESTER, TESTER_PASSWORD)
+    a_receipt(client, signed_in(client, "clerk1"))  # 100 screws in WH1, not yet executed
+    channel = {
+        "code": "TMALL",
+        "name": "天猫旗舰店",
+        "kind": "channel",
+        "channel_kind": "online",
+        "platform": "天猫",
+        "warehouses": ["WH1"],
+        "safety_buffer": "2",
+    }
+
+    added = client.post("/api/v1/partners", json=channel, headers=admin)
+    listed = client.get("/api/v1/partners?kind=channel", headers=admin)
+    stock = client.get("/api/v1/channels/TMALL/sellable", headers=admin)
+    exported = client.get("/api/v1/partners?format=csv", headers=admin)
+
+    assert added.status_code == 201, added.text
+    assert added.json()["warehouses"] == ["WH1"]
+    assert added.json()["safety_buffer"] == "2"
+    assert [p["code"] for p in listed.json()] == ["TMALL"]
+    assert stock.status_code == 200, stock.text
+    assert stock.json() == []  # the receipt is not executed yet: nothing is on the shelf
+    assert (
+        exported.content.decode("utf-8-sig").splitlines()[1].startswith("TMALL,天猫旗舰店,销售渠道")
+    )
+
+
+def test_a_bad_partner_is_refused_naming_each_field(client):
+    admin = signed_in(client, TESTER, TESTER_PASSWORD)
+
+    malformed = client.post(
+        "/api/v1/partners",
+        json={"code": "X", "name": "X", "kind": "shop", "safety_buffer": "-1"},
+        headers=admin,
+    )
+    inconsistent = client.post(
+        "/api/v1/partners", json={"code": "X", "name": "X", "kind": "channel"}, headers=admin
+    )
+    forbidden = client.post(
+        "/api/v1/partners",
+        json={"code": "X", "name": "X", "kind": "customer"},
+        headers=signed_in(client, "clerk1"),
+    )
+    unknown = client.get("/api/v1/partners/NOPE", headers=admin)
+
+    assert {e["pointer"] for e in problem(malformed, 422)["errors"]} == {
+        "/kind",
+        "/safety_buffer",
+    }
+    assert {e["code"] for e in problem(inconsistent, 422)["errors"]} == {
+        "partner.channel_kind_required",
+        "partner.channel_warehouses_required",
+    }
+    assert problem(forbidden, 403)["code"] == "auth.forbidden"
+    assert problem(unknown, 404)["code"] == "partner.unknown"

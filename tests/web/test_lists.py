@@ -16,7 +16,7 @@ from jxc import exports
 from jxc.domain.errors import Invalid
 from jxc.exports import ExportFormat
 from jxc.queries import documents as document_queries
-from jxc.services import documents
+from jxc.services import documents, partners
 from tests.builders import a_user, a_warehouse, an_item, create, receive, transfer
 from tests.web.helpers import web_client
 
@@ -164,3 +164,33 @@ def test_an_export_too_long_for_a_worksheet_is_refused_and_csv_is_suggested(monk
 
     assert refused.value.params == {"rows": 3, "limit": 2}
     assert csv_file.content.decode("utf-8-sig").splitlines() == ["单据编号", "0", "1", "2"]
+
+
+def test_partners_are_listed_and_a_channel_page_shows_what_it_may_sell(shop):
+    partners.add(
+        shop.uow(),
+        "tester",
+        {
+            "code": "JD",
+            "name": "京东店",
+            "kind": "channel",
+            "channel_kind": "online",
+            "platform": "京东",
+            "warehouses": ["WH1"],
+            "safety_buffer": "1",
+        },
+    )
+    partners.add(
+        shop.uow(), "tester", {"code": "SUP-1", "name": "<i>亚德客</i>", "kind": "supplier"}
+    )
+    client = web_client(shop, "clerk1")
+
+    listed = client.get("/partners")
+    channel = client.get("/channels/JD")
+    rows = sheet(client.get("/channels/JD?format=xlsx"))
+
+    assert 'href="/channels/JD"' in listed.text
+    assert "&lt;i&gt;亚德客&lt;/i&gt;" in listed.text
+    assert "京东店" in channel.text
+    assert rows[0] == ["商品", "名称", "可用库存", "安全缓冲", "可售库存", "单位"]
+    assert rows[1][2:5] == [4, 1, 3]

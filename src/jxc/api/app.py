@@ -18,7 +18,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import jxc
 from jxc.api import problems
 from jxc.api.deps import MAX_BODY_BYTES
-from jxc.api.routes import audit, catalog, documents, health, movements, sessions, sop, stock
+from jxc.api.routes import (
+    audit,
+    catalog,
+    documents,
+    health,
+    movements,
+    partners,
+    sessions,
+    sop,
+    stock,
+)
 from jxc.bootstrap import App
 from jxc.domain.errors import Invalid
 
@@ -52,6 +62,7 @@ def create_app(app: App) -> FastAPI:
         movements.router,
         audit.router,
         sop.router,
+        partners.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

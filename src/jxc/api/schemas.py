@@ -228,3 +228,30 @@ class FlowOut(BaseModel):
     digest: str
     states: list[StateCountOut]
     mermaid: str
+
+
+class PartnerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    kind: str
+    contact: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    default_warehouse: str | None
+    channel_kind: str | None
+    platform: str | None
+    safety_buffer: Exact
+    warehouses: list[str]
+    active: bool
+
+
+class SellableOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    item: str
+    item_name: str
+    unit: str
+    available: Exact
+    buffer: Exact
+    sellable: Exact

@@ -17,6 +17,7 @@ from jxc.cli import (
     catalog,
     checks,
     documents,
+    partners,
     periods,
     serve,
     setup,
@@ -96,6 +97,7 @@ audit.register(app)
 users.register(app)
 periods.register(app, stock.stock)
 sop.register(app)
+partners.register(app)
 bench.register(app)
 serve.register(app)
 

@@ -140,6 +140,8 @@ def table(
             "label.in",
             "label.out",
             "label.balance",
+            "label.sellable",
+            "label.safety_buffer",
         )
         grid.add_column(st.t(column), justify="right" if numeric else "left")
     for row in rows:

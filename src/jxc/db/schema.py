@@ -412,3 +412,32 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Partner(Base):
+    """往来单位: a supplier, a customer, or a sales channel (a store, an online shop)."""
+
+    __tablename__ = "partner"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    contact: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    default_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+    channel_kind: Mapped[str | None] = mapped_column(String(20))  # store / online
+    platform: Mapped[str | None] = mapped_column(String(40))  # 天猫, 京东, 抖店 …
+    # Units of every item a channel keeps back from what it offers (可售 = 可用 − buffer).
+    safety_buffer: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChannelWarehouse(Base):
+    """The warehouses a sales channel sells from."""
+
+    __tablename__ = "channel_warehouse"
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True)

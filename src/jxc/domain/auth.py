@@ -48,6 +48,7 @@ class Action(StrEnum):
     PERIOD_REOPEN = "period.reopen"  # 反结账: an admin's decision
     AUDIT_READ = "audit.read"  # the audit log and the list of users
     WORKFLOW_MANAGE = "workflow.manage"  # install workflow definitions: an admin's decision
+    PARTNER_MANAGE = "partner.manage"  # suppliers, customers, sales channels
 
 
 _STOCK_DOCUMENTS = ("receipt", "issue", "transfer")
@@ -73,9 +74,12 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
         _on(Action.DOCUMENT_CREATE, "receipt")
         | _on(Action.DOCUMENT_EDIT, "receipt")
         | _on(Action.CATALOG_MANAGE)
+        | _on(Action.PARTNER_MANAGE)
     ),
     Role.SALES: frozenset(
-        _on(Action.DOCUMENT_CREATE, "issue") | _on(Action.DOCUMENT_EDIT, "issue")
+        _on(Action.DOCUMENT_CREATE, "issue")
+        | _on(Action.DOCUMENT_EDIT, "issue")
+        | _on(Action.PARTNER_MANAGE)
     ),
     Role.WAREHOUSE_CLERK: frozenset(
         _on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)

@@ -203,6 +203,13 @@ ERRORS: dict[str, str] = {
     "serial.in_other_warehouse": "Serial {serial} of {item} is in {location}, not in {warehouse}",
     "export.too_many_rows": "{rows} rows do not fit in one worksheet (at most {limit}); narrow the filters or export CSV",
     "workflow.states_in_use": "{count} {document_type} document(s) are on their way in states the new workflow does not have: {states}; finish or cancel them first",
+    "partner.unknown": "Partner {partner} does not exist",
+    "partner.code_taken": "Partner code {partner} is already taken",
+    "partner.channel_kind_required": "A sales channel needs its kind: store or online",
+    "partner.channel_warehouses_required": "A sales channel needs the warehouses it sells from",
+    "partner.warehouse_twice": "Warehouses listed twice: {warehouses}",
+    "partner.channel_field_only": "{field} is only for sales channels",
+    "partner.not_channel": "{partner} is a {kind}, not a sales channel",
 }
 
 LABELS: dict[str, str] = {
@@ -251,7 +258,7 @@ LABELS: dict[str, str] = {
     "label.date": "Date",
     "label.demo_users": "Demo users: {users}; each one's password is jxc- and the user name (admin: {example}). Sign in with jxc login USER",
     "label.demo_present": "The demo company is already loaded",
-    "label.demo_done": "Demo company loaded: {warehouses} warehouses, {items} items, {documents} documents, {entries} ledger entries",
+    "label.demo_done": "Demo company loaded: {warehouses} warehouses, {partners} partners, {items} items, {documents} documents, {entries} ledger entries",
     "label.document": "Document",
     "label.expiry": "Expiry",
     "label.from": "From",
@@ -423,6 +430,28 @@ LABELS: dict[str, str] = {
     "label.web_install_definition": "Install an edited definition (YAML)",
     "label.web_in_flow": "In the flow now, per step",
     "label.web_choose_role": "Choose a role",
+    "partner_kind.supplier": "Supplier",
+    "partner_kind.customer": "Customer",
+    "partner_kind.channel": "Sales channel",
+    "channel_kind.store": "Store",
+    "channel_kind.online": "Online shop",
+    "fieldname.channel_kind": "Channel kind",
+    "fieldname.platform": "Platform",
+    "fieldname.warehouses": "Warehouses it sells from",
+    "fieldname.safety_buffer": "Safety buffer",
+    "label.partner": "Partner",
+    "label.contact": "Contact",
+    "label.phone": "Phone",
+    "label.platform": "Platform",
+    "label.channel_kind": "Channel kind",
+    "label.sells_from": "Sells from",
+    "label.safety_buffer": "Safety buffer",
+    "label.default_warehouse": "Default warehouse",
+    "label.sellable": "Sellable",
+    "label.partner_added": "Partner {partner} added",
+    "label.partner_saved": "Partner {partner} saved",
+    "label.channel_stock_title": "{partner}: sellable stock from {warehouses} (safety buffer {buffer})",
+    "label.web_partners": "Partners",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -463,6 +492,8 @@ ACTIONS: dict[str, str] = {
     "document.edit": "Edit document",
     "user.token_issue": "Issue API token",
     "user.token_revoke": "Revoke API token",
+    "partner.add": "Add partner",
+    "partner.edit": "Change partner",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.
@@ -494,6 +525,7 @@ PERMISSIONS: dict[str, str] = {
     "permission.post": "post",
     "permission.receive": "receive",
     "permission.document.edit": "edit",
+    "permission.partner.manage": "manage suppliers, customers and channels",
 }
 
 MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS}
@@ -519,6 +551,7 @@ _VOCABULARIES = {
     "state": "state.",
     "states": "state.",
     "document_type": "document_type.",
+    "kind": "partner_kind.",
     "field": "fieldname.",
     "column": "column.",
     "expected": "column.",

@@ -18,7 +18,7 @@ from jxc.db.uow import UnitOfWork
 from jxc.domain.barcodes import ean13
 from jxc.domain.errors import Conflict, DomainError
 from jxc.queries.stock_levels import serials_in_stock, stock_rows
-from jxc.services import auth, catalog, documents
+from jxc.services import auth, catalog, documents, partners
 
 MAIN_WAREHOUSE = "SH01"
 WAREHOUSES = [
@@ -27,6 +27,74 @@ WAREHOUSES = [
     ("SZ02", "苏州工厂成品仓", ["F-01", "F-02"]),
     ("BJ01", "北京分仓", ["A-01", "A-02"]),
     ("GZ01", "广州分仓", ["A-01", "A-02"]),
+]
+# Suppliers, customers, a store and two online shops (a channel sells from its warehouses).
+PARTNERS: list[dict[str, Any]] = [
+    {
+        "code": "SUP-YDK",
+        "name": "亚德客（中国）有限公司",
+        "kind": "supplier",
+        "contact": "陈经理",
+        "phone": "0574-8800 1234",
+        "default_warehouse": "SH01",
+    },
+    {
+        "code": "SUP-SKF",
+        "name": "斯凯孚（上海）轴承有限公司",
+        "kind": "supplier",
+        "contact": "王工",
+        "phone": "021-5080 2000",
+        "default_warehouse": "SH01",
+    },
+    {
+        "code": "SUP-DLX",
+        "name": "德力西电气有限公司",
+        "kind": "supplier",
+        "contact": "李女士",
+        "phone": "0577-6278 0000",
+        "default_warehouse": "SZ01",
+    },
+    {
+        "code": "CUS-JG",
+        "name": "苏州精工机械有限公司",
+        "kind": "customer",
+        "contact": "周总",
+        "phone": "0512-6666 1888",
+        "default_warehouse": "SZ02",
+    },
+    {
+        "code": "CUS-HC",
+        "name": "北京华创自动化设备有限公司",
+        "kind": "customer",
+        "contact": "赵经理",
+        "phone": "010-8288 7000",
+        "default_warehouse": "BJ01",
+    },
+    {
+        "code": "STORE-SH",
+        "name": "上海门店",
+        "kind": "channel",
+        "channel_kind": "store",
+        "warehouses": ["SH01"],
+    },
+    {
+        "code": "TMALL",
+        "name": "天猫旗舰店",
+        "kind": "channel",
+        "channel_kind": "online",
+        "platform": "天猫",
+        "warehouses": ["SH01", "GZ01"],
+        "safety_buffer": "2",
+    },
+    {
+        "code": "JD",
+        "name": "京东店",
+        "kind": "channel",
+        "channel_kind": "online",
+        "platform": "京东",
+        "warehouses": ["SH01", "BJ01"],
+        "safety_buffer": "1",
+    },
 ]
 # The demo's people, one per role (README lists them): user name, name, role, warehouse.
 DEMO_USERS = [
@@ -116,6 +184,7 @@ _SERIALIZED = [  # (code stem, name, category, unit cost, specifications)
 @dataclass(frozen=True)
 class DemoSummary:
     warehouses: int
+    partners: int
     items: int
     documents: int
     entries: int
@@ -193,6 +262,8 @@ class _Demo:
                     self.actor,
                     {"warehouse": code, "code": location, "name": f"{name} {location} 区"},
                 )
+        for partner in PARTNERS:
+            partners.add(self.uow, self.actor, partner)
         for stem, name, category, unit, box, cost, specs in _PARTS:
             variants = [
                 (f"{grade} {spec}", grade_index)
@@ -446,4 +517,6 @@ def load(uow: UnitOfWork, days: int = 90, seed: int = 2026) -> DemoSummary | Non
     auth.add_setup_users(uow, people(everywhere=False))
     for offset in range(days):  # up to yesterday: today's document numbers are the user's
         demo.day(demo.start + timedelta(days=offset))
-    return DemoSummary(len(WAREHOUSES), len(demo.items), demo.documents, demo.entries)
+    return DemoSummary(
+        len(WAREHOUSES), len(PARTNERS), len(demo.items), demo.documents, demo.entries
+    )

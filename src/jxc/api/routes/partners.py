@@ -1,0 +1,115 @@
+"""Partners (往来单位) and each sales channel's sellable stock (可售库存)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, status
+
+from jxc import exports
+from jxc.api.deps import (
+    EXPORT_RESPONSES,
+    ActingDep,
+    ActorDep,
+    AppDep,
+    Export,
+    IdempotencyKey,
+    Limit,
+    LocaleDep,
+    exported,
+)
+from jxc.api.schemas import PartnerOut, SellableOut
+from jxc.domain.partners import PartnerKind
+from jxc.queries import partners as partner_queries
+from jxc.services import partners
+
+router = APIRouter(tags=["partners"])
+
+Code = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+@router.get(
+    "/partners",
+    operation_id="partners-list",
+    summary="Suppliers, customers and sales channels (往来单位)",
+    response_model=list[PartnerOut],
+    responses=EXPORT_RESPONSES,
+)
+def list_partners(
+    app: AppDep,
+    actor: ActorDep,
+    locale: LocaleDep,
+    kind: PartnerKind | None = None,
+    search: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 200,
+    export_format: Export = None,
+) -> Any:
+    with app.reader() as connection:
+        rows = partner_queries.partners(
+            connection, kind, search, limit=exports.XLSX_MAX_ROWS if export_format else limit
+        )
+    if export_format is not None:
+        return exported(locale, exports.PARTNERS, rows, export_format, "partners")
+    return [PartnerOut.model_validate(row) for row in rows]
+
+
+@router.post(
+    "/partners",
+    operation_id="partners-create",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a supplier, a customer or a sales channel",
+)
+async def add_partner(
+    app: AppDep,
+    acting: ActingDep,
+    data: Annotated[partners.PartnerIn, Body()],
+    key: IdempotencyKey = None,
+) -> PartnerOut:
+    code = await acting(lambda actor: partners.add(app.uow(), actor, data, key))
+    with app.reader() as connection:
+        return PartnerOut.model_validate(partner_queries.partner(connection, code))
+
+
+@router.get("/partners/{code}", operation_id="partners-read", summary="One partner")
+def read_partner(app: AppDep, actor: ActorDep, code: Code) -> PartnerOut:
+    with app.reader() as connection:
+        return PartnerOut.model_validate(partner_queries.partner(connection, code))
+
+
+@router.patch(
+    "/partners/{code}",
+    operation_id="partners-edit",
+    summary="Change a partner: the fields given (warehouses replaces the list)",
+)
+async def edit_partner(
+    app: AppDep,
+    acting: ActingDep,
+    code: Code,
+    changes: Annotated[partners.PartnerFields, Body()],
+    key: IdempotencyKey = None,
+) -> PartnerOut:
+    await acting(lambda actor: partners.edit(app.uow(), actor, code, changes, key))
+    with app.reader() as connection:
+        return PartnerOut.model_validate(partner_queries.partner(connection, code))
+
+
+@router.get(
+    "/channels/{code}/sellable",
+    operation_id="channels-sellable",
+    summary="可售库存: what a channel may offer of each item (available less its buffer)",
+    response_model=list[SellableOut],
+    responses=EXPORT_RESPONSES,
+)
+def channel_stock(
+    app: AppDep,
+    actor: ActorDep,
+    locale: LocaleDep,
+    code: Code,
+    item: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    export_format: Export = None,
+) -> Any:
+    with app.reader() as connection:
+        rows = partner_queries.channel_stock(connection, code, item)
+    if export_format is not None:
+        return exported(locale, exports.SELLABLE, rows, export_format, "sellable")
+    return [SellableOut.model_validate(row) for row in rows]

@@ -1,0 +1,161 @@
+"""Partners as people look them up, and what each sales channel may sell (可售库存)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection, func, or_, select
+from sqlalchemy.orm import aliased
+
+from jxc.db import schema as s
+from jxc.domain.errors import Invalid, NotFound
+from jxc.domain.locations import LocationKind
+from jxc.domain.partners import PartnerKind, sellable
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    code: str
+    name: str
+    kind: str
+    contact: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    default_warehouse: str | None
+    channel_kind: str | None
+    platform: str | None
+    safety_buffer: Decimal
+    warehouses: tuple[str, ...]
+    active: bool
+
+
+def partners(
+    connection: Connection,
+    kind: str | None = None,
+    search: str | None = None,
+    include_inactive: bool = False,
+    limit: int = 1000,
+    code: str | None = None,
+) -> list[PartnerRow]:
+    """Partners by code; ``search`` matches a code or a name."""
+    default = aliased(s.Warehouse)
+    query = (
+        select(
+            s.Partner.id,
+            s.Partner.code,
+            s.Partner.name,
+            s.Partner.kind,
+            s.Partner.contact,
+            s.Partner.phone,
+            s.Partner.email,
+            s.Partner.address,
+            default.code.label("default_warehouse"),
+            s.Partner.channel_kind,
+            s.Partner.platform,
+            s.Partner.safety_buffer,
+            s.Partner.active,
+        )
+        .outerjoin(default, default.id == s.Partner.default_warehouse_id)
+        .order_by(s.Partner.code)
+        .limit(limit)
+    )
+    if kind:
+        query = query.where(s.Partner.kind == kind)
+    if code is not None:
+        query = query.where(s.Partner.code == code)
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(or_(s.Partner.code.like(pattern), s.Partner.name.like(pattern)))
+    if not include_inactive:
+        query = query.where(s.Partner.active.is_(True))
+    rows = connection.execute(query).all()
+    sells_from: dict[int, list[str]] = defaultdict(list)
+    for partner_id, code in connection.execute(
+        select(s.ChannelWarehouse.partner_id, s.Warehouse.code)
+        .join(s.Warehouse, s.Warehouse.id == s.ChannelWarehouse.warehouse_id)
+        .where(s.ChannelWarehouse.partner_id.in_([row.id for row in rows]))
+        .order_by(s.Warehouse.code)
+    ):
+        sells_from[partner_id].append(code)
+    return [
+        PartnerRow(
+            **{key: value for key, value in row._mapping.items() if key != "id"},
+            warehouses=tuple(sells_from[row.id]),
+        )
+        for row in rows
+    ]
+
+
+def partner(connection: Connection, code: str) -> PartnerRow:
+    """Raises NotFound partner.unknown."""
+    found = partners(connection, include_inactive=True, code=code)
+    if not found:
+        raise NotFound("partner.unknown", {"partner": code})
+    return found[0]
+
+
+@dataclass(frozen=True)
+class SellableRow:
+    item: str
+    item_name: str
+    unit: str
+    available: Decimal
+    buffer: Decimal
+    sellable: Decimal
+
+
+def channel_stock(
+    connection: Connection, channel: str, item: str | None = None
+) -> list[SellableRow]:
+    """可售库存 of a channel, per item: available where it sells from, less its buffer.
+
+    Raises:
+        NotFound: partner.unknown.
+        Invalid: partner.not_channel.
+    """
+    found = connection.execute(
+        select(s.Partner.id, s.Partner.kind, s.Partner.safety_buffer).where(
+            s.Partner.code == channel
+        )
+    ).first()
+    if found is None:
+        raise NotFound("partner.unknown", {"partner": channel})
+    if found.kind != PartnerKind.CHANNEL.value:
+        raise Invalid("partner.not_channel", {"partner": channel, "kind": found.kind})
+    base_unit = aliased(s.Unit)
+    query = (
+        select(
+            s.Item.code,
+            s.Item.name,
+            base_unit.code.label("unit"),
+            func.sum(s.StockBalance.on_hand - s.StockBalance.reserved).label("available"),
+        )
+        .join(s.Item, s.Item.id == s.StockBalance.item_id)
+        .join(base_unit, base_unit.id == s.Item.base_unit_id)
+        .join(s.Location, s.Location.id == s.StockBalance.location_id)
+        .join(
+            s.ChannelWarehouse,
+            (s.ChannelWarehouse.warehouse_id == s.Location.warehouse_id)
+            & (s.ChannelWarehouse.partner_id == found.id),
+        )
+        .where(s.Location.kind == LocationKind.INTERNAL.value)
+        .group_by(s.Item.code, s.Item.name, base_unit.code)
+        .order_by(s.Item.code)
+    )
+    if item is not None:
+        query = query.where(s.Item.code == item)
+    buffer = Decimal(found.safety_buffer)
+    return [
+        SellableRow(
+            row.code,
+            row.name,
+            row.unit,
+            Decimal(row.available),
+            buffer,
+            sellable(Decimal(row.available), buffer),
+        )
+        for row in connection.execute(query)
+    ]
