@@ -69,6 +69,7 @@ DOCUMENTS = _columns(
     ("label.date", "business_date"),
     ("label.warehouse", "warehouse"),
     ("label.to_warehouse", "to_warehouse"),
+    ("label.partner", "partner_name"),
     ("label.line_count", "lines"),
     ("label.user", "created_by"),
     ("label.web_note", "note"),
@@ -97,6 +98,7 @@ MOVEMENTS = _columns(
     ("label.to", "to_location"),
     ("label.quantity", "quantity"),
     ("label.value", "value"),
+    ("label.partner", "partner"),
     ("label.user", "user"),
     ("label.time", "recorded_at"),
 )

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from jxc.asgi import create_server
 from jxc.queries import documents as document_queries
-from jxc.services import catalog, workflows
+from jxc.services import catalog, partners, workflows
 from tests.builders import a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
 from tests.web.helpers import page_csrf, signed_in
@@ -175,3 +175,18 @@ def test_a_submitted_transfer_names_both_warehouses(client, shop):
     with shop.reader() as connection:
         header, _ = document_queries.document(connection, number)
     assert (header.warehouse, header.to_warehouse, header.state) == ("WH1", "WH2", "pending")
+
+
+def test_an_issue_scanned_for_a_customer_names_it(client, shop):
+    partners.add(shop.uow(), "tester", {"code": "CUS-1", "name": "苏州精工", "kind": "customer"})
+    issue = Entry(signed_in(client, "clerk1"), "issue", note="销售出库", partner="CUS-1")
+
+    assert "苏州精工" in client.get("/issue").text
+    assert issue.scan(SCREWS_EAN) == 200
+    response = issue.submit()
+
+    assert response.status_code == 303, response.text
+    number = response.headers["location"].rsplit("/", 1)[1]
+    with shop.reader() as connection:
+        header, _ = document_queries.document(connection, number)
+    assert header.partner == "CUS-1"

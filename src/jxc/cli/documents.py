@@ -63,6 +63,10 @@ ToWarehouse = Annotated[str | None, typer.Option(help="Destination of a transfer
 Counterpart = Annotated[
     str | None, typer.Option(help="SUPPLIER, CUSTOMER, INVENTORY-LOSS, SCRAP or PRODUCTION.")
 ]
+Partner = Annotated[
+    str | None,
+    typer.Option(help="The supplier a receipt is from, the customer or channel of an issue."),
+]
 BusinessDate = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (业务日期).")]
 Note = Annotated[str | None, typer.Option(help="Note (备注).")]
 Lines = Annotated[
@@ -94,6 +98,7 @@ def create(
     warehouse: Warehouse = None,
     to_warehouse: ToWarehouse = None,
     counterpart: Counterpart = None,
+    partner: Partner = None,
     business_date: BusinessDate = None,
     note: Note = None,
     line: Lines = [],  # noqa: B006
@@ -108,6 +113,7 @@ def create(
         warehouse=warehouse,
         to_warehouse=to_warehouse,
         counterpart=counterpart,
+        partner=partner,
         business_date=business_date,
         note=note,
     )
@@ -129,6 +135,7 @@ def edit(
     warehouse: Warehouse = None,
     to_warehouse: ToWarehouse = None,
     counterpart: Counterpart = None,
+    partner: Partner = None,
     business_date: BusinessDate = None,
     note: Note = None,
     line: Lines = [],  # noqa: B006
@@ -142,6 +149,7 @@ def edit(
         warehouse=warehouse,
         to_warehouse=to_warehouse,
         counterpart=counterpart,
+        partner=partner,
         business_date=business_date,
         note=note,
     )

@@ -441,3 +441,14 @@ class ChannelWarehouse(Base):
     __tablename__ = "channel_warehouse"
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), primary_key=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True)
+
+
+class DocumentPartner(Base):
+    """A document's partner: the supplier of a receipt, the customer or channel of an issue.
+
+    A table of its own, so that adding it did not rebuild the document table.
+    """
+
+    __tablename__ = "document_partner"
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)

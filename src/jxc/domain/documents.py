@@ -71,6 +71,7 @@ class DocumentHeader:
     reversed: bool = False
     created_by: str = ""
     note: str | None = None
+    partner_id: int | None = None
 
 
 def posting_step(document: DocumentHeader) -> PostingStep:

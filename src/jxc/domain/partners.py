@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from jxc.domain.documents import DocumentType
 from jxc.domain.errors import ErrorCollector
 
 
@@ -18,6 +19,13 @@ class PartnerKind(StrEnum):
     SUPPLIER = "supplier"
     CUSTOMER = "customer"
     CHANNEL = "channel"
+
+
+# Whom a document may name: a receipt's supplier, the customer or channel an issue serves.
+PARTNERS_OF = {
+    DocumentType.RECEIPT: (PartnerKind.SUPPLIER,),
+    DocumentType.ISSUE: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
+}
 
 
 class ChannelKind(StrEnum):

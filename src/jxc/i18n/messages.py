@@ -210,6 +210,8 @@ ERRORS: dict[str, str] = {
     "partner.warehouse_twice": "Warehouses listed twice: {warehouses}",
     "partner.channel_field_only": "{field} is only for sales channels",
     "partner.not_channel": "{partner} is a {kind}, not a sales channel",
+    "partner.wrong_kind": "{partner} is a {kind}; a {document_type} names a partner of kind: {kinds}",
+    "partner.inactive": "Partner {partner} is no longer active",
 }
 
 LABELS: dict[str, str] = {
@@ -552,6 +554,7 @@ _VOCABULARIES = {
     "states": "state.",
     "document_type": "document_type.",
     "kind": "partner_kind.",
+    "kinds": "partner_kind.",
     "field": "fieldname.",
     "column": "column.",
     "expected": "column.",

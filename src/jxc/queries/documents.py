@@ -31,6 +31,8 @@ class DocumentRow:
     reversed_by: str | None
     state_since: datetime | None
     note: str | None
+    partner: str | None = None
+    partner_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,12 @@ def _documents_query() -> Any:
             reversed_by.number.label("reversed_by"),
             s.Document.state_since,
             s.Document.note,
+            s.Partner.code.label("partner"),
+            s.Partner.name.label("partner_name"),
         )
         .join(s.Warehouse, s.Warehouse.id == s.Document.warehouse_id)
+        .outerjoin(s.DocumentPartner, s.DocumentPartner.document_id == s.Document.id)
+        .outerjoin(s.Partner, s.Partner.id == s.DocumentPartner.partner_id)
         .outerjoin(to_warehouse, to_warehouse.id == s.Document.to_warehouse_id)
         .outerjoin(counts, counts.c.document_id == s.Document.id)
         .outerjoin(reverses, reverses.id == s.Document.reverses_document_id)
@@ -104,6 +110,7 @@ def documents(
     limit: int = 50,
     offset: int = 0,
     visible: Collection[str] | None = None,
+    partner: str | None = None,
 ) -> list[DocumentRow]:
     """The newest documents first; ``visible``: only those from or to these warehouses."""
     query = _documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)
@@ -114,6 +121,8 @@ def documents(
         query = query.where(s.Document.state == state)
     if warehouse:
         query = query.where(s.Warehouse.code == warehouse)
+    if partner:
+        query = query.where(s.Partner.code == partner)
     return [DocumentRow(**r._mapping) for r in connection.execute(query)]
 
 

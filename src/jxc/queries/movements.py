@@ -40,6 +40,7 @@ class Movement:
     # signed change of stock in the warehouse a ledger is read for; 0 when not read for one
     change: Decimal = Decimal(0)
     balance: Decimal = Decimal(0)
+    partner: str | None = None  # the supplier, customer or channel of its document
 
 
 def _place(warehouse: str | None, location: str) -> str:
@@ -68,8 +69,11 @@ def _movements() -> Any:
             _target.kind.label("to_kind"),
             _source.warehouse_id.label("from_wh_id"),
             _target.warehouse_id.label("to_wh_id"),
+            s.Partner.name.label("partner_name"),
         )
         .join(s.Document, s.Document.id == _entry.document_id)
+        .outerjoin(s.DocumentPartner, s.DocumentPartner.document_id == s.Document.id)
+        .outerjoin(s.Partner, s.Partner.id == s.DocumentPartner.partner_id)
         .join(s.Item, s.Item.id == _entry.item_id)
         .outerjoin(s.Batch, s.Batch.id == _entry.batch_id)
         .outerjoin(s.SerialNumber, s.SerialNumber.id == _entry.serial_id)
@@ -98,6 +102,7 @@ def _movement(row: Any) -> Movement:
         user=row.created_by,
         from_warehouse=row.from_wh,
         to_warehouse=row.to_wh,
+        partner=row.partner_name,
     )
 
 

@@ -199,6 +199,7 @@ class _Demo:
         self.documents = self.entries = 0
         self.items: list[tuple[str, str, str]] = []  # (code, tracking, unit cost)
         self.serial_counter = 0
+        self.partner_turns = 0
         self.shipped: list[tuple[str, str]] = []  # transfers in transit, to where
         self.moment = datetime.now(UTC)  # the demo's clock: each step a little later
 
@@ -232,6 +233,12 @@ class _Demo:
         done = self.walk(result.number, steps, stop)
         self.moment = started + timedelta(minutes=self.random.randint(1, 20))
         return result if done else None
+
+    def next_partner(self, *kinds: str) -> str:
+        """The partners of ``kinds`` in turn (no random draw: the rest stays as it was)."""
+        codes = [p["code"] for p in PARTNERS if p["kind"] in kinds]
+        self.partner_turns += 1
+        return str(codes[self.partner_turns % len(codes)])
 
     def walk(self, number: str, steps: list[tuple[str, str, int, int]], stop: str = "") -> bool:
         """Take ``steps`` (action, who, minutes later at least, at most) until ``stop``.
@@ -355,6 +362,7 @@ class _Demo:
                     {
                         "document_type": "receipt",
                         "warehouse": warehouse,
+                        "partner": self.next_partner("supplier"),
                         "business_date": day.isoformat(),
                         "note": "采购到货",
                         "lines": [self.receipt_line(c, t, p, day) for c, t, p in picked],
@@ -415,6 +423,7 @@ class _Demo:
                 {
                     "document_type": "issue",
                     "warehouse": warehouse,
+                    "partner": self.next_partner("customer", "channel"),
                     "note": "销售出库",
                     "business_date": day.isoformat(),
                     "lines": [{"item": item, "quantity": "1", "serials": [serial]}],

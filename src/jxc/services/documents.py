@@ -48,6 +48,7 @@ from jxc.domain.errors import (
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
+from jxc.domain.partners import PARTNERS_OF
 from jxc.domain.periods import booking_date, check_open
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
@@ -95,6 +96,7 @@ class DocumentIn(BaseModel):
     warehouse: str = Field(min_length=1)
     to_warehouse: str | None = None
     counterpart: str | None = None
+    partner: str | None = Field(default=None, min_length=1, max_length=32)
     business_date: date | None = None
     note: str | None = Field(default=None, max_length=500)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
@@ -107,6 +109,7 @@ class DocumentEdit(BaseModel):
     warehouse: str | None = Field(default=None, min_length=1)
     to_warehouse: str | None = None
     counterpart: str | None = None
+    partner: str | None = Field(default=None, min_length=1, max_length=32)
     business_date: date | None = None
     note: str | None = Field(default=None, max_length=500)
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
@@ -269,6 +272,7 @@ def edit(
         },
     )
     uow.documents.replace_lines(header.id, rows)
+    uow.documents.set_partner(header.id, resolved.partner_id)
     uow.record(
         AuditEntry(actor, "document.edit", "document", number, given, header.state, header.state)
     )
@@ -298,6 +302,7 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
             uow.catalog.warehouse_code(header.to_warehouse_id) if header.to_warehouse_id else None
         ),
         counterpart=code(header.counterpart_location_id),
+        partner=uow.partners.code_of(header.partner_id) if header.partner_id else None,
         business_date=header.business_date,
         note=header.note,
         lines=[
@@ -716,6 +721,7 @@ def reverse(
         for line in lines
     ]
     uow.documents.add_lines(reversal_id, copied)
+    uow.documents.set_partner(reversal_id, original.partner_id)
     uow.record(
         AuditEntry(
             actor,
@@ -769,6 +775,7 @@ class _Resolved:
     warehouse_id: int
     to_warehouse_id: int | None
     counterpart_id: int | None
+    partner_id: int | None
     items: dict[str, Item]
     locations: dict[str, Location]
     to_locations: dict[str, Location]
@@ -811,6 +818,7 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
             counterpart_id = found.id
     elif document.counterpart:
         errors.add("/counterpart", "document.counterpart_not_for_transfer")
+    partner_id = _partner(uow, document, errors)
     items = uow.catalog.items_by_code({line.item for line in document.lines})
     if warehouse is None or (kind is DocumentType.TRANSFER and to_warehouse is None):
         # The lines cannot be checked against a warehouse, but their items can.
@@ -834,10 +842,35 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
         warehouse.id,
         to_warehouse.id if to_warehouse else None,
         counterpart_id,
+        partner_id,
         items,
         locations,
         to_locations,
     )
+
+
+def _partner(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> int | None:
+    """The id of the partner a document names, if it may name that one."""
+    if document.partner is None:
+        return None
+    found = uow.partners.find(document.partner)
+    allowed = PARTNERS_OF.get(document.document_type, ())
+    if found is None:
+        errors.add("/partner", "partner.unknown", partner=document.partner)
+    elif found["kind"] not in allowed:
+        errors.add(
+            "/partner",
+            "partner.wrong_kind",
+            partner=document.partner,
+            kind=found["kind"],
+            document_type=document.document_type.value,
+            kinds=[kind.value for kind in allowed] or ["-"],
+        )
+    elif not found["active"]:
+        errors.add("/partner", "partner.inactive", partner=document.partner)
+    else:
+        return int(found["id"])
+    return None
 
 
 def _line_row(
@@ -965,6 +998,7 @@ def _insert(
         }
     )
     ids = uow.documents.add_lines(document_id, rows)
+    uow.documents.set_partner(document_id, resolved.partner_id)
     header = DocumentHeader(
         document_id,
         number,
@@ -977,6 +1011,7 @@ def _insert(
         resolved.counterpart_id,
         created_by=actor,
         note=document.note,
+        partner_id=resolved.partner_id,
     )
     return header, [LineRecord(id=line_id, **row) for line_id, row in zip(ids, rows, strict=True)]
 

@@ -22,12 +22,14 @@ from jxc.config import SESSION_COOKIE
 from jxc.domain.auth import Action, Principal, check_csrf, csrf_token
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from jxc.domain.partners import PARTNERS_OF
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
 from jxc.exports import XLSX_MAX_ROWS, ExportFormat
 from jxc.i18n.messages import vocabulary
 from jxc.queries import audit, stock_levels
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
+from jxc.queries import partners as partner_queries
 from jxc.services import auth, catalog, documents, workflows
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
@@ -391,6 +393,7 @@ class EntryHeader(BaseModel):
 
     warehouse: str = ""
     to_warehouse: str = ""
+    partner: str = ""
     note: str = ""
 
 
@@ -405,6 +408,7 @@ def _document_data(
         "document_type": kind.value,
         "warehouse": header.warehouse,
         "to_warehouse": header.to_warehouse if kind is DocumentType.TRANSFER else None,
+        "partner": header.partner or None,
         "note": header.note or None,
         "lines": [
             {
@@ -444,6 +448,11 @@ def _entry_context(
 ) -> dict[str, Any]:
     with app.reader() as connection:
         warehouses = [w.code for w in catalog_queries.warehouses(connection) if user.sees(w.code)]
+        partners = [
+            partner
+            for partner_kind in PARTNERS_OF.get(kind, ())
+            for partner in partner_queries.partners(connection, partner_kind.value)
+        ]
     warehouse = header.warehouse or (warehouses or [""])[0]
     others = [code for code in warehouses if code != warehouse]
     return {
@@ -452,6 +461,8 @@ def _entry_context(
         "warehouses": warehouses,
         "warehouse": warehouse,
         "to_warehouse": header.to_warehouse or (others or [""])[0],
+        "partners": partners,
+        "partner": header.partner,
         "note": header.note,
     }
 

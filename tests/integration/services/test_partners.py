@@ -11,10 +11,12 @@ from decimal import Decimal
 import pytest
 
 from jxc.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from jxc.queries import audit
+from jxc.i18n.messages import translate
+from jxc.queries import audit, movements
+from jxc.queries import documents as document_queries
 from jxc.queries import partners as partner_queries
 from jxc.services import documents, partners, workflows
-from tests.builders import a_user, a_warehouse, an_item, receive, refused
+from tests.builders import a_user, a_warehouse, an_item, create, receive, refused
 from tests.conftest import TESTER
 
 
@@ -183,3 +185,75 @@ def test_only_a_channel_has_sellable_stock(shop):
         partners.edit(shop.uow(), "sales", "NOPE", {"name": "x"})
 
     assert supplier.value.code == "partner.not_channel"
+
+
+# a document's partner ------------------------------------------------------------------------
+
+
+def test_a_receipt_names_its_supplier_and_an_issue_its_customer_down_to_the_trace(shop):
+    partners.add(shop.uow(), "sales", {"code": "SUP-1", "name": "亚德客", "kind": "supplier"})
+    partners.add(shop.uow(), "sales", {"code": "CUS-1", "name": "苏州精工", "kind": "customer"})
+    received = create(
+        shop, "receipt", "WH1", {"item": "垫片", "quantity": "3", "unit_cost": "2"}, partner="SUP-1"
+    )
+    issued = create(shop, "issue", "WH1", {"item": "垫片", "quantity": "2"}, partner="CUS-1")
+    undone = documents.reverse(shop.uow(), TESTER, issued.number, post=True)
+
+    with shop.reader() as connection:
+        rows = {row.number: row for row in document_queries.documents(connection)}
+        to_customer = document_queries.documents(connection, partner="CUS-1")
+        trace = movements.trace_document(connection, issued.number)
+
+    assert (rows[received.number].partner, rows[received.number].partner_name) == (
+        "SUP-1",
+        "亚德客",
+    )
+    assert rows[undone.number].partner == "CUS-1"  # a reversal keeps its original's partner
+    assert {row.number for row in to_customer} == {issued.number, undone.number}
+    assert [m.partner for m in trace.movements] == ["苏州精工"]
+
+
+def test_a_document_names_only_a_partner_of_its_kind(shop):
+    partners.add(shop.uow(), "sales", {"code": "SUP-1", "name": "亚德客", "kind": "supplier"})
+    partners.add(shop.uow(), "sales", {"code": "OLD", "name": "旧客户", "kind": "customer"})
+    partners.edit(shop.uow(), "sales", "OLD", {"active": False})
+
+    with refused(shop, Invalid) as supplier:
+        create(shop, "issue", "WH1", {"item": "垫片", "quantity": "1"}, partner="SUP-1")
+    with refused(shop, Invalid) as transfer:
+        create(
+            shop,
+            "transfer",
+            "WH1",
+            {"item": "垫片", "quantity": "1"},
+            to_warehouse="WH2",
+            partner="SUP-1",
+        )
+    with refused(shop, Invalid) as unknown:
+        create(shop, "issue", "WH1", {"item": "垫片", "quantity": "1"}, partner="NOPE")
+    with refused(shop, Invalid) as inactive:
+        create(shop, "issue", "WH1", {"item": "垫片", "quantity": "1"}, partner="OLD")
+
+    assert [(i.pointer, i.code) for i in supplier.value.items] == [
+        ("/partner", "partner.wrong_kind")
+    ]
+    assert translate(supplier.value.items[0].code, "zh_CN", **supplier.value.items[0].params) == (
+        "SUP-1 是供应商；其他出库单只能填写以下类型的往来单位：客户、销售渠道"
+    )
+    assert [i.code for i in transfer.value.items] == ["partner.wrong_kind"]
+    assert [i.code for i in unknown.value.items] == ["partner.unknown"]
+    assert [i.code for i in inactive.value.items] == ["partner.inactive"]
+
+
+def test_an_edit_changes_a_drafts_partner(shop):
+    partners.add(shop.uow(), "sales", {"code": "CUS-1", "name": "苏州精工", "kind": "customer"})
+    partners.add(shop.uow(), "sales", TMALL)
+    draft = create(
+        shop, "issue", "WH1", {"item": "垫片", "quantity": "1"}, post=False, partner="CUS-1"
+    )
+
+    documents.edit(shop.uow(), TESTER, draft.number, {"partner": "TMALL"})
+
+    with shop.reader() as connection:
+        (row,) = document_queries.documents(connection, partner="TMALL")
+    assert row.number == draft.number

@@ -75,6 +75,7 @@ def list_documents(
     document_type: Annotated[str | None, Query(max_length=20)] = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
     warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    partner: Annotated[str | None, Query(max_length=32)] = None,
     export_format: Export = None,
 ) -> Any:
     everything = export_format is not None
@@ -87,6 +88,7 @@ def list_documents(
             XLSX_MAX_ROWS if everything else limit + 1,
             0 if everything else offset,
             reader.visible_warehouses,
+            partner,
         )
     if export_format is not None:
         return exported(locale, exports.DOCUMENTS, rows, export_format, "documents")

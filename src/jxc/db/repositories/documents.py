@@ -34,6 +34,10 @@ _header_columns = (
     s.Document.reversed_by_document_id,
     s.Document.created_by,
     s.Document.note,
+    s.DocumentPartner.partner_id,
+)
+_headers = select(*_header_columns).outerjoin(
+    s.DocumentPartner, s.DocumentPartner.document_id == s.Document.id
 )
 _sequence = s.DocumentSequence
 _next_sequence = (
@@ -79,6 +83,7 @@ def _header(row: Any) -> DocumentHeader:
         reversed=row.reversed_by_document_id is not None,
         created_by=row.created_by,
         note=row.note,
+        partner_id=row.partner_id,
     )
 
 
@@ -131,19 +136,24 @@ class DocumentRepository:
         )
         return self.add_lines(document_id, rows)
 
+    def set_partner(self, document_id: int, partner_id: int | None) -> None:
+        self.connection.execute(
+            delete(s.DocumentPartner).where(s.DocumentPartner.document_id == document_id)
+        )
+        if partner_id is not None:
+            self.connection.execute(
+                insert(s.DocumentPartner).values(document_id=document_id, partner_id=partner_id)
+            )
+
     def header(self, number: str, for_update: bool = False) -> DocumentHeader | None:
-        query = select(*_header_columns).where(s.Document.number == number)
+        query = _headers.where(s.Document.number == number)
         if for_update:
-            query = query.with_for_update()
+            query = query.with_for_update(of=s.Document)
         row = self.connection.execute(query).first()
         return _header(row) if row else None
 
     def header_by_id(self, document_id: int) -> DocumentHeader:
-        return _header(
-            self.connection.execute(
-                select(*_header_columns).where(s.Document.id == document_id)
-            ).one()
-        )
+        return _header(self.connection.execute(_headers.where(s.Document.id == document_id)).one())
 
     def lines(self, document_id: int) -> list[LineRecord]:
         return [

@@ -49,3 +49,10 @@ class PartnerRepository:
         rows = [{"partner_id": partner_id, "warehouse_id": w} for w in sorted(set(warehouse_ids))]
         if rows:
             self.connection.execute(insert(_channel_warehouse), rows)
+
+    def code_of(self, partner_id: int) -> str:
+        return str(
+            self.connection.execute(
+                select(_partner.c.code).where(_partner.c.id == partner_id)
+            ).scalar_one()
+        )
