@@ -58,9 +58,17 @@ def test_a_clerk_moves_stock_only_in_their_own_warehouse():
                 (Action.DOCUMENT_CREATE, "receipt"),
                 (Action.DOCUMENT_EDIT, "receipt"),
                 (Action.CATALOG_MANAGE, "*"),
+                (Action.PARTNER_MANAGE, "*"),
             },
         ),
-        (Role.SALES, {(Action.DOCUMENT_CREATE, "issue"), (Action.DOCUMENT_EDIT, "issue")}),
+        (
+            Role.SALES,
+            {
+                (Action.DOCUMENT_CREATE, "issue"),
+                (Action.DOCUMENT_EDIT, "issue"),
+                (Action.PARTNER_MANAGE, "*"),
+            },
+        ),
         (
             Role.FINANCE,
             {(Action.DOCUMENT_REVERSE, kind) for kind in STOCK} | {(Action.PERIOD_CLOSE, "*")},
