@@ -17,12 +17,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate, vocabulary
 
 XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit, the header row included
+XLSX_MAX_CELL = 32_767  # characters in one cell
 # A spreadsheet runs a cell that starts like a formula: text from users is kept as text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -167,7 +169,8 @@ def export(
     """
     header = [translate(column.label, locale) for column in columns]
     body = [[_cell(column, row, locale) for column in columns] for row in rows]
-    if export_format is ExportFormat.XLSX and len(body) + 1 > XLSX_MAX_ROWS:
+    # One limit for both formats: a list is exported whole or not at all, never cut short.
+    if len(body) + 1 > XLSX_MAX_ROWS:
         raise Invalid("export.too_many_rows", {"rows": len(body), "limit": XLSX_MAX_ROWS - 1})
     writer = _xlsx if export_format is ExportFormat.XLSX else _csv
     return ExportFile(
@@ -218,10 +221,14 @@ def _xlsx(header: list[str], body: list[list[Any]], name: str) -> bytes:
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"  # openpyxl would write a formula
-        return cell
+    if isinstance(value, str):
+        # A worksheet holds no control characters and at most 32,767 per cell.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL]
+        if value.startswith("="):
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"  # openpyxl would write a formula
+            return cell
+        return value
     if isinstance(value, datetime):
         # Excel has no time zones: the UTC time, as text that says so.
         return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value.tzinfo else value

@@ -44,6 +44,7 @@ def shop(app):
     receive(sop, "WH2", {"item": "手机", "quantity": "1", "serials": ["IMEI-2"], "unit_cost": "9"})
     a_user(sop, "clerk1", "warehouse_clerk", "WH1")
     a_user(sop, "clerk.wh2", "warehouse_clerk", "WH2")
+    a_user(sop, "boss", "warehouse_manager")
     workflows.use(sop.uow(), TESTER, "sop")
     return sop
 
@@ -130,12 +131,20 @@ def test_a_receipt_needs_the_batch_of_a_batch_item_and_refuses_a_serial_in_stock
 
 
 def test_a_transfer_scan_of_a_serial_in_another_warehouse_names_where_it_is(client):
-    transfer = Entry(signed_in(client, "clerk1"), "transfer", to_warehouse="WH2")
+    transfer = Entry(signed_in(client, "boss"), "transfer", to_warehouse="WH2")
 
     assert transfer.scan(f"(01)0{PHONE_EAN}(21)IMEI-2") == 422
 
     assert transfer.message == "手机 的序列号 IMEI-2 在 WH2/STOCK，不在 WH1"
     assert transfer.lines == []
+
+
+def test_a_serial_is_not_located_for_a_clerk_who_does_not_work_where_it_is(client):
+    transfer = Entry(signed_in(client, "clerk1"), "transfer", to_warehouse="WH2")
+
+    assert transfer.scan(f"(01)0{PHONE_EAN}(21)IMEI-2") == 422
+
+    assert transfer.message == "手机 的序列号 IMEI-2 不在此处库存中（WH1）"
 
 
 def test_a_transfer_to_its_own_warehouse_is_refused_at_the_first_scan(client):

@@ -153,17 +153,30 @@ def test_an_unknown_batch_is_named_on_the_trace_page(shop):
     assert "批次 NOPE" in page.text
 
 
-def test_an_export_too_long_for_a_worksheet_is_refused_and_csv_is_suggested(monkeypatch):
+def test_an_export_too_long_for_a_worksheet_is_refused_in_either_format(monkeypatch):
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
     rows = [type("Row", (), {"number": str(n)})() for n in range(3)]
     columns = (exports.Column("label.document", exports.attribute("number")),)
 
-    with pytest.raises(Invalid) as refused:
-        exports.export(columns, rows, ExportFormat.XLSX, "zh_CN", "documents")
-    csv_file = exports.export(columns, rows, ExportFormat.CSV, "zh_CN", "documents")
+    for export_format in ExportFormat:
+        with pytest.raises(Invalid) as refused:
+            exports.export(columns, rows, export_format, "zh_CN", "documents")
+        assert refused.value.params == {"rows": 3, "limit": 2}
+    fits = exports.export(columns, rows[:2], ExportFormat.CSV, "zh_CN", "documents")
 
-    assert refused.value.params == {"rows": 3, "limit": 2}
-    assert csv_file.content.decode("utf-8-sig").splitlines() == ["单据编号", "0", "1", "2"]
+    assert fits.content.decode("utf-8-sig").splitlines() == ["单据编号", "0", "1"]
+
+
+def test_a_note_with_control_characters_or_of_any_length_exports_to_a_valid_sheet():
+    note = "备注\x07" + "长" * 40_000
+    row = type("Row", (), {"note": note})()
+    columns = (exports.Column("label.web_note", exports.attribute("note")),)
+
+    file = exports.export(columns, [row], ExportFormat.XLSX, "zh_CN", "documents")
+
+    cell = load_workbook(io.BytesIO(file.content)).active["A2"].value
+    assert cell.startswith("备注长")
+    assert len(cell) == exports.XLSX_MAX_CELL
 
 
 def test_partners_are_listed_and_a_channel_page_shows_what_it_may_sell(shop):

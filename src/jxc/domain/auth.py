@@ -223,5 +223,6 @@ def check_csrf(session_token: str, sent: str) -> None:
     Raises:
         Forbidden: auth.csrf_invalid.
     """
-    if not session_token or not hmac.compare_digest(sent, csrf_token(session_token)):
+    expected = csrf_token(session_token).encode()
+    if not session_token or not hmac.compare_digest(sent.encode(), expected):
         raise Forbidden("auth.csrf_invalid", {})

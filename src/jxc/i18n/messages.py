@@ -201,7 +201,7 @@ ERRORS: dict[str, str] = {
     "serial.reserved": "Serial {serial} of {item} is held by {number}; it cannot go out on another document",
     "scan.state_invalid": "The scanned lines sent back were not readable; they were cleared, scan again",
     "serial.in_other_warehouse": "Serial {serial} of {item} is in {location}, not in {warehouse}",
-    "export.too_many_rows": "{rows} rows do not fit in one worksheet (at most {limit}); narrow the filters or export CSV",
+    "export.too_many_rows": "{rows} rows are more than one export holds (at most {limit}); narrow the filters",
     "workflow.states_in_use": "{count} {document_type} document(s) are on their way in states the new workflow does not have: {states}; finish or cancel them first",
     "partner.unknown": "Partner {partner} does not exist",
     "partner.code_taken": "Partner code {partner} is already taken",

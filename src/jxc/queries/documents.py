@@ -133,6 +133,7 @@ def in_states(
     creator: str,
     visible: Collection[str] | None,
     limit: int,
+    offset: int = 0,
 ) -> list[DocumentRow]:
     """Documents in ``states`` (type, state pairs), the longest there first.
 
@@ -156,6 +157,7 @@ def in_states(
         .where(or_(*wanted))
         .order_by(s.Document.state_since, s.Document.id)
         .limit(limit)
+        .offset(offset)
     )
     return [DocumentRow(**r._mapping) for r in connection.execute(query)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -108,9 +109,14 @@ class SellableRow:
 
 
 def channel_stock(
-    connection: Connection, channel: str, item: str | None = None
+    connection: Connection,
+    channel: str,
+    item: str | None = None,
+    visible: Collection[str] | None = None,
 ) -> list[SellableRow]:
     """可售库存 of a channel, per item: available where it sells from, less its buffer.
+
+    ``visible``: only the stock of these of its warehouses (a reader's; None: every one).
 
     Raises:
         NotFound: partner.unknown.
@@ -147,6 +153,10 @@ def channel_stock(
     )
     if item is not None:
         query = query.where(s.Item.code == item)
+    if visible is not None:
+        query = query.join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id).where(
+            s.Warehouse.code.in_(sorted(visible))
+        )
     buffer = Decimal(found.safety_buffer)
     return [
         SellableRow(

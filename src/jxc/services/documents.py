@@ -199,7 +199,7 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
     if header.document_type is DocumentType.RECEIPT:
         _receipt_moves(uow, header, lines, items, set())
     else:
-        _outgoing_moves(uow, header, lines, items)
+        _outgoing_moves(uow, header, lines, items, actor)
 
 
 def _parsed(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> DocumentIn:
@@ -379,22 +379,31 @@ def waiting_for(
         for state in flow.states
         if any(state in t.sources and t.roles & roles for t in flow.transitions)
     ]
-    rows = document_queries.in_states(
-        uow.connection,
-        [(kind, state) for kind, state in states if not flows[kind].editable(state)],
-        # A draft, or one sent back, waits for the one who wrote it.
-        [(kind, state) for kind, state in states if flows[kind].editable(state)],
-        actor,
-        who.visible_warehouses,
-        limit,
-    )
-    found = []
-    for row in rows:
-        flow = flows[row.document_type]
-        steps = flow.steps_of(who, row.state, row.warehouse, row.to_warehouse)
-        if steps:
-            found.append((row, steps))
-    return found
+    mine = [(kind, state) for kind, state in states if flows[kind].editable(state)]
+    found: list[tuple[DocumentRow, list[str]]] = []
+    offset = 0
+    # A page may hold documents whose step is scoped to a warehouse not the user's (a
+    # transfer's receipt): read on until ``limit`` are theirs or none are left.
+    while len(found) < limit:
+        rows = document_queries.in_states(
+            uow.connection,
+            [pair for pair in states if pair not in mine],
+            mine,  # a draft, or one sent back, waits for the one who wrote it
+            actor,
+            who.visible_warehouses,
+            limit,
+            offset,
+        )
+        for row in rows:
+            steps = flows[row.document_type].steps_of(
+                who, row.state, row.warehouse, row.to_warehouse
+            )
+            if steps:
+                found.append((row, steps))
+        if len(rows) < limit:
+            break
+        offset += limit
+    return found[:limit]
 
 
 def _step_warehouse(uow: UnitOfWork, header: DocumentHeader, transition: Transition) -> str:
@@ -525,7 +534,7 @@ def _take(
     details: dict[str, Any] = {"reason": reason} if reason else {}
     if transition.run in (Handler.RESERVE, Handler.RELEASE):
         assert lines is not None
-        held = _hold(uow, header, transition.run, lines)
+        held = _hold(uow, header, actor, transition.run, lines)
         details.update(lines=len(lines), reservations=held)
     elif transition.run is not None:
         assert lines is not None
@@ -721,7 +730,8 @@ def reverse(
         for line in lines
     ]
     uow.documents.add_lines(reversal_id, copied)
-    uow.documents.set_partner(reversal_id, original.partner_id)
+    if original.partner_id is not None:
+        uow.documents.set_partner(reversal_id, original.partner_id)
     uow.record(
         AuditEntry(
             actor,
@@ -998,7 +1008,8 @@ def _insert(
         }
     )
     ids = uow.documents.add_lines(document_id, rows)
-    uow.documents.set_partner(document_id, resolved.partner_id)
+    if resolved.partner_id is not None:
+        uow.documents.set_partner(document_id, resolved.partner_id)
     header = DocumentHeader(
         document_id,
         number,
@@ -1020,14 +1031,18 @@ def _insert(
 
 
 def _hold(
-    uow: UnitOfWork, header: DocumentHeader, handler: Handler, lines: list[LineRecord]
+    uow: UnitOfWork,
+    header: DocumentHeader,
+    actor: str,
+    handler: Handler,
+    lines: list[LineRecord],
 ) -> int:
     """Run a reserve or release step: the number of reservations made or given back."""
     if handler is Handler.RELEASE:
         return release(uow, header.id)
     release(uow, header.id)  # what it held before is available to it again
     items = uow.catalog.items_by_id({line.item_id for line in lines})
-    return reserve(uow, header.id, _outgoing_moves(uow, header, lines, items))
+    return reserve(uow, header.id, _outgoing_moves(uow, header, lines, items, actor))
 
 
 def _run(
@@ -1060,7 +1075,7 @@ def _run(
             # an admin may have installed another workflow since it was approved.
             release(uow, header.id)
             items = uow.catalog.items_by_id({line.item_id for line in lines})
-            moves = _outgoing_moves(uow, header, lines, items)
+            moves = _outgoing_moves(uow, header, lines, items, actor)
         if step is PostingStep.SHIP:
             stamp = {"shipped_by": actor, "shipped_at": now}
     entries = write_posting(uow, header.id, moves, actor, booked, frozenset(placed_serials))
@@ -1264,7 +1279,11 @@ def _receipt_batch(
 
 
 def _outgoing_moves(
-    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord], items: dict[int, Item]
+    uow: UnitOfWork,
+    header: DocumentHeader,
+    lines: list[LineRecord],
+    items: dict[int, Item],
+    actor: str,
 ) -> list[Move]:
     """Moves of an issue or a transfer's shipment: from stock picked by FEFO, or the serials."""
     if header.document_type is DocumentType.TRANSFER:
@@ -1318,7 +1337,7 @@ def _outgoing_moves(
                     serials,
                     places,
                     errors,
-                    set(elsewhere),
+                    (set(elsewhere), actor),
                 )
             )
             continue
@@ -1374,13 +1393,15 @@ def _serial_moves(
     found: dict[tuple[int, str], tuple[int, int]],
     places: dict[int, Location],
     errors: ErrorCollector,
-    held_elsewhere: set[str],
+    seen: tuple[set[str], str],
 ) -> list[Move]:
     """One move per serial of ``line``, each from where it is.
 
     ``found`` is as ``_serials_of`` gives it; a serial taken here is removed from it.
-    ``held_elsewhere`` are serials another document holds (reported already).
+    ``seen``: the serials another document holds (reported already), and who is told
+    where a serial is (only a warehouse they work in is named).
     """
+    held_elsewhere, viewer = seen
     source, target = route
     pointer = f"/lines/{line.line_no}"
     moves = []
@@ -1396,7 +1417,13 @@ def _serial_moves(
             and (source is None or where.id == source.id)
         )
         shelved = where is not None and where.kind is LocationKind.INTERNAL
-        if shelved and where is not None and where.warehouse_id != header.warehouse_id:
+        if (
+            shelved
+            and where is not None
+            and where.warehouse_id is not None
+            and where.warehouse_id != header.warehouse_id
+            and principal(uow, viewer).sees(uow.catalog.warehouse_code(where.warehouse_id))
+        ):
             errors.add(
                 f"{pointer}/serials",
                 "serial.in_other_warehouse",

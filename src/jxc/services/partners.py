@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.auth import Action
-from jxc.domain.errors import Conflict, ErrorCollector, NotFound
+from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.partners import ChannelKind, ChannelTerms, PartnerKind, check_channel_terms
 from jxc.domain.quantities import MAX_QUANTITY, QUANTITY_SCALE
 from jxc.services.auth import require
@@ -90,7 +90,11 @@ def edit(
     """
     require(uow, actor, Action.PARTNER_MANAGE)
     changes = parse(PartnerFields, data)
-    payload = {"partner": code, **changes.model_dump(mode="json", exclude_none=True)}
+    given = changes.model_dump(exclude_unset=True)  # a null clears a field
+    for required in ("name", "kind", "active"):
+        if required in given and given[required] is None:
+            raise Invalid("field.required", {"field": required, "pointer": f"/{required}"})
+    payload = {"partner": code, **changes.model_dump(mode="json", exclude_unset=True)}
     if replay(uow, request_id, "partners.edit", payload) is not None:
         return
     found = uow.partners.find(code, for_update=True)
@@ -101,7 +105,7 @@ def edit(
         "default_warehouse": _warehouse_code(uow, found["default_warehouse_id"]),
         "warehouses": found["warehouses"],
     }
-    values = _checked(uow, {**current, **changes.model_dump(exclude_none=True)})
+    values = _checked(uow, {**current, **given})
     uow.partners.update(found["id"], {k: v for k, v in values.items() if k != "warehouse_ids"})
     uow.partners.set_warehouses(found["id"], values["warehouse_ids"])
     uow.record(AuditEntry(actor, "partner.edit", "partner", code, payload))

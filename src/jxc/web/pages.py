@@ -447,18 +447,21 @@ def _entry_context(
     user: Principal, app: App, kind: DocumentType, header: EntryHeader
 ) -> dict[str, Any]:
     with app.reader() as connection:
-        warehouses = [w.code for w in catalog_queries.warehouses(connection) if user.sees(w.code)]
+        every = [w.code for w in catalog_queries.warehouses(connection)]
         partners = [
             partner
             for partner_kind in PARTNERS_OF.get(kind, ())
             for partner in partner_queries.partners(connection, partner_kind.value)
         ]
+    # Goods leave from a warehouse of the user's; a transfer may go to any other.
+    warehouses = [code for code in every if user.sees(code)]
     warehouse = header.warehouse or (warehouses or [""])[0]
-    others = [code for code in warehouses if code != warehouse]
+    others = [code for code in every if code != warehouse]
     return {
         "kind": kind.value,
         "entry": next(name for name, entry_kind in ENTRIES.items() if entry_kind is kind),
         "warehouses": warehouses,
+        "destinations": others,
         "warehouse": warehouse,
         "to_warehouse": header.to_warehouse or (others or [""])[0],
         "partners": partners,

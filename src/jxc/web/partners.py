@@ -53,7 +53,8 @@ async def channel_page(
     def read() -> tuple[Any, list[Any]]:
         with app.reader() as connection:
             found = partner_queries.partner(connection, code)
-            return found, partner_queries.channel_stock(connection, code)
+            stock = partner_queries.channel_stock(connection, code, visible=user.visible_warehouses)
+            return found, stock
 
     channel, rows = await run_in_threadpool(read)
     if format:

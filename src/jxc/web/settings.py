@@ -34,8 +34,17 @@ _PAGES = {
 }
 
 
+def _may_open(user: Principal, section: str) -> bool:
+    """Users and workflows need an all-warehouse grant, as their services do.
+
+    A warehouse manager manages their own warehouses.
+    """
+    action = _PAGES[section]
+    return user.may_somewhere(action) if section == "warehouses" else user.may(action)
+
+
 def _context(app: App, user: Principal, section: str) -> dict[str, Any]:
-    if not user.may_somewhere(_PAGES[section]):
+    if not _may_open(user, section):
         raise Forbidden("auth.forbidden", {"user": user.username, "action": _PAGES[section]})
     with app.reader() as connection:
         context: dict[str, Any] = {
@@ -93,8 +102,8 @@ async def _change(
 
 @router.get("")
 async def settings_home(user: UserDep) -> Response:
-    for section, action in _PAGES.items():
-        if user.may_somewhere(action):
+    for section in _PAGES:
+        if _may_open(user, section):
             return RedirectResponse(f"/settings/{section}", status_code=303)
     raise Forbidden("auth.forbidden", {"user": user.username, "action": Action.USER_MANAGE})
 

@@ -257,3 +257,27 @@ def test_an_edit_changes_a_drafts_partner(shop):
     with shop.reader() as connection:
         (row,) = document_queries.documents(connection, partner="TMALL")
     assert row.number == draft.number
+
+
+def test_a_channel_becomes_a_customer_when_its_channel_fields_are_cleared(shop):
+    partners.add(shop.uow(), "sales", TMALL)
+
+    partners.edit(
+        shop.uow(),
+        "sales",
+        "TMALL",
+        {
+            "kind": "customer",
+            "channel_kind": None,
+            "platform": None,
+            "warehouses": [],
+            "safety_buffer": "0",
+        },
+    )
+    with refused(shop, Invalid) as nameless:
+        partners.edit(shop.uow(), "sales", "TMALL", {"name": None})
+
+    with shop.reader() as connection:
+        found = partner_queries.partner(connection, "TMALL")
+    assert (found.kind, found.channel_kind, found.warehouses) == ("customer", None, ())
+    assert nameless.value.code == "field.required"

@@ -989,3 +989,20 @@ def test_a_transfer_waits_for_its_receipt_in_the_destination_only(shop):
     assert (transfer, ["receive"]) in waiting(shop, "clerk.wh2")
     assert transfer not in [number for number, _ in waiting(shop, "clerk1")]
     assert receipt in [number for number, _ in waiting(shop, "clerk2")]  # to verify
+
+
+def test_documents_whose_step_is_anothers_warehouse_do_not_crowd_out_ones_own(shop):
+    received = executed(shop)  # 100 screws in WH1, waiting for 核对
+    for _ in range(3):  # the oldest waiting: transfers for WH2 to receive
+        moving = draft(shop, "transfer", {"item": "螺丝-M3", "quantity": "1"}, to_warehouse="WH2")
+        step(shop, "clerk1", moving.number, "submit")
+        step(shop, "manager", moving.number, "approve")
+        step(shop, "clerk1", moving.number, "execute")
+    newest = pending(shop)
+
+    shown = documents.waiting_for(shop.uow(), "manager", limit=2)
+
+    assert [(row.number, steps) for row, steps in shown] == [
+        (received, ["verify"]),
+        (newest, ["approve", "reject"]),
+    ]

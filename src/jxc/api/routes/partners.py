@@ -16,9 +16,11 @@ from jxc.api.deps import (
     IdempotencyKey,
     Limit,
     LocaleDep,
+    ReaderDep,
     exported,
 )
 from jxc.api.schemas import PartnerOut, SellableOut
+from jxc.bootstrap import App
 from jxc.domain.partners import PartnerKind
 from jxc.queries import partners as partner_queries
 from jxc.services import partners
@@ -65,13 +67,18 @@ async def add_partner(
     data: Annotated[partners.PartnerIn, Body()],
     key: IdempotencyKey = None,
 ) -> PartnerOut:
-    code = await acting(lambda actor: partners.add(app.uow(), actor, data, key))
-    with app.reader() as connection:
-        return PartnerOut.model_validate(partner_queries.partner(connection, code))
+    def add(actor: str) -> PartnerOut:
+        return _read(app, partners.add(app.uow(), actor, data, key))
+
+    return await acting(add)
 
 
 @router.get("/partners/{code}", operation_id="partners-read", summary="One partner")
 def read_partner(app: AppDep, actor: ActorDep, code: Code) -> PartnerOut:
+    return _read(app, code)
+
+
+def _read(app: App, code: str) -> PartnerOut:
     with app.reader() as connection:
         return PartnerOut.model_validate(partner_queries.partner(connection, code))
 
@@ -88,9 +95,11 @@ async def edit_partner(
     changes: Annotated[partners.PartnerFields, Body()],
     key: IdempotencyKey = None,
 ) -> PartnerOut:
-    await acting(lambda actor: partners.edit(app.uow(), actor, code, changes, key))
-    with app.reader() as connection:
-        return PartnerOut.model_validate(partner_queries.partner(connection, code))
+    def edit(actor: str) -> PartnerOut:
+        partners.edit(app.uow(), actor, code, changes, key)
+        return _read(app, code)
+
+    return await acting(edit)
 
 
 @router.get(
@@ -102,14 +111,14 @@ async def edit_partner(
 )
 def channel_stock(
     app: AppDep,
-    actor: ActorDep,
+    reader: ReaderDep,
     locale: LocaleDep,
     code: Code,
     item: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     export_format: Export = None,
 ) -> Any:
     with app.reader() as connection:
-        rows = partner_queries.channel_stock(connection, code, item)
+        rows = partner_queries.channel_stock(connection, code, item, reader.visible_warehouses)
     if export_format is not None:
         return exported(locale, exports.SELLABLE, rows, export_format, "sellable")
     return [SellableOut.model_validate(row) for row in rows]
