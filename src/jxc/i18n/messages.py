@@ -212,6 +212,7 @@ ERRORS: dict[str, str] = {
     "partner.not_channel": "{partner} is a {kind}, not a sales channel",
     "partner.wrong_kind": "{partner} is a {kind}; a {document_type} names a partner of kind: {kinds}",
     "partner.inactive": "Partner {partner} is no longer active",
+    "partner.not_sold_from": "{partner} does not sell from {warehouse}; it sells from {warehouses}",
 }
 
 LABELS: dict[str, str] = {

@@ -234,9 +234,17 @@ class _Demo:
         self.moment = started + timedelta(minutes=self.random.randint(1, 20))
         return result if done else None
 
-    def next_partner(self, *kinds: str) -> str:
-        """The partners of ``kinds`` in turn (no random draw: the rest stays as it was)."""
-        codes = [p["code"] for p in PARTNERS if p["kind"] in kinds]
+    def next_partner(self, *kinds: str, warehouse: str | None = None) -> str:
+        """The partners of ``kinds`` in turn, a channel only where it sells from ``warehouse``.
+
+        No random draw: the rest of the demo stays as it was.
+        """
+        codes = [
+            p["code"]
+            for p in PARTNERS
+            if p["kind"] in kinds
+            and (warehouse is None or warehouse in p.get("warehouses", [warehouse]))
+        ]
         self.partner_turns += 1
         return str(codes[self.partner_turns % len(codes)])
 
@@ -423,7 +431,7 @@ class _Demo:
                 {
                     "document_type": "issue",
                     "warehouse": warehouse,
-                    "partner": self.next_partner("customer", "channel"),
+                    "partner": self.next_partner("customer", "channel", warehouse=warehouse),
                     "note": "销售出库",
                     "business_date": day.isoformat(),
                     "lines": [{"item": item, "quantity": "1", "serials": [serial]}],

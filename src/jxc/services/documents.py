@@ -48,7 +48,7 @@ from jxc.domain.errors import (
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
-from jxc.domain.partners import PARTNERS_OF
+from jxc.domain.partners import PARTNERS_OF, PartnerKind
 from jxc.domain.periods import booking_date, check_open
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
@@ -878,6 +878,15 @@ def _partner(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> i
         )
     elif not found["active"]:
         errors.add("/partner", "partner.inactive", partner=document.partner)
+    elif found["kind"] == PartnerKind.CHANNEL and document.warehouse not in found["warehouses"]:
+        # A channel sells what its warehouses hold: its orders go out from one of them.
+        errors.add(
+            "/warehouse",
+            "partner.not_sold_from",
+            partner=document.partner,
+            warehouse=document.warehouse,
+            warehouses=", ".join(found["warehouses"]),
+        )
     else:
         return int(found["id"])
     return None

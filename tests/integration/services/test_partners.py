@@ -281,3 +281,18 @@ def test_a_channel_becomes_a_customer_when_its_channel_fields_are_cleared(shop):
         found = partner_queries.partner(connection, "TMALL")
     assert (found.kind, found.channel_kind, found.warehouses) == ("customer", None, ())
     assert nameless.value.code == "field.required"
+
+
+def test_a_channels_issue_goes_out_only_from_a_warehouse_it_sells_from(shop):
+    partners.add(shop.uow(), "sales", TMALL)  # sells from WH1 and WH2
+
+    shipped = create(shop, "issue", "WH2", {"item": "螺丝-M3", "quantity": "1"}, partner="TMALL")
+    with refused(shop, Invalid) as elsewhere:
+        create(shop, "issue", "WH3", {"item": "螺丝-M3", "quantity": "1"}, partner="TMALL")
+
+    assert shipped.state == "posted"
+    (problem,) = elsewhere.value.items
+    assert (problem.pointer, problem.code) == ("/warehouse", "partner.not_sold_from")
+    assert translate(problem.code, "zh_CN", **problem.params) == (
+        "TMALL 不从 WH3 发货；其发货仓库为 WH1, WH2"
+    )
