@@ -642,7 +642,11 @@ def _batch_expiry(uow: UnitOfWork, line: LineRecord, item: Item) -> date | None:
 
 
 def _downstream(uow: UnitOfWork, header: DocumentHeader) -> tuple[str, ...]:
-    """Live documents made from this one (a voided or rejected-and-dropped one is not)."""
+    """Live documents made from this one (a voided or rejected-and-dropped one is not).
+
+    One in a state the installed workflow no longer has was final when it was replaced
+    (installing refuses to strand a document on its way), so it is not live either.
+    """
     made = uow.documents.made_from(header.id)
     if not made:
         return ()
@@ -652,7 +656,9 @@ def _downstream(uow: UnitOfWork, header: DocumentHeader) -> tuple[str, ...]:
         for name, state in reversal.states.items()
         if state.final and name not in reversal.posted_states
     }
-    return tuple(number for number, _, state in made if state not in dead)
+    return tuple(
+        number for number, _, state in made if state in reversal.states and state not in dead
+    )
 
 
 @transactional

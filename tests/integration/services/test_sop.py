@@ -1006,3 +1006,16 @@ def test_documents_whose_step_is_anothers_warehouse_do_not_crowd_out_ones_own(sh
         (received, ["verify"]),
         (newest, ["approve", "reject"]),
     ]
+
+
+def test_a_voided_reversal_stays_dead_when_its_workflow_is_replaced(shop):
+    original = executed(shop)
+    dropped = documents.reverse(shop.uow(), "finance", original)
+    step(shop, "finance", dropped.number, "void")  # 作废: now cancelled
+    renamed = workflows.shipped_source("sop", "reversal").replace("cancelled", "withdrawn")
+    workflows.install(shop.uow(), "tester", renamed)
+
+    again = documents.reverse(shop.uow(), "finance", original)
+
+    assert again.state == "draft"
+    assert state_of(shop, dropped.number) == "cancelled"
