@@ -122,8 +122,15 @@ def item_ledger(
     warehouse: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    visible: Collection[str] | None = None,
 ) -> tuple[Decimal, list[Movement]]:
-    """商品流水账: the opening quantity at ``start`` and every movement after, with balance."""
+    """商品流水账: the opening quantity at ``start`` and every movement after, with balance.
+
+    ``visible``: the reader's warehouses (None: every one); naming another answers as if it
+    did not exist.
+    """
+    if warehouse is not None and visible is not None and warehouse not in visible:
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
     if start is not None and end is not None and start > end:
         raise Invalid("date.range_reversed", {"start": str(start), "end": str(end)})
     item_id = connection.execute(select(s.Item.id).where(s.Item.code == item)).scalar()
@@ -175,8 +182,10 @@ class Trace:
         if visible is None:
             return self
 
+        shown = set(visible)
+
         def seen(rows: list[Movement]) -> list[Movement]:
-            return [row for row in rows if {row.from_warehouse, row.to_warehouse} & set(visible)]
+            return [row for row in rows if {row.from_warehouse, row.to_warehouse} & shown]
 
         return Trace(self.subject, seen(self.backward), seen(self.movements), seen(self.forward))
 

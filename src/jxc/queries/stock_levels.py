@@ -102,9 +102,14 @@ def stock_rows(
 ) -> list[StockRow]:
     """Stock by item, warehouse, location and batch (库存状况表 at its finest grain).
 
+    ``visible``: only these warehouses (a reader's; None: every one); naming another
+    answers as if it did not exist.
+
     Raises:
         NotFound: warehouse.unknown, item.unknown (looked up only when nothing matched).
     """
+    if warehouse is not None and visible is not None and warehouse not in visible:
+        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
     base_unit = aliased(s.Unit)
     query = (
         select(

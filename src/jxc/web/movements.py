@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
-from jxc.domain.errors import DomainError, Invalid, NotFound
+from jxc.domain.errors import DomainError, Invalid
 from jxc.exports import ExportFormat
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import movements
@@ -43,12 +43,12 @@ async def ledger_page(
     def read() -> tuple[Decimal, list[Movement]]:
         if not item:
             return Decimal(0), []
-        if warehouse and not user.sees(warehouse):
-            raise NotFound("warehouse.unknown", {"warehouse": warehouse})
         if not warehouse and user.visible_warehouses is not None:
             raise Invalid("field.required", {"field": "warehouse"})
         with app.reader() as connection:
-            return movements.item_ledger(connection, item, warehouse or None, start, end)
+            return movements.item_ledger(
+                connection, item, warehouse or None, start, end, user.visible_warehouses
+            )
 
     errors = FormErrors()
     try:

@@ -18,7 +18,7 @@ from jxc.api.deps import EXPORT_RESPONSES, AppDep, Export, LocaleDep, ReaderDep,
 from jxc.api.schemas import ItemLedgerOut, TraceOut
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
-from jxc.domain.errors import Invalid, NotFound
+from jxc.domain.errors import Invalid
 from jxc.exports import ExportFormat
 from jxc.queries import movements
 from jxc.queries.movements import Movement, Trace
@@ -45,12 +45,12 @@ async def item_ledger(
 ) -> Any:
     if warehouse is None and reader.visible_warehouses is not None:
         raise Invalid("field.required", {"field": "warehouse", "pointer": "/query/warehouse"})
-    if warehouse is not None and not reader.sees(warehouse):
-        raise NotFound("warehouse.unknown", {"warehouse": warehouse})
 
     def read() -> tuple[Decimal, list[Movement]]:
         with app.reader() as connection:
-            return movements.item_ledger(connection, item, warehouse, start, end)
+            return movements.item_ledger(
+                connection, item, warehouse, start, end, reader.visible_warehouses
+            )
 
     opening, rows = await run_in_threadpool(read)
     if export_format is not None:

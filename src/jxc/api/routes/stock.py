@@ -41,8 +41,6 @@ def list_stock(
     batch: Code = None,
     export_format: Export = None,
 ) -> Any:
-    if warehouse is not None:
-        _check_sees(reader, warehouse)
     with app.reader() as connection:
         rows = stock_levels.stock_rows(
             connection, warehouse, item, location, batch, visible=reader.visible_warehouses
