@@ -285,9 +285,9 @@ def test_audit_verify_passes_then_names_the_tampered_event_in_both_languages(com
     receive_two_boxes(company)
     code, output = jxc(company, "audit", "verify")
     assert code == 0, output
-    # initialisation, four workflows installed then switched to one-step posting, the
+    # initialisation, six workflows installed then switched to one-step posting, the
     # tester, two warehouses, two items, the receipt made and posted
-    assert "操作日志完整：16 条记录" in output
+    assert "操作日志完整：20 条记录" in output
 
     application = build(Settings(database_url=company))
     try:

@@ -152,12 +152,51 @@ class TraceOut(BaseModel):
     forward: list[MovementOut] = Field(description="Where a document's goods went after.")
 
 
+class PricedLineOut(BaseModel):
+    """A line's money (价税合计); an order line's progress; a delivery line's 毛利."""
+
+    model_config = ConfigDict(from_attributes=True)
+    line_no: int
+    item: str
+    quantity: Exact = Field(description="In the base unit.")
+    unit: str
+    unit_price: Exact
+    tax_rate: Exact = Field(description="Percent.")
+    discount_rate: Exact = Field(description="Percent.")
+    includes_tax: bool
+    discount: Exact
+    amount: Exact = Field(description="Without tax.")
+    tax: Exact
+    amount_incl_tax: Exact
+    delivered: Exact | None = Field(description="An order line: delivered so far.")
+    open: Exact | None = Field(description="An order line: still to deliver.")
+    source_line: int | None = Field(description="A delivery line: the order line it delivers.")
+    cost: Exact | None = Field(description="A posted delivery line: cost of goods (ledger).")
+    gross_profit: Exact | None
+    gross_margin: Exact | None = Field(description="Percent of the amount without tax.")
+
+
+class MadeFromOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    number: str
+    document_type: str
+    state: str
+    business_date: date
+    posted: bool
+
+
 class DocumentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     document: DocumentRow
     lines: list[LineOut]
     history: list[EventOut]
     actions: list[str] = Field(description="The workflow steps the reader may take now.")
+    prices: list[PricedLineOut] = Field(description="Orders and deliveries: each line's money.")
+    progress: str | None = Field(
+        description="An order: open, partially_done (部分出库) or done (已完成)."
+    )
+    source: str | None = Field(description="The order this document was pushed down from.")
+    made_from: list[MadeFromOut] = Field(description="An order: the deliveries made from it.")
 
 
 class StockOut(BaseModel):

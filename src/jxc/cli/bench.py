@@ -44,6 +44,7 @@ from rich.table import Table
 
 import jxc
 from jxc.bootstrap import App, build, create_database, drop_database, upgrade
+from jxc.cli.bench_channels import channel_race
 from jxc.cli.bench_http import http_phase, percentile
 from jxc.cli.output import err, out, state
 from jxc.config import Settings
@@ -144,6 +145,7 @@ TARGETS = {
         Target("warehouse_stock_ms", "warehouse stock list (ms)", 30, False),
         Target("check_s", "jxc check (s)", 10, False),
         Target("race_oversells", "oversells in the race", 0, False),
+        Target("channel_oversells", "oversells in the channel race", 0, False),
         Target("http_posts_per_s", "documents posted /s over HTTP", 300, True, ("sqlite",)),
         Target("http_p95_ms", "HTTP p95 (ms)", 100, False, ("sqlite",)),
         Target("http_oversells", "oversells over HTTP", 0, False),
@@ -164,6 +166,9 @@ LABELS = {
     "race_workers": "race workers",
     "race_posts_per_s": "race posts /s",
     "race_oversells": "oversells in the race",
+    "channel_orders": "channel orders approved",
+    "channel_orders_per_s": "channel orders /s",
+    "channel_oversells": "oversells in the channel race",
     "http_clients": "HTTP clients",
     "http_requests": "HTTP requests",
     "http_posts_per_s": "documents posted /s over HTTP",
@@ -809,6 +814,7 @@ def _run_phases(run: Run, url: str, workers: int, t: Callable[..., str]) -> None
     on_hand_latency(run)
     warehouse_stock_latency(run)
     race(run, url, workers)
+    channel_race(run, url)
     check_consistency(run, t)
     verify_audit_trail(run, t)
 

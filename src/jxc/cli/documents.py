@@ -7,10 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
-from jxc.cli.output import RequestId, number, out, state, state_change, table
+from jxc.cli.output import (
+    RequestId,
+    State,
+    money,
+    number,
+    out,
+    state,
+    state_change,
+    table,
+)
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
-from jxc.services import documents, imports
+from jxc.queries import orders as order_queries
+from jxc.services import documents, imports, orders
 
 docs = typer.Typer(
     help="Documents (单据): receipt 入库, issue 出库, transfer 调拨, reverse 红冲.",
@@ -72,7 +82,10 @@ Note = Annotated[str | None, typer.Option(help="Note (备注).")]
 Lines = Annotated[
     list[str],
     typer.Option(
-        help="ITEM:QUANTITY[@UNIT_COST][:UNIT[:BATCH[:PRODUCED]]], repeatable; serials need --file."
+        help=(
+            "ITEM:QUANTITY[@UNIT_COST][:UNIT[:BATCH[:PRODUCED]]], repeatable; on a sales order "
+            "@ gives the unit price; serials need --file."
+        )
     ),
 ]
 LinesFile = Annotated[Path | None, typer.Option(help="CSV or JSON file of lines.")]
@@ -94,7 +107,7 @@ def _document(file: Path | None, line: list[str], **given: str | None) -> dict[s
 )
 def create(
     ctx: typer.Context,
-    document_type: Annotated[str, typer.Argument(help="receipt, issue or transfer.")],
+    document_type: Annotated[str, typer.Argument(help="receipt, issue, transfer or sales_order.")],
     warehouse: Warehouse = None,
     to_warehouse: ToWarehouse = None,
     counterpart: Counterpart = None,
@@ -104,6 +117,13 @@ def create(
     line: Lines = [],  # noqa: B006
     file: LinesFile = None,
     post: Annotated[bool, typer.Option(help="Post at once (过账).")] = False,
+    tax_rate: Annotated[
+        str | None, typer.Option(help="Sales order: tax rate in percent for every line (税率).")
+    ] = None,
+    excluding_tax: Annotated[
+        bool, typer.Option(help="Sales order: the prices given exclude tax (不含税价).")
+    ] = False,
+    then: Annotated[str | None, typer.Option(help="Take this first step at once.")] = None,
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
@@ -118,8 +138,38 @@ def create(
         note=note,
     )
     data = {"lines": [], **data, "document_type": document_type}
-    result = documents.create(st.app.uow(), st.actor, data, request_id=request_id, post=post)
+    if document_type == "sales_order":
+        data["lines"] = [_priced(line, tax_rate) for line in data["lines"]]
+        if excluding_tax:
+            data["prices_include_tax"] = False
+    result = documents.create(
+        st.app.uow(), st.actor, data, request_id=request_id, post=post, then=then
+    )
     _report(ctx, result)
+
+
+def _priced(line: dict[str, Any], tax_rate: str | None) -> dict[str, Any]:
+    """An order line in short form: its @ is the unit price, the command's tax rate applies."""
+    priced = {key: value for key, value in line.items() if key != "unit_cost"}
+    if "unit_cost" in line:
+        priced["unit_price"] = line["unit_cost"]
+    if tax_rate is not None:
+        priced.setdefault("tax_rate", tax_rate)
+    return priced
+
+
+@docs.command(
+    "push-down",
+    help="下推: a sales delivery of all that is still open on a sales order (--then ship).",
+)
+def push_down(
+    ctx: typer.Context,
+    order_number: str,
+    then: Annotated[str | None, typer.Option(help="Take the delivery's first step.")] = None,
+    request_id: RequestId = None,
+) -> None:
+    st = state(ctx)
+    _report(ctx, orders.push_down(st.app.uow(), st.actor, order_number, request_id, then))
 
 
 @docs.command(
@@ -169,6 +219,10 @@ STEPS = {
     "verify": "核对: a second person confirms what was posted.",
     "archive": "归档: file a verified document.",
     "post": "过账: the one step of the simple workflow (a transfer: ship it).",
+    "pick": "拣货: a sales delivery's goods are picked.",
+    "check": "复核: a second person checks what was picked.",
+    "ship": "发运: a sales delivery goes out (posts against its order's reservation).",
+    "close": "关闭: close a sales order, giving up what is still open (reason required).",
 }
 
 
@@ -311,6 +365,11 @@ def show(ctx: typer.Context, document_number: str) -> None:
     )
     with st.app.reader() as connection:
         history = audit.log(connection, document=document_number, limit=1000)
+        priced = order_queries.priced_lines(connection, document_number)
+        source = order_queries.source_of(connection, document_number)
+        made = order_queries.made_from(connection, document_number)
+    if priced:
+        _show_prices(st, priced, source, made)
     table(
         st,
         ["label.time", "label.user", "label.action", "label.state", "label.details"],
@@ -326,3 +385,75 @@ def show(ctx: typer.Context, document_number: str) -> None:
         ],
         title=st.t("label.history"),
     )
+
+
+def _show_prices(
+    st: State,
+    priced: list[order_queries.PricedLineRow],
+    source: str | None,
+    made: list[order_queries.MadeFrom],
+) -> None:
+    """An order's or a delivery's money, its progress or 毛利, and what it is linked to."""
+    progress = order_queries.progress(priced)
+    if progress is not None:
+        out.print(f"{st.t('label.progress')}: {st.t(f'progress.{progress.value}')}")
+    if source:
+        out.print(f"{st.t('label.source_document')}: {source}")
+    ordering = progress is not None
+    table(
+        st,
+        [
+            "label.line_no",
+            "label.item",
+            "label.quantity",
+            "label.unit_price",
+            "label.tax_rate",
+            "label.discount_rate",
+            "label.amount",
+            "label.tax_amount",
+            "label.amount_incl_tax",
+            *(
+                ["label.delivered", "label.open_quantity"]
+                if ordering
+                else ["label.cost_of_goods", "label.gross_profit", "label.gross_margin"]
+            ),
+        ],
+        [
+            (
+                line.line_no,
+                line.item,
+                number(line.quantity),
+                number(line.unit_price),
+                number(line.tax_rate),
+                number(line.discount_rate),
+                money(line.amount),
+                money(line.tax),
+                money(line.amount_incl_tax),
+                *(
+                    (number(line.delivered), number(line.open))
+                    if ordering
+                    else (
+                        "" if line.cost is None else money(line.cost),
+                        "" if line.gross_profit is None else money(line.gross_profit),
+                        number(line.gross_margin),
+                    )
+                ),
+            )
+            for line in priced
+        ],
+    )
+    if made:
+        table(
+            st,
+            ["label.document", "label.type", "label.state", "label.date"],
+            [
+                (
+                    row.number,
+                    st.t(f"document_type.{row.document_type}"),
+                    st.label("state.", row.state),
+                    str(row.business_date),
+                )
+                for row in made
+            ],
+            title=st.t("label.deliveries"),
+        )

@@ -452,3 +452,49 @@ class DocumentPartner(Base):
     __tablename__ = "document_partner"
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+
+
+Rate = ExactDecimal(4)
+
+
+class LinePrice(Base):
+    """单价, 税率, 折扣 and the line's money (价税合计) on an order or a delivery line."""
+
+    __tablename__ = "line_price"
+    document_line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id"), primary_key=True)
+    unit_price: Mapped[Decimal] = mapped_column(UnitCost)
+    tax_rate: Mapped[Decimal] = mapped_column(Rate)
+    discount_rate: Mapped[Decimal] = mapped_column(Rate)
+    includes_tax: Mapped[bool] = mapped_column(Boolean)
+    discount: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    amount_incl_tax: Mapped[Decimal] = mapped_column(Money)
+
+
+class DocumentSource(Base):
+    """下推: the order a document was made from (源单)."""
+
+    __tablename__ = "document_source"
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True)
+    source_document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+
+
+class LineSource(Base):
+    """The order line a delivery line fulfils."""
+
+    __tablename__ = "line_source"
+    document_line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id"), primary_key=True)
+    source_line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id"), index=True)
+
+
+class OrderLine(Base):
+    """An order line's progress: ``delivered`` grows by a guarded UPDATE, never past ``ordered``.
+
+    Both in the base unit; a delivery's reversal gives its quantity back.
+    """
+
+    __tablename__ = "order_line"
+    document_line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id"), primary_key=True)
+    ordered: Mapped[Decimal] = mapped_column(Quantity)
+    delivered: Mapped[Decimal] = mapped_column(Quantity)

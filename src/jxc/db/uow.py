@@ -24,6 +24,7 @@ from jxc.db.repositories.balances import BalanceRepository
 from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
 from jxc.db.repositories.documents import DocumentRepository
 from jxc.db.repositories.ledger import LedgerRepository
+from jxc.db.repositories.orders import OrderRepository
 from jxc.db.repositories.partners import PartnerRepository
 from jxc.db.repositories.periods import PeriodRepository
 from jxc.db.repositories.requests import RequestRepository
@@ -103,6 +104,7 @@ class UnitOfWork:
         self.workflows = WorkflowRepository(connection, self.catalog)
         self.outbox = OutboxRepository(connection)
         self.partners = PartnerRepository(connection)
+        self.orders = OrderRepository(connection)
         self._recorded = []
         return self
 

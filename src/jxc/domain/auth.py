@@ -51,7 +51,7 @@ class Action(StrEnum):
     PARTNER_MANAGE = "partner.manage"  # suppliers, customers, sales channels
 
 
-_STOCK_DOCUMENTS = ("receipt", "issue", "transfer")
+_STOCK_DOCUMENTS = ("receipt", "issue", "transfer", "sales_delivery")
 
 
 def _on(action: Action, *document_types: str) -> set[tuple[Action, str]]:
@@ -65,7 +65,7 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
         pair
         for action in Action
         for pair in (
-            _on(action, *_STOCK_DOCUMENTS, "reversal")
+            _on(action, *_STOCK_DOCUMENTS, "sales_order", "reversal")
             if action.value.startswith("document.")
             else _on(action)
         )
@@ -77,8 +77,8 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
         | _on(Action.PARTNER_MANAGE)
     ),
     Role.SALES: frozenset(
-        _on(Action.DOCUMENT_CREATE, "issue")
-        | _on(Action.DOCUMENT_EDIT, "issue")
+        _on(Action.DOCUMENT_CREATE, "issue", "sales_order", "sales_delivery")
+        | _on(Action.DOCUMENT_EDIT, "issue", "sales_order", "sales_delivery")
         | _on(Action.PARTNER_MANAGE)
     ),
     Role.WAREHOUSE_CLERK: frozenset(

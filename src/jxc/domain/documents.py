@@ -23,10 +23,27 @@ class DocumentType(StrEnum):
     ISSUE = "issue"
     TRANSFER = "transfer"
     REVERSAL = "reversal"
+    SALES_ORDER = "sales_order"
+    SALES_DELIVERY = "sales_delivery"
 
     @property
     def prefix(self) -> str:
         return _PREFIXES[self]
+
+    @property
+    def is_order(self) -> bool:
+        """An order moves no stock: it holds what its deliveries will take (预占)."""
+        return self is DocumentType.SALES_ORDER
+
+    @property
+    def source_type(self) -> DocumentType | None:
+        """The order a document is pushed down from (下推), if it has one."""
+        return DocumentType.SALES_ORDER if self is DocumentType.SALES_DELIVERY else None
+
+    @property
+    def priced(self) -> bool:
+        """Whether its lines carry unit prices, tax and discounts (价税合计)."""
+        return self in (DocumentType.SALES_ORDER, DocumentType.SALES_DELIVERY)
 
     @property
     def brings_stock_in(self) -> bool:
@@ -39,6 +56,8 @@ _PREFIXES = {
     DocumentType.ISSUE: "CK",
     DocumentType.TRANSFER: "DB",
     DocumentType.REVERSAL: "HC",
+    DocumentType.SALES_ORDER: "XSDD",
+    DocumentType.SALES_DELIVERY: "XSCK",
 }
 
 
@@ -155,7 +174,9 @@ def check_line_tracking(
         errors.add(f"{pointer}/batch", "batch.not_tracked", item=item.code)
     if item.tracking is TrackingMode.SERIAL:
         if not serials:
-            errors.add(f"{pointer}/serials", "serial.required", item=item.code)
+            # An order holds a quantity; a delivery's serials are scanned when it is picked.
+            if document_type not in (DocumentType.SALES_ORDER, DocumentType.SALES_DELIVERY):
+                errors.add(f"{pointer}/serials", "serial.required", item=item.code)
         elif Decimal(len(serials)) != base_quantity:
             errors.add(
                 f"{pointer}/serials",

@@ -25,6 +25,8 @@ class PartnerKind(StrEnum):
 PARTNERS_OF = {
     DocumentType.RECEIPT: (PartnerKind.SUPPLIER,),
     DocumentType.ISSUE: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
+    DocumentType.SALES_ORDER: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
+    DocumentType.SALES_DELIVERY: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
 }
 
 

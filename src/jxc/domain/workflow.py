@@ -27,7 +27,10 @@ from jxc.domain.errors import Conflict, ErrorCollector
 T = TypeVar("T")
 
 REVERSED = "reversed"  # every workflow's built-in end: the document's reversal was executed
-DOCUMENT_TYPES = ("receipt", "issue", "transfer", "reversal")
+DOCUMENT_TYPES = ("receipt", "issue", "transfer", "reversal", "sales_order", "sales_delivery")
+ORDER_TYPES = ("sales_order",)  # hold stock for their deliveries; post nothing themselves
+# The step an order takes by itself when its last unit is delivered (已完成).
+COMPLETE = "complete"
 MAX_REASON = 500
 
 
@@ -46,7 +49,7 @@ class Handler(StrEnum):
 
 
 # Only documents that take stock out can hold it for later.
-RESERVING_TYPES = ("issue", "transfer")
+RESERVING_TYPES = ("issue", "transfer", "sales_order")
 
 
 class Scope(StrEnum):
@@ -173,6 +176,7 @@ class Workflow:
     transitions: tuple[Transition, ...]
     digest: str = ""
     posted_states: frozenset[str] = frozenset()
+    holding_states: frozenset[str] = frozenset()  # where the document holds stock (预占)
 
     @property
     def initial(self) -> str:
@@ -474,8 +478,15 @@ class _Reader:
         if self.errors.items:
             return None
         all_states = {**states, REVERSED: State(REVERSED, final=True)}
-        posted = self.check_graph(all_states, parsed, str(document_type))
-        return Workflow(str(document_type), str(name), all_states, parsed, posted_states=posted)
+        posted, holding = self.check_graph(all_states, parsed, str(document_type))
+        return Workflow(
+            str(document_type),
+            str(name),
+            all_states,
+            parsed,
+            posted_states=posted,
+            holding_states=holding,
+        )
 
     def states(self, raw: Any) -> dict[str, State]:
         table = self.mapping(raw, "/states", set(raw) if isinstance(raw, dict) else set())
@@ -626,10 +637,10 @@ class _Reader:
 
     def check_graph(
         self, states: Mapping[str, State], transitions: Sequence[Transition], document_type: str
-    ) -> frozenset[str]:
+    ) -> tuple[frozenset[str], frozenset[str]]:
         """Reachability, the posting steps, no way back from after the posting, reservations.
 
-        Returns the states after the posting.
+        Returns the states after the posting, and those where the document holds stock.
         """
         initial = next(state.name for state in states.values() if state.initial)
         before = _reach({initial}, transitions, through_posting=False)
@@ -645,7 +656,18 @@ class _Reader:
         for name in sorted(before & after):
             self.fail(f"/states/{name}", "workflow.state_before_and_after_posting", state=name)
         handlers = {t.run for t in transitions}
-        wanted = [Handler.POST] + ([Handler.RECEIVE] if document_type == "transfer" else [])
+        if document_type in ORDER_TYPES:
+            wanted = [Handler.RESERVE]
+            for transition in transitions:
+                if transition.run is not None and transition.run.posts:
+                    self.fail(
+                        f"/transitions/{transitions.index(transition) + 1}/run",
+                        "workflow.order_posts_nothing",
+                        run=transition.run.value,
+                        document_type=document_type,
+                    )
+        else:
+            wanted = [Handler.POST] + ([Handler.RECEIVE] if document_type == "transfer" else [])
         for handler in wanted:
             if handler not in handlers:
                 self.fail(
@@ -656,7 +678,7 @@ class _Reader:
                 )
         if Handler.RECEIVE in handlers and document_type != "transfer":
             self.fail("/transitions", "workflow.receive_only_transfers")
-        self.check_reservations(states, transitions, document_type, before)
+        holding = self.check_reservations(states, transitions, document_type, before)
         for name in sorted(after):
             if states[name].editable:
                 self.fail(f"/states/{name}/editable", "workflow.editable_after_posting", state=name)
@@ -672,7 +694,7 @@ class _Reader:
                         action=transition.action,
                     )
                 seen.add(key)
-        return frozenset(after)
+        return frozenset(after), frozenset(holding)
 
     def check_reservations(
         self,
@@ -680,7 +702,7 @@ class _Reader:
         transitions: Sequence[Transition],
         document_type: str,
         before: set[str],
-    ) -> None:
+    ) -> set[str]:
         """Reserve and release only stock going out, before the posting, and never leak.
 
         A document holds its reservation from a ``reserve`` step until a ``release`` or
@@ -716,6 +738,7 @@ class _Reader:
             found = states[name]
             if found.initial or found.final or found.editable:
                 self.fail(f"/states/{name}", "workflow.reservation_not_released", state=name)
+        return holding
 
 
 def _reach(start: set[str], transitions: Sequence[Transition], through_posting: bool) -> set[str]:

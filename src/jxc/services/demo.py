@@ -482,6 +482,78 @@ class _Demo:
             ]
             self.walk(result.number, steps)
 
+    def sales_orders(self, day: date) -> None:
+        """Orders from the store, the shops and the customers of SH01, at every stage.
+
+        Delivered in full, in part (the rest still reserved, 部分出库), approved and
+        waiting, and waiting for approval: the order page and the flow have each.
+        """
+        self.at(day)
+        available: dict[str, Decimal] = {}
+        for item, _, quantity in self.stocked("SH01"):
+            if not item.startswith(("DJ", "SB", "KZ")):
+                available[item] = available.get(item, Decimal(0)) + quantity
+        stocked = sorted(available.items())[:24]
+        buyers = ["STORE-SH", "TMALL", "JD", "CUS-HC", "TMALL", "JD", "STORE-SH", "TMALL"]
+        delivered = ["all", "all", "all", "part", "part", "none", "none", "unapproved"]
+        for turn, (buyer, stage) in enumerate(zip(buyers, delivered, strict=True)):
+            self.moment = datetime.combine(day, time(8 + turn), tzinfo=UTC)
+            picked = stocked[turn * 3 : turn * 3 + 3]
+            lines = [
+                {
+                    "item": item,
+                    "quantity": str(max(Decimal(1), (available / 10).quantize(Decimal(1)))),
+                    "unit_price": str(self._price(item)),
+                    "tax_rate": "13",
+                }
+                for item, available in picked
+            ]
+            if not lines:
+                return
+            order = documents.create(
+                self.uow,
+                "sales",
+                {
+                    "document_type": "sales_order",
+                    "warehouse": "SH01",
+                    "partner": buyer,
+                    "business_date": day.isoformat(),
+                    "note": "渠道订单" if buyer in ("TMALL", "JD") else "客户订单",
+                    "lines": lines,
+                },
+            )
+            self.documents += 1
+            steps = [("submit", "sales", 5, 30), ("approve", "finance", 10, 60)]
+            if not self.walk(order.number, steps, "approve" if stage == "unapproved" else ""):
+                continue
+            if stage in ("all", "part"):
+                self.deliver(order.number, lines if stage == "all" else lines[:1])
+
+    def deliver(self, order: str, lines: list[dict[str, Any]]) -> None:
+        """拣货 → 复核 → 发运 of ``lines`` of an order, by the clerk and a second person."""
+        self.moment += timedelta(minutes=self.random.randint(30, 120))
+        delivery = documents.create(
+            self.uow,
+            "clerk.sh01",
+            {
+                "document_type": "sales_delivery",
+                "warehouse": "SH01",
+                "source": order,
+                "lines": [
+                    {"item": line["item"], "quantity": line["quantity"], "source_line": number}
+                    for number, line in enumerate(lines, start=1)
+                ],
+            },
+        )
+        self.documents += 1
+        steps = [("pick", "clerk.sh01", 10, 60), ("check", "manager", 5, 30)]
+        self.walk(delivery.number, [*steps, ("ship", "clerk.sh01", 5, 30)])
+
+    def _price(self, item: str) -> Decimal:
+        """A selling price: the item's cost with a margin, as a shop would round it."""
+        cost = next(Decimal(unit_cost) for code, _, unit_cost in self.items if code == item)
+        return (cost * Decimal("1.45")).quantize(Decimal("0.01"))
+
 
 def _closing_steps(executor: str) -> list[tuple[str, str, int, int]]:
     """核对 by someone other than who executed, then 归档 by finance."""
@@ -534,6 +606,7 @@ def load(uow: UnitOfWork, days: int = 90, seed: int = 2026) -> DemoSummary | Non
     auth.add_setup_users(uow, people(everywhere=False))
     for offset in range(days):  # up to yesterday: today's document numbers are the user's
         demo.day(demo.start + timedelta(days=offset))
+    demo.sales_orders(demo.start + timedelta(days=days - 1))
     return DemoSummary(
         len(WAREHOUSES), len(PARTNERS), len(demo.items), demo.documents, demo.entries
     )

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.repositories.documents import LineRecord
+from jxc.db.repositories.orders import PricedLine
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.auth import Action, authorize_step
@@ -47,12 +48,14 @@ from jxc.domain.errors import (
 )
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
-from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind
+from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind, Warehouse
 from jxc.domain.partners import PARTNERS_OF, PartnerKind
 from jxc.domain.periods import booking_date, check_open
+from jxc.domain.prices import LinePrice
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
 from jxc.domain.workflow import (
+    COMPLETE,
     DOCUMENT_TYPES,
     REVERSED,
     DocumentFacts,
@@ -67,13 +70,18 @@ from jxc.domain.workflow import (
 )
 from jxc.queries import documents as document_queries
 from jxc.queries.documents import DocumentRow
-from jxc.services import workflows
+from jxc.services import fulfilment, workflows
 from jxc.services.auth import principal, require
 from jxc.services.base import parse, reading, remember, replay, transactional
 from jxc.services.posting import release, reserve, write_posting
 
 MAX_LINES = 10_000
-_DEFAULT_COUNTERPART = {DocumentType.RECEIPT: "SUPPLIER", DocumentType.ISSUE: "CUSTOMER"}
+_DEFAULT_COUNTERPART = {
+    DocumentType.RECEIPT: "SUPPLIER",
+    DocumentType.ISSUE: "CUSTOMER",
+    DocumentType.SALES_ORDER: "CUSTOMER",
+    DocumentType.SALES_DELIVERY: "CUSTOMER",
+}
 
 
 class LineIn(BaseModel):
@@ -88,6 +96,10 @@ class LineIn(BaseModel):
     expiry_date: date | None = None
     serials: tuple[str, ...] = ()
     unit_cost: Decimal | None = None
+    unit_price: Decimal | None = None  # orders: 单价 (with tax unless prices_include_tax is off)
+    tax_rate: Decimal | None = None  # percent
+    discount_rate: Decimal | None = None  # percent
+    source_line: int | None = Field(default=None, ge=1)  # deliveries: the order line fulfilled
 
 
 class DocumentIn(BaseModel):
@@ -99,6 +111,8 @@ class DocumentIn(BaseModel):
     partner: str | None = Field(default=None, min_length=1, max_length=32)
     business_date: date | None = None
     note: str | None = Field(default=None, max_length=500)
+    source: str | None = Field(default=None, min_length=1, max_length=32)  # 源单: the order
+    prices_include_tax: bool = True
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -112,6 +126,7 @@ class DocumentEdit(BaseModel):
     partner: str | None = Field(default=None, min_length=1, max_length=32)
     business_date: date | None = None
     note: str | None = Field(default=None, max_length=500)
+    prices_include_tax: bool | None = None
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
 
 
@@ -153,8 +168,20 @@ def create(
         InsufficientStock: stock.insufficient when posting, naming every short line.
         Conflict: request.idempotency_key_reused.
     """
+    result = creating(uow, actor, data, request_id, "post" if post else then)
+    uow.commit()
+    return result
+
+
+def creating(
+    uow: UnitOfWork,
+    actor: str,
+    data: DocumentIn | dict[str, Any],
+    request_id: str | None = None,
+    then: str | None = None,
+) -> DocumentResult:
+    """``create`` inside a transaction another service opened and commits (下推)."""
     document = _parsed(uow, actor, data)
-    then = "post" if post else then
     payload = {"document": document.model_dump(mode="json"), "then": then} if request_id else None
     seen = replay(uow, request_id, "documents.create", payload)
     if seen is not None:
@@ -177,7 +204,6 @@ def create(
         header.number, header.document_type.value, header.state, len(lines), entries
     )
     remember(uow, request_id, "documents.create", payload, result.to_dict())
-    uow.commit()
     return result
 
 
@@ -271,8 +297,7 @@ def edit(
             "note": document.note,
         },
     )
-    uow.documents.replace_lines(header.id, rows)
-    uow.documents.set_partner(header.id, resolved.partner_id)
+    _write_lines(uow, header.id, header.document_type, resolved, rows, replacing=True)
     uow.record(
         AuditEntry(actor, "document.edit", "document", number, given, header.state, header.state)
     )
@@ -295,6 +320,14 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
     def code(location_id: int | None) -> str | None:
         return places[location_id].code if location_id else None
 
+    prices = uow.orders.prices([line.id for line in lines])
+    source_id = uow.orders.source_of(header.id)
+    sources = uow.orders.sources_of_lines([line.id for line in lines])
+    source_lines = (
+        {p.line_id: p.line_no for p in uow.orders.progress(source_id)} if source_id else {}
+    )
+    ordering = header.document_type is DocumentType.SALES_ORDER
+
     return DocumentIn(
         document_type=header.document_type,
         warehouse=uow.catalog.warehouse_code(header.warehouse_id),
@@ -305,6 +338,8 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
         partner=uow.partners.code_of(header.partner_id) if header.partner_id else None,
         business_date=header.business_date,
         note=header.note,
+        source=uow.documents.header_by_id(source_id).number if source_id else None,
+        prices_include_tax=all(p.price.includes_tax for p in prices.values()),
         lines=[
             LineIn(
                 item=items[line.item_id].code,
@@ -317,6 +352,10 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
                 expiry_date=line.expiry_date,
                 serials=tuple(line.serials or ()),
                 unit_cost=line.unit_cost,
+                unit_price=prices[line.id].price.unit_price if ordering else None,
+                tax_rate=prices[line.id].price.tax_rate if ordering else None,
+                discount_rate=prices[line.id].price.discount_rate if ordering else None,
+                source_line=source_lines.get(sources.get(line.id, 0)),
             )
             for line in lines
         ],
@@ -511,6 +550,8 @@ def _take(
     lines: list[LineRecord] | None = None,
 ) -> tuple[DocumentHeader, int, int]:
     """Check and take one step; the header after it, its line count and ledger entries."""
+    if header.document_type.is_order and action == COMPLETE:
+        raise Conflict("order.completes_by_delivery", {"number": header.number})
     workflow = workflows.definition(uow, header.document_type.value)
     candidates = workflow.candidates(header.state, action, header.number)
     wanted = needs(candidates)
@@ -528,7 +569,8 @@ def _take(
     if transition.target == workflow.initial:  # 反审核 changes a month's documents
         check_open(header.business_date, uow.periods.latest_closed())
     if transition.target not in workflow.posted_states:
-        facts = replace(facts, downstream=_downstream(uow, header))
+        back_to_start = transition.target == workflow.initial
+        facts = replace(facts, downstream=_downstream(uow, header, back_to_start))
     check_step(workflow, transition, facts, actor, reason)
     entries, stamp = 0, dict[str, Any]()
     details: dict[str, Any] = {"reason": reason} if reason else {}
@@ -641,12 +683,16 @@ def _batch_expiry(uow: UnitOfWork, line: LineRecord, item: Item) -> date | None:
     return known.expiry_date if known else None
 
 
-def _downstream(uow: UnitOfWork, header: DocumentHeader) -> tuple[str, ...]:
+def _downstream(uow: UnitOfWork, header: DocumentHeader, back_to_start: bool) -> tuple[str, ...]:
     """Live documents made from this one (a voided or rejected-and-dropped one is not).
 
     One in a state the installed workflow no longer has was final when it was replaced
-    (installing refuses to strand a document on its way), so it is not live either.
+    (installing refuses to strand a document on its way), so it is not live either. An
+    order's deliveries on their way hold up any step of it; its posted ones only a step
+    back to the start (反审核).
     """
+    if header.document_type.is_order:
+        return fulfilment.in_flight(uow, header, with_posted=back_to_start)
     made = uow.documents.made_from(header.id)
     if not made:
         return ()
@@ -698,7 +744,7 @@ def reverse(
     if seen is not None:
         return DocumentResult.from_dict(seen)
     check_reversible(original)
-    pending = _downstream(uow, original)
+    pending = _downstream(uow, original, back_to_start=False)
     if pending:
         raise Conflict("document.reversal_pending", {"number": number, "reversal": pending[0]})
     workflow = workflows.definition(uow, DocumentType.REVERSAL.value)
@@ -795,6 +841,7 @@ class _Resolved:
     items: dict[str, Item]
     locations: dict[str, Location]
     to_locations: dict[str, Location]
+    source: fulfilment.Source | None = None
 
 
 def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _Resolved | None:
@@ -835,6 +882,11 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
     elif document.counterpart:
         errors.add("/counterpart", "document.counterpart_not_for_transfer")
     partner_id = _partner(uow, document, errors)
+    source = _source(uow, document, warehouse, partner_id, errors)
+    if source is not None:
+        partner_id = source.header.partner_id
+    elif kind is DocumentType.SALES_ORDER and document.partner is None:
+        errors.add("/partner", "order.partner_required")
     items = uow.catalog.items_by_code({line.item for line in document.lines})
     if warehouse is None or (kind is DocumentType.TRANSFER and to_warehouse is None):
         # The lines cannot be checked against a warehouse, but their items can.
@@ -862,7 +914,41 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
         items,
         locations,
         to_locations,
+        source,
     )
+
+
+def _source(
+    uow: UnitOfWork,
+    document: DocumentIn,
+    warehouse: Warehouse | None,
+    partner_id: int | None,
+    errors: ErrorCollector,
+) -> fulfilment.Source | None:
+    """The order a delivery is made from: open, in its warehouse, for its partner."""
+    wanted = document.document_type.source_type
+    if wanted is None:
+        if document.source is not None:
+            errors.add(
+                "/source", "document.source_not_for_type", document_type=document.document_type
+            )
+        return None
+    if document.source is None:
+        errors.add("/source", "delivery.order_required")
+        return None
+    source = fulfilment.order_of(uow, document.source, errors)
+    if source is None:
+        return None
+    if warehouse is not None and source.header.warehouse_id != warehouse.id:
+        errors.add(
+            "/warehouse",
+            "delivery.not_order_warehouse",
+            number=document.source,
+            warehouse=uow.catalog.warehouse_code(source.header.warehouse_id),
+        )
+    if document.partner is not None and partner_id != source.header.partner_id:
+        errors.add("/partner", "delivery.not_order_partner", number=document.source)
+    return source
 
 
 def _partner(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> int | None:
@@ -906,7 +992,7 @@ def _line_row(
     errors: ErrorCollector,
     unit_ids: dict[str, int],
     uow: UnitOfWork,
-) -> dict[str, Any] | None:
+) -> _LineRow | None:
     pointer = f"/lines/{index}"
     kind = document.document_type
     before = len(errors.items)
@@ -951,6 +1037,9 @@ def _line_row(
             errors.add(f"{pointer}/{field}", "location.not_internal", location=code)
     if (line.production_date or line.expiry_date) and not line.batch:
         errors.add(f"{pointer}/batch", "batch.dates_without_batch")
+    priced, source_line = _line_terms(
+        line, document, resolved, item, base_quantity, pointer, errors
+    )
     if len(errors.items) > before or item is None or base_quantity is None:
         return None
     unit_code = line.unit or item.base_unit.code
@@ -958,7 +1047,7 @@ def _line_row(
         found = uow.catalog.unit(unit_code)
         assert found is not None
         unit_ids[unit_code] = found[0]
-    return {
+    row = {
         "line_no": index,
         "item_id": item.id,
         "quantity": line.quantity,
@@ -972,13 +1061,65 @@ def _line_row(
         "serials": list(line.serials) or None,
         "unit_cost": line.unit_cost,
     }
+    return _LineRow(row, priced, source_line)
 
 
-def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class _LineRow:
+    row: dict[str, Any]  # the document_line row
+    priced: PricedLine | None
+    source_line_id: int | None
+
+
+def _line_terms(
+    line: LineIn,
+    document: DocumentIn,
+    resolved: _Resolved,
+    item: Item | None,
+    base_quantity: Decimal | None,
+    pointer: str,
+    errors: ErrorCollector,
+) -> tuple[PricedLine | None, int | None]:
+    """A line's price and the order line it fulfils, as its document type has them."""
+    kind = document.document_type
+    given = {
+        field: getattr(line, field)
+        for field in ("unit_price", "tax_rate", "discount_rate")
+        if getattr(line, field) is not None
+    }
+    if kind is not DocumentType.SALES_ORDER:
+        for field in given:
+            errors.add(f"{pointer}/{field}", "price.not_for_type", document_type=kind)
+    if line.source_line is not None and kind.source_type is None:
+        errors.add(f"{pointer}/source_line", "document.source_not_for_type", document_type=kind)
+    if item is None or base_quantity is None:
+        return None, None
+    if kind is DocumentType.SALES_ORDER:
+        price = (
+            LinePrice(
+                line.unit_price,
+                line.tax_rate or Decimal(0),
+                line.discount_rate or Decimal(0),
+                document.prices_include_tax,
+            )
+            if line.unit_price is not None
+            else None
+        )
+        return fulfilment.line_price(base_quantity, price, pointer, errors), None
+    if resolved.source is not None:
+        found = fulfilment.delivery_line(
+            resolved.source, line.source_line, item, base_quantity, pointer, errors
+        )
+        if found is not None:
+            return found[1], found[0]
+    return None, None
+
+
+def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_LineRow]]:
     """The document's codes resolved and its line rows, or Invalid naming every problem."""
     errors = ErrorCollector()
     resolved = _resolve(uow, document, errors)
-    rows: list[dict[str, Any]] = []
+    rows: list[_LineRow] = []
     unit_ids: dict[str, int] = {}
     if resolved is not None:
         for index, line in enumerate(document.lines, start=1):
@@ -993,6 +1134,33 @@ def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[d
     errors.raise_if_any()
     assert resolved is not None
     return resolved, rows
+
+
+def _write_lines(
+    uow: UnitOfWork,
+    document_id: int,
+    kind: DocumentType,
+    resolved: _Resolved,
+    rows: list[_LineRow],
+    replacing: bool = False,
+) -> list[int]:
+    """A document's lines with their prices and order links, its partner and its source."""
+    if replacing:
+        uow.orders.drop_lines(document_id)
+        ids = uow.documents.replace_lines(document_id, [r.row for r in rows])
+    else:
+        ids = uow.documents.add_lines(document_id, [r.row for r in rows])
+    uow.orders.add_lines(
+        ids,
+        [r.priced for r in rows],
+        [r.source_line_id for r in rows],
+        [r.row["base_quantity"] for r in rows] if kind.is_order else None,
+    )
+    if replacing or resolved.partner_id is not None:
+        uow.documents.set_partner(document_id, resolved.partner_id)
+    if resolved.source is not None:
+        uow.orders.set_source(document_id, resolved.source.header.id)
+    return ids
 
 
 def _insert(
@@ -1022,9 +1190,7 @@ def _insert(
             "state_since": now,
         }
     )
-    ids = uow.documents.add_lines(document_id, rows)
-    if resolved.partner_id is not None:
-        uow.documents.set_partner(document_id, resolved.partner_id)
+    ids = _write_lines(uow, document_id, document.document_type, resolved, rows)
     header = DocumentHeader(
         document_id,
         number,
@@ -1039,7 +1205,7 @@ def _insert(
         note=document.note,
         partner_id=resolved.partner_id,
     )
-    return header, [LineRecord(id=line_id, **row) for line_id, row in zip(ids, rows, strict=True)]
+    return header, [LineRecord(id=line_id, **r.row) for line_id, r in zip(ids, rows, strict=True)]
 
 
 # posting -------------------------------------------------------------------------------
@@ -1082,6 +1248,10 @@ def _run(
         if header.document_type is DocumentType.REVERSAL:
             moves, booked = _reversal_moves(uow, header, actor, lines)
             stamp["business_date"] = booked
+            assert header.reverses_document_id is not None
+            original = uow.documents.header_by_id(header.reverses_document_id)
+            if original.document_type is DocumentType.SALES_DELIVERY:
+                fulfilment.give_back(uow, original)
         elif header.document_type is DocumentType.RECEIPT:
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             moves = _receipt_moves(uow, header, lines, items, placed_serials)
@@ -1090,6 +1260,8 @@ def _run(
             # an admin may have installed another workflow since it was approved.
             release(uow, header.id)
             items = uow.catalog.items_by_id({line.item_id for line in lines})
+            if header.document_type is DocumentType.SALES_DELIVERY:
+                fulfilment.consume(uow, header, lines, items, actor)
             moves = _outgoing_moves(uow, header, lines, items, actor)
         if step is PostingStep.SHIP:
             stamp = {"shipped_by": actor, "shipped_at": now}
@@ -1316,7 +1488,7 @@ def _outgoing_moves(
     moves: list[Move] = []
     taken: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)  # by earlier lines
     stock = uow.balances.slots(
-        [line.item_id for line in lines if items[line.item_id].tracking is not TrackingMode.SERIAL],
+        [line.item_id for line in lines if not _by_serial(items[line.item_id], line)],
         header.warehouse_id,
     )
     batches = uow.catalog.batches((line.item_id, line.batch_no) for line in lines if line.batch_no)
@@ -1328,7 +1500,7 @@ def _outgoing_moves(
         item = items[line.item_id]
         source = named.get(line.location_id) if line.location_id else None
         pointer = f"/lines/{line.line_no}"
-        if item.tracking is TrackingMode.SERIAL:
+        if _by_serial(item, line):
             elsewhere = {
                 serial_no: held[known[0]]
                 for serial_no in line.serials or []
@@ -1397,6 +1569,11 @@ def _outgoing_moves(
     if short.items:
         raise InsufficientStock(sorted(short.items, key=lambda i: int(i.pointer.split("/")[2])))
     return moves
+
+
+def _by_serial(item: Item, line: LineRecord) -> bool:
+    """Whether a line's stock is taken serial by serial; an order holds serial items by count."""
+    return item.tracking is TrackingMode.SERIAL and bool(line.serials)
 
 
 def _serial_moves(

@@ -29,8 +29,9 @@ from jxc.i18n.messages import vocabulary
 from jxc.queries import audit, stock_levels
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
+from jxc.queries import orders as order_queries
 from jxc.queries import partners as partner_queries
-from jxc.services import auth, catalog, documents, workflows
+from jxc.services import auth, catalog, documents, orders, workflows
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
 
@@ -280,8 +281,44 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         if not user.sees(header.warehouse, header.to_warehouse):
             raise NotFound("document.unknown", {"number": number})
         history = audit.log(connection, document=number, limit=1000)
+        priced = order_queries.priced_lines(connection, number)
+        source = order_queries.source_of(connection, number)
+        made = order_queries.made_from(connection, number)
     steps = documents.next_steps(app.uow(), user.username, number)
-    return {"header": header, "lines": lines, "history": history, "steps": steps}
+    progress = order_queries.progress(priced)
+    return {
+        "header": header,
+        "lines": lines,
+        "history": history,
+        "steps": steps,
+        "priced": priced,
+        "progress": progress.value if progress else None,
+        "source": source,
+        "made": made,
+        "can_push_down": progress is not None
+        and orders.can_push_down(app.uow(), user.username, number),
+    }
+
+
+@router.post("/orders/{number}/push-down")
+async def push_down(
+    request: Request,
+    app: AppDep,
+    user: WriterDep,
+    number: str,
+    request_id: Annotated[str | None, Form()] = None,
+) -> Response:
+    """下推 in one click: the delivery is made and opened, ready to pick."""
+    await run_in_threadpool(documents.check_visible, app.uow(), user.username, number)
+    try:
+        made = await run_in_threadpool(
+            orders.push_down, app.uow(), user.username, number, request_id
+        )
+    except DomainError as error:
+        shown = await run_in_threadpool(_document, app, user, number)
+        errors = form_errors(error, locale_of(request))
+        return page(request, "document.html", 422, user=user, errors=errors, **shown)
+    return RedirectResponse(f"/documents/{made.number}", status_code=303)
 
 
 @router.get("/documents/{number}")

@@ -32,6 +32,7 @@ _environment = Environment(
 _environment.filters["number"] = lambda value: (
     "" if value is None else str(normalized(Decimal(value)))
 )
+_environment.filters["money"] = lambda value: "" if value is None else f"{Decimal(value):,.2f}"
 
 
 def locale_of(request: Request) -> str:

@@ -29,7 +29,9 @@ from jxc.api.schemas import (
     DocumentResultOut,
     EventOut,
     LineOut,
+    MadeFromOut,
     Page,
+    PricedLineOut,
     ReverseIn,
     StepIn,
 )
@@ -37,8 +39,9 @@ from jxc.domain.errors import NotFound
 from jxc.exports import XLSX_MAX_ROWS
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
+from jxc.queries import orders as order_queries
 from jxc.queries.documents import DocumentRow
-from jxc.services import documents, workflows
+from jxc.services import documents, orders, workflows
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -120,12 +123,43 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
         if not reader.sees(header.warehouse, header.to_warehouse):
             raise NotFound("document.unknown", {"number": number})
         history = audit.log(connection, document=number, limit=_HISTORY)
+        priced = order_queries.priced_lines(connection, number)
+        source = order_queries.source_of(connection, number)
+        made = order_queries.made_from(connection, number)
+    progress = order_queries.progress(priced)
     return DocumentOut(
         document=header,
         lines=[LineOut.model_validate(line) for line in lines],
         history=[EventOut.of(event) for event in history],
         actions=documents.next_steps(app.uow(), reader.username, number),
+        prices=[PricedLineOut.model_validate(line) for line in priced],
+        progress=progress.value if progress else None,
+        source=source,
+        made_from=[MadeFromOut.model_validate(row) for row in made],
     )
+
+
+@router.post(
+    "/{number}/push-down",
+    operation_id="documents-push-down",
+    status_code=status.HTTP_201_CREATED,
+    summary="下推: a sales delivery of all that is still open on a sales order",
+)
+async def push_down(
+    app: AppDep,
+    acting: ActingDep,
+    number: Number,
+    key: IdempotencyKey = None,
+    then: Annotated[
+        str | None,
+        Query(max_length=40, description="Take the delivery's first step at once (ship)."),
+    ] = None,
+) -> DocumentResultOut:
+    def push(actor: str) -> documents.DocumentResult:
+        documents.check_visible(app.uow(), actor, number)
+        return orders.push_down(app.uow(), actor, number, key, then)
+
+    return DocumentResultOut.of(await acting(push))
 
 
 @router.patch(

@@ -14,7 +14,7 @@ from jxc.services import workflows
 
 router = APIRouter(prefix="/sop", tags=["sop"])
 
-DocumentType = Literal["receipt", "issue", "transfer", "reversal"]
+DocumentType = Literal["receipt", "issue", "transfer", "reversal", "sales_order", "sales_delivery"]
 
 
 @router.get(

@@ -297,6 +297,38 @@ class BalanceRepository:
         self.connection.execute(_drop_reservations, {"document_id": document_id})
         return sum(int(count) for *_, count in held)
 
+    def release_line(self, line_id: int, quantity: Decimal) -> Decimal:
+        """Give back up to ``quantity`` of what one document line holds (a delivery takes it).
+
+        Its oldest reservations go first. Returns how much was held and is given back.
+        """
+        rows = self.connection.execute(
+            select(_reservation.c.id, *_held_key, _reservation.c.quantity)
+            .where(_reservation.c.document_line_id == line_id)
+            .order_by(_reservation.c.id)
+            .with_for_update()
+        ).all()
+        left = quantity
+        given: list[dict[str, Any]] = []
+        for row_id, item, location, batch, held in rows:
+            if left <= 0:
+                break
+            taken = min(held, left)
+            left -= taken
+            given.append(
+                {"k_item": item, "k_location": location, "k_batch": batch, "quantity": taken}
+            )
+            if taken == held:
+                self.connection.execute(delete(_reservation).where(_reservation.c.id == row_id))
+            else:
+                self.connection.execute(
+                    update(_reservation)
+                    .where(_reservation.c.id == row_id)
+                    .values(quantity=held - taken)
+                )
+        _unhold.run(self.connection, given)
+        return quantity - left
+
     # cost pools -------------------------------------------------------------------------
     def unit_costs(self, item_ids: Collection[int], warehouse_id: int) -> dict[int, Decimal]:
         """Each item's current average cost in a warehouse (for judging a draft's value)."""

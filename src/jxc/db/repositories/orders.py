@@ -1,0 +1,197 @@
+"""Orders and what is made from them: line prices, 下推 links, each order line's progress.
+
+An order line's ``delivered`` only grows by a guarded UPDATE (``delivered + q <= ordered``),
+so two deliveries posting at once cannot together deliver more than was ordered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import cast
+
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+
+from jxc.db import schema as s
+from jxc.db.bulk import Bulk
+from jxc.domain.prices import Amounts, LinePrice
+
+_price = cast(Table, s.LinePrice.__table__)
+_progress = cast(Table, s.OrderLine.__table__)
+_deliver = Bulk(
+    update(_progress)
+    .where(
+        _progress.c.document_line_id == bindparam("k_line"),
+        _progress.c.delivered + bindparam("quantity", type_=s.Quantity) <= _progress.c.ordered,
+    )
+    .values(delivered=_progress.c.delivered + bindparam("quantity", type_=s.Quantity))
+)
+_give_back = Bulk(
+    update(_progress)
+    .where(_progress.c.document_line_id == bindparam("k_line"))
+    .values(delivered=_progress.c.delivered - bindparam("quantity", type_=s.Quantity))
+)
+_LINE_TABLES = [cast(Table, t.__table__) for t in (s.LinePrice, s.LineSource, s.OrderLine)]
+
+
+@dataclass(frozen=True)
+class OrderLineProgress:
+    line_id: int
+    line_no: int
+    item_id: int
+    ordered: Decimal
+    delivered: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.ordered - self.delivered
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    price: LinePrice
+    amounts: Amounts
+
+
+class OrderRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add_lines(
+        self,
+        line_ids: Sequence[int],
+        prices: Sequence[PricedLine | None],
+        sources: Sequence[int | None],
+        ordered: Sequence[Decimal] | None,
+    ) -> None:
+        """What an order or a delivery keeps beside its lines (given in line order)."""
+        priced = [
+            {
+                "document_line_id": line_id,
+                "unit_price": p.price.unit_price,
+                "tax_rate": p.price.tax_rate,
+                "discount_rate": p.price.discount_rate,
+                "includes_tax": p.price.includes_tax,
+                "discount": p.amounts.discount,
+                "amount": p.amounts.amount,
+                "tax": p.amounts.tax,
+                "amount_incl_tax": p.amounts.amount_incl_tax,
+            }
+            for line_id, p in zip(line_ids, prices, strict=True)
+            if p is not None
+        ]
+        if priced:
+            self.connection.execute(insert(_price), priced)
+        links = [
+            {"document_line_id": line_id, "source_line_id": source}
+            for line_id, source in zip(line_ids, sources, strict=True)
+            if source is not None
+        ]
+        if links:
+            self.connection.execute(insert(s.LineSource), links)
+        if ordered is not None:
+            self.connection.execute(
+                insert(_progress),
+                [
+                    {"document_line_id": line_id, "ordered": quantity, "delivered": Decimal(0)}
+                    for line_id, quantity in zip(line_ids, ordered, strict=True)
+                ],
+            )
+
+    def drop_lines(self, document_id: int) -> None:
+        """Forget what was kept beside a draft's lines (an edit replaces them)."""
+        lines = select(s.DocumentLine.id).where(s.DocumentLine.document_id == document_id)
+        for table in _LINE_TABLES:
+            self.connection.execute(delete(table).where(table.c.document_line_id.in_(lines)))
+
+    def set_source(self, document_id: int, source_document_id: int | None) -> None:
+        self.connection.execute(
+            delete(s.DocumentSource).where(s.DocumentSource.document_id == document_id)
+        )
+        if source_document_id is not None:
+            self.connection.execute(
+                insert(s.DocumentSource).values(
+                    document_id=document_id, source_document_id=source_document_id
+                )
+            )
+
+    def source_of(self, document_id: int) -> int | None:
+        return self.connection.execute(
+            select(s.DocumentSource.source_document_id).where(
+                s.DocumentSource.document_id == document_id
+            )
+        ).scalar_one_or_none()
+
+    def sources_of_lines(self, line_ids: Collection[int]) -> dict[int, int]:
+        """Line id → the order line it fulfils."""
+        if not line_ids:
+            return {}
+        rows = self.connection.execute(
+            select(s.LineSource.document_line_id, s.LineSource.source_line_id).where(
+                s.LineSource.document_line_id.in_(sorted(line_ids))
+            )
+        )
+        return {int(line): int(source) for line, source in rows}
+
+    def progress(self, document_id: int, for_update: bool = False) -> list[OrderLineProgress]:
+        """Each line of an order: ordered and delivered, in base units, in line order."""
+        query = (
+            select(
+                s.DocumentLine.id,
+                s.DocumentLine.line_no,
+                s.DocumentLine.item_id,
+                _progress.c.ordered,
+                _progress.c.delivered,
+            )
+            .join(_progress, _progress.c.document_line_id == s.DocumentLine.id)
+            .where(s.DocumentLine.document_id == document_id)
+            .order_by(s.DocumentLine.line_no)
+        )
+        if for_update:
+            query = query.with_for_update(of=_progress)
+        return [OrderLineProgress(*row) for row in self.connection.execute(query)]
+
+    def deliver(self, quantities: Mapping[int, Decimal]) -> list[int]:
+        """Add delivered quantities to order lines; the lines that would pass their order."""
+        refused = []
+        for line_id, quantity in sorted(quantities.items()):
+            if not _deliver.run(self.connection, [{"k_line": line_id, "quantity": quantity}]):
+                refused.append(line_id)
+        return refused
+
+    def give_back(self, quantities: Mapping[int, Decimal]) -> None:
+        """A delivery's reversal: its quantities are open on the order again."""
+        _give_back.run(
+            self.connection,
+            [{"k_line": line, "quantity": q} for line, q in sorted(quantities.items())],
+        )
+
+    def prices(self, line_ids: Collection[int]) -> dict[int, PricedLine]:
+        if not line_ids:
+            return {}
+        rows = self.connection.execute(
+            select(_price).where(_price.c.document_line_id.in_(sorted(line_ids)))
+        )
+        return {
+            row.document_line_id: PricedLine(
+                LinePrice(row.unit_price, row.tax_rate, row.discount_rate, row.includes_tax),
+                Amounts(row.discount, row.amount, row.tax, row.amount_incl_tax),
+            )
+            for row in rows
+        }
+
+    def made_from(self, document_id: int) -> list[tuple[str, str, str, bool]]:
+        """Documents pushed down from this one: (number, type, state, posted)."""
+        rows = self.connection.execute(
+            select(
+                s.Document.number,
+                s.Document.document_type,
+                s.Document.state,
+                s.Document.posted_at.is_not(None),
+            )
+            .join(s.DocumentSource, s.DocumentSource.document_id == s.Document.id)
+            .where(s.DocumentSource.source_document_id == document_id)
+            .order_by(s.Document.id)
+        )
+        return [(row[0], row[1], row[2], bool(row[3])) for row in rows]

@@ -1,0 +1,155 @@
+"""Orders and deliveries as people read them: prices, progress (部分出库 / 已完成), 毛利."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import aliased
+
+from jxc.db import schema as s
+from jxc.domain.errors import NotFound
+from jxc.domain.prices import gross_profit
+
+
+class Progress(StrEnum):
+    """How far an order's deliveries have got, whatever its workflow state is called."""
+
+    OPEN = "open"  # 未出库
+    PARTIALLY_DONE = "partially_done"  # 部分出库
+    DONE = "done"  # 已完成
+
+
+@dataclass(frozen=True)
+class PricedLineRow:
+    line_no: int
+    item: str
+    item_name: str
+    quantity: Decimal  # in the base unit
+    unit: str  # the base unit
+    unit_price: Decimal
+    tax_rate: Decimal
+    discount_rate: Decimal
+    includes_tax: bool
+    discount: Decimal
+    amount: Decimal
+    tax: Decimal
+    amount_incl_tax: Decimal
+    delivered: Decimal | None  # an order line's progress
+    source_line: int | None  # a delivery line's order line
+    cost: Decimal | None  # a posted delivery line's cost of goods, from the ledger
+
+    @property
+    def open(self) -> Decimal | None:
+        return None if self.delivered is None else self.quantity - self.delivered
+
+    @property
+    def gross_profit(self) -> Decimal | None:
+        return None if self.cost is None else gross_profit(self.amount, self.cost)[0]
+
+    @property
+    def gross_margin(self) -> Decimal | None:
+        return None if self.cost is None else gross_profit(self.amount, self.cost)[1]
+
+
+@dataclass(frozen=True)
+class MadeFrom:
+    number: str
+    document_type: str
+    state: str
+    business_date: date
+    posted: bool
+
+
+def priced_lines(connection: Connection, number: str) -> list[PricedLineRow]:
+    """An order's or a delivery's lines with their money; empty for an unpriced document."""
+    document = connection.execute(
+        select(s.Document.id).where(s.Document.number == number)
+    ).scalar_one_or_none()
+    if document is None:
+        raise NotFound("document.unknown", {"number": number})
+    source = aliased(s.DocumentLine)
+    cost = (
+        select(
+            s.StockLedgerEntry.document_line_id.label("line_id"),
+            func.sum(s.StockLedgerEntry.value).label("cost"),
+        )
+        .where(s.StockLedgerEntry.document_id == document)
+        .group_by(s.StockLedgerEntry.document_line_id)
+        .subquery()
+    )
+    rows = connection.execute(
+        select(
+            s.DocumentLine.line_no,
+            s.Item.code.label("item"),
+            s.Item.name.label("item_name"),
+            s.DocumentLine.base_quantity.label("quantity"),
+            s.Unit.code.label("unit"),
+            s.LinePrice.unit_price,
+            s.LinePrice.tax_rate,
+            s.LinePrice.discount_rate,
+            s.LinePrice.includes_tax,
+            s.LinePrice.discount,
+            s.LinePrice.amount,
+            s.LinePrice.tax,
+            s.LinePrice.amount_incl_tax,
+            s.OrderLine.delivered,
+            source.line_no.label("source_line"),
+            cost.c.cost,
+        )
+        .join(s.LinePrice, s.LinePrice.document_line_id == s.DocumentLine.id)
+        .join(s.Item, s.Item.id == s.DocumentLine.item_id)
+        .join(s.Unit, s.Unit.id == s.Item.base_unit_id)
+        .outerjoin(s.OrderLine, s.OrderLine.document_line_id == s.DocumentLine.id)
+        .outerjoin(s.LineSource, s.LineSource.document_line_id == s.DocumentLine.id)
+        .outerjoin(source, source.id == s.LineSource.source_line_id)
+        .outerjoin(cost, cost.c.line_id == s.DocumentLine.id)
+        .where(s.DocumentLine.document_id == document)
+        .order_by(s.DocumentLine.line_no)
+    )
+    return [PricedLineRow(**row._mapping) for row in rows]
+
+
+def progress(lines: list[PricedLineRow]) -> Progress | None:
+    """An order's progress from its lines; None for a document that is not an order."""
+    if not lines or lines[0].delivered is None:
+        return None
+    delivered = sum((line.delivered or Decimal(0) for line in lines), Decimal(0))
+    if delivered == 0:
+        return Progress.OPEN
+    if all(line.open == 0 for line in lines):
+        return Progress.DONE
+    return Progress.PARTIALLY_DONE
+
+
+def made_from(connection: Connection, number: str) -> list[MadeFrom]:
+    """The documents pushed down from an order (its deliveries), oldest first."""
+    source = aliased(s.Document)
+    rows = connection.execute(
+        select(
+            s.Document.number,
+            s.Document.document_type,
+            s.Document.state,
+            s.Document.business_date,
+            s.Document.posted_at.is_not(None).label("posted"),
+        )
+        .join(s.DocumentSource, s.DocumentSource.document_id == s.Document.id)
+        .join(source, source.id == s.DocumentSource.source_document_id)
+        .where(source.number == number)
+        .order_by(s.Document.id)
+    )
+    return [MadeFrom(**row._mapping) for row in rows]
+
+
+def source_of(connection: Connection, number: str) -> str | None:
+    """The number of the order a document was pushed down from."""
+    source = aliased(s.Document)
+    return connection.execute(
+        select(source.number)
+        .join(s.DocumentSource, s.DocumentSource.source_document_id == source.id)
+        .join(s.Document, s.Document.id == s.DocumentSource.document_id)
+        .where(s.Document.number == number)
+    ).scalar_one_or_none()

@@ -1,0 +1,399 @@
+"""Order to shipment, as the SOP reads: 销售订单 → 审核 (预占) → 下推 销售出库 → 发运.
+
+Approving an order reserves its stock, so every channel sees the same available stock;
+each delivery counts against its order line and takes over that much of the reservation;
+the last unit completes the order; closing gives the rest back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jxc.domain.errors import Conflict, InsufficientStock, Invalid, NotFound
+from jxc.queries import documents as document_queries
+from jxc.queries import orders as order_queries
+from jxc.queries import partners as partner_queries
+from jxc.queries import stock_levels
+from jxc.services import documents, orders, partners
+from tests.builders import a_warehouse, an_item, assert_books_balance, receive, refused
+
+
+@pytest.fixture
+def shop(app):
+    a_warehouse(app, "WH1")
+    a_warehouse(app, "WH2")
+    an_item(app, "杯子")
+    an_item(app, "壶", tracking="batch", shelf_life_days=365)
+    receive(app, "WH1", {"item": "杯子", "quantity": "10", "unit_cost": "4"})
+    receive(
+        app,
+        "WH1",
+        {
+            "item": "壶",
+            "quantity": "3",
+            "unit_cost": "20",
+            "batch": "B1",
+            "production_date": "2026-01-01",
+        },
+    )
+    partners.add(
+        app.uow(),
+        "tester",
+        {
+            "code": "TMALL",
+            "name": "天猫店",
+            "kind": "channel",
+            "channel_kind": "online",
+            "platform": "天猫",
+            "warehouses": ["WH1"],
+        },
+    )
+    partners.add(
+        app.uow(),
+        "tester",
+        {
+            "code": "JD",
+            "name": "京东店",
+            "kind": "channel",
+            "channel_kind": "online",
+            "platform": "京东",
+            "warehouses": ["WH1"],
+            "safety_buffer": "1",
+        },
+    )
+    partners.add(app.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    return app
+
+
+def order(app, *lines, partner="TMALL", warehouse="WH1", approve=True, **header):
+    created = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "sales_order",
+            "warehouse": warehouse,
+            "partner": partner,
+            "lines": list(lines),
+            **header,
+        },
+        then="approve" if approve else None,
+    )
+    return created.number
+
+
+def cups(quantity, price="10", **more):
+    return {"item": "杯子", "quantity": quantity, "unit_price": price, **more}
+
+
+def available(app, item="杯子", warehouse="WH1"):
+    with app.reader() as connection:
+        level = stock_levels.on_hand(connection, item, warehouse)
+    return level.on_hand, level.reserved, level.available
+
+
+def lines_of(app, number):
+    with app.reader() as connection:
+        return order_queries.priced_lines(connection, number)
+
+
+def state(app, number):
+    with app.reader() as connection:
+        return document_queries.document(connection, number)[0].state
+
+
+def ship(app, number, **kwargs):
+    return orders.push_down(app.uow(), "tester", number, then="ship", **kwargs)
+
+
+def test_approving_an_order_reserves_its_stock_for_every_channel(shop):
+    number = order(shop, cups("4"))
+
+    assert available(shop) == (Decimal(10), Decimal(4), Decimal(6))
+    with shop.reader() as connection:
+        jd = {row.item: row.sellable for row in partner_queries.channel_stock(connection, "JD")}
+    assert jd["杯子"] == Decimal(5)  # 6 available less JD's buffer of 1
+    assert state(shop, number) == "approved"
+    assert_books_balance(shop)
+
+
+def test_a_partial_delivery_leaves_the_rest_reserved_and_the_last_one_completes_the_order(shop):
+    number = order(shop, cups("6"), {"item": "壶", "quantity": "2", "unit_price": "99"})
+    first = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "sales_delivery",
+            "warehouse": "WH1",
+            "source": number,
+            "lines": [{"item": "杯子", "quantity": "4", "source_line": 1}],
+        },
+        then="ship",
+    )
+
+    assert first.state == "shipped"
+    assert available(shop) == (Decimal(6), Decimal(2), Decimal(4))
+    assert [(line.delivered, line.open) for line in lines_of(shop, number)] == [
+        (Decimal(4), Decimal(2)),
+        (Decimal(0), Decimal(2)),
+    ]
+    assert order_queries.progress(lines_of(shop, number)) is order_queries.Progress.PARTIALLY_DONE
+    assert state(shop, number) == "approved"
+
+    rest = ship(shop, number)  # 下推 takes what is still open: 2 杯子 and 2 壶
+
+    assert rest.lines == 2
+    assert state(shop, number) == "done"
+    assert order_queries.progress(lines_of(shop, number)) is order_queries.Progress.DONE
+    assert available(shop) == (Decimal(4), Decimal(0), Decimal(4))
+    assert available(shop, "壶") == (Decimal(1), Decimal(0), Decimal(1))
+    with shop.reader() as connection:
+        assert [d.number for d in order_queries.made_from(connection, number)] == [
+            first.number,
+            rest.number,
+        ]
+        assert order_queries.source_of(connection, rest.number) == number
+    assert_books_balance(shop)
+
+
+def test_a_delivery_carries_the_order_price_and_its_gross_profit_comes_from_the_ledger(shop):
+    number = order(shop, cups("5", price="11.30", tax_rate="13", discount_rate="10"))
+    (ordered,) = lines_of(shop, number)
+    # 5 × 11.30 = 56.50, less 10% = 50.85 incl. 13% tax: 5.85 tax, 45.00 without
+    assert (ordered.discount, ordered.amount, ordered.tax, ordered.amount_incl_tax) == (
+        Decimal("5.65"),
+        Decimal("45.00"),
+        Decimal("5.85"),
+        Decimal("50.85"),
+    )
+
+    delivery = ship(shop, number)
+
+    (line,) = lines_of(shop, delivery.number)
+    assert line.source_line == 1
+    assert line.amount == Decimal("45.00")
+    assert line.cost == Decimal("20.00")  # 5 at the average cost of 4
+    assert line.gross_profit == Decimal("25.00")
+    assert line.gross_margin == Decimal("55.56")
+
+
+def test_prices_without_tax_add_the_tax_on_top(shop):
+    number = order(shop, cups("3", price="2.5", tax_rate="9"), prices_include_tax=False)
+
+    (line,) = lines_of(shop, number)
+    assert (line.amount, line.tax, line.amount_incl_tax) == (
+        Decimal("7.50"),
+        Decimal("0.68"),
+        Decimal("8.18"),
+    )
+
+
+def test_closing_an_order_gives_back_what_it_still_holds_and_refuses_more_deliveries(shop):
+    number = order(shop, cups("6"))
+    documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "sales_delivery",
+            "warehouse": "WH1",
+            "source": number,
+            "lines": [{"item": "杯子", "quantity": "2", "source_line": 1}],
+        },
+        then="ship",
+    )
+
+    documents.act(shop.uow(), "tester", number, "close", reason="客户取消余量")
+
+    assert state(shop, number) == "closed"
+    assert available(shop) == (Decimal(8), Decimal(0), Decimal(8))
+    with refused(shop, Conflict) as caught:
+        ship(shop, number)
+    assert caught.value.code == "order.not_open"
+    assert_books_balance(shop)
+
+
+def test_a_closed_order_refuses_a_delivery_made_before_it_closed(shop):
+    number = order(shop, cups("6"))
+    draft = orders.push_down(shop.uow(), "tester", number)
+    with refused(shop, Invalid) as caught:
+        documents.act(shop.uow(), "tester", number, "close", reason="不要了")
+    assert caught.value.items[0].code == "workflow.has_downstream"
+
+    documents.act(shop.uow(), "tester", draft.number, "void")
+    documents.act(shop.uow(), "tester", number, "close", reason="不要了")
+
+    assert available(shop) == (Decimal(10), Decimal(0), Decimal(10))
+
+
+def test_more_than_is_open_on_the_order_is_refused_naming_the_line(shop):
+    number = order(shop, cups("3"))
+
+    with refused(shop, Invalid) as caught:
+        documents.create(
+            shop.uow(),
+            "tester",
+            {
+                "document_type": "sales_delivery",
+                "warehouse": "WH1",
+                "source": number,
+                "lines": [{"item": "杯子", "quantity": "4", "source_line": 1}],
+            },
+        )
+
+    (item,) = caught.value.items
+    assert (item.pointer, item.code) == ("/lines/1/quantity", "delivery.over_order")
+    assert item.params["ordered"] == "3"
+    assert item.params["requested"] == "4"
+
+
+def test_two_drafts_that_together_pass_the_order_cannot_both_ship(shop):
+    number = order(shop, cups("5"))
+    first = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "sales_delivery",
+            "warehouse": "WH1",
+            "source": number,
+            "lines": [{"item": "杯子", "quantity": "3", "source_line": 1}],
+        },
+    )
+    second = orders.push_down(shop.uow(), "tester", number)  # all 5 still open when made
+    documents.act(shop.uow(), "tester", first.number, "ship")
+
+    with refused(shop, Invalid) as caught:
+        documents.act(shop.uow(), "tester", second.number, "ship")
+
+    (item,) = caught.value.items
+    assert (item.code, item.params["delivered"], item.params["requested"]) == (
+        "delivery.over_order",
+        "3",
+        "5",
+    )
+    assert available(shop) == (Decimal(7), Decimal(2), Decimal(5))
+    assert state(shop, number) == "approved"
+
+
+def test_unapproving_is_refused_once_a_delivery_exists_and_releases_otherwise(shop):
+    number = order(shop, cups("2"))
+    documents.act(shop.uow(), "tester", number, "unapprove", reason="改数量")
+    assert available(shop) == (Decimal(10), Decimal(0), Decimal(10))
+
+    documents.act(shop.uow(), "tester", number, "approve")
+    ship(shop, number)
+    assert state(shop, number) == "done"
+
+
+def test_an_order_beyond_the_available_stock_is_not_approved(shop):
+    order(shop, cups("7"))
+
+    with refused(shop, InsufficientStock) as caught:
+        order(shop, cups("4"), partner="JD")
+
+    assert caught.value.items[0].code == "stock.line_short"
+    assert available(shop) == (Decimal(10), Decimal(7), Decimal(3))
+
+
+def test_reversing_a_delivery_opens_its_quantity_on_the_order_again(shop):
+    number = order(shop, cups("6"))
+    delivery = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "sales_delivery",
+            "warehouse": "WH1",
+            "source": number,
+            "lines": [{"item": "杯子", "quantity": "4", "source_line": 1}],
+        },
+        then="ship",
+    )
+
+    documents.reverse(shop.uow(), "tester", delivery.number, post=True)
+
+    (line,) = lines_of(shop, number)
+    assert (line.delivered, line.open) == (Decimal(0), Decimal(6))
+    assert available(shop) == (Decimal(10), Decimal(2), Decimal(8))
+    assert_books_balance(shop)
+
+
+def test_an_order_completes_only_by_its_deliveries(shop):
+    number = order(shop, cups("1"))
+
+    with refused(shop, Conflict) as caught:
+        documents.act(shop.uow(), "tester", number, "complete")
+
+    assert caught.value.code == "order.completes_by_delivery"
+
+
+@pytest.mark.parametrize(
+    ("line", "pointer", "code"),
+    [
+        (cups("1", price="-1"), "/lines/1/unit_price", "price.negative"),
+        (cups("1", price="1.23456"), "/lines/1/unit_price", "price.too_precise"),
+        (cups("1", tax_rate="101"), "/lines/1/tax_rate", "rate.out_of_range"),
+        (cups("1", tax_rate="-1"), "/lines/1/tax_rate", "rate.out_of_range"),
+        (cups("1", discount_rate="0.125"), "/lines/1/discount_rate", "rate.too_precise"),
+        ({"item": "杯子", "quantity": "1"}, "/lines/1/unit_price", "price.required"),
+    ],
+)
+def test_a_bad_price_is_refused_naming_its_field(shop, line, pointer, code):
+    with refused(shop, Invalid) as caught:
+        order(shop, line)
+
+    assert [(i.pointer, i.code) for i in caught.value.items] == [(pointer, code)]
+
+
+def test_an_order_needs_a_customer_or_channel_that_sells_from_its_warehouse(shop):
+    with refused(shop, Invalid) as caught:
+        order(shop, cups("1"), partner=None)
+    assert [i.code for i in caught.value.items] == ["order.partner_required"]
+
+    with refused(shop, Invalid) as caught:
+        order(shop, cups("1"), warehouse="WH2")
+    assert [i.code for i in caught.value.items] == ["partner.not_sold_from"]
+
+
+def test_a_delivery_needs_an_open_order_of_its_warehouse_and_lines_of_it(shop):
+    number = order(shop, cups("2"))
+    draft = order(shop, cups("1"), approve=False)
+
+    def deliver(**header):
+        payload = {
+            "document_type": "sales_delivery",
+            "warehouse": "WH1",
+            "source": number,
+            "lines": [{"item": "杯子", "quantity": "1", "source_line": 1}],
+            **header,
+        }
+        with refused(shop, Invalid) as caught:
+            documents.create(shop.uow(), "tester", payload)
+        return [(i.pointer, i.code) for i in caught.value.items]
+
+    assert deliver(source=None) == [("/source", "delivery.order_required")]
+    assert deliver(source="XSDD000") == [("/source", "order.unknown")]
+    assert deliver(source=draft) == [("/source", "order.not_open")]
+    assert deliver(warehouse="WH2") == [("/warehouse", "delivery.not_order_warehouse")]
+    assert deliver(partner="C1") == [("/partner", "delivery.not_order_partner")]
+    assert deliver(lines=[{"item": "杯子", "quantity": "1", "source_line": 9}]) == [
+        ("/lines/1/source_line", "delivery.source_line_unknown")
+    ]
+    assert deliver(lines=[{"item": "壶", "quantity": "1", "source_line": 1}]) == [
+        ("/lines/1/item", "delivery.item_not_on_order_line")
+    ]
+    assert deliver(
+        lines=[{"item": "杯子", "quantity": "1", "unit_price": "5", "source_line": 1}]
+    ) == [("/lines/1/unit_price", "price.not_for_type")]
+    with pytest.raises(NotFound):
+        orders.push_down(shop.uow(), "tester", "XSDD000")
+
+
+def test_push_down_with_a_request_id_makes_one_delivery(shop):
+    number = order(shop, cups("2"))
+
+    first = orders.push_down(shop.uow(), "tester", number, request_id="pd-1")
+    again = orders.push_down(shop.uow(), "tester", number, request_id="pd-1")
+
+    assert again == first
+    with shop.reader() as connection:
+        assert len(order_queries.made_from(connection, number)) == 1

@@ -1,0 +1,88 @@
+"""A sales order on the web: its money and progress, 下推 in one click, the delivery shipped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jxc.services import documents, partners
+from tests.builders import a_user, a_warehouse, an_item, receive
+from tests.web.helpers import page_csrf, web_client
+
+
+@pytest.fixture
+def shop(app):
+    a_warehouse(app, "WH1")
+    an_item(app, "杯子")
+    receive(app, "WH1", {"item": "杯子", "quantity": "10", "unit_cost": "4"})
+    partners.add(app.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    a_user(app, "clerk", "warehouse_clerk", "WH1")
+    a_user(app, "sales", "sales", "WH1")
+    number = documents.create(
+        app.uow(),
+        "sales",
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C1",
+            "lines": [{"item": "杯子", "quantity": "6", "unit_price": "11.30", "tax_rate": "13"}],
+        },
+        then="approve",
+    ).number
+    return app, number
+
+
+def test_the_order_page_shows_its_money_and_a_clerk_pushes_it_down_and_ships(shop):
+    app, number = shop
+    clerk = web_client(app, "clerk")
+
+    order_page = clerk.get(f"/documents/{number}")
+    assert order_page.status_code == 200
+    assert "价税合计" in order_page.text
+    assert "67.80" in order_page.text
+    assert "未出库" in order_page.text  # progress: nothing delivered yet
+    assert 'id="push-down"' in order_page.text
+
+    made = clerk.post(
+        f"/orders/{number}/push-down",
+        data={"csrf": page_csrf(clerk), "request_id": "web-1"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    delivery = made.headers["location"].rsplit("/", 1)[1]
+    assert delivery.startswith("XSCK")
+    again = clerk.post(
+        f"/orders/{number}/push-down",
+        data={"csrf": page_csrf(clerk), "request_id": "web-1"},
+        follow_redirects=False,
+    )
+    assert again.headers["location"] == made.headers["location"]  # a double click: one
+
+    shipped = clerk.post(
+        f"/documents/{delivery}/ship", data={"csrf": page_csrf(clerk)}, follow_redirects=True
+    )
+    assert shipped.status_code == 200
+    assert "已发运" in shipped.text
+    assert number in shipped.text
+    assert re.search(r"毛利", shipped.text)
+
+    done = clerk.get(f"/documents/{number}")
+    assert "已完成" in done.text
+    assert delivery in done.text
+    assert 'id="push-down"' not in done.text
+
+
+def test_push_down_without_the_right_is_refused_and_makes_nothing(shop):
+    app, number = shop
+    a_user(app, "auditor", "auditor")
+    auditor = web_client(app, "auditor")
+
+    refused = auditor.post(
+        f"/orders/{number}/push-down", data={"csrf": page_csrf(auditor)}, follow_redirects=False
+    )
+
+    assert refused.status_code == 422
+    assert "无权在仓库 WH1 创建销售出库" in refused.text
+    clerk = web_client(app, "clerk")
+    assert "XSCK" not in clerk.get(f"/documents/{number}").text
