@@ -16,12 +16,10 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from jxc.bootstrap import build
 from jxc.config import Settings
-from jxc.db import schema as s
 from jxc.domain.errors import DomainError, InsufficientStock
+from jxc.queries import stock_levels
 from jxc.services import auth, catalog, documents, partners
 
 if TYPE_CHECKING:
@@ -140,11 +138,7 @@ def channel_race(run: Run, url: str) -> None:
     errors = sum(report[2] for report in reports)
     elapsed = max(report[3] for report in reports) - began
     with run.app.reader() as connection:
-        overheld = connection.execute(
-            select(func.coalesce(func.sum(s.StockBalance.reserved - s.StockBalance.on_hand), 0))
-            .join(s.Item, s.Item.id == s.StockBalance.item_id)
-            .where(s.Item.code.like("HOT-ITEM-%"), s.StockBalance.reserved > s.StockBalance.on_hand)
-        ).scalar_one()
+        overheld = stock_levels.over_reserved(connection)
     oversells = max(0, approved - units) + int(overheld)
     if approved != units:
         run.failures.append(f"channel race: {approved} orders approved from {units} units")

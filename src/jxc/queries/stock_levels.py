@@ -230,3 +230,13 @@ def serials_in_stock(connection: Connection, item: str, warehouse: str) -> list[
         .order_by(s.SerialNumber.serial_no)
     )
     return [SerialInStock(row.serial_no, row.code) for row in rows]
+
+
+def over_reserved(connection: Connection) -> Decimal:
+    """How much more is reserved than is on hand, summed over every balance (must be 0)."""
+    excess = s.StockBalance.reserved - s.StockBalance.on_hand
+    return Decimal(
+        connection.execute(
+            select(func.coalesce(func.sum(excess), 0)).where(excess > 0)
+        ).scalar_one()
+    )
