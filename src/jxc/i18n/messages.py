@@ -235,6 +235,12 @@ ERRORS: dict[str, str] = {
     "delivery.over_order": "{item}: line {line} of sales order {number} ordered {ordered}, {delivered} delivered; {requested} more is too many",
     "workflow.order_posts_nothing": "An order moves no stock: {document_type} has no {run} step (its deliveries post)",
     "delivery.item_not_on_order": "Sales order {number} does not order {item}",
+    "delivery.unknown": "Sales delivery {number} does not exist",
+    "scan.item_not_on_delivery": "{item} is not on this delivery",
+    "scan.wrong_batch": "Wrong batch: {item} batch {batch} was not picked (picked: {batches})",
+    "scan.too_many": "{item}{batch}: {scanned} scanned, but the delivery has {expected}",
+    "scan.missing": "{item}{batch}: {expected} picked, only {scanned} found at the check",
+    "scan.nothing_picked": "Nothing was picked for delivery {number}",
 }
 
 LABELS: dict[str, str] = {

@@ -258,6 +258,19 @@ def edit(
         Invalid: every bad field and line at once, as ``create``.
         Forbidden: auth.forbidden… for the document's warehouse (and a new one).
     """
+    result = editing(uow, actor, number, changes, request_id)
+    uow.commit()
+    return result
+
+
+def editing(
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    changes: DocumentEdit | dict[str, Any],
+    request_id: str | None = None,
+) -> DocumentResult:
+    """``edit`` inside a transaction another service opened and commits (拣货 rewrites lines)."""
     wanted = parse(DocumentEdit, changes)
     header = _header(uow, number)
     given = wanted.model_dump(mode="json", exclude_unset=True)
@@ -303,7 +316,6 @@ def edit(
     )
     result = DocumentResult(number, header.document_type.value, header.state, len(rows), 0)
     remember(uow, request_id, "documents.edit", payload, result.to_dict())
-    uow.commit()
     return result
 
 
@@ -516,6 +528,20 @@ def act(
         Invalid: every failing guard at once (workflow.same_person, workflow.field_required …).
         InsufficientStock: stock.insufficient naming every short line (execute).
     """
+    result = stepping(uow, actor, number, action, reason, request_id)
+    uow.commit()
+    return result
+
+
+def stepping(
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    action: str,
+    reason: str | None = None,
+    request_id: str | None = None,
+) -> DocumentResult:
+    """``act`` inside a transaction another service opened and commits (拣货, 复核)."""
     header = _header(uow, number)
     principal(uow, actor)
     payload = {"number": number, "action": action, "reason": reason, "actor": actor}
@@ -525,7 +551,6 @@ def act(
     header, lines, entries = _take(uow, actor, header, action, reason)
     result = DocumentResult(header.number, header.document_type.value, header.state, lines, entries)
     remember(uow, request_id, "documents.act", payload, result.to_dict())
-    uow.commit()
     return result
 
 

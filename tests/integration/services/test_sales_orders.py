@@ -16,8 +16,8 @@ from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import partners as partner_queries
 from jxc.queries import stock_levels
-from jxc.services import documents, orders, partners
-from tests.builders import a_warehouse, an_item, assert_books_balance, receive, refused
+from jxc.services import deliveries, documents, orders, partners
+from tests.builders import a_user, a_warehouse, an_item, assert_books_balance, receive, refused
 
 
 @pytest.fixture
@@ -397,3 +397,149 @@ def test_push_down_with_a_request_id_makes_one_delivery(shop):
     assert again == first
     with shop.reader() as connection:
         assert len(order_queries.made_from(connection, number)) == 1
+
+
+# 拣货 and 复核 by scanning (the SOP workflow) ----------------------------------------------
+
+
+@pytest.fixture
+def floor(sop):
+    """The SOP: an approved order of 4 壶 (two batches in stock) and 2 杯子, pushed down."""
+    a_warehouse(sop, "WH1")
+    an_item(sop, "杯子")
+    an_item(sop, "壶", tracking="batch", shelf_life_days=365)
+    for user, role in (
+        ("sales", "sales"),
+        ("boss", "finance"),
+        ("manager", "warehouse_manager"),
+        ("picker", "warehouse_clerk"),
+        ("checker", "warehouse_clerk"),
+    ):
+        a_user(sop, user, role)
+    receipt = documents.create(
+        sop.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "lines": [
+                {"item": "杯子", "quantity": "10", "unit_cost": "4"},
+                {
+                    "item": "壶",
+                    "quantity": "3",
+                    "unit_cost": "20",
+                    "batch": "B1",
+                    "expiry_date": "2027-09-30",
+                },
+                {
+                    "item": "壶",
+                    "quantity": "5",
+                    "unit_cost": "22",
+                    "batch": "B2",
+                    "expiry_date": "2027-10-31",
+                },
+            ],
+        },
+    ).number
+    for step, actor in (("submit", "tester"), ("approve", "manager"), ("execute", "tester")):
+        documents.act(sop.uow(), actor, receipt, step)
+    partners.add(sop.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    number = documents.create(
+        sop.uow(),
+        "sales",
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C1",
+            "lines": [cups("2"), {"item": "壶", "quantity": "4", "unit_price": "99"}],
+        },
+        then="submit",
+    ).number
+    documents.act(sop.uow(), "boss", number, "approve")
+    delivery = orders.push_down(sop.uow(), "picker", number).number
+    return sop, number, delivery
+
+
+def scans(*rows):
+    return {
+        "scans": [
+            {"item": item, "batch": batch, "quantity": quantity} for item, batch, quantity in rows
+        ]
+    }
+
+
+def test_picking_by_scan_makes_the_lines_what_was_picked_and_check_finds_the_same(floor):
+    app, number, delivery = floor
+    picked = scans(("杯子", None, "2"), ("壶", "B1", "3"), ("壶", "B2", "1"))
+
+    deliveries.pick(app.uow(), "picker", delivery, picked)
+
+    with app.reader() as connection:
+        _, lines = document_queries.document(connection, delivery)
+    assert [(line.item, line.batch, line.quantity) for line in lines] == [
+        ("杯子", None, Decimal(2)),
+        ("壶", "B1", Decimal(3)),
+        ("壶", "B2", Decimal(1)),
+    ]
+    with refused(app, Invalid) as caught:  # 复核 by the picker
+        deliveries.check(app.uow(), "picker", delivery, picked)
+    assert caught.value.code == "workflow.same_person"
+
+    deliveries.check(app.uow(), "checker", delivery, picked)
+    documents.act(app.uow(), "picker", delivery, "ship")
+
+    assert state(app, number) == "done"
+    assert available(app, "壶") == (Decimal(4), Decimal(0), Decimal(4))
+    with app.reader() as connection:
+        assert stock_levels.on_hand(connection, "壶", "WH1").on_hand == Decimal(4)
+    assert_books_balance(app)
+
+
+def test_check_catches_a_wrong_batch_a_wrong_item_one_too_many_and_what_is_missing(floor):
+    app, _, delivery = floor
+    deliveries.pick(app.uow(), "picker", delivery, scans(("杯子", None, "2"), ("壶", "B1", "3")))
+
+    def refusal(*rows, complete=False):
+        with refused(app, Invalid) as caught:
+            if complete:
+                deliveries.check(app.uow(), "checker", delivery, scans(*rows))
+            else:
+                deliveries.check_scans(app.uow(), "checker", delivery, "check", scans(*rows))
+        return [(i.code, i.params.get("item")) for i in caught.value.items] or [
+            (caught.value.code, caught.value.params.get("item"))
+        ]
+
+    assert refusal(("壶", "B2", "1")) == [("scan.wrong_batch", "壶")]
+    assert refusal(("垫片", None, "1")) == [("scan.item_not_on_delivery", "垫片")]
+    assert refusal(("杯子", None, "3")) == [("scan.too_many", "杯子")]
+    assert refusal(("杯子", None, "2"), complete=True) == [("scan.missing", "壶")]
+    deliveries.check_scans(app.uow(), "checker", delivery, "check", scans(("壶", "B1", "2")))
+
+
+def test_a_short_pick_delivers_less_and_the_rest_stays_open_on_the_order(floor):
+    app, number, delivery = floor
+
+    deliveries.pick(app.uow(), "picker", delivery, scans(("壶", "B2", "2")))
+    deliveries.check(app.uow(), "checker", delivery, scans(("壶", "B2", "2")))
+    documents.act(app.uow(), "picker", delivery, "ship")
+
+    assert [(line.delivered, line.open) for line in lines_of(app, number)] == [
+        (Decimal(0), Decimal(2)),
+        (Decimal(2), Decimal(2)),
+    ]
+    assert state(app, number) == "approved"
+    assert available(app, "壶") == (Decimal(6), Decimal(2), Decimal(4))
+
+
+def test_picking_more_than_the_delivery_or_a_batch_item_without_its_batch_is_refused(floor):
+    app, _, delivery = floor
+
+    with refused(app, Invalid) as caught:
+        deliveries.pick(app.uow(), "picker", delivery, scans(("壶", "B1", "5")))
+    assert caught.value.code == "scan.too_many"
+    with refused(app, Invalid) as caught:
+        deliveries.pick(app.uow(), "picker", delivery, scans(("壶", None, "1")))
+    assert caught.value.code == "batch.required"
+    with refused(app, Invalid) as caught:
+        deliveries.pick(app.uow(), "picker", delivery, scans())
+    assert caught.value.code == "scan.nothing_picked"

@@ -1,0 +1,87 @@
+"""拣货 and 复核: what was scanned against what a delivery says, caught before it ships.
+
+Picking scans what is taken from the shelf: any batch of an item on the delivery, never
+more than the delivery asks. 复核 (a second person's scan) must find exactly what was
+picked: the same items, the same batches, the same counts; a wrong item, a wrong batch
+or one too many is refused the moment it is scanned, and what is missing is named when
+the check is handed in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from jxc.domain.errors import ErrorCollector
+from jxc.domain.quantities import normalized
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A quantity of an item (of one batch, where it has one) in base units."""
+
+    item: str
+    batch: str | None
+    quantity: Decimal
+
+
+def _totals(rows: Sequence[Counted], by_batch: bool) -> dict[tuple[str, str | None], Decimal]:
+    totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[(row.item, row.batch if by_batch else None)] += row.quantity
+    return totals
+
+
+def check_scanned(
+    expected: Sequence[Counted], scanned: Sequence[Counted], by_batch: bool
+) -> ErrorCollector:
+    """What among ``scanned`` the delivery does not have: an item, a batch, a count too many.
+
+    ``by_batch``: 复核 compares batches; picking takes any batch of the item.
+    """
+    errors = ErrorCollector()
+    wanted = _totals(expected, by_batch)
+    items = {row.item for row in expected}
+    batches: dict[str, set[str | None]] = defaultdict(set)
+    for row in expected:
+        batches[row.item].add(row.batch)
+    for (item, batch), quantity in _totals(scanned, by_batch).items():
+        if item not in items:
+            errors.add("/scans", "scan.item_not_on_delivery", item=item)
+        elif by_batch and batch not in batches[item]:
+            errors.add(
+                "/scans",
+                "scan.wrong_batch",
+                item=item,
+                batch=batch or "-",
+                batches=", ".join(sorted(b or "-" for b in batches[item])),
+            )
+        elif quantity > wanted[(item, batch)]:
+            errors.add(
+                "/scans",
+                "scan.too_many",
+                item=item,
+                batch=f"/{batch}" if by_batch and batch else "",
+                expected=str(normalized(wanted[(item, batch)])),
+                scanned=str(normalized(quantity)),
+            )
+    return errors
+
+
+def check_complete(expected: Sequence[Counted], scanned: Sequence[Counted]) -> ErrorCollector:
+    """复核 handed in: everything scanned is on the delivery, and nothing on it is missing."""
+    errors = check_scanned(expected, scanned, by_batch=True)
+    counted = _totals(scanned, by_batch=True)
+    for (item, batch), quantity in _totals(expected, by_batch=True).items():
+        if counted.get((item, batch), Decimal(0)) < quantity:
+            errors.add(
+                "/scans",
+                "scan.missing",
+                item=item,
+                batch=f"/{batch}" if batch else "",
+                expected=str(normalized(quantity)),
+                scanned=str(normalized(counted.get((item, batch), Decimal(0)))),
+            )
+    return errors

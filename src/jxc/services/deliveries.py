@@ -1,0 +1,207 @@
+"""拣货 and 复核 of a sales delivery by scanning, before it ships.
+
+Picking records what was taken from the shelf: the delivery's lines become what was
+picked, batch by batch (a short pick delivers less; the rest stays open on the order),
+and the workflow's ``pick`` step is taken. 复核 is a second scan of the same goods by
+someone else: each scan is refused at once if it is not what was picked, and the
+``check`` step is taken only when everything picked was found.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc.db.uow import UnitOfWork
+from jxc.domain.documents import DocumentHeader, DocumentType
+from jxc.domain.errors import ErrorCollector, Invalid, NotFound
+from jxc.domain.items import TrackingMode
+from jxc.domain.picking import Counted, check_complete, check_scanned
+from jxc.services import documents
+from jxc.services.auth import principal
+from jxc.services.base import parse, reading, remember, replay, transactional
+from jxc.services.documents import DocumentResult
+
+PICK, CHECK = "pick", "check"
+MAX_SCANNED = 10_000
+
+
+class ScannedIn(BaseModel):
+    """What a scan found: an item, its batch (and serials), a count in base units."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    item: str = Field(min_length=1, max_length=64)
+    batch: str | None = Field(default=None, max_length=64)
+    quantity: Decimal = Field(gt=0)
+    unit: str | None = None  # the base unit where not given
+    serials: tuple[str, ...] = ()
+
+
+class ScansIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    scans: list[ScannedIn] = Field(max_length=MAX_SCANNED)
+
+
+def _delivery(uow: UnitOfWork, actor: str, number: str) -> DocumentHeader:
+    principal(uow, actor)
+    header = uow.documents.header(number)
+    if header is None or header.document_type is not DocumentType.SALES_DELIVERY:
+        raise NotFound("delivery.unknown", {"number": number})
+    return header
+
+
+def _expected(uow: UnitOfWork, header: DocumentHeader) -> list[Counted]:
+    lines = uow.documents.lines(header.id)
+    items = uow.catalog.items_by_id({line.item_id for line in lines})
+    return [Counted(items[line.item_id].code, line.batch_no, line.base_quantity) for line in lines]
+
+
+def _scanned(uow: UnitOfWork, data: ScansIn | dict[str, Any]) -> list[Counted]:
+    """The scans in base units; an item the catalogue does not know counts as scanned."""
+    scans = parse(ScansIn, data).scans
+    items = uow.catalog.items_by_code({s.item for s in scans})
+    counted = []
+    for index, scan in enumerate(scans, start=1):
+        found = items.get(scan.item)
+        try:
+            quantity = found.to_base(scan.quantity, scan.unit) if found else scan.quantity
+        except Invalid as error:
+            raise Invalid(error.code, {**error.params, "scan": index}) from None
+        counted.append(Counted(scan.item, scan.batch, quantity))
+    return counted
+
+
+def _as_picked(expected: list[Counted], scanned: list[Counted]) -> list[Counted]:
+    """Scans of an item the delivery takes by FEFO (no batch on its line) count by item."""
+    unbatched = {row.item for row in expected if row.batch is None}
+    return [Counted(s.item, None, s.quantity) if s.item in unbatched else s for s in scanned]
+
+
+@reading
+def check_scans(
+    uow: UnitOfWork, actor: str, number: str, step: str, scans: ScansIn | dict[str, Any]
+) -> None:
+    """Refuse the scans so far the moment one is not on the delivery (one scan at a time).
+
+    Raises:
+        NotFound: delivery.unknown.
+        Invalid: scan.item_not_on_delivery, scan.wrong_batch (复核), scan.too_many.
+    """
+    header = _delivery(uow, actor, number)
+    expected = _expected(uow, header)
+    scanned = _scanned(uow, scans)
+    if step == CHECK:
+        check_scanned(expected, _as_picked(expected, scanned), by_batch=True).raise_if_any()
+    else:
+        check_scanned(expected, scanned, by_batch=False).raise_if_any()
+
+
+@transactional
+def pick(
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    scans: ScansIn | dict[str, Any],
+    request_id: str | None = None,
+) -> DocumentResult:
+    """拣货: the delivery's lines become what was picked, and its ``pick`` step is taken.
+
+    Raises:
+        NotFound: delivery.unknown.
+        Invalid: scan.nothing_picked, batch.required (a batch item picked without its
+            batch), what ``check_scans`` refuses, and what editing the lines refuses.
+        Conflict: document.not_editable (picked already), the step's refusals.
+    """
+    payload = {"number": number, "scans": parse(ScansIn, scans).model_dump(mode="json")}
+    seen = replay(uow, request_id, "deliveries.pick", payload)
+    if seen is not None:
+        return DocumentResult.from_dict(seen)
+    header = _delivery(uow, actor, number)
+    picked = parse(ScansIn, scans).scans
+    if not picked:
+        errors = ErrorCollector()
+        errors.add("/scans", "scan.nothing_picked", number=number)
+        errors.raise_if_any()
+    counted = _scanned(uow, scans)
+    check_scanned(_expected(uow, header), counted, by_batch=False).raise_if_any()
+    lines = _picked_lines(uow, header, picked, counted)
+    documents.editing(uow, actor, number, {"lines": lines})
+    result = documents.stepping(uow, actor, number, PICK)
+    remember(uow, request_id, "deliveries.pick", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+def _picked_lines(
+    uow: UnitOfWork, header: DocumentHeader, picked: list[ScannedIn], counted: list[Counted]
+) -> list[dict[str, Any]]:
+    """The delivery's lines, each cut into what was picked of its item, batch by batch."""
+    lines = uow.documents.lines(header.id)
+    items = uow.catalog.items_by_id({line.item_id for line in lines})
+    sources = uow.orders.sources_of_lines([line.id for line in lines])
+    order_id = uow.orders.source_of(header.id)
+    assert order_id is not None
+    order_line_no = {p.line_id: p.line_no for p in uow.orders.progress(order_id)}
+    pool: dict[str, list[list[Any]]] = defaultdict(list)  # item → [batch, quantity, serials]
+    errors = ErrorCollector()
+    batched = {i.code for i in items.values() if i.tracking is TrackingMode.BATCH}
+    for scan, base in zip(picked, counted, strict=True):
+        if scan.item in batched and not scan.batch:
+            errors.add("/scans", "batch.required", item=scan.item)
+        pool[scan.item].append([scan.batch, base.quantity, list(scan.serials)])
+    errors.raise_if_any()
+    result: list[dict[str, Any]] = []
+    for line in lines:
+        item = items[line.item_id]
+        wanted = line.base_quantity
+        for chunk in pool[item.code]:
+            if wanted <= 0:
+                break
+            taken = min(wanted, chunk[1])
+            if taken <= 0:
+                continue
+            serials = chunk[2][: int(taken)] if chunk[2] else []
+            chunk[1] -= taken
+            chunk[2] = chunk[2][len(serials) :]
+            wanted -= taken
+            result.append(
+                {
+                    "item": item.code,
+                    "quantity": str(taken),
+                    "batch": chunk[0],
+                    "serials": serials,
+                    "source_line": order_line_no[sources[line.id]],
+                }
+            )
+    return result
+
+
+@transactional
+def check(
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    scans: ScansIn | dict[str, Any],
+    request_id: str | None = None,
+) -> DocumentResult:
+    """复核 handed in: everything picked was scanned again; the ``check`` step is taken.
+
+    Raises:
+        NotFound: delivery.unknown.
+        Invalid: scan.item_not_on_delivery, scan.wrong_batch, scan.too_many, scan.missing.
+        Conflict, Forbidden, Invalid: the step's own refusals (复核 by the picker …).
+    """
+    payload = {"number": number, "scans": parse(ScansIn, scans).model_dump(mode="json")}
+    seen = replay(uow, request_id, "deliveries.check", payload)
+    if seen is not None:
+        return DocumentResult.from_dict(seen)
+    header = _delivery(uow, actor, number)
+    expected = _expected(uow, header)
+    check_complete(expected, _as_picked(expected, _scanned(uow, scans))).raise_if_any()
+    result = documents.stepping(uow, actor, number, CHECK)
+    remember(uow, request_id, "deliveries.check", payload, result.to_dict())
+    uow.commit()
+    return result
