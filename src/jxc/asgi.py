@@ -19,6 +19,7 @@ from jxc.bootstrap import App, build
 from jxc.config import Settings
 from jxc.domain.errors import DomainError
 from jxc.i18n.messages import translate
+from jxc.web import deliveries as web_deliveries
 from jxc.web import movements as web_movements
 from jxc.web import pages
 from jxc.web import partners as web_partners
@@ -33,6 +34,7 @@ def create_server(app: App) -> FastAPI:
     server.include_router(web_movements.router)
     server.include_router(web_settings.router)
     server.include_router(web_partners.router)
+    server.include_router(web_deliveries.router)
     server.mount(
         "/static", StaticFiles(directory=str(resources.files("jxc.web") / "static")), "static"
     )

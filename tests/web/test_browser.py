@@ -10,23 +10,17 @@ camera (Chromium's fake camera filming a QR code) reads a code into a line once.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import segno
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
-from jxc.asgi import create_server
 from jxc.services import catalog
-from tests.builders import PASSWORD, a_user, a_warehouse, an_item
+from tests.builders import a_user, a_warehouse, an_item
+from tests.web.browsing import CHROMIUM, scan, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREWS_EAN = "6901234567892"
 MILK_EAN = "6909876543212"
 # GS1-128 as a keyboard-wedge scanner types it (it cannot type the GS separator): GTIN
@@ -48,59 +42,6 @@ def shop(sop):
     a_user(sop, "manager", "warehouse_manager", "WH1")
     a_user(sop, "auditor", "auditor")
     return sop
-
-
-@pytest.fixture
-def base_url(shop) -> Iterator[str]:
-    """The whole server (API and web) on a free loopback port, in a thread."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_server(shop), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("browser tests need Debian's Chromium: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
-
-
-def sign_in(browser, base_url, username, **context):
-    page = browser.new_context(locale="zh-CN", **context).new_page()
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
-    return page
-
-
-def scan(page, code):
-    before = page.locator("#lines").inner_html()
-    page.fill("#scan", code)
-    page.press("#scan", "Enter")
-    page.wait_for_function(
-        "before => document.querySelector('#lines').innerHTML !== before", arg=before
-    )
-    # htmx settles the swapped lines a moment later; a person never types that fast.
-    page.wait_for_function(
-        "!document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request')"
-    )
 
 
 def take_step(page, base_url, number, step_label):

@@ -21,6 +21,7 @@ from jxc.api.deps import MAX_BODY_BYTES
 from jxc.api.routes import (
     audit,
     catalog,
+    deliveries,
     documents,
     health,
     movements,
@@ -63,6 +64,7 @@ def create_app(app: App) -> FastAPI:
         audit.router,
         sop.router,
         partners.router,
+        deliveries.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

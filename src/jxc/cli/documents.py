@@ -20,7 +20,7 @@ from jxc.cli.output import (
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
-from jxc.services import documents, imports, orders
+from jxc.services import deliveries, documents, imports, orders
 
 docs = typer.Typer(
     help="Documents (单据): receipt 入库, issue 出库, transfer 调拨, reverse 红冲.",
@@ -219,8 +219,6 @@ STEPS = {
     "verify": "核对: a second person confirms what was posted.",
     "archive": "归档: file a verified document.",
     "post": "过账: the one step of the simple workflow (a transfer: ship it).",
-    "pick": "拣货: a sales delivery's goods are picked.",
-    "check": "复核: a second person checks what was picked.",
     "ship": "发运: a sales delivery goes out (posts against its order's reservation).",
     "close": "关闭: close a sales order, giving up what is still open (reason required).",
 }
@@ -252,6 +250,42 @@ def _take(
 
 for _action, _help in STEPS.items():
     docs.command(_action, help=_help)(_step_command(_action))
+
+
+Scans = Annotated[
+    list[str],
+    typer.Option("--scan", help="ITEM:QUANTITY[:BATCH] as scanned, repeatable (base units)."),
+]
+
+
+def _scans(specs: list[str]) -> dict[str, Any]:
+    scans = []
+    for spec in specs:
+        parts = spec.split(":")
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise typer.BadParameter(f"{spec}: expected ITEM:QUANTITY[:BATCH]", param_hint="--scan")
+        scans.append(
+            {"item": parts[0], "quantity": parts[1], "batch": parts[2] if len(parts) > 2 else None}
+        )
+    return {"scans": scans}
+
+
+@docs.command("pick", help="拣货: what was picked for a sales delivery (its lines become it).")
+def pick(
+    ctx: typer.Context, document_number: str, scan: Scans, request_id: RequestId = None
+) -> None:
+    st = state(ctx)
+    result = deliveries.pick(st.app.uow(), st.actor, document_number, _scans(scan), request_id)
+    _report(ctx, result, "label.stepped")
+
+
+@docs.command("check", help="复核: a second person's scan of a picked delivery, compared.")
+def check(
+    ctx: typer.Context, document_number: str, scan: Scans, request_id: RequestId = None
+) -> None:
+    st = state(ctx)
+    result = deliveries.check(st.app.uow(), st.actor, document_number, _scans(scan), request_id)
+    _report(ctx, result, "label.stepped")
 
 
 @docs.command("act", help="Take any step a workflow defines: jxc doc act NUMBER ACTION.")

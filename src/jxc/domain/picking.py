@@ -17,6 +17,9 @@ from decimal import Decimal
 from jxc.domain.errors import ErrorCollector
 from jxc.domain.quantities import normalized
 
+# A sales delivery's steps taken only with what was scanned (the scanning service's).
+SCANNED_STEPS = ("pick", "check")
+
 
 @dataclass(frozen=True)
 class Counted:

@@ -241,6 +241,7 @@ ERRORS: dict[str, str] = {
     "scan.too_many": "{item}{batch}: {scanned} scanned, but the delivery has {expected}",
     "scan.missing": "{item}{batch}: {expected} picked, only {scanned} found at the check",
     "scan.nothing_picked": "Nothing was picked for delivery {number}",
+    "delivery.step_by_scan": "A sales delivery is {action} by scanning its goods: use the scan screen, jxc doc {step} --scan, or POST /api/v1/deliveries/{number}/{step}",
 }
 
 LABELS: dict[str, str] = {
@@ -517,6 +518,13 @@ LABELS: dict[str, str] = {
     "progress.open": "Not delivered",
     "progress.partially_done": "Partially delivered",
     "progress.done": "Fully delivered",
+    "label.web_pick": "Pick by scanning",
+    "label.web_check": "Check by scanning (复核)",
+    "label.web_pick_done": "Picking done",
+    "label.web_check_done": "Check done",
+    "label.pick_list": "Pick list (by location, FEFO)",
+    "label.to_check": "To check",
+    "label.expiry_date": "Expiry date",
 }
 
 # Audit trail actions, by the code each event stores.

@@ -153,3 +153,43 @@ def source_of(connection: Connection, number: str) -> str | None:
         .join(s.Document, s.Document.id == s.DocumentSource.document_id)
         .where(s.Document.number == number)
     ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class PickRow:
+    """Where to take a delivery's goods: what its order holds there (预占), by FEFO."""
+
+    item: str
+    item_name: str
+    location: str
+    batch: str | None
+    expiry_date: date | None
+    quantity: Decimal
+
+
+def pick_list(connection: Connection, number: str) -> list[PickRow]:
+    """拣货单: a delivery's goods by location, as its order reserved them, walk order."""
+    delivery = aliased(s.Document)
+    order_lines = (
+        select(s.LineSource.source_line_id)
+        .join(s.DocumentLine, s.DocumentLine.id == s.LineSource.document_line_id)
+        .join(delivery, delivery.id == s.DocumentLine.document_id)
+        .where(delivery.number == number)
+    )
+    rows = connection.execute(
+        select(
+            s.Item.code.label("item"),
+            s.Item.name.label("item_name"),
+            s.Location.code.label("location"),
+            s.Batch.batch_no.label("batch"),
+            s.Batch.expiry_date,
+            func.sum(s.StockReservation.quantity).label("quantity"),
+        )
+        .join(s.Item, s.Item.id == s.StockReservation.item_id)
+        .join(s.Location, s.Location.id == s.StockReservation.location_id)
+        .outerjoin(s.Batch, s.Batch.id == s.StockReservation.batch_id)
+        .where(s.StockReservation.document_line_id.in_(order_lines))
+        .group_by(s.Item.code, s.Item.name, s.Location.code, s.Batch.batch_no, s.Batch.expiry_date)
+        .order_by(s.Location.code, s.Batch.expiry_date, s.Item.code)
+    )
+    return [PickRow(**row._mapping) for row in rows]

@@ -19,13 +19,13 @@ from jxc.db.uow import UnitOfWork
 from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import ErrorCollector, Invalid, NotFound
 from jxc.domain.items import TrackingMode
-from jxc.domain.picking import Counted, check_complete, check_scanned
+from jxc.domain.picking import SCANNED_STEPS, Counted, check_complete, check_scanned
 from jxc.services import documents
 from jxc.services.auth import principal
 from jxc.services.base import parse, reading, remember, replay, transactional
 from jxc.services.documents import DocumentResult
 
-PICK, CHECK = "pick", "check"
+PICK, CHECK = SCANNED_STEPS
 MAX_SCANNED = 10_000
 
 

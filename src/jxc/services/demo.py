@@ -17,8 +17,9 @@ from typing import Any
 from jxc.db.uow import UnitOfWork
 from jxc.domain.barcodes import ean13
 from jxc.domain.errors import Conflict, DomainError
+from jxc.queries.orders import pick_list
 from jxc.queries.stock_levels import serials_in_stock, stock_rows
-from jxc.services import auth, catalog, documents, partners
+from jxc.services import auth, catalog, deliveries, documents, partners
 
 MAIN_WAREHOUSE = "SH01"
 WAREHOUSES = [
@@ -530,7 +531,7 @@ class _Demo:
                 self.deliver(order.number, lines if stage == "all" else lines[:1])
 
     def deliver(self, order: str, lines: list[dict[str, Any]]) -> None:
-        """拣货 → 复核 → 发运 of ``lines`` of an order, by the clerk and a second person."""
+        """拣货 → 复核 → 发运 of an order's ``lines`` by scanning, by the clerk and another."""
         self.moment += timedelta(minutes=self.random.randint(30, 120))
         delivery = documents.create(
             self.uow,
@@ -546,8 +547,19 @@ class _Demo:
             },
         )
         self.documents += 1
-        steps = [("pick", "clerk.sh01", 10, 60), ("check", "manager", 5, 30)]
-        self.walk(delivery.number, [*steps, ("ship", "clerk.sh01", 5, 30)])
+        with self.uow:
+            picks = pick_list(self.uow.connection, delivery.number)
+        scanned = {
+            "scans": [
+                {"item": row.item, "batch": row.batch, "quantity": str(row.quantity)}
+                for row in picks
+            ]
+        }
+        self.moment += timedelta(minutes=self.random.randint(10, 60))
+        deliveries.pick(self.uow, "clerk.sh01", delivery.number, scanned)
+        self.moment += timedelta(minutes=self.random.randint(5, 30))
+        deliveries.check(self.uow, "manager", delivery.number, scanned)
+        self.walk(delivery.number, [("ship", "clerk.sh01", 5, 30)])
 
     def _price(self, item: str) -> Decimal:
         """A selling price: the item's cost with a margin, as a shop would round it."""

@@ -51,6 +51,7 @@ from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind, Warehouse
 from jxc.domain.partners import PARTNERS_OF, PartnerKind
 from jxc.domain.periods import booking_date, check_open
+from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
 from jxc.domain.quantities import check_line_amount, normalized
 from jxc.domain.stock import allocate
@@ -528,6 +529,12 @@ def act(
         Invalid: every failing guard at once (workflow.same_person, workflow.field_required …).
         InsufficientStock: stock.insufficient naming every short line (execute).
     """
+    if action in SCANNED_STEPS:
+        found = uow.documents.header(number)
+        if found is not None and found.document_type is DocumentType.SALES_DELIVERY:
+            raise Conflict(
+                "delivery.step_by_scan", {"number": number, "action": action, "step": action}
+            )
     result = stepping(uow, actor, number, action, reason, request_id)
     uow.commit()
     return result

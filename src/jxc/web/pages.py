@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
@@ -34,6 +34,7 @@ from jxc.queries import partners as partner_queries
 from jxc.services import auth, catalog, documents, orders, workflows
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
+from jxc.web.scanning import add_scan, lines_from
 
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
@@ -358,73 +359,6 @@ ENTRIES = {
 }
 
 
-class ScannedLine(BaseModel):
-    item: str
-    item_name: str = ""
-    unit: str
-    quantity: Decimal = Field(gt=0)
-    batch: str | None = None
-    expiry_date: str | None = None
-    serials: list[str] = []
-    unit_cost: str | None = None
-
-
-class ScanState(BaseModel):
-    """The lines scanned so far, kept in the page between scans (the page sends it back)."""
-
-    lines: list[ScannedLine] = []
-    scans: list[str] = []
-
-
-def _lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """The lines scanned so far (and the scan ids seen), with the costs as typed since.
-
-    Raises:
-        Invalid: scan.state_invalid (the page sent back something it never held).
-    """
-    try:
-        saved = ScanState.model_validate_json(state) if state else ScanState()
-    except ValidationError:
-        raise Invalid("scan.state_invalid", {}) from None
-    lines = [line.model_dump(mode="json") for line in saved.lines]
-    for index, line in enumerate(lines, start=1):
-        typed = str(form.get(f"cost-{index}", line.get("unit_cost") or "")).strip()
-        line["unit_cost"] = typed or None
-    return lines, saved.scans
-
-
-def _add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> int:
-    """Add a scan to the lines: its line number. A repeated code adds to its line."""
-    for number, line in enumerate(lines, start=1):
-        same = (line["item"], line["unit"], line.get("batch")) == (
-            scanned.item,
-            scanned.unit,
-            scanned.batch,
-        )
-        if not same:
-            continue
-        if scanned.serial is not None:
-            if scanned.serial not in line["serials"]:
-                line["serials"].append(scanned.serial)
-                line["quantity"] = str(len(line["serials"]))
-            return number
-        line["quantity"] = str(Decimal(line["quantity"]) + scanned.quantity)
-        return number
-    lines.append(
-        {
-            "item": scanned.item,
-            "item_name": scanned.item_name,
-            "unit": scanned.unit,
-            "quantity": "1" if scanned.serial else str(scanned.quantity),
-            "batch": scanned.batch,
-            "expiry_date": scanned.expiry_date.isoformat() if scanned.expiry_date else None,
-            "serials": [scanned.serial] if scanned.serial else [],
-            "unit_cost": None,
-        }
-    )
-    return len(lines)
-
-
 class EntryHeader(BaseModel):
     """The fields of an entry page above its lines."""
 
@@ -549,7 +483,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         scan_error, status = "", 200
         try:
             form = await request.form()
-            lines, scans = _lines_from(state, form)
+            lines, scans = lines_from(state, form)
         except DomainError as error:
             lines, scans = [], []  # the lines are lost: this scan is not counted either
             scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
@@ -559,7 +493,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
                     catalog.scan, app.uow(), user.username, code, kind
                 )
                 added = [dict(line, serials=list(line["serials"])) for line in lines]
-                number = _add_scan(added, scanned)
+                number = add_scan(added, scanned)
                 data = _document_data(kind, _entry_header(form), added)
                 await run_in_threadpool(_check_line, app, user, data, number)
                 lines = added
@@ -587,7 +521,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
     ) -> Response:
         """Make the document of what was scanned and submit it (提交) for approval."""
         form = await request.form()
-        lines, scans = _lines_from(state, form)
+        lines, scans = lines_from(state, form)
         header = _entry_header(form)
         try:
             created = await run_in_threadpool(
