@@ -52,9 +52,10 @@ def test_an_order_is_approved_pushed_down_picked_checked_and_shipped_over_the_ap
         f"/api/v1/documents/{number}/push-down", headers={**picker, "Idempotency-Key": "pd-1"}
     )
     assert again.json()["number"] == delivery
-    assert problem(client.post(f"/api/v1/documents/{delivery}/pick", headers=picker), 409)[
-        "code"
-    ] == "delivery.step_by_scan"
+    assert (
+        problem(client.post(f"/api/v1/documents/{delivery}/pick", headers=picker), 409)["code"]
+        == "delivery.step_by_scan"
+    )
     assert client.get(f"/api/v1/deliveries/{delivery}/pick-list", headers=picker).json() == [
         {
             "item": "杯子",
