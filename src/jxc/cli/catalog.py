@@ -103,6 +103,18 @@ def add_barcode(
     out.print(st.t("label.saved"))
 
 
+@items.command(
+    "tolerance",
+    help="超订单入库: receipts may go PERCENT over their order: jxc item tolerance LS-001 5",
+)
+def set_tolerance(
+    ctx: typer.Context, item: str, percent: str, request_id: RequestId = None
+) -> None:
+    st = state(ctx)
+    catalog.set_tolerance(st.app.uow(), st.actor, item, percent, request_id=request_id)
+    out.print(st.t("label.tolerance_set", item=item, percent=percent))
+
+
 @items.command("list", help="List items (商品档案).")
 def list_items(
     ctx: typer.Context,

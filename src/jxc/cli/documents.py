@@ -107,7 +107,9 @@ def _document(file: Path | None, line: list[str], **given: str | None) -> dict[s
 )
 def create(
     ctx: typer.Context,
-    document_type: Annotated[str, typer.Argument(help="receipt, issue, transfer or sales_order.")],
+    document_type: Annotated[
+        str, typer.Argument(help="receipt, issue, transfer, sales_order or purchase_order.")
+    ],
     warehouse: Warehouse = None,
     to_warehouse: ToWarehouse = None,
     counterpart: Counterpart = None,
@@ -118,10 +120,10 @@ def create(
     file: LinesFile = None,
     post: Annotated[bool, typer.Option(help="Post at once (过账).")] = False,
     tax_rate: Annotated[
-        str | None, typer.Option(help="Sales order: tax rate in percent for every line (税率).")
+        str | None, typer.Option(help="An order: tax rate in percent for every line (税率).")
     ] = None,
     excluding_tax: Annotated[
-        bool, typer.Option(help="Sales order: the prices given exclude tax (不含税价).")
+        bool, typer.Option(help="An order: the prices given exclude tax (不含税价).")
     ] = False,
     then: Annotated[str | None, typer.Option(help="Take this first step at once.")] = None,
     request_id: RequestId = None,
@@ -138,7 +140,7 @@ def create(
         note=note,
     )
     data = {"lines": [], **data, "document_type": document_type}
-    if document_type == "sales_order":
+    if document_type in ("sales_order", "purchase_order"):
         data["lines"] = [_priced(line, tax_rate) for line in data["lines"]]
         if excluding_tax:
             data["prices_include_tax"] = False
@@ -160,7 +162,7 @@ def _priced(line: dict[str, Any], tax_rate: str | None) -> dict[str, Any]:
 
 @docs.command(
     "push-down",
-    help="下推: a sales delivery of all that is still open on a sales order (--then ship).",
+    help="下推: a delivery (or receipt) of all still open on a sales (purchase) order.",
 )
 def push_down(
     ctx: typer.Context,
@@ -403,7 +405,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
         source = order_queries.source_of(connection, document_number)
         made = order_queries.made_from(connection, document_number)
     if priced:
-        _show_prices(st, priced, source, made)
+        _show_prices(st, header.document_type, priced, source, made)
     table(
         st,
         ["label.time", "label.user", "label.action", "label.state", "label.details"],
@@ -423,14 +425,16 @@ def show(ctx: typer.Context, document_number: str) -> None:
 
 def _show_prices(
     st: State,
+    kind: str,
     priced: list[order_queries.PricedLineRow],
     source: str | None,
     made: list[order_queries.MadeFrom],
 ) -> None:
     """An order's or a delivery's money, its progress or 毛利, and what it is linked to."""
     progress = order_queries.progress(priced)
+    wording = order_queries.WORDING.get(kind, order_queries.WORDING["sales_order"])
     if progress is not None:
-        out.print(f"{st.t('label.progress')}: {st.t(f'progress.{progress.value}')}")
+        out.print(f"{st.t('label.progress')}: {st.t(wording[progress.value])}")
     if source:
         out.print(f"{st.t('label.source_document')}: {source}")
     ordering = progress is not None
@@ -447,7 +451,7 @@ def _show_prices(
             "label.tax_amount",
             "label.amount_incl_tax",
             *(
-                ["label.delivered", "label.open_quantity"]
+                [wording["delivered"], wording["still_open"]]
                 if ordering
                 else ["label.cost_of_goods", "label.gross_profit", "label.gross_margin"]
             ),
@@ -489,5 +493,5 @@ def _show_prices(
                 )
                 for row in made
             ],
-            title=st.t("label.deliveries"),
+            title=st.t(wording["made"]),
         )

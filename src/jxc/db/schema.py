@@ -498,3 +498,11 @@ class OrderLine(Base):
     document_line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id"), primary_key=True)
     ordered: Mapped[Decimal] = mapped_column(Quantity)
     delivered: Mapped[Decimal] = mapped_column(Quantity)
+
+
+class ItemTolerance(Base):
+    """超订单入库: how far over its purchase order an item may be received, in percent."""
+
+    __tablename__ = "item_tolerance"
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    over_receipt_percent: Mapped[Decimal] = mapped_column(Rate)

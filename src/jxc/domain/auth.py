@@ -65,14 +65,14 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
         pair
         for action in Action
         for pair in (
-            _on(action, *_STOCK_DOCUMENTS, "sales_order", "reversal")
+            _on(action, *_STOCK_DOCUMENTS, "sales_order", "purchase_order", "reversal")
             if action.value.startswith("document.")
             else _on(action)
         )
     ),
     Role.PURCHASER: frozenset(
-        _on(Action.DOCUMENT_CREATE, "receipt")
-        | _on(Action.DOCUMENT_EDIT, "receipt")
+        _on(Action.DOCUMENT_CREATE, "receipt", "purchase_order")
+        | _on(Action.DOCUMENT_EDIT, "receipt", "purchase_order")
         | _on(Action.CATALOG_MANAGE)
         | _on(Action.PARTNER_MANAGE)
     ),

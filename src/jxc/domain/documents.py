@@ -25,6 +25,7 @@ class DocumentType(StrEnum):
     REVERSAL = "reversal"
     SALES_ORDER = "sales_order"
     SALES_DELIVERY = "sales_delivery"
+    PURCHASE_ORDER = "purchase_order"
 
     @property
     def prefix(self) -> str:
@@ -32,18 +33,27 @@ class DocumentType(StrEnum):
 
     @property
     def is_order(self) -> bool:
-        """An order moves no stock: it holds what its deliveries will take (预占)."""
-        return self is DocumentType.SALES_ORDER
+        """An order moves no stock: its receipts or deliveries do (a sales order reserves)."""
+        return self in (DocumentType.SALES_ORDER, DocumentType.PURCHASE_ORDER)
 
     @property
     def source_type(self) -> DocumentType | None:
-        """The order a document is pushed down from (下推), if it has one."""
-        return DocumentType.SALES_ORDER if self is DocumentType.SALES_DELIVERY else None
+        """The order a document is pushed down from (下推), if it may have one."""
+        return _SOURCES.get(self)
+
+    @property
+    def needs_source(self) -> bool:
+        """A sales delivery always fulfils an order; a receipt may be without one (其他入库)."""
+        return self is DocumentType.SALES_DELIVERY
 
     @property
     def priced(self) -> bool:
         """Whether its lines carry unit prices, tax and discounts (价税合计)."""
-        return self in (DocumentType.SALES_ORDER, DocumentType.SALES_DELIVERY)
+        return self in (
+            DocumentType.SALES_ORDER,
+            DocumentType.SALES_DELIVERY,
+            DocumentType.PURCHASE_ORDER,
+        )
 
     @property
     def brings_stock_in(self) -> bool:
@@ -58,6 +68,11 @@ _PREFIXES = {
     DocumentType.REVERSAL: "HC",
     DocumentType.SALES_ORDER: "XSDD",
     DocumentType.SALES_DELIVERY: "XSCK",
+    DocumentType.PURCHASE_ORDER: "CGDD",
+}
+_SOURCES = {
+    DocumentType.SALES_DELIVERY: DocumentType.SALES_ORDER,
+    DocumentType.RECEIPT: DocumentType.PURCHASE_ORDER,
 }
 
 
@@ -91,6 +106,7 @@ class DocumentHeader:
     created_by: str = ""
     note: str | None = None
     partner_id: int | None = None
+    source_id: int | None = None  # the order it was pushed down from (下推)
 
 
 def posting_step(document: DocumentHeader) -> PostingStep:
@@ -165,17 +181,21 @@ def check_line_tracking(
     document_type: DocumentType,
     pointer: str,
     errors: ErrorCollector,
+    numbers_later: bool = False,
 ) -> None:
-    """Collect what a line lacks for its item's tracking mode (batch / serial numbers)."""
+    """Collect what a line lacks for its item's tracking mode (batch / serial numbers).
+
+    ``numbers_later``: an order holds a count; a receipt or delivery made from an order
+    gets its batches and serials when the goods are in hand, and needs them to post.
+    """
     if item.tracking is TrackingMode.BATCH:
-        if not batch_no and document_type.brings_stock_in:
+        if not batch_no and document_type.brings_stock_in and not numbers_later:
             errors.add(f"{pointer}/batch", "batch.required", item=item.code)
     elif batch_no:
         errors.add(f"{pointer}/batch", "batch.not_tracked", item=item.code)
     if item.tracking is TrackingMode.SERIAL:
         if not serials:
-            # An order holds a quantity; a delivery's serials are scanned when it is picked.
-            if document_type not in (DocumentType.SALES_ORDER, DocumentType.SALES_DELIVERY):
+            if not numbers_later:
                 errors.add(f"{pointer}/serials", "serial.required", item=item.code)
         elif Decimal(len(serials)) != base_quantity:
             errors.add(

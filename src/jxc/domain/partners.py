@@ -27,6 +27,7 @@ PARTNERS_OF = {
     DocumentType.ISSUE: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
     DocumentType.SALES_ORDER: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
     DocumentType.SALES_DELIVERY: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
+    DocumentType.PURCHASE_ORDER: (PartnerKind.SUPPLIER,),
 }
 
 

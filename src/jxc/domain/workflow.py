@@ -27,8 +27,16 @@ from jxc.domain.errors import Conflict, ErrorCollector
 T = TypeVar("T")
 
 REVERSED = "reversed"  # every workflow's built-in end: the document's reversal was executed
-DOCUMENT_TYPES = ("receipt", "issue", "transfer", "reversal", "sales_order", "sales_delivery")
-ORDER_TYPES = ("sales_order",)  # hold stock for their deliveries; post nothing themselves
+DOCUMENT_TYPES = (
+    "receipt",
+    "issue",
+    "transfer",
+    "reversal",
+    "sales_order",
+    "sales_delivery",
+    "purchase_order",
+)
+ORDER_TYPES = ("sales_order", "purchase_order")  # post nothing: their receipts and deliveries do
 # The step an order takes by itself when its last unit is delivered (已完成).
 COMPLETE = "complete"
 MAX_REASON = 500
@@ -177,6 +185,13 @@ class Workflow:
     digest: str = ""
     posted_states: frozenset[str] = frozenset()
     holding_states: frozenset[str] = frozenset()  # where the document holds stock (预占)
+
+    @property
+    def open_states(self) -> frozenset[str]:
+        """An order's states where receipts or deliveries are made: those it completes from."""
+        return frozenset(
+            source for t in self.transitions if t.action == COMPLETE for source in t.sources
+        )
 
     @property
     def initial(self) -> str:
@@ -657,7 +672,9 @@ class _Reader:
             self.fail(f"/states/{name}", "workflow.state_before_and_after_posting", state=name)
         handlers = {t.run for t in transitions}
         if document_type in ORDER_TYPES:
-            wanted = [Handler.RESERVE]
+            wanted = [Handler.RESERVE] if document_type in RESERVING_TYPES else []
+            if not any(t.action == COMPLETE for t in transitions):
+                self.fail("/transitions", "workflow.complete_missing", action=COMPLETE)
             for transition in transitions:
                 if transition.run is not None and transition.run.posts:
                     self.fail(

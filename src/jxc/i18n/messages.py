@@ -221,20 +221,12 @@ ERRORS: dict[str, str] = {
     "rate.out_of_range": "{field} {value} must be between 0 and 100 (percent)",
     "rate.too_precise": "{field} {value} has more than {decimals} decimals",
     "order.partner_required": "A sales order needs its customer or sales channel",
-    "order.unknown": "Sales order {number} does not exist",
     "order.not_open": "Sales order {number} is {state}: only an approved, unfinished order is delivered",
     "order.nothing_open": "Nothing is left to deliver on sales order {number}",
     "order.completes_by_delivery": "Sales order {number} completes by itself when its last unit is delivered; to give up the rest, close it",
     "document.source_not_for_type": "Only a sales delivery is made from an order (源单); {document_type} documents are not",
-    "delivery.order_required": "A sales delivery is made from its sales order: give the order (源单) or push the order down",
-    "delivery.not_order_warehouse": "Sales order {number} goes out from warehouse {warehouse}",
-    "delivery.not_order_partner": "A delivery goes to its order's customer; sales order {number} names another",
-    "delivery.source_line_required": "Sales order lines {lines} are all for {item}: name the order line this line delivers",
-    "delivery.source_line_unknown": "Sales order {number} has no line {line}",
-    "delivery.item_not_on_order_line": "Line {line} of sales order {number} is not for {item}",
     "delivery.over_order": "{item}: line {line} of sales order {number} ordered {ordered}, {delivered} delivered; {requested} more is too many",
     "workflow.order_posts_nothing": "An order moves no stock: {document_type} has no {run} step (its deliveries post)",
-    "delivery.item_not_on_order": "Sales order {number} does not order {item}",
     "delivery.unknown": "Sales delivery {number} does not exist",
     "scan.item_not_on_delivery": "{item} is not on this delivery",
     "scan.wrong_batch": "Wrong batch: {item} batch {batch} was not picked (picked: {batches})",
@@ -242,6 +234,17 @@ ERRORS: dict[str, str] = {
     "scan.missing": "{item}{batch}: {expected} picked, only {scanned} found at the check",
     "scan.nothing_picked": "Nothing was picked for delivery {number}",
     "delivery.step_by_scan": "A sales delivery is {action} by scanning its goods: use the scan screen, jxc doc {step} --scan, or POST /api/v1/deliveries/{number}/{step}",
+    "order.unknown": "{document_type} {number} does not exist",
+    "order.required": "A {document_type} is made from its order: give the order (源单) or push the order down",
+    "order.other_warehouse": "Order {number} is for warehouse {warehouse}",
+    "order.other_partner": "Order {number} names another partner",
+    "order.source_line_required": "Order lines {lines} are all for {item}: name the order line this line takes from",
+    "order.source_line_unknown": "Order {number} has no line {line}",
+    "order.item_not_on_line": "Line {line} of order {number} is not for {item}",
+    "order.item_not_ordered": "Order {number} does not order {item}",
+    "receipt.over_order": "{item}: line {line} of purchase order {number} ordered {ordered}, {delivered} received; {requested} more passes the {allowed} its over-receipt tolerance allows (超订单入库)",
+    "workflow.complete_missing": "An order's workflow needs the step {action}: its last receipt or delivery takes it",
+    "tolerance.out_of_range": "The over-receipt tolerance {value} must be between 0 and 100 percent with at most 2 decimals",
 }
 
 LABELS: dict[str, str] = {
@@ -525,6 +528,14 @@ LABELS: dict[str, str] = {
     "label.pick_list": "Pick list (by location, FEFO)",
     "label.to_check": "To check",
     "label.expiry_date": "Expiry date",
+    "document_type.purchase_order": "Purchase order",
+    "label.tolerance_set": "{item}: receipts may go {percent}% over their purchase order",
+    "progress.partially_received": "Partially received",
+    "progress.received": "Fully received",
+    "label.receipts": "Receipts",
+    "label.received": "Received",
+    "label.open_to_receive": "Open",
+    "progress.not_received": "Not received",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -571,6 +582,7 @@ ACTIONS: dict[str, str] = {
     "document.pick": "Pick",
     "document.check": "Check (复核)",
     "document.close": "Close order",
+    "item.set_tolerance": "Set over-receipt tolerance",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.

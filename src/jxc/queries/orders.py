@@ -23,6 +23,27 @@ class Progress(StrEnum):
     DONE = "done"  # 已完成
 
 
+# The words an order's page uses: 出库 for a sales order, 入库 for a purchase order.
+WORDING = {
+    "sales_order": {
+        "open": "progress.open",
+        "partially_done": "progress.partially_done",
+        "done": "progress.done",
+        "delivered": "label.delivered",
+        "still_open": "label.open_quantity",
+        "made": "label.deliveries",
+    },
+    "purchase_order": {
+        "open": "progress.not_received",
+        "partially_done": "progress.partially_received",
+        "done": "progress.received",
+        "delivered": "label.received",
+        "still_open": "label.open_to_receive",
+        "made": "label.receipts",
+    },
+}
+
+
 @dataclass(frozen=True)
 class PricedLineRow:
     line_no: int
@@ -44,7 +65,8 @@ class PricedLineRow:
 
     @property
     def open(self) -> Decimal | None:
-        return None if self.delivered is None else self.quantity - self.delivered
+        """Still to come (never below zero: a receipt may go over, within its tolerance)."""
+        return None if self.delivered is None else max(self.quantity - self.delivered, Decimal(0))
 
     @property
     def gross_profit(self) -> Decimal | None:

@@ -30,7 +30,8 @@ from jxc.domain.locations import (
     LocationKind,
     LocationUsage,
 )
-from jxc.domain.quantities import Unit
+from jxc.domain.prices import RATE_DECIMALS
+from jxc.domain.quantities import Unit, decimals_of, parse_decimal
 from jxc.services.auth import principal, require
 from jxc.services.base import parse, reading, remember, replay, transactional
 
@@ -300,6 +301,34 @@ def add_barcode(
         )
     )
     remember(uow, request_id, "catalog.add_barcode", payload, {})
+    uow.commit()
+
+
+@transactional
+def set_tolerance(
+    uow: UnitOfWork,
+    actor: str,
+    item_code: str,
+    percent: Decimal | str,
+    request_id: str | None = None,
+) -> None:
+    """超订单入库: how far over its purchase order an item may be received, in percent.
+
+    Raises:
+        NotFound: item.unknown.
+        Invalid: tolerance.out_of_range (0–100, at most 2 decimals).
+    """
+    require(uow, actor, Action.CATALOG_MANAGE)
+    value = parse_decimal(percent)
+    if not Decimal(0) <= value <= Decimal(100) or decimals_of(value) > RATE_DECIMALS:
+        raise Invalid("tolerance.out_of_range", {"value": str(percent)})
+    payload = {"item": item_code, "percent": str(value)}
+    if replay(uow, request_id, "catalog.set_tolerance", payload) is not None:
+        return
+    item = _item(uow, item_code)
+    uow.orders.set_tolerance(item.id, value)
+    uow.record(AuditEntry(actor, "item.set_tolerance", "item", item.code, {"percent": str(value)}))
+    remember(uow, request_id, "catalog.set_tolerance", payload, {})
     uow.commit()
 
 

@@ -142,7 +142,7 @@ def _picked_lines(
     lines = uow.documents.lines(header.id)
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     sources = uow.orders.sources_of_lines([line.id for line in lines])
-    order_id = uow.orders.source_of(header.id)
+    order_id = header.source_id
     assert order_id is not None
     order_line_no = {p.line_id: p.line_no for p in uow.orders.progress(order_id)}
     pool: dict[str, list[list[Any]]] = defaultdict(list)  # item → [batch, quantity, serials]

@@ -530,6 +530,51 @@ class _Demo:
             if stage in ("all", "part"):
                 self.deliver(order.number, lines if stage == "all" else lines[:1])
 
+    def purchase_orders(self, day: date) -> None:
+        """Replenishment for SH01 from two suppliers: one half received, one on its way."""
+        plain = sorted(code for code, kind, _ in self.items if kind == "none")
+        for turn, (supplier, received) in enumerate((("SUP-YDK", True), ("SUP-SKF", False))):
+            self.moment = datetime.combine(day, time(15 + turn), tzinfo=UTC)
+            picked = plain[turn * 2 : turn * 2 + 2]
+            lines = [
+                {
+                    "item": item,
+                    "quantity": "40",
+                    "unit_price": str(self._cost(item) * Decimal("1.13")),
+                }
+                for item in picked
+            ]
+            order = documents.create(
+                self.uow,
+                "purchaser",
+                {
+                    "document_type": "purchase_order",
+                    "warehouse": "SH01",
+                    "partner": supplier,
+                    "business_date": day.isoformat(),
+                    "note": "补货采购",
+                    "lines": [{**line, "tax_rate": "13"} for line in lines],
+                },
+            )
+            self.documents += 1
+            steps = [("submit", "purchaser", 5, 30), ("approve", "finance", 10, 60)]
+            if not self.walk(order.number, steps) or not received:
+                continue
+            receipt = documents.create(
+                self.uow,
+                "clerk.sh01",
+                {
+                    "document_type": "receipt",
+                    "warehouse": "SH01",
+                    "source": order.number,
+                    "business_date": day.isoformat(),
+                    "lines": [{"item": picked[0], "quantity": "20"}],
+                },
+            )
+            self.documents += 1
+            steps = [("submit", "clerk.sh01", 5, 30), ("approve", "manager", 10, 60)]
+            self.walk(receipt.number, [*steps, ("execute", "clerk.sh01", 10, 60)])
+
     def deliver(self, order: str, lines: list[dict[str, Any]]) -> None:
         """拣货 → 复核 → 发运 of an order's ``lines`` by scanning, by the clerk and another."""
         self.moment += timedelta(minutes=self.random.randint(30, 120))
@@ -561,10 +606,12 @@ class _Demo:
         deliveries.check(self.uow, "manager", delivery.number, scanned)
         self.walk(delivery.number, [("ship", "clerk.sh01", 5, 30)])
 
+    def _cost(self, item: str) -> Decimal:
+        return next(Decimal(unit_cost) for code, _, unit_cost in self.items if code == item)
+
     def _price(self, item: str) -> Decimal:
         """A selling price: the item's cost with a margin, as a shop would round it."""
-        cost = next(Decimal(unit_cost) for code, _, unit_cost in self.items if code == item)
-        return (cost * Decimal("1.45")).quantize(Decimal("0.01"))
+        return (self._cost(item) * Decimal("1.45")).quantize(Decimal("0.01"))
 
 
 def _closing_steps(executor: str) -> list[tuple[str, str, int, int]]:
@@ -619,6 +666,7 @@ def load(uow: UnitOfWork, days: int = 90, seed: int = 2026) -> DemoSummary | Non
     for offset in range(days):  # up to yesterday: today's document numbers are the user's
         demo.day(demo.start + timedelta(days=offset))
     demo.sales_orders(demo.start + timedelta(days=days - 1))
+    demo.purchase_orders(demo.start + timedelta(days=days - 1))
     return DemoSummary(
         len(WAREHOUSES), len(PARTNERS), len(demo.items), demo.documents, demo.entries
     )

@@ -82,6 +82,7 @@ _DEFAULT_COUNTERPART = {
     DocumentType.ISSUE: "CUSTOMER",
     DocumentType.SALES_ORDER: "CUSTOMER",
     DocumentType.SALES_DELIVERY: "CUSTOMER",
+    DocumentType.PURCHASE_ORDER: "SUPPLIER",
 }
 
 
@@ -334,12 +335,12 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
         return places[location_id].code if location_id else None
 
     prices = uow.orders.prices([line.id for line in lines])
-    source_id = uow.orders.source_of(header.id)
+    source_id = header.source_id
     sources = uow.orders.sources_of_lines([line.id for line in lines])
     source_lines = (
         {p.line_id: p.line_no for p in uow.orders.progress(source_id)} if source_id else {}
     )
-    ordering = header.document_type is DocumentType.SALES_ORDER
+    ordering = header.document_type.is_order
 
     return DocumentIn(
         document_type=header.document_type,
@@ -957,29 +958,29 @@ def _source(
     partner_id: int | None,
     errors: ErrorCollector,
 ) -> fulfilment.Source | None:
-    """The order a delivery is made from: open, in its warehouse, for its partner."""
-    wanted = document.document_type.source_type
+    """The order a receipt or delivery is made from: open, in its warehouse, its partner's."""
+    kind = document.document_type
+    wanted = kind.source_type
     if wanted is None:
         if document.source is not None:
-            errors.add(
-                "/source", "document.source_not_for_type", document_type=document.document_type
-            )
+            errors.add("/source", "document.source_not_for_type", document_type=kind)
         return None
     if document.source is None:
-        errors.add("/source", "delivery.order_required")
+        if kind.needs_source:
+            errors.add("/source", "order.required", document_type=kind)
         return None
-    source = fulfilment.order_of(uow, document.source, errors)
+    source = fulfilment.order_of(uow, document.source, wanted, errors)
     if source is None:
         return None
     if warehouse is not None and source.header.warehouse_id != warehouse.id:
         errors.add(
             "/warehouse",
-            "delivery.not_order_warehouse",
+            "order.other_warehouse",
             number=document.source,
             warehouse=uow.catalog.warehouse_code(source.header.warehouse_id),
         )
     if document.partner is not None and partner_id != source.header.partner_id:
-        errors.add("/partner", "delivery.not_order_partner", number=document.source)
+        errors.add("/partner", "order.other_partner", number=document.source)
     return source
 
 
@@ -1041,8 +1042,9 @@ def _line_row(
             field = "unit" if error.code.startswith("unit.") else "quantity"
             errors.extend(error, f"{pointer}/{field}")
         if base_quantity is not None:
+            later = kind.is_order or kind.needs_source or resolved.source is not None
             check_line_tracking(
-                item, base_quantity, line.batch, line.serials, kind, pointer, errors
+                item, base_quantity, line.batch, line.serials, kind, pointer, errors, later
             )
     check_line_unit_cost(line.unit_cost, kind, pointer, errors)
     if base_quantity is not None and line.unit_cost is not None and len(errors.items) == before:
@@ -1069,9 +1071,8 @@ def _line_row(
             errors.add(f"{pointer}/{field}", "location.not_internal", location=code)
     if (line.production_date or line.expiry_date) and not line.batch:
         errors.add(f"{pointer}/batch", "batch.dates_without_batch")
-    priced, source_line = _line_terms(
-        line, document, resolved, item, base_quantity, pointer, errors
-    )
+    quantities = (line.quantity, base_quantity) if base_quantity is not None else None
+    terms = _line_terms(line, document, resolved, item, quantities, pointer, errors)
     if len(errors.items) > before or item is None or base_quantity is None:
         return None
     unit_code = line.unit or item.base_unit.code
@@ -1091,9 +1092,14 @@ def _line_row(
         "production_date": line.production_date,
         "expiry_date": line.expiry_date,
         "serials": list(line.serials) or None,
-        "unit_cost": line.unit_cost,
+        # A receipt from a purchase order costs the order's price unless told otherwise.
+        "unit_cost": line.unit_cost
+        if line.unit_cost is not None or terms is None
+        else terms.unit_cost,
     }
-    return _LineRow(row, priced, source_line)
+    if terms is None:
+        return _LineRow(row, None, None)
+    return _LineRow(row, terms.priced, terms.source_line_id or None)
 
 
 @dataclass(frozen=True)
@@ -1108,25 +1114,25 @@ def _line_terms(
     document: DocumentIn,
     resolved: _Resolved,
     item: Item | None,
-    base_quantity: Decimal | None,
+    line_quantity: tuple[Decimal, Decimal] | None,
     pointer: str,
     errors: ErrorCollector,
-) -> tuple[PricedLine | None, int | None]:
-    """A line's price and the order line it fulfils, as its document type has them."""
+) -> fulfilment.Fulfils | None:
+    """A line's price, or the order line it takes from and what it carries over.
+
+    ``line_quantity``: the line's count in its own unit (an order's price is per that
+    unit) and in base units.
+    """
     kind = document.document_type
-    given = {
-        field: getattr(line, field)
-        for field in ("unit_price", "tax_rate", "discount_rate")
-        if getattr(line, field) is not None
-    }
-    if kind is not DocumentType.SALES_ORDER:
+    given = [f for f in ("unit_price", "tax_rate", "discount_rate") if getattr(line, f) is not None]
+    if not kind.is_order:
         for field in given:
             errors.add(f"{pointer}/{field}", "price.not_for_type", document_type=kind)
     if line.source_line is not None and kind.source_type is None:
         errors.add(f"{pointer}/source_line", "document.source_not_for_type", document_type=kind)
-    if item is None or base_quantity is None:
-        return None, None
-    if kind is DocumentType.SALES_ORDER:
+    if item is None or line_quantity is None:
+        return None
+    if kind.is_order:
         price = (
             LinePrice(
                 line.unit_price,
@@ -1137,14 +1143,13 @@ def _line_terms(
             if line.unit_price is not None
             else None
         )
-        return fulfilment.line_price(base_quantity, price, pointer, errors), None
+        priced = fulfilment.line_price(line_quantity[0], price, pointer, errors)
+        return fulfilment.Fulfils(0, priced, None) if priced else None
     if resolved.source is not None:
-        found = fulfilment.delivery_line(
-            resolved.source, line.source_line, item, base_quantity, pointer, errors
+        return fulfilment.fulfilling_line(
+            resolved.source, line.source_line, item, line_quantity[1], pointer, errors
         )
-        if found is not None:
-            return found[1], found[0]
-    return None, None
+    return None
 
 
 def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_LineRow]]:
@@ -1236,6 +1241,7 @@ def _insert(
         created_by=actor,
         note=document.note,
         partner_id=resolved.partner_id,
+        source_id=resolved.source.header.id if resolved.source else None,
     )
     return header, [LineRecord(id=line_id, **r.row) for line_id, r in zip(ids, rows, strict=True)]
 
@@ -1282,10 +1288,12 @@ def _run(
             stamp["business_date"] = booked
             assert header.reverses_document_id is not None
             original = uow.documents.header_by_id(header.reverses_document_id)
-            if original.document_type is DocumentType.SALES_DELIVERY:
+            if original.source_id is not None:
                 fulfilment.give_back(uow, original)
         elif header.document_type is DocumentType.RECEIPT:
             items = uow.catalog.items_by_id({line.item_id for line in lines})
+            if header.source_id is not None:
+                fulfilment.consume(uow, header, lines, items, actor)
             moves = _receipt_moves(uow, header, lines, items, placed_serials)
         else:
             # The posting takes what the document held (预占), whatever state it posts from:

@@ -1,10 +1,11 @@
-"""What ties a delivery to its order: checked at entry, consumed at posting, given back by 红冲.
+"""What ties a receipt or a delivery to its order: checked, counted, given back by 红冲.
 
-A sales order holds its stock from approval (预占). Posting a delivery adds its quantities
-to the order lines' progress (a guarded UPDATE: never past what was ordered), gives back
-that much of the order's reservation and then takes the stock as any issue does, in one
-transaction; the delivery of the last unit completes the order. Nothing here commits: it
-runs inside the document service's unit of work.
+Posting a document made from an order adds its quantities to the order lines' progress
+by a guarded UPDATE: a delivery never past what was ordered, a receipt never past the
+item's over-receipt tolerance (超订单入库). A sales order holds its stock from approval
+(预占); its delivery takes over that much of the reservation before it takes the stock,
+in the same transaction. The last unit completes the order. Nothing here commits: it runs
+inside the document service's unit of work.
 """
 
 from __future__ import annotations
@@ -20,26 +21,38 @@ from jxc.domain.audit import AuditEntry
 from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import Conflict, ErrorCollector
 from jxc.domain.items import Item, TrackingMode
-from jxc.domain.prices import LinePrice, amounts, check_price
-from jxc.domain.quantities import normalized
+from jxc.domain.prices import HUNDRED, LinePrice, amounts, check_price
+from jxc.domain.quantities import normalized, round_unit_cost
 from jxc.domain.workflow import COMPLETE, Workflow
 from jxc.services import workflows
 
 
 @dataclass(frozen=True)
 class Source:
-    """The order a delivery is made from, as its lines are checked against it."""
+    """The order a document is made from, as its lines are checked against it."""
 
     header: DocumentHeader
     lines: dict[int, OrderLineProgress]  # by line number
     prices: dict[int, PricedLine]  # by order line id
+    tolerances: dict[int, Decimal]  # over-receipt tolerance in percent, by item id
 
 
-def order_of(uow: UnitOfWork, number: str, errors: ErrorCollector) -> Source | None:
-    """The open order ``number`` a delivery is pushed down from, or None with the problem."""
+@dataclass(frozen=True)
+class Fulfils:
+    """What a line made from an order takes from it."""
+
+    source_line_id: int
+    priced: PricedLine | None  # a delivery's money at the order's price
+    unit_cost: Decimal | None  # a receipt's cost: the order's price without tax
+
+
+def order_of(
+    uow: UnitOfWork, number: str, kind: DocumentType, errors: ErrorCollector
+) -> Source | None:
+    """The open order ``number`` a document is made from, or None with the problem."""
     header = uow.documents.header(number)
-    if header is None or header.document_type is not DocumentType.SALES_ORDER:
-        errors.add("/source", "order.unknown", number=number)
+    if header is None or header.document_type is not kind:
+        errors.add("/source", "order.unknown", number=number, document_type=kind.value)
         return None
     if not is_open(workflows.definition(uow, header.document_type.value), header):
         errors.add("/source", "order.not_open", number=number, state=header.state)
@@ -49,12 +62,13 @@ def order_of(uow: UnitOfWork, number: str, errors: ErrorCollector) -> Source | N
         header,
         {line.line_no: line for line in lines},
         uow.orders.prices([line.line_id for line in lines]),
+        uow.orders.tolerances({line.item_id for line in lines}),
     )
 
 
 def is_open(workflow: Workflow, header: DocumentHeader) -> bool:
-    """Whether an order may be delivered: approved and holding its stock, not closed."""
-    return header.state in workflow.holding_states
+    """Whether an order may be received or delivered: approved, neither done nor closed."""
+    return header.state in workflow.open_states
 
 
 def line_price(
@@ -71,32 +85,35 @@ def line_price(
     return PricedLine(price, amounts(quantity, price))
 
 
-def delivery_line(
+def ceiling(source_kind: DocumentType, line: OrderLineProgress, tolerance: Decimal) -> Decimal:
+    """The most an order line may take in all: a purchase order allows its tolerance over."""
+    if source_kind is DocumentType.PURCHASE_ORDER:
+        return line.ordered * (HUNDRED + tolerance) / HUNDRED
+    return line.ordered
+
+
+def fulfilling_line(
     source: Source,
     line_no: int | None,
     item: Item,
     base_quantity: Decimal,
     pointer: str,
     errors: ErrorCollector,
-) -> tuple[int, PricedLine] | None:
-    """The order line a delivery line fulfils and the line's money at the order's price.
+) -> Fulfils | None:
+    """The order line a receipt's or delivery's line takes from, and what it carries over.
 
-    A line that names no order line delivers the order's only line of its item.
+    A line that names no order line takes from the order's only line of its item.
     """
+    number = source.header.number
     if line_no is None:
         of_item = [line.line_no for line in source.lines.values() if line.item_id == item.id]
         if not of_item:
-            errors.add(
-                f"{pointer}/item",
-                "delivery.item_not_on_order",
-                item=item.code,
-                number=source.header.number,
-            )
+            errors.add(f"{pointer}/item", "order.item_not_ordered", item=item.code, number=number)
             return None
         if len(of_item) > 1:
             errors.add(
                 f"{pointer}/source_line",
-                "delivery.source_line_required",
+                "order.source_line_required",
                 item=item.code,
                 lines=", ".join(map(str, of_item)),
             )
@@ -105,35 +122,55 @@ def delivery_line(
     ordered = source.lines.get(line_no)
     if ordered is None:
         errors.add(
-            f"{pointer}/source_line",
-            "delivery.source_line_unknown",
-            line=line_no,
-            number=source.header.number,
+            f"{pointer}/source_line", "order.source_line_unknown", line=line_no, number=number
         )
         return None
     if ordered.item_id != item.id:
         errors.add(
             f"{pointer}/item",
-            "delivery.item_not_on_order_line",
+            "order.item_not_on_line",
             item=item.code,
             line=line_no,
-            number=source.header.number,
+            number=number,
         )
         return None
-    if base_quantity > ordered.open:
-        errors.add(
-            f"{pointer}/quantity",
-            "delivery.over_order",
-            item=item.code,
-            line=line_no,
-            number=source.header.number,
-            ordered=str(normalized(ordered.ordered)),
-            delivered=str(normalized(ordered.delivered)),
-            requested=str(normalized(base_quantity)),
-        )
+    kind = source.header.document_type
+    most = ceiling(kind, ordered, source.tolerances.get(item.id, Decimal(0)))
+    if ordered.delivered + base_quantity > most:
+        _over(errors, pointer, kind, ordered, item, number, base_quantity, most)
         return None
     price = source.prices[ordered.line_id].price
-    return ordered.line_id, PricedLine(price, amounts(base_quantity, price))
+    # The order's price is per its line's unit: this line's count in that unit.
+    money = amounts(base_quantity * ordered.quantity / ordered.ordered, price)
+    if kind is DocumentType.PURCHASE_ORDER:
+        return Fulfils(ordered.line_id, None, round_unit_cost(money.amount / base_quantity))
+    return Fulfils(ordered.line_id, PricedLine(price, money), None)
+
+
+def _over(
+    errors: ErrorCollector,
+    pointer: str,
+    kind: DocumentType,
+    ordered: OrderLineProgress,
+    item: Item,
+    number: str,
+    requested: Decimal,
+    most: Decimal,
+) -> None:
+    params = {
+        "item": item.code,
+        "line": ordered.line_no,
+        "number": number,
+        "ordered": str(normalized(ordered.ordered)),
+        "delivered": str(normalized(ordered.delivered)),
+        "requested": str(normalized(requested)),
+    }
+    if kind is DocumentType.PURCHASE_ORDER:
+        errors.add(
+            f"{pointer}/quantity", "receipt.over_order", **params, allowed=str(normalized(most))
+        )
+    else:
+        errors.add(f"{pointer}/quantity", "delivery.over_order", **params)
 
 
 def consume(
@@ -143,55 +180,70 @@ def consume(
     items: dict[int, Item],
     actor: str,
 ) -> None:
-    """Posting a delivery: count it on its order, hand over the order's reservation.
+    """Posting a receipt or delivery made from an order: count it there.
+
+    A delivery also takes over that much of its sales order's reservation.
 
     Raises:
         Conflict: order.not_open when the order was closed meanwhile.
-        Invalid: delivery.over_order for each line past its order (another delivery took
-            the rest meanwhile), serial.required for a serial item not yet scanned.
+        Invalid: delivery.over_order / receipt.over_order for each line past its order
+            (another document took the rest meanwhile); batch.required, serial.required for
+            tracking numbers a line made from an order still lacks.
     """
-    order_id = uow.orders.source_of(header.id)
-    assert order_id is not None
-    order = uow.documents.header_by_id(order_id)
+    assert header.source_id is not None
+    order = uow.documents.header_by_id(header.source_id)
     workflow = workflows.definition(uow, order.document_type.value)
     if not is_open(workflow, order):
         raise Conflict("order.not_open", {"number": order.number, "state": order.state})
     errors = ErrorCollector()
+    receiving = header.document_type is DocumentType.RECEIPT
     for line in lines:
-        if items[line.item_id].tracking is TrackingMode.SERIAL and not line.serials:
-            errors.add(
-                f"/lines/{line.line_no}/serials", "serial.required", item=items[line.item_id].code
-            )
+        item, pointer = items[line.item_id], f"/lines/{line.line_no}"
+        if item.tracking is TrackingMode.SERIAL and not line.serials:
+            errors.add(f"{pointer}/serials", "serial.required", item=item.code)
+        if receiving and item.tracking is TrackingMode.BATCH and not line.batch_no:
+            errors.add(f"{pointer}/batch", "batch.required", item=item.code)
     errors.raise_if_any()
     sources = uow.orders.sources_of_lines([line.id for line in lines])
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         wanted[sources[line.id]] += line.base_quantity
-    refused = set(uow.orders.deliver(wanted))
+    progress = {p.line_id: p for p in uow.orders.progress(order.id)}
+    tolerances = uow.orders.tolerances({p.item_id for p in progress.values()})
+    ceilings = {
+        line_id: ceiling(
+            order.document_type,
+            progress[line_id],
+            tolerances.get(progress[line_id].item_id, Decimal(0)),
+        )
+        for line_id in wanted
+    }
+    refused = set(uow.orders.deliver(wanted, ceilings))
     if refused:
-        progress = {p.line_id: p for p in uow.orders.progress(order.id)}
+        now = {p.line_id: p for p in uow.orders.progress(order.id)}
         for line in lines:
-            if sources[line.id] in refused:
-                ordered = progress[sources[line.id]]
-                errors.add(
-                    f"/lines/{line.line_no}/quantity",
-                    "delivery.over_order",
-                    item=items[line.item_id].code,
-                    line=ordered.line_no,
-                    number=order.number,
-                    ordered=str(normalized(ordered.ordered)),
-                    delivered=str(normalized(ordered.delivered)),
-                    requested=str(normalized(wanted[sources[line.id]])),
+            source = sources[line.id]
+            if source in refused:
+                _over(
+                    errors,
+                    f"/lines/{line.line_no}",
+                    order.document_type,
+                    now[source],
+                    items[line.item_id],
+                    order.number,
+                    wanted[source],
+                    ceilings[source],
                 )
         errors.raise_if_any()
-    for order_line, quantity in sorted(wanted.items()):
-        uow.balances.release_line(order_line, quantity)
+    if order.document_type is DocumentType.SALES_ORDER:
+        for order_line, quantity in sorted(wanted.items()):
+            uow.balances.release_line(order_line, quantity)
     if all(p.open == 0 for p in uow.orders.progress(order.id)):
         _complete(uow, workflow, order, actor, header.number)
 
 
 def _complete(
-    uow: UnitOfWork, workflow: Workflow, order: DocumentHeader, actor: str, delivery: str
+    uow: UnitOfWork, workflow: Workflow, order: DocumentHeader, actor: str, made: str
 ) -> None:
     """The order's ``complete`` step, where its workflow has one from the state it is in."""
     step = next(
@@ -209,7 +261,7 @@ def _complete(
             f"document.{COMPLETE}",
             "document",
             order.number,
-            {"delivery": delivery},
+            {"by": made},
             order.state,
             step.target,
         )
@@ -217,7 +269,7 @@ def _complete(
 
 
 def give_back(uow: UnitOfWork, original: DocumentHeader) -> None:
-    """A delivery's reversal: what it delivered is open on its order again."""
+    """A receipt's or delivery's reversal: what it took is open on its order again."""
     lines = uow.documents.lines(original.id)
     sources = uow.orders.sources_of_lines([line.id for line in lines])
     returned: dict[int, Decimal] = defaultdict(Decimal)
@@ -227,15 +279,15 @@ def give_back(uow: UnitOfWork, original: DocumentHeader) -> None:
 
 
 def in_flight(uow: UnitOfWork, order: DocumentHeader, with_posted: bool) -> tuple[str, ...]:
-    """Deliveries made from an order that are on their way (and, if asked, posted ones)."""
+    """Documents made from an order that are on their way (and, if asked, posted ones)."""
     made = uow.orders.made_from(order.id)
     if not made:
         return ()
-    delivery = workflows.definition(uow, DocumentType.SALES_DELIVERY.value)
+    flows = {kind: workflows.definition(uow, kind) for kind in {row[1] for row in made}}
     return tuple(
         number
-        for number, _, state, posted in made
-        if state in delivery.states
-        and not (delivery.states[state].final and not posted)
+        for number, kind, state, posted in made
+        if state in flows[kind].states
+        and not (flows[kind].states[state].final and not posted)
         and (with_posted or not posted)
     )

@@ -1,7 +1,9 @@
-"""Orders become stock documents without re-typing: 下推 (push down) a sales order.
+"""Orders become stock documents without re-typing: 下推 (push down).
 
-The delivery it makes carries every line still open on the order, at the order's prices,
-linked line by line; the clerk then picks, checks and ships it through its workflow.
+A sales order pushes down to a sales delivery, a purchase order to a receipt (采购入库):
+every line still open on the order, linked line by line, at the order's prices (a
+receipt's cost is the order's price without tax). The clerk then picks and ships, or
+counts in the batches and posts, through the document's workflow.
 """
 
 from __future__ import annotations
@@ -17,17 +19,22 @@ from jxc.services.auth import principal
 from jxc.services.base import reading, remember, replay, transactional
 from jxc.services.documents import DocumentResult
 
+MADE_FROM = {
+    DocumentType.SALES_ORDER: DocumentType.SALES_DELIVERY,
+    DocumentType.PURCHASE_ORDER: DocumentType.RECEIPT,
+}
+
 
 @reading
 def can_push_down(uow: UnitOfWork, actor: str, number: str) -> bool:
     """Whether ``actor`` may push order ``number`` down now: open, with something left."""
     order = uow.documents.header(number)
-    if order is None or order.document_type is not DocumentType.SALES_ORDER:
+    if order is None or order.document_type not in MADE_FROM:
         return False
     warehouse = uow.catalog.warehouse_code(order.warehouse_id)
     return (
         principal(uow, actor).may(
-            Action.DOCUMENT_CREATE, DocumentType.SALES_DELIVERY.value, warehouse
+            Action.DOCUMENT_CREATE, MADE_FROM[order.document_type].value, warehouse
         )
         and fulfilment.is_open(workflows.definition(uow, order.document_type.value), order)
         and any(line.open > 0 for line in uow.orders.progress(order.id))
@@ -42,12 +49,12 @@ def push_down(
     request_id: str | None = None,
     then: str | None = None,
 ) -> DocumentResult:
-    """下推: a sales delivery of all that is still open on order ``number``.
+    """下推: a delivery (or a receipt) of all that is still open on order ``number``.
 
-    ``then`` takes the delivery's first step at once (``ship`` in a one-step workflow).
+    ``then`` takes its first step at once (``ship`` / ``post`` in a one-step workflow).
 
     Raises:
-        NotFound: order.unknown.
+        NotFound: document.unknown (no such order).
         Conflict: order.not_open, order.nothing_open, and what creating the delivery raises.
     """
     payload = {"number": number, "then": then, "actor": actor}
@@ -55,8 +62,8 @@ def push_down(
     if seen is not None:
         return DocumentResult.from_dict(seen)
     order = uow.documents.header(number)
-    if order is None or order.document_type is not DocumentType.SALES_ORDER:
-        raise NotFound("order.unknown", {"number": number})
+    if order is None or order.document_type not in MADE_FROM:
+        raise NotFound("document.unknown", {"number": number})
     if not fulfilment.is_open(workflows.definition(uow, order.document_type.value), order):
         raise Conflict("order.not_open", {"number": number, "state": order.state})
     lines = {line.id: line for line in uow.documents.lines(order.id)}
@@ -77,7 +84,7 @@ def push_down(
         uow,
         actor,
         {
-            "document_type": DocumentType.SALES_DELIVERY.value,
+            "document_type": MADE_FROM[order.document_type].value,
             "warehouse": uow.catalog.warehouse_code(order.warehouse_id),
             "source": number,
             "lines": open_lines,

@@ -294,6 +294,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "steps": steps,
         "priced": priced,
         "progress": progress.value if progress else None,
+        "wording": order_queries.WORDING.get(header.document_type, {}),
         "source": source,
         "made": made,
         "can_push_down": progress is not None

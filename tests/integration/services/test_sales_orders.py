@@ -370,16 +370,16 @@ def test_a_delivery_needs_an_open_order_of_its_warehouse_and_lines_of_it(shop):
             documents.create(shop.uow(), "tester", payload)
         return [(i.pointer, i.code) for i in caught.value.items]
 
-    assert deliver(source=None) == [("/source", "delivery.order_required")]
+    assert deliver(source=None) == [("/source", "order.required")]
     assert deliver(source="XSDD000") == [("/source", "order.unknown")]
     assert deliver(source=draft) == [("/source", "order.not_open")]
-    assert deliver(warehouse="WH2") == [("/warehouse", "delivery.not_order_warehouse")]
-    assert deliver(partner="C1") == [("/partner", "delivery.not_order_partner")]
+    assert deliver(warehouse="WH2") == [("/warehouse", "order.other_warehouse")]
+    assert deliver(partner="C1") == [("/partner", "order.other_partner")]
     assert deliver(lines=[{"item": "杯子", "quantity": "1", "source_line": 9}]) == [
-        ("/lines/1/source_line", "delivery.source_line_unknown")
+        ("/lines/1/source_line", "order.source_line_unknown")
     ]
     assert deliver(lines=[{"item": "壶", "quantity": "1", "source_line": 1}]) == [
-        ("/lines/1/item", "delivery.item_not_on_order_line")
+        ("/lines/1/item", "order.item_not_on_line")
     ]
     assert deliver(
         lines=[{"item": "杯子", "quantity": "1", "unit_price": "5", "source_line": 1}]

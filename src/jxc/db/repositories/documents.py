@@ -35,9 +35,12 @@ _header_columns = (
     s.Document.created_by,
     s.Document.note,
     s.DocumentPartner.partner_id,
+    s.DocumentSource.source_document_id,
 )
-_headers = select(*_header_columns).outerjoin(
-    s.DocumentPartner, s.DocumentPartner.document_id == s.Document.id
+_headers = (
+    select(*_header_columns)
+    .outerjoin(s.DocumentPartner, s.DocumentPartner.document_id == s.Document.id)
+    .outerjoin(s.DocumentSource, s.DocumentSource.document_id == s.Document.id)
 )
 _sequence = s.DocumentSequence
 _next_sequence = (
@@ -84,6 +87,7 @@ def _header(row: Any) -> DocumentHeader:
         created_by=row.created_by,
         note=row.note,
         partner_id=row.partner_id,
+        source_id=row.source_document_id,
     )
 
 

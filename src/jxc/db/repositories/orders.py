@@ -23,7 +23,8 @@ _deliver = Bulk(
     update(_progress)
     .where(
         _progress.c.document_line_id == bindparam("k_line"),
-        _progress.c.delivered + bindparam("quantity", type_=s.Quantity) <= _progress.c.ordered,
+        _progress.c.delivered + bindparam("quantity", type_=s.Quantity)
+        <= bindparam("ceiling", type_=s.Quantity),
     )
     .values(delivered=_progress.c.delivered + bindparam("quantity", type_=s.Quantity))
 )
@@ -40,12 +41,14 @@ class OrderLineProgress:
     line_id: int
     line_no: int
     item_id: int
-    ordered: Decimal
-    delivered: Decimal
+    quantity: Decimal  # in the line's own unit (its price is per that unit)
+    ordered: Decimal  # in base units, as delivered
+    delivered: Decimal  # received, for a purchase order
 
     @property
     def open(self) -> Decimal:
-        return self.ordered - self.delivered
+        """Still to come; never below zero (a receipt may go over, within its tolerance)."""
+        return max(self.ordered - self.delivered, Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ class OrderRepository:
                 s.DocumentLine.id,
                 s.DocumentLine.line_no,
                 s.DocumentLine.item_id,
+                s.DocumentLine.quantity,
                 _progress.c.ordered,
                 _progress.c.delivered,
             )
@@ -152,13 +156,36 @@ class OrderRepository:
             query = query.with_for_update(of=_progress)
         return [OrderLineProgress(*row) for row in self.connection.execute(query)]
 
-    def deliver(self, quantities: Mapping[int, Decimal]) -> list[int]:
-        """Add delivered quantities to order lines; the lines that would pass their order."""
+    def deliver(
+        self, quantities: Mapping[int, Decimal], ceilings: Mapping[int, Decimal]
+    ) -> list[int]:
+        """Add delivered (received) quantities to order lines, each up to its ceiling.
+
+        Returns the lines whose guard refused: they would have gone past it.
+        """
         refused = []
         for line_id, quantity in sorted(quantities.items()):
-            if not _deliver.run(self.connection, [{"k_line": line_id, "quantity": quantity}]):
+            row = {"k_line": line_id, "quantity": quantity, "ceiling": ceilings[line_id]}
+            if not _deliver.run(self.connection, [row]):
                 refused.append(line_id)
         return refused
+
+    def tolerances(self, item_ids: Collection[int]) -> dict[int, Decimal]:
+        """Each item's over-receipt tolerance in percent (超订单入库), where it has one."""
+        if not item_ids:
+            return {}
+        rows = self.connection.execute(
+            select(s.ItemTolerance.item_id, s.ItemTolerance.over_receipt_percent).where(
+                s.ItemTolerance.item_id.in_(sorted(item_ids))
+            )
+        )
+        return {int(item_id): percent for item_id, percent in rows}
+
+    def set_tolerance(self, item_id: int, percent: Decimal) -> None:
+        self.connection.execute(delete(s.ItemTolerance).where(s.ItemTolerance.item_id == item_id))
+        self.connection.execute(
+            insert(s.ItemTolerance).values(item_id=item_id, over_receipt_percent=percent)
+        )
 
     def give_back(self, quantities: Mapping[int, Decimal]) -> None:
         """A delivery's reversal: its quantities are open on the order again."""

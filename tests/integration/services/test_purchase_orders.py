@@ -1,0 +1,233 @@
+"""Purchase to stock, as the SOP reads: 采购订单 → 审核 → 下推 采购入库 → 入库 (部分 / 已完成).
+
+A receipt made from a purchase order is counted on its order lines, costs the order's price
+without tax, may go over the order only as far as the item's tolerance allows (超订单入库),
+and the last unit completes the order; closing gives up the rest; 红冲 reopens it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jxc.domain.errors import Conflict, Invalid
+from jxc.queries import documents as document_queries
+from jxc.queries import orders as order_queries
+from jxc.queries import stock_levels
+from jxc.services import catalog, documents, orders, partners
+from tests.builders import a_warehouse, an_item, assert_books_balance, refused
+
+
+@pytest.fixture
+def shop(app):
+    a_warehouse(app, "WH1")
+    a_warehouse(app, "WH2")
+    an_item(app, "螺丝", units={"箱": "100"})
+    an_item(app, "胶水", tracking="batch", shelf_life_days=365)
+    partners.add(app.uow(), "tester", {"code": "SUP1", "name": "供应商一", "kind": "supplier"})
+    partners.add(app.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    return app
+
+
+def purchase(app, *lines, approve=True, **header):
+    return documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "purchase_order",
+            "warehouse": "WH1",
+            "partner": "SUP1",
+            "lines": list(lines),
+            **header,
+        },
+        then="approve" if approve else None,
+    ).number
+
+
+def receipt_of(app, number, *lines, post=True):
+    return documents.create(
+        app.uow(),
+        "tester",
+        {"document_type": "receipt", "warehouse": "WH1", "source": number, "lines": list(lines)},
+        post=post,
+    )
+
+
+def order_lines(app, number):
+    with app.reader() as connection:
+        return [
+            (line.delivered, line.open) for line in order_queries.priced_lines(connection, number)
+        ]
+
+
+def state(app, number):
+    with app.reader() as connection:
+        return document_queries.document(connection, number)[0].state
+
+
+def on_hand(app, item="螺丝"):
+    with app.reader() as connection:
+        return stock_levels.on_hand(connection, item, "WH1").on_hand
+
+
+BOXES = {"item": "螺丝", "quantity": "2", "unit": "箱", "unit_price": "113", "tax_rate": "13"}
+
+
+def test_a_partial_receipt_costs_the_order_price_without_tax_and_the_rest_completes_it(shop):
+    number = purchase(shop, BOXES)  # 2 箱 of 100 at ¥113 a box with 13% VAT: ¥1 a screw net
+
+    first = receipt_of(shop, number, {"item": "螺丝", "quantity": "150"})
+
+    assert order_lines(shop, number) == [(Decimal(150), Decimal(50))]
+    assert state(shop, number) == "approved"
+    with shop.reader() as connection:
+        _, lines = document_queries.document(connection, first.number)
+    assert lines[0].unit_cost == Decimal(1)
+    rest = orders.push_down(shop.uow(), "tester", number, then="post")
+    assert rest.state == "posted"
+    assert state(shop, number) == "done"
+    assert on_hand(shop) == Decimal(200)
+    with shop.reader() as connection:
+        assert order_queries.progress(order_queries.priced_lines(connection, number)) is (
+            order_queries.Progress.DONE
+        )
+        assert order_queries.source_of(connection, rest.number) == number
+    assert_books_balance(shop)
+
+
+def test_receiving_over_the_order_is_refused_beyond_the_items_tolerance(shop):
+    number = purchase(shop, BOXES)
+
+    with refused(shop, Invalid) as caught:
+        receipt_of(shop, number, {"item": "螺丝", "quantity": "201"})
+    (item,) = caught.value.items
+    assert (item.pointer, item.code, item.params["allowed"]) == (
+        "/lines/1/quantity",
+        "receipt.over_order",
+        "200",
+    )
+
+    catalog.set_tolerance(shop.uow(), "tester", "螺丝", "5")
+    with refused(shop, Invalid):
+        receipt_of(shop, number, {"item": "螺丝", "quantity": "211"})
+    receipt_of(shop, number, {"item": "螺丝", "quantity": "210"})
+
+    assert order_lines(shop, number) == [(Decimal(210), Decimal(0))]
+    assert state(shop, number) == "done"
+
+
+def test_two_receipts_that_together_pass_the_tolerance_cannot_both_post(shop):
+    number = purchase(shop, BOXES)
+    first = receipt_of(shop, number, {"item": "螺丝", "quantity": "120"}, post=False)
+    second = receipt_of(shop, number, {"item": "螺丝", "quantity": "120"}, post=False)
+    documents.post(shop.uow(), "tester", first.number)
+
+    with refused(shop, Invalid) as caught:
+        documents.post(shop.uow(), "tester", second.number)
+
+    assert caught.value.code == "receipt.over_order"
+    assert on_hand(shop) == Decimal(120)
+
+
+def test_a_batch_item_from_an_order_is_counted_in_with_its_batch_before_it_posts(shop):
+    number = purchase(shop, {"item": "胶水", "quantity": "10", "unit_price": "8"})
+    draft = orders.push_down(shop.uow(), "tester", number)
+
+    with refused(shop, Invalid) as caught:
+        documents.post(shop.uow(), "tester", draft.number)
+    assert [(i.pointer, i.code) for i in caught.value.items] == [
+        ("/lines/1/batch", "batch.required")
+    ]
+
+    documents.edit(
+        shop.uow(),
+        "tester",
+        draft.number,
+        {
+            "lines": [
+                {"item": "胶水", "quantity": "10", "batch": "G1", "production_date": "2026-11-01"}
+            ]
+        },
+    )
+    documents.post(shop.uow(), "tester", draft.number)
+    assert state(shop, number) == "done"
+    assert on_hand(shop, "胶水") == Decimal(10)
+
+
+def test_closing_gives_up_the_rest_and_reversing_a_receipt_reopens_its_quantity(shop):
+    number = purchase(shop, BOXES)
+    first = receipt_of(shop, number, {"item": "螺丝", "quantity": "50"})
+
+    documents.reverse(shop.uow(), "tester", first.number, post=True)
+    assert order_lines(shop, number) == [(Decimal(0), Decimal(200))]
+
+    documents.act(shop.uow(), "tester", number, "close", reason="供应商缺货")
+    assert state(shop, number) == "closed"
+    with refused(shop, Conflict) as caught:
+        orders.push_down(shop.uow(), "tester", number)
+    assert caught.value.code == "order.not_open"
+    assert_books_balance(shop)
+
+
+def test_a_purchase_order_needs_its_supplier_and_a_receipt_its_orders_warehouse(shop):
+    with refused(shop, Invalid) as caught:
+        purchase(shop, BOXES, partner="C1")
+    assert [i.code for i in caught.value.items] == ["partner.wrong_kind"]
+
+    number = purchase(shop, BOXES)
+    with refused(shop, Invalid) as caught:
+        documents.create(
+            shop.uow(),
+            "tester",
+            {
+                "document_type": "receipt",
+                "warehouse": "WH2",
+                "source": number,
+                "lines": [{"item": "螺丝", "quantity": "1"}],
+            },
+        )
+    assert [i.code for i in caught.value.items] == ["order.other_warehouse"]
+    with refused(shop, Invalid) as caught:
+        documents.create(
+            shop.uow(),
+            "tester",
+            {
+                "document_type": "receipt",
+                "warehouse": "WH1",
+                "source": number,
+                "lines": [
+                    {
+                        "item": "胶水",
+                        "quantity": "1",
+                        "batch": "G1",
+                        "production_date": "2026-11-01",
+                    }
+                ],
+            },
+        )
+    assert [i.code for i in caught.value.items] == ["order.item_not_ordered"]
+
+
+def test_a_receipt_without_an_order_is_still_a_plain_receipt(shop):
+    plain = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "lines": [{"item": "螺丝", "quantity": "5", "unit_cost": "1"}],
+        },
+        post=True,
+    )
+
+    assert plain.state == "posted"
+    with shop.reader() as connection:
+        assert order_queries.source_of(connection, plain.number) is None
+
+
+@pytest.mark.parametrize("percent", ["-1", "101", "0.125", "abc"])
+def test_a_tolerance_outside_0_to_100_percent_is_refused(shop, percent):
+    with refused(shop, Invalid) as caught:
+        catalog.set_tolerance(shop.uow(), "tester", "螺丝", percent)
+    assert caught.value.code in ("tolerance.out_of_range", "quantity.not_a_number")
