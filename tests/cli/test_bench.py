@@ -53,6 +53,9 @@ def test_a_tiny_bench_reports_every_figure_and_no_oversell(tmp_path):
     assert results["audit_events"] >= 2 * results["history_documents"] > 0
     assert results["audit_verify_s"] > 0
     assert results["race_posts_per_s"] > 0
+    # three shops' processes sold every unit of the hot items, none twice
+    assert (results["channel_orders"], results["channel_oversells"]) == (500, 0)
+    assert results["channel_orders_per_s"] > 0
     assert results["peak_rss_mb"] > 10
     assert report["failures"] == []
 
@@ -73,3 +76,5 @@ def test_the_http_bench_serves_the_api_and_races_it_without_oversells(tmp_path):
     assert 0 < results["http_p50_ms"] <= results["http_p95_ms"] <= results["http_p99_ms"]
     assert results["http_oversells"] == 0
     assert results["http_refused"] >= 1, "the hot item ran out, so the last issues were refused"
+    assert results["http_channel_oversells"] == 0
+    assert results["http_channel_orders_per_s"] > 0

@@ -66,8 +66,12 @@ def test_every_shipped_definition_loads_and_holds_together(set_name, document_ty
         assert Role.AUDITOR not in transition.roles
         assert transition.roles <= set(Role)
     handlers = {t.run for t in workflow.transitions}
-    # An order posts nothing: it reserves, and its deliveries post.
-    assert (Handler.RESERVE if document_type in ORDER_TYPES else Handler.POST) in handlers
+    if document_type in ORDER_TYPES:  # an order posts nothing: its receipts and deliveries do
+        assert Handler.POST not in handlers
+        assert workflow.open_states == {"approved"}
+        assert (Handler.RESERVE in handlers) is (document_type == "sales_order")
+    else:
+        assert Handler.POST in handlers
     assert (Handler.RECEIVE in handlers) == (document_type == "transfer")
     # Every state but the built-in end of a reversal is reachable from the initial one.
     reached, frontier = {workflow.initial}, [workflow.initial]
@@ -341,3 +345,15 @@ def test_cycle_time_per_step_is_count_mean_median_and_longest():
         timedelta(hours=9),
     )
     assert times["approved"].count == 1
+
+
+def test_an_order_posts_nothing_and_completes_by_its_last_delivery():
+    shipped = shipped_source("simple", "sales_order")
+    posting = shipped.replace("    run: reserve\n", "    run: post\n", 1)
+    no_completion = shipped.replace("  - action: complete ", "  - action: finish ")
+
+    found = [code for code, _ in problems(posting)]
+    assert {"workflow.order_posts_nothing", "workflow.handler_missing"} <= set(found)
+    assert problems(no_completion) == [
+        ("workflow.complete_missing", {"line": 11, "action": "complete"})
+    ]

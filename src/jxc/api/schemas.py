@@ -158,8 +158,10 @@ class PricedLineOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     line_no: int
     item: str
-    quantity: Exact = Field(description="In the base unit.")
+    quantity: Exact = Field(description="In the line's unit, which the unit price is per.")
     unit: str
+    base_quantity: Exact
+    base_unit: str
     unit_price: Exact
     tax_rate: Exact = Field(description="Percent.")
     discount_rate: Exact = Field(description="Percent.")
@@ -168,11 +170,16 @@ class PricedLineOut(BaseModel):
     amount: Exact = Field(description="Without tax.")
     tax: Exact
     amount_incl_tax: Exact
-    delivered: Exact | None = Field(description="An order line: delivered so far.")
-    open: Exact | None = Field(description="An order line: still to deliver.")
-    source_line: int | None = Field(description="A delivery line: the order line it delivers.")
+    delivered: Exact | None = Field(
+        description="An order line: delivered (received) so far, in base units."
+    )
+    open: Exact | None = Field(description="An order line: still to come, in base units.")
+    source_line: int | None = Field(
+        description="A delivery's, receipt's or return's line: the line it takes from."
+    )
     cost: Exact | None = Field(description="A posted delivery line: cost of goods (ledger).")
-    gross_profit: Exact | None
+    returned: Exact | None = Field(description="A delivery line: brought back by returns.")
+    gross_profit: Exact | None = Field(description="Returns taken off the amount and the cost.")
     gross_margin: Exact | None = Field(description="Percent of the amount without tax.")
 
 

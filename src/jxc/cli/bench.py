@@ -44,7 +44,7 @@ from rich.table import Table
 
 import jxc
 from jxc.bootstrap import App, build, create_database, drop_database, upgrade
-from jxc.cli.bench_channels import channel_race
+from jxc.cli.bench_channels import channel_http_race, channel_race
 from jxc.cli.bench_http import http_phase, percentile
 from jxc.cli.output import err, out, state
 from jxc.config import Settings
@@ -149,6 +149,7 @@ TARGETS = {
         Target("http_posts_per_s", "documents posted /s over HTTP", 300, True, ("sqlite",)),
         Target("http_p95_ms", "HTTP p95 (ms)", 100, False, ("sqlite",)),
         Target("http_oversells", "oversells over HTTP", 0, False),
+        Target("http_channel_oversells", "oversells in the channel race over HTTP", 0, False),
     )
 }
 LABELS = {
@@ -176,6 +177,8 @@ LABELS = {
     "http_p95_ms": "HTTP p95 (ms)",
     "http_p99_ms": "HTTP p99 (ms)",
     "http_oversells": "oversells over HTTP",
+    "http_channel_orders_per_s": "channel orders /s over HTTP",
+    "http_channel_oversells": "oversells in the channel race over HTTP",
     "peak_rss_mb": "peak RSS (MB)",
     "total_s": "whole run (s)",
 }
@@ -823,6 +826,7 @@ def _run_http_phases(run: Run, url: str, clients: int, t: Callable[..., str]) ->
     build_catalogue(run)
     opening_stock(run, _utc_now().date() - timedelta(days=1))
     http_phase(run, url, clients)
+    channel_http_race(run, url)
     check_consistency(run, t)
     verify_audit_trail(run, t)
 

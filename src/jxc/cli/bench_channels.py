@@ -1,4 +1,6 @@
-"""The channel race: orders from three shops on the same 100 hot items, in three processes.
+"""The channel race: orders from three shops on the same 100 hot items.
+
+Through the services, each shop a process of its own; over the API, each shop a client.
 
 Each shop (天猫, 京东, 抖店) sells from the same warehouse and approves sales orders of one
 unit of a random hot item as fast as it can: approving reserves (预占), so once an item's
@@ -12,11 +14,15 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import random
-import secrets
+import threading
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
+import httpx2
+
 from jxc.bootstrap import build
+from jxc.cli.bench_http import PASSWORD, served
 from jxc.config import Settings
 from jxc.domain.errors import DomainError, InsufficientStock
 from jxc.queries import stock_levels
@@ -31,12 +37,14 @@ UNITS_PER_ITEM = 5
 _ACTOR = "bench"
 
 
-def _shop(url: str, channel: str, actor: str, warehouse: str, start: Any, results: Any) -> None:
+def _shop(
+    url: str, channel: str, actor: str, warehouse: str, items: list[str], start: Any, results: Any
+) -> None:
     """Approve 1-unit orders of random hot items until every item is refused."""
     try:
         app = build(Settings(database_url=url))
         rng = random.Random(channel)
-        wanted = [f"HOT-ITEM-{n:03d}" for n in range(1, HOT_ITEMS + 1)]
+        wanted = list(items)
         approved = errors = 0
         start.wait(timeout=300)
         while wanted:
@@ -60,57 +68,72 @@ def _shop(url: str, channel: str, actor: str, warehouse: str, start: Any, result
         results.put(("failed", repr(error), 0, time.monotonic()))
 
 
-def channel_race(run: Run, url: str) -> None:
-    """Three shops' processes order the last units of 100 hot items at once."""
+def _setup(run: Run, prefix: str) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """Hot items in stock, three channels selling from the first warehouse, a user each.
+
+    Returns the items, each channel's partner code and its user.
+    """
     warehouse = run.room.warehouses[0]
-    units = HOT_ITEMS * UNITS_PER_ITEM
-    for n in range(1, HOT_ITEMS + 1):
-        catalog.add_item(
-            run.app.uow(),
-            _ACTOR,
-            {"code": f"HOT-ITEM-{n:03d}", "name": f"爆款 {n}", "base_unit": "个"},
-        )
+    items = [f"{prefix}-{n:03d}" for n in range(1, HOT_ITEMS + 1)]
+    for item in items:
+        catalog.add_item(run.app.uow(), _ACTOR, {"code": item, "name": item, "base_unit": "个"})
     run.post(
         {
             "document_type": "receipt",
             "warehouse": warehouse,
             "lines": [
-                {"item": f"HOT-ITEM-{n:03d}", "quantity": str(UNITS_PER_ITEM), "unit_cost": "5"}
-                for n in range(1, HOT_ITEMS + 1)
+                {"item": item, "quantity": str(UNITS_PER_ITEM), "unit_cost": "5"} for item in items
             ],
         }
     )
-    actors = {}
+    codes, actors = {}, {}
     for channel in CHANNELS:
+        codes[channel] = f"{prefix}-{channel}"
         partners.add(
             run.app.uow(),
             _ACTOR,
             {
-                "code": channel,
+                "code": codes[channel],
                 "name": channel,
                 "kind": "channel",
                 "channel_kind": "online",
                 "warehouses": [warehouse],
             },
         )
-        actors[channel] = f"shop-{channel.lower()}"
+        actors[channel] = f"shop-{prefix}-{channel}".lower()
         auth.add_user(
             run.app.uow(),
             _ACTOR,
             {
                 "username": actors[channel],
                 "display_name": channel,
-                "password": secrets.token_urlsafe(16),
+                "password": PASSWORD,
                 "grants": [{"role": "sales", "warehouse": warehouse}],
             },
         )
+    return items, codes, actors
+
+
+def _oversells(run: Run, approved: int, units: int, what: str) -> int:
+    with run.app.reader() as connection:
+        overheld = stock_levels.over_reserved(connection)
+    if approved != units:
+        run.failures.append(f"{what}: {approved} orders approved from {units} units")
+    return max(0, approved - units) + int(overheld)
+
+
+def channel_race(run: Run, url: str) -> None:
+    """Three shops' processes order the last units of 100 hot items at once."""
+    warehouse = run.room.warehouses[0]
+    units = HOT_ITEMS * UNITS_PER_ITEM
+    items, codes, actors = _setup(run, "HOT")
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(len(CHANNELS) + 1)
     results = context.Queue()
     processes = [
         context.Process(
             target=_shop,
-            args=(url, channel, actors[channel], warehouse, start, results),
+            args=(url, codes[channel], actors[channel], warehouse, items, start, results),
             name=f"jxc-bench-{channel}",
         )
         for channel in CHANNELS
@@ -137,15 +160,88 @@ def channel_race(run: Run, url: str) -> None:
     approved = sum(report[1] for report in reports)
     errors = sum(report[2] for report in reports)
     elapsed = max(report[3] for report in reports) - began
-    with run.app.reader() as connection:
-        overheld = stock_levels.over_reserved(connection)
-    oversells = max(0, approved - units) + int(overheld)
-    if approved != units:
-        run.failures.append(f"channel race: {approved} orders approved from {units} units")
+    oversells = _oversells(run, approved, units, "channel race")
     if errors:
         run.failures.append(f"channel race: {errors} orders failed other than by a shortage")
     run.results.update(
         channel_orders=approved,
         channel_orders_per_s=approved / elapsed if elapsed > 0 else 0.0,
         channel_oversells=oversells,
+    )
+
+
+def _http_shop(
+    base: str,
+    channel: str,
+    actor: str,
+    warehouse: str,
+    items: list[str],
+    start: threading.Barrier,
+    report: list[tuple[int, list[str]]],
+) -> None:
+    """A shop's integration over the API: approve 1-unit orders until every item is refused."""
+    rng = random.Random(channel)
+    wanted, approved, unexpected = list(items), 0, []
+    with httpx2.Client(base_url=base, timeout=60) as client:
+        signed = client.post("/api/v1/sessions", json={"username": actor, "password": PASSWORD})
+        signed.raise_for_status()
+        headers = {"Authorization": f"Bearer {signed.json()['token']}"}
+        start.wait(timeout=120)
+        while wanted:
+            item = rng.choice(wanted)
+            response = client.post(
+                "/api/v1/documents",
+                params={"then": "approve"},
+                json={
+                    "document_type": "sales_order",
+                    "warehouse": warehouse,
+                    "partner": channel,
+                    "lines": [{"item": item, "quantity": "1", "unit_price": "9.90"}],
+                },
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            if response.status_code == 201:
+                approved += 1
+            elif response.status_code == 409 and response.json().get("code") == (
+                "stock.insufficient"
+            ):
+                wanted.remove(item)
+            else:
+                unexpected.append(f"{response.status_code} {response.text[:200]}")
+                if len(unexpected) > 20:
+                    break
+    report.append((approved, unexpected))
+
+
+def channel_http_race(run: Run, url: str) -> None:
+    """The channel race through the API: three shops' integrations, one client each."""
+    warehouse = run.room.warehouses[0]
+    units = HOT_ITEMS * UNITS_PER_ITEM
+    items, codes, actors = _setup(run, "HTTP-HOT")
+    report: list[tuple[int, list[str]]] = []
+    start = threading.Barrier(len(CHANNELS) + 1)
+    with (
+        run.phase(f"channel race over HTTP: {len(CHANNELS)} shops on {units} units", 1),
+        served(url) as base,
+    ):
+        threads = [
+            threading.Thread(
+                target=_http_shop,
+                args=(base, codes[c], actors[c], warehouse, items, start, report),
+            )
+            for c in CHANNELS
+        ]
+        for thread in threads:
+            thread.start()
+        start.wait(timeout=120)
+        began = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
+    approved = sum(done for done, _ in report)
+    for problem in [p for _, unexpected in report for p in unexpected][:5]:
+        run.failures.append(f"channel race over HTTP: unexpected answer {problem}")
+    run.results.update(
+        http_channel_orders_per_s=approved / elapsed if elapsed > 0 else 0.0,
+        http_channel_oversells=_oversells(run, approved, units, "channel race over HTTP"),
     )

@@ -431,7 +431,7 @@ def _show_prices(
     made: list[order_queries.MadeFrom],
 ) -> None:
     """An order's or a delivery's money, its progress or 毛利, and what it is linked to."""
-    progress = order_queries.progress(priced)
+    progress = order_queries.progress(kind, priced)
     wording = order_queries.WORDING.get(kind, order_queries.WORDING["sales_order"])
     if progress is not None:
         out.print(f"{st.t('label.progress')}: {st.t(wording[progress.value])}")
@@ -460,7 +460,7 @@ def _show_prices(
             (
                 line.line_no,
                 line.item,
-                number(line.quantity),
+                f"{number(line.quantity)} {line.unit}",
                 number(line.unit_price),
                 number(line.tax_rate),
                 number(line.discount_rate),
@@ -468,7 +468,10 @@ def _show_prices(
                 money(line.tax),
                 money(line.amount_incl_tax),
                 *(
-                    (number(line.delivered), number(line.open))
+                    (
+                        f"{number(line.delivered)} {line.base_unit}",
+                        f"{number(line.open)} {line.base_unit}",
+                    )
                     if ordering
                     else (
                         "" if line.cost is None else money(line.cost),

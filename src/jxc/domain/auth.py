@@ -51,7 +51,7 @@ class Action(StrEnum):
     PARTNER_MANAGE = "partner.manage"  # suppliers, customers, sales channels
 
 
-_STOCK_DOCUMENTS = ("receipt", "issue", "transfer", "sales_delivery")
+_STOCK_DOCUMENTS = ("receipt", "issue", "transfer", "sales_delivery", "sales_return")
 
 
 def _on(action: Action, *document_types: str) -> set[tuple[Action, str]]:
@@ -77,8 +77,8 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
         | _on(Action.PARTNER_MANAGE)
     ),
     Role.SALES: frozenset(
-        _on(Action.DOCUMENT_CREATE, "issue", "sales_order", "sales_delivery")
-        | _on(Action.DOCUMENT_EDIT, "issue", "sales_order", "sales_delivery")
+        _on(Action.DOCUMENT_CREATE, "issue", "sales_order", "sales_delivery", "sales_return")
+        | _on(Action.DOCUMENT_EDIT, "issue", "sales_order", "sales_delivery", "sales_return")
         | _on(Action.PARTNER_MANAGE)
     ),
     Role.WAREHOUSE_CLERK: frozenset(

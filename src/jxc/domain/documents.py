@@ -26,6 +26,7 @@ class DocumentType(StrEnum):
     SALES_ORDER = "sales_order"
     SALES_DELIVERY = "sales_delivery"
     PURCHASE_ORDER = "purchase_order"
+    SALES_RETURN = "sales_return"
 
     @property
     def prefix(self) -> str:
@@ -43,8 +44,8 @@ class DocumentType(StrEnum):
 
     @property
     def needs_source(self) -> bool:
-        """A sales delivery always fulfils an order; a receipt may be without one (其他入库)."""
-        return self is DocumentType.SALES_DELIVERY
+        """A delivery fulfils its order, a return its delivery; a receipt may have no order."""
+        return self in (DocumentType.SALES_DELIVERY, DocumentType.SALES_RETURN)
 
     @property
     def priced(self) -> bool:
@@ -53,12 +54,13 @@ class DocumentType(StrEnum):
             DocumentType.SALES_ORDER,
             DocumentType.SALES_DELIVERY,
             DocumentType.PURCHASE_ORDER,
+            DocumentType.SALES_RETURN,
         )
 
     @property
     def brings_stock_in(self) -> bool:
-        """Lines of a receipt create stock (and batches); the rest take it from a location."""
-        return self is DocumentType.RECEIPT
+        """Lines of a receipt (or a sales return) bring stock in; the rest take it out."""
+        return self in (DocumentType.RECEIPT, DocumentType.SALES_RETURN)
 
 
 _PREFIXES = {
@@ -69,10 +71,12 @@ _PREFIXES = {
     DocumentType.SALES_ORDER: "XSDD",
     DocumentType.SALES_DELIVERY: "XSCK",
     DocumentType.PURCHASE_ORDER: "CGDD",
+    DocumentType.SALES_RETURN: "XSTH",
 }
 _SOURCES = {
     DocumentType.SALES_DELIVERY: DocumentType.SALES_ORDER,
     DocumentType.RECEIPT: DocumentType.PURCHASE_ORDER,
+    DocumentType.SALES_RETURN: DocumentType.SALES_DELIVERY,
 }
 
 

@@ -221,8 +221,6 @@ ERRORS: dict[str, str] = {
     "rate.out_of_range": "{field} {value} must be between 0 and 100 (percent)",
     "rate.too_precise": "{field} {value} has more than {decimals} decimals",
     "order.partner_required": "A sales order needs its customer or sales channel",
-    "order.not_open": "Sales order {number} is {state}: only an approved, unfinished order is delivered",
-    "order.nothing_open": "Nothing is left to deliver on sales order {number}",
     "order.completes_by_delivery": "Sales order {number} completes by itself when its last unit is delivered; to give up the rest, close it",
     "document.source_not_for_type": "Only a sales delivery is made from an order (源单); {document_type} documents are not",
     "delivery.over_order": "{item}: line {line} of sales order {number} ordered {ordered}, {delivered} delivered; {requested} more is too many",
@@ -245,6 +243,13 @@ ERRORS: dict[str, str] = {
     "receipt.over_order": "{item}: line {line} of purchase order {number} ordered {ordered}, {delivered} received; {requested} more passes the {allowed} its over-receipt tolerance allows (超订单入库)",
     "workflow.complete_missing": "An order's workflow needs the step {action}: its last receipt or delivery takes it",
     "tolerance.out_of_range": "The over-receipt tolerance {value} must be between 0 and 100 percent with at most 2 decimals",
+    "order.nothing_open": "Nothing is left open on {number}",
+    "order.not_open": "{number} is {state}: documents are made only from an approved, unfinished order or a shipped delivery",
+    "return.over_shipped": "{item}: line {line} of delivery {number} shipped {ordered}, {delivered} already returned; {requested} more is too many",
+    "return.batch_required": "Name the batch that comes back: the delivery line took out {batches}",
+    "return.batch_not_shipped": "Batch {batch} did not go out on this delivery line (it took out {batches})",
+    "return.serial_not_shipped": "Serial {serial} did not go out on this delivery line",
+    "document.made_from_it": "{number} has documents made from it ({documents}): reverse those first",
 }
 
 LABELS: dict[str, str] = {
@@ -536,6 +541,8 @@ LABELS: dict[str, str] = {
     "label.received": "Received",
     "label.open_to_receive": "Open",
     "progress.not_received": "Not received",
+    "document_type.sales_return": "Sales return",
+    "label.returned": "Returned",
 }
 
 # Audit trail actions, by the code each event stores.

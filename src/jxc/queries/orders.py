@@ -49,8 +49,10 @@ class PricedLineRow:
     line_no: int
     item: str
     item_name: str
-    quantity: Decimal  # in the base unit
-    unit: str  # the base unit
+    quantity: Decimal  # in the line's unit, which its price is per
+    unit: str
+    base_quantity: Decimal
+    base_unit: str
     unit_price: Decimal
     tax_rate: Decimal
     discount_rate: Decimal
@@ -59,22 +61,32 @@ class PricedLineRow:
     amount: Decimal
     tax: Decimal
     amount_incl_tax: Decimal
-    delivered: Decimal | None  # an order line's progress
-    source_line: int | None  # a delivery line's order line
+    delivered: Decimal | None  # an order line: delivered (received) so far, in base units
+    source_line: int | None  # a delivery's (receipt's, return's) line: the line it takes from
     cost: Decimal | None  # a posted delivery line's cost of goods, from the ledger
+    returned: Decimal | None = None  # a delivery line: brought back by posted returns
+    returned_amount: Decimal = Decimal(0)
+    returned_cost: Decimal = Decimal(0)
 
     @property
     def open(self) -> Decimal | None:
         """Still to come (never below zero: a receipt may go over, within its tolerance)."""
-        return None if self.delivered is None else max(self.quantity - self.delivered, Decimal(0))
+        if self.delivered is None:
+            return None
+        return max(self.base_quantity - self.delivered, Decimal(0))
 
     @property
     def gross_profit(self) -> Decimal | None:
-        return None if self.cost is None else gross_profit(self.amount, self.cost)[0]
+        """毛利 of what stayed sold: the amount less the cost, returns taken off both."""
+        if self.cost is None:
+            return None
+        return gross_profit(self.amount - self.returned_amount, self.cost - self.returned_cost)[0]
 
     @property
     def gross_margin(self) -> Decimal | None:
-        return None if self.cost is None else gross_profit(self.amount, self.cost)[1]
+        if self.cost is None:
+            return None
+        return gross_profit(self.amount - self.returned_amount, self.cost - self.returned_cost)[1]
 
 
 @dataclass(frozen=True)
@@ -87,13 +99,18 @@ class MadeFrom:
 
 
 def priced_lines(connection: Connection, number: str) -> list[PricedLineRow]:
-    """An order's or a delivery's lines with their money; empty for an unpriced document."""
-    document = connection.execute(
-        select(s.Document.id).where(s.Document.number == number)
-    ).scalar_one_or_none()
-    if document is None:
+    """An order's, delivery's or return's lines with their money; empty for an unpriced one.
+
+    A delivery line's 毛利 counts its posted returns off (amount and cost).
+    """
+    found = connection.execute(
+        select(s.Document.id, s.Document.document_type).where(s.Document.number == number)
+    ).first()
+    if found is None:
         raise NotFound("document.unknown", {"number": number})
+    document, kind = found
     source = aliased(s.DocumentLine)
+    unit, base_unit = aliased(s.Unit), aliased(s.Unit)
     cost = (
         select(
             s.StockLedgerEntry.document_line_id.label("line_id"),
@@ -105,11 +122,14 @@ def priced_lines(connection: Connection, number: str) -> list[PricedLineRow]:
     )
     rows = connection.execute(
         select(
+            s.DocumentLine.id,
             s.DocumentLine.line_no,
             s.Item.code.label("item"),
             s.Item.name.label("item_name"),
-            s.DocumentLine.base_quantity.label("quantity"),
-            s.Unit.code.label("unit"),
+            s.DocumentLine.quantity,
+            unit.code.label("unit"),
+            s.DocumentLine.base_quantity,
+            base_unit.code.label("base_unit"),
             s.LinePrice.unit_price,
             s.LinePrice.tax_rate,
             s.LinePrice.discount_rate,
@@ -124,20 +144,62 @@ def priced_lines(connection: Connection, number: str) -> list[PricedLineRow]:
         )
         .join(s.LinePrice, s.LinePrice.document_line_id == s.DocumentLine.id)
         .join(s.Item, s.Item.id == s.DocumentLine.item_id)
-        .join(s.Unit, s.Unit.id == s.Item.base_unit_id)
+        .join(unit, unit.id == s.DocumentLine.unit_id)
+        .join(base_unit, base_unit.id == s.Item.base_unit_id)
         .outerjoin(s.OrderLine, s.OrderLine.document_line_id == s.DocumentLine.id)
         .outerjoin(s.LineSource, s.LineSource.document_line_id == s.DocumentLine.id)
         .outerjoin(source, source.id == s.LineSource.source_line_id)
         .outerjoin(cost, cost.c.line_id == s.DocumentLine.id)
         .where(s.DocumentLine.document_id == document)
         .order_by(s.DocumentLine.line_no)
+    ).all()
+    if kind != "sales_delivery":
+        return [PricedLineRow(**{k: v for k, v in r._mapping.items() if k != "id"}) for r in rows]
+    returns = _returned(connection, [r.id for r in rows])
+    return [
+        PricedLineRow(
+            **{k: v for k, v in r._mapping.items() if k not in ("id", "delivered")},
+            delivered=None,
+            returned=r.delivered,
+            returned_amount=returns.get(r.id, (Decimal(0), Decimal(0)))[0],
+            returned_cost=returns.get(r.id, (Decimal(0), Decimal(0)))[1],
+        )
+        for r in rows
+    ]
+
+
+def _returned(connection: Connection, line_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Delivery line → the amount and the cost its posted, unreversed returns brought back."""
+    if not line_ids:
+        return {}
+    returned = aliased(s.DocumentLine)
+    value = (
+        select(func.coalesce(func.sum(s.StockLedgerEntry.value), 0))
+        .where(s.StockLedgerEntry.document_line_id == returned.id)
+        .scalar_subquery()
     )
-    return [PricedLineRow(**row._mapping) for row in rows]
+    rows = connection.execute(
+        select(s.LineSource.source_line_id, s.LinePrice.amount, value)
+        .join(returned, returned.id == s.LineSource.document_line_id)
+        .join(s.Document, s.Document.id == returned.document_id)
+        .join(s.LinePrice, s.LinePrice.document_line_id == returned.id)
+        .where(
+            s.LineSource.source_line_id.in_(line_ids),
+            s.Document.document_type == "sales_return",
+            s.Document.posted_at.is_not(None),
+            s.Document.reversed_by_document_id.is_(None),
+        )
+    )
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    for line_id, amount, cost in rows:
+        before = totals.get(line_id, (Decimal(0), Decimal(0)))
+        totals[line_id] = (before[0] + amount, before[1] + Decimal(cost))
+    return totals
 
 
-def progress(lines: list[PricedLineRow]) -> Progress | None:
+def progress(document_type: str, lines: list[PricedLineRow]) -> Progress | None:
     """An order's progress from its lines; None for a document that is not an order."""
-    if not lines or lines[0].delivered is None:
+    if document_type not in WORDING or not lines:
         return None
     delivered = sum((line.delivered or Decimal(0) for line in lines), Decimal(0))
     if delivered == 0:

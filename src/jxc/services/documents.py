@@ -83,6 +83,7 @@ _DEFAULT_COUNTERPART = {
     DocumentType.SALES_ORDER: "CUSTOMER",
     DocumentType.SALES_DELIVERY: "CUSTOMER",
     DocumentType.PURCHASE_ORDER: "SUPPLIER",
+    DocumentType.SALES_RETURN: "CUSTOMER",
 }
 
 
@@ -224,7 +225,7 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
     document = _parsed(uow, actor, data)
     header, lines = _insert(uow, actor, document)
     items = uow.catalog.items_by_id({line.item_id for line in lines})
-    if header.document_type is DocumentType.RECEIPT:
+    if header.document_type.brings_stock_in:
         _receipt_moves(uow, header, lines, items, set())
     else:
         _outgoing_moves(uow, header, lines, items, actor)
@@ -777,6 +778,11 @@ def reverse(
     if seen is not None:
         return DocumentResult.from_dict(seen)
     check_reversible(original)
+    returned = fulfilment.in_flight(uow, original, with_posted=True)
+    if returned:  # take the returns back first: the goods would come back twice
+        raise Conflict(
+            "document.made_from_it", {"number": number, "documents": ", ".join(returned)}
+        )
     pending = _downstream(uow, original, back_to_start=False)
     if pending:
         raise Conflict("document.reversal_pending", {"number": number, "reversal": pending[0]})
@@ -1088,7 +1094,7 @@ def _line_row(
         "base_quantity": base_quantity,
         "location_id": resolved.locations[line.location].id if line.location else None,
         "to_location_id": resolved.to_locations[line.to_location].id if line.to_location else None,
-        "batch_no": line.batch,
+        "batch_no": line.batch or (terms.batch if terms else None),
         "production_date": line.production_date,
         "expiry_date": line.expiry_date,
         "serials": list(line.serials) or None,
@@ -1145,11 +1151,14 @@ def _line_terms(
         )
         priced = fulfilment.line_price(line_quantity[0], price, pointer, errors)
         return fulfilment.Fulfils(0, priced, None) if priced else None
-    if resolved.source is not None:
-        return fulfilment.fulfilling_line(
-            resolved.source, line.source_line, item, line_quantity[1], pointer, errors
-        )
-    return None
+    if resolved.source is None:
+        return None
+    found = fulfilment.fulfilling_line(
+        resolved.source, line.source_line, item, line_quantity[1], pointer, errors
+    )
+    if found is not None and kind is DocumentType.SALES_RETURN:
+        fulfilment.check_returned(resolved.source, found, line.batch, line.serials, pointer, errors)
+    return found
 
 
 def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_LineRow]]:
@@ -1290,7 +1299,7 @@ def _run(
             original = uow.documents.header_by_id(header.reverses_document_id)
             if original.source_id is not None:
                 fulfilment.give_back(uow, original)
-        elif header.document_type is DocumentType.RECEIPT:
+        elif header.document_type.brings_stock_in:
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             if header.source_id is not None:
                 fulfilment.consume(uow, header, lines, items, actor)

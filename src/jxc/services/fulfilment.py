@@ -11,11 +11,11 @@ inside the document service's unit of work.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from jxc.db.repositories.documents import LineRecord
-from jxc.db.repositories.orders import OrderLineProgress, PricedLine
+from jxc.db.repositories.orders import OrderLineProgress, PricedLine, ShippedUnit
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.documents import DocumentHeader, DocumentType
@@ -35,6 +35,7 @@ class Source:
     lines: dict[int, OrderLineProgress]  # by line number
     prices: dict[int, PricedLine]  # by order line id
     tolerances: dict[int, Decimal]  # over-receipt tolerance in percent, by item id
+    shipped: dict[int, list[ShippedUnit]] = field(default_factory=dict)  # a delivery's, by line
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Fulfils:
     source_line_id: int
     priced: PricedLine | None  # a delivery's money at the order's price
     unit_cost: Decimal | None  # a receipt's cost: the order's price without tax
+    batch: str | None = None  # a return's batch: the one batch its delivery line took out
 
 
 def order_of(
@@ -58,17 +60,28 @@ def order_of(
         errors.add("/source", "order.not_open", number=number, state=header.state)
         return None
     lines = uow.orders.progress(header.id)
+    shipped: dict[int, list[ShippedUnit]] = defaultdict(list)
+    if kind is DocumentType.SALES_DELIVERY:
+        for unit in uow.orders.shipped([line.line_id for line in lines]):
+            shipped[unit.line_id].append(unit)
     return Source(
         header,
         {line.line_no: line for line in lines},
         uow.orders.prices([line.line_id for line in lines]),
         uow.orders.tolerances({line.item_id for line in lines}),
+        shipped,
     )
 
 
 def is_open(workflow: Workflow, header: DocumentHeader) -> bool:
-    """Whether an order may be received or delivered: approved, neither done nor closed."""
-    return header.state in workflow.open_states
+    """Whether documents may be made from it now.
+
+    An order: approved, neither done nor closed. A delivery (returned to): shipped and not
+    reversed.
+    """
+    if header.document_type.is_order:
+        return header.state in workflow.open_states
+    return header.posted and not header.reversed
 
 
 def line_price(
@@ -144,7 +157,41 @@ def fulfilling_line(
     money = amounts(base_quantity * ordered.quantity / ordered.ordered, price)
     if kind is DocumentType.PURCHASE_ORDER:
         return Fulfils(ordered.line_id, None, round_unit_cost(money.amount / base_quantity))
+    if kind is DocumentType.SALES_DELIVERY:  # a return: back at the cost it went out at
+        shipped = source.shipped[ordered.line_id]
+        cost = sum((u.value for u in shipped), Decimal(0)) / sum(
+            (u.quantity for u in shipped), Decimal(0)
+        )
+        batches = {u.batch_no for u in shipped if u.batch_no}
+        only = next(iter(batches)) if len(batches) == 1 else None
+        return Fulfils(ordered.line_id, PricedLine(price, money), round_unit_cost(cost), only)
     return Fulfils(ordered.line_id, PricedLine(price, money), None)
+
+
+def check_returned(
+    source: Source,
+    fulfils: Fulfils,
+    batch: str | None,
+    serials: tuple[str, ...],
+    pointer: str,
+    errors: ErrorCollector,
+) -> None:
+    """A return brings back only batches and serials its delivery line took out."""
+    shipped = source.shipped[fulfils.source_line_id]
+    batches = {u.batch_no for u in shipped if u.batch_no}
+    if batch is None and len(batches) > 1:
+        errors.add(f"{pointer}/batch", "return.batch_required", batches=", ".join(sorted(batches)))
+    elif batch is not None and batch not in batches:
+        errors.add(
+            f"{pointer}/batch",
+            "return.batch_not_shipped",
+            batch=batch,
+            batches=", ".join(sorted(batches)) or "-",
+        )
+    sent = {u.serial_no for u in shipped if u.serial_no}
+    for serial in serials:
+        if serial not in sent:
+            errors.add(f"{pointer}/serials", "return.serial_not_shipped", serial=serial)
 
 
 def _over(
@@ -169,6 +216,8 @@ def _over(
         errors.add(
             f"{pointer}/quantity", "receipt.over_order", **params, allowed=str(normalized(most))
         )
+    elif kind is DocumentType.SALES_DELIVERY:
+        errors.add(f"{pointer}/quantity", "return.over_shipped", **params)
     else:
         errors.add(f"{pointer}/quantity", "delivery.over_order", **params)
 
@@ -196,7 +245,7 @@ def consume(
     if not is_open(workflow, order):
         raise Conflict("order.not_open", {"number": order.number, "state": order.state})
     errors = ErrorCollector()
-    receiving = header.document_type is DocumentType.RECEIPT
+    receiving = header.document_type.brings_stock_in
     for line in lines:
         item, pointer = items[line.item_id], f"/lines/{line.line_no}"
         if item.tracking is TrackingMode.SERIAL and not line.serials:
@@ -238,6 +287,11 @@ def consume(
     if order.document_type is DocumentType.SALES_ORDER:
         for order_line, quantity in sorted(wanted.items()):
             uow.balances.release_line(order_line, quantity)
+        # What a return may bring back: each line's quantity, none returned yet.
+        quantities = [line.base_quantity for line in lines]
+        uow.orders.add_lines(
+            [line.id for line in lines], [None] * len(lines), [None] * len(lines), quantities
+        )
     if all(p.open == 0 for p in uow.orders.progress(order.id)):
         _complete(uow, workflow, order, actor, header.number)
 

@@ -22,6 +22,7 @@ from jxc.services.documents import DocumentResult
 MADE_FROM = {
     DocumentType.SALES_ORDER: DocumentType.SALES_DELIVERY,
     DocumentType.PURCHASE_ORDER: DocumentType.RECEIPT,
+    DocumentType.SALES_DELIVERY: DocumentType.SALES_RETURN,  # 退货: what may still come back
 }
 
 

@@ -286,7 +286,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
     steps = documents.next_steps(app.uow(), user.username, number)
-    progress = order_queries.progress(priced)
+    progress = order_queries.progress(header.document_type, priced)
     return {
         "header": header,
         "lines": lines,

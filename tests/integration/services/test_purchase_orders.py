@@ -89,9 +89,9 @@ def test_a_partial_receipt_costs_the_order_price_without_tax_and_the_rest_comple
     assert state(shop, number) == "done"
     assert on_hand(shop) == Decimal(200)
     with shop.reader() as connection:
-        assert order_queries.progress(order_queries.priced_lines(connection, number)) is (
-            order_queries.Progress.DONE
-        )
+        assert order_queries.progress(
+            "purchase_order", order_queries.priced_lines(connection, number)
+        ) is (order_queries.Progress.DONE)
         assert order_queries.source_of(connection, rest.number) == number
     assert_books_balance(shop)
 

@@ -138,14 +138,19 @@ def test_a_partial_delivery_leaves_the_rest_reserved_and_the_last_one_completes_
         (Decimal(4), Decimal(2)),
         (Decimal(0), Decimal(2)),
     ]
-    assert order_queries.progress(lines_of(shop, number)) is order_queries.Progress.PARTIALLY_DONE
+    assert (
+        order_queries.progress("sales_order", lines_of(shop, number))
+        is order_queries.Progress.PARTIALLY_DONE
+    )
     assert state(shop, number) == "approved"
 
     rest = ship(shop, number)  # 下推 takes what is still open: 2 杯子 and 2 壶
 
     assert rest.lines == 2
     assert state(shop, number) == "done"
-    assert order_queries.progress(lines_of(shop, number)) is order_queries.Progress.DONE
+    assert (
+        order_queries.progress("sales_order", lines_of(shop, number)) is order_queries.Progress.DONE
+    )
     assert available(shop) == (Decimal(4), Decimal(0), Decimal(4))
     assert available(shop, "壶") == (Decimal(1), Decimal(0), Decimal(1))
     with shop.reader() as connection:

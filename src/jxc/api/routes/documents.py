@@ -111,8 +111,14 @@ async def create_document(
     data: Annotated[dict[str, Any], Body()],
     key: IdempotencyKey = None,
     post: Annotated[bool, Query(description="Take the one-step post at once.")] = False,
+    then: Annotated[
+        str | None,
+        Query(max_length=40, description="Take this first step at once (approve, submit …)."),
+    ] = None,
 ) -> DocumentResultOut:
-    result = await acting(lambda actor: documents.create(app.uow(), actor, data, key, post=post))
+    result = await acting(
+        lambda actor: documents.create(app.uow(), actor, data, key, post=post, then=then)
+    )
     return DocumentResultOut.of(result)
 
 
@@ -126,7 +132,7 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
         priced = order_queries.priced_lines(connection, number)
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
-    progress = order_queries.progress(priced)
+    progress = order_queries.progress(header.document_type, priced)
     return DocumentOut(
         document=header,
         lines=[LineOut.model_validate(line) for line in lines],

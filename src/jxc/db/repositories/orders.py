@@ -52,6 +52,15 @@ class OrderLineProgress:
 
 
 @dataclass(frozen=True)
+class ShippedUnit:
+    line_id: int
+    batch_no: str | None
+    serial_no: str | None
+    quantity: Decimal
+    value: Decimal
+
+
+@dataclass(frozen=True)
 class PricedLine:
     price: LinePrice
     amounts: Amounts
@@ -193,6 +202,25 @@ class OrderRepository:
             self.connection,
             [{"k_line": line, "quantity": q} for line, q in sorted(quantities.items())],
         )
+
+    def shipped(self, line_ids: Collection[int]) -> list[ShippedUnit]:
+        """What the ledger took out on delivery lines: batches, serials, quantities, values."""
+        if not line_ids:
+            return []
+        entry = s.StockLedgerEntry
+        rows = self.connection.execute(
+            select(
+                entry.document_line_id,
+                s.Batch.batch_no,
+                s.SerialNumber.serial_no,
+                entry.quantity,
+                entry.value,
+            )
+            .outerjoin(s.Batch, s.Batch.id == entry.batch_id)
+            .outerjoin(s.SerialNumber, s.SerialNumber.id == entry.serial_id)
+            .where(entry.document_line_id.in_(sorted(line_ids)))
+        )
+        return [ShippedUnit(*row) for row in rows]
 
     def prices(self, line_ids: Collection[int]) -> dict[int, PricedLine]:
         if not line_ids:

@@ -1,4 +1,5 @@
-"""Purchase orders: each item's over-receipt tolerance (超订单入库).
+"""Purchase orders and sales returns: each item's over-receipt tolerance (超订单入库), and
+what a posted delivery's lines may take back.
 
 Revision ID: 0012
 Revises: 0011
@@ -30,7 +31,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("item_id", name=op.f("pk_item_tolerance")),
     )
+    # A delivery posted before returns existed may be returned to in full (both columns
+    # hold the same scaled numbers on SQLite, so copying keeps them exact).
+    op.execute(
+        "INSERT INTO order_line (document_line_id, ordered, delivered) "
+        "SELECT line.id, line.base_quantity, 0 FROM document_line line "
+        "JOIN document ON document.id = line.document_id "
+        "WHERE document.document_type = 'sales_delivery' AND document.posted_at IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
+    op.execute(
+        "DELETE FROM order_line WHERE document_line_id IN (SELECT line.id FROM document_line "
+        "line JOIN document ON document.id = line.document_id "
+        "WHERE document.document_type = 'sales_delivery')"
+    )
     op.drop_table("item_tolerance")

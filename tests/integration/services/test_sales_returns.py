@@ -1,0 +1,190 @@
+"""Sales returns (销售退货): back from a shipped delivery, at the cost it went out at.
+
+A return names its delivery (or is pushed down from it), brings back no more than each
+line shipped, and only the batches and serials that line took out; its 红冲 makes the
+quantity returnable again; the delivery's 毛利 counts returns off both amount and cost.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jxc.domain.errors import Conflict, Invalid
+from jxc.queries import orders as order_queries
+from jxc.queries import stock_levels
+from jxc.services import documents, orders, partners
+from tests.builders import a_warehouse, an_item, assert_books_balance, receive, refused
+
+
+@pytest.fixture
+def shipped(app):
+    """5 cups at ¥4 and 3 of batch M1 milk at ¥20, sold and shipped to C1."""
+    a_warehouse(app, "WH1")
+    an_item(app, "杯子")
+    an_item(app, "奶粉", tracking="batch", shelf_life_days=720)
+    receive(
+        app,
+        "WH1",
+        {"item": "杯子", "quantity": "10", "unit_cost": "4"},
+        {
+            "item": "奶粉",
+            "quantity": "3",
+            "unit_cost": "20",
+            "batch": "M1",
+            "expiry_date": "2027-12-31",
+        },
+        {
+            "item": "奶粉",
+            "quantity": "4",
+            "unit_cost": "30",
+            "batch": "M2",
+            "expiry_date": "2028-06-30",
+        },
+    )
+    partners.add(app.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    order = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C1",
+            "lines": [
+                {"item": "杯子", "quantity": "5", "unit_price": "10"},
+                {"item": "奶粉", "quantity": "3", "unit_price": "50"},
+            ],
+        },
+        then="approve",
+    ).number
+    delivery = orders.push_down(app.uow(), "tester", order, then="ship").number
+    return app, delivery
+
+
+def give_back(app, delivery, *lines, post=True):
+    return documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "sales_return",
+            "warehouse": "WH1",
+            "source": delivery,
+            "lines": list(lines),
+        },
+        post=post,
+    )
+
+
+def stock(app, item):
+    with app.reader() as connection:
+        return stock_levels.on_hand(connection, item, "WH1").on_hand
+
+
+def lines_of(app, number):
+    with app.reader() as connection:
+        return order_queries.priced_lines(connection, number)
+
+
+def test_a_return_comes_back_at_the_cost_it_went_out_at_and_takes_it_off_the_profit(shipped):
+    app, delivery = shipped
+    cups, milk = lines_of(app, delivery)
+    assert (cups.amount, cups.cost, cups.gross_profit) == (Decimal(50), Decimal(20), Decimal(30))
+
+    returned = give_back(
+        app, delivery, {"item": "杯子", "quantity": "2"}, {"item": "奶粉", "quantity": "1"}
+    )
+
+    assert returned.state == "posted"
+    assert (stock(app, "杯子"), stock(app, "奶粉")) == (Decimal(7), Decimal(5))
+    back = lines_of(app, returned.number)
+    assert [(line.source_line, line.amount) for line in back] == [
+        (1, Decimal(20)),
+        (2, Decimal(50)),
+    ]
+    cups, milk = lines_of(app, delivery)
+    assert (cups.returned, cups.gross_profit) == (Decimal(2), Decimal(18))  # 30 − (20 − 8)
+    # Milk costs the moving average of both batches, 180/7 a tin: 77.14 out, 25.71 back.
+    assert (milk.cost, milk.returned, milk.gross_profit) == (
+        Decimal("77.14"),
+        Decimal(1),
+        Decimal("48.57"),  # (150 − 50) − (77.14 − 25.71)
+    )
+    with app.reader() as connection:
+        from sqlalchemy import select
+
+        from jxc.db import schema as s
+
+        batch = connection.execute(
+            select(s.Batch.batch_no)
+            .join(s.StockLedgerEntry, s.StockLedgerEntry.batch_id == s.Batch.id)
+            .join(s.Document, s.Document.id == s.StockLedgerEntry.document_id)
+            .where(s.Document.number == returned.number)
+        ).scalar_one()
+    assert batch == "M1"  # the one batch the delivery line took out
+    assert_books_balance(app)
+
+
+def test_returning_more_than_was_shipped_is_refused_and_a_reversal_makes_it_returnable(shipped):
+    app, delivery = shipped
+    first = give_back(app, delivery, {"item": "杯子", "quantity": "4"})
+
+    with refused(app, Invalid) as caught:
+        give_back(app, delivery, {"item": "杯子", "quantity": "2"})
+    (item,) = caught.value.items
+    assert (item.code, item.params["delivered"], item.params["requested"]) == (
+        "return.over_shipped",
+        "4",
+        "2",
+    )
+
+    documents.reverse(app.uow(), "tester", first.number, post=True)
+    give_back(app, delivery, {"item": "杯子", "quantity": "5"})
+    assert stock(app, "杯子") == Decimal(10)
+    assert_books_balance(app)
+
+
+def test_a_return_of_a_batch_the_delivery_did_not_take_out_is_refused(shipped):
+    app, delivery = shipped
+
+    with refused(app, Invalid) as caught:
+        give_back(app, delivery, {"item": "奶粉", "quantity": "1", "batch": "M2"})
+
+    assert [(i.pointer, i.code) for i in caught.value.items] == [
+        ("/lines/1/batch", "return.batch_not_shipped")
+    ]
+
+
+def test_a_return_needs_a_shipped_delivery_and_the_delivery_keeps_its_returns(shipped):
+    app, delivery = shipped
+    with refused(app, Invalid) as caught:
+        documents.create(
+            app.uow(),
+            "tester",
+            {
+                "document_type": "sales_return",
+                "warehouse": "WH1",
+                "lines": [{"item": "杯子", "quantity": "1"}],
+            },
+        )
+    assert [i.code for i in caught.value.items] == ["order.required"]
+    with refused(app, Invalid) as caught:
+        give_back(app, "XSCK000", {"item": "杯子", "quantity": "1"})
+    assert [i.code for i in caught.value.items] == ["order.unknown"]
+
+    give_back(app, delivery, {"item": "杯子", "quantity": "1"})
+    with refused(app, Conflict) as caught:
+        documents.reverse(app.uow(), "tester", delivery, post=True)
+    assert caught.value.code == "document.made_from_it"
+
+
+def test_push_down_makes_a_return_of_everything_shipped(shipped):
+    app, delivery = shipped
+
+    made = orders.push_down(app.uow(), "tester", delivery, then="post")
+
+    assert made.lines == 2
+    assert (stock(app, "杯子"), stock(app, "奶粉")) == (Decimal(10), Decimal(7))
+    with pytest.raises(Conflict) as caught:
+        orders.push_down(app.uow(), "tester", delivery)
+    assert caught.value.code == "order.nothing_open"
