@@ -301,3 +301,22 @@ class SellableOut(BaseModel):
     available: Exact
     buffer: Exact
     sellable: Exact
+
+
+class ChangedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    item: str
+    item_name: str
+    unit: str
+    available: Exact
+    sellable: Exact
+    sequence: int = Field(description="The item's last change; only ever grows.")
+
+
+class ChangesOut(BaseModel):
+    """变更流: items changed since a cursor, with what the channel may sell of them now."""
+
+    model_config = ConfigDict(from_attributes=True)
+    cursor: int = Field(description="Give it as `since` next time.")
+    more: bool = Field(description="More changes wait after the cursor: ask again at once.")
+    rows: list[ChangedOut]

@@ -141,3 +141,39 @@ def sellable(
             buffer=normalized(found.safety_buffer),
         ),
     )
+
+
+@partner_app.command(
+    "changes", help="变更流: items changed since a cursor, with what the channel may sell now."
+)
+def changes(
+    ctx: typer.Context,
+    channel: str,
+    since: Annotated[int, typer.Option(help="The cursor the last call printed.")] = 0,
+) -> None:
+    st = state(ctx)
+    with st.app.reader() as connection:
+        found = partner_queries.channel_changes(connection, channel, since)
+    table(
+        st,
+        [
+            "label.item",
+            "label.name",
+            "label.available",
+            "label.sellable",
+            "label.unit",
+            "label.sequence",
+        ],
+        [
+            (
+                r.item,
+                r.item_name,
+                normalized(r.available),
+                normalized(r.sellable),
+                r.unit,
+                r.sequence,
+            )
+            for r in found.rows
+        ],
+    )
+    out.print(st.t("label.changes_cursor", cursor=found.cursor, more=found.more))

@@ -506,3 +506,16 @@ class ItemTolerance(Base):
     __tablename__ = "item_tolerance"
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
     over_receipt_percent: Mapped[Decimal] = mapped_column(Rate)
+
+
+class StockChange(Base):
+    """变更流: the items one transaction changed the stock or reservations of.
+
+    ``sequence`` is the audit sequence of the transaction's last event: taken under the
+    audit chain's lock, held until the commit, so sequences are in commit order on every
+    engine, and a shop polling "since N" never misses a change committed later.
+    """
+
+    __tablename__ = "stock_change"
+    sequence: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    item_ids: Mapped[list[int]] = mapped_column(JSON)

@@ -128,8 +128,10 @@ class UnitOfWork:
     def commit(self) -> None:
         # Sealed last: the chain's head stays locked only from here to the commit.
         if self._recorded:
-            self.audit.append(self._recorded, self.clock())
+            events = self.audit.append(self._recorded, self.clock())
             self._recorded = []
+            # Numbered under the chain's lock: the change feed is in commit order.
+            self.balances.record_changes(events[-1].sequence)
         self.connection.commit()
 
     def run(self, work: Callable[[], T], read_only: bool = False) -> T:

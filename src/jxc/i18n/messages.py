@@ -543,6 +543,7 @@ LABELS: dict[str, str] = {
     "progress.not_received": "Not received",
     "document_type.sales_return": "Sales return",
     "label.returned": "Returned",
+    "label.changes_cursor": "Next time: --since {cursor} (more waiting: {more})",
 }
 
 # Audit trail actions, by the code each event stores.

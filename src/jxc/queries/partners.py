@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.orm import aliased
@@ -108,15 +109,8 @@ class SellableRow:
     sellable: Decimal
 
 
-def channel_stock(
-    connection: Connection,
-    channel: str,
-    item: str | None = None,
-    visible: Collection[str] | None = None,
-) -> list[SellableRow]:
-    """可售库存 of a channel, per item: available where it sells from, less its buffer.
-
-    ``visible``: only the stock of these of its warehouses (a reader's; None: every one).
+def _channel(connection: Connection, channel: str) -> Any:
+    """A channel's id and safety buffer.
 
     Raises:
         NotFound: partner.unknown.
@@ -131,6 +125,26 @@ def channel_stock(
         raise NotFound("partner.unknown", {"partner": channel})
     if found.kind != PartnerKind.CHANNEL.value:
         raise Invalid("partner.not_channel", {"partner": channel, "kind": found.kind})
+    return found
+
+
+def channel_stock(
+    connection: Connection,
+    channel: str,
+    item: str | None = None,
+    visible: Collection[str] | None = None,
+    item_ids: Collection[int] | None = None,
+) -> list[SellableRow]:
+    """可售库存 of a channel, per item: available where it sells from, less its buffer.
+
+    ``visible``: only the stock of these of its warehouses (a reader's; None: every one).
+    ``item_ids``: only these items (those the change feed names).
+
+    Raises:
+        NotFound: partner.unknown.
+        Invalid: partner.not_channel.
+    """
+    found = _channel(connection, channel)
     base_unit = aliased(s.Unit)
     query = (
         select(
@@ -153,6 +167,8 @@ def channel_stock(
     )
     if item is not None:
         query = query.where(s.Item.code == item)
+    if item_ids is not None:
+        query = query.where(s.Item.id.in_(sorted(item_ids)))
     if visible is not None:
         query = query.join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id).where(
             s.Warehouse.code.in_(sorted(visible))
@@ -169,3 +185,62 @@ def channel_stock(
         )
         for row in connection.execute(query)
     ]
+
+
+CHANGES_PER_CALL = 5000  # transactions read per call; the cursor says where to go on
+
+
+@dataclass(frozen=True)
+class ChangedRow:
+    item: str
+    item_name: str
+    unit: str
+    available: Decimal
+    sellable: Decimal
+    sequence: int  # the item's last change: only ever grows
+
+
+@dataclass(frozen=True)
+class ChannelChanges:
+    cursor: int  # give it as ``since`` next time
+    more: bool  # there is more after the cursor: call again at once
+    rows: list[ChangedRow]
+
+
+def channel_changes(
+    connection: Connection,
+    channel: str,
+    since: int = 0,
+    visible: Collection[str] | None = None,
+) -> ChannelChanges:
+    """变更流: the items whose stock changed since ``since``, with what the channel may sell.
+
+    A shop integration keeps the cursor and asks again; sequences are in commit order, so
+    nothing committed later comes in under a cursor it already passed.
+
+    Raises:
+        NotFound: partner.unknown.
+        Invalid: partner.not_channel.
+    """
+    _channel(connection, channel)
+    logged = connection.execute(
+        select(s.StockChange.sequence, s.StockChange.item_ids)
+        .where(s.StockChange.sequence > since)
+        .order_by(s.StockChange.sequence)
+        .limit(CHANGES_PER_CALL)
+    ).all()
+    last: dict[int, int] = {}
+    for sequence, item_ids in logged:
+        for item_id in item_ids:
+            last[int(item_id)] = int(sequence)
+    rows = channel_stock(connection, channel, visible=visible, item_ids=last) if last else []
+    codes = select(s.Item.code, s.Item.id).where(s.Item.id.in_(sorted(last)))
+    ids = {code: int(item_id) for code, item_id in connection.execute(codes)} if last else {}
+    return ChannelChanges(
+        cursor=int(logged[-1][0]) if logged else since,
+        more=len(logged) == CHANGES_PER_CALL,
+        rows=[
+            ChangedRow(r.item, r.item_name, r.unit, r.available, r.sellable, last[ids[r.item]])
+            for r in rows
+        ],
+    )

@@ -19,7 +19,7 @@ from jxc.api.deps import (
     ReaderDep,
     exported,
 )
-from jxc.api.schemas import PartnerOut, SellableOut
+from jxc.api.schemas import ChangesOut, PartnerOut, SellableOut
 from jxc.bootstrap import App
 from jxc.domain.partners import PartnerKind
 from jxc.queries import partners as partner_queries
@@ -122,3 +122,21 @@ def channel_stock(
     if export_format is not None:
         return exported(locale, exports.SELLABLE, rows, export_format, "sellable")
     return [SellableOut.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/channels/{code}/changes",
+    operation_id="channels-changes",
+    summary="变更流: items whose stock changed since a cursor, with the channel's sellable now",
+)
+def channel_changes(
+    app: AppDep,
+    reader: ReaderDep,
+    code: Code,
+    since: Annotated[int, Query(ge=0, description="The cursor the last call returned.")] = 0,
+) -> ChangesOut:
+    with app.reader() as connection:
+        changes = partner_queries.channel_changes(
+            connection, code, since, reader.visible_warehouses
+        )
+    return ChangesOut.model_validate(changes)

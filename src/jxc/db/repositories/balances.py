@@ -165,6 +165,7 @@ class BalanceRepository:
         # reading; PostgreSQL locks every balance it will touch, in key order, against
         # deadlocks.
         self._locks_rows = connection.dialect.name != "sqlite"
+        self.touched: set[int] = set()  # items whose stock or reservations this changed
 
     def lock_for_posting(self, deltas: Mapping[BalanceKey, Decimal]) -> dict[BalanceKey, Balance]:
         """Read (and lock where the engine needs it) the balances a posting changes."""
@@ -211,6 +212,7 @@ class BalanceRepository:
         ``existing`` must hold every guarded key with a negative delta that has a balance.
         """
         decreases, additions = [], []
+        self.touched.update(key.item_id for key in deltas)
         for key in sorted(deltas):
             delta = deltas[key]
             if delta < 0 and key in guarded:
@@ -265,6 +267,7 @@ class BalanceRepository:
         ]
         if _hold.run(self.connection, holds) != len(holds):
             return False
+        self.touched.update(key.item_id for key in totals)
         _insert_reservation.run(self.connection, rows)
         return True
 
@@ -287,6 +290,7 @@ class BalanceRepository:
         held = self.connection.execute(_held_by, {"document_id": document_id}).all()
         if not held:
             return 0
+        self.touched.update(int(row[0]) for row in held)
         _unhold.run(
             self.connection,
             [
@@ -327,7 +331,16 @@ class BalanceRepository:
                     .values(quantity=held - taken)
                 )
         _unhold.run(self.connection, given)
+        self.touched.update(row["k_item"] for row in given)
         return quantity - left
+
+    def record_changes(self, sequence: int) -> None:
+        """The change feed's row for this transaction, if it changed any item's stock."""
+        if self.touched:
+            self.connection.execute(
+                insert(s.StockChange).values(sequence=sequence, item_ids=sorted(self.touched))
+            )
+            self.touched = set()
 
     # cost pools -------------------------------------------------------------------------
     def unit_costs(self, item_ids: Collection[int], warehouse_id: int) -> dict[int, Decimal]:
