@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 
 from jxc.asgi import create_server
 from jxc.queries import documents as document_queries
+from jxc.queries import orders as order_queries
 from jxc.services import catalog, partners, workflows
 from tests.builders import a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
@@ -199,3 +201,58 @@ def test_an_issue_scanned_for_a_customer_names_it(client, shop):
     with shop.reader() as connection:
         header, _ = document_queries.document(connection, number)
     assert header.partner == "CUS-1"
+
+
+def test_a_sales_order_is_scanned_priced_and_submitted_and_more_than_available_is_refused(
+    client, shop
+):
+    partners.add(
+        shop.uow(),
+        "tester",
+        {
+            "code": "TMALL",
+            "name": "天猫",
+            "kind": "channel",
+            "channel_kind": "online",
+            "warehouses": ["WH1"],
+        },
+    )
+    a_user(shop, "sales1", "sales", "WH1")
+    signed_in(client, "sales1")
+    order = Entry(client, "sales-order", partner="TMALL")
+
+    assert order.scan(SCREWS_EAN) == 200
+    assert order.scan(SCREWS_EAN) == 200
+    assert order.scan(SCREWS_EAN) == 200
+    assert order.scan(SCREWS_EAN) == 422  # three on hand: a fourth cannot be reserved
+    assert order.message == "第 1 行：螺丝-M3 在 WH1：需要 4，可用 3"
+    order.fields.update({"price-1": "", "tax-1": "13"})
+    refused = order.submit()
+    assert refused.status_code == 422
+    assert "订单行需要填写单价" in refused.text
+
+    order.fields["price-1"] = "2.26"
+    made = order.submit()
+
+    assert made.status_code == 303, made.text
+    number = made.headers["location"].rsplit("/", 1)[1]
+    with shop.reader() as connection:
+        header, _ = document_queries.document(connection, number)
+        (line,) = order_queries.priced_lines(connection, number)
+    assert (header.document_type, header.state) == ("sales_order", "pending")
+    assert (line.quantity, line.amount_incl_tax, line.tax) == (3, Decimal("6.78"), Decimal("0.78"))
+
+
+def test_a_purchase_order_is_scanned_without_any_stock_check(client, shop):
+    partners.add(shop.uow(), "tester", {"code": "SUP1", "name": "供应商", "kind": "supplier"})
+    a_user(shop, "buyer", "purchaser", "WH1")
+    signed_in(client, "buyer")
+    order = Entry(client, "purchase-order", partner="SUP1")
+
+    for _ in range(5):
+        assert order.scan(SCREWS_EAN) == 200  # more than on hand: nothing is taken out
+    order.fields.update({"price-1": "1.13", "tax-1": "13"})
+    made = order.submit()
+
+    assert made.status_code == 303, made.text
+    assert made.headers["location"].startswith("/documents/CGDD")

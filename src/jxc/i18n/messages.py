@@ -544,6 +544,10 @@ LABELS: dict[str, str] = {
     "document_type.sales_return": "Sales return",
     "label.returned": "Returned",
     "label.changes_cursor": "Next time: --since {cursor} (more waiting: {more})",
+    "label.web_sales-order": "Sales order",
+    "label.web_purchase-order": "Purchase order",
+    "label.web_submit_sales_order": "Submit the sales order",
+    "label.web_submit_purchase_order": "Submit the purchase order",
 }
 
 # Audit trail actions, by the code each event stores.

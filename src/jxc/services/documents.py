@@ -58,6 +58,7 @@ from jxc.domain.stock import allocate
 from jxc.domain.workflow import (
     COMPLETE,
     DOCUMENT_TYPES,
+    RESERVING_TYPES,
     REVERSED,
     DocumentFacts,
     Handler,
@@ -227,7 +228,7 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     if header.document_type.brings_stock_in:
         _receipt_moves(uow, header, lines, items, set())
-    else:
+    elif header.document_type.value in RESERVING_TYPES:  # a purchase order moves nothing
         _outgoing_moves(uow, header, lines, items, actor)
 
 

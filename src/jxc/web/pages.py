@@ -357,6 +357,8 @@ ENTRIES = {
     "receive": DocumentType.RECEIPT,
     "issue": DocumentType.ISSUE,
     "transfer": DocumentType.TRANSFER,
+    "sales-order": DocumentType.SALES_ORDER,
+    "purchase-order": DocumentType.PURCHASE_ORDER,
 }
 
 
@@ -390,7 +392,14 @@ def _document_data(
                 "batch": line.get("batch"),
                 "expiry_date": line.get("expiry_date"),
                 "serials": line.get("serials") or [],
-                "unit_cost": _decimal_or_text(line.get("unit_cost")),
+                **(
+                    {
+                        "unit_price": _decimal_or_text(line.get("unit_price")),
+                        "tax_rate": _decimal_or_text(line.get("tax_rate")),
+                    }
+                    if kind.is_order
+                    else {"unit_cost": _decimal_or_text(line.get("unit_cost"))}
+                ),
             }
             for line in lines
         ],
@@ -403,6 +412,8 @@ def _check_line(app: App, user: Principal, data: dict[str, Any], number: int) ->
     Raises:
         DomainError: the first problem of line ``number`` or of the header.
     """
+    if DocumentType(data["document_type"]).is_order:  # prices are typed after the scans
+        data = {**data, "lines": [{**line, "unit_price": "0"} for line in data["lines"]]}
     try:
         documents.check(app.uow(), user.username, data)
     except DomainError as error:

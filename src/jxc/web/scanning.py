@@ -24,6 +24,8 @@ class ScannedLine(BaseModel):
     expiry_date: str | None = None
     serials: list[str] = []
     unit_cost: str | None = None
+    unit_price: str | None = None  # an order's line
+    tax_rate: str | None = None
 
 
 class ScanState(BaseModel):
@@ -34,7 +36,7 @@ class ScanState(BaseModel):
 
 
 def lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """The lines scanned so far (and the scan ids seen), with the costs as typed since.
+    """The lines scanned so far (and the scan ids seen), with costs and prices as typed since.
 
     Raises:
         Invalid: scan.state_invalid (the page sent back something it never held).
@@ -45,8 +47,9 @@ def lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
         raise Invalid("scan.state_invalid", {}) from None
     lines = [line.model_dump(mode="json") for line in saved.lines]
     for index, line in enumerate(lines, start=1):
-        typed = str(form.get(f"cost-{index}", line.get("unit_cost") or "")).strip()
-        line["unit_cost"] = typed or None
+        for field, name in (("unit_cost", "cost"), ("unit_price", "price"), ("tax_rate", "tax")):
+            typed = str(form.get(f"{name}-{index}", line.get(field) or "")).strip()
+            line[field] = typed or None
     return lines, saved.scans
 
 
