@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -103,4 +105,50 @@ def test_a_bad_price_is_a_problem_naming_its_field_in_the_readers_language(clien
             "detail": "The unit price 1.23456 has more than 4 decimals",
             "params": {"value": "1.23456", "decimals": 4},
         }
+    ]
+
+
+def test_a_shop_file_is_imported_over_the_api_once_and_a_bad_one_names_its_rows(client, app):
+    partners.add(
+        app.uow(),
+        "tester",
+        {
+            "code": "TMALL",
+            "name": "天猫",
+            "kind": "channel",
+            "channel_kind": "online",
+            "warehouses": ["WH1"],
+        },
+    )
+    sales = signed_in(client, "sales")
+    mapping = json.dumps(
+        {
+            "warehouse": "WH1",
+            "columns": {
+                "order_number": "订单编号",
+                "sku": "商家编码",
+                "quantity": "数量",
+                "unit_price": "单价",
+            },
+            "skus": {"TM-CUP": "杯子"},
+        }
+    )
+    good = "订单编号,商家编码,数量,单价\nT1,TM-CUP,2,9.9\n".encode()
+
+    def send(content):
+        return client.post(
+            "/api/v1/channels/TMALL/orders/import",
+            files={"file": ("tmall.csv", content, "text/csv")},
+            data={"mapping": mapping},
+            headers=sales,
+        )
+
+    first = send(good)
+    assert first.status_code == 201, first.text
+    assert first.json()["orders"][0][0] == "T1"
+    assert send(good).json() == first.json()
+    bad = send("订单编号,商家编码,数量,单价\nT2,TM-CUP,x,9.9\n".encode())
+    body = problem(bad, 422)
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [
+        ("/rows/2/数量", "import.not_a_number")
     ]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from jxc.cli.output import (
     RequestId,
@@ -17,10 +18,11 @@ from jxc.cli.output import (
     state_change,
     table,
 )
+from jxc.domain.errors import Invalid
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
-from jxc.services import deliveries, documents, imports, orders
+from jxc.services import deliveries, documents, imports, order_import, orders
 
 docs = typer.Typer(
     help="Documents (单据): receipt 入库, issue 出库, transfer 调拨, reverse 红冲.",
@@ -288,6 +290,34 @@ def check(
     st = state(ctx)
     result = deliveries.check(st.app.uow(), st.actor, document_number, _scans(scan), request_id)
     _report(ctx, result, "label.stepped")
+
+
+@docs.command(
+    "import-orders",
+    help="Import a shop's orders file (CSV/XLSX) as sales orders, by a YAML/JSON mapping.",
+)
+def import_orders(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The shop's export: .csv or .xlsx.")],
+    mapping: Annotated[Path, typer.Option(help="Columns, SKUs, channel, warehouse (YAML).")],
+) -> None:
+    st = state(ctx)
+    for path in (file, mapping):
+        if not path.is_file():
+            raise Invalid("file.not_found", {"file": str(path)})
+    try:
+        terms = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise Invalid("file.unreadable", {"file": mapping.name, "reason": str(error)}) from None
+    result = order_import.import_orders(
+        st.app.uow(), st.actor, file.name, file.read_bytes(), terms or {}
+    )
+    table(
+        st,
+        ["label.shop_order", "label.document"],
+        result.orders,
+        title=st.t("label.orders_imported", orders=len(result.orders), lines=result.lines),
+    )
 
 
 @docs.command("act", help="Take any step a workflow defines: jxc doc act NUMBER ACTION.")

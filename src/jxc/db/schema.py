@@ -519,3 +519,12 @@ class StockChange(Base):
     __tablename__ = "stock_change"
     sequence: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
     item_ids: Mapped[list[int]] = mapped_column(JSON)
+
+
+class ExternalOrder(Base):
+    """A shop's order number, imported once per channel as one of our sales orders."""
+
+    __tablename__ = "external_order"
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), primary_key=True)
+    external_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))

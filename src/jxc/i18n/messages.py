@@ -250,6 +250,16 @@ ERRORS: dict[str, str] = {
     "return.batch_not_shipped": "Batch {batch} did not go out on this delivery line (it took out {batches})",
     "return.serial_not_shipped": "Serial {serial} did not go out on this delivery line",
     "document.made_from_it": "{number} has documents made from it ({documents}): reverse those first",
+    "import.unsupported_format": "{file}: a shop's orders come as .csv or .xlsx",
+    "file.unreadable": "{file} cannot be read: {reason}",
+    "file.too_many_rows": "{file} has more than {maximum} rows: split it",
+    "import.column_missing": "The file has no column {column} (the mapping's {field})",
+    "import.mapping_column_required": "The mapping must name the shop's column for {field}",
+    "import.value_required": "Row {row}: this cell is empty",
+    "import.sku_unknown": "Row {row}: the shop SKU {sku} is not in the mapping",
+    "import.not_a_number": "Row {row}: {value} is not a number",
+    "import.not_positive": "Row {row}: the quantity must be more than 0",
+    "import.order_imported": "Row {row}: shop order {order} was imported already, as {number}",
 }
 
 LABELS: dict[str, str] = {
@@ -548,6 +558,8 @@ LABELS: dict[str, str] = {
     "label.web_purchase-order": "Purchase order",
     "label.web_submit_sales_order": "Submit the sales order",
     "label.web_submit_purchase_order": "Submit the purchase order",
+    "label.shop_order": "Shop order",
+    "label.orders_imported": "{orders} orders imported, {lines} lines",
 }
 
 # Audit trail actions, by the code each event stores.

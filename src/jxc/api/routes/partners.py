@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, status
+from fastapi import APIRouter, Body, Form, Path, Query, UploadFile, status
+from pydantic import BaseModel, Field
 
 from jxc import exports
 from jxc.api.deps import (
@@ -21,9 +23,10 @@ from jxc.api.deps import (
 )
 from jxc.api.schemas import ChangesOut, PartnerOut, SellableOut
 from jxc.bootstrap import App
+from jxc.domain.errors import Invalid
 from jxc.domain.partners import PartnerKind
 from jxc.queries import partners as partner_queries
-from jxc.services import partners
+from jxc.services import order_import, partners
 
 router = APIRouter(tags=["partners"])
 
@@ -140,3 +143,36 @@ def channel_changes(
             connection, code, since, reader.visible_warehouses
         )
     return ChangesOut.model_validate(changes)
+
+
+class ImportedOut(BaseModel):
+    orders: list[tuple[str, str]] = Field(description="(the shop's order number, ours)")
+    lines: int
+
+
+@router.post(
+    "/channels/{code}/orders/import",
+    operation_id="channels-orders-import",
+    status_code=status.HTTP_201_CREATED,
+    summary="Import a shop's orders file (CSV/XLSX) as sales orders; the same file once",
+)
+async def import_orders(
+    app: AppDep,
+    acting: ActingDep,
+    code: Code,
+    file: UploadFile,
+    mapping: Annotated[str, Form(description="The mapping as JSON (channel taken from the path).")],
+) -> ImportedOut:
+    content = await file.read()
+    try:
+        terms = json.loads(mapping)
+    except json.JSONDecodeError as error:
+        raise Invalid("request.json_invalid", {"detail": str(error)}) from None
+    if not isinstance(terms, dict):
+        raise Invalid("request.object_expected", {})
+    result = await acting(
+        lambda actor: order_import.import_orders(
+            app.uow(), actor, file.filename or "orders.csv", content, {**terms, "channel": code}
+        )
+    )
+    return ImportedOut(orders=result.orders, lines=result.lines)

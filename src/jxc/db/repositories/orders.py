@@ -236,6 +236,27 @@ class OrderRepository:
             for row in rows
         }
 
+    def imported(self, partner_id: int, numbers: Collection[str]) -> dict[str, str]:
+        """Shop order numbers already imported for a channel: each → our order's number."""
+        if not numbers:
+            return {}
+        rows = self.connection.execute(
+            select(s.ExternalOrder.external_number, s.Document.number)
+            .join(s.Document, s.Document.id == s.ExternalOrder.document_id)
+            .where(
+                s.ExternalOrder.partner_id == partner_id,
+                s.ExternalOrder.external_number.in_(sorted(numbers)),
+            )
+        )
+        return {str(external): str(number) for external, number in rows}
+
+    def add_imported(self, partner_id: int, external_number: str, document_id: int) -> None:
+        self.connection.execute(
+            insert(s.ExternalOrder).values(
+                partner_id=partner_id, external_number=external_number, document_id=document_id
+            )
+        )
+
     def made_from(self, document_id: int) -> list[tuple[str, str, str, bool]]:
         """Documents pushed down from this one: (number, type, state, posted)."""
         rows = self.connection.execute(
