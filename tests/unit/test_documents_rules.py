@@ -136,8 +136,27 @@ def test_a_document_number_is_its_prefix_the_day_and_a_four_digit_sequence(kind,
     assert format_number(kind, date(2026, 3, 15), 7) == number
 
 
-def test_only_receipts_bring_stock_in():
-    assert [k for k in DocumentType if k.brings_stock_in] == [DocumentType.RECEIPT]
+def test_only_receipts_and_sales_returns_bring_stock_in():
+    assert [k for k in DocumentType if k.brings_stock_in] == [
+        DocumentType.RECEIPT,
+        DocumentType.SALES_RETURN,
+    ]
+
+
+def test_orders_move_nothing_and_what_is_made_from_them_names_its_source():
+    assert [k for k in DocumentType if k.is_order] == [
+        DocumentType.SALES_ORDER,
+        DocumentType.PURCHASE_ORDER,
+    ]
+    assert {k: k.source_type for k in DocumentType if k.source_type} == {
+        DocumentType.RECEIPT: DocumentType.PURCHASE_ORDER,
+        DocumentType.SALES_DELIVERY: DocumentType.SALES_ORDER,
+        DocumentType.SALES_RETURN: DocumentType.SALES_DELIVERY,
+        DocumentType.PURCHASE_RETURN: DocumentType.RECEIPT,
+    }
+    assert [k for k in DocumentType if k.source_type and not k.needs_source] == [
+        DocumentType.RECEIPT  # 其他入库 needs no order
+    ]
 
 
 # batch dates ----------------------------------------------------------------------------

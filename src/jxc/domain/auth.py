@@ -51,7 +51,14 @@ class Action(StrEnum):
     PARTNER_MANAGE = "partner.manage"  # suppliers, customers, sales channels
 
 
-_STOCK_DOCUMENTS = ("receipt", "issue", "transfer", "sales_delivery", "sales_return")
+_STOCK_DOCUMENTS = (
+    "receipt",
+    "issue",
+    "transfer",
+    "sales_delivery",
+    "sales_return",
+    "purchase_return",
+)
 
 
 def _on(action: Action, *document_types: str) -> set[tuple[Action, str]]:
@@ -71,8 +78,8 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
         )
     ),
     Role.PURCHASER: frozenset(
-        _on(Action.DOCUMENT_CREATE, "receipt", "purchase_order")
-        | _on(Action.DOCUMENT_EDIT, "receipt", "purchase_order")
+        _on(Action.DOCUMENT_CREATE, "receipt", "purchase_order", "purchase_return")
+        | _on(Action.DOCUMENT_EDIT, "receipt", "purchase_order", "purchase_return")
         | _on(Action.CATALOG_MANAGE)
         | _on(Action.PARTNER_MANAGE)
     ),

@@ -27,6 +27,7 @@ class DocumentType(StrEnum):
     SALES_DELIVERY = "sales_delivery"
     PURCHASE_ORDER = "purchase_order"
     SALES_RETURN = "sales_return"
+    PURCHASE_RETURN = "purchase_return"
 
     @property
     def prefix(self) -> str:
@@ -45,7 +46,11 @@ class DocumentType(StrEnum):
     @property
     def needs_source(self) -> bool:
         """A delivery fulfils its order, a return its delivery; a receipt may have no order."""
-        return self in (DocumentType.SALES_DELIVERY, DocumentType.SALES_RETURN)
+        return self in (
+            DocumentType.SALES_DELIVERY,
+            DocumentType.SALES_RETURN,
+            DocumentType.PURCHASE_RETURN,
+        )
 
     @property
     def priced(self) -> bool:
@@ -72,11 +77,13 @@ _PREFIXES = {
     DocumentType.SALES_DELIVERY: "XSCK",
     DocumentType.PURCHASE_ORDER: "CGDD",
     DocumentType.SALES_RETURN: "XSTH",
+    DocumentType.PURCHASE_RETURN: "CGTH",
 }
 _SOURCES = {
     DocumentType.SALES_DELIVERY: DocumentType.SALES_ORDER,
     DocumentType.RECEIPT: DocumentType.PURCHASE_ORDER,
     DocumentType.SALES_RETURN: DocumentType.SALES_DELIVERY,
+    DocumentType.PURCHASE_RETURN: DocumentType.RECEIPT,
 }
 
 

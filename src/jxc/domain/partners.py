@@ -29,6 +29,7 @@ PARTNERS_OF = {
     DocumentType.SALES_DELIVERY: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
     DocumentType.PURCHASE_ORDER: (PartnerKind.SUPPLIER,),
     DocumentType.SALES_RETURN: (PartnerKind.CUSTOMER, PartnerKind.CHANNEL),
+    DocumentType.PURCHASE_RETURN: (PartnerKind.SUPPLIER,),
 }
 
 

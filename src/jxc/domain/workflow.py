@@ -36,6 +36,7 @@ DOCUMENT_TYPES = (
     "sales_delivery",
     "purchase_order",
     "sales_return",
+    "purchase_return",
 )
 ORDER_TYPES = ("sales_order", "purchase_order")  # post nothing: their receipts and deliveries do
 # The step an order takes by itself when its last unit is delivered (已完成).

@@ -245,10 +245,6 @@ ERRORS: dict[str, str] = {
     "tolerance.out_of_range": "The over-receipt tolerance {value} must be between 0 and 100 percent with at most 2 decimals",
     "order.nothing_open": "Nothing is left open on {number}",
     "order.not_open": "{number} is {state}: documents are made only from an approved, unfinished order or a shipped delivery",
-    "return.over_shipped": "{item}: line {line} of delivery {number} shipped {ordered}, {delivered} already returned; {requested} more is too many",
-    "return.batch_required": "Name the batch that comes back: the delivery line took out {batches}",
-    "return.batch_not_shipped": "Batch {batch} did not go out on this delivery line (it took out {batches})",
-    "return.serial_not_shipped": "Serial {serial} did not go out on this delivery line",
     "document.made_from_it": "{number} has documents made from it ({documents}): reverse those first",
     "import.unsupported_format": "{file}: a shop's orders come as .csv or .xlsx",
     "file.unreadable": "{file} cannot be read: {reason}",
@@ -260,6 +256,10 @@ ERRORS: dict[str, str] = {
     "import.not_a_number": "Row {row}: {value} is not a number",
     "import.not_positive": "Row {row}: the quantity must be more than 0",
     "import.order_imported": "Row {row}: shop order {order} was imported already, as {number}",
+    "return.over_shipped": "{item}: line {line} of {number} moved {ordered}, {delivered} already returned; {requested} more is too many",
+    "return.batch_required": "Name the batch that is returned: the line moved {batches}",
+    "return.batch_not_shipped": "Batch {batch} did not move on the line returned (it moved {batches})",
+    "return.serial_not_shipped": "Serial {serial} did not move on the line returned",
 }
 
 LABELS: dict[str, str] = {
@@ -560,6 +560,7 @@ LABELS: dict[str, str] = {
     "label.web_submit_purchase_order": "Submit the purchase order",
     "label.shop_order": "Shop order",
     "label.orders_imported": "{orders} orders imported, {lines} lines",
+    "document_type.purchase_return": "Purchase return",
 }
 
 # Audit trail actions, by the code each event stores.

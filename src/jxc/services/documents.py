@@ -85,6 +85,7 @@ _DEFAULT_COUNTERPART = {
     DocumentType.SALES_DELIVERY: "CUSTOMER",
     DocumentType.PURCHASE_ORDER: "SUPPLIER",
     DocumentType.SALES_RETURN: "CUSTOMER",
+    DocumentType.PURCHASE_RETURN: "SUPPLIER",
 }
 
 
@@ -1157,7 +1158,7 @@ def _line_terms(
     found = fulfilment.fulfilling_line(
         resolved.source, line.source_line, item, line_quantity[1], pointer, errors
     )
-    if found is not None and kind is DocumentType.SALES_RETURN:
+    if found is not None and kind in (DocumentType.SALES_RETURN, DocumentType.PURCHASE_RETURN):
         fulfilment.check_returned(resolved.source, found, line.batch, line.serials, pointer, errors)
     return found
 
@@ -1310,7 +1311,7 @@ def _run(
             # an admin may have installed another workflow since it was approved.
             release(uow, header.id)
             items = uow.catalog.items_by_id({line.item_id for line in lines})
-            if header.document_type is DocumentType.SALES_DELIVERY:
+            if header.source_id is not None:  # a delivery or a purchase return
                 fulfilment.consume(uow, header, lines, items, actor)
             moves = _outgoing_moves(uow, header, lines, items, actor)
         if step is PostingStep.SHIP:

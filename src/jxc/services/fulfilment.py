@@ -59,9 +59,11 @@ def order_of(
     if not is_open(workflows.definition(uow, header.document_type.value), header):
         errors.add("/source", "order.not_open", number=number, state=header.state)
         return None
+    if kind is DocumentType.RECEIPT:  # returned to for the first time: its lines' progress
+        uow.orders.open_lines(header.id)
     lines = uow.orders.progress(header.id)
     shipped: dict[int, list[ShippedUnit]] = defaultdict(list)
-    if kind is DocumentType.SALES_DELIVERY:
+    if not kind.is_order:
         for unit in uow.orders.shipped([line.line_id for line in lines]):
             shipped[unit.line_id].append(unit)
     return Source(
@@ -152,6 +154,10 @@ def fulfilling_line(
     if ordered.delivered + base_quantity > most:
         _over(errors, pointer, kind, ordered, item, number, base_quantity, most)
         return None
+    if kind is DocumentType.RECEIPT:  # a purchase return: the batch it takes back
+        batches = {u.batch_no for u in source.shipped[ordered.line_id] if u.batch_no}
+        only = next(iter(batches)) if len(batches) == 1 else None
+        return Fulfils(ordered.line_id, None, None, only)
     price = source.prices[ordered.line_id].price
     # The order's price is per its line's unit: this line's count in that unit.
     money = amounts(base_quantity * ordered.quantity / ordered.ordered, price)
@@ -176,7 +182,7 @@ def check_returned(
     pointer: str,
     errors: ErrorCollector,
 ) -> None:
-    """A return brings back only batches and serials its delivery line took out."""
+    """A return sends back only batches and serials that moved on the line it returns."""
     shipped = source.shipped[fulfils.source_line_id]
     batches = {u.batch_no for u in shipped if u.batch_no}
     if batch is None and len(batches) > 1:
@@ -216,7 +222,7 @@ def _over(
         errors.add(
             f"{pointer}/quantity", "receipt.over_order", **params, allowed=str(normalized(most))
         )
-    elif kind is DocumentType.SALES_DELIVERY:
+    elif not kind.is_order:
         errors.add(f"{pointer}/quantity", "return.over_shipped", **params)
     else:
         errors.add(f"{pointer}/quantity", "delivery.over_order", **params)

@@ -23,6 +23,7 @@ MADE_FROM = {
     DocumentType.SALES_ORDER: DocumentType.SALES_DELIVERY,
     DocumentType.PURCHASE_ORDER: DocumentType.RECEIPT,
     DocumentType.SALES_DELIVERY: DocumentType.SALES_RETURN,  # 退货: what may still come back
+    DocumentType.RECEIPT: DocumentType.PURCHASE_RETURN,  # 采购退货: what may still go back
 }
 
 

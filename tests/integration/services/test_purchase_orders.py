@@ -231,3 +231,75 @@ def test_a_tolerance_outside_0_to_100_percent_is_refused(shop, percent):
     with refused(shop, Invalid) as caught:
         catalog.set_tolerance(shop.uow(), "tester", "螺丝", percent)
     assert caught.value.code in ("tolerance.out_of_range", "quantity.not_a_number")
+
+
+# 采购退货 ------------------------------------------------------------------------------------
+
+
+def send_back(app, receipt, *lines, post=True):
+    return documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "purchase_return",
+            "warehouse": "WH1",
+            "source": receipt,
+            "lines": list(lines),
+        },
+        post=post,
+    )
+
+
+def test_a_purchase_return_sends_back_no_more_than_was_received_on_the_line(shop):
+    number = purchase(shop, BOXES)
+    received = receipt_of(shop, number, {"item": "螺丝", "quantity": "150"}).number
+
+    back = send_back(shop, received, {"item": "螺丝", "quantity": "30"})
+
+    assert back.state == "posted"
+    assert on_hand(shop) == Decimal(120)
+    with refused(shop, Invalid) as caught:
+        send_back(shop, received, {"item": "螺丝", "quantity": "121"})
+    (item,) = caught.value.items
+    assert (item.code, item.params["delivered"], item.params["requested"]) == (
+        "return.over_shipped",
+        "30",
+        "121",
+    )
+    with refused(shop, Conflict) as caught:  # the return first, or the goods come back twice
+        documents.reverse(shop.uow(), "tester", received, post=True)
+    assert caught.value.code == "document.made_from_it"
+    documents.reverse(shop.uow(), "tester", back.number, post=True)
+    send_back(shop, received, {"item": "螺丝", "quantity": "150"})
+    assert on_hand(shop) == Decimal(0)
+    assert_books_balance(shop)
+
+
+def test_a_purchase_return_takes_back_the_batch_that_came_in_on_the_line(shop):
+    glue = {"item": "胶水", "quantity": "4", "unit_cost": "8"}
+    receipt = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "partner": "SUP1",
+            "lines": [
+                {**glue, "batch": "G1", "production_date": "2026-11-01"},
+                {**glue, "batch": "G2", "production_date": "2026-11-10"},
+            ],
+        },
+        post=True,
+    ).number
+
+    send_back(shop, receipt, {"item": "胶水", "quantity": "1", "source_line": 2})
+
+    with shop.reader() as connection:
+        rows = stock_levels.stock_rows(connection, "WH1", item="胶水")
+    assert sorted((row.batch, row.on_hand) for row in rows) == [
+        ("G1", Decimal(4)),
+        ("G2", Decimal(3)),
+    ]
+    with refused(shop, Invalid) as caught:
+        send_back(shop, receipt, {"item": "胶水", "quantity": "1", "source_line": 1, "batch": "G2"})
+    assert caught.value.code == "return.batch_not_shipped"

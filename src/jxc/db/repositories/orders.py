@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, literal, select, update
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
@@ -110,6 +110,23 @@ class OrderRepository:
                     for line_id, quantity in zip(line_ids, ordered, strict=True)
                 ],
             )
+
+    def open_lines(self, document_id: int) -> None:
+        """Progress rows for a posted document's lines that have none yet (returned to)."""
+        known = select(_progress.c.document_line_id)
+        self.connection.execute(
+            insert(_progress).from_select(
+                ["document_line_id", "ordered", "delivered"],
+                select(
+                    s.DocumentLine.id,
+                    s.DocumentLine.base_quantity,
+                    literal(0, type_=s.Quantity),
+                ).where(
+                    s.DocumentLine.document_id == document_id,
+                    s.DocumentLine.id.not_in(known),
+                ),
+            )
+        )
 
     def drop_lines(self, document_id: int) -> None:
         """Forget what was kept beside a draft's lines (an edit replaces them)."""
