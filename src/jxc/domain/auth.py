@@ -58,6 +58,7 @@ _STOCK_DOCUMENTS = (
     "sales_delivery",
     "sales_return",
     "purchase_return",
+    "putaway",
 )
 
 

@@ -28,10 +28,16 @@ class DocumentType(StrEnum):
     PURCHASE_ORDER = "purchase_order"
     SALES_RETURN = "sales_return"
     PURCHASE_RETURN = "purchase_return"
+    PUTAWAY = "putaway"
 
     @property
     def prefix(self) -> str:
         return _PREFIXES[self]
+
+    @property
+    def moves_within(self) -> bool:
+        """A put-away (上架 / 移库) moves stock between locations of one warehouse."""
+        return self is DocumentType.PUTAWAY
 
     @property
     def is_order(self) -> bool:
@@ -78,6 +84,7 @@ _PREFIXES = {
     DocumentType.PURCHASE_ORDER: "CGDD",
     DocumentType.SALES_RETURN: "XSTH",
     DocumentType.PURCHASE_RETURN: "CGTH",
+    DocumentType.PUTAWAY: "SJ",
 }
 _SOURCES = {
     DocumentType.SALES_DELIVERY: DocumentType.SALES_ORDER,

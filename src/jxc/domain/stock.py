@@ -55,6 +55,7 @@ class StockSlot:
     batch_no: str | None
     expiry_date: date | None
     available: Decimal
+    held_back: bool = False  # awaiting QC (待检): taken only from where a line names it
 
 
 def fefo_order(slots: Iterable[StockSlot]) -> list[StockSlot]:

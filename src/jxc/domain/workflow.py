@@ -37,6 +37,7 @@ DOCUMENT_TYPES = (
     "purchase_order",
     "sales_return",
     "purchase_return",
+    "putaway",
 )
 ORDER_TYPES = ("sales_order", "purchase_order")  # post nothing: their receipts and deliveries do
 # The step an order takes by itself when its last unit is delivered (已完成).

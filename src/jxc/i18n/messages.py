@@ -260,6 +260,9 @@ ERRORS: dict[str, str] = {
     "return.batch_required": "Name the batch that is returned: the line moved {batches}",
     "return.batch_not_shipped": "Batch {batch} did not move on the line returned (it moved {batches})",
     "return.serial_not_shipped": "Serial {serial} did not move on the line returned",
+    "putaway.location_required": "A put-away line names the location the goods come from",
+    "putaway.to_location_required": "A put-away line names the location the goods go to",
+    "putaway.same_location": "The goods are in {location} already",
 }
 
 LABELS: dict[str, str] = {
@@ -561,6 +564,7 @@ LABELS: dict[str, str] = {
     "label.shop_order": "Shop order",
     "label.orders_imported": "{orders} orders imported, {lines} lines",
     "document_type.purchase_return": "Purchase return",
+    "document_type.putaway": "Put-away",
 }
 
 # Audit trail actions, by the code each event stores.

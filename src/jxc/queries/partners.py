@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.domain.errors import Invalid, NotFound
-from jxc.domain.locations import LocationKind
+from jxc.domain.locations import LocationKind, LocationUsage
 from jxc.domain.partners import PartnerKind, sellable
 
 
@@ -161,7 +161,10 @@ def channel_stock(
             (s.ChannelWarehouse.warehouse_id == s.Location.warehouse_id)
             & (s.ChannelWarehouse.partner_id == found.id),
         )
-        .where(s.Location.kind == LocationKind.INTERNAL.value)
+        .where(
+            s.Location.kind == LocationKind.INTERNAL.value,
+            func.coalesce(s.Location.usage, "") != LocationUsage.QC.value,  # 待检: not for sale
+        )
         .group_by(s.Item.code, s.Item.name, base_unit.code)
         .order_by(s.Item.code)
     )

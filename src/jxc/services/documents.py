@@ -908,7 +908,7 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
     elif document.to_warehouse:
         errors.add("/to_warehouse", "document.to_warehouse_only_for_transfer")
     counterpart_id = None
-    if kind is not DocumentType.TRANSFER:
+    if kind not in (DocumentType.TRANSFER, DocumentType.PUTAWAY):
         code = document.counterpart or _DEFAULT_COUNTERPART[kind]
         found = uow.catalog.locations_by_code(None, [code]).get(code)
         if found is None or code not in VIRTUAL_LOCATIONS:
@@ -940,11 +940,12 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
     locations = uow.catalog.locations_by_code(
         warehouse.id, {line.location for line in document.lines if line.location}
     )
+    moved_to = to_warehouse or (warehouse if kind.moves_within else None)
     to_locations = (
         uow.catalog.locations_by_code(
-            to_warehouse.id, {line.to_location for line in document.lines if line.to_location}
+            moved_to.id, {line.to_location for line in document.lines if line.to_location}
         )
-        if to_warehouse
+        if moved_to
         else {}
     )
     return _Resolved(
@@ -1066,7 +1067,7 @@ def _line_row(
     ):
         if code is None:
             continue
-        if field == "to_location" and kind is not DocumentType.TRANSFER:
+        if field == "to_location" and kind not in (DocumentType.TRANSFER, DocumentType.PUTAWAY):
             errors.add(f"{pointer}/to_location", "document.to_location_only_for_transfer")
         elif code not in table:
             errors.add(
@@ -1079,6 +1080,13 @@ def _line_row(
             errors.add(f"{pointer}/{field}", "location.not_internal", location=code)
     if (line.production_date or line.expiry_date) and not line.batch:
         errors.add(f"{pointer}/batch", "batch.dates_without_batch")
+    if kind.moves_within:
+        if not line.location:
+            errors.add(f"{pointer}/location", "putaway.location_required")
+        if not line.to_location:
+            errors.add(f"{pointer}/to_location", "putaway.to_location_required")
+        elif line.to_location == line.location:
+            errors.add(f"{pointer}/to_location", "putaway.same_location", location=line.location)
     quantities = (line.quantity, base_quantity) if base_quantity is not None else None
     terms = _line_terms(line, document, resolved, item, quantities, pointer, errors)
     if len(errors.items) > before or item is None or base_quantity is None:
@@ -1371,6 +1379,9 @@ def _receipt_moves(
     locations = uow.catalog.locations_by_id(location_ids)
     source = locations[counterpart_id]
     default = uow.catalog.default_location(header.warehouse_id)
+    if header.source_id is not None and header.document_type is DocumentType.RECEIPT:
+        # Goods bought wait in 待检 for QC, where the warehouse has one.
+        default = uow.catalog.inspection_location(header.warehouse_id) or default
     batches = uow.catalog.batches(
         (line.item_id, line.batch_no)
         for line in lines
@@ -1523,10 +1534,20 @@ def _outgoing_moves(
     items: dict[int, Item],
     actor: str,
 ) -> list[Move]:
-    """Moves of an issue or a transfer's shipment: from stock picked by FEFO, or the serials."""
+    """Moves of an issue or a transfer's shipment: from stock picked by FEFO, or the serials.
+
+    A put-away's lines each go to their own location in the warehouse.
+    """
+    within = uow.catalog.locations_by_id(
+        {line.to_location_id for line in lines if line.to_location_id}
+        if header.document_type.moves_within
+        else set()
+    )
     if header.document_type is DocumentType.TRANSFER:
         assert header.to_warehouse_id is not None
         target = uow.catalog.transit_location(header.to_warehouse_id)
+    elif header.document_type.moves_within:
+        target = uow.catalog.default_location(header.warehouse_id)  # each line names its own
     else:
         counterpart_id = header.counterpart_location_id
         assert counterpart_id is not None
@@ -1551,6 +1572,7 @@ def _outgoing_moves(
         item = items[line.item_id]
         source = named.get(line.location_id) if line.location_id else None
         pointer = f"/lines/{line.line_no}"
+        goes_to = within.get(line.to_location_id or 0, target)
         if _by_serial(item, line):
             elsewhere = {
                 serial_no: held[known[0]]
@@ -1571,7 +1593,7 @@ def _outgoing_moves(
                     header,
                     line,
                     item,
-                    (source, target),
+                    (source, goes_to),
                     serials,
                     places,
                     errors,
@@ -1591,20 +1613,20 @@ def _outgoing_moves(
                 slot, available=slot.available - taken[(item.id, slot.location.id, slot.batch_id)]
             )
             for slot in stock[item.id]
-            if (source is None or slot.location.id == source.id)
+            if (slot.location.id == source.id if source else not slot.held_back)
             and (batch_id is None or slot.batch_id == batch_id)
         ]
         picks, missing = allocate(line.base_quantity, slots)
         for slot, quantity in picks:
             taken[(item.id, slot.location.id, slot.batch_id)] += quantity
             moves.append(
-                _move(line, item, slot.location, target, quantity, slot.batch_id, slot.batch_no)
+                _move(line, item, slot.location, goes_to, quantity, slot.batch_id, slot.batch_no)
             )
         if missing <= 0:
             continue
         place = source or default
         if place.allow_negative_stock and (batch_id or item.tracking is TrackingMode.NONE):
-            moves.append(_move(line, item, place, target, missing, batch_id or 0, line.batch_no))
+            moves.append(_move(line, item, place, goes_to, missing, batch_id or 0, line.batch_no))
         else:
             short.add(
                 pointer,

@@ -11,12 +11,13 @@ from decimal import Decimal
 
 import pytest
 
-from jxc.domain.errors import Conflict, Invalid
+from jxc.domain.errors import Conflict, InsufficientStock, Invalid
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
+from jxc.queries import partners as partner_queries
 from jxc.queries import stock_levels
 from jxc.services import catalog, documents, orders, partners
-from tests.builders import a_warehouse, an_item, assert_books_balance, refused
+from tests.builders import a_warehouse, an_item, assert_books_balance, receive, refused
 
 
 @pytest.fixture
@@ -303,3 +304,86 @@ def test_a_purchase_return_takes_back_the_batch_that_came_in_on_the_line(shop):
     with refused(shop, Invalid) as caught:
         send_back(shop, receipt, {"item": "胶水", "quantity": "1", "source_line": 1, "batch": "G2"})
     assert caught.value.code == "return.batch_not_shipped"
+
+
+# 待检 and 上架 -----------------------------------------------------------------------------
+
+
+def test_goods_bought_wait_in_qc_unsold_until_put_away_and_a_rejected_part_goes_back(shop):
+    catalog.add_location(
+        shop.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}
+    )
+    catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+    partners.add(
+        shop.uow(),
+        "tester",
+        {
+            "code": "SHOP",
+            "name": "网店",
+            "kind": "channel",
+            "channel_kind": "online",
+            "warehouses": ["WH1"],
+        },
+    )
+    number = purchase(shop, BOXES)
+    received = receipt_of(shop, number, {"item": "螺丝", "quantity": "200"}).number
+
+    def where():
+        with shop.reader() as connection:
+            rows = stock_levels.stock_rows(connection, "WH1", item="螺丝")
+            sellable = partner_queries.channel_stock(connection, "SHOP", item="螺丝")
+        return {r.location: r.on_hand for r in rows}, [r.sellable for r in sellable]
+
+    assert where() == ({"QC": Decimal(200)}, [])  # 待检: not for sale yet
+    with refused(shop, InsufficientStock):  # nor picked for an order
+        documents.create(
+            shop.uow(),
+            "tester",
+            {
+                "document_type": "issue",
+                "warehouse": "WH1",
+                "lines": [{"item": "螺丝", "quantity": "1"}],
+            },
+            post=True,
+        )
+
+    accepted = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "putaway",
+            "warehouse": "WH1",
+            "lines": [{"item": "螺丝", "quantity": "180", "location": "QC", "to_location": "A-01"}],
+        },
+        post=True,
+    )
+    send_back(shop, received, {"item": "螺丝", "quantity": "20", "location": "QC"})
+
+    assert accepted.entries == 1
+    assert where() == ({"A-01": Decimal(180)}, [Decimal(180)])  # QC is empty now
+    assert_books_balance(shop)
+
+
+def test_a_put_away_needs_both_locations_and_two_different_ones(shop):
+    catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+    receive(shop, "WH1", {"item": "螺丝", "quantity": "5"})
+
+    with refused(shop, Invalid) as caught:
+        documents.create(
+            shop.uow(),
+            "tester",
+            {
+                "document_type": "putaway",
+                "warehouse": "WH1",
+                "lines": [
+                    {"item": "螺丝", "quantity": "1"},
+                    {"item": "螺丝", "quantity": "1", "location": "A-01", "to_location": "A-01"},
+                ],
+            },
+        )
+
+    assert [(i.pointer, i.code) for i in caught.value.items] == [
+        ("/lines/1/location", "putaway.location_required"),
+        ("/lines/1/to_location", "putaway.to_location_required"),
+        ("/lines/2/to_location", "putaway.same_location"),
+    ]

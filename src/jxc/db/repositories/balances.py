@@ -33,7 +33,7 @@ from jxc.db.bulk import Bulk
 from jxc.db.repositories.catalog import _location
 from jxc.domain.costing import CostPool
 from jxc.domain.ledger import PoolKey
-from jxc.domain.locations import LocationKind
+from jxc.domain.locations import LocationKind, LocationUsage
 from jxc.domain.stock import Balance, BalanceKey, StockSlot
 
 _balance = cast(Table, s.StockBalance.__table__)
@@ -421,6 +421,7 @@ def slots_query() -> Select[Any]:
             s.Location.name,
             s.Location.kind,
             s.Location.warehouse_id,
+            s.Location.usage,
             s.Warehouse.allow_negative_stock,
         )
         .join(s.Location, s.Location.id == _balance.c.location_id)
@@ -441,7 +442,14 @@ _lock_slots = SLOTS.with_for_update(of=_balance)
 
 
 def _slot(row: Any) -> StockSlot:
-    return StockSlot(_location(row), row.batch_id, row.batch_no, row.expiry_date, row.available)
+    return StockSlot(
+        _location(row),
+        row.batch_id,
+        row.batch_no,
+        row.expiry_date,
+        row.available,
+        row.usage == LocationUsage.QC.value,
+    )
 
 
 def read_slots(

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, 
 from jxc.db import schema as s
 from jxc.domain.auth import Principal
 from jxc.domain.items import Item, TrackingMode
-from jxc.domain.locations import Location, LocationKind, Warehouse
+from jxc.domain.locations import Location, LocationKind, LocationUsage, Warehouse
 from jxc.domain.periods import Period
 from jxc.domain.quantities import Unit
 
@@ -34,6 +34,7 @@ _location_columns = (
     s.Location.kind,
     s.Location.warehouse_id,
     s.Location.is_default,
+    s.Location.usage,
     s.Warehouse.allow_negative_stock,
 )
 _version_query = select(s.CatalogVersion.version).where(s.CatalogVersion.id == 1)
@@ -112,6 +113,7 @@ class CatalogView:
     units: dict[str, tuple[int, Unit]] = field(default_factory=dict)
     defaults: dict[int, Location] = field(default_factory=dict)
     transits: dict[int, Location] = field(default_factory=dict)
+    inspections: dict[int, Location] = field(default_factory=dict)  # each warehouse's 待检
     principals: dict[str, Principal | None] = field(default_factory=dict)  # None: no such user
     latest_closed: list[Period | None] = field(default_factory=list)  # empty: not read yet
     workflows: dict[str, Any] = field(default_factory=dict)  # document type → StoredWorkflow
@@ -350,6 +352,8 @@ class CatalogRepository:
                 view.defaults[location.warehouse_id] = location
             if location.warehouse_id is not None and location.kind is LocationKind.TRANSIT:
                 view.transits[location.warehouse_id] = location
+            if location.warehouse_id is not None and row.usage == LocationUsage.QC.value:
+                view.inspections.setdefault(location.warehouse_id, location)
 
     def locations_by_code(
         self, warehouse_id: int | None, codes: Iterable[str]
@@ -381,6 +385,13 @@ class CatalogRepository:
         if warehouse_id not in view.defaults:
             self._load_locations(view, s.Location.warehouse_id == warehouse_id)
         return view.defaults[warehouse_id]
+
+    def inspection_location(self, warehouse_id: int) -> Location | None:
+        """The warehouse's 待检 location, where goods from a purchase order wait for QC."""
+        view = self._current()
+        if warehouse_id not in view.defaults:
+            self._load_locations(view, s.Location.warehouse_id == warehouse_id)
+        return view.inspections.get(warehouse_id)
 
     def transit_location(self, warehouse_id: int) -> Location:
         view = self._current()
