@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from jxc.asgi import create_server
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
+from jxc.queries import stock_levels
 from jxc.services import catalog, partners, workflows
 from tests.builders import a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
@@ -256,3 +257,21 @@ def test_a_purchase_order_is_scanned_without_any_stock_check(client, shop):
 
     assert made.status_code == 303, made.text
     assert made.headers["location"].startswith("/documents/CGDD")
+
+
+def test_goods_are_put_away_by_scanning_from_one_location_to_another(client, shop):
+    catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+    signed_in(client, "clerk1")
+    move = Entry(client, "putaway", location="STOCK", to_location="A-01")
+
+    assert move.scan(SCREWS_EAN) == 200
+    assert move.scan(SCREWS_EAN) == 200
+    made = move.submit()
+
+    assert made.status_code == 303, made.text
+    with shop.reader() as connection:
+        rows = stock_levels.stock_rows(connection, "WH1", item="螺丝-M3")
+    assert sorted((row.location, row.on_hand) for row in rows) == [
+        ("A-01", Decimal(2)),
+        ("STOCK", Decimal(1)),
+    ]

@@ -110,7 +110,11 @@ def _document(file: Path | None, line: list[str], **given: str | None) -> dict[s
 def create(
     ctx: typer.Context,
     document_type: Annotated[
-        str, typer.Argument(help="receipt, issue, transfer, sales_order or purchase_order.")
+        str,
+        typer.Argument(
+            help="receipt, issue, transfer, putaway, sales_order, purchase_order, sales_return, "
+            "purchase_return."
+        ),
     ],
     warehouse: Warehouse = None,
     to_warehouse: ToWarehouse = None,
@@ -128,12 +132,17 @@ def create(
         bool, typer.Option(help="An order: the prices given exclude tax (不含税价).")
     ] = False,
     then: Annotated[str | None, typer.Option(help="Take this first step at once.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="源单: the order, delivery or receipt it is made from (or returns)."),
+    ] = None,
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
     data = _document(
         file,
         line,
+        source=source,
         warehouse=warehouse,
         to_warehouse=to_warehouse,
         counterpart=counterpart,
@@ -462,7 +471,7 @@ def _show_prices(
 ) -> None:
     """An order's or a delivery's money, its progress or 毛利, and what it is linked to."""
     progress = order_queries.progress(kind, priced)
-    wording = order_queries.WORDING.get(kind, order_queries.WORDING["sales_order"])
+    wording = order_queries.WORDING.get(kind, order_queries.RETURNED_WORDING)
     if progress is not None:
         out.print(f"{st.t('label.progress')}: {st.t(wording[progress.value])}")
     if source:

@@ -565,6 +565,11 @@ LABELS: dict[str, str] = {
     "label.orders_imported": "{orders} orders imported, {lines} lines",
     "document_type.purchase_return": "Purchase return",
     "document_type.putaway": "Put-away",
+    "label.web_putaway": "Put away by scan",
+    "label.web_submit_putaway": "Put away",
+    "label.from_location": "From location",
+    "label.to_location": "To location",
+    "label.returns": "Returns",
 }
 
 # Audit trail actions, by the code each event stores.

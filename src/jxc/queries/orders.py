@@ -43,6 +43,9 @@ WORDING = {
     },
 }
 
+# A delivery's or a receipt's page: what came back from it.
+RETURNED_WORDING = {"made": "label.returns"}
+
 
 @dataclass(frozen=True)
 class PricedLineRow:

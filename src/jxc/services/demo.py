@@ -494,7 +494,8 @@ class _Demo:
         for item, _, quantity in self.stocked("SH01"):
             if not item.startswith(("DJ", "SB", "KZ")):
                 available[item] = available.get(item, Decimal(0)) + quantity
-        stocked = sorted(available.items())[:24]
+        # The dearest goods first: what a shop's orders are worth reading.
+        stocked = sorted(available.items(), key=lambda row: (-self._cost(row[0]), row[0]))[:24]
         buyers = ["STORE-SH", "TMALL", "JD", "CUS-HC", "TMALL", "JD", "STORE-SH", "TMALL"]
         delivered = ["all", "all", "all", "part", "part", "none", "none", "unapproved"]
         for turn, (buyer, stage) in enumerate(zip(buyers, delivered, strict=True)):

@@ -1,8 +1,8 @@
 """Order import: a shop's order export (CSV or XLSX) becomes our sales orders, once.
 
 The file and its mapping are checked whole first (headings, every row's cells, shop order
-numbers imported before); then every order is created, and approved (预占) where the
-mapping says so, in one transaction: one refused order and nothing is imported. The
+numbers imported before); then every order is created, and taken through the steps the
+mapping names (approve: 预占), in one transaction: one refused order and nothing is imported. The
 file's digest is its request id, so importing the same file again changes nothing and
 answers with the orders it made the first time.
 """
@@ -39,7 +39,9 @@ class MappingIn(BaseModel):
     skus: dict[str, str | dict[str, Decimal]]  # shop SKU → an item, or a bundle's items
     tax_rate: Decimal = Decimal(0)
     prices_include_tax: bool = True
-    approve: bool = False  # approve (and so reserve) each order as it is imported
+    # Workflow steps each order takes as it is imported: ["approve"] reserves at once in the
+    # one-step workflow; ["submit"] sends it for approval in the SOP.
+    steps: list[str] = Field(default_factory=list, max_length=5)
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,10 @@ def import_orders(
                         for line in lines
                     ],
                 },
-                then="approve" if terms.approve else None,
+                then=terms.steps[0] if terms.steps else None,
             )
+            for step in terms.steps[1:]:
+                documents.stepping(uow, actor, result.number, step)
         except DomainError as refused:
             rows_of = ", ".join(str(row) for row in sorted({line.row for line in lines}))
             for item in refused.items or []:

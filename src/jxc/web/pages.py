@@ -294,7 +294,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "steps": steps,
         "priced": priced,
         "progress": progress.value if progress else None,
-        "wording": order_queries.WORDING.get(header.document_type, {}),
+        "wording": order_queries.WORDING.get(header.document_type, order_queries.RETURNED_WORDING),
         "source": source,
         "made": made,
         "can_push_down": progress is not None
@@ -359,6 +359,7 @@ ENTRIES = {
     "transfer": DocumentType.TRANSFER,
     "sales-order": DocumentType.SALES_ORDER,
     "purchase-order": DocumentType.PURCHASE_ORDER,
+    "putaway": DocumentType.PUTAWAY,
 }
 
 
@@ -369,6 +370,8 @@ class EntryHeader(BaseModel):
     to_warehouse: str = ""
     partner: str = ""
     note: str = ""
+    location: str = ""  # a put-away's: where the goods are taken from
+    to_location: str = ""  # and where they are put
 
 
 def _entry_header(form: Any) -> EntryHeader:
@@ -392,6 +395,11 @@ def _document_data(
                 "batch": line.get("batch"),
                 "expiry_date": line.get("expiry_date"),
                 "serials": line.get("serials") or [],
+                **(
+                    {"location": header.location or None, "to_location": header.to_location or None}
+                    if kind.moves_within
+                    else {}
+                ),
                 **(
                     {
                         "unit_price": _decimal_or_text(line.get("unit_price")),
@@ -450,6 +458,8 @@ def _entry_context(
         "partners": partners,
         "partner": header.partner,
         "note": header.note,
+        "location": header.location,
+        "to_location": header.to_location,
     }
 
 
@@ -542,7 +552,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
                 user.username,
                 _document_data(kind, header, lines),
                 request_id,
-                then="submit",
+                then="post" if kind.moves_within else "submit",
             )
         except DomainError as error:
             context = await run_in_threadpool(_entry_context, user, app, kind, header)

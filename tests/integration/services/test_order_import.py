@@ -32,7 +32,7 @@ MAPPING = {
     },
     "skus": {"TM-CUP": "杯子", "TM-POT": "壶", "TM-SET": {"杯子": "2", "壶": "1"}},
     "tax_rate": "13",
-    "approve": True,
+    "steps": ["approve"],
 }
 
 
