@@ -6,7 +6,6 @@ step comes back as a message on the page, in the user's language.
 
 from __future__ import annotations
 
-import json
 import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -31,10 +30,10 @@ from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import partners as partner_queries
-from jxc.services import auth, catalog, documents, orders, workflows
+from jxc.services import auth, documents, orders, workflows
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
-from jxc.web.scanning import add_scan, lines_from
+from jxc.web.scanning import lines_from, scan_page, take_scan
 
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
@@ -463,35 +462,13 @@ def _entry_context(
     }
 
 
-def _entry_page(
-    request: Request,
-    user: Principal,
-    context: dict[str, Any],
-    lines: list[dict[str, Any]],
-    scans: list[str],
-    status_code: int = 200,
-    errors: FormErrors | None = None,
-) -> Response:
-    return page(
-        request,
-        "entry.html",
-        status_code,
-        user=user,
-        lines=lines,
-        state=json.dumps({"lines": lines, "scans": scans}, ensure_ascii=False),
-        scan_error="",
-        errors=errors or FormErrors(),
-        **context,
-    )
-
-
 def _entry_routes(entry: str, kind: DocumentType) -> None:
     async def entry_page(
         request: Request, app: AppDep, user: UserDep, warehouse: str = ""
     ) -> Response:
         header = EntryHeader(warehouse=warehouse)
         context = await run_in_threadpool(_entry_context, user, app, kind, header)
-        return _entry_page(request, user, context, [], [])
+        return scan_page(request, "entry.html", user, context, [], [])
 
     async def scan(
         request: Request,
@@ -502,37 +479,11 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         state: Annotated[str, Form()] = "",
     ) -> Response:
         """One scan: the lines re-drawn, or the refusal next to the scan field (422)."""
-        scan_error, status = "", 200
-        try:
-            form = await request.form()
-            lines, scans = lines_from(state, form)
-        except DomainError as error:
-            lines, scans = [], []  # the lines are lost: this scan is not counted either
-            scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
-        if status == 200 and not (scan_id and scan_id in scans):  # a resent scan counts once
-            try:
-                scanned = await run_in_threadpool(
-                    catalog.scan, app.uow(), user.username, code, kind
-                )
-                added = [dict(line, serials=list(line["serials"])) for line in lines]
-                number = add_scan(added, scanned)
-                data = _document_data(kind, _entry_header(form), added)
-                await run_in_threadpool(_check_line, app, user, data, number)
-                lines = added
-                scans.append(scan_id or secrets.token_hex(8))
-            except DomainError as error:
-                scan_error = form_errors(error, locale_of(request)).summary_or_first()
-                status = 422
-        return page(
-            request,
-            "_lines.html",
-            status,
-            kind=kind.value,
-            lines=lines,
-            state=json.dumps({"lines": lines, "scans": scans[-500:]}, ensure_ascii=False),
-            scan_error=scan_error,
-            errors=FormErrors(),
-        )
+
+        def check(form: Any, lines: list[dict[str, Any]], number: int) -> None:
+            _check_line(app, user, _document_data(kind, _entry_header(form), lines), number)
+
+        return await take_scan(request, app, user, kind, code, scan_id, state, check)
 
     async def submit(
         request: Request,
@@ -557,7 +508,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         except DomainError as error:
             context = await run_in_threadpool(_entry_context, user, app, kind, header)
             errors = form_errors(error, locale_of(request))
-            return _entry_page(request, user, context, lines, scans, 422, errors)
+            return scan_page(request, "entry.html", user, context, lines, scans, 422, errors)
         return RedirectResponse(f"/documents/{created.number}", status_code=303)
 
     router.add_api_route(f"/{entry}", entry_page, methods=["GET"])

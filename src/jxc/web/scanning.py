@@ -6,13 +6,24 @@ id the page saw already is not counted again (a scanner's double read).
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from jxc.domain.errors import Invalid
+from jxc.bootstrap import App
+from jxc.domain.auth import Principal
+from jxc.domain.documents import DocumentType
+from jxc.domain.errors import DomainError, Invalid
 from jxc.services import catalog
+from jxc.web.forms import FormErrors, form_errors
+from jxc.web.render import locale_of, page
 
 
 class ScannedLine(BaseModel):
@@ -83,3 +94,76 @@ def add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> int:
         }
     )
     return len(lines)
+
+
+def state_of(lines: list[dict[str, Any]], scans: list[str]) -> str:
+    """What the page holds between scans (the newest scan ids, enough to catch a resend)."""
+    return json.dumps({"lines": lines, "scans": scans[-500:]}, ensure_ascii=False)
+
+
+def scan_page(
+    request: Request,
+    template: str,
+    user: Principal,
+    context: dict[str, Any],
+    lines: list[dict[str, Any]],
+    scans: list[str],
+    status_code: int = 200,
+    errors: FormErrors | None = None,
+) -> Response:
+    """A scan screen: its header fields (``context``), the lines so far, any refusal."""
+    return page(
+        request,
+        template,
+        status_code,
+        user=user,
+        lines=lines,
+        state=state_of(lines, scans),
+        scan_error="",
+        errors=errors or FormErrors(),
+        **context,
+    )
+
+
+async def take_scan(
+    request: Request,
+    app: App,
+    user: Principal,
+    kind: DocumentType,
+    code: str,
+    scan_id: str,
+    state: str,
+    check: Callable[[Any, list[dict[str, Any]], int], None],
+) -> Response:
+    """One scan: the lines re-drawn, or the refusal next to the scan field (422).
+
+    ``check(form, lines, number)`` refuses the lines with the scan added to line ``number``
+    as the screen's document would; a resent scan id counts once.
+    """
+    scan_error, status = "", 200
+    form = await request.form()
+    try:
+        lines, scans = lines_from(state, form)
+    except DomainError as error:
+        lines, scans = [], []  # the lines are lost: this scan is not counted either
+        scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
+    if status == 200 and not (scan_id and scan_id in scans):
+        try:
+            scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code, kind)
+            added = [dict(line, serials=list(line["serials"])) for line in lines]
+            number = add_scan(added, scanned)
+            await run_in_threadpool(check, form, added, number)
+            lines = added
+            scans.append(scan_id or secrets.token_hex(8))
+        except DomainError as error:
+            scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
+    return page(
+        request,
+        "_lines.html",
+        status,
+        kind=kind.value,
+        lines=lines,
+        state=state_of(lines, scans),
+        scan_error=scan_error,
+        errors=FormErrors(),
+    )

@@ -103,6 +103,21 @@ def state(app, number):
         return document_queries.document(connection, number)[0].state
 
 
+def deliver_cups(app, number, quantity, ship=False):
+    """A delivery of cups from order line 1 (shipped at once if asked)."""
+    return documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "sales_delivery",
+            "warehouse": "WH1",
+            "source": number,
+            "lines": [{"item": "杯子", "quantity": quantity, "source_line": 1}],
+        },
+        then="ship" if ship else None,
+    )
+
+
 def ship(app, number, **kwargs):
     return orders.push_down(app.uow(), "tester", number, then="ship", **kwargs)
 
@@ -120,17 +135,7 @@ def test_approving_an_order_reserves_its_stock_for_every_channel(shop):
 
 def test_a_partial_delivery_leaves_the_rest_reserved_and_the_last_one_completes_the_order(shop):
     number = order(shop, cups("6"), {"item": "壶", "quantity": "2", "unit_price": "99"})
-    first = documents.create(
-        shop.uow(),
-        "tester",
-        {
-            "document_type": "sales_delivery",
-            "warehouse": "WH1",
-            "source": number,
-            "lines": [{"item": "杯子", "quantity": "4", "source_line": 1}],
-        },
-        then="ship",
-    )
+    first = deliver_cups(shop, number, "4", ship=True)
 
     assert first.state == "shipped"
     assert available(shop) == (Decimal(6), Decimal(2), Decimal(4))
@@ -196,17 +201,7 @@ def test_prices_without_tax_add_the_tax_on_top(shop):
 
 def test_closing_an_order_gives_back_what_it_still_holds_and_refuses_more_deliveries(shop):
     number = order(shop, cups("6"))
-    documents.create(
-        shop.uow(),
-        "tester",
-        {
-            "document_type": "sales_delivery",
-            "warehouse": "WH1",
-            "source": number,
-            "lines": [{"item": "杯子", "quantity": "2", "source_line": 1}],
-        },
-        then="ship",
-    )
+    deliver_cups(shop, number, "2", ship=True)
 
     documents.act(shop.uow(), "tester", number, "close", reason="客户取消余量")
 
@@ -235,16 +230,7 @@ def test_more_than_is_open_on_the_order_is_refused_naming_the_line(shop):
     number = order(shop, cups("3"))
 
     with refused(shop, Invalid) as caught:
-        documents.create(
-            shop.uow(),
-            "tester",
-            {
-                "document_type": "sales_delivery",
-                "warehouse": "WH1",
-                "source": number,
-                "lines": [{"item": "杯子", "quantity": "4", "source_line": 1}],
-            },
-        )
+        deliver_cups(shop, number, "4")
 
     (item,) = caught.value.items
     assert (item.pointer, item.code) == ("/lines/1/quantity", "delivery.over_order")
@@ -254,16 +240,7 @@ def test_more_than_is_open_on_the_order_is_refused_naming_the_line(shop):
 
 def test_two_drafts_that_together_pass_the_order_cannot_both_ship(shop):
     number = order(shop, cups("5"))
-    first = documents.create(
-        shop.uow(),
-        "tester",
-        {
-            "document_type": "sales_delivery",
-            "warehouse": "WH1",
-            "source": number,
-            "lines": [{"item": "杯子", "quantity": "3", "source_line": 1}],
-        },
-    )
+    first = deliver_cups(shop, number, "3")
     second = orders.push_down(shop.uow(), "tester", number)  # all 5 still open when made
     documents.act(shop.uow(), "tester", first.number, "ship")
 
@@ -302,17 +279,7 @@ def test_an_order_beyond_the_available_stock_is_not_approved(shop):
 
 def test_reversing_a_delivery_opens_its_quantity_on_the_order_again(shop):
     number = order(shop, cups("6"))
-    delivery = documents.create(
-        shop.uow(),
-        "tester",
-        {
-            "document_type": "sales_delivery",
-            "warehouse": "WH1",
-            "source": number,
-            "lines": [{"item": "杯子", "quantity": "4", "source_line": 1}],
-        },
-        then="ship",
-    )
+    delivery = deliver_cups(shop, number, "4", ship=True)
 
     documents.reverse(shop.uow(), "tester", delivery.number, post=True)
 

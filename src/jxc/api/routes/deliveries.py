@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict
 
-from jxc.api.deps import ActingDep, AppDep, IdempotencyKey, ReaderDep
+from jxc.api.deps import Acting, ActingDep, AppDep, IdempotencyKey, ReaderDep
 from jxc.api.schemas import DocumentResultOut, Exact
+from jxc.bootstrap import App
 from jxc.domain.errors import NotFound
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -56,11 +58,7 @@ async def pick(
     body: deliveries.ScansIn,
     key: IdempotencyKey = None,
 ) -> DocumentResultOut:
-    def run(actor: str) -> documents.DocumentResult:
-        documents.check_visible(app.uow(), actor, number)
-        return deliveries.pick(app.uow(), actor, number, body, key)
-
-    return DocumentResultOut.of(await acting(run))
+    return await _scanned_step(app, acting, number, body, key, deliveries.pick)
 
 
 @router.post(
@@ -75,8 +73,19 @@ async def check(
     body: deliveries.ScansIn,
     key: IdempotencyKey = None,
 ) -> DocumentResultOut:
+    return await _scanned_step(app, acting, number, body, key, deliveries.check)
+
+
+async def _scanned_step(
+    app: App,
+    acting: Acting,
+    number: str,
+    body: deliveries.ScansIn,
+    key: str | None,
+    service: Callable[..., documents.DocumentResult],
+) -> DocumentResultOut:
     def run(actor: str) -> documents.DocumentResult:
         documents.check_visible(app.uow(), actor, number)
-        return deliveries.check(app.uow(), actor, number, body, key)
+        return service(app.uow(), actor, number, body, key)
 
     return DocumentResultOut.of(await acting(run))
