@@ -220,7 +220,6 @@ ERRORS: dict[str, str] = {
     "price.not_for_type": "Prices, tax and discounts are given on orders, not on {document_type} documents (a delivery takes its order's)",
     "rate.out_of_range": "{field} {value} must be between 0 and 100 (percent)",
     "rate.too_precise": "{field} {value} has more than {decimals} decimals",
-    "order.partner_required": "A sales order needs its customer or sales channel",
     "order.completes_by_delivery": "Sales order {number} completes by itself when its last unit is delivered; to give up the rest, close it",
     "document.source_not_for_type": "Only a sales delivery is made from an order (源单); {document_type} documents are not",
     "delivery.over_order": "{item}: line {line} of sales order {number} ordered {ordered}, {delivered} delivered; {requested} more is too many",
@@ -263,6 +262,7 @@ ERRORS: dict[str, str] = {
     "putaway.location_required": "A put-away line names the location the goods come from",
     "putaway.to_location_required": "A put-away line names the location the goods go to",
     "putaway.same_location": "The goods are in {location} already",
+    "order.partner_required": "A {document_type} needs its partner: a customer or channel to sell to, a supplier to buy from",
 }
 
 LABELS: dict[str, str] = {

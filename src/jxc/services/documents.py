@@ -926,8 +926,8 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
     source = _source(uow, document, warehouse, partner_id, errors)
     if source is not None:
         partner_id = source.header.partner_id
-    elif kind is DocumentType.SALES_ORDER and document.partner is None:
-        errors.add("/partner", "order.partner_required")
+    elif kind.is_order and document.partner is None:
+        errors.add("/partner", "order.partner_required", document_type=kind)
     items = uow.catalog.items_by_code({line.item for line in document.lines})
     if warehouse is None or (kind is DocumentType.TRANSFER and to_warehouse is None):
         # The lines cannot be checked against a warehouse, but their items can.

@@ -154,10 +154,8 @@ def fulfilling_line(
     if ordered.delivered + base_quantity > most:
         _over(errors, pointer, kind, ordered, item, number, base_quantity, most)
         return None
-    if kind is DocumentType.RECEIPT:  # a purchase return: the batch it takes back
-        batches = {u.batch_no for u in source.shipped[ordered.line_id] if u.batch_no}
-        only = next(iter(batches)) if len(batches) == 1 else None
-        return Fulfils(ordered.line_id, None, None, only)
+    if kind is DocumentType.RECEIPT:  # a purchase return: the batch it sends back
+        return Fulfils(ordered.line_id, None, None, _only_batch(source.shipped[ordered.line_id]))
     price = source.prices[ordered.line_id].price
     # The order's price is per its line's unit: this line's count in that unit.
     money = amounts(base_quantity * ordered.quantity / ordered.ordered, price)
@@ -168,10 +166,16 @@ def fulfilling_line(
         cost = sum((u.value for u in shipped), Decimal(0)) / sum(
             (u.quantity for u in shipped), Decimal(0)
         )
-        batches = {u.batch_no for u in shipped if u.batch_no}
-        only = next(iter(batches)) if len(batches) == 1 else None
-        return Fulfils(ordered.line_id, PricedLine(price, money), round_unit_cost(cost), only)
+        return Fulfils(
+            ordered.line_id, PricedLine(price, money), round_unit_cost(cost), _only_batch(shipped)
+        )
     return Fulfils(ordered.line_id, PricedLine(price, money), None)
+
+
+def _only_batch(moved: list[ShippedUnit]) -> str | None:
+    """The batch a line moved, where it moved just one (a return's batch by default)."""
+    batches = {unit.batch_no for unit in moved if unit.batch_no}
+    return next(iter(batches)) if len(batches) == 1 else None
 
 
 def check_returned(

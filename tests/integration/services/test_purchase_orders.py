@@ -387,3 +387,12 @@ def test_a_put_away_needs_both_locations_and_two_different_ones(shop):
         ("/lines/1/to_location", "putaway.to_location_required"),
         ("/lines/2/to_location", "putaway.same_location"),
     ]
+
+
+def test_a_purchase_order_without_its_supplier_is_refused(shop):
+    with refused(shop, Invalid) as caught:
+        purchase(shop, BOXES, partner=None)
+
+    assert [(i.pointer, i.code) for i in caught.value.items] == [
+        ("/partner", "order.partner_required")
+    ]
