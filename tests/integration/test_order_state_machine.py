@@ -1,9 +1,9 @@
-"""Random sequences of orders, reservations, deliveries, closes and 红冲, on both engines.
+"""Random orders, reservations, deliveries, returns, closes and 红冲 on both engines.
 
 A hypothesis state machine receives stock, approves sales orders from two channels (some
-beyond what is available), ships partial and full deliveries of them, closes orders with
-a remainder, reverses deliveries and issues stock outside any order, against a real
-database, and keeps a plain model of on hand, each order line's hold and its delivered
+beyond what is available), ships partial and full deliveries of them, takes some back by
+sales returns (some more than was shipped), closes orders with a remainder, reverses
+deliveries and issues stock outside any order, against a real database, and keeps a plain model of on hand, each order line's hold and its delivered
 quantity. After every step: ``jxc check`` is clean, on hand and reserved per item equal
 the model, nothing is reserved beyond what is on hand, and no order line is delivered
 past what was ordered.
@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -27,7 +28,7 @@ from hypothesis.stateful import (
 
 from jxc.bootstrap import App, build
 from jxc.config import Settings
-from jxc.domain.errors import InsufficientStock
+from jxc.domain.errors import Conflict, InsufficientStock, Invalid
 from jxc.queries import consistency, stock_levels
 from jxc.queries import orders as order_queries
 from jxc.services import catalog, documents, partners
@@ -85,6 +86,7 @@ class OrderMachine(RuleBasedStateMachine):
         self.on_hand = dict.fromkeys(ITEMS, ZERO)
         self.orders: list[OrderModel] = []
         self.shipped: list[tuple[str, OrderModel, Decimal]] = []  # delivery, order, quantity
+        self.returned: dict[str, Decimal] = {}  # delivery → brought back by sales returns
 
     def reserved(self, kind: str) -> Decimal:
         return sum((o.held for o in self.orders if o.item == kind), ZERO)
@@ -161,10 +163,33 @@ class OrderMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def reverse_delivery(self, data: st.DataObject) -> None:
         delivery, order, quantity = data.draw(st.sampled_from(self.shipped))
+        if self.returned.get(delivery):
+            with pytest.raises(Conflict):  # its returns are reversed first
+                documents.reverse(self.app.uow(), "tester", delivery, post=True)
+            return
         self.shipped.remove((delivery, order, quantity))
         documents.reverse(self.app.uow(), "tester", delivery, post=True)
         self.on_hand[order.item] += quantity
         order.delivered -= quantity
+
+    @precondition(lambda self: bool(self.shipped))
+    @rule(data=st.data(), wanted=st.integers(1, 7).map(Decimal))
+    def sales_return(self, data: st.DataObject, wanted: Decimal) -> None:
+        delivery, order, quantity = data.draw(st.sampled_from(self.shipped))
+        back = {
+            "document_type": "sales_return",
+            "warehouse": self.warehouse,
+            "source": delivery,
+            "lines": [{"item": self.code[order.item], "quantity": str(wanted)}],
+        }
+        left = quantity - self.returned.get(delivery, ZERO)
+        if wanted > left:
+            with pytest.raises(Invalid):
+                documents.create(self.app.uow(), "tester", back, post=True)
+            return
+        documents.create(self.app.uow(), "tester", back, post=True)
+        self.returned[delivery] = self.returned.get(delivery, ZERO) + wanted
+        self.on_hand[order.item] += wanted
 
     @rule(kind=items, quantity=quantities)
     def issue_outside_orders(self, kind: str, quantity: Decimal) -> None:
@@ -194,6 +219,9 @@ class OrderMachine(RuleBasedStateMachine):
                 (line,) = order_queries.priced_lines(connection, order.number)
                 assert line.delivered == order.delivered
                 assert ZERO <= line.delivered <= line.quantity
+            for delivery, _, quantity in self.shipped:
+                (shipped,) = order_queries.priced_lines(connection, delivery)
+                assert shipped.returned == self.returned.get(delivery, ZERO) <= quantity
 
 
 def test_random_orders_deliveries_closes_and_reversals_keep_reservations_and_books_right(
