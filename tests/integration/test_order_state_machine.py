@@ -3,10 +3,11 @@
 A hypothesis state machine receives stock, approves sales orders from two channels (some
 beyond what is available), ships partial and full deliveries of them, takes some back by
 sales returns (some more than was shipped), closes orders with a remainder, reverses
-deliveries and issues stock outside any order, against a real database, and keeps a plain model of on hand, each order line's hold and its delivered
-quantity. After every step: ``jxc check`` is clean, on hand and reserved per item equal
-the model, nothing is reserved beyond what is on hand, and no order line is delivered
-past what was ordered.
+deliveries and issues stock outside any order, against a real database, and keeps a plain
+model of on hand, each order line's hold, its delivered quantity and each delivery's
+returns. After every step: ``jxc check`` is clean, on hand and reserved per item equal the
+model, nothing is reserved beyond what is on hand, no order line is delivered past what
+was ordered and no delivery gets back more than it shipped.
 """
 
 from __future__ import annotations
