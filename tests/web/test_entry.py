@@ -275,3 +275,19 @@ def test_goods_are_put_away_by_scanning_from_one_location_to_another(client, sho
         ("A-01", Decimal(2)),
         ("STOCK", Decimal(1)),
     ]
+
+
+def test_on_the_one_step_workflows_a_scanned_receipt_is_posted_at_once(client, shop):
+    workflows.use(shop.uow(), TESTER, "simple")
+    signed_in(client, "clerk1")
+    receipt = Entry(client, "receive")
+
+    assert receipt.scan(SCREWS_EAN) == 200
+    receipt.fields["cost-1"] = "2"
+    made = receipt.submit()
+
+    assert made.status_code == 303, made.text
+    number = made.headers["location"].rsplit("/", 1)[1]
+    with shop.reader() as connection:
+        header, _ = document_queries.document(connection, number)
+    assert header.state == "posted"

@@ -79,6 +79,25 @@ def flow(uow: UnitOfWork, actor: str, document_type: str) -> tuple[Workflow, dic
     return workflow, document_queries.state_counts(uow.connection, document_type, visible)
 
 
+# What a scan screen's button does with the new document, by what its workflow offers first.
+ENTRY_STEPS = ("submit", "post", "approve")
+
+
+@reading
+def entry_step(uow: UnitOfWork, document_type: str) -> str | None:
+    """The first step a document entered on a scan screen takes.
+
+    提交 in the SOP, 过账 in a one-step workflow (审核 for an order), None where the
+    workflow offers none of them (the document stays a draft).
+
+    Raises:
+        NotFound: workflow.not_installed.
+    """
+    workflow = definition(uow, document_type)
+    offered = workflow.allowed(workflow.initial)
+    return next((step for step in ENTRY_STEPS if step in offered), None)
+
+
 def parse_source(source: str) -> Workflow:
     """A workflow from its YAML text.
 

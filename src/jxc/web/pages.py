@@ -497,13 +497,14 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         lines, scans = lines_from(state, form)
         header = _entry_header(form)
         try:
+            step = await run_in_threadpool(workflows.entry_step, app.uow(), kind.value)
             created = await run_in_threadpool(
                 documents.create,
                 app.uow(),
                 user.username,
                 _document_data(kind, header, lines),
                 request_id,
-                then="post" if kind.moves_within else "submit",
+                then=step,
             )
         except DomainError as error:
             context = await run_in_threadpool(_entry_context, user, app, kind, header)
