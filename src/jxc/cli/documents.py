@@ -492,7 +492,12 @@ def _show_prices(
             *(
                 [wording["delivered"], wording["still_open"]]
                 if ordering
-                else ["label.cost_of_goods", "label.gross_profit", "label.gross_margin"]
+                else [
+                    "label.returned",
+                    "label.cost_of_goods",
+                    "label.gross_profit",
+                    "label.gross_margin",
+                ]
             ),
         ],
         [
@@ -513,6 +518,7 @@ def _show_prices(
                     )
                     if ordering
                     else (
+                        number(line.returned),
                         "" if line.cost is None else money(line.cost),
                         "" if line.gross_profit is None else money(line.gross_profit),
                         number(line.gross_margin),
