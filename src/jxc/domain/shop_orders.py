@@ -18,6 +18,7 @@ from jxc.domain.prices import PRICE_DECIMALS, LinePrice, check_price
 from jxc.domain.quantities import parse_decimal
 
 FIELDS = ("order_number", "sku", "quantity", "unit_price")
+MAX_ORDER_NUMBER = 64  # a shop's order number, as kept
 OPTIONAL_FIELDS = ("tax_rate",)
 
 
@@ -72,6 +73,13 @@ def orders_in(
         number = cell("order_number")
         if not number:
             errors.add(pointer("order_number"), "import.value_required", row=row_number)
+        elif len(number) > MAX_ORDER_NUMBER:
+            errors.add(
+                pointer("order_number"),
+                "import.value_too_long",
+                row=row_number,
+                maximum=MAX_ORDER_NUMBER,
+            )
         sku = cell("sku")
         components = mapping.skus.get(sku)
         if components is None:

@@ -263,6 +263,7 @@ ERRORS: dict[str, str] = {
     "putaway.to_location_required": "A put-away line names the location the goods go to",
     "putaway.same_location": "The goods are in {location} already",
     "order.partner_required": "A {document_type} needs its partner: a customer or channel to sell to, a supplier to buy from",
+    "import.value_too_long": "Row {row}: longer than {maximum} characters",
 }
 
 LABELS: dict[str, str] = {

@@ -20,10 +20,12 @@ from openpyxl import load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.uow import UnitOfWork
+from jxc.domain.auth import Action
 from jxc.domain.errors import DomainError, ErrorCollector, Invalid
 from jxc.domain.partners import PartnerKind
 from jxc.domain.shop_orders import FIELDS, ShopMapping, check_headings, orders_in
 from jxc.services import documents
+from jxc.services.auth import require
 from jxc.services.base import parse, remember, replay, transactional
 
 MAX_ROWS = 50_000
@@ -122,6 +124,7 @@ def import_orders(
         Conflict: request.idempotency_key_reused (the same file with another mapping).
     """
     terms = parse(MappingIn, mapping)
+    require(uow, actor, Action.DOCUMENT_CREATE, "sales_order", [terms.warehouse])
     digest = hashlib.sha256(content).hexdigest()
     request_id = f"import:{terms.channel}:{digest}"
     payload = terms.model_dump(mode="json")

@@ -13,12 +13,12 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from jxc.domain.errors import Invalid
+from jxc.domain.errors import Forbidden, Invalid
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
 from jxc.services import order_import, partners
-from tests.builders import a_warehouse, an_item, receive, refused
+from tests.builders import a_user, a_warehouse, an_item, receive, refused
 
 HEADINGS = "订单编号,商家编码,购买数量,商品单价\n"
 MAPPING = {
@@ -115,6 +115,7 @@ def test_every_bad_row_is_named_with_its_column_and_nothing_is_imported(shop):
         "T5,TM-CUP,0,10\n"
         "T6,TM-CUP,1,-3\n"
         "T7,TM-CUP,1,1.23456\n"
+        f"{'T' * 65},TM-CUP,1,10\n"
     )
 
     with refused(shop, Invalid) as caught:
@@ -127,6 +128,7 @@ def test_every_bad_row_is_named_with_its_column_and_nothing_is_imported(shop):
         ("/rows/6/购买数量", "import.not_positive"),
         ("/rows/7/商品单价", "price.negative"),
         ("/rows/8/商品单价", "price.too_precise"),
+        ("/rows/9/订单编号", "import.value_too_long"),
     ]
 
 
@@ -164,3 +166,17 @@ def test_an_xlsx_export_reads_like_its_csv(shop):
     with shop.reader() as connection:
         (line,) = order_queries.priced_lines(connection, dict(done.orders)["T9"])
     assert (line.quantity, line.unit_price) == (Decimal(3), Decimal("9.9"))
+
+
+def test_someone_who_may_not_sell_there_imports_nothing_even_a_file_imported_before(shop):
+    run(shop, HEADINGS + "T1001,TM-CUP,2,10\n")
+    a_user(shop, "clerk.elsewhere", "warehouse_clerk")
+
+    with refused(shop, Forbidden):
+        order_import.import_orders(
+            shop.uow(),
+            "clerk.elsewhere",
+            "orders.csv",
+            (HEADINGS + "T1001,TM-CUP,2,10\n").encode(),
+            MAPPING,
+        )
