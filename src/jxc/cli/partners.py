@@ -176,4 +176,6 @@ def changes(
             for r in found.rows
         ],
     )
-    out.print(st.t("label.changes_cursor", cursor=found.cursor, more=found.more))
+    out.print(st.t("label.changes_cursor", cursor=found.cursor))
+    if found.more:
+        out.print(st.t("label.changes_more"))

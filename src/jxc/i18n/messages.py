@@ -557,7 +557,6 @@ LABELS: dict[str, str] = {
     "progress.not_received": "Not received",
     "document_type.sales_return": "Sales return",
     "label.returned": "Returned",
-    "label.changes_cursor": "Next time: --since {cursor} (more waiting: {more})",
     "label.web_sales-order": "Sales order",
     "label.web_purchase-order": "Purchase order",
     "label.web_submit_sales_order": "Submit the sales order",
@@ -571,6 +570,8 @@ LABELS: dict[str, str] = {
     "label.from_location": "Take from location",
     "label.to_location": "Put to location",
     "label.returns": "Returns",
+    "label.changes_cursor": "Next time: --since {cursor}",
+    "label.changes_more": "More changes wait after it: run again with that cursor now",
 }
 
 # Audit trail actions, by the code each event stores.
