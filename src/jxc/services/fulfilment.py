@@ -24,6 +24,7 @@ from jxc.domain.items import Item, TrackingMode
 from jxc.domain.prices import HUNDRED, LinePrice, amounts, check_price
 from jxc.domain.quantities import normalized, round_unit_cost
 from jxc.domain.workflow import COMPLETE, Workflow
+from jxc.queries import orders as order_queries
 from jxc.services import workflows
 
 
@@ -267,7 +268,8 @@ def consume(
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         wanted[sources[line.id]] += line.base_quantity
-    progress = {p.line_id: p for p in uow.orders.progress(order.id)}
+    # Locked: deliveries of one order take turns, so the one taking the last unit knows it.
+    progress = {p.line_id: p for p in uow.orders.progress(order.id, for_update=True)}
     tolerances = uow.orders.tolerances({p.item_id for p in progress.values()})
     ceilings = {
         line_id: ceiling(
@@ -279,7 +281,6 @@ def consume(
     }
     refused = set(uow.orders.deliver(wanted, ceilings))
     if refused:
-        now = {p.line_id: p for p in uow.orders.progress(order.id)}
         for line in lines:
             source = sources[line.id]
             if source in refused:
@@ -287,7 +288,7 @@ def consume(
                     errors,
                     f"/lines/{line.line_no}",
                     order.document_type,
-                    now[source],
+                    progress[source],
                     items[line.item_id],
                     order.number,
                     wanted[source],
@@ -302,7 +303,7 @@ def consume(
         uow.orders.add_lines(
             [line.id for line in lines], [None] * len(lines), [None] * len(lines), quantities
         )
-    if all(p.open == 0 for p in uow.orders.progress(order.id)):
+    if all(p.delivered + wanted.get(p.line_id, 0) >= p.ordered for p in progress.values()):
         _complete(uow, workflow, order, actor, header.number)
 
 
@@ -344,14 +345,14 @@ def give_back(uow: UnitOfWork, original: DocumentHeader) -> None:
 
 def in_flight(uow: UnitOfWork, order: DocumentHeader, with_posted: bool) -> tuple[str, ...]:
     """Documents made from an order that are on their way (and, if asked, posted ones)."""
-    made = uow.orders.made_from(order.id)
+    made = order_queries.made_from(uow.connection, order.number)
     if not made:
         return ()
-    flows = {kind: workflows.definition(uow, kind) for kind in {row[1] for row in made}}
+    flows = {kind: workflows.definition(uow, kind) for kind in {row.document_type for row in made}}
     return tuple(
-        number
-        for number, kind, state, posted in made
-        if state in flows[kind].states
-        and not (flows[kind].states[state].final and not posted)
-        and (with_posted or not posted)
+        row.number
+        for row in made
+        if row.state in flows[row.document_type].states
+        and not (flows[row.document_type].states[row.state].final and not row.posted)
+        and (with_posted or not row.posted)
     )

@@ -18,8 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from jxc.bootstrap import build
 from jxc.config import Settings
+from jxc.db import schema as s
 from jxc.domain.errors import DomainError, InsufficientStock
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
@@ -156,4 +159,53 @@ def test_two_deliveries_of_one_order_shipping_at_once_deliver_no_more_than_was_o
         (line,) = order_queries.priced_lines(connection, number)
         level = stock_levels.on_hand(connection, item, warehouse)
     assert (line.delivered, level.on_hand, level.reserved) == (Decimal(4), Decimal(6), 0)
+    assert_books_balance(app)
+
+
+def test_two_deliveries_of_different_lines_shipping_at_once_complete_the_order(app):
+    warehouse = a_warehouse(app)
+    cups, pots = an_item(app).code, an_item(app).code
+    receive(app, warehouse, {"item": cups, "quantity": "5"}, {"item": pots, "quantity": "5"})
+    partners.add(app.uow(), "tester", {"code": "C2", "name": "客户", "kind": "customer"})
+    number = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "sales_order",
+            "warehouse": warehouse,
+            "partner": "C2",
+            "lines": [
+                {"item": cups, "quantity": "2", "unit_price": "1"},
+                {"item": pots, "quantity": "3", "unit_price": "1"},
+            ],
+        },
+        then="approve",
+    ).number
+    drafts = [
+        documents.create(
+            app.uow(),
+            "tester",
+            {
+                "document_type": "sales_delivery",
+                "warehouse": warehouse,
+                "source": number,
+                "lines": [{"item": item, "quantity": quantity}],
+            },
+        ).number
+        for item, quantity in ((cups, "2"), (pots, "3"))
+    ]
+    start = threading.Barrier(len(drafts))
+
+    def ship(delivery: str) -> str:
+        start.wait(timeout=TIMEOUT)
+        return documents.act(app.uow(), "tester", delivery, "ship").state
+
+    with ThreadPoolExecutor(max_workers=len(drafts)) as pool:
+        assert list(pool.map(ship, drafts)) == ["shipped", "shipped"]
+
+    with app.reader() as connection:
+        state = connection.execute(
+            select(s.Document.state).where(s.Document.number == number)
+        ).scalar_one()
+    assert state == "done"  # whichever shipped last saw the other's units delivered
     assert_books_balance(app)

@@ -145,13 +145,6 @@ class OrderRepository:
                 )
             )
 
-    def source_of(self, document_id: int) -> int | None:
-        return self.connection.execute(
-            select(s.DocumentSource.source_document_id).where(
-                s.DocumentSource.document_id == document_id
-            )
-        ).scalar_one_or_none()
-
     def sources_of_lines(self, line_ids: Collection[int]) -> dict[int, int]:
         """Line id → the order line it fulfils."""
         if not line_ids:
@@ -273,18 +266,3 @@ class OrderRepository:
                 partner_id=partner_id, external_number=external_number, document_id=document_id
             )
         )
-
-    def made_from(self, document_id: int) -> list[tuple[str, str, str, bool]]:
-        """Documents pushed down from this one: (number, type, state, posted)."""
-        rows = self.connection.execute(
-            select(
-                s.Document.number,
-                s.Document.document_type,
-                s.Document.state,
-                s.Document.posted_at.is_not(None),
-            )
-            .join(s.DocumentSource, s.DocumentSource.document_id == s.Document.id)
-            .where(s.DocumentSource.source_document_id == document_id)
-            .order_by(s.Document.id)
-        )
-        return [(row[0], row[1], row[2], bool(row[3])) for row in rows]
