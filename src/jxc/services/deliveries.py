@@ -10,15 +10,17 @@ someone else: each scan is refused at once if it is not what was picked, and the
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jxc.db.repositories.documents import LineRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import ErrorCollector, Invalid, NotFound
-from jxc.domain.items import TrackingMode
+from jxc.domain.items import Item, TrackingMode
 from jxc.domain.picking import SCANNED_STEPS, Counted, check_complete, check_scanned
 from jxc.services import documents
 from jxc.services.auth import principal
@@ -53,10 +55,13 @@ def _delivery(uow: UnitOfWork, actor: str, number: str) -> DocumentHeader:
     return header
 
 
-def _expected(uow: UnitOfWork, header: DocumentHeader) -> list[Counted]:
-    lines = uow.documents.lines(header.id)
-    items = uow.catalog.items_by_id({line.item_id for line in lines})
+def _expected(lines: list[LineRecord], items: dict[int, Item]) -> list[Counted]:
     return [Counted(items[line.item_id].code, line.batch_no, line.base_quantity) for line in lines]
+
+
+def _lines(uow: UnitOfWork, header: DocumentHeader) -> tuple[list[LineRecord], dict[int, Item]]:
+    lines = uow.documents.lines(header.id)
+    return lines, uow.catalog.items_by_id({line.item_id for line in lines})
 
 
 def _scanned(uow: UnitOfWork, data: ScansIn | dict[str, Any]) -> list[Counted]:
@@ -91,7 +96,7 @@ def check_scans(
         Invalid: scan.item_not_on_delivery, scan.wrong_batch (复核), scan.too_many.
     """
     header = _delivery(uow, actor, number)
-    expected = _expected(uow, header)
+    expected = _expected(*_lines(uow, header))
     scanned = _scanned(uow, scans)
     if step == CHECK:
         check_scanned(expected, _as_picked(expected, scanned), by_batch=True).raise_if_any()
@@ -115,32 +120,30 @@ def pick(
             batch), what ``check_scans`` refuses, and what editing the lines refuses.
         Conflict: document.not_editable (picked already), the step's refusals.
     """
-    payload = {"number": number, "scans": parse(ScansIn, scans).model_dump(mode="json")}
-    seen = replay(uow, request_id, "deliveries.pick", payload)
-    if seen is not None:
-        return DocumentResult.from_dict(seen)
-    header = _delivery(uow, actor, number)
-    picked = parse(ScansIn, scans).scans
-    if not picked:
-        errors = ErrorCollector()
-        errors.add("/scans", "scan.nothing_picked", number=number)
-        errors.raise_if_any()
-    counted = _scanned(uow, scans)
-    check_scanned(_expected(uow, header), counted, by_batch=False).raise_if_any()
-    lines = _picked_lines(uow, header, picked, counted)
-    documents.editing(uow, actor, number, {"lines": lines})
-    result = documents.stepping(uow, actor, number, PICK)
-    remember(uow, request_id, "deliveries.pick", payload, result.to_dict())
-    uow.commit()
-    return result
+
+    def picked(header: DocumentHeader, parsed: ScansIn) -> None:
+        if not parsed.scans:
+            errors = ErrorCollector()
+            errors.add("/scans", "scan.nothing_picked", number=number)
+            errors.raise_if_any()
+        lines, items = _lines(uow, header)
+        counted = _scanned(uow, parsed)
+        check_scanned(_expected(lines, items), counted, by_batch=False).raise_if_any()
+        rows = _picked_lines(uow, header, lines, items, parsed.scans, counted)
+        documents.editing(uow, actor, number, {"lines": rows})
+
+    return _scanned_step(uow, actor, number, scans, request_id, PICK, picked)
 
 
 def _picked_lines(
-    uow: UnitOfWork, header: DocumentHeader, picked: list[ScannedIn], counted: list[Counted]
+    uow: UnitOfWork,
+    header: DocumentHeader,
+    lines: list[LineRecord],
+    items: dict[int, Item],
+    picked: list[ScannedIn],
+    counted: list[Counted],
 ) -> list[dict[str, Any]]:
     """The delivery's lines, each cut into what was picked of its item, batch by batch."""
-    lines = uow.documents.lines(header.id)
-    items = uow.catalog.items_by_id({line.item_id for line in lines})
     sources = uow.orders.sources_of_lines([line.id for line in lines])
     order_id = header.source_id
     assert order_id is not None
@@ -194,14 +197,31 @@ def check(
         Invalid: scan.item_not_on_delivery, scan.wrong_batch, scan.too_many, scan.missing.
         Conflict, Forbidden, Invalid: the step's own refusals (复核 by the picker …).
     """
-    payload = {"number": number, "scans": parse(ScansIn, scans).model_dump(mode="json")}
-    seen = replay(uow, request_id, "deliveries.check", payload)
+
+    def checked(header: DocumentHeader, parsed: ScansIn) -> None:
+        expected = _expected(*_lines(uow, header))
+        check_complete(expected, _as_picked(expected, _scanned(uow, parsed))).raise_if_any()
+
+    return _scanned_step(uow, actor, number, scans, request_id, CHECK, checked)
+
+
+def _scanned_step(
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    scans: ScansIn | dict[str, Any],
+    request_id: str | None,
+    step: str,
+    before: Callable[[DocumentHeader, ScansIn], None],
+) -> DocumentResult:
+    """Take a delivery's ``step`` once ``before`` accepted the scans; a replay changes nothing."""
+    parsed = parse(ScansIn, scans)
+    payload = {"number": number, "scans": parsed.model_dump(mode="json")}
+    seen = replay(uow, request_id, f"deliveries.{step}", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    header = _delivery(uow, actor, number)
-    expected = _expected(uow, header)
-    check_complete(expected, _as_picked(expected, _scanned(uow, scans))).raise_if_any()
-    result = documents.stepping(uow, actor, number, CHECK)
-    remember(uow, request_id, "deliveries.check", payload, result.to_dict())
+    before(_delivery(uow, actor, number), parsed)
+    result = documents.stepping(uow, actor, number, step)
+    remember(uow, request_id, f"deliveries.{step}", payload, result.to_dict())
     uow.commit()
     return result
