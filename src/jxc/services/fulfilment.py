@@ -71,7 +71,11 @@ def order_of(
         header,
         {line.line_no: line for line in lines},
         uow.orders.prices([line.line_id for line in lines]),
-        uow.orders.tolerances({line.item_id for line in lines}),
+        (
+            uow.orders.tolerances({line.item_id for line in lines})
+            if kind is DocumentType.PURCHASE_ORDER
+            else {}
+        ),
         shipped,
     )
 
@@ -270,7 +274,8 @@ def consume(
         wanted[sources[line.id]] += line.base_quantity
     # Locked: deliveries of one order take turns, so the one taking the last unit knows it.
     progress = {p.line_id: p for p in uow.orders.progress(order.id, for_update=True)}
-    tolerances = uow.orders.tolerances({p.item_id for p in progress.values()})
+    buying = order.document_type is DocumentType.PURCHASE_ORDER  # only receipts may go over
+    tolerances = uow.orders.tolerances({p.item_id for p in progress.values()}) if buying else {}
     ceilings = {
         line_id: ceiling(
             order.document_type,
