@@ -528,3 +528,51 @@ class ExternalOrder(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), primary_key=True)
     external_number: Mapped[str] = mapped_column(String(64), primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+
+
+class Stocktake(Base):
+    """盘点单: a count of one warehouse's scope, frozen when it starts."""
+
+    __tablename__ = "stocktake"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    blind: Mapped[bool] = mapped_column(Boolean)
+    tolerance_percent: Mapped[Decimal] = mapped_column(Rate)
+    scope: Mapped[dict[str, object]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_by: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    gain_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    loss_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+
+
+class StocktakeLine(Base):
+    """One (item, location, batch) of a stocktake: the book at the freeze and its counts.
+
+    ``book_at_count`` is the book when the count was taken (the freeze plus the moves
+    since), so goods moved during the count are not taken for a difference.
+    """
+
+    __tablename__ = "stocktake_line"
+    __table_args__ = (UniqueConstraint("stocktake_id", "item_id", "location_id", "batch_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktake.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    batch_id: Mapped[int] = mapped_column(Id, default=0)
+    book_quantity: Mapped[Decimal] = mapped_column(Quantity)
+    counted: Mapped[Decimal | None] = mapped_column(Quantity)
+    counted_by: Mapped[str | None] = mapped_column(String(64))
+    counted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    book_at_count: Mapped[Decimal | None] = mapped_column(Quantity)
+    needs_recount: Mapped[bool] = mapped_column(Boolean, default=False)
+    recounted: Mapped[Decimal | None] = mapped_column(Quantity)
+    recounted_by: Mapped[str | None] = mapped_column(String(64))
+    recounted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    book_at_recount: Mapped[Decimal | None] = mapped_column(Quantity)

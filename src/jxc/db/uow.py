@@ -28,6 +28,7 @@ from jxc.db.repositories.orders import OrderRepository
 from jxc.db.repositories.partners import PartnerRepository
 from jxc.db.repositories.periods import PeriodRepository
 from jxc.db.repositories.requests import RequestRepository
+from jxc.db.repositories.stocktakes import StocktakeRepository
 from jxc.db.repositories.users import UserRepository
 from jxc.db.repositories.workflows import OutboxRepository, WorkflowRepository
 from jxc.domain.audit import AuditEntry
@@ -105,6 +106,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(connection)
         self.partners = PartnerRepository(connection)
         self.orders = OrderRepository(connection)
+        self.stocktakes = StocktakeRepository(connection)
         self._recorded = []
         return self
 

@@ -49,6 +49,9 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"  # the audit log and the list of users
     WORKFLOW_MANAGE = "workflow.manage"  # install workflow definitions: an admin's decision
     PARTNER_MANAGE = "partner.manage"  # suppliers, customers, sales channels
+    STOCKTAKE_PLAN = "stocktake.plan"  # 盘点: plan, start (freeze), hand in, cancel
+    STOCKTAKE_COUNT = "stocktake.count"  # 盘点录入: count and recount by scan
+    STOCKTAKE_APPROVE = "stocktake.approve"  # 盘点复盘: see the book, post 盘盈 / 盘亏
 
 
 _STOCK_DOCUMENTS = (
@@ -92,12 +95,16 @@ PERMISSIONS: dict[Role, frozenset[tuple[Action, str]]] = {
     Role.WAREHOUSE_CLERK: frozenset(
         _on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)
         | _on(Action.DOCUMENT_EDIT, *_STOCK_DOCUMENTS)
+        | _on(Action.STOCKTAKE_COUNT)
     ),
     Role.WAREHOUSE_MANAGER: frozenset(
         _on(Action.DOCUMENT_CREATE, *_STOCK_DOCUMENTS)
         | _on(Action.DOCUMENT_EDIT, *_STOCK_DOCUMENTS)
         | _on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS)
         | _on(Action.WAREHOUSE_MANAGE)
+        | _on(Action.STOCKTAKE_PLAN)
+        | _on(Action.STOCKTAKE_COUNT)
+        | _on(Action.STOCKTAKE_APPROVE)
     ),
     Role.FINANCE: frozenset(
         _on(Action.DOCUMENT_REVERSE, *_STOCK_DOCUMENTS) | _on(Action.PERIOD_CLOSE)

@@ -158,7 +158,12 @@ def check_reversible(document: DocumentHeader) -> None:
 
 
 def format_number(document_type: DocumentType, day: date, sequence: int) -> str:
-    return f"{document_type.prefix}{day:%Y%m%d}{sequence:04d}"
+    return numbered(document_type.prefix, day, sequence)
+
+
+def numbered(prefix: str, day: date, sequence: int) -> str:
+    """A readable number: the prefix, the day, the day's sequence (RK202611260001)."""
+    return f"{prefix}{day:%Y%m%d}{sequence:04d}"
 
 
 @dataclass(frozen=True)

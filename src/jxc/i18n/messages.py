@@ -264,6 +264,18 @@ ERRORS: dict[str, str] = {
     "putaway.same_location": "The goods are in {location} already",
     "order.partner_required": "A {document_type} needs its partner: a customer or channel to sell to, a supplier to buy from",
     "import.value_too_long": "Row {row}: longer than {maximum} characters",
+    "stocktake.unknown": "Stocktake {number} does not exist",
+    "stocktake.wrong_state": "Stocktake {number} is {state}; this step needs it to be {allowed}",
+    "stocktake.count_negative": "A count cannot be negative: {quantity} of {item}; count 0 when nothing is found",
+    "stocktake.same_counter": "{user} made the first count of this line; the recount must be done by someone else",
+    "stocktake.lines_not_counted": "Stocktake {number}: {count} lines are not counted yet: {lines}",
+    "stocktake.category_empty": "No item is in category {category}",
+    "stocktake.nothing_in_scope": "Stocktake {number} has nothing to count: no location or item is in its scope",
+    "stocktake.item_not_in_plan": "Item {item} is not in the plan of stocktake {number}",
+    "stocktake.location_not_in_plan": "Location {location} is not in the plan of stocktake {number}",
+    "stocktake.line_not_for_recount": "Item {item}: this line was not sent for a recount",
+    "stocktake.approver_counted": "{user} counted lines of stocktake {number}; another person must approve it",
+    "stocktake.serial_difference": "Stocktake {number}: serial-tracked lines differ ({lines}); post them by a receipt or an issue naming the serial numbers",
 }
 
 LABELS: dict[str, str] = {
@@ -572,6 +584,9 @@ LABELS: dict[str, str] = {
     "label.returns": "Returns",
     "label.changes_cursor": "Next time: --since {cursor}",
     "label.changes_more": "More changes wait after it: run again with that cursor now",
+    "state.planned": "Planned",
+    "state.counting": "Counting",
+    "state.reviewing": "Recount and review",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -619,6 +634,13 @@ ACTIONS: dict[str, str] = {
     "document.check": "Check (复核)",
     "document.close": "Close order",
     "item.set_tolerance": "Set over-receipt tolerance",
+    "stocktake.plan": "Plan stocktake",
+    "stocktake.start": "Start stocktake (freeze the book)",
+    "stocktake.count": "Count",
+    "stocktake.recount": "Recount",
+    "stocktake.hand_in": "Hand in the count",
+    "stocktake.approve": "Approve stocktake",
+    "stocktake.cancel": "Void stocktake",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.
@@ -656,6 +678,9 @@ PERMISSIONS: dict[str, str] = {
     "permission.ship": "ship",
     "permission.close": "close",
     "permission.complete": "complete",
+    "permission.stocktake.plan": "plan and start stocktakes",
+    "permission.stocktake.count": "count stock",
+    "permission.stocktake.approve": "approve stocktakes",
 }
 
 MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS}

@@ -212,6 +212,44 @@ def creating(
     return result
 
 
+def posting_at_once(
+    uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any], decided_by: dict[str, Any]
+) -> DocumentResult:
+    """Create a document and post it now, because another document decided it.
+
+    An approved stocktake's 盘盈 and 盘亏 are its approval's consequence, not documents
+    awaiting their own: they are written by the one posting function and land in the
+    state their workflow's posting step leads to (已过账, or 待核对 in the SOP), for the
+    steps after it. ``decided_by`` names the deciding document on the audit trail.
+    """
+    document = _parsed(uow, actor, data)
+    header, lines = _insert(uow, actor, document)
+    workflow = workflows.definition(uow, header.document_type.value)
+    target = next(t.target for t in workflow.transitions if t.run is Handler.POST)
+    entries, stamp = _run(uow, header, actor, Handler.POST, lines)
+    uow.documents.move_state(header, target, {"state_since": uow.clock(), **stamp})
+    uow.record(
+        AuditEntry(
+            actor,
+            "document.create",
+            "document",
+            header.number,
+            {**document.model_dump(mode="json", exclude_defaults=True), **decided_by},
+            to_state=header.state,
+        ),
+        AuditEntry(
+            actor,
+            "document.post",
+            "document",
+            header.number,
+            {"lines": len(lines), "entries": entries, **decided_by},
+            header.state,
+            target,
+        ),
+    )
+    return DocumentResult(header.number, header.document_type.value, target, len(lines), entries)
+
+
 @transactional
 def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> None:
     """Refuse ``data`` as creating it and posting it now would, and write nothing.

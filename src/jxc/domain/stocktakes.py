@@ -1,0 +1,180 @@
+"""Stocktake (盘点): plan, freeze, count blind, recount, approve into 盘盈 / 盘亏.
+
+A stocktake is planned for a warehouse and a scope (locations, a category, a cycle-count
+rule). Starting it freezes the book quantity (账面数量) of every balance in scope.
+Counters scan what they find; work goes on during the count, so each count also records
+the book quantity at the moment it was taken, and the difference posted is
+``counted − (book at freeze + what moved since)``. Handing the count in sends every line
+whose difference is over the plan's tolerance for a recount by someone else; approving
+posts the differences, valued at the current cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from jxc.domain.errors import Conflict, Invalid
+from jxc.domain.items import Item
+
+ABC_SHARES = {"A": Decimal("0.8"), "B": Decimal("0.95")}  # cumulative value share; C: the rest
+
+
+class StocktakeState(StrEnum):
+    PLANNED = "planned"  # 已计划: scope chosen, nothing frozen yet
+    COUNTING = "counting"  # 盘点中: book frozen, counters scanning
+    REVIEWING = "reviewing"  # 复盘: handed in, recounts of lines over tolerance
+    APPROVED = "approved"  # 已审核: 盘盈 / 盘亏 posted
+    CANCELLED = "cancelled"  # 已作废
+
+
+class CountMode(StrEnum):
+    ADD = "add"  # a scan adds what it read (a scanner's double read is one request)
+    SET = "set"  # a typed total replaces what was counted
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a stocktake counts: every item in the warehouse unless narrowed."""
+
+    locations: tuple[str, ...] = ()  # location codes, each with the locations below it
+    category: str | None = None
+    abc_class: str | None = None  # cycle count: A, B or C by stock value
+    not_counted_days: int | None = None  # cycle count: items not counted in N days
+    # Resolved when it starts: counting is refused outside them (None: every item).
+    location_ids: frozenset[int] = frozenset()
+    item_ids: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class StocktakeHeader:
+    id: int
+    number: str
+    warehouse_id: int
+    state: StocktakeState
+    blind: bool
+    tolerance_percent: Decimal
+    scope: Scope
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    gain_document_id: int | None = None
+    loss_document_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CountLine:
+    """One (item, location, batch) of a stocktake with its counts."""
+
+    id: int
+    item_id: int
+    location_id: int
+    batch_id: int
+    book_quantity: Decimal | None  # at the freeze (None: kept from a blind counter)
+    counted: Decimal | None = None
+    counted_by: str | None = None
+    book_at_count: Decimal | None = None  # book when counted: the freeze plus the moves since
+    needs_recount: bool = False
+    recounted: Decimal | None = None
+    recounted_by: str | None = None
+    book_at_recount: Decimal | None = None
+
+    @property
+    def final(self) -> tuple[Decimal, Decimal] | None:
+        """(counted, book then) that approval posts, or None while it still waits."""
+        if self.needs_recount:
+            if self.recounted is None or self.book_at_recount is None:
+                return None
+            return self.recounted, self.book_at_recount
+        if self.counted is None or self.book_at_count is None:
+            return None
+        return self.counted, self.book_at_count
+
+    @property
+    def difference(self) -> Decimal | None:
+        final = self.final
+        return None if final is None else final[0] - final[1]
+
+
+def check_state(header: StocktakeHeader, *allowed: StocktakeState) -> None:
+    if header.state not in allowed:
+        raise Conflict(
+            "stocktake.wrong_state",
+            {
+                "number": header.number,
+                "state": header.state.value,
+                "allowed": ", ".join(state.value for state in allowed),
+            },
+        )
+
+
+def counted_base(item: Item, quantity: Decimal, unit: str | None) -> Decimal:
+    """A count in the base unit: nothing found (0) is a count, a negative one is not.
+
+    Raises:
+        Invalid: stocktake.count_negative, and what converting the unit raises.
+    """
+    if not quantity.is_finite() or quantity < 0:
+        raise Invalid("stocktake.count_negative", {"quantity": str(quantity), "item": item.code})
+    if quantity == 0:
+        item.unit_named(unit)  # an unknown unit is refused even for nothing
+        return Decimal(0)
+    return item.to_base(quantity, unit)
+
+
+def over_tolerance(book: Decimal, counted: Decimal, percent: Decimal) -> bool:
+    """Whether a count differs from the book by more than ``percent`` of it.
+
+    Any difference on a line the book says is empty is over: there is nothing to be a
+    percentage of, and finding goods where none should be is worth a second look.
+    """
+    difference = abs(counted - book)
+    if difference == 0:
+        return False
+    if book <= 0:
+        return True
+    return difference * 100 > book * percent
+
+
+def after_count(previous: Decimal | None, mode: CountMode, quantity: Decimal) -> Decimal:
+    """A line's count (or recount) after one more count of ``quantity``."""
+    if mode is CountMode.ADD and previous is not None:
+        return previous + quantity
+    return quantity
+
+
+def check_recounter(line: CountLine, actor: str) -> None:
+    """A recount is someone else's: the first counter would find what they found before."""
+    if line.counted_by == actor:
+        raise Conflict("stocktake.same_counter", {"user": actor})
+
+
+def check_ready(header: StocktakeHeader, waiting: Iterable[str]) -> None:
+    """Refuse approval while lines wait for a count or a recount, naming each one."""
+    missing = list(waiting)
+    if missing:
+        shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")
+        raise Conflict(
+            "stocktake.lines_not_counted",
+            {"number": header.number, "count": len(missing), "lines": shown},
+        )
+
+
+def abc_classes(values: Mapping[int, Decimal]) -> dict[int, str]:
+    """ABC classes by stock value: A holds the first 80 % of the value, B the next 15 %.
+
+    Items are ranked by value, the largest first; an item is in the class its running
+    total reaches *before* it is added, so the most valuable item is always A.
+    """
+    total = sum(values.values(), Decimal(0))
+    classes: dict[int, str] = {}
+    running = Decimal(0)
+    for item_id, value in sorted(values.items(), key=lambda pair: (-pair[1], pair[0])):
+        share = running / total if total > 0 else Decimal(1)
+        classes[item_id] = next((name for name, limit in ABC_SHARES.items() if share < limit), "C")
+        running += value
+    return classes

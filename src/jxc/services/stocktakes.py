@@ -1,0 +1,667 @@
+"""Stocktakes (盘点): plan → start (freeze the book) → count → hand in → recount → approve.
+
+Approving posts the differences as two ordinary documents through the one posting
+function: a 盘盈 receipt and a 盘亏 issue against ``INVENTORY-LOSS``, valued at the
+current cost, each naming the stocktake; so every unit a count found or lost is traced
+to the document that moved it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc.db.uow import UnitOfWork
+from jxc.domain.audit import AuditEntry
+from jxc.domain.auth import Action
+from jxc.domain.documents import DocumentType, numbered
+from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid, NotFound
+from jxc.domain.items import Item, TrackingMode
+from jxc.domain.locations import VARIANCE_LOCATION, LocationKind
+from jxc.domain.stocktakes import (
+    CountLine,
+    CountMode,
+    StocktakeHeader,
+    StocktakeState,
+    abc_classes,
+    after_count,
+    check_ready,
+    check_recounter,
+    check_state,
+    counted_base,
+    over_tolerance,
+)
+from jxc.queries import stocktakes as stocktake_queries
+from jxc.services import documents
+from jxc.services.auth import principal, require
+from jxc.services.base import parse, reading, remember, replay, transactional
+
+PREFIX = "PD"
+MAX_COUNT_LINES = 1000  # one request of counts; a phone sends one scan at a time
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    warehouse: str = Field(min_length=1, max_length=32)
+    locations: tuple[str, ...] = Field(default=(), max_length=500)
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    abc_class: Literal["A", "B", "C"] | None = None
+    not_counted_days: int | None = Field(default=None, ge=1, le=3650)
+    blind: bool = True
+    tolerance_percent: Decimal = Field(default=Decimal(5), ge=0, le=100, decimal_places=2)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CountIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    item: str = Field(min_length=1, max_length=64)
+    quantity: Decimal
+    unit: str | None = None
+    location: str | None = Field(default=None, min_length=1, max_length=64)
+    batch: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class CountsIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    mode: CountMode = CountMode.SET
+    lines: list[CountIn] = Field(min_length=1, max_length=MAX_COUNT_LINES)
+
+
+@dataclass(frozen=True)
+class StocktakeResult:
+    number: str
+    state: str
+    lines: int
+    recounts: int = 0
+    gain: str | None = None  # 盘盈 receipt
+    loss: str | None = None  # 盘亏 issue
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _result(seen: dict[str, Any]) -> StocktakeResult:
+    return StocktakeResult(**{k: v for k, v in seen.items() if not k.startswith("_")})
+
+
+def _found(uow: UnitOfWork, number: str, for_update: bool = True) -> StocktakeHeader:
+    header = uow.stocktakes.header(number, for_update=for_update)
+    if header is None:
+        raise NotFound("stocktake.unknown", {"number": number})
+    return header
+
+
+def _require(uow: UnitOfWork, actor: str, action: Action, header: StocktakeHeader) -> str:
+    warehouse = uow.catalog.warehouse_code(header.warehouse_id)
+    require(uow, actor, action, warehouses=[warehouse])
+    return warehouse
+
+
+@transactional
+def plan(
+    uow: UnitOfWork, actor: str, data: PlanIn | dict[str, Any], request_id: str | None = None
+) -> StocktakeResult:
+    """计划盘点: choose what to count; nothing is frozen until it starts.
+
+    Raises:
+        Invalid: input.invalid, location.unknown, location.not_internal, stocktake.category_empty.
+        NotFound: warehouse.unknown.
+        Forbidden: auth.forbidden_in_warehouse.
+    """
+    wanted = parse(PlanIn, data)
+    payload = wanted.model_dump(mode="json")
+    seen = replay(uow, request_id, "stocktakes.plan", payload)
+    if seen is not None:
+        return _result(seen)
+    warehouse = uow.catalog.warehouses_by_code([wanted.warehouse]).get(wanted.warehouse)
+    if warehouse is None:
+        raise NotFound("warehouse.unknown", {"warehouse": wanted.warehouse})
+    require(uow, actor, Action.STOCKTAKE_PLAN, warehouses=[warehouse.code])
+    errors = ErrorCollector()
+    locations = uow.catalog.locations_by_code(warehouse.id, set(wanted.locations))
+    for index, code in enumerate(wanted.locations, start=1):
+        if code not in locations:
+            errors.add(
+                f"/locations/{index}", "location.unknown", location=code, warehouse=warehouse.code
+            )
+        elif locations[code].kind is not LocationKind.INTERNAL:
+            errors.add(f"/locations/{index}", "location.not_internal", location=code)
+    if wanted.category and not uow.stocktakes.items_in_category(wanted.category):
+        errors.add("/category", "stocktake.category_empty", category=wanted.category)
+    errors.raise_if_any()
+    now = uow.clock()
+    number = numbered(PREFIX, now.date(), uow.documents.next_sequence(PREFIX, now.date()))
+    scope = {
+        "locations": list(wanted.locations),
+        "category": wanted.category,
+        "abc_class": wanted.abc_class,
+        "not_counted_days": wanted.not_counted_days,
+    }
+    uow.stocktakes.add(
+        {
+            "number": number,
+            "warehouse_id": warehouse.id,
+            "state": StocktakeState.PLANNED.value,
+            "blind": wanted.blind,
+            "tolerance_percent": wanted.tolerance_percent,
+            "scope": scope,
+            "note": wanted.note,
+            "created_by": actor,
+            "created_at": now,
+        }
+    )
+    uow.record(AuditEntry(actor, "stocktake.plan", "stocktake", number, payload, None, "planned"))
+    result = StocktakeResult(number, StocktakeState.PLANNED.value, 0)
+    remember(uow, request_id, "stocktakes.plan", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+@transactional
+def start(
+    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None
+) -> StocktakeResult:
+    """开始盘点: freeze the book of everything in scope; work goes on meanwhile.
+
+    Raises:
+        NotFound: stocktake.unknown.
+        Conflict: stocktake.wrong_state, stocktake.nothing_in_scope.
+        Forbidden: auth.forbidden_in_warehouse.
+    """
+    payload = {"number": number, "actor": actor}
+    seen = replay(uow, request_id, "stocktakes.start", payload)
+    if seen is not None:
+        return _result(seen)
+    header = _found(uow, number)
+    _require(uow, actor, Action.STOCKTAKE_PLAN, header)
+    check_state(header, StocktakeState.PLANNED)
+    location_ids = _scope_locations(uow, header)
+    item_ids = _scope_items(uow, header)
+    if not location_ids or (item_ids is not None and not item_ids):
+        raise Conflict("stocktake.nothing_in_scope", {"number": number})
+    frozen = uow.stocktakes.freeze(header.id, location_ids, item_ids)
+    now = uow.clock()
+    scope = {
+        "locations": list(header.scope.locations),
+        "category": header.scope.category,
+        "abc_class": header.scope.abc_class,
+        "not_counted_days": header.scope.not_counted_days,
+        "location_ids": sorted(location_ids),
+        "item_ids": None if item_ids is None else sorted(item_ids),
+    }
+    uow.stocktakes.move(
+        header.id,
+        StocktakeState.COUNTING,
+        {"started_by": actor, "started_at": now, "scope": scope},
+    )
+    uow.record(
+        AuditEntry(
+            actor, "stocktake.start", "stocktake", number, {"lines": frozen}, "planned", "counting"
+        )
+    )
+    result = StocktakeResult(number, StocktakeState.COUNTING.value, frozen)
+    remember(uow, request_id, "stocktakes.start", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+def _scope_locations(uow: UnitOfWork, header: StocktakeHeader) -> set[int]:
+    """The internal locations counted: those named with every one below them, or all."""
+    tree = uow.stocktakes.location_tree(header.warehouse_id)
+    internal = {id_ for id_, _, _, kind in tree if kind == LocationKind.INTERNAL.value}
+    if not header.scope.locations:
+        return internal
+    children: dict[int | None, list[int]] = {}
+    for id_, parent, _, _ in tree:
+        children.setdefault(parent, []).append(id_)
+    chosen = [id_ for id_, _, code, _ in tree if code in header.scope.locations]
+    found: set[int] = set()
+    while chosen:
+        current = chosen.pop()
+        if current not in found:
+            found.add(current)
+            chosen.extend(children.get(current, ()))
+    return found & internal
+
+
+def _scope_items(uow: UnitOfWork, header: StocktakeHeader) -> set[int] | None:
+    """The items counted, or None for every item."""
+    scope = header.scope
+    items: set[int] | None = None
+    if scope.category:
+        items = uow.stocktakes.items_in_category(scope.category)
+    if scope.abc_class:
+        classes = abc_classes(uow.stocktakes.stock_values(header.warehouse_id))
+        chosen = {item_id for item_id, name in classes.items() if name == scope.abc_class}
+        items = chosen if items is None else items & chosen
+    if scope.not_counted_days:
+        since = uow.clock() - timedelta(days=scope.not_counted_days)
+        recent = uow.stocktakes.counted_since(header.warehouse_id, since)
+        stocked = set(uow.stocktakes.stock_values(header.warehouse_id))
+        chosen = stocked - recent
+        items = chosen if items is None else items & chosen
+    return items
+
+
+@transactional
+def count(
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    data: CountsIn | dict[str, Any],
+    request_id: str | None = None,
+) -> StocktakeResult:
+    """盘点录入: record what was found; a recount once the count is handed in.
+
+    Each count also records the book at that moment, so what moved since the freeze is
+    not mistaken for a difference. Every bad line is named at once; nothing is written.
+
+    Raises:
+        NotFound: stocktake.unknown.
+        Conflict: stocktake.wrong_state.
+        Invalid: item.unknown, location.unknown, batch.required, batch.unknown,
+            stocktake.count_negative, stocktake.item_not_in_plan,
+            stocktake.location_not_in_plan, stocktake.line_not_for_recount,
+            stocktake.same_counter, unit.not_convertible, quantity.too_precise …
+        Forbidden: auth.forbidden_in_warehouse.
+    """
+    counts = parse(CountsIn, data)
+    payload = {"number": number, "counts": counts.model_dump(mode="json"), "actor": actor}
+    seen = replay(uow, request_id, "stocktakes.count", payload)
+    if seen is not None:
+        return _result(seen)
+    header = _found(uow, number)
+    warehouse = _require(uow, actor, Action.STOCKTAKE_COUNT, header)
+    check_state(header, StocktakeState.COUNTING, StocktakeState.REVIEWING)
+    items = uow.catalog.items_by_code({line.item for line in counts.lines})
+    locations = uow.catalog.locations_by_code(
+        header.warehouse_id, {line.location for line in counts.lines if line.location}
+    )
+    default = uow.catalog.default_location(header.warehouse_id)
+    batches = uow.catalog.batches(
+        (items[line.item].id, line.batch)
+        for line in counts.lines
+        if line.batch and line.item in items
+    )
+    errors = ErrorCollector()
+    recounting = header.state is StocktakeState.REVIEWING
+    now = uow.clock()
+    for index, wanted in enumerate(counts.lines, start=1):
+        pointer = f"/lines/{index}"
+        item = items.get(wanted.item)
+        if item is None:
+            errors.add(f"{pointer}/item", "item.unknown", item=wanted.item)
+            continue
+        location = locations.get(wanted.location) if wanted.location else default
+        if location is None:
+            errors.add(
+                f"{pointer}/location",
+                "location.unknown",
+                location=wanted.location,
+                warehouse=warehouse,
+            )
+            continue
+        batch_id = _batch_id(item, wanted, batches, pointer, errors)
+        try:
+            quantity = counted_base(item, wanted.quantity, wanted.unit)
+        except Invalid as error:
+            field = "unit" if error.code.startswith("unit.") else "quantity"
+            errors.extend(error, f"{pointer}/{field}")
+            continue
+        if batch_id is None:
+            continue
+        key = (item.id, location.id, batch_id)
+        line = uow.stocktakes.line(header.id, *key)
+        try:
+            if recounting:
+                _recount(uow, actor, line, counts.mode, quantity, item, now)
+            else:
+                names = (item.code, location.code)
+                _count(uow, header, actor, line, key, names, counts.mode, quantity, now)
+        except DomainError as error:
+            errors.extend(error, pointer)
+    errors.raise_if_any()
+    uow.record(
+        AuditEntry(
+            actor,
+            "stocktake.recount" if recounting else "stocktake.count",
+            "stocktake",
+            number,
+            counts.model_dump(mode="json"),
+        )
+    )
+    result = StocktakeResult(number, header.state.value, len(counts.lines))
+    remember(uow, request_id, "stocktakes.count", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+def _batch_id(
+    item: Item,
+    wanted: CountIn,
+    batches: dict[tuple[int, str], Any],
+    pointer: str,
+    errors: ErrorCollector,
+) -> int | None:
+    if item.tracking is not TrackingMode.BATCH:
+        if wanted.batch:
+            errors.add(f"{pointer}/batch", "batch.not_tracked", item=item.code)
+            return None
+        return 0
+    if not wanted.batch:
+        errors.add(f"{pointer}/batch", "batch.required", item=item.code)
+        return None
+    found = batches.get((item.id, wanted.batch))
+    if found is None:
+        errors.add(f"{pointer}/batch", "batch.unknown", item=item.code, batch=wanted.batch)
+        return None
+    return int(found.id)
+
+
+def _count(
+    uow: UnitOfWork,
+    header: StocktakeHeader,
+    actor: str,
+    line: CountLine | None,
+    key: tuple[int, int, int],
+    names: tuple[str, str],
+    mode: CountMode,
+    quantity: Decimal,
+    now: datetime,
+) -> None:
+    """A first count: of a frozen line, or of goods found where the book has none."""
+    counted = {
+        "counted_by": actor,
+        "counted_at": now,
+        "book_at_count": uow.stocktakes.on_hand(*key),
+    }
+    if line is not None:
+        uow.stocktakes.update_line(
+            line.id, {**counted, "counted": after_count(line.counted, mode, quantity)}
+        )
+        return
+    item_id, location_id, batch_id = key
+    if header.scope.item_ids is not None and item_id not in header.scope.item_ids:
+        raise Invalid("stocktake.item_not_in_plan", {"number": header.number, "item": names[0]})
+    if location_id not in header.scope.location_ids:
+        raise Invalid(
+            "stocktake.location_not_in_plan", {"number": header.number, "location": names[1]}
+        )
+    uow.stocktakes.add_line(
+        {
+            "stocktake_id": header.id,
+            "item_id": item_id,
+            "location_id": location_id,
+            "batch_id": batch_id,
+            "book_quantity": Decimal(0),
+            "counted": quantity,
+            **counted,
+        }
+    )
+
+
+def _recount(
+    uow: UnitOfWork,
+    actor: str,
+    line: CountLine | None,
+    mode: CountMode,
+    quantity: Decimal,
+    item: Item,
+    now: datetime,
+) -> None:
+    if line is None or not line.needs_recount:
+        raise Invalid("stocktake.line_not_for_recount", {"item": item.code})
+    check_recounter(line, actor)
+    uow.stocktakes.update_line(
+        line.id,
+        {
+            "recounted": after_count(line.recounted, mode, quantity),
+            "recounted_by": actor,
+            "recounted_at": now,
+            "book_at_recount": uow.stocktakes.on_hand(
+                line.item_id, line.location_id, line.batch_id
+            ),
+        },
+    )
+
+
+@transactional
+def hand_in(
+    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None
+) -> StocktakeResult:
+    """交盘: the count is done; every line over the tolerance goes for a recount.
+
+    Raises:
+        NotFound: stocktake.unknown.
+        Conflict: stocktake.wrong_state, stocktake.lines_not_counted (naming them).
+        Forbidden: auth.forbidden_in_warehouse.
+    """
+    payload = {"number": number, "actor": actor}
+    seen = replay(uow, request_id, "stocktakes.hand_in", payload)
+    if seen is not None:
+        return _result(seen)
+    header = _found(uow, number)
+    _require(uow, actor, Action.STOCKTAKE_COUNT, header)
+    check_state(header, StocktakeState.COUNTING)
+    rows = stocktake_queries.count_lines(uow.connection, number)
+    check_ready(header, [row.label for row in rows if row.line.counted is None])
+    recounts = [
+        row.line.id
+        for row in rows
+        if row.line.counted is not None
+        and row.line.book_at_count is not None
+        and over_tolerance(row.line.book_at_count, row.line.counted, header.tolerance_percent)
+    ]
+    uow.stocktakes.flag_recounts(recounts)
+    uow.stocktakes.move(header.id, StocktakeState.REVIEWING, {})
+    uow.record(
+        AuditEntry(
+            actor,
+            "stocktake.hand_in",
+            "stocktake",
+            number,
+            {"lines": len(rows), "recounts": len(recounts)},
+            header.state.value,
+            StocktakeState.REVIEWING.value,
+        )
+    )
+    result = StocktakeResult(number, StocktakeState.REVIEWING.value, len(rows), len(recounts))
+    remember(uow, request_id, "stocktakes.hand_in", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+@transactional
+def approve(
+    uow: UnitOfWork, actor: str, number: str, request_id: str | None = None
+) -> StocktakeResult:
+    """审核盘点: post 盘盈 and 盘亏 for every difference, valued at the current cost.
+
+    The difference of a line is its final count against the book when that count was
+    taken (the freeze plus what moved since), applied to the stock as it is now.
+
+    Raises:
+        NotFound: stocktake.unknown.
+        Conflict: stocktake.wrong_state, stocktake.lines_not_counted (naming them),
+            stocktake.approver_counted, stocktake.serial_difference,
+            stock.insufficient (a loss larger than what is available now).
+        Forbidden: auth.forbidden_in_warehouse.
+    """
+    payload = {"number": number, "actor": actor}
+    seen = replay(uow, request_id, "stocktakes.approve", payload)
+    if seen is not None:
+        return _result(seen)
+    header = _found(uow, number)
+    warehouse = _require(uow, actor, Action.STOCKTAKE_APPROVE, header)
+    check_state(header, StocktakeState.REVIEWING)
+    rows = stocktake_queries.count_lines(uow.connection, number)
+    check_ready(header, [row.label for row in rows if row.line.final is None])
+    if any(actor in (row.line.counted_by, row.line.recounted_by) for row in rows):
+        raise Conflict("stocktake.approver_counted", {"number": number, "user": actor})
+    differing = [row for row in rows if row.line.difference]
+    items = uow.catalog.items_by_code({row.item for row in differing})
+    serial = [row.label for row in differing if items[row.item].tracking is TrackingMode.SERIAL]
+    if serial:
+        raise Conflict(
+            "stocktake.serial_difference", {"number": number, "lines": ", ".join(serial)}
+        )
+    costs = uow.balances.unit_costs({item.id for item in items.values()}, header.warehouse_id)
+    decided = {"stocktake": number}
+    posted: dict[str, str | None] = {"gain": None, "loss": None}
+    for name, document_type, sign in (
+        ("gain", DocumentType.RECEIPT, 1),
+        ("loss", DocumentType.ISSUE, -1),
+    ):
+        lines = [
+            {
+                "item": row.item,
+                "quantity": str(abs(row.line.difference or 0)),
+                "location": row.location,
+                "batch": row.batch,
+                **(
+                    {"unit_cost": str(costs.get(items[row.item].id, Decimal(0)))}
+                    if sign > 0
+                    else {}
+                ),
+            }
+            for row in differing
+            if (row.line.difference or 0) * sign > 0
+        ]
+        if lines:
+            posted[name] = documents.posting_at_once(
+                uow,
+                actor,
+                {
+                    "document_type": document_type.value,
+                    "warehouse": warehouse,
+                    "counterpart": VARIANCE_LOCATION,
+                    "note": f"{'盘盈' if sign > 0 else '盘亏'} {number}",
+                    "lines": lines,
+                },
+                decided,
+            ).number
+    documents_ids: dict[str, int] = {}
+    for name, found in posted.items():
+        document = uow.documents.header(found) if found else None
+        if document is not None:
+            documents_ids[f"{name}_document_id"] = document.id
+    uow.stocktakes.move(
+        header.id,
+        StocktakeState.APPROVED,
+        {"finished_by": actor, "finished_at": uow.clock(), **documents_ids},
+    )
+    uow.record(
+        AuditEntry(
+            actor,
+            "stocktake.approve",
+            "stocktake",
+            number,
+            {"lines": len(rows), "differences": len(differing), **posted},
+            header.state.value,
+            StocktakeState.APPROVED.value,
+        )
+    )
+    result = StocktakeResult(
+        number, StocktakeState.APPROVED.value, len(rows), gain=posted["gain"], loss=posted["loss"]
+    )
+    remember(uow, request_id, "stocktakes.approve", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+@transactional
+def cancel(
+    uow: UnitOfWork, actor: str, number: str, reason: str, request_id: str | None = None
+) -> StocktakeResult:
+    """作废: a stocktake not approved yet is dropped, with a reason; nothing was posted.
+
+    Raises:
+        NotFound: stocktake.unknown.
+        Conflict: stocktake.wrong_state.
+        Invalid: workflow.reason_required.
+        Forbidden: auth.forbidden_in_warehouse.
+    """
+    payload = {"number": number, "reason": reason, "actor": actor}
+    seen = replay(uow, request_id, "stocktakes.cancel", payload)
+    if seen is not None:
+        return _result(seen)
+    if not reason.strip():
+        raise Invalid("workflow.reason_required", {"action": "cancel", "number": number})
+    header = _found(uow, number)
+    _require(uow, actor, Action.STOCKTAKE_PLAN, header)
+    check_state(header, StocktakeState.PLANNED, StocktakeState.COUNTING, StocktakeState.REVIEWING)
+    uow.stocktakes.move(
+        header.id, StocktakeState.CANCELLED, {"finished_by": actor, "finished_at": uow.clock()}
+    )
+    uow.record(
+        AuditEntry(
+            actor,
+            "stocktake.cancel",
+            "stocktake",
+            number,
+            {"reason": reason},
+            header.state.value,
+            StocktakeState.CANCELLED.value,
+        )
+    )
+    result = StocktakeResult(number, StocktakeState.CANCELLED.value, 0)
+    remember(uow, request_id, "stocktakes.cancel", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
+@dataclass(frozen=True)
+class StocktakeView:
+    stocktake: stocktake_queries.StocktakeRow
+    lines: list[stocktake_queries.CountLineRow]
+    shows_book: bool  # False while the count is blind to this user
+    may_count: bool
+    may_plan: bool
+    may_approve: bool
+
+
+@reading
+def view(uow: UnitOfWork, actor: str, number: str) -> StocktakeView:
+    """One stocktake as ``actor`` may see it: blind, the book figures are left out.
+
+    Raises:
+        NotFound: stocktake.unknown (also one in a warehouse the user does not see).
+    """
+    user = principal(uow, actor)
+    found = stocktake_queries.stocktake(uow.connection, number)
+    if found is None or not user.sees(found.warehouse):
+        raise NotFound("stocktake.unknown", {"number": number})
+    may_approve = user.may(Action.STOCKTAKE_APPROVE, warehouse=found.warehouse)
+    shows_book = not found.blind or may_approve or found.state == StocktakeState.APPROVED
+    lines = stocktake_queries.count_lines(uow.connection, number)
+    if not shows_book:
+        lines = [
+            replace(
+                row,
+                line=replace(
+                    row.line, book_quantity=None, book_at_count=None, book_at_recount=None
+                ),
+            )
+            for row in lines
+        ]
+    return StocktakeView(
+        found,
+        lines,
+        shows_book,
+        user.may(Action.STOCKTAKE_COUNT, warehouse=found.warehouse),
+        user.may(Action.STOCKTAKE_PLAN, warehouse=found.warehouse),
+        may_approve,
+    )
+
+
+@reading
+def listing(
+    uow: UnitOfWork, actor: str, state: str | None = None
+) -> list[stocktake_queries.StocktakeRow]:
+    """The stocktakes of the warehouses ``actor`` sees, newest first."""
+    user = principal(uow, actor)
+    return stocktake_queries.stocktakes(uow.connection, user.visible_warehouses, state)

@@ -1,0 +1,301 @@
+"""盘点 as the warehouse does it: plan → start (freeze) → count blind → hand in → recount →
+approve into 盘盈 / 盘亏, while receipts and issues go on during the count.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jxc.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from jxc.queries import documents as document_queries
+from jxc.queries import stock_levels
+from jxc.services import catalog, stocktakes
+from tests.builders import (
+    a_user,
+    a_warehouse,
+    an_item,
+    assert_books_balance,
+    issue,
+    receive,
+    refused,
+)
+
+
+@pytest.fixture
+def store(app):
+    a_warehouse(app, "WH1")
+    catalog.add_location(app.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "A01"})
+    catalog.add_location(app.uow(), "tester", {"warehouse": "WH1", "code": "B-01", "name": "B01"})
+    an_item(app, "螺丝", category="五金")
+    an_item(app, "螺母", category="五金")
+    an_item(app, "胶水", category="化工", tracking="batch", shelf_life_days=365)
+    receive(app, "WH1", {"item": "螺丝", "quantity": "10", "unit_cost": "2", "location": "A-01"})
+    receive(app, "WH1", {"item": "螺母", "quantity": "20", "unit_cost": "0.5", "location": "A-01"})
+    receive(
+        app,
+        "WH1",
+        {
+            "item": "胶水",
+            "quantity": "5",
+            "unit_cost": "10",
+            "location": "B-01",
+            "batch": "G1",
+            "production_date": "2026-11-01",
+        },
+    )
+    a_user(app, "counter1", "warehouse_clerk", "WH1")
+    a_user(app, "counter2", "warehouse_clerk", "WH1")
+    a_user(app, "boss", "warehouse_manager", "WH1")
+    return app
+
+
+def planned(app, **plan):
+    number = stocktakes.plan(app.uow(), "boss", {"warehouse": "WH1", **plan}).number
+    stocktakes.start(app.uow(), "boss", number)
+    return number
+
+
+def count(app, number, *lines, actor="counter1", mode="set", request_id=None):
+    return stocktakes.count(
+        app.uow(), actor, number, {"mode": mode, "lines": list(lines)}, request_id=request_id
+    )
+
+
+def on_hand(app, item, location):
+    with app.reader() as connection:
+        rows = stock_levels.stock_rows(connection, item=item, warehouse="WH1")
+    return sum((r.on_hand for r in rows if r.location == location), Decimal(0))
+
+
+def test_a_blind_count_posts_gains_and_losses_at_the_current_cost(store):
+    number = planned(store)
+    counter_view = stocktakes.view(store.uow(), "counter1", number)
+    assert not counter_view.shows_book
+    assert {row.label for row in counter_view.lines} == {"螺丝@A-01", "螺母@A-01", "胶水@B-01/G1"}
+    assert all(row.line.book_quantity is None for row in counter_view.lines)
+    assert stocktakes.view(store.uow(), "boss", number).shows_book
+
+    count(store, number, {"item": "螺丝", "quantity": "12", "location": "A-01"})
+    count(store, number, {"item": "螺母", "quantity": "17", "location": "A-01"})
+    count(store, number, {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"})
+    handed = stocktakes.hand_in(store.uow(), "counter1", number)
+    assert handed.recounts == 2  # both differences are over the default 5 %
+    for item, quantity in (("螺丝", "12"), ("螺母", "17")):
+        count(
+            store,
+            number,
+            {"item": item, "quantity": quantity, "location": "A-01"},
+            actor="counter2",
+        )
+
+    result = stocktakes.approve(store.uow(), "boss", number)
+
+    assert result.state == "approved"
+    assert on_hand(store, "螺丝", "A-01") == 12
+    assert on_hand(store, "螺母", "A-01") == 17
+    with store.reader() as connection:
+        gain, gain_lines = document_queries.document(connection, result.gain)
+        loss, loss_lines = document_queries.document(connection, result.loss)
+    assert (gain.document_type, gain.note) == ("receipt", f"盘盈 {number}")
+    assert (loss.document_type, loss.note) == ("issue", f"盘亏 {number}")
+    assert [(line.item, line.base_quantity, line.unit_cost) for line in gain_lines] == [
+        ("螺丝", Decimal(2), Decimal(2))
+    ]
+    assert [(line.item, line.base_quantity) for line in loss_lines] == [("螺母", Decimal(3))]
+    assert_books_balance(store)
+
+
+def test_moves_during_the_count_are_not_differences(store):
+    number = planned(store, tolerance_percent="100")
+    issue(store, "WH1", {"item": "螺丝", "quantity": "3", "location": "A-01"})  # before the count
+    count(store, number, {"item": "螺丝", "quantity": "6", "location": "A-01"})  # one missing
+    receive(store, "WH1", {"item": "螺母", "quantity": "5", "unit_cost": "0.5", "location": "A-01"})
+    count(store, number, {"item": "螺母", "quantity": "25", "location": "A-01"})  # all there
+    count(store, number, {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"})
+    issue(store, "WH1", {"item": "螺母", "quantity": "4", "location": "A-01"})  # after the count
+    stocktakes.hand_in(store.uow(), "counter1", number)
+
+    result = stocktakes.approve(store.uow(), "boss", number)
+
+    assert result.gain is None
+    assert on_hand(store, "螺丝", "A-01") == 6  # 10 frozen − 3 issued − 1 lost
+    assert on_hand(store, "螺母", "A-01") == 21  # the count was right; 4 left after it
+    with store.reader() as connection:
+        _, lines = document_queries.document(connection, result.loss)
+    assert [(line.item, line.base_quantity) for line in lines] == [("螺丝", Decimal(1))]
+    assert_books_balance(store)
+
+
+def test_goods_found_where_the_book_has_none_are_a_gain(store):
+    number = planned(store, tolerance_percent="100")
+    count(
+        store,
+        number,
+        {"item": "螺丝", "quantity": "10", "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+        {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"},
+        {"item": "螺丝", "quantity": "2", "location": "B-01"},
+    )
+    stocktakes.hand_in(store.uow(), "counter1", number)
+    view = stocktakes.view(store.uow(), "boss", number)
+    assert [row.line.recounted is None and row.line.needs_recount for row in view.lines].count(
+        True
+    ) == 1  # a find on an empty line is always recounted
+    count(store, number, {"item": "螺丝", "quantity": "2", "location": "B-01"}, actor="counter2")
+
+    result = stocktakes.approve(store.uow(), "boss", number)
+
+    assert result.loss is None
+    assert on_hand(store, "螺丝", "B-01") == 2
+    assert_books_balance(store)
+
+
+def test_scans_add_up_and_a_replayed_scan_counts_once(store):
+    number = planned(store)
+    for request in ("scan-1", "scan-2", "scan-2"):
+        count(
+            store,
+            number,
+            {"item": "螺丝", "quantity": "5", "location": "A-01"},
+            mode="add",
+            request_id=request,
+        )
+    view = stocktakes.view(store.uow(), "boss", number)
+    assert {row.label: row.line.counted for row in view.lines}["螺丝@A-01"] == 10
+
+
+def test_approval_waits_for_every_line_and_names_the_missing(store):
+    number = planned(store)
+    count(store, number, {"item": "螺丝", "quantity": "10", "location": "A-01"})
+    with refused(store, Conflict) as caught:
+        stocktakes.hand_in(store.uow(), "counter1", number)
+    assert caught.value.code == "stocktake.lines_not_counted"
+    assert caught.value.params["lines"] == "螺母@A-01, 胶水@B-01/G1"
+
+    count(store, number, {"item": "螺母", "quantity": "0", "location": "A-01"})
+    count(store, number, {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"})
+    stocktakes.hand_in(store.uow(), "counter1", number)
+    with refused(store, Conflict) as caught:
+        stocktakes.approve(store.uow(), "boss", number)
+    assert caught.value.code == "stocktake.lines_not_counted"
+    assert caught.value.params["lines"] == "螺母@A-01"  # waiting for its recount
+
+
+def test_bad_counts_are_refused_whole_and_named(store):
+    number = planned(store, category="五金")
+    with refused(store, Invalid) as caught:
+        count(
+            store,
+            number,
+            {"item": "螺丝", "quantity": "-1", "location": "A-01"},
+            {"item": "胶水", "quantity": "1", "location": "B-01", "batch": "G1"},
+            {"item": "无此商品", "quantity": "1"},
+            {"item": "螺母", "quantity": "1", "location": "Z-99"},
+            {"item": "螺母", "quantity": "1", "unit": "箱", "location": "A-01"},
+        )
+    codes = {(item.pointer, item.code) for item in caught.value.items}
+    assert codes == {
+        ("/lines/1/quantity", "stocktake.count_negative"),
+        ("/lines/2", "stocktake.item_not_in_plan"),
+        ("/lines/3/item", "item.unknown"),
+        ("/lines/4/location", "location.unknown"),
+        ("/lines/5/unit", "unit.not_convertible"),
+    }
+
+
+def test_a_recount_is_someone_elses(store):
+    number = planned(store, tolerance_percent="0")
+    count(
+        store,
+        number,
+        {"item": "螺丝", "quantity": "9", "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+        {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"},
+    )
+    assert stocktakes.hand_in(store.uow(), "counter1", number).recounts == 1
+    with refused(store, Invalid) as caught:
+        count(store, number, {"item": "螺丝", "quantity": "9", "location": "A-01"})
+    assert caught.value.items[0].code == "stocktake.same_counter"
+    with refused(store, Invalid) as caught:
+        count(
+            store, number, {"item": "螺母", "quantity": "20", "location": "A-01"}, actor="counter2"
+        )
+    assert caught.value.items[0].code == "stocktake.line_not_for_recount"
+    count(store, number, {"item": "螺丝", "quantity": "10", "location": "A-01"}, actor="counter2")
+
+    result = stocktakes.approve(store.uow(), "boss", number)
+
+    assert (result.gain, result.loss) == (None, None)  # the recount found them all
+
+
+def test_who_may_do_what(store):
+    a_user(store, "seller", "sales")
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    with refused(store, Forbidden):
+        stocktakes.plan(store.uow(), "counter1", {"warehouse": "WH1"})
+    with refused(store, Conflict) as caught:
+        count(store, number, {"item": "螺丝", "quantity": "1", "location": "A-01"})
+    assert caught.value.code == "stocktake.wrong_state"  # not started: nothing frozen yet
+    stocktakes.start(store.uow(), "boss", number)
+    with refused(store, Forbidden):
+        count(store, number, {"item": "螺丝", "quantity": "1", "location": "A-01"}, actor="seller")
+    count(
+        store,
+        number,
+        {"item": "螺丝", "quantity": "10", "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+        {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"},
+        actor="boss",
+    )
+    stocktakes.hand_in(store.uow(), "boss", number)
+    with refused(store, Forbidden):
+        stocktakes.approve(store.uow(), "counter1", number)
+    with refused(store, Conflict) as caught:
+        stocktakes.approve(store.uow(), "boss", number)
+    assert caught.value.code == "stocktake.approver_counted"
+    stocktakes.approve(store.uow(), "tester", number)
+    with refused(store, Conflict) as caught:
+        count(store, number, {"item": "螺丝", "quantity": "1", "location": "A-01"})
+    assert caught.value.code == "stocktake.wrong_state"
+    with refused(store, NotFound):
+        stocktakes.approve(store.uow(), "boss", "PD000")
+
+
+def test_a_cycle_count_by_abc_class_counts_by_stock_value(store):
+    # ¥80 in stock: 胶水 ¥50 starts A, 螺丝 ¥20 starts at 62.5 % (A), 螺母 ¥10 at 87.5 % (B)
+    a_class = planned(store, abc_class="A")
+    b_class = planned(store, abc_class="B")
+    assert {row.item for row in stocktakes.view(store.uow(), "boss", a_class).lines} == {
+        "胶水",
+        "螺丝",
+    }
+    assert {row.item for row in stocktakes.view(store.uow(), "boss", b_class).lines} == {"螺母"}
+    with refused(store, Invalid) as caught:
+        count(store, b_class, {"item": "螺丝", "quantity": "1", "location": "A-01"})
+    assert caught.value.items[0].code == "stocktake.item_not_in_plan"
+
+
+def test_items_counted_lately_are_left_out_of_a_cycle_count(store):
+    first = planned(store, category="化工", tolerance_percent="100")
+    count(store, first, {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"})
+    stocktakes.hand_in(store.uow(), "counter1", first)
+    stocktakes.approve(store.uow(), "boss", first)
+
+    number = planned(store, not_counted_days=30)
+
+    assert {row.item for row in stocktakes.view(store.uow(), "boss", number).lines} == {
+        "螺丝",
+        "螺母",
+    }
+
+
+def test_a_cancelled_stocktake_takes_no_more_counts(store):
+    number = planned(store)
+    with refused(store, Invalid):
+        stocktakes.cancel(store.uow(), "boss", number, " ")
+    stocktakes.cancel(store.uow(), "boss", number, "盘点日改期")
+    with refused(store, Conflict):
+        count(store, number, {"item": "螺丝", "quantity": "1", "location": "A-01"})
+    assert [row.state for row in stocktakes.listing(store.uow(), "boss")] == ["cancelled"]
