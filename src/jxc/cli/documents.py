@@ -271,7 +271,8 @@ Scans = Annotated[
 ]
 
 
-def _scans(specs: list[str]) -> dict[str, Any]:
+def scanned_lines(specs: list[str]) -> list[dict[str, Any]]:
+    """``--scan ITEM:QUANTITY[:BATCH]`` options as lines of item, quantity and batch."""
     scans = []
     for spec in specs:
         parts = spec.split(":")
@@ -280,7 +281,7 @@ def _scans(specs: list[str]) -> dict[str, Any]:
         scans.append(
             {"item": parts[0], "quantity": parts[1], "batch": parts[2] if len(parts) > 2 else None}
         )
-    return {"scans": scans}
+    return scans
 
 
 @docs.command("pick", help="拣货: what was picked for a sales delivery (its lines become it).")
@@ -288,7 +289,9 @@ def pick(
     ctx: typer.Context, document_number: str, scan: Scans, request_id: RequestId = None
 ) -> None:
     st = state(ctx)
-    result = deliveries.pick(st.app.uow(), st.actor, document_number, _scans(scan), request_id)
+    result = deliveries.pick(
+        st.app.uow(), st.actor, document_number, {"scans": scanned_lines(scan)}, request_id
+    )
     _report(ctx, result, "label.stepped")
 
 
@@ -297,7 +300,9 @@ def check(
     ctx: typer.Context, document_number: str, scan: Scans, request_id: RequestId = None
 ) -> None:
     st = state(ctx)
-    result = deliveries.check(st.app.uow(), st.actor, document_number, _scans(scan), request_id)
+    result = deliveries.check(
+        st.app.uow(), st.actor, document_number, {"scans": scanned_lines(scan)}, request_id
+    )
     _report(ctx, result, "label.stepped")
 
 

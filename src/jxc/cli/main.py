@@ -23,6 +23,7 @@ from jxc.cli import (
     setup,
     sop,
     stock,
+    stocktakes,
     users,
 )
 from jxc.cli.output import State, err, report_error
@@ -98,6 +99,7 @@ users.register(app)
 periods.register(app, stock.stock)
 sop.register(app)
 partners.register(app)
+stocktakes.register(app)
 bench.register(app)
 serve.register(app)
 

@@ -587,6 +587,20 @@ LABELS: dict[str, str] = {
     "state.planned": "Planned",
     "state.counting": "Counting",
     "state.reviewing": "Recount and review",
+    "label.stocktake": "Stocktake",
+    "label.stocktakes": "Stocktakes",
+    "label.counted_lines": "Counted",
+    "label.recounts": "Recounts",
+    "label.count_gain": "Stock gain (盘盈)",
+    "label.count_loss": "Stock loss (盘亏)",
+    "label.book_quantity": "Book qty",
+    "label.counted_quantity": "Counted qty",
+    "label.recounted_quantity": "Recount",
+    "label.difference": "Difference",
+    "label.blind_count": "Blind count",
+    "label.awaiting_recount": "awaiting recount",
+    "label.stocktake_result": "{number}: {state}, {lines} lines",
+    "label.stocktake_recounts": "{count} lines over the tolerance go for a recount by someone else",
 }
 
 # Audit trail actions, by the code each event stores.

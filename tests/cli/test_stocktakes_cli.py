@@ -1,0 +1,76 @@
+"""`jxc stocktake`: a count planned, frozen, counted, recounted and approved from the shell."""
+
+from __future__ import annotations
+
+import re
+
+from jxc.cli.main import app
+from tests.builders import PASSWORD
+from tests.cli.conftest import jxc, runner
+from tests.conftest import TESTER, TESTER_PASSWORD
+
+
+def as_user(database_url: str, user: str, *args: str) -> tuple[int, str]:
+    result = runner.invoke(
+        app,
+        ["--db", database_url, "--lang", "zh-CN", "--user", user, *args],
+        env={"JXC_PASSWORD": PASSWORD},
+    )
+    return result.exit_code, result.output
+
+
+def a_clerk(database_url: str, username: str) -> None:
+    result = runner.invoke(
+        app,
+        ["--db", database_url, "--user", TESTER, "user", "add", username, "盘点员"]
+        + ["--role", "warehouse_clerk@WH1"],
+        env={"JXC_PASSWORD": TESTER_PASSWORD},
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_a_stocktake_from_plan_to_gain_and_loss(company):
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:10@2")
+    code, output = jxc(company, *receipt, "--post")
+    assert code == 0, output
+    a_clerk(company, "clerk1")
+    a_clerk(company, "clerk2")
+    code, output = jxc(company, "stocktake", "plan", "--warehouse", "WH1", "--tolerance", "10")
+    assert code == 0, output
+    number = re.search(r"PD\d{12}", output).group(0)
+    assert "已计划" in output
+    code, output = jxc(company, "stocktake", "start", number)
+    assert "盘点中，1 行" in output
+
+    code, output = as_user(company, "clerk1", "stocktake", "show", number)
+    assert code == 0, output
+    assert "账面数量" not in output  # blind
+    code, output = as_user(company, "clerk1", "stocktake", "count", number, "--scan", "螺丝-M3:-2")
+    assert code == 4
+    assert "实盘数量不能为负数" in output
+    code, output = as_user(company, "clerk1", "stocktake", "count", number, "--scan", "螺丝-M3:7")
+    assert code == 0, output
+    code, output = as_user(company, "clerk1", "stocktake", "hand-in", number)
+    assert "1 行差异超出容差" in output
+    code, output = as_user(company, "clerk1", "stocktake", "count", number, "--scan", "螺丝-M3:8")
+    assert code == 4
+    assert "复盘须由另一人完成" in output
+    code, output = as_user(company, "clerk2", "stocktake", "count", number, "--scan", "螺丝-M3:8")
+    assert code == 0, output
+    code, output = as_user(company, "clerk2", "stocktake", "approve", number)
+    assert code == 6  # a clerk does not approve
+
+    code, output = jxc(company, "stocktake", "approve", number)
+    assert code == 0, output
+    assert "盘亏: CK" in output
+
+    code, output = jxc(company, "stocktake", "show", number)
+    assert "账面数量" in output
+    assert "-2" in output
+    code, output = jxc(company, "stock", "item", "螺丝-M3", "WH1")
+    assert code == 0, output
+    assert re.search(r"\b8\b", output)
+    code, output = jxc(company, "stocktake", "list")
+    assert number in output
+    assert "已审核" in output
