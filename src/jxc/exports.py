@@ -131,6 +131,31 @@ SELLABLE = _columns(
     ("label.sellable", "sellable"),
     ("label.unit", "unit"),
 )
+STOCKTAKES = _columns(
+    ("label.stocktake", "number"),
+    ("label.warehouse", "warehouse"),
+    ("label.state", "state", _in("state.")),
+    ("label.line_count", "lines"),
+    ("label.counted_lines", "counted"),
+    ("label.recounts", "recounts"),
+    ("label.count_gain", "gain"),
+    ("label.count_loss", "loss"),
+    ("label.user", "created_by"),
+    ("label.web_note", "note"),
+)
+COUNT_LINES = (
+    *_columns(
+        ("label.location", "location"),
+        ("label.item", "item"),
+        ("label.name", "item_name"),
+        ("label.batch", "batch"),
+        ("label.unit", "unit"),
+    ),
+    Column("label.book_quantity", lambda row: row.line.book_quantity),
+    Column("label.counted_quantity", lambda row: row.line.counted),
+    Column("label.recounted_quantity", lambda row: row.line.recounted),
+    Column("label.difference", lambda row: row.line.difference),
+)
 AUDIT = _columns(
     ("label.sequence", "sequence"),
     ("label.time", "occurred_at"),

@@ -29,6 +29,7 @@ from jxc.api.routes import (
     sessions,
     sop,
     stock,
+    stocktakes,
 )
 from jxc.bootstrap import App
 from jxc.domain.errors import Invalid
@@ -65,6 +66,7 @@ def create_app(app: App) -> FastAPI:
         sop.router,
         partners.router,
         deliveries.router,
+        stocktakes.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

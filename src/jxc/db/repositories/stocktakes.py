@@ -97,7 +97,7 @@ class StocktakeRepository:
         ).where(_balance.c.location_id.in_(location_ids), _balance.c.on_hand != 0)
         if item_ids is not None:
             query = query.where(_balance.c.item_id.in_(item_ids))
-        result = self.connection.execute(
+        self.connection.execute(
             insert(_line).from_select(
                 [
                     "stocktake_id",
@@ -110,7 +110,12 @@ class StocktakeRepository:
                 query,
             )
         )
-        return int(result.rowcount)
+        # Counted, not the INSERT's rowcount: psycopg does not report it for INSERT … SELECT.
+        return int(
+            self.connection.execute(
+                select(func.count()).where(_line.c.stocktake_id == stocktake_id)
+            ).scalar_one()
+        )
 
     def lines(self, stocktake_id: int) -> list[CountLine]:
         rows = self.connection.execute(

@@ -1,0 +1,240 @@
+"""Stocktakes (盘点): plan, start, count by scan, hand in, approve; blind for counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc import exports
+from jxc.api.deps import (
+    EXPORT_RESPONSES,
+    ActingDep,
+    ActorDep,
+    AppDep,
+    Export,
+    IdempotencyKey,
+    LocaleDep,
+    exported,
+)
+from jxc.api.schemas import Exact
+from jxc.queries.stocktakes import CountLineRow
+from jxc.services import stocktakes
+from jxc.services.stocktakes import StocktakeResult
+
+router = APIRouter(prefix="/stocktakes", tags=["stocktakes"])
+
+Number = Annotated[str, Path(min_length=1, max_length=40, description="e.g. PD202611260001")]
+
+
+class StocktakeResultOut(BaseModel):
+    number: str
+    state: str
+    lines: int
+    recounts: int = Field(description="Lines sent for a recount when the count was handed in.")
+    gain: str | None = Field(description="The 盘盈 receipt posted on approval.")
+    loss: str | None = Field(description="The 盘亏 issue posted on approval.")
+
+    @classmethod
+    def of(cls, result: StocktakeResult) -> StocktakeResultOut:
+        return cls(**result.to_dict())
+
+
+class StocktakeRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    number: str
+    warehouse: str
+    state: str
+    blind: bool
+    tolerance_percent: Exact
+    scope: dict[str, Any]
+    note: str | None
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_by: str | None
+    finished_at: datetime | None
+    lines: int
+    counted: int
+    recounts: int
+    gain: str | None
+    loss: str | None
+
+
+class CountLineOut(BaseModel):
+    location: str
+    item: str
+    item_name: str
+    unit: str
+    batch: str | None
+    book_quantity: Exact | None = Field(description="At the freeze; null while the count is blind.")
+    counted: Exact | None
+    counted_by: str | None
+    book_at_count: Exact | None = Field(description="The book when counted; null when blind.")
+    needs_recount: bool
+    recounted: Exact | None
+    recounted_by: str | None
+    difference: Exact | None = Field(description="盘盈 > 0, 盘亏 < 0; null when blind.")
+
+    @classmethod
+    def of(cls, row: CountLineRow, shows_book: bool) -> CountLineOut:
+        line = row.line
+        difference: Decimal | None = line.difference if shows_book else None
+        return cls(
+            location=row.location,
+            item=row.item,
+            item_name=row.item_name,
+            unit=row.unit,
+            batch=row.batch,
+            book_quantity=line.book_quantity,
+            counted=line.counted,
+            counted_by=line.counted_by,
+            book_at_count=line.book_at_count,
+            needs_recount=line.needs_recount,
+            recounted=line.recounted,
+            recounted_by=line.recounted_by,
+            difference=difference,
+        )
+
+
+class StocktakeOut(StocktakeRowOut):
+    shows_book: bool
+    count_lines: list[CountLineOut]
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.get(
+    "",
+    operation_id="stocktakes-list",
+    summary="Stocktakes (盘点单), newest first",
+    response_model=list[StocktakeRowOut],
+    responses=EXPORT_RESPONSES,
+)
+def list_stocktakes(
+    app: AppDep,
+    actor: ActorDep,
+    locale: LocaleDep,
+    state: str | None = None,
+    export_format: Export = None,
+) -> Any:
+    rows = stocktakes.listing(app.uow(), actor, state)
+    if export_format is not None:
+        return exported(locale, exports.STOCKTAKES, rows, export_format, "stocktakes")
+    return [StocktakeRowOut.model_validate(row) for row in rows]
+
+
+@router.post(
+    "",
+    operation_id="stocktakes-plan",
+    status_code=status.HTTP_201_CREATED,
+    summary="计划盘点: a warehouse, optionally narrowed to locations, a category or a cycle rule",
+)
+async def plan(
+    app: AppDep,
+    acting: ActingDep,
+    data: Annotated[stocktakes.PlanIn, Body()],
+    key: IdempotencyKey = None,
+) -> StocktakeResultOut:
+    return StocktakeResultOut.of(
+        await acting(lambda actor: stocktakes.plan(app.uow(), actor, data, key))
+    )
+
+
+@router.get(
+    "/{number}",
+    operation_id="stocktakes-read",
+    summary="One stocktake with its lines (the book left out while blind to the reader)",
+    response_model=StocktakeOut,
+    responses=EXPORT_RESPONSES,
+)
+def read_stocktake(
+    app: AppDep, actor: ActorDep, locale: LocaleDep, number: Number, export_format: Export = None
+) -> Any:
+    view = stocktakes.view(app.uow(), actor, number)
+    if export_format is not None:
+        return exported(locale, exports.COUNT_LINES, view.lines, export_format, number)
+    return StocktakeOut(
+        **StocktakeRowOut.model_validate(view.stocktake).model_dump(),
+        shows_book=view.shows_book,
+        count_lines=[CountLineOut.of(row, view.shows_book) for row in view.lines],
+    )
+
+
+@router.post(
+    "/{number}/start",
+    operation_id="stocktakes-start",
+    summary="开始盘点: freeze the book of everything in scope",
+)
+async def start(
+    app: AppDep, acting: ActingDep, number: Number, key: IdempotencyKey = None
+) -> StocktakeResultOut:
+    return StocktakeResultOut.of(
+        await acting(lambda actor: stocktakes.start(app.uow(), actor, number, key))
+    )
+
+
+@router.post(
+    "/{number}/counts",
+    operation_id="stocktakes-count",
+    summary="盘点录入: counts (mode set) or scans (mode add); a recount once handed in",
+)
+async def count(
+    app: AppDep,
+    acting: ActingDep,
+    number: Number,
+    data: Annotated[stocktakes.CountsIn, Body()],
+    key: IdempotencyKey = None,
+) -> StocktakeResultOut:
+    return StocktakeResultOut.of(
+        await acting(lambda actor: stocktakes.count(app.uow(), actor, number, data, key))
+    )
+
+
+@router.post(
+    "/{number}/hand-in",
+    operation_id="stocktakes-hand-in",
+    summary="交盘: the count is done; lines over the tolerance go for a recount",
+)
+async def hand_in(
+    app: AppDep, acting: ActingDep, number: Number, key: IdempotencyKey = None
+) -> StocktakeResultOut:
+    return StocktakeResultOut.of(
+        await acting(lambda actor: stocktakes.hand_in(app.uow(), actor, number, key))
+    )
+
+
+@router.post(
+    "/{number}/approve",
+    operation_id="stocktakes-approve",
+    summary="审核盘点: post 盘盈 / 盘亏 for every difference at the current cost",
+)
+async def approve(
+    app: AppDep, acting: ActingDep, number: Number, key: IdempotencyKey = None
+) -> StocktakeResultOut:
+    return StocktakeResultOut.of(
+        await acting(lambda actor: stocktakes.approve(app.uow(), actor, number, key))
+    )
+
+
+@router.post(
+    "/{number}/cancel",
+    operation_id="stocktakes-cancel",
+    summary="作废: drop a stocktake not approved yet, with a reason",
+)
+async def cancel(
+    app: AppDep,
+    acting: ActingDep,
+    number: Number,
+    data: Annotated[CancelIn, Body()],
+    key: IdempotencyKey = None,
+) -> StocktakeResultOut:
+    return StocktakeResultOut.of(
+        await acting(lambda actor: stocktakes.cancel(app.uow(), actor, number, data.reason, key))
+    )
