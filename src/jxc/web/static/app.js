@@ -46,6 +46,9 @@ document.addEventListener("htmx:afterSettle", function (event) {
     scan.classList.toggle("accepted", !failed);
     scan.focus();
   }
+  // A count typed for one scan (a box of 12) is not the next scan's.
+  const quantity = document.getElementById("quantity");
+  if (quantity && !failed) { quantity.value = ""; }
   JXC.tone(!failed);
 });
 

@@ -1,0 +1,85 @@
+"""盘点 pages without a browser: the plan form's refusals, a refused step, the exports."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from jxc.services import stocktakes
+from tests.builders import a_user, a_warehouse, an_item, receive
+from tests.web.helpers import page_csrf, web_client
+
+
+@pytest.fixture
+def store(app):
+    a_warehouse(app, "WH1")
+    an_item(app, "杯子")
+    receive(app, "WH1", {"item": "杯子", "quantity": "10", "unit_cost": "4"})
+    a_user(app, "boss", "warehouse_manager", "WH1")
+    a_user(app, "counter", "warehouse_clerk", "WH1")
+    return app
+
+
+def test_the_plan_form_names_what_is_wrong_and_keeps_what_was_typed(store):
+    boss = web_client(store, "boss")
+    refused = boss.post(
+        "/stocktakes",
+        data={
+            "csrf": page_csrf(boss),
+            "warehouse": "WH1",
+            "locations": "Z-99",
+            "tolerance_percent": "7",
+        },
+    )
+    assert refused.status_code == 422
+    assert "仓库 WH1 中没有库位 Z-99" in refused.text
+    assert 'value="Z-99"' in refused.text
+    assert stocktakes.listing(store.uow(), "boss") == []
+
+    made = boss.post(
+        "/stocktakes", data={"csrf": page_csrf(boss), "warehouse": "WH1"}, follow_redirects=False
+    )
+    assert made.status_code == 303
+    assert made.headers["location"].startswith("/stocktakes/PD")
+
+
+def test_a_step_refused_says_why_on_the_page(store):
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    counter = web_client(store, "counter")
+    page = counter.get(f"/stocktakes/{number}")
+    assert 'id="step-hand-in"' in page.text
+    assert 'id="step-approve"' not in page.text  # a clerk does not approve
+    refused = counter.post(f"/stocktakes/{number}/hand-in", data={"csrf": page_csrf(counter)})
+    assert refused.status_code == 422
+    assert "还有 1 行未盘" in refused.text
+    without_token = counter.post(f"/stocktakes/{number}/hand-in", data={})
+    assert without_token.status_code == 403
+
+
+def test_the_count_screen_records_each_scan_once(store):
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    counter = web_client(store, "counter")
+    assert "账面数量" not in counter.get(f"/stocktakes/{number}/count").text
+    for scan_id in ("s1", "s1", "s2"):
+        answer = counter.post(
+            f"/stocktakes/{number}/count/scan",
+            data={"csrf": page_csrf(counter), "code": "杯子", "scan_id": scan_id},
+        )
+        assert answer.status_code == 200, answer.text
+    negative = counter.post(
+        f"/stocktakes/{number}/count/total",
+        data={"csrf": page_csrf(counter), "item": "杯子", "total": "-3"},
+    )
+    assert negative.status_code == 422
+    assert "实盘数量不能为负数" in negative.text
+    view = stocktakes.view(store.uow(), "boss", number)
+    assert [row.line.counted for row in view.lines] == [2]
+
+    sheet = web_client(store, "boss").get(f"/stocktakes/{number}?format=xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.values)
+    assert rows[1][:2] == ("STOCK", "杯子")
+    assert rows[1][5:7] == (10, 2)
