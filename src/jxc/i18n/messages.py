@@ -595,7 +595,7 @@ LABELS: dict[str, str] = {
     "label.count_loss": "Stock loss (盘亏)",
     "label.book_quantity": "Book qty",
     "label.counted_quantity": "Counted qty",
-    "label.recounted_quantity": "Recount",
+    "label.recounted_quantity": "Recounted qty",
     "label.difference": "Difference",
     "label.blind_count": "Blind count",
     "label.awaiting_recount": "awaiting recount",
@@ -620,6 +620,7 @@ LABELS: dict[str, str] = {
     "label.web_back_to_stocktake": "Back to the stocktake",
     "label.web_count_total": "Total counted",
     "label.web_count_set": "Set",
+
 }
 
 # Audit trail actions, by the code each event stores.

@@ -19,7 +19,7 @@ from jxc.domain.barcodes import ean13
 from jxc.domain.errors import Conflict, DomainError
 from jxc.queries.orders import pick_list
 from jxc.queries.stock_levels import serials_in_stock, stock_rows
-from jxc.services import auth, catalog, deliveries, documents, partners
+from jxc.services import auth, catalog, deliveries, documents, partners, stocktakes
 
 MAIN_WAREHOUSE = "SH01"
 WAREHOUSES = [
@@ -391,6 +391,62 @@ class _Demo:
         if self.random.random() < 0.05:
             self.reverse_recent()
 
+    def stocktake(self, day: date, warehouse: str, finish: bool) -> None:
+        """A month's count (月度盘点) of one warehouse.
+
+        A few lines are off by a unit or three; a second person recounts those over 2 %,
+        and the count is approved into 盘盈 / 盘亏 when ``finish``.
+        """
+        self.moment = datetime.combine(day, time(17), tzinfo=UTC)
+        keeper = _keeper(warehouse)
+        number = stocktakes.plan(
+            self.uow,
+            "manager",
+            {"warehouse": warehouse, "tolerance_percent": "2", "note": "月度盘点"},
+        ).number
+        stocktakes.start(self.uow, "manager", number)
+        view = stocktakes.view(self.uow, "manager", number)
+        serial = {code for code, kind, _ in self.items if kind == "serial"}
+        counts = []
+        for row in view.lines:
+            book = row.line.book_quantity or Decimal(0)
+            off = 0
+            if row.item not in serial and book >= 3 and self.random.random() < 0.12:
+                off = self.random.choice([-3, -2, -1, -1, 1, 2])
+            counts.append(
+                {
+                    "item": row.item,
+                    "location": row.location,
+                    "batch": row.batch,
+                    "quantity": str(book + off),
+                }
+            )
+        if counts:
+            stocktakes.count(self.uow, keeper, number, {"lines": counts})
+        if not finish:
+            return
+        self.moment += timedelta(minutes=40)
+        stocktakes.hand_in(self.uow, keeper, number)
+        recounts = [
+            {
+                "item": row.item,
+                "location": row.location,
+                "batch": row.batch,
+                "quantity": str(
+                    row.line.counted if self.random.random() < 0.8 else row.line.book_at_count
+                ),
+            }
+            for row in stocktakes.view(self.uow, "manager", number).lines
+            if row.line.needs_recount
+        ]
+        if recounts:
+            self.moment += timedelta(minutes=30)
+            stocktakes.count(self.uow, "admin", number, {"lines": recounts})
+        self.moment += timedelta(minutes=20)
+        result = stocktakes.approve(self.uow, "manager", number)
+        self.documents += bool(result.gain) + bool(result.loss)
+        self.entries += result.entries
+
     def stocked(self, warehouse: str) -> list[tuple[str, str, Decimal]]:
         with self.uow:
             rows = stock_rows(self.uow.connection, warehouse)
@@ -664,8 +720,11 @@ def load(uow: UnitOfWork, days: int = 90, seed: int = 2026) -> DemoSummary | Non
     auth.add_setup_users(uow, people(everywhere=True))
     demo.catalogue()
     auth.add_setup_users(uow, people(everywhere=False))
+    counted = {days - 61: ("SH01", True), days - 31: ("SH01", True), days - 1: ("BJ01", False)}
     for offset in range(days):  # up to yesterday: today's document numbers are the user's
         demo.day(demo.start + timedelta(days=offset))
+        if offset in counted:
+            demo.stocktake(demo.start + timedelta(days=offset), *counted[offset])
     demo.sales_orders(demo.start + timedelta(days=days - 1))
     demo.purchase_orders(demo.start + timedelta(days=days - 1))
     return DemoSummary(

@@ -79,6 +79,7 @@ class StocktakeResult:
     recounts: int = 0
     gain: str | None = None  # 盘盈 receipt
     loss: str | None = None  # 盘亏 issue
+    entries: int = 0  # ledger entries the approval wrote
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -512,6 +513,7 @@ def approve(
     costs = uow.balances.unit_costs({item.id for item in items.values()}, header.warehouse_id)
     decided = {"stocktake": number}
     posted: dict[str, str | None] = {"gain": None, "loss": None}
+    entries = 0
     for name, document_type, sign in (
         ("gain", DocumentType.RECEIPT, 1),
         ("loss", DocumentType.ISSUE, -1),
@@ -532,7 +534,7 @@ def approve(
             if (row.line.difference or 0) * sign > 0
         ]
         if lines:
-            posted[name] = documents.posting_at_once(
+            made = documents.posting_at_once(
                 uow,
                 actor,
                 {
@@ -543,7 +545,8 @@ def approve(
                     "lines": lines,
                 },
                 decided,
-            ).number
+            )
+            posted[name], entries = made.number, entries + made.entries
     documents_ids: dict[str, int] = {}
     for name, found in posted.items():
         document = uow.documents.header(found) if found else None
@@ -566,7 +569,12 @@ def approve(
         )
     )
     result = StocktakeResult(
-        number, StocktakeState.APPROVED.value, len(rows), gain=posted["gain"], loss=posted["loss"]
+        number,
+        StocktakeState.APPROVED.value,
+        len(rows),
+        gain=posted["gain"],
+        loss=posted["loss"],
+        entries=entries,
     )
     remember(uow, request_id, "stocktakes.approve", payload, result.to_dict())
     uow.commit()

@@ -37,6 +37,7 @@ class StocktakeResultOut(BaseModel):
     recounts: int = Field(description="Lines sent for a recount when the count was handed in.")
     gain: str | None = Field(description="The 盘盈 receipt posted on approval.")
     loss: str | None = Field(description="The 盘亏 issue posted on approval.")
+    entries: int = Field(description="Ledger entries this request wrote.")
 
     @classmethod
     def of(cls, result: StocktakeResult) -> StocktakeResultOut:
