@@ -19,6 +19,7 @@ from jxc.cli import (
     documents,
     partners,
     periods,
+    reports,
     serve,
     setup,
     sop,
@@ -98,6 +99,7 @@ users.register(app)
 periods.register(app, stock.stock)
 sop.register(app)
 partners.register(app)
+reports.register(app)
 bench.register(app)
 serve.register(app)
 
