@@ -26,6 +26,7 @@ from jxc.api.routes import (
     health,
     movements,
     partners,
+    reports,
     sessions,
     sop,
     stock,
@@ -65,6 +66,7 @@ def create_app(app: App) -> FastAPI:
         sop.router,
         partners.router,
         deliveries.router,
+        reports.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

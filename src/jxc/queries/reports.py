@@ -209,12 +209,8 @@ def check_range(start: date, end: date) -> None:
         )
 
 
-def _latest_snapshot(
-    connection: Connection, before: date, use_snapshots: bool
-) -> tuple[int, Period] | None:
+def _latest_snapshot(connection: Connection, before: date) -> tuple[int, Period] | None:
     """The latest closed month ending on or before ``before`` (not reopened), if any."""
-    if not use_snapshots:
-        return None
     closes = connection.execute(
         select(s.PeriodClose.id, s.PeriodClose.period_start)
         .where(s.PeriodClose.reopened_at.is_(None), s.PeriodClose.period_start <= before)
@@ -251,7 +247,10 @@ def stock_summary(
     scope = scope or Scope()
     check_range(start, end)
     warehouse_id, item_id = _scope_ids(connection, scope)
-    base = _latest_snapshot(connection, start - timedelta(days=1), use_snapshots)
+    # the day before the period: the latest snapshot on or before it starts the opening
+    base = None
+    if use_snapshots and start > date.min:
+        base = _latest_snapshot(connection, start - timedelta(days=1))
     after = base[1].last_day if base else None
     legs_in, legs_out = _legs(after, end)
     if item_id is not None:
