@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate, vocabulary
+from jxc.queries.reports import AGE_BUCKETS
 
 XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit, the header row included
 XLSX_MAX_CELL = 32_767  # characters in one cell
@@ -168,6 +169,93 @@ AUDIT = _columns(
 )
 
 
+STOCK_SUMMARY = _columns(
+    ("label.warehouse", "warehouse"),
+    ("label.item", "item"),
+    ("label.name", "item_name"),
+    ("label.category", "category"),
+    ("label.unit", "unit"),
+    ("label.opening_quantity", "opening_quantity"),
+    ("label.opening_value", "opening_value"),
+    ("label.in_quantity", "in_quantity"),
+    ("label.in_value", "in_value"),
+    ("label.out_quantity", "out_quantity"),
+    ("label.out_value", "out_value"),
+    ("label.closing_quantity", "closing_quantity"),
+    ("label.closing_value", "closing_value"),
+)
+AGE_BUCKET_NAMES = tuple(name for name, _ in AGE_BUCKETS)
+
+
+def _bucket(field: str, index: int) -> Callable[[Any], Any]:
+    return lambda row: getattr(row, field)[index]
+
+
+AGEING = (
+    *_columns(
+        ("label.warehouse", "warehouse"),
+        ("label.item", "item"),
+        ("label.name", "item_name"),
+        ("label.unit", "unit"),
+        ("label.on_hand", "on_hand"),
+        ("label.stock_value", "value"),
+    ),
+    *(
+        column
+        for index, name in enumerate(AGE_BUCKET_NAMES)
+        for column in (
+            Column(f"label.age_{name}_quantity", _bucket("quantities", index)),
+            Column(f"label.age_{name}_value", _bucket("values", index)),
+        )
+    ),
+)
+DORMANT = _columns(
+    ("label.warehouse", "warehouse"),
+    ("label.item", "item"),
+    ("label.name", "item_name"),
+    ("label.unit", "unit"),
+    ("label.last_out", "last_out"),
+    ("label.first_in", "first_in"),
+    ("label.days_idle", "days_idle"),
+    ("label.on_hand", "on_hand"),
+    ("label.stock_value", "value"),
+)
+EXPIRY = (
+    *_columns(
+        ("label.warehouse", "warehouse"),
+        ("label.location", "location"),
+        ("label.item", "item"),
+        ("label.name", "item_name"),
+        ("label.batch", "batch"),
+        ("label.expiry", "expiry_date"),
+        ("label.days_left", "days_left"),
+    ),
+    Column(
+        "label.expiry_status",
+        lambda row: "label.expired" if row.expired else "label.expiring",
+        translate,
+    ),
+    *_columns(
+        ("label.on_hand", "on_hand"),
+        ("label.unit", "unit"),
+        ("label.stock_value", "value"),
+    ),
+)
+IN_TRANSIT = _columns(
+    ("label.document", "document"),
+    ("label.date", "business_date"),
+    ("label.from_warehouse", "from_warehouse"),
+    ("label.to_warehouse", "to_warehouse"),
+    ("label.shipped_at", "shipped_at"),
+    ("label.days_in_transit", "days_in_transit"),
+    ("label.item", "item"),
+    ("label.name", "item_name"),
+    ("label.quantity", "quantity"),
+    ("label.unit", "unit"),
+    ("label.value", "value"),
+)
+
+
 @dataclass(frozen=True)
 class ExportFile:
     content: bytes
@@ -178,6 +266,11 @@ class ExportFile:
     def headers(self) -> dict[str, str]:
         """An HTTP answer's headers that make a browser save it under its name."""
         return {"Content-Disposition": f'attachment; filename="{self.filename}"'}
+
+
+def totalled(rows: Sequence[Any], total: Any, locale: str) -> list[Any]:
+    """A report's rows and its 合计 row last, named in its warehouse column."""
+    return [*rows, replace(total, warehouse=translate("label.total", locale))]
 
 
 def export(

@@ -23,6 +23,9 @@ REQUIRED = (
     "race_posts_per_s",
     "race_oversells",
     "peak_rss_mb",
+    "stock_summary_s",
+    "stock_summary_ledger_s",
+    "ageing_s",
 )
 
 

@@ -26,6 +26,7 @@ from jxc.api.routes import (
     health,
     movements,
     partners,
+    reports,
     sessions,
     sop,
     stock,
@@ -67,6 +68,7 @@ def create_app(app: App) -> FastAPI:
         partners.router,
         deliveries.router,
         stocktakes.router,
+        reports.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

@@ -320,3 +320,131 @@ class ChangesOut(BaseModel):
     cursor: int = Field(description="Give it as `since` next time.")
     more: bool = Field(description="More changes wait after the cursor: ask again at once.")
     rows: list[ChangedOut]
+
+
+class SummaryRowOut(BaseModel):
+    """One item in one warehouse in the 进销存汇总表 (the total leaves the codes empty)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    warehouse: str
+    item: str
+    item_name: str
+    category: str | None
+    unit: str
+    opening_quantity: Exact
+    opening_value: Exact
+    in_quantity: Exact
+    in_value: Exact
+    out_quantity: Exact
+    out_value: Exact
+    closing_quantity: Exact
+    closing_value: Exact
+
+
+class StockSummaryOut(BaseModel):
+    """进销存汇总表 over ``start`` … ``end`` (business dates, both included)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    start: date
+    end: date
+    since: str | None = Field(
+        description="The closed month whose snapshot the opening starts from (null: the ledger)."
+    )
+    rows: list[SummaryRowOut]
+    total: SummaryRowOut
+
+
+class AgeingRowOut(BaseModel):
+    """Stock on hand of one item in one warehouse by age: quantities and values per bucket."""
+
+    model_config = ConfigDict(from_attributes=True)
+    warehouse: str
+    item: str
+    item_name: str
+    unit: str
+    on_hand: Exact
+    value: Exact
+    quantities: list[Exact] = Field(description="0–30, 31–60, 61–90, 91–180, 181–365, >365 days.")
+    values: list[Exact]
+
+
+class AgeingOut(BaseModel):
+    """库龄分析 of the stock on hand ``today``."""
+
+    model_config = ConfigDict(from_attributes=True)
+    today: date
+    buckets: list[str]
+    rows: list[AgeingRowOut]
+    total: AgeingRowOut
+
+
+class DormantRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    warehouse: str
+    item: str
+    item_name: str
+    unit: str
+    last_out: date | None
+    first_in: date | None
+    days_idle: int
+    on_hand: Exact
+    value: Exact
+
+
+class DormantOut(BaseModel):
+    """呆滞分析: stock nothing left its warehouse for at least ``days`` days."""
+
+    model_config = ConfigDict(from_attributes=True)
+    today: date
+    days: int
+    rows: list[DormantRowOut]
+    total_value: Exact
+
+
+class ExpiryRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    warehouse: str
+    location: str
+    item: str
+    item_name: str
+    unit: str
+    batch: str
+    expiry_date: date
+    days_left: int
+    expired: bool
+    on_hand: Exact
+    value: Exact
+
+
+class ExpiryOut(BaseModel):
+    """保质期预警: batches on hand expired or expiring within ``days`` days."""
+
+    model_config = ConfigDict(from_attributes=True)
+    today: date
+    days: int
+    rows: list[ExpiryRowOut]
+    total_value: Exact
+
+
+class InTransitRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    document: str
+    business_date: date
+    from_warehouse: str
+    to_warehouse: str
+    shipped_at: datetime
+    days_in_transit: int
+    item: str
+    item_name: str
+    unit: str
+    quantity: Exact
+    value: Exact
+
+
+class InTransitOut(BaseModel):
+    """调拨在途: transfers shipped and not yet received."""
+
+    model_config = ConfigDict(from_attributes=True)
+    today: date
+    rows: list[InTransitRowOut]
+    total_value: Exact

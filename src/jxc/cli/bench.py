@@ -49,8 +49,9 @@ from jxc.cli.bench_http import http_phase, percentile
 from jxc.cli.output import err, out, state
 from jxc.config import Settings
 from jxc.domain.errors import DomainError, InsufficientStock
-from jxc.queries import audit, consistency, stock_levels
-from jxc.services import auth, catalog, documents, workflows
+from jxc.domain.periods import Period
+from jxc.queries import audit, consistency, reports, stock_levels
+from jxc.services import auth, catalog, documents, periods, workflows
 
 ACTOR = "bench"
 HOT_ITEM = "HOT-0001"
@@ -144,6 +145,7 @@ TARGETS = {
         Target("on_hand_p50_ms", "on-hand p50 (ms)", 0.5, False),
         Target("warehouse_stock_ms", "warehouse stock list (ms)", 30, False),
         Target("check_s", "jxc check (s)", 10, False),
+        Target("stock_summary_s", "进销存汇总表, one month (s)", 2, False),
         Target("race_oversells", "oversells in the race", 0, False),
         Target("channel_oversells", "oversells in the channel race", 0, False),
         Target("http_posts_per_s", "documents posted /s over HTTP", 300, True, ("sqlite",)),
@@ -162,6 +164,12 @@ LABELS = {
     "warehouse_stock_items": "items in that list",
     "check_s": "jxc check (s)",
     "ledger_rows": "ledger rows",
+    "stock_summary_s": "进销存汇总表, one month (s)",
+    "stock_summary_rows": "rows in that summary",
+    "stock_summary_ledger_s": "the same, opening from the whole ledger (s)",
+    "ageing_s": "库龄分析, every warehouse (s)",
+    "ageing_rows": "rows in that ageing",
+    "period_close_s": "closing one month (结账, s)",
     "audit_verify_s": "jxc audit verify (s)",
     "audit_events": "audit events",
     "race_workers": "race workers",
@@ -684,6 +692,46 @@ def verify_audit_trail(run: Run, st_t: Callable[..., str]) -> None:
         )
 
 
+def report_timings(run: Run, first_day: date) -> None:
+    """进销存汇总表 of the last whole month and 库龄分析, over the history built.
+
+    The summary is timed twice: its opening summed from the whole ledger, then, after the
+    months before it are closed (结账, as a business would have), from the latest snapshot.
+    Runs last: ``jxc check`` recomputes every snapshot, so the closes would weigh on it.
+    """
+    today = _utc_now().date()
+    month = Period.of(today.replace(day=1) - timedelta(days=1))
+    with run.phase("进销存汇总表 (opening from the ledger)", 1), run.app.reader() as connection:
+        began = time.perf_counter()
+        found = reports.stock_summary(
+            connection, month.first_day, month.last_day, use_snapshots=False
+        )
+        run.results["stock_summary_ledger_s"] = time.perf_counter() - began
+    closing = Period.of(first_day)
+    closes = []
+    with run.phase("结账 of the months before it", 12) as advance:
+        while closing < month:
+            began = time.perf_counter()
+            periods.close(run.app.uow(), ACTOR, str(closing))
+            closes.append(time.perf_counter() - began)
+            closing = closing.next()
+            advance(1)
+    if closes:
+        run.results["period_close_s"] = statistics.mean(closes)
+    with run.phase("进销存汇总表 (opening from a snapshot)", 1), run.app.reader() as connection:
+        began = time.perf_counter()
+        snapshotted = reports.stock_summary(connection, month.first_day, month.last_day)
+        run.results["stock_summary_s"] = time.perf_counter() - began
+    run.results["stock_summary_rows"] = len(snapshotted.rows)
+    if snapshotted.rows != found.rows:
+        run.failures.append("report: the summary from a snapshot differs from the ledger's")
+    with run.phase("库龄分析", 1), run.app.reader() as connection:
+        began = time.perf_counter()
+        ageing = reports.stock_ageing(connection, today)
+        run.results["ageing_s"] = time.perf_counter() - began
+    run.results["ageing_rows"] = len(ageing.rows)
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory of this process and of its largest child (the race workers)."""
     if sys.platform == "win32":  # no getrusage there; the figure is reported as 0
@@ -820,6 +868,7 @@ def _run_phases(run: Run, url: str, workers: int, t: Callable[..., str]) -> None
     channel_race(run, url)
     check_consistency(run, t)
     verify_audit_trail(run, t)
+    report_timings(run, start)
 
 
 def _run_http_phases(run: Run, url: str, clients: int, t: Callable[..., str]) -> None:

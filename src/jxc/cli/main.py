@@ -19,6 +19,7 @@ from jxc.cli import (
     documents,
     partners,
     periods,
+    reports,
     serve,
     setup,
     sop,
@@ -100,6 +101,7 @@ periods.register(app, stock.stock)
 sop.register(app)
 partners.register(app)
 stocktakes.register(app)
+reports.register(app)
 bench.register(app)
 serve.register(app)
 
