@@ -20,6 +20,7 @@ from jxc.config import Settings
 from jxc.domain.errors import DomainError
 from jxc.i18n.messages import translate
 from jxc.web import deliveries as web_deliveries
+from jxc.web import kpi as web_kpi
 from jxc.web import movements as web_movements
 from jxc.web import pages
 from jxc.web import partners as web_partners
@@ -39,6 +40,7 @@ def create_server(app: App) -> FastAPI:
     server.include_router(web_deliveries.router)
     server.include_router(web_stocktakes.router)
     server.include_router(web_reports.router)
+    server.include_router(web_kpi.router)
     server.mount(
         "/static", StaticFiles(directory=str(resources.files("jxc.web") / "static")), "static"
     )

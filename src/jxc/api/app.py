@@ -24,6 +24,7 @@ from jxc.api.routes import (
     deliveries,
     documents,
     health,
+    kpi,
     movements,
     partners,
     reports,
@@ -69,6 +70,7 @@ def create_app(app: App) -> FastAPI:
         deliveries.router,
         stocktakes.router,
         reports.router,
+        kpi.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

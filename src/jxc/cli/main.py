@@ -17,6 +17,7 @@ from jxc.cli import (
     catalog,
     checks,
     documents,
+    kpi,
     partners,
     periods,
     reports,
@@ -101,6 +102,7 @@ periods.register(app, stock.stock)
 sop.register(app)
 partners.register(app)
 stocktakes.register(app)
+kpi.register(app)
 reports.register(app)
 bench.register(app)
 serve.register(app)

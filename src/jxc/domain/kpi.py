@@ -61,6 +61,13 @@ def months(start: date, end: date) -> list[Month]:
     return found
 
 
+def default_start(last: date) -> date:
+    """The first day of the month five months before ``last``'s: half a year with its own."""
+    month = last.month - 5
+    year = last.year + (month - 1) // 12
+    return date(year, (month - 1) % 12 + 1, 1)
+
+
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     """``part`` of ``whole`` in percent to two places; None where there is nothing to judge."""
     if not whole:

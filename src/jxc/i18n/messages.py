@@ -279,6 +279,7 @@ ERRORS: dict[str, str] = {
     "report.range_reversed": "The report period starts on {start}, after it ends on {end}",
     "report.range_too_long": "The report period {start} to {end} is longer than {max} days; report it in parts",
     "report.days_invalid": "{field}: {days} days is not between 0 and {max}",
+    "kpi.range_too_long": "The KPI period {start} – {end} is longer than {days} days; choose a shorter one",
 }
 
 LABELS: dict[str, str] = {
@@ -669,6 +670,22 @@ LABELS: dict[str, str] = {
     "label.dormant_title": "Nothing left for at least {days} days (as of {today}); value tied up: {value}",
     "label.expiry_title": "Expired or expiring within {days} days (as of {today}); value: {value}",
     "label.in_transit_title": "Shipped and not yet received (as of {today}); value: {value}",
+    "kpi.count_error": "Count error rate",
+    "kpi.movement_accuracy": "Movement accuracy",
+    "kpi.cycle_hours": "Document cycle time",
+    "kpi.days_of_inventory": "Days of inventory",
+    "kpi.stockout": "Stock-out rate",
+    "kpi.on_time": "On-time delivery",
+    "kpi_unit.count_error": "%",
+    "kpi_unit.movement_accuracy": "%",
+    "kpi_unit.cycle_hours": " h",
+    "kpi_unit.days_of_inventory": " days",
+    "kpi_unit.stockout": "%",
+    "kpi_unit.on_time": "%",
+    "label.kpi": "Figure",
+    "label.kpi_period": "Period",
+    "label.kpi_title": "KPI {start} – {end}",
+    "label.web_dashboard": "KPI dashboard",
 }
 
 # Audit trail actions, by the code each event stores.
