@@ -26,6 +26,8 @@ REQUIRED = (
     "stock_summary_s",
     "stock_summary_ledger_s",
     "ageing_s",
+    "kpi_s",
+    "stocktake_lines_per_s",
 )
 
 
@@ -59,6 +61,9 @@ def test_a_tiny_bench_reports_every_figure_and_no_oversell(tmp_path):
     # three shops' processes sold every unit of the hot items, none twice
     assert (results["channel_orders"], results["channel_oversells"]) == (500, 0)
     assert results["channel_orders_per_s"] > 0
+    # a whole warehouse counted and approved: every line of it
+    assert results["stocktake_lines"] > 0
+    assert results["stocktake_lines_per_s"] > 0
     assert results["peak_rss_mb"] > 10
     assert report["failures"] == []
 

@@ -48,10 +48,11 @@ from jxc.cli.bench_channels import channel_http_race, channel_race
 from jxc.cli.bench_http import http_phase, percentile
 from jxc.cli.output import err, out, state
 from jxc.config import Settings
+from jxc.domain import kpi as kpi_rules
 from jxc.domain.errors import DomainError, InsufficientStock
 from jxc.domain.periods import Period
-from jxc.queries import audit, consistency, reports, stock_levels
-from jxc.services import auth, catalog, documents, periods, workflows
+from jxc.queries import audit, consistency, kpi, reports, stock_levels
+from jxc.services import auth, catalog, documents, periods, stocktakes, workflows
 
 ACTOR = "bench"
 HOT_ITEM = "HOT-0001"
@@ -169,6 +170,9 @@ LABELS = {
     "stock_summary_ledger_s": "the same, opening from the whole ledger (s)",
     "ageing_s": "库龄分析, every warehouse (s)",
     "ageing_rows": "rows in that ageing",
+    "kpi_s": "库存 KPI, six months (s)",
+    "stocktake_lines": "stocktake lines (one warehouse)",
+    "stocktake_lines_per_s": "盘点 lines counted and approved /s",
     "period_close_s": "closing one month (结账, s)",
     "audit_verify_s": "jxc audit verify (s)",
     "audit_events": "audit events",
@@ -732,6 +736,79 @@ def report_timings(run: Run, first_day: date) -> None:
     run.results["ageing_rows"] = len(ageing.rows)
 
 
+def kpi_timing(run: Run) -> None:
+    """The KPI dashboard of the last six months: every figure, month by month."""
+    today = _utc_now().date()
+    with run.phase("库存 KPI", 1), run.app.reader() as connection:
+        began = time.perf_counter()
+        kpi.dashboard(connection, kpi_rules.default_start(today), today, today)
+        run.results["kpi_s"] = time.perf_counter() - began
+
+
+COUNTER, APPROVER = "bench.counter", "bench.manager"
+COUNTS_PER_REQUEST = 500  # what a counter's device sends at once
+
+
+def stocktake_timing(run: Run) -> None:
+    """盘点 of a whole warehouse, timed from the first count to the approval.
+
+    Every line is counted (one in 25 found off by one), handed in, those over the tolerance
+    recounted by a second person, and approved (盘盈 / 盘亏 posted).
+    """
+    warehouse = run.room.warehouses[0]
+    for username, role in ((COUNTER, "warehouse_clerk"), (APPROVER, "warehouse_manager")):
+        auth.add_user(
+            run.app.uow(),
+            ACTOR,
+            {
+                "username": username,
+                "display_name": username,
+                "password": secrets.token_urlsafe(16),
+                "grants": [{"role": role, "warehouse": None}],
+            },
+        )
+    number = stocktakes.plan(
+        run.app.uow(), APPROVER, {"warehouse": warehouse, "tolerance_percent": "5"}
+    ).number
+    stocktakes.start(run.app.uow(), APPROVER, number)
+    lines = stocktakes.view(run.app.uow(), APPROVER, number).lines
+    counts = [
+        {
+            "item": row.item,
+            "location": row.location,
+            "batch": row.batch,
+            "quantity": str(
+                max(
+                    (row.line.book_quantity or 0)
+                    + (1 if index % 25 == 0 and run.room.kind.get(row.item) != "serial" else 0),
+                    0,
+                )
+            ),
+        }
+        for index, row in enumerate(lines)
+    ]
+    with run.phase("盘点 (count, recount, approve)", len(counts)) as advance:
+        began = time.perf_counter()
+        for first in range(0, len(counts), COUNTS_PER_REQUEST):
+            chunk = counts[first : first + COUNTS_PER_REQUEST]
+            stocktakes.count(run.app.uow(), COUNTER, number, {"lines": chunk})
+            advance(len(chunk))
+        stocktakes.hand_in(run.app.uow(), COUNTER, number)
+        recounts = [
+            {"item": row.item, "location": row.location, "batch": row.batch}
+            | {"quantity": str(row.line.counted)}
+            for row in stocktakes.view(run.app.uow(), APPROVER, number).lines
+            if row.line.needs_recount
+        ]
+        for first in range(0, len(recounts), COUNTS_PER_REQUEST):
+            chunk = recounts[first : first + COUNTS_PER_REQUEST]
+            stocktakes.count(run.app.uow(), ACTOR, number, {"lines": chunk})
+        stocktakes.approve(run.app.uow(), APPROVER, number)
+        elapsed = time.perf_counter() - began
+    run.results["stocktake_lines"] = len(counts)
+    run.results["stocktake_lines_per_s"] = len(counts) / elapsed if elapsed else 0.0
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory of this process and of its largest child (the race workers)."""
     if sys.platform == "win32":  # no getrusage there; the figure is reported as 0
@@ -869,6 +946,8 @@ def _run_phases(run: Run, url: str, workers: int, t: Callable[..., str]) -> None
     check_consistency(run, t)
     verify_audit_trail(run, t)
     report_timings(run, start)
+    kpi_timing(run)
+    stocktake_timing(run)
 
 
 def _run_http_phases(run: Run, url: str, clients: int, t: Callable[..., str]) -> None:
