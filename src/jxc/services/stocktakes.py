@@ -89,6 +89,44 @@ def _result(seen: dict[str, Any]) -> StocktakeResult:
     return StocktakeResult(**{k: v for k, v in seen.items() if not k.startswith("_")})
 
 
+def _replayed(
+    uow: UnitOfWork, request_id: str | None, step: str, payload: dict[str, Any]
+) -> StocktakeResult | None:
+    """The first result of a request replayed with its id, or None for a new one."""
+    seen = replay(uow, request_id, f"stocktakes.{step}", payload)
+    return None if seen is None else _result(seen)
+
+
+def _settle(
+    uow: UnitOfWork,
+    actor: str,
+    step: str,
+    states: tuple[StocktakeState | None, StocktakeState | None],
+    result: StocktakeResult,
+    details: dict[str, Any],
+    request_id: str | None,
+    payload: dict[str, Any],
+    audited_as: str | None = None,
+) -> StocktakeResult:
+    """A step done: audited, remembered for a replay of its request, and committed.
+
+    ``states``: the stocktake's state before and after the step, where it moved one.
+    """
+    uow.record(
+        AuditEntry(
+            actor,
+            f"stocktake.{audited_as or step}",
+            "stocktake",
+            result.number,
+            details,
+            *(state.value if state else None for state in states),
+        )
+    )
+    remember(uow, request_id, f"stocktakes.{step}", payload, result.to_dict())
+    uow.commit()
+    return result
+
+
 def _found(uow: UnitOfWork, number: str, for_update: bool = True) -> StocktakeHeader:
     header = uow.stocktakes.header(number, for_update=for_update)
     if header is None:
@@ -115,9 +153,9 @@ def plan(
     """
     wanted = parse(PlanIn, data)
     payload = wanted.model_dump(mode="json")
-    seen = replay(uow, request_id, "stocktakes.plan", payload)
+    seen = _replayed(uow, request_id, "plan", payload)
     if seen is not None:
-        return _result(seen)
+        return seen
     warehouse = uow.catalog.warehouses_by_code([wanted.warehouse]).get(wanted.warehouse)
     if warehouse is None:
         raise NotFound("warehouse.unknown", {"warehouse": wanted.warehouse})
@@ -155,11 +193,10 @@ def plan(
             "created_at": now,
         }
     )
-    uow.record(AuditEntry(actor, "stocktake.plan", "stocktake", number, payload, None, "planned"))
     result = StocktakeResult(number, StocktakeState.PLANNED.value, 0)
-    remember(uow, request_id, "stocktakes.plan", payload, result.to_dict())
-    uow.commit()
-    return result
+    return _settle(
+        uow, actor, "plan", (None, StocktakeState.PLANNED), result, payload, request_id, payload
+    )
 
 
 @transactional
@@ -174,9 +211,9 @@ def start(
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "actor": actor}
-    seen = replay(uow, request_id, "stocktakes.start", payload)
+    seen = _replayed(uow, request_id, "start", payload)
     if seen is not None:
-        return _result(seen)
+        return seen
     header = _found(uow, number)
     _require(uow, actor, Action.STOCKTAKE_PLAN, header)
     check_state(header, StocktakeState.PLANNED)
@@ -199,15 +236,9 @@ def start(
         StocktakeState.COUNTING,
         {"started_by": actor, "started_at": now, "scope": scope},
     )
-    uow.record(
-        AuditEntry(
-            actor, "stocktake.start", "stocktake", number, {"lines": frozen}, "planned", "counting"
-        )
-    )
     result = StocktakeResult(number, StocktakeState.COUNTING.value, frozen)
-    remember(uow, request_id, "stocktakes.start", payload, result.to_dict())
-    uow.commit()
-    return result
+    states = (header.state, StocktakeState.COUNTING)
+    return _settle(uow, actor, "start", states, result, {"lines": frozen}, request_id, payload)
 
 
 def _scope_locations(uow: UnitOfWork, header: StocktakeHeader) -> set[int]:
@@ -272,9 +303,9 @@ def count(
     """
     counts = parse(CountsIn, data)
     payload = {"number": number, "counts": counts.model_dump(mode="json"), "actor": actor}
-    seen = replay(uow, request_id, "stocktakes.count", payload)
+    seen = _replayed(uow, request_id, "count", payload)
     if seen is not None:
-        return _result(seen)
+        return seen
     header = _found(uow, number)
     warehouse = _require(uow, actor, Action.STOCKTAKE_COUNT, header)
     check_state(header, StocktakeState.COUNTING, StocktakeState.REVIEWING)
@@ -326,19 +357,10 @@ def count(
         except DomainError as error:
             errors.extend(error, pointer)
     errors.raise_if_any()
-    uow.record(
-        AuditEntry(
-            actor,
-            "stocktake.recount" if recounting else "stocktake.count",
-            "stocktake",
-            number,
-            counts.model_dump(mode="json"),
-        )
-    )
     result = StocktakeResult(number, header.state.value, len(counts.lines))
-    remember(uow, request_id, "stocktakes.count", payload, result.to_dict())
-    uow.commit()
-    return result
+    details = counts.model_dump(mode="json")
+    audited = "recount" if recounting else "count"
+    return _settle(uow, actor, "count", (None, None), result, details, request_id, payload, audited)
 
 
 def _batch_id(
@@ -442,9 +464,9 @@ def hand_in(
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "actor": actor}
-    seen = replay(uow, request_id, "stocktakes.hand_in", payload)
+    seen = _replayed(uow, request_id, "hand_in", payload)
     if seen is not None:
-        return _result(seen)
+        return seen
     header = _found(uow, number)
     _require(uow, actor, Action.STOCKTAKE_COUNT, header)
     check_state(header, StocktakeState.COUNTING)
@@ -459,21 +481,18 @@ def hand_in(
     ]
     uow.stocktakes.flag_recounts(recounts)
     uow.stocktakes.move(header.id, StocktakeState.REVIEWING, {})
-    uow.record(
-        AuditEntry(
-            actor,
-            "stocktake.hand_in",
-            "stocktake",
-            number,
-            {"lines": len(rows), "recounts": len(recounts)},
-            header.state.value,
-            StocktakeState.REVIEWING.value,
-        )
-    )
     result = StocktakeResult(number, StocktakeState.REVIEWING.value, len(rows), len(recounts))
-    remember(uow, request_id, "stocktakes.hand_in", payload, result.to_dict())
-    uow.commit()
-    return result
+    details = {"lines": len(rows), "recounts": len(recounts)}
+    return _settle(
+        uow,
+        actor,
+        "hand_in",
+        (header.state, StocktakeState.REVIEWING),
+        result,
+        details,
+        request_id,
+        payload,
+    )
 
 
 @transactional
@@ -493,9 +512,9 @@ def approve(
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "actor": actor}
-    seen = replay(uow, request_id, "stocktakes.approve", payload)
+    seen = _replayed(uow, request_id, "approve", payload)
     if seen is not None:
-        return _result(seen)
+        return seen
     header = _found(uow, number)
     warehouse = _require(uow, actor, Action.STOCKTAKE_APPROVE, header)
     check_state(header, StocktakeState.REVIEWING)
@@ -557,17 +576,6 @@ def approve(
         StocktakeState.APPROVED,
         {"finished_by": actor, "finished_at": uow.clock(), **documents_ids},
     )
-    uow.record(
-        AuditEntry(
-            actor,
-            "stocktake.approve",
-            "stocktake",
-            number,
-            {"lines": len(rows), "differences": len(differing), **posted},
-            header.state.value,
-            StocktakeState.APPROVED.value,
-        )
-    )
     result = StocktakeResult(
         number,
         StocktakeState.APPROVED.value,
@@ -576,9 +584,17 @@ def approve(
         loss=posted["loss"],
         entries=entries,
     )
-    remember(uow, request_id, "stocktakes.approve", payload, result.to_dict())
-    uow.commit()
-    return result
+    details = {"lines": len(rows), "differences": len(differing), **posted}
+    return _settle(
+        uow,
+        actor,
+        "approve",
+        (header.state, StocktakeState.APPROVED),
+        result,
+        details,
+        request_id,
+        payload,
+    )
 
 
 @transactional
@@ -594,9 +610,9 @@ def cancel(
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "reason": reason, "actor": actor}
-    seen = replay(uow, request_id, "stocktakes.cancel", payload)
+    seen = _replayed(uow, request_id, "cancel", payload)
     if seen is not None:
-        return _result(seen)
+        return seen
     if not reason.strip():
         raise Invalid("workflow.reason_required", {"action": "cancel", "number": number})
     header = _found(uow, number)
@@ -605,21 +621,18 @@ def cancel(
     uow.stocktakes.move(
         header.id, StocktakeState.CANCELLED, {"finished_by": actor, "finished_at": uow.clock()}
     )
-    uow.record(
-        AuditEntry(
-            actor,
-            "stocktake.cancel",
-            "stocktake",
-            number,
-            {"reason": reason},
-            header.state.value,
-            StocktakeState.CANCELLED.value,
-        )
-    )
     result = StocktakeResult(number, StocktakeState.CANCELLED.value, 0)
-    remember(uow, request_id, "stocktakes.cancel", payload, result.to_dict())
-    uow.commit()
-    return result
+    details = {"reason": reason}
+    return _settle(
+        uow,
+        actor,
+        "cancel",
+        (header.state, StocktakeState.CANCELLED),
+        result,
+        details,
+        request_id,
+        payload,
+    )
 
 
 @dataclass(frozen=True)

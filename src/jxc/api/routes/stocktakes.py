@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +28,8 @@ from jxc.services.stocktakes import StocktakeResult
 router = APIRouter(prefix="/stocktakes", tags=["stocktakes"])
 
 Number = Annotated[str, Path(min_length=1, max_length=40, description="e.g. PD202611260001")]
+Step = Literal["start", "hand-in", "approve"]
+STEPS = {"start": stocktakes.start, "hand-in": stocktakes.hand_in, "approve": stocktakes.approve}
 
 
 class StocktakeResultOut(BaseModel):
@@ -169,19 +171,6 @@ def read_stocktake(
 
 
 @router.post(
-    "/{number}/start",
-    operation_id="stocktakes-start",
-    summary="开始盘点: freeze the book of everything in scope",
-)
-async def start(
-    app: AppDep, acting: ActingDep, number: Number, key: IdempotencyKey = None
-) -> StocktakeResultOut:
-    return StocktakeResultOut.of(
-        await acting(lambda actor: stocktakes.start(app.uow(), actor, number, key))
-    )
-
-
-@router.post(
     "/{number}/counts",
     operation_id="stocktakes-count",
     summary="盘点录入: counts (mode set) or scans (mode add); a recount once handed in",
@@ -195,32 +184,6 @@ async def count(
 ) -> StocktakeResultOut:
     return StocktakeResultOut.of(
         await acting(lambda actor: stocktakes.count(app.uow(), actor, number, data, key))
-    )
-
-
-@router.post(
-    "/{number}/hand-in",
-    operation_id="stocktakes-hand-in",
-    summary="交盘: the count is done; lines over the tolerance go for a recount",
-)
-async def hand_in(
-    app: AppDep, acting: ActingDep, number: Number, key: IdempotencyKey = None
-) -> StocktakeResultOut:
-    return StocktakeResultOut.of(
-        await acting(lambda actor: stocktakes.hand_in(app.uow(), actor, number, key))
-    )
-
-
-@router.post(
-    "/{number}/approve",
-    operation_id="stocktakes-approve",
-    summary="审核盘点: post 盘盈 / 盘亏 for every difference at the current cost",
-)
-async def approve(
-    app: AppDep, acting: ActingDep, number: Number, key: IdempotencyKey = None
-) -> StocktakeResultOut:
-    return StocktakeResultOut.of(
-        await acting(lambda actor: stocktakes.approve(app.uow(), actor, number, key))
     )
 
 
@@ -239,3 +202,17 @@ async def cancel(
     return StocktakeResultOut.of(
         await acting(lambda actor: stocktakes.cancel(app.uow(), actor, number, data.reason, key))
     )
+
+
+# Last: the named steps above are not taken for one of these.
+@router.post(
+    "/{number}/{step}",
+    operation_id="stocktakes-step",
+    summary="开始盘点 (start: freeze the book), 交盘 (hand-in: recounts over the tolerance), "
+    "审核 (approve: post 盘盈 / 盘亏 at the current cost)",
+)
+async def take_step(
+    app: AppDep, acting: ActingDep, number: Number, step: Step, key: IdempotencyKey = None
+) -> StocktakeResultOut:
+    service = STEPS[step]
+    return StocktakeResultOut.of(await acting(lambda actor: service(app.uow(), actor, number, key)))
