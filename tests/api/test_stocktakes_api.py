@@ -124,4 +124,4 @@ def test_bad_requests_name_the_problem(client):
     )
     assert malformed["errors"][0]["pointer"] == "/lines/1/quantity"
     unknown_step = problem(client.post(f"/api/v1/stocktakes/{number}/finish", headers=boss), 422)
-    assert unknown_step["errors"][0]["pointer"] == "/step"
+    assert unknown_step["errors"][0]["pointer"] == "/path/step"
