@@ -23,6 +23,7 @@ from jxc.web import deliveries as web_deliveries
 from jxc.web import movements as web_movements
 from jxc.web import pages
 from jxc.web import partners as web_partners
+from jxc.web import replenishment as web_replenishment
 from jxc.web import reports as web_reports
 from jxc.web import settings as web_settings
 from jxc.web import stocktakes as web_stocktakes
@@ -38,6 +39,7 @@ def create_server(app: App) -> FastAPI:
     server.include_router(web_partners.router)
     server.include_router(web_deliveries.router)
     server.include_router(web_stocktakes.router)
+    server.include_router(web_replenishment.router)
     server.include_router(web_reports.router)
     server.mount(
         "/static", StaticFiles(directory=str(resources.files("jxc.web") / "static")), "static"

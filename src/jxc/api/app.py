@@ -26,6 +26,7 @@ from jxc.api.routes import (
     health,
     movements,
     partners,
+    replenishment,
     reports,
     sessions,
     sop,
@@ -69,6 +70,7 @@ def create_app(app: App) -> FastAPI:
         deliveries.router,
         stocktakes.router,
         reports.router,
+        replenishment.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

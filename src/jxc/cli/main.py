@@ -19,6 +19,7 @@ from jxc.cli import (
     documents,
     partners,
     periods,
+    replenishment,
     reports,
     serve,
     setup,
@@ -102,6 +103,7 @@ sop.register(app)
 partners.register(app)
 stocktakes.register(app)
 reports.register(app)
+replenishment.register(app)
 bench.register(app)
 serve.register(app)
 
