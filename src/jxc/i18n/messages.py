@@ -284,7 +284,6 @@ ERRORS: dict[str, str] = {
     "level.max_below_reorder": "The maximum {max_quantity} is below the reorder point {reorder_point}",
     "replenish.nothing_to_order": "Warehouse {warehouse} has no replenishment suggestion to accept",
     "replenish.no_supplier": "No supplier is known to buy {item} from; choose one",
-
 }
 
 LABELS: dict[str, str] = {
@@ -706,7 +705,6 @@ LABELS: dict[str, str] = {
     "alert.near_expiry": "Near expiry",
     "alert.negative": "Negative stock",
     "alert.mismatch": "Book differs from ledger",
-
 }
 
 # Audit trail actions, by the code each event stores.
@@ -764,7 +762,6 @@ ACTIONS: dict[str, str] = {
     "stock_level.set": "Set stock levels",
     "stock_level.clear": "Clear stock levels",
     "replenishment.accept": "Accept replenishment suggestions",
-
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.
