@@ -250,6 +250,16 @@ def negative_alerts(
     ]
 
 
+def _found_quantity(params: dict[str, Any]) -> Decimal:
+    """The quantity a ``jxc check`` problem reports, where it reports one (else 0)."""
+    for key in ("cached", "available", "sum", "reserved"):
+        try:
+            return Decimal(str(params[key]))
+        except (KeyError, ArithmeticError):
+            continue
+    return ZERO
+
+
 def check_alerts(connection: Connection) -> list[AlertRow]:
     """What ``jxc check`` finds (balances that differ from the ledger …), one alert each.
 
@@ -261,15 +271,15 @@ def check_alerts(connection: Connection) -> list[AlertRow]:
         params = problem.params
         item = str(params.get("item", ""))
         place = str(params.get("location", ""))
-        detail = ":".join(f"{key}={params[key]}" for key in sorted(params))
+        where = ":".join(str(params.get(key, "")) for key in ("item", "location", "batch"))
         rows.append(
             AlertRow(
                 AlertKind.MISMATCH.value,
-                f"mismatch:{problem.code}:{detail}"[:200],
+                f"mismatch:{problem.code}:{where}"[:200],
                 place.split("/")[0] if "/" in place else None,
                 item,
                 item,
-                Decimal(str(params.get("cached", params.get("available", 0)))),
+                _found_quantity(params),
                 location=place or None,
                 code=problem.code,
             )

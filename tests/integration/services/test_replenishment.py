@@ -9,9 +9,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from jxc.db.schema import OutboxEvent
+from jxc.db.schema import OutboxEvent, StockBalance
 from jxc.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from jxc.queries import documents as document_queries
 from jxc.services import partners, replenishment
@@ -219,3 +219,11 @@ def test_buying_with_no_known_supplier_is_refused_until_one_is_chosen(shops):
     with refused(shops, Invalid) as caught:
         replenishment.accept(shops.uow(), "tester", {"warehouse": "SH", "items": ["没有"]})
     assert caught.value.code == "item.unknown"
+
+
+def test_a_balance_that_differs_from_its_ledger_is_an_alert_when_checked(shops):
+    with shops.engine.begin() as connection:
+        connection.execute(update(StockBalance).values(on_hand=StockBalance.on_hand + 1))
+    assert "mismatch" not in {row.kind for row in replenishment.alerts(shops.uow(), "tester")}
+    found = replenishment.alerts(shops.uow(), "tester", check=True)
+    assert "check.balance_mismatch" in {row.code for row in found if row.kind == "mismatch"}
