@@ -24,6 +24,7 @@ from jxc.web import kpi as web_kpi
 from jxc.web import movements as web_movements
 from jxc.web import pages
 from jxc.web import partners as web_partners
+from jxc.web import replenishment as web_replenishment
 from jxc.web import reports as web_reports
 from jxc.web import settings as web_settings
 from jxc.web import stocktakes as web_stocktakes
@@ -39,6 +40,7 @@ def create_server(app: App) -> FastAPI:
     server.include_router(web_partners.router)
     server.include_router(web_deliveries.router)
     server.include_router(web_stocktakes.router)
+    server.include_router(web_replenishment.router)
     server.include_router(web_reports.router)
     server.include_router(web_kpi.router)
     server.mount(

@@ -14,8 +14,9 @@ SOURCE = Path(__file__).parents[2] / "src" / "jxc"
 CODE = re.compile(r'"((?:[a-z_]+)\.(?:[a-z_]+))"')
 # Operation names of request ids, outbox topics and permission ids, not message codes.
 NOT_MESSAGES = re.compile(
-    r"^(documents|catalog|users|periods|workflows|partners|orders|deliveries|stocktakes)\.[a-z_]+$"
-    r"|^document\.(step|overdue)$"  # outbox topics
+    r"^(documents|catalog|users|periods|workflows|partners|orders|deliveries|stocktakes"
+    r"|replenishment)\.[a-z_]+$"
+    r"|^document\.(step|overdue)$|^stock\.alert$"  # outbox topics
     r"|^[a-z_]+\.(id|create|post|receive|reverse|manage|read)$"
 )
 

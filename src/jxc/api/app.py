@@ -27,6 +27,7 @@ from jxc.api.routes import (
     kpi,
     movements,
     partners,
+    replenishment,
     reports,
     sessions,
     sop,
@@ -71,6 +72,7 @@ def create_app(app: App) -> FastAPI:
         stocktakes.router,
         reports.router,
         kpi.router,
+        replenishment.router,
     ):
         api.include_router(router, prefix=API_PREFIX)
     return api

@@ -20,6 +20,7 @@ from jxc.cli import (
     kpi,
     partners,
     periods,
+    replenishment,
     reports,
     serve,
     setup,
@@ -104,6 +105,7 @@ partners.register(app)
 stocktakes.register(app)
 kpi.register(app)
 reports.register(app)
+replenishment.register(app)
 bench.register(app)
 serve.register(app)
 

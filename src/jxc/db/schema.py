@@ -576,3 +576,16 @@ class StocktakeLine(Base):
     recounted_by: Mapped[str | None] = mapped_column(String(64))
     recounted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     book_at_recount: Mapped[Decimal | None] = mapped_column(Quantity)
+
+
+class StockLevel(Base):
+    """安全库存 / 再订货点 / 最高库存 of one item in one warehouse, in its base unit."""
+
+    __tablename__ = "stock_level"
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True)
+    safety_stock: Mapped[Decimal] = mapped_column(Quantity)
+    reorder_point: Mapped[Decimal] = mapped_column(Quantity)
+    max_quantity: Mapped[Decimal] = mapped_column(Quantity)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

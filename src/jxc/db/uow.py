@@ -27,6 +27,7 @@ from jxc.db.repositories.ledger import LedgerRepository
 from jxc.db.repositories.orders import OrderRepository
 from jxc.db.repositories.partners import PartnerRepository
 from jxc.db.repositories.periods import PeriodRepository
+from jxc.db.repositories.replenishment import LevelRepository
 from jxc.db.repositories.requests import RequestRepository
 from jxc.db.repositories.stocktakes import StocktakeRepository
 from jxc.db.repositories.users import UserRepository
@@ -107,6 +108,7 @@ class UnitOfWork:
         self.partners = PartnerRepository(connection)
         self.orders = OrderRepository(connection)
         self.stocktakes = StocktakeRepository(connection)
+        self.levels = LevelRepository(connection)
         self._recorded = []
         return self
 

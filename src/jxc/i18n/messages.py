@@ -280,6 +280,11 @@ ERRORS: dict[str, str] = {
     "report.range_too_long": "The report period {start} to {end} is longer than {max} days; report it in parts",
     "report.days_invalid": "{field}: {days} days is not between 0 and {max}",
     "kpi.range_too_long": "The KPI period {start} – {end} is longer than {days} days; choose a shorter one",
+    "level.negative": "{field} cannot be negative ({value})",
+    "level.reorder_below_safety": "The reorder point {reorder_point} is below the safety stock {safety_stock}",
+    "level.max_below_reorder": "The maximum {max_quantity} is below the reorder point {reorder_point}",
+    "replenish.nothing_to_order": "Warehouse {warehouse} has no replenishment suggestion to accept",
+    "replenish.no_supplier": "No supplier is known to buy {item} from; choose one",
 }
 
 LABELS: dict[str, str] = {
@@ -686,6 +691,37 @@ LABELS: dict[str, str] = {
     "label.kpi_period": "Period",
     "label.kpi_title": "KPI {start} – {end}",
     "label.web_dashboard": "KPI dashboard",
+    "label.no_alerts": "No alerts",
+    "label.alert_kind": "Alert",
+    "label.threshold": "Threshold",
+    "label.web_alerts": "Stock alerts",
+    "label.alerts_published": "{count} new alerts written to the outbox",
+    "label.levels_result": "{warehouse} {item}: safety stock {safety_stock}, reorder point {reorder_point}, maximum {max_quantity}",
+    "label.safety_stock": "Safety stock",
+    "label.reorder_point": "Reorder point",
+    "label.max_quantity": "Maximum stock",
+    "label.source_transfer": "Transfer from {warehouse}",
+    "label.source_purchase": "Buy from {supplier}",
+    "label.no_suggestions": "Nothing to replenish in {warehouse}",
+    "label.on_order": "On order / in transit",
+    "label.average_daily_usage": "Average daily usage",
+    "label.suggested_quantity": "Suggested quantity",
+    "label.replenish_source": "Source",
+    "label.web_replenish": "Replenishment suggestions",
+    "label.replenish_accepted": "{count} draft documents made ({lines} lines)",
+    "label.web_drafts_made": "Draft documents made:",
+    "label.web_expiry_days": "Expiry within (days)",
+    "label.web_suggestions": "Suggestions",
+    "label.web_supplier_for_all": "Supplier (optional, for every purchase)",
+    "label.web_accept_suggestions": "Make draft documents",
+    "label.web_levels": "Stock levels",
+    "label.web_set_levels": "Set levels",
+    "alert.below_safety": "Below safety stock",
+    "alert.at_reorder": "At reorder point",
+    "alert.expired": "Expired",
+    "alert.near_expiry": "Near expiry",
+    "alert.negative": "Negative stock",
+    "alert.mismatch": "Book differs from ledger",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -740,6 +776,9 @@ ACTIONS: dict[str, str] = {
     "stocktake.hand_in": "Hand in the count",
     "stocktake.approve": "Approve stocktake",
     "stocktake.cancel": "Void stocktake",
+    "stock_level.set": "Set stock levels",
+    "stock_level.clear": "Clear stock levels",
+    "replenishment.accept": "Accept replenishment suggestions",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.

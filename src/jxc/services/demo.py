@@ -19,7 +19,15 @@ from jxc.domain.barcodes import ean13
 from jxc.domain.errors import Conflict, DomainError
 from jxc.queries.orders import pick_list
 from jxc.queries.stock_levels import serials_in_stock, stock_rows
-from jxc.services import auth, catalog, deliveries, documents, partners, stocktakes
+from jxc.services import (
+    auth,
+    catalog,
+    deliveries,
+    documents,
+    partners,
+    replenishment,
+    stocktakes,
+)
 
 MAIN_WAREHOUSE = "SH01"
 WAREHOUSES = [
@@ -447,6 +455,44 @@ class _Demo:
         self.documents += bool(result.gain) + bool(result.loss)
         self.entries += result.entries
 
+    def levels(self) -> None:
+        """安全库存 / 再订货点 / 最高库存 for a few items, so the demo has 库存预警 and 补货建议.
+
+        SH01 runs low on some (one of which BJ01 can spare), BJ01 on another.
+        """
+        totals: dict[tuple[str, str], Decimal] = {}
+        for warehouse in ("SH01", "BJ01"):
+            for item, _, available in self.stocked(warehouse):
+                key = (warehouse, item)
+                totals[key] = totals.get(key, Decimal(0)) + available
+        sh = sorted(item for warehouse, item in totals if warehouse == "SH01")
+        shared = [item for item in sh if ("BJ01", item) in totals][:2]
+        chosen = shared + [item for item in sh if item not in shared][:3]
+        for index, item in enumerate(chosen):
+            on_hand = totals[("SH01", item)].to_integral_value()
+            safety = on_hand + 1 if index % 2 else on_hand // 2  # below safety / at reorder
+            self._levels(item, "SH01", safety, max(on_hand, safety), on_hand * 3 + 10)
+        for item in shared[:1]:  # BJ01 keeps its reorder point low: it has surplus to give
+            self._levels(item, "BJ01", Decimal(0), Decimal(1), totals[("BJ01", item)] + 5)
+        for item in shared[1:]:  # and runs low itself on the other one
+            stock = totals[("BJ01", item)].to_integral_value()
+            self._levels(item, "BJ01", stock, stock + 5, stock + 20)
+
+    def _levels(
+        self, item: str, warehouse: str, safety: Decimal, reorder: Decimal, maximum: Decimal
+    ) -> None:
+        replenishment.set_levels(
+            self.uow,
+            "manager",
+            {
+                "item": item,
+                "warehouse": warehouse,
+                "safety_stock": safety,
+                "reorder_point": reorder,
+                "max_quantity": maximum,
+            },
+        )
+
     def stocked(self, warehouse: str) -> list[tuple[str, str, Decimal]]:
         with self.uow:
             rows = stock_rows(self.uow.connection, warehouse)
@@ -727,6 +773,7 @@ def load(uow: UnitOfWork, days: int = 90, seed: int = 2026) -> DemoSummary | Non
             demo.stocktake(demo.start + timedelta(days=offset), *counted[offset])
     demo.sales_orders(demo.start + timedelta(days=days - 1))
     demo.purchase_orders(demo.start + timedelta(days=days - 1))
+    demo.levels()
     return DemoSummary(
         len(WAREHOUSES), len(PARTNERS), len(demo.items), demo.documents, demo.entries
     )

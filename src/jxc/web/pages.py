@@ -30,7 +30,7 @@ from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import partners as partner_queries
-from jxc.services import auth, documents, orders, workflows
+from jxc.services import auth, documents, orders, replenishment, workflows
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
 from jxc.web.scanning import lines_from, scan_page, take_scan
@@ -184,7 +184,18 @@ async def home(request: Request, app: AppDep, user: UserDep) -> Response:
     waiting = await run_in_threadpool(documents.waiting_for, app.uow(), user.username)
     overdue = await run_in_threadpool(_overdue, app, user)
     in_flow = await run_in_threadpool(_in_flow, app, user)
-    return page(request, "home.html", user=user, waiting=waiting, overdue=overdue, in_flow=in_flow)
+    counts: dict[str, int] = {}
+    if user.may_somewhere(Action.WAREHOUSE_MANAGE):  # managers see 库存预警 at a glance
+        counts = await run_in_threadpool(replenishment.alert_counts, app.uow(), user.username)
+    return page(
+        request,
+        "home.html",
+        user=user,
+        waiting=waiting,
+        overdue=overdue,
+        in_flow=in_flow,
+        alert_counts=counts,
+    )
 
 
 # the flow and the audit trail ------------------------------------------------------------------

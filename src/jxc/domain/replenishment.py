@@ -1,0 +1,145 @@
+"""Stock levels (安全库存, 再订货点, 最高库存), 库存预警 and 补货建议 as pure rules.
+
+A level is set per item and warehouse. It must read upwards: safety stock ≤ reorder point
+≤ maximum, none negative, so that a warehouse at its reorder point is never already below
+its safety stock and an order up to the maximum always takes it above its reorder point.
+A suggestion brings a warehouse at or below its reorder point back up to its maximum,
+counting what is already on its way (open purchase orders, transfers not yet received),
+so accepting suggestions twice never orders twice. Stock comes from another warehouse's
+surplus above its own reorder point first, and is bought only for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from jxc.domain.errors import ErrorCollector
+
+ZERO = Decimal(0)
+DEFAULT_USAGE_DAYS = 30
+MAX_USAGE_DAYS = 3650
+
+
+class AlertKind(StrEnum):
+    BELOW_SAFETY = "below_safety"  # 低于安全库存
+    AT_REORDER = "at_reorder"  # 到达再订货点
+    EXPIRED = "expired"  # 已过期
+    NEAR_EXPIRY = "near_expiry"  # 临期
+    NEGATIVE = "negative"  # 负库存 (jxc check)
+    MISMATCH = "mismatch"  # 账实不符: a balance differs from its ledger (jxc check)
+
+
+@dataclass(frozen=True)
+class Levels:
+    safety_stock: Decimal
+    reorder_point: Decimal
+    max_quantity: Decimal
+
+
+def check_levels(levels: Levels) -> None:
+    """Refuse levels that do not read upwards, naming every field at fault.
+
+    Raises:
+        Invalid: level.negative, level.reorder_below_safety, level.max_below_reorder.
+    """
+    errors = ErrorCollector()
+    for field, value in (
+        ("safety_stock", levels.safety_stock),
+        ("reorder_point", levels.reorder_point),
+        ("max_quantity", levels.max_quantity),
+    ):
+        if value < 0:
+            errors.add(f"/{field}", "level.negative", field=field, value=str(value))
+    if levels.reorder_point < levels.safety_stock:
+        errors.add(
+            "/reorder_point",
+            "level.reorder_below_safety",
+            reorder_point=str(levels.reorder_point),
+            safety_stock=str(levels.safety_stock),
+        )
+    if levels.max_quantity < levels.reorder_point:
+        errors.add(
+            "/max_quantity",
+            "level.max_below_reorder",
+            max_quantity=str(levels.max_quantity),
+            reorder_point=str(levels.reorder_point),
+        )
+    errors.raise_if_any()
+
+
+def stock_alert(levels: Levels, available: Decimal) -> AlertKind | None:
+    """库存预警 for a warehouse with ``available`` (on hand − reserved) of an item."""
+    if available < levels.safety_stock:
+        return AlertKind.BELOW_SAFETY
+    if available <= levels.reorder_point:
+        return AlertKind.AT_REORDER
+    return None
+
+
+def position(on_hand: Decimal, reserved: Decimal, on_order: Decimal) -> Decimal:
+    """What a warehouse will have once everything on its way has come: 可用 + 在途."""
+    return on_hand - reserved + on_order
+
+
+def suggested_quantity(levels: Levels, projected: Decimal) -> Decimal:
+    """How much to bring in: up to the maximum once at or below the reorder point, else 0."""
+    if projected > levels.reorder_point:
+        return ZERO
+    return max(levels.max_quantity - projected, ZERO)
+
+
+def surplus(levels: Levels | None, available: Decimal) -> Decimal:
+    """What a warehouse can give away and stay above its own reorder point.
+
+    A warehouse with no levels for the item keeps everything: nobody said what it needs.
+    """
+    if levels is None:
+        return ZERO
+    return max(available - levels.reorder_point, ZERO)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where part of a suggestion comes from: a warehouse (调拨) or, without one, a purchase."""
+
+    quantity: Decimal
+    warehouse: str | None = None  # None: buy it
+
+
+def choose_sources(needed: Decimal, surpluses: Mapping[str, Decimal]) -> list[Source]:
+    """Split ``needed`` between warehouses with surplus and a purchase for the rest.
+
+    The largest surplus gives first (then by warehouse code), so fewer transfers are made.
+    """
+    sources: list[Source] = []
+    left = needed
+    for warehouse, spare in sorted(surpluses.items(), key=lambda pair: (-pair[1], pair[0])):
+        if left <= 0:
+            break
+        take = min(spare, left)
+        if take > 0:
+            sources.append(Source(take, warehouse))
+            left -= take
+    if left > 0:
+        sources.append(Source(left))
+    return sources
+
+
+def average_daily_usage(issued: Decimal, days: int) -> Decimal:
+    """Average daily usage over ``days`` days, to two places past the unit."""
+    if days <= 0:
+        return ZERO
+    return (issued / days).quantize(Decimal("0.01"))
+
+
+def group_by_source(
+    lines: Sequence[tuple[str, Source]],
+) -> dict[str | None, list[tuple[str, Decimal]]]:
+    """(item, source) pairs grouped into one document per source warehouse (None: purchase)."""
+    grouped: dict[str | None, list[tuple[str, Decimal]]] = {}
+    for item, source in lines:
+        grouped.setdefault(source.warehouse, []).append((item, source.quantity))
+    return grouped
