@@ -49,8 +49,8 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"  # the audit log and the list of users
     WORKFLOW_MANAGE = "workflow.manage"  # install workflow definitions: an admin's decision
     PARTNER_MANAGE = "partner.manage"  # suppliers, customers, sales channels
-    STOCKTAKE_PLAN = "stocktake.plan"  # 盘点: plan, start (freeze), hand in, cancel
-    STOCKTAKE_COUNT = "stocktake.count"  # 盘点录入: count and recount by scan
+    STOCKTAKE_PLAN = "stocktake.plan"  # 盘点: plan, start (freeze), cancel
+    STOCKTAKE_COUNT = "stocktake.count"  # 盘点录入: count and recount by scan, hand in
     STOCKTAKE_APPROVE = "stocktake.approve"  # 盘点复盘: see the book, post 盘盈 / 盘亏
 
 

@@ -153,6 +153,25 @@ def check_recounter(line: CountLine, actor: str) -> None:
         raise Conflict("stocktake.same_counter", {"user": actor})
 
 
+def check_no_overlap(
+    number: str,
+    location_ids: set[int],
+    item_ids: set[int] | None,
+    active: Iterable[StocktakeHeader],
+) -> None:
+    """One shelf is counted by one stocktake at a time.
+
+    Two approving the same difference would post it twice.
+    """
+    for other in active:
+        shared = location_ids & other.scope.location_ids
+        items_meet = (
+            item_ids is None or other.scope.item_ids is None or item_ids & other.scope.item_ids
+        )
+        if shared and items_meet:
+            raise Conflict("stocktake.overlaps", {"number": number, "other": other.number})
+
+
 def check_ready(header: StocktakeHeader, waiting: Iterable[str]) -> None:
     """Refuse approval while lines wait for a count or a recount, naming each one."""
     missing = list(waiting)

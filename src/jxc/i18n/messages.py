@@ -275,7 +275,7 @@ ERRORS: dict[str, str] = {
     "stocktake.location_not_in_plan": "Location {location} is not in the plan of stocktake {number}",
     "stocktake.line_not_for_recount": "Item {item}: this line was not sent for a recount",
     "stocktake.approver_counted": "{user} counted lines of stocktake {number}; another person must approve it",
-    "stocktake.serial_difference": "Stocktake {number}: serial-tracked lines differ ({lines}); post them by a receipt or an issue naming the serial numbers",
+    "stocktake.serial_difference": "Stocktake {number}: serial-tracked lines differ ({lines}); post the serial numbers found or missing by a receipt or an issue, then void this stocktake and count those items again",
     "report.range_reversed": "The report period starts on {start}, after it ends on {end}",
     "report.range_too_long": "The report period {start} to {end} is longer than {max} days; report it in parts",
     "report.days_invalid": "{field}: {days} days is not between 0 and {max}",
@@ -285,6 +285,7 @@ ERRORS: dict[str, str] = {
     "level.max_below_reorder": "The maximum {max_quantity} is below the reorder point {reorder_point}",
     "replenish.nothing_to_order": "Warehouse {warehouse} has no replenishment suggestion to accept",
     "replenish.no_supplier": "No supplier is known to buy {item} from; choose one",
+    "stocktake.overlaps": "Stocktake {number} would count what stocktake {other} is counting; finish or void that one first",
 }
 
 LABELS: dict[str, str] = {

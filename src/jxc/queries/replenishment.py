@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -361,7 +361,11 @@ def _on_order(connection: Connection, warehouse_id: int) -> dict[int, Decimal]:
 
 
 def _promised_away(connection: Connection) -> dict[Key, Decimal]:
-    """(item, warehouse) → what transfers not yet shipped will take out of it."""
+    """(item, warehouse) → what transfers not yet shipped will take out of it.
+
+    A transfer approved in the SOP already holds its stock (预占): it is in ``reserved``
+    and not counted again here.
+    """
     query = (
         select(
             s.DocumentLine.item_id,
@@ -372,6 +376,7 @@ def _promised_away(connection: Connection) -> dict[Key, Decimal]:
         .where(
             s.Document.document_type == "transfer",
             s.Document.state.in_(UNSHIPPED_TRANSFER_STATES),
+            ~exists().where(s.StockReservation.document_id == s.Document.id),
         )
         .group_by(s.DocumentLine.item_id, s.Document.warehouse_id)
     )
@@ -444,10 +449,7 @@ def _last_suppliers(
     for row in connection.execute(query):
         if row.item_id in found:
             continue
-        cost = None
-        if row.unit_cost is not None and row.base_quantity:
-            cost = (row.unit_cost * row.quantity / row.base_quantity).quantize(Decimal("0.0001"))
-        found[row.item_id] = (row.code, cost)
+        found[row.item_id] = (row.code, row.unit_cost)  # a line's unit cost is per base unit
     return found
 
 

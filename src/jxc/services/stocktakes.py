@@ -29,6 +29,7 @@ from jxc.domain.stocktakes import (
     StocktakeState,
     abc_classes,
     after_count,
+    check_no_overlap,
     check_ready,
     check_recounter,
     check_state,
@@ -152,7 +153,7 @@ def plan(
         Forbidden: auth.forbidden_in_warehouse.
     """
     wanted = parse(PlanIn, data)
-    payload = wanted.model_dump(mode="json")
+    payload = {**wanted.model_dump(mode="json"), "actor": actor}
     seen = _replayed(uow, request_id, "plan", payload)
     if seen is not None:
         return seen
@@ -221,6 +222,7 @@ def start(
     item_ids = _scope_items(uow, header)
     if not location_ids or (item_ids is not None and not item_ids):
         raise Conflict("stocktake.nothing_in_scope", {"number": number})
+    check_no_overlap(number, location_ids, item_ids, uow.stocktakes.active_in(header.warehouse_id))
     frozen = uow.stocktakes.freeze(header.id, location_ids, item_ids)
     now = uow.clock()
     scope = {
@@ -472,12 +474,20 @@ def hand_in(
     check_state(header, StocktakeState.COUNTING)
     rows = stocktake_queries.count_lines(uow.connection, number)
     check_ready(header, [row.label for row in rows if row.line.counted is None])
+    items = uow.catalog.items_by_code({row.item for row in rows})
     recounts = [
         row.line.id
         for row in rows
         if row.line.counted is not None
         and row.line.book_at_count is not None
-        and over_tolerance(row.line.book_at_count, row.line.counted, header.tolerance_percent)
+        and (
+            over_tolerance(row.line.book_at_count, row.line.counted, header.tolerance_percent)
+            # a serial found or missing is named by a second count before anything is posted
+            or (
+                items[row.item].tracking is TrackingMode.SERIAL
+                and row.line.counted != row.line.book_at_count
+            )
+        )
     ]
     uow.stocktakes.flag_recounts(recounts)
     uow.stocktakes.move(header.id, StocktakeState.REVIEWING, {})
@@ -529,7 +539,12 @@ def approve(
         raise Conflict(
             "stocktake.serial_difference", {"number": number, "lines": ", ".join(serial)}
         )
-    costs = uow.balances.unit_costs({item.id for item in items.values()}, header.warehouse_id)
+    item_ids = {item.id for item in items.values()}
+    # Goods found of an item this warehouse has no cost for yet: the company's average.
+    costs = {
+        **uow.stocktakes.average_costs(item_ids),
+        **uow.balances.unit_costs(item_ids, header.warehouse_id),
+    }
     decided = {"stocktake": number}
     posted: dict[str, str | None] = {"gain": None, "loss": None}
     entries = 0
@@ -660,11 +675,19 @@ def view(uow: UnitOfWork, actor: str, number: str) -> StocktakeView:
     shows_book = not found.blind or may_approve or found.state == StocktakeState.APPROVED
     lines = stocktake_queries.count_lines(uow.connection, number)
     if not shows_book:
+        # Blind: no book; and while lines are recounted, not the first count either, so
+        # the second person counts what is there, not what was found before.
+        first_count = found.state != StocktakeState.REVIEWING
         lines = [
             replace(
                 row,
                 line=replace(
-                    row.line, book_quantity=None, book_at_count=None, book_at_recount=None
+                    row.line,
+                    book_quantity=None,
+                    book_at_count=None,
+                    book_at_recount=None,
+                    counted=row.line.counted if first_count else None,
+                    counted_by=row.line.counted_by if first_count else None,
                 ),
             )
             for row in lines

@@ -299,3 +299,53 @@ def test_a_cancelled_stocktake_takes_no_more_counts(store):
     with refused(store, Conflict):
         count(store, number, {"item": "螺丝", "quantity": "1", "location": "A-01"})
     assert [row.state for row in stocktakes.listing(store.uow(), "boss")] == ["cancelled"]
+
+
+def test_two_stocktakes_may_not_count_one_shelf_at_once(store):
+    first = planned(store, category="五金")
+    second = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    with refused(store, Conflict) as caught:
+        stocktakes.start(store.uow(), "boss", second)
+    assert caught.value.code == "stocktake.overlaps"
+    assert caught.value.params["other"] == first
+    other_items = planned(store, category="化工")  # other items of the same shelves: fine
+    assert stocktakes.view(store.uow(), "boss", other_items).stocktake.state == "counting"
+
+
+def test_a_blind_recounter_sees_neither_the_book_nor_the_first_count(store):
+    number = planned(store, tolerance_percent="0")
+    count(
+        store,
+        number,
+        {"item": "螺丝", "quantity": "9", "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+        {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"},
+    )
+    stocktakes.hand_in(store.uow(), "counter1", number)
+    seen = {row.item: row.line for row in stocktakes.view(store.uow(), "counter2", number).lines}
+    assert (seen["螺丝"].counted, seen["螺丝"].counted_by, seen["螺丝"].book_quantity) == (
+        None,
+        None,
+        None,
+    )
+    assert seen["螺丝"].needs_recount
+    boss = {row.item: row.line for row in stocktakes.view(store.uow(), "boss", number).lines}
+    assert (boss["螺丝"].counted, boss["螺丝"].book_at_count) == (9, 10)
+
+
+def test_goods_found_of_an_item_without_cost_here_come_in_at_its_average_cost(store):
+    a_warehouse(store, "WH2")
+    a_user(store, "roamer1", "warehouse_clerk")
+    a_user(store, "roamer2", "warehouse_clerk")
+    receive(store, "WH2", {"item": "螺丝", "quantity": "4", "unit_cost": "3"})
+    number = stocktakes.plan(store.uow(), "tester", {"warehouse": "WH2"}).number
+    stocktakes.start(store.uow(), "tester", number)
+    stocktakes.count(store.uow(), "roamer1", number, {"lines": [{"item": "螺丝", "quantity": "4"}]})
+    # 螺母 was never in WH2: what is found is valued at its cost in WH1 (¥0.5)
+    stocktakes.count(store.uow(), "roamer1", number, {"lines": [{"item": "螺母", "quantity": "2"}]})
+    stocktakes.hand_in(store.uow(), "roamer1", number)
+    stocktakes.count(store.uow(), "roamer2", number, {"lines": [{"item": "螺母", "quantity": "2"}]})
+    result = stocktakes.approve(store.uow(), "tester", number)
+    with store.reader() as connection:
+        _, lines = document_queries.document(connection, result.gain)
+    assert [(line.item, line.unit_cost) for line in lines] == [("螺母", Decimal("0.5"))]

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, and_, func, insert, literal, select, update
 
 from jxc.db import schema as s
+from jxc.domain.quantities import round_unit_cost
 from jxc.domain.stocktakes import CountLine, Scope, StocktakeHeader, StocktakeState
 
 _stocktake = cast(Table, s.Stocktake.__table__)
@@ -75,6 +76,24 @@ class StocktakeRepository:
             query = query.with_for_update()
         row = self.connection.execute(query).first()
         return None if row is None else _header(row)
+
+    def active_in(self, warehouse_id: int) -> list[StocktakeHeader]:
+        """The warehouse's stocktakes being counted or reviewed.
+
+        The warehouse's row is locked first, so two stocktakes starting at once take turns.
+        """
+        self.connection.execute(
+            select(s.Warehouse.id).where(s.Warehouse.id == warehouse_id).with_for_update()
+        )
+        rows = self.connection.execute(
+            select(_stocktake).where(
+                _stocktake.c.warehouse_id == warehouse_id,
+                _stocktake.c.state.in_(
+                    [StocktakeState.COUNTING.value, StocktakeState.REVIEWING.value]
+                ),
+            )
+        )
+        return [_header(row) for row in rows]
 
     def move(self, stocktake_id: int, state: StocktakeState, values: dict[str, Any]) -> None:
         self.connection.execute(
@@ -187,6 +206,20 @@ class StocktakeRepository:
             .group_by(cost.c.item_id)
         )
         return {item_id: value or Decimal(0) for item_id, value in rows}
+
+    def average_costs(self, item_ids: Collection[int]) -> dict[int, Decimal]:
+        """Each item's average cost over every warehouse holding it (value ÷ quantity)."""
+        cost = cast(Table, s.StockCost.__table__)
+        rows = self.connection.execute(
+            select(cost.c.item_id, func.sum(cost.c.value), func.sum(cost.c.quantity))
+            .where(cost.c.item_id.in_(sorted(item_ids)), cost.c.quantity > 0)
+            .group_by(cost.c.item_id)
+        )
+        return {
+            item_id: round_unit_cost(value / quantity)
+            for item_id, value, quantity in rows
+            if quantity
+        }
 
     def items_in_category(self, category: str) -> set[int]:
         return set(
