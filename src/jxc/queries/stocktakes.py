@@ -132,9 +132,14 @@ def stocktake(connection: Connection, number: str) -> StocktakeRow | None:
     return None if row is None else _row(row)
 
 
-def count_lines(connection: Connection, number: str) -> list[CountLineRow]:
-    """Every line by location, then item, then batch (the order a counter walks)."""
-    rows = connection.execute(
+def count_lines(
+    connection: Connection, number: str, location: str | None = None
+) -> list[CountLineRow]:
+    """Every line by location, then item, then batch: the order a counter walks.
+
+    ``location``: only the lines there.
+    """
+    query = (
         select(
             s.Item.code.label("item_code"),
             s.Item.name.label("item_name"),
@@ -151,6 +156,9 @@ def count_lines(connection: Connection, number: str) -> list[CountLineRow]:
         .where(_stocktake.c.number == number)
         .order_by(s.Location.code, s.Item.code, s.Batch.batch_no)
     )
+    if location is not None:
+        query = query.where(s.Location.code == location)
+    rows = connection.execute(query)
     return [
         CountLineRow(
             row.item_code, row.item_name, row.unit, row.location, row.batch, count_line(row)

@@ -661,8 +661,10 @@ class StocktakeView:
 
 
 @reading
-def view(uow: UnitOfWork, actor: str, number: str) -> StocktakeView:
+def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) -> StocktakeView:
     """One stocktake as ``actor`` may see it: blind, the book figures are left out.
+
+    ``location``: only its lines (a count screen redrawn after each scan).
 
     Raises:
         NotFound: stocktake.unknown (also one in a warehouse the user does not see).
@@ -673,7 +675,7 @@ def view(uow: UnitOfWork, actor: str, number: str) -> StocktakeView:
         raise NotFound("stocktake.unknown", {"number": number})
     may_approve = user.may(Action.STOCKTAKE_APPROVE, warehouse=found.warehouse)
     shows_book = not found.blind or may_approve or found.state == StocktakeState.APPROVED
-    lines = stocktake_queries.count_lines(uow.connection, number)
+    lines = stocktake_queries.count_lines(uow.connection, number, location)
     if not shows_book:
         # Blind: no book; and while lines are recounted, not the first count either, so
         # the second person counts what is there, not what was found before.

@@ -256,7 +256,10 @@ async def _recorded(
         await run_in_threadpool(record)
     except DomainError as error:
         scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
-    view = await run_in_threadpool(stocktakes.view, app.uow(), user.username, number)
+    # After each scan only the screen's location is read again, not the whole stocktake.
+    view = await run_in_threadpool(
+        stocktakes.view, app.uow(), user.username, number, location or None
+    )
     return page(
         request,
         "_count_lines.html",
