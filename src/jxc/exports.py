@@ -8,20 +8,32 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from jxc.domain.audit_export import (
+    FORMAT_NAME,
+    SECTIONS,
+    ExportScope,
+    Manifest,
+    Section,
+    SectionDigest,
+    canonical,
+)
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate, vocabulary
+from jxc.queries.audit_export import History
 from jxc.queries.reports import AGE_BUCKETS
 
 XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit, the header row included
@@ -355,3 +367,246 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
         cell.number_format = "yyyy-mm-dd"
         return cell
     return value
+
+
+# 审计导出: the whole history of a scope, four sections and a manifest with their digests ------
+
+HISTORY_LEDGER = (
+    *MOVEMENTS[:1],
+    *_columns(("label.date", "business_date"), ("label.time", "recorded_at")),
+    *MOVEMENTS[2:10],
+    *_columns(("label.unit_cost", "unit_cost")),
+    *MOVEMENTS[10:13],
+)
+HISTORY_DOCUMENTS = (
+    *DOCUMENTS[:7],
+    *_columns(
+        ("label.reverses", "reverses"),
+        ("label.reversed_by", "reversed_by"),
+        ("label.web_note", "note"),
+        ("label.created_by", "created_by"),
+        ("label.created_at", "created_at"),
+        ("label.posted_by", "posted_by"),
+        ("label.posted_at", "posted_at"),
+    ),
+)
+HISTORY_LINES = _columns(
+    ("label.document", "document"),
+    ("label.line", "line_no"),
+    ("label.item", "item"),
+    ("label.name", "item_name"),
+    ("label.quantity", "quantity"),
+    ("label.unit", "unit"),
+    ("label.base_quantity", "base_quantity"),
+    ("label.location", "location"),
+    ("label.to_location", "to_location"),
+    ("label.batch", "batch"),
+    ("label.production_date", "production_date"),
+    ("label.expiry", "expiry_date"),
+    ("label.serials", "serials"),
+    ("label.unit_cost", "unit_cost"),
+)
+HISTORY_EVENTS = (*AUDIT, *_columns(("label.subject_type", "subject_type"), ("label.hash", "hash")))
+HISTORY_SECTIONS = {
+    "ledger": ("label.export_ledger", HISTORY_LEDGER),
+    "documents": ("label.export_documents", HISTORY_DOCUMENTS),
+    "document_lines": ("label.export_lines", HISTORY_LINES),
+    "audit_events": ("label.export_events", HISTORY_EVENTS),
+}
+_MANIFEST_FILE = "manifest.json"
+_XLSX_NUMBER_DIGITS = 15  # what a worksheet's number keeps exactly; longer ones stay text
+
+
+def history_file(
+    history: History,
+    scope: ExportScope,
+    exported_by: str,
+    exported_at: datetime,
+    export_format: ExportFormat,
+    locale: str,
+) -> tuple[ExportFile, Manifest]:
+    """An audit export as one file and the manifest it carries (whose digest is recorded).
+
+    XLSX: a 说明 sheet (the manifest), then a sheet per section. CSV: a ZIP of one CSV per
+    section and ``manifest.json``. Either way each cell is written as the canonical text
+    its section's digest was computed over, or as a number or date that reads back to it.
+
+    Raises:
+        Invalid: audit_export.cell_too_long (XLSX only: a cell beyond 32,767 characters).
+    """
+    rows_of: dict[str, Sequence[Any]] = {
+        "ledger": history.ledger,
+        "documents": history.documents,
+        "document_lines": history.lines,
+        "audit_events": history.events,
+    }
+    xlsx = export_format is ExportFormat.XLSX
+    sections, bodies = [], {}
+    for name in SECTIONS:
+        label, columns = HISTORY_SECTIONS[name]
+        digest = SectionDigest()
+        body = []
+        for number, row in enumerate(rows_of[name], start=2):
+            cells = [_stored(column, row, locale, xlsx) for column in columns]
+            if xlsx:
+                _check_cell_lengths(name, number, cells)
+            digest.add(cells)
+            body.append(cells if xlsx else [_guarded(cell) for cell in cells])
+        title = translate(label, locale)
+        part = title[:31] if xlsx else f"{name}.csv"
+        sections.append(Section(name, digest.rows, digest.hexdigest(), (part,)))
+        bodies[part] = ([translate(column.label, locale) for column in columns], body)
+    manifest = Manifest(
+        scope=scope,
+        exported_by=exported_by,
+        exported_at=exported_at,
+        ledger_through=history.ledger_through,
+        audit_through=history.audit_through,
+        sections=tuple(sections),
+    )
+    stamp = exported_at.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    name = f"audit-export-{stamp}-{manifest.digest[:8]}"
+    if xlsx:
+        file = ExportFile(
+            _history_xlsx(manifest, bodies, locale), export_format.media_type, f"{name}.xlsx"
+        )
+    else:
+        file = ExportFile(_history_zip(manifest, bodies), "application/zip", f"{name}.zip")
+    return file, manifest
+
+
+def _stored(column: Column, row: Any, locale: str, xlsx: bool) -> Any:
+    """A cell as the file keeps it: text, or (XLSX) a number or a date that reads back alike."""
+    value = column.value(row)
+    if value is None:
+        return None
+    if column.named is not None:
+        return column.named(value, locale)
+    if isinstance(value, list | tuple):
+        return " ".join(str(part) for part in value)
+    if isinstance(value, str):
+        # A worksheet holds no control characters: kept visible as \xNN, in CSV alike.
+        return ILLEGAL_CHARACTERS_RE.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+    if not xlsx:
+        return canonical(value)
+    if isinstance(value, Decimal):
+        exact = len(value.normalize().as_tuple().digits) <= _XLSX_NUMBER_DIGITS
+        return normalized(value) if exact else canonical(value)
+    if isinstance(value, datetime):
+        return canonical(value)  # in UTC, as text: a worksheet has no time zones
+    return value
+
+
+def _check_cell_lengths(section: str, row: int, cells: list[Any]) -> None:
+    for cell in cells:
+        if isinstance(cell, str) and len(cell) > XLSX_MAX_CELL:
+            raise Invalid(
+                "audit_export.cell_too_long",
+                {"section": section, "row": row, "limit": XLSX_MAX_CELL},
+            )
+
+
+def _guarded(cell: Any) -> str:
+    """A CSV cell: a text a spreadsheet would run as a formula (or that starts with ') gets '."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str) and cell.startswith((*_FORMULA_STARTS, "'")):
+        return "'" + cell
+    return str(cell)
+
+
+def _unguarded(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def _history_xlsx(
+    manifest: Manifest, bodies: dict[str, tuple[list[str], list[list[Any]]]], locale: str
+) -> bytes:
+    book = Workbook(write_only=True)
+    about = book.create_sheet(translate("label.export_manifest", locale)[:31])
+    about.append([FORMAT_NAME])
+    about.append([json.dumps(manifest.as_dict(), ensure_ascii=False)])
+    about.append([])
+    for label, value in (
+        ("label.export_digest", manifest.digest),
+        ("label.export_scope", manifest.scope.describe()),
+        ("label.user", manifest.exported_by),
+        ("label.time", canonical(manifest.exported_at)),
+    ):
+        about.append([translate(label, locale), _xlsx_cell(about, value)])
+    for section in manifest.sections:
+        about.append([section.parts[0], section.rows, section.sha256])
+    for title, (header, body) in bodies.items():
+        sheet = book.create_sheet(title)
+        sheet.append(header)
+        for cells in body:
+            sheet.append([_xlsx_cell(sheet, cell) for cell in cells])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _history_zip(manifest: Manifest, bodies: dict[str, tuple[list[str], list[list[str]]]]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            _MANIFEST_FILE, json.dumps(manifest.as_dict(), ensure_ascii=False, indent=2)
+        )
+        for part, (header, body) in bodies.items():
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(header)
+            writer.writerows(body)
+            archive.writestr(part, ("\ufeff" + text.getvalue()).encode("utf-8"))
+    return out.getvalue()
+
+
+def read_history_file(content: bytes) -> tuple[Manifest, dict[str, SectionDigest]]:
+    """The manifest an audit export carries and the digests of the rows it holds now.
+
+    Raises:
+        Invalid: audit_export.not_an_export (not an XLSX or ZIP this version wrote).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if _MANIFEST_FILE in archive.namelist():
+                return _read_zip(archive)
+        return _read_xlsx(content)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise Invalid("audit_export.not_an_export", {}) from None
+
+
+def _read_zip(archive: zipfile.ZipFile) -> tuple[Manifest, dict[str, SectionDigest]]:
+    manifest = Manifest.from_dict(json.loads(archive.read(_MANIFEST_FILE)))
+    found = {}
+    for section in manifest.sections:
+        digest = SectionDigest()
+        for part in section.parts:
+            text = archive.read(part).decode("utf-8-sig")
+            rows = csv.reader(io.StringIO(text, newline=""))
+            next(rows, None)  # the header, in the exporter's language
+            for row in rows:
+                digest.add([_unguarded(cell) if cell else None for cell in row])
+        found[section.name] = digest
+    return manifest, found
+
+
+def _read_xlsx(content: bytes) -> tuple[Manifest, dict[str, SectionDigest]]:
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        about = next((sheet for sheet in book.worksheets if sheet["A1"].value == FORMAT_NAME), None)
+        if about is None:
+            raise Invalid("audit_export.not_an_export", {})
+        manifest = Manifest.from_dict(json.loads(str(about["A2"].value)))
+        found = {}
+        for section in manifest.sections:
+            digest = SectionDigest()
+            for part in section.parts:
+                rows = book[part].iter_rows(values_only=True)
+                width = len(next(rows, ()))  # the header's: empty cells at a row's end
+                for row in rows:
+                    digest.add([*row, *[None] * (width - len(row))])
+            found[section.name] = digest
+        return manifest, found
+    finally:
+        book.close()

@@ -1,16 +1,19 @@
-"""`jxc audit verify` and `jxc audit log`: the tamper-evident record of every action."""
+"""`jxc audit verify`, `log`, `export` and `verify-export`: the tamper-evident record."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from jxc.cli.output import day, err, out, state, state_change, table
+from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
+from jxc.exports import HISTORY_SECTIONS, ExportFormat
 from jxc.queries import audit
-from jxc.services import auth
+from jxc.services import audit_exports, auth
 
 audit_app = typer.Typer(help="Audit trail (操作日志): who did what, when.", no_args_is_help=True)
 
@@ -90,4 +93,83 @@ def show_log(
             )
             for e in events
         ],
+    )
+
+
+@audit_app.command(
+    "export",
+    help="审计导出: the whole history of an item, batch, serial or date range, with a digest.",
+)
+def export_history(
+    ctx: typer.Context,
+    item: Annotated[str | None, typer.Option(help="Item code.")] = None,
+    batch: Annotated[str | None, typer.Option(help="A batch of --item.")] = None,
+    serial: Annotated[str | None, typer.Option(help="Serial number.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="xlsx, or csv (a ZIP of CSV files).")
+    ] = ExportFormat.XLSX,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The file to write (default: its name).")
+    ] = None,
+) -> None:
+    st = state(ctx)
+    scope = ExportScope(item, batch, serial, day(start, "--from"), day(end, "--to"))
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    file, manifest = audit_exports.export_history(
+        st.app.uow(), st.actor, scope, export_format, st.locale, zone
+    )
+    path = output or Path(file.filename)
+    path.write_bytes(file.content)
+    out.print(st.t("label.export_written", path=path, digest=manifest.digest))
+    for section in manifest.sections:
+        name = st.t(HISTORY_SECTIONS[section.name][0])
+        out.print("  " + st.t("label.export_rows", section=name, rows=section.rows))
+
+
+@audit_app.command(
+    "verify-export",
+    help="Check an audit export: its rows match its digest, and the digest is on record.",
+)
+def verify_export(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    st = state(ctx)
+    check = audit_exports.verify_export(st.app.uow(), st.actor, path.read_bytes())
+    for section in check.sections:
+        name = st.t(HISTORY_SECTIONS[section.name][0])
+        if section.matches:
+            out.print(
+                "[green]✓[/] "
+                + st.t("label.export_section_ok", section=name, rows=section.rows_found)
+            )
+        else:
+            err.print(
+                "[bold red]✗[/] "
+                + st.t(
+                    "label.export_changed",
+                    section=name,
+                    found=section.rows_found,
+                    stated=section.rows_stated,
+                )
+            )
+    if check.recorded_sequence is None:
+        err.print("[bold red]✗[/] " + st.t("label.export_not_recorded", digest=check.digest))
+    if not check.ok:
+        err.print("[bold red]" + st.t("label.export_broken") + "[/]")
+        raise typer.Exit(1)
+    assert check.recorded_at is not None
+    zone = datetime.now().astimezone().tzinfo
+    out.print(
+        "[green]✓[/] "
+        + st.t(
+            "label.export_ok",
+            digest=check.digest,
+            user=check.recorded_by,
+            time=check.recorded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            sequence=check.recorded_sequence,
+        )
     )

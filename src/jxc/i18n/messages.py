@@ -286,6 +286,14 @@ ERRORS: dict[str, str] = {
     "replenish.nothing_to_order": "Warehouse {warehouse} has no replenishment suggestion to accept",
     "replenish.no_supplier": "No supplier is known to buy {item} from; choose one",
     "stocktake.overlaps": "Stocktake {number} would count what stocktake {other} is counting; finish or void that one first",
+    "audit_export.scope_required": "Say what to export: an item, a batch of an item, a serial number, or a date range",
+    "audit_export.batch_needs_item": "Batch {batch}: name its item too (batch numbers repeat across items)",
+    "audit_export.batch_or_serial": "Export a batch or a serial number, not both at once",
+    "audit_export.days_required": "A date range needs both its first and its last day",
+    "audit_export.range_too_long": "The export period {start} – {end} is longer than {days} days; export it in parts or name an item",
+    "audit_export.too_many_rows": "The {section} section would have {rows} rows, more than one sheet holds ({limit}); narrow the scope",
+    "audit_export.cell_too_long": "Row {row} of the {section} section has a cell longer than a worksheet holds ({limit} characters); export as CSV",
+    "audit_export.not_an_export": "This file is not an audit export of JXC (or was changed beyond reading)",
 }
 
 LABELS: dict[str, str] = {
@@ -723,6 +731,33 @@ LABELS: dict[str, str] = {
     "alert.near_expiry": "Near expiry",
     "alert.negative": "Negative stock",
     "alert.mismatch": "Book differs from ledger",
+    "label.reverses": "Reverses",
+    "label.reversed_by": "Reversed by",
+    "label.created_by": "Created by",
+    "label.posted_by": "Posted by",
+    "label.posted_at": "Posted at",
+    "label.line": "Line no.",
+    "label.base_quantity": "Quantity in base unit",
+    "label.production_date": "Production date",
+    "label.serials": "Serial numbers",
+    "label.subject_type": "Subject type",
+    "label.hash": "Seal (hash)",
+    "label.export_ledger": "Ledger entries",
+    "label.export_documents": "Documents",
+    "label.export_lines": "Document lines",
+    "label.export_events": "Audit events",
+    "label.export_manifest": "About this export",
+    "label.export_digest": "Digest (SHA-256)",
+    "label.export_scope": "Scope",
+    "label.web_audit_export": "Audit export",
+    "label.web_verify_export": "Check an audit export",
+    "label.export_written": "Audit export written to {path}: digest {digest}",
+    "label.export_rows": "{section}: {rows} rows",
+    "label.export_ok": "Audit export intact: every section matches its digest, and digest {digest} was recorded by {user} at {time} (audit event #{sequence})",
+    "label.export_changed": "{section}: changed since export (rows now {found}, exported {stated})",
+    "label.export_section_ok": "{section}: {rows} rows, as exported",
+    "label.export_not_recorded": "Digest {digest} is not on the audit trail of this database: the file was not exported from it, or its manifest was changed",
+    "label.export_broken": "The audit export does not verify",
 }
 
 # Audit trail actions, by the code each event stores.
@@ -780,6 +815,7 @@ ACTIONS: dict[str, str] = {
     "stock_level.set": "Set stock levels",
     "stock_level.clear": "Clear stock levels",
     "replenishment.accept": "Accept replenishment suggestions",
+    "audit.export": "Audit export",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import ColumnElement, Connection, Table, select
 
 from jxc.db import schema as s
 from jxc.domain.audit import AuditEvent, ChainReport, verify
@@ -45,6 +45,13 @@ def chain_report(connection: Connection) -> ChainReport:
             after = batch[-1].sequence
 
     return verify(in_order(), (head.last_sequence, head.last_hash))
+
+
+def events_of(connection: Connection, where: ColumnElement[bool]) -> list[AuditEvent]:
+    """Every event ``where`` holds for, oldest first."""
+    return list(
+        _events(connection.execute(select(*_COLUMNS).where(where).order_by(_event.c.sequence)))
+    )
 
 
 def log(

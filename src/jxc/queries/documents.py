@@ -33,6 +33,8 @@ class DocumentRow:
     note: str | None
     partner: str | None = None
     partner_name: str | None = None
+    created_at: datetime | None = None
+    posted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,13 @@ class LineRow:
     batch: str | None
     serials: list[str]
     unit_cost: Decimal | None
+    document: str = ""
+    production_date: date | None = None
+    expiry_date: date | None = None
 
 
-def _documents_query() -> Any:
+def documents_query() -> Any:
+    """Documents as lists show them, in no order yet."""
     to_warehouse, reverses, reversed_by = (
         aliased(s.Warehouse),
         aliased(s.Document),
@@ -78,6 +84,8 @@ def _documents_query() -> Any:
             s.Document.note,
             s.Partner.code.label("partner"),
             s.Partner.name.label("partner_name"),
+            s.Document.created_at,
+            s.Document.posted_at,
         )
         .join(s.Warehouse, s.Warehouse.id == s.Document.warehouse_id)
         .outerjoin(s.DocumentPartner, s.DocumentPartner.document_id == s.Document.id)
@@ -113,7 +121,7 @@ def documents(
     partner: str | None = None,
 ) -> list[DocumentRow]:
     """The newest documents first; ``visible``: only those from or to these warehouses."""
-    query = _documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)
+    query = documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)
     query = _visible(query, visible)
     if document_type:
         query = query.where(s.Document.document_type == document_type)
@@ -153,7 +161,7 @@ def in_states(
     if not wanted:
         return []
     query = (
-        _visible(_documents_query(), visible)
+        _visible(documents_query(), visible)
         .where(or_(*wanted))
         .order_by(s.Document.state_since, s.Document.id)
         .limit(limit)
@@ -163,12 +171,19 @@ def in_states(
 
 
 def document(connection: Connection, number: str) -> tuple[DocumentRow, list[LineRow]]:
-    header = connection.execute(_documents_query().where(s.Document.number == number)).first()
+    header = connection.execute(documents_query().where(s.Document.number == number)).first()
     if header is None:
         raise NotFound("document.unknown", {"number": number})
+    lines = connection.execute(lines_query().where(s.Document.number == number))
+    return DocumentRow(**header._mapping), [line_row(row) for row in lines]
+
+
+def lines_query() -> Any:
+    """Document lines as people read them, in their document's order."""
     source, target = aliased(s.Location), aliased(s.Location)
-    lines = connection.execute(
+    return (
         select(
+            s.Document.number.label("document"),
             s.DocumentLine.line_no,
             s.Item.code.label("item"),
             s.Item.name.label("item_name"),
@@ -178,6 +193,8 @@ def document(connection: Connection, number: str) -> tuple[DocumentRow, list[Lin
             source.code.label("location"),
             target.code.label("to_location"),
             s.DocumentLine.batch_no.label("batch"),
+            s.DocumentLine.production_date,
+            s.DocumentLine.expiry_date,
             s.DocumentLine.serials,
             s.DocumentLine.unit_cost,
         )
@@ -186,12 +203,12 @@ def document(connection: Connection, number: str) -> tuple[DocumentRow, list[Lin
         .join(s.Unit, s.Unit.id == s.DocumentLine.unit_id)
         .outerjoin(source, source.id == s.DocumentLine.location_id)
         .outerjoin(target, target.id == s.DocumentLine.to_location_id)
-        .where(s.Document.number == number)
-        .order_by(s.DocumentLine.line_no)
+        .order_by(s.DocumentLine.document_id, s.DocumentLine.line_no)
     )
-    return DocumentRow(**header._mapping), [
-        LineRow(**{**r._mapping, "serials": list(r.serials or [])}) for r in lines
-    ]
+
+
+def line_row(row: Any) -> LineRow:
+    return LineRow(**{**row._mapping, "serials": list(row.serials or [])})
 
 
 def state_counts(
@@ -213,7 +230,7 @@ def waiting(
 ) -> list[DocumentRow]:
     """Documents of a type that entered ``state`` before a moment and are still there."""
     query = (
-        _documents_query()
+        documents_query()
         .where(
             s.Document.document_type == document_type,
             s.Document.state == state,

@@ -35,6 +35,7 @@ class Movement:
     quantity: Decimal
     value: Decimal
     user: str
+    unit_cost: Decimal
     from_warehouse: str | None = None  # None: a location outside every warehouse
     to_warehouse: str | None = None
     # signed change of stock in the warehouse a ledger is read for; 0 when not read for one
@@ -47,7 +48,7 @@ def _place(warehouse: str | None, location: str) -> str:
     return f"{warehouse}/{location}" if warehouse else location
 
 
-def _movements() -> Any:
+def movements_query() -> Any:
     return (
         select(
             _entry.id,
@@ -63,6 +64,7 @@ def _movements() -> Any:
             _target.code.label("to_code"),
             _target_wh.code.label("to_wh"),
             _entry.quantity,
+            _entry.unit_cost,
             _entry.value,
             _entry.created_by,
             _source.kind.label("from_kind"),
@@ -85,7 +87,7 @@ def _movements() -> Any:
     )
 
 
-def _movement(row: Any) -> Movement:
+def as_movement(row: Any) -> Movement:
     return Movement(
         sequence=row.id,
         business_date=row.business_date,
@@ -100,6 +102,7 @@ def _movement(row: Any) -> Movement:
         quantity=row.quantity,
         value=row.value,
         user=row.created_by,
+        unit_cost=row.unit_cost,
         from_warehouse=row.from_wh,
         to_warehouse=row.to_wh,
         partner=row.partner_name,
@@ -145,7 +148,7 @@ def item_ledger(
             raise NotFound("warehouse.unknown", {"warehouse": warehouse})
     # By business date: a back-dated document counts where it belongs, not where it was typed.
     query = (
-        _movements()
+        movements_query()
         .where(_entry.item_id == item_id)
         .order_by(None)
         .order_by(_entry.business_date, _entry.id)
@@ -161,7 +164,7 @@ def item_ledger(
         if start is not None and row.business_date < start:
             opening = balance
             continue
-        lines.append(replace(_movement(row), change=change, balance=balance))
+        lines.append(replace(as_movement(row), change=change, balance=balance))
     return opening, lines
 
 
@@ -199,8 +202,8 @@ def trace_batch(connection: Connection, item: str, batch: str) -> Trace:
     ).scalar()
     if batch_id is None:
         raise NotFound("batch.unknown", {"item": item, "batch": batch})
-    rows = connection.execute(_movements().where(_entry.batch_id == batch_id))
-    return Trace(f"{item} / {batch}", [], [_movement(r) for r in rows], [])
+    rows = connection.execute(movements_query().where(_entry.batch_id == batch_id))
+    return Trace(f"{item} / {batch}", [], [as_movement(r) for r in rows], [])
 
 
 def trace_serial(connection: Connection, serial: str, item: str | None = None) -> Trace:
@@ -211,8 +214,8 @@ def trace_serial(connection: Connection, serial: str, item: str | None = None) -
     ids = list(connection.execute(query).scalars())
     if not ids:
         raise NotFound("serial.unknown", {"serial": serial})
-    rows = connection.execute(_movements().where(_entry.serial_id.in_(ids)))
-    return Trace(serial, [], [_movement(r) for r in rows], [])
+    rows = connection.execute(movements_query().where(_entry.serial_id.in_(ids)))
+    return Trace(serial, [], [as_movement(r) for r in rows], [])
 
 
 def trace_document(connection: Connection, number: str) -> Trace:
@@ -222,7 +225,7 @@ def trace_document(connection: Connection, number: str) -> Trace:
     ).scalar()
     if document_id is None:
         raise NotFound("document.unknown", {"number": number})
-    own = list(connection.execute(_movements().where(_entry.document_id == document_id)))
+    own = list(connection.execute(movements_query().where(_entry.document_id == document_id)))
     if not own:
         return Trace(number, [], [], [])
     first, last = own[0].id, own[-1].id
@@ -239,7 +242,7 @@ def trace_document(connection: Connection, number: str) -> Trace:
     if batches or serials:
         related = list(
             connection.execute(
-                _movements().where(
+                movements_query().where(
                     (_entry.batch_id.in_(batches) | _entry.serial_id.in_(serials))
                     & (_entry.document_id != document_id)
                 )
@@ -247,7 +250,7 @@ def trace_document(connection: Connection, number: str) -> Trace:
         )
     return Trace(
         number,
-        [_movement(r) for r in related if r.id < first],
-        [_movement(r) for r in own],
-        [_movement(r) for r in related if r.id > last],
+        [as_movement(r) for r in related if r.id < first],
+        [as_movement(r) for r in own],
+        [as_movement(r) for r in related if r.id > last],
     )
