@@ -19,6 +19,7 @@ from jxc.bootstrap import App, build
 from jxc.config import Settings
 from jxc.domain.errors import DomainError
 from jxc.i18n.messages import translate
+from jxc.web import audit_exports as web_audit_exports
 from jxc.web import deliveries as web_deliveries
 from jxc.web import kpi as web_kpi
 from jxc.web import movements as web_movements
@@ -43,6 +44,7 @@ def create_server(app: App) -> FastAPI:
     server.include_router(web_replenishment.router)
     server.include_router(web_reports.router)
     server.include_router(web_kpi.router)
+    server.include_router(web_audit_exports.router)
     server.mount(
         "/static", StaticFiles(directory=str(resources.files("jxc.web") / "static")), "static"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -414,6 +415,8 @@ HISTORY_SECTIONS = {
     "audit_events": ("label.export_events", HISTORY_EVENTS),
 }
 _MANIFEST_FILE = "manifest.json"
+# A worksheet holds no control characters, and its XML reads a carriage return back as \n.
+_UNKEEPABLE = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|\r")
 _XLSX_NUMBER_DIGITS = 15  # what a worksheet's number keeps exactly; longer ones stay text
 
 
@@ -483,10 +486,9 @@ def _stored(column: Column, row: Any, locale: str, xlsx: bool) -> Any:
     if column.named is not None:
         return column.named(value, locale)
     if isinstance(value, list | tuple):
-        return " ".join(str(part) for part in value)
-    if isinstance(value, str):
-        # A worksheet holds no control characters: kept visible as \xNN, in CSV alike.
-        return ILLEGAL_CHARACTERS_RE.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+        value = " ".join(str(part) for part in value)
+    if isinstance(value, str):  # kept visible as \xNN, in CSV alike
+        return _UNKEEPABLE.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
     if not xlsx:
         return canonical(value)
     if isinstance(value, Decimal):

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from jxc.domain.audit import AuditEvent
+from jxc.domain.audit_export import ExportCheck
 from jxc.domain.quantities import normalized
 from jxc.domain.stock import Stocked
 from jxc.queries.documents import DocumentRow
@@ -448,3 +449,36 @@ class InTransitOut(BaseModel):
     today: date
     rows: list[InTransitRowOut]
     total_value: Exact
+
+
+class SectionCheckOut(BaseModel):
+    name: str
+    rows_stated: int
+    rows_found: int
+    matches: bool
+
+
+class ExportCheckOut(BaseModel):
+    ok: bool
+    digest: str
+    scope: dict[str, str]
+    exported_by: str
+    exported_at: datetime
+    sections: list[SectionCheckOut]
+    recorded_sequence: int | None
+    recorded_by: str | None
+    recorded_at: datetime | None
+
+    @classmethod
+    def of(cls, check: ExportCheck) -> ExportCheckOut:
+        return cls(
+            ok=check.ok,
+            digest=check.digest,
+            scope=check.manifest.scope.as_dict(),
+            exported_by=check.manifest.exported_by,
+            exported_at=check.manifest.exported_at,
+            sections=[SectionCheckOut(**vars(section)) for section in check.sections],
+            recorded_sequence=check.recorded_sequence,
+            recorded_by=check.recorded_by,
+            recorded_at=check.recorded_at,
+        )

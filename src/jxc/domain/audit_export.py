@@ -74,6 +74,34 @@ class ExportScope:
                 )
         errors.raise_if_any()
 
+    @classmethod
+    def from_form(
+        cls, item: str, batch: str, serial: str, first_day: str, last_day: str
+    ) -> ExportScope:
+        """A scope as a form sends it: blank fields name nothing.
+
+        Raises:
+            Invalid: date.invalid, naming the field.
+        """
+        errors = ErrorCollector()
+
+        def day(name: str, text: str) -> date | None:
+            try:
+                return date.fromisoformat(text.strip()) if text.strip() else None
+            except ValueError:
+                errors.add(f"/{name}", "date.invalid", field=name, value=text)
+                return None
+
+        scope = cls(
+            item.strip() or None,
+            batch.strip() or None,
+            serial.strip() or None,
+            day("first_day", first_day),
+            day("last_day", last_day),
+        )
+        errors.raise_if_any()
+        return scope
+
     def as_dict(self) -> dict[str, str]:
         return {name: canonical(value) for name, value in vars(self).items() if value is not None}
 

@@ -170,7 +170,7 @@ def test_an_export_verifies_and_its_digest_is_on_the_audit_trail(app, history, e
 
 def _edited_xlsx(content, title, row, column, value):
     book = load_workbook(io.BytesIO(content))
-    book[title].cell(row=row, column=column, value=value)
+    book[title].cell(row=row, column=column).value = value
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
