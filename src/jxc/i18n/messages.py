@@ -723,6 +723,7 @@ LABELS: dict[str, str] = {
     "alert.near_expiry": "Near expiry",
     "alert.negative": "Negative stock",
     "alert.mismatch": "Book differs from ledger",
+    "alert.oversell_refused": "Refused oversell attempt",
 }
 
 # Audit trail actions, by the code each event stores.
