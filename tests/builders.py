@@ -133,13 +133,17 @@ def create(
 
 
 def snapshot(app: App) -> dict[str, Any]:
-    """Row counts of every table and a checksum of balances and pools: 'nothing changed'."""
+    """Row counts of every table and a checksum of balances and pools: 'nothing changed'.
+
+    Refused oversell attempts (拒绝超卖) are left out: a refusal records itself on purpose.
+    """
     with app.reader() as connection:
         counts = {
             table.name: connection.execute(
                 text(f'SELECT COUNT(*) FROM "{table.name}"')
             ).scalar_one()
             for table in Base.metadata.sorted_tables
+            if table.name != "stock_refusal"
         }
         balances = connection.execute(
             select(

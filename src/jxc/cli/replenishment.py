@@ -13,7 +13,8 @@ from jxc.services import replenishment
 from jxc.services.replenishment import Suggestion
 
 alerts_app = typer.Typer(
-    help="库存预警: stock below its levels, batches near expiry, negative balances.",
+    help="库存预警: stock below its levels, batches near expiry, negative balances, "
+    "refused oversell attempts (拒绝超卖, the last 7 days).",
     invoke_without_command=True,
 )
 replenish_app = typer.Typer(
@@ -62,6 +63,7 @@ def alerts(
             "label.quantity",
             "label.threshold",
             "label.expiry_date",
+            "label.document",
         ],
         [
             (
@@ -73,6 +75,7 @@ def alerts(
                 number(row.quantity),
                 number(row.threshold),
                 row.expiry_date,
+                f"{row.document} {row.actor}" if row.document else None,
             )
             for row in found
         ],

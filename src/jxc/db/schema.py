@@ -589,3 +589,44 @@ class StockLevel(Base):
     max_quantity: Mapped[Decimal] = mapped_column(Quantity)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StockRefusal(Base):
+    """拒绝超卖: one short line of a posting or reservation refused for want of stock.
+
+    Written in its own transaction after the refused one rolled back, so the attempt is
+    known although it changed nothing. A request id and the line's position make a replayed
+    request recorded once (NULL request ids never collide).
+    """
+
+    __tablename__ = "stock_refusal"
+    __table_args__ = (
+        UniqueConstraint("request_id", "position"),
+        Index("ix_stock_refusal_refused_at", "refused_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    refused_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(String(32))  # its number; gone if it was rolled back
+    document_type: Mapped[str] = mapped_column(String(32))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    location: Mapped[str] = mapped_column(String(64))
+    lines: Mapped[str] = mapped_column(String(200))
+    requested: Mapped[Decimal] = mapped_column(Quantity)
+    available: Mapped[Decimal] = mapped_column(Quantity)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class AlertEpisode(Base):
+    """The alerts ``publish_alerts`` has seen: how often each began, and whether it is open.
+
+    An alert that clears and comes back starts a new episode, published again.
+    """
+
+    __tablename__ = "alert_episode"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    episode: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

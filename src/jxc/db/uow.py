@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 
 from jxc.db.engine import READ_ONLY, writer_turn
+from jxc.db.repositories.alerts import EpisodeRepository, RefusalRepository
 from jxc.db.repositories.audit import AuditRepository
 from jxc.db.repositories.balances import BalanceRepository
 from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
@@ -34,6 +35,7 @@ from jxc.db.repositories.users import UserRepository
 from jxc.db.repositories.workflows import OutboxRepository, WorkflowRepository
 from jxc.domain.audit import AuditEntry
 from jxc.domain.errors import Conflict, Invalid, Unavailable
+from jxc.domain.stock import Refusal
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
@@ -84,6 +86,10 @@ class UnitOfWork:
         self._connection: Connection | None = None
         self._recorded: list[AuditEntry] = []
         self._read_only = False
+        # What the last attempt was refused and under which request id: kept past its
+        # rollback, for the service layer to record in a transaction of its own.
+        self.refused: list[Refusal] = []
+        self.request_id: str | None = None
 
     @property
     def connection(self) -> Connection:
@@ -109,7 +115,10 @@ class UnitOfWork:
         self.orders = OrderRepository(connection)
         self.stocktakes = StocktakeRepository(connection)
         self.levels = LevelRepository(connection)
+        self.refusals = RefusalRepository(connection)
+        self.episodes = EpisodeRepository(connection)
         self._recorded = []
+        self.refused, self.request_id = [], None
         return self
 
     def __exit__(

@@ -8,7 +8,7 @@ conversions multiply by an exact ratio and refuse a result the base unit cannot 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from jxc.domain.errors import Invalid
 
@@ -33,6 +33,16 @@ class Unit:
 def decimals_of(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def round_up(quantity: Decimal, decimals: int) -> Decimal:
+    """``quantity`` rounded up to what a unit of ``decimals`` can count (3.7 个 → 4 个)."""
+    return quantity.quantize(Decimal(1).scaleb(-min(decimals, QUANTITY_SCALE)), ROUND_CEILING)
+
+
+def round_down(quantity: Decimal, decimals: int) -> Decimal:
+    """``quantity`` rounded down to what a unit of ``decimals`` can count (3.7 个 → 3 个)."""
+    return quantity.quantize(Decimal(1).scaleb(-min(decimals, QUANTITY_SCALE)), ROUND_FLOOR)
 
 
 def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:

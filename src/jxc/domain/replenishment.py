@@ -11,16 +11,18 @@ surplus above its own reorder point first, and is bought only for the rest.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 from jxc.domain.errors import ErrorCollector
+from jxc.domain.quantities import round_down, round_up
 
 ZERO = Decimal(0)
 DEFAULT_USAGE_DAYS = 30
 MAX_USAGE_DAYS = 3650
+MAX_ALERT_KEY = 200
 
 
 class AlertKind(StrEnum):
@@ -30,6 +32,31 @@ class AlertKind(StrEnum):
     NEAR_EXPIRY = "near_expiry"  # 临期
     NEGATIVE = "negative"  # 负库存 (jxc check)
     MISMATCH = "mismatch"  # 账实不符: a balance differs from its ledger (jxc check)
+    OVERSELL_REFUSED = "oversell_refused"  # 拒绝超卖: a posting or reservation was refused
+
+
+def alert_episodes(
+    current: Iterable[str], known: Mapping[str, tuple[int, bool]]
+) -> tuple[dict[str, int], set[str]]:
+    """Which alerts begin an episode now (key → its number), and which open ones cleared.
+
+    ``known`` holds each alert seen before: its latest episode and whether it is open. An
+    alert still open begins nothing; one that cleared and is back begins the next episode.
+    """
+    now = set(current)
+    begun = {
+        key: known.get(key, (0, False))[0] + 1 for key in now if not known.get(key, (0, False))[1]
+    }
+    cleared = {key for key, (_, is_open) in known.items() if is_open and key not in now}
+    return begun, cleared
+
+
+def episode_key(key: str, episode: int) -> str:
+    """The outbox key of an alert's episode: the first keeps the alert's own key."""
+    if episode == 1:
+        return key[:MAX_ALERT_KEY]
+    suffix = f"#{episode}"
+    return key[: MAX_ALERT_KEY - len(suffix)] + suffix
 
 
 @dataclass(frozen=True)
@@ -84,11 +111,14 @@ def position(on_hand: Decimal, reserved: Decimal, on_order: Decimal) -> Decimal:
     return on_hand - reserved + on_order
 
 
-def suggested_quantity(levels: Levels, projected: Decimal) -> Decimal:
-    """How much to bring in: up to the maximum once at or below the reorder point, else 0."""
+def suggested_quantity(levels: Levels, projected: Decimal, decimals: int) -> Decimal:
+    """How much to bring in: up to the maximum once at or below the reorder point, else 0.
+
+    Rounded up to what the base unit of ``decimals`` can count: never 3.7 个, but 4.
+    """
     if projected > levels.reorder_point:
         return ZERO
-    return max(levels.max_quantity - projected, ZERO)
+    return round_up(max(levels.max_quantity - projected, ZERO), decimals)
 
 
 def surplus(levels: Levels | None, available: Decimal) -> Decimal:
@@ -109,17 +139,20 @@ class Source:
     warehouse: str | None = None  # None: buy it
 
 
-def choose_sources(needed: Decimal, surpluses: Mapping[str, Decimal]) -> list[Source]:
+def choose_sources(
+    needed: Decimal, surpluses: Mapping[str, Decimal], decimals: int
+) -> list[Source]:
     """Split ``needed`` between warehouses with surplus and a purchase for the rest.
 
     The largest surplus gives first (then by warehouse code), so fewer transfers are made.
+    A warehouse gives whole units of ``decimals`` only, never more than it can spare.
     """
     sources: list[Source] = []
     left = needed
     for warehouse, spare in sorted(surpluses.items(), key=lambda pair: (-pair[1], pair[0])):
         if left <= 0:
             break
-        take = min(spare, left)
+        take = min(round_down(spare, decimals), left)
         if take > 0:
             sources.append(Source(take, warehouse))
             left -= take

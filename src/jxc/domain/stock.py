@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from jxc.domain.errors import ErrorItem
+from jxc.domain.errors import DomainError, ErrorItem
 from jxc.domain.locations import Location
 from jxc.domain.quantities import ZERO, normalized
 
@@ -125,3 +125,40 @@ def shortages(demands: Iterable[Demand], balances: Mapping[BalanceKey, Balance])
         if available < demand.quantity:
             short.append(shortage_item(demand, available))
     return short
+
+
+@dataclass(frozen=True)
+class RefusedLine:
+    """One short line of a refused posting or reservation (拒绝超卖), kept for the alerts."""
+
+    lines: str  # the document lines that asked for it ("2, 5")
+    item: str
+    location: str
+    requested: Decimal
+    available: Decimal
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Who was refused stock for which document, in which warehouse, and for what."""
+
+    actor: str
+    document: str
+    document_type: str
+    warehouse_id: int
+    lines: tuple[RefusedLine, ...]
+
+
+def refused_lines(error: DomainError) -> list[RefusedLine]:
+    """The short lines an error names (``stock.line_short``); none if it names no shortage."""
+    return [
+        RefusedLine(
+            str(item.params["lines"]),
+            str(item.params["item"]),
+            str(item.params["location"]),
+            Decimal(str(item.params["requested"])),
+            Decimal(str(item.params["available"])),
+        )
+        for item in error.items
+        if item.code == "stock.line_short"
+    ]

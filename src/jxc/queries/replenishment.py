@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ USAGE_KINDS = (LocationKind.CUSTOMER.value, LocationKind.SCRAP.value, LocationKi
 OPEN_ORDER_STATES = ("draft", "pending", "approved", "rejected")
 OPEN_TRANSFER_STATES = ("draft", "pending", "approved", "rejected", "in_transit")
 UNSHIPPED_TRANSFER_STATES = ("draft", "pending", "approved", "rejected")
+REFUSAL_DAYS = 7  # a refused oversell attempt stays an alert for a week
 
 Key = tuple[int, int]  # (item id, warehouse id)
 
@@ -63,19 +64,23 @@ class LevelRow:
 
 @dataclass(frozen=True)
 class AlertRow:
-    """One 预警: ``key`` names it for the outbox (one message per alert, ever)."""
+    """One 预警: ``key`` names it for the outbox (one message each time it begins)."""
 
     kind: str
     key: str
     warehouse: str | None
     item: str
     item_name: str
-    quantity: Decimal  # available (stock alerts), on hand (expiry), or the balance found
-    threshold: Decimal | None = None  # 安全库存 or 再订货点
+    # available (stock alerts), on hand (expiry), the balance found, or what was requested
+    quantity: Decimal
+    threshold: Decimal | None = None  # 安全库存, 再订货点, or what was available (拒绝超卖)
     batch: str | None = None
     location: str | None = None
     expiry_date: date | None = None
     code: str | None = None  # the ``jxc check`` problem code
+    document: str | None = None  # the document refused (拒绝超卖)
+    actor: str | None = None  # who was refused
+    occurred_at: datetime | None = None  # when
 
 
 def _stock(connection: Connection, warehouse_ids: Collection[int] | None = None) -> dict[Key, Any]:
@@ -99,6 +104,15 @@ def _stock(connection: Connection, warehouse_ids: Collection[int] | None = None)
     }
 
 
+def _in_scope(query: Any, warehouse: str | None, visible: Collection[str] | None) -> Any:
+    """``query`` (joined to its warehouse) of ``warehouse`` only, and of those ``visible``."""
+    if warehouse is not None:
+        query = query.where(s.Warehouse.code == warehouse)
+    if visible is not None:
+        query = query.where(s.Warehouse.code.in_(sorted(visible)))
+    return query
+
+
 def _levels_query(warehouse: str | None, visible: Collection[str] | None) -> Any:
     unit = aliased(s.Unit)
     query = (
@@ -109,6 +123,7 @@ def _levels_query(warehouse: str | None, visible: Collection[str] | None) -> Any
             s.Item.code.label("item"),
             s.Item.name.label("item_name"),
             unit.code.label("unit"),
+            unit.decimals,
             s.StockLevel.safety_stock,
             s.StockLevel.reorder_point,
             s.StockLevel.max_quantity,
@@ -120,11 +135,7 @@ def _levels_query(warehouse: str | None, visible: Collection[str] | None) -> Any
         .join(s.Warehouse, s.Warehouse.id == s.StockLevel.warehouse_id)
         .order_by(s.Warehouse.code, s.Item.code)
     )
-    if warehouse is not None:
-        query = query.where(s.Warehouse.code == warehouse)
-    if visible is not None:
-        query = query.where(s.Warehouse.code.in_(sorted(visible)))
-    return query
+    return _in_scope(query, warehouse, visible)
 
 
 def levels(
@@ -231,10 +242,7 @@ def negative_alerts(
         .where(s.Location.kind == _INTERNAL, s.StockBalance.on_hand < 0)
         .order_by(s.Warehouse.code, s.Item.code, s.Location.code)
     )
-    if warehouse is not None:
-        query = query.where(s.Warehouse.code == warehouse)
-    if visible is not None:
-        query = query.where(s.Warehouse.code.in_(sorted(visible)))
+    query = _in_scope(query, warehouse, visible)
     return [
         AlertRow(
             AlertKind.NEGATIVE.value,
@@ -247,6 +255,51 @@ def negative_alerts(
             location=row.location,
         )
         for row in connection.execute(query)
+    ]
+
+
+def refusal_alerts(
+    connection: Connection,
+    today: date,
+    warehouse: str | None = None,
+    visible: Collection[str] | None = None,
+) -> list[AlertRow]:
+    """拒绝超卖: each short line of a posting or reservation refused in the last week."""
+    since = datetime.combine(today - timedelta(days=REFUSAL_DAYS - 1), time.min, UTC)
+    refusal = s.StockRefusal
+    query = (
+        select(
+            refusal.id,
+            refusal.refused_at,
+            refusal.actor,
+            refusal.document,
+            refusal.location,
+            refusal.requested,
+            refusal.available,
+            s.Warehouse.code.label("warehouse"),
+            s.Item.code.label("item"),
+            s.Item.name.label("item_name"),
+        )
+        .join(s.Warehouse, s.Warehouse.id == refusal.warehouse_id)
+        .join(s.Item, s.Item.id == refusal.item_id)
+        .where(refusal.refused_at >= since)
+        .order_by(refusal.refused_at.desc(), refusal.id.desc())
+    )
+    return [
+        AlertRow(
+            AlertKind.OVERSELL_REFUSED.value,
+            f"{AlertKind.OVERSELL_REFUSED.value}:{row.id}",
+            row.warehouse,
+            row.item,
+            row.item_name,
+            row.requested,
+            row.available,
+            location=row.location,
+            document=row.document,
+            actor=row.actor,
+            occurred_at=row.refused_at,
+        )
+        for row in connection.execute(_in_scope(query, warehouse, visible))
     ]
 
 
@@ -295,11 +348,15 @@ def alerts(
     visible: Collection[str] | None = None,
     check: bool = False,
 ) -> list[AlertRow]:
-    """Every current 预警: stock levels, expiry, negative balances (and ``jxc check``'s)."""
+    """Every current 预警: stock levels, expiry, negative balances, refused oversell attempts.
+
+    ``check``: with what ``jxc check`` finds.
+    """
     found = [
         *stock_alerts(connection, warehouse, visible),
         *expiry_alerts(connection, today, expiry_days, warehouse, visible),
         *negative_alerts(connection, warehouse, visible),
+        *refusal_alerts(connection, today, warehouse, visible),
     ]
     if check:
         found.extend(
@@ -461,6 +518,7 @@ class Need:
     item: str
     item_name: str
     unit: str
+    decimals: int  # what the base unit counts to
     levels: Levels
     on_hand: Decimal
     reserved: Decimal
@@ -495,7 +553,7 @@ def needs(connection: Connection, warehouse: str, today: date, usage_days: int) 
         level = Levels(row.safety_stock, row.reorder_point, row.max_quantity)
         on_hand, reserved = stock.get((row.item_id, warehouse_id), (ZERO, ZERO))
         on_order = coming.get(row.item_id, ZERO)
-        quantity = suggested_quantity(level, position(on_hand, reserved, on_order))
+        quantity = suggested_quantity(level, position(on_hand, reserved, on_order), row.decimals)
         if quantity <= 0:
             continue
         rows.append(
@@ -504,6 +562,7 @@ def needs(connection: Connection, warehouse: str, today: date, usage_days: int) 
                 row.item,
                 row.item_name,
                 row.unit,
+                row.decimals,
                 level,
                 on_hand,
                 reserved,
@@ -523,14 +582,22 @@ def needs(connection: Connection, warehouse: str, today: date, usage_days: int) 
     ]
 
 
-def surpluses(connection: Connection, warehouse: str, item_ids: Collection[int]) -> list[Surplus]:
-    """What other warehouses can spare of ``item_ids`` above their own reorder points.
+def surpluses(
+    connection: Connection,
+    warehouse: str,
+    item_ids: Collection[int],
+    visible: Collection[str] | None = None,
+) -> list[Surplus]:
+    """What other warehouses (of those ``visible``) can spare of ``item_ids``.
 
-    Less what transfers not yet shipped already promise away.
+    What is above their own reorder points, less what transfers not yet shipped already
+    promise away.
     """
     if not item_ids:
         return []
     others = select(s.Warehouse.id, s.Warehouse.code).where(s.Warehouse.code != warehouse)
+    if visible is not None:
+        others = others.where(s.Warehouse.code.in_(sorted(visible)))
     codes = {row.id: row.code for row in connection.execute(others)}
     stock = _stock(connection, codes.keys())
     promised = _promised_away(connection)

@@ -17,7 +17,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from jxc.db.uow import UnitOfWork
-from jxc.domain.errors import Conflict, ErrorCollector, Invalid
+from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid
+from jxc.domain.stock import Refusal
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -52,9 +53,47 @@ def transactional(
     service: Callable[Concatenate[UnitOfWork, P], T],
 ) -> Callable[Concatenate[UnitOfWork, P], T]:
     def run(uow: UnitOfWork, *args: P.args, **kwargs: P.kwargs) -> T:
-        return uow.run(lambda: service(uow, *args, **kwargs))
+        try:
+            return uow.run(lambda: service(uow, *args, **kwargs))
+        except DomainError:
+            refused, request_id = uow.refused, uow.request_id
+            if refused:
+                uow.run(lambda: _keep_refusals(uow, refused, request_id))
+            raise
 
     return cast(Callable[Concatenate[UnitOfWork, P], T], functools.wraps(service)(run))
+
+
+def _keep_refusals(uow: UnitOfWork, refused: list[Refusal], request_id: str | None) -> None:
+    """Record what was refused for want of stock (拒绝超卖), after its rollback.
+
+    Numbered across the request, so a replay of it (same request id) adds nothing.
+    """
+    items = uow.catalog.items_by_code({line.item for r in refused for line in r.lines})
+    now = uow.clock()
+    uow.refusals.add(
+        [
+            {
+                "refused_at": now,
+                "actor": refusal.actor,
+                "document": refusal.document,
+                "document_type": refusal.document_type,
+                "warehouse_id": refusal.warehouse_id,
+                "item_id": items[line.item].id,
+                "location": line.location,
+                "lines": line.lines[:200],
+                "requested": line.requested,
+                "available": line.available,
+                "request_id": request_id,
+                "position": position,
+            }
+            for position, (refusal, line) in enumerate(
+                ((r, line) for r in refused for line in r.lines), start=1
+            )
+            if line.item in items
+        ]
+    )
+    uow.commit()
 
 
 def reading(
@@ -127,6 +166,7 @@ def replay(
     """The stored result of an earlier identical request, or None if this one is new."""
     if request_id is None:
         return None
+    uow.request_id = request_id
     seen = uow.requests.get(request_id)
     if seen is None:
         return None

@@ -9,13 +9,14 @@ document pointing at it (invariant 4); a request id makes each write happen once
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,7 +55,7 @@ from jxc.domain.periods import booking_date, check_open
 from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
 from jxc.domain.quantities import check_line_amount, normalized
-from jxc.domain.stock import allocate
+from jxc.domain.stock import Refusal, allocate, refused_lines
 from jxc.domain.workflow import (
     COMPLETE,
     DOCUMENT_TYPES,
@@ -1306,6 +1307,44 @@ def _insert(
 # posting -------------------------------------------------------------------------------
 
 
+T = TypeVar("T")
+_Step = Callable[[UnitOfWork, DocumentHeader, str, Handler, list[LineRecord]], T]
+
+
+def _noting_refusals(step: _Step[T]) -> _Step[T]:
+    """Note a step refused for want of stock on the unit of work (拒绝超卖).
+
+    The service layer records it after the rollback; the step itself still fails.
+    """
+
+    @functools.wraps(step)
+    def noting(
+        uow: UnitOfWork,
+        header: DocumentHeader,
+        actor: str,
+        handler: Handler,
+        lines: list[LineRecord],
+    ) -> T:
+        try:
+            return step(uow, header, actor, handler, lines)
+        except InsufficientStock as short:
+            refused = tuple(refused_lines(short))
+            if refused:  # a serial moved concurrently is a race lost, not an attempt to oversell
+                uow.refused.append(
+                    Refusal(
+                        actor,
+                        header.number,
+                        header.document_type.value,
+                        header.warehouse_id,
+                        refused,
+                    )
+                )
+            raise
+
+    return noting
+
+
+@_noting_refusals
 def _hold(
     uow: UnitOfWork,
     header: DocumentHeader,
@@ -1321,6 +1360,7 @@ def _hold(
     return reserve(uow, header.id, _outgoing_moves(uow, header, lines, items, actor))
 
 
+@_noting_refusals
 def _run(
     uow: UnitOfWork,
     header: DocumentHeader,

@@ -1,7 +1,8 @@
 """Stock levels, 库存预警 to the outbox, and 补货建议 accepted as draft documents (自动补货).
 
 Setting levels is a warehouse manager's decision, audited. Alerts are written to the
-outbox once per alert key however often ``publish_alerts`` runs. Accepting suggestions
+outbox once each time they begin, however often ``publish_alerts`` runs: an alert that
+clears and comes back is published again. Accepting suggestions
 makes every draft (one transfer per source warehouse, one purchase order per supplier) in
 one transaction; what they order counts as on its way at once, so a second accept orders
 only what is still missing, and a replayed request id returns the first result.
@@ -23,11 +24,14 @@ from jxc.domain.auth import Action
 from jxc.domain.errors import Conflict, ErrorCollector, NotFound
 from jxc.domain.replenishment import (
     DEFAULT_USAGE_DAYS,
+    MAX_ALERT_KEY,
     MAX_USAGE_DAYS,
     Levels,
     Source,
+    alert_episodes,
     check_levels,
     choose_sources,
+    episode_key,
     group_by_source,
 )
 from jxc.queries import replenishment as queries
@@ -234,28 +238,42 @@ def publish_alerts(
     expiry_days: int = reports.DEFAULT_EXPIRY_DAYS,
     check: bool = True,
 ) -> int:
-    """Write each current alert to the outbox (topic ``stock.alert``) once per alert key.
+    """Write each alert that began since the last run to the outbox (topic ``stock.alert``).
 
-    Run it as often as you like (cron); returns how many alerts were new.
+    Run it as often as you like (cron): an alert still open is not written again, one that
+    cleared and came back is (its outbox key ends in ``#`` and its episode). Returns how
+    many alerts were new.
 
     Raises:
         Unauthenticated: auth.unknown_user.
     """
     principal(uow, actor)
     now = uow.clock()
-    found = queries.alerts(uow.connection, now.date(), expiry_days, check=check)
+    found = {
+        f"stock.alert:{row.key}"[:MAX_ALERT_KEY]: row
+        for row in queries.alerts(uow.connection, now.date(), expiry_days, check=check)
+    }
+    known = uow.episodes.known()
+    begun, cleared = alert_episodes(found, known)
+    if not check:  # not looked for this time: what jxc check found is not known to be gone
+        cleared = {key for key in cleared if not key.startswith("stock.alert:mismatch:")}
+    uow.episodes.open(begun, known, now)
+    uow.episodes.close(cleared, now)
     written = uow.outbox.add(
         [
             {
                 "topic": "stock.alert",
-                "key": f"stock.alert:{row.key}"[:200],
+                "key": episode_key(key, episode),
                 "payload": {
-                    key: str(value) if isinstance(value, Decimal | date) else value
-                    for key, value in asdict(row).items()
+                    **{
+                        name: str(value) if isinstance(value, Decimal | date) else value
+                        for name, value in asdict(found[key]).items()
+                    },
+                    "episode": episode,
                 },
                 "created_at": now,
             }
-            for row in found
+            for key, episode in sorted(begun.items())
         ]
     )
     uow.commit()
@@ -266,16 +284,23 @@ def publish_alerts(
 
 
 def _suggestions(
-    uow: UnitOfWork, warehouse: str, usage_days: int, supplier: str | None = None
+    uow: UnitOfWork,
+    actor: str,
+    warehouse: str,
+    usage_days: int,
+    supplier: str | None = None,
 ) -> list[Suggestion]:
+    """The suggestions for ``warehouse``, moving stock only from warehouses the actor sees."""
+    visible = principal(uow, actor).visible_warehouses
     today = uow.clock().date()
     needs = queries.needs(uow.connection, warehouse, today, usage_days)
     spare: dict[int, dict[str, Decimal]] = {}
-    for found in queries.surpluses(uow.connection, warehouse, [need.item_id for need in needs]):
+    wanted = [need.item_id for need in needs]
+    for found in queries.surpluses(uow.connection, warehouse, wanted, visible):
         spare.setdefault(found.item_id, {})[found.warehouse] = found.quantity
     suggestions = []
     for need in needs:
-        sources = choose_sources(need.quantity, spare.get(need.item_id, {}))
+        sources = choose_sources(need.quantity, spare.get(need.item_id, {}), need.decimals)
         suggestions.append(
             Suggestion(
                 need.item,
@@ -320,7 +345,7 @@ def suggest(
         NotFound: warehouse.unknown.
     """
     _visible_warehouse(uow, actor, warehouse)
-    return _suggestions(uow, warehouse, usage_days)
+    return _suggestions(uow, actor, warehouse, usage_days)
 
 
 @transactional
@@ -352,7 +377,9 @@ def accept(
     errors.raise_if_any()
     chosen = [
         suggestion
-        for suggestion in _suggestions(uow, wanted.warehouse, wanted.usage_days, wanted.supplier)
+        for suggestion in _suggestions(
+            uow, actor, wanted.warehouse, wanted.usage_days, wanted.supplier
+        )
         if not wanted.items or suggestion.item in wanted.items
     ]
     if not chosen:

@@ -38,7 +38,7 @@ from jxc.domain.errors import Invalid
 from jxc.domain.quantities import MAX_QUANTITY
 from jxc.domain.workflow import DOCUMENT_TYPES
 from jxc.queries import audit, stock_levels
-from jxc.services import auth, documents, workflows
+from jxc.services import auth, documents, replenishment, workflows
 from tests.builders import (
     a_warehouse,
     an_item,
@@ -218,6 +218,28 @@ def test_a_database_with_documents_keeps_one_step_posting_when_it_upgrades(empty
     auth.create_first_admin(empty_app.uow(), TESTER, TESTER_PASSWORD)
     voided = documents.act(empty_app.uow(), TESTER, "RK202611020001", "void")
     assert voided.state == "cancelled"
+
+
+def test_alerts_published_before_episodes_existed_are_not_published_again_on_upgrade(empty_app):
+    upgrade(empty_app)
+    one_step_admin(empty_app)
+    warehouse, item = a_warehouse(empty_app), an_item(empty_app)
+    receive(empty_app, warehouse, {"item": item.code, "quantity": "3"})
+    replenishment.set_levels(
+        empty_app.uow(),
+        TESTER,
+        {"item": item.code, "warehouse": warehouse, "reorder_point": "5", "max_quantity": "9"},
+    )
+    assert replenishment.publish_alerts(empty_app.uow(), TESTER) == 1
+    downgrade(empty_app, "0016")  # a database of the release before, its alert published
+
+    upgrade(empty_app)
+
+    assert replenishment.publish_alerts(empty_app.uow(), TESTER) == 0
+    receive(empty_app, warehouse, {"item": item.code, "quantity": "3"})  # 6: cleared
+    assert replenishment.publish_alerts(empty_app.uow(), TESTER) == 0
+    issue(empty_app, warehouse, {"item": item.code, "quantity": "2"})  # 4: back again
+    assert replenishment.publish_alerts(empty_app.uow(), TESTER) == 1
 
 
 def test_jxc_init_twice_creates_the_database_then_changes_nothing(empty_database_url):

@@ -5,16 +5,17 @@ purchase orders once, however often accepted.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, update
 
-from jxc.db.schema import OutboxEvent, StockBalance
-from jxc.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from jxc.db.schema import OutboxEvent, StockBalance, StockRefusal
+from jxc.domain.errors import Conflict, Forbidden, InsufficientStock, Invalid, NotFound
 from jxc.queries import documents as document_queries
-from jxc.services import partners, replenishment
+from jxc.services import documents, partners, replenishment
 from tests.builders import a_user, a_warehouse, an_item, create, issue, receive, refused
 
 
@@ -151,6 +152,137 @@ def test_alerts_are_published_to_the_outbox_once_per_alert(shops):
     assert dict(topics)["stock.alert"] == 2
 
 
+def published(app):
+    with app.reader() as connection:
+        return connection.execute(
+            select(OutboxEvent.key, OutboxEvent.payload)
+            .where(OutboxEvent.topic == "stock.alert")
+            .order_by(OutboxEvent.id)
+        ).all()
+
+
+def test_an_alert_that_clears_and_comes_back_is_published_again_once(shops):
+    levels(shops, "螺母", "SH", "10", "20", "40")  # 8 on hand: below safety stock
+    assert replenishment.publish_alerts(shops.uow(), "tester") == 1
+    assert replenishment.publish_alerts(shops.uow(), "tester") == 0
+    receive(shops, "SH", {"item": "螺母", "quantity": "30", "unit_cost": "0.5"})  # 38: fine
+    assert replenishment.publish_alerts(shops.uow(), "tester") == 0
+    issue(shops, "SH", {"item": "螺母", "quantity": "33"})  # 5: below again
+    assert replenishment.publish_alerts(shops.uow(), "tester") == 1
+    assert replenishment.publish_alerts(shops.uow(), "tester") == 0
+    first, again = published(shops)
+    assert again.key == first.key + "#2"
+    assert (first.payload["episode"], again.payload["episode"]) == (1, 2)
+    assert (Decimal(first.payload["quantity"]), Decimal(again.payload["quantity"])) == (8, 5)
+
+
+def test_publishing_without_the_check_does_not_take_what_the_check_found_as_cleared(shops):
+    with shops.engine.begin() as connection:
+        connection.execute(update(StockBalance).values(on_hand=StockBalance.on_hand + 1))
+    found = replenishment.publish_alerts(shops.uow(), "tester", check=True)
+    assert found >= 1
+    assert replenishment.publish_alerts(shops.uow(), "tester", check=False) == 0
+    assert replenishment.publish_alerts(shops.uow(), "tester", check=True) == 0
+
+
+# 拒绝超卖 --------------------------------------------------------------------------------------
+
+
+def refusals(app):
+    with app.reader() as connection:
+        return connection.execute(select(func.count()).select_from(StockRefusal)).scalar_one()
+
+
+def test_a_refused_posting_is_recorded_after_its_rollback_as_an_oversell_alert(shops):
+    draft = create(shops, "issue", "SH", {"item": "螺丝", "quantity": "50"}, post=False)
+    with refused(shops, InsufficientStock):
+        documents.act(shops.uow(), "tester", draft.number, "post", request_id="post-1")
+    with refused(shops, InsufficientStock):  # the same request again: recorded once
+        documents.act(shops.uow(), "tester", draft.number, "post", request_id="post-1")
+
+    [alert] = [
+        row for row in replenishment.alerts(shops.uow(), "tester") if row.kind == "oversell_refused"
+    ]
+    assert (alert.warehouse, alert.item, alert.document, alert.actor) == (
+        "SH",
+        "螺丝",
+        draft.number,
+        "tester",
+    )
+    assert (alert.quantity, alert.threshold) == (Decimal(50), Decimal(30))
+    assert replenishment.alert_counts(shops.uow(), "tester") == {"oversell_refused": 1}
+    assert replenishment.publish_alerts(shops.uow(), "tester") == 1
+    [(_, payload)] = published(shops)
+    assert (payload["kind"], payload["document"], Decimal(payload["quantity"])) == (
+        "oversell_refused",
+        draft.number,
+        50,
+    )
+
+
+def test_a_sales_order_refused_its_reservation_is_an_oversell_alert_seen_in_its_warehouse(shops):
+    partners.add(shops.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    with refused(shops, InsufficientStock):
+        documents.create(
+            shops.uow(),
+            "tester",
+            {
+                "document_type": "sales_order",
+                "warehouse": "SH",
+                "partner": "C1",
+                "lines": [
+                    {"item": "螺丝", "quantity": "40", "unit_price": "3"},
+                    {"item": "螺母", "quantity": "9", "unit_price": "1"},
+                ],
+            },
+            then="approve",
+        )
+    found = {
+        (row.item, row.quantity, row.threshold)
+        for row in replenishment.alerts(shops.uow(), "tester")
+        if row.kind == "oversell_refused"
+    }
+    assert found == {("螺丝", Decimal(40), Decimal(30)), ("螺母", Decimal(9), Decimal(8))}
+    a_user(shops, "bj", "warehouse_manager", "BJ")
+    assert replenishment.alerts(shops.uow(), "bj") == []
+
+
+def test_a_refusal_older_than_a_week_is_no_longer_an_alert(shops):
+    with refused(shops, InsufficientStock):
+        issue(shops, "SH", {"item": "螺母", "quantity": "9"})
+    assert "oversell_refused" in {row.kind for row in replenishment.alerts(shops.uow(), "tester")}
+    later = shops.clock() + timedelta(days=8)
+    shops.clock = lambda: later
+    assert replenishment.alerts(shops.uow(), "tester") == []
+
+
+def test_racing_shipments_record_every_refused_one_and_only_those(shops):
+    """Eight clerks ship 10 of the 30 螺丝 at once: three are shipped, five refused and kept."""
+    start, outcomes = threading.Barrier(8), []
+
+    def ship():
+        start.wait()
+        try:
+            issue(shops, "SH", {"item": "螺丝", "quantity": "10"})
+            outcomes.append("shipped")
+        except InsufficientStock:
+            outcomes.append("refused")
+
+    workers = [threading.Thread(target=ship) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(outcomes) == ["refused"] * 5 + ["shipped"] * 3
+    assert refusals(shops) == 5
+    assert all(
+        row.threshold < row.quantity
+        for row in replenishment.alerts(shops.uow(), "tester")
+        if row.kind == "oversell_refused"
+    )
+
+
 def test_a_reader_of_one_warehouse_sees_its_alerts_only(shops):
     levels(shops, "螺母", "SH", "10", "20", "40")
     levels(shops, "螺丝", "BJ", "10", "200", "300")
@@ -182,6 +314,29 @@ def test_a_suggestion_fills_up_to_the_maximum_from_surplus_first_then_buys(shops
     nut = found["螺母"]
     assert nut.quantity == Decimal(30)
     assert [(x.warehouse, x.supplier) for x in nut.sources] == [(None, "SUP-1")]
+
+
+def test_a_suggestion_of_an_item_counted_in_whole_units_is_never_a_fraction(shops):
+    levels(shops, "螺丝", "SH", "0", "30.5", "40.2")  # 个 counts whole screws; 30 on hand
+    levels(shops, "螺丝", "BJ", "0", "97.5", "100")  # 100 on hand: 2.5 spare, 2 given
+    [screw] = replenishment.suggest(shops.uow(), "tester", "SH")
+    assert screw.quantity == Decimal(11)  # 10.2 rounded up
+    assert [(x.warehouse, x.quantity) for x in screw.sources] == [
+        ("BJ", Decimal(2)),
+        (None, Decimal(9)),
+    ]
+
+
+def test_a_warehouse_scoped_manager_sees_no_surplus_of_a_warehouse_outside_their_scope(shops):
+    levels(shops, "螺丝", "SH", "10", "30", "150")
+    levels(shops, "螺丝", "BJ", "10", "40", "100")  # 60 spare, but not the manager's
+    a_user(shops, "sh", "warehouse_manager", "SH")
+    [screw] = replenishment.suggest(shops.uow(), "sh", "SH")
+    assert [(x.warehouse, x.quantity) for x in screw.sources] == [(None, Decimal(120))]
+    with refused(shops, NotFound):
+        replenishment.suggest(shops.uow(), "sh", "BJ")
+    [everywhere] = replenishment.suggest(shops.uow(), "tester", "SH")
+    assert [x.warehouse for x in everywhere.sources] == ["BJ", None]
 
 
 def test_accepting_makes_one_draft_per_source_once_and_a_second_accept_orders_nothing(shops):

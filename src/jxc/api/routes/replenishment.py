@@ -51,9 +51,10 @@ class LevelRowOut(LevelsOut):
 class AlertOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     kind: str = Field(
-        description="below_safety, at_reorder, expired, near_expiry, negative or mismatch."
+        description="below_safety, at_reorder, expired, near_expiry, negative, mismatch or "
+        "oversell_refused (拒绝超卖: quantity requested, threshold available)."
     )
-    key: str = Field(description="Names the alert: published to the outbox once per key.")
+    key: str = Field(description="Names the alert: published to the outbox as it begins.")
     warehouse: str | None
     item: str
     item_name: str
@@ -63,6 +64,9 @@ class AlertOut(BaseModel):
     location: str | None
     expiry_date: date | None
     code: str | None = Field(description="What jxc check found (mismatch only).")
+    document: str | None = Field(description="The document refused (oversell_refused only).")
+    actor: str | None = Field(description="Who was refused (oversell_refused only).")
+    occurred_at: datetime | None = Field(description="When (oversell_refused only).")
 
 
 class SourceOut(BaseModel):
@@ -130,7 +134,8 @@ async def list_levels(
 @router.get(
     "/alerts",
     operation_id="alerts-list",
-    summary="库存预警: below safety stock, at the reorder point, 保质期预警, negative balances",
+    summary="库存预警: below safety stock, at the reorder point, 保质期预警, negative balances, "
+    "refused oversell attempts",
 )
 async def list_alerts(
     app: AppDep,
