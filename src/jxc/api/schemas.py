@@ -190,6 +190,7 @@ class MadeFromOut(BaseModel):
     state: str
     business_date: date
     posted: bool
+    kind: str = Field(description="What users call it: purchase_receipt (采购入库单) …")
 
 
 class DocumentOut(BaseModel):

@@ -373,6 +373,7 @@ LABELS: dict[str, str] = {
     "label.suggestion": "FEFO suggestion for {quantity} of {item} in {warehouse}",
     "label.short": "Short by {quantity}",
     "document_type.receipt": "Receipt",
+    "document_type.purchase_receipt": "Purchase receipt",
     "document_type.issue": "Issue",
     "document_type.transfer": "Transfer",
     "document_type.reversal": "Reversal",

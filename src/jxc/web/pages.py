@@ -12,14 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
 from jxc.bootstrap import App
 from jxc.config import SESSION_COOKIE
 from jxc.domain.auth import Action, Principal, check_csrf, csrf_token
-from jxc.domain.documents import DocumentType
+from jxc.domain.documents import DocumentKind, DocumentType
 from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.domain.partners import PARTNERS_OF
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
@@ -38,6 +38,8 @@ from jxc.web.scanning import lines_from, scan_page, take_scan
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
 EXPORT_LIMIT = XLSX_MAX_ROWS
+# A filter form's empty choice ("every kind") arrives as an empty string.
+Blank = BeforeValidator(lambda value: value or None)
 
 
 class SignInRequired(Exception):
@@ -261,6 +263,7 @@ async def document_list(
     user: UserDep,
     document_type: str | None = None,
     state: str | None = None,
+    kind: Annotated[DocumentKind | None, Blank] = None,
     format: ExportFormat | None = None,
 ) -> Response:
     def read() -> list[Any]:
@@ -271,6 +274,7 @@ async def document_list(
                 state or None,
                 limit=EXPORT_LIMIT if format else LIST_LIMIT,
                 visible=user.visible_warehouses,
+                kind=kind,
             )
 
     rows = await run_in_threadpool(read)
@@ -283,6 +287,8 @@ async def document_list(
         rows=rows,
         document_type=document_type or "",
         state=state or "",
+        kind=kind or "",
+        kinds=list(DocumentKind),
     )
 
 
