@@ -525,6 +525,7 @@ LABELS: dict[str, str] = {
     "label.safety_buffer": "Safety buffer",
     "label.default_warehouse": "Default warehouse",
     "label.sellable": "Sellable",
+    "label.warehouse_available": "Available in the warehouse",
     "label.partner_added": "Partner {partner} added",
     "label.partner_saved": "Partner {partner} saved",
     "label.channel_stock_title": "{partner}: sellable stock from {warehouses} (safety buffer {buffer})",
