@@ -105,11 +105,11 @@ def transfer(
     )
 
 
-def a_purchase_receipt(
-    app: App, warehouse: str, supplier: str, *lines: dict[str, Any]
-) -> tuple[str, str]:
-    """An approved purchase order for ``lines`` and its receipt pushed down and posted."""
-    order = documents.create(
+def a_purchase_order(
+    app: App, warehouse: str, supplier: str, *lines: dict[str, Any], then: str = "approve"
+) -> str:
+    """A purchase order for ``lines`` at ¥1 without tax, taken to ``then``: its number."""
+    return documents.create(
         app.uow(),
         "tester",
         {
@@ -118,8 +118,15 @@ def a_purchase_receipt(
             "partner": supplier,
             "lines": [{"unit_price": "1", "tax_rate": "0", **line} for line in lines],
         },
-        then="approve",
+        then=then,
     ).number
+
+
+def a_purchase_receipt(
+    app: App, warehouse: str, supplier: str, *lines: dict[str, Any]
+) -> tuple[str, str]:
+    """An approved purchase order for ``lines`` and its receipt pushed down and posted."""
+    order = a_purchase_order(app, warehouse, supplier, *lines)
     made = create(app, "receipt", warehouse, *lines, source=order)
     return order, made.number
 

@@ -553,6 +553,7 @@ LABELS: dict[str, str] = {
     "label.delivered": "Delivered",
     "label.open_quantity": "Open to deliver",
     "label.source_document": "Source",
+    "label.purchase_order_received": "Purchase order received against",
     "label.source_line": "Order line",
     "label.cost_of_goods": "Cost of goods",
     "label.gross_profit": "Gross profit",

@@ -388,6 +388,7 @@ class EntryHeader(BaseModel):
     note: str = ""
     location: str = ""  # a put-away's: where the goods are taken from
     to_location: str = ""  # and where they are put
+    source: str = ""  # a receipt's purchase order: each scan is held against what is open
 
 
 def _entry_header(form: Any) -> EntryHeader:
@@ -403,6 +404,7 @@ def _document_data(
         "to_warehouse": header.to_warehouse if kind is DocumentType.TRANSFER else None,
         "partner": header.partner or None,
         "note": header.note or None,
+        **({"source": header.source} if header.source and kind.source_type else {}),
         "lines": [
             {
                 "item": line["item"],
@@ -476,14 +478,26 @@ def _entry_context(
         "note": header.note,
         "location": header.location,
         "to_location": header.to_location,
+        "source": header.source,
     }
+
+
+def _ordered_header(app: App, user: Principal, source: str) -> EntryHeader:
+    """A receipt's header from its purchase order: the order's warehouse and supplier."""
+    with app.reader() as connection:
+        order = document_queries.document(connection, source)[0]
+    if not user.sees(order.warehouse, order.to_warehouse):
+        raise NotFound("document.unknown", {"number": source})
+    return EntryHeader(warehouse=order.warehouse, partner=order.partner or "", source=source)
 
 
 def _entry_routes(entry: str, kind: DocumentType) -> None:
     async def entry_page(
-        request: Request, app: AppDep, user: UserDep, warehouse: str = ""
+        request: Request, app: AppDep, user: UserDep, warehouse: str = "", source: str = ""
     ) -> Response:
         header = EntryHeader(warehouse=warehouse)
+        if source and kind.source_type:
+            header = await run_in_threadpool(_ordered_header, app, user, source)
         context = await run_in_threadpool(_entry_context, user, app, kind, header)
         return scan_page(request, "entry.html", user, context, [], [])
 
