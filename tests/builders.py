@@ -105,6 +105,32 @@ def transfer(
     )
 
 
+def a_purchase_order(
+    app: App, warehouse: str, supplier: str, *lines: dict[str, Any], then: str = "approve"
+) -> str:
+    """A purchase order for ``lines`` at ¥1 without tax, taken to ``then``: its number."""
+    return documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "purchase_order",
+            "warehouse": warehouse,
+            "partner": supplier,
+            "lines": [{"unit_price": "1", "tax_rate": "0", **line} for line in lines],
+        },
+        then=then,
+    ).number
+
+
+def a_purchase_receipt(
+    app: App, warehouse: str, supplier: str, *lines: dict[str, Any]
+) -> tuple[str, str]:
+    """An approved purchase order for ``lines`` and its receipt pushed down and posted."""
+    order = a_purchase_order(app, warehouse, supplier, *lines)
+    made = create(app, "receipt", warehouse, *lines, source=order)
+    return order, made.number
+
+
 @contextmanager
 def refused(app: App, error: type[DomainError] = DomainError) -> Iterator[Any]:
     """The block must raise ``error`` and leave the database exactly as it was."""

@@ -80,7 +80,7 @@ def _columns(*spec: tuple[str, str] | tuple[str, str, Namer]) -> tuple[Column, .
 
 DOCUMENTS = _columns(
     ("label.document", "number"),
-    ("label.type", "document_type", _in("document_type.")),
+    ("label.type", "kind", _in("document_type.")),
     ("label.state", "state", _in("state.")),
     ("label.date", "business_date"),
     ("label.warehouse", "warehouse"),

@@ -19,8 +19,8 @@ from jxc.asgi import create_server
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
-from jxc.services import catalog, partners, workflows
-from tests.builders import a_user, a_warehouse, an_item, receive, snapshot
+from jxc.services import catalog, documents, partners, workflows
+from tests.builders import a_purchase_order, a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
 from tests.web.helpers import page_csrf, signed_in
 
@@ -291,3 +291,33 @@ def test_on_the_one_step_workflows_a_scanned_receipt_is_posted_at_once(client, s
     with shop.reader() as connection:
         header, _ = document_queries.document(connection, number)
     assert header.state == "posted"
+
+
+def test_receiving_against_a_purchase_order_holds_each_scan_against_what_is_open(client, shop):
+    partners.add(shop.uow(), "tester", {"code": "SUP1", "name": "供应商一", "kind": "supplier"})
+    catalog.set_tolerance(shop.uow(), "tester", "螺丝-M3", "50")  # 2 ordered: 3 may come
+    an_item(shop, "垫圈")
+    order = a_purchase_order(
+        shop, "WH1", "SUP1", {"item": "螺丝-M3", "quantity": "2"}, then="submit"
+    )
+    documents.act(shop.uow(), "boss", order, "approve")
+    clerk = signed_in(client, "clerk1")
+    order_page = clerk.get(f"/documents/{order}").text
+    screen = clerk.get(f"/receive?source={order}").text
+    receipt = Entry(clerk, "receive", source=order, partner="SUP1")
+    before = snapshot(shop)
+
+    assert f'href="/receive?source={order}"' in order_page
+    assert f'name="source" value="{order}"' in screen
+    assert receipt.scan("垫圈") == 422
+    assert receipt.message == f"订单 {order} 没有订购 垫圈"
+    assert [receipt.scan(SCREWS_EAN) for _ in range(4)] == [200, 200, 200, 422]
+    assert "超订单入库" in receipt.message
+    assert receipt.lines == [("螺丝-M3", "3", None, [])]
+    assert snapshot(shop) == before
+
+    response = receipt.submit()
+    assert response.status_code == 303, response.text
+    number = response.headers["location"].rsplit("/", 1)[1]
+    with shop.reader() as connection:
+        assert order_queries.source_of(connection, number) == order

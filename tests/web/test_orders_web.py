@@ -83,6 +83,6 @@ def test_push_down_without_the_right_is_refused_and_makes_nothing(shop):
     )
 
     assert refused.status_code == 422
-    assert "无权在仓库 WH1 创建销售出库" in refused.text
+    assert "无权在仓库 WH1 创建销售出库单" in refused.text
     clerk = web_client(app, "clerk")
     assert "XSCK" not in clerk.get(f"/documents/{number}").text

@@ -191,6 +191,7 @@ class MadeFromOut(BaseModel):
     state: str
     business_date: date
     posted: bool
+    kind: str = Field(description="What users call it: purchase_receipt (采购入库单) …")
 
 
 class DocumentOut(BaseModel):
@@ -309,9 +310,13 @@ class ChangedOut(BaseModel):
     item: str
     item_name: str
     unit: str
-    available: Exact
-    sellable: Exact
-    sequence: int = Field(description="The item's last change; only ever grows.")
+    warehouse: str = Field(description="The channel's warehouse the item changed in.")
+    warehouse_available: Exact = Field(
+        description="Available in that warehouse, for a shop that stocks per warehouse (分仓)."
+    )
+    available: Exact = Field(description="Available in all the channel's warehouses.")
+    sellable: Exact = Field(description="What the channel may sell: available less its buffer.")
+    sequence: int = Field(description="The item's last change in the warehouse; only grows.")
 
 
 class ChangesOut(BaseModel):

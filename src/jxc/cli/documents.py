@@ -18,6 +18,7 @@ from jxc.cli.output import (
     state_change,
     table,
 )
+from jxc.domain.documents import DocumentKind
 from jxc.domain.errors import Invalid
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
@@ -370,11 +371,15 @@ def list_documents(
     document_state: Annotated[str | None, typer.Option("--state")] = None,
     warehouse: str | None = None,
     limit: int = 30,
+    kind: Annotated[
+        DocumentKind | None,
+        typer.Option(help="purchase_receipt (采购入库单), receipt (其他入库单)"),
+    ] = None,
 ) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
         rows = document_queries.documents(
-            connection, document_type, document_state, warehouse, limit
+            connection, document_type, document_state, warehouse, limit, kind=kind
         )
     table(
         st,
@@ -391,7 +396,7 @@ def list_documents(
         [
             (
                 r.number,
-                st.t(f"document_type.{r.document_type}"),
+                st.t(f"document_type.{r.kind}"),
                 st.label("state.", r.state),
                 r.business_date,
                 r.warehouse,
@@ -411,7 +416,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
         header, lines = document_queries.document(connection, document_number)
     reference = header.reverses or header.reversed_by or ""
     out.print(
-        f"[bold]{header.number}[/]  {st.t(f'document_type.{header.document_type}')}  "
+        f"[bold]{header.number}[/]  {st.t(f'document_type.{header.kind}')}  "
         f"{st.label('state.', header.state)}  {header.business_date}  {header.warehouse}"
         f"{' → ' + header.to_warehouse if header.to_warehouse else ''}  {reference}"
     )
@@ -540,7 +545,7 @@ def _show_prices(
             [
                 (
                     row.number,
-                    st.t(f"document_type.{row.document_type}"),
+                    st.t(f"document_type.{row.kind}"),
                     st.label("state.", row.state),
                     str(row.business_date),
                 )

@@ -159,6 +159,8 @@ def changes(
         [
             "label.item",
             "label.name",
+            "label.warehouse",
+            "label.warehouse_available",
             "label.available",
             "label.sellable",
             "label.unit",
@@ -168,6 +170,8 @@ def changes(
             (
                 r.item,
                 r.item_name,
+                r.warehouse,
+                normalized(r.warehouse_available),
                 normalized(r.available),
                 normalized(r.sellable),
                 r.unit,

@@ -514,11 +514,13 @@ class StockChange(Base):
     ``sequence`` is the audit sequence of the transaction's last event: taken under the
     audit chain's lock, held until the commit, so sequences are in commit order on every
     engine, and a shop polling "since N" never misses a change committed later.
+    ``item_ids`` holds [item id, warehouse id] pairs; rows written before the feed named
+    warehouses hold bare item ids (changed in a warehouse not recorded).
     """
 
     __tablename__ = "stock_change"
     sequence: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
-    item_ids: Mapped[list[int]] = mapped_column(JSON)
+    item_ids: Mapped[list[list[int] | int]] = mapped_column(JSON)
 
 
 class ExternalOrder(Base):

@@ -94,6 +94,43 @@ _SOURCES = {
 }
 
 
+class DocumentKind(StrEnum):
+    """What a document is to its users (单据类型 as lists name it).
+
+    A receipt pushed down from a purchase order is a 采购入库单, one without an order a
+    其他入库单: both follow the receipt's workflow and post alike, so they share a
+    ``DocumentType`` and the kind tells them apart. Every other type is its own kind.
+    """
+
+    PURCHASE_ORDER = "purchase_order"
+    PURCHASE_RECEIPT = "purchase_receipt"
+    PURCHASE_RETURN = "purchase_return"
+    SALES_ORDER = "sales_order"
+    SALES_DELIVERY = "sales_delivery"
+    SALES_RETURN = "sales_return"
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER = "transfer"
+    PUTAWAY = "putaway"
+    REVERSAL = "reversal"
+
+    @property
+    def document_type(self) -> DocumentType:
+        """The stored type (and so the workflow) of documents of this kind."""
+        if self is DocumentKind.PURCHASE_RECEIPT:
+            return DocumentType.RECEIPT
+        return DocumentType(self.value)
+
+    @property
+    def pushed_down(self) -> bool | None:
+        """Whether its documents come from an order; None where that does not decide it."""
+        if self is DocumentKind.PURCHASE_RECEIPT:
+            return True
+        if self is DocumentKind.RECEIPT:
+            return False
+        return None
+
+
 class PostingStep(StrEnum):
     """What the ``post`` handler writes; a transfer's receiving leg is a handler of its own."""
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.domain.errors import NotFound
 from jxc.domain.prices import gross_profit
+from jxc.queries.documents import kind_of
 
 
 class Progress(StrEnum):
@@ -99,6 +100,8 @@ class MadeFrom:
     state: str
     business_date: date
     posted: bool
+    kind: str  # DocumentKind: a receipt made from an order is a 采购入库单
+    reversed: bool  # its 红冲 is posted: it is no longer in effect
 
 
 def priced_lines(connection: Connection, number: str) -> list[PricedLineRow]:
@@ -222,6 +225,8 @@ def made_from(connection: Connection, number: str) -> list[MadeFrom]:
             s.Document.state,
             s.Document.business_date,
             s.Document.posted_at.is_not(None).label("posted"),
+            kind_of().label("kind"),
+            s.Document.reversed_by_document_id.is_not(None).label("reversed"),
         )
         .join(s.DocumentSource, s.DocumentSource.document_id == s.Document.id)
         .join(source, source.id == s.DocumentSource.source_document_id)

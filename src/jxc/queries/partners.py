@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -128,54 +128,56 @@ def _channel(connection: Connection, channel: str) -> Any:
     return found
 
 
+_BASE_UNIT = aliased(s.Unit)
+_AVAILABLE = func.sum(s.StockBalance.on_hand - s.StockBalance.reserved).label("available")
+
+
+def _for_sale(query: Any, channel_id: int, visible: Collection[str] | None) -> Any:
+    """``query`` over the balances a channel sells from: its (``visible``) warehouses, not 待检."""
+    query = (
+        query.select_from(s.StockBalance)
+        .join(s.Item, s.Item.id == s.StockBalance.item_id)
+        .join(_BASE_UNIT, _BASE_UNIT.id == s.Item.base_unit_id)
+        .join(s.Location, s.Location.id == s.StockBalance.location_id)
+        .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
+        .join(
+            s.ChannelWarehouse,
+            (s.ChannelWarehouse.warehouse_id == s.Location.warehouse_id)
+            & (s.ChannelWarehouse.partner_id == channel_id),
+        )
+        .where(
+            s.Location.kind == LocationKind.INTERNAL.value,
+            func.coalesce(s.Location.usage, "") != LocationUsage.QC.value,  # 待检: not for sale
+        )
+        .order_by(s.Item.code)
+    )
+    if visible is not None:
+        query = query.where(s.Warehouse.code.in_(sorted(visible)))
+    return query
+
+
 def channel_stock(
     connection: Connection,
     channel: str,
     item: str | None = None,
     visible: Collection[str] | None = None,
-    item_ids: Collection[int] | None = None,
 ) -> list[SellableRow]:
     """可售库存 of a channel, per item: available where it sells from, less its buffer.
 
     ``visible``: only the stock of these of its warehouses (a reader's; None: every one).
-    ``item_ids``: only these items (those the change feed names).
 
     Raises:
         NotFound: partner.unknown.
         Invalid: partner.not_channel.
     """
     found = _channel(connection, channel)
-    base_unit = aliased(s.Unit)
-    query = (
-        select(
-            s.Item.code,
-            s.Item.name,
-            base_unit.code.label("unit"),
-            func.sum(s.StockBalance.on_hand - s.StockBalance.reserved).label("available"),
-        )
-        .join(s.Item, s.Item.id == s.StockBalance.item_id)
-        .join(base_unit, base_unit.id == s.Item.base_unit_id)
-        .join(s.Location, s.Location.id == s.StockBalance.location_id)
-        .join(
-            s.ChannelWarehouse,
-            (s.ChannelWarehouse.warehouse_id == s.Location.warehouse_id)
-            & (s.ChannelWarehouse.partner_id == found.id),
-        )
-        .where(
-            s.Location.kind == LocationKind.INTERNAL.value,
-            func.coalesce(s.Location.usage, "") != LocationUsage.QC.value,  # 待检: not for sale
-        )
-        .group_by(s.Item.code, s.Item.name, base_unit.code)
-        .order_by(s.Item.code)
-    )
+    query = _for_sale(
+        select(s.Item.code, s.Item.name, _BASE_UNIT.code.label("unit"), _AVAILABLE),
+        found.id,
+        visible,
+    ).group_by(s.Item.code, s.Item.name, _BASE_UNIT.code)
     if item is not None:
         query = query.where(s.Item.code == item)
-    if item_ids is not None:
-        query = query.where(s.Item.id.in_(sorted(item_ids)))
-    if visible is not None:
-        query = query.join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id).where(
-            s.Warehouse.code.in_(sorted(visible))
-        )
     buffer = Decimal(found.safety_buffer)
     return [
         SellableRow(
@@ -195,12 +197,20 @@ CHANGES_PER_CALL = 5000  # transactions read per call; the cursor says where to 
 
 @dataclass(frozen=True)
 class ChangedRow:
+    """An item that changed in one of the channel's warehouses, and what it may sell now.
+
+    ``warehouse_available`` is for a shop that keeps stock per warehouse (分仓库存);
+    ``available`` and ``sellable`` are the channel's, over all its warehouses.
+    """
+
     item: str
     item_name: str
     unit: str
+    warehouse: str
+    warehouse_available: Decimal
     available: Decimal
     sellable: Decimal
-    sequence: int  # the item's last change: only ever grows
+    sequence: int  # the item's last change in the warehouse: only ever grows
 
 
 @dataclass(frozen=True)
@@ -210,40 +220,85 @@ class ChannelChanges:
     rows: list[ChangedRow]
 
 
+def _logged_changes(logged: Sequence[Any]) -> dict[tuple[int, int | None], int]:
+    """(item id, warehouse id) → the last sequence that changed it.
+
+    A warehouse of None: a change logged before the feed named warehouses (any of them).
+    """
+    last: dict[tuple[int, int | None], int] = {}
+    for sequence, changed in logged:
+        for entry in changed:
+            item_id, warehouse_id = (entry, None) if isinstance(entry, int) else entry
+            last[(int(item_id), warehouse_id)] = int(sequence)
+    return last
+
+
 def channel_changes(
     connection: Connection,
     channel: str,
     since: int = 0,
     visible: Collection[str] | None = None,
 ) -> ChannelChanges:
-    """变更流: the items whose stock changed since ``since``, with what the channel may sell.
+    """变更流: the items whose stock changed since ``since`` in the channel's warehouses.
 
-    A shop integration keeps the cursor and asks again; sequences are in commit order, so
-    nothing committed later comes in under a cursor it already passed.
+    One row per item and warehouse that changed, with what is available there and what
+    the channel may sell of the item in all. A shop integration keeps the cursor and asks
+    again; sequences are in commit order, so nothing committed later comes in under a
+    cursor it already passed.
 
     Raises:
         NotFound: partner.unknown.
         Invalid: partner.not_channel.
     """
-    _channel(connection, channel)
+    found = _channel(connection, channel)
     logged = connection.execute(
         select(s.StockChange.sequence, s.StockChange.item_ids)
         .where(s.StockChange.sequence > since)
         .order_by(s.StockChange.sequence)
         .limit(CHANGES_PER_CALL)
     ).all()
-    last: dict[int, int] = {}
-    for sequence, item_ids in logged:
-        for item_id in item_ids:
-            last[int(item_id)] = int(sequence)
-    rows = channel_stock(connection, channel, visible=visible, item_ids=last) if last else []
-    codes = select(s.Item.code, s.Item.id).where(s.Item.id.in_(sorted(last)))
-    ids = {code: int(item_id) for code, item_id in connection.execute(codes)} if last else {}
+    last = _logged_changes(logged)
+    rows: list[ChangedRow] = []
+    if last:
+        stocked = connection.execute(
+            _for_sale(
+                select(
+                    s.Item.id.label("item_id"),
+                    s.Item.code.label("item"),
+                    s.Item.name.label("item_name"),
+                    _BASE_UNIT.code.label("unit"),
+                    s.Warehouse.id.label("warehouse_id"),
+                    s.Warehouse.code.label("warehouse"),
+                    _AVAILABLE,
+                ),
+                found.id,
+                visible,
+            )
+            .where(s.Item.id.in_(sorted({item for item, _ in last})))
+            .group_by(s.Item.id, s.Item.code, s.Item.name, _BASE_UNIT.code, s.Warehouse.id)
+            .order_by(s.Warehouse.code)
+        ).all()
+        totals: dict[int, Decimal] = defaultdict(Decimal)
+        for row in stocked:
+            totals[row.item_id] += Decimal(row.available)
+        buffer = Decimal(found.safety_buffer)
+        for row in stocked:
+            sequence = last.get((row.item_id, row.warehouse_id), last.get((row.item_id, None)))
+            if sequence is not None:
+                rows.append(
+                    ChangedRow(
+                        row.item,
+                        row.item_name,
+                        row.unit,
+                        row.warehouse,
+                        Decimal(row.available),
+                        totals[row.item_id],
+                        sellable(totals[row.item_id], buffer),
+                        sequence,
+                    )
+                )
     return ChannelChanges(
         cursor=int(logged[-1][0]) if logged else since,
         more=len(logged) == CHANGES_PER_CALL,
-        rows=[
-            ChangedRow(r.item, r.item_name, r.unit, r.available, r.sellable, last[ids[r.item]])
-            for r in rows
-        ],
+        rows=rows,
     )

@@ -349,7 +349,11 @@ def give_back(uow: UnitOfWork, original: DocumentHeader) -> None:
 
 
 def in_flight(uow: UnitOfWork, order: DocumentHeader, with_posted: bool) -> tuple[str, ...]:
-    """Documents made from an order that are on their way (and, if asked, posted ones)."""
+    """Documents made from an order that are on their way (and, if asked, posted ones).
+
+    A posted one whose 红冲 is posted too is no longer in effect: a delivery whose return
+    was reversed may be reversed itself.
+    """
     made = order_queries.made_from(uow.connection, order.number)
     if not made:
         return ()
@@ -360,4 +364,5 @@ def in_flight(uow: UnitOfWork, order: DocumentHeader, with_posted: bool) -> tupl
         if row.state in flows[row.document_type].states
         and not (flows[row.document_type].states[row.state].final and not row.posted)
         and (with_posted or not row.posted)
+        and not row.reversed
     )

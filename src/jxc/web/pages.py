@@ -12,14 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
 from jxc.bootstrap import App
 from jxc.config import SESSION_COOKIE
 from jxc.domain.auth import Action, Principal, check_csrf, csrf_token
-from jxc.domain.documents import DocumentType
+from jxc.domain.documents import DocumentKind, DocumentType
 from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.domain.partners import PARTNERS_OF
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
@@ -38,6 +38,8 @@ from jxc.web.scanning import lines_from, scan_page, take_scan
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
 EXPORT_LIMIT = XLSX_MAX_ROWS
+# A filter form's empty choice ("every kind") arrives as an empty string.
+Blank = BeforeValidator(lambda value: value or None)
 
 
 class SignInRequired(Exception):
@@ -261,6 +263,7 @@ async def document_list(
     user: UserDep,
     document_type: str | None = None,
     state: str | None = None,
+    kind: Annotated[DocumentKind | None, Blank] = None,
     format: ExportFormat | None = None,
 ) -> Response:
     def read() -> list[Any]:
@@ -271,6 +274,7 @@ async def document_list(
                 state or None,
                 limit=EXPORT_LIMIT if format else LIST_LIMIT,
                 visible=user.visible_warehouses,
+                kind=kind,
             )
 
     rows = await run_in_threadpool(read)
@@ -283,6 +287,8 @@ async def document_list(
         rows=rows,
         document_type=document_type or "",
         state=state or "",
+        kind=kind or "",
+        kinds=list(DocumentKind),
     )
 
 
@@ -382,6 +388,7 @@ class EntryHeader(BaseModel):
     note: str = ""
     location: str = ""  # a put-away's: where the goods are taken from
     to_location: str = ""  # and where they are put
+    source: str = ""  # a receipt's purchase order: each scan is held against what is open
 
 
 def _entry_header(form: Any) -> EntryHeader:
@@ -397,6 +404,7 @@ def _document_data(
         "to_warehouse": header.to_warehouse if kind is DocumentType.TRANSFER else None,
         "partner": header.partner or None,
         "note": header.note or None,
+        **({"source": header.source} if header.source and kind.source_type else {}),
         "lines": [
             {
                 "item": line["item"],
@@ -470,14 +478,26 @@ def _entry_context(
         "note": header.note,
         "location": header.location,
         "to_location": header.to_location,
+        "source": header.source,
     }
+
+
+def _ordered_header(app: App, user: Principal, source: str) -> EntryHeader:
+    """A receipt's header from its purchase order: the order's warehouse and supplier."""
+    with app.reader() as connection:
+        order = document_queries.document(connection, source)[0]
+    if not user.sees(order.warehouse, order.to_warehouse):
+        raise NotFound("document.unknown", {"number": source})
+    return EntryHeader(warehouse=order.warehouse, partner=order.partner or "", source=source)
 
 
 def _entry_routes(entry: str, kind: DocumentType) -> None:
     async def entry_page(
-        request: Request, app: AppDep, user: UserDep, warehouse: str = ""
+        request: Request, app: AppDep, user: UserDep, warehouse: str = "", source: str = ""
     ) -> Response:
         header = EntryHeader(warehouse=warehouse)
+        if source and kind.source_type:
+            header = await run_in_threadpool(_ordered_header, app, user, source)
         context = await run_in_threadpool(_entry_context, user, app, kind, header)
         return scan_page(request, "entry.html", user, context, [], [])
 

@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete, insert, select
 
+from jxc.db.schema import Item, StockChange
 from jxc.domain.errors import Invalid, NotFound
 from jxc.queries import partners as partner_queries
 from jxc.services import documents, partners
@@ -130,3 +132,51 @@ def test_a_poller_racing_the_writers_misses_no_items_last_change(shop):
     with shop.reader() as connection:
         now = {r.item: r.sellable for r in partner_queries.channel_stock(connection, "TMALL")}
     assert {item: sellable for item, (_, sellable) in seen.items()} == now
+
+
+def test_each_row_names_the_warehouse_that_changed_with_its_own_and_the_channels_figures(shop):
+    a_warehouse(shop, "WH2")
+    partners.add(
+        shop.uow(),
+        "tester",
+        {
+            "code": "JD",
+            "name": "京东",
+            "kind": "channel",
+            "channel_kind": "online",
+            "warehouses": ["WH1", "WH2"],
+            "safety_buffer": "2",
+        },
+    )
+    receive(shop, "WH1", {"item": "杯子", "quantity": "10"}, {"item": "壶", "quantity": "3"})
+    first = changes(shop, channel="JD")
+    receive(shop, "WH2", {"item": "杯子", "quantity": "4"})
+    receive(shop, "WH9", {"item": "壶", "quantity": "5"})  # JD does not sell from WH9
+
+    second = changes(shop, first.cursor, channel="JD")
+
+    assert {(r.item, r.warehouse, r.warehouse_available) for r in first.rows} == {
+        ("杯子", "WH1", Decimal(10)),
+        ("壶", "WH1", Decimal(3)),
+    }
+    ((row),) = second.rows
+    assert (row.item, row.warehouse, row.warehouse_available) == ("杯子", "WH2", Decimal(4))
+    assert (row.available, row.sellable) == (Decimal(14), Decimal(12))
+    assert row.sequence > max(r.sequence for r in first.rows)
+
+
+def test_a_change_logged_before_the_feed_named_warehouses_shows_in_each_of_them(shop):
+    receive(shop, "WH1", {"item": "杯子", "quantity": "10"})
+    with shop.engine.begin() as connection:
+        connection.execute(delete(StockChange))
+        item_id = connection.execute(select(Item.id).where(Item.code == "杯子")).scalar_one()
+        connection.execute(insert(StockChange).values(sequence=1, item_ids=[item_id]))
+
+    ((row),) = changes(shop).rows
+
+    assert (row.item, row.warehouse, row.warehouse_available, row.sequence) == (
+        "杯子",
+        "WH1",
+        Decimal(10),
+        1,
+    )

@@ -144,6 +144,23 @@ def test_returning_more_than_was_shipped_is_refused_and_a_reversal_makes_it_retu
     assert_books_balance(app)
 
 
+def test_a_delivery_is_reversed_only_once_its_returns_are_reversed_themselves(shipped):
+    app, delivery = shipped
+    returned = give_back(app, delivery, {"item": "杯子", "quantity": "2"})
+    with refused(app, Conflict) as caught:
+        documents.reverse(app.uow(), "tester", delivery, post=True)
+    assert (caught.value.code, caught.value.params["documents"]) == (
+        "document.made_from_it",
+        returned.number,
+    )
+
+    documents.reverse(app.uow(), "tester", returned.number, post=True)
+    documents.reverse(app.uow(), "tester", delivery, post=True)
+
+    assert stock(app, "杯子") == Decimal(10)
+    assert_books_balance(app)
+
+
 def test_a_return_of_a_batch_the_delivery_did_not_take_out_is_refused(shipped):
     app, delivery = shipped
 

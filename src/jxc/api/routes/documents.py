@@ -35,6 +35,7 @@ from jxc.api.schemas import (
     ReverseIn,
     StepIn,
 )
+from jxc.domain.documents import DocumentKind
 from jxc.domain.errors import NotFound
 from jxc.exports import XLSX_MAX_ROWS
 from jxc.queries import audit
@@ -75,10 +76,18 @@ def list_documents(
     locale: LocaleDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    document_type: Annotated[str | None, Query(max_length=20)] = None,
+    document_type: Annotated[
+        str | None, Query(max_length=20, description="The stored type (its workflow's).")
+    ] = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
     warehouse: Annotated[str | None, Query(max_length=64)] = None,
     partner: Annotated[str | None, Query(max_length=32)] = None,
+    kind: Annotated[
+        DocumentKind | None,
+        Query(
+            description="What users call it: purchase_receipt (采购入库单), receipt (其他入库单) …"
+        ),
+    ] = None,
     export_format: Export = None,
 ) -> Any:
     everything = export_format is not None
@@ -92,6 +101,7 @@ def list_documents(
             0 if everything else offset,
             reader.visible_warehouses,
             partner,
+            kind,
         )
     if export_format is not None:
         return exported(locale, exports.DOCUMENTS, rows, export_format, "documents")

@@ -165,7 +165,8 @@ class BalanceRepository:
         # reading; PostgreSQL locks every balance it will touch, in key order, against
         # deadlocks.
         self._locks_rows = connection.dialect.name != "sqlite"
-        self.touched: set[int] = set()  # items whose stock or reservations this changed
+        # (item, location) whose stock or reservations this changed
+        self.touched: set[tuple[int, int]] = set()
 
     def lock_for_posting(self, deltas: Mapping[BalanceKey, Decimal]) -> dict[BalanceKey, Balance]:
         """Read (and lock where the engine needs it) the balances a posting changes."""
@@ -212,7 +213,7 @@ class BalanceRepository:
         ``existing`` must hold every guarded key with a negative delta that has a balance.
         """
         decreases, additions = [], []
-        self.touched.update(key.item_id for key in deltas)
+        self.touched.update((key.item_id, key.location_id) for key in deltas)
         for key in sorted(deltas):
             delta = deltas[key]
             if delta < 0 and key in guarded:
@@ -267,7 +268,7 @@ class BalanceRepository:
         ]
         if _hold.run(self.connection, holds) != len(holds):
             return False
-        self.touched.update(key.item_id for key in totals)
+        self.touched.update((key.item_id, key.location_id) for key in totals)
         _insert_reservation.run(self.connection, rows)
         return True
 
@@ -290,7 +291,7 @@ class BalanceRepository:
         held = self.connection.execute(_held_by, {"document_id": document_id}).all()
         if not held:
             return 0
-        self.touched.update(int(row[0]) for row in held)
+        self.touched.update((int(row[0]), int(row[1])) for row in held)
         _unhold.run(
             self.connection,
             [
@@ -331,16 +332,39 @@ class BalanceRepository:
                     .values(quantity=held - taken)
                 )
         _unhold.run(self.connection, given)
-        self.touched.update(row["k_item"] for row in given)
+        self.touched.update((row["k_item"], row["k_location"]) for row in given)
         return quantity - left
 
     def record_changes(self, sequence: int) -> None:
-        """The change feed's row for this transaction, if it changed any item's stock."""
-        if self.touched:
+        """The change feed's row for this transaction, if it changed any item's stock.
+
+        It names each item with the warehouse it changed in; locations outside every
+        warehouse (a supplier, a customer) are the other side of a move and sell nothing.
+        """
+        if not self.touched:
+            return
+        warehouses = dict(
             self.connection.execute(
-                insert(s.StockChange).values(sequence=sequence, item_ids=sorted(self.touched))
+                select(s.Location.id, s.Location.warehouse_id).where(
+                    s.Location.id.in_(sorted({location for _, location in self.touched})),
+                    s.Location.warehouse_id.is_not(None),
+                )
+            ).all()
+        )
+        changed = sorted(
+            {
+                (item, warehouses[location])
+                for item, location in self.touched
+                if location in warehouses
+            }
+        )
+        self.touched = set()
+        if changed:
+            self.connection.execute(
+                insert(s.StockChange).values(
+                    sequence=sequence, item_ids=[list(pair) for pair in changed]
+                )
             )
-            self.touched = set()
 
     # cost pools -------------------------------------------------------------------------
     def unit_costs(self, item_ids: Collection[int], warehouse_id: int) -> dict[int, Decimal]:
