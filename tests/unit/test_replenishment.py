@@ -89,6 +89,9 @@ def test_a_warehouse_gives_only_what_is_above_its_own_reorder_point():
         (Levels(D(-1), D(0), D(0)), {"level.negative"}),
         (Levels(D(10), D(5), D(60)), {"level.reorder_below_safety"}),
         (Levels(D(1), D(5), D(4)), {"level.max_below_reorder"}),
+        (Levels(D(0), D(5), D("1E+30")), {"level.too_large"}),
+        (Levels(D(0), D("NaN"), D(5)), {"level.too_large"}),
+        (Levels(D("0.0000001"), D(5), D(6)), {"level.too_precise"}),
     ],
 )
 def test_levels_that_do_not_read_upwards_are_refused(levels, codes):

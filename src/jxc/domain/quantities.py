@@ -8,7 +8,7 @@ conversions multiply by an exact ratio and refuse a result the base unit cannot 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from jxc.domain.errors import Invalid
 
@@ -106,6 +106,9 @@ def round_unit_cost(amount: Decimal) -> Decimal:
 
 def normalized(value: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent notation (12.000 → 12, 100 → 100)."""
+    if not value.is_finite():
+        return value
     if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
+        # Enough precision for any size: an absurd number is refused by name, not by a crash.
+        return value.quantize(Decimal(1), context=Context(prec=max(28, value.adjusted() + 1)))
     return value.normalize()

@@ -17,7 +17,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from jxc.domain.errors import ErrorCollector
-from jxc.domain.quantities import round_down, round_up
+from jxc.domain.quantities import (
+    MAX_QUANTITY,
+    QUANTITY_SCALE,
+    decimals_of,
+    round_down,
+    round_up,
+)
 
 ZERO = Decimal(0)
 DEFAULT_USAGE_DAYS = 30
@@ -70,7 +76,8 @@ def check_levels(levels: Levels) -> None:
     """Refuse levels that do not read upwards, naming every field at fault.
 
     Raises:
-        Invalid: level.negative, level.reorder_below_safety, level.max_below_reorder.
+        Invalid: level.negative, level.too_large, level.too_precise,
+            level.reorder_below_safety, level.max_below_reorder.
     """
     errors = ErrorCollector()
     for field, value in (
@@ -78,8 +85,13 @@ def check_levels(levels: Levels) -> None:
         ("reorder_point", levels.reorder_point),
         ("max_quantity", levels.max_quantity),
     ):
+        if not value.is_finite() or value > MAX_QUANTITY:
+            errors.add(f"/{field}", "level.too_large", field=field, value=str(value))
+            errors.raise_if_any()  # nothing below compares with it
         if value < 0:
             errors.add(f"/{field}", "level.negative", field=field, value=str(value))
+        elif decimals_of(value) > QUANTITY_SCALE:
+            errors.add(f"/{field}", "level.too_precise", field=field, value=str(value))
     if levels.reorder_point < levels.safety_stock:
         errors.add(
             "/reorder_point",

@@ -294,6 +294,8 @@ ERRORS: dict[str, str] = {
     "audit_export.too_many_rows": "The {section} section would have {rows} rows, more than one sheet holds ({limit}); narrow the scope",
     "audit_export.cell_too_long": "Row {row} of the {section} section has a cell longer than a worksheet holds ({limit} characters); export as CSV",
     "audit_export.not_an_export": "This file is not an audit export of JXC (or was changed beyond reading)",
+    "level.too_large": "{field} {value} is beyond the largest quantity (10^12)",
+    "level.too_precise": "{field} {value} has more than 6 decimals",
 }
 
 LABELS: dict[str, str] = {

@@ -133,7 +133,8 @@ def set_levels(
     """Set an item's 安全库存, 再订货点 and 最高库存 in a warehouse (base unit).
 
     Raises:
-        Invalid: input.invalid, item.unknown, level.negative, level.reorder_below_safety,
+        Invalid: input.invalid, item.unknown, level.negative, level.too_large,
+            level.too_precise, level.reorder_below_safety,
             level.max_below_reorder (each naming its field).
         NotFound: warehouse.unknown.
         Forbidden: auth.forbidden_in_warehouse.
