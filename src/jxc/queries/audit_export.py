@@ -98,6 +98,10 @@ def history(connection: Connection, scope: ExportScope, zone: tzinfo, limit: int
         moved &= _entry.business_date <= scope.last_day
         in_days &= s.Document.business_date <= scope.last_day
 
+    if scope.batch is not None or scope.serial is not None:
+        # A line may leave its batch (FEFO) or serials to posting: its ledger entries name them.
+        moved_lines = select(_entry.document_line_id).where(moved)
+        lines_of_subject = or_(lines_of_subject, _line.id.in_(moved_lines))
     subject = scope.item is not None or scope.serial is not None
     if subject:
         concerned = union(

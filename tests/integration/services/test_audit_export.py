@@ -279,3 +279,17 @@ def test_a_section_beyond_the_limit_is_refused_naming_it(app, history):
         queries.history(connection, ExportScope(item=history["glue"]), UTC, limit=5)
     assert error.value.code == "audit_export.too_many_rows"
     assert (error.value.params["section"], error.value.params["rows"]) == ("ledger", 6)
+
+
+def test_a_line_that_left_its_batch_to_fefo_is_in_that_batchs_history(app):
+    warehouse = a_warehouse(app)
+    glue = an_item(app, unique("胶水"), tracking="batch", shelf_life_days=365).code
+    batch = {"batch": "B1", "production_date": "2026-09-01"}
+    create(app, "receipt", warehouse, {"item": glue, "quantity": "5", "unit_cost": "1", **batch})
+    picked = create(app, "issue", warehouse, {"item": glue, "quantity": "2"})  # FEFO: B1
+    file, _ = export(app, ExportScope(item=glue, batch="B1"), CSV)
+    with zipfile.ZipFile(io.BytesIO(file.content)) as archive:
+        lines = list(
+            csv.reader(io.StringIO(archive.read("document_lines.csv").decode("utf-8-sig")))
+        )
+    assert picked.number in [row[0] for row in lines[1:]]
