@@ -147,7 +147,7 @@ def verify_export(
                 + st.t("label.export_section_ok", section=name, rows=section.rows_found)
             )
         else:
-            err.print(
+            out.print(
                 "[bold red]✗[/] "
                 + st.t(
                     "label.export_changed",
@@ -157,7 +157,7 @@ def verify_export(
                 )
             )
     if check.recorded_sequence is None:
-        err.print("[bold red]✗[/] " + st.t("label.export_not_recorded", digest=check.digest))
+        out.print("[bold red]✗[/] " + st.t("label.export_not_recorded", digest=check.digest))
     if not check.ok:
         err.print("[bold red]" + st.t("label.export_broken") + "[/]")
         raise typer.Exit(1)

@@ -1,0 +1,39 @@
+"""`jxc audit export` writes the file and says its digest; `verify-export` exits 1 on a change."""
+
+from __future__ import annotations
+
+import zipfile
+
+from tests.cli.conftest import jxc
+from tests.cli.test_reports import stocked
+
+
+def test_an_item_history_is_written_verified_and_a_changed_copy_exits_1(company, tmp_path):
+    stocked(company)
+    written = tmp_path / "screws.zip"
+    code, output = jxc(
+        company, "audit", "export", "--item", "螺丝-M3", "--format", "csv", "-o", str(written)
+    )
+    assert code == 0, output
+    assert f"审计导出已写入 {written}" in output
+    assert "库存流水：3 行" in output
+
+    code, output = jxc(company, "audit", "verify-export", str(written))
+    assert code == 0, output
+    assert "审计导出完好" in output
+
+    changed = tmp_path / "changed.zip"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(changed, "w") as copy:
+        for name in source.namelist():
+            data = source.read(name)
+            copy.writestr(name, data.replace(b",30,", b",300,") if name == "ledger.csv" else data)
+    code, output = jxc(company, "audit", "verify-export", str(changed), lang="en")
+    assert code == 1
+    assert "✗ Ledger entries: changed since export (rows now 3, exported 3)" in output
+    assert "✓ Documents" in output
+
+
+def test_an_export_without_a_scope_exits_4_naming_what_to_give(company):
+    code, output = jxc(company, "audit", "export")
+    assert code == 4, output
+    assert "audit_export.scope_required" in output
