@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.domain.errors import Invalid, NotFound
 from jxc.domain.locations import LocationKind
+from jxc.queries.documents import kind_of
 
 _entry = s.StockLedgerEntry
 _source, _target = aliased(s.Location), aliased(s.Location)
@@ -55,7 +56,7 @@ def movements_query() -> Any:
             _entry.business_date,
             _entry.recorded_at,
             s.Document.number,
-            s.Document.document_type,
+            kind_of().label("document_type"),  # the name users know it by: 采购入库单 …
             s.Item.code.label("item"),
             s.Batch.batch_no,
             s.SerialNumber.serial_no,

@@ -10,6 +10,7 @@ import pytest
 
 from jxc.domain.documents import DocumentKind
 from jxc.queries import documents as document_queries
+from jxc.queries import movements
 from jxc.queries import orders as order_queries
 from jxc.services import partners
 from tests.builders import a_purchase_receipt, a_warehouse, an_item, receive
@@ -52,3 +53,16 @@ def test_the_list_filters_by_kind_while_the_stored_type_keeps_both(received):
         assert numbers(kind=DocumentKind.PURCHASE_RECEIPT) == [bought]
         assert numbers(kind=DocumentKind.RECEIPT) == [plain]
         assert numbers(document_type="receipt") == [plain, bought]
+
+
+def test_the_ledger_and_its_trace_name_a_purchase_receipt_by_its_kind(received):
+    app, _, bought, plain = received
+    with app.reader() as connection:
+        _, rows = movements.item_ledger(connection, "螺丝")
+        traced = movements.trace_document(connection, bought)
+
+    assert [(row.document, row.document_type) for row in rows] == [
+        (bought, "purchase_receipt"),
+        (plain, "receipt"),
+    ]
+    assert [row.document_type for row in traced.movements] == ["purchase_receipt"]
