@@ -865,7 +865,27 @@ PERMISSIONS: dict[str, str] = {
     "permission.stocktake.approve": "approve stocktakes",
 }
 
-MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS}
+# A workflow is named for the documents it governs. Most govern one kind, named alike; the
+# receipt's governs 采购入库单 and 其他入库单 both, so its name covers the two.
+FLOWS: dict[str, str] = {
+    **{
+        f"flow.{name}": LABELS[f"document_type.{name}"]
+        for name in (
+            "issue",
+            "transfer",
+            "reversal",
+            "sales_order",
+            "sales_delivery",
+            "purchase_order",
+            "sales_return",
+            "purchase_return",
+            "putaway",
+        )
+    },
+    "flow.receipt": "Receipt (purchase or other)",
+}
+
+MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS, **FLOWS}
 LOCALES = ("zh_CN", "en")
 
 
@@ -887,7 +907,7 @@ _VOCABULARIES = {
     "roles": "role.",
     "state": "state.",
     "states": "state.",
-    "document_type": "document_type.",
+    "document_type": "flow.",  # a stored type: the workflow's, not one document's kind
     "kind": "partner_kind.",
     "kinds": "partner_kind.",
     "field": "fieldname.",
