@@ -18,7 +18,9 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.domain.documents import DocumentType
 from jxc.domain.locations import LocationUsage
+from jxc.domain.quantities import normalized
 from jxc.queries.documents import DocumentRow, documents_query, visible_to
+from jxc.queries.orders import WORDING
 
 ORDER_TYPES = (DocumentType.PURCHASE_ORDER, DocumentType.SALES_ORDER)
 RETURN_TYPES = (DocumentType.PURCHASE_RETURN, DocumentType.SALES_RETURN)
@@ -42,10 +44,12 @@ class OrderInProgressRow(DocumentRow):
     ordered: Decimal = _ZERO
     done: Decimal = _ZERO  # received (a purchase order) or delivered (a sales order)
     open: Decimal = _ZERO  # still to come: never below zero per line
+    progress: str = "open"  # Progress: open (nothing done yet) or partially_done
 
     @property
-    def progress(self) -> str:
-        return "open" if self.done == 0 else "partially_done"
+    def progress_label(self) -> str:
+        """The progress in its order's words: 未入库 for a purchase order, 未出库 for a sale."""
+        return WORDING[self.document_type][self.progress]
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,11 @@ class AwaitingQcRow(DocumentRow):
 class ReturnRow(DocumentRow):
     returns: str | None = None  # the receipt or delivery it returns against
     quantity: Decimal = _ZERO
+
+
+def _normalized(row: Any, *names: str) -> dict[str, Any]:
+    """A row's fields, its sums without the trailing zeros an engine adds (30, not 30.000000)."""
+    return {**row._mapping, **{name: normalized(Decimal(row._mapping[name])) for name in names}}
 
 
 def _narrowed(query: Any, where: ListFilter, types: tuple[DocumentType, ...]) -> Any:
@@ -95,13 +104,18 @@ def orders_in_progress(
     )
     query = (
         documents_query()
-        .add_columns(progress.c.ordered, progress.c.done, progress.c.open)
+        .add_columns(
+            progress.c.ordered,
+            progress.c.done,
+            progress.c.open,
+            case((progress.c.done == 0, "open"), else_="partially_done").label("progress"),
+        )
         .join(progress, progress.c.document_id == s.Document.id)
         .where(tuple_(s.Document.document_type, s.Document.state).in_(list(open_states)))
         .order_by(s.Document.business_date, s.Document.id)
     )
     rows = connection.execute(_narrowed(query, where, ORDER_TYPES))
-    return [OrderInProgressRow(**row._mapping) for row in rows]
+    return [OrderInProgressRow(**_normalized(r, "ordered", "done", "open")) for r in rows]
 
 
 def awaiting_qc(connection: Connection, where: ListFilter) -> list[AwaitingQcRow]:
@@ -179,7 +193,7 @@ def awaiting_qc(connection: Connection, where: ListFilter) -> list[AwaitingQcRow
         .order_by(s.Document.posted_at, s.Document.id)
     )
     rows = connection.execute(_narrowed(query, where, (DocumentType.RECEIPT,)))
-    return [AwaitingQcRow(**row._mapping) for row in rows]
+    return [AwaitingQcRow(**_normalized(r, "received", "waiting")) for r in rows]
 
 
 def returns(connection: Connection, where: ListFilter) -> list[ReturnRow]:
@@ -205,4 +219,4 @@ def returns(connection: Connection, where: ListFilter) -> list[ReturnRow]:
         .order_by(s.Document.id.desc())
     )
     rows = connection.execute(_narrowed(query, where, RETURN_TYPES))
-    return [ReturnRow(**row._mapping) for row in rows]
+    return [ReturnRow(**_normalized(r, "quantity")) for r in rows]
