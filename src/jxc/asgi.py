@@ -23,6 +23,7 @@ from jxc.web import audit_exports as web_audit_exports
 from jxc.web import deliveries as web_deliveries
 from jxc.web import kpi as web_kpi
 from jxc.web import movements as web_movements
+from jxc.web import order_lists as web_order_lists
 from jxc.web import pages
 from jxc.web import partners as web_partners
 from jxc.web import replenishment as web_replenishment
@@ -37,6 +38,7 @@ def create_server(app: App) -> FastAPI:
     server = create_app(app)
     server.include_router(pages.router)
     server.include_router(web_movements.router)
+    server.include_router(web_order_lists.router)
     server.include_router(web_settings.router)
     server.include_router(web_partners.router)
     server.include_router(web_deliveries.router)

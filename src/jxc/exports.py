@@ -90,6 +90,35 @@ DOCUMENTS = _columns(
     ("label.user", "created_by"),
     ("label.web_note", "note"),
 )
+_LISTED = _columns(
+    ("label.document", "number"),
+    ("label.type", "kind", _in("document_type.")),
+    ("label.state", "state", _in("state.")),
+    ("label.date", "business_date"),
+    ("label.warehouse", "warehouse"),
+    ("label.partner", "partner_name"),
+)
+ORDERS_IN_PROGRESS = (
+    *_LISTED,
+    *_columns(
+        ("label.progress", "progress_label", translate),
+        ("label.ordered", "ordered"),
+        ("label.done_quantity", "done"),
+        ("label.open_on_order", "open"),
+    ),
+)
+AWAITING_QC = (
+    *_LISTED,
+    *_columns(
+        ("document_type.purchase_order", "order"),
+        ("label.received_into_qc", "received"),
+        ("label.waiting_in_qc", "waiting"),
+    ),
+)
+RETURNS = (
+    *_LISTED,
+    *_columns(("label.returned_against", "returns"), ("label.quantity", "quantity")),
+)
 STOCK = _columns(
     ("label.item", "item"),
     ("label.name", "item_name"),

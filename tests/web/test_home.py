@@ -46,6 +46,20 @@ def test_a_manager_sees_what_waits_for_approval_and_the_flow_in_their_warehouse(
     assert "审核中 · 1" in flow.text  # WH2's pending receipt is not counted
 
 
+def test_the_receipt_workflow_is_named_for_purchase_and_other_receipts_alike(shop):
+    submitted(shop, "WH1")
+    manager = web_client(shop, "manager")
+
+    home = manager.get("/")
+    flow = manager.get("/sop/receipt")
+    english = manager.get("/sop/receipt", headers={"Accept-Language": "en"})
+
+    assert '<a href="/sop/receipt">入库单</a>' in home.text  # the workflow's row
+    assert "其他入库单" in home.text  # the document waiting is one without an order
+    assert "<h1>流程 · 入库单</h1>" in flow.text
+    assert "Receipt (purchase or other)</h1>" in english.text
+
+
 def test_a_clerk_with_nothing_to_do_is_told_so(shop):
     submitted(shop, "WH1")
 

@@ -42,7 +42,7 @@ def test_the_order_page_shows_its_money_and_a_clerk_pushes_it_down_and_ships(sho
     assert "价税合计" in order_page.text
     assert "67.80" in order_page.text
     assert "未出库" in order_page.text  # progress: nothing delivered yet
-    assert 'id="push-down"' in order_page.text
+    assert 'id="push-down">下推销售出库单<' in order_page.text
 
     made = clerk.post(
         f"/orders/{number}/push-down",
@@ -86,3 +86,28 @@ def test_push_down_without_the_right_is_refused_and_makes_nothing(shop):
     assert "无权在仓库 WH1 创建销售出库单" in refused.text
     clerk = web_client(app, "clerk")
     assert "XSCK" not in clerk.get(f"/documents/{number}").text
+
+
+def test_a_purchase_orders_push_down_button_names_the_receipt_it_makes(shop):
+    app, _ = shop
+    partners.add(app.uow(), "tester", {"code": "SUP1", "name": "供应商一", "kind": "supplier"})
+    number = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "purchase_order",
+            "warehouse": "WH1",
+            "partner": "SUP1",
+            "lines": [{"item": "杯子", "quantity": "5", "unit_price": "4"}],
+        },
+        then="approve",
+    ).number
+    clerk = web_client(app, "clerk")
+
+    assert 'id="push-down">下推采购入库单<' in clerk.get(f"/documents/{number}").text
+    english = clerk.get(f"/documents/{number}", headers={"Accept-Language": "en"})
+    assert 'id="push-down">Push down to a purchase receipt<' in english.text
+    made = clerk.post(
+        f"/orders/{number}/push-down", data={"csrf": page_csrf(clerk)}, follow_redirects=False
+    )
+    assert made.headers["location"].rsplit("/", 1)[1].startswith("RK")

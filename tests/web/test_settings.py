@@ -195,5 +195,5 @@ def test_a_workflow_that_would_strand_documents_on_their_way_is_refused(shop):
     refused = post(admin, "/settings/workflows/use", set_name="simple")
 
     assert refused.status_code == 422
-    assert "还有 1 张其他入库单处于新流程没有的状态：审核中" in refused.text
+    assert "还有 1 张入库单处于新流程没有的状态：审核中" in refused.text
     assert snapshot(shop) == before

@@ -26,6 +26,7 @@ from jxc.api.routes import (
     health,
     kpi,
     movements,
+    order_lists,
     partners,
     replenishment,
     reports,
@@ -62,6 +63,7 @@ def create_app(app: App) -> FastAPI:
     for router in (
         sessions.router,
         documents.router,
+        order_lists.router,
         stock.router,
         catalog.router,
         movements.router,

@@ -192,6 +192,7 @@ class MadeFromOut(BaseModel):
     business_date: date
     posted: bool
     kind: str = Field(description="What users call it: purchase_receipt (采购入库单) …")
+    reversed: bool = Field(description="Its 红冲 is posted: it is no longer in effect.")
 
 
 class DocumentOut(BaseModel):

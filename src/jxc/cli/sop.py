@@ -64,7 +64,7 @@ def show(
     out.print(
         st.t(
             "label.workflow_title",
-            document_type=st.t(f"document_type.{document_type}"),
+            document_type=st.t(f"flow.{document_type}"),
             name=workflow.name,
             digest=workflow.digest[:12],
         )
@@ -157,7 +157,7 @@ def overdue(ctx: typer.Context) -> None:
         [
             (
                 item.document.number,
-                st.t(f"document_type.{item.document.document_type}"),
+                st.t(f"document_type.{item.document.kind}"),
                 st.label("state.", item.document.state),
                 item.document.warehouse,
                 f"{item.document.state_since:%Y-%m-%d %H:%M}",
@@ -199,7 +199,7 @@ def load(
     out.print(
         st.t(
             "label.workflow_installed",
-            document_type=st.t(f"document_type.{workflow.document_type}"),
+            document_type=st.t(f"flow.{workflow.document_type}"),
             name=workflow.name,
         )
     )
@@ -212,7 +212,7 @@ def use(ctx: typer.Context, name: str, request_id: RequestId = None) -> None:
         out.print(
             st.t(
                 "label.workflow_installed",
-                document_type=st.t(f"document_type.{workflow.document_type}"),
+                document_type=st.t(f"flow.{workflow.document_type}"),
                 name=workflow.name,
             )
         )

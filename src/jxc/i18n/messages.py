@@ -570,7 +570,17 @@ LABELS: dict[str, str] = {
     "label.gross_margin": "Margin %",
     "label.progress": "Progress",
     "label.deliveries": "Deliveries",
-    "label.push_down": "Push down to a delivery",
+    "label.orders_in_progress": "Orders in progress",
+    "label.awaiting_qc": "Awaiting QC",
+    "label.done_quantity": "Received or delivered",
+    "label.open_on_order": "Still open on the order",
+    "label.received_into_qc": "Received into QC",
+    "label.waiting_in_qc": "Still in QC",
+    "label.returned_against": "Returned against",
+    "label.web_next_page": "Next page",
+    "label.web_previous_page": "Previous page",
+    "label.push_down_delivery": "Push down to a sales delivery",
+    "label.push_down_receipt": "Push down to a purchase receipt",
     "label.prices_include_tax": "Prices include tax",
     "progress.open": "Not delivered",
     "progress.partially_done": "Partially delivered",
@@ -864,7 +874,19 @@ PERMISSIONS: dict[str, str] = {
     "permission.stocktake.approve": "approve stocktakes",
 }
 
-MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS}
+# A workflow is named for the documents it governs. Most govern one kind, named alike; the
+# receipt's governs 采购入库单 and 其他入库单 both, so its name covers the two.
+FLOWS: dict[str, str] = {
+    **{
+        f"flow.{code.removeprefix('document_type.')}": text
+        for code, text in LABELS.items()
+        # a kind, not a stored type: 采购入库单 follows the receipt's workflow
+        if code.startswith("document_type.") and code != "document_type.purchase_receipt"
+    },
+    "flow.receipt": "Receipt (purchase or other)",
+}
+
+MESSAGES: dict[str, str] = {**ERRORS, **LABELS, **ACTIONS, **PERMISSIONS, **FLOWS}
 LOCALES = ("zh_CN", "en")
 
 
@@ -886,7 +908,7 @@ _VOCABULARIES = {
     "roles": "role.",
     "state": "state.",
     "states": "state.",
-    "document_type": "document_type.",
+    "document_type": "flow.",  # a stored type: the workflow's, not one document's kind
     "kind": "partner_kind.",
     "kinds": "partner_kind.",
     "field": "fieldname.",

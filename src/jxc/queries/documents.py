@@ -129,7 +129,7 @@ def documents_query() -> Any:
     )
 
 
-def _visible(query: Any, visible: Collection[str] | None) -> Any:
+def visible_to(query: Any, visible: Collection[str] | None) -> Any:
     """Only documents from or to the ``visible`` warehouses (None: every one)."""
     if visible is None:
         return query
@@ -158,7 +158,7 @@ def documents(
     ``document_type`` is the stored type (a workflow's documents); ``kind`` the user's word.
     """
     query = documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)
-    query = _visible(query, visible)
+    query = visible_to(query, visible)
     if document_type:
         query = query.where(s.Document.document_type == document_type)
     if kind:
@@ -199,7 +199,7 @@ def in_states(
     if not wanted:
         return []
     query = (
-        _visible(documents_query(), visible)
+        visible_to(documents_query(), visible)
         .where(or_(*wanted))
         .order_by(s.Document.state_since, s.Document.id)
         .limit(limit)
@@ -259,7 +259,7 @@ def state_counts(
         .where(s.Document.document_type == document_type)
         .group_by(s.Document.state)
     )
-    rows = connection.execute(_visible(query, visible))
+    rows = connection.execute(visible_to(query, visible))
     return {state: int(count) for state, count in rows}
 
 

@@ -33,6 +33,7 @@ WORDING = {
         "delivered": "label.delivered",
         "still_open": "label.open_quantity",
         "made": "label.deliveries",
+        "push_down": "label.push_down_delivery",
     },
     "purchase_order": {
         "open": "progress.not_received",
@@ -41,6 +42,7 @@ WORDING = {
         "delivered": "label.received",
         "still_open": "label.open_to_receive",
         "made": "label.receipts",
+        "push_down": "label.push_down_receipt",
     },
 }
 

@@ -8,12 +8,15 @@ counts in the batches and posts, through the document's workflow.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.auth import Action
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Conflict, NotFound
+from jxc.queries import order_lists
+from jxc.queries.order_lists import ListFilter, OrderInProgressRow
 from jxc.services import documents, fulfilment, workflows
 from jxc.services.auth import principal
 from jxc.services.base import reading, remember, replay, transactional
@@ -41,6 +44,24 @@ def can_push_down(uow: UnitOfWork, actor: str, number: str) -> bool:
         and fulfilment.is_open(workflows.definition(uow, order.document_type.value), order)
         and any(line.open > 0 for line in uow.orders.progress(order.id))
     )
+
+
+@reading
+def in_progress(uow: UnitOfWork, actor: str, where: ListFilter) -> list[OrderInProgressRow]:
+    """在途订单: the approved orders, neither done nor closed, in the actor's warehouses.
+
+    Which states those are is each order type's workflow's business (its open states).
+
+    Raises:
+        NotFound: workflow.not_installed (an order type without a workflow).
+    """
+    states = [
+        (kind.value, state)
+        for kind in order_lists.ORDER_TYPES
+        for state in sorted(workflows.definition(uow, kind.value).open_states)
+    ]
+    visible = principal(uow, actor).visible_warehouses
+    return order_lists.orders_in_progress(uow.connection, states, replace(where, visible=visible))
 
 
 @transactional

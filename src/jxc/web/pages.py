@@ -38,6 +38,12 @@ from jxc.web.scanning import lines_from, scan_page, take_scan
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
 EXPORT_LIMIT = XLSX_MAX_ROWS
+# The lists beside the document list (web/order_lists.py), as tabs above each: path → title.
+LIST_TABS = {
+    "in-progress": "label.orders_in_progress",
+    "awaiting-qc": "label.awaiting_qc",
+    "returns": "label.returns",
+}
 # A filter form's empty choice ("every kind") arrives as an empty string.
 Blank = BeforeValidator(lambda value: value or None)
 
@@ -289,6 +295,7 @@ async def document_list(
         state=state or "",
         kind=kind or "",
         kinds=list(DocumentKind),
+        tabs=LIST_TABS,
     )
 
 

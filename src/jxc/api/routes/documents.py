@@ -159,7 +159,7 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
     "/{number}/push-down",
     operation_id="documents-push-down",
     status_code=status.HTTP_201_CREATED,
-    summary="下推: a sales delivery of all that is still open on a sales order",
+    summary="下推: a delivery (a receipt) of all still open on a sales (purchase) order",
 )
 async def push_down(
     app: AppDep,
@@ -168,7 +168,10 @@ async def push_down(
     key: IdempotencyKey = None,
     then: Annotated[
         str | None,
-        Query(max_length=40, description="Take the delivery's first step at once (ship)."),
+        Query(
+            max_length=40,
+            description="Take the new document's first step at once (ship, post …).",
+        ),
     ] = None,
 ) -> DocumentResultOut:
     def push(actor: str) -> documents.DocumentResult:
