@@ -562,7 +562,7 @@ LABELS: dict[str, str] = {
     "label.ordered": "Ordered",
     "label.delivered": "Delivered",
     "label.open_quantity": "Open to deliver",
-    "label.source_document": "Source",
+    "label.source_document": "Source document",
     "label.purchase_order_received": "Purchase order received against",
     "label.source_line": "Order line",
     "label.cost_of_goods": "Cost of goods",
@@ -730,7 +730,7 @@ LABELS: dict[str, str] = {
     "label.on_order": "On order / in transit",
     "label.average_daily_usage": "Average daily usage",
     "label.suggested_quantity": "Suggested quantity",
-    "label.replenish_source": "Source",
+    "label.replenish_source": "Replenish from",
     "label.web_replenish": "Replenishment suggestions",
     "label.replenish_accepted": "{count} draft documents made ({lines} lines)",
     "label.web_drafts_made": "Draft documents made:",
@@ -774,6 +774,7 @@ LABELS: dict[str, str] = {
     "label.export_not_recorded": "Digest {digest} is not on the audit trail of this database: the file was not exported from it, or its manifest was changed",
     "label.export_broken": "The audit export does not verify",
     "alert.oversell_refused": "Refused oversell attempt",
+
 }
 
 # Audit trail actions, by the code each event stores.
