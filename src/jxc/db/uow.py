@@ -106,7 +106,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(connection, self.catalog_cache)
         self.documents = DocumentRepository(connection)
         self.ledger = LedgerRepository(connection)
-        self.balances = BalanceRepository(connection)
+        self.balances = BalanceRepository(connection, self.catalog)
         self.requests = RequestRepository(connection)
         self.audit = AuditRepository(connection)
         self.users = UserRepository(connection, self.catalog)
