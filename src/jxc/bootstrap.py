@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError
 from jxc.config import Settings
 from jxc.db.engine import make_engine, normalize_url
 from jxc.db.repositories.catalog import CatalogCache
+from jxc.db.repositories.users import SessionCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
 from jxc.domain.errors import Invalid
 from jxc.services import catalog, workflows
@@ -33,9 +34,10 @@ class App:
     engine: Engine
     clock: Callable[[], datetime] = utc_now
     catalog_cache: CatalogCache = field(default_factory=CatalogCache)
+    session_cache: SessionCache = field(default_factory=SessionCache)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, self.catalog_cache)
+        return UnitOfWork(self.engine, self.clock, self.catalog_cache, self.session_cache)
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:

@@ -31,7 +31,7 @@ from jxc.db.repositories.periods import PeriodRepository
 from jxc.db.repositories.replenishment import LevelRepository
 from jxc.db.repositories.requests import RequestRepository
 from jxc.db.repositories.stocktakes import StocktakeRepository
-from jxc.db.repositories.users import UserRepository
+from jxc.db.repositories.users import SessionCache, UserRepository
 from jxc.db.repositories.workflows import OutboxRepository, WorkflowRepository
 from jxc.domain.audit import AuditEntry
 from jxc.domain.errors import Conflict, Invalid, Unavailable
@@ -79,10 +79,12 @@ class UnitOfWork:
         engine: Engine,
         clock: Callable[[], datetime] = utc_now,
         catalog_cache: CatalogCache | None = None,
+        session_cache: SessionCache | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.catalog_cache = catalog_cache or CatalogCache()
+        self.session_cache = session_cache or SessionCache()
         self._connection: Connection | None = None
         self._recorded: list[AuditEntry] = []
         self._read_only = False
@@ -104,7 +106,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(connection, self.catalog_cache)
         self.documents = DocumentRepository(connection)
         self.ledger = LedgerRepository(connection)
-        self.balances = BalanceRepository(connection)
+        self.balances = BalanceRepository(connection, self.catalog)
         self.requests = RequestRepository(connection)
         self.audit = AuditRepository(connection)
         self.users = UserRepository(connection, self.catalog)
@@ -146,6 +148,8 @@ class UnitOfWork:
             # Numbered under the chain's lock: the change feed is in commit order.
             self.balances.record_changes(events[-1].sequence)
         self.connection.commit()
+        if self.users.ended_sessions:
+            self.session_cache.forget()
 
     def run(self, work: Callable[[], T], read_only: bool = False) -> T:
         """Run ``work`` inside this unit of work, retrying it on a concurrency conflict.

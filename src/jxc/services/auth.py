@@ -602,16 +602,27 @@ def revoke_token(uow: UnitOfWork, actor: str, token_id: str) -> None:
     uow.commit()
 
 
-@reading
 def session_user(uow: UnitOfWork, token: str) -> str:
-    """Who a session token belongs to.
+    """Who a session token belongs to (a session this process found live a moment ago, or read).
 
     Raises:
         Unauthenticated: auth.session_ended (logged out, expired or the user disabled).
     """
-    username = uow.users.session_username(_token_hash(token), uow.clock())
+    token_hash = _token_hash(token)
+    username = uow.session_cache.get(token_hash, uow.clock()) or _live_session(uow, token_hash)
     if username is None:
         raise Unauthenticated("auth.session_ended", {})
+    return username
+
+
+@reading
+def _live_session(uow: UnitOfWork, token_hash: str) -> str | None:
+    generation = uow.session_cache.generation()
+    found = uow.users.live_session(token_hash, uow.clock())
+    if found is None:
+        return None
+    username, expires_at = found
+    uow.session_cache.remember(token_hash, username, expires_at, generation)
     return username
 
 

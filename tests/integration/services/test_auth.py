@@ -12,6 +12,7 @@ import pytest
 
 from jxc.bootstrap import build
 from jxc.config import Settings
+from jxc.db.repositories import users
 from jxc.domain.auth import LOCK_DURATION, MAX_FAILED_LOGINS, SESSION_DURATION, Role
 from jxc.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from jxc.queries import audit
@@ -361,6 +362,39 @@ def test_a_disabled_user_can_neither_sign_in_nor_act_and_loses_their_sessions(sh
     assert signing_in.value.code == "auth.failed"
     auth.set_active(shop.uow(), "tester", "clerk1", True)
     auth.login(shop.uow(), "clerk1", PASSWORD)
+
+
+def test_a_session_just_used_is_refused_at_once_when_this_process_ends_it(shop):
+    for end in (
+        lambda token: auth.revoke_token(shop.uow(), "tester", token.id),
+        lambda token: auth.set_active(shop.uow(), "tester", "clerk1", False),
+    ):
+        auth.set_active(shop.uow(), "tester", "clerk1", True)
+        token = auth.issue_token(shop.uow(), "tester", {"user": "clerk1", "name": "收银台"})
+        assert auth.session_user(shop.uow(), token.token) == "clerk1"  # remembered now
+
+        end(token)
+
+        with pytest.raises(Unauthenticated):
+            auth.session_user(shop.uow(), token.token)
+
+
+def test_a_session_ended_by_another_process_is_refused_once_the_remembered_one_is_stale(
+    shop, database_url, monkeypatch
+):
+    other = build(Settings(database_url=database_url))  # its own cache, like another process
+    try:
+        monkeypatch.setattr(users, "SESSION_CACHE_S", 3600.0)  # so this test never waits
+        session = auth.login(shop.uow(), "clerk1", PASSWORD)
+        assert auth.session_user(other.uow(), session.token) == "clerk1"
+        auth.logout(shop.uow(), session.token)
+
+        assert auth.session_user(other.uow(), session.token) == "clerk1"  # remembered
+        monkeypatch.setattr(users, "SESSION_CACHE_S", 0.0)
+        with pytest.raises(Unauthenticated):
+            auth.session_user(other.uow(), session.token)
+    finally:
+        other.dispose()
 
 
 def test_changing_ones_own_password_needs_the_current_one_and_ends_every_session(shop):

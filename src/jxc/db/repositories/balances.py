@@ -30,13 +30,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
-from jxc.db.repositories.catalog import _location
+from jxc.db.repositories.catalog import CatalogRepository, _location
 from jxc.domain.costing import CostPool
 from jxc.domain.ledger import PoolKey
 from jxc.domain.locations import LocationKind, LocationUsage
 from jxc.domain.stock import Balance, BalanceKey, StockSlot
 
 _balance = cast(Table, s.StockBalance.__table__)
+_record_change = insert(s.StockChange)
 _cost = cast(Table, s.StockCost.__table__)
 _reservation = cast(Table, s.StockReservation.__table__)
 _balance_key = and_(
@@ -158,8 +159,9 @@ _ADD_TO_BALANCE = {
 
 
 class BalanceRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, catalog: CatalogRepository) -> None:
         self.connection = connection
+        self._catalog = catalog
         self._add = _ADD_TO_BALANCE[connection.dialect.name]
         # SQLite's writer is exclusive, so only the balances a posting takes from need
         # reading; PostgreSQL locks every balance it will touch, in key order, against
@@ -343,27 +345,19 @@ class BalanceRepository:
         """
         if not self.touched:
             return
-        warehouses = dict(
-            self.connection.execute(
-                select(s.Location.id, s.Location.warehouse_id).where(
-                    s.Location.id.in_(sorted({location for _, location in self.touched})),
-                    s.Location.warehouse_id.is_not(None),
-                )
-            ).all()
-        )
+        # From the catalog cache: the posting has just read these locations.
+        locations = self._catalog.locations_by_id({location for _, location in self.touched})
         changed = sorted(
             {
-                (item, warehouses[location])
+                (item, warehouse_id)
                 for item, location in self.touched
-                if location in warehouses
+                if (warehouse_id := locations[location].warehouse_id) is not None
             }
         )
         self.touched = set()
         if changed:
             self.connection.execute(
-                insert(s.StockChange).values(
-                    sequence=sequence, item_ids=[list(pair) for pair in changed]
-                )
+                _record_change, {"sequence": sequence, "item_ids": [list(p) for p in changed]}
             )
 
     # cost pools -------------------------------------------------------------------------

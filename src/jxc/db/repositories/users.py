@@ -1,7 +1,15 @@
-"""Users, their role grants and sign-in sessions: row ↔ domain mapping for the auth service."""
+"""Users, their role grants and sign-in sessions: row ↔ domain mapping for the auth service.
+
+A session that was found live is remembered by this process for ``SESSION_CACHE_S``: each
+API request names its token, and looking it up costs a transaction of its own. Ending a
+session here forgets every remembered one when the ending commits; an ending committed by
+another process (``jxc user token revoke``) takes effect here within ``SESSION_CACHE_S``.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +46,8 @@ class TokenRecord:
     ended_at: datetime | None
 
 
+SESSION_CACHE_S = 1.0
+
 _user = s.AppUser
 _grant = s.UserGrant
 _session = s.AuthSession
@@ -50,6 +60,52 @@ _principal = (
     .where(_user.username == bindparam("username"))
 )
 
+_live_session = (
+    select(_user.username, _session.expires_at)
+    .join(_session, _session.user_id == _user.id)
+    .where(
+        _session.token_hash == bindparam("hash"),
+        _session.ended_at.is_(None),
+        _session.expires_at > bindparam("now"),
+        _user.active.is_(True),
+    )
+)
+
+
+class SessionCache:
+    """Live sessions as last read by this process: token hash → (user, expiry, when read)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, tuple[str, datetime, float]] = {}
+        # Moves at every forget: a lookup that began before it is not remembered, since it
+        # may have read a session that an ending committed since has ended.
+        self._generation = 0
+
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, token_hash: str, now: datetime) -> str | None:
+        found = self._sessions.get(token_hash)
+        if found is None:
+            return None
+        username, expires_at, read_at = found
+        if expires_at <= now or time.monotonic() - read_at > SESSION_CACHE_S:
+            return None
+        return username
+
+    def remember(
+        self, token_hash: str, username: str, expires_at: datetime, generation: int
+    ) -> None:
+        with self._lock:
+            if generation == self._generation:
+                self._sessions[token_hash] = (username, expires_at, time.monotonic())
+
+    def forget(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._sessions = {}
+
 
 class UserRepository:
     """Users and grants are master data, cached with the catalog.
@@ -61,6 +117,7 @@ class UserRepository:
     def __init__(self, connection: Connection, catalog: CatalogRepository) -> None:
         self.connection = connection
         self._catalog = catalog
+        self.ended_sessions = False  # the unit of work forgets remembered ones on commit
 
     def principal(self, username: str) -> Principal | None:
         """The active user ``username`` with their grants; None if no such active user."""
@@ -236,18 +293,16 @@ class UserRepository:
 
     def session_username(self, token_hash: str, now: datetime) -> str | None:
         """The user of a session that has neither ended nor expired, if they are active."""
-        return self.connection.execute(
-            select(_user.username)
-            .join(_session, _session.user_id == _user.id)
-            .where(
-                _session.token_hash == token_hash,
-                _session.ended_at.is_(None),
-                _session.expires_at > now,
-                _user.active.is_(True),
-            )
-        ).scalar_one_or_none()
+        found = self.live_session(token_hash, now)
+        return found[0] if found else None
+
+    def live_session(self, token_hash: str, now: datetime) -> tuple[str, datetime] | None:
+        """(user, expiry) of a session that has neither ended nor expired, if they are active."""
+        row = self.connection.execute(_live_session, {"hash": token_hash, "now": now}).first()
+        return (row.username, row.expires_at) if row else None
 
     def end_session(self, token_hash: str, at: datetime) -> int:
+        self.ended_sessions = True
         result = self.connection.execute(
             update(_session)
             .where(_session.token_hash == token_hash, _session.ended_at.is_(None))
@@ -257,6 +312,7 @@ class UserRepository:
 
     def end_sessions_of(self, user_id: int, at: datetime, tokens_too: bool) -> None:
         """End a user's sign-ins, and their API tokens if ``tokens_too``."""
+        self.ended_sessions = True
         query = update(_session).where(_session.user_id == user_id, _session.ended_at.is_(None))
         if not tokens_too:
             query = query.where(_session.name.is_(None))

@@ -56,6 +56,12 @@ class WorkflowRepository:
         self.connection.execute(insert(_definition).values(**workflow.__dict__))
 
 
+_ADD_EVENT = {
+    dialect: builder(_outbox).on_conflict_do_nothing(index_elements=["key"]).returning(_outbox.c.id)
+    for dialect, builder in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
 class OutboxRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -67,10 +73,6 @@ class OutboxRepository:
         """
         if not events:
             return 0
-        dialect = self.connection.dialect.name
-        builder = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            builder(_outbox).on_conflict_do_nothing(index_elements=["key"]).returning(_outbox.c.id)
-        )
+        statement = _ADD_EVENT[self.connection.dialect.name]
         # Rows returned, not rowcount: PostgreSQL reports -1 for this statement.
         return sum(len(self.connection.execute(statement, event).all()) for event in events)
