@@ -2,7 +2,7 @@
 
 Revision ID: 0017
 Revises: 0016
-Create Date: 2026-11-27 09:00:00
+Create Date: 2026-11-26 02:00:00
 """
 
 from collections.abc import Sequence
