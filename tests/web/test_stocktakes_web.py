@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from jxc.services import stocktakes
+from jxc.services import catalog, stocktakes
 from tests.builders import a_user, a_warehouse, an_item, receive
 from tests.web.helpers import page_csrf, web_client
 
@@ -83,3 +83,20 @@ def test_the_count_screen_records_each_scan_once(store):
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.values)
     assert rows[1][:2] == ("STOCK", "杯子")
     assert rows[1][5:7] == (10, 2)
+
+
+def test_the_count_screen_offers_an_empty_shelf_of_the_plan_and_counts_what_is_found(store):
+    catalog.add_location(store.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "A01"})
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    counter = web_client(store, "counter")
+    screen = counter.get(f"/stocktakes/{number}/count")
+    assert '<option value="A-01"' in screen.text
+    assert '<option value="STOCK" selected' in screen.text  # the shelf with book lines first
+    found = counter.post(
+        f"/stocktakes/{number}/count/scan",
+        data={"csrf": page_csrf(counter), "code": "杯子", "location": "A-01", "scan_id": "f1"},
+    )
+    assert found.status_code == 200, found.text
+    view = stocktakes.view(store.uow(), "boss", number, "A-01")
+    assert [(row.location, row.line.counted) for row in view.lines] == [("A-01", 1)]

@@ -774,7 +774,6 @@ LABELS: dict[str, str] = {
     "label.export_not_recorded": "Digest {digest} is not on the audit trail of this database: the file was not exported from it, or its manifest was changed",
     "label.export_broken": "The audit export does not verify",
     "alert.oversell_refused": "Refused oversell attempt",
-
 }
 
 # Audit trail actions, by the code each event stores.

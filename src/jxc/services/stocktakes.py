@@ -658,6 +658,8 @@ class StocktakeView:
     may_count: bool
     may_plan: bool
     may_approve: bool
+    # Every shelf the plan covers, empty ones too: goods found there are counted as well.
+    locations: list[str]
 
 
 @reading
@@ -694,6 +696,9 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
             )
             for row in lines
         ]
+    header = uow.stocktakes.header(number)
+    assert header is not None
+    places = uow.catalog.locations_by_id(header.scope.location_ids).values()
     return StocktakeView(
         found,
         lines,
@@ -701,6 +706,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         user.may(Action.STOCKTAKE_COUNT, warehouse=found.warehouse),
         user.may(Action.STOCKTAKE_PLAN, warehouse=found.warehouse),
         may_approve,
+        sorted(place.code for place in places),
     )
 
 

@@ -171,12 +171,16 @@ async def count_page(
 
 
 def _counted_at(view: stocktakes.StocktakeView, location: str) -> dict[str, Any]:
-    """The screen's location (the first in the plan unless chosen) and its lines."""
-    locations = sorted({row.location for row in view.lines})
-    chosen = location or (locations[0] if locations else "")
+    """The screen's location (the first with book lines unless chosen) and its lines.
+
+    Every location of the plan is offered, an empty one too: what is found there is counted.
+    """
+    booked = sorted({row.location for row in view.lines})
+    chosen = location or (booked[0] if booked else (view.locations or [""])[0])
+    offered = sorted({*view.locations, *booked})
     return {
         "location": chosen,
-        "locations": locations if chosen in locations else [*locations, chosen],
+        "locations": offered if chosen in offered else [*offered, chosen],
         "lines": [row for row in view.lines if row.location == chosen],
     }
 
