@@ -33,6 +33,8 @@ def test_levels_form_alerts_page_home_counts_and_one_click_drafts(app):
     alerts = boss.get("/alerts")
     assert "低于安全库存" in alerts.text
     assert 'id="alert-counts"' in boss.get("/").text
+    dashboard = boss.get("/dashboard").text  # the KPI dashboard shows them too
+    assert re.search(r'id="alert-counts".*低于安全库存 · 1', dashboard, re.S)
     suggestions = boss.get("/replenishment?warehouse=SH")
     assert "建议补货量" in suggestions.text
     assert "25" in suggestions.text

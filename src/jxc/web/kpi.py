@@ -16,6 +16,7 @@ from jxc.domain import kpi as kpi_rules
 from jxc.domain.errors import DomainError
 from jxc.domain.quantities import normalized
 from jxc.queries import kpi
+from jxc.services import replenishment
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.pages import AppDep, UserDep
 from jxc.web.render import locale_of, page
@@ -39,6 +40,7 @@ async def dashboard_page(
         with app.reader() as connection:
             return kpi.dashboard(connection, first, last, today, user.visible_warehouses)
 
+    alerts = await run_in_threadpool(replenishment.alert_counts, app.uow(), user.username)
     try:
         found = await run_in_threadpool(read)
     except DomainError as error:
@@ -53,6 +55,7 @@ async def dashboard_page(
             end=last,
             charts="{}",
             errors=errors,
+            alert_counts=alerts,
         )
     charts = {
         figure.key: {
@@ -73,4 +76,5 @@ async def dashboard_page(
         end=last,
         charts=json.dumps(charts),
         errors=FormErrors(),
+        alert_counts=alerts,
     )
