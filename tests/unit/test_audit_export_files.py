@@ -117,25 +117,28 @@ def test_a_note_changed_in_the_xlsx_shows_in_the_documents_section_only(history,
     assert [s.name for s in check_sections(stated, found) if not s.matches] == ["documents"]
 
 
+def _one_document(note):
+    """A history of one posted receipt whose note is ``note``."""
+    fields = dict.fromkeys(("to_warehouse", "posted_by", "reverses", "reversed_by"))
+    receipt = DocumentRow(
+        number="RK1",
+        document_type="receipt",
+        state="posted",
+        business_date=date(2026, 1, 2),
+        warehouse="WH",
+        lines=1,
+        created_by="u",
+        state_since=None,
+        note=note,
+        created_at=EXPORTED_AT,
+        **fields,
+    )
+    return History(1, 1, [], [receipt], [], [])
+
+
 def test_the_csv_keeps_a_formula_as_text_and_gives_it_back_unchanged():
     formula = '=HYPERLINK("http://x")'
-    row = DocumentRow(
-        "RK1",
-        "receipt",
-        "posted",
-        date(2026, 1, 2),
-        "WH",
-        None,
-        1,
-        "u",
-        None,
-        None,
-        None,
-        None,
-        formula,
-        created_at=EXPORTED_AT,
-    )
-    history = History(1, 1, [], [row], [], [])
+    history = _one_document(formula)
     file, manifest = _made(history, ExportFormat.CSV)
     with zipfile.ZipFile(io.BytesIO(file.content)) as archive:
         assert '"\'=HYPERLINK(""http://x"")"' in archive.read("documents.csv").decode()
@@ -175,23 +178,7 @@ def test_canonical_text_is_the_same_written_or_read_back(value, text):
 
 
 def test_a_long_cell_is_refused_for_xlsx_naming_its_row_but_csv_keeps_it():
-    row = DocumentRow(
-        "RK1",
-        "receipt",
-        "posted",
-        date(2026, 1, 2),
-        "WH",
-        None,
-        1,
-        "u",
-        None,
-        None,
-        None,
-        None,
-        "长" * 40_000,
-        created_at=EXPORTED_AT,
-    )
-    history = History(1, 1, [], [row], [], [])
+    history = _one_document("长" * 40_000)
     with pytest.raises(Invalid) as error:
         _made(history, ExportFormat.XLSX)
     assert (error.value.code, error.value.params["section"], error.value.params["row"]) == (
