@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -284,12 +284,3 @@ def check_sections(
         matches = digest is not None and digest.hexdigest() == section.sha256
         checks.append(SectionCheck(section.name, section.rows, rows, matches))
     return tuple(checks)
-
-
-def digests_of(sections: Iterable[tuple[str, Iterable[Sequence[Any]]]]) -> dict[str, SectionDigest]:
-    found: dict[str, SectionDigest] = {}
-    for name, rows in sections:
-        digest = found.setdefault(name, SectionDigest())
-        for row in rows:
-            digest.add(row)
-    return found
