@@ -389,6 +389,28 @@ def _pool_join() -> Any:
     )
 
 
+def _held_stock(held: Any, *extra: Any) -> Any:
+    """What is on hand per item and warehouse (``held``) with its names, unit and cost pool."""
+    unit = aliased(s.Unit)
+    return (
+        select(
+            s.Item.code.label("item"),
+            s.Item.name.label("item_name"),
+            unit.code.label("unit"),
+            s.Warehouse.code.label("warehouse"),
+            held.c.on_hand,
+            s.StockCost.quantity.label("pool_quantity"),
+            s.StockCost.value.label("pool_value"),
+            *extra,
+        )
+        .select_from(held)
+        .join(s.Item, s.Item.id == held.c.item_id)
+        .join(unit, unit.id == s.Item.base_unit_id)
+        .join(s.Warehouse, s.Warehouse.id == held.c.warehouse_id)
+        .outerjoin(s.StockCost, _pool_join())
+    )
+
+
 # 库龄分析 -------------------------------------------------------------------------------------
 
 
@@ -502,27 +524,12 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
         .group_by(attributed.c.item_id, attributed.c.warehouse_id)
         .subquery()
     )
-    unit = aliased(s.Unit)
     query = _filtered(
-        select(
-            s.Item.code.label("item"),
-            s.Item.name.label("item_name"),
-            unit.code.label("unit"),
-            s.Warehouse.code.label("warehouse"),
-            held.c.on_hand,
-            s.StockCost.quantity.label("pool_quantity"),
-            s.StockCost.value.label("pool_value"),
-            *(per_key.c[f"within_{i}"] for i in range(len(buckets))),
-        )
-        .select_from(held)
-        .join(s.Item, s.Item.id == held.c.item_id)
-        .join(unit, unit.id == s.Item.base_unit_id)
-        .join(s.Warehouse, s.Warehouse.id == held.c.warehouse_id)
+        _held_stock(held, *(per_key.c[f"within_{i}"] for i in range(len(buckets))))
         .outerjoin(
             per_key,
             (per_key.c.item_id == held.c.item_id) & (per_key.c.warehouse_id == held.c.warehouse_id),
         )
-        .outerjoin(s.StockCost, _pool_join())
         .order_by(s.Warehouse.code, s.Item.code),
         scope,
     )
@@ -649,28 +656,12 @@ def dormant_stock(
     held = on_hand.subquery()
     since = func.coalesce(moved.c.last_out, moved.c.first_in)
     cutoff = today - timedelta(days=days)
-    unit = aliased(s.Unit)
     query = _filtered(
-        select(
-            s.Item.code.label("item"),
-            s.Item.name.label("item_name"),
-            unit.code.label("unit"),
-            s.Warehouse.code.label("warehouse"),
-            moved.c.last_out,
-            moved.c.first_in,
-            held.c.on_hand,
-            s.StockCost.quantity.label("pool_quantity"),
-            s.StockCost.value.label("pool_value"),
-        )
-        .select_from(held)
-        .join(s.Item, s.Item.id == held.c.item_id)
-        .join(unit, unit.id == s.Item.base_unit_id)
-        .join(s.Warehouse, s.Warehouse.id == held.c.warehouse_id)
+        _held_stock(held, moved.c.last_out, moved.c.first_in)
         .outerjoin(
             moved,
             (moved.c.item_id == held.c.item_id) & (moved.c.warehouse_id == held.c.warehouse_id),
         )
-        .outerjoin(s.StockCost, _pool_join())
         .where(or_(since.is_(None), since <= cutoff))
         .order_by(s.Warehouse.code, s.Item.code),
         scope,
