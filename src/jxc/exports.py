@@ -351,12 +351,15 @@ def _cell(column: Column, row: Any, locale: str) -> Any:
     return value
 
 
-def _csv(header: list[str], body: list[list[Any]], name: str) -> bytes:
+def _csv(
+    header: list[str], body: list[list[Any]], name: str, as_text: Callable[[Any], str] | None = None
+) -> bytes:
+    cell = as_text or _text
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(header)
     for row in body:
-        writer.writerow(["" if value is None else _text(value) for value in row])
+        writer.writerow(["" if value is None else cell(value) for value in row])
     # With its byte-order mark, Excel opens the Chinese as UTF-8, not as the local code page.
     return ("\ufeff" + text.getvalue()).encode("utf-8")
 
@@ -371,13 +374,17 @@ def _text(value: Any) -> str:
 
 def _xlsx(header: list[str], body: list[list[Any]], name: str) -> bytes:
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(name[:31])  # a sheet title has at most 31 characters
-    sheet.append(header)
-    for row in body:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    _sheet(book, name, header, body)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet(book: Workbook, title: str, header: list[str], body: list[list[Any]]) -> None:
+    sheet = book.create_sheet(title[:31])  # a sheet title has at most 31 characters
+    sheet.append(header)
+    for row in body:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
@@ -483,7 +490,7 @@ def history_file(
             if xlsx:
                 _check_cell_lengths(name, number, cells)
             digest.add(cells)
-            body.append(cells if xlsx else [_guarded(cell) for cell in cells])
+            body.append(cells)
         title = translate(label, locale)
         part = title[:31] if xlsx else f"{name}.csv"
         sections.append(Section(name, digest.rows, digest.hexdigest(), (part,)))
@@ -539,8 +546,6 @@ def _check_cell_lengths(section: str, row: int, cells: list[Any]) -> None:
 
 def _guarded(cell: Any) -> str:
     """A CSV cell: a text a spreadsheet would run as a formula (or that starts with ') gets '."""
-    if cell is None:
-        return ""
     if isinstance(cell, str) and cell.startswith((*_FORMULA_STARTS, "'")):
         return "'" + cell
     return str(cell)
@@ -568,27 +573,20 @@ def _history_xlsx(
     for section in manifest.sections:
         about.append([section.parts[0], section.rows, section.sha256])
     for title, (header, body) in bodies.items():
-        sheet = book.create_sheet(title)
-        sheet.append(header)
-        for cells in body:
-            sheet.append([_xlsx_cell(sheet, cell) for cell in cells])
+        _sheet(book, title, header, body)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _history_zip(manifest: Manifest, bodies: dict[str, tuple[list[str], list[list[str]]]]) -> bytes:
+def _history_zip(manifest: Manifest, bodies: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             _MANIFEST_FILE, json.dumps(manifest.as_dict(), ensure_ascii=False, indent=2)
         )
         for part, (header, body) in bodies.items():
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow(header)
-            writer.writerows(body)
-            archive.writestr(part, ("\ufeff" + text.getvalue()).encode("utf-8"))
+            archive.writestr(part, _csv(header, body, part, as_text=_guarded))
     return out.getvalue()
 
 
