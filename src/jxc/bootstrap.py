@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from jxc.config import Settings
-from jxc.db.engine import make_engine, normalize_url
+from jxc.db.engine import make_engine, normalize_url, sqlite_writer_turn
 from jxc.db.repositories.catalog import CatalogCache
 from jxc.db.repositories.users import SessionCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
@@ -43,6 +43,23 @@ class App:
     def reader(self) -> Iterator[Connection]:
         with read_connection(self.engine) as connection:
             yield connection
+
+    @contextmanager
+    def write_turn_if_free(self) -> Iterator[bool]:
+        """Whether a short write may run on the calling thread without waiting.
+
+        True on SQLite when no other writer holds the database's write turn; the turn is
+        then held for the block, so the write inside starts at once. False on PostgreSQL,
+        whose writes wait on the network: they belong in a worker thread.
+        """
+        turn = sqlite_writer_turn(self.engine)
+        if turn is None or not turn.acquire(blocking=False):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            turn.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -8,13 +8,19 @@ two posts can never both read a balance and both spend it. Read-only connections
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 READ_ONLY = "jxc_read_only"
 BUSY_TIMEOUT_MS = 30_000
@@ -63,21 +69,98 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-_writers: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
-_writers_guard = threading.Lock()
+class WriterTurn:
+    """One writer at a time on a SQLite database, among threads and among processes.
+
+    Threads queue on a lock; processes on an exclusive ``flock`` of a file beside the
+    database. SQLite lets one writer in; the others poll with sleeps that grow to 100 ms,
+    which costs a web server's threads and the processes of a race more than the writes
+    do. Waiting on a lock instead hands the write lock over the moment it is released.
+    Re-entrant within a thread. Without ``fcntl`` (Windows) other processes still wait on
+    ``busy_timeout``.
+    """
+
+    def __init__(self, lock_path: str | None) -> None:
+        self._threads = threading.RLock()
+        self._lock_path = lock_path if fcntl is not None else None
+        self._file: int | None = None
+        self._opened_by = 0  # a forked child shares its parent's lock: it opens its own
+        self._depth = 0  # changed only by the thread holding ``_threads``
+
+    def acquire(self, blocking: bool = True) -> bool:
+        """Take the turn; without ``blocking``, only if no other writer holds it now."""
+        if not self._threads.acquire(blocking):
+            return False
+        try:
+            if self._depth == 0 and not self._lock_file(blocking):
+                self._threads.release()
+                return False
+        except BaseException:
+            self._threads.release()
+            raise
+        self._depth += 1
+        return True
+
+    def release(self) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _lock_file(self, blocking: bool) -> bool:
+        if self._lock_path is None:
+            return True
+        if self._file is None or self._opened_by != os.getpid():
+            self._file, self._opened_by = self._open(self._lock_path), os.getpid()
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _open(self, path: str) -> int:
+        file = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        weakref.finalize(self, os.close, file)
+        return file
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+# One turn per database file in a process, shared by every engine on it (tests and the
+# bench open several): a thread holding it may open another engine's write re-entrantly.
+_turns_by_file: weakref.WeakValueDictionary[str, WriterTurn] = weakref.WeakValueDictionary()
+_turn_of_engine: weakref.WeakKeyDictionary[Engine, WriterTurn] = weakref.WeakKeyDictionary()
+_turns_guard = threading.Lock()
+
+
+def sqlite_writer_turn(engine: Engine) -> WriterTurn | None:
+    """The engine's ``WriterTurn``; None on PostgreSQL, which locks rows instead."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _turns_guard:
+        turn = _turn_of_engine.get(engine)
+        if turn is None:
+            database = engine.url.database
+            if database in (None, "", ":memory:") or database.startswith("file:"):
+                turn = WriterTurn(None)
+            else:
+                path = os.path.realpath(database)
+                turn = _turns_by_file.get(path) or WriterTurn(f"{path}-writer")
+                _turns_by_file[path] = turn
+            _turn_of_engine[engine] = turn
+        return turn
 
 
 def writer_turn(engine: Engine) -> AbstractContextManager[Any]:
-    """Hold while writing: on SQLite, one thread of a process at a time.
-
-    SQLite lets one writer in; the others poll with sleeps that grow to 100 ms, which under
-    a web server's threads costs more than the writes. Queuing them here hands the write
-    lock over at once. Other processes still wait on ``busy_timeout``; PostgreSQL locks rows.
-    """
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _writers_guard:
-        return _writers.setdefault(engine, threading.RLock())
+    """Hold while writing (see ``WriterTurn``)."""
+    turn = sqlite_writer_turn(engine)
+    return nullcontext() if turn is None else turn
 
 
 def is_postgresql(engine: Engine) -> bool:

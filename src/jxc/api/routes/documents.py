@@ -127,7 +127,8 @@ async def create_document(
     ] = None,
 ) -> DocumentResultOut:
     result = await acting(
-        lambda actor: documents.create(app.uow(), actor, data, key, post=post, then=then)
+        lambda actor: documents.create(app.uow(), actor, data, key, post=post, then=then),
+        bounded_by_body=True,
     )
     return DocumentResultOut.of(result)
 
