@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
+from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.domain.auth import Principal
@@ -67,6 +68,31 @@ _move_serial = (
     )
     .values(location_id=bindparam("dst"))
 )
+
+
+_conversion_unit = aliased(s.Unit)
+_item_unit = aliased(s.ItemUnit)
+_items_query = (
+    select(
+        s.Item,
+        s.Unit.code.label("unit_code"),
+        s.Unit.name.label("unit_name"),
+        s.Unit.decimals.label("unit_decimals"),
+        _item_unit.ratio,
+        _conversion_unit.code.label("conversion_code"),
+        _conversion_unit.name.label("conversion_name"),
+        _conversion_unit.decimals.label("conversion_decimals"),
+    )
+    .join(s.Unit, s.Unit.id == s.Item.base_unit_id)
+    .outerjoin(_item_unit, _item_unit.item_id == s.Item.id)
+    .outerjoin(_conversion_unit, _conversion_unit.id == _item_unit.unit_id)
+)
+
+
+def _one_or_any(column: Any, values: set[Any]) -> Any:
+    # "= ?" for the one value a single-line document looks up: an IN list is rendered
+    # afresh for every call.
+    return column == next(iter(values)) if len(values) == 1 else column.in_(values)
 
 
 def _location(row: Row[Any]) -> Location:
@@ -188,14 +214,14 @@ class CatalogRepository:
         view, wanted = self._current(), set(codes)
         missing = wanted - view.items_by_code.keys()
         if missing:
-            self._remember(view, self._items(s.Item.code.in_(missing)).values())
+            self._remember(view, self._items(_one_or_any(s.Item.code, missing)))
         return {code: view.items_by_code[code] for code in wanted if code in view.items_by_code}
 
     def items_by_id(self, ids: Iterable[int]) -> dict[int, Item]:
         view, wanted = self._current(), set(ids)
         missing = wanted - view.items_by_id.keys()
         if missing:
-            self._remember(view, self._items(s.Item.id.in_(missing)).values())
+            self._remember(view, self._items(_one_or_any(s.Item.id, missing)))
         return {i: view.items_by_id[i] for i in wanted if i in view.items_by_id}
 
     @staticmethod
@@ -214,40 +240,27 @@ class CatalogRepository:
             return None
         return self.items_by_id([row.item_id])[row.item_id], row.code
 
-    def _items(self, condition: Any) -> dict[str, Item]:
-        rows = self.connection.execute(
-            select(
-                s.Item,
-                s.Unit.code.label("unit_code"),
-                s.Unit.name.label("unit_name"),
-                s.Unit.decimals.label("unit_decimals"),
-            )
-            .join(s.Unit, s.Unit.id == s.Item.base_unit_id)
-            .where(condition)
-        ).all()
-        if not rows:
-            return {}
-        conversions: dict[int, dict[str, tuple[Unit, Decimal]]] = {r.id: {} for r in rows}
-        for c in self.connection.execute(
-            select(s.ItemUnit.item_id, s.ItemUnit.ratio, s.Unit.code, s.Unit.name, s.Unit.decimals)
-            .join(s.Unit, s.Unit.id == s.ItemUnit.unit_id)
-            .where(s.ItemUnit.item_id.in_(list(conversions)))
-        ):
-            conversions[c.item_id][c.code] = (Unit(c.code, c.name, c.decimals), c.ratio)
-        return {
-            r.code: Item(
-                id=r.id,
-                code=r.code,
-                name=r.name,
-                base_unit=Unit(r.unit_code, r.unit_name, r.unit_decimals),
-                tracking=TrackingMode(r.tracking),
-                shelf_life_days=r.shelf_life_days,
-                category=r.category,
-                specification=r.specification,
-                conversions=conversions[r.id],
-            )
-            for r in rows
-        }
+    def _items(self, condition: Any) -> list[Item]:
+        """The items ``condition`` selects with their unit conversions, in one query."""
+        items: dict[int, Item] = {}
+        for row in self.connection.execute(_items_query.where(condition)):
+            item = items.get(row.id)
+            if item is None:
+                item = items[row.id] = Item(
+                    id=row.id,
+                    code=row.code,
+                    name=row.name,
+                    base_unit=Unit(row.unit_code, row.unit_name, row.unit_decimals),
+                    tracking=TrackingMode(row.tracking),
+                    shelf_life_days=row.shelf_life_days,
+                    category=row.category,
+                    specification=row.specification,
+                    conversions={},
+                )
+            if row.ratio is not None:
+                unit = Unit(row.conversion_code, row.conversion_name, row.conversion_decimals)
+                item.conversions[unit.code] = (unit, row.ratio)
+        return list(items.values())
 
     def add_item(self, values: dict[str, Any]) -> int:
         self._changed()
