@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -20,12 +21,21 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from jxc.config import Settings
-from jxc.db.engine import make_engine, normalize_url, sqlite_writer_turn
+from jxc.db.engine import (
+    WouldWait,
+    has_idle_connection,
+    make_engine,
+    normalize_url,
+    sqlite_writer_turn,
+    without_waiting,
+)
 from jxc.db.repositories.catalog import CatalogCache
 from jxc.db.repositories.users import SessionCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
 from jxc.domain.errors import Invalid
 from jxc.services import catalog, workflows
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,20 +54,27 @@ class App:
         with read_connection(self.engine) as connection:
             yield connection
 
-    @contextmanager
-    def write_turn_if_free(self) -> Iterator[bool]:
-        """Whether a short write may run on the calling thread without waiting.
+    def write_at_once(self, work: Callable[[], T]) -> tuple[bool, T | None]:
+        """Run a short write on the calling thread if nothing would make it wait.
 
-        True on SQLite when no other writer holds the database's write turn; the turn is
-        then held for the block, so the write inside starts at once. False on PostgreSQL,
-        whose writes wait on the network: they belong in a worker thread.
+        ``(True, result)`` when it ran: on SQLite, with the database's write turn free in
+        every process, a pooled connection idle and SQLite's own lock free (a program
+        outside JXC may hold it). ``(False, None)`` when any of these would have made it
+        wait: it wrote nothing, run it where waiting is harmless. Always ``(False, None)``
+        on PostgreSQL, whose writes wait on the network. Errors of the work propagate.
         """
         turn = sqlite_writer_turn(self.engine)
-        if turn is None or not turn.acquire(blocking=False):
-            yield False
-            return
+        if turn is None or not has_idle_connection(self.engine):
+            return False, None
+        if not turn.acquire(blocking=False):
+            return False, None
         try:
-            yield True
+            if not turn.guards_processes:  # another process may be writing unseen
+                return False, None
+            with without_waiting():
+                return True, work()
+        except WouldWait:
+            return False, None
         finally:
             turn.release()
 

@@ -6,7 +6,7 @@ Routes declare these as ``Annotated`` types and stay free of logic of their own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Header, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -111,33 +111,30 @@ class Acting:
     Each trip hands a request between the event loop and a worker thread, which costs about
     as much as a 1-line posting's SQL: the sign-in check and the write share one. On SQLite
     a write whose work grows with its body (``bounded_by_body``) and whose body is small
-    runs on the event loop itself when no other write is under way: SQLite takes one
-    writer at a time anyway, and a writer in a worker thread passes the GIL back and forth
-    with the event loop at every statement (``jxc bench --http``: ~35% less server CPU
-    per posting). A write that would wait, or might run long, goes to the pool.
+    runs on the event loop itself when nothing would make it wait (``App.write_at_once``):
+    SQLite takes one writer at a time anyway, and a writer in a worker thread passes the
+    GIL back and forth with the event loop at every statement (``jxc bench --http``: about
+    a third less server CPU per posting). Every other write goes to the pool.
     """
 
-    def __init__(self, app: App, token: str, small_body: bool) -> None:
-        self._app, self._token, self._small_body = app, token, small_body
+    def __init__(self, app: App, token: str, request: Request) -> None:
+        self._app, self._token, self._request = app, token, request
 
     async def __call__(self, work: Callable[[str], T], *, bounded_by_body: bool = False) -> T:
         def run() -> T:
             return work(auth.session_user(self._app.uow(), self._token))
 
-        if bounded_by_body and self._small_body:
-            with self._app.write_turn_if_free() as free:
-                if free:
-                    return run()
+        # The body as read, not its Content-Length: a request may carry both a length
+        # and chunked framing. Routes that opt in have read their body already.
+        if bounded_by_body and len(await self._request.body()) <= INLINE_WRITE_MAX_BYTES:
+            done, result = self._app.write_at_once(run)
+            if done:
+                return cast(T, result)
         return await run_in_threadpool(run)
 
 
-def _small_body(request: Request) -> bool:
-    length = request.headers.get("content-length", "")
-    return length.isdigit() and int(length) <= INLINE_WRITE_MAX_BYTES
-
-
 async def get_acting(app: AppDep, token: TokenDep, request: Request) -> Acting:
-    return Acting(app, token, _small_body(request))
+    return Acting(app, token, request)
 
 
 ActingDep = Annotated[Acting, Depends(get_acting)]

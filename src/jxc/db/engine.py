@@ -8,19 +8,26 @@ two posts can never both read a balance and both spend it. Read-only connections
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 import weakref
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
+
+_log = logging.getLogger(__name__)
 
 READ_ONLY = "jxc_read_only"
 BUSY_TIMEOUT_MS = 30_000
@@ -66,7 +73,42 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY, False)
+        if not read_only:
+            _wait_for_sqlite(connection.connection, 0 if _not_waiting.get() else BUSY_TIMEOUT_MS)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _wait_for_sqlite(pooled: Any, milliseconds: int) -> None:
+    """Set how long SQLite waits for another writer's lock, when it is not that already."""
+    if pooled.info.get("busy_timeout_ms", BUSY_TIMEOUT_MS) != milliseconds:
+        pooled.driver_connection.execute(f"PRAGMA busy_timeout={milliseconds}")
+        pooled.info["busy_timeout_ms"] = milliseconds
+
+
+# Set while a write runs where it must not wait (the web server's event loop).
+_not_waiting: ContextVar[bool] = ContextVar("jxc_not_waiting", default=False)
+
+
+class WouldWait(Exception):  # noqa: N818 - not an error: the write goes where it may wait
+    """A write that must not wait found the database busy; it wrote nothing."""
+
+
+class WriterTurnTimeout(Exception):
+    """Another process held the database's write turn for the whole busy timeout."""
+
+
+@contextmanager
+def without_waiting() -> Iterator[None]:
+    """Writes in this block fail with ``WouldWait`` instead of waiting for SQLite's lock."""
+    token = _not_waiting.set(True)
+    try:
+        yield
+    finally:
+        _not_waiting.reset(token)
+
+
+def waiting_allowed() -> bool:
+    return not _not_waiting.get()
 
 
 class WriterTurn:
@@ -75,20 +117,32 @@ class WriterTurn:
     Threads queue on a lock; processes on an exclusive ``flock`` of a file beside the
     database. SQLite lets one writer in; the others poll with sleeps that grow to 100 ms,
     which costs a web server's threads and the processes of a race more than the writes
-    do. Waiting on a lock instead hands the write lock over the moment it is released.
-    Re-entrant within a thread. Without ``fcntl`` (Windows) other processes still wait on
-    ``busy_timeout``.
+    do. A thread waits on the lock and is handed the turn the moment it is released; the
+    one thread of a process that waits for the file polls it every few milliseconds, for
+    at most the busy timeout. Re-entrant within a thread. Where the file cannot be locked
+    (no ``fcntl`` on Windows, an in-memory database, a lock file this user cannot open)
+    processes still take turns through SQLite's own lock and ``busy_timeout``.
     """
 
-    def __init__(self, lock_path: str | None) -> None:
+    def __init__(self, lock_path: str | None, wait_s: float = BUSY_TIMEOUT_MS / 1000) -> None:
         self._threads = threading.RLock()
         self._lock_path = lock_path if fcntl is not None else None
+        self._wait_s = wait_s
         self._file: int | None = None
         self._opened_by = 0  # a forked child shares its parent's lock: it opens its own
         self._depth = 0  # changed only by the thread holding ``_threads``
 
+    @property
+    def guards_processes(self) -> bool:
+        """Whether other processes' writers take this turn too (the lock file works)."""
+        return self._lock_path is not None
+
     def acquire(self, blocking: bool = True) -> bool:
-        """Take the turn; without ``blocking``, only if no other writer holds it now."""
+        """Take the turn; without ``blocking``, only if no other writer holds it now.
+
+        Raises:
+            WriterTurnTimeout: another process held it for the whole busy timeout.
+        """
         if not self._threads.acquire(blocking):
             return False
         try:
@@ -104,7 +158,7 @@ class WriterTurn:
     def release(self) -> None:
         self._depth -= 1
         try:
-            if self._depth == 0 and self._file is not None:
+            if self._depth == 0 and self._file is not None and self._lock_path is not None:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
         finally:
             self._threads.release()
@@ -114,14 +168,36 @@ class WriterTurn:
             return True
         if self._file is None or self._opened_by != os.getpid():
             self._file, self._opened_by = self._open(self._lock_path), os.getpid()
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
+            if self._file is None:
+                return True
+        deadline, pause = time.monotonic() + self._wait_s, 0.0005
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if not blocking:
+                    return False
+            if time.monotonic() >= deadline:
+                raise WriterTurnTimeout(self._lock_path)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.005)
 
-    def _open(self, path: str) -> int:
-        file = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    def _open(self, path: str) -> int | None:
+        """The lock file, made with the database's permissions; None where it cannot be."""
+        database = path.removesuffix(LOCK_SUFFIX)
+        try:
+            mode = os.stat(database).st_mode & 0o666 if os.path.exists(database) else 0o600
+            file = os.open(path, os.O_RDONLY | os.O_CREAT, mode)
+        except OSError as error:
+            _log.warning(
+                "cannot open the write-turn file %s (%s): other processes' writers wait "
+                "on SQLite's busy timeout instead",
+                path,
+                error,
+            )
+            self._lock_path = None
+            return None
         weakref.finalize(self, os.close, file)
         return file
 
@@ -131,6 +207,8 @@ class WriterTurn:
     def __exit__(self, *_exc: object) -> None:
         self.release()
 
+
+LOCK_SUFFIX = "-writer"
 
 # One turn per database file in a process, shared by every engine on it (tests and the
 # bench open several): a thread holding it may open another engine's write re-entrantly.
@@ -151,7 +229,7 @@ def sqlite_writer_turn(engine: Engine) -> WriterTurn | None:
                 turn = WriterTurn(None)
             else:
                 path = os.path.realpath(database)
-                turn = _turns_by_file.get(path) or WriterTurn(f"{path}-writer")
+                turn = _turns_by_file.get(path) or WriterTurn(path + LOCK_SUFFIX)
                 _turns_by_file[path] = turn
             _turn_of_engine[engine] = turn
         return turn
@@ -161,6 +239,14 @@ def writer_turn(engine: Engine) -> AbstractContextManager[Any]:
     """Hold while writing (see ``WriterTurn``)."""
     turn = sqlite_writer_turn(engine)
     return nullcontext() if turn is None else turn
+
+
+def has_idle_connection(engine: Engine) -> bool:
+    """Whether a connection can be had from the pool now, without waiting for one."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return True
+    return pool.checkedout() < pool.size()
 
 
 def is_postgresql(engine: Engine) -> bool:

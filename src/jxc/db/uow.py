@@ -3,6 +3,7 @@
 ``run`` retries the whole service call when the engine says another transaction got in
 the way (SQLite busy, PostgreSQL serialization failure or deadlock, a unique key
 inserted concurrently); the retry re-reads everything, so domain rules are re-checked.
+A write that must not wait (``without_waiting``) is not retried: it raises ``WouldWait``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 
-from jxc.db.engine import READ_ONLY, writer_turn
+from jxc.db.engine import (
+    BUSY_TIMEOUT_MS,
+    READ_ONLY,
+    WouldWait,
+    WriterTurnTimeout,
+    waiting_allowed,
+    writer_turn,
+)
 from jxc.db.repositories.alerts import EpisodeRepository, RefusalRepository
 from jxc.db.repositories.audit import AuditRepository
 from jxc.db.repositories.balances import BalanceRepository
@@ -161,6 +169,8 @@ class UnitOfWork:
             try:
                 with nullcontext() if read_only else writer_turn(self.engine), self:
                     return work()
+            except WriterTurnTimeout:
+                raise Conflict("database.busy", {"seconds": BUSY_TIMEOUT_MS // 1000}) from None
             except StatementError as error:
                 if isinstance(error.orig, OverflowError):
                     raise Invalid("number.out_of_range", {"detail": str(error.orig)}) from None
@@ -169,6 +179,8 @@ class UnitOfWork:
                     raise Invalid("text.nul_character", {}) from None
                 if not isinstance(error, DBAPIError) or not is_retryable(error):
                     raise
+                if not waiting_allowed():
+                    raise WouldWait from error
                 if attempt == MAX_ATTEMPTS:
                     raise Conflict(
                         "concurrency.retry_exhausted", {"attempts": MAX_ATTEMPTS}

@@ -296,6 +296,7 @@ ERRORS: dict[str, str] = {
     "audit_export.not_an_export": "This file is not an audit export of JXC (or was changed beyond reading)",
     "level.too_large": "{field} {value} is beyond the largest quantity (10^12)",
     "level.too_precise": "{field} {value} has more than 6 decimals",
+    "database.busy": "Another process kept the database busy for {seconds} s; nothing was written, try again",
 }
 
 LABELS: dict[str, str] = {
