@@ -3,7 +3,10 @@
 SQLite runs in WAL mode with foreign keys and a busy timeout, and every write
 transaction starts with ``BEGIN IMMEDIATE``: one writer at a time, taken up front, so
 two posts can never both read a balance and both spend it. Read-only connections
-(``READ_ONLY`` execution option) begin deferred and never block writers.
+(``READ_ONLY`` execution option) begin deferred and never block writers. Writers queue
+for their turn on a lock of their own first (``WriterTurn``), so the one that waits is
+handed SQLite's lock instead of polling for it; a write that must not wait at all
+(``without_waiting``) tries SQLite's lock once and raises ``WouldWait`` if it is taken.
 """
 
 from __future__ import annotations
