@@ -188,6 +188,7 @@ LABELS = {
     "http_p50_ms": "HTTP p50 (ms)",
     "http_p95_ms": "HTTP p95 (ms)",
     "http_p99_ms": "HTTP p99 (ms)",
+    "http_server_cpu_per_post_ms": "server CPU per HTTP posting (ms)",
     "http_oversells": "oversells over HTTP",
     "http_channel_orders_per_s": "channel orders /s over HTTP",
     "http_channel_oversells": "oversells in the channel race over HTTP",

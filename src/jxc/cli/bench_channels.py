@@ -222,12 +222,12 @@ def channel_http_race(run: Run, url: str) -> None:
     start = threading.Barrier(len(CHANNELS) + 1)
     with (
         run.phase(f"channel race over HTTP: {len(CHANNELS)} shops on {units} units", 1),
-        served(url) as base,
+        served(url) as server,
     ):
         threads = [
             threading.Thread(
                 target=_http_shop,
-                args=(base, codes[c], actors[c], warehouse, items, start, report),
+                args=(server.base, codes[c], actors[c], warehouse, items, start, report),
             )
             for c in CHANNELS
         ]

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
@@ -52,9 +53,27 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str  # its address
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """User and system CPU the server has used so far; None without /proc (not Linux).
+
+        Steadier than its throughput on a shared machine whose speed varies.
+        """
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text(encoding="ascii")
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def served(url: str) -> Iterator[str]:
-    """The API on a free loopback port, in its own process; its base address."""
+def served(url: str) -> Iterator[Server]:
+    """The API on a free loopback port, in its own process."""
     port = _free_port()
     command = [
         sys.executable,
@@ -88,7 +107,7 @@ def served(url: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the API server did not become ready")
             time.sleep(0.1)
-        yield base
+        yield Server(base, server.pid)
     finally:
         server.terminate()
         try:
@@ -192,19 +211,19 @@ def http_phase(run: Run, url: str, clients: int) -> None:
     start = threading.Barrier(clients + 1)
     with (
         run.phase(f"http: {clients} clients, {clients * per_client} requests", 1),
-        served(url) as base,
+        served(url) as server,
     ):
         threads = [
-            threading.Thread(target=_client, args=(base, user, plan, start, tally, lock))
+            threading.Thread(target=_client, args=(server.base, user, plan, start, tally, lock))
             for user, plan in zip(auth_users, plans, strict=True)
         ]
         for thread in threads:
             thread.start()
         start.wait(timeout=120)
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), server.cpu_seconds()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - began
+        elapsed, cpu_after = time.perf_counter() - began, server.cpu_seconds()
     with run.app.reader() as connection:
         left = int(stock_levels.on_hand(connection, HTTP_ITEM, warehouse).on_hand)
     ordered = sorted(tally.latencies_ms)
@@ -220,6 +239,8 @@ def http_phase(run: Run, url: str, clients: int) -> None:
         http_refused=tally.refused,
         http_oversells=max(0, tally.hot_posted - hot_units) + max(0, -left),
     )
+    if cpu_before is not None and cpu_after is not None and tally.posted:
+        run.results["http_server_cpu_per_post_ms"] = (cpu_after - cpu_before) * 1000 / tally.posted
     if left != hot_units - tally.hot_posted:
         run.failures.append(
             f"http: {tally.hot_posted} issues of {hot_units} units posted but {left} are left"
