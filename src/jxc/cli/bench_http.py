@@ -61,7 +61,7 @@ class Server:
     def cpu_seconds(self) -> float | None:
         """User and system CPU the server has used so far; None without /proc (not Linux).
 
-        Steadier than its throughput on a shared machine whose speed varies.
+        The server's own work, apart from how it and the clients shared the cores.
         """
         try:
             stat = Path(f"/proc/{self.pid}/stat").read_text(encoding="ascii")
