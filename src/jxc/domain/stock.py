@@ -46,9 +46,11 @@ class Balance(Stocked):
     reserved: Decimal
 
 
-@dataclass(frozen=True)
-class StockSlot:
-    """Stock that an issue may take: one location and batch, with what is available there."""
+class StockSlot(NamedTuple):
+    """Stock that an issue may take: one location and batch, with what is available there.
+
+    A tuple: an issue reads one per batch and location of every item it takes.
+    """
 
     location: Location
     batch_id: int

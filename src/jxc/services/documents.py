@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -54,7 +53,7 @@ from jxc.domain.partners import PARTNERS_OF, PartnerKind
 from jxc.domain.periods import booking_date, check_open
 from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
-from jxc.domain.quantities import check_line_amount, normalized
+from jxc.domain.quantities import ZERO, check_line_amount, normalized
 from jxc.domain.stock import Refusal, allocate, refused_lines
 from jxc.domain.workflow import (
     COMPLETE,
@@ -1636,7 +1635,7 @@ def _outgoing_moves(
     errors = ErrorCollector()
     short = ErrorCollector()
     moves: list[Move] = []
-    taken: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)  # by earlier lines
+    taken: dict[tuple[int, int, int], Decimal] = {}  # by earlier lines
     stock = uow.balances.slots(
         [line.item_id for line in lines if not _by_serial(items[line.item_id], line)],
         header.warehouse_id,
@@ -1687,16 +1686,17 @@ def _outgoing_moves(
                 continue
             batch_id = batch.id
         slots = [
-            replace(
-                slot, available=slot.available - taken[(item.id, slot.location.id, slot.batch_id)]
-            )
+            slot._replace(available=slot.available - used)
+            if (used := taken.get((item.id, slot.location.id, slot.batch_id)))
+            else slot
             for slot in stock[item.id]
             if (slot.location.id == source.id if source else not slot.held_back)
             and (batch_id is None or slot.batch_id == batch_id)
         ]
         picks, missing = allocate(line.base_quantity, slots)
         for slot, quantity in picks:
-            taken[(item.id, slot.location.id, slot.batch_id)] += quantity
+            key = (item.id, slot.location.id, slot.batch_id)
+            taken[key] = taken.get(key, ZERO) + quantity
             moves.append(
                 _move(line, item, slot.location, goes_to, quantity, slot.batch_id, slot.batch_no)
             )

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
-from jxc.db.repositories.catalog import CatalogRepository, _location
+from jxc.db.repositories.catalog import CatalogRepository, _location_of
 from jxc.domain.costing import CostPool
 from jxc.domain.ledger import PoolKey
 from jxc.domain.locations import LocationKind, LocationUsage
@@ -201,7 +201,7 @@ class BalanceRepository:
             _lock_slots, {"items": sorted(set(item_ids)), "warehouse_id": warehouse_id}
         )
         for row in rows.all():
-            by_item[row.item_id].append(_slot(row))
+            by_item[row[0]].append(_slot(row))
         return by_item
 
     def apply(
@@ -456,18 +456,16 @@ def slots_query() -> Select[Any]:
 
 
 SLOTS = slots_query()
+_QC = LocationUsage.QC.value
 _lock_slots = SLOTS.with_for_update(of=_balance)
 
 
 def _slot(row: Any) -> StockSlot:
-    return StockSlot(
-        _location(row),
-        row.batch_id,
-        row.batch_no,
-        row.expiry_date,
-        row.available,
-        row.usage == LocationUsage.QC.value,
-    )
+    # Unpacked by position: an issue reads a row per batch and location of every item.
+    (_, batch_id, available, batch_no, expiry, location_id, code, name, kind, warehouse_id, usage,
+     negative) = row  # fmt: skip
+    location = _location_of(location_id, code, name, kind, warehouse_id, bool(negative))
+    return StockSlot(location, batch_id, batch_no, expiry, available, usage == _QC)
 
 
 def read_slots(
