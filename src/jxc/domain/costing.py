@@ -21,7 +21,6 @@ stays a sum of entries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -104,8 +103,7 @@ def value_moves(
                 # A fixed value (a reversal, a transfer's arrival) emptied the pool but left
                 # value behind: that rest is settled at once, so no pool keeps value
                 # without quantity.
-                adjustment = replace(
-                    move,
+                adjustment = move._replace(
                     to_location=variance_location,
                     quantity=ZERO,
                     serial_id=None,
@@ -119,8 +117,7 @@ def value_moves(
             current[target] = before.moved(move.quantity, value)
             variance = hole_variance(before, move.quantity, value)
             if variance:
-                adjustment = replace(
-                    move,
+                adjustment = move._replace(
                     from_location=move.to_location,
                     to_location=variance_location,
                     quantity=ZERO,

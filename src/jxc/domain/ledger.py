@@ -26,8 +26,9 @@ def pool_key(item_id: int, location: Location) -> PoolKey | None:
     return (item_id, location.warehouse_id, location.kind is LocationKind.TRANSIT)
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
+    """A tuple: posting makes one or more per line and reads them several times over."""
+
     line_id: int
     line_no: int
     item_id: int
