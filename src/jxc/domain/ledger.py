@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -51,8 +50,7 @@ class ValuedMove(NamedTuple):
     unit_cost: Decimal
 
 
-@dataclass(frozen=True)
-class PostedEntry:
+class PostedEntry(NamedTuple):
     """A ledger entry as read back, enough to mirror it in a reversal or a transit receipt."""
 
     line_id: int

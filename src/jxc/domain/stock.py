@@ -89,8 +89,7 @@ def allocate(
     return picks, remaining
 
 
-@dataclass(frozen=True)
-class Demand:
+class Demand(NamedTuple):
     """What a posting takes from one balance, and which lines ask for it."""
 
     key: BalanceKey

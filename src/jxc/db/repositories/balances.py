@@ -462,8 +462,20 @@ _lock_slots = SLOTS.with_for_update(of=_balance)
 
 def _slot(row: Any) -> StockSlot:
     # Unpacked by position: an issue reads a row per batch and location of every item.
-    (_, batch_id, available, batch_no, expiry, location_id, code, name, kind, warehouse_id, usage,
-     negative) = row  # fmt: skip
+    (
+        _,
+        batch_id,
+        available,
+        batch_no,
+        expiry,
+        location_id,
+        code,
+        name,
+        kind,
+        warehouse_id,
+        usage,
+        negative,
+    ) = row
     location = _location_of(location_id, code, name, kind, warehouse_id, bool(negative))
     return StockSlot(location, batch_id, batch_no, expiry, available, usage == _QC)
 

@@ -28,27 +28,40 @@ class LedgerRepository:
         """Entries a document posted, oldest first; ``locations`` is filled as a cache."""
         entry, batch = s.StockLedgerEntry, aliased(s.Batch)
         rows = self.connection.execute(
-            select(entry, s.Item.code.label("item_code"), batch.batch_no)
+            select(
+                entry.document_line_id,
+                entry.item_id,
+                s.Item.code,
+                entry.from_location_id,
+                entry.to_location_id,
+                entry.quantity,
+                entry.value,
+                entry.batch_id,
+                batch.batch_no,
+                entry.serial_id,
+            )
             .join(s.Item, s.Item.id == entry.item_id)
             .outerjoin(batch, batch.id == entry.batch_id)
             .where(entry.document_id == document_id)
             .order_by(entry.id)
         ).all()
-        return [
-            PostedEntry(
-                line_id=r.document_line_id,
-                item_id=r.item_id,
-                item_code=r.item_code,
-                from_location=locations[r.from_location_id],
-                to_location=locations[r.to_location_id],
-                quantity=r.quantity,
-                value=r.value,
-                batch_id=r.batch_id,
-                batch_no=r.batch_no,
-                serial_id=r.serial_id,
+        entries = []
+        for line, item, code, source, target, quantity, value, batch_id, batch_no, serial in rows:
+            entries.append(
+                PostedEntry(
+                    line,
+                    item,
+                    code,
+                    locations[source],
+                    locations[target],
+                    quantity,
+                    value,
+                    batch_id,
+                    batch_no,
+                    serial,
+                )
             )
-            for r in rows
-        ]
+        return entries
 
     def location_ids_of(self, document_id: int) -> set[int]:
         entry = s.StockLedgerEntry
