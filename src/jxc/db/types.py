@@ -43,10 +43,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
         def process(value: Any) -> Any:
             if value is None:
                 return None
-            scaled = Decimal(value).scaleb(factor)
-            integer = int(scaled)
+            scaled = (value if type(value) is Decimal else Decimal(value)).scaleb(factor)
+            integer, denominator = scaled.as_integer_ratio()
             # Refused on every engine: PostgreSQL's NUMERIC would round silently.
-            if integer != scaled:
+            if denominator != 1:
                 raise ValueError(f"{value} has more than {factor} decimals")
             if not sqlite:
                 return value
