@@ -87,6 +87,36 @@ def test_an_issue_may_count_in_boxes_and_pieces_on_separate_lines(shop):
     assert_books_balance(shop)
 
 
+def test_lines_of_one_item_take_by_fefo_what_the_earlier_lines_left(shop):
+    an_item(shop, "奶粉-900g", tracking="batch", shelf_life_days=365)
+    receive(
+        shop,
+        "WH1",
+        {"item": "奶粉-900g", "quantity": "10", "batch": "LATE", "expiry_date": "2027-09-01"},
+        {"item": "奶粉-900g", "quantity": "5", "batch": "EARLY", "expiry_date": "2027-03-01"},
+    )
+
+    issued = issue(
+        shop, "WH1", {"item": "奶粉-900g", "quantity": "4"}, {"item": "奶粉-900g", "quantity": "3"}
+    )
+
+    # line 1: 4 of EARLY; line 2: the 1 EARLY left, then 2 of LATE
+    assert issued.entries == 3
+    with shop.reader() as connection:
+        left = {r.batch: r.on_hand for r in stock_levels.stock_rows(connection, item="奶粉-900g")}
+    assert left == {"LATE": Decimal(8)}
+    with pytest.raises(InsufficientStock) as short:
+        issue(
+            shop,
+            "WH1",
+            {"item": "奶粉-900g", "quantity": "5"},
+            {"item": "奶粉-900g", "quantity": "4"},
+        )
+    assert problems(short.value) == [("/lines/2", "stock.line_short")]
+    assert short.value.items[0].params["available"] == "3"
+    assert_books_balance(shop)
+
+
 def test_a_draft_changes_no_stock_until_it_is_posted(shop):
     draft = create(shop, "receipt", "WH1", {"item": "螺丝-M3", "quantity": "10"}, post=False)
 
