@@ -109,17 +109,23 @@ def a_purchase_order(
     app: App, warehouse: str, supplier: str, *lines: dict[str, Any], then: str = "approve"
 ) -> str:
     """A purchase order for ``lines`` at ¥1 without tax, taken to ``then``: its number."""
-    return documents.create(
-        app.uow(),
-        "tester",
-        {
-            "document_type": "purchase_order",
-            "warehouse": warehouse,
-            "partner": supplier,
-            "lines": [{"unit_price": "1", "tax_rate": "0", **line} for line in lines],
-        },
-        then=then,
-    ).number
+    priced = [{"unit_price": "1", "tax_rate": "0", **line} for line in lines]
+    return _an_order(app, "purchase_order", warehouse, supplier, priced, then)
+
+
+def a_sales_order(
+    app: App, warehouse: str, customer: str, *lines: dict[str, Any], then: str = "approve"
+) -> str:
+    """A sales order for ``lines`` at ¥5, taken to ``then`` (approved: it holds the stock)."""
+    priced = [{"unit_price": "5", **line} for line in lines]
+    return _an_order(app, "sales_order", warehouse, customer, priced, then)
+
+
+def _an_order(
+    app: App, kind: str, warehouse: str, partner: str, lines: list[dict[str, Any]], then: str
+) -> str:
+    data = {"document_type": kind, "warehouse": warehouse, "partner": partner, "lines": lines}
+    return documents.create(app.uow(), "tester", data, then=then).number
 
 
 def a_purchase_receipt(

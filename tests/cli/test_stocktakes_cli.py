@@ -34,6 +34,12 @@ def test_a_stocktake_from_plan_to_gain_and_loss(company):
     receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:10@2")
     code, output = jxc(company, *receipt, "--post")
     assert code == 0, output
+    code, output = jxc(company, "partner", "add", "C1", "客户一")
+    assert code == 0, output
+    order = ("doc", "create", "sales_order", "--warehouse", "WH1", "--partner", "C1")
+    code, output = jxc(company, *order, "--line", "螺丝-M3:9@5", "--then", "approve")
+    assert code == 0, output
+    sales_order = re.search(r"XSDD\d{12}", output).group(0)
     a_clerk(company, "clerk1")
     a_clerk(company, "clerk2")
     code, output = jxc(company, "stocktake", "plan", "--warehouse", "WH1", "--tolerance", "10")
@@ -64,6 +70,8 @@ def test_a_stocktake_from_plan_to_gain_and_loss(company):
     code, output = jxc(company, "stocktake", "approve", number)
     assert code == 0, output
     assert "盘亏: CK" in output
+    # 2 are gone and only 1 was free: the order's newest hold gives back the other
+    assert re.search(rf"盘亏释放 {sales_order} 的预占：螺丝-M3@\S+ × 1\n", output), output
 
     code, output = jxc(company, "stocktake", "show", number)
     assert "账面数量" in output

@@ -6,7 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 from jxc.domain.locations import Location, LocationKind
-from jxc.domain.stock import Balance, StockSlot, allocate, fefo_order
+from jxc.domain.stock import (
+    Balance,
+    StockSlot,
+    allocate,
+    fefo_order,
+    given_in_turn,
+    holds_in_the_way,
+)
 
 STOCK = Location(10, "STOCK", "库存", LocationKind.INTERNAL, 1)
 SHELF_A = Location(11, "A-01", "货架 A", LocationKind.INTERNAL, 1)
@@ -110,3 +117,19 @@ def test_only_internal_and_transit_stock_is_ours():
     owned = {kind for kind in LocationKind if kind.is_owned}
 
     assert owned == {LocationKind.INTERNAL, LocationKind.TRANSIT}
+
+
+def test_holds_give_back_in_turn_until_the_quantity_is_given():
+    held = [Decimal(3), Decimal(5), Decimal(2)]
+    assert given_in_turn(Decimal(6), held) == [Decimal(3), Decimal(3), Decimal(0)]
+    assert given_in_turn(Decimal(10), held) == held
+    assert given_in_turn(Decimal(12), held) == held  # never more than is held
+    assert given_in_turn(Decimal(0), held) == [Decimal(0)] * 3
+
+
+def test_a_loss_takes_back_only_the_held_stock_it_cannot_take_from_the_free():
+    shelf = Balance(on_hand=Decimal(10), reserved=Decimal(9))  # 1 free
+    assert holds_in_the_way(Decimal(4), shelf) == 3
+    assert holds_in_the_way(Decimal("0.5"), shelf) == 0
+    assert holds_in_the_way(Decimal(12), shelf) == 9  # the rest is short stock, not a hold
+    assert holds_in_the_way(Decimal(4), Balance(Decimal(10), Decimal(0))) == 0

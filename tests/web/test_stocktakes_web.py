@@ -7,8 +7,8 @@ import io
 import openpyxl
 import pytest
 
-from jxc.services import catalog, stocktakes
-from tests.builders import a_user, a_warehouse, an_item, receive
+from jxc.services import catalog, partners, stocktakes
+from tests.builders import a_sales_order, a_user, a_warehouse, an_item, receive
 from tests.web.helpers import page_csrf, web_client
 
 
@@ -100,3 +100,21 @@ def test_the_count_screen_offers_an_empty_shelf_of_the_plan_and_counts_what_is_f
     assert found.status_code == 200, found.text
     view = stocktakes.view(store.uow(), "boss", number, "A-01")
     assert [(row.location, row.line.counted) for row in view.lines] == [("A-01", 1)]
+
+
+def test_an_approved_loss_names_the_orders_whose_holds_it_took_back(store):
+    partners.add(store.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    order = a_sales_order(store, "WH1", "C1", {"item": "杯子", "quantity": "10"})
+    plan = {"warehouse": "WH1", "tolerance_percent": "100"}
+    number = stocktakes.plan(store.uow(), "boss", plan).number
+    stocktakes.start(store.uow(), "boss", number)
+    stocktakes.count(store.uow(), "counter", number, {"lines": [{"item": "杯子", "quantity": "7"}]})
+    stocktakes.hand_in(store.uow(), "counter", number)
+    boss = web_client(store, "boss")
+
+    approved = boss.post(f"/stocktakes/{number}/approve", data={"csrf": page_csrf(boss)})
+
+    assert approved.status_code == 200
+    assert f"盘亏释放 {order} 的预占：杯子@" in approved.text
+    history = boss.get(f"/documents/{order}")
+    assert "盘亏释放预占" in history.text

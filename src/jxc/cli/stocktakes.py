@@ -36,6 +36,8 @@ def _report(st: State, result: StocktakeResult) -> None:
     for name, document in (("label.count_gain", result.gain), ("label.count_loss", result.loss)):
         if document:
             out.print(f"{st.t(name)}: {document}")
+    for given in result.released:
+        out.print(st.t("label.stocktake_released", **given))
 
 
 @stocktake_app.command(

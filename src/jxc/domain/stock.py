@@ -89,6 +89,26 @@ def allocate(
     return picks, remaining
 
 
+def given_in_turn(quantity: Decimal, held: Sequence[Decimal]) -> list[Decimal]:
+    """What each of ``held`` gives back, in turn, until ``quantity`` is given."""
+    given: list[Decimal] = []
+    left = quantity
+    for amount in held:
+        taken = min(amount, max(left, ZERO))
+        given.append(taken)
+        left -= taken
+    return given
+
+
+def holds_in_the_way(taken: Decimal, balance: Balance) -> Decimal:
+    """How much of what documents hold must be given back for ``taken`` to leave.
+
+    A 盘亏 is the shelf's fact, not a request: stock promised to orders that is no longer
+    there cannot stay promised. Never more than is held.
+    """
+    return min(max(taken - balance.available, ZERO), balance.reserved)
+
+
 class Demand(NamedTuple):
     """What a posting takes from one balance, and which lines ask for it."""
 

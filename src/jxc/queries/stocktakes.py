@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -165,3 +166,16 @@ def count_lines(
         )
         for row in rows
     ]
+
+
+def released_holds(connection: Connection, number: str) -> list[dict[str, str]]:
+    """The 预占 an approved stocktake's 盘亏 took back from orders, as its audit event says."""
+    payload = connection.execute(
+        select(s.AuditEvent.payload).where(
+            s.AuditEvent.subject_type == "stocktake",
+            s.AuditEvent.subject == number,
+            s.AuditEvent.action == "stocktake.approve",
+        )
+    ).scalar()
+    released: list[dict[str, str]] = json.loads(payload).get("released", []) if payload else []
+    return released

@@ -19,7 +19,7 @@ from jxc.domain.errors import ErrorItem, InsufficientStock
 from jxc.domain.ledger import Move, balance_deltas, demands, pool_key
 from jxc.domain.locations import VARIANCE_LOCATION
 from jxc.domain.periods import check_open
-from jxc.domain.stock import Balance, BalanceKey, shortage_item, shortages
+from jxc.domain.stock import Balance, BalanceKey, holds_in_the_way, shortage_item, shortages
 
 
 def write_posting(
@@ -138,6 +138,33 @@ def reserve(uow: UnitOfWork, document_id: int, moves: Sequence[Move]) -> int:
 def release(uow: UnitOfWork, document_id: int) -> int:
     """Give back all the document holds (反审核, 驳回, or just before it posts)."""
     return uow.balances.release(document_id)
+
+
+def release_in_the_way(
+    uow: UnitOfWork, taken: Mapping[BalanceKey, Decimal]
+) -> list[tuple[BalanceKey, str, Decimal]]:
+    """Give back, newest first, what documents hold where ``taken`` exceeds availability.
+
+    For a 盘亏: goods a count found missing cannot stay promised to orders, and the books
+    must follow the shelf. Only guarded locations are touched (elsewhere stock may go
+    negative anyway). Returns (balance, holding document, quantity given back); the
+    documents keep the rest of what they hold and take stock again when they ship.
+    """
+    keys = sorted(taken)
+    locations = uow.catalog.locations_by_id({key.location_id for key in keys})
+    balances = uow.balances.lock(keys)
+    released: list[tuple[BalanceKey, str, Decimal]] = []
+    for key in keys:
+        balance = balances.get(key)
+        if balance is None or not locations[key.location_id].guards_availability:
+            continue
+        in_the_way = holds_in_the_way(taken[key], balance)
+        if in_the_way:
+            released += [
+                (key, number, quantity)
+                for number, quantity in uow.balances.release_at(key, in_the_way)
+            ]
+    return released
 
 
 def _available(balances: Mapping[BalanceKey, Balance], key: BalanceKey) -> Decimal:

@@ -8,7 +8,7 @@ to the document that moved it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -22,6 +22,8 @@ from jxc.domain.documents import DocumentType, numbered
 from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.locations import VARIANCE_LOCATION, LocationKind
+from jxc.domain.quantities import normalized
+from jxc.domain.stock import BalanceKey
 from jxc.domain.stocktakes import (
     CountLine,
     CountMode,
@@ -37,7 +39,7 @@ from jxc.domain.stocktakes import (
     over_tolerance,
 )
 from jxc.queries import stocktakes as stocktake_queries
-from jxc.services import documents
+from jxc.services import documents, posting
 from jxc.services.auth import principal, require
 from jxc.services.base import parse, reading, remember, replay, transactional
 
@@ -81,6 +83,8 @@ class StocktakeResult:
     gain: str | None = None  # 盘盈 receipt
     loss: str | None = None  # 盘亏 issue
     entries: int = 0  # ledger entries the approval wrote
+    # 预占 the 盘亏 took back from orders: {"document", "line" (item@location/batch), "quantity"}
+    released: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -518,8 +522,12 @@ def approve(
         NotFound: stocktake.unknown.
         Conflict: stocktake.wrong_state, stocktake.lines_not_counted (naming them),
             stocktake.approver_counted, stocktake.serial_difference,
-            stock.insufficient (a loss larger than what is available now).
+            stock.insufficient (a loss larger than what is on hand now).
         Forbidden: auth.forbidden_in_warehouse.
+
+    A loss larger than what is available gives back what orders hold there, newest hold
+    first: the count is the shelf's truth, so the books follow it. The result, the audit
+    trail of the stocktake and of each order name what was given back.
     """
     payload = {"number": number, "actor": actor}
     seen = _replayed(uow, request_id, "approve", payload)
@@ -546,6 +554,7 @@ def approve(
         **uow.balances.unit_costs(item_ids, header.warehouse_id),
     }
     decided = {"stocktake": number}
+    released = _release_for_losses(uow, actor, number, differing)
     posted: dict[str, str | None] = {"gain": None, "loss": None}
     entries = 0
     for name, document_type, sign in (
@@ -598,8 +607,11 @@ def approve(
         gain=posted["gain"],
         loss=posted["loss"],
         entries=entries,
+        released=released,
     )
-    details = {"lines": len(rows), "differences": len(differing), **posted}
+    details: dict[str, Any] = {"lines": len(rows), "differences": len(differing), **posted}
+    if released:
+        details["released"] = released
     return _settle(
         uow,
         actor,
@@ -660,6 +672,37 @@ class StocktakeView:
     may_approve: bool
     # Every shelf the plan covers, empty ones too: goods found there are counted as well.
     locations: list[str]
+    released: list[dict[str, str]]  # 预占 its 盘亏 took back from orders
+
+
+def _release_for_losses(
+    uow: UnitOfWork, actor: str, number: str, differing: list[stocktake_queries.CountLineRow]
+) -> list[dict[str, str]]:
+    """Give back the holds that stand in the way of the 盘亏 lines; audit each on its order."""
+    labels: dict[BalanceKey, str] = {}
+    losses: dict[BalanceKey, Decimal] = {}
+    for row in differing:
+        difference = row.line.difference
+        if difference is not None and difference < 0:
+            key = BalanceKey(row.line.item_id, row.line.location_id, row.line.batch_id)
+            labels[key], losses[key] = row.label, -difference
+    released = [
+        {"document": document, "line": labels[key], "quantity": str(normalized(quantity))}
+        for key, document, quantity in posting.release_in_the_way(uow, losses)
+    ]
+    uow.record(
+        *(
+            AuditEntry(
+                actor,
+                "document.hold_released",
+                "document",
+                given["document"],
+                {"stocktake": number, "line": given["line"], "quantity": given["quantity"]},
+            )
+            for given in released
+        )
+    )
+    return released
 
 
 @reading
@@ -707,6 +750,9 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         user.may(Action.STOCKTAKE_PLAN, warehouse=found.warehouse),
         may_approve,
         sorted(place.code for place in places),
+        stocktake_queries.released_holds(uow.connection, number)
+        if found.state == StocktakeState.APPROVED
+        else [],
     )
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
-from jxc.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from jxc.db import schema as s
+from jxc.domain.errors import Conflict, Forbidden, InsufficientStock, Invalid, NotFound
+from jxc.queries import audit, stock_levels
 from jxc.queries import documents as document_queries
-from jxc.queries import stock_levels
-from jxc.services import catalog, stocktakes
+from jxc.services import catalog, orders, partners, stocktakes
 from tests.builders import (
+    a_sales_order,
     a_user,
     a_warehouse,
     an_item,
@@ -20,6 +23,7 @@ from tests.builders import (
     issue,
     receive,
     refused,
+    snapshot,
 )
 
 
@@ -349,3 +353,88 @@ def test_goods_found_of_an_item_without_cost_here_come_in_at_its_average_cost(st
     with store.reader() as connection:
         _, lines = document_queries.document(connection, result.gain)
     assert [(line.item, line.unit_cost) for line in lines] == [("螺母", Decimal("0.5"))]
+
+
+@pytest.fixture
+def selling(store):
+    partners.add(store.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    return store
+
+
+def sold(app, quantity):
+    """An approved sales order for ``quantity`` 螺丝: it holds that much at A-01."""
+    return a_sales_order(app, "WH1", "C1", {"item": "螺丝", "quantity": quantity})
+
+
+def holds(app):
+    """What each document holds, by document number."""
+    with app.reader() as connection:
+        rows = connection.execute(
+            select(s.Document.number, func.sum(s.StockReservation.quantity))
+            .join(s.Document, s.Document.id == s.StockReservation.document_id)
+            .group_by(s.Document.number)
+        )
+        return {number: Decimal(quantity) for number, quantity in rows}
+
+
+def counted_and_handed_in(app, screws):
+    number = planned(app, tolerance_percent="100")
+    count(
+        app,
+        number,
+        {"item": "螺丝", "quantity": screws, "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+        {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"},
+    )
+    stocktakes.hand_in(app.uow(), "counter1", number)
+    return number
+
+
+def test_a_loss_takes_back_what_orders_hold_of_stock_that_is_gone_newest_hold_first(selling):
+    older, newer = sold(selling, "5"), sold(selling, "4")  # 9 of the 10 on the shelf held
+    number = counted_and_handed_in(selling, "6")  # 4 are gone: 1 was free, 3 were promised
+
+    result = stocktakes.approve(selling.uow(), "boss", number, request_id="approve-1")
+
+    assert on_hand(selling, "螺丝", "A-01") == 6
+    assert result.released == [{"document": newer, "line": "螺丝@A-01", "quantity": "3"}]
+    assert holds(selling) == {older: Decimal(5), newer: Decimal(1)}
+    with selling.reader() as connection:
+        level = stock_levels.on_hand(connection, "螺丝", "WH1")
+        trail = audit.log(connection, document=newer, action="document.hold_released")
+    assert (level.reserved, level.available) == (Decimal(6), Decimal(0))
+    assert [(e.actor, e.payload) for e in trail] == [
+        ("boss", f'{{"line":"螺丝@A-01","quantity":"3","stocktake":"{number}"}}')
+    ]
+    assert stocktakes.view(selling.uow(), "boss", number).released == result.released
+    replayed = stocktakes.approve(selling.uow(), "boss", number, request_id="approve-1")
+    assert replayed == result
+    assert holds(selling) == {older: Decimal(5), newer: Decimal(1)}
+    assert_books_balance(selling)
+
+
+def test_a_loss_within_the_free_stock_takes_nothing_back(selling):
+    order = sold(selling, "4")
+    number = counted_and_handed_in(selling, "7")  # 3 gone, 6 were free
+
+    result = stocktakes.approve(selling.uow(), "boss", number)
+
+    assert result.released == []
+    assert holds(selling) == {order: Decimal(4)}
+    assert stocktakes.view(selling.uow(), "boss", number).released == []
+
+
+def test_a_loss_beyond_what_is_on_hand_now_is_refused_and_takes_nothing_back(selling):
+    order = sold(selling, "5")
+    number = counted_and_handed_in(selling, "2")  # the book said 10: a loss of 8
+    # the order ships its 5 after the count: 5 on hand, and the loss of 8 cannot leave
+    orders.push_down(selling.uow(), "tester", order, then="ship")
+    other = sold(selling, "3")
+    before = snapshot(selling)
+
+    with refused(selling, InsufficientStock) as caught:
+        stocktakes.approve(selling.uow(), "boss", number)
+
+    assert caught.value.items[0].params["available"] == "5"
+    assert snapshot(selling) == before
+    assert holds(selling) == {other: Decimal(3)}

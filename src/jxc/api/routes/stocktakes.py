@@ -40,6 +40,10 @@ class StocktakeResultOut(BaseModel):
     gain: str | None = Field(description="The 盘盈 receipt posted on approval.")
     loss: str | None = Field(description="The 盘亏 issue posted on approval.")
     entries: int = Field(description="Ledger entries this request wrote.")
+    released: list[dict[str, str]] = Field(
+        description="预占 the 盘亏 took back from orders, newest hold first: the holding "
+        "document, the line (item@location/batch) and the quantity."
+    )
 
     @classmethod
     def of(cls, result: StocktakeResult) -> StocktakeResultOut:

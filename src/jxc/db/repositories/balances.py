@@ -34,7 +34,8 @@ from jxc.db.repositories.catalog import CatalogRepository, _location_of
 from jxc.domain.costing import CostPool
 from jxc.domain.ledger import PoolKey
 from jxc.domain.locations import LocationKind, LocationUsage
-from jxc.domain.stock import Balance, BalanceKey, StockSlot
+from jxc.domain.quantities import ZERO
+from jxc.domain.stock import Balance, BalanceKey, StockSlot, given_in_turn
 
 _balance = cast(Table, s.StockBalance.__table__)
 _record_change = insert(s.StockChange)
@@ -315,14 +316,38 @@ class BalanceRepository:
             .order_by(_reservation.c.id)
             .with_for_update()
         ).all()
-        left = quantity
-        given: list[dict[str, Any]] = []
-        for row_id, item, location, batch, held in rows:
-            if left <= 0:
-                break
-            taken = min(held, left)
-            left -= taken
-            given.append(
+        return sum(self._give_back(rows, quantity), ZERO)
+
+    def release_at(self, key: BalanceKey, quantity: Decimal) -> list[tuple[str, Decimal]]:
+        """Give back ``quantity`` of what documents hold at one balance, newest holds first.
+
+        Returns (document number, quantity it gave back) for each hold that gave.
+        """
+        rows = self.connection.execute(
+            select(_reservation.c.id, *_held_key, _reservation.c.quantity, s.Document.number)
+            .join(s.Document, s.Document.id == _reservation.c.document_id)
+            .where(
+                _reservation.c.item_id == key.item_id,
+                _reservation.c.location_id == key.location_id,
+                _reservation.c.batch_id == key.batch_id,
+            )
+            .order_by(_reservation.c.id.desc())
+            .with_for_update(of=_reservation)
+        ).all()
+        given = self._give_back([row[:5] for row in rows], quantity)
+        return [(row.number, amount) for row, amount in zip(rows, given, strict=True) if amount]
+
+    def _give_back(self, rows: Sequence[Any], quantity: Decimal) -> list[Decimal]:
+        """What each reservation gave back of ``quantity``, taken from ``rows`` in order.
+
+        ``rows``: (reservation id, item, location, batch, held).
+        """
+        given = given_in_turn(quantity, [row[4] for row in rows])
+        unheld: list[dict[str, Any]] = []
+        for (row_id, item, location, batch, held), taken in zip(rows, given, strict=True):
+            if not taken:
+                continue
+            unheld.append(
                 {"k_item": item, "k_location": location, "k_batch": batch, "quantity": taken}
             )
             if taken == held:
@@ -333,9 +358,9 @@ class BalanceRepository:
                     .where(_reservation.c.id == row_id)
                     .values(quantity=held - taken)
                 )
-        _unhold.run(self.connection, given)
-        self.touched.update((row["k_item"], row["k_location"]) for row in given)
-        return quantity - left
+        _unhold.run(self.connection, unheld)
+        self.touched.update((row["k_item"], row["k_location"]) for row in unheld)
+        return given
 
     def record_changes(self, sequence: int) -> None:
         """The change feed's row for this transaction, if it changed any item's stock.
