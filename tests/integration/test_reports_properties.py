@@ -1,4 +1,4 @@
-"""进销存汇总表 equals the ledger, whatever was posted and wherever a month was closed.
+"""进销存汇总表 and 库龄分析 equal the ledger, whatever was posted and wherever a month was closed.
 
 Hypothesis posts random receipts, issues, put-aways and transfers (some left in transit)
 over three months, sometimes closes the first one or two months in between, and then
@@ -8,7 +8,9 @@ asks for the summary of a random period. On both engines:
   in Python (a move inside a warehouse is neither; into transit is out of the sender);
 * the opening equals ``stock_as_of`` the day before, the closing ``stock_as_of`` the last
   day (internal locations), so closing = opening + in − out holds against the books;
-* the summary that starts from a snapshot equals the one summed from the whole ledger.
+* the summary that starts from a snapshot equals the one summed from the whole ledger;
+* 库龄分析 equals the on hand laid against the incoming entries newest first (FIFO), in
+  Python, for any day up to a year after them.
 """
 
 from __future__ import annotations
@@ -95,13 +97,19 @@ def post(app: App, kind, warehouse, item, quantity, cost, day) -> None:
         pass  # refused, as it should be: nothing was written
 
 
-def ledger_flows(app: App, start: date, end: date):
-    """(item, warehouse) → [in quantity, in value, out quantity, out value], in Python."""
+def ledger_legs(app: App, start: date, end: date):
+    """Each entry between ``start`` and ``end`` as warehouses see it, read here in Python.
+
+    (item, warehouse, "in" or "out", entry id, business date, quantity, value): a move
+    inside a warehouse is neither; into transit is out of the sender.
+    """
     source, target = aliased(s.Location), aliased(s.Location)
     wh_from, wh_to = aliased(s.Warehouse), aliased(s.Warehouse)
     query = (
         select(
             s.Item.code,
+            s.StockLedgerEntry.id,
+            s.StockLedgerEntry.business_date,
             s.StockLedgerEntry.quantity,
             s.StockLedgerEntry.value,
             source.kind.label("from_kind"),
@@ -116,19 +124,26 @@ def ledger_flows(app: App, start: date, end: date):
         .outerjoin(wh_to, wh_to.id == target.warehouse_id)
         .where(s.StockLedgerEntry.business_date.between(start, end))
     )
-    flows = defaultdict(lambda: [Decimal(0)] * 4)
     with app.reader() as connection:
         for row in connection.execute(query):
             into = row.to_kind == "internal"
             out_of = row.from_kind == "internal"
             if into and out_of and row.from_wh == row.to_wh:
                 continue
+            leg = (row.id, row.business_date, row.quantity, row.value)
             if into:
-                flows[(row.code, row.to_wh)][0] += row.quantity
-                flows[(row.code, row.to_wh)][1] += row.value
+                yield (row.code, row.to_wh, "in", *leg)
             if out_of:
-                flows[(row.code, row.from_wh)][2] += row.quantity
-                flows[(row.code, row.from_wh)][3] += row.value
+                yield (row.code, row.from_wh, "out", *leg)
+
+
+def ledger_flows(app: App, start: date, end: date):
+    """(item, warehouse) → [in quantity, in value, out quantity, out value]."""
+    flows = defaultdict(lambda: [Decimal(0)] * 4)
+    for item, warehouse, way, _, _, quantity, value in ledger_legs(app, start, end):
+        offset = 0 if way == "in" else 2
+        flows[(item, warehouse)][offset] += quantity
+        flows[(item, warehouse)][offset + 1] += value
     return {key: tuple(value) for key, value in flows.items() if any(value)}
 
 
@@ -196,4 +211,53 @@ def test_the_summary_equals_the_ledger_with_or_without_a_snapshot(
     assert found.total == from_ledger.total
     if closed and start > date(2026, 9, 1):
         assert found.since is not None
+    app.dispose()
+
+
+def fifo_ageing(app: App, today: date):
+    """(item, warehouse) → on hand per 库龄 bucket: the on hand laid against the incoming
+    entries newest first, in Python; what they cannot explain is the oldest."""
+    incoming = defaultdict(list)
+    for item, warehouse, way, entry, day, quantity, _ in ledger_legs(app, date.min, date.max):
+        if way == "in":
+            incoming[(item, warehouse)].append((day, entry, quantity))
+    limits = [oldest for _, oldest in reports.AGE_BUCKETS if oldest is not None]
+    ageing = {}
+    for key, (on_hand, _) in books(app, today).items():
+        buckets = [Decimal(0)] * len(reports.AGE_BUCKETS)
+        left = on_hand
+        for day, _, quantity in sorted(incoming[key], reverse=True):
+            taken = min(quantity, left)
+            age = (today - day).days
+            buckets[next((i for i, limit in enumerate(limits) if age <= limit), -1)] += taken
+            left -= taken
+        buckets[-1] += left
+        ageing[key] = tuple(buckets)
+    return ageing
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    operations=st.lists(operation, min_size=3, max_size=14),
+    today=st.one_of(st.integers(DAYS - 1, DAYS + 60), st.integers(DAYS + 300, DAYS + 400)),
+)
+def test_ageing_lays_the_on_hand_against_the_newest_incoming_entries(fresh, operations, today):
+    app = fresh()
+    for kind, warehouse, item, quantity, cost, offset in operations:
+        post(app, kind, warehouse, item, quantity, cost, FIRST + timedelta(days=offset))
+    day = FIRST + timedelta(days=today)
+
+    with app.reader() as connection:
+        found = reports.stock_ageing(connection, day)
+        one_warehouse = reports.stock_ageing(connection, day, reports.Scope(warehouse="WH2"))
+
+    assert {(r.item, r.warehouse): r.quantities for r in found.rows} == fifo_ageing(app, day)
+    assert one_warehouse.rows == [r for r in found.rows if r.warehouse == "WH2"]
+    for row in found.rows:
+        assert sum(row.quantities) == row.on_hand
+        assert sum(row.values) == row.value
     app.dispose()

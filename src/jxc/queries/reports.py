@@ -458,25 +458,21 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
     held = on_hand.subquery()
     ins = legs_in.subquery()
     newest_first = (ins.c.business_date.desc(), ins.c.id.desc())
-    running = (
-        select(
-            ins.c.item_id,
-            ins.c.warehouse_id,
-            ins.c.business_date,
-            ins.c.quantity,
-            type_coerce(
-                func.sum(ins.c.quantity).over(
-                    partition_by=(ins.c.item_id, ins.c.warehouse_id), order_by=newest_first
-                ),
-                s.Quantity,
-            ).label("running"),
-        )
-        .join(
-            held,
-            (held.c.item_id == ins.c.item_id) & (held.c.warehouse_id == ins.c.warehouse_id),
-        )
-        .subquery()
-    )
+    # Not joined to what is held before the window, and partitioned warehouse first: else
+    # SQLite walks the ledger through its item index (once per warehouse holding an item)
+    # rather than reading it in one pass and sorting, several times slower at 1M entries.
+    running = select(
+        ins.c.item_id,
+        ins.c.warehouse_id,
+        ins.c.business_date,
+        ins.c.quantity,
+        type_coerce(
+            func.sum(ins.c.quantity).over(
+                partition_by=(ins.c.warehouse_id, ins.c.item_id), order_by=newest_first
+            ),
+            s.Quantity,
+        ).label("running"),
+    ).subquery()
     # The on hand each entry explains: all of it while the running sum stays within the on
     # hand, the rest of the on hand for the entry that crosses it, nothing after.
     already = type_coerce(running.c.running - running.c.quantity, s.Quantity)
