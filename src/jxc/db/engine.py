@@ -134,6 +134,7 @@ class WriterTurn:
         self._file: int | None = None
         self._opened_by = 0  # a forked child shares its parent's lock: it opens its own
         self._depth = 0  # changed only by the thread holding ``_threads``
+        self._holder: int | None = None  # that thread, while it holds the turn
 
     @property
     def guards_processes(self) -> bool:
@@ -156,10 +157,13 @@ class WriterTurn:
             self._threads.release()
             raise
         self._depth += 1
+        self._holder = threading.get_ident()
         return True
 
     def release(self) -> None:
         self._depth -= 1
+        if self._depth == 0:
+            self._holder = None
         try:
             if self._depth == 0 and self._file is not None and self._lock_path is not None:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
@@ -204,6 +208,16 @@ class WriterTurn:
         weakref.finalize(self, os.close, file)
         return file
 
+    def free_in_forked_child(self) -> None:
+        """After a fork: a turn another thread of the parent held is not held in the child.
+
+        The child has only the thread that forked; the lock would otherwise stay taken by
+        a thread that does not exist there, and the child's first write would wait forever.
+        The parent's writer still holds the file, so the child waits for it as any process.
+        """
+        if self._holder != threading.get_ident():
+            self._threads, self._depth, self._holder = threading.RLock(), 0, None
+
     def __enter__(self) -> None:
         self.acquire()
 
@@ -218,6 +232,17 @@ LOCK_SUFFIX = "-writer"
 _turns_by_file: weakref.WeakValueDictionary[str, WriterTurn] = weakref.WeakValueDictionary()
 _turn_of_engine: weakref.WeakKeyDictionary[Engine, WriterTurn] = weakref.WeakKeyDictionary()
 _turns_guard = threading.Lock()
+
+
+def _free_turns_in_forked_child() -> None:
+    global _turns_guard
+    _turns_guard = threading.Lock()
+    for turn in {*_turns_by_file.values(), *_turn_of_engine.values()}:
+        turn.free_in_forked_child()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_free_turns_in_forked_child)
 
 
 def sqlite_writer_turn(engine: Engine) -> WriterTurn | None:

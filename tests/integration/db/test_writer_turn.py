@@ -3,10 +3,10 @@ event loop only when nothing would make them wait.
 
 The turn is an in-process lock plus an ``flock`` beside the database file. These tests hold
 it from another thread or another (spawned) process and check who may take it meanwhile
-and afterwards; then that the API's ``Acting`` runs a small write on the event loop where
-it may, and sends every other write to the thread pool: a large body, a write not bounded
-by its body, a turn held elsewhere, SQLite's lock held by a program outside JXC, no
-lock file, or PostgreSQL.
+and afterwards, a process forked while another thread holds it included; then that the
+API's ``Acting`` runs a small write on the event loop where it may, and sends every other
+write to the thread pool: a large body, a write not bounded by its body, a turn held
+elsewhere, SQLite's lock held by a program outside JXC, no lock file, or PostgreSQL.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ def _take_in_process(url: str) -> None:
     turn = sqlite_writer_turn(make_engine(url))
     assert turn is not None
     raise SystemExit(0 if turn.acquire(blocking=False) else 1)
+
+
+def _take_after_fork(turn: WriterTurn) -> None:
+    """Exit 0 once this forked process has the turn its parent's engine shares."""
+    raise SystemExit(0 if turn.acquire() else 1)
 
 
 def may_another_process_take_it(url: str) -> bool:
@@ -163,6 +168,24 @@ def test_the_turn_held_here_keeps_other_processes_out_and_is_theirs_once_release
     with turn, turn:
         assert not may_another_process_take_it(url)
     assert may_another_process_take_it(url)
+
+
+def test_a_process_forked_while_another_thread_writes_takes_the_turn_once_it_is_done(
+    sqlite_app: App,
+) -> None:
+    turn = _turn(sqlite_app)
+    child = multiprocessing.get_context("fork").Process(target=_take_after_fork, args=(turn,))
+    try:
+        with held_by_another_thread(turn) as release:
+            child.start()
+            child.join(0.3)
+            assert child.is_alive()  # the parent's writer still holds the file: it waits
+            release.set()
+            child.join(TIMEOUT_S)
+        assert child.exitcode == 0
+    finally:
+        if child.is_alive():  # stuck on a lock held by a thread it does not have
+            child.kill()
 
 
 def test_another_process_holding_the_turn_keeps_this_one_out_until_it_lets_go(
