@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from jxc.services import catalog, partners, stocktakes
+from jxc.services import catalog, partners, stocktakes, workflows
 from tests.builders import a_sales_order, a_user, a_warehouse, an_item, receive
 from tests.web.helpers import page_csrf, web_client
 
@@ -118,3 +118,27 @@ def test_an_approved_loss_names_the_orders_whose_holds_it_took_back(store):
     assert f"盘亏释放 {order} 的预占：杯子@" in approved.text
     history = boss.get(f"/documents/{order}")
     assert "盘亏释放预占" in history.text
+
+
+def test_a_large_loss_waits_for_finance_whose_page_offers_the_second_approval(store):
+    an_item(store, "电机")
+    receive(store, "WH1", {"item": "电机", "quantity": "10", "unit_cost": "10000"})
+    workflows.use(store.uow(), "tester", "sop")
+    a_user(store, "cfo", "finance")
+    plan = {"warehouse": "WH1", "tolerance_percent": "100"}
+    number = stocktakes.plan(store.uow(), "boss", plan).number
+    stocktakes.start(store.uow(), "boss", number)
+    counts = [{"item": "杯子", "quantity": "10"}, {"item": "电机", "quantity": "2"}]
+    stocktakes.count(store.uow(), "counter", number, {"lines": counts})
+    stocktakes.hand_in(store.uow(), "counter", number)
+    boss, cfo = web_client(store, "boss"), web_client(store, "cfo")
+
+    first = boss.post(f"/stocktakes/{number}/approve", data={"csrf": page_csrf(boss)})
+
+    assert "一级已审" in first.text
+    assert 'id="step-approve"' not in first.text  # the manager's part is done
+    page = cfo.get(f"/stocktakes/{number}")
+    assert 'id="step-approve"' in page.text
+    second = cfo.post(f"/stocktakes/{number}/approve", data={"csrf": page_csrf(cfo)})
+    assert "已审核" in second.text
+    assert "盘亏" in second.text

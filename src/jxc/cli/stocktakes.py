@@ -38,6 +38,8 @@ def _report(st: State, result: StocktakeResult) -> None:
             out.print(f"{st.t(name)}: {document}")
     for given in result.released:
         out.print(st.t("label.stocktake_released", **given))
+    if result.second_approval:
+        out.print(st.t("label.stocktake_second_approval", **result.second_approval))
 
 
 @stocktake_app.command(

@@ -27,8 +27,14 @@ class StocktakeState(StrEnum):
     PLANNED = "planned"  # 已计划: scope chosen, nothing frozen yet
     COUNTING = "counting"  # 盘点中: book frozen, counters scanning
     REVIEWING = "reviewing"  # 复盘: handed in, recounts of lines over tolerance
+    # 一级已审: a 盘亏 worth more than issues may lose on one approval waits for a second
+    FIRST_APPROVED = "first_approved"
     APPROVED = "approved"  # 已审核: 盘盈 / 盘亏 posted
     CANCELLED = "cancelled"  # 已作废
+
+
+# Counted, or awaiting the decision on what was counted: the shelves are taken meanwhile.
+ACTIVE_STATES = (StocktakeState.COUNTING, StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED)
 
 
 class CountMode(StrEnum):
@@ -107,7 +113,7 @@ def check_state(header: StocktakeHeader, *allowed: StocktakeState) -> None:
             {
                 "number": header.number,
                 "state": header.state.value,
-                "allowed": ", ".join(state.value for state in allowed),
+                "states": [state.value for state in allowed],
             },
         )
 

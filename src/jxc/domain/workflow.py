@@ -42,6 +42,7 @@ DOCUMENT_TYPES = (
 ORDER_TYPES = ("sales_order", "purchase_order")  # post nothing: their receipts and deliveries do
 # The step an order takes by itself when its last unit is delivered (已完成).
 COMPLETE = "complete"
+APPROVE = "approve"
 MAX_REASON = 500
 
 
@@ -180,6 +181,14 @@ class Needs:
 
 
 @dataclass(frozen=True)
+class SecondApproval:
+    """二级审核: approving more than ``value_over`` takes a second approver of ``roles``."""
+
+    value_over: Decimal
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
 class Workflow:
     document_type: str
     name: str
@@ -188,6 +197,21 @@ class Workflow:
     digest: str = ""
     posted_states: frozenset[str] = frozenset()
     holding_states: frozenset[str] = frozenset()  # where the document holds stock (预占)
+
+    @property
+    def second_approval(self) -> SecondApproval | None:
+        """The lowest value above which an approval leads to another one, and who gives it.
+
+        None where approving never takes two (a one-step workflow).
+        """
+        found = [
+            SecondApproval(first.when.value_over, second.roles)
+            for first in self.transitions
+            if first.action == APPROVE and first.when and first.when.value_over is not None
+            for second in self.transitions
+            if second.action == APPROVE and first.target in second.sources
+        ]
+        return min(found, key=lambda approval: approval.value_over, default=None)
 
     @property
     def open_states(self) -> frozenset[str]:

@@ -17,14 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
-from jxc.domain.auth import Action
+from jxc.domain.auth import Action, authorize_step
 from jxc.domain.documents import DocumentType, numbered
 from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.locations import VARIANCE_LOCATION, LocationKind
-from jxc.domain.quantities import normalized
+from jxc.domain.quantities import normalized, round_money
 from jxc.domain.stock import BalanceKey
 from jxc.domain.stocktakes import (
+    ACTIVE_STATES,
     CountLine,
     CountMode,
     StocktakeHeader,
@@ -38,8 +39,9 @@ from jxc.domain.stocktakes import (
     counted_base,
     over_tolerance,
 )
+from jxc.domain.workflow import SecondApproval
 from jxc.queries import stocktakes as stocktake_queries
-from jxc.services import documents, posting
+from jxc.services import documents, posting, workflows
 from jxc.services.auth import principal, require
 from jxc.services.base import parse, reading, remember, replay, transactional
 
@@ -85,6 +87,8 @@ class StocktakeResult:
     entries: int = 0  # ledger entries the approval wrote
     # 预占 the 盘亏 took back from orders: {"document", "line" (item@location/batch), "quantity"}
     released: list[dict[str, str]] = field(default_factory=list)
+    # A 盘亏 over the 二级审核 value, left for its second approver: {"value", "over", "roles"}
+    second_approval: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -534,8 +538,9 @@ def approve(
     if seen is not None:
         return seen
     header = _found(uow, number)
-    warehouse = _require(uow, actor, Action.STOCKTAKE_APPROVE, header)
-    check_state(header, StocktakeState.REVIEWING)
+    check_state(header, StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED)
+    second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
+    warehouse = _approver(uow, actor, header, second)
     rows = stocktake_queries.count_lines(uow.connection, number)
     check_ready(header, [row.label for row in rows if row.line.final is None])
     if any(actor in (row.line.counted_by, row.line.recounted_by) for row in rows):
@@ -553,6 +558,11 @@ def approve(
         **uow.stocktakes.average_costs(item_ids),
         **uow.balances.unit_costs(item_ids, header.warehouse_id),
     }
+    lost = _loss_value(differing, items, costs)
+    if header.state is StocktakeState.REVIEWING and second and lost > second.value_over:
+        return _left_for_second_approval(
+            uow, actor, header, (len(rows), len(differing)), lost, second, (request_id, payload)
+        )
     decided = {"stocktake": number}
     released = _release_for_losses(uow, actor, number, differing)
     posted: dict[str, str | None] = {"gain": None, "loss": None}
@@ -644,7 +654,7 @@ def cancel(
         raise Invalid("workflow.reason_required", {"action": "cancel", "number": number})
     header = _found(uow, number)
     _require(uow, actor, Action.STOCKTAKE_PLAN, header)
-    check_state(header, StocktakeState.PLANNED, StocktakeState.COUNTING, StocktakeState.REVIEWING)
+    check_state(header, StocktakeState.PLANNED, *ACTIVE_STATES)
     uow.stocktakes.move(
         header.id, StocktakeState.CANCELLED, {"finished_by": actor, "finished_at": uow.clock()}
     )
@@ -673,6 +683,72 @@ class StocktakeView:
     # Every shelf the plan covers, empty ones too: goods found there are counted as well.
     locations: list[str]
     released: list[dict[str, str]]  # 预占 its 盘亏 took back from orders
+
+
+def _loss_value(
+    differing: list[stocktake_queries.CountLineRow],
+    items: dict[str, Item],
+    costs: dict[int, Decimal],
+) -> Decimal:
+    """What the 盘亏 lines are worth at the costs they would post at."""
+    lost = Decimal(0)
+    for row in differing:
+        difference = row.line.difference
+        if difference is not None and difference < 0:
+            lost -= difference * costs.get(items[row.item].id, Decimal(0))
+    return round_money(lost)
+
+
+def _left_for_second_approval(
+    uow: UnitOfWork,
+    actor: str,
+    header: StocktakeHeader,
+    counts: tuple[int, int],
+    lost: Decimal,
+    second: SecondApproval,
+    request: tuple[str | None, dict[str, Any]],
+) -> StocktakeResult:
+    """一级审核 of a loss worth more than one approval may post: nothing posts yet.
+
+    ``request``: the request id and the payload a replay of it must match.
+    """
+    lines, differences = counts
+    waiting = {"value": str(lost), "over": str(second.value_over), "roles": sorted(second.roles)}
+    result = StocktakeResult(
+        header.number, StocktakeState.FIRST_APPROVED.value, lines, second_approval=waiting
+    )
+    uow.stocktakes.move(header.id, StocktakeState.FIRST_APPROVED, {})
+    return _settle(
+        uow,
+        actor,
+        "approve",
+        (header.state, StocktakeState.FIRST_APPROVED),
+        result,
+        {"lines": lines, "differences": differences, "loss_value": waiting},
+        *request,
+    )
+
+
+def _approver(
+    uow: UnitOfWork, actor: str, header: StocktakeHeader, second: SecondApproval | None
+) -> str:
+    """The stocktake's warehouse, once ``actor`` may take its approval now.
+
+    The first approval is a permission (a warehouse manager); the second (二级审核) takes
+    a role the issue workflow names for it, and someone other than the first approver.
+
+    Raises:
+        Forbidden: auth.forbidden_in_warehouse, workflow.role_required.
+        Conflict: stocktake.same_approver.
+    """
+    if header.state is StocktakeState.REVIEWING or second is None:
+        return _require(uow, actor, Action.STOCKTAKE_APPROVE, header)
+    warehouse = uow.catalog.warehouse_code(header.warehouse_id)
+    authorize_step(principal(uow, actor), second.roles, "approve", header.number, warehouse)
+    steps = uow.audit.steps_of("stocktake", header.number)
+    if any(action == "stocktake.approve" and user == actor for action, user, _ in steps):
+        raise Conflict("stocktake.same_approver", {"number": header.number, "user": actor})
+    return warehouse
 
 
 def _release_for_losses(
@@ -718,7 +794,11 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
     found = stocktake_queries.stocktake(uow.connection, number)
     if found is None or not user.sees(found.warehouse):
         raise NotFound("stocktake.unknown", {"number": number})
-    may_approve = user.may(Action.STOCKTAKE_APPROVE, warehouse=found.warehouse)
+    second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
+    if found.state == StocktakeState.FIRST_APPROVED and second is not None:
+        may_approve = user.holds(second.roles, found.warehouse)
+    else:
+        may_approve = user.may(Action.STOCKTAKE_APPROVE, warehouse=found.warehouse)
     shows_book = not found.blind or may_approve or found.state == StocktakeState.APPROVED
     lines = stocktake_queries.count_lines(uow.connection, number, location)
     if not shows_book:

@@ -70,7 +70,7 @@ async def _list_page(
         user=user,
         rows=rows,
         state=state,
-        states=["planned", "counting", "reviewing", "approved", "cancelled"],
+        states=["planned", "counting", "reviewing", "first_approved", "approved", "cancelled"],
         warehouses=await run_in_threadpool(warehouses),
         errors=errors or FormErrors(),
         typed=typed or {},

@@ -13,7 +13,7 @@ from jxc.db import schema as s
 from jxc.domain.errors import Conflict, Forbidden, InsufficientStock, Invalid, NotFound
 from jxc.queries import audit, stock_levels
 from jxc.queries import documents as document_queries
-from jxc.services import catalog, orders, partners, stocktakes
+from jxc.services import catalog, orders, partners, stocktakes, workflows
 from tests.builders import (
     a_sales_order,
     a_user,
@@ -438,3 +438,81 @@ def test_a_loss_beyond_what_is_on_hand_now_is_refused_and_takes_nothing_back(sel
     assert caught.value.items[0].params["available"] == "5"
     assert snapshot(selling) == before
     assert holds(selling) == {other: Decimal(3)}
+
+
+@pytest.fixture
+def valuable(store):
+    """The SOP workflows (an issue over ¥50,000 takes 二级审核) and ¥10,000 motors on A-01."""
+    an_item(store, "电机", category="五金")
+    motors = {"item": "电机", "quantity": "10", "unit_cost": "10000", "location": "A-01"}
+    receive(store, "WH1", motors)
+    workflows.use(store.uow(), "tester", "sop")
+    a_user(store, "cfo", "finance")
+    return store
+
+
+def counted_motors(app, motors):
+    number = planned(app, tolerance_percent="100", category="五金")
+    count(
+        app,
+        number,
+        {"item": "电机", "quantity": motors, "location": "A-01"},
+        {"item": "螺丝", "quantity": "10", "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+    )
+    stocktakes.hand_in(app.uow(), "counter1", number)
+    return number
+
+
+def test_a_loss_worth_more_than_one_approval_may_post_waits_for_finance(valuable):
+    number = counted_motors(valuable, "4")  # 6 gone: ¥60,000
+    before = snapshot(valuable)
+
+    first = stocktakes.approve(valuable.uow(), "boss", number, request_id="first")
+
+    assert (first.state, first.loss) == ("first_approved", None)
+    assert first.second_approval == {
+        "value": "60000.00",
+        "over": "50000",
+        "roles": ["admin", "finance"],
+    }
+    after = snapshot(valuable)
+    assert (after["on_hand"], after["value"]) == (before["on_hand"], before["value"])
+    assert stocktakes.approve(valuable.uow(), "boss", number, request_id="first") == first
+    assert not stocktakes.view(valuable.uow(), "boss", number).may_approve
+    assert stocktakes.view(valuable.uow(), "cfo", number).may_approve
+    with refused(valuable, Forbidden) as caught:
+        stocktakes.approve(valuable.uow(), "boss", number)
+    assert caught.value.code == "workflow.role_required"
+
+    second = stocktakes.approve(valuable.uow(), "cfo", number)
+
+    assert second.state == "approved"
+    assert on_hand(valuable, "电机", "A-01") == 4
+    assert_books_balance(valuable)
+
+
+def test_the_first_approver_does_not_give_the_second_approval(valuable):
+    a_user(valuable, "chief", "admin")
+    number = counted_motors(valuable, "0")
+    stocktakes.approve(valuable.uow(), "chief", number)
+
+    with refused(valuable, Conflict) as caught:
+        stocktakes.approve(valuable.uow(), "chief", number)
+
+    assert caught.value.code == "stocktake.same_approver"
+    again = stocktakes.plan(valuable.uow(), "boss", {"warehouse": "WH1"}).number
+    with refused(valuable, Conflict) as caught:  # its shelves stay taken meanwhile
+        stocktakes.start(valuable.uow(), "boss", again)
+    assert caught.value.code == "stocktake.overlaps"
+    stocktakes.cancel(valuable.uow(), "boss", number, "重盘")
+    assert on_hand(valuable, "电机", "A-01") == 10
+
+
+def test_a_loss_within_the_limit_posts_on_one_approval(valuable):
+    number = counted_motors(valuable, "5")  # ¥50,000: not more than the limit
+
+    result = stocktakes.approve(valuable.uow(), "boss", number)
+
+    assert (result.state, result.second_approval) == ("approved", None)
+    assert on_hand(valuable, "电机", "A-01") == 5

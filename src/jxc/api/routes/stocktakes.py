@@ -44,6 +44,11 @@ class StocktakeResultOut(BaseModel):
         description="预占 the 盘亏 took back from orders, newest hold first: the holding "
         "document, the line (item@location/batch) and the quantity."
     )
+    second_approval: dict[str, Any] | None = Field(
+        description="A 盘亏 worth more than the issue workflow's 二级审核 value: its value, "
+        "that limit and the roles whose second approval posts it (the stocktake is "
+        "first_approved meanwhile)."
+    )
 
     @classmethod
     def of(cls, result: StocktakeResult) -> StocktakeResultOut:

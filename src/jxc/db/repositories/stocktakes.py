@@ -11,7 +11,13 @@ from sqlalchemy import Connection, Table, and_, func, insert, literal, select, u
 
 from jxc.db import schema as s
 from jxc.domain.quantities import round_unit_cost
-from jxc.domain.stocktakes import CountLine, Scope, StocktakeHeader, StocktakeState
+from jxc.domain.stocktakes import (
+    ACTIVE_STATES,
+    CountLine,
+    Scope,
+    StocktakeHeader,
+    StocktakeState,
+)
 
 _stocktake = cast(Table, s.Stocktake.__table__)
 _line = cast(Table, s.StocktakeLine.__table__)
@@ -88,9 +94,7 @@ class StocktakeRepository:
         rows = self.connection.execute(
             select(_stocktake).where(
                 _stocktake.c.warehouse_id == warehouse_id,
-                _stocktake.c.state.in_(
-                    [StocktakeState.COUNTING.value, StocktakeState.REVIEWING.value]
-                ),
+                _stocktake.c.state.in_([state.value for state in ACTIVE_STATES]),
             )
         )
         return [_header(row) for row in rows]
