@@ -133,12 +133,16 @@ def test_a_large_loss_waits_for_finance_whose_page_offers_the_second_approval(st
     stocktakes.hand_in(store.uow(), "counter", number)
     boss, cfo = web_client(store, "boss"), web_client(store, "cfo")
 
+    assert number in boss.get("/").text  # on the manager's home page to approve
     first = boss.post(f"/stocktakes/{number}/approve", data={"csrf": page_csrf(boss)})
 
     assert "一级已审" in first.text
     assert 'id="step-approve"' not in first.text  # the manager's part is done
+    assert number not in boss.get("/").text
+    assert number in cfo.get("/").text
     page = cfo.get(f"/stocktakes/{number}")
     assert 'id="step-approve"' in page.text
     second = cfo.post(f"/stocktakes/{number}/approve", data={"csrf": page_csrf(cfo)})
     assert "已审核" in second.text
     assert "盘亏" in second.text
+    assert number not in cfo.get("/").text

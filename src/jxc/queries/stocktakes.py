@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, case, func, select
+from sqlalchemy import Connection, Table, case, func, select, union
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -179,3 +179,13 @@ def released_holds(connection: Connection, number: str) -> list[dict[str, str]]:
     ).scalar()
     released: list[dict[str, str]] = json.loads(payload).get("released", []) if payload else []
     return released
+
+
+def counters(connection: Connection, number: str) -> set[str]:
+    """Everyone who counted or recounted a line of the stocktake."""
+    of_it = _line.c.stocktake_id == (
+        select(_stocktake.c.id).where(_stocktake.c.number == number).scalar_subquery()
+    )
+    counted = select(_line.c.counted_by.label("user")).where(of_it)
+    recounted = select(_line.c.recounted_by.label("user")).where(of_it)
+    return {user for (user,) in connection.execute(union(counted, recounted)) if user}

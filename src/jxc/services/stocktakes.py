@@ -745,10 +745,15 @@ def _approver(
         return _require(uow, actor, Action.STOCKTAKE_APPROVE, header)
     warehouse = uow.catalog.warehouse_code(header.warehouse_id)
     authorize_step(principal(uow, actor), second.roles, "approve", header.number, warehouse)
-    steps = uow.audit.steps_of("stocktake", header.number)
-    if any(action == "stocktake.approve" and user == actor for action, user, _ in steps):
+    if _approved_by(uow, header.number, actor):
         raise Conflict("stocktake.same_approver", {"number": header.number, "user": actor})
     return warehouse
+
+
+def _approved_by(uow: UnitOfWork, number: str, actor: str) -> bool:
+    """Whether ``actor`` gave the stocktake an approval already (its first)."""
+    steps = uow.audit.steps_of("stocktake", number)
+    return any(action == "stocktake.approve" and user == actor for action, user, _ in steps)
 
 
 def _release_for_losses(
@@ -834,6 +839,34 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         if found.state == StocktakeState.APPROVED
         else [],
     )
+
+
+@reading
+def awaiting_approval(uow: UnitOfWork, actor: str) -> list[stocktake_queries.StocktakeRow]:
+    """Stocktakes whose approval ``actor`` may give now: handed in, or awaiting 二级审核.
+
+    Not those the user counted lines of, nor one whose first approval was theirs.
+    """
+    user = principal(uow, actor)
+    visible = user.visible_warehouses
+    found = [
+        row
+        for row in stocktake_queries.stocktakes(
+            uow.connection, visible, StocktakeState.REVIEWING.value
+        )
+        if user.may(Action.STOCKTAKE_APPROVE, warehouse=row.warehouse)
+        and actor not in stocktake_queries.counters(uow.connection, row.number)
+    ]
+    second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
+    if second is not None:
+        found += [
+            row
+            for row in stocktake_queries.stocktakes(
+                uow.connection, visible, StocktakeState.FIRST_APPROVED.value
+            )
+            if user.holds(second.roles, row.warehouse) and not _approved_by(uow, row.number, actor)
+        ]
+    return found
 
 
 @reading

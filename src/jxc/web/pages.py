@@ -30,7 +30,7 @@ from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import partners as partner_queries
-from jxc.services import auth, documents, orders, replenishment, workflows
+from jxc.services import auth, documents, orders, replenishment, stocktakes, workflows
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import LANGUAGE_COOKIE, download, locale_of, page
 from jxc.web.scanning import lines_from, scan_page, take_scan
@@ -190,6 +190,9 @@ def _in_flow(app: App, user: Principal) -> list[tuple[str, list[tuple[str, int]]
 @router.get("/")
 async def home(request: Request, app: AppDep, user: UserDep) -> Response:
     waiting = await run_in_threadpool(documents.waiting_for, app.uow(), user.username)
+    counts_to_approve = await run_in_threadpool(
+        stocktakes.awaiting_approval, app.uow(), user.username
+    )
     overdue = await run_in_threadpool(_overdue, app, user)
     in_flow = await run_in_threadpool(_in_flow, app, user)
     counts: dict[str, int] = {}
@@ -200,6 +203,7 @@ async def home(request: Request, app: AppDep, user: UserDep) -> Response:
         "home.html",
         user=user,
         waiting=waiting,
+        counts_to_approve=counts_to_approve,
         overdue=overdue,
         in_flow=in_flow,
         alert_counts=counts,

@@ -254,6 +254,9 @@ def test_who_may_do_what(store):
         actor="boss",
     )
     stocktakes.hand_in(store.uow(), "boss", number)
+    assert stocktakes.awaiting_approval(store.uow(), "boss") == []  # boss counted it
+    assert [row.number for row in stocktakes.awaiting_approval(store.uow(), "tester")] == [number]
+    assert stocktakes.awaiting_approval(store.uow(), "counter1") == []
     with refused(store, Forbidden):
         stocktakes.approve(store.uow(), "counter1", number)
     with refused(store, Conflict) as caught:
