@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.db.repositories.stocktakes import LINE_COLUMNS, count_line
-from jxc.domain.stocktakes import CountLine
+from jxc.domain.stocktakes import CountLine, StocktakeState
 
 _stocktake = cast(Table, s.Stocktake.__table__)
 _line = cast(Table, s.StocktakeLine.__table__)
@@ -169,12 +169,16 @@ def count_lines(
 
 
 def released_holds(connection: Connection, number: str) -> list[dict[str, str]]:
-    """The 预占 an approved stocktake's 盘亏 took back from orders, as its audit event says."""
+    """The 预占 an approved stocktake's 盘亏 took back from orders, as its audit event says.
+
+    That is the approval that posted (after a 二级审核, the second of two).
+    """
     payload = connection.execute(
         select(s.AuditEvent.payload).where(
             s.AuditEvent.subject_type == "stocktake",
             s.AuditEvent.subject == number,
             s.AuditEvent.action == "stocktake.approve",
+            s.AuditEvent.to_state == StocktakeState.APPROVED.value,
         )
     ).scalar()
     released: list[dict[str, str]] = json.loads(payload).get("released", []) if payload else []

@@ -445,10 +445,15 @@ def test_a_loss_beyond_what_is_on_hand_now_is_refused_and_takes_nothing_back(sel
 
 @pytest.fixture
 def valuable(store):
-    """The SOP workflows (an issue over ¥50,000 takes 二级审核) and ¥10,000 motors on A-01."""
+    """The SOP workflows (an issue over ¥50,000 takes 二级审核) and ¥10,000 motors on A-01.
+
+    An order holds 8 of the 10 motors.
+    """
     an_item(store, "电机", category="五金")
     motors = {"item": "电机", "quantity": "10", "unit_cost": "10000", "location": "A-01"}
     receive(store, "WH1", motors)
+    partners.add(store.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
+    store.motor_order = a_sales_order(store, "WH1", "C1", {"item": "电机", "quantity": "8"})
     workflows.use(store.uow(), "tester", "sop")
     a_user(store, "cfo", "finance")
     return store
@@ -492,6 +497,9 @@ def test_a_loss_worth_more_than_one_approval_may_post_waits_for_finance(valuable
 
     assert second.state == "approved"
     assert on_hand(valuable, "电机", "A-01") == 4
+    given_back = [{"document": valuable.motor_order, "line": "电机@A-01", "quantity": "4"}]
+    assert second.released == given_back
+    assert stocktakes.view(valuable.uow(), "boss", number).released == given_back
     assert_books_balance(valuable)
 
 
