@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -137,6 +138,7 @@ def test_a_large_loss_waits_for_finance_whose_page_offers_the_second_approval(st
     first = boss.post(f"/stocktakes/{number}/approve", data={"csrf": page_csrf(boss)})
 
     assert "一级已审" in first.text
+    assert "盘亏金额 80000.00 超过 50000，须由管理员、财务二级审核后过账" in first.text
     assert 'id="step-approve"' not in first.text  # the manager's part is done
     assert number not in boss.get("/").text
     assert number in cfo.get("/").text
@@ -144,5 +146,5 @@ def test_a_large_loss_waits_for_finance_whose_page_offers_the_second_approval(st
     assert 'id="step-approve"' in page.text
     second = cfo.post(f"/stocktakes/{number}/approve", data={"csrf": page_csrf(cfo)})
     assert "已审核" in second.text
-    assert "盘亏" in second.text
+    assert re.search(r'href="/documents/CK\d{12}"', second.text)  # the 盘亏 posted
     assert number not in cfo.get("/").text

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, case, func, select, union
+from sqlalchemy import Connection, Table, case, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -168,28 +168,29 @@ def count_lines(
     ]
 
 
-def released_holds(connection: Connection, number: str) -> list[dict[str, str]]:
-    """The 预占 an approved stocktake's 盘亏 took back from orders, as its audit event says.
+def approval(connection: Connection, number: str, state: StocktakeState) -> dict[str, Any]:
+    """What the audit trail says of the approval that took the stocktake to ``state``.
 
-    That is the approval that posted (after a 二级审核, the second of two).
+    Into ``approved``: its ``released`` holds; into ``first_approved``: its ``loss_value``.
     """
     payload = connection.execute(
         select(s.AuditEvent.payload).where(
             s.AuditEvent.subject_type == "stocktake",
             s.AuditEvent.subject == number,
             s.AuditEvent.action == "stocktake.approve",
-            s.AuditEvent.to_state == StocktakeState.APPROVED.value,
+            s.AuditEvent.to_state == state.value,
         )
     ).scalar()
-    released: list[dict[str, str]] = json.loads(payload).get("released", []) if payload else []
-    return released
+    details: dict[str, Any] = json.loads(payload) if payload else {}
+    return details
 
 
-def counters(connection: Connection, number: str) -> set[str]:
-    """Everyone who counted or recounted a line of the stocktake."""
-    of_it = _line.c.stocktake_id == (
-        select(_stocktake.c.id).where(_stocktake.c.number == number).scalar_subquery()
-    )
-    counted = select(_line.c.counted_by.label("user")).where(of_it)
-    recounted = select(_line.c.recounted_by.label("user")).where(of_it)
-    return {user for (user,) in connection.execute(union(counted, recounted)) if user}
+def review(connection: Connection, number: str) -> tuple[set[str], int]:
+    """Who counted or recounted the stocktake's lines, and how many still await a recount."""
+    rows = connection.execute(
+        select(_line.c.counted_by, _line.c.recounted_by, _line.c.needs_recount, _line.c.recounted)
+        .join(_stocktake, _stocktake.c.id == _line.c.stocktake_id)
+        .where(_stocktake.c.number == number)
+    ).all()
+    counters = {user for row in rows for user in row[:2] if user}
+    return counters, sum(1 for row in rows if row.needs_recount and row.recounted is None)

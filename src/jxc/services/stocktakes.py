@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
-from jxc.domain.auth import Action, authorize_step
+from jxc.domain.auth import Action, Principal, authorize_step
 from jxc.domain.documents import DocumentType, numbered
 from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
@@ -526,8 +526,13 @@ def approve(
         NotFound: stocktake.unknown.
         Conflict: stocktake.wrong_state, stocktake.lines_not_counted (naming them),
             stocktake.approver_counted, stocktake.serial_difference,
-            stock.insufficient (a loss larger than what is on hand now).
-        Forbidden: auth.forbidden_in_warehouse.
+            stock.insufficient (a loss larger than what is on hand now),
+            stocktake.same_approver (the second approval by the first approver).
+        Forbidden: auth.forbidden_in_warehouse; workflow.role_required (a second
+            approval by a role the issue workflow does not name for it).
+
+    A loss worth more than the issue workflow's 二级审核 limit is not posted on the first
+    approval: the stocktake waits in ``first_approved`` for the second.
 
     A loss larger than what is available gives back what orders hold there, newest hold
     first: the count is the shelf's truth, so the books follow it. The result, the audit
@@ -683,6 +688,7 @@ class StocktakeView:
     # Every shelf the plan covers, empty ones too: goods found there are counted as well.
     locations: list[str]
     released: list[dict[str, str]]  # 预占 its 盘亏 took back from orders
+    second_approval: dict[str, Any] | None  # awaiting 二级审核: the loss, the limit, who
 
 
 def _loss_value(
@@ -690,13 +696,16 @@ def _loss_value(
     items: dict[str, Item],
     costs: dict[int, Decimal],
 ) -> Decimal:
-    """What the 盘亏 lines are worth at the costs they would post at."""
+    """What the 盘亏 lines are worth at the costs they would post at, unrounded.
+
+    Compared unrounded with the limit, as an issue's value is in its workflow.
+    """
     lost = Decimal(0)
     for row in differing:
         difference = row.line.difference
         if difference is not None and difference < 0:
             lost -= difference * costs.get(items[row.item].id, Decimal(0))
-    return round_money(lost)
+    return lost
 
 
 def _left_for_second_approval(
@@ -713,7 +722,11 @@ def _left_for_second_approval(
     ``request``: the request id and the payload a replay of it must match.
     """
     lines, differences = counts
-    waiting = {"value": str(lost), "over": str(second.value_over), "roles": sorted(second.roles)}
+    waiting = {
+        "value": str(round_money(lost)),
+        "over": str(second.value_over),
+        "roles": sorted(second.roles),
+    }
     result = StocktakeResult(
         header.number, StocktakeState.FIRST_APPROVED.value, lines, second_approval=waiting
     )
@@ -742,12 +755,38 @@ def _approver(
         Conflict: stocktake.same_approver.
     """
     if header.state is StocktakeState.REVIEWING or second is None:
-        return _require(uow, actor, Action.STOCKTAKE_APPROVE, header)
-    warehouse = uow.catalog.warehouse_code(header.warehouse_id)
-    authorize_step(principal(uow, actor), second.roles, "approve", header.number, warehouse)
-    if _approved_by(uow, header.number, actor):
+        warehouse = _require(uow, actor, Action.STOCKTAKE_APPROVE, header)
+    else:
+        warehouse = uow.catalog.warehouse_code(header.warehouse_id)
+        authorize_step(principal(uow, actor), second.roles, "approve", header.number, warehouse)
+    # Even where the workflow no longer asks for a second approval: one was begun.
+    if header.state is StocktakeState.FIRST_APPROVED and _approved_by(uow, header.number, actor):
         raise Conflict("stocktake.same_approver", {"number": header.number, "user": actor})
     return warehouse
+
+
+def _may_approve(
+    uow: UnitOfWork,
+    user: Principal,
+    row: stocktake_queries.StocktakeRow,
+    second: SecondApproval | None,
+) -> bool:
+    """Whether ``user`` may give the stocktake the approval it awaits now, as ``approve`` checks.
+
+    Not someone who counted it, nor its first approver; not while recounts are missing.
+    """
+    if row.state not in (StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED):
+        return False
+    if row.state == StocktakeState.FIRST_APPROVED and second is not None:
+        allowed = user.holds(second.roles, row.warehouse)
+    else:
+        allowed = user.may(Action.STOCKTAKE_APPROVE, warehouse=row.warehouse)
+    if not allowed:
+        return False
+    counters, awaiting_recount = stocktake_queries.review(uow.connection, row.number)
+    if user.username in counters or awaiting_recount:
+        return False
+    return row.state == StocktakeState.REVIEWING or not _approved_by(uow, row.number, user.username)
 
 
 def _approved_by(uow: UnitOfWork, number: str, actor: str) -> bool:
@@ -800,11 +839,15 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
     if found is None or not user.sees(found.warehouse):
         raise NotFound("stocktake.unknown", {"number": number})
     second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
-    if found.state == StocktakeState.FIRST_APPROVED and second is not None:
-        may_approve = user.holds(second.roles, found.warehouse)
-    else:
-        may_approve = user.may(Action.STOCKTAKE_APPROVE, warehouse=found.warehouse)
-    shows_book = not found.blind or may_approve or found.state == StocktakeState.APPROVED
+    may_approve = _may_approve(uow, user, found, second)
+    # The book is for those who decide on the count: approvers, whether or not it is
+    # their step now.
+    shows_book = (
+        not found.blind
+        or found.state == StocktakeState.APPROVED
+        or user.may(Action.STOCKTAKE_APPROVE, warehouse=found.warehouse)
+        or (second is not None and user.holds(second.roles, found.warehouse))
+    )
     lines = stocktake_queries.count_lines(uow.connection, number, location)
     if not shows_book:
         # Blind: no book; and while lines are recounted, not the first count either, so
@@ -835,38 +878,28 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         user.may(Action.STOCKTAKE_PLAN, warehouse=found.warehouse),
         may_approve,
         sorted(place.code for place in places),
-        stocktake_queries.released_holds(uow.connection, number)
-        if found.state == StocktakeState.APPROVED
-        else [],
+        stocktake_queries.approval(uow.connection, number, StocktakeState.APPROVED).get(
+            "released", []
+        ),
+        stocktake_queries.approval(uow.connection, number, StocktakeState.FIRST_APPROVED).get(
+            "loss_value"
+        )
+        if found.state == StocktakeState.FIRST_APPROVED
+        else None,
     )
 
 
 @reading
 def awaiting_approval(uow: UnitOfWork, actor: str) -> list[stocktake_queries.StocktakeRow]:
-    """Stocktakes whose approval ``actor`` may give now: handed in, or awaiting 二级审核.
-
-    Not those the user counted lines of, nor one whose first approval was theirs.
-    """
+    """Stocktakes whose approval ``actor`` may give now: handed in, or awaiting 二级审核."""
     user = principal(uow, actor)
-    visible = user.visible_warehouses
-    found = [
-        row
-        for row in stocktake_queries.stocktakes(
-            uow.connection, visible, StocktakeState.REVIEWING.value
-        )
-        if user.may(Action.STOCKTAKE_APPROVE, warehouse=row.warehouse)
-        and actor not in stocktake_queries.counters(uow.connection, row.number)
-    ]
     second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
-    if second is not None:
-        found += [
-            row
-            for row in stocktake_queries.stocktakes(
-                uow.connection, visible, StocktakeState.FIRST_APPROVED.value
-            )
-            if user.holds(second.roles, row.warehouse) and not _approved_by(uow, row.number, actor)
-        ]
-    return found
+    return [
+        row
+        for state in (StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED)
+        for row in stocktake_queries.stocktakes(uow.connection, user.visible_warehouses, state)
+        if _may_approve(uow, user, row, second)
+    ]
 
 
 @reading

@@ -291,6 +291,7 @@ class BalanceRepository:
 
     def release(self, document_id: int) -> int:
         """Give back everything a document holds; the number of reservations released."""
+        self._lock_balances_held(_reservation.c.document_id == document_id)
         held = self.connection.execute(_held_by, {"document_id": document_id}).all()
         if not held:
             return 0
@@ -310,6 +311,7 @@ class BalanceRepository:
 
         Its oldest reservations go first. Returns how much was held and is given back.
         """
+        self._lock_balances_held(_reservation.c.document_line_id == line_id)
         rows = self.connection.execute(
             select(_reservation.c.id, *_held_key, _reservation.c.quantity)
             .where(_reservation.c.document_line_id == line_id)
@@ -336,6 +338,17 @@ class BalanceRepository:
         ).all()
         given = self._give_back([row[:5] for row in rows], quantity)
         return [(row.number, amount) for row, amount in zip(rows, given, strict=True) if amount]
+
+    def _lock_balances_held(self, which: Any) -> None:
+        """On PostgreSQL, lock the balances of the reservations ``which`` picks, in key order.
+
+        Balances first, then reservations, as a 盘亏 that gives back holds does: another
+        transaction may change these reservations (``release_at``), and what is given back
+        must be read after it committed, not before.
+        """
+        if self._locks_rows:
+            keys = self.connection.execute(select(*_held_key).where(which).distinct()).all()
+            self.lock([BalanceKey(*key) for key in keys])
 
     def _give_back(self, rows: Sequence[Any], quantity: Decimal) -> list[Decimal]:
         """What each reservation gave back of ``quantity``, taken from ``rows`` in order.
