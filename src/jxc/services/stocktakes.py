@@ -22,7 +22,7 @@ from jxc.domain.documents import DocumentType, numbered
 from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.locations import VARIANCE_LOCATION, LocationKind
-from jxc.domain.quantities import normalized, round_money
+from jxc.domain.quantities import ZERO, normalized, round_money
 from jxc.domain.stock import BalanceKey
 from jxc.domain.stocktakes import (
     ACTIVE_STATES,
@@ -544,7 +544,7 @@ def approve(
         return seen
     header = _found(uow, number)
     check_state(header, StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED)
-    second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
+    second = _second_approval(uow)
     warehouse = _approver(uow, actor, header, second)
     rows = stocktake_queries.count_lines(uow.connection, number)
     check_ready(header, [row.label for row in rows if row.line.final is None])
@@ -563,13 +563,14 @@ def approve(
         **uow.stocktakes.average_costs(item_ids),
         **uow.balances.unit_costs(item_ids, header.warehouse_id),
     }
-    lost = _loss_value(differing, items, costs)
+    losses = [row for row in differing if (row.line.difference or 0) < 0]
+    lost = _loss_value(losses, items, costs)
     if header.state is StocktakeState.REVIEWING and second and lost > second.value_over:
         return _left_for_second_approval(
             uow, actor, header, (len(rows), len(differing)), lost, second, (request_id, payload)
         )
     decided = {"stocktake": number}
-    released = _release_for_losses(uow, actor, number, differing)
+    released = _release_for_losses(uow, actor, number, losses)
     posted: dict[str, str | None] = {"gain": None, "loss": None}
     entries = 0
     for name, document_type, sign in (
@@ -691,8 +692,13 @@ class StocktakeView:
     second_approval: dict[str, Any] | None  # awaiting 二级审核: the loss, the limit, who
 
 
+def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
+    """The 二级审核 a 盘亏 needs: that of issues, which it is posted as."""
+    return workflows.definition(uow, DocumentType.ISSUE.value).second_approval
+
+
 def _loss_value(
-    differing: list[stocktake_queries.CountLineRow],
+    losses: list[stocktake_queries.CountLineRow],
     items: dict[str, Item],
     costs: dict[int, Decimal],
 ) -> Decimal:
@@ -700,12 +706,10 @@ def _loss_value(
 
     Compared unrounded with the limit, as an issue's value is in its workflow.
     """
-    lost = Decimal(0)
-    for row in differing:
-        difference = row.line.difference
-        if difference is not None and difference < 0:
-            lost -= difference * costs.get(items[row.item].id, Decimal(0))
-    return lost
+    return -sum(
+        ((row.line.difference or ZERO) * costs.get(items[row.item].id, ZERO) for row in losses),
+        ZERO,
+    )
 
 
 def _left_for_second_approval(
@@ -796,19 +800,16 @@ def _approved_by(uow: UnitOfWork, number: str, actor: str) -> bool:
 
 
 def _release_for_losses(
-    uow: UnitOfWork, actor: str, number: str, differing: list[stocktake_queries.CountLineRow]
+    uow: UnitOfWork, actor: str, number: str, losses: list[stocktake_queries.CountLineRow]
 ) -> list[dict[str, str]]:
     """Give back the holds that stand in the way of the 盘亏 lines; audit each on its order."""
-    labels: dict[BalanceKey, str] = {}
-    losses: dict[BalanceKey, Decimal] = {}
-    for row in differing:
-        difference = row.line.difference
-        if difference is not None and difference < 0:
-            key = BalanceKey(row.line.item_id, row.line.location_id, row.line.batch_id)
-            labels[key], losses[key] = row.label, -difference
+    by_key = {
+        BalanceKey(row.line.item_id, row.line.location_id, row.line.batch_id): row for row in losses
+    }
+    taken = {key: -(row.line.difference or ZERO) for key, row in by_key.items()}
     released = [
-        {"document": document, "line": labels[key], "quantity": str(normalized(quantity))}
-        for key, document, quantity in posting.release_in_the_way(uow, losses)
+        {"document": document, "line": by_key[key].label, "quantity": str(normalized(quantity))}
+        for key, document, quantity in posting.release_in_the_way(uow, taken)
     ]
     uow.record(
         *(
@@ -838,7 +839,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
     found = stocktake_queries.stocktake(uow.connection, number)
     if found is None or not user.sees(found.warehouse):
         raise NotFound("stocktake.unknown", {"number": number})
-    second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
+    second = _second_approval(uow)
     may_approve = _may_approve(uow, user, found, second)
     # The book is for those who decide on the count: approvers, whether or not it is
     # their step now.
@@ -893,7 +894,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
 def awaiting_approval(uow: UnitOfWork, actor: str) -> list[stocktake_queries.StocktakeRow]:
     """Stocktakes whose approval ``actor`` may give now: handed in, or awaiting 二级审核."""
     user = principal(uow, actor)
-    second = workflows.definition(uow, DocumentType.ISSUE.value).second_approval
+    second = _second_approval(uow)
     return [
         row
         for state in (StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED)
