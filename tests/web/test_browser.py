@@ -116,6 +116,36 @@ def test_the_scan_screen_works_on_a_phone(browser, base_url):
     assert width <= 390, "nothing sticks out sideways on a phone"
 
 
+@pytest.mark.parametrize("late_script", ["htmx.min.js", "html5-qrcode.min.js"])
+def test_a_code_scanned_before_the_scripts_have_loaded_is_sent_once_they_have(
+    browser, base_url, late_script
+):
+    """On a slow phone the scan field is on screen before htmx has started (it waits for
+    every deferred script): the scanner's Enter must neither submit the whole receipt nor
+    be lost."""
+    clerk = sign_in(browser, base_url, "clerk1")
+    held, posted = [], []
+    clerk.route(f"**/static/{late_script}", lambda route: held.append(route))
+    clerk.on(
+        "request",
+        lambda request: (
+            request.method == "POST" and posted.append(request.url.removeprefix(base_url))
+        ),
+    )
+    clerk.goto(f"{base_url}/receive", wait_until="commit")
+    clerk.fill("#scan", SCREWS_EAN)
+    clerk.press("#scan", "Enter")
+    clerk.wait_for_timeout(300)
+    assert posted == [], "Enter submitted the whole receipt"
+    assert held, "htmx was requested"
+    held[0].continue_()
+
+    expect(clerk.locator("#lines tr.line")).to_have_count(1)
+    assert posted == ["/receive/scan"]
+    expect(clerk.locator("#scan")).to_have_value("")
+    expect(clerk.locator("#scan")).to_be_focused()
+
+
 def test_html_in_a_name_is_shown_as_text(browser, base_url, shop):
     an_item(shop, "XSS-1", name="<script>window.hacked=1</script>")
     catalog.add_barcode(shop.uow(), "tester", "XSS-1", "6900000000019")

@@ -23,8 +23,22 @@ document.addEventListener("htmx:beforeRequest", function (event) {
 });
 
 // Enter in the scan field sends the scan, not the whole form (a scanner ends with Enter).
+// This file runs before the page is parsed, htmx only after: on a slow phone the field is
+// on screen first, and a scan made then is sent as soon as htmx is ready.
+let htmxReady = false;
+let scannedBeforeReady = false;
 document.addEventListener("keydown", function (event) {
-  if (event.target.id === "scan" && event.key === "Enter") { event.preventDefault(); }
+  if (event.target.id !== "scan" || event.key !== "Enter") { return; }
+  event.preventDefault();
+  if (!htmxReady) { scannedBeforeReady = true; }
+});
+
+document.addEventListener("htmx:load", function (event) {
+  if (event.target !== document.body || htmxReady) { return; }
+  htmxReady = true;
+  if (!scannedBeforeReady) { return; }
+  const scan = document.getElementById("scan");
+  if (scan && scan.value) { htmx.trigger(scan, "jxc:scan"); }
 });
 
 document.addEventListener("htmx:beforeSwap", function (event) {
