@@ -389,6 +389,22 @@ def test_a_create_retried_with_its_idempotency_key_makes_one_document(client):
         assert len(document_queries.documents(connection)) == 1
 
 
+def test_an_idempotency_key_of_another_user_is_refused_in_their_language(client):
+    clerk, clerk2 = signed_in(client, "clerk1"), signed_in(client, "clerk2")
+    body = {"document_type": "receipt", "warehouse": "WH1", "lines": [SCREWS]}
+    first = client.post("/api/v1/documents", json=body, headers={**clerk, "Idempotency-Key": "k1"})
+
+    other = client.post("/api/v1/documents", json=body, headers={**clerk2, "Idempotency-Key": "k1"})
+
+    assert first.status_code == 201
+    refused = problem(other, 409)
+    assert refused["code"] == "request.idempotency_key_of_another_user"
+    assert "已被其他用户使用" in refused["title"]
+    assert first.json()["number"] not in other.text
+    with client.app.state.jxc.reader() as connection:
+        assert len(document_queries.documents(connection)) == 1
+
+
 def test_a_double_click_on_approve_approves_once(client):
     clerk, manager = signed_in(client, "clerk1"), signed_in(client, "manager")
     number = a_receipt(client, clerk)

@@ -103,6 +103,7 @@ ERRORS: dict[str, str] = {
     "quantity.not_positive": "Quantity must be greater than zero, not {quantity}",
     "quantity.too_large": "Quantity {quantity} is larger than the maximum {maximum}",
     "quantity.too_precise": "Quantity {quantity} has more decimals than unit {unit} allows ({decimals})",
+    "request.idempotency_key_of_another_user": "Request id {request_id} was already used by another user; send a new one",
     "request.idempotency_key_reused": "Request id {request_id} was already used for a different request ({operation})",
     "serial.already_in_stock": "Serial {serial} of {item} is already in stock at {location}",
     "serial.count_mismatch": "Item {item} needs one serial per unit: {expected} units but {given} serials",

@@ -247,10 +247,10 @@ def add_user(
 
     def add() -> None:
         require(uow, actor, Action.USER_MANAGE)
-        if replay(uow, request_id, "users.add_user", payload) is not None:
+        if replay(uow, actor, request_id, "users.add_user", payload) is not None:
             return
         _add(uow, actor, user, password_hash)
-        remember(uow, request_id, "users.add_user", payload, {})
+        remember(uow, actor, request_id, "users.add_user", payload, {})
         uow.commit()
 
     uow.run(add)
@@ -326,13 +326,13 @@ def _change_grant(
     """What granting and revoking share: permission, exactly-once, the user, the audit."""
     require(uow, actor, Action.USER_MANAGE)
     payload = {"user": username, "role": role.value, "warehouse": warehouse}
-    if replay(uow, request_id, f"users.{verb}", payload) is not None:
+    if replay(uow, actor, request_id, f"users.{verb}", payload) is not None:
         return
     user = _user(uow, username)
     changed = GrantIn(role=role, warehouse=warehouse)
     change(user, _warehouse_ids(uow, [changed]).get(warehouse) if warehouse else None)
     uow.record(AuditEntry(actor, f"user.{verb}", "user", username, _grants_payload([changed])[0]))
-    remember(uow, request_id, f"users.{verb}", payload, {})
+    remember(uow, actor, request_id, f"users.{verb}", payload, {})
     uow.commit()
 
 
@@ -367,7 +367,7 @@ def set_password(
             _settle(uow, username, checked, right)
         else:
             require(uow, actor, Action.USER_MANAGE)
-        if replay(uow, request_id, "users.set_password", payload) is not None:
+        if replay(uow, actor, request_id, "users.set_password", payload) is not None:
             return
         user = _user(uow, username, for_update=True)
         uow.users.update(
@@ -379,7 +379,7 @@ def set_password(
         # A new password signs the user out everywhere; an integration's token stays valid.
         uow.users.end_sessions_of(user.id, uow.clock(), tokens_too=False)
         uow.record(AuditEntry(actor, "user.set_password", "user", username))
-        remember(uow, request_id, "users.set_password", payload, {})
+        remember(uow, actor, request_id, "users.set_password", payload, {})
         uow.commit()
 
     uow.run(change)
@@ -397,7 +397,7 @@ def set_active(
     """
     require(uow, actor, Action.USER_MANAGE)
     payload = {"user": username, "active": active}
-    if replay(uow, request_id, "users.set_active", payload) is not None:
+    if replay(uow, actor, request_id, "users.set_active", payload) is not None:
         return
     user = _user(uow, username)
     uow.users.update(user.id, active=active)
@@ -405,7 +405,7 @@ def set_active(
         uow.users.end_sessions_of(user.id, uow.clock(), tokens_too=True)
         _keep_an_admin(uow)
     uow.record(AuditEntry(actor, "user.set_active", "user", username, {"active": active}))
-    remember(uow, request_id, "users.set_active", payload, {})
+    remember(uow, actor, request_id, "users.set_active", payload, {})
     uow.commit()
 
 

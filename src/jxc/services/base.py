@@ -161,9 +161,13 @@ def fingerprint(payload: Any) -> str:
 
 
 def replay(
-    uow: UnitOfWork, request_id: str | None, operation: str, payload: Any
+    uow: UnitOfWork, actor: str, request_id: str | None, operation: str, payload: Any
 ) -> dict[str, Any] | None:
-    """The stored result of an earlier identical request, or None if this one is new."""
+    """The stored result of an earlier identical request, or None if this one is new.
+
+    A request id is its sender's: another user replaying it learns nothing of the first
+    request, and gets a conflict rather than someone else's result.
+    """
     if request_id is None:
         return None
     uow.request_id = request_id
@@ -171,6 +175,8 @@ def replay(
     if seen is None:
         return None
     stored_operation, result = seen
+    if result.get("_actor", actor) != actor:
+        raise Conflict("request.idempotency_key_of_another_user", {"request_id": request_id})
     if stored_operation != operation or result.get("_fingerprint") != fingerprint(payload):
         raise Conflict(
             "request.idempotency_key_reused",
@@ -180,8 +186,13 @@ def replay(
 
 
 def remember(
-    uow: UnitOfWork, request_id: str | None, operation: str, payload: Any, result: dict[str, Any]
+    uow: UnitOfWork,
+    actor: str,
+    request_id: str | None,
+    operation: str,
+    payload: Any,
+    result: dict[str, Any],
 ) -> None:
     if request_id is not None:
-        stored = {**result, "_fingerprint": fingerprint(payload)}
+        stored = {**result, "_fingerprint": fingerprint(payload), "_actor": actor}
         uow.requests.add(request_id, operation, stored, uow.clock())

@@ -124,7 +124,7 @@ def add_unit(
     """
     require(uow, actor, Action.CATALOG_MANAGE)
     payload = {"code": code, "name": name, "decimals": decimals}
-    seen = replay(uow, request_id, "catalog.add_unit", payload)
+    seen = replay(uow, actor, request_id, "catalog.add_unit", payload)
     if seen is not None:
         return Unit(code, name, decimals)
     if not 0 <= decimals <= 6:
@@ -134,7 +134,7 @@ def add_unit(
     unit = Unit(code, name, decimals)
     uow.catalog.add_unit(unit)
     uow.record(AuditEntry(actor, "unit.add", "unit", code, {"name": name, "decimals": decimals}))
-    remember(uow, request_id, "catalog.add_unit", payload, {})
+    remember(uow, actor, request_id, "catalog.add_unit", payload, {})
     uow.commit()
     return unit
 
@@ -161,7 +161,7 @@ def add_item(
     require(uow, actor, Action.CATALOG_MANAGE)
     item = parse(ItemIn, data)
     payload = item.model_dump(mode="json")
-    if replay(uow, request_id, "catalog.add_item", payload) is not None:
+    if replay(uow, actor, request_id, "catalog.add_item", payload) is not None:
         return _item(uow, item.code)
     errors = ErrorCollector()
     if uow.catalog.items_by_code([item.code]):
@@ -209,7 +209,7 @@ def add_item(
         uow.catalog.add_barcode(item_id, barcode, unit_id)
     created = uow.catalog.items_by_code([item.code])[item.code]
     uow.record(AuditEntry(actor, "item.add", "item", item.code, payload))
-    remember(uow, request_id, "catalog.add_item", payload, {})
+    remember(uow, actor, request_id, "catalog.add_item", payload, {})
     uow.commit()
     return created
 
@@ -239,7 +239,7 @@ def add_unit_conversion(
     """
     require(uow, actor, Action.CATALOG_MANAGE)
     payload = {"item": item_code, "unit": unit_code, "ratio": str(ratio)}
-    if replay(uow, request_id, "catalog.add_unit_conversion", payload) is not None:
+    if replay(uow, actor, request_id, "catalog.add_unit_conversion", payload) is not None:
         return _item(uow, item_code)
     item = _item(uow, item_code)
     found = uow.catalog.unit(unit_code)
@@ -262,7 +262,7 @@ def add_unit_conversion(
             {"unit": unit_code, "ratio": ratio, "was": current[1] if current else None},
         )
     )
-    remember(uow, request_id, "catalog.add_unit_conversion", payload, {})
+    remember(uow, actor, request_id, "catalog.add_unit_conversion", payload, {})
     uow.commit()
     return updated
 
@@ -285,7 +285,7 @@ def add_barcode(
     """
     require(uow, actor, Action.CATALOG_MANAGE)
     payload = {"item": item_code, "barcode": barcode, "unit": unit_code}
-    if replay(uow, request_id, "catalog.add_barcode", payload) is not None:
+    if replay(uow, actor, request_id, "catalog.add_barcode", payload) is not None:
         return
     item = _item(uow, item_code)
     unit, _ = item.unit_named(unit_code)
@@ -300,7 +300,7 @@ def add_barcode(
             actor, "item.add_barcode", "item", item.code, {"barcode": barcode, "unit": unit.code}
         )
     )
-    remember(uow, request_id, "catalog.add_barcode", payload, {})
+    remember(uow, actor, request_id, "catalog.add_barcode", payload, {})
     uow.commit()
 
 
@@ -323,12 +323,12 @@ def set_tolerance(
     if not Decimal(0) <= value <= Decimal(100) or decimals_of(value) > RATE_DECIMALS:
         raise Invalid("tolerance.out_of_range", {"value": str(percent)})
     payload = {"item": item_code, "percent": str(value)}
-    if replay(uow, request_id, "catalog.set_tolerance", payload) is not None:
+    if replay(uow, actor, request_id, "catalog.set_tolerance", payload) is not None:
         return
     item = _item(uow, item_code)
     uow.orders.set_tolerance(item.id, value)
     uow.record(AuditEntry(actor, "item.set_tolerance", "item", item.code, {"percent": str(value)}))
-    remember(uow, request_id, "catalog.set_tolerance", payload, {})
+    remember(uow, actor, request_id, "catalog.set_tolerance", payload, {})
     uow.commit()
 
 
@@ -347,7 +347,7 @@ def add_warehouse(
     require(uow, actor, Action.WAREHOUSE_MANAGE)
     warehouse = parse(WarehouseIn, data)
     payload = warehouse.model_dump(mode="json")
-    seen = replay(uow, request_id, "catalog.add_warehouse", payload)
+    seen = replay(uow, actor, request_id, "catalog.add_warehouse", payload)
     if seen is not None:
         return int(seen["id"])
     if uow.catalog.warehouses_by_code([warehouse.code]):
@@ -374,7 +374,7 @@ def add_warehouse(
         }
     )
     uow.record(AuditEntry(actor, "warehouse.add", "warehouse", warehouse.code, payload))
-    remember(uow, request_id, "catalog.add_warehouse", payload, {"id": warehouse_id})
+    remember(uow, actor, request_id, "catalog.add_warehouse", payload, {"id": warehouse_id})
     uow.commit()
     return warehouse_id
 
@@ -397,7 +397,7 @@ def set_negative_stock(
     """
     require(uow, actor, Action.WAREHOUSE_MANAGE, warehouses=[warehouse_code])
     payload = {"warehouse": warehouse_code, "allow": allow}
-    if replay(uow, request_id, "catalog.set_negative_stock", payload) is not None:
+    if replay(uow, actor, request_id, "catalog.set_negative_stock", payload) is not None:
         return
     uow.catalog.set_allow_negative(_warehouse_id(uow, warehouse_code), allow)
     uow.record(
@@ -409,7 +409,7 @@ def set_negative_stock(
             {"allow_negative_stock": allow},
         )
     )
-    remember(uow, request_id, "catalog.set_negative_stock", payload, {})
+    remember(uow, actor, request_id, "catalog.set_negative_stock", payload, {})
     uow.commit()
 
 
@@ -429,7 +429,7 @@ def add_location(
     location = parse(LocationIn, data)
     require(uow, actor, Action.WAREHOUSE_MANAGE, warehouses=[location.warehouse])
     payload = location.model_dump(mode="json")
-    seen = replay(uow, request_id, "catalog.add_location", payload)
+    seen = replay(uow, actor, request_id, "catalog.add_location", payload)
     if seen is not None:
         return int(seen["id"])
     warehouse_id = _warehouse_id(uow, location.warehouse)
@@ -463,7 +463,7 @@ def add_location(
             payload,
         )
     )
-    remember(uow, request_id, "catalog.add_location", payload, {"id": location_id})
+    remember(uow, actor, request_id, "catalog.add_location", payload, {"id": location_id})
     uow.commit()
     return location_id
 

@@ -217,11 +217,11 @@ def _scanned_step(
     """Take a delivery's ``step`` once ``before`` accepted the scans; a replay changes nothing."""
     parsed = parse(ScansIn, scans)
     payload = {"number": number, "scans": parsed.model_dump(mode="json")}
-    seen = replay(uow, request_id, f"deliveries.{step}", payload)
+    seen = replay(uow, actor, request_id, f"deliveries.{step}", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
     before(_delivery(uow, actor, number), parsed)
     result = documents.stepping(uow, actor, number, step)
-    remember(uow, request_id, f"deliveries.{step}", payload, result.to_dict())
+    remember(uow, actor, request_id, f"deliveries.{step}", payload, result.to_dict())
     uow.commit()
     return result

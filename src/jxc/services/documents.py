@@ -188,7 +188,7 @@ def creating(
     """``create`` inside a transaction another service opened and commits (下推)."""
     document = _parsed(uow, actor, data)
     payload = {"document": document.model_dump(mode="json"), "then": then} if request_id else None
-    seen = replay(uow, request_id, "documents.create", payload)
+    seen = replay(uow, actor, request_id, "documents.create", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
     header, lines = _insert(uow, actor, document)
@@ -208,7 +208,7 @@ def creating(
     result = DocumentResult(
         header.number, header.document_type.value, header.state, len(lines), entries
     )
-    remember(uow, request_id, "documents.create", payload, result.to_dict())
+    remember(uow, actor, request_id, "documents.create", payload, result.to_dict())
     return result
 
 
@@ -335,7 +335,7 @@ def editing(
         sorted({current.warehouse, wanted.warehouse or current.warehouse}),
     )
     payload = {"number": number, "changes": given}
-    seen = replay(uow, request_id, "documents.edit", payload)
+    seen = replay(uow, actor, request_id, "documents.edit", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
     workflow = workflows.definition(uow, header.document_type.value)
@@ -365,7 +365,7 @@ def editing(
         AuditEntry(actor, "document.edit", "document", number, given, header.state, header.state)
     )
     result = DocumentResult(number, header.document_type.value, header.state, len(rows), 0)
-    remember(uow, request_id, "documents.edit", payload, result.to_dict())
+    remember(uow, actor, request_id, "documents.edit", payload, result.to_dict())
     return result
 
 
@@ -601,12 +601,12 @@ def stepping(
     header = _header(uow, number)
     principal(uow, actor)
     payload = {"number": number, "action": action, "reason": reason, "actor": actor}
-    seen = replay(uow, request_id, "documents.act", payload)
+    seen = replay(uow, actor, request_id, "documents.act", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
     header, lines, entries = _take(uow, actor, header, action, reason)
     result = DocumentResult(header.number, header.document_type.value, header.state, lines, entries)
-    remember(uow, request_id, "documents.act", payload, result.to_dict())
+    remember(uow, actor, request_id, "documents.act", payload, result.to_dict())
     return result
 
 
@@ -821,7 +821,7 @@ def reverse(
         ],
     )
     payload = {"note": note, "post": post}
-    seen = replay(uow, request_id, "documents.reverse", [number, payload])
+    seen = replay(uow, actor, request_id, "documents.reverse", [number, payload])
     if seen is not None:
         return DocumentResult.from_dict(seen)
     check_reversible(original)
@@ -887,7 +887,7 @@ def reverse(
     result = DocumentResult(
         reversal_number, DocumentType.REVERSAL.value, header.state, len(lines), entries
     )
-    remember(uow, request_id, "documents.reverse", [number, payload], result.to_dict())
+    remember(uow, actor, request_id, "documents.reverse", [number, payload], result.to_dict())
     uow.commit()
     return result
 

@@ -128,7 +128,7 @@ def import_orders(
     digest = hashlib.sha256(content).hexdigest()
     request_id = f"import:{terms.channel}:{digest}"
     payload = terms.model_dump(mode="json")
-    seen = replay(uow, request_id, "orders.import", payload)
+    seen = replay(uow, actor, request_id, "orders.import", payload)
     if seen is not None:
         return Imported([tuple(pair) for pair in seen["orders"]], seen["lines"])
     shop = _mapping(terms)
@@ -190,6 +190,6 @@ def import_orders(
         made.append((external, result.number))
     errors.raise_if_any()
     imported = Imported(made, sum(len(lines) for lines in orders.values()))
-    remember(uow, request_id, "orders.import", payload, imported.to_dict())
+    remember(uow, actor, request_id, "orders.import", payload, imported.to_dict())
     uow.commit()
     return imported

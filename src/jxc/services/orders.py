@@ -81,7 +81,7 @@ def push_down(
         Conflict: order.not_open, order.nothing_open, and what creating the delivery raises.
     """
     payload = {"number": number, "then": then, "actor": actor}
-    seen = replay(uow, request_id, "orders.push_down", payload)
+    seen = replay(uow, actor, request_id, "orders.push_down", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
     order = uow.documents.header(number)
@@ -114,6 +114,6 @@ def push_down(
         },
         then=then,
     )
-    remember(uow, request_id, "orders.push_down", payload, result.to_dict())
+    remember(uow, actor, request_id, "orders.push_down", payload, result.to_dict())
     uow.commit()
     return result

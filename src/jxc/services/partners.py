@@ -59,7 +59,7 @@ def add(
     require(uow, actor, Action.PARTNER_MANAGE)
     partner = parse(PartnerIn, data)
     payload = partner.model_dump(mode="json", exclude_none=True)
-    if replay(uow, request_id, "partners.add", payload) is not None:
+    if replay(uow, actor, request_id, "partners.add", payload) is not None:
         return partner.code
     if uow.partners.find(partner.code) is not None:
         raise Conflict("partner.code_taken", {"partner": partner.code})
@@ -68,7 +68,7 @@ def add(
     partner_id = uow.partners.add({**values, "code": partner.code, "created_at": uow.clock()})
     uow.partners.set_warehouses(partner_id, warehouse_ids)
     uow.record(AuditEntry(actor, "partner.add", "partner", partner.code, payload))
-    remember(uow, request_id, "partners.add", payload, {})
+    remember(uow, actor, request_id, "partners.add", payload, {})
     uow.commit()
     return partner.code
 
@@ -95,7 +95,7 @@ def edit(
         if required in given and given[required] is None:
             raise Invalid("field.required", {"field": required, "pointer": f"/{required}"})
     payload = {"partner": code, **changes.model_dump(mode="json", exclude_unset=True)}
-    if replay(uow, request_id, "partners.edit", payload) is not None:
+    if replay(uow, actor, request_id, "partners.edit", payload) is not None:
         return
     found = uow.partners.find(code, for_update=True)
     if found is None:
@@ -109,7 +109,7 @@ def edit(
     uow.partners.update(found["id"], {k: v for k, v in values.items() if k != "warehouse_ids"})
     uow.partners.set_warehouses(found["id"], values["warehouse_ids"])
     uow.record(AuditEntry(actor, "partner.edit", "partner", code, payload))
-    remember(uow, request_id, "partners.edit", payload, {})
+    remember(uow, actor, request_id, "partners.edit", payload, {})
     uow.commit()
 
 

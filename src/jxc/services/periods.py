@@ -35,14 +35,14 @@ def close(uow: UnitOfWork, actor: str, period: str, request_id: str | None = Non
     """
     require(uow, actor, Action.PERIOD_CLOSE)
     month = Period.parse(period)
-    seen = replay(uow, request_id, "periods.close", str(month))
+    seen = replay(uow, actor, request_id, "periods.close", str(month))
     if seen is not None:
         return Closed(seen["period"], seen["balances"])
     check_can_close(month, uow.periods.latest_closed(), uow.clock().date())
     balances = uow.periods.close(month, actor, uow.clock())
     uow.record(AuditEntry(actor, "period.close", "period", str(month), {"balances": balances}))
     closed = Closed(str(month), balances)
-    remember(uow, request_id, "periods.close", str(month), asdict(closed))
+    remember(uow, actor, request_id, "periods.close", str(month), asdict(closed))
     uow.commit()
     return closed
 
@@ -61,10 +61,10 @@ def reopen(
     require(uow, actor, Action.PERIOD_REOPEN)
     month = Period.parse(period)
     payload = {"period": str(month), "reason": reason.strip()}
-    if replay(uow, request_id, "periods.reopen", payload) is not None:
+    if replay(uow, actor, request_id, "periods.reopen", payload) is not None:
         return
     check_can_reopen(month, uow.periods.latest_closed(), reason)
     uow.periods.reopen(month, actor, uow.clock(), reason.strip())
     uow.record(AuditEntry(actor, "period.reopen", "period", str(month), {"reason": reason.strip()}))
-    remember(uow, request_id, "periods.reopen", payload, {})
+    remember(uow, actor, request_id, "periods.reopen", payload, {})
     uow.commit()

@@ -141,7 +141,7 @@ def set_levels(
     """
     wanted = parse(LevelsIn, data)
     payload = wanted.model_dump(mode="json")
-    seen = replay(uow, request_id, "replenishment.set_levels", payload)
+    seen = replay(uow, actor, request_id, "replenishment.set_levels", payload)
     if seen is not None:
         return _levels_result(seen)
     item_id, warehouse_id = _ids(uow, wanted.item, wanted.warehouse)
@@ -167,6 +167,7 @@ def set_levels(
     result = LevelsResult(wanted.item, wanted.warehouse, *asdict(levels).values())
     remember(
         uow,
+        actor,
         request_id,
         "replenishment.set_levels",
         payload,
@@ -366,7 +367,7 @@ def accept(
     """
     wanted = parse(AcceptIn, data)
     payload = wanted.model_dump(mode="json")
-    seen = replay(uow, request_id, "replenishment.accept", payload)
+    seen = replay(uow, actor, request_id, "replenishment.accept", payload)
     if seen is not None:
         return Accepted(seen["warehouse"], list(seen["documents"]), seen["lines"])
     _visible_warehouse(uow, actor, wanted.warehouse)
@@ -402,7 +403,7 @@ def accept(
         )
     )
     result = Accepted(wanted.warehouse, made, lines)
-    remember(uow, request_id, "replenishment.accept", payload, result.to_dict())
+    remember(uow, actor, request_id, "replenishment.accept", payload, result.to_dict())
     uow.commit()
     return result
 

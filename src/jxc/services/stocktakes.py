@@ -99,10 +99,10 @@ def _result(seen: dict[str, Any]) -> StocktakeResult:
 
 
 def _replayed(
-    uow: UnitOfWork, request_id: str | None, step: str, payload: dict[str, Any]
+    uow: UnitOfWork, actor: str, request_id: str | None, step: str, payload: dict[str, Any]
 ) -> StocktakeResult | None:
     """The first result of a request replayed with its id, or None for a new one."""
-    seen = replay(uow, request_id, f"stocktakes.{step}", payload)
+    seen = replay(uow, actor, request_id, f"stocktakes.{step}", payload)
     return None if seen is None else _result(seen)
 
 
@@ -131,7 +131,7 @@ def _settle(
             *(state.value if state else None for state in states),
         )
     )
-    remember(uow, request_id, f"stocktakes.{step}", payload, result.to_dict())
+    remember(uow, actor, request_id, f"stocktakes.{step}", payload, result.to_dict())
     uow.commit()
     return result
 
@@ -162,7 +162,7 @@ def plan(
     """
     wanted = parse(PlanIn, data)
     payload = {**wanted.model_dump(mode="json"), "actor": actor}
-    seen = _replayed(uow, request_id, "plan", payload)
+    seen = _replayed(uow, actor, request_id, "plan", payload)
     if seen is not None:
         return seen
     warehouse = uow.catalog.warehouses_by_code([wanted.warehouse]).get(wanted.warehouse)
@@ -220,7 +220,7 @@ def start(
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "actor": actor}
-    seen = _replayed(uow, request_id, "start", payload)
+    seen = _replayed(uow, actor, request_id, "start", payload)
     if seen is not None:
         return seen
     header = _found(uow, number)
@@ -313,7 +313,7 @@ def count(
     """
     counts = parse(CountsIn, data)
     payload = {"number": number, "counts": counts.model_dump(mode="json"), "actor": actor}
-    seen = _replayed(uow, request_id, "count", payload)
+    seen = _replayed(uow, actor, request_id, "count", payload)
     if seen is not None:
         return seen
     header = _found(uow, number)
@@ -474,7 +474,7 @@ def hand_in(
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "actor": actor}
-    seen = _replayed(uow, request_id, "hand_in", payload)
+    seen = _replayed(uow, actor, request_id, "hand_in", payload)
     if seen is not None:
         return seen
     header = _found(uow, number)
@@ -539,7 +539,7 @@ def approve(
     trail of the stocktake and of each order name what was given back.
     """
     payload = {"number": number, "actor": actor}
-    seen = _replayed(uow, request_id, "approve", payload)
+    seen = _replayed(uow, actor, request_id, "approve", payload)
     if seen is not None:
         return seen
     header = _found(uow, number)
@@ -653,7 +653,7 @@ def cancel(
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "reason": reason, "actor": actor}
-    seen = _replayed(uow, request_id, "cancel", payload)
+    seen = _replayed(uow, actor, request_id, "cancel", payload)
     if seen is not None:
         return seen
     if not reason.strip():

@@ -185,10 +185,10 @@ def install(uow: UnitOfWork, actor: str, source: str, request_id: str | None = N
     """
     require(uow, actor, Action.WORKFLOW_MANAGE)
     workflow = parse_source(source)
-    seen = replay(uow, request_id, "workflows.install", workflow.digest)
+    seen = replay(uow, actor, request_id, "workflows.install", workflow.digest)
     if seen is None:
         _put(uow, actor, workflow, source)
-        remember(uow, request_id, "workflows.install", workflow.digest, {})
+        remember(uow, actor, request_id, "workflows.install", workflow.digest, {})
         uow.commit()
     return workflow
 
@@ -206,10 +206,10 @@ def use(
     require(uow, actor, Action.WORKFLOW_MANAGE)
     sources = [shipped_source(set_name, kind) for kind in DOCUMENT_TYPES]
     workflows = [parse_source(source) for source in sources]
-    if replay(uow, request_id, "workflows.use", set_name) is None:
+    if replay(uow, actor, request_id, "workflows.use", set_name) is None:
         for workflow, source in zip(workflows, sources, strict=True):
             _put(uow, actor, workflow, source)
-        remember(uow, request_id, "workflows.use", set_name, {})
+        remember(uow, actor, request_id, "workflows.use", set_name, {})
         uow.commit()
     return workflows
 

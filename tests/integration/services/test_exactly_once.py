@@ -11,7 +11,7 @@ import pytest
 
 from jxc.domain.auth import Role
 from jxc.domain.errors import Conflict
-from jxc.services import auth, catalog, periods
+from jxc.services import auth, catalog, documents, periods
 from tests.builders import PASSWORD, a_user, a_warehouse, an_item, create, snapshot
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -88,6 +88,24 @@ def test_a_request_id_used_for_something_else_is_refused_naming_its_first_use(sh
 
     assert reused.value.code == "request.idempotency_key_reused"
     assert reused.value.params == {"request_id": "r-1", "operation": "periods.close"}
+    assert snapshot(shop) == before
+
+
+def test_a_request_id_is_its_senders_another_user_gets_a_conflict_not_their_result(shop):
+    a_user(shop, "clerk2", "warehouse_clerk", "WH1")
+    issue = {
+        "document_type": "issue",
+        "warehouse": "WH1",
+        "lines": [{"item": "螺丝-M3", "quantity": "2"}],
+    }
+    documents.create(shop.uow(), "clerk1", issue, request_id="r-1")
+    before = snapshot(shop)
+
+    with pytest.raises(Conflict) as taken:
+        documents.create(shop.uow(), "clerk2", issue, request_id="r-1")
+
+    assert taken.value.code == "request.idempotency_key_of_another_user"
+    assert taken.value.params == {"request_id": "r-1"}
     assert snapshot(shop) == before
 
 
