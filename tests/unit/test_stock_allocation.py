@@ -13,6 +13,7 @@ from jxc.domain.stock import (
     fefo_order,
     given_in_turn,
     holds_in_the_way,
+    lowest_since,
 )
 
 STOCK = Location(10, "STOCK", "库存", LocationKind.INTERNAL, 1)
@@ -133,3 +134,12 @@ def test_a_loss_takes_back_only_the_held_stock_it_cannot_take_from_the_free():
     assert holds_in_the_way(Decimal("0.5"), shelf) == 0
     assert holds_in_the_way(Decimal(12), shelf) == 9  # the rest is short stock, not a hold
     assert holds_in_the_way(Decimal(4), Balance(Decimal(10), Decimal(0))) == 0
+
+
+def test_the_lowest_later_stock_is_found_walking_back_from_today():
+    later = [(date(2026, 11, 20), Decimal(-8)), (date(2026, 11, 25), Decimal(10))]
+
+    assert lowest_since(Decimal(12), later) == (Decimal(2), date(2026, 11, 20))
+    assert lowest_since(Decimal(12), []) == (Decimal(12), None)
+    # The business date's own end of day is the lowest: no later day named.
+    assert lowest_since(Decimal(5), [(date(2026, 11, 20), Decimal(3))]) == (Decimal(2), None)

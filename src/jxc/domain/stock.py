@@ -148,6 +148,44 @@ def shortages(demands: Iterable[Demand], balances: Mapping[BalanceKey, Balance])
     return short
 
 
+def lowest_since(
+    on_hand: Decimal, later_days: Sequence[tuple[date, Decimal]]
+) -> tuple[Decimal, date | None]:
+    """The lowest end-of-day on hand from a business date on, and the day it falls on.
+
+    ``on_hand`` is today's; ``later_days`` is the net movement of each day after the
+    business date, oldest first. Walking back from today undoes one day at a time: what
+    is left is the stock at the end of the day before. None for the business date itself.
+    """
+    lowest, lowest_day = on_hand, later_days[-1][0] if later_days else None
+    running = on_hand
+    for index in range(len(later_days) - 1, -1, -1):
+        running -= later_days[index][1]
+        if running < lowest:
+            lowest, lowest_day = running, later_days[index - 1][0] if index else None
+    return lowest, lowest_day
+
+
+def short_since(
+    demand: Demand, business_date: date, lowest: Decimal, day: date | None
+) -> ErrorItem:
+    """A back-dated demand the stock of a later day could not have met."""
+    return ErrorItem(
+        f"/lines/{demand.line_numbers[0]}",
+        "stock.line_short_since",
+        {
+            "lines": ", ".join(str(n) for n in demand.line_numbers),
+            "item": demand.item_code,
+            "location": demand.location.code,
+            "batch": f"/{demand.batch_no}" if demand.batch_no else "",
+            "requested": str(normalized(demand.quantity)),
+            "available": str(normalized(max(lowest, ZERO))),
+            "date": (day or business_date).isoformat(),
+            "business_date": business_date.isoformat(),
+        },
+    )
+
+
 @dataclass(frozen=True)
 class RefusedLine:
     """One short line of a refused posting or reservation (拒绝超卖), kept for the alerts."""

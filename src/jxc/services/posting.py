@@ -19,7 +19,17 @@ from jxc.domain.errors import ErrorItem, InsufficientStock
 from jxc.domain.ledger import Move, balance_deltas, demands, pool_key
 from jxc.domain.locations import VARIANCE_LOCATION
 from jxc.domain.periods import check_open
-from jxc.domain.stock import Balance, BalanceKey, holds_in_the_way, shortage_item, shortages
+from jxc.domain.quantities import ZERO
+from jxc.domain.stock import (
+    Balance,
+    BalanceKey,
+    Demand,
+    holds_in_the_way,
+    lowest_since,
+    short_since,
+    shortage_item,
+    shortages,
+)
 
 
 def write_posting(
@@ -43,7 +53,7 @@ def write_posting(
     deltas = balance_deltas(moves)
     balances = uow.balances.lock_for_posting(deltas)
     needed = demands(moves, deltas)
-    short = shortages(needed, balances)
+    short = shortages(needed, balances) or _short_since(uow, needed, balances, business_date)
     if short:
         raise InsufficientStock(short)
     pool_keys = {
@@ -167,6 +177,30 @@ def release_in_the_way(
     return released
 
 
+def _short_since(
+    uow: UnitOfWork,
+    needed: Sequence[Demand],
+    balances: Mapping[BalanceKey, Balance],
+    business_date: date,
+) -> list[ErrorItem]:
+    """Back-dated demands that would take stock below zero at the end of some later day.
+
+    Stock received on the 26th cannot have left on the 5th: the 库存状况表 of the 10th
+    would show it negative (invariant 3 holds on every day, not only today).
+    """
+    guarded = [d for d in needed if d.location.guards_availability]
+    later = uow.ledger.days_after([d.key for d in guarded], business_date)
+    short = []
+    for demand in guarded:
+        if demand.key not in later:
+            continue
+        balance = balances.get(demand.key)
+        lowest, day = lowest_since(balance.on_hand if balance else ZERO, later[demand.key])
+        if lowest < demand.quantity:
+            short.append(short_since(demand, business_date, lowest, day))
+    return short
+
+
 def _available(balances: Mapping[BalanceKey, Balance], key: BalanceKey) -> Decimal:
     balance = balances.get(key)
-    return balance.available if balance else Decimal(0)
+    return balance.available if balance else ZERO

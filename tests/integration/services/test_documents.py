@@ -16,6 +16,7 @@ from jxc.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from jxc.i18n.messages import translate
 from jxc.queries import documents as document_queries
 from jxc.queries import movements, stock_levels
 from jxc.services import catalog, documents
@@ -159,6 +160,29 @@ def test_the_business_date_defaults_to_today_and_may_be_given(shop):
         assert document_queries.document(connection, dated.number)[0].business_date == date(
             2026, 3, 1
         )
+
+
+def test_a_back_dated_issue_cannot_take_stock_that_came_in_later(shop):
+    line = {"item": "螺丝-M3", "quantity": "10", "unit_cost": "2"}
+    create(shop, "receipt", "WH1", line, business_date="2026-11-01")
+    create(shop, "issue", "WH1", {"item": "螺丝-M3", "quantity": "8"}, business_date="2026-11-20")
+    create(shop, "receipt", "WH1", line, business_date="2026-11-25")
+
+    with refused(shop, InsufficientStock) as short:
+        create(
+            shop, "issue", "WH1", {"item": "螺丝-M3", "quantity": "5"}, business_date="2026-11-10"
+        )
+
+    (problem,) = short.value.items
+    assert problem.code == "stock.line_short_since"
+    assert translate(problem.code, "zh_CN", **problem.params) == (
+        "第 1 行：螺丝-M3 在 STOCK：2026-11-10 需要 5，但 2026-11-20 日终只有 2；"
+        "补录的单据不能动用之后才入库的库存"
+    )
+    # What was there on every day since is enough: back-dating is allowed.
+    create(shop, "issue", "WH1", {"item": "螺丝-M3", "quantity": "2"}, business_date="2026-11-10")
+    assert on_hand(shop, "螺丝-M3", "WH1") == Decimal(10)
+    assert_books_balance(shop)
 
 
 def test_an_issue_takes_stock_only_from_the_location_it_names(shop):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
 from jxc.domain.ledger import PostedEntry
 from jxc.domain.locations import Location
+from jxc.domain.stock import BalanceKey
 
 _ledger = cast(Table, s.StockLedgerEntry.__table__)
 _append = Bulk(insert(_ledger), [c.name for c in _ledger.columns if not c.primary_key])
@@ -71,3 +75,46 @@ class LedgerRepository:
             )
         )
         return {location for row in rows for location in row}
+
+    def days_after(
+        self, keys: Collection[BalanceKey], business_date: date
+    ) -> dict[BalanceKey, list[tuple[date, Decimal]]]:
+        """The net movement of each day after ``business_date`` at each of ``keys``.
+
+        Oldest day first; keys with no later movement are left out (a posting dated today
+        has none).
+        """
+        if not keys:
+            return {}
+        entry = s.StockLedgerEntry
+        locations = {key.location_id for key in keys}
+        rows = self.connection.execute(
+            select(
+                entry.item_id,
+                func.coalesce(entry.batch_id, 0),
+                entry.from_location_id,
+                entry.to_location_id,
+                entry.business_date,
+                func.sum(entry.quantity),
+            )
+            .where(
+                entry.item_id.in_({key.item_id for key in keys}),
+                entry.business_date > business_date,
+                or_(entry.from_location_id.in_(locations), entry.to_location_id.in_(locations)),
+            )
+            .group_by(
+                entry.item_id,
+                entry.batch_id,
+                entry.from_location_id,
+                entry.to_location_id,
+                entry.business_date,
+            )
+        )
+        wanted = set(keys)
+        net: dict[BalanceKey, dict[date, Decimal]] = defaultdict(dict)
+        for item, batch, source, target, day, quantity in rows:
+            for location, signed in ((source, -quantity), (target, quantity)):
+                key = BalanceKey(item, location, batch)
+                if key in wanted:
+                    net[key][day] = net[key].get(day, Decimal(0)) + signed
+        return {key: sorted(days.items()) for key, days in net.items()}
