@@ -245,6 +245,7 @@ ERRORS: dict[str, str] = {
     "workflow.complete_missing": "An order's workflow needs the step {action}: its last receipt or delivery takes it",
     "tolerance.out_of_range": "The over-receipt tolerance {value} must be between 0 and 100 percent with at most 2 decimals",
     "order.nothing_open": "Nothing is left open on {number}",
+    "order.already_pushed_down": "Everything open on {number} is already on {documents}, not yet posted: finish or void it first",
     "order.not_open": "{number} is {state}: documents are made only from an approved, unfinished order or a shipped delivery",
     "document.made_from_it": "{number} has documents made from it ({documents}): reverse those first",
     "import.unsupported_format": "{file}: a shop's orders come as .csv or .xlsx",

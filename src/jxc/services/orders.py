@@ -8,12 +8,14 @@ counts in the batches and posts, through the document's workflow.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.auth import Action
-from jxc.domain.documents import DocumentType
+from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import Conflict, NotFound
 from jxc.queries import order_lists
 from jxc.queries.order_lists import ListFilter, OrderInProgressRow
@@ -91,16 +93,22 @@ def push_down(
         raise Conflict("order.not_open", {"number": number, "state": order.state})
     lines = {line.id: line for line in uow.documents.lines(order.id)}
     items = uow.catalog.items_by_id({line.item_id for line in lines.values()})
+    progress = uow.orders.progress(order.id, for_update=True)  # one push-down at a time
+    pending, on_the_way = _on_the_way(uow, order)
     open_lines: list[dict[str, Any]] = [
         {
-            "item": items[progress.item_id].code,
-            "quantity": progress.open,
-            "batch": lines[progress.line_id].batch_no,
-            "source_line": progress.line_no,
+            "item": items[line.item_id].code,
+            "quantity": line.open - on_the_way[line.line_id],
+            "batch": lines[line.line_id].batch_no,
+            "source_line": line.line_no,
         }
-        for progress in uow.orders.progress(order.id)
-        if progress.open > 0
+        for line in progress
+        if line.open > on_the_way[line.line_id]
     ]
+    if not open_lines and pending:
+        raise Conflict(
+            "order.already_pushed_down", {"number": number, "documents": ", ".join(pending)}
+        )
     if not open_lines:
         raise Conflict("order.nothing_open", {"number": number})
     result = documents.creating(
@@ -117,3 +125,24 @@ def push_down(
     remember(uow, actor, request_id, "orders.push_down", payload, result.to_dict())
     uow.commit()
     return result
+
+
+def _on_the_way(
+    uow: UnitOfWork, order: DocumentHeader
+) -> tuple[tuple[str, ...], dict[int, Decimal]]:
+    """Documents made from ``order`` not yet posted, and what they take of each order line.
+
+    Their quantities are not delivered yet but no longer open to push down: a second
+    下推 makes a document for the rest only, never a second one for the same goods.
+    """
+    pending = fulfilment.in_flight(uow, order, with_posted=False)
+    taken: dict[int, Decimal] = defaultdict(Decimal)
+    for made in pending:
+        header = uow.documents.header(made)
+        assert header is not None, "in_flight names existing documents"
+        made_lines = uow.documents.lines(header.id)
+        sources = uow.orders.sources_of_lines([line.id for line in made_lines])
+        for line in made_lines:
+            if line.id in sources:
+                taken[sources[line.id]] += line.base_quantity
+    return pending, taken

@@ -241,7 +241,7 @@ def test_more_than_is_open_on_the_order_is_refused_naming_the_line(shop):
 def test_two_drafts_that_together_pass_the_order_cannot_both_ship(shop):
     number = order(shop, cups("5"))
     first = deliver_cups(shop, number, "3")
-    second = orders.push_down(shop.uow(), "tester", number)  # all 5 still open when made
+    second = deliver_cups(shop, number, "5")  # by hand: all 5 still open when made
     documents.act(shop.uow(), "tester", first.number, "ship")
 
     with refused(shop, Invalid) as caught:
@@ -369,6 +369,30 @@ def test_push_down_with_a_request_id_makes_one_delivery(shop):
     assert again == first
     with shop.reader() as connection:
         assert len(order_queries.made_from(connection, number)) == 1
+
+
+def delivery_quantities(app, number):
+    with app.reader() as connection:
+        return [line.quantity for line in document_queries.document(connection, number)[1]]
+
+
+def test_a_second_push_down_takes_only_what_no_delivery_is_on_its_way_for(shop):
+    number = order(shop, cups("5"))
+    first = deliver_cups(shop, number, "3")
+
+    second = orders.push_down(shop.uow(), "tester", number)
+    assert delivery_quantities(shop, second.number) == [Decimal(2)]
+    with refused(shop, Conflict) as caught:
+        orders.push_down(shop.uow(), "tester", number)
+    assert caught.value.code == "order.already_pushed_down"
+    assert caught.value.params == {
+        "number": number,
+        "documents": f"{first.number}, {second.number}",
+    }
+
+    documents.act(shop.uow(), "tester", first.number, "void")
+    third = orders.push_down(shop.uow(), "tester", number)
+    assert delivery_quantities(shop, third.number) == [Decimal(3)]
 
 
 # 拣货 and 复核 by scanning (the SOP workflow) ----------------------------------------------
@@ -501,6 +525,28 @@ def test_a_short_pick_delivers_less_and_the_rest_stays_open_on_the_order(floor):
     ]
     assert state(app, number) == "approved"
     assert available(app, "壶") == (Decimal(6), Decimal(2), Decimal(4))
+
+
+def test_a_checked_delivery_the_customer_cancelled_is_voided_and_the_order_pushed_again(floor):
+    app, number, delivery = floor
+    deliveries.pick(
+        app.uow(),
+        "picker",
+        delivery,
+        scans(("杯子", None, "2"), ("壶", "B1", "3"), ("壶", "B2", "1")),
+    )
+    deliveries.check(
+        app.uow(),
+        "checker",
+        delivery,
+        scans(("杯子", None, "2"), ("壶", "B1", "3"), ("壶", "B2", "1")),
+    )
+
+    documents.act(app.uow(), "manager", delivery, "void")
+
+    assert state(app, delivery) == "cancelled"
+    again = orders.push_down(app.uow(), "picker", number)
+    assert delivery_quantities(app, again.number) == [Decimal(2), Decimal(4)]
 
 
 def test_picking_more_than_the_delivery_or_a_batch_item_without_its_batch_is_refused(floor):
