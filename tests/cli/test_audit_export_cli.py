@@ -37,3 +37,27 @@ def test_an_export_without_a_scope_exits_4_naming_what_to_give(company):
     code, output = jxc(company, "audit", "export")
     assert code == 4, output
     assert "audit_export.scope_required" in output
+
+
+def test_an_export_to_a_path_that_cannot_take_it_is_refused_before_anything_is_recorded(
+    company, tmp_path
+):
+    stocked(company)
+    code, before = jxc(company, "audit", "log", "--action", "audit.export")
+    assert code == 0, before
+
+    for path, message in (
+        (tmp_path / "no-such-folder" / "a.xlsx", f"文件夹 {tmp_path / 'no-such-folder'} 不存在"),
+        (tmp_path, f"{tmp_path} 是文件夹"),
+    ):
+        code, output = jxc(company, "audit", "export", "--item", "螺丝-M3", "-o", str(path))
+        assert code == 4, output
+        assert message in output
+        assert "Traceback" not in output
+
+    jxc(company, "audit", "export", "--item", "螺丝-M3", "-o", str(tmp_path / "a.xlsx"))
+    code, after = jxc(company, "audit", "log", "--action", "audit.export")
+    assert code == 0, after
+    assert after.count("审计导出") == before.count("审计导出") + 1, (
+        "only the written one is on record"
+    )

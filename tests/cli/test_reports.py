@@ -120,3 +120,13 @@ def test_stock_status_and_the_item_ledger_are_reports_too(company):
     assert "螺丝-M3" in output
     code, output = jxc(company, "report", "ledger", "螺丝-M3", "--warehouse", "WH1")
     assert code == 0, output
+
+
+def test_a_report_to_a_missing_folder_is_refused_naming_it(company, tmp_path):
+    missing = tmp_path / "nodir" / "x.csv"
+    period = ("--from", str(TODAY), "--to", str(TODAY))
+
+    code, output = jxc(company, "report", "summary", *period, "--format", "csv", "-o", str(missing))
+
+    assert code == 4, output
+    assert f"无法写入 {missing}：文件夹 {missing.parent} 不存在" in output

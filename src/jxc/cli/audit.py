@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import day, err, out, state, state_change, table
+from jxc.cli.output import check_writable, day, err, out, state, state_change, table, write_file
 from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
 from jxc.exports import HISTORY_SECTIONS, ExportFormat
@@ -118,11 +118,13 @@ def export_history(
     scope = ExportScope(item, batch, serial, day(start, "--from"), day(end, "--to"))
     zone = datetime.now().astimezone().tzinfo
     assert zone is not None
+    if output is not None:
+        check_writable(output)
     file, manifest = audit_exports.export_history(
         st.app.uow(), st.actor, scope, export_format, st.locale, zone
     )
     path = output or Path(file.filename)
-    path.write_bytes(file.content)
+    write_file(path, file.content)
     out.print(st.t("label.export_written", path=path, digest=manifest.digest))
     for section in manifest.sections:
         name = st.t(HISTORY_SECTIONS[section.name][0])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -116,6 +118,25 @@ def day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise Invalid("date.invalid", {"field": option, "value": value}) from None
+
+
+def check_writable(path: Path) -> None:
+    """Refuse an output path before any work is done (an export is on the audit trail)."""
+    if path.is_dir():
+        raise Invalid("output.is_directory", {"path": str(path)})
+    folder = path.parent
+    if not folder.is_dir():
+        raise Invalid("output.no_directory", {"path": str(path), "directory": str(folder)})
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise Invalid("output.not_writable", {"path": str(path)})
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Write an export whole; a failure (a full disk) is named, not a traceback."""
+    try:
+        path.write_bytes(content)
+    except OSError:
+        raise Invalid("output.not_writable", {"path": str(path)}) from None
 
 
 def number(value: Decimal | None) -> str:

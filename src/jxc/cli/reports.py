@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from jxc import exports
-from jxc.cli.output import State, day, money, number, out, state, table
+from jxc.cli.output import State, check_writable, day, money, number, out, state, table, write_file
 from jxc.cli.stock import ledger, list_stock
 from jxc.domain.errors import Invalid
 from jxc.exports import Column, ExportFormat
@@ -66,12 +66,14 @@ def _emit(
         return False
     if output_format is Format.XLSX and output is None:
         raise Invalid("field.required", {"field": "--output"})
+    if output is not None:
+        check_writable(output)
     file = exports.export(columns, rows, ExportFormat(output_format.value), st.locale, name)
     if output is None:
         sys.stdout.buffer.write(file.content)
         sys.stdout.flush()
     else:
-        output.write_bytes(file.content)
+        write_file(output, file.content)
         out.print(str(output), highlight=False)
     return True
 
