@@ -61,6 +61,15 @@ def check_open(business_date: date, latest_closed: Period | None) -> None:
         )
 
 
+def check_not_ahead(business_date: date, today: date) -> None:
+    """Raises Invalid document.future_date past tomorrow: a document records what happened.
+
+    ``today`` is the UTC day; east of UTC it may already be tomorrow, so tomorrow passes.
+    """
+    if business_date > today + timedelta(days=1):
+        raise Invalid("document.future_date", {"date": business_date.isoformat()})
+
+
 def booking_date(document_date: date, today: date, latest_closed: Period | None) -> date:
     """The date a later step of a document is booked on: its own, unless that is closed."""
     if latest_closed is not None and document_date <= latest_closed.last_day:

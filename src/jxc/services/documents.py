@@ -50,7 +50,7 @@ from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind, Warehouse
 from jxc.domain.partners import PARTNERS_OF, PartnerKind
-from jxc.domain.periods import booking_date, check_open
+from jxc.domain.periods import booking_date, check_not_ahead, check_open
 from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
 from jxc.domain.quantities import ZERO, check_line_amount, normalized
@@ -1229,9 +1229,10 @@ def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_
                 rows.append(row)
     if document.business_date is not None:
         try:
+            check_not_ahead(document.business_date, uow.clock().date())
             check_open(document.business_date, uow.periods.latest_closed())
-        except Conflict as closed:
-            errors.extend(closed, "/business_date")
+        except (Conflict, Invalid) as refused:
+            errors.extend(refused, "/business_date")
     errors.raise_if_any()
     assert resolved is not None
     return resolved, rows

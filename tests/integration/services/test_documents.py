@@ -162,6 +162,21 @@ def test_the_business_date_defaults_to_today_and_may_be_given(shop):
         )
 
 
+def test_a_business_date_past_tomorrow_is_refused_tomorrow_is_not(shop):
+    shop.clock = lambda: datetime(2026, 11, 26, 23, 0, tzinfo=UTC)  # 07:00 on the 27th in 北京
+    line = {"item": "螺丝-M3", "quantity": "1"}
+
+    with refused(shop, Invalid) as ahead:
+        create(shop, "receipt", "WH1", line, business_date="2062-11-26")
+    (problem,) = ahead.value.items
+    assert (problem.pointer, problem.code) == ("/business_date", "document.future_date")
+    assert translate(problem.code, "zh_CN", **problem.params) == (
+        "业务日期 2062-11-26 在未来：单据只记录已经发生的业务"
+    )
+
+    assert create(shop, "receipt", "WH1", line, business_date="2026-11-27").state == "posted"
+
+
 def test_a_back_dated_issue_cannot_take_stock_that_came_in_later(shop):
     line = {"item": "螺丝-M3", "quantity": "10", "unit_cost": "2"}
     create(shop, "receipt", "WH1", line, business_date="2026-11-01")
