@@ -137,6 +137,26 @@ def test_a_csv_file_with_a_ragged_row_names_the_row(company, tmp_path):
     assert snapshot_of(company) == before
 
 
+def test_a_gbk_csv_from_excel_is_received_and_a_column_given_twice_is_refused(company, tmp_path):
+    file = tmp_path / "到货.csv"
+    file.write_bytes("商品,数量,单位\n\n螺丝-M3,2,箱\n".encode("gbk"))
+    args = ("doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file), "--post")
+    code, output = jxc(company, *args)
+    assert code == 0, output
+
+    file.write_text("商品,数量,数量\n螺丝-M3,1,2\n", encoding="utf-8")
+    before = snapshot_of(company)
+    code, output = jxc(company, *args)
+    assert code == 4
+    assert "到货.csv：列 数量 出现了两次" in output
+    assert snapshot_of(company) == before
+
+    file.write_text("商品,数量,单位\n\n螺丝-M3,1,个,多余\n", encoding="utf-8")
+    code, output = jxc(company, *args)
+    assert code == 4
+    assert "第 3 行" in output  # the file's row, counting the blank one
+
+
 def test_a_csv_file_with_chinese_headings_is_received(company, tmp_path):
     file = tmp_path / "到货.csv"
     file.write_text(

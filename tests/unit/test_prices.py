@@ -103,7 +103,9 @@ SHOP = ShopMapping(
 def test_a_bundle_becomes_its_items_with_its_price_shared_by_their_units():
     errors = ErrorCollector()
 
-    orders = orders_in([{"单号": "T1", "编码": "SET", "数量": "2", "单价": "90"}], SHOP, errors)
+    orders = orders_in(
+        [(2, {"单号": "T1", "编码": "SET", "数量": "2", "单价": "90"})], SHOP, errors
+    )
 
     assert errors.items == []
     assert [(line.item, line.quantity, line.unit_price) for line in orders["T1"]] == [

@@ -53,15 +53,15 @@ def check_headings(headings: Sequence[str], mapping: ShopMapping) -> None:
 
 
 def orders_in(
-    rows: Sequence[Mapping[str, str]], mapping: ShopMapping, errors: ErrorCollector
+    rows: Sequence[tuple[int, Mapping[str, str]]], mapping: ShopMapping, errors: ErrorCollector
 ) -> dict[str, list[ShopLine]]:
     """The file's orders by the shop's order number, each with its lines here.
 
-    A bundle's line becomes a line per component; its price is shared between the
-    component units evenly.
+    ``rows``: each with its row number in the file. A bundle's line becomes a line per
+    component; its price is shared between the component units evenly.
     """
     orders: dict[str, list[ShopLine]] = defaultdict(list)
-    for row_number, row in enumerate(rows, start=2):
+    for row_number, row in rows:
         before = len(errors.items)
 
         def cell(field: str, row: Mapping[str, str] = row) -> str:

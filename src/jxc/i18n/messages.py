@@ -75,6 +75,8 @@ ERRORS: dict[str, str] = {
     "file.column_unknown": "{file}: column {column} is not known (expected: {expected})",
     "file.json_shape": '{file}: expected a list of lines or an object with "lines"',
     "file.json_syntax": "{file}: not valid JSON at row {row}, column {column}",
+    "file.column_repeated": "{file}: column {column} is given twice; keep one",
+    "file.not_text": "{file} is not a text file (byte {byte}); save it as CSV (UTF-8 or GBK)",
     "file.not_utf8": "{file} is not UTF-8 text (byte {byte}); save it as UTF-8 CSV",
     "file.row_field_count": "{file}, row {row}: {found} fields, but the header has {expected}",
     "file.not_found": "File {file} does not exist",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jxc.domain.errors import ErrorCollector, Invalid
+from jxc.services.tables import check_headings_unique, decoded, numbered
 
 LINE_COLUMNS = (
     "item",
@@ -50,21 +51,23 @@ def read_document(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
     Raises:
         Invalid: file.not_found, file.unsupported_format, file.column_missing, file.empty,
-            file.row_field_count, file.json_syntax, file.json_shape.
+            file.column_repeated, file.row_field_count, file.not_text, file.not_utf8 (JSON),
+            file.json_syntax, file.json_shape.
     """
     if not path.is_file():
         raise Invalid("file.not_found", {"file": str(path)})
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise Invalid("file.unsupported_format", {"file": path.name})
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid("file.not_utf8", {"file": path.name, "byte": error.start}) from None
+    content = path.read_bytes()
     header: dict[str, Any] = {}
     if suffix == ".csv":
-        lines = _csv_lines(path.name, text)
+        lines = _csv_lines(path.name, decoded(path.name, content))
     else:
+        try:
+            text = content.decode("utf-8-sig")  # JSON is UTF-8 by its standard
+        except UnicodeDecodeError as error:
+            raise Invalid("file.not_utf8", {"file": path.name, "byte": error.start}) from None
         header, lines = _json_document(path.name, text)
     if not lines:
         raise Invalid("file.empty", {"file": path.name})
@@ -78,11 +81,11 @@ def _delimiter(text: str) -> str:
 
 
 def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
-    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    rows = numbered(list(csv.reader(io.StringIO(text), delimiter=_delimiter(text))))
     if not rows:
         raise Invalid("file.empty", {"file": name})
-    header = [CHINESE_COLUMNS.get(cell.strip(), cell.strip().lower()) for cell in rows[0]]
+    header = [CHINESE_COLUMNS.get(cell.strip(), cell.strip().lower()) for cell in rows[0][1]]
+    check_headings_unique(name, header)
     errors = ErrorCollector()
     for column in REQUIRED_COLUMNS:
         if column not in header:
@@ -104,7 +107,7 @@ def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
             )
     errors.raise_if_any()
     lines = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows[1:]:
         if len(row) != len(header):
             errors.add(
                 f"/rows/{number}",

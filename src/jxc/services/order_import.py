@@ -27,6 +27,7 @@ from jxc.domain.shop_orders import FIELDS, ShopMapping, check_headings, orders_i
 from jxc.services import documents
 from jxc.services.auth import require
 from jxc.services.base import parse, remember, replay, transactional
+from jxc.services.tables import check_headings_unique, decoded, numbered
 
 MAX_ROWS = 50_000
 
@@ -55,11 +56,12 @@ class Imported:
         return asdict(self)
 
 
-def read_table(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    """Headings and rows of a CSV (UTF-8, with or without BOM, or GB18030) or XLSX file.
+def read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Headings and rows (with their row numbers) of a CSV or XLSX file.
 
     Raises:
-        Invalid: import.unsupported_format, file.empty, file.unreadable, file.too_many_rows.
+        Invalid: import.unsupported_format, file.empty, file.unreadable, file.not_text,
+            file.column_repeated, file.too_many_rows.
     """
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -72,20 +74,17 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], list[dict[str,
             for row in (sheet.iter_rows(values_only=True) if sheet is not None else [])
         ]
     elif name.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("gb18030", errors="replace")  # what Excel in China saves
-        table = list(csv.reader(io.StringIO(text)))
+        table = list(csv.reader(io.StringIO(decoded(filename, content))))
     else:
         raise Invalid("import.unsupported_format", {"file": filename})
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
+    rows = numbered(table)
+    if not rows:
         raise Invalid("file.empty", {"file": filename})
-    if len(table) > MAX_ROWS + 1:
+    if len(rows) > MAX_ROWS + 1:
         raise Invalid("file.too_many_rows", {"file": filename, "maximum": MAX_ROWS})
-    headings = [cell.strip() for cell in table[0]]
-    return headings, [dict(zip(headings, row, strict=False)) for row in table[1:]]
+    headings = [cell.strip() for cell in rows[0][1]]
+    check_headings_unique(filename, headings)
+    return headings, [(number, dict(zip(headings, row, strict=False))) for number, row in rows[1:]]
 
 
 def _text(cell: object) -> str:

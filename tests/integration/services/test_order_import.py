@@ -132,6 +132,37 @@ def test_every_bad_row_is_named_with_its_column_and_nothing_is_imported(shop):
     ]
 
 
+def test_a_row_is_named_by_its_number_in_the_file_after_blank_rows(shop):
+    text = HEADINGS + "T1,TM-CUP,2,10\n,,,\n\nT2,TM-NOPE,1,10\n"
+    book = Workbook()
+    for row in (HEADINGS.strip().split(","), ["T1", "TM-CUP", 2, 10], [], ["T2", "TM-NOPE", 1, 10]):
+        book.active.append(row)
+    content = io.BytesIO()
+    book.save(content)
+
+    for name, data in (("orders.csv", text.encode()), ("orders.xlsx", content.getvalue())):
+        with refused(shop, Invalid) as caught:
+            order_import.import_orders(shop.uow(), "tester", name, data, MAPPING)
+        row = 5 if name.endswith(".csv") else 4
+        assert [(i.pointer, i.code) for i in caught.value.items] == [
+            (f"/rows/{row}/商家编码", "import.sku_unknown")
+        ], name
+
+
+def test_a_column_given_twice_is_refused_and_a_gbk_file_from_excel_is_read(shop):
+    with refused(shop, Invalid) as caught:
+        run(shop, "订单编号,商家编码,购买数量,购买数量,商品单价\nT1,TM-CUP,1,2,10\n")
+    assert (caught.value.code, caught.value.params["column"]) == (
+        "file.column_repeated",
+        "购买数量",
+    )
+
+    done = order_import.import_orders(
+        shop.uow(), "tester", "天猫.csv", (HEADINGS + "T1,TM-CUP,2,10\n").encode("gbk"), MAPPING
+    )
+    assert [external for external, _ in done.orders] == ["T1"]
+
+
 def test_a_file_without_a_mapped_column_or_of_another_format_is_refused(shop):
     with refused(shop, Invalid) as caught:
         run(shop, "订单编号,商家编码,数量,商品单价\nT1,TM-CUP,1,10\n")
