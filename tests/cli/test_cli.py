@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 from sqlalchemy import update
 
@@ -377,3 +378,16 @@ def test_stock_of_a_warehouse_or_item_that_does_not_exist_is_named_not_shown_emp
     assert (code, "Item NOPE does not exist" in output) == (3, True), output
     code, output = jxc(company, "stock", "list", "--warehouse", "WH1")
     assert code == 0, "a real warehouse with no stock is just an empty list"
+
+
+def test_serving_on_a_port_in_use_says_so_and_never_that_it_started(company):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+
+        code, output = jxc(company, "serve", "--port", port)
+
+    assert code == 8, output
+    assert f"127.0.0.1:{port} 已被占用：是否已有 JXC 在运行？" in output
+    assert "已启动" not in output

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from jxc.cli.output import out, state
+from jxc.domain.errors import Unavailable
 
 # The application is named, not imported: the CLI and the API are independent entrypoints.
 APP_FACTORY = "jxc.asgi:serve_app"
@@ -30,6 +33,7 @@ def serve(
     # opens its own connections.
     st.app.dispose()
     os.environ["JXC_DATABASE_URL"] = st.settings.database_url
+    _check_free(host, port)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("jxc.api").setLevel(logging.INFO)
     out.print(
@@ -44,3 +48,25 @@ def serve(
         access_log=False,  # the application logs one structured line per request
         log_level="warning",
     )
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse, before saying the server started, an address it cannot listen on.
+
+    Raises:
+        Unavailable: serve.address_in_use (another JXC there, most likely),
+            serve.address_unusable (a port below 1024, a host that is not this machine's).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, protocol, _, address = infos[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise Unavailable("serve.address_in_use", {"address": f"{host}:{port}"}) from None
+        raise Unavailable(
+            "serve.address_unusable",
+            {"address": f"{host}:{port}", "reason": error.strerror or str(error)},
+        ) from None

@@ -250,6 +250,8 @@ ERRORS: dict[str, str] = {
     "output.no_directory": "Cannot write {path}: the folder {directory} does not exist",
     "output.not_writable": "Cannot write {path}: no permission, or the disk is full",
     "document.future_date": "The business date {date} lies in the future: a document records what has happened",
+    "serve.address_in_use": "{address} is already in use: is JXC running there already? Choose another port with --port",
+    "serve.address_unusable": "Cannot listen on {address}: {reason}",
     "order.nothing_open": "Nothing is left open on {number}",
     "order.already_pushed_down": "Everything open on {number} is already on {documents}, not yet posted: finish or void it first",
     "order.not_open": "{number} is {state}: documents are made only from an approved, unfinished order or a shipped delivery",
