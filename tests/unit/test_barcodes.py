@@ -67,3 +67,9 @@ def test_every_ean13_made_here_reads_back_through_gs1(digits):
 
     assert read_barcode(f"(01)0{code}").codes[0] == code
     assert read_barcode(code).codes == (code,)
+
+
+def test_a_code_typed_in_full_width_by_an_input_method_reads_as_half_width():
+    assert read_barcode("６９０１２３４５６７８９２").codes == ("6901234567892",)
+    scanned = read_barcode("（０１）０６９０９８７６５４３２１２（１０）Ｂ２６１１")
+    assert (scanned.codes[0], scanned.batch) == ("6909876543212", "B2611")

@@ -4,11 +4,13 @@ A GS1-128 or GS1 DataMatrix code names the GTIN (AI 01), and may carry the batch
 the expiry date (17), the serial (21) and a count (30 or 37). Scanners send it either
 raw (with or without its ``]C1``/``]d2`` prefix, elements separated by the GS character
 for FNC1) or, where a keyboard-wedge scanner cannot type GS, in its human-readable form
-``(01)…(10)…``. Anything else is looked up as it was typed.
+``(01)…(10)…``. Anything else is looked up as it was typed, in half-width: a scanner
+typing through a Chinese input method in full-width mode sends ６９０１… for 6901….
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,7 +39,7 @@ def read_barcode(text: str) -> ScannedCode:
         Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid (a GS1 code that
             does not parse, naming why).
     """
-    raw = text.strip()
+    raw = unicodedata.normalize("NFKC", text).strip()
     if not raw:
         raise Invalid("barcode.empty", {})
     if len(raw) > MAX_BARCODE:
