@@ -178,13 +178,16 @@ def check_no_overlap(
             raise Conflict("stocktake.overlaps", {"number": number, "other": other.number})
 
 
-def check_ready(header: StocktakeHeader, waiting: Iterable[str]) -> None:
-    """Refuse approval while lines wait for a count or a recount, naming each one."""
+def check_ready(header: StocktakeHeader, waiting: Iterable[str], for_recount: bool = False) -> None:
+    """Refuse what lines still wait for, naming each one.
+
+    Handing in waits for every count; approval waits for every recount (复盘).
+    """
     missing = list(waiting)
     if missing:
         shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")
         raise Conflict(
-            "stocktake.lines_not_counted",
+            "stocktake.lines_awaiting_recount" if for_recount else "stocktake.lines_not_counted",
             {"number": header.number, "count": len(missing), "lines": shown},
         )
 

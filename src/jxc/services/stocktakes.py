@@ -524,7 +524,7 @@ def approve(
 
     Raises:
         NotFound: stocktake.unknown.
-        Conflict: stocktake.wrong_state, stocktake.lines_not_counted (naming them),
+        Conflict: stocktake.wrong_state, stocktake.lines_awaiting_recount (naming them),
             stocktake.approver_counted, stocktake.serial_difference,
             stock.insufficient (a loss larger than what is on hand now),
             stocktake.same_approver (the second approval by the first approver).
@@ -547,7 +547,7 @@ def approve(
     second = _second_approval(uow)
     warehouse = _approver(uow, actor, header, second)
     rows = stocktake_queries.count_lines(uow.connection, number)
-    check_ready(header, [row.label for row in rows if row.line.final is None])
+    check_ready(header, [row.label for row in rows if row.line.final is None], for_recount=True)
     if any(actor in (row.line.counted_by, row.line.recounted_by) for row in rows):
         raise Conflict("stocktake.approver_counted", {"number": number, "user": actor})
     differing = [row for row in rows if row.line.difference]

@@ -183,8 +183,8 @@ def test_approval_waits_for_every_line_and_names_the_missing(store):
     stocktakes.hand_in(store.uow(), "counter1", number)
     with refused(store, Conflict) as caught:
         stocktakes.approve(store.uow(), "boss", number)
-    assert caught.value.code == "stocktake.lines_not_counted"
-    assert caught.value.params["lines"] == "螺母@A-01"  # waiting for its recount
+    assert caught.value.code == "stocktake.lines_awaiting_recount"
+    assert caught.value.params["lines"] == "螺母@A-01"
 
 
 def test_bad_counts_are_refused_whole_and_named(store):
