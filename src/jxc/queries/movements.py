@@ -220,7 +220,10 @@ def trace_serial(connection: Connection, serial: str, item: str | None = None) -
 
 
 def trace_document(connection: Connection, number: str) -> Trace:
-    """A document's movements, where their batches and serials came from and went after."""
+    """A document's movements, where their batches and serials came from and went after.
+
+    Its 红冲 (or the document it undoes) is traced whatever the items' tracking.
+    """
     document_id = connection.execute(
         select(s.Document.id).where(s.Document.number == number)
     ).scalar()
@@ -239,16 +242,22 @@ def trace_document(connection: Connection, number: str) -> Trace:
     )
     batches = {k.batch_id for k in keys if k.batch_id}
     serials = {k.serial_id for k in keys if k.serial_id}
-    related: Sequence[Any] = []
-    if batches or serials:
-        related = list(
-            connection.execute(
-                movements_query().where(
-                    (_entry.batch_id.in_(batches) | _entry.serial_id.in_(serials))
-                    & (_entry.document_id != document_id)
-                )
+    # Its 红冲, and what it reverses, whatever the items' tracking: every unit it moved
+    # is traced to the document that undid it.
+    reversal = connection.execute(
+        select(s.Document.reverses_document_id).where(s.Document.id == document_id)
+    ).scalar()
+    undoing = (_entry.document_id == reversal) | _entry.document_id.in_(
+        select(s.Document.id).where(s.Document.reverses_document_id == document_id)
+    )
+    related: Sequence[Any] = list(
+        connection.execute(
+            movements_query().where(
+                (_entry.batch_id.in_(batches) | _entry.serial_id.in_(serials) | undoing)
+                & (_entry.document_id != document_id)
             )
         )
+    )
     return Trace(
         number,
         [as_movement(r) for r in related if r.id < first],

@@ -284,6 +284,19 @@ def test_a_stocktake_gain_may_come_from_the_inventory_loss_location(shop):
     ]
 
 
+def test_the_trace_of_a_document_and_of_its_reversal_names_each_other_for_untracked_items(shop):
+    issued = create(shop, "receipt", "WH1", {"item": "螺丝-M3", "quantity": "3"}).number
+    reversed_by = documents.reverse(shop.uow(), "tester", issued, post=True).number
+
+    with shop.reader() as connection:
+        forward = movements.trace_document(connection, issued).forward
+        backward = movements.trace_document(connection, reversed_by).backward
+    assert [(m.document, m.item, m.quantity) for m in forward] == [
+        (reversed_by, "螺丝-M3", Decimal(3))
+    ]
+    assert [(m.document, m.item, m.quantity) for m in backward] == [(issued, "螺丝-M3", Decimal(3))]
+
+
 def test_a_unit_the_item_cannot_convert_is_refused(shop):
     with refused(shop, Invalid) as error:
         receive(shop, "WH1", {"item": "螺母-M3", "quantity": "1", "unit": "箱"})
