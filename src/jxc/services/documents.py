@@ -1335,8 +1335,12 @@ def _noting_refusals(step: _Step[T]) -> _Step[T]:
         try:
             return step(uow, header, actor, handler, lines)
         except InsufficientStock as short:
-            refused = tuple(refused_lines(short))
-            if refused:  # a serial moved concurrently is a race lost, not an attempt to oversell
+            # A serial moved concurrently is a race lost, and a 红冲 finding the goods gone
+            # is history catching up, neither an attempt to oversell.
+            refused = (
+                () if header.document_type is DocumentType.REVERSAL else tuple(refused_lines(short))
+            )
+            if refused:
                 uow.refused.append(
                     Refusal(
                         actor,

@@ -247,6 +247,16 @@ def test_a_sales_order_refused_its_reservation_is_an_oversell_alert_seen_in_its_
     assert replenishment.alerts(shops.uow(), "bj") == []
 
 
+def test_a_reversal_finding_its_goods_gone_is_refused_but_is_no_oversell_alert(shops):
+    received = create(shops, "receipt", "SH", {"item": "螺母", "quantity": "5"}).number
+    issue(shops, "SH", {"item": "螺母", "quantity": "12"})  # more than the 5 just received
+
+    with pytest.raises(InsufficientStock):
+        documents.reverse(shops.uow(), "tester", received, post=True)
+
+    assert refusals(shops) == 0
+
+
 def test_a_refusal_older_than_a_week_is_no_longer_an_alert(shops):
     with refused(shops, InsufficientStock):
         issue(shops, "SH", {"item": "螺母", "quantity": "9"})
