@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from jxc.domain.workflow import DOCUMENT_TYPES, NotBy
 from jxc.i18n.messages import ERRORS, LOCALES, MESSAGES, catalogue, translate
+from jxc.services.workflows import SHIPPED_SETS, parse_source, shipped_source
 
 SOURCE = Path(__file__).parents[2] / "src" / "jxc"
 CODE = re.compile(r'"((?:[a-z_]+)\.(?:[a-z_]+))"')
@@ -67,3 +69,18 @@ def test_chinese_messages_use_the_glossary_terms():
     assert "红冲" in chinese[ERRORS["document.already_reversed"]]
     assert "调拨" in chinese[ERRORS["transfer.same_warehouse"]]
     assert "过账" in chinese[ERRORS["document.already_posted"]]
+
+
+def test_every_step_a_shipped_workflow_takes_or_guards_against_has_a_name_in_each_language():
+    named = set()
+    for set_name in SHIPPED_SETS:
+        for document_type in DOCUMENT_TYPES:
+            for step in parse_source(shipped_source(set_name, document_type)).transitions:
+                named.add(step.action)
+                for guard in step.guards:
+                    named.update(guard.actions if isinstance(guard, NotBy) else ())
+
+    assert {f"permission.{name}" for name in named} <= set(MESSAGES)
+    assert "「创建」" in translate(
+        "workflow.same_person", "zh_CN", user="a", did="create", action="approve", number="N"
+    )

@@ -870,6 +870,7 @@ PERMISSIONS: dict[str, str] = {
     "role.finance": "Finance",
     "role.auditor": "Auditor",
     "permission.workflow.manage": "manage workflows",
+    "permission.create": "create",  # a guard's "not_by: [create]": who made the document
     "permission.submit": "submit",
     "permission.approve": "approve",
     "permission.unapprove": "unapprove",
