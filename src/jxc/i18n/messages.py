@@ -729,7 +729,7 @@ LABELS: dict[str, str] = {
     "kpi_unit.stockout": "%",
     "kpi_unit.on_time": "%",
     "label.kpi": "Figure",
-    "label.kpi_period": "Period",
+    "label.kpi_period": "This period",
     "label.kpi_title": "KPI {start} – {end}",
     "label.web_dashboard": "KPI dashboard",
     "label.no_alerts": "No alerts",
