@@ -68,7 +68,9 @@ document.addEventListener("htmx:afterSettle", function (event) {
 
 // A phone's camera as the scanner (html5-qrcode): each code read goes in as if typed and
 // Enter pressed. The camera reads a code many times a second while it is in view: it
-// counts once, and again only after it has been out of view (to scan the next box of it).
+// counts once, and again only after it has been out of view (to scan the next box of it):
+// missing from several frames in a row, for long enough. Time alone is not enough: a slow
+// phone decodes a code still in view less than once a second.
 document.addEventListener("DOMContentLoaded", function () {
   const button = document.getElementById("camera");
   const scan = document.getElementById("scan");
@@ -77,12 +79,16 @@ document.addEventListener("DOMContentLoaded", function () {
   const label = button.textContent;
   const formats = Html5QrcodeSupportedFormats;
   const GONE_AFTER_MS = 700;
+  const GONE_AFTER_FRAMES = 3;
   let camera = null;
   let inView = { text: "", seen: 0 };
+  let framesWithout = 0;
   function read(text) {
     const now = Date.now();
-    const again = text === inView.text && now - inView.seen < GONE_AFTER_MS;
+    const gone = framesWithout >= GONE_AFTER_FRAMES && now - inView.seen >= GONE_AFTER_MS;
+    const again = text === inView.text && !gone;
     inView = { text: text, seen: now };
+    framesWithout = 0;
     if (again) { return; }
     scan.value = text;
     htmx.trigger(scan, "jxc:scan");
@@ -108,7 +114,7 @@ document.addEventListener("DOMContentLoaded", function () {
                height: Math.max(50, Math.floor(height * 0.7)) };
     };
     camera.start({ facingMode: "environment" }, { fps: 10, qrbox: box }, read,
-                 function () { /* no code in this frame */ })
+                 function () { framesWithout += 1; /* no code in this frame */ })
       .catch(function (error) {
         stop();
         const message = document.getElementById("scan-message");
