@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 
 from openpyxl import load_workbook
@@ -106,6 +107,10 @@ def test_ageing_dormant_expiry_and_in_transit_run_and_export(company, tmp_path):
     body = output.lstrip("\ufeff").splitlines()
     assert body[0].startswith("单据")
     assert "WH1,WH2" in body[1]
+    code, output = jxc(company, "report", "in-transit")
+    assert code == 0, output
+    assert re.search(r"\b\d{4}-\d\d-\d\d \d\d:\d\d\b", output), output
+    assert "+00:00" not in output
     path = tmp_path / "ageing.xlsx"
     code, output = jxc(company, "report", "ageing", "--format", "xlsx", "--output", str(path))
     assert code == 0, output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -126,6 +127,8 @@ def _shown(st: State, column: Column, row: Any) -> Any:
         return column.named(value, st.locale)
     if isinstance(value, Decimal):
         return money(value) if column.label.endswith("value") else number(value)
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")  # the reader's local time
     return value
 
 
