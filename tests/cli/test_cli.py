@@ -391,3 +391,13 @@ def test_serving_on_a_port_in_use_says_so_and_never_that_it_started(company):
     assert code == 8, output
     assert f"127.0.0.1:{port} 已被占用：是否已有 JXC 在运行？" in output
     assert "已启动" not in output
+
+
+def test_listing_an_unknown_document_type_or_warehouse_says_so_instead_of_an_empty_list(company):
+    code, output = jxc(company, "doc", "list", "--type", "nonsense")
+    assert code == 4, output
+    assert "未知的单据类型 nonsense；可选：receipt, issue" in output
+
+    code, output = jxc(company, "doc", "list", "--warehouse", "XX99")
+    assert code == 3, output
+    assert "XX99" in output

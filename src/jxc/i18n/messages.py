@@ -253,6 +253,7 @@ ERRORS: dict[str, str] = {
     "serve.address_in_use": "{address} is already in use: is JXC running there already? Choose another port with --port",
     "serve.address_unusable": "Cannot listen on {address}: {reason}",
     "stocktake.lines_awaiting_recount": "Stocktake {number}: {count} lines await their recount: {lines}",
+    "document.type_unknown": "Unknown document type {value}; known: {allowed}",
     "order.nothing_open": "Nothing is left open on {number}",
     "order.already_pushed_down": "Everything open on {number} is already on {documents}, not yet posted: finish or void it first",
     "order.not_open": "{number} is {state}: documents are made only from an approved, unfinished order or a shipped delivery",

@@ -14,7 +14,9 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.db.types import UtcDateTime
 from jxc.domain.documents import DocumentKind
-from jxc.domain.errors import NotFound
+from jxc.domain.errors import Invalid, NotFound
+from jxc.domain.workflow import DOCUMENT_TYPES
+from jxc.queries.catalog import check_known
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,16 @@ def documents(
     """The newest documents first; ``visible``: only those from or to these warehouses.
 
     ``document_type`` is the stored type (a workflow's documents); ``kind`` the user's word.
+
+    Raises:
+        Invalid: document.type_unknown (a filter that names no type lists nothing, silently).
+        NotFound: warehouse.unknown.
     """
+    if document_type and document_type not in DOCUMENT_TYPES:
+        raise Invalid(
+            "document.type_unknown", {"value": document_type, "allowed": ", ".join(DOCUMENT_TYPES)}
+        )
+    check_known(connection, warehouse or None)
     query = documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)
     query = visible_to(query, visible)
     if document_type:
