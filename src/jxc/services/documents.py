@@ -1368,7 +1368,8 @@ def _hold(
         return release(uow, header.id)
     release(uow, header.id)  # what it held before is available to it again
     items = uow.catalog.items_by_id({line.item_id for line in lines})
-    return reserve(uow, header.id, _outgoing_moves(uow, header, lines, items, actor))
+    moves = _outgoing_moves(uow, header, lines, items, actor)
+    return reserve(uow, header.id, moves, header.business_date)
 
 
 @_noting_refusals

@@ -108,7 +108,7 @@ def write_posting(
     return len(valued)
 
 
-def reserve(uow: UnitOfWork, document_id: int, moves: Sequence[Move]) -> int:
+def reserve(uow: UnitOfWork, document_id: int, moves: Sequence[Move], business_date: date) -> int:
     """预占: hold what ``moves`` would take (the document holds nothing yet).
 
     The stock stays on hand and leaves no ledger entry; every other document sees it as
@@ -116,12 +116,14 @@ def reserve(uow: UnitOfWork, document_id: int, moves: Sequence[Move]) -> int:
     there (nothing is guarded there to hold against). Returns the reservations made.
 
     Raises:
-        InsufficientStock: naming every short line (someone took the stock meanwhile).
+        InsufficientStock: naming every short line (someone took the stock meanwhile, or
+            a back-dated document wants stock that came in after its date).
     """
     held = [m for m in moves if m.from_location.guards_availability]
     outflow = {key: delta for key, delta in balance_deltas(held).items() if delta < 0}
     needed = demands(held, outflow)
-    short = shortages(needed, uow.balances.lock(sorted(outflow)))
+    balances = uow.balances.lock(sorted(outflow))
+    short = shortages(needed, balances) or _short_since(uow, needed, balances, business_date)
     if short:
         raise InsufficientStock(short)
     now = uow.clock()

@@ -19,7 +19,14 @@ import pytest
 from sqlalchemy import select
 
 from jxc.db import schema as s
-from jxc.domain.errors import Conflict, DomainError, Forbidden, Invalid, InvalidInput
+from jxc.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InsufficientStock,
+    Invalid,
+    InvalidInput,
+)
 from jxc.queries import audit, consistency, stock_levels
 from jxc.queries import documents as document_queries
 from jxc.services import documents, periods, workflows
@@ -367,6 +374,25 @@ def stocked(shop):
     """100 screws in WH1 at ¥1,000 each: an issue of more than 50 is worth more than ¥50,000."""
     executed(shop, {"item": "螺丝-M3", "quantity": "100", "unit_cost": "1000.00"})
     return shop
+
+
+def test_a_back_dated_issue_is_refused_when_approved_not_only_when_executed(shop):
+    executed(shop, business_date="2026-11-20")  # 100 screws came in on the 20th
+    number = draft(
+        shop,
+        "issue",
+        {"item": "螺丝-M3", "quantity": "3"},
+        note="补录领料",
+        business_date="2026-11-05",
+    ).number
+    step(shop, "clerk1", number, "submit")
+
+    with refused(shop, InsufficientStock) as short:
+        step(shop, "manager", number, "approve")
+
+    assert [item.code for item in short.value.items] == ["stock.line_short_since"]
+    assert short.value.items[0].params["available"] == "0"
+    assert state_of(shop, number) == "pending"
 
 
 def an_issue(app, quantity):
