@@ -401,3 +401,22 @@ def test_listing_an_unknown_document_type_or_warehouse_says_so_instead_of_an_emp
     code, output = jxc(company, "doc", "list", "--warehouse", "XX99")
     assert code == 3, output
     assert "XX99" in output
+
+
+def test_usage_errors_are_told_in_the_users_language_before_any_command_runs(company):
+    for args, expected in (
+        (("stock", "item"), "缺少参数 item"),
+        (("report", "summary", "--from", "2026-11-01"), "缺少选项 --to"),
+        (("doc", "list", "--bogus"), "没有选项 --bogus"),
+        (("stok", "list"), "没有命令 stok；是否要用 'stock', 'stocktake'？"),
+        (("report", "expiry", "--days", "-5"), "--days 的值无效："),
+        (("stock", "item", "A", "B", "C"), "多余的参数：C"),
+    ):
+        code, output = jxc(company, *args)
+        assert code == 2, output
+        assert expected in output, output
+        assert "Error:" not in output
+
+    code, output = jxc(company, "stock", "item", lang="en")
+    assert (code, output.splitlines()[0]) == (2, "✗ Missing argument item")
+    assert "See jxc stock item --help" in output

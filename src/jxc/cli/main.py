@@ -6,9 +6,12 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 not found, 4 invalid, 5 conflict,
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
+from typer import TyperException
 from typer.core import TyperGroup
 
 from jxc.cli import (
@@ -30,11 +33,29 @@ from jxc.cli import (
     users,
 )
 from jxc.cli.output import State, err, report_error
+from jxc.cli.usage import USAGE_EXIT_CODE, help_hint, is_usage_error, locale_of, usage_message
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
 
 
 class JxcGroup(TyperGroup):
+    def main(  # type: ignore[override]  # the same call, standalone_mode by keyword only
+        self, args: Sequence[str] | None = None, standalone_mode: bool = True, **extra: Any
+    ) -> Any:
+        """As Click's, with usage errors told in the user's language (exit 2)."""
+        if not standalone_mode:
+            return super().main(args, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, standalone_mode=False, **extra)
+        except TyperException as error:  # Click's errors, as Typer carries them
+            if not is_usage_error(error):
+                raise
+            locale = locale_of(sys.argv[1:] if args is None else list(args))
+            err.print(f"[bold red]✗ {usage_message(error, locale)}[/]")
+            err.print(f"[dim]{help_hint(error, locale)}[/]")
+            sys.exit(USAGE_EXIT_CODE)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
