@@ -179,3 +179,12 @@ def test_ageing_and_dormant_in_json(client):
     ]
     assert negative.status_code == 422
     assert date.fromisoformat(dormant.json()["today"]) == NOW.date()
+
+
+def test_a_missing_period_names_the_parameter_in_the_readers_language(client):
+    response = client.get(
+        "/api/v1/reports/stock-summary", params={"to": "2026-10-31"}, headers=signed_in(client)
+    )
+
+    assert response.status_code == 422
+    assert "起始日期（from）为必填项" in response.json()["title"]
