@@ -267,6 +267,7 @@ ERRORS: dict[str, str] = {
     "order.not_open": "{number} is {state}: documents are made only from an approved, unfinished order or a shipped delivery",
     "document.made_from_it": "{number} has documents made from it ({documents}): reverse those first",
     "import.unsupported_format": "{file}: a shop's orders come as .csv or .xlsx",
+    "file.not_xlsx": "{file} is not an Excel workbook (.xlsx), or it is damaged",
     "file.unreadable": "{file} cannot be read: {reason}",
     "file.too_many_rows": "{file} has more than {maximum} rows: split it",
     "import.column_missing": "The file has no column {column} (the mapping's {field})",

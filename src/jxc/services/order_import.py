@@ -60,15 +60,15 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[int
     """Headings and rows (with their row numbers) of a CSV or XLSX file.
 
     Raises:
-        Invalid: import.unsupported_format, file.empty, file.unreadable, file.not_text,
+        Invalid: import.unsupported_format, file.empty, file.not_xlsx, file.not_text,
             file.column_repeated, file.too_many_rows.
     """
     name = filename.lower()
     if name.endswith(".xlsx"):
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise Invalid("file.unreadable", {"file": filename, "reason": str(error)}) from None
+        except Exception:  # openpyxl raises many kinds, with reasons no user can act on
+            raise Invalid("file.not_xlsx", {"file": filename}) from None
         table = [
             ["" if cell is None else _text(cell) for cell in row]
             for row in (sheet.iter_rows(values_only=True) if sheet is not None else [])

@@ -172,6 +172,9 @@ def test_a_file_without_a_mapped_column_or_of_another_format_is_refused(shop):
     with refused(shop, Invalid) as caught:
         run(shop, "x", name="orders.txt")
     assert caught.value.code == "import.unsupported_format"
+    with refused(shop, Invalid) as caught:
+        run(shop, "not a workbook", name="orders.xlsx")
+    assert (caught.value.code, caught.value.params) == ("file.not_xlsx", {"file": "orders.xlsx"})
 
 
 def test_an_order_beyond_the_stock_refuses_the_whole_file_naming_the_order_and_its_rows(shop):
