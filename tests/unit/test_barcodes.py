@@ -70,6 +70,10 @@ def test_every_ean13_made_here_reads_back_through_gs1(digits):
 
 
 def test_a_code_typed_in_full_width_by_an_input_method_reads_as_half_width():
-    assert read_barcode("６９０１２３４５６７８９２").codes == ("6901234567892",)
+    assert read_barcode("６９０１２３４５６７８９２").codes == (
+        "6901234567892",
+        "６９０１２３４５６７８９２",
+    )
+    assert read_barcode("杯子（大）").codes == ("杯子(大)", "杯子（大）")  # also as typed
     scanned = read_barcode("（０１）０６９０９８７６５４３２１２（１０）Ｂ２６１１")
     assert (scanned.codes[0], scanned.batch) == ("6909876543212", "B2611")

@@ -118,8 +118,8 @@ def export_history(
     scope = ExportScope(item, batch, serial, day(start, "--from"), day(end, "--to"))
     zone = datetime.now().astimezone().tzinfo
     assert zone is not None
-    if output is not None:
-        check_writable(output)
+    # Without -o the file is named by its scope, in the working folder: checked now.
+    check_writable(output if output is not None else Path.cwd() / "audit-export")
     file, manifest = audit_exports.export_history(
         st.app.uow(), st.actor, scope, export_format, st.locale, zone
     )

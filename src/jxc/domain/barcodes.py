@@ -39,7 +39,8 @@ def read_barcode(text: str) -> ScannedCode:
         Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid (a GS1 code that
             does not parse, naming why).
     """
-    raw = unicodedata.normalize("NFKC", text).strip()
+    typed = text.strip()
+    raw = unicodedata.normalize("NFKC", typed)
     if not raw:
         raise Invalid("barcode.empty", {})
     if len(raw) > MAX_BARCODE:
@@ -50,13 +51,15 @@ def read_barcode(text: str) -> ScannedCode:
         except biip.ParseError as error:
             raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": str(error)}) from None
         return _from_gs1(raw, message)
+    # A code of our own is also looked up as typed: 杯子（大） stays itself.
+    as_typed = ScannedCode(tuple(dict.fromkeys((raw, typed))))
     prefixed = raw.startswith(("]C1", "]d2", "]Q3", "\x1d"))
     if not prefixed and not (raw.startswith("01") and len(raw) >= 16 and raw[:16].isdigit()):
-        return ScannedCode((raw,))
+        return as_typed
     result = biip.parse(raw)
     if result.gs1_message is None:
         if not prefixed:
-            return ScannedCode((raw,))  # a code of our own that merely looks like GS1
+            return as_typed  # a code of our own that merely looks like GS1
         raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": result.gs1_message_error})
     return _from_gs1(raw, result.gs1_message)
 

@@ -66,6 +66,12 @@ class Location:
     kind: LocationKind
     warehouse_id: int | None
     allow_negative_stock: bool = False
+    warehouse_code: str | None = None
+
+    @property
+    def label(self) -> str:
+        """As people name it: SH01/STOCK (every warehouse has a STOCK), or SUPPLIER."""
+        return f"{self.warehouse_code}/{self.code}" if self.warehouse_code else self.code
 
     @cached_property  # asked for every move of every posting
     def is_owned(self) -> bool:

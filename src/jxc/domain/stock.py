@@ -128,7 +128,7 @@ def shortage_item(demand: Demand, available: Decimal) -> ErrorItem:
         {
             "lines": ", ".join(str(n) for n in demand.line_numbers),
             "item": demand.item_code,
-            "location": demand.location.code,
+            "location": demand.location.label,
             "batch": f"/{demand.batch_no}" if demand.batch_no else "",
             "requested": str(normalized(demand.quantity)),
             "available": str(normalized(max(available, ZERO))),
@@ -176,7 +176,7 @@ def short_since(
         {
             "lines": ", ".join(str(n) for n in demand.line_numbers),
             "item": demand.item_code,
-            "location": demand.location.code,
+            "location": demand.location.label,
             "batch": f"/{demand.batch_no}" if demand.batch_no else "",
             "requested": str(normalized(demand.quantity)),
             "available": str(normalized(max(lowest, ZERO))),

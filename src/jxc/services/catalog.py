@@ -508,7 +508,8 @@ def scan(
             item, unit = found
             break
     else:
-        typed = uow.catalog.items_by_code([code.codes[0]]).get(code.codes[0])
+        by_code = uow.catalog.items_by_code(list(code.codes))
+        typed = next((by_code[c] for c in code.codes if c in by_code), None)
         if typed is None:
             raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
         item, unit = typed, typed.base_unit.code

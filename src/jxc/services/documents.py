@@ -1369,7 +1369,9 @@ def _hold(
     release(uow, header.id)  # what it held before is available to it again
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     moves = _outgoing_moves(uow, header, lines, items, actor)
-    return reserve(uow, header.id, moves, header.business_date)
+    # An order takes its stock when its deliveries post, on their own dates, not its own.
+    dated = None if header.document_type.is_order else header.business_date
+    return reserve(uow, header.id, moves, dated)
 
 
 @_noting_refusals
@@ -1724,7 +1726,7 @@ def _outgoing_moves(
                 "stock.line_short",
                 lines=str(line.line_no),
                 item=item.code,
-                location=source.code if source else warehouse_code,
+                location=source.label if source else warehouse_code,
                 batch=f"/{line.batch_no}" if line.batch_no else "",
                 requested=str(normalized(line.base_quantity)),
                 available=str(normalized(line.base_quantity - missing)),

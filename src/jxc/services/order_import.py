@@ -125,7 +125,8 @@ def import_orders(
     terms = parse(MappingIn, mapping)
     require(uow, actor, Action.DOCUMENT_CREATE, "sales_order", [terms.warehouse])
     digest = hashlib.sha256(content).hexdigest()
-    request_id = f"import:{terms.channel}:{digest}"
+    # Each user's: another importing the same file is told which orders are in already.
+    request_id = f"import:{actor}:{terms.channel}:{digest}"
     payload = terms.model_dump(mode="json")
     seen = replay(uow, actor, request_id, "orders.import", payload)
     if seen is not None:

@@ -44,7 +44,7 @@ def can_push_down(uow: UnitOfWork, actor: str, number: str) -> bool:
             Action.DOCUMENT_CREATE, MADE_FROM[order.document_type].value, warehouse
         )
         and fulfilment.is_open(workflows.definition(uow, order.document_type.value), order)
-        and any(line.open > 0 for line in uow.orders.progress(order.id))
+        and _left_to_push(uow, order)
     )
 
 
@@ -125,6 +125,11 @@ def push_down(
     remember(uow, actor, request_id, "orders.push_down", payload, result.to_dict())
     uow.commit()
     return result
+
+
+def _left_to_push(uow: UnitOfWork, order: DocumentHeader) -> bool:
+    _, on_the_way = _on_the_way(uow, order)
+    return any(line.open > on_the_way[line.line_id] for line in uow.orders.progress(order.id))
 
 
 def _on_the_way(

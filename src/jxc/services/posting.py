@@ -108,12 +108,16 @@ def write_posting(
     return len(valued)
 
 
-def reserve(uow: UnitOfWork, document_id: int, moves: Sequence[Move], business_date: date) -> int:
+def reserve(
+    uow: UnitOfWork, document_id: int, moves: Sequence[Move], business_date: date | None
+) -> int:
     """预占: hold what ``moves`` would take (the document holds nothing yet).
 
     The stock stays on hand and leaves no ledger entry; every other document sees it as
     no longer available. Moves from a location that allows negative stock hold nothing
     there (nothing is guarded there to hold against). Returns the reservations made.
+
+    ``business_date``: the day the moves will be posted on, if they are this document's.
 
     Raises:
         InsufficientStock: naming every short line (someone took the stock meanwhile, or
@@ -123,7 +127,9 @@ def reserve(uow: UnitOfWork, document_id: int, moves: Sequence[Move], business_d
     outflow = {key: delta for key, delta in balance_deltas(held).items() if delta < 0}
     needed = demands(held, outflow)
     balances = uow.balances.lock(sorted(outflow))
-    short = shortages(needed, balances) or _short_since(uow, needed, balances, business_date)
+    short = shortages(needed, balances)
+    if not short and business_date is not None:
+        short = _short_since(uow, needed, balances, business_date)
     if short:
         raise InsufficientStock(short)
     now = uow.clock()
@@ -188,8 +194,12 @@ def _short_since(
     """Back-dated demands that would take stock below zero at the end of some later day.
 
     Stock received on the 26th cannot have left on the 5th: the 库存状况表 of the 10th
-    would show it negative (invariant 3 holds on every day, not only today).
+    would show it negative (invariant 3 holds on every day, not only today). A posting
+    dated today (UTC) is not back-dated: the only later day is tomorrow, which east of
+    UTC is already today, the same day as this one.
     """
+    if business_date >= uow.clock().date():
+        return []
     guarded = [d for d in needed if d.location.guards_availability]
     later = uow.ledger.days_after([d.key for d in guarded], business_date)
     short = []

@@ -175,6 +175,8 @@ def test_a_business_date_past_tomorrow_is_refused_tomorrow_is_not(shop):
     )
 
     assert create(shop, "receipt", "WH1", line, business_date="2026-11-27").state == "posted"
+    # Undated, it is the 26th (UTC): the same day in 北京 as the 27th just received.
+    assert create(shop, "issue", "WH1", line).state == "posted"
 
 
 def test_a_back_dated_issue_cannot_take_stock_that_came_in_later(shop):
@@ -191,7 +193,7 @@ def test_a_back_dated_issue_cannot_take_stock_that_came_in_later(shop):
     (problem,) = short.value.items
     assert problem.code == "stock.line_short_since"
     assert translate(problem.code, "zh_CN", **problem.params) == (
-        "第 1 行：螺丝-M3 在 STOCK：2026-11-10 需要 5，但 2026-11-20 日终只有 2；"
+        "第 1 行：螺丝-M3 在 WH1/STOCK：2026-11-10 需要 5，但 2026-11-20 日终只有 2；"
         "补录的单据不能动用之后才入库的库存"
     )
     # What was there on every day since is enough: back-dating is allowed.
@@ -210,7 +212,7 @@ def test_an_issue_takes_stock_only_from_the_location_it_names(shop):
         issue(shop, "WH1", {"item": "螺丝-M3", "quantity": "3", "location": "STOCK"})
     issue(shop, "WH1", {"item": "螺丝-M3", "quantity": "3", "location": "A-01-01"})
 
-    assert error.value.items[0].params["location"] == "STOCK"
+    assert error.value.items[0].params["location"] == "WH1/STOCK"
     with shop.reader() as connection:
         rows = stock_levels.stock_rows(connection, "WH1", item="螺丝-M3")
     assert [(r.location, r.on_hand) for r in rows] == [("A-01-01", Decimal(5))]

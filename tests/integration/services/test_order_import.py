@@ -95,6 +95,17 @@ def test_the_same_file_imported_twice_makes_its_orders_once(shop):
     assert reserved(shop, "杯子") == Decimal(2)
 
 
+def test_the_same_file_from_another_user_names_the_orders_already_in(shop):
+    a_user(shop, "sales2", "sales")
+    text = HEADINGS + "T1,TM-CUP,2,10\n"
+    run(shop, text)
+
+    with refused(shop, Invalid) as caught:
+        order_import.import_orders(shop.uow(), "sales2", "orders.csv", text.encode(), MAPPING)
+
+    assert [i.code for i in caught.value.items] == ["import.order_imported"]
+
+
 def test_a_shop_order_imported_before_is_refused_in_another_file(shop):
     run(shop, HEADINGS + "T1001,TM-CUP,2,10\n")
 

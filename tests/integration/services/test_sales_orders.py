@@ -376,6 +376,14 @@ def delivery_quantities(app, number):
         return [line.quantity for line in document_queries.document(connection, number)[1]]
 
 
+def test_an_order_entered_late_is_approved_its_delivery_takes_the_stock_on_its_own_day(shop):
+    receive(shop, "WH1", {"item": "杯子", "quantity": "5", "unit_cost": "4"})  # today
+    number = order(shop, cups("12"), business_date="2026-10-20")  # the order came in October
+
+    assert state(shop, number) == "approved"
+    assert ship(shop, number).state == "shipped"
+
+
 def test_a_second_push_down_takes_only_what_no_delivery_is_on_its_way_for(shop):
     number = order(shop, cups("5"))
     first = deliver_cups(shop, number, "3")
@@ -389,8 +397,10 @@ def test_a_second_push_down_takes_only_what_no_delivery_is_on_its_way_for(shop):
         "number": number,
         "documents": f"{first.number}, {second.number}",
     }
+    assert not orders.can_push_down(shop.uow(), "tester", number)  # no 下推 button then
 
     documents.act(shop.uow(), "tester", first.number, "void")
+    assert orders.can_push_down(shop.uow(), "tester", number)
     third = orders.push_down(shop.uow(), "tester", number)
     assert delivery_quantities(shop, third.number) == [Decimal(3)]
 

@@ -39,6 +39,15 @@ def test_an_item_code_typed_in_works_like_its_barcode(shelf):
     assert scan(shelf, "螺丝-M3").item == "螺丝-M3"
 
 
+def test_full_width_is_read_as_half_width_and_a_code_stored_in_full_width_as_itself(shelf):
+    an_item(shelf, "杯子（大）")
+    catalog.add_barcode(shelf.uow(), "tester", "杯子（大）", "ＡＢ－１２３")
+
+    assert scan(shelf, "６９０１２３４５６７８９２").item == "螺丝-M3"
+    assert scan(shelf, "杯子（大）").item == "杯子（大）"
+    assert scan(shelf, "ＡＢ－１２３").item == "杯子（大）"
+
+
 def test_a_gs1_code_brings_the_batch_expiry_serial_and_count(shelf):
     milk = scan(shelf, "(01)06909876543212(10)B2611(17)271231(30)6")
     phone = scan(shelf, "(01)06900000000014(21)IMEI-1")

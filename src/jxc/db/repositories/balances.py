@@ -479,6 +479,7 @@ def slots_query() -> Select[Any]:
             s.Location.warehouse_id,
             s.Location.usage,
             s.Warehouse.allow_negative_stock,
+            s.Warehouse.code,
         )
         .join(s.Location, s.Location.id == _balance.c.location_id)
         .join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id)
@@ -513,8 +514,9 @@ def _slot(row: Any) -> StockSlot:
         warehouse_id,
         usage,
         negative,
+        warehouse,
     ) = row
-    location = _location_of(location_id, code, name, kind, warehouse_id, bool(negative))
+    location = _location_of(location_id, code, name, kind, warehouse_id, bool(negative), warehouse)
     return StockSlot(location, batch_id, batch_no, expiry, available, usage == _QC)
 
 

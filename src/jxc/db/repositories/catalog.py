@@ -37,6 +37,7 @@ _location_columns = (
     s.Location.is_default,
     s.Location.usage,
     s.Warehouse.allow_negative_stock,
+    s.Warehouse.code.label("warehouse_code"),
 )
 _version_query = select(s.CatalogVersion.version).where(s.CatalogVersion.id == 1)
 _bump_version = (
@@ -97,7 +98,13 @@ def _one_or_any(column: Any, values: set[Any]) -> Any:
 
 def _location(row: Row[Any]) -> Location:
     return _location_of(
-        row.id, row.code, row.name, row.kind, row.warehouse_id, bool(row.allow_negative_stock)
+        row.id,
+        row.code,
+        row.name,
+        row.kind,
+        row.warehouse_id,
+        bool(row.allow_negative_stock),
+        row.warehouse_code,
     )
 
 
@@ -109,8 +116,11 @@ def _location_of(
     kind: str,
     warehouse_id: int | None,
     allow_negative_stock: bool,
+    warehouse_code: str | None,
 ) -> Location:
-    return Location(id, code, name, LocationKind(kind), warehouse_id, allow_negative_stock)
+    return Location(
+        id, code, name, LocationKind(kind), warehouse_id, allow_negative_stock, warehouse_code
+    )
 
 
 def _locations_query() -> Any:
