@@ -170,16 +170,12 @@ def short_since(
     demand: Demand, business_date: date, lowest: Decimal, day: date | None
 ) -> ErrorItem:
     """A back-dated demand the stock of a later day could not have met."""
+    short = shortage_item(demand, lowest)
     return ErrorItem(
-        f"/lines/{demand.line_numbers[0]}",
+        short.pointer,
         "stock.line_short_since",
         {
-            "lines": ", ".join(str(n) for n in demand.line_numbers),
-            "item": demand.item_code,
-            "location": demand.location.label,
-            "batch": f"/{demand.batch_no}" if demand.batch_no else "",
-            "requested": str(normalized(demand.quantity)),
-            "available": str(normalized(max(lowest, ZERO))),
+            **short.params,
             "date": (day or business_date).isoformat(),
             "business_date": business_date.isoformat(),
         },
