@@ -420,3 +420,11 @@ def test_usage_errors_are_told_in_the_users_language_before_any_command_runs(com
     code, output = jxc(company, "stock", "item", lang="en")
     assert (code, output.splitlines()[0]) == (2, "✗ Missing argument item")
     assert "See jxc stock item --help" in output
+
+
+def test_a_prompt_left_without_an_answer_is_cancelled_in_the_users_language(company):
+    result = runner.invoke(app, ["--db", company, "--lang", "zh-CN", "login", "tester"], input="")
+
+    assert result.exit_code == 1
+    assert "已取消，未做任何操作" in result.output
+    assert "Traceback" not in result.output

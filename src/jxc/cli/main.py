@@ -36,6 +36,7 @@ from jxc.cli.output import State, err, report_error
 from jxc.cli.usage import USAGE_EXIT_CODE, help_hint, is_usage_error, locale_of, usage_message
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
+from jxc.i18n.messages import translate
 
 
 class JxcGroup(TyperGroup):
@@ -47,9 +48,16 @@ class JxcGroup(TyperGroup):
             return super().main(args, standalone_mode=False, **extra)
         try:
             code = super().main(args, standalone_mode=False, **extra)
+        except typer.Abort:  # Ctrl-C or end of input at a prompt
+            locale = locale_of(sys.argv[1:] if args is None else list(args))
+            err.print(translate("label.aborted", locale))
+            sys.exit(1)
         except TyperException as error:  # Click's errors, as Typer carries them
             if not is_usage_error(error):
-                raise
+                if not hasattr(error, "show"):
+                    raise
+                error.show()  # a file option that cannot be opened, in Click's words
+                sys.exit(getattr(error, "exit_code", 1))
             locale = locale_of(sys.argv[1:] if args is None else list(args))
             err.print(f"[bold red]✗ {usage_message(error, locale)}[/]")
             err.print(f"[dim]{help_hint(error, locale)}[/]")

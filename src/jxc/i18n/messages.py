@@ -334,6 +334,7 @@ LABELS: dict[str, str] = {
     "label.reopened": "Reopened",
     "label.active": "Active",
     "label.admin_created": "First admin {user} created",
+    "label.aborted": "Aborted: nothing was done",
     "label.admin_created_with_password": "First admin {user} created with password {password} (shown only now: sign in with jxc login {user} and change it with jxc user passwd)",
     "label.current_password": "Current password",
     "label.new_password": "New password",
