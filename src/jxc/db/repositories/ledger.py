@@ -91,7 +91,7 @@ class LedgerRepository:
         rows = self.connection.execute(
             select(
                 entry.item_id,
-                func.coalesce(entry.batch_id, 0),
+                entry.batch_id,
                 entry.from_location_id,
                 entry.to_location_id,
                 entry.business_date,
