@@ -118,6 +118,7 @@ ERRORS: dict[str, str] = {
     "stock.insufficient": "Not enough stock on {count} line(s); nothing was written",
     "stock.line_short": "Line {lines}: {item} at {location}{batch}: requested {requested}, available {available}",
     "stock.line_short_since": "Line {lines}: {item} at {location}{batch}: {requested} wanted on {business_date}, but only {available} was on hand at the end of {date}; a back-dated document cannot take stock that came in later",
+    "serial.moved_later": "Line {line}: serial {serial} of {item} moved on {date}, after {business_date}; a back-dated document cannot move it",
     "text.too_long": "{field} is too long",
     "transfer.same_warehouse": "A transfer must go to another warehouse than {warehouse}",
     "transfer.to_warehouse_required": "A transfer needs a destination warehouse",

@@ -53,7 +53,7 @@ def write_posting(
     deltas = balance_deltas(moves)
     balances = uow.balances.lock_for_posting(deltas)
     needed = demands(moves, deltas)
-    short = shortages(needed, balances) or _short_since(uow, needed, balances, business_date)
+    short = shortages(needed, balances) or _short_since(uow, moves, needed, balances, business_date)
     if short:
         raise InsufficientStock(short)
     pool_keys = {
@@ -129,7 +129,7 @@ def reserve(
     balances = uow.balances.lock(sorted(outflow))
     short = shortages(needed, balances)
     if not short and business_date is not None:
-        short = _short_since(uow, needed, balances, business_date)
+        short = _short_since(uow, held, needed, balances, business_date)
     if short:
         raise InsufficientStock(short)
     now = uow.clock()
@@ -187,22 +187,39 @@ def release_in_the_way(
 
 def _short_since(
     uow: UnitOfWork,
+    moves: Sequence[Move],
     needed: Sequence[Demand],
     balances: Mapping[BalanceKey, Balance],
     business_date: date,
 ) -> list[ErrorItem]:
-    """Back-dated demands that would take stock below zero at the end of some later day.
+    """Back-dated moves that no later day's stock allows.
 
     Stock received on the 26th cannot have left on the 5th: the 库存状况表 of the 10th
-    would show it negative (invariant 3 holds on every day, not only today). A posting
-    dated today (UTC) is not back-dated: the only later day is tomorrow, which east of
-    UTC is already today, the same day as this one.
+    would show it negative (invariant 3 holds on every day, not only today); nor can a
+    serial that moved on the 24th have moved on the 21st. A posting dated today (UTC) is
+    not back-dated: the only later day is tomorrow, which east of UTC is already today,
+    the same day as this one.
     """
     if business_date >= uow.clock().date():
         return []
+    serials = {m.serial_id: m for m in moves if m.serial_id is not None}
+    moved_later = uow.ledger.serials_moved_after(serials.keys(), business_date)
+    short = [
+        ErrorItem(
+            f"/lines/{serials[serial].line_no}",
+            "serial.moved_later",
+            {
+                "line": serials[serial].line_no,
+                "item": serials[serial].item_code,
+                "serial": number,
+                "date": day.isoformat(),
+                "business_date": business_date.isoformat(),
+            },
+        )
+        for serial, (number, day) in sorted(moved_later.items())
+    ]
     guarded = [d for d in needed if d.location.guards_availability]
     later = uow.ledger.days_after([d.key for d in guarded], business_date)
-    short = []
     for demand in guarded:
         if demand.key not in later:
             continue

@@ -202,6 +202,25 @@ def test_a_back_dated_issue_cannot_take_stock_that_came_in_later(shop):
     assert_books_balance(shop)
 
 
+def test_a_back_dated_issue_cannot_move_a_serial_that_moved_after_its_date(shop):
+    an_item(shop, "PUMP-1", base_unit="台", tracking="serial")
+    pump = {"item": "PUMP-1", "quantity": "1", "unit_cost": "900"}
+    create(shop, "receipt", "WH1", {**pump, "serials": ["S1"]}, business_date="2026-11-16")
+    create(shop, "receipt", "WH1", {**pump, "serials": ["S2"]}, business_date="2026-11-24")
+    out = {"item": "PUMP-1", "quantity": "1"}
+
+    with refused(shop, InsufficientStock) as moved:
+        create(shop, "issue", "WH1", {**out, "serials": ["S2"]}, business_date="2026-11-21")
+
+    (problem,) = moved.value.items
+    assert (problem.pointer, problem.code) == ("/lines/1", "serial.moved_later")
+    assert translate(problem.code, "zh_CN", **problem.params) == (
+        "第 1 行：PUMP-1 的序列号 S2 在 2026-11-24 有过移动，晚于 2026-11-21；补录的单据不能移动它"
+    )
+    create(shop, "issue", "WH1", {**out, "serials": ["S1"]}, business_date="2026-11-21")
+    assert_books_balance(shop)
+
+
 def test_an_issue_takes_stock_only_from_the_location_it_names(shop):
     catalog.add_location(
         shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01-01", "name": "货架 A"}

@@ -118,3 +118,18 @@ class LedgerRepository:
                 if key in wanted:
                     net[key][day] = net[key].get(day, Decimal(0)) + signed
         return {key: sorted(days.items()) for key, days in net.items()}
+
+    def serials_moved_after(
+        self, serial_ids: Collection[int], business_date: date
+    ) -> dict[int, tuple[str, date]]:
+        """Of ``serial_ids``, those moved after ``business_date``: number and first such day."""
+        if not serial_ids:
+            return {}
+        entry = s.StockLedgerEntry
+        rows = self.connection.execute(
+            select(entry.serial_id, s.SerialNumber.serial_no, func.min(entry.business_date))
+            .join(s.SerialNumber, s.SerialNumber.id == entry.serial_id)
+            .where(entry.serial_id.in_(sorted(serial_ids)), entry.business_date > business_date)
+            .group_by(entry.serial_id, s.SerialNumber.serial_no)
+        )
+        return {serial: (number, day) for serial, number, day in rows if serial is not None}
