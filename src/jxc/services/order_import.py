@@ -3,8 +3,8 @@
 The file and its mapping are checked whole first (headings, every row's cells, shop order
 numbers imported before); then every order is created, and taken through the steps the
 mapping names (approve: 预占), in one transaction: one refused order and nothing is imported. The
-file's digest is its request id, so importing the same file again changes nothing and
-answers with the orders it made the first time.
+digest of the file, its importer and its channel is the request id, so importing the same
+file again changes nothing and answers with the orders it made the first time.
 """
 
 from __future__ import annotations
@@ -124,9 +124,10 @@ def import_orders(
     """
     terms = parse(MappingIn, mapping)
     require(uow, actor, Action.DOCUMENT_CREATE, "sales_order", [terms.warehouse])
-    digest = hashlib.sha256(content).hexdigest()
     # Each user's: another importing the same file is told which orders are in already.
-    request_id = f"import:{actor}:{terms.channel}:{digest}"
+    # Hashed whole, so that a long user name or channel code still fits a request id.
+    sender = f"{actor}\x00{terms.channel}\x00".encode()
+    request_id = f"import:{hashlib.sha256(sender + content).hexdigest()}"
     payload = terms.model_dump(mode="json")
     seen = replay(uow, actor, request_id, "orders.import", payload)
     if seen is not None:

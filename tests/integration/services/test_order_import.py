@@ -96,14 +96,17 @@ def test_the_same_file_imported_twice_makes_its_orders_once(shop):
 
 
 def test_the_same_file_from_another_user_names_the_orders_already_in(shop):
-    a_user(shop, "sales2", "sales")
+    other = a_user(shop, "sales-" + "x" * 58, "sales")  # the longest user name there may be
     text = HEADINGS + "T1,TM-CUP,2,10\n"
     run(shop, text)
 
     with refused(shop, Invalid) as caught:
-        order_import.import_orders(shop.uow(), "sales2", "orders.csv", text.encode(), MAPPING)
-
+        order_import.import_orders(shop.uow(), other, "orders.csv", text.encode(), MAPPING)
     assert [i.code for i in caught.value.items] == ["import.order_imported"]
+    again = order_import.import_orders(
+        shop.uow(), other, "orders.csv", (HEADINGS + "T2,TM-CUP,1,10\n").encode(), MAPPING
+    )
+    assert [external for external, _ in again.orders] == ["T2"]
 
 
 def test_a_shop_order_imported_before_is_refused_in_another_file(shop):
