@@ -46,11 +46,11 @@ class JxcGroup(TyperGroup):
         """As Click's, with usage errors told in the user's language (exit 2)."""
         if not standalone_mode:
             return super().main(args, standalone_mode=False, **extra)
+        given = sys.argv[1:] if args is None else list(args)
         try:
-            code = super().main(args, standalone_mode=False, **extra)
+            code = super().main(given, standalone_mode=False, **extra)
         except typer.Abort:  # Ctrl-C or end of input at a prompt
-            locale = locale_of(sys.argv[1:] if args is None else list(args))
-            err.print(translate("label.aborted", locale))
+            err.print(translate("label.aborted", locale_of(given)))
             sys.exit(1)
         except TyperException as error:  # Click's errors, as Typer carries them
             if not is_usage_error(error):
@@ -58,7 +58,7 @@ class JxcGroup(TyperGroup):
                     raise
                 error.show()  # a file option that cannot be opened, in Click's words
                 sys.exit(getattr(error, "exit_code", 1))
-            locale = locale_of(sys.argv[1:] if args is None else list(args))
+            locale = locale_of(given)
             err.print(f"[bold red]✗ {usage_message(error, locale)}[/]")
             err.print(f"[dim]{help_hint(error, locale)}[/]")
             sys.exit(USAGE_EXIT_CODE)

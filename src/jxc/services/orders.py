@@ -13,6 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from jxc.db.repositories.orders import OrderLineProgress
 from jxc.db.uow import UnitOfWork
 from jxc.domain.auth import Action
 from jxc.domain.documents import DocumentHeader, DocumentType
@@ -44,7 +45,7 @@ def can_push_down(uow: UnitOfWork, actor: str, number: str) -> bool:
             Action.DOCUMENT_CREATE, MADE_FROM[order.document_type].value, warehouse
         )
         and fulfilment.is_open(workflows.definition(uow, order.document_type.value), order)
-        and _left_to_push(uow, order)
+        and bool(_left_to_push(uow, order)[1])
     )
 
 
@@ -93,17 +94,15 @@ def push_down(
         raise Conflict("order.not_open", {"number": number, "state": order.state})
     lines = {line.id: line for line in uow.documents.lines(order.id)}
     items = uow.catalog.items_by_id({line.item_id for line in lines.values()})
-    progress = uow.orders.progress(order.id, for_update=True)  # one push-down at a time
-    pending, on_the_way = _on_the_way(uow, order)
+    pending, left = _left_to_push(uow, order, for_update=True)  # one push-down at a time
     open_lines: list[dict[str, Any]] = [
         {
             "item": items[line.item_id].code,
-            "quantity": line.open - on_the_way[line.line_id],
+            "quantity": quantity,
             "batch": lines[line.line_id].batch_no,
             "source_line": line.line_no,
         }
-        for line in progress
-        if line.open > on_the_way[line.line_id]
+        for line, quantity in left
     ]
     if not open_lines and pending:
         raise Conflict(
@@ -127,19 +126,16 @@ def push_down(
     return result
 
 
-def _left_to_push(uow: UnitOfWork, order: DocumentHeader) -> bool:
-    _, on_the_way = _on_the_way(uow, order)
-    return any(line.open > on_the_way[line.line_id] for line in uow.orders.progress(order.id))
-
-
-def _on_the_way(
-    uow: UnitOfWork, order: DocumentHeader
-) -> tuple[tuple[str, ...], dict[int, Decimal]]:
-    """Documents made from ``order`` not yet posted, and what they take of each order line.
+def _left_to_push(
+    uow: UnitOfWork, order: DocumentHeader, for_update: bool = False
+) -> tuple[tuple[str, ...], list[tuple[OrderLineProgress, Decimal]]]:
+    """Documents made from ``order`` not yet posted, and what they leave to push per line.
 
     Their quantities are not delivered yet but no longer open to push down: a second
     下推 makes a document for the rest only, never a second one for the same goods.
+    ``for_update`` locks the order's lines first, so two push-downs take turns.
     """
+    progress = uow.orders.progress(order.id, for_update=for_update)
     pending = fulfilment.in_flight(uow, order, with_posted=False)
     taken: dict[int, Decimal] = defaultdict(Decimal)
     for made in pending:
@@ -150,4 +146,5 @@ def _on_the_way(
         for line in made_lines:
             if line.id in sources:
                 taken[sources[line.id]] += line.base_quantity
-    return pending, taken
+    left = [(line, line.open - taken[line.line_id]) for line in progress]
+    return pending, [(line, quantity) for line, quantity in left if quantity > 0]
