@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+from tzlocal import get_localzone
 
 from jxc.config import Settings
 from jxc.db.engine import (
@@ -33,6 +35,7 @@ from jxc.db.repositories.catalog import CatalogCache
 from jxc.db.repositories.users import SessionCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
 from jxc.domain.errors import Invalid
+from jxc.domain.periods import company_day
 from jxc.services import catalog, workflows
 
 T = TypeVar("T")
@@ -45,9 +48,16 @@ class App:
     clock: Callable[[], datetime] = utc_now
     catalog_cache: CatalogCache = field(default_factory=CatalogCache)
     session_cache: SessionCache = field(default_factory=SessionCache)
+    zone: tzinfo = field(default_factory=get_localzone)  # the company's time zone
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, self.catalog_cache, self.session_cache)
+        return UnitOfWork(
+            self.engine, self.clock, self.catalog_cache, self.session_cache, self.zone
+        )
+
+    def today(self) -> date:
+        """The company's business day now (reports' and the dashboard's "today")."""
+        return company_day(self.clock(), self.zone)
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:
@@ -91,7 +101,22 @@ def build(settings: Settings | None = None, **engine_options: object) -> App:
         raise Invalid("database.url_invalid", {"url": settings.database_url}) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return App(settings, make_engine(url, **engine_options))
+    zone = company_zone(settings.timezone)
+    return App(settings, make_engine(url, **engine_options), zone=zone)
+
+
+def company_zone(name: str | None) -> tzinfo:
+    """The time zone ``JXC_TIMEZONE`` names, or the machine's own.
+
+    Raises:
+        Invalid: settings.timezone_unknown (not an IANA name such as Asia/Shanghai).
+    """
+    if not name:
+        return get_localzone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("settings.timezone_unknown", {"zone": name}) from None
 
 
 def alembic_config() -> Config:

@@ -68,3 +68,6 @@ class Settings(BaseSettings):
     password: str | None = Field(default=None, repr=False)
     token: str | None = Field(default=None, repr=False)
     data_dir: Path = Field(default_factory=default_data_dir)
+    # The company's time zone (IANA, say Asia/Shanghai): the business day, document
+    # numbers and "today" in reports follow it. Unset: the machine's own time zone.
+    timezone: str | None = None

@@ -366,7 +366,8 @@ def _csv(
 
 def _text(value: Any) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        # As in XLSX: the UTC time, saying so (a bare time would be read as local).
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value.tzinfo else str(value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return str(value)

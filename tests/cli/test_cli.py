@@ -361,6 +361,20 @@ def test_the_demo_refuses_a_database_that_already_has_users(database_url):
     assert "this one holds other data or users" in output
 
 
+def test_an_unknown_company_time_zone_is_named_in_both_languages(database_url):
+    for lang, shown in (
+        ("zh-CN", "JXC_TIMEZONE=Asia/Beijing 不是时区；请用 IANA 时区名，例如 Asia/Shanghai"),
+        ("en", "JXC_TIMEZONE=Asia/Beijing is not a time zone"),
+    ):
+        result = runner.invoke(
+            app,
+            ["--db", database_url, "--lang", lang, "check"],
+            env={"JXC_TIMEZONE": "Asia/Beijing"},
+        )
+        assert result.exit_code == 4, result.output
+        assert shown in result.output
+
+
 def test_a_malformed_database_url_and_a_database_never_initialised_are_named(tmp_path):
     code, output = jxc("nonsense", "check", lang="en")
     assert code == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -259,3 +260,16 @@ def test_in_transit_lists_shipped_transfers_until_they_are_received(shop):
     documents.receive(shop.uow(), "tester", row.document)
     with shop.reader() as connection:
         assert reports.in_transit(connection, TODAY).rows == []
+
+
+def test_days_in_transit_count_the_companys_days(shop):
+    late = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)  # 01:00 on the 27th in 北京
+    shop.clock = lambda: late
+    create(shop, "transfer", "WH1", {"item": "螺丝-M3", "quantity": "1"}, to_warehouse="WH2")
+
+    def days(zone: str) -> set[int]:
+        with shop.reader() as connection:
+            found = reports.in_transit(connection, date(2026, 11, 27), zone=ZoneInfo(zone))
+        return {row.days_in_transit for row in found.rows if row.shipped_at == late}
+
+    assert (days("Asia/Shanghai"), days("UTC")) == ({0}, {1})

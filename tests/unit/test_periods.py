@@ -3,7 +3,8 @@ reason; nothing is booked into a closed month."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,10 @@ from jxc.domain.periods import (
     booking_date,
     check_can_close,
     check_can_reopen,
+    check_not_ahead,
     check_open,
+    company_day,
+    company_time,
 )
 
 SEPTEMBER, OCTOBER, NOVEMBER = Period(2026, 9), Period(2026, 10), Period(2026, 11)
@@ -90,3 +94,34 @@ def test_only_the_latest_closed_month_reopens_and_only_with_a_reason():
     assert not_latest.value.params == {"period": "2026-09", "latest": "2026-10"}
     assert not_closed.value.code == "period.not_closed"
     assert no_reason.value.code == "period.reason_required"
+
+
+SHANGHAI, NEW_YORK = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "day"),
+    [
+        (datetime(2026, 11, 26, 23, 30, tzinfo=UTC), SHANGHAI, date(2026, 11, 27)),
+        (datetime(2026, 11, 26, 15, 59, tzinfo=UTC), SHANGHAI, date(2026, 11, 26)),
+        (datetime(2026, 11, 26, 16, 0, tzinfo=UTC), SHANGHAI, date(2026, 11, 27)),
+        (datetime(2026, 11, 27, 3, 0, tzinfo=UTC), NEW_YORK, date(2026, 11, 26)),
+        (datetime(2026, 11, 26, 23, 30, tzinfo=UTC), ZoneInfo("UTC"), date(2026, 11, 26)),
+    ],
+)
+def test_the_company_day_is_the_day_in_its_time_zone(moment, zone, day):
+    assert company_day(moment, zone) == day
+
+
+def test_a_company_time_is_the_wall_clock_in_its_zone():
+    at_nine = company_time(date(2026, 11, 26), time(9), SHANGHAI)
+    assert at_nine.astimezone(UTC) == datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    assert company_day(at_nine, SHANGHAI) == date(2026, 11, 26)
+    assert company_day(at_nine, NEW_YORK) == date(2026, 11, 25)
+
+
+def test_a_business_date_after_the_company_day_is_refused_and_names_both():
+    check_not_ahead(TODAY, TODAY)
+    with pytest.raises(Invalid) as ahead:
+        check_not_ahead(date(2026, 11, 26), TODAY)
+    assert ahead.value.params == {"date": "2026-11-26", "today": "2026-11-25"}

@@ -3,6 +3,9 @@ and the late ones, all within the warehouses they work in."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from jxc.services import documents
@@ -79,3 +82,18 @@ def test_a_page_that_does_not_exist_is_a_page_that_says_so_not_json(shop):
     assert "/nowhere" in missing.text
     assert malformed.status_code == 422
     assert malformed.headers["content-type"].startswith("text/html")
+
+
+def test_a_document_shows_when_each_step_happened_on_the_companys_clock(shop):
+    shop.clock = lambda: datetime(2026, 11, 26, 1, 30, tzinfo=UTC)  # 09:30 in 北京
+    shop.zone = ZoneInfo("Asia/Shanghai")
+    number = submitted(shop, "WH1")
+    assert number.startswith("RK20261126")
+    client = web_client(shop, "clerk1")
+
+    beijing = client.get(f"/documents/{number}").text
+    shop.zone = ZoneInfo("UTC")
+    utc = client.get(f"/documents/{number}").text
+
+    assert ("<time>2026-11-26 09:30</time>" in beijing, "09:30" in utc) == (True, False)
+    assert "<time>2026-11-26 01:30</time>" in utc

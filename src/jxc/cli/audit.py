@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -57,8 +56,7 @@ def show_log(
 ) -> None:
     st = state(ctx)
     auth.allow(st.app.uow(), st.actor, Action.AUDIT_READ)
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
+    zone = st.app.zone
     with st.app.reader() as connection:
         events = audit.log(
             connection,
@@ -116,12 +114,10 @@ def export_history(
 ) -> None:
     st = state(ctx)
     scope = ExportScope(item, batch, serial, day(start, "--from"), day(end, "--to"))
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
     # Without -o the file is named by its scope, in the working folder: checked now.
     check_writable(output if output is not None else Path.cwd() / "audit-export")
     file, manifest = audit_exports.export_history(
-        st.app.uow(), st.actor, scope, export_format, st.locale, zone
+        st.app.uow(), st.actor, scope, export_format, st.locale
     )
     path = output or Path(file.filename)
     write_file(path, file.content)
@@ -164,7 +160,7 @@ def verify_export(
         err.print("[bold red]" + st.t("label.export_broken") + "[/]")
         raise typer.Exit(1)
     assert check.recorded_at is not None
-    zone = datetime.now().astimezone().tzinfo
+    zone = st.app.zone
     out.print(
         "[green]✓[/] "
         + st.t(

@@ -50,7 +50,7 @@ from jxc.cli.output import err, out, state
 from jxc.config import Settings
 from jxc.domain import kpi as kpi_rules
 from jxc.domain.errors import DomainError, InsufficientStock
-from jxc.domain.periods import Period
+from jxc.domain.periods import Period, company_time
 from jxc.queries import audit, consistency, kpi, reports, stock_levels
 from jxc.services import auth, catalog, documents, periods, stocktakes, workflows
 
@@ -285,9 +285,7 @@ class Run:
 
 def _on_day(app: App, day: date, rng: random.Random) -> None:
     """Make the services' clock say ``day`` (documents are numbered by their creation day)."""
-    moment = datetime.combine(day, clock_time(9), tzinfo=UTC) + timedelta(
-        minutes=rng.randrange(0, 540)
-    )
+    moment = company_time(day, clock_time(9), app.zone) + timedelta(minutes=rng.randrange(0, 540))
     app.clock = lambda: moment
 
 
@@ -455,7 +453,7 @@ def _utc_now() -> datetime:
 
 def single_documents(run: Run) -> None:
     """1-line receipts, each created and posted in its own transaction."""
-    room, rng, today = run.room, run.rng, _utc_now().date()
+    room, rng, today = run.room, run.rng, run.app.today()
     planned: list[tuple[str, dict[str, Any]]] = []
     for _ in range(run.profile.single_documents):
         warehouse = rng.choice(room.warehouses)
@@ -704,7 +702,7 @@ def report_timings(run: Run, first_day: date) -> None:
     months before it are closed (结账, as a business would have), from the latest snapshot.
     Runs last: ``jxc check`` recomputes every snapshot, so the closes would weigh on it.
     """
-    today = _utc_now().date()
+    today = run.app.today()
     month = Period.of(today.replace(day=1) - timedelta(days=1))
     with run.phase("进销存汇总表 (opening from the ledger)", 1), run.app.reader() as connection:
         began = time.perf_counter()
@@ -739,7 +737,7 @@ def report_timings(run: Run, first_day: date) -> None:
 
 def kpi_timing(run: Run) -> None:
     """The KPI dashboard of the last six months: every figure, month by month."""
-    today = _utc_now().date()
+    today = run.app.today()
     with run.phase("库存 KPI", 1), run.app.reader() as connection:
         began = time.perf_counter()
         kpi.dashboard(connection, kpi_rules.default_start(today), today, today)
@@ -934,7 +932,7 @@ def bench(
 
 def _run_phases(run: Run, url: str, workers: int, t: Callable[..., str]) -> None:
     days = 365
-    start = _utc_now().date() - timedelta(days=days)
+    start = run.app.today() - timedelta(days=days)
     build_catalogue(run)
     opening_stock(run, start)
     history(run, start + timedelta(days=1), days - 1)
@@ -953,7 +951,7 @@ def _run_phases(run: Run, url: str, workers: int, t: Callable[..., str]) -> None
 
 def _run_http_phases(run: Run, url: str, clients: int, t: Callable[..., str]) -> None:
     build_catalogue(run)
-    opening_stock(run, _utc_now().date() - timedelta(days=1))
+    opening_stock(run, run.app.today() - timedelta(days=1))
     http_phase(run, url, clients)
     channel_http_race(run, url)
     check_consistency(run, t)

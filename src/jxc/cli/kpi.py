@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -30,7 +29,7 @@ def show_kpi(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     st = state(ctx)
-    today = datetime.now(UTC).date()
+    today = st.app.today()
     last = day(end, "--to") or today
     first = day(start, "--from") or kpi_rules.default_start(last)
     with st.app.reader() as connection:

@@ -128,7 +128,7 @@ def _shown(st: State, column: Column, row: Any) -> Any:
     if isinstance(value, Decimal):
         return money(value) if column.label.endswith("value") else number(value)
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")  # the reader's local time
+        return value.astimezone(st.app.zone).strftime("%Y-%m-%d %H:%M")  # the company's clock
     return value
 
 
@@ -142,7 +142,7 @@ def ageing(
     output: OutputOption = None,
 ) -> None:
     st = state(ctx)
-    today = st.app.clock().date()
+    today = st.app.today()
     with st.app.reader() as connection:
         found = reports.stock_ageing(connection, today, Scope(warehouse, item, category))
     rows = exports.totalled(found.rows, found.total, st.locale)
@@ -170,7 +170,7 @@ def dormant(
     output: OutputOption = None,
 ) -> None:
     st = state(ctx)
-    today = st.app.clock().date()
+    today = st.app.today()
     with st.app.reader() as connection:
         found = reports.dormant_stock(connection, today, days, Scope(warehouse, item, category))
     if _emit(st, output_format, output, exports.DORMANT, found.rows, "dormant-stock"):
@@ -192,7 +192,7 @@ def expiry(
     output: OutputOption = None,
 ) -> None:
     st = state(ctx)
-    today = st.app.clock().date()
+    today = st.app.today()
     with st.app.reader() as connection:
         found = reports.expiry_alert(connection, today, days, Scope(warehouse, item, category))
     if _emit(st, output_format, output, exports.EXPIRY, found.rows, "expiry-alert"):
@@ -210,9 +210,9 @@ def in_transit(
     output: OutputOption = None,
 ) -> None:
     st = state(ctx)
-    today = st.app.clock().date()
+    today = st.app.today()
     with st.app.reader() as connection:
-        found = reports.in_transit(connection, today, Scope(warehouse, item))
+        found = reports.in_transit(connection, today, Scope(warehouse, item), st.app.zone)
     if _emit(st, output_format, output, exports.IN_TRANSIT, found.rows, "in-transit"):
         return
     title = st.t("label.in_transit_title", today=str(today), value=money(found.total_value))

@@ -12,12 +12,13 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from types import TracebackType
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
+from tzlocal import get_localzone
 
 from jxc.db.engine import (
     BUSY_TIMEOUT_MS,
@@ -43,6 +44,7 @@ from jxc.db.repositories.users import SessionCache, UserRepository
 from jxc.db.repositories.workflows import OutboxRepository, WorkflowRepository
 from jxc.domain.audit import AuditEntry
 from jxc.domain.errors import Conflict, Invalid, Unavailable
+from jxc.domain.periods import company_day
 from jxc.domain.stock import Refusal
 
 T = TypeVar("T")
@@ -88,9 +90,11 @@ class UnitOfWork:
         clock: Callable[[], datetime] = utc_now,
         catalog_cache: CatalogCache | None = None,
         session_cache: SessionCache | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
+        self.zone = zone or get_localzone()  # the company's time zone
         self.catalog_cache = catalog_cache or CatalogCache()
         self.session_cache = session_cache or SessionCache()
         self._connection: Connection | None = None
@@ -100,6 +104,10 @@ class UnitOfWork:
         # rollback, for the service layer to record in a transaction of its own.
         self.refused: list[Refusal] = []
         self.request_id: str | None = None
+
+    def today(self) -> date:
+        """The company's business day now."""
+        return company_day(self.clock(), self.zone)
 
     @property
     def connection(self) -> Connection:

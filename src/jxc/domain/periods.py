@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from jxc.domain.errors import Conflict, Invalid
 
@@ -61,13 +61,26 @@ def check_open(business_date: date, latest_closed: Period | None) -> None:
         )
 
 
-def check_not_ahead(business_date: date, today: date) -> None:
-    """Raises Invalid document.future_date past tomorrow: a document records what happened.
+def company_day(moment: datetime, zone: tzinfo) -> date:
+    """The company's day at ``moment`` in its time zone ``zone``.
 
-    ``today`` is the UTC day; east of UTC it may already be tomorrow, so tomorrow passes.
+    A 北京 clerk's 07:30 is still yesterday in UTC; the business day is the clerk's.
     """
-    if business_date > today + timedelta(days=1):
-        raise Invalid("document.future_date", {"date": business_date.isoformat()})
+    return moment.astimezone(zone).date()
+
+
+def company_time(day: date, at: time, zone: tzinfo) -> datetime:
+    """``day`` at the wall-clock time ``at`` in the company's time zone ``zone``."""
+    return datetime.combine(day, at, tzinfo=zone)
+
+
+def check_not_ahead(business_date: date, today: date) -> None:
+    """Raises Invalid document.future_date after ``today``: a document records what happened."""
+    if business_date > today:
+        raise Invalid(
+            "document.future_date",
+            {"date": business_date.isoformat(), "today": today.isoformat()},
+        )
 
 
 def booking_date(document_date: date, today: date, latest_closed: Period | None) -> date:

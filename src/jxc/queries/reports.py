@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -36,7 +36,7 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.domain.errors import Invalid, NotFound
 from jxc.domain.locations import LocationKind
-from jxc.domain.periods import Period
+from jxc.domain.periods import Period, company_day
 from jxc.queries.catalog import check_known
 
 MAX_SUMMARY_DAYS = 366  # a 进销存汇总表 covers at most a (leap) year; longer: one per year
@@ -801,8 +801,12 @@ class InTransit:
     total_value: Decimal
 
 
-def in_transit(connection: Connection, today: date, scope: Scope | None = None) -> InTransit:
+def in_transit(
+    connection: Connection, today: date, scope: Scope | None = None, zone: tzinfo = UTC
+) -> InTransit:
     """调拨在途: transfers shipped and not yet received, per document and item.
+
+    Days in transit count from the company's day (``zone``) of the shipment.
 
     A warehouse named (or a reader's warehouses) matches either end of the transfer.
 
@@ -872,7 +876,7 @@ def in_transit(connection: Connection, today: date, scope: Scope | None = None) 
             row.from_warehouse,
             row.to_warehouse,
             row.shipped_at,
-            max(0, (today - row.shipped_at.date()).days),
+            max(0, (today - company_day(row.shipped_at, zone)).days),
             row.item,
             row.item_name,
             row.unit,

@@ -6,8 +6,6 @@ not hold up posting); only recording the digest on the audit trail writes, brief
 
 from __future__ import annotations
 
-from datetime import UTC, tzinfo
-
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.audit_export import ExportCheck, ExportScope, Manifest, check_sections
@@ -23,11 +21,10 @@ def export_history(
     scope: ExportScope,
     export_format: ExportFormat,
     locale: str,
-    zone: tzinfo = UTC,
 ) -> tuple[ExportFile, Manifest]:
     """The full history of ``scope`` as a file; its digest goes on the audit trail.
 
-    Audit events are taken by their day in ``zone`` (the reader's time zone).
+    Audit events are taken by their day in the company's time zone.
 
     Raises:
         Forbidden: auth.forbidden (audit.read: auditors and admins).
@@ -38,7 +35,7 @@ def export_history(
     allow(uow, actor, Action.AUDIT_READ)
     scope.check()
     history = uow.run(
-        lambda: queries.history(uow.connection, scope, zone, XLSX_MAX_ROWS - 1), read_only=True
+        lambda: queries.history(uow.connection, scope, uow.zone, XLSX_MAX_ROWS - 1), read_only=True
     )
     file, manifest = history_file(history, scope, actor, uow.clock(), export_format, locale)
 

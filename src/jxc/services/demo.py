@@ -17,6 +17,7 @@ from typing import Any
 from jxc.db.uow import UnitOfWork
 from jxc.domain.barcodes import ean13
 from jxc.domain.errors import Conflict, DomainError
+from jxc.domain.periods import company_day, company_time
 from jxc.queries.orders import pick_list
 from jxc.queries.stock_levels import serials_in_stock, stock_rows
 from jxc.services import (
@@ -203,7 +204,7 @@ class _Demo:
     def __init__(self, uow: UnitOfWork, days: int, seed: int) -> None:
         self.uow, self.random = uow, random.Random(seed)
         self.actor = "admin"  # sets up the catalogue
-        self.start = datetime.now(UTC).date() - timedelta(days=days)
+        self.start = uow.today() - timedelta(days=days)
         self.days = days
         self.documents = self.entries = 0
         self.items: list[tuple[str, str, str]] = []  # (code, tracking, unit cost)
@@ -213,7 +214,7 @@ class _Demo:
         self.moment = datetime.now(UTC)  # the demo's clock: each step a little later
 
     def at(self, day: date) -> None:
-        self.moment = datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
+        self.moment = company_time(day, time(9), self.uow.zone) + timedelta(
             minutes=self.random.randrange(0, 540)
         )
         self.uow.clock = lambda: self.moment
@@ -230,7 +231,9 @@ class _Demo:
             return None
         self.documents += 1
         started = self.moment
-        recent = self.moment.date() >= self.start + timedelta(days=self.days - 3)
+        recent = company_day(self.moment, self.uow.zone) >= self.start + timedelta(
+            days=self.days - 3
+        )
         stop = self.random.choice(["approve", "execute", "verify", "archive", ""]) if recent else ""
         approver = "admin" if keeper == "manager" else "manager"
         steps = [("submit", keeper, 5, 60), ("approve", approver, 20, 240)]
@@ -405,7 +408,7 @@ class _Demo:
         A few lines are off by a unit or three; a second person recounts those over 2 %,
         and the count is approved into 盘盈 / 盘亏 when ``finish``.
         """
-        self.moment = datetime.combine(day, time(17), tzinfo=UTC)
+        self.moment = company_time(day, time(17), self.uow.zone)
         keeper = _keeper(warehouse)
         number = stocktakes.plan(
             self.uow,
@@ -601,7 +604,7 @@ class _Demo:
         buyers = ["STORE-SH", "TMALL", "JD", "CUS-HC", "TMALL", "JD", "STORE-SH", "TMALL"]
         delivered = ["all", "all", "all", "part", "part", "none", "none", "unapproved"]
         for turn, (buyer, stage) in enumerate(zip(buyers, delivered, strict=True)):
-            self.moment = datetime.combine(day, time(8 + turn), tzinfo=UTC)
+            self.moment = company_time(day, time(8 + turn), self.uow.zone)
             picked = stocked[turn * 3 : turn * 3 + 3]
             lines = [
                 {
@@ -637,7 +640,7 @@ class _Demo:
         """Replenishment for SH01 from two suppliers: one half received, one on its way."""
         plain = sorted(code for code, kind, _ in self.items if kind == "none")
         for turn, (supplier, received) in enumerate((("SUP-YDK", True), ("SUP-SKF", False))):
-            self.moment = datetime.combine(day, time(15 + turn), tzinfo=UTC)
+            self.moment = company_time(day, time(15 + turn), self.uow.zone)
             picked = plain[turn * 2 : turn * 2 + 2]
             lines = [
                 {

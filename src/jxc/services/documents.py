@@ -835,7 +835,7 @@ def reverse(
         raise Conflict("document.reversal_pending", {"number": number, "reversal": pending[0]})
     workflow = workflows.definition(uow, DocumentType.REVERSAL.value)
     now = uow.clock()
-    today = now.date()
+    today = uow.today()
     # A reversal of a document in a closed month is booked today (红冲 in the open period).
     booked = booking_date(original.business_date, today, uow.periods.latest_closed())
     reversal_number = format_number(
@@ -1229,7 +1229,7 @@ def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_
                 rows.append(row)
     if document.business_date is not None:
         try:
-            check_not_ahead(document.business_date, uow.clock().date())
+            check_not_ahead(document.business_date, uow.today())
             check_open(document.business_date, uow.periods.latest_closed())
         except (Conflict, Invalid) as refused:
             errors.extend(refused, "/business_date")
@@ -1270,13 +1270,13 @@ def _insert(
 ) -> tuple[DocumentHeader, list[LineRecord]]:
     resolved, rows = _validated(uow, document)
     initial = workflows.definition(uow, document.document_type.value).initial
-    now = uow.clock()
+    now, today = uow.clock(), uow.today()
     number = format_number(
         document.document_type,
-        now.date(),
-        uow.documents.next_sequence(document.document_type.prefix, now.date()),
+        today,
+        uow.documents.next_sequence(document.document_type.prefix, today),
     )
-    business_date = document.business_date or now.date()
+    business_date = document.business_date or today
     document_id = uow.documents.add(
         {
             "number": number,
@@ -1391,7 +1391,7 @@ def _run(
         check_receivable(header)
         moves = _receive_moves(uow, header, lines)
         # Goods that left in a closed month arrive today.
-        booked = booking_date(booked, now.date(), uow.periods.latest_closed())
+        booked = booking_date(booked, uow.today(), uow.periods.latest_closed())
     else:
         step = posting_step(header)
         if header.document_type is DocumentType.REVERSAL:
@@ -1431,7 +1431,7 @@ def _reversal_moves(
     original = uow.documents.header_by_id(header.reverses_document_id)
     check_reversible(original)
     # Booked on the original's day, or today if that month has closed since.
-    booked = booking_date(original.business_date, uow.clock().date(), uow.periods.latest_closed())
+    booked = booking_date(original.business_date, uow.today(), uow.periods.latest_closed())
     line_for = {
         line.reverses_line_id: (line.id, line.line_no)
         for line in lines

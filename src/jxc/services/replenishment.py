@@ -228,9 +228,7 @@ def alerts(
         or not uow.catalog.warehouses_by_code([warehouse])
     ):
         raise NotFound("warehouse.unknown", {"warehouse": warehouse})
-    return queries.alerts(
-        uow.connection, uow.clock().date(), expiry_days, warehouse, visible, check
-    )
+    return queries.alerts(uow.connection, uow.today(), expiry_days, warehouse, visible, check)
 
 
 @transactional
@@ -253,7 +251,7 @@ def publish_alerts(
     now = uow.clock()
     found = {
         f"stock.alert:{row.key}"[:MAX_ALERT_KEY]: row
-        for row in queries.alerts(uow.connection, now.date(), expiry_days, check=check)
+        for row in queries.alerts(uow.connection, uow.today(), expiry_days, check=check)
     }
     known = uow.episodes.known()
     begun, cleared = alert_episodes(found, known)
@@ -294,7 +292,7 @@ def _suggestions(
 ) -> list[Suggestion]:
     """The suggestions for ``warehouse``, moving stock only from warehouses the actor sees."""
     visible = principal(uow, actor).visible_warehouses
-    today = uow.clock().date()
+    today = uow.today()
     needs = queries.needs(uow.connection, warehouse, today, usage_days)
     spare: dict[int, dict[str, Decimal]] = {}
     wanted = [need.item_id for need in needs]
@@ -467,4 +465,4 @@ def _drafts(uow: UnitOfWork, actor: str, warehouse: str, chosen: Sequence[Sugges
 def alert_counts(uow: UnitOfWork, actor: str) -> dict[str, int]:
     """How many alerts of each kind the actor's warehouses have now (for the home page)."""
     visible = principal(uow, actor).visible_warehouses
-    return queries.alert_counts(uow.connection, uow.clock().date(), visible)
+    return queries.alert_counts(uow.connection, uow.today(), visible)

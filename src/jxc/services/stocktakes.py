@@ -181,8 +181,8 @@ def plan(
     if wanted.category and not uow.stocktakes.items_in_category(wanted.category):
         errors.add("/category", "stocktake.category_empty", category=wanted.category)
     errors.raise_if_any()
-    now = uow.clock()
-    number = numbered(PREFIX, now.date(), uow.documents.next_sequence(PREFIX, now.date()))
+    now, today = uow.clock(), uow.today()
+    number = numbered(PREFIX, today, uow.documents.next_sequence(PREFIX, today))
     scope = {
         "locations": list(wanted.locations),
         "category": wanted.category,

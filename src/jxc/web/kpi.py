@@ -6,7 +6,7 @@ Each figure with its months drawn by ECharts, each leading to the documents behi
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -32,7 +32,7 @@ async def dashboard_page(
     start: date | None = None,
     end: date | None = None,
 ) -> Response:
-    today = datetime.now(UTC).date()
+    today = app.today()
     last = end or today
     first = start or kpi_rules.default_start(last)
 

@@ -6,6 +6,7 @@ state or step name), the signed-in user and the CSRF token its forms and htmx se
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -51,10 +52,21 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     def label(prefix: str, name: str | None) -> str:
         return vocabulary(prefix, name, locale) if name else ""
 
+    zone = request.app.state.jxc.zone
+
+    def when(moment: datetime | None, seconds: bool = False) -> str:
+        """A recorded time on the company's clock (JXC_TIMEZONE), as a clerk reads it."""
+        if moment is None:
+            return ""
+        return moment.astimezone(zone).strftime(
+            "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+        )
+
     html = _environment.get_template(template).render(
         request=request,
         t=t,
         label=label,
+        when=when,
         locale=locale,
         languages=LANGUAGES,
         csrf=csrf_token(session) if session else "",

@@ -125,7 +125,7 @@ async def stock_summary_page(
     category: str = "",
     format: ExportFormat | None = None,
 ) -> Response:
-    today = app.clock().date()
+    today = app.today()
     first, last = start or today.replace(day=1), end or today
     locale = locale_of(request)
 
@@ -166,7 +166,7 @@ async def ageing_page(
     category: str = "",
     format: ExportFormat | None = None,
 ) -> Response:
-    today = app.clock().date()
+    today = app.today()
     locale = locale_of(request)
 
     def read(connection: Any) -> tuple[list[Any], str]:
@@ -199,7 +199,7 @@ async def dormant_page(
     category: str = "",
     format: ExportFormat | None = None,
 ) -> Response:
-    today = app.clock().date()
+    today = app.today()
     locale = locale_of(request)
 
     def read(connection: Any) -> tuple[list[Any], str]:
@@ -235,7 +235,7 @@ async def expiry_page(
     category: str = "",
     format: ExportFormat | None = None,
 ) -> Response:
-    today = app.clock().date()
+    today = app.today()
     locale = locale_of(request)
 
     def read(connection: Any) -> tuple[list[Any], str]:
@@ -269,11 +269,11 @@ async def in_transit_page(
     item: str = "",
     format: ExportFormat | None = None,
 ) -> Response:
-    today = app.clock().date()
+    today = app.today()
     locale = locale_of(request)
 
     def read(connection: Any) -> tuple[list[Any], str]:
-        found = reports.in_transit(connection, today, _scope(user, warehouse, item))
+        found = reports.in_transit(connection, today, _scope(user, warehouse, item), app.zone)
         value = _money(found.total_value)
         caption = translate("label.in_transit_title", locale, today=str(today), value=value)
         return found.rows, caption

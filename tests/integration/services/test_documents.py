@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -162,21 +163,31 @@ def test_the_business_date_defaults_to_today_and_may_be_given(shop):
         )
 
 
-def test_a_business_date_past_tomorrow_is_refused_tomorrow_is_not(shop):
+def test_the_business_day_is_the_companys_not_utcs(shop):
     shop.clock = lambda: datetime(2026, 11, 26, 23, 0, tzinfo=UTC)  # 07:00 on the 27th in 北京
+    shop.zone = ZoneInfo("Asia/Shanghai")
     line = {"item": "螺丝-M3", "quantity": "1"}
 
+    undated = create(shop, "receipt", "WH1", line)
+    assert undated.number.startswith("RK20261127")
+    with shop.reader() as connection:
+        header = document_queries.document(connection, undated.number)[0]
+    assert header.business_date == date(2026, 11, 27)
+
     with refused(shop, Invalid) as ahead:
-        create(shop, "receipt", "WH1", line, business_date="2062-11-26")
+        create(shop, "receipt", "WH1", line, business_date="2026-11-28")
     (problem,) = ahead.value.items
     assert (problem.pointer, problem.code) == ("/business_date", "document.future_date")
     assert translate(problem.code, "zh_CN", **problem.params) == (
-        "业务日期 2062-11-26 在未来：单据只记录已经发生的业务"
+        "业务日期 2026-11-28 晚于今天（2026-11-27）：单据只记录已经发生的业务"
     )
 
-    assert create(shop, "receipt", "WH1", line, business_date="2026-11-27").state == "posted"
-    # Undated, it is the 26th (UTC): the same day in 北京 as the 27th just received.
-    assert create(shop, "issue", "WH1", line).state == "posted"
+    # The same moment in a company that keeps UTC is still the 26th.
+    shop.zone = ZoneInfo("UTC")
+    with refused(shop, Invalid) as utc_ahead:
+        create(shop, "receipt", "WH1", line, business_date="2026-11-27")
+    assert utc_ahead.value.items[0].params["today"] == "2026-11-26"
+    assert create(shop, "issue", "WH1", line).number.startswith("CK20261126")
 
 
 def test_a_back_dated_issue_cannot_take_stock_that_came_in_later(shop):

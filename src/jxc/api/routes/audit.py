@@ -47,6 +47,7 @@ def list_events(
             first_day=first_day,
             last_day=last_day,
             action=action,
+            zone=app.zone,
             limit=XLSX_MAX_ROWS if export_format else limit,
         )
     if export_format is not None:

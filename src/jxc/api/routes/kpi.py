@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -51,7 +51,7 @@ async def read_kpi(
     ] = None,
     end: Annotated[date | None, Query(alias="to", description="Default: today.")] = None,
 ) -> DashboardOut:
-    today = datetime.now(UTC).date()
+    today = app.today()
     last = end or today
     first = start or default_start(last)
 

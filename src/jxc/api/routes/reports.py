@@ -81,7 +81,7 @@ async def stock_ageing(
 ) -> Any:
     def read() -> reports.Ageing:
         with app.reader() as connection:
-            today = app.clock().date()
+            today = app.today()
             return reports.stock_ageing(
                 connection, today, _scope(reader, warehouse, item, category)
             )
@@ -121,7 +121,7 @@ async def dormant_stock(
     def read() -> reports.Dormant:
         with app.reader() as connection:
             return reports.dormant_stock(
-                connection, app.clock().date(), days, _scope(reader, warehouse, item, category)
+                connection, app.today(), days, _scope(reader, warehouse, item, category)
             )
 
     found = await run_in_threadpool(read)
@@ -150,7 +150,7 @@ async def expiry_alert(
     def read() -> reports.ExpiryAlert:
         with app.reader() as connection:
             return reports.expiry_alert(
-                connection, app.clock().date(), days, _scope(reader, warehouse, item, category)
+                connection, app.today(), days, _scope(reader, warehouse, item, category)
             )
 
     found = await run_in_threadpool(read)
@@ -177,7 +177,7 @@ async def in_transit(
     def read() -> reports.InTransit:
         with app.reader() as connection:
             return reports.in_transit(
-                connection, app.clock().date(), _scope(reader, warehouse, item, None)
+                connection, app.today(), _scope(reader, warehouse, item, None), app.zone
             )
 
     found = await run_in_threadpool(read)
