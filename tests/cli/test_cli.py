@@ -158,6 +158,39 @@ def test_a_gbk_csv_from_excel_is_received_and_a_column_given_twice_is_refused(co
     assert "第 3 行" in output  # the file's row, counting the blank one
 
 
+def test_every_bad_row_of_a_csv_is_named_by_its_row_in_the_file_at_once(company, tmp_path):
+    file = tmp_path / "到货.csv"
+    file.write_text(
+        "商品,数量,单位\n螺丝-M3,5,吨\n\n不存在的商品,3,\n螺丝-M3,-2,\n螺丝-M3,abc,\n",
+        encoding="utf-8",
+    )
+    before = snapshot_of(company)
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file), "--post"
+    )
+
+    assert code == 4
+    assert "发现 4 处问题" in output
+    assert [line.split()[1] for line in output.splitlines() if line.strip().startswith("•")] == [
+        "/rows/2/unit",
+        "/rows/4/item",
+        "/rows/5/quantity",
+        "/rows/6/quantity",
+    ]
+    assert "数量必须大于零，不能是 -2" in output
+    assert snapshot_of(company) == before
+
+
+def test_a_short_line_of_a_file_is_named_by_its_row(company, tmp_path):
+    file = tmp_path / "领料.csv"
+    file.write_text("商品,数量\n\n螺丝-M3,1000\n", encoding="utf-8")
+    code, output = jxc(
+        company, "doc", "create", "issue", "--warehouse", "WH1", "--file", str(file), "--post"
+    )
+    assert code != 0
+    assert "/rows/3 第 3 行：螺丝-M3" in output
+
+
 def test_a_csv_file_with_chinese_headings_is_received(company, tmp_path):
     file = tmp_path / "到货.csv"
     file.write_text(

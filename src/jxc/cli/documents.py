@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +21,7 @@ from jxc.cli.output import (
     table,
 )
 from jxc.domain.documents import DocumentKind
-from jxc.domain.errors import Invalid
+from jxc.domain.errors import DomainError, Invalid
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -94,11 +96,26 @@ Lines = Annotated[
 LinesFile = Annotated[Path | None, typer.Option(help="CSV or JSON file of lines.")]
 
 
-def _document(file: Path | None, line: list[str], **given: str | None) -> dict[str, Any]:
-    """The header and lines the options and the file give (no lines: none given)."""
-    header, lines = imports.read_document(file) if file else ({}, [_line(spec) for spec in line])
+def _document(
+    file: Path | None, line: list[str], **given: str | None
+) -> tuple[dict[str, Any], imports.DocumentFile | None]:
+    """The header and lines the options and the file give (no lines: none given).
+
+    Also the file they came from, if they did: its rows name the lines in errors.
+    """
+    read = imports.read_document(file) if file else None
+    header, lines = (read.header, read.lines) if read else ({}, [_line(spec) for spec in line])
     header.update({key: value for key, value in given.items() if value is not None})
-    return {**header, "lines": lines} if lines else header
+    return ({**header, "lines": lines} if lines else header), read
+
+
+@contextmanager
+def _rows_of(read: imports.DocumentFile | None) -> Iterator[None]:
+    """Errors about lines that came from a file name the file's rows."""
+    try:
+        yield
+    except DomainError as error:
+        raise (read.told_by_row(error) if read else error) from None
 
 
 @docs.command(
@@ -140,7 +157,7 @@ def create(
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    data = _document(
+    data, read = _document(
         file,
         line,
         source=source,
@@ -156,9 +173,10 @@ def create(
         data["lines"] = [_priced(line, tax_rate) for line in data["lines"]]
         if excluding_tax:
             data["prices_include_tax"] = False
-    result = documents.create(
-        st.app.uow(), st.actor, data, request_id=request_id, post=post, then=then
-    )
+    with _rows_of(read):
+        result = documents.create(
+            st.app.uow(), st.actor, data, request_id=request_id, post=post, then=then
+        )
     _report(ctx, result)
 
 
@@ -207,7 +225,7 @@ def edit(
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    changes = _document(
+    changes, read = _document(
         file,
         line,
         warehouse=warehouse,
@@ -217,7 +235,8 @@ def edit(
         business_date=business_date,
         note=note,
     )
-    result = documents.edit(st.app.uow(), st.actor, document_number, changes, request_id)
+    with _rows_of(read):
+        result = documents.edit(st.app.uow(), st.actor, document_number, changes, request_id)
     _report(ctx, result, "label.edited")
 
 

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.repositories.documents import LineRecord
@@ -531,8 +531,39 @@ def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Inval
         if isinstance(line, dict) and isinstance(line.get("item"), str)
     }
     _report_unknown_items(named, uow.catalog.items_by_code(set(named.values())), errors, taken)
+    reported = {(item.pointer, item.code) for item in errors.items}
+    errors.items += [
+        item
+        for item in _problems_of_the_rest(uow, raw, malformed)
+        if (item.pointer, item.code) not in reported
+    ]
     errors.items.sort(key=_line_order)
     return errors.error() or malformed
+
+
+def _problems_of_the_rest(
+    uow: UnitOfWork, raw: dict[str, Any], malformed: Invalid
+) -> list[ErrorItem]:
+    """What the lines that did parse would be refused for (a negative quantity, say).
+
+    One answer names every problem, not the malformed ones first and the rest next time.
+    """
+    lines = raw.get("lines")
+    if not isinstance(lines, list):
+        return []
+    broken = {_line_of(item) for item in malformed.items}
+    rest = [(index, line) for index, line in enumerate(lines, start=1) if index not in broken]
+    try:
+        document = DocumentIn.model_validate({**raw, "lines": [line for _, line in rest]})
+    except ValidationError:
+        return []  # the header is malformed too: the lines cannot be judged against it
+    found = ErrorCollector()
+    resolved = _resolve(uow, document, found)
+    if resolved is None:  # its line problems are numbered among the rest only: left out
+        return [item for item in found.items if not _line_of(item)]
+    for (index, _), line in zip(rest, document.lines, strict=True):
+        _line_row(line, index, document, resolved, found, {}, uow)
+    return found.items
 
 
 def _report_unknown_items(
@@ -548,11 +579,15 @@ def _report_unknown_items(
             errors.add(pointer, "item.unknown", item=code)
 
 
+def _line_of(item: ErrorItem) -> int:
+    """The line an error item points at (from 1), or 0 for the header."""
+    parts = item.pointer.split("/")
+    return int(parts[2]) if len(parts) > 2 and parts[1] == "lines" and parts[2].isdigit() else 0
+
+
 def _line_order(item: ErrorItem) -> tuple[int, str]:
     """Header problems first, then line by line."""
-    parts = item.pointer.split("/")
-    line = int(parts[2]) if len(parts) > 2 and parts[1] == "lines" and parts[2].isdigit() else 0
-    return line, item.pointer
+    return _line_of(item), item.pointer
 
 
 @transactional

@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jxc.domain.errors import ErrorCollector, Invalid
+from jxc.domain.errors import DomainError, ErrorCollector, ErrorItem, Invalid
 from jxc.services.tables import check_headings_unique, decoded, numbered
 
 LINE_COLUMNS = (
@@ -44,9 +46,57 @@ CHINESE_COLUMNS = {
     "单位成本": "unit_cost",
 }
 REQUIRED_COLUMNS = ("item", "quantity")
+_LINE_POINTER = re.compile(r"^/lines/(\d+)(/.*)?$")
 
 
-def read_document(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class DocumentFile:
+    header: dict[str, Any]
+    lines: list[dict[str, Any]]
+    rows: list[int] | None  # a CSV's row of each line (None: JSON, whose lines are a list)
+
+    def told_by_row(self, error: DomainError) -> DomainError:
+        """``error`` with each line it names told as the row the user sees in the file.
+
+        The document does not exist (it was refused whole), so its line 2 means nothing to
+        the user; the file's row 4 (after the heading and a blank row) does.
+        """
+        if self.rows is None:
+            return error
+        items = []
+        for item in error.items:
+            found = _LINE_POINTER.match(item.pointer)
+            line = int(found.group(1)) if found else 0
+            if found is None or not 1 <= line <= len(self.rows):
+                items.append(item)
+                continue
+            row = self.rows[line - 1]
+            items.append(
+                ErrorItem(f"/rows/{row}{found.group(2) or ''}", item.code, self._rows_in(item))
+            )
+        error.items = tuple(items)
+        return error
+
+    def _rows_in(self, item: ErrorItem) -> dict[str, Any]:
+        """The item's parameters, the lines they name told as rows.
+
+        ``line`` is a number; ``lines`` a list as text ("1, 3").
+        """
+        assert self.rows is not None
+        rows = self.rows
+        params = dict(item.params)
+        line = params.get("line")
+        if isinstance(line, int) and 1 <= line <= len(rows):
+            params["line"] = rows[line - 1]
+        lines = params.get("lines")
+        if isinstance(lines, str):
+            numbers = [int(n) for n in lines.split(", ") if n.isdigit() and 0 < int(n) <= len(rows)]
+            if len(numbers) == len(lines.split(", ")):
+                params["lines"] = ", ".join(str(rows[n - 1]) for n in numbers)
+        return params
+
+
+def read_document(path: Path) -> DocumentFile:
     """Header fields and lines from a CSV (lines only) or JSON file.
 
     Raises:
@@ -61,8 +111,9 @@ def read_document(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise Invalid("file.unsupported_format", {"file": path.name})
     content = path.read_bytes()
     header: dict[str, Any] = {}
+    rows: list[int] | None = None
     if suffix == ".csv":
-        lines = _csv_lines(path.name, decoded(path.name, content))
+        rows, lines = _csv_lines(path.name, decoded(path.name, content))
     else:
         try:
             text = content.decode("utf-8-sig")  # JSON is UTF-8 by its standard
@@ -71,7 +122,7 @@ def read_document(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         header, lines = _json_document(path.name, text)
     if not lines:
         raise Invalid("file.empty", {"file": path.name})
-    return header, lines
+    return DocumentFile(header, lines, rows)
 
 
 def _delimiter(text: str) -> str:
@@ -80,7 +131,8 @@ def _delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=header.count) if header else ","
 
 
-def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
+def _csv_lines(name: str, text: str) -> tuple[list[int], list[dict[str, Any]]]:
+    """The lines of a CSV file and the row each came from."""
     rows = numbered(list(csv.reader(io.StringIO(text), delimiter=_delimiter(text))))
     if not rows:
         raise Invalid("file.empty", {"file": name})
@@ -106,7 +158,7 @@ def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
                 expected=list(LINE_COLUMNS),
             )
     errors.raise_if_any()
-    lines = []
+    numbers, lines = [], []
     for number, row in rows[1:]:
         if len(row) != len(header):
             errors.add(
@@ -122,9 +174,10 @@ def _csv_lines(name: str, text: str) -> list[dict[str, Any]]:
         line: dict[str, Any] = {k: v for k, v in cells.items() if v != "" and k != "serials"}
         if cells.get("serials"):
             line["serials"] = cells["serials"].replace(";", " ").replace(",", " ").split()
+        numbers.append(number)
         lines.append(line)
     errors.raise_if_any()
-    return lines
+    return numbers, lines
 
 
 def _json_document(name: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
