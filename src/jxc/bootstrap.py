@@ -20,9 +20,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from tzlocal import get_localzone
 
-from jxc.config import Settings
+from jxc.config import Settings, machine_zone
 from jxc.db.engine import (
     WouldWait,
     has_idle_connection,
@@ -48,7 +47,7 @@ class App:
     clock: Callable[[], datetime] = utc_now
     catalog_cache: CatalogCache = field(default_factory=CatalogCache)
     session_cache: SessionCache = field(default_factory=SessionCache)
-    zone: tzinfo = field(default_factory=get_localzone)  # the company's time zone
+    zone: tzinfo = field(default_factory=machine_zone)  # the company's time zone
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
@@ -112,7 +111,7 @@ def company_zone(name: str | None) -> tzinfo:
         Invalid: settings.timezone_unknown (not an IANA name such as Asia/Shanghai).
     """
     if not name:
-        return get_localzone()
+        return machine_zone()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

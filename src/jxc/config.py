@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from tzlocal import get_localzone
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
+
+
+def machine_zone() -> tzinfo:
+    """The machine's time zone: its IANA zone, else the offset it keeps now.
+
+    ``TZ=CST-8`` (a POSIX rule, common on servers in China) names no IANA zone; the C
+    library still applies it, so its current offset is the machine's time.
+    """
+    try:
+        return get_localzone()
+    except (ZoneInfoNotFoundError, ValueError, LookupError):
+        offset = datetime.now().astimezone().tzinfo
+        return offset if offset is not None else UTC
 
 
 def default_data_dir() -> Path:

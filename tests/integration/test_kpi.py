@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -132,3 +133,23 @@ def test_months_split_the_period_and_bad_ranges_are_refused(company):
     with pytest.raises(Invalid) as caught:
         figures(company, date(2020, 1, 1), date(2026, 9, 1))
     assert caught.value.code == "kpi.range_too_long"
+
+
+def test_a_documents_processing_time_counts_in_the_companys_month(app):
+    a_warehouse(app, "WH1")
+    an_item(app, "A")
+    app.clock = lambda: datetime(2026, 10, 31, 20, 0, tzinfo=UTC)  # 04:00 on 1 November in 北京
+    create(app, "receipt", "WH1", {"item": "A", "quantity": "1", "unit_cost": "1"})
+
+    def months_with_a_cycle(zone: str) -> list[str]:
+        with app.reader() as connection:
+            found = kpi.dashboard(
+                connection, date(2026, 10, 1), date(2026, 11, 30), TODAY, zone=ZoneInfo(zone)
+            )
+        (cycle,) = [figure for figure in found.figures if figure.key == "cycle_hours"]
+        return [point.month for point in cycle.trend if point.value is not None]
+
+    assert (months_with_a_cycle("Asia/Shanghai"), months_with_a_cycle("UTC")) == (
+        ["2026-11"],
+        ["2026-10"],
+    )

@@ -3,6 +3,9 @@ reason; nothing is booked into a closed month."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -125,3 +128,20 @@ def test_a_business_date_after_the_company_day_is_refused_and_names_both():
     with pytest.raises(Invalid) as ahead:
         check_not_ahead(date(2026, 11, 26), TODAY)
     assert ahead.value.params == {"date": "2026-11-26", "today": "2026-11-25"}
+
+
+def test_a_machine_on_a_posix_tz_rule_keeps_its_offset():
+    # TZ=CST-8 names no IANA zone (tzlocal refuses it); the machine's clock still runs at +8.
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from datetime import UTC, datetime; from jxc.config import machine_zone; "
+            "print(datetime(2026, 11, 26, 23, 30, tzinfo=UTC).astimezone(machine_zone()))",
+        ],
+        env={**os.environ, "TZ": "CST-8"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shown == "2026-11-27 07:30:00+08:00"

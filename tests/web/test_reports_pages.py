@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -146,3 +147,12 @@ def test_each_report_page_renders_and_exports(shop, path, expected):
     assert expected in response.text
     assert xlsx.status_code == 200
     assert csv.content.startswith("\ufeff".encode())
+
+
+def test_in_transit_shows_when_it_shipped_on_the_companys_clock(shop):
+    shop.zone = ZoneInfo("Asia/Shanghai")  # NOW is 18:00 there
+
+    page = web_client(shop, "admin2").get("/reports/in-transit").text
+
+    assert "2026-11-25 18:00" in page
+    assert "+00:00" not in page

@@ -740,7 +740,7 @@ def kpi_timing(run: Run) -> None:
     today = run.app.today()
     with run.phase("库存 KPI", 1), run.app.reader() as connection:
         began = time.perf_counter()
-        kpi.dashboard(connection, kpi_rules.default_start(today), today, today)
+        kpi.dashboard(connection, kpi_rules.default_start(today), today, today, zone=run.app.zone)
         run.results["kpi_s"] = time.perf_counter() - began
 
 

@@ -22,6 +22,7 @@ from jxc.cli.output import (
 )
 from jxc.domain.documents import DocumentKind
 from jxc.domain.errors import DomainError, Invalid
+from jxc.domain.periods import shown_time
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -479,7 +480,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
         ["label.time", "label.user", "label.action", "label.state", "label.details"],
         [
             (
-                f"{event.occurred_at:%Y-%m-%d %H:%M}",
+                shown_time(event.occurred_at, st.app.zone),
                 event.actor,
                 st.t(event.action),
                 state_change(st, event.from_state, event.to_state),

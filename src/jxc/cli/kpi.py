@@ -33,7 +33,7 @@ def show_kpi(
     last = day(end, "--to") or today
     first = day(start, "--from") or kpi_rules.default_start(last)
     with st.app.reader() as connection:
-        found = kpi.dashboard(connection, first, last, today)
+        found = kpi.dashboard(connection, first, last, today, zone=st.app.zone)
     if as_json:
         out.print_json(
             json.dumps(

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from jxc.cli.output import RequestId, day, money, number, out, state, table
+from jxc.domain.periods import shown_time
 from jxc.queries import periods as period_queries
 from jxc.services import periods
 
@@ -52,9 +53,11 @@ def list_periods(ctx: typer.Context) -> None:
         [
             (
                 r.period,
-                f"{r.closed_at:%Y-%m-%d %H:%M} {r.closed_by}",
+                f"{shown_time(r.closed_at, st.app.zone)} {r.closed_by}",
                 r.balances,
-                f"{r.reopened_at:%Y-%m-%d %H:%M} {r.reopened_by}" if r.reopened_at else "",
+                f"{shown_time(r.reopened_at, st.app.zone)} {r.reopened_by}"
+                if r.reopened_at
+                else "",
                 r.reopen_reason,
             )
             for r in rows

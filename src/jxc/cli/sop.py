@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from jxc.cli.output import RequestId, out, state, table
+from jxc.domain.periods import shown_time
 from jxc.domain.workflow import (
     DOCUMENT_TYPES,
     Guard,
@@ -160,7 +161,9 @@ def overdue(ctx: typer.Context) -> None:
                 st.t(f"document_type.{item.document.kind}"),
                 st.label("state.", item.document.state),
                 item.document.warehouse,
-                f"{item.document.state_since:%Y-%m-%d %H:%M}",
+                shown_time(item.document.state_since, st.app.zone)
+                if item.document.state_since
+                else "",
                 _hours(item.limit),
                 _hours(item.late_by),
                 "、".join(

@@ -11,6 +11,7 @@ from jxc.cli import sessions
 from jxc.cli.output import RequestId, State, out, state, table
 from jxc.domain.auth import Action, Grant, Role
 from jxc.domain.errors import Invalid
+from jxc.domain.periods import shown_time
 from jxc.queries import users as user_queries
 from jxc.services import auth
 
@@ -224,9 +225,9 @@ def list_tokens(ctx: typer.Context) -> None:
                 token.name,
                 token.username,
                 token.issued_by or "",
-                f"{token.created_at.astimezone(UTC):%Y-%m-%d %H:%M}",
-                f"{token.expires_at.astimezone(UTC):%Y-%m-%d}",
-                f"{token.ended_at.astimezone(UTC):%Y-%m-%d %H:%M}" if token.ended_at else "",
+                shown_time(token.created_at, st.app.zone),
+                shown_time(token.expires_at, st.app.zone)[:10],
+                shown_time(token.ended_at, st.app.zone) if token.ended_at else "",
             )
             for token in auth.tokens(st.app.uow(), st.actor)
         ],

@@ -18,7 +18,6 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
-from tzlocal import get_localzone
 
 from jxc.db.engine import (
     BUSY_TIMEOUT_MS,
@@ -90,11 +89,11 @@ class UnitOfWork:
         clock: Callable[[], datetime] = utc_now,
         catalog_cache: CatalogCache | None = None,
         session_cache: SessionCache | None = None,
-        zone: tzinfo | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self.zone = zone or get_localzone()  # the company's time zone
+        self.zone = zone  # the company's time zone (the application passes JXC_TIMEZONE's)
         self.catalog_cache = catalog_cache or CatalogCache()
         self.session_cache = session_cache or SessionCache()
         self._connection: Connection | None = None

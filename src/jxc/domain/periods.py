@@ -69,6 +69,11 @@ def company_day(moment: datetime, zone: tzinfo) -> date:
     return moment.astimezone(zone).date()
 
 
+def shown_time(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:
+    """A recorded time as a clerk reads it: on the company's clock, to the minute."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def company_time(day: date, at: time, zone: tzinfo) -> datetime:
     """``day`` at the wall-clock time ``at`` in the company's time zone ``zone``."""
     return datetime.combine(day, at, tzinfo=zone)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.domain import kpi
 from jxc.domain.locations import LocationKind
+from jxc.domain.periods import company_time
 from jxc.domain.stocktakes import StocktakeState
 
 _entry = s.StockLedgerEntry
@@ -71,11 +72,15 @@ class Dashboard:
     cycle_by_type: dict[str, Decimal | None]  # 单据处理周期 per document type, hours
 
 
-def _bucket(column: Any, months: list[kpi.Month], moments: bool = False) -> ColumnElement[int]:
-    """The month a row belongs to: 0 … n-1, -1 before the period, n after it."""
+def _bucket(column: Any, months: list[kpi.Month], zone: tzinfo | None = None) -> ColumnElement[int]:
+    """The month a row belongs to: 0 … n-1, -1 before the period, n after it.
+
+    ``zone``: the column holds moments, whose months begin at midnight in ``zone`` (the
+    company's), not at UTC's.
+    """
 
     def edge(day: date) -> Any:
-        return datetime.combine(day, time(), tzinfo=UTC) if moments else day
+        return day if zone is None else company_time(day, time(), zone)
 
     whens = [(column < edge(months[0].start), literal(-1))]
     whens += [
@@ -113,17 +118,20 @@ def dashboard(
     end: date,
     today: date,
     visible: Collection[str] | None = None,
+    zone: tzinfo = UTC,
 ) -> Dashboard:
     """Every figure for [start, end] with its months; ``visible``: the reader's warehouses.
+
+    ``zone``: the company's time zone, where its months begin.
 
     Raises:
         Invalid: report.range_reversed, kpi.range_too_long.
     """
     months = kpi.months(start, end)
     warehouse_ids = _warehouse_ids(connection, visible)
-    cycle, by_type = _cycle_hours(connection, months, warehouse_ids)
+    cycle, by_type = _cycle_hours(connection, months, warehouse_ids, zone)
     figures = [
-        _count_error(connection, months, warehouse_ids),
+        _count_error(connection, months, warehouse_ids, zone),
         _movement_accuracy(connection, months, warehouse_ids),
         cycle,
         _days_of_inventory(connection, months, warehouse_ids),
@@ -146,14 +154,14 @@ def _in(column: Any, ids: list[int] | None) -> Any:
 
 
 def _count_error(
-    connection: Connection, months: list[kpi.Month], warehouses: list[int] | None
+    connection: Connection, months: list[kpi.Month], warehouses: list[int] | None, zone: tzinfo
 ) -> Figure:
     line, take = s.StocktakeLine, s.Stocktake
     difference = case(
         (line.needs_recount, line.recounted - line.book_at_recount),
         else_=line.counted - line.book_at_count,
     )
-    bucket = _bucket(take.finished_at, months, moments=True)
+    bucket = _bucket(take.finished_at, months, zone)
     rows = connection.execute(
         select(
             bucket,
@@ -204,19 +212,19 @@ def _movement_accuracy(
 
 
 def _cycle_hours(
-    connection: Connection, months: list[kpi.Month], warehouses: list[int] | None
+    connection: Connection, months: list[kpi.Month], warehouses: list[int] | None, zone: tzinfo
 ) -> tuple[Figure, dict[str, Decimal | None]]:
     document = s.Document
     done = func.coalesce(document.shipped_at, document.posted_at)
     rows = connection.execute(
         select(
-            document.document_type, document.created_at, done, _bucket(done, months, True)
+            document.document_type, document.created_at, done, _bucket(done, months, zone)
         ).where(
             document.document_type.in_(_STOCK_DOCUMENTS),
             done.is_not(None),
             _in(document.warehouse_id, warehouses),
-            done >= datetime.combine(months[0].start, time(), tzinfo=UTC),
-            done < datetime.combine(months[-1].end + timedelta(days=1), time(), tzinfo=UTC),
+            done >= company_time(months[0].start, time(), zone),
+            done < company_time(months[-1].end + timedelta(days=1), time(), zone),
         )
     ).all()
     spans: dict[int, list[timedelta]] = defaultdict(list)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.domain.locations import LocationKind
+from jxc.domain.periods import company_time
 from jxc.domain.replenishment import (
     ZERO,
     AlertKind,
@@ -263,9 +264,13 @@ def refusal_alerts(
     today: date,
     warehouse: str | None = None,
     visible: Collection[str] | None = None,
+    zone: tzinfo = UTC,
 ) -> list[AlertRow]:
-    """拒绝超卖: each short line of a posting or reservation refused in the last week."""
-    since = datetime.combine(today - timedelta(days=REFUSAL_DAYS - 1), time.min, UTC)
+    """拒绝超卖: each short line of a posting or reservation refused in the last week.
+
+    The week is the company's: its days begin at midnight in ``zone``.
+    """
+    since = company_time(today - timedelta(days=REFUSAL_DAYS - 1), time.min, zone)
     refusal = s.StockRefusal
     query = (
         select(
@@ -347,6 +352,7 @@ def alerts(
     warehouse: str | None = None,
     visible: Collection[str] | None = None,
     check: bool = False,
+    zone: tzinfo = UTC,
 ) -> list[AlertRow]:
     """Every current 预警: stock levels, expiry, negative balances, refused oversell attempts.
 
@@ -356,7 +362,7 @@ def alerts(
         *stock_alerts(connection, warehouse, visible),
         *expiry_alerts(connection, today, expiry_days, warehouse, visible),
         *negative_alerts(connection, warehouse, visible),
-        *refusal_alerts(connection, today, warehouse, visible),
+        *refusal_alerts(connection, today, warehouse, visible, zone),
     ]
     if check:
         found.extend(
@@ -369,11 +375,14 @@ def alerts(
 
 
 def alert_counts(
-    connection: Connection, today: date, visible: Collection[str] | None = None
+    connection: Connection,
+    today: date,
+    visible: Collection[str] | None = None,
+    zone: tzinfo = UTC,
 ) -> dict[str, int]:
     """How many alerts of each kind (for the home page)."""
     counts: dict[str, int] = defaultdict(int)
-    for row in alerts(connection, today, visible=visible):
+    for row in alerts(connection, today, visible=visible, zone=zone):
         counts[row.kind] += 1
     return dict(counts)
 

@@ -196,11 +196,10 @@ def _short_since(
 
     Stock received on the 26th cannot have left on the 5th: the 库存状况表 of the 10th
     would show it negative (invariant 3 holds on every day, not only today); nor can a
-    serial that moved on the 24th have moved on the 21st. A posting dated today (the
-    company's day) is not back-dated: no later day has any stock yet.
+    serial that moved on the 24th have moved on the 21st. A posting dated today is
+    checked too: the ledger may hold a later day all the same (a process whose
+    JXC_TIMEZONE is further east, or an older release that allowed tomorrow).
     """
-    if business_date >= uow.today():
-        return []
     serials = {m.serial_id: m for m in moves if m.serial_id is not None}
     moved_later = uow.ledger.serials_moved_after(serials.keys(), business_date)
     short = [

@@ -228,7 +228,9 @@ def alerts(
         or not uow.catalog.warehouses_by_code([warehouse])
     ):
         raise NotFound("warehouse.unknown", {"warehouse": warehouse})
-    return queries.alerts(uow.connection, uow.today(), expiry_days, warehouse, visible, check)
+    return queries.alerts(
+        uow.connection, uow.today(), expiry_days, warehouse, visible, check, uow.zone
+    )
 
 
 @transactional
@@ -251,7 +253,9 @@ def publish_alerts(
     now = uow.clock()
     found = {
         f"stock.alert:{row.key}"[:MAX_ALERT_KEY]: row
-        for row in queries.alerts(uow.connection, uow.today(), expiry_days, check=check)
+        for row in queries.alerts(
+            uow.connection, uow.today(), expiry_days, check=check, zone=uow.zone
+        )
     }
     known = uow.episodes.known()
     begun, cleared = alert_episodes(found, known)
@@ -465,4 +469,4 @@ def _drafts(uow: UnitOfWork, actor: str, warehouse: str, chosen: Sequence[Sugges
 def alert_counts(uow: UnitOfWork, actor: str) -> dict[str, int]:
     """How many alerts of each kind the actor's warehouses have now (for the home page)."""
     visible = principal(uow, actor).visible_warehouses
-    return queries.alert_counts(uow.connection, uow.today(), visible)
+    return queries.alert_counts(uow.connection, uow.today(), visible, uow.zone)

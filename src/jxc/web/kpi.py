@@ -38,7 +38,7 @@ async def dashboard_page(
 
     def read() -> kpi.Dashboard:
         with app.reader() as connection:
-            return kpi.dashboard(connection, first, last, today, user.visible_warehouses)
+            return kpi.dashboard(connection, first, last, today, user.visible_warehouses, app.zone)
 
     alerts = await run_in_threadpool(replenishment.alert_counts, app.uow(), user.username)
     try:

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jxc.config import SESSION_COOKIE, preferred_locale
 from jxc.domain.auth import csrf_token
+from jxc.domain.periods import shown_time
 from jxc.domain.quantities import normalized
 from jxc.exports import Column, ExportFormat, export
 from jxc.i18n.messages import translate, vocabulary
@@ -56,11 +57,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 
     def when(moment: datetime | None, seconds: bool = False) -> str:
         """A recorded time on the company's clock (JXC_TIMEZONE), as a clerk reads it."""
-        if moment is None:
-            return ""
-        return moment.astimezone(zone).strftime(
-            "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
-        )
+        return "" if moment is None else shown_time(moment, zone, seconds)
 
     html = _environment.get_template(template).render(
         request=request,

@@ -7,7 +7,7 @@ disagree. A user with roles in some warehouses sees only those.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from jxc import exports
 from jxc.domain.auth import Principal
 from jxc.domain.errors import DomainError
+from jxc.domain.periods import shown_time
 from jxc.exports import Column, ExportFormat
 from jxc.i18n.messages import translate
 from jxc.queries import catalog as catalog_queries
@@ -46,12 +47,14 @@ async def reports_menu(request: Request, user: UserDep) -> Response:
     return page(request, "reports.html", user=user, menu=MENU)
 
 
-def _cell(column: Column, row: Any, locale: str) -> Any:
+def _cell(column: Column, row: Any, locale: str, zone: tzinfo) -> Any:
     value = column.value(row)
     if value is None:
         return ""
     if column.named is not None:
         return column.named(value, locale)
+    if isinstance(value, datetime):
+        return shown_time(value, zone)
     return value
 
 
@@ -94,7 +97,7 @@ async def _report(
         caption=caption,
         columns=columns,
         rows=rows,
-        cell=lambda column, row: _cell(column, row, locale),
+        cell=lambda column, row: _cell(column, row, locale, app.zone),
         warehouses=await run_in_threadpool(warehouses),
         filters=filters,
     )

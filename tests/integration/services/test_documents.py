@@ -187,7 +187,19 @@ def test_the_business_day_is_the_companys_not_utcs(shop):
     with refused(shop, Invalid) as utc_ahead:
         create(shop, "receipt", "WH1", line, business_date="2026-11-27")
     assert utc_ahead.value.items[0].params["today"] == "2026-11-26"
-    assert create(shop, "issue", "WH1", line).number.startswith("CK20261126")
+    assert create(shop, "receipt", "WH1", line).number.startswith("RK20261126")
+
+
+def test_an_issue_dated_today_cannot_take_stock_a_process_further_east_booked_tomorrow(shop):
+    shop.clock = lambda: datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
+    shop.zone = ZoneInfo("Pacific/Kiritimati")  # already the 27th there
+    create(shop, "receipt", "WH1", {"item": "螺丝-M3", "quantity": "10"})
+    shop.zone = ZoneInfo("America/Los_Angeles")  # still the 26th
+
+    with refused(shop, InsufficientStock) as short:
+        create(shop, "issue", "WH1", {"item": "螺丝-M3", "quantity": "10"})
+
+    assert [item.code for item in short.value.items] == ["stock.line_short_since"]
 
 
 def test_a_back_dated_issue_cannot_take_stock_that_came_in_later(shop):

@@ -65,7 +65,8 @@ Code = Annotated[str | None, Query(max_length=64)]
     description=(
         "XLSX, or a ZIP of CSV files (`format=csv`), with a manifest of each section's"
         " SHA-256; the export's digest (also in the `X-Export-Digest` header) is recorded"
-        " on the audit trail. Audit events are taken by their UTC day."
+        " on the audit trail. Audit events are taken by their day in the company's time"
+        " zone (JXC_TIMEZONE)."
     ),
     responses={
         200: {

@@ -57,7 +57,9 @@ async def read_kpi(
 
     def read() -> kpi.Dashboard:
         with app.reader() as connection:
-            return kpi.dashboard(connection, first, last, today, reader.visible_warehouses)
+            return kpi.dashboard(
+                connection, first, last, today, reader.visible_warehouses, app.zone
+            )
 
     found = await run_in_threadpool(read)
     return DashboardOut(
