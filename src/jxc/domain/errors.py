@@ -95,6 +95,17 @@ class InvalidInput(Invalid):
         super().__init__("input.invalid", {"count": len(items)}, items)
 
 
+def line_of(item: ErrorItem) -> int:
+    """The line an error item points at (/lines/N…, from 1), or 0 for the header."""
+    parts = item.pointer.split("/")
+    return int(parts[2]) if len(parts) > 2 and parts[1] == "lines" and parts[2].isdigit() else 0
+
+
+def line_order(item: ErrorItem) -> tuple[int, str]:
+    """Header problems first, then line by line."""
+    return line_of(item), item.pointer
+
+
 class ErrorCollector:
     """Collects validation problems and raises them together."""
 

@@ -45,6 +45,8 @@ from jxc.domain.errors import (
     InsufficientStock,
     Invalid,
     NotFound,
+    line_of,
+    line_order,
 )
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
@@ -537,7 +539,7 @@ def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Inval
         for item in _problems_of_the_rest(uow, raw, malformed)
         if (item.pointer, item.code) not in reported
     ]
-    errors.items.sort(key=_line_order)
+    errors.items.sort(key=line_order)
     return errors.error() or malformed
 
 
@@ -551,7 +553,7 @@ def _problems_of_the_rest(
     lines = raw.get("lines")
     if not isinstance(lines, list):
         return []
-    broken = {_line_of(item) for item in malformed.items}
+    broken = {line_of(item) for item in malformed.items}
     rest = [(index, line) for index, line in enumerate(lines, start=1) if index not in broken]
     try:
         document = DocumentIn.model_validate({**raw, "lines": [line for _, line in rest]})
@@ -560,7 +562,7 @@ def _problems_of_the_rest(
     found = ErrorCollector()
     resolved = _resolve(uow, document, found)
     if resolved is None:  # its line problems are numbered among the rest only: left out
-        return [item for item in found.items if not _line_of(item)]
+        return [item for item in found.items if not line_of(item)]
     for (index, _), line in zip(rest, document.lines, strict=True):
         _line_row(line, index, document, resolved, found, {}, uow)
     return found.items
@@ -577,17 +579,6 @@ def _report_unknown_items(
         pointer = f"/lines/{index}/item"
         if code not in known and pointer not in taken:
             errors.add(pointer, "item.unknown", item=code)
-
-
-def _line_of(item: ErrorItem) -> int:
-    """The line an error item points at (from 1), or 0 for the header."""
-    parts = item.pointer.split("/")
-    return int(parts[2]) if len(parts) > 2 and parts[1] == "lines" and parts[2].isdigit() else 0
-
-
-def _line_order(item: ErrorItem) -> tuple[int, str]:
-    """Header problems first, then line by line."""
-    return _line_of(item), item.pointer
 
 
 @transactional

@@ -19,7 +19,15 @@ from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.auth import Action, Principal, authorize_step
 from jxc.domain.documents import DocumentType, numbered
-from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid, NotFound
+from jxc.domain.errors import (
+    Conflict,
+    DomainError,
+    ErrorCollector,
+    Invalid,
+    NotFound,
+    line_of,
+    line_order,
+)
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.locations import VARIANCE_LOCATION, LocationKind
 from jxc.domain.quantities import ZERO, normalized, round_money
@@ -311,9 +319,9 @@ def count(
             stocktake.same_counter, unit.not_convertible, quantity.too_precise …
         Forbidden: auth.forbidden_in_warehouse.
     """
-    counts = parse(CountsIn, data)
+    counts, numbered, malformed = _counts_in(data)
     payload = {"number": number, "counts": counts.model_dump(mode="json"), "actor": actor}
-    seen = _replayed(uow, actor, request_id, "count", payload)
+    seen = None if malformed else _replayed(uow, actor, request_id, "count", payload)
     if seen is not None:
         return seen
     header = _found(uow, number)
@@ -332,7 +340,7 @@ def count(
     errors = ErrorCollector()
     recounting = header.state is StocktakeState.REVIEWING
     now = uow.clock()
-    for index, wanted in enumerate(counts.lines, start=1):
+    for index, wanted in numbered:
         pointer = f"/lines/{index}"
         item = items.get(wanted.item)
         if item is None:
@@ -366,11 +374,42 @@ def count(
                 _count(uow, header, actor, line, key, names, counts.mode, quantity, now)
         except DomainError as error:
             errors.extend(error, pointer)
+    if malformed is not None:  # what was counted above is rolled back with the refusal
+        errors.items = sorted([*malformed.items, *errors.items], key=line_order)
     errors.raise_if_any()
     result = StocktakeResult(number, header.state.value, len(counts.lines))
     details = counts.model_dump(mode="json")
     audited = "recount" if recounting else "count"
     return _settle(uow, actor, "count", (None, None), result, details, request_id, payload, audited)
+
+
+def _counts_in(
+    data: CountsIn | dict[str, Any],
+) -> tuple[CountsIn, list[tuple[int, CountIn]], Invalid | None]:
+    """The counts, each with its line number; if some lines are malformed, the rest.
+
+    A typo in one line (5O for 50) is reported with whatever is wrong in the others (an
+    item not in the plan), not first and alone. Returns the error of the malformed lines
+    to be raised with the others'.
+
+    Raises:
+        Invalid: only malformed lines, or a malformed mode.
+    """
+    try:
+        counts = parse(CountsIn, data)
+        return counts, list(enumerate(counts.lines, start=1)), None
+    except Invalid as malformed:
+        lines = data.get("lines") if isinstance(data, dict) else None
+        broken = {line_of(item) for item in malformed.items}
+        numbered = [
+            (index, CountIn.model_validate(line))
+            for index, line in enumerate(lines if isinstance(lines, list) else [], start=1)
+            if index not in broken
+        ]
+        if 0 in broken or not numbered:
+            raise
+        rest = {**(data if isinstance(data, dict) else {}), "lines": [line for _, line in numbered]}
+        return parse(CountsIn, rest), numbered, malformed
 
 
 def _batch_id(

@@ -209,6 +209,24 @@ def test_bad_counts_are_refused_whole_and_named(store):
     }
 
 
+def test_a_count_with_a_typo_is_refused_naming_the_other_lines_problems_too(store):
+    number = planned(store, category="五金")
+    with refused(store, Invalid) as caught:
+        count(
+            store,
+            number,
+            {"item": "螺丝", "quantity": "1", "location": "A-01"},
+            {"item": "螺母", "quantity": "5O", "location": "A-01"},
+            {"item": "无此商品", "quantity": "1"},
+            {"item": "螺丝", "quantity": "-1", "location": "A-01"},
+        )
+    assert [(item.pointer, item.code) for item in caught.value.items] == [
+        ("/lines/2/quantity", "number.invalid"),
+        ("/lines/3/item", "item.unknown"),
+        ("/lines/4/quantity", "stocktake.count_negative"),
+    ]
+
+
 def test_a_recount_is_someone_elses(store):
     number = planned(store, tolerance_percent="0")
     count(
