@@ -456,7 +456,10 @@ def test_usage_errors_are_told_in_the_users_language_before_any_command_runs(com
         (("report", "summary", "--from", "2026-11-01"), "缺少选项 --to"),
         (("doc", "list", "--bogus"), "没有选项 --bogus"),
         (("stok", "list"), "没有命令 stok；是否要用 'stock', 'stocktake'？"),
-        (("report", "expiry", "--days", "-5"), "--days 的值无效："),
+        (("report", "expiry", "--days", "-5"), "--days 的值无效：-5 小于允许的最小值 0"),
+        (("report", "dormant", "--days", "abc"), "--days 的值无效：abc 不是数字"),
+        (("audit", "log", "--limit", "9999999"), "9999999 大于允许的最大值 100000"),
+        (("audit", "export", "--format", "pdf"), "pdf 不是可选值之一：'xlsx', 'csv'"),
         (("stock", "item", "A", "B", "C"), "多余的参数：C"),
     ):
         code, output = jxc(company, *args)

@@ -18,6 +18,15 @@ _NO_SUCH_COMMAND = re.compile(
     r"No such command '(?P<name>[^']+)'\.(?: Did you mean (?P<like>.+)\?)?"
 )
 _EXTRA = re.compile(r"Got unexpected extra argument(?:\(s\)|s)? \((?P<arguments>.*)\)")
+_NOT_A_CHOICE = re.compile(r"'(?P<value>.*)' is not one of (?P<choices>.+?)\.?$")
+# Typer checks option values with pydantic: its error types, and the bound each names.
+_BOUNDS = {
+    "greater_than_equal": ("cli.value_at_least", "ge"),
+    "greater_than": ("cli.value_above", "gt"),
+    "less_than_equal": ("cli.value_at_most", "le"),
+    "less_than": ("cli.value_below", "lt"),
+}
+_NOT_NUMBERS = {"int_parsing", "int_from_float", "float_parsing", "decimal_parsing"}
 USAGE_EXIT_CODE = 2
 
 
@@ -57,7 +66,7 @@ def usage_message(error: Any, locale: str) -> str:
     if hint or param is not None:
         options: Any = hint if hint else param.opts if param is not None else []
         name = options if isinstance(options, str) else "/".join(options)
-        return translate("cli.bad_value", locale, name=name, reason=error.message)
+        return translate("cli.bad_value", locale, name=name, reason=_reason(error, locale))
     found = _NO_SUCH_COMMAND.match(error.message)
     if found:
         message = translate("cli.no_such_command", locale, name=found["name"])
@@ -68,6 +77,25 @@ def usage_message(error: Any, locale: str) -> str:
     found = _EXTRA.match(error.message)
     if found:
         return translate("cli.extra_arguments", locale, arguments=found["arguments"])
+    return str(error.message)
+
+
+def _reason(error: Any, locale: str) -> str:
+    """Why a value was refused, in ``locale``: from the pydantic error Typer raised it for."""
+    cause = error.__cause__
+    problems = cause.errors() if callable(getattr(cause, "errors", None)) else []
+    if not problems:
+        return str(error.message)
+    problem = problems[0]
+    kind, value, context = problem["type"], problem.get("input"), problem.get("ctx") or {}
+    if kind in _BOUNDS and _BOUNDS[kind][1] in context:
+        code, bound = _BOUNDS[kind]
+        return translate(code, locale, value=value, limit=context[bound])
+    if kind in _NOT_NUMBERS:
+        return translate("cli.value_not_a_number", locale, value=value)
+    found = _NOT_A_CHOICE.search(str(context.get("error", "")))
+    if found:
+        return translate("cli.value_not_a_choice", locale, **found.groupdict())
     return str(error.message)
 
 
