@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tzlocal import get_localzone
 
@@ -87,3 +87,12 @@ class Settings(BaseSettings):
     # The company's time zone (IANA, say Asia/Shanghai): the business day, document
     # numbers and "today" in reports follow it. Unset: the machine's own time zone.
     timezone: str | None = None
+
+    @field_validator("lang")
+    @classmethod
+    def _spoken(cls, value: str) -> str:
+        """JXC_LANG=fr is treated as LANG=fr_FR is: Chinese first (--lang fr is refused)."""
+        try:
+            return normalize_locale(value)
+        except ValueError:
+            return "zh_CN"

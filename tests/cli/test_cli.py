@@ -247,6 +247,12 @@ def test_an_unreachable_database_exits_8_with_a_clear_message():
 def test_an_unsupported_language_is_a_usage_error(database_url):
     result = runner.invoke(app, ["--db", database_url, "--lang", "fr", "check"])
     assert result.exit_code == 2
+    assert "JXC 不支持语言 fr：请用 zh-CN, en" in result.output
+
+    from_environment = runner.invoke(app, ["--db", database_url, "check"], env={"JXC_LANG": "fr"})
+    assert from_environment.exit_code == 2, from_environment.output
+    assert "JXC 不支持语言 fr" in from_environment.output
+    assert not isinstance(from_environment.exception, FileNotFoundError)
 
 
 def test_check_passes_on_the_demo_company_and_trace_follows_a_batch(empty_database_url):

@@ -115,7 +115,8 @@ def main(
             overrides["lang"] = normalize_locale(lang)
         except ValueError:
             shown = ", ".join(locale.replace("_", "-") for locale in SUPPORTED_LOCALES)
-            raise typer.BadParameter(f"{lang}: use one of {shown}", param_hint="--lang") from None
+            reason = translate("cli.language_unknown", Settings().lang, lang=lang, languages=shown)
+            raise typer.BadParameter(reason, param_hint="--lang") from None
     if user:
         overrides["user"] = user
     ctx.obj = State(Settings(**overrides), command=ctx.invoked_subcommand)

@@ -104,6 +104,24 @@ def round_unit_cost(amount: Decimal) -> Decimal:
     return amount.quantize(_UNIT_COST_QUANTUM, rounding=ROUND_HALF_UP)
 
 
+def cost_per_base_unit(cost: Decimal, quantity: Decimal, base_quantity: Decimal) -> Decimal:
+    """A line's unit cost given per its own unit (4.20 per 箱 of 100) per base unit (0.042).
+
+    Stock is valued per base unit; a cost that does not divide evenly keeps the six
+    decimals every unit cost keeps (as an order's price does when it is received).
+    """
+    if quantity == base_quantity:
+        return cost
+    return round_unit_cost(cost * quantity / base_quantity)
+
+
+def cost_per_line_unit(cost: Decimal, quantity: Decimal, base_quantity: Decimal) -> Decimal:
+    """The stored cost per base unit shown per the line's own unit again."""
+    if quantity == base_quantity:
+        return cost
+    return normalized(cost * base_quantity / quantity)
+
+
 def normalized(value: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent notation (12.000 → 12, 100 → 100)."""
     if not value.is_finite():

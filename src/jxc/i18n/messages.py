@@ -256,6 +256,7 @@ ERRORS: dict[str, str] = {
     "serve.address_unusable": "Cannot listen on {address}: {reason}",
     "stocktake.lines_awaiting_recount": "Stocktake {number}: {count} lines await their recount: {lines}",
     "document.type_unknown": "Unknown document type {value}; known: {allowed}",
+    "cli.language_unknown": "{lang} is not a language JXC speaks: use one of {languages}",
     "cli.value_at_least": "{value} is below the least allowed, {limit}",
     "cli.value_above": "{value} must be more than {limit}",
     "cli.value_at_most": "{value} is above the most allowed, {limit}",

@@ -15,6 +15,7 @@ from jxc.db import schema as s
 from jxc.db.types import UtcDateTime
 from jxc.domain.documents import DocumentKind
 from jxc.domain.errors import Invalid, NotFound
+from jxc.domain.quantities import cost_per_line_unit
 from jxc.domain.workflow import DOCUMENT_TYPES
 from jxc.queries.catalog import check_known
 
@@ -257,7 +258,11 @@ def lines_query() -> Any:
 
 
 def line_row(row: Any) -> LineRow:
-    return LineRow(**{**row._mapping, "serials": list(row.serials or [])})
+    """A line as it was entered: its unit cost per its own unit (stored per base unit)."""
+    cost = row.unit_cost
+    if cost is not None:
+        cost = cost_per_line_unit(cost, row.quantity, row.base_quantity)
+    return LineRow(**{**row._mapping, "serials": list(row.serials or []), "unit_cost": cost})
 
 
 def state_counts(

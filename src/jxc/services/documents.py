@@ -55,7 +55,13 @@ from jxc.domain.partners import PARTNERS_OF, PartnerKind
 from jxc.domain.periods import booking_date, check_not_ahead, check_open
 from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
-from jxc.domain.quantities import ZERO, check_line_amount, normalized
+from jxc.domain.quantities import (
+    ZERO,
+    check_line_amount,
+    cost_per_base_unit,
+    cost_per_line_unit,
+    normalized,
+)
 from jxc.domain.stock import Refusal, allocate, refused_lines
 from jxc.domain.workflow import (
     COMPLETE,
@@ -415,7 +421,9 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
                 production_date=line.production_date,
                 expiry_date=line.expiry_date,
                 serials=tuple(line.serials or ()),
-                unit_cost=line.unit_cost,
+                unit_cost=None
+                if line.unit_cost is None
+                else cost_per_line_unit(line.unit_cost, line.quantity, line.base_quantity),
                 unit_price=prices[line.id].price.unit_price if ordering else None,
                 tax_rate=prices[line.id].price.tax_rate if ordering else None,
                 discount_rate=prices[line.id].price.discount_rate if ordering else None,
@@ -1127,9 +1135,11 @@ def _line_row(
                 item, base_quantity, line.batch, line.serials, kind, pointer, errors, later
             )
     check_line_unit_cost(line.unit_cost, kind, pointer, errors)
+    base_cost = None  # the cost is given per the line's unit, kept per base unit
     if base_quantity is not None and line.unit_cost is not None and len(errors.items) == before:
+        base_cost = cost_per_base_unit(line.unit_cost, line.quantity, base_quantity)
         try:
-            check_line_amount(base_quantity, line.unit_cost)
+            check_line_amount(base_quantity, base_cost)
         except Invalid as error:
             errors.extend(error, f"{pointer}/unit_cost")
     for field, code, table in (
@@ -1180,9 +1190,7 @@ def _line_row(
         "expiry_date": line.expiry_date,
         "serials": list(line.serials) or None,
         # A receipt from a purchase order costs the order's price unless told otherwise.
-        "unit_cost": line.unit_cost
-        if line.unit_cost is not None or terms is None
-        else terms.unit_cost,
+        "unit_cost": base_cost if line.unit_cost is not None or terms is None else terms.unit_cost,
     }
     if terms is None:
         return _LineRow(row, None, None)

@@ -261,6 +261,33 @@ def test_an_issue_takes_stock_only_from_the_location_it_names(shop):
     assert_books_balance(shop)
 
 
+def test_a_unit_cost_is_per_the_unit_of_its_line(shop):
+    receipt = receive(
+        shop,
+        "WH1",
+        {"item": "螺丝-M3", "quantity": "2", "unit": "箱", "unit_cost": "4.20"},
+        {"item": "螺丝-M3", "quantity": "1000", "unit": "箱", "unit_cost": "10"},
+        {"item": "螺母-M3", "quantity": "3", "unit_cost": "0.5"},
+    )
+
+    with shop.reader() as connection:
+        values = {
+            r.item: (r.on_hand, r.value) for r in stock_levels.warehouse_stock(connection, "WH1")
+        }
+        _, lines = document_queries.document(connection, receipt.number)
+    # 2 箱 at 4.20 a 箱 is 8.40, not 24 个 at 4.20; 10 a 箱 of 12 keeps 0.833333 a 个
+    assert values == {
+        "螺丝-M3": (Decimal(12024), Decimal("8.40") + Decimal("10000.00")),
+        "螺母-M3": (Decimal(3), Decimal("1.50")),
+    }
+    assert [line.unit_cost for line in lines] == [
+        Decimal("4.2"),
+        Decimal("9.999996"),
+        Decimal("0.5"),
+    ]
+    assert_books_balance(shop)
+
+
 # refusals: what is wrong with a line ------------------------------------------------------
 
 
