@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from jxc.config import Settings, machine_zone
 from jxc.db.engine import (
@@ -119,6 +120,8 @@ def company_zone(name: str | None) -> tzinfo:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # only set-up needs Alembic: every command starts faster
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("jxc.db") / "migrations"))
     return config
@@ -126,6 +129,8 @@ def alembic_config() -> Config:
 
 def upgrade(app: App, revision: str = "head") -> None:
     """Bring the database schema to ``revision`` and make sure the base data exists."""
+    from alembic import command
+
     config = alembic_config()
     with connect(app.engine) as connection:
         config.attributes["connection"] = connection

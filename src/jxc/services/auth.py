@@ -9,6 +9,7 @@ and failed sign-in goes on the audit trail.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -42,8 +43,6 @@ from jxc.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
 from jxc.services.base import parse, reading, remember, replay, transactional
 
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so both answers take as long.
-_DECOY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 # Each argon2 hash or check holds 64 MiB for its duration: a burst of sign-ins to a web
 # server would hold that many times over. They take turns, one per core.
 _hashing_turn = threading.BoundedSemaphore(os.cpu_count() or 1)
@@ -415,6 +414,16 @@ def _keep_an_admin(uow: UnitOfWork) -> None:
         raise Conflict("auth.last_admin", {})
 
 
+@functools.cache
+def _decoy_hash() -> str:
+    """Verified against when the user does not exist, so both answers take as long.
+
+    Made at the first sign-in, not at import: every `jxc` command imports this module
+    and most never check a password.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def _hash(password: str) -> str:
     with _hashing_turn:
         return _hasher.hash(password)
@@ -440,7 +449,7 @@ def _check_password(uow: UnitOfWork, username: str, password: str) -> tuple[str 
         return user.password_hash if user else None
 
     found = uow.run(stored, read_only=True)
-    return found, _verifies(found or _DECOY_HASH, password)
+    return found, _verifies(found or _decoy_hash(), password)
 
 
 def _settle(uow: UnitOfWork, username: str, checked: str | None, right: bool) -> UserRecord:

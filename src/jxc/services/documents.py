@@ -285,7 +285,11 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
 def _parsed(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> DocumentIn:
     """A new document's input, checked as far as it can be before it is written."""
     document = _input(uow, data)
-    require(uow, actor, Action.DOCUMENT_CREATE, document.document_type.value, [document.warehouse])
+    if uow.catalog.warehouses_by_code([document.warehouse]):
+        kind = document.document_type.value
+        require(uow, actor, Action.DOCUMENT_CREATE, kind, [document.warehouse])
+    else:  # a mistyped warehouse is named as unknown when the document is checked, not
+        principal(uow, actor)  # as one the user may not write to
     return document
 
 

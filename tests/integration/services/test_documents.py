@@ -12,6 +12,7 @@ from sqlalchemy import select
 from jxc.db import schema as s
 from jxc.domain.errors import (
     Conflict,
+    Forbidden,
     InsufficientStock,
     Invalid,
     InvalidInput,
@@ -22,6 +23,7 @@ from jxc.queries import documents as document_queries
 from jxc.queries import movements, stock_levels
 from jxc.services import catalog, documents
 from tests.builders import (
+    a_user,
     a_warehouse,
     an_item,
     assert_books_balance,
@@ -933,3 +935,16 @@ def test_on_hand_names_an_unknown_item_or_warehouse_and_counts_only_shelves(shop
         {"item": "NO-SUCH"},
     )
     assert unknown_warehouse.value.code == "warehouse.unknown"
+
+
+def test_a_clerk_is_told_a_mistyped_warehouse_does_not_exist_not_that_it_is_forbidden(shop):
+    a_warehouse(shop, "WH2")
+    a_user(shop, "clerk1", "warehouse_clerk", "WH1")
+    line = {"item": "螺丝-M3", "quantity": "1"}
+
+    with refused(shop, Invalid) as unknown:
+        create(shop, "receipt", "XX01", line, actor="clerk1")
+    with refused(shop, Forbidden):
+        create(shop, "receipt", "WH2", line, actor="clerk1")
+
+    assert (unknown.value.code, unknown.value.params["warehouse"]) == ("warehouse.unknown", "XX01")
