@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -142,10 +142,17 @@ def upgrade(app: App, revision: str = "head") -> None:
 
 
 def current_revision(app: App) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The schema revision the database is at; None if it has no JXC tables yet.
 
+    Read by every command: plain SQL, so that Alembic is imported only to upgrade.
+    """
     with connect(app.engine) as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        found: str | None = connection.execute(
+            text("SELECT version_num FROM alembic_version")
+        ).scalar()
+        return found
 
 
 def head_revision() -> str | None:

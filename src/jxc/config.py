@@ -91,7 +91,10 @@ class Settings(BaseSettings):
     @field_validator("lang")
     @classmethod
     def _spoken(cls, value: str) -> str:
-        """JXC_LANG=fr is treated as LANG=fr_FR is: Chinese first (--lang fr is refused)."""
+        """An unsupported JXC_LANG falls back as LANG=fr_FR does: Chinese first.
+
+        Where it can say so (``jxc``, whose --lang reads JXC_LANG) it is refused instead.
+        """
         try:
             return normalize_locale(value)
         except ValueError:

@@ -173,8 +173,10 @@ class DocumentLine(Base):
     production_date: Mapped[date | None] = mapped_column(Date)
     expiry_date: Mapped[date | None] = mapped_column(Date)
     serials: Mapped[list[str] | None] = mapped_column(JSON)
-    unit_cost: Mapped[Decimal | None] = mapped_column(UnitCost)
+    unit_cost: Mapped[Decimal | None] = mapped_column(UnitCost)  # per base unit
     reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("document_line.id"))
+    # The unit cost as entered, per the line's unit (per 箱); NULL on lines before 0018.
+    line_unit_cost: Mapped[Decimal | None] = mapped_column(UnitCost)
 
 
 class StockLedgerEntry(Base):

@@ -116,10 +116,10 @@ def cost_per_base_unit(cost: Decimal, quantity: Decimal, base_quantity: Decimal)
 
 
 def cost_per_line_unit(cost: Decimal, quantity: Decimal, base_quantity: Decimal) -> Decimal:
-    """The stored cost per base unit shown per the line's own unit again."""
+    """A cost per base unit per the line's own unit (for lines that kept no cost as given)."""
     if quantity == base_quantity:
         return cost
-    return normalized(cost * base_quantity / quantity)
+    return normalized(round_unit_cost(cost * base_quantity / quantity))
 
 
 def normalized(value: Decimal) -> Decimal:

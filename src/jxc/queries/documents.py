@@ -247,6 +247,7 @@ def lines_query() -> Any:
             s.DocumentLine.expiry_date,
             s.DocumentLine.serials,
             s.DocumentLine.unit_cost,
+            s.DocumentLine.line_unit_cost,
         )
         .join(s.Document, s.Document.id == s.DocumentLine.document_id)
         .join(s.Item, s.Item.id == s.DocumentLine.item_id)
@@ -259,10 +260,11 @@ def lines_query() -> Any:
 
 def line_row(row: Any) -> LineRow:
     """A line as it was entered: its unit cost per its own unit (stored per base unit)."""
-    cost = row.unit_cost
-    if cost is not None:
-        cost = cost_per_line_unit(cost, row.quantity, row.base_quantity)
-    return LineRow(**{**row._mapping, "serials": list(row.serials or []), "unit_cost": cost})
+    fields = dict(row._mapping)
+    cost = fields.pop("line_unit_cost")
+    if cost is None and row.unit_cost is not None:
+        cost = cost_per_line_unit(row.unit_cost, row.quantity, row.base_quantity)
+    return LineRow(**{**fields, "serials": list(row.serials or []), "unit_cost": cost})
 
 
 def state_counts(

@@ -421,7 +421,7 @@ def _decoy_hash() -> str:
     Made at the first sign-in, not at import: every `jxc` command imports this module
     and most never check a password.
     """
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return _hash(secrets.token_urlsafe(16))
 
 
 def _hash(password: str) -> str:

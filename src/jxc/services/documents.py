@@ -59,8 +59,8 @@ from jxc.domain.quantities import (
     ZERO,
     check_line_amount,
     cost_per_base_unit,
-    cost_per_line_unit,
     normalized,
+    round_money,
 )
 from jxc.domain.stock import Refusal, allocate, refused_lines
 from jxc.domain.workflow import (
@@ -285,11 +285,17 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
 def _parsed(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> DocumentIn:
     """A new document's input, checked as far as it can be before it is written."""
     document = _input(uow, data)
-    if uow.catalog.warehouses_by_code([document.warehouse]):
-        kind = document.document_type.value
-        require(uow, actor, Action.DOCUMENT_CREATE, kind, [document.warehouse])
-    else:  # a mistyped warehouse is named as unknown when the document is checked, not
-        principal(uow, actor)  # as one the user may not write to
+    if not uow.catalog.warehouses_by_code([document.warehouse]):
+        # Named as unknown, not as one the user may not write to; and refused before its
+        # partner or source order is looked at, which the user may have no right to see.
+        principal(uow, actor)
+        errors = ErrorCollector()
+        errors.add("/warehouse", "warehouse.unknown", warehouse=document.warehouse)
+        named = {index: line.item for index, line in enumerate(document.lines, start=1)}
+        _report_unknown_items(named, uow.catalog.items_by_code(set(named.values())), errors)
+        errors.raise_if_any()
+    kind = document.document_type.value
+    require(uow, actor, Action.DOCUMENT_CREATE, kind, [document.warehouse])
     return document
 
 
@@ -425,9 +431,7 @@ def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) 
                 production_date=line.production_date,
                 expiry_date=line.expiry_date,
                 serials=tuple(line.serials or ()),
-                unit_cost=None
-                if line.unit_cost is None
-                else cost_per_line_unit(line.unit_cost, line.quantity, line.base_quantity),
+                unit_cost=line.cost_per_line_unit,
                 unit_price=prices[line.id].price.unit_price if ordering else None,
                 tax_rate=prices[line.id].price.tax_rate if ordering else None,
                 discount_rate=prices[line.id].price.discount_rate if ordering else None,
@@ -1195,6 +1199,7 @@ def _line_row(
         "serials": list(line.serials) or None,
         # A receipt from a purchase order costs the order's price unless told otherwise.
         "unit_cost": base_cost if line.unit_cost is not None or terms is None else terms.unit_cost,
+        "line_unit_cost": line.unit_cost,
     }
     if terms is None:
         return _LineRow(row, None, None)
@@ -1572,6 +1577,7 @@ def _receipt_moves(
                     batch_id,
                     line.batch_no,
                     unit_cost=line.unit_cost,
+                    value=_line_value(line),
                 )
             )
     errors.raise_if_any()
@@ -1588,6 +1594,7 @@ def _move(
     batch_no: str | None = None,
     serial_id: int | None = None,
     unit_cost: Decimal | None = None,
+    value: Decimal | None = None,
 ) -> Move:
     return Move(
         line_id=line.id,
@@ -1601,7 +1608,19 @@ def _move(
         batch_no=batch_no,
         serial_id=serial_id,
         unit_cost=unit_cost,
+        value=value,
     )
+
+
+def _line_value(line: LineRecord) -> Decimal | None:
+    """What a line in another unit than the base one is worth, exactly as entered.
+
+    2 箱 at 10 is 20.00, not 24 个 at 0.833333 (19.999992, rounded 20.00 only while the
+    quantity is small). None where the cost per base unit is the cost as entered.
+    """
+    if line.line_unit_cost is None or line.quantity == line.base_quantity:
+        return None
+    return round_money(line.quantity * line.line_unit_cost)
 
 
 def _place(uow: UnitOfWork, location: Location) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
@@ -401,11 +401,13 @@ def _counts_in(
     except Invalid as malformed:
         lines = data.get("lines") if isinstance(data, dict) else None
         broken = {line_of(item) for item in malformed.items}
-        numbered = [
-            (index, CountIn.model_validate(line))
-            for index, line in enumerate(lines if isinstance(lines, list) else [], start=1)
-            if index not in broken
-        ]
+        numbered = []
+        for index, line in enumerate(lines if isinstance(lines, list) else [], start=1):
+            try:
+                if index not in broken:
+                    numbered.append((index, CountIn.model_validate(line)))
+            except ValidationError:  # its problems hid behind another line's NUL character
+                broken.add(index)
         if 0 in broken or not numbered:
             raise
         rest = {**(data if isinstance(data, dict) else {}), "lines": [line for _, line in numbered]}

@@ -263,31 +263,43 @@ def test_an_issue_takes_stock_only_from_the_location_it_names(shop):
     assert_books_balance(shop)
 
 
-def test_a_unit_cost_is_per_the_unit_of_its_line(shop):
+def test_a_unit_cost_is_per_the_unit_of_its_line_and_the_line_is_worth_what_was_entered(shop):
+    an_item(shop, "纸-A4", units={"盒": "0.3"})
     receipt = receive(
         shop,
         "WH1",
         {"item": "螺丝-M3", "quantity": "2", "unit": "箱", "unit_cost": "4.20"},
-        {"item": "螺丝-M3", "quantity": "1000", "unit": "箱", "unit_cost": "10"},
+        {"item": "螺丝-M3", "quantity": "1000000", "unit": "箱", "unit_cost": "10"},
         {"item": "螺母-M3", "quantity": "3", "unit_cost": "0.5"},
+        {"item": "纸-A4", "quantity": "10", "unit": "盒", "unit_cost": "1"},
     )
 
     with shop.reader() as connection:
-        values = {
-            r.item: (r.on_hand, r.value) for r in stock_levels.warehouse_stock(connection, "WH1")
-        }
+        stock = stock_levels.warehouse_stock(connection, "WH1")
         _, lines = document_queries.document(connection, receipt.number)
-    # 2 箱 at 4.20 a 箱 is 8.40, not 24 个 at 4.20; 10 a 箱 of 12 keeps 0.833333 a 个
-    assert values == {
-        "螺丝-M3": (Decimal(12024), Decimal("8.40") + Decimal("10000.00")),
+    # 2 箱 at 4.20 is 8.40 (not 24 个 at 4.20); 1,000,000 箱 at 10 a 箱 of 12 is 10,000,000.00
+    # exactly, though a 个 costs 0.833333 (× 12,000,000 = 9,999,996)
+    assert {row.item: (row.on_hand, row.value) for row in stock} == {
+        "螺丝-M3": (Decimal(12_000_024), Decimal("10000008.40")),
         "螺母-M3": (Decimal(3), Decimal("1.50")),
+        "纸-A4": (Decimal(3), Decimal("10.00")),
     }
-    assert [line.unit_cost for line in lines] == [
-        Decimal("4.2"),
-        Decimal("9.999996"),
-        Decimal("0.5"),
-    ]
+    assert [line.unit_cost for line in lines] == [Decimal("4.2"), 10, Decimal("0.5"), 1]  # as given
     assert_books_balance(shop)
+
+
+def test_a_draft_in_another_unit_is_edited_without_its_cost_changing(shop):
+    an_item(shop, "纸-A4", units={"盒": "0.3"})
+    line = {"item": "纸-A4", "quantity": "10", "unit": "盒", "unit_cost": "1"}
+    draft = create(shop, "receipt", "WH1", line, post=False)
+
+    documents.edit(shop.uow(), "tester", draft.number, {"note": "到货"})
+    documents.post(shop.uow(), "tester", draft.number)
+
+    with shop.reader() as connection:
+        (line_row,) = document_queries.document(connection, draft.number)[1]
+        (row,) = [r for r in stock_levels.warehouse_stock(connection, "WH1") if r.item == "纸-A4"]
+    assert (line_row.unit_cost, row.value) == (1, Decimal("10.00"))
 
 
 # refusals: what is wrong with a line ------------------------------------------------------

@@ -17,6 +17,7 @@ from jxc.db import schema as s
 from jxc.db.bulk import Bulk
 from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import Conflict
+from jxc.domain.quantities import cost_per_line_unit
 
 _header_columns = (
     s.Document.id,
@@ -100,8 +101,16 @@ class LineRecord(NamedTuple):
     production_date: date | None
     expiry_date: date | None
     serials: list[str] | None
-    unit_cost: Decimal | None
+    unit_cost: Decimal | None  # per base unit
     reverses_line_id: int | None = None
+    line_unit_cost: Decimal | None = None  # as entered, per the line's unit
+
+    @property
+    def cost_per_line_unit(self) -> Decimal | None:
+        """The unit cost per the line's unit: as entered, else from the per-base one."""
+        if self.line_unit_cost is not None or self.unit_cost is None:
+            return self.line_unit_cost
+        return cost_per_line_unit(self.unit_cost, self.quantity, self.base_quantity)
 
 
 _lines_of = (
