@@ -960,3 +960,8 @@ def test_a_clerk_is_told_a_mistyped_warehouse_does_not_exist_not_that_it_is_forb
         create(shop, "receipt", "WH2", line, actor="clerk1")
 
     assert (unknown.value.code, unknown.value.params["warehouse"]) == ("warehouse.unknown", "XX01")
+    # Nothing else about it is looked at: its partner or source order may be another
+    # warehouse's, which the clerk may not see.
+    with refused(shop, Invalid) as only_that:
+        create(shop, "receipt", "XX01", line, actor="clerk1", partner="P1", source="CGDD1")
+    assert [item.code for item in only_that.value.items] == ["warehouse.unknown"]
