@@ -345,8 +345,9 @@ def test_a_bad_query_parameter_is_named(client):
     body = problem(client.get("/api/v1/documents?limit=0", headers=clerk), 422)
 
     assert [(e["pointer"], e["code"]) for e in body["errors"]] == [
-        ("/query/limit", "field.invalid")
+        ("/query/limit", "value.below_minimum")
     ]
+    assert body["errors"][0]["detail"] == "limit：0 小于允许的最小值 1"
 
 
 def test_an_unexpected_failure_is_a_500_problem_with_the_request_id_and_no_traceback(

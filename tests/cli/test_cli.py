@@ -8,6 +8,7 @@ import socket
 
 from sqlalchemy import update
 
+from jxc import __version__
 from jxc.bootstrap import build
 from jxc.cli.main import app
 from jxc.config import Settings
@@ -484,3 +485,8 @@ def test_a_prompt_left_without_an_answer_is_cancelled_in_the_users_language(comp
     assert result.exit_code == 1
     assert "已取消，未做任何操作" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_version_is_shown_without_a_database():
+    result = runner.invoke(app, ["--db", "sqlite:////nonexistent/dir/x.db", "--version"])
+    assert (result.exit_code, result.output.strip()) == (0, f"jxc {__version__}")

@@ -14,6 +14,7 @@ import typer
 from typer import TyperException
 from typer.core import TyperGroup
 
+import jxc
 from jxc.cli import (
     audit,
     bench,
@@ -32,7 +33,7 @@ from jxc.cli import (
     stocktakes,
     users,
 )
-from jxc.cli.output import State, err, report_error
+from jxc.cli.output import State, err, out, report_error
 from jxc.cli.usage import USAGE_EXIT_CODE, help_hint, is_usage_error, locale_of, usage_message
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
@@ -83,6 +84,12 @@ app = typer.Typer(
 )
 
 
+def _show_version(shown: bool) -> None:
+    if shown:
+        out.print(f"jxc {jxc.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -97,6 +104,12 @@ def main(
     lang: Annotated[
         str | None, typer.Option("--lang", envvar="JXC_LANG", help="zh-CN or en (消息语言).")
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="Show the version and exit."
+        ),
+    ] = False,
     user: Annotated[
         str | None,
         typer.Option(

@@ -19,7 +19,10 @@ APP_FACTORY = "jxc.asgi:serve_app"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve", help="Serve the REST API at http://HOST:PORT/api/v1 (启动服务).")(serve)
+    app.command(
+        "serve",
+        help="Serve the web app at http://HOST:PORT and the REST API under /api/v1 (启动服务).",
+    )(serve)
 
 
 def serve(

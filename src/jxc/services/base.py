@@ -46,7 +46,12 @@ _PYDANTIC_CODES = {
     "json_invalid": "request.json_invalid",
     "model_attributes_type": "request.object_expected",
     "dict_type": "request.object_expected",
+    "greater_than_equal": "value.below_minimum",
+    "greater_than": "value.below_minimum",
+    "less_than_equal": "value.above_maximum",
+    "less_than": "value.above_maximum",
 }
+_BOUNDS = ("ge", "gt", "le", "lt")
 
 
 def transactional(
@@ -149,7 +154,9 @@ def invalid_input(problems: Iterable[Mapping[str, Any]]) -> Invalid:
         field = str(problem["loc"][-1]) if problem["loc"] else ""
         raw = problem.get("input")
         shown = "" if isinstance(raw, dict | list) or raw is None else str(raw)[:50]
-        errors.add(pointer, code, field=field, value=shown)
+        bound = next((problem["ctx"][k] for k in _BOUNDS if k in problem.get("ctx", {})), None)
+        limit = {} if bound is None else {"limit": str(bound)}
+        errors.add(pointer, code, field=field, value=shown, **limit)
     found = errors.error()
     assert found is not None, "a validation error names at least one problem"
     return found
