@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, insert, or_, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -19,6 +19,31 @@ from jxc.domain.stock import BalanceKey
 
 _ledger = cast(Table, s.StockLedgerEntry.__table__)
 _append = Bulk(insert(_ledger), [c.name for c in _ledger.columns if not c.primary_key])
+_days_after = (
+    select(
+        _ledger.c.item_id,
+        _ledger.c.batch_id,
+        _ledger.c.from_location_id,
+        _ledger.c.to_location_id,
+        _ledger.c.business_date,
+        func.sum(_ledger.c.quantity),
+    )
+    .where(
+        _ledger.c.item_id.in_(bindparam("items", expanding=True)),
+        _ledger.c.business_date > bindparam("after"),
+        or_(
+            _ledger.c.from_location_id.in_(bindparam("locations", expanding=True)),
+            _ledger.c.to_location_id.in_(bindparam("locations", expanding=True)),
+        ),
+    )
+    .group_by(
+        _ledger.c.item_id,
+        _ledger.c.batch_id,
+        _ledger.c.from_location_id,
+        _ledger.c.to_location_id,
+        _ledger.c.business_date,
+    )
+)
 
 
 class LedgerRepository:
@@ -81,34 +106,19 @@ class LedgerRepository:
     ) -> dict[BalanceKey, list[tuple[date, Decimal]]]:
         """The net movement of each day after ``business_date`` at each of ``keys``.
 
-        Oldest day first; keys with no later movement are left out (a posting dated today
-        has none).
+        Oldest day first; keys with no later movement are left out (usually all of them:
+        a posting dated today finds none, so this runs on every guarded posting and is
+        one prepared statement).
         """
         if not keys:
             return {}
-        entry = s.StockLedgerEntry
-        locations = {key.location_id for key in keys}
         rows = self.connection.execute(
-            select(
-                entry.item_id,
-                entry.batch_id,
-                entry.from_location_id,
-                entry.to_location_id,
-                entry.business_date,
-                func.sum(entry.quantity),
-            )
-            .where(
-                entry.item_id.in_({key.item_id for key in keys}),
-                entry.business_date > business_date,
-                or_(entry.from_location_id.in_(locations), entry.to_location_id.in_(locations)),
-            )
-            .group_by(
-                entry.item_id,
-                entry.batch_id,
-                entry.from_location_id,
-                entry.to_location_id,
-                entry.business_date,
-            )
+            _days_after,
+            {
+                "items": sorted({key.item_id for key in keys}),
+                "locations": sorted({key.location_id for key in keys}),
+                "after": business_date,
+            },
         )
         wanted = set(keys)
         net: dict[BalanceKey, dict[date, Decimal]] = defaultdict(dict)
