@@ -51,9 +51,11 @@ def write_posting(
     """
     check_open(business_date, uow.periods.latest_closed())
     deltas = balance_deltas(moves)
-    balances = uow.balances.lock_for_posting(deltas)
+    balances, moved_later = uow.balances.lock_for_posting(deltas, business_date)
     needed = demands(moves, deltas)
-    short = shortages(needed, balances) or _short_since(uow, moves, needed, balances, business_date)
+    short = shortages(needed, balances) or _short_since(
+        uow, moves, needed, balances, business_date, moved_later
+    )
     if short:
         raise InsufficientStock(short)
     pool_keys = {
@@ -191,6 +193,7 @@ def _short_since(
     needed: Sequence[Demand],
     balances: Mapping[BalanceKey, Balance],
     business_date: date,
+    items_moved_later: set[int] | None = None,
 ) -> list[ErrorItem]:
     """Back-dated moves that no later day's stock allows.
 
@@ -199,6 +202,9 @@ def _short_since(
     serial that moved on the 24th have moved on the 21st. A posting dated today is
     checked too: the ledger may hold a later day all the same (a process whose
     JXC_TIMEZONE is further east, or an older release that allowed tomorrow).
+
+    ``items_moved_later``: the items known to have moved after ``business_date`` (None:
+    not known, look); only their later days are read.
     """
     serials = {m.serial_id: m for m in moves if m.serial_id is not None}
     moved_later = uow.ledger.serials_moved_after(serials.keys(), business_date)
@@ -216,7 +222,12 @@ def _short_since(
         )
         for serial, (number, day) in sorted(moved_later.items())
     ]
-    guarded = [d for d in needed if d.location.guards_availability]
+    guarded = [
+        d
+        for d in needed
+        if d.location.guards_availability
+        and (items_moved_later is None or d.key.item_id in items_moved_later)
+    ]
     later = uow.ledger.days_after([d.key for d in guarded], business_date)
     for demand in guarded:
         if demand.key not in later:

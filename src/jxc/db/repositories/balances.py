@@ -10,6 +10,7 @@ checked by the domain on rows read under lock (``FOR UPDATE`` on PostgreSQL; SQL
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     select,
@@ -122,6 +124,17 @@ _lock_balances = (
     .order_by(_balance.c.item_id, _balance.c.location_id, _balance.c.batch_id)
     .with_for_update()
 )
+_ledger = cast(Table, s.StockLedgerEntry.__table__)
+# The posting's read also says which items moved on a later day than its own (rarely any):
+# only those need their later days checked (an index probe here, not a statement more).
+_lock_balances_moved_later = _lock_balances.add_columns(
+    exists()
+    .where(
+        _ledger.c.item_id == _balance.c.item_id,
+        _ledger.c.business_date > bindparam("after"),
+    )
+    .label("moved_later")
+)
 _lock_pools = (
     select(
         _cost.c.item_id,
@@ -159,6 +172,14 @@ _ADD_TO_BALANCE = {
 }
 
 
+def _key_lists(keys: set[BalanceKey]) -> dict[str, list[int]]:
+    return {
+        "items": sorted({k.item_id for k in keys}),
+        "locations": sorted({k.location_id for k in keys}),
+        "batches": sorted({k.batch_id for k in keys}),
+    }
+
+
 class BalanceRepository:
     def __init__(self, connection: Connection, catalog: CatalogRepository) -> None:
         self.connection = connection
@@ -171,24 +192,34 @@ class BalanceRepository:
         # (item, location) whose stock or reservations this changed
         self.touched: set[tuple[int, int]] = set()
 
-    def lock_for_posting(self, deltas: Mapping[BalanceKey, Decimal]) -> dict[BalanceKey, Balance]:
-        """Read (and lock where the engine needs it) the balances a posting changes."""
+    def lock_for_posting(
+        self, deltas: Mapping[BalanceKey, Decimal], business_date: date
+    ) -> tuple[dict[BalanceKey, Balance], set[int]]:
+        """Read (and lock where the engine needs it) the balances a posting changes.
+
+        Also the items, among those it takes from, that moved on a day after
+        ``business_date``: the later days of those need checking.
+        """
         keys = [key for key, delta in deltas.items() if self._locks_rows or delta < 0]
-        return self.lock(keys)
+        if not keys:
+            return {}, set()
+        wanted = set(keys)
+        rows = self.connection.execute(
+            _lock_balances_moved_later, {**_key_lists(wanted), "after": business_date}
+        ).all()
+        found = {
+            BalanceKey(item_id, location_id, batch_id): Balance(on_hand, reserved)
+            for item_id, location_id, batch_id, on_hand, reserved, _ in rows
+        }
+        moved_later = {row[0] for row in rows if row[5]}
+        return {key: balance for key, balance in found.items() if key in wanted}, moved_later
 
     def lock(self, keys: Sequence[BalanceKey]) -> dict[BalanceKey, Balance]:
         """Read (and on PostgreSQL lock, in key order) the balances of ``keys``."""
         if not keys:
             return {}
         wanted = set(keys)
-        rows = self.connection.execute(
-            _lock_balances,
-            {
-                "items": sorted({k.item_id for k in wanted}),
-                "locations": sorted({k.location_id for k in wanted}),
-                "batches": sorted({k.batch_id for k in wanted}),
-            },
-        )
+        rows = self.connection.execute(_lock_balances, _key_lists(wanted))
         found = {
             BalanceKey(item_id, location_id, batch_id): Balance(on_hand, reserved)
             for item_id, location_id, batch_id, on_hand, reserved in rows.all()
