@@ -9,7 +9,7 @@ import socket
 from sqlalchemy import update
 
 from jxc import __version__
-from jxc.bootstrap import build
+from jxc.bootstrap import SCHEMA_REVISION, build, head_revision, upgrade
 from jxc.cli.main import app
 from jxc.config import Settings
 from jxc.db.schema import AuditEvent
@@ -180,6 +180,15 @@ def test_every_bad_row_of_a_csv_is_named_by_its_row_in_the_file_at_once(company,
     ]
     assert "数量必须大于零，不能是 -2" in output
     assert snapshot_of(company) == before
+
+
+def test_a_file_with_one_bad_row_names_that_row(company, tmp_path):
+    file = tmp_path / "到货.csv"
+    file.write_text("商品,数量\n\n不存在的商品,3\n", encoding="utf-8")
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--file", str(file)
+    )
+    assert (code, output.split()[1]) == (4, "/rows/3/item")
 
 
 def test_a_short_line_of_a_file_is_named_by_its_row(company, tmp_path):
@@ -490,3 +499,20 @@ def test_a_prompt_left_without_an_answer_is_cancelled_in_the_users_language(comp
 def test_the_version_is_shown_without_a_database():
     result = runner.invoke(app, ["--db", "sqlite:////nonexistent/dir/x.db", "--version"])
     assert (result.exit_code, result.output.strip()) == (0, f"jxc {__version__}")
+
+
+def test_a_database_of_an_older_release_is_named_until_init_upgrades_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    older = build(Settings(database_url=url))
+    upgrade(older, "0017")
+    older.dispose()
+
+    code, output = jxc(url, "stock", "list")
+    assert code == 8, output
+    assert "的结构版本是 0017，本版 JXC 需要" in output
+    assert runner.invoke(app, ["--db", url, "init"]).exit_code == 0
+    assert runner.invoke(app, ["--db", url, "stock", "list"]).exit_code == 0
+
+
+def test_the_schema_revision_the_code_expects_is_the_newest_migration():
+    assert head_revision() == SCHEMA_REVISION

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jxc.bootstrap import App, build, current_revision
+from jxc.bootstrap import SCHEMA_REVISION, App, build, current_revision
 from jxc.cli import sessions
 from jxc.config import Settings
 from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, Unavailable
@@ -57,10 +57,16 @@ class State:
     def app(self) -> App:
         if self._app is None:
             app = build(self.settings)
-            if self.command not in _MAKE_THEIR_DATABASE and current_revision(app) is None:
+            revision = None if self.command in _MAKE_THEIR_DATABASE else current_revision(app)
+            if self.command not in _MAKE_THEIR_DATABASE and revision != SCHEMA_REVISION:
                 app.dispose()
                 url = app.engine.url.render_as_string(hide_password=True)
-                raise Unavailable("database.not_initialised", {"url": url})
+                if revision is None:
+                    raise Unavailable("database.not_initialised", {"url": url})
+                raise Unavailable(
+                    "database.other_revision",
+                    {"url": url, "revision": revision, "expected": SCHEMA_REVISION},
+                )
             self._app = app
         return self._app
 

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,32 +60,39 @@ class DocumentFile:
         """``error`` with each line it names told as the row the user sees in the file.
 
         The document does not exist (it was refused whole), so its line 2 means nothing to
-        the user; the file's row 4 (after the heading and a blank row) does.
+        the user; the file's row 4 (after the heading and a blank row) does. An error of
+        one problem carries its pointer in its own parameters too.
         """
         if self.rows is None:
             return error
-        items = []
-        for item in error.items:
-            found = _LINE_POINTER.match(item.pointer)
-            line = int(found.group(1)) if found else 0
-            if found is None or not 1 <= line <= len(self.rows):
-                items.append(item)
-                continue
-            row = self.rows[line - 1]
-            items.append(
-                ErrorItem(f"/rows/{row}{found.group(2) or ''}", item.code, self._rows_in(item))
-            )
-        error.items = tuple(items)
+        error.items = tuple(
+            ErrorItem(self._row_pointer(item.pointer), item.code, self._rows_in(item.params))
+            for item in error.items
+        )
+        if isinstance(error.params.get("pointer"), str):
+            error.params = {
+                **self._rows_in(error.params),
+                "pointer": self._row_pointer(error.params["pointer"]),
+            }
         return error
 
-    def _rows_in(self, item: ErrorItem) -> dict[str, Any]:
-        """The item's parameters, the lines they name told as rows.
+    def _row_pointer(self, pointer: str) -> str:
+        """/lines/2/quantity as /rows/4/quantity; any other pointer as it is."""
+        assert self.rows is not None
+        found = _LINE_POINTER.match(pointer)
+        line = int(found.group(1)) if found else 0
+        if found is None or not 1 <= line <= len(self.rows):
+            return pointer
+        return f"/rows/{self.rows[line - 1]}{found.group(2) or ''}"
+
+    def _rows_in(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameters with the lines they name told as rows.
 
         ``line`` is a number; ``lines`` a list as text ("1, 3").
         """
         assert self.rows is not None
         rows = self.rows
-        params = dict(item.params)
+        params = dict(given)
         line = params.get("line")
         if isinstance(line, int) and 1 <= line <= len(rows):
             params["line"] = rows[line - 1]
