@@ -62,7 +62,7 @@ def main(ledger_rows: int) -> None:
         service_rate = run.batch_lines / run.batch_seconds
         replayed, by_kind = replay(copy, transactions)
 
-    out = Console(highlight=False)
+    out = Console(highlight=False, width=120)
     out.print(f"{run.batch_lines:,} lines in {len(transactions):,} transactions")
     out.print(f"through the services (recording):  {service_rate:10,.0f} lines/s")
     out.print(f"their SQL alone, bare sqlite3:      {run.batch_lines / replayed:10,.0f} lines/s")
