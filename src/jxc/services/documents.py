@@ -285,17 +285,11 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
 def _parsed(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> DocumentIn:
     """A new document's input, checked as far as it can be before it is written."""
     document = _input(uow, data)
-    if not uow.catalog.warehouses_by_code([document.warehouse]):
-        # Named as unknown, not as one the user may not write to; and refused before its
-        # partner or source order is looked at, which the user may have no right to see.
-        principal(uow, actor)
-        errors = ErrorCollector()
-        errors.add("/warehouse", "warehouse.unknown", warehouse=document.warehouse)
-        named = {index: line.item for index, line in enumerate(document.lines, start=1)}
-        _report_unknown_items(named, uow.catalog.items_by_code(set(named.values())), errors)
-        errors.raise_if_any()
-    kind = document.document_type.value
-    require(uow, actor, Action.DOCUMENT_CREATE, kind, [document.warehouse])
+    if uow.catalog.warehouses_by_code([document.warehouse]):
+        kind = document.document_type.value
+        require(uow, actor, Action.DOCUMENT_CREATE, kind, [document.warehouse])
+    else:  # named as unknown when the document is checked, not as one the user may not
+        principal(uow, actor)  # write to
     return document
 
 
@@ -1009,20 +1003,26 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
             counterpart_id = found.id
     elif document.counterpart:
         errors.add("/counterpart", "document.counterpart_not_for_transfer")
+    items = uow.catalog.items_by_code({line.item for line in document.lines})
+
+    def unresolved() -> None:
+        """The lines cannot be checked against a warehouse, but their items can."""
+        named = {index: line.item for index, line in enumerate(document.lines, start=1)}
+        _report_unknown_items(named, items, errors)
+
+    if warehouse is None:
+        # Its partner and source order are not looked at: they may be another warehouse's,
+        # which the user may have no right to see.
+        unresolved()
+        return None
     partner_id = _partner(uow, document, errors)
     source = _source(uow, document, warehouse, partner_id, errors)
     if source is not None:
         partner_id = source.header.partner_id
     elif kind.is_order and document.partner is None:
         errors.add("/partner", "order.partner_required", document_type=kind)
-    items = uow.catalog.items_by_code({line.item for line in document.lines})
-    if warehouse is None or (kind is DocumentType.TRANSFER and to_warehouse is None):
-        # The lines cannot be checked against a warehouse, but their items can.
-        _report_unknown_items(
-            {index: line.item for index, line in enumerate(document.lines, start=1)},
-            items,
-            errors,
-        )
+    if kind is DocumentType.TRANSFER and to_warehouse is None:
+        unresolved()
         return None
     locations = uow.catalog.locations_by_code(
         warehouse.id, {line.location for line in document.lines if line.location}
