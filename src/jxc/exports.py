@@ -364,10 +364,14 @@ def _csv(
     return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
+def _utc_text(moment: datetime) -> str:
+    """A recorded time in a file: files have no time zone, so the UTC time, saying so."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, datetime):
-        # As in XLSX: the UTC time, saying so (a bare time would be read as local).
-        return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value.tzinfo else str(value)
+        return _utc_text(value) if value.tzinfo else str(value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return str(value)
@@ -398,8 +402,7 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
             return cell
         return value
     if isinstance(value, datetime):
-        # Excel has no time zones: the UTC time, as text that says so.
-        return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value.tzinfo else value
+        return _utc_text(value) if value.tzinfo else value
     if isinstance(value, date):
         cell = WriteOnlyCell(sheet, value)
         cell.number_format = "yyyy-mm-dd"

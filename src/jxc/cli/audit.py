@@ -10,6 +10,7 @@ import typer
 from jxc.cli.output import check_writable, day, err, out, state, state_change, table, write_file
 from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
+from jxc.domain.periods import shown_time
 from jxc.exports import HISTORY_SECTIONS, ExportFormat
 from jxc.queries import audit
 from jxc.services import audit_exports, auth
@@ -82,7 +83,7 @@ def show_log(
         [
             (
                 e.sequence,
-                e.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                shown_time(e.occurred_at, zone, seconds=True),
                 e.actor,
                 st.t(e.action),
                 e.subject,
@@ -167,7 +168,7 @@ def verify_export(
             "label.export_ok",
             digest=check.digest,
             user=check.recorded_by,
-            time=check.recorded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            time=shown_time(check.recorded_at, zone, seconds=True),
             sequence=check.recorded_sequence,
         )
     )

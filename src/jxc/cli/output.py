@@ -46,6 +46,24 @@ out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
+def _check_revision(app: App) -> None:
+    """Refuse (and close) a database without JXC's tables, or at another schema revision.
+
+    Raises:
+        Unavailable: database.not_initialised, database.other_revision.
+    """
+    revision = current_revision(app)
+    if revision == SCHEMA_REVISION:
+        return
+    app.dispose()
+    url = app.engine.url.render_as_string(hide_password=True)
+    if revision is None:
+        raise Unavailable("database.not_initialised", {"url": url})
+    raise Unavailable(
+        "database.other_revision", {"url": url, "revision": revision, "expected": SCHEMA_REVISION}
+    )
+
+
 @dataclass
 class State:
     settings: Settings
@@ -57,16 +75,8 @@ class State:
     def app(self) -> App:
         if self._app is None:
             app = build(self.settings)
-            revision = None if self.command in _MAKE_THEIR_DATABASE else current_revision(app)
-            if self.command not in _MAKE_THEIR_DATABASE and revision != SCHEMA_REVISION:
-                app.dispose()
-                url = app.engine.url.render_as_string(hide_password=True)
-                if revision is None:
-                    raise Unavailable("database.not_initialised", {"url": url})
-                raise Unavailable(
-                    "database.other_revision",
-                    {"url": url, "revision": revision, "expected": SCHEMA_REVISION},
-                )
+            if self.command not in _MAKE_THEIR_DATABASE:
+                _check_revision(app)
             self._app = app
         return self._app
 

@@ -20,6 +20,7 @@ from jxc import exports
 from jxc.cli.output import State, check_writable, day, money, number, out, state, table, write_file
 from jxc.cli.stock import ledger, list_stock
 from jxc.domain.errors import Invalid
+from jxc.domain.periods import shown_time
 from jxc.exports import Column, ExportFormat
 from jxc.queries import reports
 from jxc.queries.reports import Scope
@@ -128,7 +129,7 @@ def _shown(st: State, column: Column, row: Any) -> Any:
     if isinstance(value, Decimal):
         return money(value) if column.label.endswith("value") else number(value)
     if isinstance(value, datetime):
-        return value.astimezone(st.app.zone).strftime("%Y-%m-%d %H:%M")  # the company's clock
+        return shown_time(value, st.app.zone)
     return value
 
 

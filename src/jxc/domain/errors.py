@@ -106,6 +106,12 @@ def line_order(item: ErrorItem) -> tuple[int, str]:
     return line_of(item), item.pointer
 
 
+def lines_not_named(lines: Sequence[Any], error: DomainError) -> list[tuple[int, Any]]:
+    """The lines (numbered from 1) that none of ``error``'s problems points at."""
+    named = {line_of(item) for item in error.items}
+    return [(index, line) for index, line in enumerate(lines, start=1) if index not in named]
+
+
 class ErrorCollector:
     """Collects validation problems and raises them together."""
 

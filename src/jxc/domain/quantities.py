@@ -115,11 +115,17 @@ def cost_per_base_unit(cost: Decimal, quantity: Decimal, base_quantity: Decimal)
     return round_unit_cost(cost * quantity / base_quantity)
 
 
-def cost_per_line_unit(cost: Decimal, quantity: Decimal, base_quantity: Decimal) -> Decimal:
-    """A cost per base unit per the line's own unit (for lines that kept no cost as given)."""
-    if quantity == base_quantity:
-        return cost
-    return normalized(round_unit_cost(cost * base_quantity / quantity))
+def cost_per_line_unit(
+    entered: Decimal | None, per_base: Decimal | None, quantity: Decimal, base_quantity: Decimal
+) -> Decimal | None:
+    """A line's unit cost per its own unit: as entered, else from the cost per base unit.
+
+    Lines written before costs were kept as entered, and receipts costed from their order,
+    have only the cost per base unit.
+    """
+    if entered is not None or per_base is None or quantity == base_quantity:
+        return entered if entered is not None else per_base
+    return normalized(round_unit_cost(per_base * base_quantity / quantity))
 
 
 def normalized(value: Decimal) -> Decimal:

@@ -261,9 +261,9 @@ def lines_query() -> Any:
 def line_row(row: Any) -> LineRow:
     """A line as it was entered: its unit cost per its own unit (stored per base unit)."""
     fields = dict(row._mapping)
-    cost = fields.pop("line_unit_cost")
-    if cost is None and row.unit_cost is not None:
-        cost = cost_per_line_unit(row.unit_cost, row.quantity, row.base_quantity)
+    cost = cost_per_line_unit(
+        fields.pop("line_unit_cost"), row.unit_cost, row.quantity, row.base_quantity
+    )
     return LineRow(**{**fields, "serials": list(row.serials or []), "unit_cost": cost})
 
 

@@ -47,6 +47,7 @@ from jxc.domain.errors import (
     NotFound,
     line_of,
     line_order,
+    lines_not_named,
 )
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
@@ -563,8 +564,7 @@ def _problems_of_the_rest(
     lines = raw.get("lines")
     if not isinstance(lines, list):
         return []
-    broken = {line_of(item) for item in malformed.items}
-    rest = [(index, line) for index, line in enumerate(lines, start=1) if index not in broken]
+    rest = lines_not_named(lines, malformed)
     try:
         document = DocumentIn.model_validate({**raw, "lines": [line for _, line in rest]})
     except ValidationError:

@@ -27,6 +27,7 @@ from jxc.domain.errors import (
     NotFound,
     line_of,
     line_order,
+    lines_not_named,
 )
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.locations import VARIANCE_LOCATION, LocationKind
@@ -319,7 +320,7 @@ def count(
             stocktake.same_counter, unit.not_convertible, quantity.too_precise …
         Forbidden: auth.forbidden_in_warehouse.
     """
-    counts, numbered, malformed = _counts_in(data)
+    counts, indexed, malformed = _counts_in(data)
     payload = {"number": number, "counts": counts.model_dump(mode="json"), "actor": actor}
     seen = None if malformed else _replayed(uow, actor, request_id, "count", payload)
     if seen is not None:
@@ -340,7 +341,7 @@ def count(
     errors = ErrorCollector()
     recounting = header.state is StocktakeState.REVIEWING
     now = uow.clock()
-    for index, wanted in numbered:
+    for index, wanted in indexed:
         pointer = f"/lines/{index}"
         item = items.get(wanted.item)
         if item is None:
@@ -400,18 +401,16 @@ def _counts_in(
         return counts, list(enumerate(counts.lines, start=1)), None
     except Invalid as malformed:
         lines = data.get("lines") if isinstance(data, dict) else None
-        broken = {line_of(item) for item in malformed.items}
-        numbered = []
-        for index, line in enumerate(lines if isinstance(lines, list) else [], start=1):
+        indexed = []
+        for index, line in lines_not_named(lines if isinstance(lines, list) else [], malformed):
             try:
-                if index not in broken:
-                    numbered.append((index, CountIn.model_validate(line)))
+                indexed.append((index, CountIn.model_validate(line)))
             except ValidationError:  # its problems hid behind another line's NUL character
-                broken.add(index)
-        if 0 in broken or not numbered:
+                continue
+        if any(not line_of(item) for item in malformed.items) or not indexed:
             raise
-        rest = {**(data if isinstance(data, dict) else {}), "lines": [line for _, line in numbered]}
-        return parse(CountsIn, rest), numbered, malformed
+        rest = {**(data if isinstance(data, dict) else {}), "lines": [line for _, line in indexed]}
+        return parse(CountsIn, rest), indexed, malformed
 
 
 def _batch_id(

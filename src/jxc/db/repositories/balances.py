@@ -180,6 +180,12 @@ def _key_lists(keys: set[BalanceKey]) -> dict[str, list[int]]:
     }
 
 
+def _balances(rows: Sequence[Any], wanted: set[BalanceKey]) -> dict[BalanceKey, Balance]:
+    """The balances of ``wanted`` among rows read by item × location × batch lists."""
+    found = {BalanceKey(row[0], row[1], row[2]): Balance(row[3], row[4]) for row in rows}
+    return {key: balance for key, balance in found.items() if key in wanted}
+
+
 class BalanceRepository:
     def __init__(self, connection: Connection, catalog: CatalogRepository) -> None:
         self.connection = connection
@@ -207,24 +213,14 @@ class BalanceRepository:
         rows = self.connection.execute(
             _lock_balances_moved_later, {**_key_lists(wanted), "after": business_date}
         ).all()
-        found = {
-            BalanceKey(item_id, location_id, batch_id): Balance(on_hand, reserved)
-            for item_id, location_id, batch_id, on_hand, reserved, _ in rows
-        }
-        moved_later = {row[0] for row in rows if row[5]}
-        return {key: balance for key, balance in found.items() if key in wanted}, moved_later
+        return _balances(rows, wanted), {row[0] for row in rows if row[5]}
 
     def lock(self, keys: Sequence[BalanceKey]) -> dict[BalanceKey, Balance]:
         """Read (and on PostgreSQL lock, in key order) the balances of ``keys``."""
         if not keys:
             return {}
         wanted = set(keys)
-        rows = self.connection.execute(_lock_balances, _key_lists(wanted))
-        found = {
-            BalanceKey(item_id, location_id, batch_id): Balance(on_hand, reserved)
-            for item_id, location_id, batch_id, on_hand, reserved in rows.all()
-        }
-        return {key: balance for key, balance in found.items() if key in wanted}
+        return _balances(self.connection.execute(_lock_balances, _key_lists(wanted)).all(), wanted)
 
     def slots(self, item_ids: Sequence[int], warehouse_id: int) -> dict[int, list[StockSlot]]:
         """Stock issues may take of each item (locked on PostgreSQL), with batch expiry."""

@@ -108,9 +108,9 @@ class LineRecord(NamedTuple):
     @property
     def cost_per_line_unit(self) -> Decimal | None:
         """The unit cost per the line's unit: as entered, else from the per-base one."""
-        if self.line_unit_cost is not None or self.unit_cost is None:
-            return self.line_unit_cost
-        return cost_per_line_unit(self.unit_cost, self.quantity, self.base_quantity)
+        return cost_per_line_unit(
+            self.line_unit_cost, self.unit_cost, self.quantity, self.base_quantity
+        )
 
 
 _lines_of = (
