@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from jxc.bootstrap import App, build, create_database, drop_database, upgrade
+from jxc.bootstrap import App, base_data, build, create_database, drop_database, upgrade
 from jxc.config import Settings
 from jxc.db.engine import normalize_url
 from jxc.db.schema import Base
 from jxc.domain.audit import GENESIS_HASH
-from jxc.services import auth, catalog, workflows
+from jxc.services import auth, workflows
 
 POSTGRESQL_URL_VARIABLE = "JXC_TEST_POSTGRESQL_URL"
 TESTER = "tester"  # every test database's first user, an admin of every warehouse
@@ -107,8 +107,7 @@ def _truncate(app: App) -> None:
             text("UPDATE audit_chain SET last_sequence = 0, last_hash = :genesis"),
             {"genesis": GENESIS_HASH},
         )
-    catalog.initialize(app.uow())
-    workflows.install_defaults(app.uow())  # as upgrade does: both engines start alike
+    base_data(app)  # as upgrade does: both engines start alike
     _first_admin(app)
 
 

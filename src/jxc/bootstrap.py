@@ -13,7 +13,6 @@ from datetime import date, datetime, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -32,18 +31,19 @@ from jxc.db.engine import (
     without_waiting,
 )
 from jxc.db.repositories.catalog import CatalogCache
+from jxc.db.repositories.company import setting
 from jxc.db.repositories.users import SessionCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
 from jxc.domain.errors import Invalid
-from jxc.domain.periods import company_day
-from jxc.services import catalog, workflows
+from jxc.domain.periods import company_day, zone_name, zone_named
+from jxc.services import catalog, company, workflows
 
 T = TypeVar("T")
 
 
 # The newest migration: what this release's code reads and writes (a test holds it to
 # Alembic's head, which takes Alembic to find).
-SCHEMA_REVISION = "0018"
+SCHEMA_REVISION = "0019"
 
 
 @dataclass
@@ -53,7 +53,35 @@ class App:
     clock: Callable[[], datetime] = utc_now
     catalog_cache: CatalogCache = field(default_factory=CatalogCache)
     session_cache: SessionCache = field(default_factory=SessionCache)
-    zone: tzinfo = field(default_factory=machine_zone)  # the company's time zone
+    _zone: tzinfo | None = field(default=None, repr=False)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The company's time zone, as its database keeps it; read once, when first needed.
+
+        A database that keeps none yet (before ``jxc init``) has the one ``JXC_TIMEZONE``
+        names, or the machine's.
+        """
+        if self._zone is None:
+            with read_connection(self.engine) as connection:
+                kept = (
+                    setting(connection, company.TIMEZONE)
+                    if inspect(connection).has_table("company_setting")
+                    else None
+                )
+            self._zone = company_zone(self.settings.timezone) if kept is None else _kept(kept)
+        return self._zone
+
+    @zone.setter
+    def zone(self, zone: tzinfo) -> None:
+        self._zone = zone
+
+    def timezone_ignored(self) -> str | None:
+        """``JXC_TIMEZONE`` if it names another zone than the company's, which is used."""
+        given = self.settings.timezone
+        if given and zone_name(company_zone(given)) != zone_name(self.zone):
+            return given
+        return None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
@@ -106,8 +134,8 @@ def build(settings: Settings | None = None, **engine_options: object) -> App:
         raise Invalid("database.url_invalid", {"url": settings.database_url}) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    zone = company_zone(settings.timezone)
-    return App(settings, make_engine(url, **engine_options), zone=zone)
+    company_zone(settings.timezone)  # a wrong JXC_TIMEZONE is told at once, not at first use
+    return App(settings, make_engine(url, **engine_options))
 
 
 def company_zone(name: str | None) -> tzinfo:
@@ -119,9 +147,17 @@ def company_zone(name: str | None) -> tzinfo:
     if not name:
         return machine_zone()
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return zone_named(name)
+    except ValueError:
         raise Invalid("settings.timezone_unknown", {"zone": name}) from None
+
+
+def _kept(name: str) -> tzinfo:
+    """Raises Invalid company.timezone_unknown if the database keeps no zone's name."""
+    try:
+        return zone_named(name)
+    except ValueError:
+        raise Invalid("company.timezone_unknown", {"zone": name}) from None
 
 
 def alembic_config() -> Config:
@@ -142,8 +178,18 @@ def upgrade(app: App, revision: str = "head") -> None:
         command.upgrade(config, revision)
         connection.commit()
     if revision == "head":
-        catalog.initialize(app.uow())
-        workflows.install_defaults(app.uow())
+        base_data(app)
+
+
+def base_data(app: App) -> None:
+    """Make sure what every company has exists.
+
+    Base units and virtual locations, a workflow per document type, and a time zone: this
+    process's, the first time.
+    """
+    catalog.initialize(app.uow())
+    workflows.install_defaults(app.uow())
+    app.zone = _kept(company.keep_zone(app.uow(), company_zone(app.settings.timezone)))
 
 
 def current_revision(app: App) -> str | None:

@@ -424,6 +424,31 @@ def test_an_unknown_company_time_zone_is_named_in_both_languages(database_url):
         assert shown in result.output
 
 
+def test_the_company_time_zone_is_shown_and_changed_and_another_jxc_timezone_is_told_unused(
+    database_url,
+):
+    code, output = jxc(database_url, "company", "timezone", "Asia/Shanghai")
+    assert (code, output.strip()) == (
+        0,
+        "公司时区已改为 Asia/Shanghai；正在运行的 jxc serve 需重启后生效",
+    )
+    code, output = jxc(database_url, "company", "timezone", lang="en")
+    assert (code, output.strip()) == (0, "Company time zone: Asia/Shanghai")
+
+    code, output = jxc(database_url, "company", "timezone", "Asia/Peking")
+    assert code == 4
+    assert "Asia/Peking 不是时区；请用 IANA 时区名（例如 Asia/Shanghai）或时差" in output
+
+    result = runner.invoke(
+        app,
+        ["--db", database_url, "--lang", "zh-CN", "company", "timezone"],
+        env={"JXC_TIMEZONE": "Europe/Paris"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "JXC_TIMEZONE=Europe/Paris 未生效：本公司时区为 Asia/Shanghai" in result.output
+    assert "公司时区：Asia/Shanghai" in result.output
+
+
 def test_a_malformed_database_url_and_a_database_never_initialised_are_named(tmp_path):
     code, output = jxc("nonsense", "check", lang="en")
     assert code == 4

@@ -4,9 +4,11 @@ reason; nothing is booked into a closed month."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from importlib import resources
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +23,8 @@ from jxc.domain.periods import (
     check_open,
     company_day,
     company_time,
+    zone_name,
+    zone_named,
 )
 
 SEPTEMBER, OCTOBER, NOVEMBER = Period(2026, 9), Period(2026, 10), Period(2026, 11)
@@ -145,3 +149,35 @@ def test_a_machine_on_a_posix_tz_rule_keeps_its_offset():
         check=True,
     ).stdout.strip()
     assert shown == "2026-11-27 07:30:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("Asia/Shanghai", "Asia/Shanghai"),
+        ("UTC", "UTC"),
+        ("+08:00", "UTC+08:00"),
+        ("UTC-03:30", "UTC-03:30"),
+        ("UTC+00:00", "UTC"),
+    ],
+)
+def test_a_zone_is_kept_by_a_name_that_reads_back_as_the_same_zone(name, kept):
+    zone = zone_named(name)
+    assert zone_name(zone) == kept
+    moment = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert moment.astimezone(zone_named(kept)).utcoffset() == moment.astimezone(zone).utcoffset()
+
+
+def test_a_machine_zone_without_a_known_name_is_kept_as_its_offset_now():
+    assert zone_name(timezone(timedelta(hours=8), "CST")) == "UTC+08:00"
+    with (resources.files("tzdata.zoneinfo") / "Asia" / "Tokyo").open("rb") as tokyo:
+        unnamed = ZoneInfo.from_file(tokyo, key="local")  # as tzlocal reads /etc/localtime
+    assert zone_name(unnamed) == "UTC+09:00"
+
+
+@pytest.mark.parametrize(
+    "name", ["Asia/Beijing", "UTC+24:00", "+08:60", "08:00", "", "/etc/passwd"]
+)
+def test_a_name_of_no_zone_is_refused(name):
+    with pytest.raises(ValueError, match=f"^{re.escape(name)}$"):
+        zone_named(name)

@@ -20,6 +20,7 @@ from jxc.cli import (
     bench,
     catalog,
     checks,
+    company,
     documents,
     kpi,
     partners,
@@ -151,11 +152,12 @@ reports.register(app)
 replenishment.register(app)
 bench.register(app)
 serve.register(app)
+company.register(app)
 
 
 def run() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err.print(translate("label.interrupted", Settings().lang))
         raise SystemExit(130) from None

@@ -19,6 +19,7 @@ from jxc.bootstrap import SCHEMA_REVISION, App, build, current_revision
 from jxc.cli import sessions
 from jxc.config import Settings
 from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, Unavailable
+from jxc.domain.periods import zone_name
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate, vocabulary
 from jxc.services import auth
@@ -77,6 +78,10 @@ class State:
             app = build(self.settings)
             if self.command not in _MAKE_THEIR_DATABASE:
                 _check_revision(app)
+            ignored = app.timezone_ignored()
+            if ignored:
+                told = self.t("settings.timezone_ignored", given=ignored, kept=zone_name(app.zone))
+                err.print(told, style="yellow", markup=False)
             self._app = app
         return self._app
 

@@ -10,6 +10,7 @@ import typer
 from jxc.bootstrap import current_revision, upgrade
 from jxc.cli.output import out, state
 from jxc.cli.stock import show_warehouse_stock
+from jxc.domain.periods import zone_name
 from jxc.services import auth, demo
 
 
@@ -37,6 +38,7 @@ def init(
     upgrade(st.app)
     url = st.app.engine.url.render_as_string(hide_password=True)
     out.print(st.t("label.initialized", url=url, revision=current_revision(st.app)))
+    out.print(st.t("label.company_timezone", zone=zone_name(st.app.zone)))
     if auth.has_users(st.app.uow()):
         return
     password = admin_password or secrets.token_urlsafe(12)

@@ -261,6 +261,16 @@ class CatalogVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
+class CompanySetting(Base):
+    """A setting of the whole company that every process must agree on, such as its time zone."""
+
+    __tablename__ = "company_setting"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class RequestLog(Base):
     """Results of writes by request id, so a replayed request changes nothing (invariant 5)."""
 

@@ -31,6 +31,7 @@ from jxc.db.repositories.alerts import EpisodeRepository, RefusalRepository
 from jxc.db.repositories.audit import AuditRepository
 from jxc.db.repositories.balances import BalanceRepository
 from jxc.db.repositories.catalog import CatalogCache, CatalogRepository
+from jxc.db.repositories.company import CompanyRepository
 from jxc.db.repositories.documents import DocumentRepository
 from jxc.db.repositories.ledger import LedgerRepository
 from jxc.db.repositories.orders import OrderRepository
@@ -93,7 +94,7 @@ class UnitOfWork:
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self.zone = zone  # the company's time zone (the application passes JXC_TIMEZONE's)
+        self.zone = zone  # the company's time zone, as the database keeps it
         self.catalog_cache = catalog_cache or CatalogCache()
         self.session_cache = session_cache or SessionCache()
         self._connection: Connection | None = None
@@ -133,6 +134,7 @@ class UnitOfWork:
         self.stocktakes = StocktakeRepository(connection)
         self.levels = LevelRepository(connection)
         self.refusals = RefusalRepository(connection)
+        self.company = CompanyRepository(connection)
         self.episodes = EpisodeRepository(connection)
         self._recorded = []
         self.refused, self.request_id = [], None

@@ -52,6 +52,7 @@ class Action(StrEnum):
     STOCKTAKE_PLAN = "stocktake.plan"  # 盘点: plan, start (freeze), cancel
     STOCKTAKE_COUNT = "stocktake.count"  # 盘点录入: count and recount by scan, hand in
     STOCKTAKE_APPROVE = "stocktake.approve"  # 盘点复盘: see the book, post 盘盈 / 盘亏
+    COMPANY_MANAGE = "company.manage"  # the company's settings, such as its time zone
 
 
 _STOCK_DOCUMENTS = (

@@ -11,11 +11,13 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jxc.domain.errors import Conflict, Invalid
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):(\d{2})$")
 
 
 @dataclass(frozen=True, order=True)
@@ -72,6 +74,50 @@ def company_day(moment: datetime, zone: tzinfo) -> date:
 def shown_time(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:
     """A recorded time as a clerk reads it: on the company's clock, to the minute."""
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def zone_named(name: str) -> tzinfo:
+    """The time zone an IANA name (Asia/Shanghai) or a fixed offset (UTC+08:00) names.
+
+    Raises:
+        ValueError: it names none.
+    """
+    offset = _OFFSET.match(name)
+    if offset is not None:
+        sign, hours, minutes = offset.groups()
+        shift = timedelta(hours=int(hours), minutes=int(minutes))
+        if shift >= timedelta(hours=24) or int(minutes) >= 60:
+            raise ValueError(name)
+        return timezone(-shift if sign == "-" else shift)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(name) from None
+
+
+def zone_name(zone: tzinfo) -> str:
+    """What ``zone_named`` reads back as ``zone``: its IANA name, else its fixed offset.
+
+    A machine set with ``TZ=CST-8``, or with a zone file of no known name, has only its
+    offset now, which is then the company's.
+    """
+    key = getattr(zone, "key", None)
+    if isinstance(key, str) and _names_a_zone(key):
+        return key
+    shift = datetime.now(zone).utcoffset() or timedelta(0)
+    if not shift:
+        return "UTC"
+    sign = "-" if shift < timedelta(0) else "+"
+    minutes = abs(shift) // timedelta(minutes=1)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _names_a_zone(name: str) -> bool:
+    try:
+        zone_named(name)
+    except ValueError:
+        return False
+    return True
 
 
 def company_time(day: date, at: time, zone: tzinfo) -> datetime:

@@ -109,6 +109,8 @@ ERRORS: dict[str, str] = {
     "request.idempotency_key_of_another_user": "Request id {request_id} was already used by another user; send a new one",
     "request.idempotency_key_reused": "Request id {request_id} was already used for a different request ({operation})",
     "settings.timezone_unknown": "JXC_TIMEZONE={zone} is not a time zone; use an IANA name such as Asia/Shanghai",
+    "settings.timezone_ignored": "JXC_TIMEZONE={given} is not used: this company's time zone is {kept}, kept in the database so that every program agrees (change it with: jxc company timezone ZONE)",
+    "company.timezone_unknown": "{zone} is not a time zone; use an IANA name such as Asia/Shanghai, or an offset such as UTC+08:00",
     "serial.already_in_stock": "Serial {serial} of {item} is already in stock at {location}",
     "serial.count_mismatch": "Item {item} needs one serial per unit: {expected} units but {given} serials",
     "serial.duplicated": "Serials listed twice: {serials}",
@@ -385,6 +387,9 @@ LABELS: dict[str, str] = {
     "label.from": "From",
     "label.in": "In",
     "label.initialized": "Database ready at {url} (schema {revision})",
+    "label.company_timezone": "Company time zone: {zone}",
+    "label.company_timezone_set": "Company time zone is now {zone}; restart any running jxc serve for it to follow",
+    "label.interrupted": "Interrupted",
     "label.item": "Item",
     "label.kind": "Kind",
     "label.location": "Location",
@@ -881,6 +886,7 @@ ACTIONS: dict[str, str] = {
     "stock_level.clear": "Clear stock levels",
     "replenishment.accept": "Accept replenishment suggestions",
     "audit.export": "Audit export",
+    "company.set_timezone": "Change the company's time zone",
 }
 
 # What a permission lets one do, as the auth.forbidden messages put it.
@@ -922,6 +928,7 @@ PERMISSIONS: dict[str, str] = {
     "permission.stocktake.plan": "plan and start stocktakes",
     "permission.stocktake.count": "count stock",
     "permission.stocktake.approve": "approve stocktakes",
+    "permission.company.manage": "change the company's settings",
 }
 
 # A workflow is named for the documents it governs. Most govern one kind, named alike; the
