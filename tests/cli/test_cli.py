@@ -91,6 +91,16 @@ def test_bad_quantities_exit_4_with_each_problem_named(company):
     assert "/lines/3/batch" in output
     assert "批次" in output
 
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:1e3"
+    )
+    assert code == 4
+    assert "/lines/1/quantity 数量：1e3 请写成普通数字，例如 1000 或 1.5" in output
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:１２"
+    )
+    assert code == 0, output
+
 
 def test_posting_a_posted_document_exits_5(company):
     code, output = jxc(

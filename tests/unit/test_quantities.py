@@ -70,6 +70,28 @@ def test_text_that_is_not_a_finite_number_is_refused(raw):
     assert refused.value.params == {"value": raw}
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("１２", Decimal(12)),
+        ("１２．５", Decimal("12.5")),
+        ("１，０００", Decimal(1000)),
+        ("12.", 12),
+    ],
+)
+def test_digits_typed_full_width_by_a_chinese_input_method_are_read(raw, expected):
+    assert parse_decimal(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1e3", "1E+2", "2.5e-1", "1_000", "١٢", "१२"])
+def test_a_number_not_written_in_plain_digits_is_refused_as_such(raw):
+    with pytest.raises(Invalid) as refused:
+        parse_decimal(raw)
+
+    assert refused.value.code == "number.not_written_out"
+    assert refused.value.params == {"value": raw}
+
+
 def test_the_caller_chooses_the_code_of_a_refused_number():
     with pytest.raises(Invalid) as refused:
         parse_decimal("十二", code="unit_cost.not_a_number")

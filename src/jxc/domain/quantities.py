@@ -7,6 +7,8 @@ conversions multiply by an exact ratio and refuse a result the base unit cannot 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
@@ -19,6 +21,7 @@ MONEY_DECIMALS = 2
 UNIT_COST_DECIMALS = 6
 ZERO = Decimal(0)
 
+_WRITTEN_OUT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_DECIMALS)
 _UNIT_COST_QUANTUM = Decimal(1).scaleb(-UNIT_COST_DECIMALS)
 
@@ -45,8 +48,31 @@ def round_down(quantity: Decimal, decimals: int) -> Decimal:
     return quantity.quantize(Decimal(1).scaleb(-min(decimals, QUANTITY_SCALE)), ROUND_FLOOR)
 
 
+def written_out(text: str) -> str | None:
+    """``text`` as the digits a person writes (12, -1.5, full-width １２．５), else None.
+
+    Python also reads 1e3, 1_000 and other scripts' digits as numbers. None of them is
+    how a clerk writes a quantity or a price, and 1e3 read as 1,000 units is a typo
+    turned into stock.
+    """
+    plain = unicodedata.normalize("NFKC", text).strip()
+    return plain if _WRITTEN_OUT.fullmatch(plain) else None
+
+
+def is_finite_number(text: str) -> bool:
+    """Whether Python would read ``text`` as a finite number, written out or not."""
+    try:
+        return Decimal(unicodedata.normalize("NFKC", text).strip()).is_finite()
+    except InvalidOperation:
+        return False
+
+
 def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:
-    """Read a number exactly from text or an int/Decimal; floats are refused as inexact."""
+    """Read a number exactly from text or an int/Decimal; floats are refused as inexact.
+
+    Raises:
+        Invalid: ``code``; number.not_written_out (1e3, 1_000: a number, not in digits).
+    """
     if isinstance(raw, (bool, float)):
         raise Invalid(code, {"value": str(raw)})
     if isinstance(raw, Decimal):
@@ -54,11 +80,12 @@ def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:
     elif isinstance(raw, int):
         value = Decimal(raw)
     else:
-        text = str(raw).strip().replace(",", "")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise Invalid(code, {"value": str(raw)}) from None
+        text = unicodedata.normalize("NFKC", str(raw)).replace(",", "")
+        plain = written_out(text)
+        if plain is None:
+            refused = "number.not_written_out" if is_finite_number(text) else code
+            raise Invalid(refused, {"value": str(raw)})
+        value = Decimal(plain)
     if not value.is_finite():
         raise Invalid(code, {"value": str(raw)})
     return value

@@ -93,6 +93,8 @@ ERRORS: dict[str, str] = {
     "location.not_virtual": "{location} is not a counterpart location; use one of {allowed}",
     "location.unknown": "Location {location} does not exist in warehouse {warehouse}",
     "number.invalid": "{field}: {value} is not a number",
+    "field.not_written_out": "{field}: write {value} in plain digits, such as 1000 or 1.5 (no exponent, no _, no digits of another script)",
+    "number.not_written_out": "Write {value} in plain digits, such as 1000 or 1.5 (no exponent, no _, no digits of another script)",
     "period.already_closed": "{period} is already closed",
     "period.close_out_of_order": "Months close in order: close {expected} before {period}",
     "period.closed": "{date} lies in the closed period {period}; book it in an open month, or an admin reopens the period (反结账)",

@@ -12,12 +12,15 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from decimal import Decimal
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid
+from jxc.domain.quantities import is_finite_number, written_out
 from jxc.domain.stock import Refusal
 
 P = ParamSpec("P")
@@ -26,8 +29,10 @@ M = TypeVar("M", bound=BaseModel)
 
 _PYDANTIC_CODES = {
     "missing": "field.required",
+    "number_not_written_out": "field.not_written_out",
     "decimal_parsing": "number.invalid",
     "decimal_type": "number.invalid",
+    "finite_number": "number.invalid",
     "float_type": "number.invalid",
     "int_parsing": "number.invalid",
     "int_type": "number.invalid",
@@ -52,6 +57,20 @@ _PYDANTIC_CODES = {
     "less_than": "value.above_maximum",
 }
 _BOUNDS = ("ge", "gt", "le", "lt")
+
+
+def _in_digits(value: Any) -> Any:
+    """Text of a number as digits; 1e3 or 1_000 refused, although Python reads them."""
+    if not isinstance(value, str):
+        return value
+    plain = written_out(value)
+    if plain is None and is_finite_number(value):
+        raise PydanticCustomError("number_not_written_out", "a number not written in digits")
+    return value if plain is None else plain  # not a number at all: pydantic says so
+
+
+# A number in an input model: what a person wrote, in digits (see ``written_out``).
+Number = Annotated[Decimal, BeforeValidator(_in_digits)]
 
 
 def transactional(

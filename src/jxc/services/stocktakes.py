@@ -52,7 +52,7 @@ from jxc.domain.workflow import SecondApproval
 from jxc.queries import stocktakes as stocktake_queries
 from jxc.services import documents, posting, workflows
 from jxc.services.auth import principal, require
-from jxc.services.base import parse, reading, remember, replay, transactional
+from jxc.services.base import Number, parse, reading, remember, replay, transactional
 
 PREFIX = "PD"
 MAX_COUNT_LINES = 1000  # one request of counts; a phone sends one scan at a time
@@ -73,7 +73,7 @@ class PlanIn(BaseModel):
 class CountIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     item: str = Field(min_length=1, max_length=64)
-    quantity: Decimal
+    quantity: Number
     unit: str | None = None
     location: str | None = Field(default=None, min_length=1, max_length=64)
     batch: str | None = Field(default=None, min_length=1, max_length=64)

@@ -435,6 +435,17 @@ def test_a_non_numeric_quantity_is_refused(shop):
     assert error.value.params["value"] == "abc"
 
 
+@pytest.mark.parametrize("field", ["quantity", "unit_cost"])
+@pytest.mark.parametrize("written", ["1e3", "1_000", "١٢"])
+def test_a_number_not_in_plain_digits_is_refused_naming_its_field(shop, field, written):
+    line = {"item": "螺丝-M3", "quantity": "2", "unit_cost": "3", field: written}
+    with refused(shop, Invalid) as error:
+        receive(shop, "WH1", line)
+
+    assert error.value.code == "field.not_written_out"
+    assert error.value.params == {"field": field, "value": written, "pointer": f"/lines/1/{field}"}
+
+
 def test_a_line_without_an_item_is_refused_as_a_missing_field(shop):
     with refused(shop, Invalid) as error:
         receive(shop, "WH1", {"quantity": "10"})
