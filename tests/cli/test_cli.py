@@ -459,6 +459,32 @@ def test_the_company_time_zone_is_shown_and_changed_and_another_jxc_timezone_is_
     assert "公司时区：Asia/Shanghai" in result.output
 
 
+def test_text_that_looks_like_markup_is_shown_as_typed_not_read_as_styles(company):
+    code, output = jxc(company, "stock", "item", "[/x]", "WH1")
+    assert (code, output.strip()) == (3, "✗ 商品 [/x] 不存在  (item.unknown)")
+    code, output = jxc(company, "stock", "item", "[bold]ABC", "WH1")
+    assert (code, output.strip()) == (3, "✗ 商品 [bold]ABC 不存在  (item.unknown)")
+
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:1")
+    code, output = jxc(company, *receipt, "--note", "[urgent] 加急")
+    assert code == 0, output
+    number = re.search(r"RK\d+", output).group(0)
+    code, output = jxc(company, "doc", "show", number)
+    assert "备注：[urgent] 加急" in output
+
+
+def test_a_line_in_short_form_that_cannot_be_read_is_explained_in_the_users_language(company):
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3")
+    code, output = jxc(company, *receipt)
+    assert code == 2
+    assert (
+        "✗ --line 的值无效：螺丝-M3：格式应为 商品:数量[@单位成本][:单位[:批次[:生产日期]]]，"
+        "例如 螺丝-M3:10@2.5:箱"
+    ) in output
+    code, output = jxc(company, *receipt, lang="en")
+    assert "螺丝-M3: expected ITEM:QUANTITY[@COST][:UNIT[:BATCH[:PRODUCED]]]" in output
+
+
 def test_a_malformed_database_url_and_a_database_never_initialised_are_named(tmp_path):
     code, output = jxc("nonsense", "check", lang="en")
     assert code == 4

@@ -14,6 +14,9 @@ def test_closing_last_month_refuses_postings_into_it_until_an_admin_reopens_it(c
     code, output = jxc(company, *receipt, "--date", last_day.isoformat(), "--post")
     assert code == 0, output
 
+    code, output = jxc(company, "stock", "as-of", last_day.isoformat(), "--item", "螺丝-M3")
+    assert f"{last_day} 日终库存（之前没有已结账月份，按全部流水累计）" in output
+
     code, output = jxc(company, "period", "close", month)
     assert (code, f"{month} 已结账" in output) == (0, True), output
     code, output = jxc(company, *receipt, "--date", last_day.isoformat(), "--post")

@@ -4,11 +4,19 @@ scripts, refusals with exit code 6 in both languages."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 from typer.testing import CliRunner
 
+from jxc.bootstrap import build
 from jxc.cli.main import app
+from jxc.config import Settings
+from jxc.queries import users as user_queries
+from jxc.services import auth
+from tests.conftest import TESTER, TESTER_PASSWORD
 
 runner = CliRunner()
 
@@ -143,3 +151,43 @@ def test_a_session_token_in_the_environment_acts_for_scripts(empty_database_url,
     code, output = run(empty_database_url, elsewhere, "whoami", env={"JXC_TOKEN": token})
     assert code == 6
     assert "登录已失效" in output
+
+
+def test_a_script_pipes_a_new_users_password_and_is_not_warned_in_english(database_url, tmp_path):
+    command = [sys.executable, "-m", "jxc", "--db", database_url, "--lang", "zh-CN"]
+    environment = {
+        **{name: value for name, value in os.environ.items() if name != "JXC_TIMEZONE"},
+        "JXC_USER": TESTER,
+        "JXC_PASSWORD": TESTER_PASSWORD,
+        "JXC_DATA_DIR": str(tmp_path),
+    }
+    added = subprocess.run(
+        [*command, "user", "add", "clerk9", "仓管员"],
+        input="piped-password-9\n",
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=60,
+    )
+    assert (added.returncode, added.stdout.strip()) == (0, "已添加用户 clerk9"), added.stderr
+    assert added.stderr == ""
+
+    nothing = subprocess.run(
+        [*command, "user", "add", "clerk10", "仓管员"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=60,
+    )
+    assert (nothing.returncode, nothing.stderr.strip()) == (1, "已取消，未做任何操作")
+
+    app = build(Settings(database_url=database_url))
+    try:
+        assert auth.authenticate(app.uow(), "clerk9", "piped-password-9") == "clerk9"
+        with app.reader() as connection:
+            assert "clerk10" not in {user.username for user in user_queries.users(connection)}
+    finally:
+        app.dispose()

@@ -6,8 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from jxc.cli.output import check_writable, day, err, out, state, state_change, table, write_file
+from jxc.cli.output import (
+    check_writable,
+    day,
+    err,
+    failed,
+    ok,
+    out,
+    state,
+    state_change,
+    table,
+    write_file,
+)
 from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
 from jxc.domain.periods import shown_time
@@ -28,19 +40,16 @@ def verify(ctx: typer.Context) -> None:
     with st.app.reader() as connection:
         report = audit.chain_report(connection)
     if report.ok:
-        out.print(
-            "[green]✓[/] "
-            + st.t("label.audit_ok", events=report.events, head=report.head_hash[:16])
-        )
+        out.print(ok(st.t("label.audit_ok", events=report.events, head=report.head_hash[:16])))
         return
     err.print(
-        "[bold red]✗ "
-        + st.t(
-            "label.audit_broken",
-            sequence=report.broken_at,
-            problem=st.t(f"audit.break.{report.problem}"),
+        failed(
+            st.t(
+                "label.audit_broken",
+                sequence=report.broken_at,
+                problem=st.t(f"audit.break.{report.problem}"),
+            )
         )
-        + "[/]"
     )
     raise typer.Exit(1)
 
@@ -141,34 +150,31 @@ def verify_export(
     for section in check.sections:
         name = st.t(HISTORY_SECTIONS[section.name][0])
         if section.matches:
-            out.print(
-                "[green]✓[/] "
-                + st.t("label.export_section_ok", section=name, rows=section.rows_found)
-            )
+            out.print(ok(st.t("label.export_section_ok", section=name, rows=section.rows_found)))
         else:
-            out.print(
-                "[bold red]✗[/] "
-                + st.t(
-                    "label.export_changed",
-                    section=name,
-                    found=section.rows_found,
-                    stated=section.rows_stated,
-                )
+            changed = st.t(
+                "label.export_changed",
+                section=name,
+                found=section.rows_found,
+                stated=section.rows_stated,
             )
+            out.print(Text.assemble(("✗", "bold red"), " ", changed))
     if check.recorded_sequence is None:
-        out.print("[bold red]✗[/] " + st.t("label.export_not_recorded", digest=check.digest))
+        unknown = st.t("label.export_not_recorded", digest=check.digest)
+        out.print(Text.assemble(("✗", "bold red"), " ", unknown))
     if not check.ok:
-        err.print("[bold red]" + st.t("label.export_broken") + "[/]")
+        err.print(st.t("label.export_broken"), style="bold red")
         raise typer.Exit(1)
     assert check.recorded_at is not None
     zone = st.app.zone
     out.print(
-        "[green]✓[/] "
-        + st.t(
-            "label.export_ok",
-            digest=check.digest,
-            user=check.recorded_by,
-            time=shown_time(check.recorded_at, zone, seconds=True),
-            sequence=check.recorded_sequence,
+        ok(
+            st.t(
+                "label.export_ok",
+                digest=check.digest,
+                user=check.recorded_by,
+                time=shown_time(check.recorded_at, zone, seconds=True),
+                sequence=check.recorded_sequence,
+            )
         )
     )

@@ -41,6 +41,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 import jxc
 from jxc.bootstrap import App, build, create_database, drop_database, upgrade
@@ -878,10 +879,7 @@ def bench(
 ) -> None:
     st = state(ctx)
     if database_url is not None and not database_url.startswith(("postgres://", "postgresql")):
-        raise typer.BadParameter(
-            "use a postgresql:// URL; without it the bench runs on a temporary SQLite file",
-            param_hint="--database-url",
-        )
+        raise typer.BadParameter(st.t("cli.bench_url"), param_hint="--database-url")
     profile = QUICK if quick else DEFAULT
     if scale != 1.0:
         profile = profile.scaled(scale)
@@ -895,9 +893,12 @@ def bench(
     )
     with scratch_database(database_url) as (engine, url):
         err.print(
-            f"jxc bench · profile [bold]{profile.name}[/] · {engine} · "
-            f"{profile.warehouses} warehouses, {profile.skus:,} SKUs, "
-            f"~{profile.ledger_rows:,} ledger rows of history"
+            Text.assemble(
+                "jxc bench · profile ",
+                (profile.name, "bold"),
+                f" · {engine} · {profile.warehouses} warehouses, {profile.skus:,} SKUs, "
+                f"~{profile.ledger_rows:,} ledger rows of history",
+            )
         )
         app = build(Settings(database_url=url))
         run = Run(app, engine, profile, random.Random(seed), progress)
@@ -926,7 +927,7 @@ def bench(
         out.print(f"written: {json_path}")
     if run.failures:
         for failure in run.failures:
-            err.print(f"[bold red]✗[/] {failure}")
+            err.print(Text.assemble(("✗", "bold red"), " ", failure))
         raise typer.Exit(1)
 
 
@@ -985,9 +986,9 @@ def show(run: Run) -> None:
         if target is None:
             grid.add_row(label, _shown(metric, value), "", "")
         elif run.engine not in target.engines:
-            grid.add_row(label, _shown(metric, value), target.describe(), "[dim]–[/]")
+            grid.add_row(label, _shown(metric, value), target.describe(), Text("–", style="dim"))
         else:
-            verdict = "[green]✓[/]" if target.met(value) else "[red]✗[/]"
+            verdict = Text("✓", style="green") if target.met(value) else Text("✗", style="red")
             grid.add_row(label, _shown(metric, value), target.describe(), verdict)
     out.print(grid)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import RequestId, out, state, table
+from jxc.cli.output import RequestId, State, out, state, table
 from jxc.domain.quantities import parse_decimal
 from jxc.queries import catalog as catalog_queries
 from jxc.services import catalog
@@ -22,12 +22,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(locations, name="location")
 
 
-def _pairs(values: list[str], option: str) -> dict[str, str]:
+def _pairs(values: list[str], option: str, st: State) -> dict[str, str]:
     pairs = {}
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key or not rest:
-            raise typer.BadParameter(f"{value}: expected KEY=VALUE", param_hint=option)
+            raise typer.BadParameter(st.t("cli.pair_format", value=value), param_hint=option)
         pairs[key.strip()] = rest.strip()
     return pairs
 
@@ -66,7 +66,7 @@ def add_item(
             "specification": specification,
             "tracking": tracking,
             "shelf_life_days": shelf_life,
-            "units": _pairs(conversion, "--conversion"),
+            "units": _pairs(conversion, "--conversion", st),
             "barcodes": barcodes,
         },
         request_id=request_id,

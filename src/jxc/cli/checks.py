@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
-from jxc.cli.output import err, out, state
+from jxc.cli.output import err, failed, ok, out, state
 from jxc.queries import consistency
 
 
@@ -20,11 +21,11 @@ def check(ctx: typer.Context) -> None:
         report = consistency.check(connection)
     if report.ok:
         out.print(
-            "[green]✓[/] "
-            + st.t("label.check_ok", ledger_rows=report.ledger_rows, balances=report.balances)
+            ok(st.t("label.check_ok", ledger_rows=report.ledger_rows, balances=report.balances))
         )
         return
-    err.print("[bold red]✗ " + st.t("label.check_failed", count=len(report.problems)) + "[/]")
+    err.print(failed(st.t("label.check_failed", count=len(report.problems))))
     for problem in report.problems:
-        err.print(f"  • {st.t(problem.code, **problem.params)}  [dim]({problem.code})[/]")
+        shown = st.t(problem.code, **problem.params)
+        err.print(Text.assemble(f"  • {shown}", (f"  ({problem.code})", "dim")))
     raise typer.Exit(1)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.text import Text
 
 from jxc.cli.output import (
     RequestId,
@@ -38,14 +39,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(docs, name="doc")
 
 
-def _line(spec: str) -> dict[str, Any]:
+def _line(spec: str, st: State) -> dict[str, Any]:
     """ITEM:QUANTITY[@COST][:UNIT[:BATCH[:PRODUCED]]] — a line in short form."""
     parts = spec.split(":")
     if len(parts) < 2 or len(parts) > 5 or not parts[0] or not parts[1]:
-        raise typer.BadParameter(
-            f"{spec}: expected ITEM:QUANTITY[@COST][:UNIT[:BATCH[:PRODUCED]]]",
-            param_hint="--line",
-        )
+        raise typer.BadParameter(st.t("cli.line_format", spec=spec), param_hint="--line")
     quantity, _, cost = parts[1].partition("@")
     line: dict[str, Any] = {"item": parts[0], "quantity": quantity}
     if cost:
@@ -98,14 +96,14 @@ LinesFile = Annotated[Path | None, typer.Option(help="CSV or JSON file of lines.
 
 
 def _document(
-    file: Path | None, line: list[str], **given: str | None
+    st: State, file: Path | None, line: list[str], **given: str | None
 ) -> tuple[dict[str, Any], imports.DocumentFile | None]:
     """The header and lines the options and the file give (no lines: none given).
 
     Also the file they came from, if they did: its rows name the lines in errors.
     """
     read = imports.read_document(file) if file else None
-    header, lines = (read.header, read.lines) if read else ({}, [_line(spec) for spec in line])
+    header, lines = (read.header, read.lines) if read else ({}, [_line(spec, st) for spec in line])
     header.update({key: value for key, value in given.items() if value is not None})
     return ({**header, "lines": lines} if lines else header), read
 
@@ -159,6 +157,7 @@ def create(
 ) -> None:
     st = state(ctx)
     data, read = _document(
+        st,
         file,
         line,
         source=source,
@@ -227,6 +226,7 @@ def edit(
 ) -> None:
     st = state(ctx)
     changes, read = _document(
+        st,
         file,
         line,
         warehouse=warehouse,
@@ -292,13 +292,13 @@ Scans = Annotated[
 ]
 
 
-def scanned_lines(specs: list[str]) -> list[dict[str, Any]]:
+def scanned_lines(specs: list[str], st: State) -> list[dict[str, Any]]:
     """``--scan ITEM:QUANTITY[:BATCH]`` options as lines of item, quantity and batch."""
     scans = []
     for spec in specs:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
-            raise typer.BadParameter(f"{spec}: expected ITEM:QUANTITY[:BATCH]", param_hint="--scan")
+            raise typer.BadParameter(st.t("cli.scan_format", spec=spec), param_hint="--scan")
         scans.append(
             {"item": parts[0], "quantity": parts[1], "batch": parts[2] if len(parts) > 2 else None}
         )
@@ -311,7 +311,7 @@ def pick(
 ) -> None:
     st = state(ctx)
     result = deliveries.pick(
-        st.app.uow(), st.actor, document_number, {"scans": scanned_lines(scan)}, request_id
+        st.app.uow(), st.actor, document_number, {"scans": scanned_lines(scan, st)}, request_id
     )
     _report(ctx, result, "label.stepped")
 
@@ -322,7 +322,7 @@ def check(
 ) -> None:
     st = state(ctx)
     result = deliveries.check(
-        st.app.uow(), st.actor, document_number, {"scans": scanned_lines(scan)}, request_id
+        st.app.uow(), st.actor, document_number, {"scans": scanned_lines(scan, st)}, request_id
     )
     _report(ctx, result, "label.stepped")
 
@@ -436,9 +436,12 @@ def show(ctx: typer.Context, document_number: str) -> None:
         header, lines = document_queries.document(connection, document_number)
     reference = header.reverses or header.reversed_by or ""
     out.print(
-        f"[bold]{header.number}[/]  {st.t(f'document_type.{header.kind}')}  "
-        f"{st.label('state.', header.state)}  {header.business_date}  {header.warehouse}"
-        f"{' → ' + header.to_warehouse if header.to_warehouse else ''}  {reference}"
+        Text.assemble(
+            (header.number, "bold"),
+            f"  {st.t(f'document_type.{header.kind}')}  "
+            f"{st.label('state.', header.state)}  {header.business_date}  {header.warehouse}"
+            f"{' → ' + header.to_warehouse if header.to_warehouse else ''}  {reference}",
+        )
     )
     if header.note:
         out.print(st.t("label.document_note", note=header.note))

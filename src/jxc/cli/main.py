@@ -34,7 +34,7 @@ from jxc.cli import (
     stocktakes,
     users,
 )
-from jxc.cli.output import State, err, out, report_error
+from jxc.cli.output import State, err, failed, out, report_error
 from jxc.cli.usage import USAGE_EXIT_CODE, help_hint, is_usage_error, locale_of, usage_message
 from jxc.config import SUPPORTED_LOCALES, Settings, normalize_locale
 from jxc.domain.errors import DomainError
@@ -61,8 +61,8 @@ class JxcGroup(TyperGroup):
                 error.show()  # a file option that cannot be opened, in Click's words
                 sys.exit(getattr(error, "exit_code", 1))
             locale = locale_of(given)
-            err.print(f"[bold red]✗ {usage_message(error, locale)}[/]")
-            err.print(f"[dim]{help_hint(error, locale)}[/]")
+            err.print(failed(usage_message(error, locale)))
+            err.print(help_hint(error, locale), style="dim")
             sys.exit(USAGE_EXIT_CODE)
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from jxc.bootstrap import SCHEMA_REVISION, App, build, current_revision
 from jxc.cli import sessions
@@ -42,9 +43,22 @@ EXIT_CODES = {
 }
 
 # Piped output (a file, another program) gets wide tables instead of the 80-column default.
+# No markup: what is printed holds users' text (a note "[urgent]", a code "[/]"), which
+# rich would read as styles, swallow or crash on. Styles are given as such (``ok``, ``failed``).
 _WIDTH = None if sys.stdout.isatty() else 200
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, markup=False)
+
+
+def ok(message: str) -> Text:
+    """``✓ message``, the tick green."""
+    return Text.assemble(("✓", "green"), " ", message)
+
+
+def failed(message: str, code: str | None = None) -> Text:
+    """``✗ message (code)``: all of it in bold red but the code."""
+    line = Text(f"✗ {message}", style="bold red")
+    return line.append(f"  ({code})", style="dim") if code else line
 
 
 def _check_revision(app: App) -> None:
@@ -81,7 +95,7 @@ class State:
             ignored = app.timezone_ignored()
             if ignored:
                 told = self.t("settings.timezone_ignored", given=ignored, kept=zone_name(app.zone))
-                err.print(told, style="yellow", markup=False)
+                err.print(told, style="yellow")
             self._app = app
         return self._app
 
@@ -193,13 +207,21 @@ def table(
 
 def report_error(error: DomainError, locale: str) -> int:
     """Print a domain error in the user's language, its items as a list; return the exit code."""
-    where = f"[yellow]{error.params['pointer']}[/] " if "pointer" in error.params else ""
+    where = (f"{error.params['pointer']} ", "yellow") if "pointer" in error.params else ""
     message = translate(error.code, locale, **error.params)
-    err.print(f"[bold red]✗[/] {where}[bold red]{message}[/]  [dim]({error.code})[/]")
+    err.print(
+        Text.assemble(
+            ("✗", "bold red"), " ", where, (message, "bold red"), (f"  ({error.code})", "dim")
+        )
+    )
     if len(error.items) > 1 or (error.items and error.items[0].code != error.code):
         for item in error.items:
             err.print(
-                f"  • [yellow]{item.pointer}[/] {translate(item.code, locale, **item.params)}"
-                f"  [dim]({item.code})[/]"
+                Text.assemble(
+                    "  • ",
+                    (item.pointer, "yellow"),
+                    f" {translate(item.code, locale, **item.params)}",
+                    (f"  ({item.code})", "dim"),
+                )
             )
     return EXIT_CODES[error.category]

@@ -76,7 +76,10 @@ def as_of(
     assert wanted is not None
     with st.app.reader() as connection:
         start, rows = period_queries.stock_as_of(connection, wanted, warehouse, item)
-    out.print(st.t("label.as_of", day=wanted.isoformat(), start=start or "—"))
+    if start is None:  # no month closed before it: summed from the first ledger entry
+        out.print(st.t("label.as_of_from_ledger", day=wanted.isoformat()))
+    else:
+        out.print(st.t("label.as_of", day=wanted.isoformat(), start=start))
     table(
         st,
         [

@@ -37,9 +37,8 @@ def _installed(ctx: typer.Context, document_type: str) -> tuple[str, Workflow]:
     for stored, workflow in workflows.installed(state(ctx).app.uow()):
         if workflow.document_type == document_type:
             return stored.source, workflow
-    raise typer.BadParameter(
-        f"{document_type}: one of {', '.join(DOCUMENT_TYPES)}", param_hint="TYPE"
-    )
+    shown = state(ctx).t("cli.not_one_of", value=document_type, choices=", ".join(DOCUMENT_TYPES))
+    raise typer.BadParameter(shown, param_hint="TYPE")
 
 
 def _hours(span: timedelta | None) -> str:
@@ -58,7 +57,7 @@ def show(
     with st.app.reader() as connection:
         counts = document_queries.state_counts(connection, document_type)
     if mermaid:
-        out.print(flowchart(workflow, counts, st.label), markup=False)
+        out.print(flowchart(workflow, counts, st.label))
         return
     until = st.app.clock()
     times = workflows.cycle_times(st.app.uow(), document_type, until - timedelta(days=days), until)
@@ -187,7 +186,7 @@ def export(
     document_type: Annotated[str, typer.Argument(help="receipt, issue, transfer or reversal.")],
 ) -> None:
     source, _ = _installed(ctx, document_type)
-    out.print(source, markup=False, end="")
+    out.print(source, end="")
 
 
 @sop.command("load", help="Install an edited definition from a YAML file (admin).")

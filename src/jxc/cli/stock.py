@@ -209,9 +209,9 @@ def trace(
 ) -> None:
     st = state(ctx)
     if sum(x is not None for x in (batch, serial, document)) != 1:
-        raise typer.BadParameter("give exactly one of --batch, --serial, --document")
+        raise typer.BadParameter(st.t("cli.trace_one_of"))
     if batch is not None and item is None:
-        raise typer.BadParameter("--batch needs --item", param_hint="--item")
+        raise typer.BadParameter(st.t("cli.batch_needs_item"), param_hint="--item")
     with st.app.reader() as connection:
         if batch is not None and item is not None:
             found = movements.trace_batch(connection, item, batch)
@@ -220,7 +220,7 @@ def trace(
         else:
             assert document is not None
             found = movements.trace_document(connection, document)
-    out.print(f"[bold]{found.subject}[/]")
+    out.print(found.subject, style="bold")
     middle = "label.trace_document" if document is not None else "label.trace_movements"
     for title, moves in (
         ("label.trace_backward", found.backward),

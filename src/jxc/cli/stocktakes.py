@@ -113,7 +113,7 @@ def count(
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    lines = [{**line, "location": location} for line in scanned_lines(scan)]
+    lines = [{**line, "location": location} for line in scanned_lines(scan, st)]
     result = stocktakes.count(
         st.app.uow(),
         st.actor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC
 from typing import Annotated
 
@@ -35,7 +36,23 @@ def register(app: typer.Typer) -> None:
 
 
 def _password(st: State, label: str, confirm: bool = False) -> str:
-    return str(typer.prompt(st.t(label), hide_input=True, confirmation_prompt=confirm))
+    """A password typed at the terminal (twice, if ``confirm``), or a line of standard input.
+
+    A script pipes each password asked for as a line; Click's prompt would read it too,
+    but warn in English that the input may be echoed.
+
+    Raises:
+        Invalid: auth.passwords_differ (the two typed differ).
+    """
+    if not sys.stdin.isatty():
+        given = sys.stdin.readline()
+        if not given:
+            raise typer.Abort
+        return given.rstrip("\r\n")
+    typed = str(typer.prompt(st.t(label), hide_input=True))
+    if confirm and typer.prompt(st.t("label.password_again"), hide_input=True) != typed:
+        raise Invalid("auth.passwords_differ", {})
+    return typed
 
 
 def _role(value: str) -> tuple[Role, str | None]:
@@ -202,7 +219,7 @@ def issue_token(
             expires=f"{issued.expires_at.astimezone(UTC):%Y-%m-%d}",
         )
     )
-    out.print(issued.token, markup=False, highlight=False)
+    out.print(issued.token)
 
 
 @tokens_app.command("list", help="Every API token issued, newest first.")
