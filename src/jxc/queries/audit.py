@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
@@ -11,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, Table, select
 from jxc.db import schema as s
 from jxc.domain.audit import AuditEvent, ChainReport, verify
 from jxc.domain.errors import Invalid
+from jxc.i18n.messages import ACTIONS
 
 _event = cast(Table, s.AuditEvent.__table__)
 _chain = cast(Table, s.AuditChain.__table__)
@@ -69,7 +71,7 @@ def log(
     ``first_day`` and ``last_day`` are whole days in ``zone`` (the reader's time zone).
 
     Raises:
-        Invalid: date.range_reversed.
+        Invalid: date.range_reversed; audit.action_unknown (a filter that could match nothing).
     """
     if first_day is not None and last_day is not None and first_day > last_day:
         raise Invalid("date.range_reversed", {"start": first_day, "end": last_day})
@@ -85,6 +87,16 @@ def log(
     if until is not None:
         query = query.where(_event.c.occurred_at < until)
     if action is not None:
-        query = query.where(_event.c.action == action)
+        query = query.where(_event.c.action == _known_action(action))
     newest = connection.execute(query.order_by(_event.c.sequence.desc()).limit(limit)).all()
     return list(_events(reversed(newest)))
+
+
+def _known_action(action: str) -> str:
+    """Raises Invalid audit.action_unknown, naming the actions it is close to, or all."""
+    if action in ACTIONS:
+        return action
+    close = difflib.get_close_matches(action, ACTIONS, n=5, cutoff=0.6)
+    raise Invalid(
+        "audit.action_unknown", {"action": action, "actions": ", ".join(close or sorted(ACTIONS))}
+    )

@@ -275,3 +275,17 @@ def test_the_database_itself_refuses_to_change_or_remove_an_audit_event(app, cha
         connection.execute(statement)
 
     assert report(app).ok
+
+
+def test_filtering_by_an_action_the_log_never_records_is_refused_naming_the_near_ones(app):
+    receive(app, a_warehouse(app), {"item": an_item(app).code, "quantity": "1"})
+    assert [e.action for e in log(app, action="document.post")] == ["document.post"]
+
+    with pytest.raises(Invalid) as typo:
+        log(app, action="document.pst")
+    assert typo.value.code == "audit.action_unknown"
+    assert typo.value.params["action"] == "document.pst"
+    assert "document.post" in typo.value.params["actions"].split(", ")
+    with pytest.raises(Invalid) as nonsense:
+        log(app, action="nonsense")
+    assert "company.set_timezone" in nonsense.value.params["actions"].split(", ")
