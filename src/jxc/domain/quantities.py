@@ -117,6 +117,20 @@ def check_unit_cost(unit_cost: Decimal) -> Decimal:
     return unit_cost
 
 
+def check_cost_per_base(per_base: Decimal, entered: Decimal, unit: str, base_unit: str) -> None:
+    """Refuse a cost per a unit smaller than the base (per 克 of kg) absurd per base unit."""
+    if per_base > MAX_QUANTITY:
+        raise Invalid(
+            "unit_cost.too_large_per_base",
+            {
+                "unit_cost": str(entered),
+                "unit": unit,
+                "per_base": f"{per_base:,}",
+                "base_unit": base_unit,
+            },
+        )
+
+
 def check_line_amount(quantity: Decimal, unit_cost: Decimal) -> None:
     amount = quantity * unit_cost
     if amount > MAX_LINE_AMOUNT:

@@ -58,6 +58,7 @@ from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
 from jxc.domain.quantities import (
     ZERO,
+    check_cost_per_base,
     check_line_amount,
     cost_per_base_unit,
     normalized,
@@ -1147,6 +1148,8 @@ def _line_row(
     if base_quantity is not None and line.unit_cost is not None and len(errors.items) == before:
         base_cost = cost_per_base_unit(line.unit_cost, line.quantity, base_quantity)
         try:
+            unit = line.unit or item.base_unit.code
+            check_cost_per_base(base_cost, line.unit_cost, unit, item.base_unit.code)
             check_line_amount(base_quantity, base_cost)
         except Invalid as error:
             errors.extend(error, f"{pointer}/unit_cost")

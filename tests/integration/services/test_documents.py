@@ -509,6 +509,27 @@ def test_a_unit_cost_that_is_not_a_price_is_refused(shop, unit_cost, code):
     assert error.value.params["pointer"] == "/lines/1/unit_cost"
 
 
+def test_a_cost_per_a_unit_below_the_base_absurd_per_base_unit_is_refused_on_its_line(shop):
+    an_item(shop, "大米", base_unit="kg", units={"g": "0.001"})
+    lines = (
+        {"item": "大米", "quantity": "1", "unit_cost": "4"},
+        {"item": "大米", "quantity": "5", "unit": "g", "unit_cost": "999999999999"},
+    )
+    with refused(shop, Invalid) as error:
+        receive(shop, "WH1", *lines)
+
+    assert error.value.code == "unit_cost.too_large_per_base"
+    assert error.value.params == {
+        "unit_cost": "999999999999",
+        "unit": "g",
+        "per_base": "999,999,999,999,000",
+        "base_unit": "kg",
+        "pointer": "/lines/2/unit_cost",
+    }
+    priced_per_gram = receive(shop, "WH1", {**lines[1], "unit_cost": "0.004"})
+    assert priced_per_gram.state == "posted"
+
+
 def test_a_reversal_cannot_be_created_as_a_document(shop):
     with refused(shop, Invalid) as error:
         create(shop, "reversal", "WH1", {"item": "螺丝-M3", "quantity": "1"})
