@@ -125,7 +125,7 @@ def check_cost_per_base(per_base: Decimal, entered: Decimal, unit: str, base_uni
             {
                 "unit_cost": str(entered),
                 "unit": unit,
-                "per_base": f"{per_base:,}",
+                "per_base": f"{normalized(per_base):,}",
                 "base_unit": base_unit,
             },
         )
