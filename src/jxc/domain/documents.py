@@ -8,6 +8,7 @@ decide which ledger posting a step may make.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -270,6 +271,27 @@ def check_line_tracking(
             errors.add(f"{pointer}/serials", "serial.duplicated", serials=", ".join(duplicated))
     elif serials:
         errors.add(f"{pointer}/serials", "serial.not_tracked", item=item.code)
+
+
+def check_serials_once(
+    lines: Iterable[tuple[int, str, tuple[str, ...]]], errors: ErrorCollector
+) -> None:
+    """Collect a serial given on two lines of one document: one unit cannot move twice.
+
+    ``lines``: (line number, item code, serials) of the lines that carry serials.
+    """
+    first_on: dict[tuple[str, str], int] = {}
+    for number, item, serials in lines:
+        for serial in dict.fromkeys(serials):
+            line = first_on.setdefault((item, serial), number)
+            if line != number:
+                errors.add(
+                    f"/lines/{number}/serials",
+                    "serial.on_two_lines",
+                    serial=serial,
+                    item=item,
+                    line=line,
+                )
 
 
 def check_line_unit_cost(

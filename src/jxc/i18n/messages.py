@@ -116,6 +116,7 @@ ERRORS: dict[str, str] = {
     "serial.already_in_stock": "Serial {serial} of {item} is already in stock at {location}",
     "serial.count_mismatch": "Item {item} needs one serial per unit: {expected} units but {given} serials",
     "serial.duplicated": "Serials listed twice: {serials}",
+    "serial.on_two_lines": "Serial {serial} of {item} is on line {line} already: one unit moves once per document",
     "serial.moved_concurrently": "A serial was moved by someone else at the same time; nothing was written",
     "serial.not_in_stock": "Serial {serial} of {item} is not in stock here ({location})",
     "serial.not_tracked": "Item {item} is not serial-tracked; remove the serials",

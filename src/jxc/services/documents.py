@@ -35,6 +35,7 @@ from jxc.domain.documents import (
     check_line_unit_cost,
     check_receivable,
     check_reversible,
+    check_serials_once,
     format_number,
     posting_step,
 )
@@ -1145,7 +1146,12 @@ def _line_row(
             )
     check_line_unit_cost(line.unit_cost, kind, pointer, errors)
     base_cost = None  # the cost is given per the line's unit, kept per base unit
-    if base_quantity is not None and line.unit_cost is not None and len(errors.items) == before:
+    if (
+        item is not None
+        and base_quantity is not None
+        and line.unit_cost is not None
+        and len(errors.items) == before
+    ):
         base_cost = cost_per_base_unit(line.unit_cost, line.quantity, base_quantity)
         try:
             unit = line.unit or item.base_unit.code
@@ -1273,6 +1279,10 @@ def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_
             row = _line_row(line, index, document, resolved, errors, unit_ids, uow)
             if row is not None:
                 rows.append(row)
+        with_serials = enumerate(document.lines, start=1)
+        check_serials_once(
+            ((n, ln.item, ln.serials) for n, ln in with_serials if ln.serials), errors
+        )
     if document.business_date is not None:
         try:
             check_not_ahead(document.business_date, uow.today())
