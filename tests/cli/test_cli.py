@@ -473,6 +473,25 @@ def test_text_that_looks_like_markup_is_shown_as_typed_not_read_as_styles(compan
     assert "备注：[urgent] 加急" in output
 
 
+def test_a_list_cut_at_its_limit_says_so_and_how_to_see_the_rest(company):
+    for line in ("螺丝-M3:2", "MILK:3:瓶:B1:2026-11-01"):
+        code, output = jxc(
+            company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", line, "--post"
+        )
+        assert code == 0, output
+
+    code, output = jxc(company, "stock", "list", "--limit", "1")
+    assert code == 0, output
+    assert output.rstrip().endswith("仅显示 2 行中的前 1 行；用 --limit 显示更多")
+    assert ("MILK" in output) != ("螺丝-M3" in output)
+    code, output = jxc(company, "doc", "list", "--limit", "1", lang="en")
+    assert output.rstrip().endswith("Showing 1 rows; there are more, --limit shows them")
+    code, output = jxc(company, "doc", "list", "--limit", "2")
+    assert "仅显示" not in output
+    code, output = jxc(company, "doc", "list", "--limit", "0")
+    assert code == 2
+
+
 def test_a_line_in_short_form_that_cannot_be_read_is_explained_in_the_users_language(company):
     receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3")
     code, output = jxc(company, *receipt)

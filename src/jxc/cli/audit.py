@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from jxc.cli.output import (
+    Limit,
     check_writable,
     day,
     err,
@@ -62,7 +63,7 @@ def show_log(
     action: Annotated[str | None, typer.Option(help="e.g. document.post")] = None,
     start: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 200,
+    limit: Limit = 200,
 ) -> None:
     st = state(ctx)
     auth.allow(st.app.uow(), st.actor, Action.AUDIT_READ)
@@ -76,7 +77,7 @@ def show_log(
             last_day=day(end, "--to"),
             action=action,
             zone=zone,
-            limit=limit,
+            limit=limit + 1,
         )
     table(
         st,
@@ -101,6 +102,9 @@ def show_log(
             )
             for e in events
         ],
+        limit=limit,
+        whole=False,
+        newest_last=True,
     )
 
 

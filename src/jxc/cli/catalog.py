@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import RequestId, State, out, state, table
+from jxc.cli.output import Limit, RequestId, State, out, state, table
 from jxc.domain.quantities import parse_decimal
 from jxc.queries import catalog as catalog_queries
 from jxc.services import catalog
@@ -119,11 +119,11 @@ def set_tolerance(
 def list_items(
     ctx: typer.Context,
     search: Annotated[str | None, typer.Option(help="Part of a code or name.")] = None,
-    limit: int = 100,
+    limit: Limit = 100,
 ) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
-        rows = catalog_queries.items(connection, search, limit)
+        rows = catalog_queries.items(connection, search, limit + 1)
     table(
         st,
         [
@@ -147,6 +147,8 @@ def list_items(
             )
             for r in rows
         ],
+        limit=limit,
+        whole=False,
     )
 
 

@@ -12,6 +12,7 @@ import yaml
 from rich.text import Text
 
 from jxc.cli.output import (
+    Limit,
     RequestId,
     State,
     money,
@@ -390,7 +391,7 @@ def list_documents(
     document_type: Annotated[str | None, typer.Option("--type")] = None,
     document_state: Annotated[str | None, typer.Option("--state")] = None,
     warehouse: str | None = None,
-    limit: int = 30,
+    limit: Limit = 30,
     kind: Annotated[
         DocumentKind | None,
         typer.Option(help="purchase_receipt (采购入库单), receipt (其他入库单)"),
@@ -399,7 +400,7 @@ def list_documents(
     st = state(ctx)
     with st.app.reader() as connection:
         rows = document_queries.documents(
-            connection, document_type, document_state, warehouse, limit, kind=kind
+            connection, document_type, document_state, warehouse, limit + 1, kind=kind
         )
     table(
         st,
@@ -426,6 +427,8 @@ def list_documents(
             )
             for r in rows
         ],
+        limit=limit,
+        whole=False,
     )
 
 

@@ -182,9 +182,33 @@ def money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+# How many rows a list shows at most; ``table`` says what it leaves out.
+Limit = Annotated[int, typer.Option(min=1, max=1_000_000, help="Rows shown at most.")]
+
+
 def table(
-    st: State, columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
+    st: State,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str = "",
+    limit: int | None = None,
+    whole: bool = True,
+    newest_last: bool = False,
 ) -> None:
+    """Print ``rows`` under ``columns``: at most ``limit``, saying what was left out.
+
+    ``whole``: ``rows`` is the whole list, whose length is told; else its query asked for
+    one row more than ``limit``, to learn that more exist. ``newest_last``: keep the last.
+    """
+    shown = list(rows)
+    left_out = ""
+    if limit is not None and len(shown) > limit:
+        left_out = (
+            st.t("label.rows_limited", shown=limit, total=len(shown))
+            if whole
+            else st.t("label.rows_limited_more", shown=limit)
+        )
+        shown = shown[-limit:] if newest_last else shown[:limit]
     grid = Table(title=title or None, show_lines=False, header_style="bold")
     for column in columns:
         numeric = column in (
@@ -200,9 +224,11 @@ def table(
             "label.safety_buffer",
         )
         grid.add_column(st.t(column), justify="right" if numeric else "left")
-    for row in rows:
+    for row in shown:
         grid.add_row(*["" if cell is None else str(cell) for cell in row])
     out.print(grid)
+    if left_out:
+        err.print(left_out, style="dim")  # after the table; stdout keeps the rows alone
 
 
 def report_error(error: DomainError, locale: str) -> int:

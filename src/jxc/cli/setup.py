@@ -63,4 +63,4 @@ def load_demo(
         out.print(st.t("label.demo_done", **summary.__dict__))
         users = ", ".join(name for name, _, _, _ in demo.DEMO_USERS)
         out.print(st.t("label.demo_users", users=users, example=demo.demo_password("admin")))
-    show_warehouse_stock(st, demo.MAIN_WAREHOUSE, limit=12, by_value=True)
+    show_warehouse_stock(st, demo.MAIN_WAREHOUSE, by_value=True, top=12)

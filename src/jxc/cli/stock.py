@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import State, day, money, number, out, state, table
+from jxc.cli.output import Limit, State, day, money, number, out, state, table
 from jxc.domain.quantities import parse_decimal
 from jxc.queries import movements, stock_levels
 
@@ -28,7 +28,7 @@ def list_stock(
     item: str | None = None,
     location: str | None = None,
     batch: str | None = None,
-    limit: int = 200,
+    limit: Limit = 200,
 ) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
@@ -60,8 +60,9 @@ def list_stock(
                 number(r.available),
                 r.unit,
             )
-            for r in rows[:limit]
+            for r in rows
         ],
+        limit=limit,
     )
 
 
@@ -86,12 +87,16 @@ def item_stock(ctx: typer.Context, item: str, warehouse: str) -> None:
 
 
 def show_warehouse_stock(
-    st: State, warehouse: str, limit: int = 500, by_value: bool = False
+    st: State, warehouse: str, limit: int | None = 500, by_value: bool = False, top: int = 0
 ) -> None:
+    """Every item of ``warehouse`` up to ``limit``, or a glance at its ``top`` (by value, say)."""
     with st.app.reader() as connection:
         rows = stock_levels.warehouse_stock(connection, warehouse)
     if by_value:
         rows.sort(key=lambda row: row.value, reverse=True)
+    count = len(rows)
+    if top:
+        rows, limit = rows[:top], None
     table(
         st,
         [
@@ -104,9 +109,10 @@ def show_warehouse_stock(
         ],
         [
             (r.item, r.item_name, number(r.on_hand), number(r.available), r.unit, money(r.value))
-            for r in rows[:limit]
+            for r in rows
         ],
-        title=st.t("label.warehouse_stock_title", warehouse=warehouse, count=len(rows)),
+        title=st.t("label.warehouse_stock_title", warehouse=warehouse, count=count),
+        limit=limit,
     )
 
 
@@ -114,7 +120,7 @@ def show_warehouse_stock(
 def warehouse_stock(
     ctx: typer.Context,
     warehouse: str,
-    limit: int = 500,
+    limit: Limit = 500,
     by_value: Annotated[bool, typer.Option(help="Largest value first.")] = False,
 ) -> None:
     show_warehouse_stock(state(ctx), warehouse, limit, by_value)
