@@ -23,6 +23,7 @@ from jxc.domain.documents import (
 from jxc.domain.errors import Conflict, ErrorCollector, ErrorItem, Invalid, InvalidInput
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.quantities import Unit
+from jxc.i18n.messages import translate
 
 BOTTLE = Unit("瓶", "瓶", 0)
 MILK = Item(1, "MILK-1L", "牛奶 1L", BOTTLE, TrackingMode.BATCH, shelf_life_days=30)
@@ -100,7 +101,12 @@ def test_a_document_not_yet_posted_cannot_be_reversed():
         check_reversible(header())
 
     assert refused.value.code == "document.not_posted"
-    assert refused.value.params == {"number": "RK202603150001"}
+    assert refused.value.params == {"number": "RK202603150001", "state": "some_state"}
+    approved = translate(refused.value.code, "zh_CN", number="RK202603150001", state="approved")
+    assert approved == (
+        "单据 RK202603150001 当前为「已审核」，尚未过账："
+        "只有已过账的单据可以红冲；未过账的单据请作废"
+    )
 
 
 def test_a_document_is_reversed_only_once():

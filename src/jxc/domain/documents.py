@@ -192,7 +192,7 @@ def check_reversible(document: DocumentHeader) -> None:
     if document.reversed:
         raise Conflict("document.already_reversed", {"number": document.number})
     if not (document.posted or document.shipped):
-        raise Conflict("document.not_posted", {"number": document.number})
+        raise Conflict("document.not_posted", {"number": document.number, "state": document.state})
 
 
 def format_number(document_type: DocumentType, day: date, sequence: int) -> str:

@@ -62,7 +62,7 @@ ERRORS: dict[str, str] = {
     "document.changed_concurrently": "Document {number} was changed by someone else at the same time; nothing was written",
     "document.counterpart_not_for_transfer": "A transfer has no counterpart; it moves between two warehouses",
     "document.not_in_transit": "Document {number} is {state}, not in transit; only a shipped transfer can be received",
-    "document.not_posted": "Document {number} is a draft; only posted documents can be reversed",
+    "document.not_posted": "Document {number} is {state}, not posted yet: only posted documents are reversed (红冲); void one not posted instead",
     "document.reversal_by_reverse_only": "Reversal documents are created by reversing a posted document",
     "document.reversal_not_reversible": "Document {number} is a reversal and cannot itself be reversed",
     "document.to_location_only_for_transfer": "Only a transfer line has a destination location",
