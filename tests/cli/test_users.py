@@ -16,6 +16,7 @@ from jxc.cli.main import app
 from jxc.config import Settings
 from jxc.queries import users as user_queries
 from jxc.services import auth
+from tests.cli.conftest import jxc
 from tests.conftest import TESTER, TESTER_PASSWORD
 
 runner = CliRunner()
@@ -191,3 +192,21 @@ def test_a_script_pipes_a_new_users_password_and_is_not_warned_in_english(databa
             assert "clerk10" not in {user.username for user in user_queries.users(connection)}
     finally:
         app.dispose()
+
+
+def test_a_role_is_named_by_its_code_or_by_what_either_language_calls_it(company):
+    for username, role in (("zhang", "仓管员@WH1"), ("li", "Warehouse manager@WH2")):
+        result = runner.invoke(
+            app,
+            ["--db", company, "--user", TESTER, "user", "add", username, username, "--role", role],
+            env={"JXC_PASSWORD": TESTER_PASSWORD},
+            input="pass-word-2026\n",
+        )
+        assert result.exit_code == 0, result.output
+    code, output = jxc(company, "user", "list")
+    assert "仓管员@WH1" in output
+    assert "仓库主管@WH2" in output
+
+    code, output = jxc(company, "user", "add", "wang", "王", "--role", "保管员")
+    assert code == 4
+    assert "没有「保管员」这个角色" in output

@@ -10,9 +10,11 @@ import typer
 
 from jxc.cli import sessions
 from jxc.cli.output import RequestId, State, out, state, table
+from jxc.config import SUPPORTED_LOCALES
 from jxc.domain.auth import Action, Grant, Role
 from jxc.domain.errors import Invalid
 from jxc.domain.periods import shown_time
+from jxc.i18n.messages import named
 from jxc.queries import users as user_queries
 from jxc.services import auth
 
@@ -57,12 +59,10 @@ def _password(st: State, label: str, confirm: bool = False) -> str:
 
 def _role(value: str) -> tuple[Role, str | None]:
     name, _, warehouse = value.partition("@")
-    try:
-        return Role(name.strip()), warehouse.strip() or None
-    except ValueError:
-        raise Invalid(
-            "auth.role_unknown", {"role": name, "roles": [r.value for r in Role]}
-        ) from None
+    role = named("role.", name.strip(), [r.value for r in Role], SUPPORTED_LOCALES)
+    if role is None:
+        raise Invalid("auth.role_unknown", {"role": name, "roles": [r.value for r in Role]})
+    return Role(role), warehouse.strip() or None
 
 
 def _shown(st: State, grants: tuple[Grant, ...] | list[Grant]) -> str:

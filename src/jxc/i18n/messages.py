@@ -7,6 +7,7 @@ need to ship or be built.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -1009,6 +1010,17 @@ def translate(code: str, locale: str, **params: Any) -> str:
         return text.format(**params)
     except (KeyError, IndexError):
         return text
+
+
+def named(prefix: str, text: str, names: Iterable[str], locales: Iterable[str]) -> str | None:
+    """The name in ``names`` that ``text`` is, or that one of ``locales`` calls ``text``.
+
+    People type 仓管员 as readily as warehouse_clerk.
+    """
+    for name in names:
+        if text == name or any(text == translate(prefix + name, locale) for locale in locales):
+            return name
+    return None
 
 
 def vocabulary(prefix: str, name: str, locale: str) -> str:
