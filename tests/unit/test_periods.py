@@ -19,8 +19,8 @@ from jxc.domain.periods import (
     booking_date,
     check_can_close,
     check_can_reopen,
-    check_not_ahead,
     check_open,
+    check_plausible,
     company_day,
     company_time,
     zone_name,
@@ -128,10 +128,20 @@ def test_a_company_time_is_the_wall_clock_in_its_zone():
 
 
 def test_a_business_date_after_the_company_day_is_refused_and_names_both():
-    check_not_ahead(TODAY, TODAY)
+    check_plausible(TODAY, TODAY)
     with pytest.raises(Invalid) as ahead:
-        check_not_ahead(date(2026, 11, 26), TODAY)
+        check_plausible(date(2026, 11, 26), TODAY)
     assert ahead.value.params == {"date": "2026-11-26", "today": "2026-11-25"}
+
+
+def test_a_business_date_before_2000_is_refused_as_a_mistyped_year():
+    check_plausible(date(2000, 1, 1), TODAY)
+    with pytest.raises(Invalid) as early:
+        check_plausible(date(26, 11, 20), TODAY)
+    assert (early.value.code, early.value.params) == (
+        "document.date_too_early",
+        {"date": "0026-11-20", "earliest": "2000-01-01"},
+    )
 
 
 def test_a_machine_on_a_posix_tz_rule_keeps_its_offset():

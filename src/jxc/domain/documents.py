@@ -294,6 +294,23 @@ def check_serials_once(
                 )
 
 
+def check_produced_by(
+    produced: Iterable[tuple[int, date]], business_date: date, errors: ErrorCollector
+) -> None:
+    """Collect a batch produced after the document's date: goods cannot arrive unmade.
+
+    ``produced``: (line number, production date) of the lines that give one.
+    """
+    for number, production_date in produced:
+        if production_date > business_date:
+            errors.add(
+                f"/lines/{number}/production_date",
+                "batch.produced_after_date",
+                production_date=production_date.isoformat(),
+                date=business_date.isoformat(),
+            )
+
+
 def check_line_unit_cost(
     unit_cost: Decimal | None, document_type: DocumentType, pointer: str, errors: ErrorCollector
 ) -> None:

@@ -125,12 +125,27 @@ def company_time(day: date, at: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone)
 
 
-def check_not_ahead(business_date: date, today: date) -> None:
-    """Raises Invalid document.future_date after ``today``: a document records what happened."""
+# No business of a company that keeps its stock in JXC happened before it: a date before
+# it is a mistyped year (0026 for 2026), which would sit in every report for good.
+EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
+
+
+def check_plausible(business_date: date, today: date) -> None:
+    """Refuse a business date no document could have.
+
+    Raises:
+        Invalid: document.future_date after ``today`` (a document records what happened),
+            document.date_too_early before ``EARLIEST_BUSINESS_DATE``.
+    """
     if business_date > today:
         raise Invalid(
             "document.future_date",
             {"date": business_date.isoformat(), "today": today.isoformat()},
+        )
+    if business_date < EARLIEST_BUSINESS_DATE:
+        raise Invalid(
+            "document.date_too_early",
+            {"date": business_date.isoformat(), "earliest": EARLIEST_BUSINESS_DATE.isoformat()},
         )
 
 

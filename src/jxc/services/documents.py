@@ -33,6 +33,7 @@ from jxc.domain.documents import (
     batch_dates,
     check_line_tracking,
     check_line_unit_cost,
+    check_produced_by,
     check_receivable,
     check_reversible,
     check_serials_once,
@@ -54,7 +55,7 @@ from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind, Warehouse
 from jxc.domain.partners import PARTNERS_OF, PartnerKind
-from jxc.domain.periods import booking_date, check_not_ahead, check_open
+from jxc.domain.periods import booking_date, check_open, check_plausible
 from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
 from jxc.domain.quantities import (
@@ -1279,13 +1280,13 @@ def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_
             row = _line_row(line, index, document, resolved, errors, unit_ids, uow)
             if row is not None:
                 rows.append(row)
-        with_serials = enumerate(document.lines, start=1)
-        check_serials_once(
-            ((n, ln.item, ln.serials) for n, ln in with_serials if ln.serials), errors
-        )
+        numbered = list(enumerate(document.lines, start=1))
+        check_serials_once(((n, ln.item, ln.serials) for n, ln in numbered if ln.serials), errors)
+        produced = ((n, ln.production_date) for n, ln in numbered if ln.production_date)
+        check_produced_by(produced, document.business_date or uow.today(), errors)
     if document.business_date is not None:
         try:
-            check_not_ahead(document.business_date, uow.today())
+            check_plausible(document.business_date, uow.today())
             check_open(document.business_date, uow.periods.latest_closed())
         except (Conflict, Invalid) as refused:
             errors.extend(refused, "/business_date")

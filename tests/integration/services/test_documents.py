@@ -192,6 +192,33 @@ def test_the_business_day_is_the_companys_not_utcs(shop):
     assert create(shop, "receipt", "WH1", line).number.startswith("RK20261126")
 
 
+def test_a_batch_produced_after_the_documents_date_is_refused_on_its_line(shop):
+    an_item(shop, "牛奶", tracking="batch", shelf_life_days=30)
+    line = {"item": "牛奶", "quantity": "1", "batch": "B1"}
+    with refused(shop, Invalid) as error:
+        create(shop, "receipt", "WH1", {**line, "production_date": "2030-01-01"})
+    assert error.value.code == "batch.produced_after_date"
+    assert error.value.params["pointer"] == "/lines/1/production_date"
+    with refused(shop, Invalid) as dated:
+        create(
+            shop,
+            "receipt",
+            "WH1",
+            {**line, "production_date": "2026-03-02"},
+            business_date="2026-03-01",
+        )
+    assert dated.value.params["date"] == "2026-03-01"
+
+    made = create(
+        shop,
+        "receipt",
+        "WH1",
+        {**line, "production_date": "2026-03-01"},
+        business_date="2026-03-01",
+    )
+    assert made.state == "posted"
+
+
 def test_an_issue_dated_today_cannot_take_stock_a_process_further_east_booked_tomorrow(shop):
     shop.clock = lambda: datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
     shop.zone = ZoneInfo("Pacific/Kiritimati")  # already the 27th there
