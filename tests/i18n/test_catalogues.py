@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import re
 import string
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
+from jxc import services
+from jxc.domain.errors import Invalid
 from jxc.domain.workflow import DOCUMENT_TYPES, NotBy
 from jxc.i18n.messages import ERRORS, LOCALES, MESSAGES, catalogue, translate
+from jxc.services import partners
+from jxc.services.base import parse
 from jxc.services.workflows import SHIPPED_SETS, parse_source, shipped_source
 
 SOURCE = Path(__file__).parents[2] / "src" / "jxc"
@@ -83,4 +91,38 @@ def test_every_step_a_shipped_workflow_takes_or_guards_against_has_a_name_in_eac
     assert {f"permission.{name}" for name in named} <= set(MESSAGES)
     assert "「创建」" in translate(
         "workflow.same_person", "zh_CN", user="a", did="create", action="approve", number="N"
+    )
+
+
+def input_models() -> list[type]:
+    """Every pydantic model a service parses its input with."""
+    found = []
+    for module in pkgutil.walk_packages(services.__path__, "jxc.services."):
+        for value in vars(importlib.import_module(module.name)).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.name
+            ):
+                found.append(value)
+    return found
+
+
+def test_every_field_a_service_reads_is_named_in_both_languages():
+    unnamed = {
+        f"{model.__name__}.{field}"
+        for model in input_models()
+        for field in model.model_fields
+        if f"fieldname.{field}" not in MESSAGES
+    }
+    assert not unnamed
+    assert translate("field.required", "zh_CN", field="username") == "用户名为必填项"
+
+
+def test_a_value_not_among_the_allowed_ones_is_told_with_them():
+    with pytest.raises(Invalid) as refused:
+        parse(partners.PartnerIn, {"code": "P1", "name": "某公司", "kind": "vendor"})
+    (problem,) = refused.value.items
+    assert translate(problem.code, "zh_CN", **problem.params) == (
+        "类型：vendor 不是允许的值；可用：supplier, customer, channel"
     )

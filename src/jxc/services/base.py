@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar, cast
@@ -57,6 +58,7 @@ _PYDANTIC_CODES = {
     "less_than": "value.above_maximum",
 }
 _BOUNDS = ("ge", "gt", "le", "lt")
+_QUOTED = re.compile(r"'([^']*)'")
 
 
 def _in_digits(value: Any) -> Any:
@@ -173,9 +175,12 @@ def invalid_input(problems: Iterable[Mapping[str, Any]]) -> Invalid:
         field = str(problem["loc"][-1]) if problem["loc"] else ""
         raw = problem.get("input")
         shown = "" if isinstance(raw, dict | list) or raw is None else str(raw)[:50]
-        bound = next((problem["ctx"][k] for k in _BOUNDS if k in problem.get("ctx", {})), None)
-        limit = {} if bound is None else {"limit": str(bound)}
-        errors.add(pointer, code, field=field, value=shown, **limit)
+        context = problem.get("ctx", {})
+        bound = next((context[k] for k in _BOUNDS if k in context), None)
+        extra = {} if bound is None else {"limit": str(bound)}
+        if code == "value.not_allowed":  # pydantic lists them in English: 'a', 'b' or 'c'
+            extra["allowed"] = ", ".join(_QUOTED.findall(str(context.get("expected", ""))))
+        errors.add(pointer, code, field=field, value=shown, **extra)
     found = errors.error()
     assert found is not None, "a validation error names at least one problem"
     return found
