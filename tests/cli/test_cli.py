@@ -492,6 +492,26 @@ def test_a_list_cut_at_its_limit_says_so_and_how_to_see_the_rest(company):
     assert code == 2
 
 
+def test_a_file_argument_missing_or_malformed_is_told_in_the_users_language(company, tmp_path):
+    code, output = jxc(company, "audit", "verify-export", str(tmp_path / "nope.zip"))
+    assert (code, output.strip()) == (4, f"✗ 文件 {tmp_path / 'nope.zip'} 不存在  (file.not_found)")
+    code, output = jxc(company, "sop", "load", str(tmp_path))
+    assert (code, "不存在" in output) == (4, True)
+
+    mapping = tmp_path / "tmall.yaml"
+    mapping.write_text("channel: [TMALL\ncolumns: x\n", encoding="utf-8")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("订单号,SKU,数量\n", encoding="utf-8")
+    code, output = jxc(company, "doc", "import-orders", str(orders), "--mapping", str(mapping))
+    assert (code, output.strip()) == (
+        4,
+        "✗ tmall.yaml：第 2 行第 8 列不是有效的 YAML  (file.yaml_syntax)",
+    )
+    mapping.write_bytes("channel: 天猫".encode("utf-16"))
+    code, output = jxc(company, "doc", "import-orders", str(orders), "--mapping", str(mapping))
+    assert "tmall.yaml 不是 UTF-8 文本（第 0 字节）；请另存为 UTF-8 编码" in output
+
+
 def test_a_line_in_short_form_that_cannot_be_read_is_explained_in_the_users_language(company):
     receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3")
     code, output = jxc(company, *receipt)

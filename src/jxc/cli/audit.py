@@ -14,6 +14,7 @@ from jxc.cli.output import (
     day,
     err,
     failed,
+    file_bytes,
     ok,
     out,
     state,
@@ -147,10 +148,10 @@ def export_history(
 )
 def verify_export(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    path: Annotated[Path, typer.Argument(help="The audit export (.zip).")],
 ) -> None:
     st = state(ctx)
-    check = audit_exports.verify_export(st.app.uow(), st.actor, path.read_bytes())
+    check = audit_exports.verify_export(st.app.uow(), st.actor, file_bytes(path))
     for section in check.sections:
         name = st.t(HISTORY_SECTIONS[section.name][0])
         if section.matches:

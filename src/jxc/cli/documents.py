@@ -15,6 +15,8 @@ from jxc.cli.output import (
     Limit,
     RequestId,
     State,
+    file_bytes,
+    file_text,
     money,
     number,
     out,
@@ -338,16 +340,18 @@ def import_orders(
     mapping: Annotated[Path, typer.Option(help="Columns, SKUs, channel, warehouse (YAML).")],
 ) -> None:
     st = state(ctx)
-    for path in (file, mapping):
-        if not path.is_file():
-            raise Invalid("file.not_found", {"file": str(path)})
+    content, wording = file_bytes(file), file_text(mapping)
     try:
-        terms = yaml.safe_load(mapping.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise Invalid("file.unreadable", {"file": mapping.name, "reason": str(error)}) from None
-    result = order_import.import_orders(
-        st.app.uow(), st.actor, file.name, file.read_bytes(), terms or {}
-    )
+        terms = yaml.safe_load(wording)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = (
+            {"row": mark.line + 1, "column": mark.column + 1} if mark else {"row": 1, "column": 1}
+        )
+        raise Invalid("file.yaml_syntax", {"file": mapping.name, **where}) from None
+    except yaml.YAMLError:
+        raise Invalid("file.yaml_syntax", {"file": mapping.name, "row": 1, "column": 1}) from None
+    result = order_import.import_orders(st.app.uow(), st.actor, file.name, content, terms or {})
     table(
         st,
         ["label.shop_order", "label.document"],

@@ -231,6 +231,34 @@ def table(
         err.print(left_out, style="dim")  # after the table; stdout keeps the rows alone
 
 
+def file_bytes(path: Path) -> bytes:
+    """What a file the user named holds.
+
+    Raises:
+        Invalid: file.not_found (nothing there, or a folder), file.unreadable.
+    """
+    if not path.is_file():
+        raise Invalid("file.not_found", {"file": str(path)})
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise Invalid("file.unreadable", {"file": str(path), "reason": reason}) from None
+
+
+def file_text(path: Path) -> str:
+    """A text file the user named, as UTF-8 (a byte-order mark is allowed).
+
+    Raises:
+        Invalid: file.not_found, file.unreadable, file.not_utf8.
+    """
+    content = file_bytes(path)
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Invalid("file.not_utf8", {"file": path.name, "byte": error.start}) from None
+
+
 def report_error(error: DomainError, locale: str) -> int:
     """Print a domain error in the user's language, its items as a list; return the exit code."""
     where = (f"{error.params['pointer']} ", "yellow") if "pointer" in error.params else ""

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import RequestId, out, state, table
+from jxc.cli.output import RequestId, file_text, out, state, table
 from jxc.domain.periods import shown_time
 from jxc.domain.workflow import (
     DOCUMENT_TYPES,
@@ -192,11 +192,11 @@ def export(
 @sop.command("load", help="Install an edited definition from a YAML file (admin).")
 def load(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="The workflow definition (YAML, UTF-8).")],
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    source = file.read_text(encoding="utf-8")
+    source = file_text(file)
     workflow = workflows.install(st.app.uow(), st.actor, source, request_id)
     out.print(
         st.t(
