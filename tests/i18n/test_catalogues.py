@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from jxc import services
 from jxc.domain.errors import Invalid
 from jxc.domain.workflow import DOCUMENT_TYPES, NotBy
-from jxc.i18n.messages import ERRORS, LOCALES, MESSAGES, catalogue, translate
+from jxc.i18n.messages import ERRORS, LOCALES, MESSAGES, catalogue, listed, translate
 from jxc.services import partners
 from jxc.services.base import parse
 from jxc.services.workflows import SHIPPED_SETS, parse_source, shipped_source
@@ -126,3 +126,8 @@ def test_a_value_not_among_the_allowed_ones_is_told_with_them():
     assert translate(problem.code, "zh_CN", **problem.params) == (
         "类型：vendor 不是允许的值；可用：supplier, customer, channel"
     )
+
+
+def test_a_list_of_names_is_written_as_each_language_writes_one():
+    assert listed(["管理员", "仓管员"], "zh_CN") == "管理员、仓管员"
+    assert listed(["Admin", "Warehouse clerk"], "en") == "Admin, Warehouse clerk"

@@ -197,3 +197,15 @@ def test_a_workflow_that_would_strand_documents_on_their_way_is_refused(shop):
     assert refused.status_code == 422
     assert "还有 1 张入库单处于新流程没有的状态：审核中" in refused.text
     assert snapshot(shop) == before
+
+
+def test_what_the_system_did_is_shown_as_the_system_in_the_users_language(shop):
+    admin = web_client(shop, "boss")
+    with shop.reader() as connection:
+        actors = {event.actor for event in audit.log(connection, limit=10_000)}
+    assert "system" in actors  # the base data, installed when the database was made
+
+    page = admin.get("/audit?limit=1000")
+    assert page.status_code == 200
+    assert "<td>系统</td>" in page.text
+    assert "<td>system</td>" not in page.text

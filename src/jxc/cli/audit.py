@@ -95,7 +95,7 @@ def show_log(
             (
                 e.sequence,
                 shown_time(e.occurred_at, zone, seconds=True),
-                e.actor,
+                st.label("actor.", e.actor),
                 st.t(e.action),
                 e.subject,
                 state_change(st, e.from_state, e.to_state),

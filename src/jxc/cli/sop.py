@@ -19,6 +19,7 @@ from jxc.domain.workflow import (
     Workflow,
 )
 from jxc.domain.workflow import mermaid as flowchart
+from jxc.i18n.messages import listed
 from jxc.queries import documents as document_queries
 from jxc.services import workflows
 
@@ -88,7 +89,7 @@ def show(
                 times[name].count if name in times else "",
                 _hours(times[name].mean) if name in times else "",
                 _hours(times[name].median) if name in times else "",
-                "、".join(st.t(f"role.{role}") for role in sorted(workflow.owners(name))),
+                listed((st.t(f"role.{role}") for role in sorted(workflow.owners(name))), st.locale),
             )
             for name, spec in workflow.states.items()
         ],
@@ -101,7 +102,7 @@ def show(
                 f"{st.label('permission.', t.action)} ({t.action})",
                 ", ".join(t.sources),
                 t.target,
-                "、".join(st.t(f"role.{role}") for role in sorted(t.roles)),
+                listed((st.t(f"role.{role}") for role in sorted(t.roles)), st.locale),
                 t.run or "",
                 _checks(t),
             )
@@ -165,8 +166,9 @@ def overdue(ctx: typer.Context) -> None:
                 else "",
                 _hours(item.limit),
                 _hours(item.late_by),
-                "、".join(
-                    f"{st.t(f'role.{role}')}@{item.document.warehouse}" for role in item.owners
+                listed(
+                    (f"{st.t(f'role.{role}')}@{item.document.warehouse}" for role in item.owners),
+                    st.locale,
                 ),
             )
             for item in late

@@ -411,6 +411,8 @@ LABELS: dict[str, str] = {
     "label.company_timezone": "Company time zone: {zone}",
     "label.company_timezone_set": "Company time zone is now {zone}; restart any running jxc serve for it to follow",
     "label.interrupted": "Interrupted",
+    "actor.system": "System",  # installation and upgrades, not a person
+    "actor.anonymous": "Anonymous",  # a failed sign-in
     "label.item": "Item",
     "label.kind": "Kind",
     "label.location": "Location",
@@ -1054,8 +1056,12 @@ def translate(code: str, locale: str, **params: Any) -> str:
         if isinstance(value, str) and prefix + value in MESSAGES:
             params[name] = translate(prefix + value, locale)
         elif isinstance(value, list | tuple):
-            params[name] = ("、" if locale.startswith("zh") else ", ").join(
-                translate(prefix + v, locale) if prefix + v in MESSAGES else str(v) for v in value
+            params[name] = listed(
+                (
+                    translate(prefix + v, locale) if prefix + v in MESSAGES else str(v)
+                    for v in value
+                ),
+                locale,
             )
     try:
         return text.format(**params)
@@ -1072,6 +1078,11 @@ def named(prefix: str, text: str, names: Iterable[str], locales: Iterable[str]) 
         if text == name or any(text == translate(prefix + name, locale) for locale in locales):
             return name
     return None
+
+
+def listed(names: Iterable[str], locale: str) -> str:
+    """Names one after another as ``locale`` writes a list: 甲、乙 or A, B."""
+    return ("、" if locale.startswith("zh") else ", ").join(names)
 
 
 def vocabulary(prefix: str, name: str, locale: str) -> str:
