@@ -209,3 +209,11 @@ def test_what_the_system_did_is_shown_as_the_system_in_the_users_language(shop):
     assert page.status_code == 200
     assert "<td>系统</td>" in page.text
     assert "<td>system</td>" not in page.text
+
+
+def test_the_audit_log_is_in_the_menu_of_those_who_may_read_it_only(shop):
+    a_user(shop, "auditor", "auditor")
+    for username, shown in (("boss", True), ("auditor", True), ("clerk1", False)):
+        home = web_client(shop, username).get("/")
+        assert ('href="/audit"' in home.text) is shown, username
+    assert web_client(shop, "clerk1").get("/audit").status_code == 403
