@@ -347,7 +347,10 @@ def test_a_bad_query_parameter_is_named(client):
     assert [(e["pointer"], e["code"]) for e in body["errors"]] == [
         ("/query/limit", "value.below_minimum")
     ]
-    assert body["errors"][0]["detail"] == "limit：0 小于允许的最小值 1"
+    assert body["errors"][0]["detail"] == "最多行数：0 小于允许的最小值 1"
+    unknown = problem(client.get("/api/v1/documents?state=foo", headers=clerk), 422)
+    assert unknown["code"] == "document.state_unknown"
+    assert unknown["title"].startswith("没有「foo」这个单据状态；可用状态：")
 
 
 def test_an_unexpected_failure_is_a_500_problem_with_the_request_id_and_no_traceback(

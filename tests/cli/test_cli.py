@@ -492,6 +492,19 @@ def test_a_list_cut_at_its_limit_says_so_and_how_to_see_the_rest(company):
     assert code == 2
 
 
+def test_documents_are_listed_by_a_state_named_in_either_language_and_not_by_nonsense(company):
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:2")
+    code, output = jxc(company, *receipt, "--post")
+    assert code == 0, output
+    for named in ("posted", "已过账", "Posted"):
+        code, output = jxc(company, "doc", "list", "--state", named)
+        assert (code, "RK" in output) == (0, True), named
+    code, output = jxc(company, "doc", "list", "--state", "已执行了")
+    assert code == 4
+    assert "没有「已执行了」这个单据状态；可用状态：" in output
+    assert "已过账" in output
+
+
 def test_a_file_argument_missing_or_malformed_is_told_in_the_users_language(company, tmp_path):
     code, output = jxc(company, "audit", "verify-export", str(tmp_path / "nope.zip"))
     assert (code, output.strip()) == (4, f"✗ 文件 {tmp_path / 'nope.zip'} 不存在  (file.not_found)")

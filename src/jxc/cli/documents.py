@@ -30,7 +30,7 @@ from jxc.domain.periods import shown_time
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
-from jxc.services import deliveries, documents, imports, order_import, orders
+from jxc.services import deliveries, documents, imports, order_import, orders, workflows
 
 docs = typer.Typer(
     help="Documents (单据): receipt 入库, issue 出库, transfer 调拨, reverse 红冲.",
@@ -402,6 +402,8 @@ def list_documents(
     ] = None,
 ) -> None:
     st = state(ctx)
+    if document_state is not None:
+        document_state = workflows.state_named(st.app.uow(), document_state)
     with st.app.reader() as connection:
         rows = document_queries.documents(
             connection, document_type, document_state, warehouse, limit + 1, kind=kind

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from jxc.config import SUPPORTED_LOCALES
 from jxc.db.repositories.workflows import StoredWorkflow
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
@@ -30,6 +31,7 @@ from jxc.domain.workflow import (
     parse_workflow,
 )
 from jxc.domain.workflow import cycle_times as step_times
+from jxc.i18n.messages import named
 from jxc.queries import documents as document_queries
 from jxc.queries.documents import DocumentRow
 from jxc.services.auth import principal, require
@@ -284,6 +286,21 @@ def _put(uow: UnitOfWork, actor: str, workflow: Workflow, source: str) -> None:
 def installed(uow: UnitOfWork) -> list[tuple[StoredWorkflow, Workflow]]:
     """Every installed definition, parsed."""
     return [(stored, parse_source(stored.source)) for stored in uow.workflows.installed()]
+
+
+def state_named(uow: UnitOfWork, text: str) -> str:
+    """The state an installed workflow calls ``text``.
+
+    By its name or its label in either language: 已审核 as readily as approved.
+
+    Raises:
+        Invalid: document.state_unknown, naming the states there are.
+    """
+    known = sorted({name for _, workflow in installed(uow) for name in workflow.states})
+    found = named("state.", text.strip(), known, SUPPORTED_LOCALES)
+    if found is None:
+        raise Invalid("document.state_unknown", {"value": text, "states": known})
+    return found
 
 
 @dataclass(frozen=True)

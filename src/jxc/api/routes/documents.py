@@ -91,6 +91,8 @@ def list_documents(
     export_format: Export = None,
 ) -> Any:
     everything = export_format is not None
+    if state is not None:
+        state = workflows.state_named(app.uow(), state)
     with app.reader() as connection:
         rows = document_queries.documents(
             connection,
