@@ -688,6 +688,8 @@ def _take(
     )
     if transition.target == workflow.initial:  # 反审核 changes a month's documents
         check_open(header.business_date, uow.periods.latest_closed())
+    if transition.target in workflow.posted_states:  # the company's zone may have moved west
+        check_plausible(header.business_date, uow.today())
     if transition.target not in workflow.posted_states:
         back_to_start = transition.target == workflow.initial
         facts = replace(facts, downstream=_downstream(uow, header, back_to_start))

@@ -219,6 +219,22 @@ def test_a_batch_produced_after_the_documents_date_is_refused_on_its_line(shop):
     assert made.state == "posted"
 
 
+def test_a_draft_dated_after_today_is_not_posted_once_the_companys_zone_moved_west(shop):
+    shop.clock = lambda: datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
+    shop.zone = ZoneInfo("Pacific/Kiritimati")  # already the 27th there
+    draft = create(shop, "receipt", "WH1", {"item": "螺丝-M3", "quantity": "1"}, post=False)
+    shop.zone = ZoneInfo("America/Los_Angeles")  # still the 26th
+
+    with refused(shop, Invalid) as ahead:
+        documents.post(shop.uow(), "tester", draft.number)
+    assert (ahead.value.code, ahead.value.params) == (
+        "document.future_date",
+        {"date": "2026-11-27", "today": "2026-11-26"},
+    )
+    shop.clock = lambda: datetime(2026, 11, 27, 13, 30, tzinfo=UTC)
+    assert documents.post(shop.uow(), "tester", draft.number).state == "posted"
+
+
 def test_an_issue_dated_today_cannot_take_stock_a_process_further_east_booked_tomorrow(shop):
     shop.clock = lambda: datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
     shop.zone = ZoneInfo("Pacific/Kiritimati")  # already the 27th there
