@@ -609,6 +609,27 @@ def test_a_prompt_left_without_an_answer_is_cancelled_in_the_users_language(comp
     assert "Traceback" not in result.output
 
 
+def test_help_is_written_in_the_users_language(database_url):
+    result = runner.invoke(app, ["--lang", "zh-CN", "doc", "create", "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("用法：jxc doc create [OPTIONS]")
+    for said in (
+        "新建单据：",
+        "选项：",
+        "参数：",
+        "[必填]",
+        "显示此帮助后退出。",
+        "[默认：no-post]",
+    ):
+        assert said in result.output
+    assert "Options" not in result.output
+
+    english = runner.invoke(app, ["--lang", "en", "doc", "create", "--help"])
+    assert english.output.startswith("Usage: jxc doc create [OPTIONS]")
+    assert "Create a document:" in english.output
+    assert "选项" not in english.output
+
+
 def test_the_version_is_shown_without_a_database():
     result = runner.invoke(app, ["--db", "sqlite:////nonexistent/dir/x.db", "--version"])
     assert (result.exit_code, result.output.strip()) == (0, f"jxc {__version__}")

@@ -10,9 +10,12 @@ import string
 from pathlib import Path
 
 import pytest
+import typer
 from pydantic import BaseModel
 
 from jxc import services
+from jxc.cli import helptext
+from jxc.cli.main import app
 from jxc.domain.errors import Invalid
 from jxc.domain.workflow import DOCUMENT_TYPES, NotBy
 from jxc.i18n.messages import ERRORS, LOCALES, MESSAGES, catalogue, listed, translate
@@ -131,3 +134,10 @@ def test_a_value_not_among_the_allowed_ones_is_told_with_them():
 def test_a_list_of_names_is_written_as_each_language_writes_one():
     assert listed(["管理员", "仓管员"], "zh_CN") == "管理员、仓管员"
     assert listed(["Admin", "Warehouse clerk"], "en") == "Admin, Warehouse clerk"
+
+
+def test_every_help_text_of_the_jxc_command_is_in_the_chinese_catalogue():
+    zh = catalogue("zh_CN")
+    texts = [*helptext.texts(typer.main.get_command(app)), *helptext.CLICK_WORDS]
+    assert len(texts) > 200
+    assert [text for text in texts if not zh.get(text)] == []

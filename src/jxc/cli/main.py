@@ -22,6 +22,7 @@ from jxc.cli import (
     checks,
     company,
     documents,
+    helptext,
     kpi,
     partners,
     periods,
@@ -49,6 +50,7 @@ class JxcGroup(TyperGroup):
         if not standalone_mode:
             return super().main(args, standalone_mode=False, **extra)
         given = sys.argv[1:] if args is None else list(args)
+        helptext.speak(self, locale_of(given))
         try:
             code = super().main(given, standalone_mode=False, **extra)
         except typer.Abort:  # Ctrl-C or end of input at a prompt
