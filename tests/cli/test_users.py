@@ -162,27 +162,22 @@ def test_a_script_pipes_a_new_users_password_and_is_not_warned_in_english(databa
         "JXC_PASSWORD": TESTER_PASSWORD,
         "JXC_DATA_DIR": str(tmp_path),
     }
-    added = subprocess.run(
-        [*command, "user", "add", "clerk9", "仓管员"],
-        input="piped-password-9\n",
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=False,
-        timeout=60,
-    )
+
+    def add_user(username: str, piped: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, "user", "add", username, "仓管员"],
+            input=piped,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+            timeout=60,
+        )
+
+    added = add_user("clerk9", "piped-password-9\n")
     assert (added.returncode, added.stdout.strip()) == (0, "已添加用户 clerk9"), added.stderr
     assert added.stderr == ""
-
-    nothing = subprocess.run(
-        [*command, "user", "add", "clerk10", "仓管员"],
-        input="",
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=False,
-        timeout=60,
-    )
+    nothing = add_user("clerk10", "")
     assert (nothing.returncode, nothing.stderr.strip()) == (1, "已取消，未做任何操作")
 
     app = build(Settings(database_url=database_url))
