@@ -609,6 +609,16 @@ def test_a_prompt_left_without_an_answer_is_cancelled_in_the_users_language(comp
     assert "Traceback" not in result.output
 
 
+def test_the_negative_stock_switch_is_said_explicitly_never_by_default(company):
+    code, output = jxc(company, "warehouse", "negative-stock", "WH1")
+    assert code == 2
+    assert "缺少选项 --allow" in output
+    code, output = jxc(company, "warehouse", "negative-stock", "WH1", "--allow")
+    assert code == 0, output
+    code, output = jxc(company, "warehouse", "list")
+    assert "✓" in output.split("WH1")[1].splitlines()[0]
+
+
 def test_help_is_written_in_the_users_language(database_url):
     result = runner.invoke(app, ["--lang", "zh-CN", "doc", "create", "--help"])
     assert result.exit_code == 0, result.output

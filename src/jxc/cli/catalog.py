@@ -176,7 +176,7 @@ def add_warehouse(
 def negative_stock(
     ctx: typer.Context,
     code: str,
-    allow: Annotated[bool, typer.Option("--allow/--forbid")] = False,
+    allow: Annotated[bool, typer.Option("--allow/--forbid", help="Which of the two: no default.")],
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)

@@ -321,7 +321,7 @@ def edit(
         NotFound: document.unknown.
         Conflict: document.not_editable (naming the state and the states that are),
             document.reversal_not_editable, request.idempotency_key_reused.
-        Invalid: every bad field and line at once, as ``create``.
+        Invalid: every bad field and line at once, as ``create``; document.nothing_to_change.
         Forbidden: auth.forbidden… for the document's warehouse (and a new one).
     """
     result = editing(uow, actor, number, changes, request_id)
@@ -340,6 +340,8 @@ def editing(
     wanted = parse(DocumentEdit, changes)
     header = _header(uow, number)
     given = wanted.model_dump(mode="json", exclude_unset=True)
+    if not given:  # an edit of nothing would still be on the audit trail as one
+        raise Invalid("document.nothing_to_change", {"number": number})
     if header.document_type is DocumentType.REVERSAL:
         raise Conflict("document.reversal_not_editable", {"number": number})
     current = _as_input(uow, header, uow.documents.lines(header.id))

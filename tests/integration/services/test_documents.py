@@ -1033,3 +1033,13 @@ def test_a_clerk_is_told_a_mistyped_warehouse_does_not_exist_not_that_it_is_forb
     with refused(shop, Invalid) as only_that:
         create(shop, "receipt", "XX01", line, actor="clerk1", partner="P1", source="CGDD1")
     assert [item.code for item in only_that.value.items] == ["warehouse.unknown"]
+
+
+def test_an_edit_that_changes_nothing_is_refused_and_leaves_no_trace(shop):
+    draft = create(shop, "receipt", "WH1", {"item": "螺丝-M3", "quantity": "1"}, post=False)
+    with refused(shop, Invalid) as nothing:
+        documents.edit(shop.uow(), "tester", draft.number, {})
+    assert (nothing.value.code, nothing.value.params) == (
+        "document.nothing_to_change",
+        {"number": draft.number},
+    )
