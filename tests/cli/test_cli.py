@@ -255,6 +255,27 @@ def test_a_json_document_file_carries_its_header(company, tmp_path):
     assert "In transit" in output
 
 
+def test_an_option_that_says_otherwise_than_the_files_header_is_refused(company, tmp_path):
+    file = tmp_path / "transfer.json"
+    header = {"document_type": "transfer", "warehouse": "WH1", "to_warehouse": "WH2"}
+    file.write_text(
+        json.dumps({**header, "lines": [{"item": "螺丝-M3", "quantity": "2"}]}), encoding="utf-8"
+    )
+    before = snapshot_of(company)
+    for args, told in (
+        (("transfer", "--warehouse", "WH2"), "transfer.json 中的仓库为 WH1，命令行却给出 WH2"),
+        (("issue",), "transfer.json 中的单据类型为 transfer，命令行却给出 issue"),
+    ):
+        code, output = jxc(company, "doc", "create", *args, "--file", str(file))
+        assert code == 4
+        assert f"{told}；请只在一处给出" in output
+    assert snapshot_of(company) == before
+    code, output = jxc(
+        company, "doc", "create", "transfer", "--file", str(file), "--warehouse", "WH1"
+    )
+    assert code == 0, output
+
+
 def test_an_unreachable_database_exits_8_with_a_clear_message():
     result = runner.invoke(
         app, ["--db", "postgresql://nobody:x@127.0.0.1:1/none", "--lang", "en", "check"]

@@ -104,10 +104,22 @@ def _document(
     """The header and lines the options and the file give (no lines: none given).
 
     Also the file they came from, if they did: its rows name the lines in errors.
+
+    Raises:
+        Invalid: document.file_disagrees (an option says otherwise than the file's header).
     """
     read = imports.read_document(file) if file else None
     header, lines = (read.header, read.lines) if read else ({}, [_line(spec, st) for spec in line])
-    header.update({key: value for key, value in given.items() if value is not None})
+    for key, value in given.items():
+        if value is None:
+            continue
+        if key in header and str(header[key]) != value:
+            assert file is not None
+            raise Invalid(
+                "document.file_disagrees",
+                {"field": key, "in_file": header[key], "given": value, "file": file.name},
+            )
+        header[key] = value
     return ({**header, "lines": lines} if lines else header), read
 
 
@@ -170,8 +182,9 @@ def create(
         partner=partner,
         business_date=business_date,
         note=note,
+        document_type=document_type,
     )
-    data = {"lines": [], **data, "document_type": document_type}
+    data = {"lines": [], **data}
     if document_type in ("sales_order", "purchase_order"):
         data["lines"] = [_priced(line, tax_rate) for line in data["lines"]]
         if excluding_tax:
