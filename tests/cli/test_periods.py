@@ -39,6 +39,9 @@ def test_closing_last_month_refuses_postings_into_it_until_an_admin_reopens_it(c
     assert "补录" in output
     code, output = jxc(company, "period", "close", "2026-13")
     assert (code, "不是月份" in output) == (4, True)
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date()
+    code, output = jxc(company, "stock", "as-of", tomorrow.isoformat())
+    assert (code, f"{tomorrow} 晚于今天" in output) == (4, True), output
     code, output = jxc(company, "stock", "as-of", "2026-02-30", lang="en")
     assert (code, "DAY: 2026-02-30 is not a date (use YYYY-MM-DD)" in output) == (4, True)
     code, output = jxc(company, "stock", "as-of", last_day.isoformat(), "--warehouse", "XX01")

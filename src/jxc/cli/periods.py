@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from jxc.cli.output import RequestId, day, money, number, out, state, table
+from jxc.domain.errors import Invalid
 from jxc.domain.periods import shown_time
 from jxc.queries import periods as period_queries
 from jxc.services import periods
@@ -74,6 +75,8 @@ def as_of(
     st = state(ctx)
     wanted = day(when, "DAY")
     assert wanted is not None
+    if wanted > st.app.today():  # its end has not come: no stock "at the end of" it yet
+        raise Invalid("date.after_today", {"date": wanted.isoformat(), "today": st.app.today()})
     with st.app.reader() as connection:
         start, rows = period_queries.stock_as_of(connection, wanted, warehouse, item)
     if start is None:  # no month closed before it: summed from the first ledger entry

@@ -262,6 +262,7 @@ ERRORS: dict[str, str] = {
     "output.is_directory": "{path} is a folder: give a file name to write",
     "output.no_directory": "Cannot write {path}: the folder {directory} does not exist",
     "output.not_writable": "Cannot write {path}: no permission, or the disk is full",
+    "date.after_today": "{date} is after today, {today}: its end has not come yet",
     "document.future_date": "The business date {date} is after today, {today}: a document records what has happened",
     "serve.address_in_use": "{address} is already in use: is JXC running there already? Choose another port with --port",
     "serve.address_unusable": "Cannot listen on {address}: {reason}",
