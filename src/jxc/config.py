@@ -61,16 +61,31 @@ SESSION_COOKIE = "jxc_session"  # the browser's session, for the web pages and t
 
 
 def preferred_locale(tags: Iterable[str], default: str = "zh_CN") -> str:
-    """The first of ``tags`` (say an Accept-Language header's, in order) that JXC speaks."""
-    for tag in tags:
-        tag = tag.split(";")[0].strip()
-        if not tag or tag == "*":
+    """The most wanted of ``tags`` (say an Accept-Language header's) that JXC speaks.
+
+    By their q-values (en;q=0.1, zh-CN;q=0.9 wants Chinese), else in order; q=0 refuses.
+    """
+    weighed = [(tag.split(";")[0].strip(), _quality(tag)) for tag in tags]
+    for tag, quality in sorted(weighed, key=lambda pair: pair[1], reverse=True):
+        if not tag or tag == "*" or quality <= 0:
             continue
         try:
             return normalize_locale(tag)
         except ValueError:
             continue
     return default
+
+
+def _quality(tag: str) -> float:
+    """A language tag's q-value (1 when it gives none): a preference, not an amount."""
+    for parameter in tag.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 class Settings(BaseSettings):
