@@ -131,21 +131,26 @@ EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
 
 
 def check_plausible(business_date: date, today: date) -> None:
-    """Refuse a business date no document could have.
+    """Refuse a business date no new document could have.
 
     Raises:
         Invalid: document.future_date after ``today`` (a document records what happened),
             document.date_too_early before ``EARLIEST_BUSINESS_DATE``.
     """
-    if business_date > today:
-        raise Invalid(
-            "document.future_date",
-            {"date": business_date.isoformat(), "today": today.isoformat()},
-        )
+    check_not_ahead(business_date, today)
     if business_date < EARLIEST_BUSINESS_DATE:
         raise Invalid(
             "document.date_too_early",
             {"date": business_date.isoformat(), "earliest": EARLIEST_BUSINESS_DATE.isoformat()},
+        )
+
+
+def check_not_ahead(business_date: date, today: date) -> None:
+    """Raises Invalid document.future_date after ``today``: a document records what happened."""
+    if business_date > today:
+        raise Invalid(
+            "document.future_date",
+            {"date": business_date.isoformat(), "today": today.isoformat()},
         )
 
 

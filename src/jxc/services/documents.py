@@ -55,7 +55,7 @@ from jxc.domain.items import Item, TrackingMode
 from jxc.domain.ledger import Move, mirror
 from jxc.domain.locations import VIRTUAL_LOCATIONS, Location, LocationKind, Warehouse
 from jxc.domain.partners import PARTNERS_OF, PartnerKind
-from jxc.domain.periods import booking_date, check_open, check_plausible
+from jxc.domain.periods import booking_date, check_not_ahead, check_open, check_plausible
 from jxc.domain.picking import SCANNED_STEPS
 from jxc.domain.prices import LinePrice
 from jxc.domain.quantities import (
@@ -690,8 +690,8 @@ def _take(
     )
     if transition.target == workflow.initial:  # 反审核 changes a month's documents
         check_open(header.business_date, uow.periods.latest_closed())
-    if transition.target in workflow.posted_states:  # the company's zone may have moved west
-        check_plausible(header.business_date, uow.today())
+    if transition.run is Handler.POST:  # the company's zone may have moved west since
+        check_not_ahead(header.business_date, uow.today())
     if transition.target not in workflow.posted_states:
         back_to_start = transition.target == workflow.initial
         facts = replace(facts, downstream=_downstream(uow, header, back_to_start))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jxc.db import schema as s
 from jxc.domain.errors import (
@@ -1043,3 +1043,19 @@ def test_an_edit_that_changes_nothing_is_refused_and_leaves_no_trace(shop):
         "document.nothing_to_change",
         {"number": draft.number},
     )
+
+
+def test_a_document_of_an_older_release_dated_before_2000_can_still_be_reversed(shop):
+    made = receive(shop, "WH1", {"item": "螺丝-M3", "quantity": "2"})
+    with shop.engine.begin() as connection:  # a mistyped year, accepted before this release
+        document_id = connection.execute(
+            select(s.Document.id).where(s.Document.number == made.number)
+        ).scalar_one()
+        for table in (s.Document.__table__, s.StockLedgerEntry.__table__):
+            key = table.c.id if table.name == "document" else table.c.document_id
+            connection.execute(
+                update(table).where(key == document_id).values(business_date=date(26, 11, 20))
+            )
+    reversal = documents.reverse(shop.uow(), "tester", made.number, post=True)
+    assert reversal.state == "posted"
+    assert on_hand(shop, "螺丝-M3", "WH1") == 0
