@@ -61,7 +61,10 @@ def test_floats_and_booleans_are_refused_as_inexact(raw):
     assert refused.value.params == {"value": str(raw)}
 
 
-@pytest.mark.parametrize("raw", ["abc", "", "1.2.3", "NaN", "Infinity", "-Infinity", "sNaN"])
+@pytest.mark.parametrize(
+    "raw",
+    ["abc", "", "1.2.3", "NaN", "Infinity", "-Infinity", "sNaN", "1²", "①", "¹⁰", "1,5", "1,2,3"],
+)
 def test_text_that_is_not_a_finite_number_is_refused(raw):
     with pytest.raises(Invalid) as refused:
         parse_decimal(raw)

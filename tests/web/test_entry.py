@@ -321,3 +321,16 @@ def test_receiving_against_a_purchase_order_holds_each_scan_against_what_is_open
     number = response.headers["location"].rsplit("/", 1)[1]
     with shop.reader() as connection:
         assert order_queries.source_of(connection, number) == order
+
+
+def test_a_unit_cost_typed_not_in_digits_is_refused_next_to_it_not_read(client, shop):
+    signed_in(client, "clerk1")
+    receipt = Entry(client, "receive")
+    assert receipt.scan(SCREWS_EAN) == 200
+    for typed in ("1_000", "١٢", "1e3"):
+        receipt.fields["cost-1"] = typed
+        refused = receipt.submit()
+        assert refused.status_code == 422, typed
+        assert f"单位成本：{typed} 请写成普通数字" in refused.text
+    receipt.fields["cost-1"] = "1,000"
+    assert receipt.submit().status_code == 303

@@ -8,7 +8,6 @@ conversions multiply by an exact ratio and refuse a result the base unit cannot 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
@@ -21,7 +20,10 @@ MONEY_DECIMALS = 2
 UNIT_COST_DECIMALS = 6
 ZERO = Decimal(0)
 
-_WRITTEN_OUT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+_WRITTEN_OUT = re.compile(
+    r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII
+)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－．，", "0123456789+-.,")
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_DECIMALS)
 _UNIT_COST_QUANTUM = Decimal(1).scaleb(-UNIT_COST_DECIMALS)
 
@@ -49,20 +51,21 @@ def round_down(quantity: Decimal, decimals: int) -> Decimal:
 
 
 def written_out(text: str) -> str | None:
-    """``text`` as the digits a person writes (12, -1.5, full-width １２．５), else None.
+    """``text`` as the digits a person writes, else None.
 
-    Python also reads 1e3, 1_000 and other scripts' digits as numbers. None of them is
-    how a clerk writes a quantity or a price, and 1e3 read as 1,000 units is a typo
-    turned into stock.
+    12, -1.5, 1,000 (commas only between thousands) and the full-width １２．５ of a Chinese
+    input method. Python also reads 1e3, 1_000 and other scripts' digits as numbers, and
+    Unicode folds ² and ① into digits. None of them is how a clerk writes a quantity or a
+    price, and 1e3 read as 1,000 units is a typo turned into stock.
     """
-    plain = unicodedata.normalize("NFKC", text).strip()
-    return plain if _WRITTEN_OUT.fullmatch(plain) else None
+    plain = text.translate(_FULL_WIDTH).strip()
+    return plain.replace(",", "") if _WRITTEN_OUT.fullmatch(plain) else None
 
 
 def is_finite_number(text: str) -> bool:
     """Whether Python would read ``text`` as a finite number, written out or not."""
     try:
-        return Decimal(unicodedata.normalize("NFKC", text).strip()).is_finite()
+        return Decimal(text.translate(_FULL_WIDTH).strip()).is_finite()
     except InvalidOperation:
         return False
 
@@ -80,11 +83,11 @@ def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:
     elif isinstance(raw, int):
         value = Decimal(raw)
     else:
-        text = unicodedata.normalize("NFKC", str(raw)).replace(",", "")
+        text = str(raw)
         plain = written_out(text)
         if plain is None:
             refused = "number.not_written_out" if is_finite_number(text) else code
-            raise Invalid(refused, {"value": str(raw)})
+            raise Invalid(refused, {"value": text})
         value = Decimal(plain)
     if not value.is_finite():
         raise Invalid(code, {"value": str(raw)})

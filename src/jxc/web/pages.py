@@ -7,7 +7,6 @@ step comes back as a message on the page, in the user's language.
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -431,11 +430,11 @@ def _document_data(
                 ),
                 **(
                     {
-                        "unit_price": _decimal_or_text(line.get("unit_price")),
-                        "tax_rate": _decimal_or_text(line.get("tax_rate")),
+                        "unit_price": _as_typed(line.get("unit_price")),
+                        "tax_rate": _as_typed(line.get("tax_rate")),
                     }
                     if kind.is_order
-                    else {"unit_cost": _decimal_or_text(line.get("unit_cost"))}
+                    else {"unit_cost": _as_typed(line.get("unit_cost"))}
                 ),
             }
             for line in lines
@@ -563,13 +562,9 @@ for _entry, _kind in ENTRIES.items():
     _entry_routes(_entry, _kind)
 
 
-def _decimal_or_text(value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        return str(Decimal(str(value)))
-    except InvalidOperation:
-        return value  # the service names it as not a number, next to its field
+def _as_typed(value: Any) -> Any:
+    """A number as the user typed it, for the service to read or refuse next to its field."""
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 # stock ---------------------------------------------------------------------------------------
