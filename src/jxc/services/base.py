@@ -72,7 +72,7 @@ def _in_digits(value: Any) -> Any:
 
 
 # A number in an input model: what a person wrote, in digits (see ``written_out``).
-Number = Annotated[Decimal, BeforeValidator(_in_digits)]
+WrittenNumber = Annotated[Decimal, BeforeValidator(_in_digits)]
 
 
 def transactional(

@@ -33,7 +33,7 @@ from jxc.domain.locations import (
 from jxc.domain.prices import RATE_DECIMALS
 from jxc.domain.quantities import Unit, decimals_of, parse_decimal
 from jxc.services.auth import principal, require
-from jxc.services.base import Number, parse, reading, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 
 Code = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 
@@ -47,7 +47,7 @@ class ItemIn(BaseModel):
     specification: str | None = Field(default=None, max_length=200)
     tracking: TrackingMode = TrackingMode.NONE
     shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
-    units: dict[str, Number] = Field(default_factory=dict)  # unit code → base units in one
+    units: dict[str, WrittenNumber] = Field(default_factory=dict)  # unit code → base units in one
     barcodes: dict[str, str] = Field(default_factory=dict)  # barcode → unit code
 
 

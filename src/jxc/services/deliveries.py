@@ -23,7 +23,7 @@ from jxc.domain.items import Item, TrackingMode
 from jxc.domain.picking import SCANNED_STEPS, Counted, check_complete, check_scanned
 from jxc.services import documents
 from jxc.services.auth import principal
-from jxc.services.base import Number, parse, reading, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 from jxc.services.documents import DocumentResult
 
 PICK, CHECK = SCANNED_STEPS
@@ -36,7 +36,7 @@ class ScannedIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     item: str = Field(min_length=1, max_length=64)
     batch: str | None = Field(default=None, max_length=64)
-    quantity: Number = Field(gt=0)
+    quantity: WrittenNumber = Field(gt=0)
     unit: str | None = None  # the base unit where not given
     serials: tuple[str, ...] = ()
 

@@ -86,7 +86,7 @@ from jxc.queries import documents as document_queries
 from jxc.queries.documents import DocumentRow
 from jxc.services import fulfilment, workflows
 from jxc.services.auth import principal, require
-from jxc.services.base import Number, parse, reading, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 from jxc.services.posting import release, reserve, write_posting
 
 MAX_LINES = 10_000
@@ -104,7 +104,7 @@ _DEFAULT_COUNTERPART = {
 class LineIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     item: str = Field(min_length=1, max_length=64)
-    quantity: Number
+    quantity: WrittenNumber
     unit: str | None = None
     location: str | None = None
     to_location: str | None = None
@@ -112,10 +112,12 @@ class LineIn(BaseModel):
     production_date: date | None = None
     expiry_date: date | None = None
     serials: tuple[str, ...] = ()
-    unit_cost: Number | None = None
-    unit_price: Number | None = None  # orders: 单价 (with tax unless prices_include_tax is off)
-    tax_rate: Number | None = None  # percent
-    discount_rate: Number | None = None  # percent
+    unit_cost: WrittenNumber | None = None
+    unit_price: WrittenNumber | None = (
+        None  # orders: 单价 (with tax unless prices_include_tax is off)
+    )
+    tax_rate: WrittenNumber | None = None  # percent
+    discount_rate: WrittenNumber | None = None  # percent
     source_line: int | None = Field(default=None, ge=1)  # deliveries: the order line fulfilled
 
 

@@ -26,7 +26,7 @@ from jxc.domain.partners import PartnerKind
 from jxc.domain.shop_orders import FIELDS, ShopMapping, check_headings, orders_in
 from jxc.services import documents
 from jxc.services.auth import require
-from jxc.services.base import Number, parse, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, remember, replay, transactional
 from jxc.services.tables import check_headings_unique, decoded, numbered
 
 MAX_ROWS = 50_000
@@ -39,8 +39,8 @@ class MappingIn(BaseModel):
     channel: str = Field(min_length=1, max_length=32)
     warehouse: str = Field(min_length=1, max_length=32)
     columns: dict[str, str]
-    skus: dict[str, str | dict[str, Number]]  # shop SKU → an item, or a bundle's items
-    tax_rate: Number = Decimal(0)
+    skus: dict[str, str | dict[str, WrittenNumber]]  # shop SKU → an item, or a bundle's items
+    tax_rate: WrittenNumber = Decimal(0)
     prices_include_tax: bool = True
     # Workflow steps each order takes as it is imported: ["approve"] reserves at once in the
     # one-step workflow; ["submit"] sends it for approval in the SOP.

@@ -14,7 +14,7 @@ from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.partners import ChannelKind, ChannelTerms, PartnerKind, check_channel_terms
 from jxc.domain.quantities import MAX_QUANTITY, QUANTITY_SCALE
 from jxc.services.auth import require
-from jxc.services.base import Number, parse, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, remember, replay, transactional
 
 _Text = Field(default=None, max_length=100)
 
@@ -32,7 +32,7 @@ class PartnerFields(BaseModel):
     default_warehouse: str | None = Field(default=None, min_length=1, max_length=32)
     channel_kind: ChannelKind | None = None
     platform: str | None = Field(default=None, max_length=40)
-    safety_buffer: Number | None = Field(
+    safety_buffer: WrittenNumber | None = Field(
         default=None, ge=0, le=MAX_QUANTITY, decimal_places=QUANTITY_SCALE
     )
     warehouses: list[str] | None = Field(default=None, max_length=100)

@@ -38,16 +38,16 @@ from jxc.queries import replenishment as queries
 from jxc.queries import reports
 from jxc.services import documents
 from jxc.services.auth import principal, require
-from jxc.services.base import Number, parse, reading, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 
 
 class LevelsIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     item: str = Field(min_length=1, max_length=64)
     warehouse: str = Field(min_length=1, max_length=32)
-    safety_stock: Number = Decimal(0)
-    reorder_point: Number
-    max_quantity: Number
+    safety_stock: WrittenNumber = Decimal(0)
+    reorder_point: WrittenNumber
+    max_quantity: WrittenNumber
 
 
 class AcceptIn(BaseModel):

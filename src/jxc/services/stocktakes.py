@@ -52,7 +52,7 @@ from jxc.domain.workflow import SecondApproval
 from jxc.queries import stocktakes as stocktake_queries
 from jxc.services import documents, posting, workflows
 from jxc.services.auth import principal, require
-from jxc.services.base import Number, parse, reading, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 
 PREFIX = "PD"
 MAX_COUNT_LINES = 1000  # one request of counts; a phone sends one scan at a time
@@ -66,14 +66,14 @@ class PlanIn(BaseModel):
     abc_class: Literal["A", "B", "C"] | None = None
     not_counted_days: int | None = Field(default=None, ge=1, le=3650)
     blind: bool = True
-    tolerance_percent: Decimal = Field(default=Decimal(5), ge=0, le=100, decimal_places=2)
+    tolerance_percent: WrittenNumber = Field(default=Decimal(5), ge=0, le=100, decimal_places=2)
     note: str | None = Field(default=None, max_length=500)
 
 
 class CountIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     item: str = Field(min_length=1, max_length=64)
-    quantity: Number
+    quantity: WrittenNumber
     unit: str | None = None
     location: str | None = Field(default=None, min_length=1, max_length=64)
     batch: str | None = Field(default=None, min_length=1, max_length=64)

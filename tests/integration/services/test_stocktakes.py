@@ -597,3 +597,10 @@ def test_a_loss_a_fraction_of_a_cent_over_the_limit_takes_the_second_approval(va
 
     assert result.state == "first_approved"
     assert result.second_approval["value"] == "50000.00"  # shown to the cent
+
+
+def test_a_tolerance_not_written_in_digits_is_refused_by_name(store):
+    with refused(store, Invalid) as caught:
+        stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1", "tolerance_percent": "1e1"})
+    assert caught.value.code == "field.not_written_out"
+    assert caught.value.params["pointer"] == "/tolerance_percent"
