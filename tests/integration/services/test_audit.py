@@ -12,7 +12,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 
 from jxc.db import schema as s
-from jxc.domain.audit import Break
+from jxc.domain.audit import AuditEntry, Break
 from jxc.domain.errors import InsufficientStock, Invalid
 from jxc.queries import audit
 from jxc.services import catalog, documents
@@ -289,3 +289,18 @@ def test_filtering_by_an_action_the_log_never_records_is_refused_naming_the_near
     with pytest.raises(Invalid) as nonsense:
         log(app, action="nonsense")
     assert "company.set_timezone" in nonsense.value.params["actions"].split(", ")
+
+    with pytest.raises(Invalid):  # a workflow's own step is known once one is taken
+        log(app, action="document.inspect")
+    uow = app.uow()
+
+    def inspect() -> None:  # a step of an admin's own workflow, recorded as such
+        uow.record(AuditEntry("tester", "document.inspect", "document", "RK1"))
+        uow.commit()
+
+    uow.run(inspect)
+    assert [e.action for e in log(app, action="document.inspect")] == ["document.inspect"]
+    assert (
+        log(app, action="document.inspect", first_day=date(2001, 1, 1), last_day=date(2001, 1, 1))
+        == []
+    )
