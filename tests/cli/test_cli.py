@@ -525,6 +525,11 @@ def test_documents_are_listed_by_a_state_named_in_either_language_and_not_by_non
     assert "没有「已执行了」这个单据状态；可用状态：" in output
     assert "已过账" in output
 
+    code, output = jxc(company, "sop", "use", "sop")
+    assert code == 0, output
+    code, output = jxc(company, "doc", "list", "--state", "已过账")  # not a state of the SOP's
+    assert (code, "RK" in output) == (0, True), output
+
 
 def test_a_file_argument_missing_or_malformed_is_told_in_the_users_language(company, tmp_path):
     code, output = jxc(company, "audit", "verify-export", str(tmp_path / "nope.zip"))

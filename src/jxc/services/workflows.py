@@ -296,7 +296,9 @@ def state_named(uow: UnitOfWork, text: str) -> str:
     Raises:
         Invalid: document.state_unknown, naming the states there are.
     """
-    known = sorted({name for _, workflow in installed(uow) for name in workflow.states})
+    # Documents keep the states of workflows since replaced (已归档 of the SOP's).
+    kept = uow.run(lambda: uow.documents.states_in_use(), read_only=True)
+    known = sorted({name for _, workflow in installed(uow) for name in workflow.states} | kept)
     found = named("state.", text.strip(), known, SUPPORTED_LOCALES)
     if found is None:
         raise Invalid("document.state_unknown", {"value": text, "states": known})

@@ -188,6 +188,10 @@ class DocumentRepository:
             ).scalar_one()
         )
 
+    def states_in_use(self) -> set[str]:
+        """Every state some document is in."""
+        return set(self.connection.execute(select(s.Document.state).distinct()).scalars())
+
     def any_exist(self) -> bool:
         return self.connection.execute(select(s.Document.id).limit(1)).first() is not None
 
