@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -31,7 +31,6 @@ from jxc.db.engine import (
     without_waiting,
 )
 from jxc.db.repositories.catalog import CatalogCache
-from jxc.db.repositories.company import setting
 from jxc.db.repositories.users import SessionCache
 from jxc.db.uow import UnitOfWork, connect, read_connection, utc_now
 from jxc.domain.errors import Invalid
@@ -53,24 +52,21 @@ class App:
     clock: Callable[[], datetime] = utc_now
     catalog_cache: CatalogCache = field(default_factory=CatalogCache)
     session_cache: SessionCache = field(default_factory=SessionCache)
-    _zone: tzinfo | None = field(default=None, repr=False)
+    fallback_zone: tzinfo = field(default_factory=machine_zone)  # JXC_TIMEZONE's, or the machine's
+    _zone: tzinfo | None = field(default=None, repr=False)  # fixed by a test
 
     @property
     def zone(self) -> tzinfo:
-        """The company's time zone, as its database keeps it; read once, when first needed.
+        """The company's time zone, as its database keeps it now (a change is seen at once).
 
-        A database that keeps none yet (before ``jxc init``) has the one ``JXC_TIMEZONE``
-        names, or the machine's.
+        A database that keeps none yet (before ``jxc init``) has ``fallback_zone``.
         """
-        if self._zone is None:
-            with read_connection(self.engine) as connection:
-                kept = (
-                    setting(connection, company.TIMEZONE)
-                    if inspect(connection).has_table("company_setting")
-                    else None
-                )
-            self._zone = company_zone(self.settings.timezone) if kept is None else _kept(kept)
-        return self._zone
+        if self._zone is not None:
+            return self._zone
+        try:
+            return self.uow().zone
+        except DBAPIError:  # no JXC tables yet
+            return self.fallback_zone
 
     @zone.setter
     def zone(self, zone: tzinfo) -> None:
@@ -85,7 +81,12 @@ class App:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
-            self.engine, self.clock, self.catalog_cache, self.session_cache, self.zone
+            self.engine,
+            self.clock,
+            self.catalog_cache,
+            self.session_cache,
+            self._zone,
+            self.fallback_zone,
         )
 
     def today(self) -> date:
@@ -134,8 +135,8 @@ def build(settings: Settings | None = None, **engine_options: object) -> App:
         raise Invalid("database.url_invalid", {"url": settings.database_url}) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    company_zone(settings.timezone)  # a wrong JXC_TIMEZONE is told at once, not at first use
-    return App(settings, make_engine(url, **engine_options))
+    fallback = company_zone(settings.timezone)  # a wrong JXC_TIMEZONE is told at once
+    return App(settings, make_engine(url, **engine_options), fallback_zone=fallback)
 
 
 def company_zone(name: str | None) -> tzinfo:
@@ -152,14 +153,6 @@ def company_zone(name: str | None) -> tzinfo:
         raise Invalid("settings.timezone_unknown", {"zone": name}) from None
 
 
-def _kept(name: str) -> tzinfo:
-    """Raises Invalid company.timezone_unknown if the database keeps no zone's name."""
-    try:
-        return zone_named(name)
-    except ValueError:
-        raise Invalid("company.timezone_unknown", {"zone": name}) from None
-
-
 def alembic_config() -> Config:
     from alembic.config import Config  # only set-up needs Alembic: every command starts faster
 
@@ -168,8 +161,11 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(app: App, revision: str = "head") -> None:
-    """Bring the database schema to ``revision`` and make sure the base data exists."""
+def upgrade(app: App, revision: str = "head") -> str | None:
+    """Bring the database schema to ``revision`` and make sure the base data exists.
+
+    Returns the company's time zone if it was kept now, for the first time.
+    """
     from alembic import command
 
     config = alembic_config()
@@ -177,19 +173,18 @@ def upgrade(app: App, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
         connection.commit()
-    if revision == "head":
-        base_data(app)
+    return base_data(app) if revision == "head" else None
 
 
-def base_data(app: App) -> None:
+def base_data(app: App) -> str | None:
     """Make sure what every company has exists.
 
     Base units and virtual locations, a workflow per document type, and a time zone: this
-    process's, the first time.
+    process's, the first time (its name is returned then).
     """
     catalog.initialize(app.uow())
     workflows.install_defaults(app.uow())
-    app.zone = _kept(company.keep_zone(app.uow(), company_zone(app.settings.timezone)))
+    return company.keep_zone(app.uow(), app.fallback_zone)
 
 
 def current_revision(app: App) -> str | None:

@@ -35,10 +35,13 @@ def init(
     ] = None,
 ) -> None:
     st = state(ctx)
-    upgrade(st.app)
+    newly_kept = upgrade(st.app)
     url = st.app.engine.url.render_as_string(hide_password=True)
     out.print(st.t("label.initialized", url=url, revision=current_revision(st.app)))
-    out.print(st.t("label.company_timezone", zone=zone_name(st.app.zone)))
+    if newly_kept:
+        out.print(st.t("label.company_timezone_kept", zone=newly_kept))
+    else:
+        out.print(st.t("label.company_timezone", zone=zone_name(st.app.zone)))
     if auth.has_users(st.app.uow()):
         return
     password = admin_password or secrets.token_urlsafe(12)

@@ -90,11 +90,13 @@ class UnitOfWork:
         clock: Callable[[], datetime] = utc_now,
         catalog_cache: CatalogCache | None = None,
         session_cache: SessionCache | None = None,
-        zone: tzinfo = UTC,
+        zone: tzinfo | None = None,
+        fallback_zone: tzinfo = UTC,
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self.zone = zone  # the company's time zone, as the database keeps it
+        self._zone = zone  # given: the company's time zone for this unit of work, fixed
+        self._fallback_zone = fallback_zone  # before the database keeps one
         self.catalog_cache = catalog_cache or CatalogCache()
         self.session_cache = session_cache or SessionCache()
         self._connection: Connection | None = None
@@ -104,6 +106,15 @@ class UnitOfWork:
         # rollback, for the service layer to record in a transaction of its own.
         self.refused: list[Refusal] = []
         self.request_id: str | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        """The company's time zone, as the database keeps it now."""
+        if self._zone is not None:
+            return self._zone
+        if self._connection is None:
+            return self.run(lambda: self.zone, read_only=True)
+        return self.company.zone(self._fallback_zone)
 
     def today(self) -> date:
         """The company's business day now."""
@@ -134,7 +145,7 @@ class UnitOfWork:
         self.stocktakes = StocktakeRepository(connection)
         self.levels = LevelRepository(connection)
         self.refusals = RefusalRepository(connection)
-        self.company = CompanyRepository(connection)
+        self.company = CompanyRepository(connection, self.catalog)
         self.episodes = EpisodeRepository(connection)
         self._recorded = []
         self.refused, self.request_id = [], None

@@ -413,7 +413,8 @@ LABELS: dict[str, str] = {
     "label.in": "In",
     "label.initialized": "Database ready at {url} (schema {revision})",
     "label.company_timezone": "Company time zone: {zone}",
-    "label.company_timezone_set": "Company time zone is now {zone}; restart any running jxc serve for it to follow",
+    "label.company_timezone_set": "Company time zone is now {zone}",
+    "label.company_timezone_kept": "Company time zone kept: {zone} (JXC_TIMEZONE's, or this machine's); if it is not the company's, change it with jxc company timezone ZONE",
     "label.interrupted": "Interrupted",
     "actor.system": "System",  # installation and upgrades, not a person
     "actor.anonymous": "Anonymous",  # a failed sign-in

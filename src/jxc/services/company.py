@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
+from jxc.db.repositories.company import TIMEZONE
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import Action
@@ -17,17 +18,23 @@ from jxc.domain.periods import zone_name, zone_named
 from jxc.services.auth import require
 from jxc.services.base import remember, replay, transactional
 
-TIMEZONE = "timezone"
-
 
 @transactional
-def keep_zone(uow: UnitOfWork, zone: tzinfo) -> str:
-    """Keep ``zone`` as the company's time zone unless it has one; return the one it has."""
-    kept = uow.company.get(TIMEZONE)
-    if kept is None:
-        kept = zone_name(zone)
-        uow.company.put(TIMEZONE, kept, SYSTEM_ACTOR, uow.clock())
-        uow.commit()
+def keep_zone(uow: UnitOfWork, zone: tzinfo) -> str | None:
+    """Keep ``zone`` as the company's time zone unless it has one.
+
+    Returns its name if it was kept now (the first time, on the audit trail), else None.
+    """
+    if uow.company.get(TIMEZONE) is not None:
+        return None
+    kept = zone_name(zone)
+    uow.company.put(TIMEZONE, kept, SYSTEM_ACTOR, uow.clock())
+    uow.record(
+        AuditEntry(
+            SYSTEM_ACTOR, "company.set_timezone", "company", TIMEZONE, {"from": None, "to": kept}
+        )
+    )
+    uow.commit()
     return kept
 
 
@@ -36,7 +43,7 @@ def set_timezone(uow: UnitOfWork, actor: str, name: str, request_id: str | None 
     """Change the company's time zone (admin only); return its name as kept.
 
     Documents keep their business dates; from now on "today", new numbers and the times
-    shown follow the new zone. A running server reads it when it starts.
+    shown follow the new zone, in every program at its next transaction.
 
     Raises:
         Forbidden: auth.forbidden (company.manage).

@@ -173,12 +173,14 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_stock_and_starts_i
     with empty_app.reader() as connection:
         assert connection.execute(select(Warehouse.code)).scalars().all() == ["一号仓"]
         chain = audit.chain_report(connection)
-        initialized, *installed = audit.log(connection)
-    assert (chain.ok, chain.events) == (True, 1 + len(DOCUMENT_TYPES))
+        initialized, *installed, zone_kept = audit.log(connection)
+    assert (chain.ok, chain.events) == (True, 2 + len(DOCUMENT_TYPES))
     assert (initialized.actor, initialized.action) == ("system", "catalog.initialize")
     assert {(event.action, event.subject) for event in installed} == {
         ("workflow.install", kind) for kind in DOCUMENT_TYPES
     }
+    # the zone of the process that upgraded, as the company's: what it ran on before
+    assert (zone_kept.action, zone_kept.subject) == ("company.set_timezone", "timezone")
     one_step_admin(empty_app)
     a_warehouse(empty_app)
     assert_books_balance(empty_app)

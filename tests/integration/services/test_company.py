@@ -8,9 +8,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import text, update
 
 from jxc.bootstrap import App, build, upgrade
 from jxc.config import Settings
+from jxc.db.schema import CompanySetting
 from jxc.domain.errors import Forbidden, Invalid
 from jxc.domain.periods import zone_name
 from jxc.i18n.messages import translate
@@ -87,9 +89,10 @@ def test_an_admin_changes_the_zone_once_per_request_and_the_change_is_audited(ap
         assert later.today() == date(2026, 11, 26)
     with app.reader() as connection:
         changes = audit_queries.log(connection, action="company.set_timezone")
-    assert [(e.actor, json.loads(e.payload)["to"]) for e in changes] == [
+    assert [(e.actor, json.loads(e.payload)["to"]) for e in changes][1:] == [
         ("tester", "America/Los_Angeles")
     ]
+    assert changes[0].actor == "system"  # the zone jxc init kept, the first time
 
     assert company.set_timezone(app.uow(), "tester", " +08:00 ") == "UTC+08:00"
     with process(url) as later:
@@ -114,3 +117,25 @@ def test_only_an_admin_changes_the_zone(app):
     with refused(app, Forbidden) as caught:
         company.set_timezone(app.uow(), clerk, "Asia/Tokyo")
     assert caught.value.params["action"] == "company.manage"
+
+
+def test_a_running_program_follows_a_change_made_by_another_at_its_next_transaction(app):
+    with process(app.settings.database_url) as server:
+        assert zone_name(server.zone) != "Pacific/Kiritimati"
+        company.set_timezone(app.uow(), "tester", "Pacific/Kiritimati")  # from a script
+
+        assert zone_name(server.zone) == "Pacific/Kiritimati"
+        assert server.uow().today() == date(2026, 11, 27)  # 07:00 on the 27th there
+
+
+def test_a_kept_zone_changed_by_hand_into_none_falls_back_and_can_be_set_again(app):
+    with app.engine.begin() as connection:
+        connection.execute(
+            update(CompanySetting)
+            .where(CompanySetting.name == "timezone")
+            .values(value="Mars/Olympus")
+        )
+        connection.execute(text("UPDATE catalog_version SET version = version + 1"))
+    assert app.zone == app.fallback_zone
+    assert company.set_timezone(app.uow(), "tester", "Asia/Shanghai") == "Asia/Shanghai"
+    assert zone_name(app.zone) == "Asia/Shanghai"

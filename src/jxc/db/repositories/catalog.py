@@ -153,6 +153,7 @@ class CatalogView:
     principals: dict[str, Principal | None] = field(default_factory=dict)  # None: no such user
     latest_closed: list[Period | None] = field(default_factory=list)  # empty: not read yet
     workflows: dict[str, Any] = field(default_factory=dict)  # document type → StoredWorkflow
+    settings: dict[str, str | None] = field(default_factory=dict)  # the company's, by name
 
 
 class CatalogCache:

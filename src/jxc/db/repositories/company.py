@@ -1,30 +1,49 @@
-"""The company's settings: one row per name."""
+"""The company's settings: one row per name, cached with the master data.
+
+A change bumps the catalog version, so every process reads it again at its next
+transaction: a running server follows a new time zone without a restart.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import cast
 
 from sqlalchemy import Connection, Table, insert, select, update
 
 from jxc.db import schema as s
+from jxc.db.repositories.catalog import CatalogRepository
+from jxc.domain.periods import zone_named
 
 _setting = cast(Table, s.CompanySetting.__table__)
 
-
-def setting(connection: Connection, name: str) -> str | None:
-    found: str | None = connection.execute(
-        select(_setting.c.value).where(_setting.c.name == name)
-    ).scalar()
-    return found
+TIMEZONE = "timezone"
 
 
 class CompanyRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, catalog: CatalogRepository) -> None:
         self.connection = connection
+        self._catalog = catalog
 
     def get(self, name: str) -> str | None:
-        return setting(self.connection, name)
+        known = self._catalog.view().settings
+        if name not in known:
+            known[name] = self.connection.execute(
+                select(_setting.c.value).where(_setting.c.name == name)
+            ).scalar()
+        return known[name]
+
+    def zone(self, fallback: tzinfo) -> tzinfo:
+        """The zone kept, else ``fallback``.
+
+        Before one is kept, and if what is kept names none (changed by hand), so that an
+        admin can still set a right one.
+        """
+        kept = self.get(TIMEZONE)
+        try:
+            return fallback if kept is None else zone_named(kept)
+        except ValueError:
+            return fallback
 
     def put(self, name: str, value: str, actor: str, at: datetime) -> None:
         changed = {"value": value, "changed_by": actor, "changed_at": at}
@@ -33,3 +52,4 @@ class CompanyRepository:
         )
         if not updated.rowcount:
             self.connection.execute(insert(_setting).values(name=name, **changed))
+        self._catalog.changed()
