@@ -466,7 +466,7 @@ def test_the_company_time_zone_is_shown_and_changed_and_another_jxc_timezone_is_
 
     code, output = jxc(database_url, "company", "timezone", "Asia/Peking")
     assert code == 4
-    assert "Asia/Peking 不是时区；请用 IANA 时区名（例如 Asia/Shanghai）或时差" in output
+    assert "Asia/Peking 不是时区；请用 IANA 时区名（例如 Asia/Shanghai）或 UTC 偏移" in output
 
     result = runner.invoke(
         app,

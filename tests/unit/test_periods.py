@@ -169,6 +169,9 @@ def test_a_machine_on_a_posix_tz_rule_keeps_its_offset():
         ("+08:00", "UTC+08:00"),
         ("UTC-03:30", "UTC-03:30"),
         ("UTC+00:00", "UTC"),
+        ("UTC+8", "UTC+08:00"),
+        ("utc-05:30", "UTC-05:30"),
+        ("UTC+14:00", "UTC+14:00"),
     ],
 )
 def test_a_zone_is_kept_by_a_name_that_reads_back_as_the_same_zone(name, kept):

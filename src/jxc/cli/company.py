@@ -26,7 +26,10 @@ def timezone(
     ctx: typer.Context,
     zone: Annotated[
         str | None,
-        typer.Argument(help="An IANA name such as Asia/Shanghai, or an offset such as UTC+08:00."),
+        typer.Argument(
+            help="An IANA name such as Asia/Shanghai, or an offset such as UTC+08:00 "
+            "(UTC-05:00, not -05:00, west of Greenwich)."
+        ),
     ] = None,
     request_id: RequestId = None,
 ) -> None:

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jxc.domain.errors import Conflict, Invalid
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):(\d{2})$")
+_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{1,2})(?::(\d{2}))?$", re.IGNORECASE)
+# The offsets clocks keep somewhere on Earth: from Baker Island's to Kiritimati's.
+_WESTMOST, _EASTMOST = timedelta(hours=-12), timedelta(hours=14)
 
 
 @dataclass(frozen=True, order=True)
@@ -77,18 +79,19 @@ def shown_time(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:
 
 
 def zone_named(name: str) -> tzinfo:
-    """The time zone an IANA name (Asia/Shanghai) or a fixed offset (UTC+08:00) names.
+    """The time zone an IANA name (Asia/Shanghai) or a fixed offset (UTC+08:00, UTC+8) names.
 
     Raises:
-        ValueError: it names none.
+        ValueError: it names none, or an offset no clock keeps.
     """
     offset = _OFFSET.match(name)
     if offset is not None:
         sign, hours, minutes = offset.groups()
-        shift = timedelta(hours=int(hours), minutes=int(minutes))
-        if shift >= timedelta(hours=24) or int(minutes) >= 60:
+        shift = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        shift = -shift if sign == "-" else shift
+        if int(minutes or 0) >= 60 or not _WESTMOST <= shift <= _EASTMOST:
             raise ValueError(name)
-        return timezone(-shift if sign == "-" else shift)
+        return timezone(shift)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
