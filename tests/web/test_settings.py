@@ -217,3 +217,22 @@ def test_the_audit_log_is_in_the_menu_of_those_who_may_read_it_only(shop):
         home = web_client(shop, username).get("/")
         assert ('href="/audit"' in home.text) is shown, username
     assert web_client(shop, "clerk1").get("/audit").status_code == 403
+
+
+def test_a_refused_new_user_keeps_the_role_and_warehouse_chosen_never_all_warehouses(shop):
+    admin = web_client(shop, "boss")
+    refused = post(
+        admin,
+        "/settings/users",
+        username="xiaoqian",
+        display_name="小钱",
+        password="123",
+        role="warehouse_clerk",
+        warehouse="WH2",
+    )
+    assert refused.status_code == 422
+    assert "密码至少需要 8 个字符" in refused.text
+    form = refused.text.split('name="username"')[1]
+    assert '<option value="warehouse_clerk" selected>' in form
+    assert "<option selected>WH2</option>" in form
+    assert '<option value="">' + "全部仓库" + "</option>" in form  # offered, not chosen

@@ -148,6 +148,8 @@ async def add_user(
         lambda: auth.add_user(app.uow(), user.username, data, request_id),
         username=username,
         display_name=display_name,
+        role=role,
+        warehouse=warehouse,  # shown again as chosen: never widened to all warehouses
     )
 
 
