@@ -236,3 +236,31 @@ def test_a_refused_new_user_keeps_the_role_and_warehouse_chosen_never_all_wareho
     assert '<option value="warehouse_clerk" selected>' in form
     assert "<option selected>WH2</option>" in form
     assert '<option value="">' + "全部仓库" + "</option>" in form  # offered, not chosen
+
+
+def test_the_documents_page_says_when_it_shows_the_newest_only_and_names_a_state_in_words(
+    shop, monkeypatch
+):
+    from jxc.web import pages
+
+    monkeypatch.setattr(pages, "LIST_LIMIT", 2)
+    for _ in range(3):
+        documents.create(
+            shop.uow(),
+            "tester",
+            {
+                "document_type": "receipt",
+                "warehouse": "WH1",
+                "lines": [{"item": "螺丝", "quantity": 1}],
+            },
+            post=True,
+        )
+    admin = web_client(shop, "boss")
+    listed = admin.get("/documents")
+    assert listed.text.count('<a href="/documents/RK') == 2
+    assert "仅显示最新的 2 条；请用筛选条件缩小范围，或导出以获得全部" in listed.text
+    assert admin.get("/documents?state=已过账").text.count('<a href="/documents/RK') == 2
+    unknown = admin.get("/documents?state=xyz")
+    assert unknown.status_code == 422
+    assert "没有「xyz」这个单据状态；可用状态：" in unknown.text
+    assert "仅显示最新的 2 条" in admin.get("/audit").text

@@ -358,6 +358,7 @@ ERRORS: dict[str, str] = {
 LABELS: dict[str, str] = {
     "label.action": "Action",
     "label.as_of": "Stock at the end of {day} (from the snapshot of {start} on)",
+    "label.web_rows_limited": "Showing the newest {shown}; narrow the list with its filters, or export it for all",
     "label.rows_limited": "Showing {shown} of {total} rows; --limit shows more",
     "label.rows_limited_more": "Showing {shown} rows; there are more, --limit shows them",
     "label.as_of_from_ledger": "Stock at the end of {day} (summed from the whole ledger: no month closed before it)",

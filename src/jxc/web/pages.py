@@ -23,7 +23,7 @@ from jxc.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthe
 from jxc.domain.partners import PARTNERS_OF
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
 from jxc.exports import XLSX_MAX_ROWS, ExportFormat
-from jxc.i18n.messages import vocabulary
+from jxc.i18n.messages import translate, vocabulary
 from jxc.queries import audit, stock_levels
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
@@ -249,17 +249,20 @@ async def audit_page(
                 connection,
                 document=document or None,
                 actor=actor or None,
-                limit=EXPORT_LIMIT if format else LIST_LIMIT,
+                limit=EXPORT_LIMIT if format else LIST_LIMIT + 1,
             )
 
     events = await run_in_threadpool(read)
     if format:
         return download(request, exports.AUDIT, events, format, "audit")
+    more = len(events) > LIST_LIMIT
     return page(
         request,
         "audit.html",
         user=user,
-        events=events,
+        events=events[-LIST_LIMIT:],
+        more=more,
+        shown=LIST_LIMIT,
         document=document or "",
         actor=actor or "",
     )
@@ -276,30 +279,35 @@ async def document_list(
     format: ExportFormat | None = None,
 ) -> Response:
     def read() -> list[Any]:
+        named = workflows.state_named(app.uow(), state) if state else None
         with app.reader() as connection:
             return document_queries.documents(
                 connection,
                 document_type or None,
-                state or None,
-                limit=EXPORT_LIMIT if format else LIST_LIMIT,
+                named,
+                limit=EXPORT_LIMIT if format else LIST_LIMIT + 1,
                 visible=user.visible_warehouses,
                 kind=kind,
             )
 
-    rows = await run_in_threadpool(read)
+    shown: dict[str, Any] = {
+        "user": user,
+        "document_type": document_type or "",
+        "state": state or "",
+        "kind": kind or "",
+        "kinds": list(DocumentKind),
+        "tabs": LIST_TABS,
+        "shown": LIST_LIMIT,
+    }
+    try:
+        rows = await run_in_threadpool(read)
+    except Invalid as unknown:  # a state no document can be in: said, not an empty list
+        refusal = translate(unknown.code, locale_of(request), **unknown.params)
+        return page(request, "documents.html", 422, rows=[], refusal=refusal, **shown)
     if format:
         return download(request, exports.DOCUMENTS, rows, format, "documents")
-    return page(
-        request,
-        "documents.html",
-        user=user,
-        rows=rows,
-        document_type=document_type or "",
-        state=state or "",
-        kind=kind or "",
-        kinds=list(DocumentKind),
-        tabs=LIST_TABS,
-    )
+    more = len(rows) > LIST_LIMIT
+    return page(request, "documents.html", rows=rows[:LIST_LIMIT], more=more, **shown)
 
 
 def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
