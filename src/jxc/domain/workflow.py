@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -248,6 +249,23 @@ class Workflow:
                 if t.action == action and state in t.sources
             )
         ]
+
+    def barred(
+        self, state: str, action: str, actor: str, done_by: Mapping[str, AbstractSet[str]]
+    ) -> bool:
+        """Whether separation of duties keeps ``actor`` from ``action``, whichever way it goes.
+
+        ``done_by``: who took each action in the document's current round.
+        """
+        transitions = [t for t in self.transitions if t.action == action and state in t.sources]
+        return bool(transitions) and all(
+            any(
+                isinstance(guard, NotBy)
+                and any(actor in done_by.get(did, ()) for did in guard.actions)
+                for guard in t.guards
+            )
+            for t in transitions
+        )
 
     def allowed(self, state: str) -> list[str]:
         """The actions defined from ``state``, in definition order."""

@@ -468,7 +468,10 @@ def check_visible(uow: UnitOfWork, actor: str, number: str) -> None:
 
 @reading
 def next_steps(uow: UnitOfWork, actor: str, number: str) -> list[str]:
-    """The steps ``actor`` holds a role for on a document now (guards may still refuse one).
+    """The steps ``actor`` may take on a document now.
+
+    By role, less those separation of duties keeps them from; other guards may still
+    refuse one.
 
     Raises:
         NotFound: document.unknown.
@@ -478,12 +481,13 @@ def next_steps(uow: UnitOfWork, actor: str, number: str) -> list[str]:
         raise NotFound("document.unknown", {"number": number})
     workflow = workflows.definition(uow, header.document_type.value)
     destination = header.to_warehouse_id
-    return workflow.steps_of(
+    steps = workflow.steps_of(
         principal(uow, actor),
         header.state,
         uow.catalog.warehouse_code(header.warehouse_id),
         uow.catalog.warehouse_code(destination) if destination is not None else None,
     )
+    return _steps_open_to(uow, workflow, actor, header, steps)
 
 
 @reading
@@ -516,15 +520,44 @@ def waiting_for(
             offset,
         )
         for row in rows:
-            steps = flows[row.document_type].steps_of(
-                who, row.state, row.warehouse, row.to_warehouse
-            )
+            flow = flows[row.document_type]
+            steps = flow.steps_of(who, row.state, row.warehouse, row.to_warehouse)
+            steps = _steps_open_to(uow, flow, actor, row, steps) if steps else steps
             if steps:
                 found.append((row, steps))
         if len(rows) < limit:
             break
         offset += limit
     return found[:limit]
+
+
+def _done_by(
+    uow: UnitOfWork, workflow: Workflow, number: str, created_by: str
+) -> dict[str, set[str]]:
+    """Who took each action on a document in its round, as separation of duties reads it.
+
+    A return to the start begins a new round.
+    """
+    done_by: dict[str, set[str]] = {"create": {created_by}}
+    for recorded, user, to_state in uow.audit.steps_of("document", number):
+        action = recorded.removeprefix("document.")
+        if to_state == workflow.initial and action != "create":
+            done_by = {"create": {created_by}}
+            continue
+        done_by.setdefault(action, set()).add(user)
+    return done_by
+
+
+def _steps_open_to(
+    uow: UnitOfWork,
+    workflow: Workflow,
+    actor: str,
+    row: DocumentRow | DocumentHeader,
+    steps: list[str],
+) -> list[str]:
+    """``steps`` less those separation of duties keeps ``actor`` from (核对 after 执行)."""
+    done_by = _done_by(uow, workflow, row.number, row.created_by)
+    return [step for step in steps if not workflow.barred(row.state, step, actor, done_by)]
 
 
 def _step_warehouse(uow: UnitOfWork, header: DocumentHeader, transition: Transition) -> str:
@@ -751,14 +784,11 @@ def _facts(
     lines: list[LineRecord],
 ) -> DocumentFacts:
     """What the step's guards and conditions read, and no more."""
-    done_by: dict[str, set[str]] = {"create": {header.created_by}}
-    if wanted.history:
-        for recorded, user, to_state in uow.audit.steps_of("document", header.number):
-            action = recorded.removeprefix("document.")
-            if to_state == workflow.initial and action != "create":  # a new round begins
-                done_by = {"create": {header.created_by}}
-                continue
-            done_by.setdefault(action, set()).add(user)
+    done_by = (
+        _done_by(uow, workflow, header.number, header.created_by)
+        if wanted.history
+        else {"create": {header.created_by}}
+    )
     value = quantity = Decimal(0)
     items = uow.catalog.items_by_id({line.item_id for line in lines}) if lines else {}
     if wanted.value:

@@ -245,6 +245,11 @@ def test_whoever_executed_cannot_verify_their_own_work(shop):
 
     assert caught.value.code == "workflow.same_person"
     assert (caught.value.params["did"], caught.value.params["action"]) == ("execute", "verify")
+    # nor is verifying offered to them, on the document or in their list of what waits
+    assert "verify" not in documents.next_steps(shop.uow(), "clerk1", number)
+    assert number not in {row.number for row, _ in documents.waiting_for(shop.uow(), "clerk1")}
+    assert "verify" in documents.next_steps(shop.uow(), "clerk2", number)
+    assert number in {row.number for row, _ in documents.waiting_for(shop.uow(), "clerk2")}
     assert step(shop, "clerk2", number, "verify").state == "verified"
 
 
