@@ -97,3 +97,12 @@ def test_a_document_shows_when_each_step_happened_on_the_companys_clock(shop):
 
     assert ("<time>2026-11-26 09:30</time>" in beijing, "09:30" in utc) == (True, False)
     assert "<time>2026-11-26 01:30</time>" in utc
+
+
+def test_the_clerk_reads_on_the_document_why_it_was_sent_back(shop):
+    number = submitted(shop, "WH1")
+    documents.act(shop.uow(), "manager", number, "reject", reason="数量不对")
+
+    page = web_client(shop, "clerk1").get(f"/documents/{number}")
+    assert page.status_code == 200
+    assert '<span class="reason"><small>原因</small> 数量不对</span>' in page.text

@@ -494,7 +494,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
         ],
     )
     with st.app.reader() as connection:
-        history = audit.log(connection, document=document_number, limit=1000)
+        history = audit.log(connection, document=document_number, limit=100_000)
         priced = order_queries.priced_lines(connection, document_number)
         source = order_queries.source_of(connection, document_number)
         made = order_queries.made_from(connection, document_number)

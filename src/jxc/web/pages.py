@@ -6,6 +6,7 @@ step comes back as a message on the page, in the user's language.
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Annotated, Any
 
@@ -36,6 +37,7 @@ from jxc.web.scanning import lines_from, scan_page, take_scan
 
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
+HISTORY_LIMIT = 100_000  # a document's steps: all of them
 EXPORT_LIMIT = XLSX_MAX_ROWS
 # The lists beside the document list (web/order_lists.py), as tabs above each: path → title.
 LIST_TABS = {
@@ -315,7 +317,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         header, lines = document_queries.document(connection, number)
         if not user.sees(header.warehouse, header.to_warehouse):
             raise NotFound("document.unknown", {"number": number})
-        history = audit.log(connection, document=number, limit=1000)
+        history = audit.log(connection, document=number, limit=HISTORY_LIMIT)
         priced = order_queries.priced_lines(connection, number)
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
@@ -325,6 +327,8 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "header": header,
         "lines": lines,
         "history": history,
+        # 驳回 and 反审核 say why: the clerk who gets the document back reads it here
+        "reasons": {e.sequence: json.loads(e.payload).get("reason") for e in history},
         "steps": steps,
         "priced": priced,
         "progress": progress.value if progress else None,
