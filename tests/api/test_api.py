@@ -352,6 +352,12 @@ def test_a_bad_query_parameter_is_named(client):
     assert unknown["code"] == "document.state_unknown"
     assert unknown["title"].startswith("没有「foo」这个单据状态；可用状态：")
 
+    # a misspelt filter would answer as if none were given: it is named instead
+    misspelt = problem(client.get("/api/v1/documents?stat=draft&limit=5", headers=clerk), 422)
+    assert misspelt["code"] == "request.parameter_unknown"
+    assert misspelt["title"].startswith("此请求不读取查询参数 stat；可用的参数：")
+    assert "state" in misspelt["params"]["known"].split(", ")
+
 
 def test_an_unexpected_failure_is_a_500_problem_with_the_request_id_and_no_traceback(
     client, monkeypatch

@@ -11,13 +11,13 @@ import logging
 import time
 import uuid
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import jxc
 from jxc.api import problems
-from jxc.api.deps import MAX_BODY_BYTES
+from jxc.api.deps import MAX_BODY_BYTES, known_query_only
 from jxc.api.routes import (
     audit,
     catalog,
@@ -76,7 +76,7 @@ def create_app(app: App) -> FastAPI:
         kpi.router,
         replenishment.router,
     ):
-        api.include_router(router, prefix=API_PREFIX)
+        api.include_router(router, prefix=API_PREFIX, dependencies=[Depends(known_query_only)])
     return api
 
 

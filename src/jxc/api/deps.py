@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Header, Query, Request, Response, Security
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
 from jxc.config import SESSION_COOKIE, preferred_locale
 from jxc.domain.auth import Principal, check_csrf
-from jxc.domain.errors import Unauthenticated
+from jxc.domain.errors import Invalid, Unauthenticated
 from jxc.exports import Column, ExportFormat, export
 from jxc.services import auth
 
@@ -31,6 +32,51 @@ MAX_BODY_BYTES = 8 * 1024 * 1024  # 10,000 lines of a document fit well within i
 
 # A body this small is a document of a few dozen lines: its write takes milliseconds.
 INLINE_WRITE_MAX_BYTES = 8 * 1024
+
+
+async def known_query_only(request: Request) -> None:
+    """Refuse a query parameter the route does not read.
+
+    A misspelt filter (``from`` where the route reads ``start``) would otherwise answer as
+    if no filter were given: a silently wrong answer.
+
+    Raises:
+        Invalid: request.parameter_unknown, naming the ones the route reads.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise Invalid(
+            "request.parameter_unknown",
+            {
+                "pointer": f"/query/{unknown[0]}",
+                "name": unknown[0],
+                "known": ", ".join(sorted(known)) or "—",
+            },
+        )
+
+
+_QUERY_NAMES: dict[str, frozenset[str]] = {}  # by route: what its parameters are never changes
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    known = _QUERY_NAMES.get(route.unique_id)
+    if known is None:
+        known = _QUERY_NAMES[route.unique_id] = _read_query_names(route)
+    return known
+
+
+def _read_query_names(route: APIRoute) -> frozenset[str]:
+    names: set[str] = set()
+    dependants = [route.dependant]
+    while dependants:  # the route's own parameters and its dependencies'
+        dependant = dependants.pop()
+        names.update(param.alias for param in dependant.query_params)
+        dependants.extend(dependant.dependencies)
+    return frozenset(names)
 
 
 async def get_app(request: Request) -> App:
