@@ -216,7 +216,7 @@ def issue_token(
             "label.token_issued",
             id=issued.id,
             user=issued.username,
-            expires=f"{issued.expires_at.astimezone(UTC):%Y-%m-%d}",
+            expires=shown_time(issued.expires_at, st.app.zone)[:10],  # as token list shows it
         )
     )
     out.print(issued.token)

@@ -23,7 +23,7 @@ ERRORS: dict[str, str] = {
     "auth.grant_unknown": "User {user} has no such grant of the role {role}",
     "auth.last_admin": "At least one active admin of every warehouse must remain",
     "auth.username_reserved": "{user} is reserved for the system's own entries; choose another user name",
-    "auth.locked": "Too many failed sign-ins: {user} is locked until {until} (UTC)",
+    "auth.locked": "Too many failed sign-ins: {user} is locked until {until}",
     "auth.password_is_username": "The password must not be the user name",
     "auth.password_too_short": "The password needs at least {minimum} characters",
     "auth.role_unknown": "{role} is not a role; roles: {roles}",

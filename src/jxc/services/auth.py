@@ -16,7 +16,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -40,6 +40,7 @@ from jxc.domain.auth import (
     locked_until,
 )
 from jxc.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
+from jxc.domain.periods import shown_time
 from jxc.services.base import parse, reading, remember, replay, transactional
 
 _hasher = PasswordHasher()
@@ -473,7 +474,7 @@ def _settle(uow: UnitOfWork, username: str, checked: str | None, right: bool) ->
         if until is not None and now < until:
             uow.record(AuditEntry(ANONYMOUS, "user.login_locked", "user", name))
             uow.commit()
-            shown = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+            shown = shown_time(until, uow.zone)
             raise Unauthenticated("auth.locked", {"user": username, "until": shown})
         if until is not None:
             failures = 0  # the lock has run out: counting starts afresh

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -315,6 +316,7 @@ def test_five_failures_in_a_row_lock_the_account_for_fifteen_minutes(shop):
 def test_a_name_nobody_has_locks_the_same_way_so_locking_tells_no_names(shop):
     now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     shop.clock = lambda: now
+    shop.zone = ZoneInfo("Asia/Shanghai")  # the lock's end is told on the company's clock
     answers = {}
     for name in ("clerk1", "nobody"):
         for _ in range(MAX_FAILED_LOGINS + 1):
@@ -326,8 +328,8 @@ def test_a_name_nobody_has_locks_the_same_way_so_locking_tells_no_names(shop):
         auth.login(shop.uow(), "nobody", "guess")
 
     assert answers == {
-        "clerk1": ("auth.locked", "2026-11-25 09:15"),
-        "nobody": ("auth.locked", "2026-11-25 09:15"),
+        "clerk1": ("auth.locked", "2026-11-25 17:15"),
+        "nobody": ("auth.locked", "2026-11-25 17:15"),
     }
     assert after_the_lock.value.code == "auth.failed"
     assert actions(shop)[-2:] == [
