@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from jxc.domain.barcodes import ScannedCode, ean13, read_barcode
 from jxc.domain.errors import Invalid
+from jxc.i18n.messages import translate
 
 
 def test_a_plain_code_is_looked_up_as_typed():
@@ -43,9 +44,11 @@ def test_a_gs1_code_carries_a_serial():
         ("", "barcode.empty"),
         ("   ", "barcode.empty"),
         ("1" * 201, "barcode.too_long"),
-        ("(01)06901234567893(10)B1", "barcode.gs1_invalid"),  # wrong check digit
-        ("]C10106901234567893", "barcode.gs1_invalid"),  # prefixed: must read as GS1
-        ("(10)B2611", "barcode.gs1_invalid"),  # no GTIN
+        ("(01)06901234567893(10)B1", "barcode.gs1_check_digit"),
+        ("]C10106901234567893", "barcode.gs1_check_digit"),  # prefixed: must read as GS1
+        ("(10)B2611", "barcode.gs1_gtin_missing"),
+        ("(01)06927340151909(30)-1", "barcode.gs1_ai_invalid"),
+        ("(99", "barcode.gs1_invalid"),
     ],
 )
 def test_what_cannot_be_read_is_refused_naming_why(scanned, code):
@@ -53,6 +56,13 @@ def test_what_cannot_be_read_is_refused_naming_why(scanned, code):
         read_barcode(scanned)
 
     assert refused.value.code == code
+
+
+def test_why_a_gs1_code_does_not_read_is_said_in_chinese_without_the_librarys_english():
+    with pytest.raises(Invalid) as refused:
+        read_barcode("(01)06927340151909(30)-1")
+    said = translate(refused.value.code, "zh_CN", **refused.value.params)
+    assert said == "(01)06927340151909(30)-1 不是有效的 GS1 条码：-1 不符合应用标识符 (30) 的格式"
 
 
 def test_ean13_adds_the_check_digit():

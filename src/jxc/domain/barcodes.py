@@ -10,6 +10,7 @@ typing through a Chinese input method in full-width mode sends ６９０１… f
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -49,7 +50,7 @@ def read_barcode(text: str) -> ScannedCode:
         try:
             message = GS1Message.parse_hri(raw)
         except biip.ParseError as error:
-            raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": str(error)}) from None
+            raise _gs1_refusal(raw, str(error)) from None
         return _from_gs1(raw, message)
     # A code of our own is also looked up as typed: 杯子（大） stays itself.
     as_typed = ScannedCode(tuple(dict.fromkeys((raw, typed))))
@@ -60,16 +61,17 @@ def read_barcode(text: str) -> ScannedCode:
     if result.gs1_message is None:
         if not prefixed:
             return as_typed  # a code of our own that merely looks like GS1
-        raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": result.gs1_message_error})
+        raise _gs1_refusal(raw, result.gs1_message_error or "")
     return _from_gs1(raw, result.gs1_message)
 
 
 def _from_gs1(raw: str, message: GS1Message) -> ScannedCode:
     values = {element.ai.ai: element for element in message.element_strings}
     gtin = values.get("01")
-    if gtin is None or gtin.gtin is None:
-        reason = gtin.gtin_error if gtin is not None else "AI 01 (GTIN) missing"
-        raise Invalid("barcode.gs1_invalid", {"barcode": raw, "reason": reason})
+    if gtin is None:
+        raise Invalid("barcode.gs1_gtin_missing", {"barcode": raw})
+    if gtin.gtin is None:
+        raise _gs1_refusal(raw, gtin.gtin_error or "")
     # Items keep the code printed on the pack (EAN-13, UPC-A or EAN-8); GS1 pads it to 14.
     codes = tuple(dict.fromkeys(_printed_forms(gtin.gtin) + [gtin.value]))
     count = values.get("30") or values.get("37")
@@ -82,6 +84,25 @@ def _from_gs1(raw: str, message: GS1Message) -> ScannedCode:
         serial=values["21"].value if "21" in values else None,
         quantity=Decimal(count.value) if count is not None else None,
     )
+
+
+_AI_MISMATCH = re.compile(r"Failed to match '(?P<value>.*)' with GS1 AI \((?P<ai>\d+)\)")
+_CHECK_DIGIT = re.compile(
+    r"Invalid GTIN check digit for '(?P<gtin>\d+)': Expected (?P<expected>\d)"
+)
+
+
+def _gs1_refusal(raw: str, reason: str) -> Invalid:
+    """Why a GS1 code does not parse, said in words of ours: biip's are English."""
+    mismatch = _AI_MISMATCH.search(reason)
+    if mismatch is not None:
+        ai, value = mismatch["ai"], mismatch["value"]
+        held = value.removeprefix(ai)  # biip quotes the AI with its data
+        return Invalid("barcode.gs1_ai_invalid", {"barcode": raw, "ai": ai, "value": held})
+    check = _CHECK_DIGIT.search(reason)
+    if check is not None:
+        return Invalid("barcode.gs1_check_digit", {"barcode": raw, **check.groupdict()})
+    return Invalid("barcode.gs1_invalid", {"barcode": raw})
 
 
 def _printed_forms(gtin: biip.gtin.Gtin) -> list[str]:
