@@ -193,7 +193,7 @@ class UnitOfWork:
                 raise Conflict("database.busy", {"seconds": BUSY_TIMEOUT_MS // 1000}) from None
             except StatementError as error:
                 if isinstance(error.orig, OverflowError):
-                    raise Invalid("number.out_of_range", {"detail": str(error.orig)}) from None
+                    raise Invalid("number.out_of_range", {}) from None
                 if isinstance(error, DataError) and "NUL" in str(error.orig):
                     # PostgreSQL stores no NUL character in text (SQLite would).
                     raise Invalid("text.nul_character", {}) from None

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid
 from jxc.domain.items import Item, TrackingMode
-from jxc.domain.quantities import check_unit_cost
+from jxc.domain.quantities import MAX_QUANTITY, check_unit_cost
 
 
 class DocumentType(StrEnum):
@@ -308,6 +308,26 @@ def check_produced_by(
                 "batch.produced_after_date",
                 production_date=production_date.isoformat(),
                 date=business_date.isoformat(),
+            )
+
+
+def check_item_totals(lines: Iterable[tuple[int, str, Decimal]], errors: ErrorCollector) -> None:
+    """Collect an item whose lines add up beyond ``MAX_QUANTITY``.
+
+    Each line may be just within it; the balance they make is not, and the database could
+    not store it. ``lines``: (line number, item code, quantity in base units). An item is
+    named on its last line.
+    """
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for number, item, base_quantity in lines:
+        totals[item] = (number, totals.get(item, (0, Decimal(0)))[1] + base_quantity)
+    for item, (last, total) in totals.items():
+        if total > MAX_QUANTITY:
+            errors.add(
+                f"/lines/{last}/quantity",
+                "quantity.document_total_too_large",
+                item=item,
+                total=f"{total:,}",
             )
 
 

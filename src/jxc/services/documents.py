@@ -31,6 +31,7 @@ from jxc.domain.documents import (
     DocumentType,
     PostingStep,
     batch_dates,
+    check_item_totals,
     check_line_tracking,
     check_line_unit_cost,
     check_produced_by,
@@ -1317,6 +1318,13 @@ def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_
             if row is not None:
                 rows.append(row)
         numbered = list(enumerate(document.lines, start=1))
+        check_item_totals(
+            (
+                (r.row["line_no"], numbered[r.row["line_no"] - 1][1].item, r.row["base_quantity"])
+                for r in rows
+            ),
+            errors,
+        )
         check_serials_once(((n, ln.item, ln.serials) for n, ln in numbered if ln.serials), errors)
         produced = ((n, ln.production_date) for n, ln in numbered if ln.production_date)
         check_produced_by(produced, document.business_date or uow.today(), errors)

@@ -1059,3 +1059,15 @@ def test_a_document_of_an_older_release_dated_before_2000_can_still_be_reversed(
     reversal = documents.reverse(shop.uow(), "tester", made.number, post=True)
     assert reversal.state == "posted"
     assert on_hand(shop, "螺丝-M3", "WH1") == 0
+
+
+def test_lines_of_one_item_adding_up_beyond_a_trillion_are_refused_when_made(shop):
+    line = {"item": "螺母-M3", "quantity": "999999999999"}
+    with refused(shop, Invalid) as caught:
+        create(shop, "receipt", "WH1", *[line] * 10, post=False)
+    assert caught.value.code == "quantity.document_total_too_large"
+    assert caught.value.params == {
+        "item": "螺母-M3",
+        "total": "9,999,999,999,990",
+        "pointer": "/lines/10/quantity",
+    }
