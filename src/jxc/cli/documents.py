@@ -430,6 +430,7 @@ def list_documents(
             "label.date",
             "label.warehouse",
             "label.to_warehouse",
+            "label.partner",
             "label.line_count",
             "label.user",
         ],
@@ -441,8 +442,9 @@ def list_documents(
                 r.business_date,
                 r.warehouse,
                 r.to_warehouse,
+                r.partner_name or r.partner,
                 r.lines,
-                r.created_by,
+                st.label("actor.", r.created_by),
             )
             for r in rows
         ],
@@ -456,6 +458,10 @@ def show(ctx: typer.Context, document_number: str) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
         header, lines = document_queries.document(connection, document_number)
+        history = audit.log(connection, document=document_number, limit=100_000)
+        priced = order_queries.priced_lines(connection, document_number)
+        source = order_queries.source_of(connection, document_number)
+        made = order_queries.made_from(connection, document_number)
     reference = header.reverses or header.reversed_by or ""
     out.print(
         Text.assemble(
@@ -465,6 +471,11 @@ def show(ctx: typer.Context, document_number: str) -> None:
             f"{' → ' + header.to_warehouse if header.to_warehouse else ''}  {reference}",
         )
     )
+    if header.partner:
+        partner = f"{header.partner} {header.partner_name or ''}".rstrip()
+        out.print(st.t("label.document_partner", partner=partner))
+    if source:
+        out.print(st.t("label.document_source", number=source))
     if header.note:
         out.print(st.t("label.document_note", note=header.note))
     table(
@@ -493,20 +504,15 @@ def show(ctx: typer.Context, document_number: str) -> None:
             for line in lines
         ],
     )
-    with st.app.reader() as connection:
-        history = audit.log(connection, document=document_number, limit=100_000)
-        priced = order_queries.priced_lines(connection, document_number)
-        source = order_queries.source_of(connection, document_number)
-        made = order_queries.made_from(connection, document_number)
     if priced:
-        _show_prices(st, header.document_type, priced, source, made)
+        _show_prices(st, header.document_type, priced, made)
     table(
         st,
         ["label.time", "label.user", "label.action", "label.state", "label.details"],
         [
             (
                 shown_time(event.occurred_at, st.app.zone),
-                event.actor,
+                st.label("actor.", event.actor),
                 st.t(event.action),
                 state_change(st, event.from_state, event.to_state),
                 event.payload if event.payload != "{}" else "",
@@ -521,7 +527,6 @@ def _show_prices(
     st: State,
     kind: str,
     priced: list[order_queries.PricedLineRow],
-    source: str | None,
     made: list[order_queries.MadeFrom],
 ) -> None:
     """An order's or a delivery's money, its progress or 毛利, and what it is linked to."""
@@ -529,8 +534,6 @@ def _show_prices(
     wording = order_queries.WORDING.get(kind, order_queries.RETURNED_WORDING)
     if progress is not None:
         out.print(f"{st.t('label.progress')}: {st.t(wording[progress.value])}")
-    if source:
-        out.print(f"{st.t('label.source_document')}: {source}")
     ordering = progress is not None
     table(
         st,

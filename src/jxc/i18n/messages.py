@@ -528,6 +528,8 @@ LABELS: dict[str, str] = {
     "label.workflow_installed": "{document_type}: workflow {name} installed",
     "label.history": "History",
     "label.document_note": "Note: {note}",
+    "label.document_partner": "Partner: {partner}",
+    "label.document_source": "Source document: {number}",
     "label.edited": "{number} edited ({state}): {lines} line(s)",
     "label.serving": "JXC is serving at {url} (API documentation: {docs}); Ctrl+C stops it",
     "label.token": "Token",
