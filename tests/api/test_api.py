@@ -290,7 +290,7 @@ def test_a_malformed_field_is_named_with_any_unknown_code_beside_it(client):
     ("content", "code"),
     [
         (b"{not json", "request.json_invalid"),
-        (b"[1, 2]", "request.object_expected"),
+        (b"[1, 2]", "request.body_not_object"),
     ],
 )
 def test_a_body_that_is_not_a_json_object_is_refused(client, content, code):
@@ -304,6 +304,8 @@ def test_a_body_that_is_not_a_json_object_is_refused(client, content, code):
 
     body = problem(response, 422)
     assert body["code"] == code
+    if code == "request.body_not_object":
+        assert body["title"] == "请求体必须是 JSON 对象"
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client):

@@ -97,25 +97,25 @@ def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:
 def check_quantity(quantity: Decimal, unit: Unit) -> Decimal:
     """Refuse zero, negative, absurd or over-precise quantities for ``unit``."""
     if quantity <= 0:
-        raise Invalid("quantity.not_positive", {"quantity": str(quantity)})
+        raise Invalid("quantity.not_positive", {"quantity": f"{quantity:f}"})
     if quantity > MAX_QUANTITY:
-        raise Invalid("quantity.too_large", {"quantity": str(quantity), "maximum": "10^12"})
+        raise Invalid("quantity.too_large", {"quantity": f"{quantity:f}", "maximum": "10^12"})
     if decimals_of(quantity) > unit.decimals:
         raise Invalid(
             "quantity.too_precise",
-            {"quantity": str(quantity), "unit": unit.code, "decimals": unit.decimals},
+            {"quantity": f"{quantity:f}", "unit": unit.code, "decimals": unit.decimals},
         )
     return quantity
 
 
 def check_unit_cost(unit_cost: Decimal) -> Decimal:
     if unit_cost < 0:
-        raise Invalid("unit_cost.negative", {"unit_cost": str(unit_cost)})
+        raise Invalid("unit_cost.negative", {"unit_cost": f"{unit_cost:f}"})
     if unit_cost > MAX_QUANTITY:
-        raise Invalid("unit_cost.too_large", {"unit_cost": str(unit_cost)})
+        raise Invalid("unit_cost.too_large", {"unit_cost": f"{unit_cost:f}"})
     if decimals_of(unit_cost) > UNIT_COST_DECIMALS:
         raise Invalid(
-            "unit_cost.too_precise", {"unit_cost": str(unit_cost), "decimals": UNIT_COST_DECIMALS}
+            "unit_cost.too_precise", {"unit_cost": f"{unit_cost:f}", "decimals": UNIT_COST_DECIMALS}
         )
     return unit_cost
 

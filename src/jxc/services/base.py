@@ -65,6 +65,8 @@ def _in_digits(value: Any) -> Any:
     """Text of a number as digits; 1e3 or 1_000 refused, although Python reads them."""
     if not isinstance(value, str):
         return value
+    if not value.strip():  # a field left blank: missing, not "  is not a number"
+        raise PydanticCustomError("missing", "Field required")
     plain = written_out(value)
     if plain is None and is_finite_number(value):
         raise PydanticCustomError("number_not_written_out", "a number not written in digits")
@@ -173,6 +175,8 @@ def invalid_input(problems: Iterable[Mapping[str, Any]]) -> Invalid:
         )
         code = _PYDANTIC_CODES.get(problem["type"], "field.invalid")
         field = str(problem["loc"][-1]) if problem["loc"] else ""
+        if code == "request.object_expected" and not field:
+            code = "request.body_not_object"
         raw = problem.get("input")
         shown = "" if isinstance(raw, dict | list) or raw is None else str(raw)[:50]
         context = problem.get("ctx", {})
