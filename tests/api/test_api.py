@@ -807,3 +807,31 @@ def test_a_bad_partner_is_refused_naming_each_field(client):
     }
     assert problem(forbidden, 403)["code"] == "auth.forbidden"
     assert problem(unknown, 404)["code"] == "partner.unknown"
+
+
+def test_a_problems_parameters_are_json_lists_not_python_text(client):
+    clerk = signed_in(client, "clerk1")
+    made = client.post(
+        "/api/v1/documents",
+        headers={**clerk, "Idempotency-Key": "tuple-1"},
+        json={
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "note": "到货",
+            "lines": [{"item": "螺丝-M3", "quantity": "1", "unit_cost": "2"}],
+        },
+    )
+    assert made.status_code == 201, made.text
+    number = made.json()["number"]
+    submitted = client.post(
+        f"/api/v1/documents/{number}/submit", headers={**clerk, "Idempotency-Key": "tuple-2"}
+    )
+    assert submitted.status_code == 200, submitted.text
+    edited = client.patch(
+        f"/api/v1/documents/{number}",
+        headers={**clerk, "Idempotency-Key": "tuple-3"},
+        json={"note": "改"},
+    )
+    body = problem(edited, 409)
+    assert body["code"] == "document.not_editable"
+    assert body["params"]["states"] == ["draft", "rejected"]

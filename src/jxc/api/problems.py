@@ -41,10 +41,18 @@ log = logging.getLogger("jxc.api")
 
 
 def _json_safe(params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: value if isinstance(value, str | int | bool | list | None) else str(value)
-        for key, value in params.items()
-    }
+    return {key: _json_value(value) for key, value in params.items()}
+
+
+def _json_value(value: Any) -> Any:
+    """A parameter as JSON holds it: a tuple or a set is a list, anything else its text."""
+    if isinstance(value, str | int | bool | None):
+        return value
+    if isinstance(value, set | frozenset):
+        return [_json_value(inner) for inner in sorted(value, key=str)]
+    if isinstance(value, list | tuple):
+        return [_json_value(inner) for inner in value]
+    return str(value)
 
 
 def problem_body(
