@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from typer._click.core import Context
+from typer import Context
 
 from jxc.i18n.messages import catalogue
 
