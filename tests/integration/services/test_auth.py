@@ -197,6 +197,7 @@ def test_an_admin_adds_a_user_with_grants_in_some_warehouses(shop):
     ("change", "error", "code"),
     [
         ({"username": "clerk1"}, Conflict, "auth.username_taken"),
+        ({"username": "CLERK1"}, Conflict, "auth.username_taken"),  # one name, read aloud
         ({"password": "short"}, Invalid, "auth.password_too_short"),
         ({"password": "New.User"}, Invalid, "auth.password_is_username"),
         (

@@ -141,6 +141,13 @@ class UserRepository:
     def count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(_user)).scalar_one())
 
+    def name_like(self, username: str) -> str | None:
+        """A user name that differs from ``username`` in letter case only, if one exists."""
+        found: str | None = self.connection.execute(
+            select(_user.username).where(func.lower(_user.username) == username.lower()).limit(1)
+        ).scalar()
+        return found
+
     def find(self, username: str, for_update: bool = False) -> UserRecord | None:
         query = select(
             _user.id,
