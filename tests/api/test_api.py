@@ -444,8 +444,11 @@ def test_a_user_sees_nothing_of_a_warehouse_they_do_not_work_in(client):
     stock = client.get("/api/v1/stock?warehouse=WH1", headers=outsider)
     one = client.get("/api/v1/stock/WH1/螺丝-M3", headers=outsider)
     acted = client.post(f"/api/v1/documents/{number}/submit", headers=outsider)
+    traced = client.get(f"/api/v1/trace/documents/{number}", headers=outsider)
 
     assert listed == []
+    assert problem(traced, 404)["code"] == "document.unknown"  # not an empty trace
+    assert client.get(f"/api/v1/trace/documents/{number}", headers=clerk).status_code == 200
     assert problem(shown, 404)["code"] == "document.unknown"
     assert problem(stock, 404)["code"] == "warehouse.unknown"
     assert problem(one, 404)["code"] == "warehouse.unknown"
