@@ -219,16 +219,24 @@ def trace_serial(connection: Connection, serial: str, item: str | None = None) -
     return Trace(serial, [], [as_movement(r) for r in rows], [])
 
 
-def trace_document(connection: Connection, number: str) -> Trace:
+def trace_document(
+    connection: Connection, number: str, visible: Collection[str] | None = None
+) -> Trace:
     """A document's movements, where their batches and serials came from and went after.
 
-    Its 红冲 (or the document it undoes) is traced whatever the items' tracking.
+    Its 红冲 (or the document it undoes) is traced whatever the items' tracking. A document
+    of no warehouse in ``visible`` (None: all) is not found: an empty trace would tell that
+    it exists.
     """
-    document_id = connection.execute(
-        select(s.Document.id).where(s.Document.number == number)
-    ).scalar()
-    if document_id is None:
+    found = connection.execute(
+        select(s.Document.id, _source_wh.code, _target_wh.code)
+        .join(_source_wh, _source_wh.id == s.Document.warehouse_id)
+        .outerjoin(_target_wh, _target_wh.id == s.Document.to_warehouse_id)
+        .where(s.Document.number == number)
+    ).first()
+    if found is None or (visible is not None and not ({found[1], found[2]} & set(visible))):
         raise NotFound("document.unknown", {"number": number})
+    document_id = found[0]
     own = list(connection.execute(movements_query().where(_entry.document_id == document_id)))
     if not own:
         return Trace(number, [], [], [])

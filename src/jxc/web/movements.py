@@ -88,7 +88,8 @@ async def trace_page(
     def read() -> Trace | None:
         with app.reader() as connection:
             if document:
-                found = movements.trace_document(connection, document.strip())
+                visible = user.visible_warehouses
+                found = movements.trace_document(connection, document.strip(), visible)
             elif serial:
                 found = movements.trace_serial(connection, serial.strip(), item.strip() or None)
             elif batch:

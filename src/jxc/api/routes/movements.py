@@ -18,9 +18,8 @@ from jxc.api.deps import EXPORT_RESPONSES, AppDep, Export, LocaleDep, ReaderDep,
 from jxc.api.schemas import ItemLedgerOut, TraceOut
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
-from jxc.domain.errors import Invalid, NotFound
+from jxc.domain.errors import Invalid
 from jxc.exports import ExportFormat
-from jxc.queries import documents as document_queries
 from jxc.queries import movements
 from jxc.queries.movements import Movement, Trace
 
@@ -67,7 +66,7 @@ async def _trace(
     reader: Principal,
     export: tuple[str, ExportFormat | None],
     read: Callable[..., Trace],
-    *args: str | None,
+    *args: Any,
 ) -> Any:
     def run() -> Trace:
         with app.reader() as connection:
@@ -129,13 +128,5 @@ async def trace_document(
     app: AppDep, reader: ReaderDep, locale: LocaleDep, number: str, export_format: Export = None
 ) -> Any:
     export = (locale, export_format)
-
-    def check_visible() -> None:
-        """Another warehouse's document is not found: an empty trace would say it exists."""
-        with app.reader() as connection:
-            header, _ = document_queries.document(connection, number)
-        if not reader.sees(header.warehouse, header.to_warehouse):
-            raise NotFound("document.unknown", {"number": number})
-
-    await run_in_threadpool(check_visible)
-    return await _trace(app, reader, export, movements.trace_document, number)
+    visible = reader.visible_warehouses
+    return await _trace(app, reader, export, movements.trace_document, number, visible)
