@@ -92,6 +92,23 @@ def test_a_transfer_is_in_at_the_receiving_warehouse_once_received(shop):
     ]
 
 
+def test_a_reversal_counts_red_on_the_side_of_what_it_undoes_not_as_the_other_way(shop):
+    line = {"item": "螺丝-M3", "quantity": "5", "unit_cost": "4.00"}
+    mistaken = create(shop, "receipt", "WH1", line, business_date="2026-10-21")
+    documents.reverse(shop.uow(), "tester", mistaken.number, post=True)
+
+    found = summary(shop, date(2026, 10, 1), date(2026, 10, 31), warehouse="WH1")
+
+    # as before: 10 in, 10 out; the receipt of 5 and its 红冲 make 0 入库 and no 出库
+    assert [figures(row) for row in found.rows] == [
+        ("WH1", D(10), D("20.00"), D(10), D("30.00"), D(10), D("25.00"), D(10), D("25.00"))
+    ]
+    november = summary(shop, date(2026, 10, 21), date(2026, 10, 21), warehouse="WH1")
+    assert [figures(row) for row in november.rows] == [
+        ("WH1", D(16), D("40.00"), D(0), D("0.00"), D(0), D("0.00"), D(16), D("40.00"))
+    ]
+
+
 def test_the_opening_starts_from_the_latest_closed_month(shop):
     periods.close(shop.uow(), "finance", "2026-09")
     periods.close(shop.uow(), "finance", "2026-10")

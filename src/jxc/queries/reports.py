@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
+from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Invalid, NotFound
 from jxc.domain.locations import LocationKind
 from jxc.domain.periods import Period, company_day
@@ -76,11 +77,14 @@ class Scope:
 # the warehouse legs of the ledger ----------------------------------------------------------
 
 
-def _legs(after: date | None, through: date | None) -> tuple[Select[Any], Select[Any]]:
+def _legs(
+    after: date | None, through: date | None, marked: bool = False
+) -> tuple[Select[Any], Select[Any]]:
     """Entries as a warehouse sees them: into it (``in``) and out of it (``out``).
 
-    Each leg is (item, warehouse, business_date, id, quantity, value); entries between two
-    internal locations of the same warehouse are neither.
+    Each leg is (item, warehouse, business_date, id, quantity, value), and with ``marked``
+    whether a 红冲 made it (``reversing``); entries between two internal locations of the
+    same warehouse are neither.
     """
     dated = [
         condition
@@ -102,7 +106,10 @@ def _legs(after: date | None, through: date | None) -> tuple[Select[Any], Select
         .join(_target, _target.id == _entry.to_location_id)
         .where(*dated, ~inside)
     )
-    columns = (_entry.business_date, _entry.id, _entry.quantity, _entry.value)
+    columns: tuple[Any, ...] = (_entry.business_date, _entry.id, _entry.quantity, _entry.value)
+    if marked:
+        base = base.join(s.Document, s.Document.id == _entry.document_id)
+        columns += ((s.Document.document_type == DocumentType.REVERSAL.value).label("reversing"),)
     legs_in = base.add_columns(
         _entry.item_id, _target.warehouse_id.label("warehouse_id"), *columns
     ).where(_target.kind == _INTERNAL)
@@ -252,7 +259,7 @@ def stock_summary(
     if use_snapshots and start > date.min:
         base = _latest_snapshot(connection, start - timedelta(days=1))
     after = base[1].last_day if base else None
-    legs_in, legs_out = _legs(after, end)
+    legs_in, legs_out = _legs(after, end, marked=True)
     if item_id is not None:
         legs_in = legs_in.where(_entry.item_id == item_id)
         legs_out = legs_out.where(_entry.item_id == item_id)
@@ -262,26 +269,29 @@ def stock_summary(
     q, v = s.Quantity, s.Money
     ins, outs = legs_in.subquery(), legs_out.subquery()
     before_in, before_out = ins.c.business_date < start, outs.c.business_date < start
+    # A 红冲 counts on the side of what it undoes, negative (a red receipt): reversing a
+    # receipt lessens 入库, it is no 出库. Its net, and so the closing, is the same.
+    in_red, out_red = ~before_in & ins.c.reversing, ~before_out & outs.c.reversing
     parts = [
         select(
             ins.c.item_id,
             ins.c.warehouse_id,
             _when(before_in, ins.c.quantity, q).label("opening_quantity"),
             _when(before_in, ins.c.value, v).label("opening_value"),
-            _when(~before_in, ins.c.quantity, q).label("in_quantity"),
-            _when(~before_in, ins.c.value, v).label("in_value"),
-            type_coerce(literal(0), q).label("out_quantity"),
-            type_coerce(literal(0), v).label("out_value"),
+            _when(~before_in & ~ins.c.reversing, ins.c.quantity, q).label("in_quantity"),
+            _when(~before_in & ~ins.c.reversing, ins.c.value, v).label("in_value"),
+            (-_when(in_red, ins.c.quantity, q)).label("out_quantity"),
+            (-_when(in_red, ins.c.value, v)).label("out_value"),
         ),
         select(
             outs.c.item_id,
             outs.c.warehouse_id,
             -_when(before_out, outs.c.quantity, q),
             -_when(before_out, outs.c.value, v),
-            literal(0),
-            literal(0),
-            _when(~before_out, outs.c.quantity, q),
-            _when(~before_out, outs.c.value, v),
+            -_when(out_red, outs.c.quantity, q),
+            -_when(out_red, outs.c.value, v),
+            _when(~before_out & ~outs.c.reversing, outs.c.quantity, q),
+            _when(~before_out & ~outs.c.reversing, outs.c.value, v),
         ),
     ]
     if base is not None:
