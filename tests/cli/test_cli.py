@@ -504,7 +504,7 @@ def test_a_list_cut_at_its_limit_says_so_and_how_to_see_the_rest(company):
     assert output.rstrip().endswith("仅显示 2 行中的前 1 行；用 --limit 显示更多")
     assert ("MILK" in output) != ("螺丝-M3" in output)
     code, output = jxc(company, "doc", "list", "--limit", "1", lang="en")
-    assert output.rstrip().endswith("Showing 1 rows; there are more, --limit shows them")
+    assert output.rstrip().endswith("The first 1 are shown; there are more, --limit shows them")
     code, output = jxc(company, "doc", "list", "--limit", "2")
     assert "仅显示" not in output
     code, output = jxc(company, "doc", "list", "--limit", "0")

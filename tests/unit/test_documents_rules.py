@@ -105,7 +105,7 @@ def test_a_document_not_yet_posted_cannot_be_reversed():
     approved = translate(refused.value.code, "zh_CN", number="RK202603150001", state="approved")
     assert approved == (
         "单据 RK202603150001 当前为「已审核」，尚未过账："
-        "只有已过账的单据可以红冲；未过账的单据请作废"
+        "只有已过账的单据可以红冲；未过账的单据请按流程驳回、反审核或作废"
     )
 
 

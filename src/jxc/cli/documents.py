@@ -405,9 +405,13 @@ def reverse(
 @docs.command("list", help="List recent documents.")
 def list_documents(
     ctx: typer.Context,
-    document_type: Annotated[str | None, typer.Option("--type")] = None,
-    document_state: Annotated[str | None, typer.Option("--state")] = None,
-    warehouse: str | None = None,
+    document_type: Annotated[
+        str | None, typer.Option("--type", help="The workflow's type: receipt, issue, transfer …")
+    ] = None,
+    document_state: Annotated[
+        str | None, typer.Option("--state", help="A state, by name or label: approved, 已审核.")
+    ] = None,
+    warehouse: Annotated[str | None, typer.Option(help="Warehouse code.")] = None,
     limit: Limit = 30,
     kind: Annotated[
         DocumentKind | None,

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid
 from jxc.domain.items import Item, TrackingMode
+from jxc.domain.periods import EARLIEST_BUSINESS_DATE
 from jxc.domain.quantities import MAX_QUANTITY, check_unit_cost
 
 
@@ -302,7 +303,14 @@ def check_produced_by(
     ``produced``: (line number, production date) of the lines that give one.
     """
     for number, production_date in produced:
-        if production_date > business_date:
+        if production_date < EARLIEST_BUSINESS_DATE:
+            errors.add(
+                f"/lines/{number}/production_date",
+                "batch.produced_too_early",
+                production_date=production_date.isoformat(),
+                earliest=EARLIEST_BUSINESS_DATE.isoformat(),
+            )
+        elif production_date > business_date:
             errors.add(
                 f"/lines/{number}/production_date",
                 "batch.produced_after_date",

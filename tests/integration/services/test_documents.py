@@ -209,6 +209,13 @@ def test_a_batch_produced_after_the_documents_date_is_refused_on_its_line(shop):
         )
     assert dated.value.params["date"] == "2026-03-01"
 
+    with refused(shop, Invalid) as early:
+        create(shop, "receipt", "WH1", {**line, "production_date": "0026-03-01"})
+    assert (early.value.code, early.value.params["pointer"]) == (
+        "batch.produced_too_early",
+        "/lines/1/production_date",
+    )
+
     made = create(
         shop,
         "receipt",
