@@ -79,9 +79,7 @@ def test_a_receipt_is_scanned_in_and_walks_the_sop_by_four_people(browser, base_
     assert "已审核" in manager.locator("h1").inner_text()
     take_step(clerk, base_url, number, "执行")
     assert "已执行" in clerk.locator("h1").inner_text()
-    assert clerk.get_by_role("button", name="核对").count() == 1
-    clerk.get_by_role("button", name="核对").click()
-    assert "须由另一人完成" in clerk.locator(".errors").inner_text(), "the executor cannot verify"
+    assert clerk.get_by_role("button", name="核对").count() == 0, "the executor cannot verify"
     verifier = sign_in(browser, base_url, "clerk2")
     take_step(verifier, base_url, number, "核对")
     assert "已核对" in verifier.locator("h1").inner_text()
