@@ -328,7 +328,8 @@ def check_item_totals(lines: Iterable[tuple[int, str, Decimal]], errors: ErrorCo
     """
     totals: dict[str, tuple[int, Decimal]] = {}
     for number, item, base_quantity in lines:
-        totals[item] = (number, totals.get(item, (0, Decimal(0)))[1] + base_quantity)
+        before = totals.get(item)
+        totals[item] = (number, base_quantity if before is None else before[1] + base_quantity)
     for item, (last, total) in totals.items():
         if total > MAX_QUANTITY:
             errors.add(

@@ -58,6 +58,8 @@ def written_out(text: str) -> str | None:
     Unicode folds ² and ① into digits. None of them is how a clerk writes a quantity or a
     price, and 1e3 read as 1,000 units is a typo turned into stock.
     """
+    if text.isascii() and text.isdigit():  # most quantities: 5, 12, 100
+        return text
     plain = text.translate(_FULL_WIDTH).strip()
     return plain.replace(",", "") if _WRITTEN_OUT.fullmatch(plain) else None
 

@@ -6,6 +6,7 @@ transaction: a running server follows a new time zone without a restart.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, tzinfo
 from typing import cast
 
@@ -18,6 +19,15 @@ from jxc.domain.periods import zone_named
 _setting = cast(Table, s.CompanySetting.__table__)
 
 TIMEZONE = "timezone"
+
+
+@functools.cache
+def _zone_named(name: str) -> tzinfo | None:
+    """The zone ``name`` names, None if none: read once per name (every posting asks)."""
+    try:
+        return zone_named(name)
+    except ValueError:
+        return None
 
 
 class CompanyRepository:
@@ -40,10 +50,8 @@ class CompanyRepository:
         admin can still set a right one.
         """
         kept = self.get(TIMEZONE)
-        try:
-            return fallback if kept is None else zone_named(kept)
-        except ValueError:
-            return fallback
+        zone = None if kept is None else _zone_named(kept)
+        return fallback if zone is None else zone
 
     def put(self, name: str, value: str, actor: str, at: datetime) -> None:
         changed = {"value": value, "changed_by": actor, "changed_at": at}
