@@ -523,7 +523,7 @@ def waiting_for(
         for row in rows:
             flow = flows[row.document_type]
             steps = flow.steps_of(who, row.state, row.warehouse, row.to_warehouse)
-            steps = _steps_open_to(uow, flow, actor, row, steps) if steps else steps
+            steps = _steps_open_to(uow, flow, actor, row, steps)
             if steps:
                 found.append((row, steps))
         if len(rows) < limit:
@@ -556,7 +556,13 @@ def _steps_open_to(
     row: DocumentRow | DocumentHeader,
     steps: list[str],
 ) -> list[str]:
-    """``steps`` less those separation of duties keeps ``actor`` from (核对 after 执行)."""
+    """``steps`` less those separation of duties keeps ``actor`` from (核对 after 执行).
+
+    The document's history is read only if one of them has such a guard.
+    """
+    offered = [t for t in workflow.transitions if t.action in steps and row.state in t.sources]
+    if not needs(offered).history:
+        return steps
     done_by = _done_by(uow, workflow, row.number, row.created_by)
     return [step for step in steps if not workflow.barred(row.state, step, actor, done_by)]
 
