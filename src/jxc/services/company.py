@@ -28,12 +28,7 @@ def keep_zone(uow: UnitOfWork, zone: tzinfo) -> str | None:
     if uow.company.get(TIMEZONE) is not None:
         return None
     kept = zone_name(zone)
-    uow.company.put(TIMEZONE, kept, SYSTEM_ACTOR, uow.clock())
-    uow.record(
-        AuditEntry(
-            SYSTEM_ACTOR, "company.set_timezone", "company", TIMEZONE, {"from": None, "to": kept}
-        )
-    )
+    _keep(uow, SYSTEM_ACTOR, None, kept)
     uow.commit()
     return kept
 
@@ -58,12 +53,14 @@ def set_timezone(uow: UnitOfWork, actor: str, name: str, request_id: str | None 
         return wanted
     before = uow.company.get(TIMEZONE)
     if wanted != before:
-        uow.company.put(TIMEZONE, wanted, actor, uow.clock())
-        uow.record(
-            AuditEntry(
-                actor, "company.set_timezone", "company", TIMEZONE, {"from": before, "to": wanted}
-            )
-        )
+        _keep(uow, actor, before, wanted)
     remember(uow, actor, request_id, "company.set_timezone", wanted, {})
     uow.commit()
     return wanted
+
+
+def _keep(uow: UnitOfWork, actor: str, before: str | None, zone: str) -> None:
+    """Keep ``zone`` as the company's, on the audit trail as a change from ``before``."""
+    uow.company.put(TIMEZONE, zone, actor, uow.clock())
+    change = {"from": before, "to": zone}
+    uow.record(AuditEntry(actor, "company.set_timezone", "company", TIMEZONE, change))
