@@ -64,7 +64,19 @@ def written_out(text: str) -> str | None:
     return plain.replace(",", "") if _WRITTEN_OUT.fullmatch(plain) else None
 
 
-def is_finite_number(text: str) -> bool:
+def digits_of(text: str) -> str | None:
+    """``text`` as the digits a person writes (see ``written_out``), None if no number.
+
+    Raises:
+        Invalid: number.not_written_out: a number Python reads, but not in digits (1e3).
+    """
+    plain = written_out(text)
+    if plain is None and _is_finite_number(text):
+        raise Invalid("number.not_written_out", {"value": text})
+    return plain
+
+
+def _is_finite_number(text: str) -> bool:
     """Whether Python would read ``text`` as a finite number, written out or not."""
     try:
         return Decimal(text.translate(_FULL_WIDTH).strip()).is_finite()
@@ -86,10 +98,9 @@ def parse_decimal(raw: object, code: str = "quantity.not_a_number") -> Decimal:
         value = Decimal(raw)
     else:
         text = str(raw)
-        plain = written_out(text)
+        plain = digits_of(text)
         if plain is None:
-            refused = "number.not_written_out" if is_finite_number(text) else code
-            raise Invalid(refused, {"value": text})
+            raise Invalid(code, {"value": text})
         value = Decimal(plain)
     if not value.is_finite():
         raise Invalid(code, {"value": str(raw)})

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from jxc.db.uow import UnitOfWork
 from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid
-from jxc.domain.quantities import is_finite_number, written_out
+from jxc.domain.quantities import digits_of
 from jxc.domain.stock import Refusal
 
 P = ParamSpec("P")
@@ -67,13 +67,16 @@ def _in_digits(value: Any) -> Any:
         return value
     if not value.strip():  # a field left blank: missing, not "  is not a number"
         raise PydanticCustomError("missing", "Field required")
-    plain = written_out(value)
-    if plain is None and is_finite_number(value):
-        raise PydanticCustomError("number_not_written_out", "a number not written in digits")
+    try:
+        plain = digits_of(value)
+    except Invalid:
+        raise PydanticCustomError(
+            "number_not_written_out", "a number not written in digits"
+        ) from None
     return value if plain is None else plain  # not a number at all: pydantic says so
 
 
-# A number in an input model: what a person wrote, in digits (see ``written_out``).
+# A number in an input model: what a person wrote, in digits (see ``digits_of``).
 WrittenNumber = Annotated[Decimal, BeforeValidator(_in_digits)]
 
 
