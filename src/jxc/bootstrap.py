@@ -72,12 +72,13 @@ class App:
     def zone(self, zone: tzinfo) -> None:
         self._zone = zone
 
-    def timezone_ignored(self) -> str | None:
-        """``JXC_TIMEZONE`` if it names another zone than the company's, which is used."""
+    def timezone_ignored(self) -> tuple[str, str] | None:
+        """``JXC_TIMEZONE`` and the company's zone, which is used, if the two differ."""
         given = self.settings.timezone
-        if given and zone_name(company_zone(given)) != zone_name(self.zone):
-            return given
-        return None
+        if not given:
+            return None
+        kept = zone_name(self.zone)
+        return (given, kept) if zone_name(company_zone(given)) != kept else None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(

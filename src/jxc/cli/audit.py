@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from jxc.cli.output import (
     Limit,
     check_writable,
+    crossed,
     day,
     err,
     failed,
@@ -163,10 +163,10 @@ def verify_export(
                 found=section.rows_found,
                 stated=section.rows_stated,
             )
-            out.print(Text.assemble(("✗", "bold red"), " ", changed))
+            out.print(crossed(changed))
     if check.recorded_sequence is None:
         unknown = st.t("label.export_not_recorded", digest=check.digest)
-        out.print(Text.assemble(("✗", "bold red"), " ", unknown))
+        out.print(crossed(unknown))
     if not check.ok:
         err.print(st.t("label.export_broken"), style="bold red")
         raise typer.Exit(1)

@@ -47,7 +47,7 @@ import jxc
 from jxc.bootstrap import App, build, create_database, drop_database, upgrade
 from jxc.cli.bench_channels import channel_http_race, channel_race
 from jxc.cli.bench_http import http_phase, percentile
-from jxc.cli.output import err, out, state
+from jxc.cli.output import crossed, err, out, state
 from jxc.config import Settings
 from jxc.domain import kpi as kpi_rules
 from jxc.domain.errors import DomainError, InsufficientStock
@@ -927,7 +927,7 @@ def bench(
         out.print(f"written: {json_path}")
     if run.failures:
         for failure in run.failures:
-            err.print(Text.assemble(("✗", "bold red"), " ", failure))
+            err.print(crossed(failure))
         raise typer.Exit(1)
 
 

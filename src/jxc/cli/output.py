@@ -20,7 +20,6 @@ from jxc.bootstrap import SCHEMA_REVISION, App, build, current_revision
 from jxc.cli import sessions
 from jxc.config import Settings
 from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, Unavailable
-from jxc.domain.periods import zone_name
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate, vocabulary
 from jxc.services import auth
@@ -53,6 +52,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, markup
 def ok(message: str) -> Text:
     """``✓ message``, the tick green."""
     return Text.assemble(("✓", "green"), " ", message)
+
+
+def crossed(message: str) -> Text:
+    """``✗ message``, the cross bold red: one finding among others."""
+    return Text.assemble(("✗", "bold red"), " ", message)
 
 
 def failed(message: str, code: str | None = None) -> Text:
@@ -94,8 +98,10 @@ class State:
                 _check_revision(app)
             ignored = app.timezone_ignored()
             if ignored:
-                told = self.t("settings.timezone_ignored", given=ignored, kept=zone_name(app.zone))
-                err.print(told, style="yellow")
+                given, kept = ignored
+                err.print(
+                    self.t("settings.timezone_ignored", given=given, kept=kept), style="yellow"
+                )
             self._app = app
         return self._app
 

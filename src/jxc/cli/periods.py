@@ -75,8 +75,9 @@ def as_of(
     st = state(ctx)
     wanted = day(when, "DAY")
     assert wanted is not None
-    if wanted > st.app.today():  # its end has not come: no stock "at the end of" it yet
-        raise Invalid("date.after_today", {"date": wanted.isoformat(), "today": st.app.today()})
+    today = st.app.today()
+    if wanted > today:  # its end has not come: no stock "at the end of" it yet
+        raise Invalid("date.after_today", {"date": wanted.isoformat(), "today": today})
     with st.app.reader() as connection:
         start, rows = period_queries.stock_as_of(connection, wanted, warehouse, item)
     if start is None:  # no month closed before it: summed from the first ledger entry
