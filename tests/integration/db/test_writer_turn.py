@@ -110,16 +110,25 @@ def held_by_another_thread(turn: WriterTurn) -> Iterator[threading.Event]:
 
 
 @contextmanager
-def sqlite_lock_held_outside_jxc(path: Path, seconds: float) -> Iterator[None]:
-    """SQLite's write lock taken by a plain sqlite3 connection, released after ``seconds``."""
+def sqlite_lock_held_outside_jxc(path: Path, seconds: float) -> Iterator[Callable[[], None]]:
+    """SQLite's write lock taken by a plain sqlite3 connection, until the function yielded
+    releases it, or ``seconds`` have passed."""
     outsider = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     outsider.execute("BEGIN IMMEDIATE")
-    timer = threading.Timer(seconds, outsider.rollback)
+    released = threading.Lock()
+
+    def release() -> None:
+        with released:
+            if outsider.in_transaction:
+                outsider.rollback()
+
+    timer = threading.Timer(seconds, release)
     timer.start()
     try:
-        yield
+        yield release
     finally:
-        timer.join()
+        timer.cancel()
+        release()
         outsider.close()
 
 
@@ -337,18 +346,21 @@ def test_a_write_finding_sqlite_locked_by_another_program_goes_to_the_pool_at_on
     acting = Acting(sqlite_app, token, _request(200))
     loop_free_after: list[float] = []
 
-    async def act() -> tuple[str, str]:
+    async def act(release_lock: Callable[[], None]) -> tuple[str, str]:
         began = time.monotonic()
         task = asyncio.ensure_future(acting(_add_warehouse(sqlite_app), bounded_by_body=True))
         await asyncio.sleep(0)  # the loop runs again once the write has left it
         loop_free_after.append(time.monotonic() - began)
+        release_lock()
         result: tuple[str, str] = await task
         return result
 
-    with sqlite_lock_held_outside_jxc(path, seconds=1.0):
-        thread, _ = asyncio.run(act())
+    with sqlite_lock_held_outside_jxc(path, seconds=10.0) as release_lock:
+        thread, _ = asyncio.run(act(release_lock))
+    # A write that waited on the event loop would have held it until the lock's release
+    # after 10 s, since the loop releases it only once it runs again.
+    assert loop_free_after[0] < 5.0
     assert thread != threading.current_thread().name
-    assert loop_free_after[0] < 0.5  # not the second that SQLite's lock was held
     with sqlite_app.reader() as connection:
         assert connection.scalar(select(func.count()).select_from(s.Warehouse)) == 1
 
