@@ -67,12 +67,18 @@ class Entry:
         self.state = ""
         self.message = ""
 
-    def scan(self, code, scan_id=None):
+    def scan(self, code, scan_id=None, **typed):
+        """``typed``: form fields sent with this scan only (the count beside the field)."""
+        data = {**self.fields, **typed, "code": code, "state": self.state}
+        return self._send({**data, "scan_id": scan_id or ""})
+
+    def remove(self, number):
+        return self._send({**self.fields, "remove": str(number), "state": self.state})
+
+    def _send(self, data):
         csrf = page_csrf(self.client)
         response = self.client.post(
-            f"/{self.entry}/scan",
-            data={**self.fields, "code": code, "state": self.state, "scan_id": scan_id or ""},
-            headers={"X-CSRF-Token": csrf},
+            f"/{self.entry}/scan", data=data, headers={"X-CSRF-Token": csrf}
         )
         assert response.status_code in (200, 422), response.text
         self.state = re.search(r'name="state" value="([^"]*)"', response.text).group(1)
@@ -334,3 +340,69 @@ def test_a_unit_cost_typed_not_in_digits_is_refused_next_to_it_not_read(client, 
         assert f"单位成本：{typed} 请写成普通数字" in refused.text
     receipt.fields["cost-1"] = "1,000"
     assert receipt.submit().status_code == 303
+
+
+def test_a_count_typed_beside_the_scan_counts_that_scan_so_many_times(client, shop):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+
+    assert receipt.scan(SCREWS_EAN, quantity="48") == 200
+    assert receipt.scan(SCREWS_EAN) == 200  # the count was for one scan only
+
+    assert receipt.lines == [("螺丝-M3", "49", None, [])]
+    for typed, message in (
+        ("abc", "数量 abc 不是数字"),
+        ("0", "数量必须大于零，不能是 0"),
+        ("-2", "数量必须大于零，不能是 -2"),
+        ("1e3", "1e3 请写成普通数字"),
+    ):
+        assert receipt.scan(SCREWS_EAN, quantity=typed) == 422, typed
+        assert message in receipt.message
+        assert receipt.lines == [("螺丝-M3", "49", None, [])]
+
+
+def test_a_count_typed_for_a_serial_is_refused_each_serial_is_scanned(client, shop):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+
+    assert receipt.scan(f"(01)0{PHONE_EAN}(21)IMEI-9", quantity="5") == 422
+
+    assert receipt.message == "序列号 IMEI-9 只是一件：请逐个扫描序列号，不能按 5 件计数"
+    assert receipt.lines == []
+    assert receipt.scan(f"(01)0{PHONE_EAN}(21)IMEI-9", quantity="1") == 200
+    assert receipt.lines == [("手机", "1", None, ["IMEI-9"])]
+
+
+def test_a_line_quantity_typed_over_is_kept_scanned_onto_and_submitted(client, shop):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+    assert receipt.scan(SCREWS_EAN) == 200
+
+    receipt.fields["qty-1"] = "10"
+    assert receipt.scan(SCREWS_EAN) == 200
+    assert receipt.lines == [("螺丝-M3", "11", None, [])]
+
+    receipt.fields["qty-1"] = "十"
+    assert receipt.scan(SCREWS_EAN) == 422
+    assert receipt.message == "数量 十 不是数字"
+    assert receipt.lines == [("螺丝-M3", "十", None, [])]  # kept as typed, to be put right
+    refused = receipt.submit()
+    assert refused.status_code == 422
+    assert '<span class="field-error">数量：十 不是数字</span>' in refused.text  # on its line
+
+    receipt.fields["qty-1"] = "12"
+    receipt.fields["cost-1"] = "1"
+    response = receipt.submit()
+    assert response.status_code == 303, response.text
+    with shop.reader() as connection:
+        _, lines = document_queries.document(connection, response.headers["location"][-14:])
+    assert [(line.item, line.quantity) for line in lines] == [("螺丝-M3", 12)]
+
+
+def test_a_line_is_taken_out_and_the_rest_keep_their_numbers_in_order(client, shop):
+    issue = Entry(signed_in(client, "clerk1"), "issue")
+    assert issue.scan(SCREWS_EAN) == 200
+    assert issue.scan(MILK_EAN) == 200
+
+    assert issue.remove(1) == 200
+
+    assert issue.lines == [("奶粉", "1", None, [])]
+    assert issue.remove(5) == 200  # a line already gone (a second click): nothing else goes
+    assert issue.lines == [("奶粉", "1", None, [])]

@@ -1,7 +1,9 @@
 """The lines a scan page holds between scans: sent back by the page with every scan.
 
 Each scan adds to its line (a repeated code adds to the count, a serial once), and a scan
-id the page saw already is not counted again (a scanner's double read).
+id the page saw already is not counted again (a scanner's double read). A count typed
+beside the scan field counts the scan that many times (a box of 48 scanned once); a
+line's quantity may be typed over, and a line taken out, between scans.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import DomainError, Invalid
+from jxc.domain.quantities import parse_decimal
 from jxc.services import catalog
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.render import locale_of, page
@@ -30,7 +33,7 @@ class ScannedLine(BaseModel):
     item: str
     item_name: str = ""
     unit: str
-    quantity: Decimal = Field(gt=0)
+    quantity: str  # as typed over: checked when scanned again, and by the service
     batch: str | None = None
     expiry_date: str | None = None
     serials: list[str] = []
@@ -61,11 +64,39 @@ def lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
         for field, name in (("unit_cost", "cost"), ("unit_price", "price"), ("tax_rate", "tax")):
             typed = str(form.get(f"{name}-{index}", line.get(field) or "")).strip()
             line[field] = typed or None
+        if not line["serials"]:  # a serial line counts its serials
+            line["quantity"] = str(form.get(f"qty-{index}", line["quantity"])).strip()
     return lines, saved.scans
 
 
-def add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> int:
-    """Add a scan to the lines: its line number. A repeated code adds to its line."""
+def typed_count(text: str) -> Decimal | None:
+    """The count typed beside the scan field, or None when left blank (the scan's own).
+
+    Raises:
+        Invalid: quantity.not_a_number, quantity.not_positive.
+    """
+    if not text.strip():
+        return None
+    count = parse_decimal(text.strip())
+    if count <= 0:
+        raise Invalid("quantity.not_positive", {"quantity": text.strip()})
+    return count
+
+
+def add_scan(
+    lines: list[dict[str, Any]], scanned: catalog.Scanned, count: Decimal | None = None
+) -> int:
+    """Add a scan (``count`` of its unit when typed) to the lines: its line number.
+
+    A repeated code adds to its line.
+
+    Raises:
+        Invalid: scan.serial_counted_once (a count other than 1 typed for a serial);
+            quantity.not_a_number (the line's quantity, as typed over, is not a number).
+    """
+    if scanned.serial is not None and count not in (None, 1):
+        raise Invalid("scan.serial_counted_once", {"serial": scanned.serial, "count": f"{count}"})
+    quantity = scanned.quantity if count is None else count
     for number, line in enumerate(lines, start=1):
         same = (line["item"], line["unit"], line.get("batch")) == (
             scanned.item,
@@ -79,14 +110,14 @@ def add_scan(lines: list[dict[str, Any]], scanned: catalog.Scanned) -> int:
                 line["serials"].append(scanned.serial)
                 line["quantity"] = str(len(line["serials"]))
             return number
-        line["quantity"] = str(Decimal(line["quantity"]) + scanned.quantity)
+        line["quantity"] = str(parse_decimal(line["quantity"]) + quantity)
         return number
     lines.append(
         {
             "item": scanned.item,
             "item_name": scanned.item_name,
             "unit": scanned.unit,
-            "quantity": "1" if scanned.serial else str(scanned.quantity),
+            "quantity": "1" if scanned.serial else str(quantity),
             "batch": scanned.batch,
             "expiry_date": scanned.expiry_date.isoformat() if scanned.expiry_date else None,
             "serials": [scanned.serial] if scanned.serial else [],
@@ -135,7 +166,10 @@ async def take_scan(
     state: str,
     check: Callable[[Any, list[dict[str, Any]], int], None],
 ) -> Response:
-    """One scan: the lines re-drawn, or the refusal next to the scan field (422).
+    """One scan or one line taken out: the lines re-drawn, or the refusal (422).
+
+    The form's ``remove`` names a line to take out; otherwise ``code`` is scanned, and a
+    refusal is shown next to the scan field.
 
     ``check(form, lines, number)`` refuses the lines with the scan added to line ``number``
     as the screen's document would; a resent scan id counts once.
@@ -147,11 +181,15 @@ async def take_scan(
     except DomainError as error:
         lines, scans = [], []  # the lines are lost: this scan is not counted either
         scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
-    if status == 200 and not (scan_id and scan_id in scans):
+    removed = str(form.get("remove", ""))
+    if status == 200 and removed.isdigit():
+        lines = [line for number, line in enumerate(lines, start=1) if str(number) != removed]
+    elif status == 200 and not (scan_id and scan_id in scans):
         try:
+            count = typed_count(str(form.get("quantity", "")))
             scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code, kind)
             added = [dict(line, serials=list(line["serials"])) for line in lines]
-            number = add_scan(added, scanned)
+            number = add_scan(added, scanned, count)
             await run_in_threadpool(check, form, added, number)
             lines = added
             scans.append(scan_id or secrets.token_hex(8))
@@ -162,6 +200,7 @@ async def take_scan(
         "_lines.html",
         status,
         kind=kind.value,
+        scan_url=request.url.path,
         lines=lines,
         state=state_of(lines, scans),
         scan_error=scan_error,

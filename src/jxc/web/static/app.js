@@ -28,7 +28,16 @@ document.addEventListener("htmx:beforeRequest", function (event) {
 let htmxReady = false;
 let scannedBeforeReady = false;
 document.addEventListener("keydown", function (event) {
-  if (event.target.id !== "scan" || event.key !== "Enter") { return; }
+  if (event.key !== "Enter") { return; }
+  // Enter after typing a count or a line's quantity, cost or price goes back to the scan
+  // field: it must not hand in the half-scanned document.
+  if (event.target.id === "quantity" || event.target.closest("#lines input")) {
+    event.preventDefault();
+    const scan = document.getElementById("scan");
+    if (scan) { scan.focus(); }
+    return;
+  }
+  if (event.target.id !== "scan") { return; }
   event.preventDefault();
   if (!htmxReady) { scannedBeforeReady = true; }
 });
