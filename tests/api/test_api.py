@@ -472,6 +472,20 @@ def test_only_those_who_read_the_audit_trail_get_it(client):
     ]
 
 
+def test_the_audit_trail_pages_to_older_events_before_a_sequence(client):
+    auditor = signed_in(client, "auditor")
+    clerk = signed_in(client, "clerk1")
+    for _ in range(2):
+        a_receipt(client, clerk)
+
+    newest = client.get("/api/v1/audit-events?limit=2", headers=auditor).json()
+    oldest_shown = newest[0]["sequence"]
+    older = client.get(f"/api/v1/audit-events?limit=2&before={oldest_shown}", headers=auditor)
+
+    assert [e["sequence"] for e in older.json()] == [oldest_shown - 2, oldest_shown - 1]
+    assert problem(client.get("/api/v1/audit-events?before=0", headers=auditor), 422)
+
+
 # lists, the flow, the schema -------------------------------------------------------------
 
 

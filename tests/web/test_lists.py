@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -207,3 +208,47 @@ def test_partners_are_listed_and_a_channel_page_shows_what_it_may_sell(shop):
     assert "京东店" in channel.text
     assert rows[0] == ["商品", "名称", "可用库存", "安全缓冲", "可售库存", "单位"]
     assert rows[1][2:5] == [4, 1, 3]
+
+
+def _links(html):
+    found = dict(re.findall(r'<a href="([^"]*)" rel="(prev|next)"', html))
+    return {rel: href.replace("&amp;", "&") for href, rel in found.items()}
+
+
+def test_the_document_list_pages_back_to_the_oldest_keeping_its_filters(shop, monkeypatch):
+    monkeypatch.setattr("jxc.web.pages.LIST_LIMIT", 2)
+    client = web_client(shop, "clerk1")
+    with shop.reader() as connection:
+        newest_first = [
+            row.number for row in document_queries.documents(connection, visible=("WH1",))
+        ]
+    assert len(newest_first) == 3
+
+    first = client.get("/documents?state=posted")
+    assert re.findall(r'<a href="/documents/(\w+)">', first.text) == newest_first[:2]
+    assert _links(first.text) == {"next": "/documents?state=posted&page=2"}
+    assert "第 1 页" in first.text
+
+    second = client.get(_links(first.text)["next"])
+    assert re.findall(r'<a href="/documents/(\w+)">', second.text) == newest_first[2:]
+    assert _links(second.text) == {"prev": "/documents?state=posted&page=1"}
+    assert client.get("/documents?page=0").status_code == 422
+
+
+def test_the_audit_log_pages_to_older_events_and_back_to_the_newest(shop, monkeypatch):
+    monkeypatch.setattr("jxc.web.pages.LIST_LIMIT", 2)
+    client = web_client(shop, "auditor")
+
+    def sequences(html):
+        return [int(n) for n in re.findall(r'<tr class="audit-event">\s*<td>(\d+)</td>', html)]
+
+    first = client.get("/audit?actor=tester")
+    shown = sequences(first.text)
+    assert len(shown) == 2
+    assert shown == sorted(shown)
+    assert _links(first.text) == {"next": f"/audit?actor=tester&before={shown[0]}"}
+
+    older = client.get(_links(first.text)["next"])
+    assert sequences(older.text)
+    assert max(sequences(older.text)) < shown[0]
+    assert _links(older.text)["prev"] == "/audit?actor=tester"

@@ -366,7 +366,9 @@ ERRORS: dict[str, str] = {
 LABELS: dict[str, str] = {
     "label.action": "Action",
     "label.as_of": "Stock at the end of {day} (from the snapshot of {start} on)",
-    "label.web_rows_limited": "Showing the newest {shown}; narrow the list with its filters, or export it for all",
+    "label.web_newer": "Newer",
+    "label.web_older": "Older",
+    "label.web_page_number": "Page {page}",
     "label.rows_limited": "The first {shown} of {total} are shown; --limit shows more",
     "label.rows_limited_more": "The first {shown} are shown; there are more, --limit shows them",
     "label.as_of_from_ledger": "Stock at the end of {day} (summed from the whole ledger: no month closed before it)",

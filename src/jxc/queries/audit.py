@@ -65,8 +65,11 @@ def log(
     action: str | None = None,
     zone: tzinfo = UTC,
     limit: int = 200,
+    before: int | None = None,
 ) -> list[AuditEvent]:
     """The newest ``limit`` events matching every filter given, oldest of them first.
+
+    ``before``: only events older than this sequence number (the page before one shown).
 
     ``first_day`` and ``last_day`` are whole days in ``zone`` (the reader's time zone).
 
@@ -88,6 +91,8 @@ def log(
         query = query.where(_event.c.occurred_at < until)
     if action is not None:
         query = query.where(_event.c.action == action)
+    if before is not None:
+        query = query.where(_event.c.sequence < before)
     newest = connection.execute(query.order_by(_event.c.sequence.desc()).limit(limit)).all()
     if action is not None and not newest:
         _check_recorded(connection, action)

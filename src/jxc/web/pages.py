@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import secrets
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, BeforeValidator
 from starlette.concurrency import run_in_threadpool
@@ -37,6 +38,7 @@ from jxc.web.scanning import lines_from, scan_page, take_scan
 
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 200  # rows a list page shows; its export has them all
+MAX_PAGE_NUMBER = 10**6
 HISTORY_LIMIT = 100_000  # a document's steps: all of them
 EXPORT_LIMIT = XLSX_MAX_ROWS
 # The lists beside the document list (web/order_lists.py), as tabs above each: path → title.
@@ -242,8 +244,11 @@ async def audit_page(
     user: UserDep,
     document: str | None = None,
     actor: str | None = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
     format: ExportFormat | None = None,
 ) -> Response:
+    """The newest events first, a page at a time: ``before`` the oldest of the page shown."""
+
     def read() -> list[Any]:
         auth.allow(app.uow(), user.username, Action.AUDIT_READ)
         with app.reader() as connection:
@@ -252,22 +257,32 @@ async def audit_page(
                 document=document or None,
                 actor=actor or None,
                 limit=EXPORT_LIMIT if format else LIST_LIMIT + 1,
+                before=None if format else before,
             )
 
     events = await run_in_threadpool(read)
     if format:
         return download(request, exports.AUDIT, events, format, "audit")
-    more = len(events) > LIST_LIMIT
+    shown = events[-LIST_LIMIT:]
     return page(
         request,
         "audit.html",
         user=user,
-        events=events[-LIST_LIMIT:],
-        more=more,
-        shown=LIST_LIMIT,
+        events=shown,
+        newer_url=_with_query(request, before=None) if before else None,
+        older_url=(
+            _with_query(request, before=shown[0].sequence) if len(events) > LIST_LIMIT else None
+        ),
         document=document or "",
         actor=actor or "",
     )
+
+
+def _with_query(request: Request, **changes: Any) -> str:
+    """This page's address with query parameters changed (None: left out), for a link."""
+    kept = {k: v for k, v in request.query_params.items() if k not in changes}
+    wanted = {k: str(v) for k, v in changes.items() if v is not None}
+    return f"{request.url.path}?{urlencode({**kept, **wanted})}"
 
 
 @router.get("/documents")
@@ -278,8 +293,11 @@ async def document_list(
     document_type: str | None = None,
     state: str | None = None,
     kind: Annotated[DocumentKind | None, Blank] = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE_NUMBER)] = 1,
     format: ExportFormat | None = None,
 ) -> Response:
+    """The newest documents first, a page at a time."""
+
     def read() -> list[Any]:
         named = workflows.state_named(app.uow(), state) if state else None
         with app.reader() as connection:
@@ -288,6 +306,7 @@ async def document_list(
                 document_type or None,
                 named,
                 limit=EXPORT_LIMIT if format else LIST_LIMIT + 1,
+                offset=0 if format else (page_number - 1) * LIST_LIMIT,
                 visible=user.visible_warehouses,
                 kind=kind,
             )
@@ -299,7 +318,9 @@ async def document_list(
         "kind": kind or "",
         "kinds": list(DocumentKind),
         "tabs": LIST_TABS,
-        "shown": LIST_LIMIT,
+        "page_number": page_number,
+        "newer_url": _with_query(request, page=page_number - 1) if page_number > 1 else None,
+        "older_url": None,
     }
     try:
         rows = await run_in_threadpool(read)
@@ -308,8 +329,9 @@ async def document_list(
         return page(request, "documents.html", 422, rows=[], refusal=refusal, **shown)
     if format:
         return download(request, exports.DOCUMENTS, rows, format, "documents")
-    more = len(rows) > LIST_LIMIT
-    return page(request, "documents.html", rows=rows[:LIST_LIMIT], more=more, **shown)
+    if len(rows) > LIST_LIMIT:
+        shown["older_url"] = _with_query(request, page=page_number + 1)
+    return page(request, "documents.html", rows=rows[:LIST_LIMIT], **shown)
 
 
 def _document(app: App, user: Principal, number: str) -> dict[str, Any]:

@@ -36,6 +36,10 @@ def list_events(
     first_day: date | None = None,
     last_day: date | None = None,
     limit: Limit = 200,
+    before: Annotated[
+        int | None,
+        Query(ge=1, description="Only events older than this sequence number: the page before."),
+    ] = None,
     export_format: Export = None,
 ) -> Any:
     auth.allow(app.uow(), actor, Action.AUDIT_READ)
@@ -49,6 +53,7 @@ def list_events(
             action=action,
             zone=app.zone,
             limit=XLSX_MAX_ROWS if export_format else limit,
+            before=before,
         )
     if export_format is not None:
         return exported(locale, exports.AUDIT, events, export_format, "audit")
