@@ -21,6 +21,7 @@ from jxc.domain.errors import DomainError
 from jxc.i18n.messages import translate
 from jxc.web import audit_exports as web_audit_exports
 from jxc.web import deliveries as web_deliveries
+from jxc.web import editing as web_editing
 from jxc.web import kpi as web_kpi
 from jxc.web import movements as web_movements
 from jxc.web import order_lists as web_order_lists
@@ -36,6 +37,7 @@ from jxc.web.render import locale_of, page
 
 def create_server(app: App) -> FastAPI:
     server = create_app(app)
+    server.include_router(web_editing.router)  # before pages' /documents/{number}/{step}
     server.include_router(pages.router)
     server.include_router(web_movements.router)
     server.include_router(web_order_lists.router)

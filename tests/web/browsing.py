@@ -26,7 +26,12 @@ def scan(page, code):
     page.wait_for_function(
         "before => document.querySelector('#lines').innerHTML !== before", arg=before
     )
-    # htmx settles the swapped lines a moment later; a person never types that fast.
+    settled(page)
+
+
+def settled(page):
+    """Wait until htmx has settled what it swapped in: then the scan field has the focus
+    back (a person never types that fast; a test that did would type into it)."""
     page.wait_for_function(
         "!document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request')"
     )

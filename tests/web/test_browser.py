@@ -19,7 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from jxc.services import catalog
 from tests.builders import a_user, a_warehouse, an_item
-from tests.web.browsing import CHROMIUM, scan, sign_in
+from tests.web.browsing import CHROMIUM, scan, settled, sign_in
 
 SCREWS_EAN = "6901234567892"
 MILK_EAN = "6909876543212"
@@ -165,6 +165,7 @@ def test_a_box_is_counted_by_typing_a_line_corrected_and_another_taken_out(brows
     expect(clerk.locator("#scan")).to_be_focused()
     clerk.locator("#lines tr.line").nth(1).get_by_role("button", name="删除").click()
     expect(clerk.locator("#lines tr.line")).to_have_count(1)
+    settled(clerk)
     assert "receive" not in posted, "Enter in a line handed the receipt in"
     expect(clerk.locator("#lines input[name=qty-1]")).to_have_value("50")
 
@@ -173,6 +174,33 @@ def test_a_box_is_counted_by_typing_a_line_corrected_and_another_taken_out(brows
     clerk.wait_for_url(f"{base_url}/documents/RK*")
     assert "50" in clerk.locator("table.list").first.inner_text()
     assert "奶粉" not in clerk.locator("table.list").first.inner_text()
+
+
+def test_a_rejected_receipt_is_put_right_on_its_scan_screen_and_handed_in_again(browser, base_url):
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    scan(clerk, SCREWS_EAN)
+    clerk.fill("input[name=cost-1]", "0.20")
+    clerk.click("#submit")
+    clerk.wait_for_url(f"{base_url}/documents/RK*")
+    number = clerk.url.rsplit("/", 1)[-1]
+    manager = sign_in(browser, base_url, "manager")
+    manager.goto(f"{base_url}/documents/{number}")
+    manager.fill("input[name=reason]", "应为 12 个")
+    manager.get_by_role("button", name="驳回").click()
+    manager.wait_for_url(f"{base_url}/documents/{number}")
+
+    clerk.goto(f"{base_url}/documents/{number}")
+    assert "应为 12 个" in clerk.locator("ol.history").inner_text()
+    clerk.click("#edit")
+    expect(clerk.locator("h1")).to_have_text(f"修改 {number}")
+    clerk.fill("#lines input[name=qty-1]", "12")
+    clerk.click("#submit")
+    clerk.wait_for_url(f"{base_url}/documents/{number}")
+
+    assert "12" in clerk.locator("table.list").first.inner_text()
+    take_step(clerk, base_url, number, "提交")
+    assert "审核中" in clerk.locator("h1").inner_text()
 
 
 def test_html_in_a_name_is_shown_as_text(browser, base_url, shop):

@@ -406,3 +406,100 @@ def test_a_line_is_taken_out_and_the_rest_keep_their_numbers_in_order(client, sh
     assert issue.lines == [("奶粉", "1", None, [])]
     assert issue.remove(5) == 200  # a line already gone (a second click): nothing else goes
     assert issue.lines == [("奶粉", "1", None, [])]
+
+
+def _rejected_receipt(client, shop):
+    """A receipt of 3 screws and 1 milk scanned by clerk1, then 驳回 by the boss."""
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+    receipt.scan(SCREWS_EAN, quantity="3")
+    receipt.scan(f"(01)0{MILK_EAN}(10)B9(17)271231")
+    receipt.fields.update({"cost-1": "1", "cost-2": "50"})
+    number = receipt.submit().headers["location"].rsplit("/", 1)[1]
+    documents.act(shop.uow(), "boss", number, "reject", "数量不对")
+    return number
+
+
+class Editing(Entry):
+    """The 修改 screen of a document: opened with its lines, saved over it."""
+
+    def __init__(self, client, number):
+        super().__init__(client, f"documents/{number}/edit")
+        opened = client.get(f"/documents/{number}/edit")
+        assert opened.status_code == 200, opened.text
+        self.page = opened.text
+        self.state = re.search(r'name="state" value="([^"]*)"', opened.text).group(1)
+        self.state = self.state.replace("&#34;", '"').replace("&quot;", '"')
+
+
+def test_a_rejected_receipt_is_edited_on_its_scan_screen_and_submitted_again(client, shop):
+    number = _rejected_receipt(client, shop)
+    signed_in(client, "clerk1")
+    assert f'href="/documents/{number}/edit"' in client.get(f"/documents/{number}").text
+
+    edit = Editing(client, number)
+    assert f"修改 {number}" in edit.page
+    assert edit.lines == [("螺丝-M3", "3", None, []), ("奶粉", "1", "B9", [])]
+    edit.fields["qty-1"] = "5"
+    assert edit.remove(2) == 200
+    assert edit.scan(SCREWS_EAN) == 200  # onto the typed 5
+    del edit.fields["qty-1"]  # the screen now shows the line's 6
+    edit.fields["cost-1"] = "1.5"
+    response = edit.submit()
+
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"/documents/{number}"
+    with shop.reader() as connection:
+        header, lines = document_queries.document(connection, number)
+    assert header.state == "rejected"  # changed, not yet handed in again
+    assert [(line.item, line.quantity, line.unit_cost) for line in lines] == [
+        ("螺丝-M3", 6, Decimal("1.5"))
+    ]
+    documents.act(shop.uow(), "clerk1", number, "submit")
+
+
+def test_saving_an_unchanged_edit_screen_says_there_is_nothing_to_change(client, shop):
+    number = _rejected_receipt(client, shop)
+    edit = Editing(signed_in(client, "clerk1"), number)
+    edit.fields.update({"cost-1": "1", "cost-2": "50"})
+
+    refused = edit.submit()
+
+    assert refused.status_code == 422
+    assert f"单据 {number} 没有要修改的内容" in refused.text
+
+
+def test_a_document_past_its_editable_states_offers_no_edit_and_refuses_one(client, shop):
+    number = _rejected_receipt(client, shop)
+    documents.act(shop.uow(), "clerk1", number, "submit")
+    signed_in(client, "clerk1")
+
+    assert "/edit" not in client.get(f"/documents/{number}").text
+    refused = client.get(f"/documents/{number}/edit")
+    assert refused.status_code == 409
+    assert "只有在草稿、已驳回时才能修改" in refused.text
+    signed_in(client, "clerk.wh2")
+    assert client.get(f"/documents/{number}/edit").status_code == 404
+
+
+def test_an_order_edited_on_the_web_keeps_the_discount_no_scan_sets(client, shop):
+    partners.add(shop.uow(), TESTER, {"code": "C1", "name": "客户甲", "kind": "customer"})
+    order = documents.create(
+        shop.uow(),
+        TESTER,
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C1",
+            "lines": [
+                {"item": "螺丝-M3", "quantity": "2", "unit_price": "10", "discount_rate": "5"}
+            ],
+        },
+    )
+    a_user(shop, "sales1", "sales", "WH1")
+    edit = Editing(signed_in(client, "sales1"), order.number)
+    edit.fields.update({"partner": "C1", "qty-1": "3", "price-1": "10", "tax-1": "13"})
+
+    assert edit.submit().status_code == 303
+    with shop.reader() as connection:
+        [line] = order_queries.priced_lines(connection, order.number)
+    assert (line.quantity, line.discount_rate) == (3, Decimal("5"))

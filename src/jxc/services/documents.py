@@ -45,6 +45,7 @@ from jxc.domain.errors import (
     Conflict,
     ErrorCollector,
     ErrorItem,
+    Forbidden,
     InsufficientStock,
     Invalid,
     NotFound,
@@ -345,26 +346,13 @@ def editing(
     given = wanted.model_dump(mode="json", exclude_unset=True)
     if not given:  # an edit of nothing would still be on the audit trail as one
         raise Invalid("document.nothing_to_change", {"number": number})
-    if header.document_type is DocumentType.REVERSAL:
-        raise Conflict("document.reversal_not_editable", {"number": number})
     current = _as_input(uow, header, uow.documents.lines(header.id))
-    require(
-        uow,
-        actor,
-        Action.DOCUMENT_EDIT,
-        header.document_type.value,
-        sorted({current.warehouse, wanted.warehouse or current.warehouse}),
-    )
+    _check_may_edit(uow, actor, header, {current.warehouse, wanted.warehouse or current.warehouse})
     payload = {"number": number, "changes": given}
     seen = replay(uow, actor, request_id, "documents.edit", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    workflow = workflows.definition(uow, header.document_type.value)
-    if not workflow.editable(header.state):
-        raise Conflict(
-            "document.not_editable",
-            {"number": number, "state": header.state, "states": workflow.editable_states},
-        )
+    _check_editable_now(uow, header)
     try:
         document = parse(DocumentIn, {**current.model_dump(mode="json"), **given})
     except Invalid as malformed:
@@ -388,6 +376,59 @@ def editing(
     result = DocumentResult(number, header.document_type.value, header.state, len(rows), 0)
     remember(uow, actor, request_id, "documents.edit", payload, result.to_dict())
     return result
+
+
+@reading
+def as_entered(uow: UnitOfWork, actor: str, number: str) -> DocumentIn:
+    """A document as the request that would create it, for ``actor`` to edit now.
+
+    Raises:
+        NotFound: document.unknown.
+        Conflict: document.not_editable, document.reversal_not_editable.
+        Forbidden: auth.forbidden… (``actor`` may not edit it).
+    """
+    header = _header(uow, number)
+    current = _as_input(uow, header, uow.documents.lines(header.id))
+    _check_may_edit(uow, actor, header, {current.warehouse})
+    _check_editable_now(uow, header)
+    return current
+
+
+@reading
+def may_edit(uow: UnitOfWork, actor: str, number: str) -> bool:
+    """Whether ``actor`` may edit the document now (a 修改 to offer)."""
+    header = _header(uow, number)
+    warehouse = uow.catalog.warehouse_code(header.warehouse_id)
+    try:
+        _check_may_edit(uow, actor, header, {warehouse})
+        _check_editable_now(uow, header)
+    except (Conflict, Forbidden):
+        return False
+    return True
+
+
+def _check_may_edit(
+    uow: UnitOfWork, actor: str, header: DocumentHeader, warehouses: set[str]
+) -> None:
+    """Refuse an edit by someone who may not make it, or of a document no one may edit.
+
+    Raises:
+        Conflict: document.reversal_not_editable.
+        Forbidden: auth.forbidden… in one of ``warehouses`` (the document's, and a new one).
+    """
+    if header.document_type is DocumentType.REVERSAL:
+        raise Conflict("document.reversal_not_editable", {"number": header.number})
+    require(uow, actor, Action.DOCUMENT_EDIT, header.document_type.value, sorted(warehouses))
+
+
+def _check_editable_now(uow: UnitOfWork, header: DocumentHeader) -> None:
+    """Raises Conflict document.not_editable past the states its workflow lets it change in."""
+    workflow = workflows.definition(uow, header.document_type.value)
+    if not workflow.editable(header.state):
+        raise Conflict(
+            "document.not_editable",
+            {"number": header.number, "state": header.state, "states": workflow.editable_states},
+        )
 
 
 def _as_input(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) -> DocumentIn:

@@ -359,6 +359,9 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "made": made,
         "can_push_down": progress is not None
         and orders.can_push_down(app.uow(), user.username, number),
+        # 修改 on the screen the document was scanned on
+        "can_edit": header.document_type in {kind.value for kind in ENTRIES.values()}
+        and documents.may_edit(app.uow(), user.username, number),
     }
 
 
@@ -435,11 +438,11 @@ class EntryHeader(BaseModel):
     source: str = ""  # a receipt's purchase order: each scan is held against what is open
 
 
-def _entry_header(form: Any) -> EntryHeader:
+def entry_header(form: Any) -> EntryHeader:
     return EntryHeader(**{field: str(form.get(field, "")) for field in EntryHeader.model_fields})
 
 
-def _document_data(
+def document_data(
     kind: DocumentType, header: EntryHeader, lines: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {
@@ -457,15 +460,19 @@ def _document_data(
                 "batch": line.get("batch"),
                 "expiry_date": line.get("expiry_date"),
                 "serials": line.get("serials") or [],
+                # what no scan sets, kept from a stored line being edited
+                "production_date": line.get("production_date"),
+                "source_line": line.get("source_line"),
                 **(
                     {"location": header.location or None, "to_location": header.to_location or None}
                     if kind.moves_within
-                    else {}
+                    else {"location": line.get("location"), "to_location": line.get("to_location")}
                 ),
                 **(
                     {
                         "unit_price": _as_typed(line.get("unit_price")),
                         "tax_rate": _as_typed(line.get("tax_rate")),
+                        "discount_rate": _as_typed(line.get("discount_rate")),
                     }
                     if kind.is_order
                     else {"unit_cost": _as_typed(line.get("unit_cost"))}
@@ -476,7 +483,7 @@ def _document_data(
     }
 
 
-def _check_line(app: App, user: Principal, data: dict[str, Any], number: int) -> None:
+def check_line(app: App, user: Principal, data: dict[str, Any], number: int) -> None:
     """Refuse a scan as posting would refuse its line (or the header): at once, not later.
 
     Raises:
@@ -496,7 +503,7 @@ def _check_line(app: App, user: Principal, data: dict[str, Any], number: int) ->
                 raise Invalid(item.code, dict(item.params)) from None
 
 
-def _entry_context(
+def entry_context(
     user: Principal, app: App, kind: DocumentType, header: EntryHeader
 ) -> dict[str, Any]:
     with app.reader() as connection:
@@ -542,7 +549,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         header = EntryHeader(warehouse=warehouse)
         if source and kind.source_type:
             header = await run_in_threadpool(_ordered_header, app, user, source)
-        context = await run_in_threadpool(_entry_context, user, app, kind, header)
+        context = await run_in_threadpool(entry_context, user, app, kind, header)
         return scan_page(request, "entry.html", user, context, [], [])
 
     async def scan(
@@ -556,7 +563,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         """One scan: the lines re-drawn, or the refusal next to the scan field (422)."""
 
         def check(form: Any, lines: list[dict[str, Any]], number: int) -> None:
-            _check_line(app, user, _document_data(kind, _entry_header(form), lines), number)
+            check_line(app, user, document_data(kind, entry_header(form), lines), number)
 
         return await take_scan(request, app, user, kind, code, scan_id, state, check)
 
@@ -570,19 +577,19 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         """Make the document of what was scanned and submit it (提交) for approval."""
         form = await request.form()
         lines, scans = lines_from(state, form)
-        header = _entry_header(form)
+        header = entry_header(form)
         try:
             step = await run_in_threadpool(workflows.entry_step, app.uow(), kind.value)
             created = await run_in_threadpool(
                 documents.create,
                 app.uow(),
                 user.username,
-                _document_data(kind, header, lines),
+                document_data(kind, header, lines),
                 request_id,
                 then=step,
             )
         except DomainError as error:
-            context = await run_in_threadpool(_entry_context, user, app, kind, header)
+            context = await run_in_threadpool(entry_context, user, app, kind, header)
             errors = form_errors(error, locale_of(request))
             return scan_page(request, "entry.html", user, context, lines, scans, 422, errors)
         return RedirectResponse(f"/documents/{created.number}", status_code=303)

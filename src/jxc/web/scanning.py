@@ -40,6 +40,12 @@ class ScannedLine(BaseModel):
     unit_cost: str | None = None
     unit_price: str | None = None  # an order's line
     tax_rate: str | None = None
+    # A stored line being edited keeps what no scan sets.
+    discount_rate: str | None = None
+    production_date: str | None = None
+    source_line: int | None = None
+    location: str | None = None
+    to_location: str | None = None
 
 
 class ScanState(BaseModel):
