@@ -8,12 +8,14 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 
 from typer.testing import CliRunner
 
 from jxc.bootstrap import build
 from jxc.cli.main import app
 from jxc.config import Settings
+from jxc.domain.auth import SESSION_DURATION
 from jxc.queries import users as user_queries
 from jxc.services import auth
 from tests.cli.conftest import jxc
@@ -51,6 +53,20 @@ def test_init_makes_a_first_admin_whose_shown_password_signs_in(empty_database_u
 
     code, output = run(empty_database_url, tmp_path, "whoami")
     assert (code, "admin (管理员): 管理员" in output) == (0, True), output
+
+
+def test_login_tells_until_when_on_the_companys_clock(empty_database_url, tmp_path):
+    west = {"JXC_ADMIN_PASSWORD": "admin-password", "JXC_TIMEZONE": "UTC-05:00"}
+    assert run(empty_database_url, tmp_path, "init", env=west)[0] == 0
+
+    code, output = run(empty_database_url, tmp_path, "login", "admin", password="admin-password")
+
+    assert code == 0, output
+    until = re.search(r"有效至 (\d{4}-\d\d-\d\d \d\d:\d\d)$", output.strip()).group(1)
+    zone = timezone(timedelta(hours=-5))
+    expected = datetime.now(zone) + SESSION_DURATION
+    shown = datetime.strptime(until, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    assert abs(shown - expected) < timedelta(minutes=2)
 
 
 def signed_in_admin(database_url: str, data_dir) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC
 from typing import Annotated
 
 import typer
@@ -76,7 +75,7 @@ def login(ctx: typer.Context, user: str) -> None:
     password = st.settings.password or _password(st, "label.password")
     session = auth.login(st.app.uow(), user, password)
     sessions.save(st.settings, session.token)
-    until = session.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    until = shown_time(session.expires_at, st.app.zone)
     out.print(st.t("label.signed_in", user=session.username, until=until))
 
 

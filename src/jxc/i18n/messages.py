@@ -389,7 +389,7 @@ LABELS: dict[str, str] = {
     "label.password_again": "The same password again",
     "label.password": "Password",
     "label.roles": "Roles",
-    "label.signed_in": "Signed in as {user} until {until} (UTC)",
+    "label.signed_in": "Signed in as {user} until {until}",
     "label.signed_out": "Signed out",
     "label.user_added": "User {user} added",
     "label.audit_ok": "Audit trail intact: {events} events, each sealed and linked to the one before; head {head}…",
