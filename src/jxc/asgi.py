@@ -55,6 +55,10 @@ def create_server(app: App) -> FastAPI:
 
     @server.exception_handler(pages.SignInRequired)
     async def sign_in(request: Request, _: pages.SignInRequired) -> Response:
+        if request.headers.get("HX-Request"):
+            # A scan after the session ended: the whole page goes to sign-in, rather than
+            # the sign-in page being drawn where the scanned lines were.
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
 
     problems.install(server, answer=_answer)

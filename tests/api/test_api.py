@@ -483,7 +483,16 @@ def test_the_audit_trail_pages_to_older_events_before_a_sequence(client):
     older = client.get(f"/api/v1/audit-events?limit=2&before={oldest_shown}", headers=auditor)
 
     assert [e["sequence"] for e in older.json()] == [oldest_shown - 2, oldest_shown - 1]
-    assert problem(client.get("/api/v1/audit-events?before=0", headers=auditor), 422)
+    for beyond in ("0", str(2**63)):  # past what the database stores: refused, not a 500
+        assert problem(client.get(f"/api/v1/audit-events?before={beyond}", headers=auditor), 422)
+
+
+def test_a_change_feed_cursor_beyond_what_the_database_stores_is_refused(client):
+    clerk = signed_in(client, "clerk1")
+
+    refused = client.get(f"/api/v1/channels/TMALL/changes?since={2**63}", headers=clerk)
+
+    assert problem(refused, 422)["code"] == "value.above_maximum"
 
 
 # lists, the flow, the schema -------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 import segno
 from playwright.sync_api import expect, sync_playwright
 
-from jxc.services import catalog
+from jxc.services import auth, catalog
 from tests.builders import a_user, a_warehouse, an_item
 from tests.web.browsing import CHROMIUM, scan, settled, sign_in
 
@@ -170,6 +170,10 @@ def test_a_box_is_counted_by_typing_a_line_corrected_and_another_taken_out(brows
     expect(clerk.locator("#lines input[name=qty-1]")).to_have_value("50")
 
     clerk.fill("input[name=cost-1]", "0.20")
+    clerk.fill("input[name=note]", "到货")
+    clerk.press("input[name=note]", "Enter")
+    expect(clerk.locator("#scan")).to_be_focused()
+    assert "receive" not in posted, "Enter in the note handed the receipt in"
     clerk.click("#submit")
     clerk.wait_for_url(f"{base_url}/documents/RK*")
     assert "50" in clerk.locator("table.list").first.inner_text()
@@ -201,6 +205,19 @@ def test_a_rejected_receipt_is_put_right_on_its_scan_screen_and_handed_in_again(
     assert "12" in clerk.locator("table.list").first.inner_text()
     take_step(clerk, base_url, number, "提交")
     assert "审核中" in clerk.locator("h1").inner_text()
+
+
+def test_a_scan_after_the_session_ended_goes_to_the_sign_in_page(browser, base_url, shop):
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    scan(clerk, SCREWS_EAN)
+    auth.set_active(shop.uow(), "tester", "clerk1", False)
+
+    clerk.fill("#scan", SCREWS_EAN)
+    clerk.press("#scan", "Enter")
+
+    clerk.wait_for_url(f"{base_url}/login")
+    assert clerk.locator("form#entry").count() == 0
 
 
 def test_html_in_a_name_is_shown_as_text(browser, base_url, shop):

@@ -16,10 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jxc.asgi import create_server
+from jxc.queries import audit as audit_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
-from jxc.services import catalog, documents, partners, workflows
+from jxc.services import auth, catalog, documents, partners, workflows
 from tests.builders import a_purchase_order, a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
 from tests.web.helpers import page_csrf, signed_in
@@ -360,6 +361,16 @@ def test_a_count_typed_beside_the_scan_counts_that_scan_so_many_times(client, sh
         assert receipt.lines == [("螺丝-M3", "49", None, [])]
 
 
+def test_a_count_typed_for_a_code_carrying_its_own_count_multiplies_it(client, shop):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+    carton = f"(01)0{SCREWS_EAN}(30)24"  # a carton of 24
+
+    assert receipt.scan(carton) == 200
+    assert receipt.scan(carton, quantity="2") == 200
+
+    assert receipt.lines == [("螺丝-M3", "72", None, [])]
+
+
 def test_a_count_typed_for_a_serial_is_refused_each_serial_is_scanned(client, shop):
     receipt = Entry(signed_in(client, "clerk1"), "receive")
 
@@ -419,6 +430,10 @@ def _rejected_receipt(client, shop):
     return number
 
 
+def _based_on(page):
+    return re.search(r'name="based_on" value="(\d+)"', page).group(1)
+
+
 class Editing(Entry):
     """The 修改 screen of a document: opened with its lines, saved over it."""
 
@@ -427,6 +442,7 @@ class Editing(Entry):
         opened = client.get(f"/documents/{number}/edit")
         assert opened.status_code == 200, opened.text
         self.page = opened.text
+        self.fields["based_on"] = _based_on(opened.text)  # the version the screen shows
         self.state = re.search(r'name="state" value="([^"]*)"', opened.text).group(1)
         self.state = self.state.replace("&#34;", '"').replace("&quot;", '"')
 
@@ -468,6 +484,53 @@ def test_saving_an_unchanged_edit_screen_says_there_is_nothing_to_change(client,
     assert f"单据 {number} 没有要修改的内容" in refused.text
 
 
+def test_of_two_screens_editing_one_document_the_later_save_is_refused_not_merged(client, shop):
+    number = _rejected_receipt(client, shop)
+    signed_in(client, "clerk1")
+    first, second = Editing(client, number), Editing(client, number)
+    first.fields.update({"qty-1": "9", "cost-1": "1", "cost-2": "50"})
+    second.fields.update({"cost-1": "1", "cost-2": "51"})
+
+    assert first.submit().status_code == 303
+    refused = second.submit()
+
+    assert refused.status_code == 422
+    assert f"单据 {number} 在你打开之后已被他人修改" in refused.text
+    assert 'value="51"' in refused.text  # the screen as it was, to redo on a fresh one
+    with shop.reader() as connection:
+        lines = document_queries.document(connection, number)[1]
+    assert [(line.quantity, line.unit_cost) for line in lines] == [(9, 1), (1, 50)]
+
+
+def test_a_save_sent_twice_edits_once_and_answers_both(client, shop):
+    number = _rejected_receipt(client, shop)
+    edit = Editing(signed_in(client, "clerk1"), number)
+    edit.fields.update({"qty-1": "4", "cost-1": "1", "cost-2": "50"})
+    edit.fields["request_id"] = "double-click-1"
+
+    assert [edit.submit().status_code for _ in range(2)] == [303, 303]
+    with shop.reader() as connection:
+        history = audit_queries.log(connection, document=number)
+    assert [event.action for event in history].count("document.edit") == 1
+
+
+def test_a_scan_or_a_save_after_the_document_was_handed_in_is_refused_keeping_the_screen(
+    client, shop
+):
+    number = _rejected_receipt(client, shop)
+    edit = Editing(signed_in(client, "clerk1"), number)
+    documents.act(shop.uow(), "clerk1", number, "submit")  # from another tab
+
+    assert edit.scan(SCREWS_EAN) == 422
+    assert "当前为审核中，只有在草稿、已驳回时才能修改" in edit.message
+    assert edit.lines == [("螺丝-M3", "3", None, []), ("奶粉", "1", "B9", [])]
+    edit.fields["qty-1"] = "7"
+    refused = edit.submit()
+    assert refused.status_code == 422
+    assert "只有在草稿、已驳回时才能修改" in refused.text
+    assert 'name="qty-1" value="7"' in refused.text
+
+
 def test_a_document_past_its_editable_states_offers_no_edit_and_refuses_one(client, shop):
     number = _rejected_receipt(client, shop)
     documents.act(shop.uow(), "clerk1", number, "submit")
@@ -503,3 +566,92 @@ def test_an_order_edited_on_the_web_keeps_the_discount_no_scan_sets(client, shop
     with shop.reader() as connection:
         [line] = order_queries.priced_lines(connection, order.number)
     assert (line.quantity, line.discount_rate) == (3, Decimal("5"))
+
+
+def test_a_put_away_edited_keeps_each_lines_places_or_moves_them_all_together(client, shop):
+    for code in ("A-01", "B-02"):
+        catalog.add_location(shop.uow(), TESTER, {"warehouse": "WH1", "code": code, "name": "货架"})
+    milk = {"item": "奶粉", "batch": "B1", "expiry_date": "2027-12-31"}
+    screws = {"item": "螺丝-M3", "quantity": "1", "location": "STOCK"}
+    apart = documents.create(
+        shop.uow(),
+        TESTER,
+        {
+            "document_type": "putaway",
+            "warehouse": "WH1",
+            "lines": [
+                {**screws, "to_location": "A-01"},
+                {**milk, "quantity": "1", "location": "STOCK", "to_location": "B-02"},
+            ],
+        },
+    )
+    together = documents.create(
+        shop.uow(),
+        TESTER,
+        {
+            "document_type": "putaway",
+            "warehouse": "WH1",
+            "lines": [{**screws, "to_location": "A-01"}],
+        },
+    )
+    signed_in(client, "clerk1")
+
+    edit = Editing(client, apart.number)
+    edit.fields.update({"location": "STOCK", "to_location": "A-01", "qty-1": "2"})
+    assert edit.submit().status_code == 303
+    edit = Editing(client, together.number)
+    edit.fields.update({"location": "STOCK", "to_location": "B-02"})
+    assert edit.submit().status_code == 303
+
+    with shop.reader() as connection:
+        lines = {
+            number: document_queries.document(connection, number)[1]
+            for number in (apart.number, together.number)
+        }
+    assert [(line.quantity, line.to_location) for line in lines[apart.number]] == [
+        (2, "A-01"),
+        (1, "B-02"),
+    ]
+    assert [line.to_location for line in lines[together.number]] == ["B-02"]
+
+
+def test_a_scan_after_the_session_ended_sends_the_page_to_sign_in_not_into_the_lines(client, shop):
+    issue = Entry(signed_in(client, "clerk1"), "issue")
+    assert issue.scan(SCREWS_EAN) == 200
+    auth.set_active(shop.uow(), TESTER, "clerk1", False)  # signs clerk1 out everywhere
+
+    scanned = client.post(
+        "/issue/scan",
+        data={**issue.fields, "code": SCREWS_EAN, "state": issue.state},
+        headers={"X-CSRF-Token": page_csrf(client), "HX-Request": "true"},
+        follow_redirects=False,
+    )
+
+    assert (scanned.status_code, scanned.headers["HX-Redirect"]) == (401, "/login")
+    assert scanned.text == ""
+
+
+def test_a_quantity_typed_over_a_line_is_checked_at_submit_as_a_scan_would_be(client, shop):
+    issue = Entry(signed_in(client, "clerk1"), "issue", note="领料")
+    assert issue.scan(SCREWS_EAN) == 200
+    issue.fields["qty-1"] = "5000"
+    before = snapshot(shop)
+
+    refused = issue.submit()
+
+    assert refused.status_code == 422
+    assert "第 1 行：螺丝-M3 在 WH1：需要 5000，可用 3" in refused.text
+    assert snapshot(shop) == before
+
+
+def test_a_resent_submit_is_answered_as_the_first_not_checked_against_what_it_took(client, shop):
+    workflows.use(shop.uow(), TESTER, "simple")  # posted at once: the stock is gone after
+    issue = Entry(signed_in(client, "clerk1"), "issue")
+    for _ in range(3):
+        assert issue.scan(SCREWS_EAN) == 200
+    issue.fields["request_id"] = "double-click-2"
+
+    first, second = issue.submit(), issue.submit()
+
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert first.headers["location"] == second.headers["location"]

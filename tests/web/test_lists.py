@@ -252,3 +252,4 @@ def test_the_audit_log_pages_to_older_events_and_back_to_the_newest(shop, monkey
     assert sequences(older.text)
     assert max(sequences(older.text)) < shown[0]
     assert _links(older.text)["prev"] == "/audit?actor=tester"
+    assert client.get(f"/audit?before={2**63}").status_code == 422  # not a 500

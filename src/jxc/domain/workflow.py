@@ -113,6 +113,11 @@ class NotBy:
 
     actions: tuple[str, ...]
 
+    @property
+    def barred_after(self) -> tuple[str, ...]:
+        """Its actions, an edit counted with create: whoever edited a document wrote it too."""
+        return self.actions + (("edit",) if "create" in self.actions else ())
+
 
 @dataclass(frozen=True)
 class ShelfLife:
@@ -261,7 +266,7 @@ class Workflow:
         return bool(transitions) and all(
             any(
                 isinstance(guard, NotBy)
-                and any(actor in done_by.get(did, ()) for did in guard.actions)
+                and any(actor in done_by.get(did, ()) for did in guard.barred_after)
                 for guard in t.guards
             )
             for t in transitions
@@ -359,7 +364,7 @@ def check_step(
         if isinstance(guard, Required):
             _check_required(guard, facts, errors)
         elif isinstance(guard, NotBy):
-            for action in guard.actions:
+            for action in guard.barred_after:
                 if actor in facts.done_by.get(action, frozenset()):
                     errors.add(
                         "/actor",

@@ -200,6 +200,7 @@ ERRORS: dict[str, str] = {
     "workflow.editable_after_posting": "Line {line}: state {state} comes after the posting and cannot be editable",
     "stock.reserved_concurrently": "The stock was taken by someone else at the same time; nothing was reserved",
     "check.reserved_mismatch": "Reserved {reserved} of {item} at {location} does not match what documents hold there ({reservations})",
+    "document.changed_since_opened": "{number} was changed by someone else since you opened it: open it again to see what changed",
     "document.not_editable_on_web": "{number} was not made on a scan screen: change it with jxc doc edit or the API",
     "document.not_editable": "Document {number} is {state}: it can be changed only while {states}",
     "document.reversal_not_editable": "{number} is a reversal (红冲): its lines mirror the original and cannot be edited",
@@ -1003,6 +1004,7 @@ PERMISSIONS: dict[str, str] = {
     "role.auditor": "Auditor",
     "permission.workflow.manage": "manage workflows",
     "permission.create": "create",  # a guard's "not_by: [create]": who made the document
+    "permission.edit": "edit",  # an edit counts with create for such a guard
     "permission.submit": "submit",
     "permission.approve": "approve",
     "permission.unapprove": "unapprove",

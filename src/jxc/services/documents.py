@@ -149,6 +149,14 @@ class DocumentEdit(BaseModel):
     note: str | None = Field(default=None, max_length=500)
     prices_include_tax: bool | None = None
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    based_on: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "The document's version the editor saw (the sequence number of its newest audit"
+            " event): the edit is refused if it changed since."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -269,6 +277,19 @@ def posting_at_once(
     return DocumentResult(header.number, header.document_type.value, target, len(lines), entries)
 
 
+@reading
+def answered(uow: UnitOfWork, actor: str, request_id: str | None) -> bool:
+    """Whether ``actor`` already sent ``request_id`` and had it done.
+
+    A resent form is answered as the first was, not checked again against what the first
+    changed.
+    """
+    if request_id is None:
+        return False
+    seen = uow.requests.get(request_id)
+    return seen is not None and seen[1].get("_actor", actor) == actor
+
+
 @transactional
 def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> None:
     """Refuse ``data`` as creating it and posting it now would, and write nothing.
@@ -324,8 +345,10 @@ def edit(
     Raises:
         NotFound: document.unknown.
         Conflict: document.not_editable (naming the state and the states that are),
-            document.reversal_not_editable, request.idempotency_key_reused.
-        Invalid: every bad field and line at once, as ``create``; document.nothing_to_change.
+            document.reversal_not_editable, request.idempotency_key_reused,
+            document.changed_since_opened (``based_on`` is no longer its version).
+        Invalid: every bad field and line at once, as ``create``; document.nothing_to_change
+            (nothing given, or only what it holds already).
         Forbidden: auth.forbidden… for the document's warehouse (and a new one).
     """
     result = editing(uow, actor, number, changes, request_id)
@@ -343,20 +366,26 @@ def editing(
     """``edit`` inside a transaction another service opened and commits (拣货 rewrites lines)."""
     wanted = parse(DocumentEdit, changes)
     header = _header(uow, number)
-    given = wanted.model_dump(mode="json", exclude_unset=True)
+    given = wanted.model_dump(mode="json", exclude_unset=True, exclude={"based_on"})
     if not given:  # an edit of nothing would still be on the audit trail as one
         raise Invalid("document.nothing_to_change", {"number": number})
     current = _as_input(uow, header, uow.documents.lines(header.id))
     _check_may_edit(uow, actor, header, {current.warehouse, wanted.warehouse or current.warehouse})
-    payload = {"number": number, "changes": given}
+    payload = {"number": number, "changes": given, "based_on": wanted.based_on}
     seen = replay(uow, actor, request_id, "documents.edit", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
     _check_editable_now(uow, header)
+    if wanted.based_on is not None and wanted.based_on != uow.audit.last_sequence_of(
+        "document", number
+    ):
+        raise Conflict("document.changed_since_opened", {"number": number})
     try:
         document = parse(DocumentIn, {**current.model_dump(mode="json"), **given})
     except Invalid as malformed:
         raise _with_unknown_codes(uow, given, malformed) from None
+    if document == current:  # the same values given again
+        raise Invalid("document.nothing_to_change", {"number": number})
     resolved, rows = _validated(uow, document)
     uow.documents.move_state(
         header,

@@ -19,9 +19,9 @@ from jxc.domain.auth import Principal
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Conflict, DomainError
 from jxc.domain.quantities import normalized
+from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.services import documents
-from jxc.services.documents import DocumentIn
 from jxc.web.forms import form_errors
 from jxc.web.pages import (
     ENTRIES,
@@ -30,6 +30,7 @@ from jxc.web.pages import (
     UserDep,
     WriterDep,
     check_line,
+    check_unless_answered,
     document_data,
     entry_context,
     entry_header,
@@ -40,11 +41,19 @@ from jxc.web.scanning import lines_from, scan_page, take_scan
 router = APIRouter(include_in_schema=False)
 
 
-def _kind(entered: DocumentIn, number: str) -> DocumentType:
-    """Raises Conflict document.not_editable_on_web for a type made on no scan screen."""
-    if entered.document_type not in ENTRIES.values():
+def _kind(app: App, user: Principal, number: str) -> DocumentType:
+    """The document's type, whether or not it may be edited now.
+
+    Raises:
+        NotFound: document.unknown (to ``user`` too, outside their warehouses).
+        Conflict: document.not_editable_on_web (a type made on no scan screen).
+    """
+    documents.check_visible(app.uow(), user.username, number)
+    with app.reader() as connection:
+        kind = DocumentType(document_queries.document(connection, number)[0].document_type)
+    if kind not in ENTRIES.values():
         raise Conflict("document.not_editable_on_web", {"number": number})
-    return entered.document_type
+    return kind
 
 
 def _text(value: Any) -> str | None:
@@ -53,14 +62,24 @@ def _text(value: Any) -> str | None:
     return f"{normalized(value):f}" if not isinstance(value, (str, int)) else str(value)
 
 
-def _opened(app: App, user: Principal, number: str) -> tuple[DocumentType, EntryHeader, list[Any]]:
-    """The document's type, header and lines as its scan screen holds them."""
-    documents.check_visible(app.uow(), user.username, number)
+def _opened(
+    app: App, user: Principal, number: str, kind: DocumentType
+) -> tuple[EntryHeader, list[Any], int | None]:
+    """The document's header and lines as its scan screen holds them, and its version.
+
+    Raises:
+        Conflict: document.not_editable (no longer), document.reversal_not_editable.
+        Forbidden: auth.forbidden… (``user`` may not edit it).
+    """
     entered = documents.as_entered(app.uow(), user.username, number)
-    kind = _kind(entered, number)
     with app.reader() as connection:
         stored = document_queries.document(connection, number)[1]
+        history = audit.log(connection, document=number, limit=1)
     names = {line.item: line.item_name for line in stored}
+    places = {(line.location, line.to_location) for line in entered.lines}
+    # Lines that all go from one place to one other follow the header's two fields; lines
+    # that went to different places keep theirs, and the fields are for new scans.
+    shared = kind.moves_within and len(places) == 1
     first = entered.lines[0]
     header = EntryHeader(
         warehouse=entered.warehouse,
@@ -86,20 +105,26 @@ def _opened(app: App, user: Principal, number: str) -> tuple[DocumentType, Entry
             "discount_rate": _text(line.discount_rate),
             "production_date": line.production_date.isoformat() if line.production_date else None,
             "source_line": line.source_line,
-            "location": line.location,
-            "to_location": line.to_location,
+            "location": None if shared else line.location,
+            "to_location": None if shared else line.to_location,
         }
         for line in entered.lines
     ]
-    return kind, header, lines
+    return header, lines, history[-1].sequence if history else None
 
 
 def _context(
-    app: App, user: Principal, number: str, kind: DocumentType, header: EntryHeader
+    app: App,
+    user: Principal,
+    number: str,
+    kind: DocumentType,
+    header: EntryHeader,
+    based_on: str,
 ) -> dict[str, Any]:
     return {
         **entry_context(user, app, kind, header),
         "editing": number,
+        "based_on": based_on,
         "form_action": f"/documents/{number}/edit",
         "scan_url": f"/documents/{number}/edit/scan",
     }
@@ -107,8 +132,9 @@ def _context(
 
 @router.get("/documents/{number}/edit")
 async def edit_page(request: Request, app: AppDep, user: UserDep, number: str) -> Response:
-    kind, header, lines = await run_in_threadpool(_opened, app, user, number)
-    context = await run_in_threadpool(_context, app, user, number, kind, header)
+    kind = await run_in_threadpool(_kind, app, user, number)
+    header, lines, version = await run_in_threadpool(_opened, app, user, number, kind)
+    context = await run_in_threadpool(_context, app, user, number, kind, header, str(version or ""))
     return scan_page(request, "entry.html", user, context, lines, [])
 
 
@@ -122,10 +148,14 @@ async def edit_scan(
     scan_id: Annotated[str, Form()] = "",
     state: Annotated[str, Form()] = "",
 ) -> Response:
-    """One scan onto the document being edited: checked as its lines would be."""
-    kind, _, _ = await run_in_threadpool(_opened, app, user, number)
+    """One scan onto the document being edited, checked as its lines would be.
+
+    Refused once the document may no longer be edited (handed in meanwhile).
+    """
+    kind = await run_in_threadpool(_kind, app, user, number)
 
     def check(form: Any, lines: list[dict[str, Any]], line_number: int) -> None:
+        documents.as_entered(app.uow(), user.username, number)
         check_line(app, user, document_data(kind, entry_header(form), lines), line_number)
 
     return await take_scan(request, app, user, kind, code, scan_id, state, check)
@@ -138,26 +168,32 @@ async def save(
     user: WriterDep,
     number: str,
     state: Annotated[str, Form()] = "",
+    based_on: Annotated[str, Form()] = "",
     request_id: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """保存修改: the header as shown and the lines as scanned replace the document's."""
-    kind, stored_header, stored_lines = await run_in_threadpool(_opened, app, user, number)
+    """保存修改: the header as shown and the lines as scanned replace the document's.
+
+    Refused, keeping the screen as it was, for a bad line, for a document changed by
+    someone else since the screen opened (``based_on``: its version then) or handed in.
+    """
+    kind = await run_in_threadpool(_kind, app, user, number)
     form = await request.form()
     lines, scans = lines_from(state, form)
     header = entry_header(form)
-    stored = document_data(kind, stored_header, stored_lines)
-    # Only what differs: saving an unchanged screen is "nothing to change", not an edit.
-    changes = {
-        key: value
-        for key, value in document_data(kind, header, lines).items()
-        if key not in ("document_type", "source") and value != stored.get(key)
-    }
+    data = document_data(kind, header, lines)
+    changes = {key: value for key, value in data.items() if key not in ("document_type", "source")}
     try:
+        await run_in_threadpool(check_unless_answered, app, user, data, request_id)
         await run_in_threadpool(
-            documents.edit, app.uow(), user.username, number, changes, request_id
+            documents.edit,
+            app.uow(),
+            user.username,
+            number,
+            {**changes, "based_on": based_on or None},
+            request_id,
         )
     except DomainError as error:
-        context = await run_in_threadpool(_context, app, user, number, kind, header)
+        context = await run_in_threadpool(_context, app, user, number, kind, header, based_on)
         errors = form_errors(error, locale_of(request))
         return scan_page(request, "entry.html", user, context, lines, scans, 422, errors)
     return RedirectResponse(f"/documents/{number}", status_code=303)

@@ -26,7 +26,7 @@ from jxc.domain.partners import PARTNERS_OF
 from jxc.domain.workflow import DOCUMENT_TYPES, mermaid
 from jxc.exports import XLSX_MAX_ROWS, ExportFormat
 from jxc.i18n.messages import translate, vocabulary
-from jxc.queries import audit, stock_levels
+from jxc.queries import SEQUENCE_MAX, audit, stock_levels
 from jxc.queries import catalog as catalog_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -244,7 +244,7 @@ async def audit_page(
     user: UserDep,
     document: str | None = None,
     actor: str | None = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=SEQUENCE_MAX)] = None,
     format: ExportFormat | None = None,
 ) -> Response:
     """The newest events first, a page at a time: ``before`` the oldest of the page shown."""
@@ -463,11 +463,14 @@ def document_data(
                 # what no scan sets, kept from a stored line being edited
                 "production_date": line.get("production_date"),
                 "source_line": line.get("source_line"),
-                **(
-                    {"location": header.location or None, "to_location": header.to_location or None}
-                    if kind.moves_within
-                    else {"location": line.get("location"), "to_location": line.get("to_location")}
-                ),
+                # A put-away's locations are the header's, unless a line being edited has
+                # its own (lines that went to different places).
+                "location": line.get("location")
+                or (header.location if kind.moves_within else None)
+                or None,
+                "to_location": line.get("to_location")
+                or (header.to_location if kind.moves_within else None)
+                or None,
                 **(
                     {
                         "unit_price": _as_typed(line.get("unit_price")),
@@ -501,6 +504,20 @@ def check_line(app: App, user: Principal, data: dict[str, Any], number: int) -> 
             on_line = item.pointer == line or item.pointer.startswith(line + "/")
             if on_line or not item.pointer.startswith("/lines/"):
                 raise Invalid(item.code, dict(item.params)) from None
+
+
+def check_unless_answered(
+    app: App, user: Principal, data: dict[str, Any], request_id: str | None
+) -> None:
+    """Check a whole screen as each scan was (a quantity typed over a line too).
+
+    Not a resend of a form already done: that is answered as the first was.
+
+    Raises:
+        DomainError: as ``documents.check``.
+    """
+    if not documents.answered(app.uow(), user.username, request_id):
+        documents.check(app.uow(), user.username, data)
 
 
 def entry_context(
@@ -578,15 +595,12 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         form = await request.form()
         lines, scans = lines_from(state, form)
         header = entry_header(form)
+        data = document_data(kind, header, lines)
         try:
+            await run_in_threadpool(check_unless_answered, app, user, data, request_id)
             step = await run_in_threadpool(workflows.entry_step, app.uow(), kind.value)
             created = await run_in_threadpool(
-                documents.create,
-                app.uow(),
-                user.username,
-                document_data(kind, header, lines),
-                request_id,
-                then=step,
+                documents.create, app.uow(), user.username, data, request_id, then=step
             )
         except DomainError as error:
             context = await run_in_threadpool(entry_context, user, app, kind, header)

@@ -2,7 +2,7 @@
 
 Each scan adds to its line (a repeated code adds to the count, a serial once), and a scan
 id the page saw already is not counted again (a scanner's double read). A count typed
-beside the scan field counts the scan that many times (a box of 48 scanned once); a
+beside the scan field counts the scan that many times (48 boxes, one scanned); a
 line's quantity may be typed over, and a line taken out, between scans.
 """
 
@@ -92,9 +92,10 @@ def typed_count(text: str) -> Decimal | None:
 def add_scan(
     lines: list[dict[str, Any]], scanned: catalog.Scanned, count: Decimal | None = None
 ) -> int:
-    """Add a scan (``count`` of its unit when typed) to the lines: its line number.
+    """Add a scan, ``count`` times when typed, to the lines: its line number.
 
-    A repeated code adds to its line.
+    A repeated code adds to its line; a code carrying a count (GS1 AI 30) counts that many
+    each time.
 
     Raises:
         Invalid: scan.serial_counted_once (a count other than 1 typed for a serial);
@@ -102,7 +103,7 @@ def add_scan(
     """
     if scanned.serial is not None and count not in (None, 1):
         raise Invalid("scan.serial_counted_once", {"serial": scanned.serial, "count": f"{count}"})
-    quantity = scanned.quantity if count is None else count
+    quantity = scanned.quantity if count is None else scanned.quantity * count
     for number, line in enumerate(lines, start=1):
         same = (line["item"], line["unit"], line.get("batch")) == (
             scanned.item,

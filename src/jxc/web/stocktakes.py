@@ -24,6 +24,7 @@ from jxc.services import catalog, stocktakes
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.pages import AppDep, UserDep, WriterDep
 from jxc.web.render import download, locale_of, page
+from jxc.web.scanning import typed_count
 
 router = APIRouter(include_in_schema=False)
 Step = Literal["start", "hand-in", "approve", "cancel"]
@@ -197,7 +198,7 @@ async def count_scan(
     batch: Annotated[str, Form()] = "",
     scan_id: Annotated[str, Form()] = "",
 ) -> Response:
-    """One scan added to the count (``quantity`` of it when typed): the lines re-drawn.
+    """One scan added to the count (``quantity`` times when typed): the lines re-drawn.
 
     A batch the code does not carry may be typed beside it. A refused scan comes back as
     422 with its message next to the scan field.
@@ -206,10 +207,11 @@ async def count_scan(
     def record() -> None:
         # Read as going out: a batch-tracked code without its batch is not refused here,
         # the count names what is missing once the typed batch is taken into account.
+        count = typed_count(quantity)
         scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE)
         line = {
             "item": scanned.item,
-            "quantity": quantity.strip() or str(scanned.quantity),
+            "quantity": str(scanned.quantity * (count or 1)),
             "unit": scanned.unit,
             "batch": scanned.batch or batch.strip() or None,
             "location": location or None,

@@ -19,6 +19,7 @@ from jxc.domain.errors import (
     NotFound,
 )
 from jxc.i18n.messages import translate
+from jxc.queries import audit as audit_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import movements, stock_levels
 from jxc.services import catalog, documents
@@ -1048,6 +1049,29 @@ def test_an_edit_that_changes_nothing_is_refused_and_leaves_no_trace(shop):
         documents.edit(shop.uow(), "tester", draft.number, {})
     assert (nothing.value.code, nothing.value.params) == (
         "document.nothing_to_change",
+        {"number": draft.number},
+    )
+    entered = documents.as_entered(shop.uow(), "tester", draft.number)
+    same = {"note": None, "lines": [line.model_dump(mode="json") for line in entered.lines]}
+    with refused(shop, Invalid) as again:
+        documents.edit(shop.uow(), "tester", draft.number, same)
+    assert again.value.code == "document.nothing_to_change"
+
+
+def test_an_edit_based_on_a_version_since_changed_is_refused(shop):
+    draft = create(shop, "receipt", "WH1", {"item": "螺丝-M3", "quantity": "1"}, post=False)
+    with shop.reader() as connection:
+        [opened] = audit_queries.log(connection, document=draft.number)
+    documents.edit(
+        shop.uow(), "tester", draft.number, {"note": "first", "based_on": opened.sequence}
+    )
+
+    with refused(shop, Conflict) as stale:
+        documents.edit(
+            shop.uow(), "tester", draft.number, {"note": "second", "based_on": opened.sequence}
+        )
+    assert (stale.value.code, stale.value.params) == (
+        "document.changed_since_opened",
         {"number": draft.number},
     )
 

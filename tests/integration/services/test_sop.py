@@ -27,6 +27,7 @@ from jxc.domain.errors import (
     Invalid,
     InvalidInput,
 )
+from jxc.i18n.messages import translate
 from jxc.queries import audit, consistency, stock_levels
 from jxc.queries import documents as document_queries
 from jxc.services import documents, periods, workflows
@@ -189,6 +190,25 @@ def test_a_manager_cannot_approve_a_receipt_they_drafted(shop):
         "pointer": "/actor",
     }
     assert state_of(shop, number) == "pending"
+    step(shop, "manager2", number, "approve")
+
+
+def test_a_manager_who_edited_a_rejected_receipt_cannot_approve_it_and_is_not_offered_to(
+    shop,
+):
+    number = draft(shop, actor="clerk1").number
+    step(shop, "clerk1", number, "submit")
+    step(shop, "manager", number, "reject", reason="数量不对")
+    documents.edit(shop.uow(), "manager", number, {"note": "改为 12 个"})
+    step(shop, "clerk1", number, "submit")
+
+    assert "approve" not in documents.next_steps(shop.uow(), "manager", number)
+    with refused(shop, Invalid) as caught:
+        step(shop, "manager", number, "approve")
+
+    assert (caught.value.code, caught.value.params["did"]) == ("workflow.same_person", "edit")
+    translated = translate(caught.value.code, "zh_CN", **caught.value.params)
+    assert translated == f"manager 已对单据 {number} 执行过「修改」，「审核」须由另一人完成"
     step(shop, "manager2", number, "approve")
 
 

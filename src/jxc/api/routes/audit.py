@@ -13,7 +13,7 @@ from jxc.api.schemas import EventOut, ExportCheckOut
 from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
 from jxc.exports import XLSX_MAX_ROWS, ExportFormat
-from jxc.queries import audit
+from jxc.queries import SEQUENCE_MAX, audit
 from jxc.services import audit_exports, auth
 
 router = APIRouter(tags=["audit"])
@@ -38,7 +38,11 @@ def list_events(
     limit: Limit = 200,
     before: Annotated[
         int | None,
-        Query(ge=1, description="Only events older than this sequence number: the page before."),
+        Query(
+            ge=1,
+            le=SEQUENCE_MAX,
+            description="Only events older than this sequence number: the page before.",
+        ),
     ] = None,
     export_format: Export = None,
 ) -> Any:

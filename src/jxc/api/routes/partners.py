@@ -25,6 +25,7 @@ from jxc.api.schemas import ChangesOut, PartnerOut, SellableOut
 from jxc.bootstrap import App
 from jxc.domain.errors import Invalid
 from jxc.domain.partners import PartnerKind
+from jxc.queries import SEQUENCE_MAX
 from jxc.queries import partners as partner_queries
 from jxc.services import order_import, partners
 
@@ -136,7 +137,9 @@ def channel_changes(
     app: AppDep,
     reader: ReaderDep,
     code: Code,
-    since: Annotated[int, Query(ge=0, description="The cursor the last call returned.")] = 0,
+    since: Annotated[
+        int, Query(ge=0, le=SEQUENCE_MAX, description="The cursor the last call returned.")
+    ] = 0,
 ) -> ChangesOut:
     with app.reader() as connection:
         changes = partner_queries.channel_changes(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
@@ -46,6 +46,15 @@ class AuditRepository:
             _move_head, {"new_sequence": events[-1].sequence, "new_hash": events[-1].hash}
         )
         return events
+
+    def last_sequence_of(self, subject_type: str, subject: str) -> int | None:
+        """The sequence number of a subject's newest event: which version of it one saw."""
+        newest: int | None = self.connection.scalar(
+            select(func.max(_event.c.sequence)).where(
+                _event.c.subject_type == subject_type, _event.c.subject == subject
+            )
+        )
+        return newest
 
     def steps_of(self, subject_type: str, subject: str) -> list[tuple[str, str, str | None]]:
         """A subject's recorded actions in order: (action, actor, state it went to)."""

@@ -29,9 +29,11 @@ let htmxReady = false;
 let scannedBeforeReady = false;
 document.addEventListener("keydown", function (event) {
   if (event.key !== "Enter") { return; }
-  // Enter after typing a count or a line's quantity, cost or price goes back to the scan
-  // field: it must not hand in the half-scanned document.
-  if (event.target.id === "quantity" || event.target.closest("#lines input")) {
+  // Enter in any other field of a scan screen (a count, a line's quantity, cost or price,
+  // the note, a location) goes back to the scan field: it must not hand in the
+  // half-scanned document. Only the button does.
+  const field = event.target.closest("#entry input");
+  if (field && field.id !== "scan") {
     event.preventDefault();
     const scan = document.getElementById("scan");
     if (scan) { scan.focus(); }
