@@ -380,6 +380,9 @@ def test_a_count_typed_for_a_serial_is_refused_each_serial_is_scanned(client, sh
     assert receipt.lines == []
     assert receipt.scan(f"(01)0{PHONE_EAN}(21)IMEI-9", quantity="1") == 200
     assert receipt.lines == [("手机", "1", None, ["IMEI-9"])]
+    assert receipt.scan(f"(01)0{PHONE_EAN}(21)IMEI-9") == 422  # the same unit, not another
+    assert receipt.message == "序列号 IMEI-9 已在第 1 行扫过：每个序列号只计一件"
+    assert receipt.lines == [("手机", "1", None, ["IMEI-9"])]
 
 
 def test_a_line_quantity_typed_over_is_kept_scanned_onto_and_submitted(client, shop):
@@ -481,7 +484,7 @@ def test_saving_an_unchanged_edit_screen_says_there_is_nothing_to_change(client,
     refused = edit.submit()
 
     assert refused.status_code == 422
-    assert f"单据 {number} 没有要修改的内容" in refused.text
+    assert f"单据 {number} 的内容与所存的完全相同，没有修改任何内容" in refused.text
 
 
 def test_of_two_screens_editing_one_document_the_later_save_is_refused_not_merged(client, shop):

@@ -348,7 +348,7 @@ def edit(
             document.reversal_not_editable, request.idempotency_key_reused,
             document.changed_since_opened (``based_on`` is no longer its version).
         Invalid: every bad field and line at once, as ``create``; document.nothing_to_change
-            (nothing given, or only what it holds already).
+            (nothing given), document.unchanged (only what it holds already).
         Forbidden: auth.forbidden… for the document's warehouse (and a new one).
     """
     result = editing(uow, actor, number, changes, request_id)
@@ -385,7 +385,7 @@ def editing(
     except Invalid as malformed:
         raise _with_unknown_codes(uow, given, malformed) from None
     if document == current:  # the same values given again
-        raise Invalid("document.nothing_to_change", {"number": number})
+        raise Invalid("document.unchanged", {"number": number})
     resolved, rows = _validated(uow, document)
     uow.documents.move_state(
         header,

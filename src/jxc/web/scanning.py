@@ -99,10 +99,14 @@ def add_scan(
 
     Raises:
         Invalid: scan.serial_counted_once (a count other than 1 typed for a serial);
-            quantity.not_a_number (the line's quantity, as typed over, is not a number).
+            scan.serial_scanned_already (a serial already on a line: told, not taken as
+            a new unit); quantity.not_a_number (the line's quantity, as typed over).
     """
     if scanned.serial is not None and count not in (None, 1):
         raise Invalid("scan.serial_counted_once", {"serial": scanned.serial, "count": f"{count}"})
+    for number, line in enumerate(lines, start=1):
+        if scanned.serial is not None and scanned.serial in line["serials"]:
+            raise Invalid("scan.serial_scanned_already", {"serial": scanned.serial, "line": number})
     quantity = scanned.quantity if count is None else scanned.quantity * count
     for number, line in enumerate(lines, start=1):
         same = (line["item"], line["unit"], line.get("batch")) == (
@@ -113,9 +117,8 @@ def add_scan(
         if not same:
             continue
         if scanned.serial is not None:
-            if scanned.serial not in line["serials"]:
-                line["serials"].append(scanned.serial)
-                line["quantity"] = str(len(line["serials"]))
+            line["serials"].append(scanned.serial)
+            line["quantity"] = str(len(line["serials"]))
             return number
         line["quantity"] = str(parse_decimal(line["quantity"]) + quantity)
         return number

@@ -1055,7 +1055,7 @@ def test_an_edit_that_changes_nothing_is_refused_and_leaves_no_trace(shop):
     same = {"note": None, "lines": [line.model_dump(mode="json") for line in entered.lines]}
     with refused(shop, Invalid) as again:
         documents.edit(shop.uow(), "tester", draft.number, same)
-    assert again.value.code == "document.nothing_to_change"
+    assert again.value.code == "document.unchanged"
 
 
 def test_an_edit_based_on_a_version_since_changed_is_refused(shop):
