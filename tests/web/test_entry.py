@@ -658,3 +658,14 @@ def test_a_resent_submit_is_answered_as_the_first_not_checked_against_what_it_to
 
     assert (first.status_code, second.status_code) == (303, 303)
     assert first.headers["location"] == second.headers["location"]
+
+
+def test_a_put_away_scan_beyond_what_lies_at_its_location_is_refused_at_once(client, shop):
+    catalog.add_location(shop.uow(), TESTER, {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+    move = Entry(signed_in(client, "clerk1"), "putaway", location="STOCK", to_location="A-01")
+
+    assert move.scan(SCREWS_EAN, quantity="3") == 200
+    assert move.scan(SCREWS_EAN) == 422
+
+    assert move.message == "第 1 行：螺丝-M3 在 WH1/STOCK：需要 4，可用 3"
+    assert move.lines == [("螺丝-M3", "3", None, [])]

@@ -307,7 +307,8 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     if header.document_type.brings_stock_in:
         _receipt_moves(uow, header, lines, items, set())
-    elif header.document_type.value in RESERVING_TYPES:  # a purchase order moves nothing
+    # a purchase order moves nothing
+    elif header.document_type.value in RESERVING_TYPES or header.document_type.moves_within:
         _outgoing_moves(uow, header, lines, items, actor)
 
 
