@@ -410,16 +410,19 @@ def test_a_line_quantity_typed_over_is_kept_scanned_onto_and_submitted(client, s
     assert [(line.item, line.quantity) for line in lines] == [("螺丝-M3", 12)]
 
 
-def test_a_line_is_taken_out_and_the_rest_keep_their_numbers_in_order(client, shop):
-    issue = Entry(signed_in(client, "clerk1"), "issue")
-    assert issue.scan(SCREWS_EAN) == 200
-    assert issue.scan(MILK_EAN) == 200
+def test_a_line_taken_out_moves_the_next_up_with_what_was_typed_on_it(client, shop):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+    assert receipt.scan(SCREWS_EAN) == 200
+    assert receipt.scan(f"(01)0{MILK_EAN}(10)B9(17)271231") == 200
+    assert receipt.scan(f"(01)0{PHONE_EAN}(21)IMEI-7") == 200
+    receipt.fields.update({"cost-1": "1", "cost-3": "900", "qty-1": "4"})
 
-    assert issue.remove(1) == 200
+    assert receipt.remove(2) == 200
 
-    assert issue.lines == [("奶粉", "1", None, [])]
-    assert issue.remove(5) == 200  # a line already gone (a second click): nothing else goes
-    assert issue.lines == [("奶粉", "1", None, [])]
+    assert receipt.lines == [("螺丝-M3", "4", None, []), ("手机", "1", None, ["IMEI-7"])]
+    assert [line["unit_cost"] for line in json.loads(receipt.state)["lines"]] == ["1", "900"]
+    assert receipt.remove(5) == 200  # a number no line has: nothing goes
+    assert len(receipt.lines) == 2
 
 
 def _rejected_receipt(client, shop):
@@ -669,3 +672,34 @@ def test_a_put_away_scan_beyond_what_lies_at_its_location_is_refused_at_once(cli
 
     assert move.message == "第 1 行：螺丝-M3 在 WH1/STOCK：需要 4，可用 3"
     assert move.lines == [("螺丝-M3", "3", None, [])]
+
+
+def test_the_same_serial_number_on_two_items_is_two_units(client, shop):
+    an_item(shop, "平板", tracking="serial", base_unit="台")
+    catalog.add_barcode(shop.uow(), TESTER, "平板", "6900000000021")
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+
+    assert receipt.scan(f"(01)0{PHONE_EAN}(21)SN001") == 200
+    assert receipt.scan("(01)06900000000021(21)SN001") == 200
+
+    assert receipt.lines == [("手机", "1", None, ["SN001"]), ("平板", "1", None, ["SN001"])]
+
+
+def test_an_order_whose_customer_was_since_deactivated_keeps_it_when_edited(client, shop):
+    partners.add(shop.uow(), TESTER, {"code": "C9", "name": "老客户", "kind": "customer"})
+    order = documents.create(
+        shop.uow(),
+        TESTER,
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C9",
+            "lines": [{"item": "螺丝-M3", "quantity": "1", "unit_price": "10"}],
+        },
+    )
+    partners.edit(shop.uow(), TESTER, "C9", {"active": False})
+    a_user(shop, "sales1", "sales", "WH1")
+
+    edit = Editing(signed_in(client, "sales1"), order.number)
+
+    assert '<option value="C9" selected>老客户</option>' in edit.page

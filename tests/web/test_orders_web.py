@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -111,3 +112,38 @@ def test_a_purchase_orders_push_down_button_names_the_receipt_it_makes(shop):
         f"/orders/{number}/push-down", data={"csrf": page_csrf(clerk)}, follow_redirects=False
     )
     assert made.headers["location"].rsplit("/", 1)[1].startswith("RK")
+
+
+def test_the_pick_screen_counts_scans_only_no_typed_quantities(shop):
+    app, number = shop
+    clerk = web_client(app, "clerk")
+    made = clerk.post(
+        f"/orders/{number}/push-down",
+        data={"csrf": page_csrf(clerk), "request_id": "web-2"},
+        follow_redirects=False,
+    )
+    delivery = made.headers["location"].rsplit("/", 1)[1]
+
+    pick = clerk.get(f"/deliveries/{delivery}/pick")
+    scanned = clerk.post(
+        f"/deliveries/{delivery}/pick/scan",
+        data={"code": "杯子", "quantity": "5", "state": ""},
+        headers={"X-CSRF-Token": page_csrf(clerk)},
+    )
+    typed_over = clerk.post(
+        f"/deliveries/{delivery}/pick/scan",
+        data={"code": "杯子", "qty-1": "6", "state": _state(scanned.text)},
+        headers={"X-CSRF-Token": page_csrf(clerk)},
+    )
+
+    assert pick.status_code == 200
+    assert 'name="quantity"' not in pick.text
+    assert [line["quantity"] for line in json.loads(_state(scanned.text))["lines"]] == ["1"]
+    assert [line["quantity"] for line in json.loads(_state(typed_over.text))["lines"]] == ["2"]
+    assert 'name="qty-1"' not in typed_over.text
+    assert "remove-line" not in typed_over.text
+
+
+def _state(html):
+    found = re.search(r'name="state" value="([^"]*)"', html).group(1)
+    return found.replace("&#34;", '"').replace("&quot;", '"')

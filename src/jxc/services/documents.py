@@ -409,25 +409,27 @@ def editing(
 
 
 @reading
-def as_entered(uow: UnitOfWork, actor: str, number: str) -> DocumentIn:
+def as_entered(uow: UnitOfWork, actor: str, number: str) -> tuple[DocumentIn, int | None]:
     """A document as the request that would create it, for ``actor`` to edit now.
+
+    With its version (what an edit's ``based_on`` names), read in the same transaction.
 
     Raises:
         NotFound: document.unknown.
         Conflict: document.not_editable, document.reversal_not_editable.
         Forbidden: auth.forbidden… (``actor`` may not edit it).
     """
-    header = _header(uow, number)
+    header = _header(uow, number, for_update=False)
     current = _as_input(uow, header, uow.documents.lines(header.id))
     _check_may_edit(uow, actor, header, {current.warehouse})
     _check_editable_now(uow, header)
-    return current
+    return current, uow.audit.last_sequence_of("document", number)
 
 
 @reading
 def may_edit(uow: UnitOfWork, actor: str, number: str) -> bool:
     """Whether ``actor`` may edit the document now (a 修改 to offer)."""
-    header = _header(uow, number)
+    header = _header(uow, number, for_update=False)
     warehouse = uow.catalog.warehouse_code(header.warehouse_id)
     try:
         _check_may_edit(uow, actor, header, {warehouse})
@@ -613,7 +615,8 @@ def _done_by(
     done_by: dict[str, set[str]] = {"create": {created_by}}
     for recorded, user, to_state in uow.audit.steps_of("document", number):
         action = recorded.removeprefix("document.")
-        if to_state == workflow.initial and action != "create":
+        # An edit leaves the state as it was: only a step back to the start is a new round.
+        if to_state == workflow.initial and action not in ("create", "edit"):
             done_by = {"create": {created_by}}
             continue
         done_by.setdefault(action, set()).add(user)
@@ -1061,8 +1064,9 @@ _COPIED_LINE_FIELDS = (
 )
 
 
-def _header(uow: UnitOfWork, number: str) -> DocumentHeader:
-    header = uow.documents.header(number, for_update=True)
+def _header(uow: UnitOfWork, number: str, for_update: bool = True) -> DocumentHeader:
+    """Raises NotFound document.unknown. Locked for a write; a read takes no row lock."""
+    header = uow.documents.header(number, for_update=for_update)
     if header is None:
         raise NotFound("document.unknown", {"number": number})
     return header

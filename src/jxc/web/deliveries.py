@@ -59,6 +59,7 @@ def _context(app: App, user: Principal, number: str, step: str) -> dict[str, Any
         "picks": picks,
         "step": step,
         "kind": DocumentType.SALES_DELIVERY.value,
+        "typed_lines": False,  # what was picked or checked is what was scanned
     }
 
 
@@ -87,7 +88,7 @@ async def scan(
         deliveries.check_scans(app.uow(), user.username, number, step, _scans(lines))
 
     return await take_scan(
-        request, app, user, DocumentType.SALES_DELIVERY, code, scan_id, state, check
+        request, app, user, DocumentType.SALES_DELIVERY, code, scan_id, state, check, typed=False
     )
 
 
@@ -102,7 +103,7 @@ async def hand_in(
     request_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     """拣货 done or 复核 done: the step taken with what was scanned."""
-    lines, scans = lines_from(state, await request.form())
+    lines, scans = lines_from(state, await request.form(), typed=False)
     service = deliveries.pick if step == "pick" else deliveries.check
     try:
         await run_in_threadpool(

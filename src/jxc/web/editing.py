@@ -19,7 +19,6 @@ from jxc.domain.auth import Principal
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Conflict, DomainError
 from jxc.domain.quantities import normalized
-from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.services import documents
 from jxc.web.forms import form_errors
@@ -71,10 +70,9 @@ def _opened(
         Conflict: document.not_editable (no longer), document.reversal_not_editable.
         Forbidden: auth.forbidden… (``user`` may not edit it).
     """
-    entered = documents.as_entered(app.uow(), user.username, number)
+    entered, version = documents.as_entered(app.uow(), user.username, number)
     with app.reader() as connection:
         stored = document_queries.document(connection, number)[1]
-        history = audit.log(connection, document=number, limit=1)
     names = {line.item: line.item_name for line in stored}
     places = {(line.location, line.to_location) for line in entered.lines}
     # Lines that all go from one place to one other follow the header's two fields; lines
@@ -110,7 +108,7 @@ def _opened(
         }
         for line in entered.lines
     ]
-    return header, lines, history[-1].sequence if history else None
+    return header, lines, version
 
 
 def _context(

@@ -530,6 +530,9 @@ def entry_context(
             for partner_kind in PARTNERS_OF.get(kind, ())
             for partner in partner_queries.partners(connection, partner_kind.value)
         ]
+        if header.partner and header.partner not in {partner.code for partner in partners}:
+            # one since deactivated, or past the list's length: still shown, still sent
+            partners.append(partner_queries.partner(connection, header.partner))
     # Goods leave from a warehouse of the user's; a transfer may go to any other.
     warehouses = [code for code in every if user.sees(code)]
     warehouse = header.warehouse or (warehouses or [""])[0]

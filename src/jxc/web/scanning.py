@@ -55,8 +55,11 @@ class ScanState(BaseModel):
     scans: list[str] = []
 
 
-def lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
+def lines_from(state: str, form: Any, typed: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
     """The lines scanned so far (and the scan ids seen), with costs and prices as typed since.
+
+    ``typed``: quantities typed over lines are read too (not on a pick or check screen,
+    where only scans count).
 
     Raises:
         Invalid: scan.state_invalid (the page sent back something it never held).
@@ -68,9 +71,9 @@ def lines_from(state: str, form: Any) -> tuple[list[dict[str, Any]], list[str]]:
     lines = [line.model_dump(mode="json") for line in saved.lines]
     for index, line in enumerate(lines, start=1):
         for field, name in (("unit_cost", "cost"), ("unit_price", "price"), ("tax_rate", "tax")):
-            typed = str(form.get(f"{name}-{index}", line.get(field) or "")).strip()
-            line[field] = typed or None
-        if not line["serials"]:  # a serial line counts its serials
+            written = str(form.get(f"{name}-{index}", line.get(field) or "")).strip()
+            line[field] = written or None
+        if typed and not line["serials"]:  # a serial line counts its serials
             line["quantity"] = str(form.get(f"qty-{index}", line["quantity"])).strip()
     return lines, saved.scans
 
@@ -105,7 +108,7 @@ def add_scan(
     if scanned.serial is not None and count not in (None, 1):
         raise Invalid("scan.serial_counted_once", {"serial": scanned.serial, "count": f"{count}"})
     for number, line in enumerate(lines, start=1):
-        if scanned.serial is not None and scanned.serial in line["serials"]:
+        if line["item"] == scanned.item and scanned.serial in line["serials"]:  # an item's own
             raise Invalid("scan.serial_scanned_already", {"serial": scanned.serial, "line": number})
     quantity = scanned.quantity if count is None else scanned.quantity * count
     for number, line in enumerate(lines, start=1):
@@ -175,11 +178,13 @@ async def take_scan(
     scan_id: str,
     state: str,
     check: Callable[[Any, list[dict[str, Any]], int], None],
+    typed: bool = True,
 ) -> Response:
     """One scan or one line taken out: the lines re-drawn, or the refusal (422).
 
     The form's ``remove`` names a line to take out; otherwise ``code`` is scanned, and a
-    refusal is shown next to the scan field.
+    refusal is shown next to the scan field. Where not ``typed`` (拣货, 复核) only scans
+    count: no count, no quantity typed over, no line taken out.
 
     ``check(form, lines, number)`` refuses the lines with the scan added to line ``number``
     as the screen's document would; a resent scan id counts once.
@@ -187,16 +192,16 @@ async def take_scan(
     scan_error, status = "", 200
     form = await request.form()
     try:
-        lines, scans = lines_from(state, form)
+        lines, scans = lines_from(state, form, typed)
     except DomainError as error:
         lines, scans = [], []  # the lines are lost: this scan is not counted either
         scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
-    removed = str(form.get("remove", ""))
+    removed = str(form.get("remove", "")) if typed else ""
     if status == 200 and removed.isdigit():
         lines = [line for number, line in enumerate(lines, start=1) if str(number) != removed]
     elif status == 200 and not (scan_id and scan_id in scans):
         try:
-            count = typed_count(str(form.get("quantity", "")))
+            count = typed_count(str(form.get("quantity", ""))) if typed else None
             scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code, kind)
             added = [dict(line, serials=list(line["serials"])) for line in lines]
             number = add_scan(added, scanned, count)
@@ -211,6 +216,7 @@ async def take_scan(
         status,
         kind=kind.value,
         scan_url=request.url.path,
+        typed_lines=typed,
         lines=lines,
         state=state_of(lines, scans),
         scan_error=scan_error,

@@ -1051,7 +1051,7 @@ def test_an_edit_that_changes_nothing_is_refused_and_leaves_no_trace(shop):
         "document.nothing_to_change",
         {"number": draft.number},
     )
-    entered = documents.as_entered(shop.uow(), "tester", draft.number)
+    entered, _ = documents.as_entered(shop.uow(), "tester", draft.number)
     same = {"note": None, "lines": [line.model_dump(mode="json") for line in entered.lines]}
     with refused(shop, Invalid) as again:
         documents.edit(shop.uow(), "tester", draft.number, same)

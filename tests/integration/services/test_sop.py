@@ -212,6 +212,15 @@ def test_a_manager_who_edited_a_rejected_receipt_cannot_approve_it_and_is_not_of
     step(shop, "manager2", number, "approve")
 
 
+def test_a_manager_who_edited_a_draft_cannot_approve_it(shop):
+    number = draft(shop, actor="clerk1").number
+    documents.edit(shop.uow(), "manager", number, {"note": "改为 12 个"})
+    step(shop, "clerk1", number, "submit")
+
+    assert "approve" not in documents.next_steps(shop.uow(), "manager", number)
+    assert "approve" in documents.next_steps(shop.uow(), "manager2", number)
+
+
 def test_a_manager_who_drafted_and_submitted_is_told_both(shop):
     number = draft(shop, actor="manager").number
     step(shop, "manager", number, "submit")
