@@ -460,6 +460,8 @@ def test_a_rejected_receipt_is_edited_on_its_scan_screen_and_submitted_again(cli
 
     edit = Editing(client, number)
     assert f"修改 {number}" in edit.page
+    assert f'<a href="/documents/{number}">返回单据</a>' in edit.page
+    assert "数量不对" in edit.page  # why it came back
     assert edit.lines == [("螺丝-M3", "3", None, []), ("奶粉", "1", "B9", [])]
     edit.fields["qty-1"] = "5"
     assert edit.remove(2) == 200

@@ -252,4 +252,5 @@ def test_the_audit_log_pages_to_older_events_and_back_to_the_newest(shop, monkey
     assert sequences(older.text)
     assert max(sequences(older.text)) < shown[0]
     assert _links(older.text)["prev"] == "/audit?actor=tester"
+    assert 'rel="prev">‹ 最新</a>' in older.text  # back to the newest, not one page
     assert client.get(f"/audit?before={2**63}").status_code == 422  # not a 500

@@ -371,6 +371,8 @@ LABELS: dict[str, str] = {
     "label.action": "Action",
     "label.as_of": "Stock at the end of {day} (from the snapshot of {start} on)",
     "label.web_newer": "Newer",
+    "label.web_newest": "Newest",
+    "label.web_back_to_document": "Back to the document",
     "label.web_older": "Older",
     "label.web_page_number": "Page {page}",
     "label.rows_limited": "The first {shown} of {total} are shown; --limit shows more",

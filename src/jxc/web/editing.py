@@ -8,6 +8,7 @@ location) is kept as it was.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -19,11 +20,13 @@ from jxc.domain.auth import Principal
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Conflict, DomainError
 from jxc.domain.quantities import normalized
+from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.services import documents
 from jxc.web.forms import form_errors
 from jxc.web.pages import (
     ENTRIES,
+    HISTORY_LIMIT,
     AppDep,
     EntryHeader,
     UserDep,
@@ -119,9 +122,14 @@ def _context(
     header: EntryHeader,
     based_on: str,
 ) -> dict[str, Any]:
+    with app.reader() as connection:
+        history = audit.log(connection, document=number, limit=HISTORY_LIMIT)
+    reasons = [json.loads(event.payload).get("reason") for event in history]
     return {
         **entry_context(user, app, kind, header),
         "editing": number,
+        # why it was sent back (驳回, 反审核): what the edit is to put right
+        "reason": next((reason for reason in reversed(reasons) if reason), None),
         "based_on": based_on,
         "form_action": f"/documents/{number}/edit",
         "scan_url": f"/documents/{number}/edit/scan",

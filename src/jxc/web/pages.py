@@ -270,6 +270,7 @@ async def audit_page(
         user=user,
         events=shown,
         newer_url=_with_query(request, before=None) if before else None,
+        newer_label="label.web_newest",  # the newest page, not the one before
         older_url=(
             _with_query(request, before=shown[0].sequence) if len(events) > LIST_LIMIT else None
         ),
