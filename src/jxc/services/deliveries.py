@@ -129,7 +129,7 @@ def pick(
         counted = _scanned(uow, parsed)
         check_scanned(_expected(lines, items), counted, by_batch=False).raise_if_any()
         rows = _picked_lines(uow, header, lines, items, parsed.scans, counted)
-        documents.editing(uow, actor, number, {"lines": rows})
+        documents.editing(uow, actor, number, {"lines": rows}, unchanged_refused=False)
 
     return _scanned_step(uow, actor, number, scans, request_id, PICK, picked)
 

@@ -363,8 +363,14 @@ def editing(
     number: str,
     changes: DocumentEdit | dict[str, Any],
     request_id: str | None = None,
+    unchanged_refused: bool = True,
 ) -> DocumentResult:
-    """``edit`` inside a transaction another service opened and commits (拣货 rewrites lines)."""
+    """``edit`` inside a transaction another service opened and commits (拣货 rewrites lines).
+
+    ``unchanged_refused``: an edit that gives only what the document holds is refused, as
+    a person's would be; a service whose rewrite may match (a pick of exactly the lines)
+    passes False.
+    """
     wanted = parse(DocumentEdit, changes)
     header = _header(uow, number)
     given = wanted.model_dump(mode="json", exclude_unset=True, exclude={"based_on"})
@@ -385,7 +391,7 @@ def editing(
         document = parse(DocumentIn, {**current.model_dump(mode="json"), **given})
     except Invalid as malformed:
         raise _with_unknown_codes(uow, given, malformed) from None
-    if document == current:  # the same values given again
+    if unchanged_refused and document == current:  # the same values given again
         raise Invalid("document.unchanged", {"number": number})
     resolved, rows = _validated(uow, document)
     uow.documents.move_state(
