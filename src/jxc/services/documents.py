@@ -426,23 +426,37 @@ def as_entered(uow: UnitOfWork, actor: str, number: str) -> tuple[DocumentIn, in
         Forbidden: auth.forbidden… (``actor`` may not edit it).
     """
     header = _header(uow, number, for_update=False)
+    _refuse_edit_now(uow, actor, header)
     current = _as_input(uow, header, uow.documents.lines(header.id))
-    _check_may_edit(uow, actor, header, {current.warehouse})
-    _check_editable_now(uow, header)
     return current, uow.audit.last_sequence_of("document", number)
+
+
+@reading
+def check_editable(uow: UnitOfWork, actor: str, number: str) -> None:
+    """Refuse unless ``actor`` may edit the document now; its lines are not read.
+
+    Raises:
+        NotFound: document.unknown.
+        Conflict: document.not_editable, document.reversal_not_editable.
+        Forbidden: auth.forbidden… (``actor`` may not edit it).
+    """
+    _refuse_edit_now(uow, actor, _header(uow, number, for_update=False))
 
 
 @reading
 def may_edit(uow: UnitOfWork, actor: str, number: str) -> bool:
     """Whether ``actor`` may edit the document now (a 修改 to offer)."""
-    header = _header(uow, number, for_update=False)
-    warehouse = uow.catalog.warehouse_code(header.warehouse_id)
     try:
-        _check_may_edit(uow, actor, header, {warehouse})
-        _check_editable_now(uow, header)
+        _refuse_edit_now(uow, actor, _header(uow, number, for_update=False))
     except (Conflict, Forbidden):
         return False
     return True
+
+
+def _refuse_edit_now(uow: UnitOfWork, actor: str, header: DocumentHeader) -> None:
+    """Raises what ``check_editable`` raises, for a header already read."""
+    _check_may_edit(uow, actor, header, {uow.catalog.warehouse_code(header.warehouse_id)})
+    _check_editable_now(uow, header)
 
 
 def _check_may_edit(

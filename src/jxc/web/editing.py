@@ -25,7 +25,6 @@ from jxc.queries import documents as document_queries
 from jxc.services import documents
 from jxc.web.forms import form_errors
 from jxc.web.pages import (
-    ENTRIES,
     HISTORY_LIMIT,
     AppDep,
     EntryHeader,
@@ -36,6 +35,7 @@ from jxc.web.pages import (
     document_data,
     entry_context,
     entry_header,
+    made_by_scanning,
 )
 from jxc.web.render import locale_of
 from jxc.web.scanning import lines_from, scan_page, take_scan
@@ -43,8 +43,8 @@ from jxc.web.scanning import lines_from, scan_page, take_scan
 router = APIRouter(include_in_schema=False)
 
 
-def _kind(app: App, user: Principal, number: str) -> DocumentType:
-    """The document's type, whether or not it may be edited now.
+def _stored(app: App, user: Principal, number: str) -> tuple[DocumentType, dict[str, str]]:
+    """The document's type and its items' names, whether or not it may be edited now.
 
     Raises:
         NotFound: document.unknown (to ``user`` too, outside their warehouses).
@@ -52,10 +52,10 @@ def _kind(app: App, user: Principal, number: str) -> DocumentType:
     """
     documents.check_visible(app.uow(), user.username, number)
     with app.reader() as connection:
-        kind = DocumentType(document_queries.document(connection, number)[0].document_type)
-    if kind not in ENTRIES.values():
+        header, lines = document_queries.document(connection, number)
+    if not made_by_scanning(header.document_type):
         raise Conflict("document.not_editable_on_web", {"number": number})
-    return kind
+    return DocumentType(header.document_type), {line.item: line.item_name for line in lines}
 
 
 def _text(value: Any) -> str | None:
@@ -65,7 +65,7 @@ def _text(value: Any) -> str | None:
 
 
 def _opened(
-    app: App, user: Principal, number: str, kind: DocumentType
+    app: App, user: Principal, number: str, kind: DocumentType, names: dict[str, str]
 ) -> tuple[EntryHeader, list[Any], int | None]:
     """The document's header and lines as its scan screen holds them, and its version.
 
@@ -74,9 +74,6 @@ def _opened(
         Forbidden: auth.forbidden… (``user`` may not edit it).
     """
     entered, version = documents.as_entered(app.uow(), user.username, number)
-    with app.reader() as connection:
-        stored = document_queries.document(connection, number)[1]
-    names = {line.item: line.item_name for line in stored}
     places = {(line.location, line.to_location) for line in entered.lines}
     # Lines that all go from one place to one other follow the header's two fields; lines
     # that went to different places keep theirs, and the fields are for new scans.
@@ -138,8 +135,8 @@ def _context(
 
 @router.get("/documents/{number}/edit")
 async def edit_page(request: Request, app: AppDep, user: UserDep, number: str) -> Response:
-    kind = await run_in_threadpool(_kind, app, user, number)
-    header, lines, version = await run_in_threadpool(_opened, app, user, number, kind)
+    kind, names = await run_in_threadpool(_stored, app, user, number)
+    header, lines, version = await run_in_threadpool(_opened, app, user, number, kind, names)
     context = await run_in_threadpool(_context, app, user, number, kind, header, str(version or ""))
     return scan_page(request, "entry.html", user, context, lines, [])
 
@@ -158,10 +155,10 @@ async def edit_scan(
 
     Refused once the document may no longer be edited (handed in meanwhile).
     """
-    kind = await run_in_threadpool(_kind, app, user, number)
+    kind, _ = await run_in_threadpool(_stored, app, user, number)
 
     def check(form: Any, lines: list[dict[str, Any]], line_number: int) -> None:
-        documents.as_entered(app.uow(), user.username, number)
+        documents.check_editable(app.uow(), user.username, number)
         check_line(app, user, document_data(kind, entry_header(form), lines), line_number)
 
     return await take_scan(request, app, user, kind, code, scan_id, state, check)
@@ -182,7 +179,7 @@ async def save(
     Refused, keeping the screen as it was, for a bad line, for a document changed by
     someone else since the screen opened (``based_on``: its version then) or handed in.
     """
-    kind = await run_in_threadpool(_kind, app, user, number)
+    kind, _ = await run_in_threadpool(_stored, app, user, number)
     form = await request.form()
     lines, scans = lines_from(state, form)
     header = entry_header(form)

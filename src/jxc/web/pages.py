@@ -361,7 +361,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "can_push_down": progress is not None
         and orders.can_push_down(app.uow(), user.username, number),
         # 修改 on the screen the document was scanned on
-        "can_edit": header.document_type in {kind.value for kind in ENTRIES.values()}
+        "can_edit": made_by_scanning(header.document_type)
         and documents.may_edit(app.uow(), user.username, number),
     }
 
@@ -425,6 +425,11 @@ ENTRIES = {
     "purchase-order": DocumentType.PURCHASE_ORDER,
     "putaway": DocumentType.PUTAWAY,
 }
+
+
+def made_by_scanning(document_type: str) -> bool:
+    """Whether documents of this type are made (and so edited) on a scan screen."""
+    return any(kind.value == document_type for kind in ENTRIES.values())
 
 
 class EntryHeader(BaseModel):
