@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from fastapi.testclient import TestClient
 
@@ -38,3 +39,10 @@ def web_client(app: App, username: str) -> TestClient:
 def page_csrf(client: TestClient) -> str:
     """The token the signed-in session's pages send with every write."""
     return csrf_token(client.cookies[SESSION_COOKIE])
+
+
+def scan_state(page: str) -> str:
+    """The lines a scan screen holds (its hidden ``state``), as the browser sends them back."""
+    found = re.search(r'name="state" value="([^"]*)"', page)
+    assert found, page
+    return unescape(found.group(1))

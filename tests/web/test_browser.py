@@ -50,6 +50,17 @@ def take_step(page, base_url, number, step_label):
     page.wait_for_url(f"{base_url}/documents/{number}")
 
 
+def a_receipt_handed_in(browser, base_url):
+    """clerk1's receipt of one screw, scanned and handed in: their page, its number."""
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    scan(clerk, SCREWS_EAN)
+    clerk.fill("input[name=cost-1]", "0.20")
+    clerk.click("#submit")
+    clerk.wait_for_url(f"{base_url}/documents/RK*")
+    return clerk, clerk.url.rsplit("/", 1)[-1]
+
+
 def test_a_receipt_is_scanned_in_and_walks_the_sop_by_four_people(browser, base_url):
     clerk = sign_in(browser, base_url, "clerk1")
     clerk.click("text=扫码入库")
@@ -181,13 +192,7 @@ def test_a_box_is_counted_by_typing_a_line_corrected_and_another_taken_out(brows
 
 
 def test_a_rejected_receipt_is_put_right_on_its_scan_screen_and_handed_in_again(browser, base_url):
-    clerk = sign_in(browser, base_url, "clerk1")
-    clerk.goto(f"{base_url}/receive")
-    scan(clerk, SCREWS_EAN)
-    clerk.fill("input[name=cost-1]", "0.20")
-    clerk.click("#submit")
-    clerk.wait_for_url(f"{base_url}/documents/RK*")
-    number = clerk.url.rsplit("/", 1)[-1]
+    clerk, number = a_receipt_handed_in(browser, base_url)
     manager = sign_in(browser, base_url, "manager")
     manager.goto(f"{base_url}/documents/{number}")
     manager.fill("input[name=reason]", "应为 12 个")
@@ -245,13 +250,7 @@ def test_a_form_from_another_site_is_refused(browser, base_url):
 def test_the_flow_is_drawn_with_live_counts_and_late_steps_reach_the_managers_home(
     browser, base_url, shop
 ):
-    clerk = sign_in(browser, base_url, "clerk1")
-    clerk.goto(f"{base_url}/receive")
-    scan(clerk, SCREWS_EAN)
-    clerk.fill("input[name=cost-1]", "0.20")
-    clerk.click("#submit")
-    clerk.wait_for_url(f"{base_url}/documents/RK*")
-    number = clerk.url.rsplit("/", 1)[-1]
+    clerk, number = a_receipt_handed_in(browser, base_url)
 
     clerk.goto(f"{base_url}/sop/receipt")
     # Mermaid draws after the page loads; on a busy machine that takes a few seconds.

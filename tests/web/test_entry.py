@@ -23,7 +23,7 @@ from jxc.queries import stock_levels
 from jxc.services import auth, catalog, documents, partners, workflows
 from tests.builders import a_purchase_order, a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
-from tests.web.helpers import page_csrf, signed_in
+from tests.web.helpers import page_csrf, scan_state, signed_in
 
 SCREWS_EAN = "6901234567892"
 MILK_EAN = "6909876543212"
@@ -82,8 +82,7 @@ class Entry:
             f"/{self.entry}/scan", data=data, headers={"X-CSRF-Token": csrf}
         )
         assert response.status_code in (200, 422), response.text
-        self.state = re.search(r'name="state" value="([^"]*)"', response.text).group(1)
-        self.state = self.state.replace("&#34;", '"').replace("&quot;", '"')
+        self.state = scan_state(response.text)
         self.message = re.search(r'id="scan-message"[^>]*>([^<]*)<', response.text).group(1)
         return response.status_code
 
@@ -449,8 +448,7 @@ class Editing(Entry):
         assert opened.status_code == 200, opened.text
         self.page = opened.text
         self.fields["based_on"] = _based_on(opened.text)  # the version the screen shows
-        self.state = re.search(r'name="state" value="([^"]*)"', opened.text).group(1)
-        self.state = self.state.replace("&#34;", '"').replace("&quot;", '"')
+        self.state = scan_state(opened.text)
 
 
 def test_a_rejected_receipt_is_edited_on_its_scan_screen_and_submitted_again(client, shop):
@@ -552,20 +550,20 @@ def test_a_document_past_its_editable_states_offers_no_edit_and_refuses_one(clie
     assert client.get(f"/documents/{number}/edit").status_code == 404
 
 
+def _sales_order(shop, customer, line, name="客户甲"):
+    """A draft sales order in WH1 to a new customer, of screws as ``line`` says."""
+    partners.add(shop.uow(), TESTER, {"code": customer, "name": name, "kind": "customer"})
+    order = {
+        "document_type": "sales_order",
+        "warehouse": "WH1",
+        "partner": customer,
+        "lines": [{"item": "螺丝-M3", **line}],
+    }
+    return documents.create(shop.uow(), TESTER, order)
+
+
 def test_an_order_edited_on_the_web_keeps_the_discount_no_scan_sets(client, shop):
-    partners.add(shop.uow(), TESTER, {"code": "C1", "name": "客户甲", "kind": "customer"})
-    order = documents.create(
-        shop.uow(),
-        TESTER,
-        {
-            "document_type": "sales_order",
-            "warehouse": "WH1",
-            "partner": "C1",
-            "lines": [
-                {"item": "螺丝-M3", "quantity": "2", "unit_price": "10", "discount_rate": "5"}
-            ],
-        },
-    )
+    order = _sales_order(shop, "C1", {"quantity": "2", "unit_price": "10", "discount_rate": "5"})
     a_user(shop, "sales1", "sales", "WH1")
     edit = Editing(signed_in(client, "sales1"), order.number)
     edit.fields.update({"partner": "C1", "qty-1": "3", "price-1": "10", "tax-1": "13"})
@@ -688,17 +686,7 @@ def test_the_same_serial_number_on_two_items_is_two_units(client, shop):
 
 
 def test_an_order_whose_customer_was_since_deactivated_keeps_it_when_edited(client, shop):
-    partners.add(shop.uow(), TESTER, {"code": "C9", "name": "老客户", "kind": "customer"})
-    order = documents.create(
-        shop.uow(),
-        TESTER,
-        {
-            "document_type": "sales_order",
-            "warehouse": "WH1",
-            "partner": "C9",
-            "lines": [{"item": "螺丝-M3", "quantity": "1", "unit_price": "10"}],
-        },
-    )
+    order = _sales_order(shop, "C9", {"quantity": "1", "unit_price": "10"}, name="老客户")
     partners.edit(shop.uow(), TESTER, "C9", {"active": False})
     a_user(shop, "sales1", "sales", "WH1")
 

@@ -9,7 +9,7 @@ import pytest
 
 from jxc.services import documents, partners
 from tests.builders import a_user, a_warehouse, an_item, receive
-from tests.web.helpers import page_csrf, web_client
+from tests.web.helpers import page_csrf, scan_state, web_client
 
 
 @pytest.fixture
@@ -132,18 +132,13 @@ def test_the_pick_screen_counts_scans_only_no_typed_quantities(shop):
     )
     typed_over = clerk.post(
         f"/deliveries/{delivery}/pick/scan",
-        data={"code": "杯子", "qty-1": "6", "state": _state(scanned.text)},
+        data={"code": "杯子", "qty-1": "6", "state": scan_state(scanned.text)},
         headers={"X-CSRF-Token": page_csrf(clerk)},
     )
 
     assert pick.status_code == 200
     assert 'name="quantity"' not in pick.text
-    assert [line["quantity"] for line in json.loads(_state(scanned.text))["lines"]] == ["1"]
-    assert [line["quantity"] for line in json.loads(_state(typed_over.text))["lines"]] == ["2"]
+    assert [line["quantity"] for line in json.loads(scan_state(scanned.text))["lines"]] == ["1"]
+    assert [line["quantity"] for line in json.loads(scan_state(typed_over.text))["lines"]] == ["2"]
     assert 'name="qty-1"' not in typed_over.text
     assert "remove-line" not in typed_over.text
-
-
-def _state(html):
-    found = re.search(r'name="state" value="([^"]*)"', html).group(1)
-    return found.replace("&#34;", '"').replace("&quot;", '"')
