@@ -159,7 +159,7 @@ async def edit_scan(
 
     def check(form: Any, lines: list[dict[str, Any]], line_number: int) -> None:
         documents.check_editable(app.uow(), user.username, number)
-        check_line(app, user, document_data(kind, entry_header(form), lines), line_number)
+        check_line(app, user, kind, form, lines, line_number)
 
     return await take_scan(request, app, user, kind, code, scan_id, state, check)
 

@@ -492,13 +492,23 @@ def document_data(
     }
 
 
-def check_line(app: App, user: Principal, data: dict[str, Any], number: int) -> None:
+def check_line(
+    app: App,
+    user: Principal,
+    kind: DocumentType,
+    form: Any,
+    lines: list[dict[str, Any]],
+    number: int,
+) -> None:
     """Refuse a scan as posting would refuse its line (or the header): at once, not later.
+
+    ``form``: the screen's fields as sent with the scan; ``lines``: with the scan added.
 
     Raises:
         DomainError: the first problem of line ``number`` or of the header.
     """
-    if DocumentType(data["document_type"]).is_order:  # prices are typed after the scans
+    data = document_data(kind, entry_header(form), lines)
+    if kind.is_order:  # prices are typed after the scans
         data = {**data, "lines": [{**line, "unit_price": "0"} for line in data["lines"]]}
     try:
         documents.check(app.uow(), user.username, data)
@@ -589,7 +599,7 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
         """One scan: the lines re-drawn, or the refusal next to the scan field (422)."""
 
         def check(form: Any, lines: list[dict[str, Any]], number: int) -> None:
-            check_line(app, user, document_data(kind, entry_header(form), lines), number)
+            check_line(app, user, kind, form, lines, number)
 
         return await take_scan(request, app, user, kind, code, scan_id, state, check)
 
