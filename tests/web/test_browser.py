@@ -10,6 +10,7 @@ camera (Chromium's fake camera filming a QR code) reads a code into a line once.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs
 from datetime import timedelta
 from pathlib import Path
 
@@ -153,6 +154,55 @@ def test_a_code_scanned_before_the_scripts_have_loaded_is_sent_once_they_have(
     assert posted == ["/receive/scan"]
     expect(clerk.locator("#scan")).to_have_value("")
     expect(clerk.locator("#scan")).to_be_focused()
+
+
+def test_codes_scanned_faster_than_the_server_answers_each_count_once_with_their_own_count(
+    browser, base_url, shop
+):
+    """A scanner types the next code while the last scan is still on its way: each scan
+    is sent with the code and count that were in the fields when its Enter was pressed,
+    one after another, and a code half-typed meanwhile stays in the field."""
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    held = []
+    clerk.route("**/receive/scan", lambda route: held.append(route))
+    field = clerk.locator("#scan")
+    clerk.fill("#quantity", "12")
+    for code in (SCREWS_EAN, MILK_GS1, SCREWS_EAN):
+        field.press_sequentially(code)
+        field.press("Enter")
+    field.press_sequentially("690")
+    expect(clerk.locator("#quantity")).to_have_value("")
+
+    sent = []
+    for number in range(3):
+        for _ in range(50):  # Playwright hands over held requests while it waits
+            if len(held) > number:
+                break
+            clerk.wait_for_timeout(100)
+        assert len(held) == number + 1, "each scan is sent once the one before has been answered"
+        fields = parse_qs(held[number].request.post_data)
+        sent.append((fields["code"], fields.get("quantity", [""])))
+        held[number].continue_()
+    settled(clerk)
+
+    assert sent == [([SCREWS_EAN], ["12"]), ([MILK_GS1], [""]), ([SCREWS_EAN], [""])]
+    expect(clerk.locator("#lines tr.line")).to_have_count(2)
+    expect(clerk.locator("#lines input[name=qty-1]")).to_have_value("13")
+    expect(field).to_have_value("690")
+    assert not held[3:], "no scan was sent twice"
+
+
+def test_a_refused_scans_count_comes_back_for_the_code_scanned_instead(browser, base_url, shop):
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    clerk.fill("#quantity", "12")
+    scan(clerk, "0000")
+    expect(clerk.locator("#scan-message")).to_have_text("条码 0000 不属于任何商品")
+    expect(clerk.locator("#quantity")).to_have_value("12")
+    scan(clerk, SCREWS_EAN)
+    expect(clerk.locator("#lines input[name=qty-1]")).to_have_value("12")
+    expect(clerk.locator("#quantity")).to_have_value("")
 
 
 def test_a_box_is_counted_by_typing_a_line_corrected_and_another_taken_out(browser, base_url, shop):

@@ -1,9 +1,26 @@
 // Scan-first entry: every scan gets an id (a resent scan counts once), the field is emptied
-// for the next code at once and keeps the focus, and the result is heard and seen: a short high tone and green for a
-// line added, a low tone and red for a refusal.
+// for the next code at once and keeps the focus, and the result is heard and seen: a short
+// high tone and green for a line added, a low tone and red for a refusal.
+//
+// A scanner types faster than the server answers. A scan's code and its count are taken
+// from the fields when its Enter is pressed, and the fields emptied then: a scan waiting
+// for the one before it (hx-sync queue) carries its own code, not what has been typed
+// since. The lines it is added to are read when it is sent, after the one before it has
+// been drawn.
+let htmxReady = false;
+const scannedBeforeReady = [];
+
 window.JXC = {
   scanId: function () {
     return Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+  },
+  send: function (code) {
+    const scan = document.getElementById("scan");
+    const count = document.getElementById("quantity");
+    if (!scan || !code.trim()) { return; }
+    const detail = { code: code, count: count ? count.value : "", scanId: JXC.scanId() };
+    if (count) { count.value = ""; }
+    if (htmxReady) { htmx.trigger(scan, "jxc:scan", detail); } else { scannedBeforeReady.push(detail); }
   },
   tone: function (ok) {
     try {
@@ -17,16 +34,9 @@ window.JXC = {
   },
 };
 
-// The field is free for the next code as soon as a scan is sent: a scanner does not wait.
-document.addEventListener("htmx:beforeRequest", function (event) {
-  if (event.target.id === "scan") { event.target.value = ""; }
-});
-
 // Enter in the scan field sends the scan, not the whole form (a scanner ends with Enter).
 // This file runs before the page is parsed, htmx only after: on a slow phone the field is
-// on screen first, and a scan made then is sent as soon as htmx is ready.
-let htmxReady = false;
-let scannedBeforeReady = false;
+// on screen first, and scans made then are sent as soon as htmx is ready.
 document.addEventListener("keydown", function (event) {
   if (event.key !== "Enter") { return; }
   // Enter in any other field of a scan screen (a count, a line's quantity, cost or price,
@@ -41,15 +51,16 @@ document.addEventListener("keydown", function (event) {
   }
   if (event.target.id !== "scan") { return; }
   event.preventDefault();
-  if (!htmxReady) { scannedBeforeReady = true; }
+  const code = event.target.value;
+  event.target.value = "";
+  JXC.send(code);
 });
 
 document.addEventListener("htmx:load", function (event) {
   if (event.target !== document.body || htmxReady) { return; }
   htmxReady = true;
-  if (!scannedBeforeReady) { return; }
   const scan = document.getElementById("scan");
-  if (scan && scan.value) { htmx.trigger(scan, "jxc:scan"); }
+  for (const detail of scannedBeforeReady.splice(0)) { htmx.trigger(scan, "jxc:scan", detail); }
 });
 
 document.addEventListener("htmx:beforeSwap", function (event) {
@@ -71,9 +82,13 @@ document.addEventListener("htmx:afterSettle", function (event) {
     scan.classList.toggle("accepted", !failed);
     scan.focus();
   }
-  // A count typed for one scan (a box of 12) is not the next scan's.
+  // A count typed for one scan (a box of 12) is not the next scan's; a refused scan's
+  // count is back in its field for the code scanned instead, unless another is typed.
   const quantity = document.getElementById("quantity");
-  if (quantity && !failed) { quantity.value = ""; }
+  const sent = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+  if (quantity && failed && !quantity.value && sent && sent.detail && sent.detail.count) {
+    quantity.value = sent.detail.count;
+  }
   JXC.tone(!failed);
 });
 
@@ -101,8 +116,7 @@ document.addEventListener("DOMContentLoaded", function () {
     inView = { text: text, seen: now };
     framesWithout = 0;
     if (again) { return; }
-    scan.value = text;
-    htmx.trigger(scan, "jxc:scan");
+    JXC.send(text);
   }
   function stop() {
     const running = camera;
