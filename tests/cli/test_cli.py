@@ -596,7 +596,7 @@ def test_serving_on_a_port_in_use_says_so_and_never_that_it_started(company):
 def test_listing_an_unknown_document_type_or_warehouse_says_so_instead_of_an_empty_list(company):
     code, output = jxc(company, "doc", "list", "--type", "nonsense")
     assert code == 4, output
-    assert "未知的单据类型 nonsense；可选：receipt, issue" in output
+    assert "未知的单据类型 nonsense；可选：receipt（入库单）、issue（其他出库单）、" in output
 
     code, output = jxc(company, "doc", "list", "--warehouse", "XX99")
     assert code == 3, output

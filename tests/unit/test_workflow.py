@@ -21,6 +21,7 @@ from jxc.domain.workflow import (
     cycle_times,
     needs,
 )
+from jxc.i18n.messages import translate
 from jxc.services.workflows import SHIPPED_SETS, parse_source, shipped_source
 
 ONE_STEP = """\
@@ -115,6 +116,17 @@ def test_an_unreachable_state_is_named_with_its_line():
     source = ONE_STEP.replace("  posted: {final: true}\n", "  posted: {final: true}\n  lost: {}\n")
 
     assert problems(source) == [("workflow.state_unreachable", {"line": 6, "state": "lost"})]
+
+
+def test_an_unknown_document_type_lists_the_codes_to_write_with_their_names():
+    [(code, params)] = problems(ONE_STEP.replace("receipt", "recept"))
+
+    assert (code, params["types"]) == ("workflow.document_type_unknown", list(DOCUMENT_TYPES))
+    zh, en = translate(code, "zh_CN", **params), translate(code, "en", **params)
+    assert zh.startswith(
+        "第 1 行：未知的单据类型 recept；可选：receipt（入库单）、issue（其他出库单）、"
+    )
+    assert "known: receipt (Receipt (purchase or other)), issue (Other issue), " in en
 
 
 def test_unknown_keys_roles_handlers_and_guards_are_all_reported_at_once():

@@ -10,9 +10,9 @@ camera (Chromium's fake camera filming a QR code) reads a code into a line once.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 import segno

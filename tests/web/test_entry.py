@@ -342,6 +342,23 @@ def test_a_unit_cost_typed_not_in_digits_is_refused_next_to_it_not_read(client, 
     assert receipt.submit().status_code == 303
 
 
+def test_refusals_of_several_lines_are_listed_by_line_not_by_json_pointer(client, shop):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+    assert receipt.scan(SCREWS_EAN) == 200
+    assert receipt.scan(f"(01)0{MILK_EAN}(10)B7(17)271231") == 200
+    receipt.fields.update({"cost-1": "abc", "cost-2": "1e3"})
+
+    refused = receipt.submit()
+
+    assert refused.status_code == 422
+    listed = re.search(r'<div class="errors" role="alert">(.*?)</div>', refused.text, re.S)[1]
+    items = re.findall(r"<li>(.*?)</li>", listed)
+    assert items[0] == "第 1 行：单位成本：abc 不是数字"
+    assert items[1].startswith("第 2 行：单位成本：1e3 请写成普通数字")
+    assert len(items) == 2
+    assert "/lines" not in listed
+
+
 def test_a_count_typed_beside_the_scan_counts_that_scan_so_many_times(client, shop):
     receipt = Entry(signed_in(client, "clerk1"), "receive")
 

@@ -527,7 +527,7 @@ class _Reader:
                 "/document_type",
                 "workflow.document_type_unknown",
                 value=str(document_type),
-                allowed=", ".join(DOCUMENT_TYPES),
+                types=list(DOCUMENT_TYPES),
             )
         name = top.get("name")
         if not isinstance(name, str) or not name:

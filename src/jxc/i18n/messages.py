@@ -170,7 +170,7 @@ ERRORS: dict[str, str] = {
     "workflow.key_unknown": "Line {line}: unknown key {key}",
     "workflow.names_expected": "Line {line}: {key} must be a name or a list of names",
     "workflow.list_expected": "Line {line}: {key} must be a list",
-    "workflow.document_type_unknown": "Line {line}: unknown document type {value}; known: {allowed}",
+    "workflow.document_type_unknown": "Line {line}: unknown document type {value}; known: {types}",
     "workflow.name_required": "Line {line}: the workflow needs a name",
     "workflow.transitions_required": "Line {line}: the workflow needs a list of transitions",
     "workflow.state_reserved": "Line {line}: the state name {state} is reserved for reversed documents",
@@ -276,7 +276,7 @@ ERRORS: dict[str, str] = {
     "serve.address_in_use": "{address} is already in use: is JXC running there already? Choose another port with --port",
     "serve.address_unusable": "Cannot listen on {address}: {reason}",
     "stocktake.lines_awaiting_recount": "Stocktake {number}: {count} lines await their recount: {lines}",
-    "document.type_unknown": "Unknown document type {value}; known: {allowed}",
+    "document.type_unknown": "Unknown document type {value}; known: {types}",
     "document.unchanged": "{number} already holds exactly this: nothing was changed",
     "document.nothing_to_change": "Nothing to change in {number}: give the fields, lines or file that change",
     "document.file_disagrees": "{field} is {in_file} in {file} but {given} on the command line; give it in one place",
@@ -564,6 +564,9 @@ LABELS: dict[str, str] = {
     "label.web_none": "Nothing found.",
     "label.web_reason": "Reason",
     "label.web_scan": "Scan",
+    "label.web_on_line": "Line {line}: {message}",
+    # A code people type, with its name.
+    "label.coded_name": "{typed} ({name})",
     "label.web_scan_count": "Count per scan",
     "label.web_remove_line": "Remove",
     "label.web_scan_hint": "Scan a barcode, or type an item code and press Enter",
@@ -1075,6 +1078,9 @@ _VOCABULARIES = {
     "expected": "column.",
 }
 
+# Lists of codes a user types back (document types): each shown with its name.
+_CODED_VOCABULARIES = {"types": "flow."}
+
 
 def translate(code: str, locale: str, **params: Any) -> str:
     """The message for ``code`` in ``locale`` with ``params`` filled in."""
@@ -1090,6 +1096,18 @@ def translate(code: str, locale: str, **params: Any) -> str:
             params[name] = listed(
                 (
                     translate(prefix + v, locale) if prefix + v in MESSAGES else str(v)
+                    for v in value
+                ),
+                locale,
+            )
+    for name, prefix in _CODED_VOCABULARIES.items():
+        value = params.get(name)
+        if isinstance(value, list | tuple):
+            params[name] = listed(
+                (
+                    translate(
+                        "label.coded_name", locale, typed=v, name=vocabulary(prefix, v, locale)
+                    )
                     for v in value
                 ),
                 locale,

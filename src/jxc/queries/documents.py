@@ -166,7 +166,7 @@ def documents(
     """
     if document_type and document_type not in DOCUMENT_TYPES:
         raise Invalid(
-            "document.type_unknown", {"value": document_type, "allowed": ", ".join(DOCUMENT_TYPES)}
+            "document.type_unknown", {"value": document_type, "types": list(DOCUMENT_TYPES)}
         )
     check_known(connection, warehouse or None)
     query = documents_query().order_by(s.Document.id.desc()).limit(limit).offset(offset)

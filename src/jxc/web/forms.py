@@ -5,6 +5,7 @@ The only mapping from ``DomainError`` to the web; htmx re-renders the form with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from jxc.domain.errors import DomainError, ErrorItem
@@ -15,13 +16,18 @@ from jxc.i18n.messages import translate
 class FormErrors:
     fields: dict[str, str] = field(default_factory=dict)  # JSON pointer → message
     summary: list[str] = field(default_factory=list)
+    # The fields' messages for a list away from the fields: each says which line it is on.
+    placed: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.fields or self.summary)
 
     def summary_or_first(self) -> str:
         """One message for one field (a scan): the summary, else the first field's."""
-        return (self.summary or list(self.fields.values()) or [""])[0]
+        return (self.summary or self.placed or [""])[0]
+
+
+_LINE = re.compile(r"^/lines/(\d+)(?:/|$)")
 
 
 def form_errors(error: DomainError, locale: str) -> FormErrors:
@@ -34,6 +40,10 @@ def form_errors(error: DomainError, locale: str) -> FormErrors:
     for item in items:
         message = translate(item.code, locale, **dict(item.params))
         found.fields[item.pointer] = message
+        line = _LINE.match(item.pointer)
+        if line and "line" not in item.params:  # else the message names its line itself
+            message = translate("label.web_on_line", locale, line=line[1], message=message)
+        found.placed.append(message)
     if not items or len(items) > 1:
         found.summary.append(translate(error.code, locale, **dict(error.params)))
     return found
