@@ -126,7 +126,7 @@ def test_an_unknown_document_type_lists_the_codes_to_write_with_their_names():
     assert zh.startswith(
         "第 1 行：未知的单据类型 recept；可选：receipt（入库单）、issue（其他出库单）、"
     )
-    assert "known: receipt (Receipt (purchase or other)), issue (Other issue), " in en
+    assert "known: receipt (Receipt (purchase or other)), issue (Issue), " in en
 
 
 def test_unknown_keys_roles_handlers_and_guards_are_all_reported_at_once():
