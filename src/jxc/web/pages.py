@@ -263,12 +263,12 @@ async def audit_page(
     events = await run_in_threadpool(read)
     if format:
         return download(request, exports.AUDIT, events, format, "audit")
-    shown = events[-LIST_LIMIT:]
+    shown = events[-LIST_LIMIT:]  # oldest first, as the log reads
     return page(
         request,
         "audit.html",
         user=user,
-        events=shown,
+        events=shown[::-1],  # newest on top, as every list of the web app
         newer_url=_with_query(request, before=None) if before else None,
         newer_label="label.web_newest",  # the newest page, not the one before
         older_url=(
