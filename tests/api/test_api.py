@@ -487,6 +487,20 @@ def test_the_audit_trail_pages_to_older_events_before_a_sequence(client):
         assert problem(client.get(f"/api/v1/audit-events?before={beyond}", headers=auditor), 422)
 
 
+def test_a_read_with_bad_parameters_names_them_without_saying_nothing_was_written(client):
+    auditor = signed_in(client, "auditor")
+    query = "/api/v1/audit-events?before=0&first_day=yesterday"
+
+    read = problem(client.get(query, headers={**auditor, "Accept-Language": "zh-CN"}), 422)
+
+    assert (read["code"], read["detail"]) == ("input.invalid_read", "请求中发现 2 处问题")
+    assert {e["pointer"] for e in read["errors"]} == {"/query/before", "/query/first_day"}
+    english = client.get(query, headers={**auditor, "Accept-Language": "en"}).json()
+    assert english["detail"] == "2 problems found in the request"
+    written = client.post("/api/v1/documents", json={"lines": "x"}, headers=auditor).json()
+    assert "未写入任何数据" in written["detail"]
+
+
 def test_a_change_feed_cursor_beyond_what_the_database_stores_is_refused(client):
     clerk = signed_in(client, "clerk1")
 

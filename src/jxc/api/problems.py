@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from jxc.api.deps import MAX_BODY_BYTES, request_locale
-from jxc.domain.errors import Category, DomainError, ErrorItem, NotFound, Unavailable
+from jxc.domain.errors import Category, DomainError, ErrorItem, Invalid, NotFound, Unavailable
 from jxc.i18n.messages import translate
 from jxc.services.base import invalid_input
 
@@ -101,6 +101,14 @@ def _pointer_path(kind: str, location: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 Answer = Callable[[Request, DomainError, int | None], Response]
+_READING = frozenset({"GET", "HEAD"})
+
+
+def _as_read(request: Request, error: DomainError) -> DomainError:
+    """A read's bad input is not told that nothing was written: it wrote nothing anyway."""
+    if request.method in _READING and error.code == "input.invalid":
+        return Invalid("input.invalid_read", error.params, error.items)
+    return error
 
 
 def install(api: FastAPI, answer: Answer = problem_response) -> None:
@@ -111,7 +119,7 @@ def install(api: FastAPI, answer: Answer = problem_response) -> None:
 
     @api.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
-        return answer(request, error, None)
+        return answer(request, _as_read(request, error), None)
 
     @api.exception_handler(RequestValidationError)
     async def malformed(request: Request, error: RequestValidationError) -> Response:
@@ -120,7 +128,7 @@ def install(api: FastAPI, answer: Answer = problem_response) -> None:
             {**problem, "loc": _pointer_path(problem["type"], tuple(problem["loc"]))}
             for problem in error.errors()
         ]
-        return answer(request, invalid_input(problems), None)
+        return answer(request, _as_read(request, invalid_input(problems)), None)
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

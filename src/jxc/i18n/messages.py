@@ -87,6 +87,7 @@ ERRORS: dict[str, str] = {
     "file.not_found": "File {file} does not exist",
     "file.unsupported_format": "{file}: only .csv and .json files are supported",
     "input.invalid": "{count} problems found; nothing was written",
+    "input.invalid_read": "{count} problems found in the request",
     "item.code_taken": "Item code {item} is already taken",
     "item.unknown": "Item {item} does not exist",
     "list.invalid": "{field} must be a list",
