@@ -7,6 +7,7 @@ back as RFC 9457 problems in the language the request asks for, pointing at each
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,8 +21,8 @@ from jxc.config import SESSION_COOKIE
 from jxc.domain.auth import csrf_token
 from jxc.domain.errors import Forbidden, NotFound
 from jxc.queries import documents as document_queries
-from jxc.services import auth
-from tests.builders import PASSWORD, a_user, a_warehouse, an_item, snapshot
+from jxc.services import auth, workflows
+from tests.builders import PASSWORD, a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER, TESTER_PASSWORD
 from tests.web.helpers import page_csrf
 from tests.web.helpers import signed_in as signed_in_on_the_web
@@ -499,6 +500,34 @@ def test_a_read_with_bad_parameters_names_them_without_saying_nothing_was_writte
     assert english["detail"] == "2 problems found in the request"
     written = client.post("/api/v1/documents", json={"lines": "x"}, headers=auditor).json()
     assert "未写入任何数据" in written["detail"]
+
+
+def test_every_span_of_days_is_from_and_to_the_old_spellings_still_read(client, shop):
+    auditor = signed_in(client, "auditor")
+    workflows.use(shop.uow(), TESTER, "simple")  # posted at once
+    receive(shop, "WH1", {"item": "螺丝-M3", "quantity": "100", "unit_cost": "2"})
+    today, tomorrow = shop.today(), shop.today() + timedelta(days=1)
+
+    def events(query):
+        return client.get(f"/api/v1/audit-events?{query}", headers=auditor)
+
+    assert events(f"from={today}&to={today}").json()
+    assert events(f"from={tomorrow}").json() == []
+    assert events(f"first_day={tomorrow}").json() == []  # as once spelt
+    assert events(f"from={today}&first_day={today}").json()
+    twice = problem(events(f"from={today}&first_day={tomorrow}"), 422)
+    assert twice["code"] == "request.parameter_twice"
+    assert twice["detail"] == "first_day 是 from 的旧写法，两者的值不一致；只给 from 即可"
+
+    ledger = "/api/v1/items/螺丝-M3/ledger?warehouse=WH1"
+    later = client.get(f"{ledger}&from={tomorrow}", headers=auditor).json()
+    assert (later["opening"], later["movements"]) == ("100", [])
+    assert client.get(f"{ledger}&start={tomorrow}", headers=auditor).json() == later
+    documented = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/audit-events", "/api/v1/items/{item}/ledger", "/api/v1/kpi"):
+        parameters = documented[path]["get"]["parameters"]
+        deprecated = {p["name"]: p.get("deprecated", False) for p in parameters}
+        assert (deprecated["from"], deprecated["to"]) == (False, False), path
 
 
 def test_a_change_feed_cursor_beyond_what_the_database_stores_is_refused(client):

@@ -6,6 +6,8 @@ Routes declare these as ``Annotated`` types and stay free of logic of their own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Header, Query, Request, Response, Security
@@ -77,6 +79,54 @@ def _read_query_names(route: APIRoute) -> frozenset[str]:
         names.update(param.alias for param in dependant.query_params)
         dependants.extend(dependant.dependencies)
     return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Business days from ``first`` to ``last``, both included; None: open on that side."""
+
+    first: date | None
+    last: date | None
+
+
+def period(old_first: str, old_last: str) -> Callable[..., Any]:
+    """The ``from`` and ``to`` of a route that once spelt them ``old_first``/``old_last``.
+
+    Every route that reads a span of days spells it ``from``/``to``; the old spellings
+    are still read (deprecated), and refused only when they disagree with the new.
+
+    Raises:
+        Invalid: request.parameter_twice.
+    """
+
+    async def read(
+        first: Annotated[
+            date | None, Query(alias="from", description="First business date, included.")
+        ] = None,
+        last: Annotated[
+            date | None, Query(alias="to", description="Last business date, included.")
+        ] = None,
+        # Defaults, not annotations: this module's annotations are read as text, where
+        # the old names of the closure are not to be found.
+        first_as_was: date | None = Query(  # noqa: B008 - FastAPI's way of declaring it
+            None, alias=old_first, deprecated=True, description="Use `from`."
+        ),
+        last_as_was: date | None = Query(  # noqa: B008
+            None, alias=old_last, deprecated=True, description="Use `to`."
+        ),
+    ) -> Period:
+        for new, old, name, old_name in (
+            (first, first_as_was, "from", old_first),
+            (last, last_as_was, "to", old_last),
+        ):
+            if new is not None and old is not None and new != old:
+                raise Invalid(
+                    "request.parameter_twice",
+                    {"pointer": f"/query/{old_name}", "name": name, "old_name": old_name},
+                )
+        return Period(first or first_as_was, last or last_as_was)
+
+    return read
 
 
 async def get_app(request: Request) -> App:

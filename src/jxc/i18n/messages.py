@@ -282,6 +282,7 @@ ERRORS: dict[str, str] = {
     "document.nothing_to_change": "Nothing to change in {number}: give the fields, lines or file that change",
     "document.file_disagrees": "{field} is {in_file} in {file} but {given} on the command line; give it in one place",
     "request.parameter_unknown": "Query parameter {name} is not one this request reads: {known}",
+    "request.parameter_twice": "{old_name} is the old spelling of {name}, and the two disagree; give {name} only",
     "request.body_not_object": "The request body must be a JSON object",
     "document.state_unknown": "No workflow has a state {value}; the states are: {states}",
     "audit.action_unknown": "{action} is not an action the audit log records; use one of: {actions}",

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
 from jxc import exports
-from jxc.api.deps import EXPORT_RESPONSES, ActorDep, AppDep, Export, Limit, LocaleDep, exported
+from jxc.api.deps import (
+    EXPORT_RESPONSES,
+    ActorDep,
+    AppDep,
+    Export,
+    Limit,
+    LocaleDep,
+    Period,
+    exported,
+    period,
+)
 from jxc.api.schemas import EventOut, ExportCheckOut
 from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
@@ -17,6 +26,7 @@ from jxc.queries import SEQUENCE_MAX, audit
 from jxc.services import audit_exports, auth
 
 router = APIRouter(tags=["audit"])
+AuditDays = Annotated[Period, Depends(period("first_day", "last_day"))]  # as once spelt
 
 
 @router.get(
@@ -30,11 +40,10 @@ def list_events(
     app: AppDep,
     actor: ActorDep,
     locale: LocaleDep,
+    days: AuditDays,
     document: Annotated[str | None, Query(max_length=40)] = None,
     user: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    first_day: date | None = None,
-    last_day: date | None = None,
     limit: Limit = 200,
     before: Annotated[
         int | None,
@@ -52,8 +61,8 @@ def list_events(
             connection,
             document=document,
             actor=user,
-            first_day=first_day,
-            last_day=last_day,
+            first_day=days.first,
+            last_day=days.last,
             action=action,
             zone=app.zone,
             limit=XLSX_MAX_ROWS if export_format else limit,
@@ -90,14 +99,13 @@ def export_history(
     app: AppDep,
     actor: ActorDep,
     locale: LocaleDep,
+    days: AuditDays,
     item: Code = None,
     batch: Code = None,
     serial: Code = None,
-    first_day: date | None = None,
-    last_day: date | None = None,
     export_format: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.XLSX,
 ) -> Response:
-    scope = ExportScope(item, batch, serial, first_day, last_day)
+    scope = ExportScope(item, batch, serial, days.first, days.last)
     file, manifest = audit_exports.export_history(app.uow(), actor, scope, export_format, locale)
     return Response(
         file.content,

@@ -6,15 +6,23 @@ A user holding roles in some warehouses only sees movements into or out of those
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
-from jxc.api.deps import EXPORT_RESPONSES, AppDep, Export, LocaleDep, ReaderDep, exported
+from jxc.api.deps import (
+    EXPORT_RESPONSES,
+    AppDep,
+    Export,
+    LocaleDep,
+    Period,
+    ReaderDep,
+    exported,
+    period,
+)
 from jxc.api.schemas import ItemLedgerOut, TraceOut
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
@@ -37,10 +45,9 @@ async def item_ledger(
     app: AppDep,
     reader: ReaderDep,
     locale: LocaleDep,
+    days: Annotated[Period, Depends(period("start", "end"))],
     item: str,
     warehouse: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    start: date | None = None,
-    end: date | None = None,
     export_format: Export = None,
 ) -> Any:
     if warehouse is None and reader.visible_warehouses is not None:
@@ -49,7 +56,7 @@ async def item_ledger(
     def read() -> tuple[Decimal, list[Movement]]:
         with app.reader() as connection:
             return movements.item_ledger(
-                connection, item, warehouse, start, end, reader.visible_warehouses
+                connection, item, warehouse, days.first, days.last, reader.visible_warehouses
             )
 
     opening, rows = await run_in_threadpool(read)
