@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.text import Text
 
 from jxc.cli.output import (
@@ -353,18 +352,9 @@ def import_orders(
     mapping: Annotated[Path, typer.Option(help="Columns, SKUs, channel, warehouse (YAML).")],
 ) -> None:
     st = state(ctx)
-    content, wording = file_bytes(file), file_text(mapping)
-    try:
-        terms = yaml.safe_load(wording)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = (
-            {"row": mark.line + 1, "column": mark.column + 1} if mark else {"row": 1, "column": 1}
-        )
-        raise Invalid("file.yaml_syntax", {"file": mapping.name, **where}) from None
-    except yaml.YAMLError:
-        raise Invalid("file.yaml_syntax", {"file": mapping.name, "row": 1, "column": 1}) from None
-    result = order_import.import_orders(st.app.uow(), st.actor, file.name, content, terms or {})
+    content = file_bytes(file)
+    terms = order_import.read_mapping(file_text(mapping), mapping.name)
+    result = order_import.import_orders(st.app.uow(), st.actor, file.name, content, terms)
     table(
         st,
         ["label.shop_order", "label.document"],

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+import yaml
 from openpyxl import load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -104,6 +105,26 @@ def _mapping(data: MappingIn) -> ShopMapping:
         for sku, target in data.skus.items()
     }
     return ShopMapping(data.columns, skus, data.tax_rate)
+
+
+def read_mapping(text: str, filename: str) -> dict[str, Any]:
+    """A mapping file's terms (YAML, or JSON, which YAML reads too), for ``import_orders``.
+
+    Raises:
+        Invalid: file.yaml_syntax, naming the row and column where the file stops making
+            sense.
+    """
+    try:
+        terms = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = (
+            {"row": mark.line + 1, "column": mark.column + 1} if mark else {"row": 1, "column": 1}
+        )
+        raise Invalid("file.yaml_syntax", {"file": filename, **where}) from None
+    except yaml.YAMLError:
+        raise Invalid("file.yaml_syntax", {"file": filename, "row": 1, "column": 1}) from None
+    return terms or {}
 
 
 @transactional
