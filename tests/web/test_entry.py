@@ -371,6 +371,8 @@ def test_a_count_typed_beside_the_scan_counts_that_scan_so_many_times(client, sh
         ("0", "数量必须大于零，不能是 0"),
         ("-2", "数量必须大于零，不能是 -2"),
         ("1e3", "1e3 请写成普通数字"),
+        ("0.5", "数量 0.5 的小数位超过单位 个 允许的 0 位"),  # what was typed, not 49.5
+        ("1000000000001", "数量 1000000000001 超过上限 10^12"),
     ):
         assert receipt.scan(SCREWS_EAN, quantity=typed) == 422, typed
         assert message in receipt.message

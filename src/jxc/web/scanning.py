@@ -203,6 +203,9 @@ async def take_scan(
         try:
             count = typed_count(str(form.get("quantity", ""))) if typed else None
             scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code, kind)
+            if count is not None:  # a refused count is named as typed, not as the line's sum
+                alone: list[dict[str, Any]] = []
+                await run_in_threadpool(check, form, alone, add_scan(alone, scanned, count))
             added = [dict(line, serials=list(line["serials"])) for line in lines]
             number = add_scan(added, scanned, count)
             await run_in_threadpool(check, form, added, number)
