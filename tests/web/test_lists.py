@@ -233,6 +233,9 @@ def test_the_document_list_pages_back_to_the_oldest_keeping_its_filters(shop, mo
     assert re.findall(r'<a href="/documents/(\w+)">', second.text) == newest_first[2:]
     assert _links(second.text) == {"prev": "/documents?state=posted&page=1"}
     assert client.get("/documents?page=0").status_code == 422
+    past = client.get("/documents?state=posted&page=9")
+    assert "第 9 页已超出最后一页。" in past.text
+    assert '<a href="/documents?state=posted">回到第 1 页</a>' in past.text
 
 
 def test_the_audit_log_pages_to_older_events_and_back_to_the_newest(shop, monkeypatch):

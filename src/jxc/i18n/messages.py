@@ -377,6 +377,8 @@ LABELS: dict[str, str] = {
     "label.web_back_to_document": "Back to the document",
     "label.web_older": "Older",
     "label.web_page_number": "Page {page}",
+    "label.web_past_last_page": "Page {page} is past the last page.",
+    "label.web_first_page": "To the first page",
     "label.rows_limited": "The first {shown} of {total} are shown; --limit shows more",
     "label.rows_limited_more": "The first {shown} are shown; there are more, --limit shows them",
     "label.as_of_from_ledger": "Stock at the end of {day} (summed from the whole ledger: no month closed before it)",

@@ -321,6 +321,7 @@ async def document_list(
         "tabs": LIST_TABS,
         "page_number": page_number,
         "newer_url": _with_query(request, page=page_number - 1) if page_number > 1 else None,
+        "first_page_url": _with_query(request, page=None),
         "older_url": None,
     }
     try:
