@@ -10,6 +10,7 @@ import sys
 from importlib import resources
 
 from fastapi import FastAPI, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -62,7 +63,34 @@ def create_server(app: App) -> FastAPI:
         return RedirectResponse("/login", status_code=303)
 
     problems.install(server, answer=_answer)
+    server.add_middleware(BlankFiltersLeftOut)
     return server
+
+
+class BlankFiltersLeftOut:
+    """A web page's filter left blank is no filter: ``?item=X&start=&end=`` reads as ``?item=X``.
+
+    A browser sends every field of a GET form, an empty date field as ``start=``, which
+    would not read as a date. Every web page's parameters default to blank, so leaving
+    the blank ones out changes nothing else. The API is left as sent: there a blank
+    value is the caller's mistake, to be named.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["query_string"]
+            and not scope["path"].startswith(API_PREFIX)
+        ):
+            given = scope["query_string"].split(b"&")
+            kept = [part for part in given if part.partition(b"=")[2]]
+            if len(kept) < len(given):
+                scope = {**scope, "query_string": b"&".join(kept)}
+        await self.app(scope, receive, send)
 
 
 def _answer(request: Request, error: DomainError, status: int | None) -> Response:
