@@ -10,9 +10,9 @@ import sys
 from importlib import resources
 
 from fastapi import FastAPI, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jxc.api import problems
 from jxc.api.app import API_PREFIX, create_app
