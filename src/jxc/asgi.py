@@ -99,7 +99,7 @@ def _answer(request: Request, error: DomainError, status: int | None) -> Respons
         return problems.problem_response(request, error, status)
     locale = locale_of(request)
     found = form_errors(error, locale)
-    message = found.summary_or_first() or translate(error.code, locale, **error.params)
+    message = (found.summary or found.placed or [translate(error.code, locale, **error.params)])[0]
     return page(request, "error.html", status or problems.STATUS[error.category], message=message)
 
 

@@ -71,6 +71,13 @@ def test_the_count_screen_records_each_scan_once(store):
             data={"csrf": page_csrf(counter), "code": "杯子", "scan_id": scan_id},
         )
         assert answer.status_code == 200, answer.text
+    halved = counter.post(
+        f"/stocktakes/{number}/count/scan",
+        data={"csrf": page_csrf(counter), "code": "杯子", "quantity": "0.5", "scan_id": "s3"},
+    )
+    assert halved.status_code == 422
+    # told next to the scan field, without the line number of the service's own document
+    assert re.search(r'id="scan-message"[^>]*>数量 0.5 ', halved.text), halved.text
     negative = counter.post(
         f"/stocktakes/{number}/count/total",
         data={"csrf": page_csrf(counter), "item": "杯子", "total": "-3"},

@@ -23,8 +23,12 @@ class FormErrors:
         return bool(self.fields or self.summary)
 
     def summary_or_first(self) -> str:
-        """One message for one field (a scan): the summary, else the first field's."""
-        return (self.summary or self.placed or [""])[0]
+        """One message for one field (a scan): the summary, else the first field's.
+
+        Not placed: next to the scan field a line number would be the service's, not the
+        screen's (a stocktake's count is one line of its own).
+        """
+        return (self.summary or list(self.fields.values()) or [""])[0]
 
 
 _LINE = re.compile(r"^/lines/(\d+)(?:/|$)")

@@ -6,7 +6,8 @@
 // from the fields when its Enter is pressed, and the fields emptied then: a scan waiting
 // for the one before it (hx-sync queue) carries its own code, not what has been typed
 // since. The lines it is added to are read when it is sent, after the one before it has
-// been drawn.
+// been drawn. A count is that one scan's: refused or not, the next scan counts once
+// unless a count is typed for it (kept, it would count some other item 20 times).
 let htmxReady = false;
 const scannedBeforeReady = [];
 
@@ -81,13 +82,6 @@ document.addEventListener("htmx:afterSettle", function (event) {
     scan.classList.toggle("refused", failed);
     scan.classList.toggle("accepted", !failed);
     scan.focus();
-  }
-  // A count typed for one scan (a box of 12) is not the next scan's; a refused scan's
-  // count is back in its field for the code scanned instead, unless another is typed.
-  const quantity = document.getElementById("quantity");
-  const sent = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
-  if (quantity && failed && !quantity.value && sent && sent.detail && sent.detail.count) {
-    quantity.value = sent.detail.count;
   }
   JXC.tone(!failed);
 });
