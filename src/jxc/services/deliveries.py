@@ -21,6 +21,7 @@ from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.picking import SCANNED_STEPS, Counted, check_complete, check_scanned
+from jxc.domain.quantities import normalized
 from jxc.services import documents
 from jxc.services.auth import principal
 from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
@@ -78,6 +79,54 @@ def _scanned(uow: UnitOfWork, data: ScansIn | dict[str, Any]) -> list[Counted]:
     return counted
 
 
+def _check_on_the_shelf(
+    uow: UnitOfWork, actor: str, header: DocumentHeader, scans: list[ScannedIn]
+) -> None:
+    """Refuse a picked batch or serial that shipping would not find.
+
+    Caught at the scan, not at 发运 after the pick and its 复核, when the delivery could
+    only be voided.
+
+    Raises:
+        Invalid: batch.unknown, batch.not_tracked, serial.unknown, serial.not_tracked,
+            serial.in_other_warehouse, serial.not_in_stock, serial.count_mismatch.
+    """
+    items = uow.catalog.items_by_code({scan.item for scan in scans})
+    known = [(items[scan.item], scan) for scan in scans if scan.item in items]
+    batches = uow.catalog.batches((item.id, scan.batch) for item, scan in known if scan.batch)
+    serials = uow.catalog.serials(
+        (item.id, serial) for item, scan in known for serial in scan.serials
+    )
+    places = uow.catalog.locations_by_id({location for _, location in serials.values()})
+    errors = ErrorCollector()
+    for item, scan in known:
+        if scan.batch and item.tracking is not TrackingMode.BATCH:
+            errors.add("/scans", "batch.not_tracked", item=item.code)
+        elif scan.batch and (item.id, scan.batch) not in batches:
+            errors.add("/scans", "batch.unknown", batch=scan.batch, item=item.code)
+        if scan.serials and item.tracking is not TrackingMode.SERIAL:
+            errors.add("/scans", "serial.not_tracked", item=item.code)
+            continue
+        for serial in scan.serials:
+            found = serials.get((item.id, serial))
+            where = places[found[1]] if found else None
+            if found is None:
+                errors.add("/scans", "serial.unknown", serial=serial)
+            else:
+                documents.refuse_serial_not_here(
+                    uow, (header.warehouse_id, None), where, (item, serial), actor, "/scans", errors
+                )
+        if scan.serials and len(scan.serials) != scan.quantity:
+            errors.add(
+                "/scans",
+                "serial.count_mismatch",
+                item=item.code,
+                expected=str(normalized(scan.quantity)),
+                given=len(scan.serials),
+            )
+    errors.raise_if_any()
+
+
 def _as_picked(expected: list[Counted], scanned: list[Counted]) -> list[Counted]:
     """Scans of an item the delivery takes by FEFO (no batch on its line) count by item."""
     unbatched = {row.item for row in expected if row.batch is None}
@@ -101,6 +150,7 @@ def check_scans(
         check_scanned(expected, _as_picked(expected, scanned), by_batch=True).raise_if_any()
     else:
         check_scanned(expected, scanned, by_batch=False).raise_if_any()
+        _check_on_the_shelf(uow, actor, header, parse(ScansIn, scans).scans)
 
 
 @transactional
@@ -128,6 +178,7 @@ def pick(
         lines, items = _lines(uow, header)
         counted = _scanned(uow, parsed)
         check_scanned(_expected(lines, items), counted, by_batch=False).raise_if_any()
+        _check_on_the_shelf(uow, actor, header, parsed.scans)
         rows = _picked_lines(uow, header, lines, items, parsed.scans, counted)
         documents.editing(uow, actor, number, {"lines": rows}, unchanged_refused=False)
 

@@ -1984,41 +1984,71 @@ def _serial_moves(
             continue
         known = found.pop((item.id, serial_no), None)  # taken: a later line cannot have it too
         where = places.get(known[1]) if known else None
-        in_stock = (
-            where is not None
-            and where.kind is LocationKind.INTERNAL
-            and where.warehouse_id == header.warehouse_id
-            and (source is None or where.id == source.id)
-        )
-        shelved = where is not None and where.kind is LocationKind.INTERNAL
-        if (
-            shelved
-            and where is not None
-            and where.warehouse_id is not None
-            and where.warehouse_id != header.warehouse_id
-            and principal(uow, viewer).sees(uow.catalog.warehouse_code(where.warehouse_id))
+        if refuse_serial_not_here(
+            uow,
+            (header.warehouse_id, source),
+            where,
+            (item, serial_no),
+            viewer,
+            f"{pointer}/serials",
+            errors,
         ):
-            errors.add(
-                f"{pointer}/serials",
-                "serial.in_other_warehouse",
-                serial=serial_no,
-                item=item.code,
-                location=_place(uow, where),
-                warehouse=uow.catalog.warehouse_code(header.warehouse_id),
-            )
-            continue
-        if not in_stock or where is None:
-            errors.add(
-                f"{pointer}/serials",
-                "serial.not_in_stock",
-                serial=serial_no,
-                item=item.code,
-                location=source.code if source else uow.catalog.warehouse_code(header.warehouse_id),
-            )
             continue
         assert known is not None
+        assert where is not None
         moves.append(_move(line, item, where, target, Decimal(1), serial_id=known[0]))
     return moves
+
+
+def refuse_serial_not_here(
+    uow: UnitOfWork,
+    taken_from: tuple[int, Location | None],
+    where: Location | None,
+    serial: tuple[Item, str],
+    viewer: str,
+    pointer: str,
+    errors: ErrorCollector,
+) -> bool:
+    """Whether a serial at ``where`` (None: unknown) cannot go out; ``errors`` say why.
+
+    ``taken_from``: the warehouse, and the location a line names (None: any in it). A
+    serial in another warehouse is named there only to whom works in it.
+    """
+    warehouse_id, source = taken_from
+    item, serial_no = serial
+    shelved = where is not None and where.kind is LocationKind.INTERNAL
+    if (
+        shelved
+        and where is not None
+        and where.warehouse_id is not None
+        and where.warehouse_id != warehouse_id
+        and principal(uow, viewer).sees(uow.catalog.warehouse_code(where.warehouse_id))
+    ):
+        errors.add(
+            pointer,
+            "serial.in_other_warehouse",
+            serial=serial_no,
+            item=item.code,
+            location=_place(uow, where),
+            warehouse=uow.catalog.warehouse_code(warehouse_id),
+        )
+        return True
+    in_stock = (
+        shelved
+        and where is not None
+        and where.warehouse_id == warehouse_id
+        and (source is None or where.id == source.id)
+    )
+    if not in_stock:
+        errors.add(
+            pointer,
+            "serial.not_in_stock",
+            serial=serial_no,
+            item=item.code,
+            location=source.code if source else uow.catalog.warehouse_code(warehouse_id),
+        )
+        return True
+    return False
 
 
 def _receive_moves(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) -> list[Move]:

@@ -571,3 +571,23 @@ def test_picking_more_than_the_delivery_or_a_batch_item_without_its_batch_is_ref
     with refused(app, Invalid) as caught:
         deliveries.pick(app.uow(), "picker", delivery, scans())
     assert caught.value.code == "scan.nothing_picked"
+
+
+def test_a_batch_or_serial_shipping_would_not_find_is_refused_at_the_pick_not_at_ship(floor):
+    """Else the pick and its 复核 pass, 发运 refuses, and the delivery can only be voided."""
+    app, _, delivery = floor
+    serial_on_cups = scans(("杯子", None, "1"))
+    serial_on_cups["scans"][0]["serials"] = ["SN-1"]
+
+    for picked, code in (
+        (scans(("壶", "XXXX", "1")), "batch.unknown"),
+        (scans(("杯子", "B1", "1")), "batch.not_tracked"),
+        (serial_on_cups, "serial.not_tracked"),
+    ):
+        with refused(app, Invalid) as caught:
+            deliveries.check_scans(app.uow(), "picker", delivery, "pick", picked)
+        assert caught.value.code == code
+        with refused(app, Invalid) as caught:
+            deliveries.pick(app.uow(), "picker", delivery, picked)
+        assert caught.value.code == code
+    assert state(app, delivery) == "draft"
