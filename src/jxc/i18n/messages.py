@@ -979,6 +979,7 @@ ACTIONS: dict[str, str] = {
     "partner.add": "Add partner",
     "partner.edit": "Change partner",
     "document.complete": "Completed by its last delivery",
+    "document.reopen": "Open again (a delivery or receipt reversed)",
     "document.pick": "Pick",
     "document.check": "Check (复核)",
     "document.close": "Close order",

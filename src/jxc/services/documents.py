@@ -1586,6 +1586,7 @@ def _run(
 ) -> tuple[int, dict[str, Any]]:
     """Run a step's handler: write the ledger. Its entry count and the header's stamps."""
     placed_serials: set[int] = set()
+    reopening: int | None = None  # an order a 红冲 opens again
     now = uow.clock()
     booked = header.business_date
     stamp: dict[str, Any] = {"posted_by": actor, "posted_at": now}
@@ -1603,6 +1604,7 @@ def _run(
             original = uow.documents.header_by_id(header.reverses_document_id)
             if original.source_id is not None:
                 fulfilment.give_back(uow, original)
+                reopening = original.source_id
         elif header.document_type.brings_stock_in:
             items = uow.catalog.items_by_id({line.item_id for line in lines})
             if header.source_id is not None:
@@ -1619,7 +1621,46 @@ def _run(
         if step is PostingStep.SHIP:
             stamp = {"shipped_by": actor, "shipped_at": now}
     entries = write_posting(uow, header.id, moves, actor, booked, frozenset(placed_serials))
+    if reopening is not None:  # once the goods are back, to hold them again
+        _reopen(uow, reopening, actor, header.number)
     return entries, stamp
+
+
+def _reopen(uow: UnitOfWork, order_id: int, actor: str, reversal: str) -> None:
+    """An order completed by the document ``reversal`` reverses is open again.
+
+    It goes back to the state it was completed from; a sales order holds its open
+    quantity again (预占), as it did before that delivery shipped.
+
+    Raises:
+        InsufficientStock: the open quantity cannot be held (stock.insufficient).
+    """
+    order = uow.documents.header_by_id(order_id)
+    back_to = fulfilment.reopened_state(uow, order)
+    if back_to is None:
+        return
+    held = 0
+    if order.document_type is DocumentType.SALES_ORDER:
+        open_quantity = {p.line_id: p.open for p in uow.orders.progress(order.id)}
+        still_open = [
+            line._replace(base_quantity=open_quantity[line.id])
+            for line in uow.documents.lines(order.id)
+            if open_quantity.get(line.id, ZERO) > 0
+        ]
+        items = uow.catalog.items_by_id({line.item_id for line in still_open})
+        held = reserve(uow, order.id, _outgoing_moves(uow, order, still_open, items, actor), None)
+    uow.documents.move_state(order, back_to, {"state_since": uow.clock()})
+    uow.record(
+        AuditEntry(
+            actor,
+            "document.reopen",
+            "document",
+            order.number,
+            {"by": reversal, "reservations": held},
+            order.state,
+            back_to,
+        )
+    )
 
 
 def _reversal_moves(

@@ -348,6 +348,23 @@ def give_back(uow: UnitOfWork, original: DocumentHeader) -> None:
     uow.orders.give_back(returned)
 
 
+def reopened_state(uow: UnitOfWork, order: DocumentHeader) -> str | None:
+    """Where a completed order goes back to when a 红冲 opens some of it again.
+
+    The state it was completed from; None where it was not completed (a closed order gave
+    up its remainder, and stays closed).
+    """
+    workflow = workflows.definition(uow, order.document_type.value)
+    completing = [t for t in workflow.transitions if t.action == COMPLETE]
+    if order.state not in {t.target for t in completing}:
+        return None
+    steps = uow.audit.steps_of("document", order.number)
+    done = [i for i, (action, _, _) in enumerate(steps) if action == f"document.{COMPLETE}"]
+    before = steps[done[-1] - 1][2] if done and done[-1] > 0 else None
+    sources = [source for t in completing if t.target == order.state for source in t.sources]
+    return before if before in sources else sources[0]
+
+
 def in_flight(uow: UnitOfWork, order: DocumentHeader, with_posted: bool) -> tuple[str, ...]:
     """Documents made from an order that are on their way (and, if asked, posted ones).
 

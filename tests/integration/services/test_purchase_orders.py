@@ -171,6 +171,19 @@ def test_closing_gives_up_the_rest_and_reversing_a_receipt_reopens_its_quantity(
     assert_books_balance(shop)
 
 
+def test_reversing_the_receipt_that_completed_a_purchase_order_opens_it_again(shop):
+    number = purchase(shop, BOXES)
+    whole = receipt_of(shop, number, {"item": "螺丝", "quantity": "200"})
+    assert state(shop, number) == "done"
+
+    documents.reverse(shop.uow(), "tester", whole.number, post=True)
+
+    assert (state(shop, number), order_lines(shop, number)) == ("approved", [(0, 200)])
+    receipt_of(shop, number, {"item": "螺丝", "quantity": "200"})
+    assert state(shop, number) == "done"
+    assert_books_balance(shop)
+
+
 def test_a_purchase_order_needs_its_supplier_and_a_receipt_its_orders_warehouse(shop):
     with refused(shop, Invalid) as caught:
         purchase(shop, BOXES, partner="C1")

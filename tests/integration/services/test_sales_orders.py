@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from jxc.domain.errors import Conflict, InsufficientStock, Invalid, NotFound
+from jxc.queries import audit as audit_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.queries import partners as partner_queries
@@ -286,6 +287,29 @@ def test_reversing_a_delivery_opens_its_quantity_on_the_order_again(shop):
     (line,) = lines_of(shop, number)
     assert (line.delivered, line.open) == (Decimal(0), Decimal(6))
     assert available(shop) == (Decimal(10), Decimal(2), Decimal(8))
+    assert_books_balance(shop)
+
+
+def test_reversing_the_delivery_that_completed_an_order_opens_and_holds_it_again(shop):
+    number = order(shop, cups("6"))
+    deliver_cups(shop, number, "4", ship=True)
+    last = deliver_cups(shop, number, "2", ship=True)
+    assert (state(shop, number), available(shop)) == ("done", (Decimal(4), 0, Decimal(4)))
+
+    documents.reverse(shop.uow(), "tester", last.number, post=True)
+
+    assert state(shop, number) == "approved"
+    assert [(line.delivered, line.open) for line in lines_of(shop, number)] == [(4, 2)]
+    assert available(shop) == (Decimal(6), Decimal(2), Decimal(4))  # held for it again
+    with shop.reader() as connection:
+        events = audit_queries.log(connection, document=number)
+    assert (events[-1].action, events[-1].from_state, events[-1].to_state) == (
+        "document.reopen",
+        "done",
+        "approved",
+    )
+    assert ship(shop, number).state == "shipped"
+    assert state(shop, number) == "done"
     assert_books_balance(shop)
 
 
