@@ -252,7 +252,10 @@ def posting_at_once(
     document = _input(uow, data)
     header, lines = _insert(uow, actor, document)
     workflow = workflows.definition(uow, header.document_type.value)
-    target = next(t.target for t in workflow.transitions if t.run is Handler.POST)
+    # Recorded as its workflow's posting step (执行 in the SOP): separation of duties
+    # then keeps whoever posted it from its 核对, as if they had executed it by hand.
+    posting = next(t for t in workflow.transitions if t.run is Handler.POST)
+    target = posting.target
     entries, stamp = _run(uow, header, actor, Handler.POST, lines)
     uow.documents.move_state(header, target, {"state_since": uow.clock(), **stamp})
     uow.record(
@@ -266,7 +269,7 @@ def posting_at_once(
         ),
         AuditEntry(
             actor,
-            "document.post",
+            f"document.{posting.action}",
             "document",
             header.number,
             {"lines": len(lines), "entries": entries, **decided_by},

@@ -13,7 +13,7 @@ from jxc.db import schema as s
 from jxc.domain.errors import Conflict, Forbidden, InsufficientStock, Invalid, NotFound
 from jxc.queries import audit, stock_levels
 from jxc.queries import documents as document_queries
-from jxc.services import catalog, orders, partners, stocktakes, workflows
+from jxc.services import catalog, documents, orders, partners, stocktakes, workflows
 from tests.builders import (
     a_sales_order,
     a_user,
@@ -561,6 +561,20 @@ def test_a_loss_within_the_limit_posts_on_one_approval(valuable):
 
     assert (result.state, result.second_approval) == ("approved", None)
     assert on_hand(valuable, "电机", "A-01") == 5
+
+
+def test_whoever_approved_the_count_into_a_loss_does_not_verify_the_loss_too(valuable):
+    """The approval posts the 盘亏 as its workflow's 执行 would: its 核对 is someone else's."""
+    number = counted_motors(valuable, "5")
+    loss = stocktakes.approve(valuable.uow(), "boss", number).loss
+    assert loss is not None
+    a_user(valuable, "boss2", "warehouse_manager", "WH1")
+
+    with refused(valuable, Invalid) as caught:
+        documents.act(valuable.uow(), "boss", loss, "verify")
+
+    assert [item.code for item in caught.value.items] == ["workflow.same_person"]
+    assert documents.act(valuable.uow(), "boss2", loss, "verify").state == "verified"
 
 
 def test_a_second_approval_begun_is_not_the_first_approvers_when_the_workflow_changes(valuable):
