@@ -529,6 +529,15 @@ def test_documents_are_listed_by_a_state_named_in_either_language_and_not_by_non
     assert (code, "RK" in output) == (0, True), output
 
 
+def test_a_pick_scan_takes_serials_after_the_batch_and_a_malformed_one_says_the_form(company):
+    code, output = jxc(company, "doc", "pick", "XSCK404", "--scan", "手机:2::SN1,SN2")
+    assert (code, "出库单 XSCK404 不存在" in output) == (3, True), output  # read, then looked up
+
+    code, output = jxc(company, "doc", "pick", "XSCK404", "--scan", "手机:2::SN1:SN2")
+    assert code == 2, output
+    assert "格式应为 商品:数量[:批次[:序列号,…]]" in output
+
+
 def test_a_file_argument_missing_or_malformed_is_told_in_the_users_language(company, tmp_path):
     code, output = jxc(company, "audit", "verify-export", str(tmp_path / "nope.zip"))
     assert (code, output.strip()) == (4, f"✗ 文件 {tmp_path / 'nope.zip'} 不存在  (file.not_found)")

@@ -142,3 +142,47 @@ def test_the_pick_screen_counts_scans_only_no_typed_quantities(shop):
     assert [line["quantity"] for line in json.loads(scan_state(typed_over.text))["lines"]] == ["2"]
     assert 'name="qty-1"' not in typed_over.text
     assert "remove-line" not in typed_over.text
+
+
+def test_a_batch_item_is_picked_by_its_code_with_the_batch_typed_from_the_pick_list(shop):
+    """Goods without a barcode of their own: the item code scanned, the batch typed beside."""
+    app, _ = shop
+    an_item(app, "奶粉", tracking="batch", shelf_life_days=720)
+    milk = {"item": "奶粉", "quantity": "5", "batch": "B1", "expiry_date": "2027-12-31"}
+    receive(app, "WH1", {**milk, "unit_cost": "50"})
+    order = documents.create(
+        app.uow(),
+        "sales",
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C1",
+            "lines": [{"item": "奶粉", "quantity": "2", "unit_price": "99"}],
+        },
+        then="approve",
+    ).number
+    clerk = web_client(app, "clerk")
+    made = clerk.post(
+        f"/orders/{order}/push-down",
+        data={"csrf": page_csrf(clerk), "request_id": "web-3"},
+        follow_redirects=False,
+    )
+    delivery = made.headers["location"].rsplit("/", 1)[1]
+
+    def scanned(state="", **typed):
+        return clerk.post(
+            f"/deliveries/{delivery}/pick/scan",
+            data={"code": "奶粉", "state": state, **typed},
+            headers={"X-CSRF-Token": page_csrf(clerk)},
+        )
+
+    assert 'name="scan_batch"' in clerk.get(f"/deliveries/{delivery}/pick").text
+    without = scanned()
+    assert without.status_code == 422
+    assert "商品 奶粉 启用了批次管理" in without.text
+    unknown = scanned(scan_batch="B9")
+    assert (unknown.status_code, "批次 B9" in unknown.text) == (422, True)
+    first = scanned(scan_batch="B1")
+    second = scanned(scan_state(first.text), scan_batch="B1")
+    lines = json.loads(scan_state(second.text))["lines"]
+    assert [(line["batch"], line["quantity"]) for line in lines] == [("B1", "2")]

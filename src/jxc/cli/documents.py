@@ -303,20 +303,28 @@ for _action, _help in STEPS.items():
 
 Scans = Annotated[
     list[str],
-    typer.Option("--scan", help="ITEM:QUANTITY[:BATCH] as scanned, repeatable (base units)."),
+    typer.Option(
+        "--scan",
+        help="ITEM:QUANTITY[:BATCH[:SERIAL,…]] as scanned, repeatable (base units).",
+    ),
 ]
 
 
 def scanned_lines(specs: list[str], st: State) -> list[dict[str, Any]]:
-    """``--scan ITEM:QUANTITY[:BATCH]`` options as lines of item, quantity and batch."""
+    """``--scan ITEM:QUANTITY[:BATCH[:SERIAL,…]]`` options as scanned lines.
+
+    A serial item's batch is left empty: ``DJ-002:2::SN1,SN2``.
+    """
     scans = []
     for spec in specs:
         parts = spec.split(":")
-        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        if not 2 <= len(parts) <= 4 or not parts[0] or not parts[1]:
             raise typer.BadParameter(st.t("cli.scan_format", spec=spec), param_hint="--scan")
-        scans.append(
-            {"item": parts[0], "quantity": parts[1], "batch": parts[2] if len(parts) > 2 else None}
-        )
+        item, quantity, batch, serials = (*parts, "", "")[:4]
+        scanned: dict[str, Any] = {"item": item, "quantity": quantity, "batch": batch or None}
+        if serials:
+            scanned["serials"] = [serial for serial in serials.split(",") if serial]
+        scans.append(scanned)
     return scans
 
 

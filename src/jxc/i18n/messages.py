@@ -288,7 +288,7 @@ ERRORS: dict[str, str] = {
     "audit.action_unknown": "{action} is not an action the audit log records; use one of: {actions}",
     "auth.passwords_differ": "The two passwords typed differ; nothing was changed",
     "cli.line_format": "{spec}: expected ITEM:QUANTITY[@COST][:UNIT[:BATCH[:PRODUCED]]], such as 螺丝-M3:10@2.5:箱",
-    "cli.scan_format": "{spec}: expected ITEM:QUANTITY[:BATCH], such as 螺丝-M3:10",
+    "cli.scan_format": "{spec}: expected ITEM:QUANTITY[:BATCH[:SERIAL,…]], such as 螺丝-M3:10 or DJ-002:2::SN1,SN2",
     "cli.pair_format": "{value}: expected NAME=VALUE, such as 箱=12",
     "cli.not_one_of": "{value}: expected one of {choices}",
     "cli.trace_one_of": "give exactly one of --batch, --serial, --document",
@@ -569,6 +569,7 @@ LABELS: dict[str, str] = {
     "label.web_reason": "Reason",
     "label.web_scan": "Scan",
     "label.web_on_line": "Line {line}: {message}",
+    "label.web_batch_hint": "for codes without one",
     # A code people type, with its name.
     "label.coded_name": "{typed} ({name})",
     "label.web_scan_count": "Count per scan",

@@ -9,7 +9,7 @@ world; running it again changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import SYSTEM_ACTOR, AuditEntry
 from jxc.domain.auth import Action
-from jxc.domain.barcodes import read_barcode
+from jxc.domain.barcodes import ScannedCode, read_barcode
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode, check_conversion_ratio
@@ -479,6 +479,17 @@ class Scanned:
     batch: str | None
     expiry_date: date | None
     serial: str | None
+    batched: bool = False  # the item is batch-tracked: a batch may be typed beside the scan
+
+
+def _item_of_serial(uow: UnitOfWork, code: ScannedCode) -> Item | None:
+    """The item whose serial a plain code is, where exactly one item has it."""
+    if code.serial is not None or code.batch is not None:
+        return None
+    items = uow.catalog.items_with_serial(code.codes[0])
+    if len(items) != 1:
+        return None
+    return uow.catalog.items_by_id(items)[items[0]]
 
 
 @reading
@@ -488,11 +499,12 @@ def scan(
     barcode: str,
     document_type: DocumentType = DocumentType.RECEIPT,
 ) -> Scanned:
-    """Read a scanned code for a line of ``document_type``: a barcode, or an item code typed in.
+    """Read a scanned code for a line of ``document_type``.
 
-    A GS1 code may carry the batch, the expiry date, the serial and a count. A batch is
-    needed where stock comes in; going out, a batch-tracked item without one is picked by
-    FEFO.
+    The code is a barcode, an item code typed in (in any case), or the serial number of
+    a unit JXC knows (a label with the serial alone). A GS1 code may carry the batch,
+    the expiry date, the serial and a count. A batch is needed where stock comes in;
+    going out, a batch-tracked item without one is picked by FEFO.
 
     Raises:
         Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid, batch.required (a
@@ -508,10 +520,14 @@ def scan(
             item, unit = found
             break
     else:
-        by_code = uow.catalog.items_by_code(list(code.codes))
-        typed = next((by_code[c] for c in code.codes if c in by_code), None)
+        typed_codes = [*code.codes, *(c.upper() for c in code.codes if c.upper() != c)]
+        by_code = uow.catalog.items_by_code(typed_codes)
+        typed = next((by_code[c] for c in typed_codes if c in by_code), None)
         if typed is None:
-            raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
+            typed = _item_of_serial(uow, code)
+            if typed is None:
+                raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
+            code = replace(code, serial=code.codes[0])
         item, unit = typed, typed.base_unit.code
     batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL
     if batched and code.batch is None and document_type.brings_stock_in:
@@ -530,4 +546,5 @@ def scan(
         batch=code.batch,
         expiry_date=code.expiry_date,
         serial=code.serial,
+        batched=batched,
     )

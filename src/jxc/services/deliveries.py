@@ -88,8 +88,9 @@ def _check_on_the_shelf(
     only be voided.
 
     Raises:
-        Invalid: batch.unknown, batch.not_tracked, serial.unknown, serial.not_tracked,
-            serial.in_other_warehouse, serial.not_in_stock, serial.count_mismatch.
+        Invalid: batch.required, batch.unknown, batch.not_tracked, serial.unknown,
+            serial.not_tracked, serial.in_other_warehouse, serial.not_in_stock,
+            serial.count_mismatch.
     """
     items = uow.catalog.items_by_code({scan.item for scan in scans})
     known = [(items[scan.item], scan) for scan in scans if scan.item in items]
@@ -100,7 +101,9 @@ def _check_on_the_shelf(
     places = uow.catalog.locations_by_id({location for _, location in serials.values()})
     errors = ErrorCollector()
     for item, scan in known:
-        if scan.batch and item.tracking is not TrackingMode.BATCH:
+        if item.tracking is TrackingMode.BATCH and not scan.batch:
+            errors.add("/scans", "batch.required", item=item.code)
+        elif scan.batch and item.tracking is not TrackingMode.BATCH:
             errors.add("/scans", "batch.not_tracked", item=item.code)
         elif scan.batch and (item.id, scan.batch) not in batches:
             errors.add("/scans", "batch.unknown", batch=scan.batch, item=item.code)
@@ -199,13 +202,8 @@ def _picked_lines(
     assert order_id is not None
     order_line_no = {p.line_id: p.line_no for p in uow.orders.progress(order_id)}
     pool: dict[str, list[list[Any]]] = defaultdict(list)  # item → [batch, quantity, serials]
-    errors = ErrorCollector()
-    batched = {i.code for i in items.values() if i.tracking is TrackingMode.BATCH}
     for scan, base in zip(picked, counted, strict=True):
-        if scan.item in batched and not scan.batch:
-            errors.add("/scans", "batch.required", item=scan.item)
         pool[scan.item].append([scan.batch, base.quantity, list(scan.serials)])
-    errors.raise_if_any()
     result: list[dict[str, Any]] = []
     for line in lines:
         item = items[line.item_id]

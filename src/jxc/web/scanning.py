@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -203,6 +204,9 @@ async def take_scan(
         try:
             count = typed_count(str(form.get("quantity", ""))) if typed else None
             scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code, kind)
+            typed_batch = str(form.get("scan_batch", "")).strip()
+            if scanned.batched and scanned.batch is None and typed_batch:  # from the pick list
+                scanned = replace(scanned, batch=typed_batch)
             if count is not None:  # a refused count is named as typed, not as the line's sum
                 alone: list[dict[str, Any]] = []
                 await run_in_threadpool(check, form, alone, add_scan(alone, scanned, count))

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Invalid, NotFound
 from jxc.services import catalog
-from tests.builders import an_item
+from tests.builders import a_warehouse, an_item, receive, refused
 
 
 @pytest.fixture
@@ -37,6 +38,30 @@ def test_a_barcode_names_its_item_and_unit(shelf):
 
 def test_an_item_code_typed_in_works_like_its_barcode(shelf):
     assert scan(shelf, "螺丝-M3").item == "螺丝-M3"
+
+
+def test_an_item_code_typed_in_lower_case_finds_its_item(shelf):
+    an_item(shelf, "ZC-006")
+
+    assert scan(shelf, "zc-006").item == "ZC-006"
+
+
+def test_the_serial_number_of_a_unit_in_stock_is_scanned_alone_as_that_unit(shelf):
+    a_warehouse(shelf, "WH1")
+    receive(
+        shelf, "WH1", {"item": "手机", "quantity": "1", "serials": ["IMEI-7"], "unit_cost": "9"}
+    )
+
+    unit = catalog.scan(shelf.uow(), "tester", "IMEI-7", DocumentType.ISSUE)
+
+    assert (unit.item, unit.unit, unit.quantity, unit.serial) == (
+        "手机",
+        "台",
+        Decimal(1),
+        "IMEI-7",
+    )
+    with refused(shelf, NotFound):
+        scan(shelf, "IMEI-8")  # a serial JXC has never seen is no code
 
 
 def test_full_width_is_read_as_half_width_and_a_code_stored_in_full_width_as_itself(shelf):

@@ -474,6 +474,14 @@ class CatalogRepository:
         found = {(r.item_id, r.serial_no): (r.id, r.location_id) for r in rows}
         return {key: place for key, place in found.items() if key in keys}
 
+    def items_with_serial(self, serial_no: str) -> list[int]:
+        """The items that have a serial numbered ``serial_no`` (one, nearly always)."""
+        return list(
+            self.connection.scalars(
+                select(s.SerialNumber.item_id).where(s.SerialNumber.serial_no == serial_no)
+            )
+        )
+
     def add_serial(self, item_id: int, serial_no: str, location_id: int) -> int:
         return int(
             self.connection.execute(
