@@ -205,3 +205,31 @@ def test_push_down_makes_a_return_of_everything_shipped(shipped):
     with pytest.raises(Conflict) as caught:
         orders.push_down(app.uow(), "tester", delivery)
     assert caught.value.code == "order.nothing_open"
+
+
+def test_returns_of_a_whole_line_add_up_to_its_amount_to_the_cent(shipped):
+    """Two tins at ¥120 with 13% tax are 212.39 without it; one tin alone is 106.19. The
+    second return takes 106.20, so that nothing is left of the line once both are back."""
+    app, _ = shipped
+    order = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C1",
+            "lines": [{"item": "杯子", "quantity": "2", "unit_price": "120", "tax_rate": "13"}],
+        },
+        then="approve",
+    ).number
+    delivery = orders.push_down(app.uow(), "tester", order, then="ship").number
+    (sold,) = lines_of(app, delivery)
+    assert sold.amount == Decimal("212.39")
+
+    first = give_back(app, delivery, {"item": "杯子", "quantity": "1"})
+    second = give_back(app, delivery, {"item": "杯子", "quantity": "1"})
+
+    amounts = [lines_of(app, r.number)[0].amount for r in (first, second)]
+    assert amounts == [Decimal("106.19"), Decimal("106.20")]
+    (sold,) = lines_of(app, delivery)
+    assert (sold.returned, sold.gross_profit, sold.gross_margin) == (2, 0, None)
