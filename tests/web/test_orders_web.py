@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from jxc.services import documents, partners
+from jxc.services import documents, partners, workflows
 from tests.builders import a_user, a_warehouse, an_item, receive
 from tests.web.helpers import page_csrf, scan_state, web_client
 
@@ -116,6 +116,7 @@ def test_a_purchase_orders_push_down_button_names_the_receipt_it_makes(shop):
 
 def test_the_pick_screen_counts_scans_only_no_typed_quantities(shop):
     app, number = shop
+    workflows.use(app.uow(), "tester", "sop")  # picked by scanning
     clerk = web_client(app, "clerk")
     made = clerk.post(
         f"/orders/{number}/push-down",
@@ -161,6 +162,7 @@ def test_a_batch_item_is_picked_by_its_code_with_the_batch_typed_from_the_pick_l
         },
         then="approve",
     ).number
+    workflows.use(app.uow(), "tester", "sop")  # picked by scanning
     clerk = web_client(app, "clerk")
     made = clerk.post(
         f"/orders/{order}/push-down",
@@ -186,3 +188,35 @@ def test_a_batch_item_is_picked_by_its_code_with_the_batch_typed_from_the_pick_l
     second = scanned(scan_state(first.text), scan_batch="B1")
     lines = json.loads(scan_state(second.text))["lines"]
     assert [(line["batch"], line["quantity"]) for line in lines] == [("B1", "2")]
+    handed_in = clerk.post(
+        f"/deliveries/{delivery}/pick",
+        data={"csrf": page_csrf(clerk), "state": scan_state(second.text)},
+        follow_redirects=False,
+    )
+    assert handed_in.status_code == 303, handed_in.text
+
+
+def test_a_pick_screen_opened_past_its_step_says_so_and_takes_no_scan(shop):
+    """Back after 复核, or a stale tab: the delivery as it is now, not a screen to scan into."""
+    app, number = shop  # the one-step workflow: a delivery ships, it is never picked
+    clerk = web_client(app, "clerk")
+    made = clerk.post(
+        f"/orders/{number}/push-down",
+        data={"csrf": page_csrf(clerk), "request_id": "web-4"},
+        follow_redirects=False,
+    )
+    delivery = made.headers["location"].rsplit("/", 1)[1]
+
+    screen = clerk.get(f"/deliveries/{delivery}/pick")
+    scanned = clerk.post(
+        f"/deliveries/{delivery}/pick/scan",
+        data={"code": "杯子", "state": ""},
+        headers={"X-CSRF-Token": page_csrf(clerk)},
+    )
+
+    assert screen.status_code == 409
+    assert "当前为「草稿」，不能拣货" in screen.text
+    assert 'id="scan"' not in screen.text
+    assert screen.headers["cache-control"] == "no-store"  # Back shows it anew
+    assert scanned.status_code == 422
+    assert "不能拣货" in scanned.text

@@ -22,7 +22,7 @@ from jxc.domain.errors import ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.picking import SCANNED_STEPS, Counted, check_complete, check_scanned
 from jxc.domain.quantities import normalized
-from jxc.services import documents
+from jxc.services import documents, workflows
 from jxc.services.auth import principal
 from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 from jxc.services.documents import DocumentResult
@@ -137,6 +137,22 @@ def _as_picked(expected: list[Counted], scanned: list[Counted]) -> list[Counted]
 
 
 @reading
+def check_step_open(uow: UnitOfWork, actor: str, number: str, step: str) -> None:
+    """Refuse to open a pick or check screen on a delivery past that step (Back, a stale tab).
+
+    Raises:
+        NotFound: delivery.unknown.
+        Conflict: workflow.transition_not_allowed, naming the state and what it allows.
+    """
+    _check_step_open(uow, _delivery(uow, actor, number), step)
+
+
+def _check_step_open(uow: UnitOfWork, header: DocumentHeader, step: str) -> None:
+    workflow = workflows.definition(uow, header.document_type.value)
+    workflow.candidates(header.state, step, header.number)
+
+
+@reading
 def check_scans(
     uow: UnitOfWork, actor: str, number: str, step: str, scans: ScansIn | dict[str, Any]
 ) -> None:
@@ -144,9 +160,11 @@ def check_scans(
 
     Raises:
         NotFound: delivery.unknown.
+        Conflict: workflow.transition_not_allowed (the delivery is past this step).
         Invalid: scan.item_not_on_delivery, scan.wrong_batch (复核), scan.too_many.
     """
     header = _delivery(uow, actor, number)
+    _check_step_open(uow, header, step)
     expected = _expected(*_lines(uow, header))
     scanned = _scanned(uow, scans)
     if step == CHECK:

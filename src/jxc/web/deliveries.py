@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
 from jxc.domain.documents import DocumentType
-from jxc.domain.errors import DomainError, NotFound
+from jxc.domain.errors import Conflict, DomainError, NotFound
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.services import deliveries, documents
@@ -68,6 +68,11 @@ async def delivery_scan_page(
     request: Request, app: AppDep, user: UserDep, number: str, step: Step
 ) -> Response:
     context = await run_in_threadpool(_context, app, user, number, step)
+    try:
+        await run_in_threadpool(deliveries.check_step_open, app.uow(), user.username, number, step)
+    except Conflict as error:  # past this step: what it is now, and no scan field
+        errors = form_errors(error, locale_of(request))
+        return scan_page(request, _PAGE, user, {**context, "closed": True}, [], [], 409, errors)
     return scan_page(request, _PAGE, user, context, [], [])
 
 

@@ -69,7 +69,10 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         csrf=csrf_token(session) if session else "",
         **context,
     )
-    return HTMLResponse(html, status_code=status_code)
+    # Signed in, a page holds the company's data and a form's one-time request id: never
+    # kept by the browser, so that Back shows the document as it is now, not a stale form.
+    headers = {"Cache-Control": "no-store"} if session else None
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def download(
