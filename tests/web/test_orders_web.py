@@ -220,3 +220,45 @@ def test_a_pick_screen_opened_past_its_step_says_so_and_takes_no_scan(shop):
     assert screen.headers["cache-control"] == "no-store"  # Back shows it anew
     assert scanned.status_code == 422
     assert "不能拣货" in scanned.text
+
+
+def test_a_shipped_delivery_is_pushed_down_to_a_return_or_reversed_from_its_page(shop):
+    app, number = shop
+    a_user(app, "boss", "warehouse_manager", "WH1")
+    clerk, boss = web_client(app, "clerk"), web_client(app, "boss")
+    made = clerk.post(
+        f"/orders/{number}/push-down",
+        data={"csrf": page_csrf(clerk), "request_id": "web-5"},
+        follow_redirects=False,
+    )
+    delivery = made.headers["location"].rsplit("/", 1)[1]
+    documents.act(app.uow(), "clerk", delivery, "ship")
+
+    page = boss.get(f"/documents/{delivery}")
+    assert 'id="push-down">下推退货单<' in page.text
+    assert 'id="reverse" class="danger">红冲<' in page.text
+    assert 'id="reverse"' not in clerk.get(f"/documents/{delivery}").text  # a manager's step
+
+    returned = boss.post(
+        f"/orders/{delivery}/push-down",
+        data={"csrf": page_csrf(boss), "request_id": "web-6"},
+        follow_redirects=False,
+    )
+    assert returned.status_code == 303
+    assert returned.headers["location"].startswith("/documents/XSTH")
+    documents.act(app.uow(), "boss", returned.headers["location"].rsplit("/", 1)[1], "void")
+
+    reversal = boss.post(
+        f"/documents/{delivery}/reverse",
+        data={"csrf": page_csrf(boss), "request_id": "web-7"},
+        follow_redirects=False,
+    )
+    assert reversal.status_code == 303, reversal.text
+    assert reversal.headers["location"].startswith("/documents/HC")
+    assert 'id="reverse"' not in boss.get(f"/documents/{delivery}").text  # one is on its way
+    again = boss.post(
+        f"/documents/{delivery}/reverse",
+        data={"csrf": page_csrf(boss), "request_id": "web-8"},
+    )
+    assert again.status_code == 422
+    assert "已有进行中的红冲单" in again.text

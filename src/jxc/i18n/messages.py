@@ -739,6 +739,8 @@ LABELS: dict[str, str] = {
     "label.web_next_page": "Next page",
     "label.web_previous_page": "Previous page",
     "label.push_down_delivery": "Push down to a sales delivery",
+    "label.push_down_return": "Push down to a return",
+    "label.web_reverse": "Reverse (红冲)",
     "label.push_down_receipt": "Push down to a purchase receipt",
     "label.prices_include_tax": "Prices include tax",
     "progress.open": "Not delivered",

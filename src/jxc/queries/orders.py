@@ -47,7 +47,7 @@ WORDING = {
 }
 
 # A delivery's or a receipt's page: what came back from it.
-RETURNED_WORDING = {"made": "label.returns"}
+RETURNED_WORDING = {"made": "label.returns", "push_down": "label.push_down_return"}
 
 
 @dataclass(frozen=True)

@@ -967,6 +967,48 @@ def _downstream(uow: UnitOfWork, header: DocumentHeader, back_to_start: bool) ->
     )
 
 
+def _both_ends(uow: UnitOfWork, header: DocumentHeader) -> list[str]:
+    """The warehouses a document moves goods between (one, or a transfer's two)."""
+    return [
+        uow.catalog.warehouse_code(warehouse_id)
+        for warehouse_id in (header.warehouse_id, header.to_warehouse_id)
+        if warehouse_id is not None
+    ]
+
+
+@reading
+def may_reverse(uow: UnitOfWork, actor: str, number: str) -> bool:
+    """Whether ``actor`` may make the 红冲 of document ``number`` now: its page offers it."""
+    original = uow.documents.header(number)
+    if original is None:
+        return False
+    who = principal(uow, actor)
+    kind = original.document_type.value
+    if not all(who.may(Action.DOCUMENT_REVERSE, kind, w) for w in _both_ends(uow, original)):
+        return False
+    try:
+        _check_reversible_now(uow, original)
+    except Conflict:
+        return False
+    return True
+
+
+def _check_reversible_now(uow: UnitOfWork, original: DocumentHeader) -> None:
+    """Raises Conflict unless ``original`` may be reversed now (see ``reverse``)."""
+    check_reversible(original)
+    returned = fulfilment.in_flight(uow, original, with_posted=True)
+    if returned:  # take the returns back first: the goods would come back twice
+        raise Conflict(
+            "document.made_from_it",
+            {"number": original.number, "documents": ", ".join(returned)},
+        )
+    pending = _downstream(uow, original, back_to_start=False)
+    if pending:
+        raise Conflict(
+            "document.reversal_pending", {"number": original.number, "reversal": pending[0]}
+        )
+
+
 @transactional
 def reverse(
     uow: UnitOfWork,
@@ -989,29 +1031,13 @@ def reverse(
     """
     original = _header(uow, number)
     require(
-        uow,
-        actor,
-        Action.DOCUMENT_REVERSE,
-        original.document_type.value,
-        [
-            uow.catalog.warehouse_code(warehouse_id)
-            for warehouse_id in (original.warehouse_id, original.to_warehouse_id)
-            if warehouse_id is not None
-        ],
+        uow, actor, Action.DOCUMENT_REVERSE, original.document_type.value, _both_ends(uow, original)
     )
     payload = {"note": note, "post": post}
     seen = replay(uow, actor, request_id, "documents.reverse", [number, payload])
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    check_reversible(original)
-    returned = fulfilment.in_flight(uow, original, with_posted=True)
-    if returned:  # take the returns back first: the goods would come back twice
-        raise Conflict(
-            "document.made_from_it", {"number": number, "documents": ", ".join(returned)}
-        )
-    pending = _downstream(uow, original, back_to_start=False)
-    if pending:
-        raise Conflict("document.reversal_pending", {"number": number, "reversal": pending[0]})
+    _check_reversible_now(uow, original)
     workflow = workflows.definition(uow, DocumentType.REVERSAL.value)
     now = uow.clock()
     today = uow.today()

@@ -359,8 +359,9 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "wording": order_queries.WORDING.get(header.document_type, order_queries.RETURNED_WORDING),
         "source": source,
         "made": made,
-        "can_push_down": progress is not None
-        and orders.can_push_down(app.uow(), user.username, number),
+        # an order's delivery or receipt, a delivery's or receipt's return
+        "can_push_down": orders.can_push_down(app.uow(), user.username, number),
+        "can_reverse": documents.may_reverse(app.uow(), user.username, number),
         # 修改 on the screen the document was scanned on
         "can_edit": made_by_scanning(header.document_type)
         and documents.may_edit(app.uow(), user.username, number),
@@ -392,6 +393,27 @@ async def push_down(
 async def document_page(request: Request, app: AppDep, user: UserDep, number: str) -> Response:
     shown = await run_in_threadpool(_document, app, user, number)
     return page(request, "document.html", user=user, errors=FormErrors(), **shown)
+
+
+@router.post("/documents/{number}/reverse")
+async def reverse(
+    request: Request,
+    app: AppDep,
+    user: WriterDep,
+    number: str,
+    request_id: Annotated[str | None, Form()] = None,
+) -> Response:
+    """红冲: the reversal is made, to go through its own workflow, and opened."""
+    await run_in_threadpool(documents.check_visible, app.uow(), user.username, number)
+    try:
+        made = await run_in_threadpool(
+            documents.reverse, app.uow(), user.username, number, request_id
+        )
+    except DomainError as error:
+        shown = await run_in_threadpool(_document, app, user, number)
+        errors = form_errors(error, locale_of(request))
+        return page(request, "document.html", 422, user=user, errors=errors, **shown)
+    return RedirectResponse(f"/documents/{made.number}", status_code=303)
 
 
 @router.post("/documents/{number}/{action}")
