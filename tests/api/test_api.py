@@ -644,6 +644,10 @@ def test_an_items_ledger_runs_the_balance_and_a_batch_is_traced_within_the_reade
     ]
     assert problem(everywhere, 422)["code"] == "field.required"
     assert [m["document"] for m in seen_by_admin["movements"]] == [receipt, transfer]
+    # a trace reads no one warehouse: no change or balance of one, but whose goods they were
+    moved = seen_by_admin["movements"][0]
+    assert ("change" in moved, "balance" in moved, "partner" in moved) == (False, False, True)
+    assert {"change", "balance", "partner"} <= set(ledger["movements"][0])
     # WH2 sees the goods coming its way (在途), not how they reached WH1.
     assert [(m["document"], m["to_location"]) for m in seen_from_wh2["movements"]] == [
         (transfer, "WH2/TRANSIT")

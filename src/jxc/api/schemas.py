@@ -131,6 +131,12 @@ class MovementOut(BaseModel):
     quantity: Exact
     value: Exact
     user: str
+    partner: str | None = Field(description="The supplier, customer or channel of its document.")
+
+
+class LedgerMovementOut(MovementOut):
+    """A movement of 商品流水账: what it changed in the warehouse asked for."""
+
     change: Exact = Field(description="Signed change of stock in the warehouse asked for.")
     balance: Exact = Field(description="Stock in that warehouse after this movement.")
 
@@ -141,7 +147,7 @@ class ItemLedgerOut(BaseModel):
     item: str
     warehouse: str | None
     opening: Exact
-    movements: list[MovementOut]
+    movements: list[LedgerMovementOut]
 
 
 class TraceOut(BaseModel):

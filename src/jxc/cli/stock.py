@@ -185,6 +185,7 @@ def ledger(
             "label.in",
             "label.out",
             "label.balance",
+            "label.partner",
             "label.user",
         ],
         [
@@ -199,6 +200,7 @@ def ledger(
                 number(m.change) if m.change > 0 else "",
                 number(-m.change) if m.change < 0 else "",
                 number(m.balance),
+                m.partner,
                 m.user,
             )
             for m in lines
