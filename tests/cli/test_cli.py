@@ -693,3 +693,16 @@ def test_a_database_of_an_older_release_is_named_until_init_upgrades_it(tmp_path
 
 def test_the_schema_revision_the_code_expects_is_the_newest_migration():
     assert head_revision() == SCHEMA_REVISION
+
+
+def test_locations_are_listed_with_their_kind_and_parent_in_the_users_language(company):
+    code, output = jxc(company, "location", "list", "--warehouse", "WH1")
+    assert code == 0, output
+    assert "上级库位" in output
+    for kind in ("存储库位", "在途"):
+        assert kind in output
+    for code_word in ("internal", "transit"):
+        assert code_word not in output
+    code, output = jxc(company, "location", "list", lang="en")
+    for english in ("Inventory gain/loss", "Parent location"):
+        assert english in output

@@ -225,6 +225,6 @@ def list_locations(ctx: typer.Context, warehouse: str | None = None) -> None:
         rows = catalog_queries.locations(connection, warehouse)
     table(
         st,
-        ["label.warehouse", "label.code", "label.name", "label.kind", "label.location"],
-        [(r.warehouse, r.code, r.name, r.kind, r.parent) for r in rows],
+        ["label.warehouse", "label.code", "label.name", "label.kind", "fieldname.parent"],
+        [(r.warehouse, r.code, r.name, st.t(f"location_kind.{r.kind}"), r.parent) for r in rows],
     )
