@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from jxc.domain.errors import ErrorCollector
 from jxc.domain.picking import Counted, check_complete, check_scanned
-from jxc.domain.prices import LinePrice, amounts, amounts_of_part, check_price, gross_profit
+from jxc.domain.prices import LinePrice, amounts, check_price, gross_profit
 from jxc.domain.shop_orders import ShopMapping, orders_in
 
 CENT = Decimal("0.01")
@@ -112,28 +112,3 @@ def test_a_bundle_becomes_its_items_with_its_price_shared_by_their_units():
         ("杯子", Decimal(4), Decimal(30)),
         ("壶", Decimal(2), Decimal(30)),
     ]
-
-
-@given(
-    parts=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=8),
-    cents=st.integers(min_value=1, max_value=10**7),
-    tax_rate=st.sampled_from([Decimal(0), Decimal(6), Decimal(9), Decimal(13)]),
-    discount=st.sampled_from([Decimal(0), Decimal("2.5"), Decimal(10)]),
-    includes_tax=st.booleans(),
-)
-def test_the_parts_taken_of_a_line_add_up_to_its_money_to_the_cent(
-    parts, cents, tax_rate, discount, includes_tax
-):
-    price = LinePrice(Decimal(cents).scaleb(-2), tax_rate, discount, includes_tax)
-    done = Decimal(0)
-    taken = []
-    for part in parts:
-        taken.append(amounts_of_part(done, Decimal(part), price))
-        done += part
-
-    whole = amounts(done, price)
-    assert sum(p.amount for p in taken) == whole.amount
-    assert sum(p.tax for p in taken) == whole.tax
-    assert sum(p.discount for p in taken) == whole.discount
-    assert sum(p.amount_incl_tax for p in taken) == whole.amount_incl_tax
-    assert taken[0] == amounts(Decimal(parts[0]), price)  # the first part as on its own

@@ -73,22 +73,6 @@ def amounts(quantity: Decimal, price: LinePrice) -> Amounts:
     return Amounts(discount, net, tax, net + tax)
 
 
-def amounts_of_part(done: Decimal, part: Decimal, price: LinePrice) -> Amounts:
-    """The money of ``part`` of a line of which ``done`` was taken before.
-
-    The difference of the running totals: the parts of one line add up to its money to
-    the cent, where each rounded on its own would not (two returns of 106.19 against a
-    line of 212.39).
-    """
-    before, after = amounts(done, price), amounts(done + part, price)
-    return Amounts(
-        after.discount - before.discount,
-        after.amount - before.amount,
-        after.tax - before.tax,
-        after.amount_incl_tax - before.amount_incl_tax,
-    )
-
-
 def gross_profit(amount: Decimal, cost: Decimal) -> tuple[Decimal, Decimal | None]:
     """毛利 and 毛利率 (percent, two decimals) of revenue ``amount`` (without tax) at ``cost``."""
     profit = amount - cost

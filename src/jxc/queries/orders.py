@@ -84,15 +84,19 @@ class PricedLineRow:
     @property
     def gross_profit(self) -> Decimal | None:
         """毛利 of what stayed sold: the amount less the cost, returns taken off both."""
-        if self.cost is None:
-            return None
-        return gross_profit(self.amount - self.returned_amount, self.cost - self.returned_cost)[0]
+        return None if self.cost is None else self._kept()[0]
 
     @property
     def gross_margin(self) -> Decimal | None:
-        if self.cost is None:
-            return None
-        return gross_profit(self.amount - self.returned_amount, self.cost - self.returned_cost)[1]
+        return None if self.cost is None else self._kept()[1]
+
+    def _kept(self) -> tuple[Decimal, Decimal | None]:
+        # Returned whole, nothing stayed sold: each return's money is rounded on its own,
+        # and the cent they may differ from the line by is no profit.
+        if self.returned is not None and self.returned >= self.base_quantity:
+            return Decimal(0), None
+        assert self.cost is not None
+        return gross_profit(self.amount - self.returned_amount, self.cost - self.returned_cost)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from jxc.domain.audit import AuditEntry
 from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import Conflict, ErrorCollector
 from jxc.domain.items import Item, TrackingMode
-from jxc.domain.prices import HUNDRED, LinePrice, amounts, amounts_of_part, check_price
+from jxc.domain.prices import HUNDRED, LinePrice, amounts, check_price
 from jxc.domain.quantities import normalized, round_unit_cost
 from jxc.domain.workflow import COMPLETE, Workflow
 from jxc.queries import orders as order_queries
@@ -162,10 +162,8 @@ def fulfilling_line(
     if kind is DocumentType.RECEIPT:  # a purchase return: the batch it sends back
         return Fulfils(ordered.line_id, None, None, _only_batch(source.shipped[ordered.line_id]))
     price = source.prices[ordered.line_id].price
-    # The order's price is per its line's unit: this line's count in that unit, after what
-    # earlier documents took of it.
-    in_line_unit = ordered.quantity / ordered.ordered
-    money = amounts_of_part(ordered.delivered * in_line_unit, base_quantity * in_line_unit, price)
+    # The order's price is per its line's unit: this line's count in that unit.
+    money = amounts(base_quantity * ordered.quantity / ordered.ordered, price)
     if kind is DocumentType.PURCHASE_ORDER:
         return Fulfils(ordered.line_id, None, round_unit_cost(money.amount / base_quantity))
     if kind is DocumentType.SALES_DELIVERY:  # a return: back at the cost it went out at
