@@ -17,11 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jxc.db.repositories.documents import LineRecord
 from jxc.db.uow import UnitOfWork
-from jxc.domain.documents import DocumentHeader, DocumentType
+from jxc.domain.documents import DocumentHeader, DocumentType, check_line_tracking
 from jxc.domain.errors import ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.picking import SCANNED_STEPS, Counted, check_complete, check_scanned
-from jxc.domain.quantities import normalized
 from jxc.services import documents, workflows
 from jxc.services.auth import principal
 from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
@@ -80,52 +79,54 @@ def _scanned(uow: UnitOfWork, data: ScansIn | dict[str, Any]) -> list[Counted]:
 
 
 def _check_on_the_shelf(
-    uow: UnitOfWork, actor: str, header: DocumentHeader, scans: list[ScannedIn]
+    uow: UnitOfWork, actor: str, header: DocumentHeader, scans: ScansIn | dict[str, Any]
 ) -> None:
     """Refuse a picked batch or serial that shipping would not find.
 
     Caught at the scan, not at 发运 after the pick and its 复核, when the delivery could
-    only be voided.
+    only be voided. A picked batch item needs its batch: the pick says which.
 
     Raises:
-        Invalid: batch.required, batch.unknown, batch.not_tracked, serial.unknown,
-            serial.not_tracked, serial.in_other_warehouse, serial.not_in_stock,
-            serial.count_mismatch.
+        Invalid: batch.required, batch.unknown, serial.unknown, serial.in_other_warehouse,
+            serial.not_in_stock, and what ``check_line_tracking`` refuses.
     """
-    items = uow.catalog.items_by_code({scan.item for scan in scans})
-    known = [(items[scan.item], scan) for scan in scans if scan.item in items]
-    batches = uow.catalog.batches((item.id, scan.batch) for item, scan in known if scan.batch)
+    picked = parse(ScansIn, scans).scans
+    counted = _scanned(uow, scans)
+    items = uow.catalog.items_by_code({scan.item for scan in picked})
+    known = [(items[s.item], s, c) for s, c in zip(picked, counted, strict=True) if s.item in items]
+    batches = uow.catalog.batches((item.id, scan.batch) for item, scan, _ in known if scan.batch)
     serials = uow.catalog.serials(
-        (item.id, serial) for item, scan in known for serial in scan.serials
+        (item.id, serial) for item, scan, _ in known for serial in scan.serials
     )
     places = uow.catalog.locations_by_id({location for _, location in serials.values()})
     errors = ErrorCollector()
-    for item, scan in known:
+    for item, scan, base in known:
+        check_line_tracking(
+            item,
+            base.quantity,
+            scan.batch,
+            scan.serials,
+            header.document_type,
+            "/scans",
+            errors,
+        )
         if item.tracking is TrackingMode.BATCH and not scan.batch:
             errors.add("/scans", "batch.required", item=item.code)
-        elif scan.batch and item.tracking is not TrackingMode.BATCH:
-            errors.add("/scans", "batch.not_tracked", item=item.code)
-        elif scan.batch and (item.id, scan.batch) not in batches:
+        elif item.tracking is TrackingMode.BATCH and (item.id, scan.batch) not in batches:
             errors.add("/scans", "batch.unknown", batch=scan.batch, item=item.code)
-        if scan.serials and item.tracking is not TrackingMode.SERIAL:
-            errors.add("/scans", "serial.not_tracked", item=item.code)
-            continue
-        for serial in scan.serials:
+        for serial in scan.serials if item.tracking is TrackingMode.SERIAL else ():
             found = serials.get((item.id, serial))
-            where = places[found[1]] if found else None
             if found is None:
                 errors.add("/scans", "serial.unknown", serial=serial)
-            else:
-                documents.refuse_serial_not_here(
-                    uow, (header.warehouse_id, None), where, (item, serial), actor, "/scans", errors
-                )
-        if scan.serials and len(scan.serials) != scan.quantity:
-            errors.add(
+                continue
+            documents.refuse_serial_not_here(
+                uow,
+                (header.warehouse_id, None),
+                places[found[1]],
+                (item, serial),
+                actor,
                 "/scans",
-                "serial.count_mismatch",
-                item=item.code,
-                expected=str(normalized(scan.quantity)),
-                given=len(scan.serials),
+                errors,
             )
     errors.raise_if_any()
 
@@ -171,7 +172,7 @@ def check_scans(
         check_scanned(expected, _as_picked(expected, scanned), by_batch=True).raise_if_any()
     else:
         check_scanned(expected, scanned, by_batch=False).raise_if_any()
-        _check_on_the_shelf(uow, actor, header, parse(ScansIn, scans).scans)
+        _check_on_the_shelf(uow, actor, header, scans)
 
 
 @transactional
@@ -199,7 +200,7 @@ def pick(
         lines, items = _lines(uow, header)
         counted = _scanned(uow, parsed)
         check_scanned(_expected(lines, items), counted, by_batch=False).raise_if_any()
-        _check_on_the_shelf(uow, actor, header, parsed.scans)
+        _check_on_the_shelf(uow, actor, header, parsed)
         rows = _picked_lines(uow, header, lines, items, parsed.scans, counted)
         documents.editing(uow, actor, number, {"lines": rows}, unchanged_refused=False)
 

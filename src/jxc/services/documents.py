@@ -995,17 +995,26 @@ def may_reverse(uow: UnitOfWork, actor: str, number: str) -> bool:
 
 def _check_reversible_now(uow: UnitOfWork, original: DocumentHeader) -> None:
     """Raises Conflict unless ``original`` may be reversed now (see ``reverse``)."""
-    check_reversible(original)
-    returned = fulfilment.in_flight(uow, original, with_posted=True)
-    if returned:  # take the returns back first: the goods would come back twice
-        raise Conflict(
-            "document.made_from_it",
-            {"number": original.number, "documents": ", ".join(returned)},
-        )
+    _check_nothing_returned(uow, original)
     pending = _downstream(uow, original, back_to_start=False)
     if pending:
         raise Conflict(
             "document.reversal_pending", {"number": original.number, "reversal": pending[0]}
+        )
+
+
+def _check_nothing_returned(uow: UnitOfWork, original: DocumentHeader) -> None:
+    """Raises Conflict unless ``original`` is posted, not reversed, and has no returns.
+
+    Its returns are taken back first, else the goods would come back twice. Checked again
+    when the reversal posts: a return may have been made meanwhile.
+    """
+    check_reversible(original)
+    returned = fulfilment.in_flight(uow, original, with_posted=True)
+    if returned:
+        raise Conflict(
+            "document.made_from_it",
+            {"number": original.number, "documents": ", ".join(returned)},
         )
 
 
@@ -1701,7 +1710,7 @@ def _reversal_moves(
     """
     assert header.reverses_document_id is not None
     original = uow.documents.header_by_id(header.reverses_document_id)
-    check_reversible(original)
+    _check_nothing_returned(uow, original)
     # Booked on the original's day, or today if that month has closed since.
     booked = booking_date(original.business_date, uow.today(), uow.periods.latest_closed())
     line_for = {

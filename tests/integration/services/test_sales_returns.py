@@ -161,6 +161,26 @@ def test_a_delivery_is_reversed_only_once_its_returns_are_reversed_themselves(sh
     assert_books_balance(app)
 
 
+def test_a_return_made_while_the_deliverys_reversal_waits_keeps_that_reversal_from_posting(
+    shipped,
+):
+    """Else the cups would come back twice: by the return and by the 红冲."""
+    app, delivery = shipped
+    reversal = documents.reverse(app.uow(), "tester", delivery).number  # a draft
+    returned = give_back(app, delivery, {"item": "杯子", "quantity": "5"})
+    before = stock(app, "杯子")
+
+    with refused(app, Conflict) as caught:
+        documents.act(app.uow(), "tester", reversal, "post")
+
+    assert (caught.value.code, caught.value.params["documents"]) == (
+        "document.made_from_it",
+        returned.number,
+    )
+    assert stock(app, "杯子") == before == Decimal(10)
+    assert_books_balance(app)
+
+
 def test_a_return_of_a_batch_the_delivery_did_not_take_out_is_refused(shipped):
     app, delivery = shipped
 
