@@ -1668,16 +1668,13 @@ def _reopen(uow: UnitOfWork, order_id: int, actor: str, reversal: str) -> None:
     """An order completed by the document ``reversal`` reverses is open again.
 
     It goes back to the state it was completed from; a sales order holds its open
-    quantity again (预占), as it did before that delivery shipped.
-
-    Raises:
-        InsufficientStock: the open quantity cannot be held (stock.insufficient).
+    quantity again (预占), as it did before that delivery shipped, where it can.
     """
     order = uow.documents.header_by_id(order_id)
     back_to = fulfilment.reopened_state(uow, order)
     if back_to is None:
         return
-    held = 0
+    held: int | None = 0
     if order.document_type is DocumentType.SALES_ORDER:
         open_quantity = {p.line_id: p.open for p in uow.orders.progress(order.id)}
         still_open = [
@@ -1686,7 +1683,14 @@ def _reopen(uow: UnitOfWork, order_id: int, actor: str, reversal: str) -> None:
             if open_quantity.get(line.id, ZERO) > 0
         ]
         items = uow.catalog.items_by_id({line.item_id for line in still_open})
-        held = reserve(uow, order.id, _outgoing_moves(uow, order, still_open, items, actor), None)
+        try:
+            with uow.connection.begin_nested():  # a hold refused halfway leaves nothing
+                moves = _outgoing_moves(uow, order, still_open, items, actor)
+                held = reserve(uow, order.id, moves, None)
+        except InsufficientStock:
+            # The 红冲 corrects the books whatever the order can hold: it is open, holding
+            # nothing (None on the audit trail), and takes its stock when it ships.
+            held = None
     uow.documents.move_state(order, back_to, {"state_since": uow.clock()})
     uow.record(
         AuditEntry(

@@ -358,9 +358,7 @@ def reopened_state(uow: UnitOfWork, order: DocumentHeader) -> str | None:
     completing = [t for t in workflow.transitions if t.action == COMPLETE]
     if order.state not in {t.target for t in completing}:
         return None
-    steps = uow.audit.steps_of("document", order.number)
-    done = [i for i, (action, _, _) in enumerate(steps) if action == f"document.{COMPLETE}"]
-    before = steps[done[-1] - 1][2] if done and done[-1] > 0 else None
+    before = uow.audit.left_state("document", order.number, f"document.{COMPLETE}")
     sources = [source for t in completing if t.target == order.state for source in t.sources]
     return before if before in sources else sources[0]
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from jxc.domain.errors import Conflict, InsufficientStock, Invalid, NotFound
+from jxc.domain.errors import Conflict, ErrorItem, InsufficientStock, Invalid, NotFound
 from jxc.queries import audit as audit_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -310,6 +310,26 @@ def test_reversing_the_delivery_that_completed_an_order_opens_and_holds_it_again
     )
     assert ship(shop, number).state == "shipped"
     assert state(shop, number) == "done"
+    assert_books_balance(shop)
+
+
+def test_an_order_reopened_by_a_reversal_that_cannot_hold_its_stock_is_open_holding_none(
+    shop, monkeypatch
+):
+    """The 红冲 corrects the books all the same; a hold refused halfway leaves nothing."""
+    number = order(shop, cups("6"))
+    last = deliver_cups(shop, number, "6", ship=True)
+    holding = documents.reserve
+
+    def refused_halfway(uow, document_id, moves, business_date):
+        holding(uow, document_id, moves, business_date)  # written, then refused
+        raise InsufficientStock([ErrorItem("/lines", "stock.reserved_concurrently", {})])
+
+    monkeypatch.setattr(documents, "reserve", refused_halfway)
+    documents.reverse(shop.uow(), "tester", last.number, post=True)
+
+    assert state(shop, number) == "approved"
+    assert available(shop) == (Decimal(10), Decimal(0), Decimal(10))
     assert_books_balance(shop)
 
 

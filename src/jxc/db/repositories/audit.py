@@ -56,6 +56,20 @@ class AuditRepository:
         )
         return newest
 
+    def left_state(self, subject_type: str, subject: str, action: str) -> str | None:
+        """The state a subject was in when ``action`` was last taken on it (None: never)."""
+        state: str | None = self.connection.scalar(
+            select(_event.c.from_state)
+            .where(
+                _event.c.subject_type == subject_type,
+                _event.c.subject == subject,
+                _event.c.action == action,
+            )
+            .order_by(_event.c.sequence.desc())
+            .limit(1)
+        )
+        return state
+
     def steps_of(self, subject_type: str, subject: str) -> list[tuple[str, str, str | None]]:
         """A subject's recorded actions in order: (action, actor, state it went to)."""
         rows = self.connection.execute(
