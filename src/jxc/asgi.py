@@ -71,9 +71,9 @@ class BlankFiltersLeftOut:
     """A web page's filter left blank is no filter: ``?item=X&start=&end=`` reads as ``?item=X``.
 
     A browser sends every field of a GET form, an empty date field as ``start=``, which
-    would not read as a date. Every web page's parameters default to blank, so leaving
-    the blank ones out changes nothing else. The API is left as sent: there a blank
-    value is the caller's mistake, to be named.
+    would not read as a date: a field left blank takes the page's default, as if not
+    sent. The API is left as sent: there a blank value is the caller's mistake, to be
+    named.
     """
 
     def __init__(self, app: ASGIApp) -> None:

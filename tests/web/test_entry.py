@@ -712,3 +712,10 @@ def test_an_order_whose_customer_was_since_deactivated_keeps_it_when_edited(clie
     edit = Editing(signed_in(client, "sales1"), order.number)
 
     assert '<option value="C9" selected>老客户</option>' in edit.page
+
+
+def test_an_entry_screen_is_kept_for_back_and_other_pages_are_not(client, shop):
+    """Scanned lines live in the entry screen alone; every other page is drawn anew."""
+    signed_in(client, "clerk1")
+    assert "cache-control" not in client.get("/receive").headers
+    assert client.get("/documents").headers["cache-control"] == "no-store"

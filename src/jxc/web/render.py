@@ -43,6 +43,9 @@ def locale_of(request: Request) -> str:
     return preferred_locale([chosen, *request.headers.get("accept-language", "").split(",")])
 
 
+_KEPT = frozenset({"entry.html"})
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     locale = locale_of(request)
     session = request.cookies.get(SESSION_COOKIE)
@@ -71,7 +74,8 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     )
     # Signed in, a page holds the company's data and a form's one-time request id: never
     # kept by the browser, so that Back shows the document as it is now, not a stale form.
-    headers = {"Cache-Control": "no-store"} if session else None
+    # An entry screen is kept: its scanned lines live in the page alone until 提交.
+    headers = {"Cache-Control": "no-store"} if session and template not in _KEPT else None
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
