@@ -8,7 +8,7 @@ import re
 import pytest
 
 from jxc.services import documents, partners, workflows
-from tests.builders import a_user, a_warehouse, an_item, receive
+from tests.builders import a_sales_order, a_user, a_warehouse, an_item, receive
 from tests.web.helpers import page_csrf, scan_state, web_client
 
 
@@ -32,6 +32,17 @@ def shop(app):
         then="approve",
     ).number
     return app, number
+
+
+def pushed_down(person, number, request_id):
+    """下推 clicked on ``number``'s page: the number of the document it made."""
+    made = person.post(
+        f"/orders/{number}/push-down",
+        data={"csrf": page_csrf(person), "request_id": request_id},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    return made.headers["location"].rsplit("/", 1)[1]
 
 
 def test_the_order_page_shows_its_money_and_a_clerk_pushes_it_down_and_ships(shop):
@@ -118,12 +129,7 @@ def test_the_pick_screen_counts_scans_only_no_typed_quantities(shop):
     app, number = shop
     workflows.use(app.uow(), "tester", "sop")  # picked by scanning
     clerk = web_client(app, "clerk")
-    made = clerk.post(
-        f"/orders/{number}/push-down",
-        data={"csrf": page_csrf(clerk), "request_id": "web-2"},
-        follow_redirects=False,
-    )
-    delivery = made.headers["location"].rsplit("/", 1)[1]
+    delivery = pushed_down(clerk, number, "web-2")
 
     pick = clerk.get(f"/deliveries/{delivery}/pick")
     scanned = clerk.post(
@@ -151,25 +157,10 @@ def test_a_batch_item_is_picked_by_its_code_with_the_batch_typed_from_the_pick_l
     an_item(app, "奶粉", tracking="batch", shelf_life_days=720)
     milk = {"item": "奶粉", "quantity": "5", "batch": "B1", "expiry_date": "2027-12-31"}
     receive(app, "WH1", {**milk, "unit_cost": "50"})
-    order = documents.create(
-        app.uow(),
-        "sales",
-        {
-            "document_type": "sales_order",
-            "warehouse": "WH1",
-            "partner": "C1",
-            "lines": [{"item": "奶粉", "quantity": "2", "unit_price": "99"}],
-        },
-        then="approve",
-    ).number
+    order = a_sales_order(app, "WH1", "C1", {"item": "奶粉", "quantity": "2"})
     workflows.use(app.uow(), "tester", "sop")  # picked by scanning
     clerk = web_client(app, "clerk")
-    made = clerk.post(
-        f"/orders/{order}/push-down",
-        data={"csrf": page_csrf(clerk), "request_id": "web-3"},
-        follow_redirects=False,
-    )
-    delivery = made.headers["location"].rsplit("/", 1)[1]
+    delivery = pushed_down(clerk, order, "web-3")
 
     def scanned(state="", **typed):
         return clerk.post(
@@ -200,12 +191,7 @@ def test_a_pick_screen_opened_past_its_step_says_so_and_takes_no_scan(shop):
     """Back after 复核, or a stale tab: the delivery as it is now, not a screen to scan into."""
     app, number = shop  # the one-step workflow: a delivery ships, it is never picked
     clerk = web_client(app, "clerk")
-    made = clerk.post(
-        f"/orders/{number}/push-down",
-        data={"csrf": page_csrf(clerk), "request_id": "web-4"},
-        follow_redirects=False,
-    )
-    delivery = made.headers["location"].rsplit("/", 1)[1]
+    delivery = pushed_down(clerk, number, "web-4")
 
     screen = clerk.get(f"/deliveries/{delivery}/pick")
     scanned = clerk.post(
@@ -226,12 +212,7 @@ def test_a_shipped_delivery_is_pushed_down_to_a_return_or_reversed_from_its_page
     app, number = shop
     a_user(app, "boss", "warehouse_manager", "WH1")
     clerk, boss = web_client(app, "clerk"), web_client(app, "boss")
-    made = clerk.post(
-        f"/orders/{number}/push-down",
-        data={"csrf": page_csrf(clerk), "request_id": "web-5"},
-        follow_redirects=False,
-    )
-    delivery = made.headers["location"].rsplit("/", 1)[1]
+    delivery = pushed_down(clerk, number, "web-5")
     documents.act(app.uow(), "clerk", delivery, "ship")
 
     page = boss.get(f"/documents/{delivery}")

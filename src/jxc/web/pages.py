@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -376,12 +377,27 @@ async def push_down(
     number: str,
     request_id: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """下推 in one click: the delivery is made and opened, ready to pick."""
+    """下推 in one click: the delivery (or return) is made and opened, ready to pick."""
+    return await _made_from(
+        request,
+        app,
+        user,
+        number,
+        lambda: orders.push_down(app.uow(), user.username, number, request_id),
+    )
+
+
+async def _made_from(
+    request: Request,
+    app: App,
+    user: Principal,
+    number: str,
+    make: Callable[[], documents.DocumentResult],
+) -> Response:
+    """A document made from ``number`` (下推, 红冲), opened; a refusal on ``number``'s page."""
     await run_in_threadpool(documents.check_visible, app.uow(), user.username, number)
     try:
-        made = await run_in_threadpool(
-            orders.push_down, app.uow(), user.username, number, request_id
-        )
+        made = await run_in_threadpool(make)
     except DomainError as error:
         shown = await run_in_threadpool(_document, app, user, number)
         errors = form_errors(error, locale_of(request))
@@ -404,16 +420,13 @@ async def reverse(
     request_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     """红冲: the reversal is made, to go through its own workflow, and opened."""
-    await run_in_threadpool(documents.check_visible, app.uow(), user.username, number)
-    try:
-        made = await run_in_threadpool(
-            documents.reverse, app.uow(), user.username, number, request_id
-        )
-    except DomainError as error:
-        shown = await run_in_threadpool(_document, app, user, number)
-        errors = form_errors(error, locale_of(request))
-        return page(request, "document.html", 422, user=user, errors=errors, **shown)
-    return RedirectResponse(f"/documents/{made.number}", status_code=303)
+    return await _made_from(
+        request,
+        app,
+        user,
+        number,
+        lambda: documents.reverse(app.uow(), user.username, number, request_id),
+    )
 
 
 @router.post("/documents/{number}/{action}")

@@ -15,7 +15,14 @@ from jxc.domain.errors import Conflict, Invalid
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
 from jxc.services import documents, orders, partners
-from tests.builders import a_warehouse, an_item, assert_books_balance, receive, refused
+from tests.builders import (
+    a_sales_order,
+    a_warehouse,
+    an_item,
+    assert_books_balance,
+    receive,
+    refused,
+)
 
 
 @pytest.fixture
@@ -230,17 +237,8 @@ def test_push_down_makes_a_return_of_everything_shipped(shipped):
 def test_a_line_returned_whole_has_no_profit_left_whatever_its_returns_round_to(shipped):
     """Two tins at ¥120 with 13% tax are 212.39 without it; each returned alone is 106.19."""
     app, _ = shipped
-    order = documents.create(
-        app.uow(),
-        "tester",
-        {
-            "document_type": "sales_order",
-            "warehouse": "WH1",
-            "partner": "C1",
-            "lines": [{"item": "杯子", "quantity": "2", "unit_price": "120", "tax_rate": "13"}],
-        },
-        then="approve",
-    ).number
+    tins = {"item": "杯子", "quantity": "2", "unit_price": "120", "tax_rate": "13"}
+    order = a_sales_order(app, "WH1", "C1", tins)
     delivery = orders.push_down(app.uow(), "tester", order, then="ship").number
     first = give_back(app, delivery, {"item": "杯子", "quantity": "1"})
     (sold,) = lines_of(app, delivery)
