@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jxc.domain.errors import ErrorCollector
-from jxc.domain.picking import Counted, check_complete, check_scanned
+from jxc.domain.picking import Counted, check_complete, check_scanned, shortfall
 from jxc.domain.prices import LinePrice, amounts, check_price, gross_profit
 from jxc.domain.shop_orders import ShopMapping, orders_in
 
@@ -112,3 +112,16 @@ def test_a_bundle_becomes_its_items_with_its_price_shared_by_their_units():
         ("杯子", Decimal(4), Decimal(30)),
         ("壶", Decimal(2), Decimal(30)),
     ]
+
+
+def test_a_pick_short_of_the_delivery_names_each_item_it_lacks_whatever_the_batch():
+    expected = [Counted("杯子", "B1", Decimal(4)), Counted("杯子", "B2", Decimal(2))]
+    expected.append(Counted("壶", None, Decimal(3)))
+    scanned = [Counted("杯子", "B2", Decimal(6)), Counted("壶", None, Decimal(1))]
+
+    short = shortfall(expected, scanned).items
+
+    assert [
+        (i.code, i.params["item"], i.params["scanned"], i.params["expected"]) for i in short
+    ] == [("scan.picked_short", "壶", "1", "3")]
+    assert not shortfall(expected, [*scanned, Counted("壶", None, Decimal(2))]).items

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from jxc.queries import documents as document_queries
 from jxc.services import documents, partners, workflows
 from tests.builders import a_sales_order, a_user, a_warehouse, an_item, receive
 from tests.web.helpers import page_csrf, scan_state, web_client
@@ -243,3 +244,42 @@ def test_a_shipped_delivery_is_pushed_down_to_a_return_or_reversed_from_its_page
     )
     assert again.status_code == 422
     assert "已有进行中的红冲单" in again.text
+
+
+def test_a_short_pick_is_handed_in_only_once_confirmed_on_the_screen(shop):
+    app, number = shop  # the order wants 6 cups
+    workflows.use(app.uow(), "tester", "sop")  # picked by scanning
+    clerk = web_client(app, "clerk")
+    delivery = pushed_down(clerk, number, "web-9")
+    scanned = clerk.post(
+        f"/deliveries/{delivery}/pick/scan",
+        data={"code": "杯子", "state": ""},
+        headers={"X-CSRF-Token": page_csrf(clerk)},
+    )
+    state = scan_state(scanned.text)
+
+    def hand_in(**confirmed):
+        return clerk.post(
+            f"/deliveries/{delivery}/pick",
+            data={"csrf": page_csrf(clerk), "state": state, "request_id": "pick-1", **confirmed},
+            follow_redirects=False,
+        )
+
+    unconfirmed = hand_in()
+    assert unconfirmed.status_code == 422
+    assert "杯子：拣货 1，应拣 6；其余留在订单上" in unconfirmed.text
+    assert 'name="short_confirmed"' in unconfirmed.text
+    kept = json.loads(scan_state(unconfirmed.text))  # what was scanned is kept
+    assert [(line["item"], line["quantity"]) for line in kept["lines"]] == [("杯子", "1")]
+
+    confirmed = hand_in(short_confirmed="true")
+    assert confirmed.status_code == 303, confirmed.text
+    assert [line["quantity"] for line in lines_of(app, delivery)] == ["1"]
+
+
+def lines_of(app, number):
+    with app.reader() as connection:
+        return [
+            {"quantity": str(line.quantity.normalize())}
+            for line in document_queries.document(connection, number)[1]
+        ]

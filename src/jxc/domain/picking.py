@@ -73,6 +73,25 @@ def check_scanned(
     return errors
 
 
+def shortfall(expected: Sequence[Counted], scanned: Sequence[Counted]) -> ErrorCollector:
+    """A pick of less than the delivery: each item short, for the picker to confirm.
+
+    A short pick is allowed (the rest stays open on the order), but not by accident.
+    """
+    errors = ErrorCollector()
+    picked = _totals(scanned, by_batch=False)
+    for (item, _), quantity in _totals(expected, by_batch=False).items():
+        if picked.get((item, None), Decimal(0)) < quantity:
+            errors.add(
+                "/scans",
+                "scan.picked_short",
+                item=item,
+                expected=str(normalized(quantity)),
+                scanned=str(normalized(picked.get((item, None), Decimal(0)))),
+            )
+    return errors
+
+
 def check_complete(expected: Sequence[Counted], scanned: Sequence[Counted]) -> ErrorCollector:
     """复核 handed in: everything scanned is on the delivery, and nothing on it is missing."""
     errors = check_scanned(expected, scanned, by_batch=True)

@@ -256,6 +256,8 @@ ERRORS: dict[str, str] = {
     "scan.wrong_batch": "Wrong batch: {item} batch {batch} was not picked (picked: {batches})",
     "scan.too_many": "{item}{batch}: {scanned} scanned, but the delivery has {expected}",
     "scan.missing": "{item}{batch}: {expected} picked, only {scanned} found at the check",
+    "scan.picked_short": "{item}: {scanned} picked of {expected}; the rest stays open on the order",
+    "label.web_confirm_short_pick": "Hand in the short pick (the rest stays open on the order)",
     "scan.nothing_picked": "Nothing was picked for delivery {number}",
     "delivery.step_by_scan": "A sales delivery is {action} by scanning its goods: use the scan screen, jxc doc {step} --scan, or POST /api/v1/deliveries/{number}/{step}",
     "order.unknown": "{document_type} {number} does not exist",

@@ -20,7 +20,13 @@ from jxc.db.uow import UnitOfWork
 from jxc.domain.documents import DocumentHeader, DocumentType, check_line_tracking
 from jxc.domain.errors import ErrorCollector, Invalid, NotFound
 from jxc.domain.items import Item, TrackingMode
-from jxc.domain.picking import SCANNED_STEPS, Counted, check_complete, check_scanned
+from jxc.domain.picking import (
+    SCANNED_STEPS,
+    Counted,
+    check_complete,
+    check_scanned,
+    shortfall,
+)
 from jxc.services import documents, workflows
 from jxc.services.auth import principal
 from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
@@ -182,13 +188,17 @@ def pick(
     number: str,
     scans: ScansIn | dict[str, Any],
     request_id: str | None = None,
+    short_confirmed: bool = True,
 ) -> DocumentResult:
     """拣货: the delivery's lines become what was picked, and its ``pick`` step is taken.
+
+    ``short_confirmed``: a pick of less than the delivery is meant (the web asks first).
 
     Raises:
         NotFound: delivery.unknown.
         Invalid: scan.nothing_picked, batch.required (a batch item picked without its
-            batch), what ``check_scans`` refuses, and what editing the lines refuses.
+            batch), scan.picked_short (unconfirmed), what ``check_scans`` refuses, and what
+            editing the lines refuses.
         Conflict: document.not_editable (picked already), the step's refusals.
     """
 
@@ -201,6 +211,8 @@ def pick(
         counted = _scanned(uow, parsed)
         check_scanned(_expected(lines, items), counted, by_batch=False).raise_if_any()
         _check_on_the_shelf(uow, actor, header, parsed)
+        if not short_confirmed:
+            shortfall(_expected(lines, items), counted).raise_if_any()
         rows = _picked_lines(uow, header, lines, items, parsed.scans, counted)
         documents.editing(uow, actor, number, {"lines": rows}, unchanged_refused=False)
 

@@ -106,16 +106,33 @@ async def hand_in(
     step: Step,
     state: Annotated[str, Form()] = "",
     request_id: Annotated[str | None, Form()] = None,
+    short_confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
-    """拣货 done or 复核 done: the step taken with what was scanned."""
+    """拣货 done or 复核 done: the step taken with what was scanned.
+
+    A pick of less than the delivery is handed in only once confirmed on the screen.
+    """
     lines, scans = lines_from(state, await request.form(), typed=False)
-    service = deliveries.pick if step == "pick" else deliveries.check
+    taken = _scans(lines)
     try:
-        await run_in_threadpool(
-            service, app.uow(), user.username, number, _scans(lines), request_id
-        )
+        if step == "pick":
+            await run_in_threadpool(
+                deliveries.pick,
+                app.uow(),
+                user.username,
+                number,
+                taken,
+                request_id,
+                short_confirmed,
+            )
+        else:
+            await run_in_threadpool(
+                deliveries.check, app.uow(), user.username, number, taken, request_id
+            )
     except DomainError as error:
         context = await run_in_threadpool(_context, app, user, number, step)
         errors = form_errors(error, locale_of(request))
+        short = any(item.code == "scan.picked_short" for item in error.items)
+        context["ask_short"] = short
         return scan_page(request, _PAGE, user, context, lines, scans, 422, errors)
     return RedirectResponse(f"/documents/{number}", status_code=303)
