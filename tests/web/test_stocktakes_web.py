@@ -155,3 +155,15 @@ def test_a_large_loss_waits_for_finance_whose_page_offers_the_second_approval(st
     assert "已审核" in second.text
     assert re.search(r'href="/documents/CK\d{12}"', second.text)  # the 盘亏 posted
     assert number not in cfo.get("/").text
+
+
+def test_a_counters_home_page_lists_the_stocktakes_to_count(store):
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    counter = web_client(store, "counter")
+    assert "stocktakes-to-count" not in counter.get("/").text  # planned: nothing to count yet
+
+    stocktakes.start(store.uow(), "boss", number)
+
+    home = counter.get("/").text
+    assert "待盘点" in home
+    assert f'<a href="/stocktakes/{number}/count">{number}</a>' in home

@@ -805,6 +805,7 @@ LABELS: dict[str, str] = {
     "label.stocktake_result": "{number}: {state}, {lines} lines",
     "label.stocktake_recounts": "{count} lines over the tolerance go for a recount by someone else",
     "label.web_stocktakes_to_approve": "Stocktakes awaiting your approval",
+    "label.web_stocktakes_to_count": "Stocktakes to count",
     "label.stocktake_released": "The loss takes back what {document} held: {line} × {quantity}",
     "label.stocktake_second_approval": "The loss is worth {value}, more than {over}: it posts on a second approval (二级审核) by {roles}",
     "label.web_plan_stocktake": "Plan a stocktake",

@@ -944,6 +944,18 @@ def awaiting_approval(uow: UnitOfWork, actor: str) -> list[stocktake_queries.Sto
 
 
 @reading
+def to_count(uow: UnitOfWork, actor: str) -> list[stocktake_queries.StocktakeRow]:
+    """Stocktakes ``actor`` may count now (盘点中) or recount (复盘), for their home page."""
+    user = principal(uow, actor)
+    return [
+        row
+        for state in (StocktakeState.COUNTING, StocktakeState.REVIEWING)
+        for row in stocktake_queries.stocktakes(uow.connection, user.visible_warehouses, state)
+        if user.may(Action.STOCKTAKE_COUNT, warehouse=row.warehouse)
+    ]
+
+
+@reading
 def listing(
     uow: UnitOfWork, actor: str, state: str | None = None
 ) -> list[stocktake_queries.StocktakeRow]:

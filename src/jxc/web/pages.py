@@ -197,6 +197,7 @@ async def home(request: Request, app: AppDep, user: UserDep) -> Response:
     counts_to_approve = await run_in_threadpool(
         stocktakes.awaiting_approval, app.uow(), user.username
     )
+    counts_to_take = await run_in_threadpool(stocktakes.to_count, app.uow(), user.username)
     overdue = await run_in_threadpool(_overdue, app, user)
     in_flow = await run_in_threadpool(_in_flow, app, user)
     counts: dict[str, int] = {}
@@ -208,6 +209,7 @@ async def home(request: Request, app: AppDep, user: UserDep) -> Response:
         user=user,
         waiting=waiting,
         counts_to_approve=counts_to_approve,
+        counts_to_take=counts_to_take,
         overdue=overdue,
         in_flow=in_flow,
         alert_counts=counts,
