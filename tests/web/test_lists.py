@@ -108,6 +108,8 @@ def test_the_item_ledger_shows_each_movement_with_its_running_balance(shop):
 
     assert page.status_code == 200
     assert page.text.count('class="movement"') == 3
+    assert "<td>供应商</td>" in page.text  # the virtual location by its name, not SUPPLIER
+    assert "SUPPLIER" not in page.text
     assert [row[7:10] for row in rows[1:]] == [[10, None, 10], [None, 4, 6], [None, 2, 4]]
 
 

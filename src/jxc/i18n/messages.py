@@ -621,6 +621,12 @@ LABELS: dict[str, str] = {
     "label.web_install_definition": "Install an edited definition (YAML)",
     "label.web_in_flow": "In the flow now, per step",
     "label.web_choose_role": "Choose a role",
+    # The virtual locations as the web shows them in movements (their codes stay typed)
+    "place.SUPPLIER": "Suppliers",
+    "place.CUSTOMER": "Customers",
+    "place.INVENTORY-LOSS": "Inventory gain/loss",
+    "place.SCRAP": "Scrap",
+    "place.PRODUCTION": "Production",
     "location_kind.internal": "Storage",
     "location_kind.transit": "In transit",
     "location_kind.supplier": "Suppliers",
