@@ -42,6 +42,7 @@ ERRORS: dict[str, str] = {
     "batch.production_date_required": "Batch {batch} of {item} needs a production date",
     "batch.required": "Item {item} is batch-tracked; the line needs a batch number",
     "batch.unknown": "Batch {batch} of item {item} does not exist",
+    "batch.not_here": "Batch {batch} of item {item} is not on the shelves of {warehouse}",
     "check.balance_mismatch": "Balance of {item} at {location} (batch {batch}) is {cached} but the ledger says {ledger}",
     "check.item_not_balanced": "Item {item} does not sum to zero over all locations (sum {sum})",
     "check.negative_available": "Available stock of {item} at {location} (batch {batch}) is negative: {available}",

@@ -93,8 +93,9 @@ def _check_on_the_shelf(
     only be voided. A picked batch item needs its batch: the pick says which.
 
     Raises:
-        Invalid: batch.required, batch.unknown, serial.unknown, serial.in_other_warehouse,
-            serial.not_in_stock, and what ``check_line_tracking`` refuses.
+        Invalid: batch.required, batch.unknown, batch.not_here (none on the warehouse's
+            shelves), serial.unknown, serial.in_other_warehouse, serial.not_in_stock, and
+            what ``check_line_tracking`` refuses.
     """
     picked = parse(ScansIn, scans).scans
     counted = _scanned(uow, scans)
@@ -105,6 +106,8 @@ def _check_on_the_shelf(
         (item.id, serial) for item, scan, _ in known for serial in scan.serials
     )
     places = uow.catalog.locations_by_id({location for _, location in serials.values()})
+    here = uow.balances.batches_on_hand({b.id for b in batches.values()}, header.warehouse_id)
+    warehouse = uow.catalog.warehouse_code(header.warehouse_id)
     errors = ErrorCollector()
     for item, scan, base in known:
         check_line_tracking(
@@ -116,10 +119,20 @@ def _check_on_the_shelf(
             "/scans",
             errors,
         )
-        if item.tracking is TrackingMode.BATCH and not scan.batch:
-            errors.add("/scans", "batch.required", item=item.code)
-        elif item.tracking is TrackingMode.BATCH and (item.id, scan.batch) not in batches:
-            errors.add("/scans", "batch.unknown", batch=scan.batch, item=item.code)
+        if item.tracking is TrackingMode.BATCH:
+            batch = batches.get((item.id, scan.batch)) if scan.batch else None
+            if not scan.batch:
+                errors.add("/scans", "batch.required", item=item.code)
+            elif batch is None:
+                errors.add("/scans", "batch.unknown", batch=scan.batch, item=item.code)
+            elif batch.id not in here:
+                errors.add(
+                    "/scans",
+                    "batch.not_here",
+                    batch=scan.batch,
+                    item=item.code,
+                    warehouse=warehouse,
+                )
         for serial in scan.serials if item.tracking is TrackingMode.SERIAL else ():
             found = serials.get((item.id, serial))
             if found is None:

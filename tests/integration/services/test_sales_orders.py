@@ -623,8 +623,30 @@ def test_a_batch_or_serial_shipping_would_not_find_is_refused_at_the_pick_not_at
     serial_on_cups = scans(("杯子", None, "1"))
     serial_on_cups["scans"][0]["serials"] = ["SN-1"]
 
+    a_warehouse(app, "WH2")
+    elsewhere = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH2",
+            "lines": [
+                {
+                    "item": "壶",
+                    "quantity": "1",
+                    "unit_cost": "20",
+                    "batch": "B9",
+                    "expiry_date": "2028-01-31",
+                }
+            ],
+        },
+    ).number
+    for step, actor in (("submit", "tester"), ("approve", "manager"), ("execute", "tester")):
+        documents.act(app.uow(), actor, elsewhere, step)
+
     for picked, code in (
         (scans(("壶", "XXXX", "1")), "batch.unknown"),
+        (scans(("壶", "B9", "1")), "batch.not_here"),  # in WH2 only
         (scans(("杯子", "B1", "1")), "batch.not_tracked"),
         (serial_on_cups, "serial.not_tracked"),
     ):

@@ -222,6 +222,23 @@ class BalanceRepository:
         wanted = set(keys)
         return _balances(self.connection.execute(_lock_balances, _key_lists(wanted)).all(), wanted)
 
+    def batches_on_hand(self, batch_ids: Collection[int], warehouse_id: int) -> set[int]:
+        """Which of ``batch_ids`` the warehouse holds any of on its shelves (read, not locked)."""
+        if not batch_ids:
+            return set()
+        rows = self.connection.execute(
+            select(_balance.c.batch_id)
+            .join(s.Location, s.Location.id == _balance.c.location_id)
+            .where(
+                _balance.c.batch_id.in_(sorted(batch_ids)),
+                s.Location.warehouse_id == warehouse_id,
+                s.Location.kind == LocationKind.INTERNAL.value,
+                _balance.c.on_hand > 0,
+            )
+            .distinct()
+        )
+        return {int(batch_id) for (batch_id,) in rows}
+
     def slots(self, item_ids: Sequence[int], warehouse_id: int) -> dict[int, list[StockSlot]]:
         """Stock issues may take of each item (locked on PostgreSQL), with batch expiry."""
         by_item: dict[int, list[StockSlot]] = {item_id: [] for item_id in item_ids}
