@@ -56,6 +56,7 @@ class OrderModel:
     held: Decimal
     delivered: Decimal = ZERO
     open: bool = True  # approved and not yet done or closed
+    done: bool = False  # completed by its last delivery (not closed)
 
 
 class OrderMachine(RuleBasedStateMachine):
@@ -150,7 +151,7 @@ class OrderMachine(RuleBasedStateMachine):
         order.held -= min(order.held, quantity)
         order.delivered += quantity
         if order.delivered == order.ordered:
-            order.open, order.held = False, ZERO
+            order.open, order.done, order.held = False, True, ZERO
         self.shipped.append((result.number, order, quantity))
 
     @precondition(lambda self: any(o.open for o in self.orders))
@@ -172,6 +173,10 @@ class OrderMachine(RuleBasedStateMachine):
         documents.reverse(self.app.uow(), "tester", delivery, post=True)
         self.on_hand[order.item] += quantity
         order.delivered -= quantity
+        if order.done:  # open again, holding what it can of its open quantity, or nothing
+            order.open, order.done = True, False
+            still_open = order.ordered - order.delivered
+            order.held = still_open if self.available(order.item) >= still_open else ZERO
 
     @precondition(lambda self: bool(self.shipped))
     @rule(data=st.data(), wanted=st.integers(1, 7).map(Decimal))
