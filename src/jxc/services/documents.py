@@ -1713,7 +1713,9 @@ def _reversal_moves(
     The original is marked reversed.
     """
     assert header.reverses_document_id is not None
-    original = uow.documents.header_by_id(header.reverses_document_id)
+    # Locked, as a return posting locks its source: one of the two waits for the other and
+    # then sees it, so the goods cannot come back by both.
+    original = uow.documents.header_by_id(header.reverses_document_id, for_update=True)
     _check_nothing_returned(uow, original)
     # Booked on the original's day, or today if that month has closed since.
     booked = booking_date(original.business_date, uow.today(), uow.periods.latest_closed())

@@ -255,7 +255,8 @@ def consume(
             tracking numbers a line made from an order still lacks.
     """
     assert header.source_id is not None
-    order = uow.documents.header_by_id(header.source_id)
+    # Locked: a 红冲 of the source (a delivery returned to) waits, or is waited for.
+    order = uow.documents.header_by_id(header.source_id, for_update=True)
     workflow = workflows.definition(uow, order.document_type.value)
     if not is_open(workflow, order):
         raise Conflict("order.not_open", {"number": order.number, "state": order.state})

@@ -7,11 +7,13 @@ quantity returnable again; the delivery's 毛利 counts returns off both amount 
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 
-from jxc.domain.errors import Conflict, Invalid
+from jxc.domain.errors import Conflict, DomainError, Invalid
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
 from jxc.services import documents, orders, partners
@@ -185,6 +187,43 @@ def test_a_return_made_while_the_deliverys_reversal_waits_keeps_that_reversal_fr
         returned.number,
     )
     assert stock(app, "杯子") == before == Decimal(10)
+    assert_books_balance(app)
+
+
+def test_a_return_racing_the_deliverys_reversal_brings_the_goods_back_once(shipped, monkeypatch):
+    """The 红冲 pauses after finding no return; a return posted meanwhile waits for it."""
+    app, delivery = shipped
+    reversal = documents.reverse(app.uow(), "tester", delivery).number
+    checked, found_none = documents._check_nothing_returned, threading.Event()
+
+    def found_none_then_pause(uow, original):
+        checked(uow, original)
+        found_none.set()
+        time.sleep(0.5)  # the return comes in here
+
+    monkeypatch.setattr(documents, "_check_nothing_returned", found_none_then_pause)
+    outcomes: dict[str, str] = {}
+
+    def reverse() -> None:
+        outcomes["reversal"] = documents.act(app.uow(), "tester", reversal, "post").state
+
+    def give_all_back() -> None:
+        assert found_none.wait(10)
+        try:
+            give_back(app, delivery, {"item": "杯子", "quantity": "5"})
+            outcomes["return"] = "posted"
+        except DomainError as refusal:  # made or posted only once the 红冲 is in
+            outcomes["return"] = refusal.code
+
+    racers = [threading.Thread(target=reverse), threading.Thread(target=give_all_back)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(30)
+
+    assert outcomes["reversal"] == "posted"
+    assert outcomes["return"] in ("order.not_open", "return.delivery_not_shipped"), outcomes
+    assert stock(app, "杯子") == Decimal(10)  # the 5 shipped came back once
     assert_books_balance(app)
 
 

@@ -165,8 +165,11 @@ class DocumentRepository:
         row = self.connection.execute(query).first()
         return _header(row) if row else None
 
-    def header_by_id(self, document_id: int) -> DocumentHeader:
-        return _header(self.connection.execute(_headers.where(s.Document.id == document_id)).one())
+    def header_by_id(self, document_id: int, for_update: bool = False) -> DocumentHeader:
+        query = _headers.where(s.Document.id == document_id)
+        if for_update:
+            query = query.with_for_update(of=s.Document)
+        return _header(self.connection.execute(query).one())
 
     def lines(self, document_id: int) -> list[LineRecord]:
         rows = self.connection.execute(_lines_of, {"document_id": document_id})
