@@ -17,7 +17,7 @@ from enum import StrEnum
 from jxc.domain.errors import Conflict, ErrorCollector, Invalid
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.periods import EARLIEST_BUSINESS_DATE
-from jxc.domain.quantities import MAX_QUANTITY, check_unit_cost
+from jxc.domain.quantities import MAX_QUANTITY, check_unit_cost, normalized
 
 
 class DocumentType(StrEnum):
@@ -264,7 +264,7 @@ def check_line_tracking(
                 f"{pointer}/serials",
                 "serial.count_mismatch",
                 item=item.code,
-                expected=str(base_quantity),
+                expected=str(normalized(base_quantity)),
                 given=len(serials),
             )
         duplicated = sorted({s for s in serials if serials.count(s) > 1})

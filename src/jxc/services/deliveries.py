@@ -107,6 +107,8 @@ def _check_on_the_shelf(
     )
     places = uow.catalog.locations_by_id({location for _, location in serials.values()})
     here = uow.balances.batches_on_hand({b.id for b in batches.values()}, header.warehouse_id)
+    # where stock may go negative, a batch ships whatever is on hand (as posting allows)
+    negative_allowed = uow.catalog.default_location(header.warehouse_id).allow_negative_stock
     warehouse = uow.catalog.warehouse_code(header.warehouse_id)
     errors = ErrorCollector()
     for item, scan, base in known:
@@ -125,7 +127,7 @@ def _check_on_the_shelf(
                 errors.add("/scans", "batch.required", item=item.code)
             elif batch is None:
                 errors.add("/scans", "batch.unknown", batch=scan.batch, item=item.code)
-            elif batch.id not in here:
+            elif batch.id not in here and not negative_allowed:
                 errors.add(
                     "/scans",
                     "batch.not_here",

@@ -945,14 +945,18 @@ def awaiting_approval(uow: UnitOfWork, actor: str) -> list[stocktake_queries.Sto
 
 @reading
 def to_count(uow: UnitOfWork, actor: str) -> list[stocktake_queries.StocktakeRow]:
-    """Stocktakes ``actor`` may count now (盘点中) or recount (复盘), for their home page."""
+    """Stocktakes being counted (盘点中) where ``actor`` counts, for their home page.
+
+    Recounts are not listed: they are for someone other than the first counter, and the
+    stocktake's page says which lines.
+    """
     user = principal(uow, actor)
-    return [
-        row
-        for state in (StocktakeState.COUNTING, StocktakeState.REVIEWING)
-        for row in stocktake_queries.stocktakes(uow.connection, user.visible_warehouses, state)
-        if user.may(Action.STOCKTAKE_COUNT, warehouse=row.warehouse)
-    ]
+    if not user.may_somewhere(Action.STOCKTAKE_COUNT):
+        return []
+    rows = stocktake_queries.stocktakes(
+        uow.connection, user.visible_warehouses, StocktakeState.COUNTING
+    )
+    return [row for row in rows if user.may(Action.STOCKTAKE_COUNT, warehouse=row.warehouse)]
 
 
 @reading

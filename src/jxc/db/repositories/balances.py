@@ -223,7 +223,11 @@ class BalanceRepository:
         return _balances(self.connection.execute(_lock_balances, _key_lists(wanted)).all(), wanted)
 
     def batches_on_hand(self, batch_ids: Collection[int], warehouse_id: int) -> set[int]:
-        """Which of ``batch_ids`` the warehouse holds any of on its shelves (read, not locked)."""
+        """Which of ``batch_ids`` the warehouse holds any of on its shelves (read, not locked).
+
+        Goods awaiting QC (待检) are not on the shelves: an issue takes them only from where
+        a line names that location.
+        """
         if not batch_ids:
             return set()
         rows = self.connection.execute(
@@ -233,6 +237,7 @@ class BalanceRepository:
                 _balance.c.batch_id.in_(sorted(batch_ids)),
                 s.Location.warehouse_id == warehouse_id,
                 s.Location.kind == LocationKind.INTERNAL.value,
+                func.coalesce(s.Location.usage, "") != _QC,
                 _balance.c.on_hand > 0,
             )
             .distinct()
