@@ -79,31 +79,35 @@ def shortfall(expected: Sequence[Counted], scanned: Sequence[Counted]) -> ErrorC
     A short pick is allowed (the rest stays open on the order), but not by accident.
     """
     errors = ErrorCollector()
-    picked = _totals(scanned, by_batch=False)
-    for (item, _), quantity in _totals(expected, by_batch=False).items():
-        if picked.get((item, None), Decimal(0)) < quantity:
-            errors.add(
-                "/scans",
-                "scan.picked_short",
-                item=item,
-                expected=str(normalized(quantity)),
-                scanned=str(normalized(picked.get((item, None), Decimal(0)))),
-            )
+    _add_short(expected, scanned, False, "scan.picked_short", errors)
     return errors
 
 
 def check_complete(expected: Sequence[Counted], scanned: Sequence[Counted]) -> ErrorCollector:
     """复核 handed in: everything scanned is on the delivery, and nothing on it is missing."""
     errors = check_scanned(expected, scanned, by_batch=True)
-    counted = _totals(scanned, by_batch=True)
-    for (item, batch), quantity in _totals(expected, by_batch=True).items():
-        if counted.get((item, batch), Decimal(0)) < quantity:
+    _add_short(expected, scanned, True, "scan.missing", errors)
+    return errors
+
+
+def _add_short(
+    expected: Sequence[Counted],
+    scanned: Sequence[Counted],
+    by_batch: bool,
+    code: str,
+    errors: ErrorCollector,
+) -> None:
+    """Add ``code`` for each item (and batch, ``by_batch``) scanned less than expected."""
+    counted = _totals(scanned, by_batch)
+    for (item, batch), quantity in _totals(expected, by_batch).items():
+        found = counted.get((item, batch), Decimal(0))
+        if found < quantity:
+            where = {"batch": f"/{batch}" if batch else ""} if by_batch else {}
             errors.add(
                 "/scans",
-                "scan.missing",
+                code,
                 item=item,
-                batch=f"/{batch}" if batch else "",
+                **where,
                 expected=str(normalized(quantity)),
-                scanned=str(normalized(counted.get((item, batch), Decimal(0)))),
+                scanned=str(normalized(found)),
             )
-    return errors

@@ -85,7 +85,11 @@ def _scanned(uow: UnitOfWork, data: ScansIn | dict[str, Any]) -> list[Counted]:
 
 
 def _check_on_the_shelf(
-    uow: UnitOfWork, actor: str, header: DocumentHeader, scans: ScansIn | dict[str, Any]
+    uow: UnitOfWork,
+    actor: str,
+    header: DocumentHeader,
+    picked: list[ScannedIn],
+    counted: list[Counted],
 ) -> None:
     """Refuse a picked batch or serial that shipping would not find.
 
@@ -97,8 +101,6 @@ def _check_on_the_shelf(
             shelves), serial.unknown, serial.in_other_warehouse, serial.not_in_stock, and
             what ``check_line_tracking`` refuses.
     """
-    picked = parse(ScansIn, scans).scans
-    counted = _scanned(uow, scans)
     items = uow.catalog.items_by_code({scan.item for scan in picked})
     known = [(items[s.item], s, c) for s, c in zip(picked, counted, strict=True) if s.item in items]
     batches = uow.catalog.batches((item.id, scan.batch) for item, scan, _ in known if scan.batch)
@@ -188,12 +190,13 @@ def check_scans(
     header = _delivery(uow, actor, number)
     _check_step_open(uow, header, step)
     expected = _expected(*_lines(uow, header))
-    scanned = _scanned(uow, scans)
+    parsed = parse(ScansIn, scans)
+    scanned = _scanned(uow, parsed)
     if step == CHECK:
         check_scanned(expected, _as_picked(expected, scanned), by_batch=True).raise_if_any()
     else:
         check_scanned(expected, scanned, by_batch=False).raise_if_any()
-        _check_on_the_shelf(uow, actor, header, scans)
+        _check_on_the_shelf(uow, actor, header, parsed.scans, scanned)
 
 
 @transactional
@@ -225,7 +228,7 @@ def pick(
         lines, items = _lines(uow, header)
         counted = _scanned(uow, parsed)
         check_scanned(_expected(lines, items), counted, by_batch=False).raise_if_any()
-        _check_on_the_shelf(uow, actor, header, parsed)
+        _check_on_the_shelf(uow, actor, header, parsed.scans, counted)
         if not short_confirmed:
             shortfall(_expected(lines, items), counted).raise_if_any()
         rows = _picked_lines(uow, header, lines, items, parsed.scans, counted)
