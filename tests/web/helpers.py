@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -46,3 +47,46 @@ def scan_state(page: str) -> str:
     found = re.search(r'name="state" value="([^"]*)"', page)
     assert found, page
     return unescape(found.group(1))
+
+
+class Entry:
+    """One entry screen as a browser holds it: the form's fields and the lines state."""
+
+    def __init__(self, client, entry, **header):
+        self.client, self.entry = client, entry
+        self.fields = {"warehouse": "WH1", "note": "", **header}
+        self.state = ""
+        self.message = ""
+
+    def scan(self, code, scan_id=None, **typed):
+        """``typed``: form fields sent with this scan only (the count beside the field)."""
+        data = {**self.fields, **typed, "code": code, "state": self.state}
+        return self._send({**data, "scan_id": scan_id or ""})
+
+    def remove(self, number):
+        return self._send({**self.fields, "remove": str(number), "state": self.state})
+
+    def _send(self, data):
+        csrf = page_csrf(self.client)
+        response = self.client.post(
+            f"/{self.entry}/scan", data=data, headers={"X-CSRF-Token": csrf}
+        )
+        assert response.status_code in (200, 422), response.text
+        self.state = scan_state(response.text)
+        self.message = re.search(r'id="scan-message"[^>]*>([^<]*)<', response.text).group(1)
+        return response.status_code
+
+    @property
+    def lines(self):
+        return [
+            (line["item"], line["quantity"], line["batch"], line["serials"])
+            for line in json.loads(self.state)["lines"]
+        ]
+
+    def submit(self):
+        csrf = page_csrf(self.client)
+        return self.client.post(
+            f"/{self.entry}",
+            data={**self.fields, "state": self.state, "csrf": csrf},
+            follow_redirects=False,
+        )

@@ -23,7 +23,7 @@ from jxc.queries import stock_levels
 from jxc.services import auth, catalog, documents, partners, workflows
 from tests.builders import a_purchase_order, a_user, a_warehouse, an_item, receive, snapshot
 from tests.conftest import TESTER
-from tests.web.helpers import page_csrf, scan_state, signed_in
+from tests.web.helpers import Entry, page_csrf, scan_state, signed_in
 
 SCREWS_EAN = "6901234567892"
 MILK_EAN = "6909876543212"
@@ -57,49 +57,6 @@ def shop(app):
 def client(shop):
     with TestClient(create_server(shop), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-class Entry:
-    """One entry screen as a browser holds it: the form's fields and the lines state."""
-
-    def __init__(self, client, entry, **header):
-        self.client, self.entry = client, entry
-        self.fields = {"warehouse": "WH1", "note": "", **header}
-        self.state = ""
-        self.message = ""
-
-    def scan(self, code, scan_id=None, **typed):
-        """``typed``: form fields sent with this scan only (the count beside the field)."""
-        data = {**self.fields, **typed, "code": code, "state": self.state}
-        return self._send({**data, "scan_id": scan_id or ""})
-
-    def remove(self, number):
-        return self._send({**self.fields, "remove": str(number), "state": self.state})
-
-    def _send(self, data):
-        csrf = page_csrf(self.client)
-        response = self.client.post(
-            f"/{self.entry}/scan", data=data, headers={"X-CSRF-Token": csrf}
-        )
-        assert response.status_code in (200, 422), response.text
-        self.state = scan_state(response.text)
-        self.message = re.search(r'id="scan-message"[^>]*>([^<]*)<', response.text).group(1)
-        return response.status_code
-
-    @property
-    def lines(self):
-        return [
-            (line["item"], line["quantity"], line["batch"], line["serials"])
-            for line in json.loads(self.state)["lines"]
-        ]
-
-    def submit(self):
-        csrf = page_csrf(self.client)
-        return self.client.post(
-            f"/{self.entry}",
-            data={**self.fields, "state": self.state, "csrf": csrf},
-            follow_redirects=False,
-        )
 
 
 def test_an_issue_scan_beyond_what_is_available_is_refused_at_once(client, shop):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 
 from jxc.queries import documents as document_queries
+from jxc.queries import orders as order_queries
 from jxc.services import documents, partners, workflows
-from tests.builders import a_sales_order, a_user, a_warehouse, an_item, receive
-from tests.web.helpers import page_csrf, scan_state, web_client
+from tests.builders import a_sales_order, a_user, a_warehouse, an_item, receive, snapshot
+from tests.web.helpers import Entry, page_csrf, scan_state, web_client
 
 
 @pytest.fixture
@@ -283,3 +285,104 @@ def lines_of(app, number):
             {"quantity": str(line.quantity.normalize())}
             for line in document_queries.document(connection, number)[1]
         ]
+
+
+def test_goods_that_come_back_are_scanned_against_their_delivery_and_held_to_it(shop):
+    app, number = shop
+    clerk = web_client(app, "clerk")
+    delivery = pushed_down(clerk, number, "web-20")
+    documents.act(app.uow(), "clerk", delivery, "ship")  # 6 cups went out
+
+    page = clerk.get(f"/documents/{delivery}").text
+    screen = clerk.get(f"/sales-return?source={delivery}").text
+    back = Entry(clerk, "sales-return", source=delivery, partner="C1")
+
+    assert f'id="sales-return-by-scan" href="/sales-return?source={delivery}">扫码销售退货<' in page
+    assert f'name="source" value="{delivery}"' in screen
+    assert "退货的销售出库单" in screen
+    assert '<option value="C1" selected>' in screen  # the delivery's customer
+    assert back.scan("杯子", quantity="2") == 200
+    assert back.scan("杯子", quantity="5") == 422  # 2 + 5 of the 6 that went out
+    assert back.message == f"杯子：{delivery} 第 1 行数量 6，已退 0，再退 7 超出"
+    assert back.lines == [("杯子", "2", None, [])]
+
+    submitted = back.submit()
+    assert submitted.status_code == 303, submitted.text
+    returned = submitted.headers["location"].rsplit("/", 1)[1]
+    assert returned.startswith("XSTH")
+    with app.reader() as connection:
+        header, lines = document_queries.document(connection, returned)
+        assert order_queries.source_of(connection, returned) == delivery
+    assert [(line.item, line.quantity) for line in lines] == [("杯子", Decimal("2"))]
+    assert header.partner == "C1"
+
+
+def test_a_return_pushed_down_whole_is_edited_to_what_came_back(shop):
+    app, number = shop
+    clerk = web_client(app, "clerk")
+    delivery = pushed_down(clerk, number, "web-21")
+    documents.act(app.uow(), "clerk", delivery, "ship")
+    returned = pushed_down(clerk, delivery, "web-22")  # all 6 cups
+
+    page = clerk.get(f"/documents/{returned}").text
+    editing = clerk.get(f"/documents/{returned}/edit")
+    assert 'id="edit"' in page
+    assert editing.status_code == 200
+    assert f'name="source" value="{delivery}"' in editing.text
+    state = json.loads(scan_state(editing.text))
+    state["lines"][0]["quantity"] = "1"
+    saved = clerk.post(
+        f"/documents/{returned}/edit",
+        data={
+            "warehouse": "WH1",
+            "partner": "C1",
+            "source": delivery,
+            "note": "",
+            "state": json.dumps(state),
+            "based_on": re.search(r'name="based_on" value="([^"]*)"', editing.text).group(1),
+            "csrf": page_csrf(clerk),
+        },
+        follow_redirects=False,
+    )
+
+    assert saved.status_code == 303, saved.text
+    with app.reader() as connection:
+        lines = document_queries.document(connection, returned)[1]
+    assert [(line.item, line.quantity) for line in lines] == [("杯子", Decimal("1"))]
+
+
+def test_a_posted_receipt_is_pushed_down_or_scanned_back_to_its_supplier(shop):
+    app, _ = shop
+    partners.add(app.uow(), "tester", {"code": "SUP1", "name": "供应商一", "kind": "supplier"})
+    receipt = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "partner": "SUP1",
+            "lines": [{"item": "杯子", "quantity": "3", "unit_cost": "4"}],
+        },
+        post=True,
+    ).number
+    a_user(app, "buyer", "purchaser", "WH1")
+    clerk = web_client(app, "clerk")
+    before = snapshot(app)
+
+    page = clerk.get(f"/documents/{receipt}").text
+    screen = clerk.get(f"/purchase-return?source={receipt}").text
+    back = Entry(clerk, "purchase-return", source=receipt, partner="SUP1")
+
+    assert 'id="push-down">' in page  # 下推 to a purchase return, before any return
+    assert f'href="/purchase-return?source={receipt}">扫码采购退货<' in page
+    assert "退回的采购入库单" in screen
+    assert '<option value="SUP1" selected>' in screen
+    assert snapshot(app) == before  # the page read what may go back; it wrote nothing
+    assert [back.scan("杯子") for _ in range(4)] == [200, 200, 200, 422]
+    submitted = back.submit()
+    assert submitted.status_code == 303, submitted.text
+    returned = submitted.headers["location"].rsplit("/", 1)[1]
+    assert returned.startswith("CGTH")
+    with app.reader() as connection:
+        assert order_queries.source_of(connection, returned) == receipt
+    assert 'id="push-down">' not in clerk.get(f"/documents/{receipt}").text  # all on its way

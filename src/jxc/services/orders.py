@@ -94,6 +94,8 @@ def push_down(
         raise Conflict("order.not_open", {"number": number, "state": order.state})
     lines = {line.id: line for line in uow.documents.lines(order.id)}
     items = uow.catalog.items_by_id({line.item_id for line in lines.values()})
+    if order.document_type is DocumentType.RECEIPT:  # returned to for the first time
+        uow.orders.open_lines(order.id)
     pending, left = _left_to_push(uow, order, for_update=True)  # one push-down at a time
     open_lines: list[dict[str, Any]] = [
         {
@@ -133,9 +135,10 @@ def _left_to_push(
 
     Their quantities are not delivered yet but no longer open to push down: a second
     下推 makes a document for the rest only, never a second one for the same goods.
-    ``for_update`` locks the order's lines first, so two push-downs take turns.
+    ``for_update`` locks the order's lines first, so two push-downs take turns; without it,
+    a receipt never returned to reads as open in whole.
     """
-    progress = uow.orders.progress(order.id, for_update=for_update)
+    progress = uow.orders.progress(order.id, for_update=for_update, unopened_as_open=not for_update)
     pending = fulfilment.in_flight(uow, order, with_posted=False)
     taken: dict[int, Decimal] = defaultdict(Decimal)
     for made in pending:

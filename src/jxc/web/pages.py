@@ -364,6 +364,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "made": made,
         # an order's delivery or receipt, a delivery's or receipt's return
         "can_push_down": orders.can_push_down(app.uow(), user.username, number),
+        "scanned_from": scanned_from(header.document_type),
         "can_reverse": documents.may_reverse(app.uow(), user.username, number),
         # 修改 on the screen the document was scanned on
         "can_edit": made_by_scanning(header.document_type)
@@ -462,7 +463,28 @@ ENTRIES = {
     "sales-order": DocumentType.SALES_ORDER,
     "purchase-order": DocumentType.PURCHASE_ORDER,
     "putaway": DocumentType.PUTAWAY,
+    # goods back by scan, each held against what its delivery or receipt may still take back
+    "sales-return": DocumentType.SALES_RETURN,
+    "purchase-return": DocumentType.PURCHASE_RETURN,
 }
+# The source field of the screens made from another document: its label and number prefix.
+SOURCE_FIELDS = {
+    DocumentType.RECEIPT: ("label.purchase_order_received", "CGDD…"),
+    DocumentType.SALES_RETURN: ("label.delivery_returned", "XSCK…"),
+    DocumentType.PURCHASE_RETURN: ("label.receipt_returned", "RK…"),
+}
+
+
+def scanned_from(document_type: str) -> str | None:
+    """The entry screen that makes documents from one of this type (a delivery's return)."""
+    return next(
+        (
+            entry
+            for entry, kind in ENTRIES.items()
+            if kind.source_type is not None and kind.source_type.value == document_type
+        ),
+        None,
+    )
 
 
 def made_by_scanning(document_type: str) -> bool:
@@ -604,11 +626,15 @@ def entry_context(
         "location": header.location,
         "to_location": header.to_location,
         "source": header.source,
+        "source_field": SOURCE_FIELDS.get(kind),
     }
 
 
 def _ordered_header(app: App, user: Principal, source: str) -> EntryHeader:
-    """A receipt's header from its purchase order: the order's warehouse and supplier."""
+    """A header from the document it is made from: its warehouse and partner.
+
+    A receipt's from its purchase order, a return's from its delivery or receipt.
+    """
     with app.reader() as connection:
         order = document_queries.document(connection, source)[0]
     if not user.sees(order.warehouse, order.to_warehouse):

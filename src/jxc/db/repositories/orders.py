@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
@@ -156,18 +167,33 @@ class OrderRepository:
         )
         return {int(line): int(source) for line, source in rows}
 
-    def progress(self, document_id: int, for_update: bool = False) -> list[OrderLineProgress]:
-        """Each line of an order: ordered and delivered, in base units, in line order."""
+    def progress(
+        self, document_id: int, for_update: bool = False, unopened_as_open: bool = False
+    ) -> list[OrderLineProgress]:
+        """Each line of an order: ordered and delivered, in base units, in line order.
+
+        ``unopened_as_open``: lines without progress yet (a receipt never returned to, see
+        ``open_lines``) read as open in whole, for a read that may not write them.
+        """
+        ordered: ColumnElement[Decimal] = _progress.c.ordered
+        delivered: ColumnElement[Decimal] = _progress.c.delivered
+        if unopened_as_open:
+            ordered = func.coalesce(ordered, s.DocumentLine.base_quantity)
+            delivered = func.coalesce(delivered, literal(0, type_=s.Quantity))
         query = (
             select(
                 s.DocumentLine.id,
                 s.DocumentLine.line_no,
                 s.DocumentLine.item_id,
                 s.DocumentLine.quantity,
-                _progress.c.ordered,
-                _progress.c.delivered,
+                ordered,
+                delivered,
             )
-            .join(_progress, _progress.c.document_line_id == s.DocumentLine.id)
+            .join(
+                _progress,
+                _progress.c.document_line_id == s.DocumentLine.id,
+                isouter=unopened_as_open,
+            )
             .where(s.DocumentLine.document_id == document_id)
             .order_by(s.DocumentLine.line_no)
         )
