@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from jxc.services import catalog, documents, orders, partners, workflows
+from jxc.services import catalog, deliveries, documents, orders, partners, workflows
 from tests.builders import a_user, a_warehouse, an_item, receive
 from tests.web.browsing import scan, sign_in
 
@@ -107,3 +107,29 @@ def test_a_delivery_is_picked_by_scanning_its_check_catches_a_wrong_batch_and_it
     expect(picker.locator("h1")).to_contain_text("已发运")
     picker.goto(f"{base_url}/documents/{shop.order}")
     expect(picker.locator("h1")).to_contain_text("已完成")
+
+
+def test_goods_that_come_back_are_scanned_from_the_delivery_page(browser, base_url, shop):
+    delivery = shop.delivery
+    went_out = {
+        "scans": [
+            {"item": "杯子", "quantity": "2"},
+            {"item": "奶粉", "batch": "B1", "quantity": "2"},
+        ]
+    }
+    deliveries.pick(shop.uow(), "picker", delivery, went_out)
+    deliveries.check(shop.uow(), "checker", delivery, went_out)
+    documents.act(shop.uow(), "picker", delivery, "ship")
+    clerk = sign_in(browser, base_url, "picker")
+    clerk.goto(f"{base_url}/documents/{delivery}")
+    clerk.click("#sales-return-by-scan")
+
+    expect(clerk.locator("input[name=source]")).to_have_value(delivery)
+    scan(clerk, MILK_B2)
+    expect(clerk.locator("#scan-message")).to_contain_text("批次 B2")
+    scan(clerk, MILK_B1)
+    expect(clerk.locator("#lines")).to_contain_text("B1")
+    clerk.click("#submit")
+    clerk.wait_for_url(re.compile(f"{base_url}/documents/XSTH"))
+    expect(clerk.locator("main")).to_contain_text(delivery)  # its source
+    expect(clerk.locator("main")).to_contain_text("婴儿奶粉 900g")
