@@ -639,6 +639,22 @@ def test_a_resent_submit_is_answered_as_the_first_not_checked_against_what_it_to
     assert first.headers["location"] == second.headers["location"]
 
 
+def test_a_screen_changed_after_it_was_handed_in_names_the_document_it_made(client, shop):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+    assert receipt.scan(SCREWS_EAN) == 200
+    receipt.fields.update({"request_id": "back-after-submit", "cost-1": "2"})
+    made = receipt.submit().headers["location"].rsplit("/", 1)[1]
+    before = snapshot(shop)
+
+    assert receipt.scan(SCREWS_EAN) == 200  # Back, one more scan, 提交 again
+    again = receipt.submit()
+
+    assert again.status_code == 422
+    assert f"此页面已经提交过，已生成 {made}；要录入另一张单据，请重新打开录入页面" in again.text
+    assert "请求号" not in again.text
+    assert snapshot(shop) == before
+
+
 def test_a_put_away_scan_beyond_what_lies_at_its_location_is_refused_at_once(client, shop):
     catalog.add_location(shop.uow(), TESTER, {"warehouse": "WH1", "code": "A-01", "name": "货架"})
     move = Entry(signed_in(client, "clerk1"), "putaway", location="STOCK", to_location="A-01")

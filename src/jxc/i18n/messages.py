@@ -116,6 +116,7 @@ ERRORS: dict[str, str] = {
     "quantity.too_precise": "Quantity {quantity} has more decimals than unit {unit} allows ({decimals})",
     "request.idempotency_key_of_another_user": "Request id {request_id} was already used by another user; send a new one",
     "request.idempotency_key_reused": "Request id {request_id} was already used for a different request ({operation})",
+    "web.page_already_handed_in": "This page was already handed in and made {number}; open the screen anew for another document",
     "settings.timezone_unknown": "JXC_TIMEZONE={zone} is not a time zone; use an IANA name such as Asia/Shanghai",
     "settings.timezone_ignored": "JXC_TIMEZONE={given} is not used: this company's time zone is {kept}, kept in the database so that every program agrees (change it with: jxc company timezone ZONE)",
     "company.timezone_unknown": "{zone} is not a time zone; use an IANA name such as Asia/Shanghai, or an offset such as UTC+08:00",

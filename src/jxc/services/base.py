@@ -218,7 +218,12 @@ def replay(
     if stored_operation != operation or result.get("_fingerprint") != fingerprint(payload):
         raise Conflict(
             "request.idempotency_key_reused",
-            {"request_id": request_id, "operation": stored_operation},
+            # the document the first request made, if any: a form sent again names it
+            {
+                "request_id": request_id,
+                "operation": stored_operation,
+                "number": result.get("number"),
+            },
         )
     return result
 

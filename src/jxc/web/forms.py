@@ -49,5 +49,10 @@ def form_errors(error: DomainError, locale: str) -> FormErrors:
             message = translate("label.web_on_line", locale, line=line[1], message=message)
         found.placed.append(message)
     if not items or len(items) > 1:
-        found.summary.append(translate(error.code, locale, **dict(error.params)))
+        code = error.code
+        if code == "request.idempotency_key_reused" and error.params.get("number"):
+            # A page handed in already (Back after 提交, then changed): its request id is
+            # nothing the user knows of, the document it made is.
+            code = "web.page_already_handed_in"
+        found.summary.append(translate(code, locale, **dict(error.params)))
     return found
