@@ -133,3 +133,25 @@ def test_goods_that_come_back_are_scanned_from_the_delivery_page(browser, base_u
     clerk.wait_for_url(re.compile(f"{base_url}/documents/XSTH"))
     expect(clerk.locator("main")).to_contain_text(delivery)  # its source
     expect(clerk.locator("main")).to_contain_text("婴儿奶粉 900g")
+
+
+def test_a_short_pick_confirmed_then_scanned_on_must_be_confirmed_again(browser, base_url, shop):
+    delivery = shop.delivery
+    picker = sign_in(browser, base_url, "picker")
+    picker.goto(f"{base_url}/deliveries/{delivery}/pick")
+    scan(picker, MILK_B1)
+    picker.click("#submit")  # short of 2 cups and a tin: asked first
+    expect(picker.locator("#short-confirmed")).to_be_visible()
+    picker.check("#short-confirmed")
+
+    scan(picker, CUPS_EAN)  # the lines changed after the confirmation
+    expect(picker.locator("#lines")).to_contain_text("杯子")
+
+    expect(picker.locator("#short-confirmed")).not_to_be_checked()
+    picker.click("#submit")
+    expect(picker.locator("#short-confirmed")).to_be_visible()  # asked again, nothing taken
+    expect(picker.locator("h1")).to_contain_text("拣货")
+    picker.check("#short-confirmed")
+    picker.click("#submit")
+    picker.wait_for_url(f"{base_url}/documents/{delivery}")
+    expect(picker.locator("h1")).to_contain_text("已拣货")

@@ -68,6 +68,13 @@ document.addEventListener("htmx:load", function (event) {
   for (const detail of scannedBeforeReady.splice(0)) { htmx.trigger(scan, "jxc:scan", detail); }
 });
 
+// A short pick is confirmed for the lines as they stood: a scan or a line taken out
+// changes them, and the confirmation with them.
+document.addEventListener("htmx:afterSwap", function () {
+  const confirmed = document.getElementById("short-confirmed");
+  if (confirmed) { confirmed.checked = false; }
+});
+
 document.addEventListener("htmx:beforeSwap", function (event) {
   // A refused scan (422) still replaces the lines, to show the message next to the field.
   if (event.detail.xhr.status === 422) {
