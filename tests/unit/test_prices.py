@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jxc.domain.errors import ErrorCollector
-from jxc.domain.picking import Counted, check_complete, check_scanned, shortfall
+from jxc.domain.picking import (
+    Counted,
+    check_complete,
+    check_scanned,
+    picked_per_row,
+    shortfall,
+)
 from jxc.domain.prices import LinePrice, amounts, check_price, gross_profit
 from jxc.domain.shop_orders import ShopMapping, orders_in
 
@@ -91,6 +97,23 @@ def test_the_check_wants_the_same_batches_and_counts_and_names_what_is_missing()
     assert [(i.code, i.params["batches"]) for i in wrong.items] == [("scan.wrong_batch", "B1")]
     assert [(i.code, i.params["item"]) for i in missing.items] == [("scan.missing", "壶")]
     assert complete.items == []
+
+
+def test_the_pick_lists_rows_fill_in_their_order_with_their_own_item_and_batch():
+    rows = [
+        Counted("壶", "B1", Decimal(2)),  # at A-01
+        Counted("杯子", None, Decimal(2)),
+        Counted("壶", "B1", Decimal(3)),  # the rest of B1, at B-02
+        Counted("壶", "B2", Decimal(1)),
+    ]
+    scanned = [
+        Counted("壶", "B1", Decimal(4)),
+        Counted("杯子", None, Decimal(1)),
+        Counted("壶", "B9", Decimal(1)),  # a batch the list does not name
+    ]
+
+    assert picked_per_row(rows, scanned) == [2, 1, 2, 0]
+    assert picked_per_row(rows, []) == [0, 0, 0, 0]
 
 
 SHOP = ShopMapping(

@@ -80,6 +80,7 @@ def test_a_delivery_is_picked_by_scanning_its_check_catches_a_wrong_batch_and_it
     expect(picker.locator("#pick-list")).to_contain_text("B1")  # FEFO: the batch expiring first
     for code in (CUPS_EAN, CUPS_EAN, MILK_B1, MILK_B1):
         scan(picker, code)
+    expect(picker.locator("#pick-list tr.picked")).to_have_count(2)  # each row picked whole
     scan(picker, CUPS_EAN)  # a third cup: the delivery has two
     expect(picker.locator("#scan-message")).to_contain_text("出库单只有 2")
     picker.click("#submit")

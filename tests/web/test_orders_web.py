@@ -154,6 +154,34 @@ def test_the_pick_screen_counts_scans_only_no_typed_quantities(shop):
     assert "remove-line" not in typed_over.text
 
 
+def test_the_pick_list_shows_what_each_scan_has_picked_of_each_row(shop):
+    app, number = shop
+    workflows.use(app.uow(), "tester", "sop")
+    clerk = web_client(app, "clerk")
+    delivery = pushed_down(clerk, number, "web-3")  # 6 cups, all at WH1's STOCK
+
+    def picked(page):
+        row = re.search(r'<td class="num taken">([^<]*)</td>', page)
+        return row.group(1)
+
+    def scan(state):
+        return clerk.post(
+            f"/deliveries/{delivery}/pick/scan",
+            data={"code": "杯子", "state": state},
+            headers={"X-CSRF-Token": page_csrf(clerk)},
+        )
+
+    opened = clerk.get(f"/deliveries/{delivery}/pick").text
+    first = scan("")
+    second = scan(scan_state(first.text))
+
+    assert picked(opened) == "0"
+    assert opened.count('id="pick-list"') == 1
+    assert 'id="pick-list" hx-swap-oob="true"' in first.text  # redrawn beside the lines
+    assert (picked(first.text), picked(second.text)) == ("1", "2")
+    assert 'class="picked"' not in second.text  # 2 of 6
+
+
 def test_a_batch_item_is_picked_by_its_code_with_the_batch_typed_from_the_pick_list(shop):
     """Goods without a barcode of their own: the item code scanned, the batch typed beside."""
     app, _ = shop

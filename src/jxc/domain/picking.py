@@ -73,6 +73,23 @@ def check_scanned(
     return errors
 
 
+def picked_per_row(rows: Sequence[Counted], scanned: Sequence[Counted]) -> list[Decimal]:
+    """What the scans so far took of each pick-list row, the rows filled in their order.
+
+    A row takes the scans of its item and batch (a row without a batch, of an item not
+    batch-tracked: the item's scans). A batch picked that no row names fills no row: the
+    pick list said where to find other goods.
+    """
+    left = _totals(scanned, by_batch=True)
+    taken = []
+    for row in rows:
+        key = (row.item, row.batch)
+        share = min(row.quantity, left[key])
+        left[key] -= share
+        taken.append(share)
+    return taken
+
+
 def shortfall(expected: Sequence[Counted], scanned: Sequence[Counted]) -> ErrorCollector:
     """A pick of less than the delivery: each item short, for the picker to confirm.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,8 +26,10 @@ from jxc.domain.picking import (
     Counted,
     check_complete,
     check_scanned,
+    picked_per_row,
     shortfall,
 )
+from jxc.queries.orders import PickRow, pick_list
 from jxc.services import documents, workflows
 from jxc.services.auth import principal
 from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
@@ -197,6 +200,21 @@ def check_scans(
     else:
         check_scanned(expected, scanned, by_batch=False).raise_if_any()
         _check_on_the_shelf(uow, actor, header, parsed.scans, scanned)
+
+
+@reading
+def pick_progress(
+    uow: UnitOfWork, actor: str, number: str, scans: ScansIn | dict[str, Any]
+) -> list[tuple[PickRow, Decimal]]:
+    """拣货单, each row with what the scans so far took of it (base units).
+
+    Raises:
+        NotFound: delivery.unknown (to ``actor`` too, outside their warehouses).
+    """
+    _delivery(uow, actor, number)
+    rows = pick_list(uow.connection, number)
+    wanted = [Counted(row.item, row.batch, row.quantity) for row in rows]
+    return list(zip(rows, picked_per_row(wanted, _scanned(uow, scans)), strict=True))
 
 
 @transactional

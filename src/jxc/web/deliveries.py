@@ -19,7 +19,6 @@ from jxc.domain.auth import Principal
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Conflict, DomainError, NotFound
 from jxc.queries import documents as document_queries
-from jxc.queries import orders as order_queries
 from jxc.services import deliveries, documents
 from jxc.web.forms import form_errors
 from jxc.web.pages import AppDep, UserDep, WriterDep
@@ -46,13 +45,20 @@ def _scans(lines: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _picks(
+    app: App, user: Principal, number: str, lines: list[dict[str, Any]]
+) -> list[tuple[Any, Any]]:
+    """The pick list, each row with what the lines scanned so far took of it."""
+    return deliveries.pick_progress(app.uow(), user.username, number, _scans(lines))
+
+
 def _context(app: App, user: Principal, number: str, step: str) -> dict[str, Any]:
     documents.check_visible(app.uow(), user.username, number)
     with app.reader() as connection:
         header, lines = document_queries.document(connection, number)
         if header.document_type != DocumentType.SALES_DELIVERY.value:
             raise NotFound("delivery.unknown", {"number": number})
-        picks = order_queries.pick_list(connection, number) if step == "pick" else []
+    picks = _picks(app, user, number, []) if step == "pick" else []
     return {
         "header": header,
         "expected": lines,
@@ -92,8 +98,20 @@ async def scan(
     def check(_form: Any, lines: list[dict[str, Any]], _number: int) -> None:
         deliveries.check_scans(app.uow(), user.username, number, step, _scans(lines))
 
+    def picks(lines: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"picks": _picks(app, user, number, lines), "picks_redrawn": True}
+
     return await take_scan(
-        request, app, user, DocumentType.SALES_DELIVERY, code, scan_id, state, check, typed=False
+        request,
+        app,
+        user,
+        DocumentType.SALES_DELIVERY,
+        code,
+        scan_id,
+        state,
+        check,
+        typed=False,
+        redrawn=picks if step == "pick" else None,
     )
 
 

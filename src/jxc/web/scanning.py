@@ -180,6 +180,7 @@ async def take_scan(
     state: str,
     check: Callable[[Any, list[dict[str, Any]], int], None],
     typed: bool = True,
+    redrawn: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None,
 ) -> Response:
     """One scan or one line taken out: the lines re-drawn, or the refusal (422).
 
@@ -188,7 +189,8 @@ async def take_scan(
     count: no count, no quantity typed over, no line taken out.
 
     ``check(form, lines, number)`` refuses the lines with the scan added to line ``number``
-    as the screen's document would; a resent scan id counts once.
+    as the screen's document would; a resent scan id counts once. ``redrawn(lines)``: more
+    of the page drawn anew with the lines (the pick list's progress), out of band.
     """
     scan_error, status = "", 200
     form = await request.form()
@@ -217,10 +219,12 @@ async def take_scan(
             scans.append(scan_id or secrets.token_hex(8))
         except DomainError as error:
             scan_error, status = form_errors(error, locale_of(request)).summary_or_first(), 422
+    more = await run_in_threadpool(redrawn, lines) if redrawn else {}
     return page(
         request,
         "_lines.html",
         status,
+        **more,
         kind=kind.value,
         scan_url=request.url.path,
         typed_lines=typed,
