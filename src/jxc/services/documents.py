@@ -294,8 +294,13 @@ def answered(uow: UnitOfWork, actor: str, request_id: str | None) -> bool:
 
 
 @transactional
-def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> None:
+def check(
+    uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any], editing: str | None = None
+) -> None:
     """Refuse ``data`` as creating it and posting it now would, and write nothing.
+
+    ``editing``: the number of the document ``data`` is to replace (its own lines are not
+    among the returns on their way).
 
     The checks at entry time (a scan): the lines are resolved and their stock taken in a
     transaction that is rolled back, so what is refused here is what posting would refuse.
@@ -306,7 +311,8 @@ def check(uow: UnitOfWork, actor: str, data: DocumentIn | dict[str, Any]) -> Non
         InsufficientStock: stock.insufficient, naming every short line.
     """
     document = _parsed(uow, actor, data)
-    header, lines = _insert(uow, actor, document)
+    edited = uow.documents.header(editing) if editing else None
+    header, lines = _insert(uow, actor, document, edited.id if edited else None)
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     if header.document_type.brings_stock_in:
         _receipt_moves(uow, header, lines, items, set())
@@ -396,7 +402,7 @@ def editing(
         raise _with_unknown_codes(uow, given, malformed) from None
     if unchanged_refused and document == current:  # the same values given again
         raise Invalid("document.unchanged", {"number": number})
-    resolved, rows = _validated(uow, document)
+    resolved, rows = _validated(uow, document, editing=header.id)
     uow.documents.move_state(
         header,
         header.state,
@@ -1145,7 +1151,9 @@ class _Resolved:
     source: fulfilment.Source | None = None
 
 
-def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _Resolved | None:
+def _resolve(
+    uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector, editing: int | None = None
+) -> _Resolved | None:
     kind = document.document_type
     if kind is DocumentType.REVERSAL:
         errors.add("/document_type", "document.reversal_by_reverse_only")
@@ -1195,7 +1203,7 @@ def _resolve(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> _
         unresolved()
         return None
     partner_id = _partner(uow, document, errors)
-    source = _source(uow, document, warehouse, partner_id, errors)
+    source = _source(uow, document, warehouse, partner_id, errors, editing)
     if source is not None:
         partner_id = source.header.partner_id
     elif kind.is_order and document.partner is None:
@@ -1232,6 +1240,7 @@ def _source(
     warehouse: Warehouse | None,
     partner_id: int | None,
     errors: ErrorCollector,
+    editing: int | None = None,
 ) -> fulfilment.Source | None:
     """The order a receipt or delivery is made from: open, in its warehouse, its partner's."""
     kind = document.document_type
@@ -1244,7 +1253,7 @@ def _source(
         if kind.needs_source:
             errors.add("/source", "order.required", document_type=kind)
         return None
-    source = fulfilment.order_of(uow, document.source, wanted, errors)
+    source = fulfilment.order_of(uow, document.source, wanted, errors, editing)
     if source is None:
         return None
     if warehouse is not None and source.header.warehouse_id != warehouse.id:
@@ -1445,10 +1454,15 @@ def _line_terms(
     return found
 
 
-def _validated(uow: UnitOfWork, document: DocumentIn) -> tuple[_Resolved, list[_LineRow]]:
-    """The document's codes resolved and its line rows, or Invalid naming every problem."""
+def _validated(
+    uow: UnitOfWork, document: DocumentIn, editing: int | None = None
+) -> tuple[_Resolved, list[_LineRow]]:
+    """The document's codes resolved and its line rows, or Invalid naming every problem.
+
+    ``editing``: the id of the document these are the new contents of.
+    """
     errors = ErrorCollector()
-    resolved = _resolve(uow, document, errors)
+    resolved = _resolve(uow, document, errors, editing)
     rows: list[_LineRow] = []
     unit_ids: dict[str, int] = {}
     if resolved is not None:
@@ -1506,9 +1520,9 @@ def _write_lines(
 
 
 def _insert(
-    uow: UnitOfWork, actor: str, document: DocumentIn
+    uow: UnitOfWork, actor: str, document: DocumentIn, editing: int | None = None
 ) -> tuple[DocumentHeader, list[LineRecord]]:
-    resolved, rows = _validated(uow, document)
+    resolved, rows = _validated(uow, document, editing)
     initial = workflows.definition(uow, document.document_type.value).initial
     now, today = uow.clock(), uow.today()
     number = format_number(

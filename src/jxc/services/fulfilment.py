@@ -37,6 +37,10 @@ class Source:
     prices: dict[int, PricedLine]  # by order line id
     tolerances: dict[int, Decimal]  # over-receipt tolerance in percent, by item id
     shipped: dict[int, list[ShippedUnit]] = field(default_factory=dict)  # a delivery's, by line
+    # A delivery's or receipt's: what returns not yet posted take of each line (by line
+    # id), and which returns those are.
+    pending: dict[int, Decimal] = field(default_factory=dict)
+    pending_documents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,17 @@ class Fulfils:
 
 
 def order_of(
-    uow: UnitOfWork, number: str, kind: DocumentType, errors: ErrorCollector
+    uow: UnitOfWork,
+    number: str,
+    kind: DocumentType,
+    errors: ErrorCollector,
+    editing: int | None = None,
 ) -> Source | None:
-    """The open order ``number`` a document is made from, or None with the problem."""
+    """The open order ``number`` a document is made from, or None with the problem.
+
+    ``editing``: the id of the document being edited, whose own lines do not count among
+    the returns on their way.
+    """
     header = uow.documents.header(number)
     if header is None or header.document_type is not kind:
         errors.add("/source", "order.unknown", number=number, document_type=kind.value)
@@ -64,9 +76,12 @@ def order_of(
         uow.orders.open_lines(header.id)
     lines = uow.orders.progress(header.id)
     shipped: dict[int, list[ShippedUnit]] = defaultdict(list)
+    pending_documents: tuple[str, ...] = ()
+    pending: dict[int, Decimal] = {}
     if not kind.is_order:
         for unit in uow.orders.shipped([line.line_id for line in lines]):
             shipped[unit.line_id].append(unit)
+        pending_documents, pending = on_their_way(uow, header, editing)
     return Source(
         header,
         {line.line_no: line for line in lines},
@@ -77,7 +92,33 @@ def order_of(
             else {}
         ),
         shipped,
+        pending,
+        pending_documents,
     )
+
+
+def on_their_way(
+    uow: UnitOfWork, source: DocumentHeader, editing: int | None = None
+) -> tuple[tuple[str, ...], dict[int, Decimal]]:
+    """Documents made from ``source`` not yet posted, and what they take of each of its lines.
+
+    Their quantities are not delivered (returned) yet, but no longer open: neither a
+    second 下推 nor a document made by hand may take the same goods again. ``editing``'s
+    own lines are left out.
+    """
+    made = [
+        header
+        for number in in_flight(uow, source, with_posted=False)
+        if (header := uow.documents.header(number)) is not None and header.id != editing
+    ]
+    taken: dict[int, Decimal] = defaultdict(Decimal)
+    for header in made:
+        made_lines = uow.documents.lines(header.id)
+        sources = uow.orders.sources_of_lines([line.id for line in made_lines])
+        for line in made_lines:
+            if line.id in sources:
+                taken[sources[line.id]] += line.base_quantity
+    return tuple(header.number for header in made), dict(taken)
 
 
 def is_open(workflow: Workflow, header: DocumentHeader) -> bool:
@@ -156,8 +197,18 @@ def fulfilling_line(
         return None
     kind = source.header.document_type
     most = ceiling(kind, ordered, source.tolerances.get(item.id, Decimal(0)))
-    if ordered.delivered + base_quantity > most:
-        _over(errors, pointer, kind, ordered, item, number, base_quantity, most)
+    on_the_way = source.pending.get(ordered.line_id, Decimal(0))
+    if ordered.delivered + on_the_way + base_quantity > most:
+        if on_the_way:
+            errors.add(
+                f"{pointer}/quantity",
+                "return.over_shipped_pending",
+                **_progress_params(ordered, item, number, base_quantity),
+                pending=str(normalized(on_the_way)),
+                documents=", ".join(source.pending_documents),
+            )
+        else:
+            _over(errors, pointer, kind, ordered, item, number, base_quantity, most)
         return None
     if kind is DocumentType.RECEIPT:  # a purchase return: the batch it sends back
         return Fulfils(ordered.line_id, None, None, _only_batch(source.shipped[ordered.line_id]))
@@ -219,14 +270,7 @@ def _over(
     requested: Decimal,
     most: Decimal,
 ) -> None:
-    params = {
-        "item": item.code,
-        "line": ordered.line_no,
-        "number": number,
-        "ordered": str(normalized(ordered.ordered)),
-        "delivered": str(normalized(ordered.delivered)),
-        "requested": str(normalized(requested)),
-    }
+    params = _progress_params(ordered, item, number, requested)
     if kind is DocumentType.PURCHASE_ORDER:
         errors.add(
             f"{pointer}/quantity", "receipt.over_order", **params, allowed=str(normalized(most))
@@ -235,6 +279,19 @@ def _over(
         errors.add(f"{pointer}/quantity", "return.over_shipped", **params)
     else:
         errors.add(f"{pointer}/quantity", "delivery.over_order", **params)
+
+
+def _progress_params(
+    ordered: OrderLineProgress, item: Item, number: str, requested: Decimal
+) -> dict[str, object]:
+    return {
+        "item": item.code,
+        "line": ordered.line_no,
+        "number": number,
+        "ordered": str(normalized(ordered.ordered)),
+        "delivered": str(normalized(ordered.delivered)),
+        "requested": str(normalized(requested)),
+    }
 
 
 def consume(

@@ -8,7 +8,6 @@ counts in the batches and posts, through the document's workflow.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -139,15 +138,6 @@ def _left_to_push(
     a receipt never returned to reads as open in whole.
     """
     progress = uow.orders.progress(order.id, for_update=for_update, unopened_as_open=not for_update)
-    pending = fulfilment.in_flight(uow, order, with_posted=False)
-    taken: dict[int, Decimal] = defaultdict(Decimal)
-    for made in pending:
-        header = uow.documents.header(made)
-        assert header is not None, "in_flight names existing documents"
-        made_lines = uow.documents.lines(header.id)
-        sources = uow.orders.sources_of_lines([line.id for line in made_lines])
-        for line in made_lines:
-            if line.id in sources:
-                taken[sources[line.id]] += line.base_quantity
-    left = [(line, line.open - taken[line.line_id]) for line in progress]
+    pending, taken = fulfilment.on_their_way(uow, order)
+    left = [(line, line.open - taken.get(line.line_id, Decimal(0))) for line in progress]
     return pending, [(line, quantity) for line, quantity in left if quantity > 0]

@@ -159,7 +159,7 @@ async def edit_scan(
 
     def check(form: Any, lines: list[dict[str, Any]], line_number: int) -> None:
         documents.check_editable(app.uow(), user.username, number)
-        check_line(app, user, kind, form, lines, line_number)
+        check_line(app, user, kind, form, lines, line_number, editing=number)
 
     return await take_scan(request, app, user, kind, code, scan_id, state, check)
 
@@ -186,7 +186,7 @@ async def save(
     data = document_data(kind, header, lines)
     changes = {key: value for key, value in data.items() if key not in ("document_type", "source")}
     try:
-        await run_in_threadpool(check_unless_answered, app, user, data, request_id)
+        await run_in_threadpool(check_unless_answered, app, user, data, request_id, number)
         await run_in_threadpool(
             documents.edit,
             app.uow(),

@@ -559,10 +559,12 @@ def check_line(
     form: Any,
     lines: list[dict[str, Any]],
     number: int,
+    editing: str | None = None,
 ) -> None:
     """Refuse a scan as posting would refuse its line (or the header): at once, not later.
 
-    ``form``: the screen's fields as sent with the scan; ``lines``: with the scan added.
+    ``form``: the screen's fields as sent with the scan; ``lines``: with the scan added;
+    ``editing``: the document the screen edits.
 
     Raises:
         DomainError: the first problem of line ``number`` or of the header.
@@ -571,7 +573,7 @@ def check_line(
     if kind.is_order:  # prices are typed after the scans
         data = {**data, "lines": [{**line, "unit_price": "0"} for line in data["lines"]]}
     try:
-        documents.check(app.uow(), user.username, data)
+        documents.check(app.uow(), user.username, data, editing)
     except DomainError as error:
         if not error.items:
             raise
@@ -583,7 +585,11 @@ def check_line(
 
 
 def check_unless_answered(
-    app: App, user: Principal, data: dict[str, Any], request_id: str | None
+    app: App,
+    user: Principal,
+    data: dict[str, Any],
+    request_id: str | None,
+    editing: str | None = None,
 ) -> None:
     """Check a whole screen as each scan was (a quantity typed over a line too).
 
@@ -593,7 +599,7 @@ def check_unless_answered(
         DomainError: as ``documents.check``.
     """
     if not documents.answered(app.uow(), user.username, request_id):
-        documents.check(app.uow(), user.username, data)
+        documents.check(app.uow(), user.username, data, editing)
 
 
 def entry_context(

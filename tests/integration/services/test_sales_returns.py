@@ -153,6 +153,49 @@ def test_returning_more_than_was_shipped_is_refused_and_a_reversal_makes_it_retu
     assert_books_balance(app)
 
 
+def test_returns_on_their_way_count_against_what_may_still_come_back(shipped):
+    app, delivery = shipped  # 5 cups went out
+    give_back(app, delivery, {"item": "杯子", "quantity": "1"})
+    waiting = give_back(app, delivery, {"item": "杯子", "quantity": "3"}, post=False).number
+
+    with refused(app, Invalid) as caught:
+        give_back(app, delivery, {"item": "杯子", "quantity": "2"}, post=False)
+    (item,) = caught.value.items
+    assert item.code == "return.over_shipped_pending"
+    assert (item.params["delivered"], item.params["pending"], item.params["documents"]) == (
+        "1",
+        "3",
+        waiting,
+    )
+    # the return waiting is edited without its own lines counting against it
+    documents.edit(app.uow(), "tester", waiting, {"lines": [{"item": "杯子", "quantity": "4"}]})
+    documents.check(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "sales_return",
+            "warehouse": "WH1",
+            "source": delivery,
+            "lines": [{"item": "杯子", "quantity": "4"}],
+        },
+        editing=waiting,
+    )
+    with refused(app, Invalid):  # checked as a new return, the 4 waiting are in the way
+        documents.check(
+            app.uow(),
+            "tester",
+            {
+                "document_type": "sales_return",
+                "warehouse": "WH1",
+                "source": delivery,
+                "lines": [{"item": "杯子", "quantity": "1"}],
+            },
+        )
+    documents.act(app.uow(), "tester", waiting, "void")
+    give_back(app, delivery, {"item": "杯子", "quantity": "4"})  # voided: not on its way
+    assert stock(app, "杯子") == Decimal(10)
+
+
 def test_a_delivery_is_reversed_only_once_its_returns_are_reversed_themselves(shipped):
     app, delivery = shipped
     returned = give_back(app, delivery, {"item": "杯子", "quantity": "2"})
