@@ -623,6 +623,7 @@ def test_a_quantity_typed_over_a_line_is_checked_at_submit_as_a_scan_would_be(cl
 
     assert refused.status_code == 422
     assert "第 1 行：螺丝-M3 在 WH1：需要 5000，可用 3" in refused.text
+    assert "第 1 行：第 1 行" not in refused.text  # the message names its line itself
     assert snapshot(shop) == before
 
 

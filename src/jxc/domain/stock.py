@@ -89,6 +89,19 @@ def allocate(
     return picks, remaining
 
 
+def allocate_held_back_first(
+    quantity: Decimal, slots: Sequence[StockSlot]
+) -> tuple[list[tuple[StockSlot, Decimal]], Decimal]:
+    """A purchase return's take: goods awaiting QC (待检) first, then the shelves, by FEFO.
+
+    What goes back to a supplier is mostly what inspection rejected; good stock on the
+    shelves leaves only for what 待检 does not hold.
+    """
+    picks, missing = allocate(quantity, [slot for slot in slots if slot.held_back])
+    more, missing = allocate(missing, [slot for slot in slots if not slot.held_back])
+    return picks + more, missing
+
+
 def given_in_turn(quantity: Decimal, held: Sequence[Decimal]) -> list[Decimal]:
     """What each of ``held`` gives back, in turn, until ``quantity`` is given."""
     given: list[Decimal] = []

@@ -68,7 +68,7 @@ from jxc.domain.quantities import (
     normalized,
     round_money,
 )
-from jxc.domain.stock import Refusal, allocate, refused_lines
+from jxc.domain.stock import Refusal, allocate, allocate_held_back_first, refused_lines
 from jxc.domain.workflow import (
     COMPLETE,
     DOCUMENT_TYPES,
@@ -316,8 +316,12 @@ def check(
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     if header.document_type.brings_stock_in:
         _receipt_moves(uow, header, lines, items, set())
-    # a purchase order moves nothing
-    elif header.document_type.value in RESERVING_TYPES or header.document_type.moves_within:
+    # a purchase order moves nothing; a sales return brings stock in
+    elif (
+        header.document_type.value in RESERVING_TYPES
+        or header.document_type.moves_within
+        or header.document_type is DocumentType.PURCHASE_RETURN
+    ):
         _outgoing_moves(uow, header, lines, items, actor)
 
 
@@ -1966,6 +1970,7 @@ def _outgoing_moves(
     short = ErrorCollector()
     moves: list[Move] = []
     taken: dict[tuple[int, int, int], Decimal] = {}  # by earlier lines
+    rejects = header.document_type is DocumentType.PURCHASE_RETURN  # from 待检 first
     stock = uow.balances.slots(
         [line.item_id for line in lines if not _by_serial(items[line.item_id], line)],
         header.warehouse_id,
@@ -2020,10 +2025,12 @@ def _outgoing_moves(
             if (used := taken.get((item.id, slot.location.id, slot.batch_id)))
             else slot
             for slot in stock[item.id]
-            if (slot.location.id == source.id if source else not slot.held_back)
+            if (slot.location.id == source.id if source else rejects or not slot.held_back)
             and (batch_id is None or slot.batch_id == batch_id)
         ]
-        picks, missing = allocate(line.base_quantity, slots)
+        picks, missing = (allocate_held_back_first if rejects else allocate)(
+            line.base_quantity, slots
+        )
         for slot, quantity in picks:
             key = (item.id, slot.location.id, slot.batch_id)
             taken[key] = taken.get(key, ZERO) + quantity

@@ -45,7 +45,8 @@ def form_errors(error: DomainError, locale: str) -> FormErrors:
         message = translate(item.code, locale, **dict(item.params))
         found.fields[item.pointer] = message
         line = _LINE.match(item.pointer)
-        if line and "line" not in item.params:  # else the message names its line itself
+        names_its_line = "line" in item.params or "lines" in item.params
+        if line and not names_its_line:  # else the message names its line(s) itself
             message = translate("label.web_on_line", locale, line=line[1], message=message)
         found.placed.append(message)
     if not items or len(items) > 1:

@@ -377,6 +377,36 @@ def test_goods_bought_wait_in_qc_unsold_until_put_away_and_a_rejected_part_goes_
     assert_books_balance(shop)
 
 
+def test_a_purchase_return_naming_no_location_sends_back_from_qc_before_the_shelves(shop):
+    """As 扫码采购退货 makes it: rejected goods wait in 待检, the good ones were put away."""
+    catalog.add_location(
+        shop.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}
+    )
+    catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+    received = receipt_of(shop, purchase(shop, BOXES), {"item": "螺丝", "quantity": "200"}).number
+    documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "putaway",
+            "warehouse": "WH1",
+            "lines": [{"item": "螺丝", "quantity": "190", "location": "QC", "to_location": "A-01"}],
+        },
+        post=True,
+    )
+
+    def where():
+        with shop.reader() as connection:
+            rows = stock_levels.stock_rows(connection, "WH1", item="螺丝")
+        return {r.location: r.on_hand for r in rows if r.on_hand}
+
+    send_back(shop, received, {"item": "螺丝", "quantity": "4"})
+    assert where() == {"QC": Decimal(6), "A-01": Decimal(190)}
+    send_back(shop, received, {"item": "螺丝", "quantity": "8"})  # 6 in QC, 2 off the shelf
+    assert where() == {"A-01": Decimal(188)}
+    assert_books_balance(shop)
+
+
 def test_a_put_away_needs_both_locations_and_two_different_ones(shop):
     catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
     receive(shop, "WH1", {"item": "螺丝", "quantity": "5"})
