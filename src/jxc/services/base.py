@@ -216,14 +216,11 @@ def replay(
     if result.get("_actor", actor) != actor:
         raise Conflict("request.idempotency_key_of_another_user", {"request_id": request_id})
     if stored_operation != operation or result.get("_fingerprint") != fingerprint(payload):
+        made = {"number": result["number"]} if result.get("number") else {}
         raise Conflict(
             "request.idempotency_key_reused",
             # the document the first request made, if any: a form sent again names it
-            {
-                "request_id": request_id,
-                "operation": stored_operation,
-                "number": result.get("number"),
-            },
+            {"request_id": request_id, "operation": stored_operation, **made},
         )
     return result
 
