@@ -414,3 +414,46 @@ def test_a_posted_receipt_is_pushed_down_or_scanned_back_to_its_supplier(shop):
     with app.reader() as connection:
         assert order_queries.source_of(connection, returned) == receipt
     assert 'id="push-down">' not in clerk.get(f"/documents/{receipt}").text  # all on its way
+
+
+def test_a_batch_item_comes_back_in_the_batch_its_delivery_line_took_out(shop):
+    app, _ = shop
+    an_item(app, "奶粉", tracking="batch", shelf_life_days=720)
+    for batch, expiry in (("M1", "2027-06-30"), ("M2", "2027-12-31")):
+        receive(
+            app,
+            "WH1",
+            {
+                "item": "奶粉",
+                "quantity": "2",
+                "unit_cost": "50",
+                "batch": batch,
+                "expiry_date": expiry,
+            },
+        )
+    order = a_sales_order(app, "WH1", "C1", {"item": "奶粉", "quantity": "3", "unit_price": "99"})
+    clerk = web_client(app, "clerk")
+    delivery = pushed_down(clerk, order, "web-30")  # by FEFO: 2 of M1, 1 of M2
+    documents.act(app.uow(), "clerk", delivery, "ship")
+    back = Entry(clerk, "sales-return", source=delivery, partner="C1")
+
+    assert 'id="scan-batch"' in clerk.get(f"/sales-return?source={delivery}").text
+    assert back.scan("奶粉") == 422  # which of the two?
+    assert back.message == "请注明退货批次：该行的批次为 M1, M2"
+    assert back.scan("奶粉", scan_batch="M9") == 422
+    assert back.message == "批次 M9 不是被退单据该行的批次（该行批次为 M1, M2）"
+    assert back.scan("奶粉", scan_batch="M2") == 200
+    assert back.lines == [("奶粉", "1", "M2", [])]
+
+
+def test_an_order_is_for_serial_tracked_goods_before_their_units_are_known(shop):
+    app, _ = shop
+    an_item(app, "手机", tracking="serial", base_unit="台")
+    partners.add(app.uow(), "tester", {"code": "SUP1", "name": "供应商一", "kind": "supplier"})
+    a_user(app, "buyer", "purchaser", "WH1")
+    order = Entry(web_client(app, "buyer"), "purchase-order", partner="SUP1")
+
+    assert order.scan("手机", quantity="2") == 200
+    assert order.lines == [("手机", "2", None, [])]
+    order.fields.update({"price-1": "1200", "tax-1": "13"})
+    assert order.submit().status_code == 303

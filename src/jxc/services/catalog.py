@@ -530,11 +530,15 @@ def scan(
             code = replace(code, serial=code.codes[0])
         item, unit = typed, typed.base_unit.code
     batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL
-    if batched and code.batch is None and document_type.brings_stock_in:
+    # A sales return's batch is the one its delivery line shipped, unless it shipped several.
+    batch_needed = document_type.brings_stock_in and document_type is not DocumentType.SALES_RETURN
+    if batched and code.batch is None and batch_needed:
         raise Invalid("batch.required", {"item": item.code})
     if not batched and code.batch is not None:
         raise Invalid("batch.not_tracked", {"item": item.code})
-    if serialized != (code.serial is not None):
+    if document_type.is_order:  # an order is for goods, not yet for units
+        code = replace(code, serial=None)
+    elif serialized != (code.serial is not None):
         raise Invalid(
             "serial.required" if serialized else "serial.not_tracked", {"item": item.code}
         )

@@ -66,6 +66,7 @@ def _context(app: App, user: Principal, number: str, step: str) -> dict[str, Any
         "step": step,
         "kind": DocumentType.SALES_DELIVERY.value,
         "typed_lines": False,  # what was picked or checked is what was scanned
+        "batch_field": True,  # a batch item without a barcode: its batch typed from the list
     }
 
 

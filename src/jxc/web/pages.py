@@ -633,6 +633,8 @@ def entry_context(
         "to_location": header.to_location,
         "source": header.source,
         "source_field": SOURCE_FIELDS.get(kind),
+        # a return names the batch that comes back where its line moved several
+        "batch_field": kind in (DocumentType.SALES_RETURN, DocumentType.PURCHASE_RETURN),
     }
 
 
