@@ -457,3 +457,24 @@ def test_an_order_is_for_serial_tracked_goods_before_their_units_are_known(shop)
     assert order.lines == [("手机", "2", None, [])]
     order.fields.update({"price-1": "1200", "tax-1": "13"})
     assert order.submit().status_code == 303
+
+
+def test_a_documents_step_buttons_read_as_buttons_in_english(shop):
+    app, _ = shop
+    workflows.use(app.uow(), "tester", "sop")
+    draft = documents.create(
+        app.uow(),
+        "clerk",
+        {
+            "document_type": "issue",
+            "warehouse": "WH1",
+            "lines": [{"item": "杯子", "quantity": "1"}],
+        },
+    ).number
+    clerk = web_client(app, "clerk")
+
+    english = clerk.get(f"/documents/{draft}", headers={"Accept-Language": "en"}).text
+    chinese = clerk.get(f"/documents/{draft}").text
+
+    assert 'value="submit" class="">Submit</button>' in english
+    assert 'value="submit" class="">提交</button>' in chinese
