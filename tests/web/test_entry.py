@@ -273,7 +273,7 @@ def test_receiving_against_a_purchase_order_holds_each_scan_against_what_is_open
     assert f'href="/receive?source={order}"' in order_page
     assert f'name="source" value="{order}"' in screen
     assert receipt.scan("垫圈") == 422
-    assert receipt.message == f"订单 {order} 没有订购 垫圈"
+    assert receipt.message == f"源单 {order} 中没有 垫圈"
     assert [receipt.scan(SCREWS_EAN) for _ in range(4)] == [200, 200, 200, 422]
     assert "超订单入库" in receipt.message
     assert receipt.lines == [("螺丝-M3", "3", None, [])]
