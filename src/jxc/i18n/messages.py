@@ -1007,7 +1007,7 @@ ACTIONS: dict[str, str] = {
     "user.token_revoke": "Revoke API token",
     "partner.add": "Add partner",
     "partner.edit": "Change partner",
-    "document.complete": "Completed by its last delivery",
+    "document.complete": "Completed: all it ordered was delivered or received",
     "document.reopen": "Open again (a delivery or receipt reversed)",
     "document.pick": "Pick",
     "document.check": "Check (复核)",

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.repositories.documents import LineRecord
@@ -135,6 +135,12 @@ class DocumentIn(BaseModel):
     source: str | None = Field(default=None, min_length=1, max_length=32)  # 源单: the order
     prices_include_tax: bool = True
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _number_as_printed(cls, value: Any) -> Any:
+        """A number typed with spaces about it or in lower case is the printed one (XSCK…)."""
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 class DocumentEdit(BaseModel):

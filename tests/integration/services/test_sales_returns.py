@@ -196,6 +196,15 @@ def test_returns_on_their_way_count_against_what_may_still_come_back(shipped):
     assert stock(app, "杯子") == Decimal(10)
 
 
+def test_the_delivery_is_found_as_typed_with_spaces_or_in_lower_case(shipped):
+    app, delivery = shipped
+
+    returned = give_back(app, f" {delivery.lower()} ", {"item": "杯子", "quantity": "1"})
+
+    with app.reader() as connection:
+        assert order_queries.source_of(connection, returned.number) == delivery
+
+
 def test_a_delivery_is_reversed_only_once_its_returns_are_reversed_themselves(shipped):
     app, delivery = shipped
     returned = give_back(app, delivery, {"item": "杯子", "quantity": "2"})
