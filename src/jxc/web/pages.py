@@ -467,6 +467,7 @@ ENTRIES = {
     "sales-return": DocumentType.SALES_RETURN,
     "purchase-return": DocumentType.PURCHASE_RETURN,
 }
+RETURNS = (DocumentType.SALES_RETURN, DocumentType.PURCHASE_RETURN)
 # The source field of the screens made from another document: its label and number prefix.
 SOURCE_FIELDS = {
     DocumentType.RECEIPT: ("label.purchase_order_received", "CGDD…"),
@@ -605,14 +606,21 @@ def check_unless_answered(
 def entry_context(
     user: Principal, app: App, kind: DocumentType, header: EntryHeader
 ) -> dict[str, Any]:
+    # A return's partner is its delivery's or receipt's: nothing to choose, nothing to get
+    # wrong when another source number is typed.
+    chosen = () if kind in RETURNS else PARTNERS_OF.get(kind, ())
     with app.reader() as connection:
         every = [w.code for w in catalog_queries.warehouses(connection)]
         partners = [
             partner
-            for partner_kind in PARTNERS_OF.get(kind, ())
+            for partner_kind in chosen
             for partner in partner_queries.partners(connection, partner_kind.value)
         ]
-        if header.partner and header.partner not in {partner.code for partner in partners}:
+        if (
+            chosen
+            and header.partner
+            and header.partner not in {partner.code for partner in partners}
+        ):
             # one since deactivated, or past the list's length: still shown, still sent
             partners.append(partner_queries.partner(connection, header.partner))
     # Goods leave from a warehouse of the user's; a transfer may go to any other.
@@ -634,7 +642,7 @@ def entry_context(
         "source": header.source,
         "source_field": SOURCE_FIELDS.get(kind),
         # a return names the batch that comes back where its line moved several
-        "batch_field": kind in (DocumentType.SALES_RETURN, DocumentType.PURCHASE_RETURN),
+        "batch_field": kind in RETURNS,
     }
 
 
