@@ -443,6 +443,11 @@ def test_a_batch_item_comes_back_in_the_batch_its_delivery_line_took_out(shop):
     assert back.scan("奶粉", scan_batch="M9") == 422
     assert back.message == "批次 M9 不是被退单据该行的批次（该行批次为 M1, M2）"
     assert back.scan("奶粉", scan_batch="M2") == 200
+    assert back.scan("奶粉", scan_batch="M2") == 422  # one of M2 went out
+    assert (
+        back.message
+        == f"奶粉：{delivery} 中批次 M2 发出 1，已退回或在未过账的退货单上 0，再退 2 超出"
+    )
     assert back.lines == [("奶粉", "1", "M2", [])]
 
 

@@ -330,6 +330,7 @@ ERRORS: dict[str, str] = {
     "import.order_imported": "Row {row}: shop order {order} was imported already, as {number}",
     "return.over_shipped": "{item}: line {line} of {number} moved {ordered}, {delivered} already returned; {requested} more is too many",
     "return.over_shipped_pending": "{item}: line {line} of {number} moved {ordered}, {delivered} already returned and {pending} more on returns not yet posted ({documents}); {requested} more is too many",
+    "return.over_shipped_batch": "{item}: of batch {batch}, {number} moved {shipped}, and {returned} is back or on returns not yet posted; {requested} more is too many",
     "return.batch_required": "Name the batch that is returned: the line moved {batches}",
     "return.batch_not_shipped": "Batch {batch} did not move on the line returned (it moved {batches})",
     "return.serial_not_shipped": "Serial {serial} did not move on the line returned",

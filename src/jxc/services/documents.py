@@ -1460,7 +1460,8 @@ def _line_terms(
         resolved.source, line.source_line, item, line_quantity[1], pointer, errors
     )
     if found is not None and kind in (DocumentType.SALES_RETURN, DocumentType.PURCHASE_RETURN):
-        fulfilment.check_returned(resolved.source, found, line.batch, line.serials, pointer, errors)
+        returned = (item, line_quantity[1], line.batch, line.serials)
+        fulfilment.check_returned(resolved.source, found, returned, pointer, errors)
     return found
 
 

@@ -37,10 +37,19 @@ class Source:
     prices: dict[int, PricedLine]  # by order line id
     tolerances: dict[int, Decimal]  # over-receipt tolerance in percent, by item id
     shipped: dict[int, list[ShippedUnit]] = field(default_factory=dict)  # a delivery's, by line
-    # A delivery's or receipt's: what returns not yet posted take of each line (by line
-    # id), and which returns those are.
-    pending: dict[int, Decimal] = field(default_factory=dict)
-    pending_documents: tuple[str, ...] = ()
+    # A delivery's or receipt's: the returns posted, per line id and batch, and those on
+    # their way.
+    returned_batches: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    pending: OnTheirWay = field(default_factory=lambda: OnTheirWay((), {}, {}))
+
+
+@dataclass(frozen=True)
+class OnTheirWay:
+    """Documents made from a source and not yet posted, and what they take of its lines."""
+
+    documents: tuple[str, ...]
+    by_line: dict[int, Decimal]  # by source line id
+    by_batch: dict[tuple[int, str | None], Decimal]  # and batch (None: the line's only one)
 
 
 @dataclass(frozen=True)
@@ -76,12 +85,14 @@ def order_of(
         uow.orders.open_lines(header.id)
     lines = uow.orders.progress(header.id)
     shipped: dict[int, list[ShippedUnit]] = defaultdict(list)
-    pending_documents: tuple[str, ...] = ()
-    pending: dict[int, Decimal] = {}
+    returned: dict[tuple[int, str], Decimal] = {}
+    pending = OnTheirWay((), {}, {})
     if not kind.is_order:
-        for unit in uow.orders.shipped([line.line_id for line in lines]):
+        line_ids = [line.line_id for line in lines]
+        for unit in uow.orders.shipped(line_ids):
             shipped[unit.line_id].append(unit)
-        pending_documents, pending = on_their_way(uow, header, editing)
+        returned = uow.orders.returned_batches(line_ids)
+        pending = on_their_way(uow, header, editing)
     return Source(
         header,
         {line.line_no: line for line in lines},
@@ -92,14 +103,12 @@ def order_of(
             else {}
         ),
         shipped,
+        returned,
         pending,
-        pending_documents,
     )
 
 
-def on_their_way(
-    uow: UnitOfWork, source: DocumentHeader, editing: int | None = None
-) -> tuple[tuple[str, ...], dict[int, Decimal]]:
+def on_their_way(uow: UnitOfWork, source: DocumentHeader, editing: int | None = None) -> OnTheirWay:
     """Documents made from ``source`` not yet posted, and what they take of each of its lines.
 
     Their quantities are not delivered (returned) yet, but no longer open: neither a
@@ -112,13 +121,15 @@ def on_their_way(
         if (header := uow.documents.header(number)) is not None and header.id != editing
     ]
     taken: dict[int, Decimal] = defaultdict(Decimal)
+    batches: dict[tuple[int, str | None], Decimal] = defaultdict(Decimal)
     for header in made:
         made_lines = uow.documents.lines(header.id)
         sources = uow.orders.sources_of_lines([line.id for line in made_lines])
         for line in made_lines:
             if line.id in sources:
                 taken[sources[line.id]] += line.base_quantity
-    return tuple(header.number for header in made), dict(taken)
+                batches[(sources[line.id], line.batch_no)] += line.base_quantity
+    return OnTheirWay(tuple(header.number for header in made), dict(taken), dict(batches))
 
 
 def is_open(workflow: Workflow, header: DocumentHeader) -> bool:
@@ -197,7 +208,7 @@ def fulfilling_line(
         return None
     kind = source.header.document_type
     most = ceiling(kind, ordered, source.tolerances.get(item.id, Decimal(0)))
-    on_the_way = source.pending.get(ordered.line_id, Decimal(0))
+    on_the_way = source.pending.by_line.get(ordered.line_id, Decimal(0))
     if ordered.delivered + on_the_way + base_quantity > most:
         if on_the_way:
             errors.add(
@@ -205,7 +216,7 @@ def fulfilling_line(
                 "return.over_shipped_pending",
                 **_progress_params(ordered, item, number, base_quantity),
                 pending=str(normalized(on_the_way)),
-                documents=", ".join(source.pending_documents),
+                documents=", ".join(source.pending.documents),
             )
         else:
             _over(errors, pointer, kind, ordered, item, number, base_quantity, most)
@@ -237,13 +248,18 @@ def _only_batch(moved: list[ShippedUnit]) -> str | None:
 def check_returned(
     source: Source,
     fulfils: Fulfils,
-    batch: str | None,
-    serials: tuple[str, ...],
+    returned: tuple[Item, Decimal, str | None, tuple[str, ...]],
     pointer: str,
     errors: ErrorCollector,
 ) -> None:
-    """A return sends back only batches and serials that moved on the line it returns."""
-    shipped = source.shipped[fulfils.source_line_id]
+    """A return sends back only batches and serials that moved on the line it returns.
+
+    ``returned``: the item, the quantity in base units, the batch and the serials; of a
+    batch no more comes back than went out less the returns posted or on their way.
+    """
+    item, quantity, batch, serials = returned
+    line_id = fulfils.source_line_id
+    shipped = source.shipped[line_id]
     batches = {u.batch_no for u in shipped if u.batch_no}
     if batch is None and len(batches) > 1:
         errors.add(f"{pointer}/batch", "return.batch_required", batches=", ".join(sorted(batches)))
@@ -254,6 +270,27 @@ def check_returned(
             batch=batch,
             batches=", ".join(sorted(batches)) or "-",
         )
+    elif batches:
+        chosen = batch or fulfils.batch
+        assert chosen is not None, "a line that shipped one batch returns it"
+        went_out = sum((u.quantity for u in shipped if u.batch_no == chosen), Decimal(0))
+        pending = source.pending.by_batch
+        back = (
+            source.returned_batches.get((line_id, chosen), Decimal(0))
+            + pending.get((line_id, chosen), Decimal(0))
+            + (pending.get((line_id, None), Decimal(0)) if len(batches) == 1 else Decimal(0))
+        )
+        if back + quantity > went_out:
+            errors.add(
+                f"{pointer}/quantity",
+                "return.over_shipped_batch",
+                item=item.code,
+                batch=chosen,
+                number=source.header.number,
+                shipped=str(normalized(went_out)),
+                returned=str(normalized(back)),
+                requested=str(normalized(quantity)),
+            )
     sent = {u.serial_no for u in shipped if u.serial_no}
     for serial in serials:
         if serial not in sent:

@@ -138,6 +138,6 @@ def _left_to_push(
     a receipt never returned to reads as open in whole.
     """
     progress = uow.orders.progress(order.id, for_update=for_update, unopened_as_open=not for_update)
-    pending, taken = fulfilment.on_their_way(uow, order)
-    left = [(line, line.open - taken.get(line.line_id, Decimal(0))) for line in progress]
-    return pending, [(line, quantity) for line, quantity in left if quantity > 0]
+    pending = fulfilment.on_their_way(uow, order)
+    left = [(line, line.open - pending.by_line.get(line.line_id, Decimal(0))) for line in progress]
+    return pending.documents, [(line, quantity) for line, quantity in left if quantity > 0]

@@ -205,6 +205,41 @@ def test_the_delivery_is_found_as_typed_with_spaces_or_in_lower_case(shipped):
         assert order_queries.source_of(connection, returned.number) == delivery
 
 
+def test_of_each_batch_no_more_comes_back_than_went_out(shipped):
+    app, delivery = shipped  # 3 of M1 milk
+    receive(
+        app,
+        "WH1",
+        {
+            "item": "奶粉",
+            "quantity": "1",
+            "unit_cost": "30",
+            "batch": "M3",
+            "expiry_date": "2027-01-31",
+        },
+    )
+    order = a_sales_order(app, "WH1", "C1", {"item": "奶粉", "quantity": "3"})
+    both = orders.push_down(app.uow(), "tester", order, then="ship").number  # M3 1, M2 2
+    waiting = give_back(app, both, {"item": "奶粉", "quantity": "1", "batch": "M3"}, post=False)
+
+    with refused(app, Invalid) as on_the_way:  # the line may take 2 more, batch M3 none
+        give_back(app, both, {"item": "奶粉", "quantity": "1", "batch": "M3"})
+    documents.act(app.uow(), "tester", waiting.number, "void")
+    give_back(app, both, {"item": "奶粉", "quantity": "1", "batch": "M3"})
+    with refused(app, Invalid) as posted:
+        give_back(app, both, {"item": "奶粉", "quantity": "1", "batch": "M3"})
+    give_back(app, both, {"item": "奶粉", "quantity": "2", "batch": "M2"})
+
+    for caught in (on_the_way, posted):
+        (item,) = caught.value.items
+        assert (item.code, item.params["shipped"], item.params["returned"]) == (
+            "return.over_shipped_batch",
+            "1",
+            "1",
+        )
+    assert_books_balance(app)
+
+
 def test_a_delivery_is_reversed_only_once_its_returns_are_reversed_themselves(shipped):
     app, delivery = shipped
     returned = give_back(app, delivery, {"item": "杯子", "quantity": "2"})

@@ -258,6 +258,24 @@ class OrderRepository:
         )
         return [ShippedUnit(*row) for row in rows]
 
+    def returned_batches(self, line_ids: Collection[int]) -> dict[tuple[int, str], Decimal]:
+        """What posted returns, not reversed, took back of each (line, batch) they return."""
+        if not line_ids:
+            return {}
+        entry = s.StockLedgerEntry
+        rows = self.connection.execute(
+            select(s.LineSource.source_line_id, s.Batch.batch_no, func.sum(entry.quantity))
+            .join(s.LineSource, s.LineSource.document_line_id == entry.document_line_id)
+            .join(s.Batch, s.Batch.id == entry.batch_id)
+            .join(s.Document, s.Document.id == entry.document_id)
+            .where(
+                s.LineSource.source_line_id.in_(sorted(line_ids)),
+                s.Document.reversed_by_document_id.is_(None),
+            )
+            .group_by(s.LineSource.source_line_id, s.Batch.batch_no)
+        )
+        return {(int(line), batch): quantity for line, batch, quantity in rows}
+
     def prices(self, line_ids: Collection[int]) -> dict[int, PricedLine]:
         if not line_ids:
             return {}
