@@ -96,6 +96,28 @@ def test_a_receipt_needs_the_batch_of_a_batch_item_and_refuses_a_serial_in_stock
     assert receipt.lines == [("手机", "1", None, ["IMEI-9"])]
 
 
+def test_a_batch_item_without_a_barcode_is_received_with_its_batch_typed_beside(client, shop):
+    screen = signed_in(client, "clerk1").get("/receive").text
+    receipt = Entry(client, "receive")
+
+    assert 'id="scan-batch"' in screen
+    assert 'id="scan-expiry"' in screen
+    assert receipt.scan("奶粉", scan_batch="B7", scan_expiry="31/10/2027") == 422
+    assert receipt.message == "有效期至：31/10/2027 无效"
+    assert receipt.scan("奶粉", scan_batch="B7", scan_expiry="2028-10-31", quantity="6") == 200
+    assert receipt.scan("奶粉") == 422  # the batch is that one scan's
+    assert receipt.scan("螺丝-M3", scan_batch="B7") == 422
+    assert receipt.message == "商品 螺丝-M3 未启用批次管理，请去掉批次号"
+    receipt.fields["cost-1"] = "48"
+    made = receipt.submit()
+
+    assert made.status_code == 303, made.text
+    number = made.headers["location"].rsplit("/", 1)[1]
+    with shop.reader() as connection:
+        (line,) = document_queries.document(connection, number)[1]
+    assert (line.item, line.quantity, line.batch) == ("奶粉", Decimal(6), "B7")
+
+
 def test_a_transfer_scan_of_a_serial_in_another_warehouse_names_where_it_is(client):
     transfer = Entry(signed_in(client, "boss"), "transfer", to_warehouse="WH2")
 

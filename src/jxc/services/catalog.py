@@ -498,8 +498,12 @@ def scan(
     actor: str,
     barcode: str,
     document_type: DocumentType = DocumentType.RECEIPT,
+    beside: tuple[str | None, date | None] = (None, None),
 ) -> Scanned:
     """Read a scanned code for a line of ``document_type``.
+
+    ``beside``: a batch and its expiry date typed beside the scan, for a code that carries
+    none (an item code, a barcode of the item alone).
 
     The code is a barcode, an item code typed in (in any case), or the serial number of
     a unit JXC knows (a label with the serial alone). A GS1 code may carry the batch,
@@ -529,6 +533,9 @@ def scan(
                 raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
             code = replace(code, serial=code.codes[0])
         item, unit = typed, typed.base_unit.code
+    typed_batch, typed_expiry = beside
+    if typed_batch and code.batch is None:
+        code = replace(code, batch=typed_batch, expiry_date=code.expiry_date or typed_expiry)
     batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL
     # A sales return's batch is the one its delivery line shipped, unless it shipped several.
     batch_needed = document_type.brings_stock_in and document_type is not DocumentType.SALES_RETURN

@@ -641,8 +641,10 @@ def entry_context(
         "to_location": header.to_location,
         "source": header.source,
         "source_field": SOURCE_FIELDS.get(kind),
-        # a return names the batch that comes back where its line moved several
-        "batch_field": kind in RETURNS,
+        # A batch typed beside a code that carries none: goods received (with the expiry
+        # date of a new batch) or returned from a line that moved several batches.
+        "batch_field": kind in RETURNS or kind is DocumentType.RECEIPT,
+        "expiry_field": kind is DocumentType.RECEIPT,
     }
 
 

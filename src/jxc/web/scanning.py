@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -205,10 +205,10 @@ async def take_scan(
     elif status == 200 and not (scan_id and scan_id in scans):
         try:
             count = typed_count(str(form.get("quantity", ""))) if typed else None
-            scanned = await run_in_threadpool(catalog.scan, app.uow(), user.username, code, kind)
-            typed_batch = str(form.get("scan_batch", "")).strip()
-            if scanned.batched and scanned.batch is None and typed_batch:  # from the pick list
-                scanned = replace(scanned, batch=typed_batch)
+            beside = (str(form.get("scan_batch", "")).strip() or None, _typed_expiry(form))
+            scanned = await run_in_threadpool(
+                catalog.scan, app.uow(), user.username, code, kind, beside
+            )
             if count is not None:  # a refused count is named as typed, not as the line's sum
                 alone: list[dict[str, Any]] = []
                 await run_in_threadpool(check, form, alone, add_scan(alone, scanned, count))
@@ -233,3 +233,14 @@ async def take_scan(
         scan_error=scan_error,
         errors=FormErrors(),
     )
+
+
+def _typed_expiry(form: Any) -> date | None:
+    """The expiry date typed beside a scan (a date field: ISO, or nothing)."""
+    typed = str(form.get("scan_expiry", "")).strip()
+    if not typed:
+        return None
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        raise Invalid("field.invalid", {"field": "expiry_date", "value": typed}) from None
