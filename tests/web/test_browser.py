@@ -204,6 +204,24 @@ def test_a_refused_scans_count_is_not_carried_to_the_next_code(browser, base_url
     expect(clerk.locator("#lines input[name=qty-1]")).to_have_value("1")
 
 
+def test_a_batch_typed_beside_the_scan_with_its_expiry_goes_with_that_scan_only(
+    browser, base_url, shop
+):
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    clerk.fill("#scan-batch", "B7")
+    clerk.fill("#scan-expiry", "2028-10-31")
+    clerk.fill("#quantity", "6")
+    scan(clerk, "奶粉")
+    expect(clerk.locator("#lines")).to_contain_text("B7")
+    expect(clerk.locator("#lines")).to_contain_text("2028-10-31")
+    expect(clerk.locator("#scan-batch")).to_have_value("")
+    expect(clerk.locator("#scan-expiry")).to_have_value("")
+    scan(clerk, "奶粉")  # no batch this time: refused, not given B7
+    expect(clerk.locator("#scan-message")).to_contain_text("批次")
+    expect(clerk.locator("#lines input[name=qty-1]")).to_have_value("6")
+
+
 def test_a_box_is_counted_by_typing_a_line_corrected_and_another_taken_out(browser, base_url, shop):
     """A count typed beside the scan field, a line's quantity typed over and Enter pressed
     there, a wrong line taken out: the receipt is not handed in until 提交 is clicked."""
