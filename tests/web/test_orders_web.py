@@ -389,7 +389,7 @@ def test_a_posted_receipt_is_pushed_down_or_scanned_back_to_its_supplier(shop):
             "document_type": "receipt",
             "warehouse": "WH1",
             "partner": "SUP1",
-            "lines": [{"item": "杯子", "quantity": "3", "unit_cost": "4"}],
+            "lines": [{"item": "杯子", "quantity": "3", "unit_cost": "7"}],
         },
         post=True,
     ).number
@@ -414,6 +414,9 @@ def test_a_posted_receipt_is_pushed_down_or_scanned_back_to_its_supplier(shop):
     with app.reader() as connection:
         assert order_queries.source_of(connection, returned) == receipt
     assert 'id="push-down">' not in clerk.get(f"/documents/{receipt}").text  # all on its way
+    # It left at the moving average (10 at ¥4 and 3 at ¥7: 3 × 61 / 13 = 14.08), as booked.
+    page = clerk.get(f"/documents/{returned}").text
+    assert re.findall(r'<td class="num">([^<]*)</td></tr>', page) == ["4.693333"]
 
 
 def test_a_batch_item_comes_back_in_the_batch_its_delivery_line_took_out(shop):

@@ -15,7 +15,7 @@ from jxc.db import schema as s
 from jxc.db.types import UtcDateTime
 from jxc.domain.documents import DocumentKind
 from jxc.domain.errors import Invalid, NotFound
-from jxc.domain.quantities import cost_per_line_unit
+from jxc.domain.quantities import cost_per_line_unit, round_unit_cost
 from jxc.domain.workflow import DOCUMENT_TYPES
 from jxc.queries.catalog import check_known
 
@@ -226,6 +226,38 @@ def document(connection: Connection, number: str) -> tuple[DocumentRow, list[Lin
         raise NotFound("document.unknown", {"number": number})
     lines = connection.execute(lines_query().where(s.Document.number == number))
     return DocumentRow(**header._mapping), [line_row(row) for row in lines]
+
+
+def booked_unit_costs(connection: Connection, number: str) -> dict[int, Decimal]:
+    """Each posted line's unit cost as the ledger booked it, per the line's own unit.
+
+    What an issue, a delivery or a purchase return took out at (the moving average then),
+    where nothing was entered: their lines carry no cost of their own.
+    """
+    entry, line = s.StockLedgerEntry, s.DocumentLine
+    rows = connection.execute(
+        select(
+            line.line_no,
+            line.quantity,
+            line.base_quantity,
+            func.sum(entry.value),
+            func.sum(entry.quantity),
+        )
+        .join(entry, entry.document_line_id == line.id)
+        .join(s.Document, s.Document.id == line.document_id)
+        .where(s.Document.number == number, entry.quantity != 0)
+        .group_by(line.line_no, line.quantity, line.base_quantity)
+    )
+    return {
+        int(line_no): cost
+        for line_no, quantity, base_quantity, value, moved in rows
+        if (
+            cost := cost_per_line_unit(
+                None, round_unit_cost(value / moved), quantity, base_quantity
+            )
+        )
+        is not None
+    }
 
 
 def lines_query() -> Any:

@@ -346,6 +346,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
             raise NotFound("document.unknown", {"number": number})
         history = audit.log(connection, document=number, limit=HISTORY_LIMIT)
         priced = order_queries.priced_lines(connection, number)
+        booked = document_queries.booked_unit_costs(connection, number)
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
     steps = documents.next_steps(app.uow(), user.username, number)
@@ -358,6 +359,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "reasons": {e.sequence: json.loads(e.payload).get("reason") for e in history},
         "steps": steps,
         "priced": priced,
+        "booked": booked,
         "progress": progress.value if progress else None,
         "wording": order_queries.WORDING.get(header.document_type, order_queries.RETURNED_WORDING),
         "source": source,
