@@ -140,3 +140,34 @@ def test_returns_name_what_they_return_against(shop):
     ]
     assert [r.number for r in sales] == [came_back]
     assert scoped == []
+
+
+def test_a_return_of_several_items_shows_no_sum_of_their_quantities(shop):
+    an_item(shop, "垫圈")
+    order = a_purchase_order(
+        shop, "WH1", "SUP1", {"item": "螺丝", "quantity": "20"}, {"item": "垫圈", "quantity": "5"}
+    )
+    receipt = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "source": order,
+            "lines": [{"item": "螺丝", "quantity": "20"}, {"item": "垫圈", "quantity": "5"}],
+        },
+        post=True,
+    ).number
+    create(
+        shop,
+        "purchase_return",
+        "WH1",
+        {"item": "螺丝", "quantity": "3"},
+        {"item": "垫圈", "quantity": "1"},
+        source=receipt,
+    )
+
+    with shop.reader() as connection:
+        (row,) = order_lists.returns(connection, ListFilter())
+
+    assert row.quantity is None  # 3 screws and 1 washer are not 4 of anything

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select, tuple_
+from sqlalchemy import Connection, and_, case, distinct, func, null, select, tuple_
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -62,7 +62,8 @@ class AwaitingQcRow(DocumentRow):
 @dataclass(frozen=True)
 class ReturnRow(DocumentRow):
     returns: str | None = None  # the receipt or delivery it returns against
-    quantity: Decimal = _ZERO
+    # in the item's base unit; none where the return has several items (no sum to make)
+    quantity: Decimal | None = _ZERO
 
 
 def _normalized(row: Any, *names: str) -> dict[str, Any]:
@@ -202,7 +203,13 @@ def returns(connection: Connection, where: ListFilter) -> list[ReturnRow]:
     quantities = (
         select(
             s.DocumentLine.document_id,
-            func.sum(s.DocumentLine.base_quantity).label("quantity"),
+            case(
+                (
+                    func.count(distinct(s.DocumentLine.item_id)) == 1,
+                    func.sum(s.DocumentLine.base_quantity),
+                ),
+                else_=null(),
+            ).label("quantity"),
         )
         .group_by(s.DocumentLine.document_id)
         .subquery()
@@ -211,7 +218,7 @@ def returns(connection: Connection, where: ListFilter) -> list[ReturnRow]:
         documents_query()
         .add_columns(
             original.number.label("returns"),
-            func.coalesce(quantities.c.quantity, 0).label("quantity"),
+            quantities.c.quantity,
         )
         .outerjoin(s.DocumentSource, s.DocumentSource.document_id == s.Document.id)
         .outerjoin(original, original.id == s.DocumentSource.source_document_id)
@@ -219,4 +226,12 @@ def returns(connection: Connection, where: ListFilter) -> list[ReturnRow]:
         .order_by(s.Document.id.desc())
     )
     rows = connection.execute(_narrowed(query, where, RETURN_TYPES))
-    return [ReturnRow(**_normalized(r, "quantity")) for r in rows]
+    return [
+        ReturnRow(
+            **{
+                **r._mapping,
+                "quantity": None if r.quantity is None else normalized(Decimal(r.quantity)),
+            }
+        )
+        for r in rows
+    ]
