@@ -44,6 +44,14 @@ def test_the_dashboard_draws_the_figures_and_leads_to_the_documents(browser, bas
     expect(page.locator("#kpi-count_error .kpi-value")).to_contain_text("100")  # 1 of 1 line
     expect(page.locator("#kpi-movement_accuracy .kpi-value")).to_contain_text("66.67")
     expect(page.locator("#kpi-count_error canvas")).to_have_count(1)  # drawn by ECharts
+    axis = page.evaluate(
+        """() => {
+            const chart = echarts.getInstanceByDom(
+                document.querySelector("#kpi-count_error .kpi-chart"));
+            return chart.getModel().getComponent("yAxis").axis.scale.getExtent();
+        }"""
+    )
+    assert axis == [0, 100]  # a rate on its whole scale, not 0–160 around one month at 100
     page.click("#kpi-movement_accuracy .kpi-link")
     page.wait_for_url(re.compile(r"/documents\?document_type=reversal"))
     expect(page.locator("table.list")).to_contain_text("HC")

@@ -62,6 +62,7 @@ class Figure:
     denominator: Decimal
     trend: list[Point]
     link: str  # the web page listing what is behind it
+    percent: bool = False  # a rate: 0 to 100
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _rate_figure(
         parts = {index: (whole - part, whole) for index, (part, whole) in parts.items()}
     part = sum((p for p, _ in parts.values()), Decimal(0))
     whole = sum((w for _, w in parts.values()), Decimal(0))
-    return Figure(key, kpi.percent(part, whole), part, whole, _trend(months, parts), link)
+    trend = _trend(months, parts)
+    return Figure(key, kpi.percent(part, whole), part, whole, trend, link, percent=True)
 
 
 def dashboard(

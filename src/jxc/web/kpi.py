@@ -64,6 +64,7 @@ async def dashboard_page(
                 None if point.value is None else f"{normalized(point.value):f}"
                 for point in figure.trend
             ],
+            "percent": figure.percent,
         }
         for figure in found.figures
     }
