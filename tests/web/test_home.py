@@ -106,3 +106,17 @@ def test_the_clerk_reads_on_the_document_why_it_was_sent_back(shop):
     page = web_client(shop, "clerk1").get(f"/documents/{number}")
     assert page.status_code == 200
     assert '<span class="reason"><small>原因</small> 数量不对</span>' in page.text
+
+
+def test_the_menu_and_home_page_offer_only_the_screens_a_person_may_enter_on(shop):
+    a_user(shop, "finance", "finance")
+    a_user(shop, "sales", "sales", "WH1")
+    pages = {name: web_client(shop, name).get("/").text for name in ("clerk1", "finance", "sales")}
+
+    assert 'href="/receive"' in pages["clerk1"]
+    assert 'href="/sales-return"' in pages["clerk1"]
+    assert 'href="/sales-order"' not in pages["clerk1"]
+    for entry in ("/receive", "/issue", "/transfer", "/putaway", "/sales-order", "/sales-return"):
+        assert f'href="{entry}"' not in pages["finance"], entry
+    assert 'href="/sales-order"' in pages["sales"]
+    assert 'href="/receive"' not in pages["sales"]

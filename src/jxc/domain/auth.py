@@ -145,9 +145,11 @@ class Principal:
             grant.role in roles and grant.warehouse in (None, warehouse) for grant in self.grants
         )
 
-    def may_somewhere(self, action: Action) -> bool:
+    def may_somewhere(self, action: Action, document_type: str = ANY_DOCUMENT) -> bool:
         """Whether this user may take ``action`` in some warehouse (or in all of them)."""
-        return any(self.may(action, warehouse=grant.warehouse) for grant in self.grants)
+        return any(
+            self.may(action, document_type, warehouse=grant.warehouse) for grant in self.grants
+        )
 
     def may(
         self, action: Action, document_type: str = ANY_DOCUMENT, warehouse: str | None = None
