@@ -482,14 +482,19 @@ class Scanned:
     batched: bool = False  # the item is batch-tracked: a batch may be typed beside the scan
 
 
-def _item_of_serial(uow: UnitOfWork, code: ScannedCode) -> Item | None:
-    """The item whose serial a plain code is, where exactly one item has it."""
+def _item_of_serial(uow: UnitOfWork, code: ScannedCode) -> tuple[Item, str] | None:
+    """The item whose serial a plain code is (as typed, else upper-cased), and the serial.
+
+    Only where exactly one item has it.
+    """
     if code.serial is not None or code.batch is not None:
         return None
-    items = uow.catalog.items_with_serial(code.codes[0])
-    if len(items) != 1:
-        return None
-    return uow.catalog.items_by_id(items)[items[0]]
+    typed = code.codes[0]
+    for serial in dict.fromkeys((typed, typed.upper())):
+        items = uow.catalog.items_with_serial(serial)
+        if len(items) == 1:
+            return uow.catalog.items_by_id(items)[items[0]], serial
+    return None
 
 
 @reading
@@ -528,10 +533,11 @@ def scan(
         by_code = uow.catalog.items_by_code(typed_codes)
         typed = next((by_code[c] for c in typed_codes if c in by_code), None)
         if typed is None:
-            typed = _item_of_serial(uow, code)
-            if typed is None:
+            of_serial = _item_of_serial(uow, code)
+            if of_serial is None:
                 raise NotFound("barcode.unknown", {"barcode": barcode.strip()})
-            code = replace(code, serial=code.codes[0])
+            typed, serial = of_serial
+            code = replace(code, serial=serial)
         item, unit = typed, typed.base_unit.code
     typed_batch, typed_expiry = beside
     if typed_batch and code.batch is None:

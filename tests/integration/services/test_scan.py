@@ -60,6 +60,8 @@ def test_the_serial_number_of_a_unit_in_stock_is_scanned_alone_as_that_unit(shel
         Decimal(1),
         "IMEI-7",
     )
+    typed = catalog.scan(shelf.uow(), "tester", "imei-7", DocumentType.ISSUE)
+    assert (typed.item, typed.serial) == ("手机", "IMEI-7")  # typed in lower case
     with refused(shelf, NotFound):
         scan(shelf, "IMEI-8")  # a serial JXC has never seen is no code
 
