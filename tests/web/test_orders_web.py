@@ -486,3 +486,16 @@ def test_a_documents_step_buttons_read_as_buttons_in_english(shop):
 
     assert 'value="submit" class="">Submit</button>' in english
     assert 'value="submit" class="">提交</button>' in chinese
+
+
+def test_a_refused_step_answers_with_the_documents_page_at_its_own_address(shop):
+    app, number = shop
+    clerk = web_client(app, "clerk")
+
+    refused = clerk.post(f"/documents/{number}/ship", data={"csrf": page_csrf(clerk)})
+    shown = clerk.get(f"/documents/{number}")
+
+    assert refused.status_code == 422
+    # a reload of what the browser shows must not send the step again
+    assert f'history.replaceState(null, "", "/documents/{number}")' in refused.text
+    assert "history.replaceState" not in shown.text
