@@ -1460,8 +1460,7 @@ def _line_terms(
         resolved.source, line.source_line, item, line_quantity[1], pointer, errors
     )
     if found is not None and kind in (DocumentType.SALES_RETURN, DocumentType.PURCHASE_RETURN):
-        returned = (item, line_quantity[1], line.batch, line.serials)
-        fulfilment.check_returned(resolved.source, found, returned, pointer, errors)
+        fulfilment.check_returned(resolved.source, found, line.batch, line.serials, pointer, errors)
     return found
 
 
@@ -1490,6 +1489,22 @@ def _validated(
             errors,
         )
         check_serials_once(((n, ln.item, ln.serials) for n, ln in numbered if ln.serials), errors)
+        if resolved.source is not None and not resolved.source.header.document_type.is_order:
+            returned = [
+                fulfilment.ReturnedLine(
+                    r.row["line_no"],
+                    numbered[r.row["line_no"] - 1][1].item,
+                    r.source_line_id,
+                    r.row["batch_no"],
+                    r.row["base_quantity"],
+                )
+                for r in rows
+                if r.source_line_id is not None
+            ]
+            source = resolved.source
+            fulfilment.check_batches_returned(
+                source.header.number, source.shipped, source.taken_back(), returned, errors
+            )
         produced = ((n, ln.production_date) for n, ln in numbered if ln.production_date)
         check_produced_by(produced, document.business_date or uow.today(), errors)
     if document.business_date is not None:

@@ -11,6 +11,7 @@ inside the document service's unit of work.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -39,8 +40,15 @@ class Source:
     shipped: dict[int, list[ShippedUnit]] = field(default_factory=dict)  # a delivery's, by line
     # A delivery's or receipt's: the returns posted, per line id and batch, and those on
     # their way.
-    returned_batches: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    returned_batches: dict[tuple[int, str | None], Decimal] = field(default_factory=dict)
     pending: OnTheirWay = field(default_factory=lambda: OnTheirWay((), {}, {}))
+
+    def taken_back(self) -> dict[tuple[int, str | None], Decimal]:
+        """What returns posted and on their way take of each line and batch."""
+        taken: dict[tuple[int, str | None], Decimal] = defaultdict(Decimal, self.returned_batches)
+        for key, quantity in self.pending.by_batch.items():
+            taken[key] += quantity
+        return dict(taken)
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def order_of(
         uow.orders.open_lines(header.id)
     lines = uow.orders.progress(header.id)
     shipped: dict[int, list[ShippedUnit]] = defaultdict(list)
-    returned: dict[tuple[int, str], Decimal] = {}
+    returned: dict[tuple[int, str | None], Decimal] = {}
     pending = OnTheirWay((), {}, {})
     if not kind.is_order:
         line_ids = [line.line_id for line in lines]
@@ -248,18 +256,13 @@ def _only_batch(moved: list[ShippedUnit]) -> str | None:
 def check_returned(
     source: Source,
     fulfils: Fulfils,
-    returned: tuple[Item, Decimal, str | None, tuple[str, ...]],
+    batch: str | None,
+    serials: tuple[str, ...],
     pointer: str,
     errors: ErrorCollector,
 ) -> None:
-    """A return sends back only batches and serials that moved on the line it returns.
-
-    ``returned``: the item, the quantity in base units, the batch and the serials; of a
-    batch no more comes back than went out less the returns posted or on their way.
-    """
-    item, quantity, batch, serials = returned
-    line_id = fulfils.source_line_id
-    shipped = source.shipped[line_id]
+    """A return sends back only batches and serials that moved on the line it returns."""
+    shipped = source.shipped[fulfils.source_line_id]
     batches = {u.batch_no for u in shipped if u.batch_no}
     if batch is None and len(batches) > 1:
         errors.add(f"{pointer}/batch", "return.batch_required", batches=", ".join(sorted(batches)))
@@ -270,31 +273,64 @@ def check_returned(
             batch=batch,
             batches=", ".join(sorted(batches)) or "-",
         )
-    elif batches:
-        chosen = batch or fulfils.batch
-        assert chosen is not None, "a line that shipped one batch returns it"
-        went_out = sum((u.quantity for u in shipped if u.batch_no == chosen), Decimal(0))
-        pending = source.pending.by_batch
-        back = (
-            source.returned_batches.get((line_id, chosen), Decimal(0))
-            + pending.get((line_id, chosen), Decimal(0))
-            + (pending.get((line_id, None), Decimal(0)) if len(batches) == 1 else Decimal(0))
-        )
-        if back + quantity > went_out:
-            errors.add(
-                f"{pointer}/quantity",
-                "return.over_shipped_batch",
-                item=item.code,
-                batch=chosen,
-                number=source.header.number,
-                shipped=str(normalized(went_out)),
-                returned=str(normalized(back)),
-                requested=str(normalized(quantity)),
-            )
     sent = {u.serial_no for u in shipped if u.serial_no}
     for serial in serials:
         if serial not in sent:
             errors.add(f"{pointer}/serials", "return.serial_not_shipped", serial=serial)
+
+
+@dataclass(frozen=True)
+class ReturnedLine:
+    """A return's line as the per-batch limit reads it."""
+
+    line_no: int
+    item: str
+    source_line_id: int
+    batch: str | None  # None: the one batch its source line moved, if it moved one
+    quantity: Decimal  # base units
+
+
+def check_batches_returned(
+    source_number: str,
+    shipped: Mapping[int, list[ShippedUnit]],
+    already: Mapping[tuple[int, str | None], Decimal],
+    lines: list[ReturnedLine],
+    errors: ErrorCollector,
+) -> None:
+    """Of each batch a source line moved, no more comes back than went out.
+
+    The lines of one return are added up per source line and batch; ``already``: what
+    other returns took back of each (posted, and those on their way when a return is made;
+    a key with batch None is a line of a one-batch source line that named none).
+    """
+    wanted: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    first: dict[tuple[int, str], ReturnedLine] = {}
+    for line in lines:
+        moved = shipped.get(line.source_line_id, [])
+        batch = line.batch or _only_batch(moved)
+        if batch is None or batch not in {u.batch_no for u in moved}:
+            continue  # not batch-tracked, or refused as a batch it did not move
+        key = (line.source_line_id, batch)
+        wanted[key] += line.quantity
+        first.setdefault(key, line)
+    for (source_line, batch), quantity in wanted.items():
+        moved = shipped[source_line]
+        went_out = sum((u.quantity for u in moved if u.batch_no == batch), Decimal(0))
+        back = already.get((source_line, batch), Decimal(0))
+        if len({u.batch_no for u in moved if u.batch_no}) == 1:
+            back += already.get((source_line, None), Decimal(0))
+        if back + quantity > went_out:
+            line = first[(source_line, batch)]
+            errors.add(
+                f"/lines/{line.line_no}/quantity",
+                "return.over_shipped_batch",
+                item=line.item,
+                batch=batch,
+                number=source_number,
+                shipped=str(normalized(went_out)),
+                returned=str(normalized(back)),
+                requested=str(normalized(quantity)),
+            )
 
 
 def _over(
@@ -364,6 +400,8 @@ def consume(
             errors.add(f"{pointer}/batch", "batch.required", item=item.code)
     errors.raise_if_any()
     sources = uow.orders.sources_of_lines([line.id for line in lines])
+    if not order.document_type.is_order:  # a return: checked again against posted returns
+        _check_batches_at_posting(uow, order, lines, items, sources)
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         wanted[sources[line.id]] += line.base_quantity
@@ -405,6 +443,38 @@ def consume(
         )
     if all(p.delivered + wanted.get(p.line_id, 0) >= p.ordered for p in progress.values()):
         _complete(uow, workflow, order, actor, header.number)
+
+
+def _check_batches_at_posting(
+    uow: UnitOfWork,
+    source: DocumentHeader,
+    lines: list[LineRecord],
+    items: dict[int, Item],
+    sources: Mapping[int, int],
+) -> None:
+    """The per-batch limit of a return as it posts, after the returns posted meanwhile.
+
+    Under the source's row lock that ``consume`` holds: two returns of one delivery post
+    in turn, and the second sees the first.
+    """
+    line_ids = sorted(set(sources.values()))
+    shipped: dict[int, list[ShippedUnit]] = defaultdict(list)
+    for unit in uow.orders.shipped(line_ids):
+        shipped[unit.line_id].append(unit)
+    returned = [
+        ReturnedLine(
+            line.line_no,
+            items[line.item_id].code,
+            sources[line.id],
+            line.batch_no,
+            line.base_quantity,
+        )
+        for line in lines
+    ]
+    errors = ErrorCollector()
+    posted = uow.orders.returned_batches(line_ids)
+    check_batches_returned(source.number, shipped, posted, returned, errors)
+    errors.raise_if_any()
 
 
 def _complete(

@@ -16,7 +16,7 @@ import pytest
 from jxc.domain.errors import Conflict, DomainError, Invalid
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
-from jxc.services import documents, orders, partners
+from jxc.services import documents, fulfilment, orders, partners
 from tests.builders import (
     a_sales_order,
     a_warehouse,
@@ -206,20 +206,8 @@ def test_the_delivery_is_found_as_typed_with_spaces_or_in_lower_case(shipped):
 
 
 def test_of_each_batch_no_more_comes_back_than_went_out(shipped):
-    app, delivery = shipped  # 3 of M1 milk
-    receive(
-        app,
-        "WH1",
-        {
-            "item": "奶粉",
-            "quantity": "1",
-            "unit_cost": "30",
-            "batch": "M3",
-            "expiry_date": "2027-01-31",
-        },
-    )
-    order = a_sales_order(app, "WH1", "C1", {"item": "奶粉", "quantity": "3"})
-    both = orders.push_down(app.uow(), "tester", order, then="ship").number  # M3 1, M2 2
+    app, _ = shipped
+    both = two_batches_shipped(app)
     waiting = give_back(app, both, {"item": "奶粉", "quantity": "1", "batch": "M3"}, post=False)
 
     with refused(app, Invalid) as on_the_way:  # the line may take 2 more, batch M3 none
@@ -311,6 +299,72 @@ def test_a_return_racing_the_deliverys_reversal_brings_the_goods_back_once(shipp
     assert outcomes["reversal"] == "posted"
     assert outcomes["return"] in ("order.not_open", "return.delivery_not_shipped"), outcomes
     assert stock(app, "杯子") == Decimal(10)  # the 5 shipped came back once
+    assert_books_balance(app)
+
+
+def two_batches_shipped(app):
+    """A delivery of 3 milk that took 1 of batch M3 and 2 of M2 (FEFO)."""
+    receive(
+        app,
+        "WH1",
+        {
+            "item": "奶粉",
+            "quantity": "1",
+            "unit_cost": "30",
+            "batch": "M3",
+            "expiry_date": "2027-01-31",
+        },
+    )
+    order = a_sales_order(app, "WH1", "C1", {"item": "奶粉", "quantity": "3"})
+    return orders.push_down(app.uow(), "tester", order, then="ship").number
+
+
+def test_the_lines_of_one_return_add_up_per_batch(shipped):
+    app, _ = shipped
+    both = two_batches_shipped(app)
+    twice = ({"item": "奶粉", "quantity": "1", "batch": "M3"},) * 2
+
+    with refused(app, Invalid) as caught:
+        give_back(app, both, *twice)
+
+    assert [(i.pointer, i.code, i.params["requested"]) for i in caught.value.items] == [
+        ("/lines/1/quantity", "return.over_shipped_batch", "2")
+    ]
+
+
+def test_two_returns_of_one_batch_racing_bring_back_only_what_went_out(shipped, monkeypatch):
+    """Both pass the check when made (neither sees the other); posting takes turns."""
+    app, _ = shipped
+    both = two_batches_shipped(app)
+    looked, first = fulfilment.on_their_way, threading.Event()
+
+    def look_then_pause(*args, **kwargs):
+        found = looked(*args, **kwargs)
+        if not first.is_set():
+            first.set()
+            time.sleep(0.5)  # the other return is made and posted here
+        return found
+
+    monkeypatch.setattr(fulfilment, "on_their_way", look_then_pause)
+    outcomes: list[str] = []
+
+    def give_one_back() -> None:
+        try:
+            give_back(app, both, {"item": "奶粉", "quantity": "1", "batch": "M3"})
+            outcomes.append("posted")
+        except DomainError as refusal:
+            outcomes.append(refusal.code if not refusal.items else refusal.items[0].code)
+
+    racers = [threading.Thread(target=give_one_back) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(30)
+
+    assert sorted(outcomes) == ["posted", "return.over_shipped_batch"], outcomes
+    with app.reader() as connection:
+        rows = stock_levels.stock_rows(connection, "WH1", item="奶粉")
+    assert {r.batch: r.on_hand for r in rows}["M3"] == Decimal(1)  # the one that went out
     assert_books_balance(app)
 
 

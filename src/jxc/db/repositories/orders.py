@@ -258,7 +258,7 @@ class OrderRepository:
         )
         return [ShippedUnit(*row) for row in rows]
 
-    def returned_batches(self, line_ids: Collection[int]) -> dict[tuple[int, str], Decimal]:
+    def returned_batches(self, line_ids: Collection[int]) -> dict[tuple[int, str | None], Decimal]:
         """What posted returns, not reversed, took back of each (line, batch) they return."""
         if not line_ids:
             return {}
