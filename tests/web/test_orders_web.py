@@ -301,6 +301,8 @@ def test_a_short_pick_is_handed_in_only_once_confirmed_on_the_screen(shop):
     assert 'name="short_confirmed"' in unconfirmed.text
     kept = json.loads(scan_state(unconfirmed.text))  # what was scanned is kept
     assert [(line["item"], line["quantity"]) for line in kept["lines"]] == [("杯子", "1")]
+    # and the pick list beside it says so, where the picker decides
+    assert re.findall(r'<td class="num taken">([^<]*)</td>', unconfirmed.text) == ["1"]
 
     confirmed = hand_in(short_confirmed="true")
     assert confirmed.status_code == 303, confirmed.text

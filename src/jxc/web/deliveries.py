@@ -52,13 +52,20 @@ def _picks(
     return deliveries.pick_progress(app.uow(), user.username, number, _scans(lines))
 
 
-def _context(app: App, user: Principal, number: str, step: str) -> dict[str, Any]:
+def _context(
+    app: App,
+    user: Principal,
+    number: str,
+    step: str,
+    scanned: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The screen's header and lists; ``scanned``: the lines so far (none: a new screen)."""
     documents.check_visible(app.uow(), user.username, number)
     with app.reader() as connection:
         header, lines = document_queries.document(connection, number)
         if header.document_type != DocumentType.SALES_DELIVERY.value:
             raise NotFound("delivery.unknown", {"number": number})
-    picks = _picks(app, user, number, []) if step == "pick" else []
+    picks = _picks(app, user, number, scanned or []) if step == "pick" else []
     return {
         "header": header,
         "expected": lines,
@@ -149,7 +156,7 @@ async def hand_in(
                 deliveries.check, app.uow(), user.username, number, taken, request_id
             )
     except DomainError as error:
-        context = await run_in_threadpool(_context, app, user, number, step)
+        context = await run_in_threadpool(_context, app, user, number, step, lines)
         errors = form_errors(error, locale_of(request))
         short = any(item.code == "scan.picked_short" for item in error.items)
         context["ask_short"] = short

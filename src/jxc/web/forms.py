@@ -34,6 +34,16 @@ class FormErrors:
 _LINE = re.compile(r"^/lines/(\d+)(?:/|$)")
 
 
+# Messages that begin with the document's own line numbers ("第 2 行：…"); ``lines`` in
+# others is another document's (a source document's lines).
+_OWN_LINES = ("stock.line_short", "stock.line_short_since")
+
+
+def _names_its_line(item: ErrorItem, number: str) -> bool:
+    """Whether the message says which line it is on (a ``line`` may be a source's line)."""
+    return item.code in _OWN_LINES or str(item.params.get("line", "")) == number
+
+
 def form_errors(error: DomainError, locale: str) -> FormErrors:
     found = FormErrors()
     items = error.items or (
@@ -45,8 +55,7 @@ def form_errors(error: DomainError, locale: str) -> FormErrors:
         message = translate(item.code, locale, **dict(item.params))
         found.fields[item.pointer] = message
         line = _LINE.match(item.pointer)
-        names_its_line = "line" in item.params or "lines" in item.params
-        if line and not names_its_line:  # else the message names its line(s) itself
+        if line and not _names_its_line(item, line[1]):
             message = translate("label.web_on_line", locale, line=line[1], message=message)
         found.placed.append(message)
     if not items or len(items) > 1:
