@@ -1992,7 +1992,13 @@ def _outgoing_moves(
     short = ErrorCollector()
     moves: list[Move] = []
     taken: dict[tuple[int, int, int], Decimal] = {}  # by earlier lines
-    rejects = header.document_type is DocumentType.PURCHASE_RETURN  # from 待检 first
+    # A purchase return sends back from 待检 first what its receipt line left there.
+    returned_from = (
+        uow.orders.sources_of_lines([line.id for line in lines])
+        if header.document_type is DocumentType.PURCHASE_RETURN
+        else {}
+    )
+    rejects = uow.orders.rejects_left(set(returned_from.values()))
     stock = uow.balances.slots(
         [line.item_id for line in lines if not _by_serial(items[line.item_id], line)],
         header.warehouse_id,
@@ -2042,20 +2048,34 @@ def _outgoing_moves(
                 errors.add(f"{pointer}/batch", "batch.unknown", batch=line.batch_no, item=item.code)
                 continue
             batch_id = batch.id
+        origin = returned_from.get(line.id, 0)
         slots = [
             slot._replace(available=slot.available - used)
             if (used := taken.get((item.id, slot.location.id, slot.batch_id)))
             else slot
             for slot in stock[item.id]
-            if (slot.location.id == source.id if source else rejects or not slot.held_back)
+            if (
+                slot.location.id == source.id
+                if source
+                else not slot.held_back or (origin, slot.location.id) in rejects
+            )
             and (batch_id is None or slot.batch_id == batch_id)
         ]
-        picks, missing = (allocate_held_back_first if rejects else allocate)(
+        if not source:  # 待检 gives no more than this receipt line left there
+            slots = [
+                slot._replace(available=min(slot.available, rejects[(origin, slot.location.id)]))
+                if slot.held_back
+                else slot
+                for slot in slots
+            ]
+        picks, missing = (allocate_held_back_first if returned_from else allocate)(
             line.base_quantity, slots
         )
         for slot, quantity in picks:
             key = (item.id, slot.location.id, slot.batch_id)
             taken[key] = taken.get(key, ZERO) + quantity
+            if slot.held_back and not source:
+                rejects[(origin, slot.location.id)] -= quantity
             moves.append(
                 _move(line, item, slot.location, goes_to, quantity, slot.batch_id, slot.batch_no)
             )

@@ -407,6 +407,35 @@ def test_a_purchase_return_naming_no_location_sends_back_from_qc_before_the_shel
     assert_books_balance(shop)
 
 
+def test_a_purchase_return_leaves_in_qc_what_a_later_receipt_brought_there(shop):
+    """The first receipt was put away whole; the second waits in 待检: not the first's."""
+    catalog.add_location(
+        shop.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}
+    )
+    catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+    first = receipt_of(shop, purchase(shop, BOXES), {"item": "螺丝", "quantity": "200"}).number
+    documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "putaway",
+            "warehouse": "WH1",
+            "lines": [{"item": "螺丝", "quantity": "200", "location": "QC", "to_location": "A-01"}],
+        },
+        post=True,
+    )
+    receipt_of(shop, purchase(shop, BOXES), {"item": "螺丝", "quantity": "50"})
+
+    send_back(shop, first, {"item": "螺丝", "quantity": "2"})  # defects found on the shelf
+
+    with shop.reader() as connection:
+        rows = stock_levels.stock_rows(connection, "WH1", item="螺丝")
+    assert {r.location: r.on_hand for r in rows if r.on_hand} == {
+        "A-01": Decimal(198),
+        "QC": Decimal(50),
+    }
+
+
 def test_a_put_away_needs_both_locations_and_two_different_ones(shop):
     catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
     receive(shop, "WH1", {"item": "螺丝", "quantity": "5"})

@@ -17,15 +17,18 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     literal,
     select,
     update,
 )
+from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
+from jxc.domain.locations import LocationUsage
 from jxc.domain.prices import Amounts, LinePrice
 
 _price = cast(Table, s.LinePrice.__table__)
@@ -275,6 +278,61 @@ class OrderRepository:
             .group_by(s.LineSource.source_line_id, s.Batch.batch_no)
         )
         return {(int(line), batch): quantity for line, batch, quantity in rows}
+
+    def rejects_left(self, receipt_line_ids: Collection[int]) -> dict[tuple[int, int], Decimal]:
+        """What receipt lines brought into 待检 locations and may still be there, by location.
+
+        What a purchase return of such a line takes from 待检 before the shelves: what the
+        line brought in less what returns sent back from there, and nothing once another
+        document brought the item into that location since (put-aways are not told apart
+        by receipt, so the goods there may be that one's).
+        """
+        if not receipt_line_ids:
+            return {}
+        entry, ids = s.StockLedgerEntry, sorted(receipt_line_ids)
+        later = aliased(s.StockLedgerEntry)
+        qc = select(s.Location.id).where(s.Location.usage == LocationUsage.QC.value)
+        intake = (
+            select(
+                entry.document_line_id.label("line"),
+                entry.to_location_id.label("location"),
+                entry.item_id.label("item"),
+                func.sum(entry.quantity).label("quantity"),
+                func.max(entry.id).label("last"),
+            )
+            .where(entry.document_line_id.in_(ids), entry.to_location_id.in_(qc))
+            .group_by(entry.document_line_id, entry.to_location_id, entry.item_id)
+            .subquery()
+        )
+        brought = self.connection.execute(
+            select(intake.c.line, intake.c.location, intake.c.quantity).where(
+                ~exists().where(
+                    later.item_id == intake.c.item,
+                    later.to_location_id == intake.c.location,
+                    later.id > intake.c.last,
+                    later.quantity > 0,
+                )
+            )
+        )
+        left: dict[tuple[int, int], Decimal] = {
+            (int(line), int(location)): quantity for line, location, quantity in brought
+        }
+        sent = self.connection.execute(
+            select(s.LineSource.source_line_id, entry.from_location_id, func.sum(entry.quantity))
+            .join(s.LineSource, s.LineSource.document_line_id == entry.document_line_id)
+            .join(s.Document, s.Document.id == entry.document_id)
+            .where(
+                s.LineSource.source_line_id.in_(ids),
+                entry.from_location_id.in_(qc),
+                s.Document.reversed_by_document_id.is_(None),
+            )
+            .group_by(s.LineSource.source_line_id, entry.from_location_id)
+        )
+        for line, location, quantity in sent:
+            key = (int(line), int(location))
+            if key in left:
+                left[key] -= quantity
+        return {key: quantity for key, quantity in left.items() if quantity > 0}
 
     def prices(self, line_ids: Collection[int]) -> dict[int, PricedLine]:
         if not line_ids:
