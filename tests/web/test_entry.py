@@ -106,6 +106,8 @@ def test_a_batch_item_without_a_barcode_is_received_with_its_batch_typed_beside(
     assert receipt.message == "有效期至：31/10/2027 无效"
     assert receipt.scan("奶粉", scan_batch="B7", scan_expiry="2028-10-31", quantity="6") == 200
     assert receipt.scan("奶粉") == 422  # the batch is that one scan's
+    assert receipt.scan("奶粉", scan_expiry="2028-10-31") == 422
+    assert receipt.message == "填写了生产日期或有效期，却没有批次号"
     assert receipt.scan("螺丝-M3", scan_batch="B7") == 422
     assert receipt.message == "商品 螺丝-M3 未启用批次管理，请去掉批次号"
     receipt.fields["cost-1"] = "48"

@@ -540,6 +540,8 @@ def scan(
             code = replace(code, serial=serial)
         item, unit = typed, typed.base_unit.code
     typed_batch, typed_expiry = beside
+    if typed_expiry and not typed_batch and code.batch is None:
+        raise Invalid("batch.dates_without_batch", {})
     if typed_batch and code.batch is None:
         code = replace(code, batch=typed_batch, expiry_date=code.expiry_date or typed_expiry)
     batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL

@@ -655,11 +655,11 @@ def _ordered_header(app: App, user: Principal, source: str) -> EntryHeader:
 
     A receipt's from its purchase order, a return's from its delivery or receipt.
     """
-    with app.reader() as connection:
-        order = document_queries.document(connection, source)[0]
+    with app.reader() as connection:  # a number as printed, whatever was typed
+        order = document_queries.document(connection, source.strip().upper())[0]
     if not user.sees(order.warehouse, order.to_warehouse):
         raise NotFound("document.unknown", {"number": source})
-    return EntryHeader(warehouse=order.warehouse, partner=order.partner or "", source=source)
+    return EntryHeader(warehouse=order.warehouse, partner=order.partner or "", source=order.number)
 
 
 def _entry_routes(entry: str, kind: DocumentType) -> None:
