@@ -377,23 +377,29 @@ def test_goods_bought_wait_in_qc_unsold_until_put_away_and_a_rejected_part_goes_
     assert_books_balance(shop)
 
 
-def test_a_purchase_return_naming_no_location_sends_back_from_qc_before_the_shelves(shop):
-    """As 扫码采购退货 makes it: rejected goods wait in 待检, the good ones were put away."""
+def qc_and_a_shelf(app):
     catalog.add_location(
-        shop.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}
+        app.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}
     )
-    catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
-    received = receipt_of(shop, purchase(shop, BOXES), {"item": "螺丝", "quantity": "200"}).number
+    catalog.add_location(app.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+
+
+def put_away(app, quantity):
+    """Screws from 待检 to the shelf A-01, accepted."""
+    line = {"item": "螺丝", "quantity": quantity, "location": "QC", "to_location": "A-01"}
     documents.create(
-        shop.uow(),
+        app.uow(),
         "tester",
-        {
-            "document_type": "putaway",
-            "warehouse": "WH1",
-            "lines": [{"item": "螺丝", "quantity": "190", "location": "QC", "to_location": "A-01"}],
-        },
+        {"document_type": "putaway", "warehouse": "WH1", "lines": [line]},
         post=True,
     )
+
+
+def test_a_purchase_return_naming_no_location_sends_back_from_qc_before_the_shelves(shop):
+    """As 扫码采购退货 makes it: rejected goods wait in 待检, the good ones were put away."""
+    qc_and_a_shelf(shop)
+    received = receipt_of(shop, purchase(shop, BOXES), {"item": "螺丝", "quantity": "200"}).number
+    put_away(shop, "190")
 
     def where():
         with shop.reader() as connection:
@@ -409,21 +415,9 @@ def test_a_purchase_return_naming_no_location_sends_back_from_qc_before_the_shel
 
 def test_a_purchase_return_leaves_in_qc_what_a_later_receipt_brought_there(shop):
     """The first receipt was put away whole; the second waits in 待检: not the first's."""
-    catalog.add_location(
-        shop.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}
-    )
-    catalog.add_location(shop.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "货架"})
+    qc_and_a_shelf(shop)
     first = receipt_of(shop, purchase(shop, BOXES), {"item": "螺丝", "quantity": "200"}).number
-    documents.create(
-        shop.uow(),
-        "tester",
-        {
-            "document_type": "putaway",
-            "warehouse": "WH1",
-            "lines": [{"item": "螺丝", "quantity": "200", "location": "QC", "to_location": "A-01"}],
-        },
-        post=True,
-    )
+    put_away(shop, "200")
     receipt_of(shop, purchase(shop, BOXES), {"item": "螺丝", "quantity": "50"})
 
     send_back(shop, first, {"item": "螺丝", "quantity": "2"})  # defects found on the shelf

@@ -169,28 +169,19 @@ def test_returns_on_their_way_count_against_what_may_still_come_back(shipped):
     )
     # the return waiting is edited without its own lines counting against it
     documents.edit(app.uow(), "tester", waiting, {"lines": [{"item": "杯子", "quantity": "4"}]})
-    documents.check(
-        app.uow(),
-        "tester",
-        {
+
+    def cups_back(quantity):
+        lines = [{"item": "杯子", "quantity": quantity}]
+        return {
             "document_type": "sales_return",
             "warehouse": "WH1",
             "source": delivery,
-            "lines": [{"item": "杯子", "quantity": "4"}],
-        },
-        editing=waiting,
-    )
+            "lines": lines,
+        }
+
+    documents.check(app.uow(), "tester", cups_back("4"), editing=waiting)
     with refused(app, Invalid):  # checked as a new return, the 4 waiting are in the way
-        documents.check(
-            app.uow(),
-            "tester",
-            {
-                "document_type": "sales_return",
-                "warehouse": "WH1",
-                "source": delivery,
-                "lines": [{"item": "杯子", "quantity": "1"}],
-            },
-        )
+        documents.check(app.uow(), "tester", cups_back("1"))
     documents.act(app.uow(), "tester", waiting, "void")
     give_back(app, delivery, {"item": "杯子", "quantity": "4"})  # voided: not on its way
     assert stock(app, "杯子") == Decimal(10)
