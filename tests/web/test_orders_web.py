@@ -407,6 +407,7 @@ def test_a_posted_receipt_is_pushed_down_or_scanned_back_to_its_supplier(shop):
     back = Entry(clerk, "purchase-return", source=receipt)
 
     assert 'id="push-down">' in page  # 下推 to a purchase return, before any return
+    assert 'class="num returned"' not in page  # nothing returned: no column for it
     assert f'href="/purchase-return?source={receipt}">扫码采购退货<' in page
     assert "退回的采购入库单" in screen
     assert 'name="partner"' not in screen
@@ -422,6 +423,8 @@ def test_a_posted_receipt_is_pushed_down_or_scanned_back_to_its_supplier(shop):
     # It left at the moving average (10 at ¥4 and 3 at ¥7: 3 × 61 / 13 = 14.08), as booked.
     page = clerk.get(f"/documents/{returned}").text
     assert re.findall(r'<td class="num">([^<]*)</td></tr>', page) == ["4.693333"]
+    received = clerk.get(f"/documents/{receipt}").text
+    assert re.findall(r'<td class="num returned">([^<]*)</td>', received) == ["3 个"]
 
 
 def test_a_batch_item_comes_back_in_the_batch_its_delivery_line_took_out(shop):

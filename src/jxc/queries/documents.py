@@ -13,9 +13,9 @@ from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.db.types import UtcDateTime
-from jxc.domain.documents import DocumentKind
+from jxc.domain.documents import DocumentKind, DocumentType
 from jxc.domain.errors import Invalid, NotFound
-from jxc.domain.quantities import cost_per_line_unit, round_unit_cost
+from jxc.domain.quantities import cost_per_line_unit, normalized, round_unit_cost
 from jxc.domain.workflow import DOCUMENT_TYPES
 from jxc.queries.catalog import check_known
 
@@ -258,6 +258,24 @@ def booked_unit_costs(connection: Connection, number: str) -> dict[int, Decimal]
         )
         is not None
     }
+
+
+def returned_per_line(connection: Connection, number: str) -> dict[int, tuple[Decimal, str]]:
+    """A receipt's lines once returned to: what posted purchase returns sent back of each.
+
+    In the item's base unit, with that unit's code; empty for a receipt never returned to
+    (its lines get their progress then) and for other documents.
+    """
+    base_unit = aliased(s.Unit)
+    rows = connection.execute(
+        select(s.DocumentLine.line_no, s.OrderLine.delivered, base_unit.code)
+        .join(s.OrderLine, s.OrderLine.document_line_id == s.DocumentLine.id)
+        .join(s.Document, s.Document.id == s.DocumentLine.document_id)
+        .join(s.Item, s.Item.id == s.DocumentLine.item_id)
+        .join(base_unit, base_unit.id == s.Item.base_unit_id)
+        .where(s.Document.number == number, s.Document.document_type == DocumentType.RECEIPT.value)
+    )
+    return {int(line_no): (normalized(returned), unit) for line_no, returned, unit in rows}
 
 
 def lines_query() -> Any:

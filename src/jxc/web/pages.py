@@ -347,6 +347,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         history = audit.log(connection, document=number, limit=HISTORY_LIMIT)
         priced = order_queries.priced_lines(connection, number)
         booked = document_queries.booked_unit_costs(connection, number)
+        returned = document_queries.returned_per_line(connection, number)
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
     steps = documents.next_steps(app.uow(), user.username, number)
@@ -360,6 +361,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "steps": steps,
         "priced": priced,
         "booked": booked,
+        "returned": returned,  # a receipt's lines: what purchase returns sent back
         "progress": progress.value if progress else None,
         "wording": order_queries.WORDING.get(header.document_type, order_queries.RETURNED_WORDING),
         "source": source,
