@@ -58,6 +58,7 @@ class OnTheirWay:
     documents: tuple[str, ...]
     by_line: dict[int, Decimal]  # by source line id
     by_batch: dict[tuple[int, str | None], Decimal]  # and batch (None: the line's only one)
+    documents_of_line: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def on_their_way(uow: UnitOfWork, source: DocumentHeader, editing: int | None = 
     ]
     taken: dict[int, Decimal] = defaultdict(Decimal)
     batches: dict[tuple[int, str | None], Decimal] = defaultdict(Decimal)
+    documents: dict[int, dict[str, None]] = defaultdict(dict)  # ordered sets
     for header in made:
         made_lines = uow.documents.lines(header.id)
         sources = uow.orders.sources_of_lines([line.id for line in made_lines])
@@ -137,7 +139,13 @@ def on_their_way(uow: UnitOfWork, source: DocumentHeader, editing: int | None = 
             if line.id in sources:
                 taken[sources[line.id]] += line.base_quantity
                 batches[(sources[line.id], line.batch_no)] += line.base_quantity
-    return OnTheirWay(tuple(header.number for header in made), dict(taken), dict(batches))
+                documents[sources[line.id]][header.number] = None
+    return OnTheirWay(
+        tuple(header.number for header in made),
+        dict(taken),
+        dict(batches),
+        {line: tuple(numbers) for line, numbers in documents.items()},
+    )
 
 
 def is_open(workflow: Workflow, header: DocumentHeader) -> bool:
@@ -218,13 +226,13 @@ def fulfilling_line(
     most = ceiling(kind, ordered, source.tolerances.get(item.id, Decimal(0)))
     on_the_way = source.pending.by_line.get(ordered.line_id, Decimal(0))
     if ordered.delivered + on_the_way + base_quantity > most:
-        if on_the_way:
+        if ordered.delivered + base_quantity <= most:  # too many only with those on their way
             errors.add(
                 f"{pointer}/quantity",
                 "return.over_shipped_pending",
                 **_progress_params(ordered, item, number, base_quantity),
                 pending=str(normalized(on_the_way)),
-                documents=", ".join(source.pending.documents),
+                documents=", ".join(source.pending.documents_of_line[ordered.line_id]),
             )
         else:
             _over(errors, pointer, kind, ordered, item, number, base_quantity, most)
