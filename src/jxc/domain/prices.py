@@ -48,7 +48,14 @@ def check_price(price: LinePrice, pointer: str, errors: ErrorCollector) -> None:
             value=str(price.unit_price),
             decimals=PRICE_DECIMALS,
         )
-    for field, rate in (("tax_rate", price.tax_rate), ("discount_rate", price.discount_rate)):
+    check_rates(price.tax_rate, price.discount_rate, pointer, errors)
+
+
+def check_rates(
+    tax_rate: Decimal, discount_rate: Decimal, pointer: str, errors: ErrorCollector
+) -> None:
+    """Collect what is wrong with a line's tax rate and discount (a percentage each)."""
+    for field, rate in (("tax_rate", tax_rate), ("discount_rate", discount_rate)):
         if not ZERO <= rate <= HUNDRED:
             errors.add(f"{pointer}/{field}", "rate.out_of_range", field=field, value=str(rate))
         elif decimals_of(rate) > RATE_DECIMALS:

@@ -1442,17 +1442,13 @@ def _line_terms(
     if item is None or line_quantity is None:
         return None
     if kind.is_order:
+        rates = (line.tax_rate or Decimal(0), line.discount_rate or Decimal(0))
         price = (
-            LinePrice(
-                line.unit_price,
-                line.tax_rate or Decimal(0),
-                line.discount_rate or Decimal(0),
-                document.prices_include_tax,
-            )
+            LinePrice(line.unit_price, *rates, document.prices_include_tax)
             if line.unit_price is not None
             else None
         )
-        priced = fulfilment.line_price(line_quantity[0], price, pointer, errors)
+        priced = fulfilment.line_price(line_quantity[0], price, pointer, errors, rates)
         return fulfilment.Fulfils(0, priced, None) if priced else None
     if resolved.source is None:
         return None

@@ -22,7 +22,7 @@ from jxc.domain.audit import AuditEntry
 from jxc.domain.documents import DocumentHeader, DocumentType
 from jxc.domain.errors import Conflict, ErrorCollector
 from jxc.domain.items import Item, TrackingMode
-from jxc.domain.prices import HUNDRED, LinePrice, amounts, check_price
+from jxc.domain.prices import HUNDRED, LinePrice, amounts, check_price, check_rates
 from jxc.domain.quantities import normalized, round_unit_cost
 from jxc.domain.workflow import COMPLETE, Workflow
 from jxc.queries import orders as order_queries
@@ -160,11 +160,20 @@ def is_open(workflow: Workflow, header: DocumentHeader) -> bool:
 
 
 def line_price(
-    quantity: Decimal, price: LinePrice | None, pointer: str, errors: ErrorCollector
+    quantity: Decimal,
+    price: LinePrice | None,
+    pointer: str,
+    errors: ErrorCollector,
+    rates: tuple[Decimal, Decimal] = (Decimal(0), Decimal(0)),
 ) -> PricedLine | None:
-    """An order line's price and money, or None with what is wrong."""
+    """An order line's price and money, or None with what is wrong.
+
+    ``rates``: the line's tax rate and discount, judged too where its price is missing (one
+    answer names every problem of the line).
+    """
     if price is None:
         errors.add(f"{pointer}/unit_price", "price.required")
+        check_rates(*rates, pointer, errors)
         return None
     before = len(errors.items)
     check_price(price, pointer, errors)

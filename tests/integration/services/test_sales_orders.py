@@ -360,6 +360,16 @@ def test_a_bad_price_is_refused_naming_its_field(shop, line, pointer, code):
     assert [(i.pointer, i.code) for i in caught.value.items] == [(pointer, code)]
 
 
+def test_a_line_without_its_price_is_told_of_its_tax_rate_in_the_same_answer(shop):
+    with refused(shop, Invalid) as caught:
+        order(shop, {"item": "杯子", "quantity": "1", "tax_rate": "130"})
+
+    assert [(i.pointer, i.code) for i in caught.value.items] == [
+        ("/lines/1/unit_price", "price.required"),
+        ("/lines/1/tax_rate", "rate.out_of_range"),
+    ]
+
+
 def test_an_order_needs_a_customer_or_channel_that_sells_from_its_warehouse(shop):
     with refused(shop, Invalid) as caught:
         order(shop, cups("1"), partner=None)
