@@ -100,7 +100,12 @@ def _answer(request: Request, error: DomainError, status: int | None) -> Respons
     locale = locale_of(request)
     found = form_errors(error, locale)
     message = (found.summary or found.placed or [translate(error.code, locale, **error.params)])[0]
-    return page(request, "error.html", status or problems.STATUS[error.category], message=message)
+    # A page asked for with a filter it cannot read: what is wrong with each, and the page
+    # itself without them.
+    details = [placed for placed in found.placed if placed != message]
+    again = request.url.path if request.method == "GET" and request.url.query else None
+    status_code = status or problems.STATUS[error.category]
+    return page(request, "error.html", status_code, message=message, details=details, again=again)
 
 
 # The worker holding the database's write turn gives up the GIL at every statement; with

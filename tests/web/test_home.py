@@ -120,3 +120,16 @@ def test_the_menu_and_home_page_offer_only_the_screens_a_person_may_enter_on(sho
         assert f'href="{entry}"' not in pages["finance"], entry
     assert 'href="/sales-order"' in pages["sales"]
     assert 'href="/receive"' not in pages["sales"]
+
+
+def test_a_filter_the_page_cannot_read_is_named_with_a_way_back_to_the_page(shop):
+    manager = web_client(shop, "manager")
+
+    refused = manager.get("/dashboard?start=abc")
+
+    assert refused.status_code == 422
+    assert "<p>开始日期：abc 不是有效日期（格式 YYYY-MM-DD）</p>" in refused.text
+    assert 'href="/dashboard" id="again">不带这些筛选条件打开本页<' in refused.text
+    both = manager.get("/dashboard?start=abc&end=xyz").text
+    assert "<li>开始日期：abc 不是有效日期（格式 YYYY-MM-DD）</li>" in both
+    assert "<li>结束日期：xyz 不是有效日期（格式 YYYY-MM-DD）</li>" in both

@@ -793,6 +793,7 @@ LABELS: dict[str, str] = {
     "label.web_putaway": "Put away by scan",
     "label.web_submit_putaway": "Put away",
     "label.web_picked": "Picked so far",
+    "label.web_page_anew": "This page without those filters",
     "label.web_sales-return": "Sales return by scan",
     "label.web_purchase-return": "Purchase return by scan",
     "label.web_submit_sales_return": "Submit the sales return",
