@@ -98,8 +98,7 @@ def order_of(
     pending = OnTheirWay((), {}, {})
     if not kind.is_order:
         line_ids = [line.line_id for line in lines]
-        for unit in uow.orders.shipped(line_ids):
-            shipped[unit.line_id].append(unit)
+        shipped = _moved_by_line(uow, line_ids)
         returned = uow.orders.returned_batches(line_ids)
         pending = on_their_way(uow, header, editing)
     return Source(
@@ -264,9 +263,22 @@ def fulfilling_line(
     return Fulfils(ordered.line_id, PricedLine(price, money), None)
 
 
+def _moved_by_line(uow: UnitOfWork, line_ids: list[int]) -> dict[int, list[ShippedUnit]]:
+    """What the ledger moved on each of a delivery's or receipt's lines (none: empty)."""
+    moved: dict[int, list[ShippedUnit]] = defaultdict(list)
+    for unit in uow.orders.shipped(line_ids):
+        moved[unit.line_id].append(unit)
+    return moved
+
+
+def _batches(moved: list[ShippedUnit]) -> set[str]:
+    """The batches a line moved."""
+    return {unit.batch_no for unit in moved if unit.batch_no}
+
+
 def _only_batch(moved: list[ShippedUnit]) -> str | None:
     """The batch a line moved, where it moved just one (a return's batch by default)."""
-    batches = {unit.batch_no for unit in moved if unit.batch_no}
+    batches = _batches(moved)
     return next(iter(batches)) if len(batches) == 1 else None
 
 
@@ -280,7 +292,7 @@ def check_returned(
 ) -> None:
     """A return sends back only batches and serials that moved on the line it returns."""
     shipped = source.shipped[fulfils.source_line_id]
-    batches = {u.batch_no for u in shipped if u.batch_no}
+    batches = _batches(shipped)
     if batch is None and len(batches) > 1:
         errors.add(f"{pointer}/batch", "return.batch_required", batches=", ".join(sorted(batches)))
     elif batch is not None and batch not in batches:
@@ -325,7 +337,7 @@ def check_batches_returned(
     for line in lines:
         moved = shipped.get(line.source_line_id, [])
         batch = line.batch or _only_batch(moved)
-        if batch is None or batch not in {u.batch_no for u in moved}:
+        if batch is None or batch not in _batches(moved):
             continue  # not batch-tracked, or refused as a batch it did not move
         key = (line.source_line_id, batch)
         wanted[key] += line.quantity
@@ -334,7 +346,7 @@ def check_batches_returned(
         moved = shipped[source_line]
         went_out = sum((u.quantity for u in moved if u.batch_no == batch), Decimal(0))
         back = already.get((source_line, batch), Decimal(0))
-        if len({u.batch_no for u in moved if u.batch_no}) == 1:
+        if _only_batch(moved) is not None:
             back += already.get((source_line, None), Decimal(0))
         if back + quantity > went_out:
             line = first[(source_line, batch)]
@@ -475,9 +487,7 @@ def _check_batches_at_posting(
     in turn, and the second sees the first.
     """
     line_ids = sorted(set(sources.values()))
-    shipped: dict[int, list[ShippedUnit]] = defaultdict(list)
-    for unit in uow.orders.shipped(line_ids):
-        shipped[unit.line_id].append(unit)
+    shipped = _moved_by_line(uow, line_ids)
     returned = [
         ReturnedLine(
             line.line_no,
