@@ -717,3 +717,22 @@ def test_an_entry_screen_is_kept_for_back_and_other_pages_are_not(client, shop):
     signed_in(client, "clerk1")
     assert "cache-control" not in client.get("/receive").headers
     assert client.get("/documents").headers["cache-control"] == "no-store"
+
+
+def test_who_wrote_a_receipt_is_told_on_its_page_why_approving_is_not_offered(client, shop):
+    a_user(shop, "boss2", "warehouse_manager")
+    data = {"document_type": "receipt", "warehouse": "WH1", "lines": [_SCREWS_AT_2]}
+    number = documents.create(shop.uow(), "boss", data, then="submit").number
+
+    page = signed_in(client, "boss").get(f"/documents/{number}")
+
+    assert 'value="approve"' not in page.text
+    withheld = re.search(r'id="withheld-approve">([^<]*)<', page.text)
+    assert withheld, page.text
+    assert withheld.group(1) == f"boss 已对单据 {number} 执行过「创建」，「审核」须由另一人完成"
+    other = signed_in(TestClient(create_server(shop)), "boss2").get(f"/documents/{number}")
+    assert 'value="approve"' in other.text
+    assert 'id="withheld-' not in other.text
+
+
+_SCREWS_AT_2 = {"item": "螺丝-M3", "quantity": "2", "unit_cost": "2"}

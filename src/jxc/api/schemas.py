@@ -207,6 +207,11 @@ class DocumentOut(BaseModel):
     lines: list[LineOut]
     history: list[EventOut]
     actions: list[str] = Field(description="The workflow steps the reader may take now.")
+    withheld_actions: dict[str, str] = Field(
+        description="Steps the reader's role allows but separation of duties keeps them "
+        "from, each with the step they took that does (approve → submit: who submitted "
+        "may not approve)."
+    )
     prices: list[PricedLineOut] = Field(description="Orders and deliveries: each line's money.")
     progress: str | None = Field(
         description="An order: open, partially_done (部分出库) or done (已完成)."

@@ -255,22 +255,31 @@ class Workflow:
             )
         ]
 
-    def barred(
+    def barred_by(
         self, state: str, action: str, actor: str, done_by: Mapping[str, AbstractSet[str]]
-    ) -> bool:
-        """Whether separation of duties keeps ``actor`` from ``action``, whichever way it goes.
+    ) -> str | None:
+        """What ``actor`` did that separation of duties keeps them from ``action`` for.
 
-        ``done_by``: who took each action in the document's current round.
+        None when some way to take the step is open to them. ``done_by``: who took each
+        action in the document's current round.
         """
         transitions = [t for t in self.transitions if t.action == action and state in t.sources]
-        return bool(transitions) and all(
-            any(
-                isinstance(guard, NotBy)
-                and any(actor in done_by.get(did, ()) for did in guard.barred_after)
-                for guard in t.guards
+        barring: str | None = None
+        for transition in transitions:
+            did = next(
+                (
+                    did
+                    for guard in transition.guards
+                    if isinstance(guard, NotBy)
+                    for did in guard.barred_after
+                    if actor in done_by.get(did, ())
+                ),
+                None,
             )
-            for t in transitions
-        )
+            if did is None:
+                return None
+            barring = barring or did
+        return barring
 
     def allowed(self, state: str) -> list[str]:
         """The actions defined from ``state``, in definition order."""

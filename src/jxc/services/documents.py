@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -579,12 +579,21 @@ def check_visible(uow: UnitOfWork, actor: str, number: str) -> None:
         raise NotFound("document.unknown", {"number": number})
 
 
+class Steps(NamedTuple):
+    """The steps a person may take on a document now, and those withheld from them."""
+
+    open: list[str]
+    # their role allows these, but separation of duties keeps them from them: each
+    # with what they did (提交, 执行 …) that does
+    withheld: dict[str, str]
+
+
 @reading
-def next_steps(uow: UnitOfWork, actor: str, number: str) -> list[str]:
+def next_steps(uow: UnitOfWork, actor: str, number: str) -> Steps:
     """The steps ``actor`` may take on a document now.
 
-    By role, less those separation of duties keeps them from; other guards may still
-    refuse one.
+    By role, less those separation of duties keeps them from (those are ``withheld``);
+    other guards may still refuse one.
 
     Raises:
         NotFound: document.unknown.
@@ -635,7 +644,7 @@ def waiting_for(
         for row in rows:
             flow = flows[row.document_type]
             steps = flow.steps_of(who, row.state, row.warehouse, row.to_warehouse)
-            steps = _steps_open_to(uow, flow, actor, row, steps)
+            steps = _steps_open_to(uow, flow, actor, row, steps).open
             if steps:
                 found.append((row, steps))
         if len(rows) < limit:
@@ -668,16 +677,22 @@ def _steps_open_to(
     actor: str,
     row: DocumentRow | DocumentHeader,
     steps: list[str],
-) -> list[str]:
-    """``steps`` less those separation of duties keeps ``actor`` from (核对 after 执行).
+) -> Steps:
+    """``steps`` parted: those open to ``actor``, those separation of duties withholds.
 
-    The document's history is read only if one of them has such a guard.
+    核对 after one's own 执行 is withheld, with what was done. The document's history is
+    read only if one of them has such a guard.
     """
     offered = [t for t in workflow.transitions if t.action in steps and row.state in t.sources]
     if not needs(offered).history:
-        return steps
+        return Steps(steps, {})
     done_by = _done_by(uow, workflow, row.number, row.created_by)
-    return [step for step in steps if not workflow.barred(row.state, step, actor, done_by)]
+    withheld = {
+        step: did
+        for step in steps
+        if (did := workflow.barred_by(row.state, step, actor, done_by)) is not None
+    }
+    return Steps([step for step in steps if step not in withheld], withheld)
 
 
 def _step_warehouse(uow: UnitOfWork, header: DocumentHeader, transition: Transition) -> str:

@@ -358,7 +358,8 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "history": history,
         # 驳回 and 反审核 say why: the clerk who gets the document back reads it here
         "reasons": {e.sequence: json.loads(e.payload).get("reason") for e in history},
-        "steps": steps,
+        "steps": steps.open,
+        "withheld": steps.withheld,  # separation of duties: each says why it is not offered
         "priced": priced,
         "booked": booked,
         "returned": returned,  # a receipt's lines: what purchase returns sent back

@@ -146,11 +146,13 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
     progress = order_queries.progress(header.document_type, priced)
+    steps = documents.next_steps(app.uow(), reader.username, number)
     return DocumentOut(
         document=header,
         lines=[LineOut.model_validate(line) for line in lines],
         history=[EventOut.of(event) for event in history],
-        actions=documents.next_steps(app.uow(), reader.username, number),
+        actions=steps.open,
+        withheld_actions=steps.withheld,
         prices=[PricedLineOut.model_validate(line) for line in priced],
         progress=progress.value if progress else None,
         source=source,
