@@ -82,3 +82,23 @@ def test_a_stocktake_from_plan_to_gain_and_loss(company):
     code, output = jxc(company, "stocktake", "list")
     assert number in output
     assert "已审核" in output
+
+
+def test_goods_of_a_batch_the_books_never_had_are_counted_with_its_expiry(company):
+    code, output = jxc(company, "stocktake", "plan", "--warehouse", "WH1")
+    assert code == 0, output
+    number = re.search(r"PD\d{12}", output).group(0)
+    jxc(company, "stocktake", "start", number)
+    found = ("stocktake", "count", number, "--scan", "MILK:6:B0601")
+
+    code, output = jxc(company, *found)
+    assert code == 4
+    assert "商品 MILK 的批次 B0601 账上没有：请填写生产日期或有效期至" in output
+    code, output = jxc(company, *found, "--expiry", "2026-13-01")
+    assert code == 4
+    assert "有效期至：2026-13-01 不是有效日期（格式 YYYY-MM-DD）" in output
+    code, output = jxc(company, *found, "--expiry", "2027-06-01")
+    assert code == 0, output
+
+    code, output = jxc(company, "stocktake", "show", number)
+    assert re.search(r"MILK.*B0601.*\b6\b", output), output

@@ -110,6 +110,31 @@ def test_the_count_screen_offers_an_empty_shelf_of_the_plan_and_counts_what_is_f
     assert [(row.location, row.line.counted) for row in view.lines] == [("A-01", 1)]
 
 
+def test_a_batch_the_books_never_had_is_counted_with_its_expiry_typed_beside_the_scan(store):
+    an_item(store, "奶粉", tracking="batch", shelf_life_days=720)
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    counter = web_client(store, "counter")
+    assert 'id="scan-expiry"' in counter.get(f"/stocktakes/{number}/count").text
+    scan = {"csrf": page_csrf(counter), "code": "奶粉", "batch": "N7"}
+
+    undated = counter.post(f"/stocktakes/{number}/count/scan", data={**scan, "scan_id": "n1"})
+    dated = counter.post(
+        f"/stocktakes/{number}/count/scan",
+        data={**scan, "scan_expiry": "2028-05-31", "scan_id": "n2"},
+    )
+    again = counter.post(f"/stocktakes/{number}/count/scan", data={**scan, "scan_id": "n3"})
+
+    assert undated.status_code == 422
+    assert re.search(r'id="scan-message"[^>]*>商品 奶粉 的批次 N7 账上没有', undated.text)
+    assert (dated.status_code, again.status_code) == (200, 200)  # known once counted
+    view = stocktakes.view(store.uow(), "boss", number)
+    assert {row.label: row.line.counted for row in view.lines} == {
+        "杯子@STOCK": None,
+        "奶粉@STOCK/N7": 2,
+    }
+
+
 def test_an_approved_loss_names_the_orders_whose_holds_it_took_back(store):
     partners.add(store.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
     order = a_sales_order(store, "WH1", "C1", {"item": "杯子", "quantity": "10"})

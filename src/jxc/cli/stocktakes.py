@@ -110,10 +110,17 @@ def count(
     add: Annotated[bool, typer.Option("--add", help="Add to the count instead of setting it.")] = (
         False
     ),
+    expiry: Annotated[
+        str | None,
+        typer.Option(
+            help="YYYY-MM-DD: expiry of a batch the books do not know, found on the shelf (盘盈)."
+        ),
+    ] = None,
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    lines = [{**line, "location": location} for line in scanned_lines(scan, st)]
+    dated = {"expiry_date": expiry} if expiry else {}
+    lines = [{**line, "location": location, **dated} for line in scanned_lines(scan, st)]
     result = stocktakes.count(
         st.app.uow(),
         st.actor,

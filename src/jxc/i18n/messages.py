@@ -342,6 +342,7 @@ ERRORS: dict[str, str] = {
     "stocktake.unknown": "Stocktake {number} does not exist",
     "stocktake.wrong_state": "Stocktake {number} is {state}; this step needs it to be {states}",
     "stocktake.count_negative": "A count cannot be negative: {quantity} of {item}; count 0 when nothing is found",
+    "stocktake.new_batch_needs_date": "Batch {batch} of {item} is not in the books: give its production date or expiry date to count it as found (盘盈)",
     "stocktake.same_counter": "{user} made the first count of this line; the recount must be done by someone else",
     "stocktake.lines_not_counted": "Stocktake {number}: {count} lines are not counted yet: {lines}",
     "stocktake.category_empty": "No item is in category {category}",

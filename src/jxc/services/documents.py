@@ -1825,7 +1825,11 @@ def _receipt_moves(
         item = items[line.item_id]
         target = locations[line.location_id] if line.location_id else default
         pointer = f"/lines/{line.line_no}"
-        batch_id = _receipt_batch(uow, item, line, batches, pointer, errors)
+        batch_id = 0
+        if item.tracking is TrackingMode.BATCH:
+            assert line.batch_no is not None  # required for batch items, checked at creation
+            spec = BatchSpec(line.batch_no, line.production_date, line.expiry_date)
+            batch_id = batch_coming_in(uow, item, spec, batches, pointer, errors)
         if item.tracking is TrackingMode.SERIAL:
             for serial_no in line.serials or []:
                 key = (item.id, serial_no)
@@ -1932,42 +1936,41 @@ def _serials_of(uow: UnitOfWork, lines: list[LineRecord]) -> dict[tuple[int, str
     )
 
 
-def _receipt_batch(
+def batch_coming_in(
     uow: UnitOfWork,
     item: Item,
-    line: LineRecord,
+    spec: BatchSpec,
     batches: dict[tuple[int, str], BatchRecord],
     pointer: str,
     errors: ErrorCollector,
 ) -> int:
-    """The line's batch id, creating the batch (and remembering it in ``batches``) if new."""
-    if item.tracking is not TrackingMode.BATCH:
-        return 0
-    assert line.batch_no is not None  # required for batch items, checked at creation
-    existing = batches.get((item.id, line.batch_no))
+    """The id of a batch goods come in as, created (and remembered in ``batches``) if new.
+
+    Dates given for a known batch must be its own. 0 where ``errors`` got the problem.
+    """
+    existing = batches.get((item.id, spec.batch_no))
     if existing is not None:
         for field, given, known in (
-            ("production_date", line.production_date, existing.production_date),
-            ("expiry_date", line.expiry_date, existing.expiry_date),
+            ("production_date", spec.production_date, existing.production_date),
+            ("expiry_date", spec.expiry_date, existing.expiry_date),
         ):
             if given is not None and given != known:
                 errors.add(
                     f"{pointer}/{field}",
                     "batch.dates_conflict",
-                    batch=line.batch_no,
+                    batch=spec.batch_no,
                     field=field,
                     given=str(given),
                     known=str(known),
                 )
         return int(existing.id)
-    spec = BatchSpec(line.batch_no, line.production_date, line.expiry_date)
     try:
         production, expiry = batch_dates(item, spec)
     except Invalid as error:
         errors.extend(error, f"{pointer}/batch")
         return 0
-    batch_id = uow.catalog.add_batch(item.id, line.batch_no, production, expiry, uow.clock())
-    batches[(item.id, line.batch_no)] = BatchRecord(batch_id, production, expiry)
+    batch_id = uow.catalog.add_batch(item.id, spec.batch_no, production, expiry, uow.clock())
+    batches[(item.id, spec.batch_no)] = BatchRecord(batch_id, production, expiry)
     return batch_id
 
 

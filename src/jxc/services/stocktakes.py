@@ -9,16 +9,17 @@ to the document that moved it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.auth import Action, Principal, authorize_step
-from jxc.domain.documents import DocumentType, numbered
+from jxc.domain.documents import BatchSpec, DocumentType, numbered
 from jxc.domain.errors import (
     Conflict,
     DomainError,
@@ -77,6 +78,9 @@ class CountIn(BaseModel):
     unit: str | None = None
     location: str | None = Field(default=None, min_length=1, max_length=64)
     batch: str | None = Field(default=None, min_length=1, max_length=64)
+    # a batch the books do not know, found on the shelf: its dates, as a receipt gives them
+    production_date: date | None = None
+    expiry_date: date | None = None
 
 
 class CountsIn(BaseModel):
@@ -356,14 +360,14 @@ def count(
                 warehouse=warehouse,
             )
             continue
-        batch_id = _batch_id(item, wanted, batches, pointer, errors)
         try:
             quantity = counted_base(item, wanted.quantity, wanted.unit)
         except Invalid as error:
             field = "unit" if error.code.startswith("unit.") else "quantity"
             errors.extend(error, f"{pointer}/{field}")
-            continue
-        if batch_id is None:
+            quantity = None
+        batch_id = _batch_id(uow, item, wanted, quantity, batches, pointer, errors)
+        if batch_id is None or quantity is None:
             continue
         key = (item.id, location.id, batch_id)
         line = uow.stocktakes.line(header.id, *key)
@@ -414,25 +418,45 @@ def _counts_in(
 
 
 def _batch_id(
+    uow: UnitOfWork,
     item: Item,
     wanted: CountIn,
-    batches: dict[tuple[int, str], Any],
+    quantity: Decimal | None,
+    batches: dict[tuple[int, str], BatchRecord],
     pointer: str,
     errors: ErrorCollector,
 ) -> int | None:
+    """The batch a count line is of (0: the item has none); None where ``errors`` says why.
+
+    Goods found of a batch the books never had (a receipt booked under another batch
+    number, a label misread) are counted all the same: the batch is created with the
+    dates the count gives, as a receipt would, so that its 盘盈 brings it in.
+    """
     if item.tracking is not TrackingMode.BATCH:
         if wanted.batch:
             errors.add(f"{pointer}/batch", "batch.not_tracked", item=item.code)
+            return None
+        if wanted.production_date or wanted.expiry_date:
+            errors.add(f"{pointer}/batch", "batch.dates_without_batch")
             return None
         return 0
     if not wanted.batch:
         errors.add(f"{pointer}/batch", "batch.required", item=item.code)
         return None
-    found = batches.get((item.id, wanted.batch))
-    if found is None:
+    known = batches.get((item.id, wanted.batch))
+    if known is not None:  # what its label says of its dates is not the count's business
+        return int(known.id)
+    if quantity is None or quantity <= 0:
         errors.add(f"{pointer}/batch", "batch.unknown", item=item.code, batch=wanted.batch)
         return None
-    return int(found.id)
+    if wanted.production_date is None and wanted.expiry_date is None:
+        errors.add(
+            f"{pointer}/batch", "stocktake.new_batch_needs_date", item=item.code, batch=wanted.batch
+        )
+        return None
+    spec = BatchSpec(wanted.batch, wanted.production_date, wanted.expiry_date)
+    batch_id = documents.batch_coming_in(uow, item, spec, batches, pointer, errors)
+    return batch_id or None
 
 
 def _count(

@@ -205,7 +205,10 @@ async def take_scan(
     elif status == 200 and not (scan_id and scan_id in scans):
         try:
             count = typed_count(str(form.get("quantity", ""))) if typed else None
-            beside = (str(form.get("scan_batch", "")).strip() or None, _typed_expiry(form))
+            beside = (
+                str(form.get("scan_batch", "")).strip() or None,
+                typed_expiry(str(form.get("scan_expiry", ""))),
+            )
             scanned = await run_in_threadpool(
                 catalog.scan, app.uow(), user.username, code, kind, beside
             )
@@ -235,9 +238,9 @@ async def take_scan(
     )
 
 
-def _typed_expiry(form: Any) -> date | None:
+def typed_expiry(typed: str) -> date | None:
     """The expiry date typed beside a scan (a date field: ISO, or nothing)."""
-    typed = str(form.get("scan_expiry", "")).strip()
+    typed = typed.strip()
     if not typed:
         return None
     try:

@@ -24,7 +24,7 @@ from jxc.services import catalog, stocktakes
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.pages import AppDep, UserDep, WriterDep
 from jxc.web.render import download, locale_of, page
-from jxc.web.scanning import typed_count
+from jxc.web.scanning import typed_count, typed_expiry
 
 router = APIRouter(include_in_schema=False)
 Step = Literal["start", "hand-in", "approve", "cancel"]
@@ -196,24 +196,28 @@ async def count_scan(
     code: Annotated[str, Form()] = "",
     quantity: Annotated[str, Form()] = "",
     batch: Annotated[str, Form()] = "",
+    scan_expiry: Annotated[str, Form()] = "",
     scan_id: Annotated[str, Form()] = "",
 ) -> Response:
     """One scan added to the count (``quantity`` times when typed): the lines re-drawn.
 
-    A batch the code does not carry may be typed beside it. A refused scan comes back as
-    422 with its message next to the scan field.
+    A batch the code does not carry may be typed beside it, and for a batch the books do
+    not know, its expiry date. A refused scan comes back as 422 with its message next to
+    the scan field.
     """
 
     def record() -> None:
         # Read as going out: a batch-tracked code without its batch is not refused here,
         # the count names what is missing once the typed batch is taken into account.
         count = typed_count(quantity)
-        scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE)
+        beside = (batch.strip() or None, typed_expiry(scan_expiry))
+        scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE, beside)
         line = {
             "item": scanned.item,
             "quantity": str(scanned.quantity * (count or 1)),
             "unit": scanned.unit,
-            "batch": scanned.batch or batch.strip() or None,
+            "batch": scanned.batch,
+            "expiry_date": scanned.expiry_date and scanned.expiry_date.isoformat(),
             "location": location or None,
         }
         request_id = f"scan:{scan_id}" if scan_id else None

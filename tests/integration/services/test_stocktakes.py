@@ -156,6 +156,91 @@ def test_goods_found_where_the_book_has_none_are_a_gain(store):
     assert_books_balance(store)
 
 
+def test_goods_of_a_batch_the_books_never_had_are_counted_and_come_in_as_that_batch(store):
+    number = planned(store, tolerance_percent="100")
+    count(
+        store,
+        number,
+        {"item": "螺丝", "quantity": "10", "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+        {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"},
+        {
+            "item": "胶水",
+            "quantity": "3",
+            "location": "B-01",
+            "batch": "G2",
+            "expiry_date": "2027-10-01",
+        },
+    )
+    stocktakes.hand_in(store.uow(), "counter1", number)
+    # the recount names the batch alone: it is known now
+    count(
+        store,
+        number,
+        {"item": "胶水", "quantity": "3", "location": "B-01", "batch": "G2"},
+        actor="counter2",
+    )
+
+    result = stocktakes.approve(store.uow(), "boss", number)
+
+    assert result.loss is None
+    with store.reader() as connection:
+        rows = stock_levels.stock_rows(connection, item="胶水", warehouse="WH1")
+    assert [(r.batch, r.on_hand, r.expiry_date.isoformat()) for r in rows] == [
+        ("G2", 3, "2027-10-01"),  # earliest expiry first
+        ("G1", 5, "2027-11-01"),
+    ]
+    with store.reader() as connection:
+        _, gain_lines = document_queries.document(connection, result.gain)
+    assert [(line.item, line.batch, line.base_quantity) for line in gain_lines] == [
+        ("胶水", "G2", Decimal(3))
+    ]
+    assert_books_balance(store)
+
+
+def test_a_batch_the_books_never_had_needs_its_dates_and_goods_found(store):
+    number = planned(store)
+    before = snapshot(store)
+
+    with refused(store, Invalid) as caught:
+        count(
+            store,
+            number,
+            {"item": "胶水", "quantity": "3", "location": "B-01", "batch": "G2"},
+            {
+                "item": "胶水",
+                "quantity": "0",
+                "location": "B-01",
+                "batch": "G3",
+                "expiry_date": "2027-10-01",
+            },
+            {
+                "item": "胶水",
+                "quantity": "1",
+                "location": "B-01",
+                "batch": "G4",
+                "production_date": "2027-10-01",
+                "expiry_date": "2027-01-01",
+            },
+            {"item": "螺丝", "quantity": "1", "location": "A-01", "expiry_date": "2027-10-01"},
+            {
+                "item": "胶水",
+                "quantity": "2",
+                "location": "B-01",
+                "batch": "G5",
+                "expiry_date": "2027-10-01",
+            },
+        )
+
+    assert [(item.pointer, item.code) for item in caught.value.items] == [
+        ("/lines/1/batch", "stocktake.new_batch_needs_date"),
+        ("/lines/2/batch", "batch.unknown"),
+        ("/lines/3/batch", "batch.expiry_before_production"),
+        ("/lines/4/batch", "batch.dates_without_batch"),
+    ]
+    assert snapshot(store) == before  # nor was G5, the one good line, created
+
+
 def test_scans_add_up_and_a_replayed_scan_counts_once(store):
     number = planned(store)
     for request in ("scan-1", "scan-2", "scan-2"):
