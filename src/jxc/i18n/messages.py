@@ -328,6 +328,7 @@ ERRORS: dict[str, str] = {
     "import.not_a_number": "Row {row}: {value} is not a number",
     "import.not_positive": "Row {row}: the quantity must be more than 0",
     "import.order_imported": "Row {row}: shop order {order} was imported already, as {number}",
+    "return.no_supplier": "Receipt {number} is from no supplier (其他入库, 盘盈): there is no one to return its goods to; a purchase return is made from a receipt from a supplier",
     "return.over_shipped": "{item}: line {line} of {number} moved {ordered}, {delivered} already returned; {requested} more is too many",
     "return.over_shipped_pending": "{item}: line {line} of {number} moved {ordered}, {delivered} already returned and {pending} more on returns not yet posted ({documents}); {requested} more is too many",
     "return.over_shipped_batch": "{item}: of batch {batch}, {number} moved {shipped}, and {returned} is back or on returns not yet posted; {requested} more is too many",

@@ -87,6 +87,9 @@ def order_of(
     if header is None or header.document_type is not kind:
         errors.add("/source", "order.unknown", number=number, document_type=kind.value)
         return None
+    if not returnable(header):
+        errors.add("/source", "return.no_supplier", number=number)
+        return None
     if not is_open(workflows.definition(uow, header.document_type.value), header):
         errors.add("/source", "order.not_open", number=number, state=header.state)
         return None
@@ -114,6 +117,14 @@ def order_of(
         returned,
         pending,
     )
+
+
+def returnable(source: DocumentHeader) -> bool:
+    """Whether goods may go back to whom ``source`` had them from.
+
+    A receipt from no supplier (其他入库, a 盘盈) has no one to return them to.
+    """
+    return source.document_type is not DocumentType.RECEIPT or source.partner_id is not None
 
 
 def on_their_way(uow: UnitOfWork, source: DocumentHeader, editing: int | None = None) -> OnTheirWay:

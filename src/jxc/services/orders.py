@@ -36,7 +36,7 @@ MADE_FROM = {
 def can_push_down(uow: UnitOfWork, actor: str, number: str) -> bool:
     """Whether ``actor`` may push order ``number`` down now: open, with something left."""
     order = uow.documents.header(number)
-    if order is None or order.document_type not in MADE_FROM:
+    if order is None or order.document_type not in MADE_FROM or not fulfilment.returnable(order):
         return False
     warehouse = uow.catalog.warehouse_code(order.warehouse_id)
     return (

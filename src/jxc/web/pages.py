@@ -351,6 +351,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
     steps = documents.next_steps(app.uow(), user.username, number)
+    can_push_down = orders.can_push_down(app.uow(), user.username, number)
     progress = order_queries.progress(header.document_type, priced)
     return {
         "header": header,
@@ -368,8 +369,9 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "source": source,
         "made": made,
         # an order's delivery or receipt, a delivery's or receipt's return
-        "can_push_down": orders.can_push_down(app.uow(), user.username, number),
-        "scanned_from": scanned_from(header.document_type),
+        "can_push_down": can_push_down,
+        # what 下推 would make, scanned instead: offered where 下推 is
+        "scanned_from": scanned_from(header.document_type) if can_push_down else None,
         "can_reverse": documents.may_reverse(app.uow(), user.username, number),
         # 修改 on the screen the document was scanned on
         "can_edit": made_by_scanning(header.document_type)

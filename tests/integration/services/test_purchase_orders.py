@@ -289,6 +289,23 @@ def test_a_purchase_return_sends_back_no_more_than_was_received_on_the_line(shop
     assert_books_balance(shop)
 
 
+def test_a_receipt_from_no_supplier_takes_no_purchase_return(shop):
+    found = receive(shop, "WH1", {"item": "螺丝", "quantity": "5", "unit_cost": "1"}).number
+    assert not orders.can_push_down(shop.uow(), "tester", found)
+    before = on_hand(shop)
+
+    with refused(shop, Invalid) as caught:
+        send_back(shop, found, {"item": "螺丝", "quantity": "5"})
+    with refused(shop, Invalid) as pushed:
+        orders.push_down(shop.uow(), "tester", found)
+
+    assert [(item.pointer, item.code) for item in caught.value.items] == [
+        ("/source", "return.no_supplier")
+    ]
+    assert pushed.value.items[0].code == "return.no_supplier"
+    assert on_hand(shop) == before
+
+
 def test_a_purchase_return_takes_back_the_batch_that_came_in_on_the_line(shop):
     glue = {"item": "胶水", "quantity": "4", "unit_cost": "8"}
     receipt = documents.create(
