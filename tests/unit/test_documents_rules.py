@@ -186,12 +186,29 @@ def test_given_dates_win_over_the_shelf_life():
     assert dates == (date(2026, 3, 15), date(2026, 3, 20))
 
 
-def test_a_batch_without_any_date_needs_a_production_date():
+def test_a_batch_without_any_date_needs_one_where_the_shelf_life_gives_the_other():
     with pytest.raises(Invalid) as refused:
         batch_dates(MILK, BatchSpec("B-0315", None, None))
 
-    assert refused.value.code == "batch.production_date_required"
+    assert refused.value.code == "batch.date_required"
     assert refused.value.params == {"item": "MILK-1L", "batch": "B-0315"}
+    assert translate(refused.value.code, "zh_CN", **refused.value.params) == (
+        "商品 MILK-1L 的批次 B-0315 需要生产日期或有效期至"
+    )
+
+
+def test_a_batch_without_any_date_needs_both_where_there_is_no_shelf_life():
+    with pytest.raises(Invalid) as refused:
+        batch_dates(YOGURT, BatchSpec("Y-01", None, None))
+
+    assert refused.value.code == "batch.dates_required"
+
+
+def test_a_batch_with_only_its_expiry_needs_its_production_date_without_a_shelf_life():
+    with pytest.raises(Invalid) as refused:
+        batch_dates(YOGURT, BatchSpec("Y-01", None, date(2026, 4, 1)))
+
+    assert refused.value.code == "batch.production_date_required"
 
 
 def test_an_item_without_shelf_life_needs_the_expiry_date_given():

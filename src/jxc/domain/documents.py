@@ -215,6 +215,10 @@ class BatchSpec:
 def batch_dates(item: Item, spec: BatchSpec) -> tuple[date, date]:
     """Production and expiry dates of a new batch; expiry follows from the shelf life."""
     production, expiry = spec.production_date, spec.expiry_date
+    if production is None and expiry is None:
+        # with a shelf life, either date gives the other
+        code = "batch.date_required" if item.shelf_life_days else "batch.dates_required"
+        raise Invalid(code, {"item": item.code, "batch": spec.batch_no})
     if production is None and expiry is not None and item.shelf_life_days:
         production = expiry - timedelta(days=item.shelf_life_days)
     if expiry is None and production is not None and item.shelf_life_days:

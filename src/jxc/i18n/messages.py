@@ -40,6 +40,8 @@ ERRORS: dict[str, str] = {
     "batch.expiry_date_required": "Batch {batch} of {item} needs an expiry date (the item has no shelf life)",
     "batch.not_tracked": "Item {item} is not batch-tracked; remove the batch number",
     "batch.production_date_required": "Batch {batch} of {item} needs a production date",
+    "batch.date_required": "Batch {batch} of {item} needs its production date or its expiry date",
+    "batch.dates_required": "Batch {batch} of {item} needs its production date and its expiry date (the item has no shelf life)",
     "batch.required": "Item {item} is batch-tracked; the line needs a batch number",
     "batch.unknown": "Batch {batch} of item {item} does not exist",
     "batch.not_here": "Batch {batch} of item {item} is not on the shelves of {warehouse}",

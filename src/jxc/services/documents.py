@@ -1383,7 +1383,8 @@ def _line_row(
                 f"{pointer}/{field}",
                 "location.unknown",
                 location=code,
-                warehouse=document.to_warehouse if field == "to_location" else document.warehouse,
+                # a put-away's target is in its own warehouse
+                warehouse=(field == "to_location" and document.to_warehouse) or document.warehouse,
             )
         elif table[code].kind is not LocationKind.INTERNAL:
             errors.add(f"{pointer}/{field}", "location.not_internal", location=code)

@@ -461,6 +461,7 @@ def test_a_put_away_needs_both_locations_and_two_different_ones(shop):
                 "lines": [
                     {"item": "螺丝", "quantity": "1"},
                     {"item": "螺丝", "quantity": "1", "location": "A-01", "to_location": "A-01"},
+                    {"item": "螺丝", "quantity": "1", "location": "A-01", "to_location": "Z-99"},
                 ],
             },
         )
@@ -469,7 +470,9 @@ def test_a_put_away_needs_both_locations_and_two_different_ones(shop):
         ("/lines/1/location", "putaway.location_required"),
         ("/lines/1/to_location", "putaway.to_location_required"),
         ("/lines/2/to_location", "putaway.same_location"),
+        ("/lines/3/to_location", "location.unknown"),
     ]
+    assert caught.value.items[3].params == {"location": "Z-99", "warehouse": "WH1"}
 
 
 def test_a_purchase_order_without_its_supplier_is_refused(shop):
