@@ -65,7 +65,9 @@ def test_a_blind_count_by_scan_a_recount_and_the_approval(browser, base_url, sho
     counter.fill("#quantity", "5")
     scan(counter, CUPS_EAN)  # a sleeve of five
     scan(counter, MILK_B1)
-    scan(counter, MILK_B1)
+    counter.fill("#scan-batch", "B1")  # typed for the milk's plain barcode: that scan's only
+    scan(counter, MILK_EAN)
+    expect(counter.locator("#scan-batch")).to_have_value("")
     scan(counter, "6900000000000")  # not our barcode
     expect(counter.locator("#scan-message")).to_contain_text("6900000000000")
     expect(counter.locator("#scan")).to_have_class(re.compile("refused"))

@@ -116,7 +116,7 @@ def test_a_batch_the_books_never_had_is_counted_with_its_expiry_typed_beside_the
     stocktakes.start(store.uow(), "boss", number)
     counter = web_client(store, "counter")
     assert 'id="scan-expiry"' in counter.get(f"/stocktakes/{number}/count").text
-    scan = {"csrf": page_csrf(counter), "code": "奶粉", "batch": "N7"}
+    scan = {"csrf": page_csrf(counter), "code": "奶粉", "scan_batch": "N7"}
 
     undated = counter.post(f"/stocktakes/{number}/count/scan", data={**scan, "scan_id": "n1"})
     dated = counter.post(

@@ -195,14 +195,14 @@ async def count_scan(
     location: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
     quantity: Annotated[str, Form()] = "",
-    batch: Annotated[str, Form()] = "",
+    scan_batch: Annotated[str, Form()] = "",
     scan_expiry: Annotated[str, Form()] = "",
     scan_id: Annotated[str, Form()] = "",
 ) -> Response:
     """One scan added to the count (``quantity`` times when typed): the lines re-drawn.
 
     A batch the code does not carry may be typed beside it, and for a batch the books do
-    not know, its expiry date. A refused scan comes back as 422 with its message next to
+    not know, its expiry date: that scan's only, as on every scan screen. A refused scan comes back as 422 with its message next to
     the scan field.
     """
 
@@ -210,7 +210,7 @@ async def count_scan(
         # Read as going out: a batch-tracked code without its batch is not refused here,
         # the count names what is missing once the typed batch is taken into account.
         count = typed_count(quantity)
-        beside = (batch.strip() or None, typed_expiry(scan_expiry))
+        beside = (scan_batch.strip() or None, typed_expiry(scan_expiry))
         scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE, beside)
         line = {
             "item": scanned.item,
