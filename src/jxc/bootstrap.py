@@ -134,6 +134,9 @@ def build(settings: Settings | None = None, **engine_options: object) -> App:
         parsed = make_url(url)
     except ArgumentError:
         raise Invalid("database.url_invalid", {"url": settings.database_url}) from None
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        # SQLAlchemy would look for a driver JXC does not ship (MySQLdb …) and fail deep down
+        raise Invalid("database.engine_unsupported", {"engine": parsed.drivername})
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     fallback = company_zone(settings.timezone)  # a wrong JXC_TIMEZONE is told at once

@@ -6,6 +6,7 @@ import json
 import re
 import socket
 
+import pytest
 from sqlalchemy import update
 
 from jxc import __version__
@@ -283,6 +284,17 @@ def test_an_unreachable_database_exits_8_with_a_clear_message():
     assert result.exit_code == 8
     assert "Cannot reach the database" in result.output
     assert "x@" not in result.output  # the password is not shown
+
+
+@pytest.mark.parametrize("url", ["foo://bar", "mysql://u:secret@h/x", "postgresql+psycopg2://h/x"])
+def test_a_database_jxc_does_not_run_on_is_named_not_a_traceback(url):
+    result = runner.invoke(app, ["--db", url, "--lang", "zh-CN", "check"])
+
+    assert result.exit_code == 4, result.output
+    engine = url.split(":")[0]
+    assert f"JXC 只能使用 SQLite 或 PostgreSQL，不支持 {engine}" in result.output
+    assert "Traceback" not in result.output
+    assert "secret" not in result.output
 
 
 def test_an_unsupported_language_is_a_usage_error(database_url):

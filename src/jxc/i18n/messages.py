@@ -54,6 +54,7 @@ ERRORS: dict[str, str] = {
     "concurrency.retry_exhausted": "The database stayed busy after {attempts} attempts; nothing was written, try again",
     "database.not_initialised": "The database {url} has no JXC tables yet; run jxc init (or jxc demo) first",
     "database.other_revision": "The database {url} is at schema revision {revision}; this JXC needs {expected}: run jxc init to upgrade it (a newer schema needs the JXC that made it)",
+    "database.engine_unsupported": "JXC runs on SQLite or PostgreSQL, not {engine}: use sqlite:///path/to/file.db or postgresql://user:password@host/database",
     "database.url_invalid": "{url} is not a database URL (use sqlite:///path/to/file.db or postgresql://user:password@host/database)",
     "database.unreachable": "Cannot reach the database {url}: {reason}",
     "date.range_reversed": "The period starts on {start}, after it ends on {end}",
