@@ -202,8 +202,8 @@ async def count_scan(
     """One scan added to the count (``quantity`` times when typed): the lines re-drawn.
 
     A batch the code does not carry may be typed beside it, and for a batch the books do
-    not know, its expiry date: that scan's only, as on every scan screen. A refused scan comes back as 422 with its message next to
-    the scan field.
+    not know, its expiry date: that scan's only, as on every scan screen. A refused scan
+    comes back as 422 with its message next to the scan field.
     """
 
     def record() -> None:
