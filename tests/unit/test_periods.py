@@ -64,15 +64,19 @@ def test_a_later_step_of_a_document_in_a_closed_month_is_booked_today():
 
 
 def test_months_close_in_order_once_they_have_ended():
-    check_can_close(SEPTEMBER, None, TODAY)  # the first close may be any ended month
-    check_can_close(OCTOBER, SEPTEMBER, TODAY)
+    check_can_close(SEPTEMBER, None, TODAY, None)  # nothing posted: any ended month
+    check_can_close(SEPTEMBER, None, TODAY, SEPTEMBER)
+    check_can_close(Period(2026, 8), None, TODAY, SEPTEMBER)  # empty before the first posting
+    check_can_close(OCTOBER, SEPTEMBER, TODAY, None)
 
     with pytest.raises(Invalid) as not_ended:
-        check_can_close(NOVEMBER, OCTOBER, TODAY)
+        check_can_close(NOVEMBER, OCTOBER, TODAY, None)
     with pytest.raises(Conflict) as again:
-        check_can_close(SEPTEMBER, OCTOBER, TODAY)
+        check_can_close(SEPTEMBER, OCTOBER, TODAY, None)
     with pytest.raises(Conflict) as skipping:
-        check_can_close(OCTOBER, Period(2026, 8), TODAY)
+        check_can_close(OCTOBER, Period(2026, 8), TODAY, None)
+    with pytest.raises(Conflict) as skipping_the_first:
+        check_can_close(OCTOBER, None, TODAY, Period(2026, 8))
 
     assert not_ended.value.code == "period.not_ended"
     assert again.value.code == "period.already_closed"
@@ -80,12 +84,13 @@ def test_months_close_in_order_once_they_have_ended():
         "period.close_out_of_order",
         {"period": "2026-10", "expected": "2026-09"},
     )
+    assert skipping_the_first.value.params == {"period": "2026-10", "expected": "2026-08"}
 
 
 def test_a_month_ending_today_is_not_yet_closable():
     with pytest.raises(Invalid):
-        check_can_close(NOVEMBER, OCTOBER, date(2026, 11, 30))
-    check_can_close(NOVEMBER, OCTOBER, date(2026, 12, 1))
+        check_can_close(NOVEMBER, OCTOBER, date(2026, 11, 30), None)
+    check_can_close(NOVEMBER, OCTOBER, date(2026, 12, 1), None)
 
 
 def test_only_the_latest_closed_month_reopens_and_only_with_a_reason():

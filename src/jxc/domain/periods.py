@@ -164,16 +164,28 @@ def booking_date(document_date: date, today: date, latest_closed: Period | None)
     return document_date
 
 
-def check_can_close(period: Period, latest_closed: Period | None, today: date) -> None:
-    """Raises Invalid period.not_ended or Conflict period.already_closed / out of order."""
+def check_can_close(
+    period: Period, latest_closed: Period | None, today: date, first_posted: Period | None
+) -> None:
+    """Raises Invalid period.not_ended or Conflict period.already_closed / out of order.
+
+    Months close in order from the first with postings (``first_posted``): a first close
+    of a later one would leave the months before it closed to postings, yet with no
+    snapshot, not listed, and open again with it when it is reopened.
+    """
     if period.last_day >= today:
         raise Invalid("period.not_ended", {"period": str(period)})
     if latest_closed is not None and period <= latest_closed:
         raise Conflict("period.already_closed", {"period": str(period)})
-    if latest_closed is not None and period != latest_closed.next():
+    if latest_closed is not None:
+        expected: Period | None = latest_closed.next()
+        out_of_order = period != expected
+    else:  # a month before the first posting holds nothing: it may close
+        expected = first_posted
+        out_of_order = first_posted is not None and period > first_posted
+    if out_of_order:
         raise Conflict(
-            "period.close_out_of_order",
-            {"period": str(period), "expected": str(latest_closed.next())},
+            "period.close_out_of_order", {"period": str(period), "expected": str(expected)}
         )
 
 

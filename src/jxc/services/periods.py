@@ -38,7 +38,9 @@ def close(uow: UnitOfWork, actor: str, period: str, request_id: str | None = Non
     seen = replay(uow, actor, request_id, "periods.close", str(month))
     if seen is not None:
         return Closed(seen["period"], seen["balances"])
-    check_can_close(month, uow.periods.latest_closed(), uow.today())
+    latest = uow.periods.latest_closed()
+    first_posted = uow.periods.first_posted() if latest is None else None
+    check_can_close(month, latest, uow.today(), first_posted)
     balances = uow.periods.close(month, actor, uow.clock())
     uow.record(AuditEntry(actor, "period.close", "period", str(month), {"balances": balances}))
     closed = Closed(str(month), balances)

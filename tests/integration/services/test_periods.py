@@ -51,6 +51,7 @@ def stock_on(app, day, warehouse="WH1"):
 
 
 def test_closing_a_month_keeps_its_stock_and_value_in_a_snapshot(shop):
+    periods.close(shop.uow(), "finance", "2026-09")  # in order from the first
     closed = periods.close(shop.uow(), "finance", "2026-10")
 
     assert (closed.period, closed.balances) == ("2026-10", 1)
@@ -61,6 +62,7 @@ def test_closing_a_month_keeps_its_stock_and_value_in_a_snapshot(shop):
 
 
 def test_nothing_can_be_posted_into_a_closed_month(shop):
+    periods.close(shop.uow(), "finance", "2026-09")  # in order from the first
     periods.close(shop.uow(), "finance", "2026-10")
     line = {"item": "螺丝-M3", "quantity": "1"}
 
@@ -84,6 +86,7 @@ def test_a_draft_dated_in_a_month_closed_since_cannot_be_posted(shop):
         business_date="2026-10-30",
         post=False,
     )
+    periods.close(shop.uow(), "finance", "2026-09")  # in order from the first
     periods.close(shop.uow(), "finance", "2026-10")
 
     with refused(shop, Conflict) as caught:
@@ -101,6 +104,7 @@ def test_a_transfer_shipped_in_a_closed_month_is_received_today(shop):
         to_warehouse="WH2",
         business_date="2026-10-30",
     )
+    periods.close(shop.uow(), "finance", "2026-09")  # in order from the first
     periods.close(shop.uow(), "finance", "2026-10")
 
     documents.receive(shop.uow(), "tester", shipped.number)
@@ -116,6 +120,7 @@ def test_reversing_a_document_of_a_closed_month_books_the_reversal_today(shop):
     original = create(
         shop, "issue", "WH1", {"item": "螺丝-M3", "quantity": "2"}, business_date="2026-10-25"
     )
+    periods.close(shop.uow(), "finance", "2026-09")  # in order from the first
     periods.close(shop.uow(), "finance", "2026-10")
 
     reversal = documents.reverse(shop.uow(), "finance", original.number, post=True)
@@ -145,6 +150,18 @@ def test_stock_as_of_a_day_after_the_close_adds_what_came_since(shop):
     assert after_october[1] == [("STOCK", Decimal(11), Decimal("27.50"))]
 
 
+def test_the_first_close_is_of_the_first_month_with_postings(shop):
+    with refused(shop, Conflict) as skipping:
+        periods.close(shop.uow(), "finance", "2026-10")
+
+    assert (skipping.value.code, skipping.value.params) == (
+        "period.close_out_of_order",
+        {"period": "2026-10", "expected": "2026-09"},
+    )
+    # September stays open: a document may still be dated there
+    create(shop, "issue", "WH1", {"item": "螺丝-M3", "quantity": "1"}, business_date="2026-09-30")
+
+
 def test_months_close_in_order_and_not_before_they_end(shop):
     periods.close(shop.uow(), "finance", "2026-08")
 
@@ -161,6 +178,7 @@ def test_months_close_in_order_and_not_before_they_end(shop):
 
 
 def test_only_an_admin_reopens_and_must_say_why(shop):
+    periods.close(shop.uow(), "finance", "2026-09")  # in order from the first
     periods.close(shop.uow(), "finance", "2026-10")
 
     with refused(shop, Forbidden):
@@ -179,6 +197,7 @@ def test_only_an_admin_reopens_and_must_say_why(shop):
     assert [(r.period, r.reopen_reason) for r in rows] == [
         ("2026-10", None),
         ("2026-10", "补录漏记的入库单"),
+        ("2026-09", None),
     ]
     assert ("tester", "period.reopen", "2026-10") in recorded
     assert recorded.count(("finance", "period.close", "2026-10")) == 2
@@ -193,6 +212,7 @@ def test_a_clerk_cannot_close_a_month(shop):
 
 
 def test_check_finds_a_snapshot_edited_behind_the_applications_back(shop):
+    periods.close(shop.uow(), "finance", "2026-09")  # in order from the first
     periods.close(shop.uow(), "finance", "2026-10")
     with shop.engine.begin() as connection:
         connection.execute(update(s.PeriodSnapshot).values(quantity=Decimal(99)))
@@ -200,11 +220,14 @@ def test_check_finds_a_snapshot_edited_behind_the_applications_back(shop):
     with shop.reader() as connection:
         report = consistency.check(connection)
 
-    assert [p.code for p in report.problems] == ["check.snapshot_mismatch"]
-    assert report.problems[0].params["period"] == "2026-10"
+    assert [(p.code, p.params["period"]) for p in report.problems] == [
+        ("check.snapshot_mismatch", "2026-09"),
+        ("check.snapshot_mismatch", "2026-10"),
+    ]
 
 
 def test_two_people_closing_the_same_month_at_once_close_it_once(shop, database_url):
+    periods.close(shop.uow(), "finance", "2026-09")
     apps = [build(Settings(database_url=database_url)) for _ in range(2)]
     for racer in apps:
         racer.clock = lambda: NOW
@@ -231,4 +254,4 @@ def test_two_people_closing_the_same_month_at_once_close_it_once(shop, database_
 
     assert sorted(outcomes) == ["closed", "period.already_closed"]
     with shop.reader() as connection:
-        assert len(period_queries.closes(connection)) == 1
+        assert [r.period for r in period_queries.closes(connection)] == ["2026-10", "2026-09"]

@@ -38,6 +38,11 @@ class PeriodRepository:
             known.append(Period.of(start) if start is not None else None)
         return known[0]
 
+    def first_posted(self) -> Period | None:
+        """The month of the earliest business date in the ledger (None: nothing posted)."""
+        first = self.connection.execute(select(func.min(_entry.c.business_date))).scalar()
+        return Period.of(first) if first is not None else None
+
     def close(self, period: Period, actor: str, at: datetime) -> int:
         """Close ``period`` and store its snapshot; the number of snapshot rows."""
         self._catalog.changed()
