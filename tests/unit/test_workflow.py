@@ -223,7 +223,7 @@ def test_only_documents_taking_stock_out_reserve_it():
                 "line": 13,
                 "run": "reserve",
                 "document_type": "receipt",
-                "allowed": "issue, transfer, sales_order",
+                "allowed": "issue, transfer, sales_order, reversal",
             },
         ),
         (
@@ -232,7 +232,7 @@ def test_only_documents_taking_stock_out_reserve_it():
                 "line": 18,
                 "run": "release",
                 "document_type": "receipt",
-                "allowed": "issue, transfer, sales_order",
+                "allowed": "issue, transfer, sales_order, reversal",
             },
         ),
     ]

@@ -62,7 +62,7 @@ class Handler(StrEnum):
 
 
 # Only documents that take stock out can hold it for later.
-RESERVING_TYPES = ("issue", "transfer", "sales_order")
+RESERVING_TYPES = ("issue", "transfer", "sales_order", "reversal")
 
 
 class Scope(StrEnum):

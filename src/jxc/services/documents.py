@@ -1659,11 +1659,14 @@ def _hold(
     if handler is Handler.RELEASE:
         return release(uow, header.id)
     release(uow, header.id)  # what it held before is available to it again
+    if header.document_type is DocumentType.REVERSAL:  # what the original brought in goes
+        _, moves, dated = _mirrored(uow, header, lines)
+        return reserve(uow, header.id, moves, dated)
     items = uow.catalog.items_by_id({line.item_id for line in lines})
     moves = _outgoing_moves(uow, header, lines, items, actor)
     # An order takes its stock when its deliveries post, on their own dates, not its own.
-    dated = None if header.document_type.is_order else header.business_date
-    return reserve(uow, header.id, moves, dated)
+    on = None if header.document_type.is_order else header.business_date
+    return reserve(uow, header.id, moves, on)
 
 
 @_noting_refusals
@@ -1688,6 +1691,7 @@ def _run(
     else:
         step = posting_step(header)
         if header.document_type is DocumentType.REVERSAL:
+            release(uow, header.id)  # what its approval held (预占) for its own posting
             moves, booked = _reversal_moves(uow, header, actor, lines)
             stamp["business_date"] = booked
             assert header.reverses_document_id is not None
@@ -1764,20 +1768,7 @@ def _reversal_moves(
 
     The original is marked reversed.
     """
-    assert header.reverses_document_id is not None
-    # Locked, as a return posting locks its source: one of the two waits for the other and
-    # then sees it, so the goods cannot come back by both.
-    original = uow.documents.header_by_id(header.reverses_document_id, for_update=True)
-    _check_nothing_returned(uow, original)
-    # Booked on the original's day, or today if that month has closed since.
-    booked = booking_date(original.business_date, uow.today(), uow.periods.latest_closed())
-    line_for = {
-        line.reverses_line_id: (line.id, line.line_no)
-        for line in lines
-        if line.reverses_line_id is not None
-    }
-    locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
-    moves = mirror(uow.ledger.entries_of(original.id, locations), line_for)
+    original, moves, booked = _mirrored(uow, header, lines)
     uow.documents.move_state(
         original,
         REVERSED,
@@ -1795,6 +1786,30 @@ def _reversal_moves(
         )
     )
     return moves, booked
+
+
+def _mirrored(
+    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]
+) -> tuple[DocumentHeader, list[Move], date]:
+    """A reversal's original (locked), the mirror of what it posted, and the booking day.
+
+    Raises:
+        Conflict: the original is no longer reversible (see ``_check_nothing_returned``).
+    """
+    assert header.reverses_document_id is not None
+    # Locked, as a return posting locks its source: one of the two waits for the other and
+    # then sees it, so the goods cannot come back by both.
+    original = uow.documents.header_by_id(header.reverses_document_id, for_update=True)
+    _check_nothing_returned(uow, original)
+    # Booked on the original's day, or today if that month has closed since.
+    booked = booking_date(original.business_date, uow.today(), uow.periods.latest_closed())
+    line_for = {
+        line.reverses_line_id: (line.id, line.line_no)
+        for line in lines
+        if line.reverses_line_id is not None
+    }
+    locations = uow.catalog.locations_by_id(uow.ledger.location_ids_of(original.id))
+    return original, mirror(uow.ledger.entries_of(original.id, locations), line_for), booked
 
 
 def _receipt_moves(

@@ -570,6 +570,29 @@ def test_a_reversal_passes_its_own_workflow_and_executing_it_takes_the_stock_bac
     assert_books_balance(shop)
 
 
+def test_an_approved_reversal_holds_what_it_takes_back_and_is_refused_if_it_is_gone(shop):
+    original = executed(shop)  # 100 screws in
+    held = documents.reverse(shop.uow(), "finance", original).number
+    step(shop, "finance", held, "submit")
+    step(shop, "tester", held, "approve")
+    taking = an_issue(shop, "1")
+
+    with refused(shop, InsufficientStock) as gone:
+        step(shop, "manager", taking, "approve")  # the 100 are the reversal's now
+    step(shop, "tester", held, "unapprove", reason="先发货")  # given back
+    step(shop, "manager", taking, "approve")
+    step(shop, "clerk1", taking, "execute")
+    step(shop, "finance", held, "submit")
+    with refused(shop, InsufficientStock) as short:
+        step(shop, "tester", held, "approve")
+
+    assert gone.value.items[0].params["available"] == "0"
+    assert short.value.items[0].params["available"] == "99"
+    assert state_of(shop, held) == "pending"  # refused at approval, not left unpostable
+    assert on_hand(shop) == Decimal(99)
+    assert_books_balance(shop)
+
+
 def test_a_voided_reversal_draft_lets_the_document_be_reversed_anew(shop):
     original = executed(shop)
     first = documents.reverse(shop.uow(), "finance", original)
