@@ -58,8 +58,26 @@ def test_the_stock_summary_is_json_with_exact_figures_and_a_total(client):
         (r["warehouse"], r["opening_quantity"], r["out_quantity"], r["closing_value"])
         for r in body["rows"]
     ] == [("WH1", "10", "5", "10"), ("WH2", "0", "0", "20")]
-    assert body["total"]["closing_quantity"] == "15"
+    assert (body["total"]["unit"], body["total"]["closing_quantity"]) == ("个", "15")
     assert body["since"] is None
+
+
+def test_a_total_of_rows_in_different_units_gives_values_only(client, app):
+    an_item(app, "胶水", base_unit="kg")
+    glue = {"item": "胶水", "quantity": "2.5", "unit_cost": "8.00"}
+    create(app, "receipt", "WH1", glue, business_date="2026-10-08")
+    headers = signed_in(client)
+
+    body = client.get("/api/v1/reports/stock-summary", params=OCTOBER, headers=headers).json()
+    sheet = client.get(
+        "/api/v1/reports/stock-summary", params={**OCTOBER, "format": "csv"}, headers=headers
+    )
+
+    total = body["total"]
+    assert (total["unit"], total["in_quantity"], total["closing_quantity"]) == (None, None, None)
+    assert total["closing_value"] == "50"
+    *_, last = sheet.text.strip().splitlines()
+    assert last == "合计,,,,,,20,,40,,10,,50"  # values, and no sum of 个 and kg
 
 
 def test_a_warehouse_clerk_reads_only_their_warehouse(client):

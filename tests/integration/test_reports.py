@@ -81,6 +81,28 @@ def test_the_summary_of_october_counts_receipts_issues_and_transfers_but_not_a_p
     assert found.total.closing_value == D("25.00")
 
 
+def test_totals_add_up_quantities_only_of_one_unit_and_values_always(shop):
+    an_item(shop, "胶水", category="化工", base_unit="kg")
+    glue = {"item": "胶水", "quantity": "2.5", "unit_cost": "8.00"}
+    create(shop, "receipt", "WH1", glue, business_date="2026-10-08")
+
+    screws = summary(shop, date(2026, 10, 1), date(2026, 10, 31), category="五金")
+    both = summary(shop, date(2026, 10, 1), date(2026, 10, 31))
+    with shop.reader() as connection:
+        aged = reports.stock_ageing(connection, TODAY, Scope(warehouse="WH1"))
+
+    assert (screws.total.unit, screws.total.closing_quantity) == ("个", D(10))
+    # 10 个 and 2.5 kg add up to nothing; ¥25.00 and ¥20.00 do
+    assert (both.total.unit, both.total.in_quantity, both.total.closing_quantity) == (
+        None,
+        None,
+        None,
+    )
+    assert (both.total.in_value, both.total.closing_value) == (D("50.00"), D("45.00"))
+    assert (aged.total.on_hand, aged.total.quantities[0]) == (None, None)
+    assert aged.total.value == sum(row.value for row in aged.rows)
+
+
 def test_a_transfer_is_in_at_the_receiving_warehouse_once_received(shop):
     shipped = _only_transfer(shop)
     documents.receive(shop.uow(), "tester", shipped)

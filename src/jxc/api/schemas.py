@@ -369,7 +369,33 @@ class StockSummaryOut(BaseModel):
         description="The closed month whose snapshot the opening starts from (null: the ledger)."
     )
     rows: list[SummaryRowOut]
-    total: SummaryRowOut
+    total: SummaryTotalOut
+
+
+class SummaryTotalOut(BaseModel):
+    """The 合计: values always; quantities only where every row counts in one unit."""
+
+    model_config = ConfigDict(from_attributes=True)
+    unit: str | None = Field(description="The rows' one unit; null where they differ.")
+    opening_quantity: Exact | None
+    opening_value: Exact
+    in_quantity: Exact | None
+    in_value: Exact
+    out_quantity: Exact | None
+    out_value: Exact
+    closing_quantity: Exact | None
+    closing_value: Exact
+
+
+class AgeingTotalOut(BaseModel):
+    """The 合计: values always; quantities only where every row counts in one unit."""
+
+    model_config = ConfigDict(from_attributes=True)
+    unit: str | None = Field(description="The rows' one unit; null where they differ.")
+    on_hand: Exact | None
+    value: Exact
+    quantities: list[Exact | None]
+    values: list[Exact]
 
 
 class AgeingRowOut(BaseModel):
@@ -393,7 +419,7 @@ class AgeingOut(BaseModel):
     today: date
     buckets: list[str]
     rows: list[AgeingRowOut]
-    total: AgeingRowOut
+    total: AgeingTotalOut
 
 
 class DormantRowOut(BaseModel):

@@ -11,7 +11,7 @@ too; they live beside the queries they grew from.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
@@ -197,12 +197,49 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
+class SummaryTotal:
+    """The 合计 of a 进销存汇总表, in its rows' columns (the codes left empty).
+
+    Values always add up; quantities only where every row counts in one unit (10 个 and
+    3 kg add up to nothing): else they are None, and so is ``unit``.
+    """
+
+    opening_quantity: Decimal | None
+    opening_value: Decimal
+    in_quantity: Decimal | None
+    in_value: Decimal
+    out_quantity: Decimal | None
+    out_value: Decimal
+    unit: str | None
+    item: str = ""
+    item_name: str = ""
+    category: str | None = None
+    warehouse: str = ""
+
+    @property
+    def closing_quantity(self) -> Decimal | None:
+        if self.opening_quantity is None or self.in_quantity is None or self.out_quantity is None:
+            return None
+        return self.opening_quantity + self.in_quantity - self.out_quantity
+
+    @property
+    def closing_value(self) -> Decimal:
+        return self.opening_value + self.in_value - self.out_value
+
+
+def one_unit(rows: Sequence[SummaryRow] | Sequence[AgeingRow]) -> str | None:
+    """The unit every row counts in; None where they differ (or there are none)."""
+    units = {row.unit for row in rows}
+    return units.pop() if len(units) == 1 else None
+
+
+@dataclass(frozen=True)
 class StockSummary:
     start: date
     end: date
     since: str | None  # the closed month whose snapshot the opening starts from
     rows: list[SummaryRow]
-    total: SummaryRow  # 合计: item, name and warehouse left empty
+    total: SummaryTotal
 
 
 def check_range(start: date, end: date) -> None:
@@ -352,14 +389,22 @@ def stock_summary(
         for row in connection.execute(query)
         if any(row._mapping[name] != 0 for name in sums)
     ]
-    zero = Decimal(0)
-    total = SummaryRow(
-        "",
-        "",
-        None,
-        "",
-        "",
-        *(sum((getattr(row, name) for row in rows), zero) for name in sums),
+    shared_unit = one_unit(rows)
+
+    def summed(name: str) -> Decimal:
+        return sum((getattr(row, name) for row in rows), Decimal(0))
+
+    def counted(name: str) -> Decimal | None:
+        return summed(name) if shared_unit else None
+
+    total = SummaryTotal(
+        counted("opening_quantity"),
+        summed("opening_value"),
+        counted("in_quantity"),
+        summed("in_value"),
+        counted("out_quantity"),
+        summed("out_value"),
+        shared_unit,
     )
     return StockSummary(start, end, str(base[1]) if base else None, rows, total)
 
@@ -437,10 +482,24 @@ class AgeingRow:
 
 
 @dataclass(frozen=True)
+class AgeingTotal:
+    """The 合计 of a 库龄分析: quantities only where every row counts in one unit."""
+
+    on_hand: Decimal | None
+    value: Decimal
+    quantities: tuple[Decimal | None, ...]
+    values: tuple[Decimal, ...]
+    unit: str | None
+    item: str = ""
+    item_name: str = ""
+    warehouse: str = ""
+
+
+@dataclass(frozen=True)
 class Ageing:
     today: date
     rows: list[AgeingRow]
-    total: AgeingRow = field(compare=False)
+    total: AgeingTotal = field(compare=False)
 
 
 def stock_ageing(connection: Connection, today: date, scope: Scope | None = None) -> Ageing:
@@ -572,18 +631,15 @@ def _shares(
     return tuple(shares)
 
 
-def _ageing_total(rows: list[AgeingRow]) -> AgeingRow:
-    count = len(AGE_BUCKETS)
-    zero = Decimal(0)
-    return AgeingRow(
-        "",
-        "",
-        "",
-        "",
-        sum((row.on_hand for row in rows), zero),
+def _ageing_total(rows: list[AgeingRow]) -> AgeingTotal:
+    count, unit, zero = len(AGE_BUCKETS), one_unit(rows), Decimal(0)
+    quantities = tuple(sum((row.quantities[i] for row in rows), zero) for i in range(count))
+    return AgeingTotal(
+        sum((row.on_hand for row in rows), zero) if unit else None,
         sum((row.value for row in rows), zero),
-        tuple(sum((row.quantities[i] for row in rows), zero) for i in range(count)),
+        quantities if unit else (None,) * count,
         tuple(sum((row.values[i] for row in rows), zero) for i in range(count)),
+        unit,
     )
 
 
