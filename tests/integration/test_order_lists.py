@@ -81,6 +81,22 @@ def test_orders_in_progress_are_the_approved_unfinished_ones_with_their_quantiti
     assert [r.number for r in page] == [untouched, elsewhere]
 
 
+def test_an_order_of_goods_in_several_units_shows_no_sum_of_their_quantities(shop):
+    an_item(shop, "胶水", base_unit="kg")
+    alike = a_purchase_order(
+        shop, "WH1", "SUP1", {"item": "螺丝", "quantity": "3"}, {"item": "杯子", "quantity": "2"}
+    )
+    mixed = a_purchase_order(
+        shop, "WH1", "SUP1", {"item": "螺丝", "quantity": "3"}, {"item": "胶水", "quantity": "2.5"}
+    )
+
+    found = {r.number: r for r in orders.in_progress(shop.uow(), "tester", ListFilter())}
+
+    assert (found[alike].ordered, found[alike].open) == (Decimal(5), Decimal(5))  # 5 个
+    assert (found[mixed].ordered, found[mixed].done, found[mixed].open) == (None, None, None)
+    assert found[mixed].progress == "open"
+
+
 def test_a_receipt_waits_for_qc_until_its_goods_are_put_away_or_sent_back(shop):
     catalog.add_location(
         shop.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}

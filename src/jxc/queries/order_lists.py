@@ -41,9 +41,10 @@ class ListFilter:
 
 @dataclass(frozen=True)
 class OrderInProgressRow(DocumentRow):
-    ordered: Decimal = _ZERO
-    done: Decimal = _ZERO  # received (a purchase order) or delivered (a sales order)
-    open: Decimal = _ZERO  # still to come: never below zero per line
+    # in the base unit all its lines count in; none where they count in several (no sum)
+    ordered: Decimal | None = _ZERO
+    done: Decimal | None = _ZERO  # received (a purchase order) or delivered (a sales order)
+    open: Decimal | None = _ZERO  # still to come: never below zero per line
     progress: str = "open"  # Progress: open (nothing done yet) or partially_done
 
     @property
@@ -67,8 +68,15 @@ class ReturnRow(DocumentRow):
 
 
 def _normalized(row: Any, *names: str) -> dict[str, Any]:
-    """A row's fields, its sums without the trailing zeros an engine adds (30, not 30.000000)."""
-    return {**row._mapping, **{name: normalized(Decimal(row._mapping[name])) for name in names}}
+    """A row's fields, its sums without the trailing zeros an engine adds (30, not 30.000000).
+
+    A sum left out (None: no sum to make) stays so.
+    """
+    fields = dict(row._mapping)
+    for name in names:
+        if fields[name] is not None:
+            fields[name] = normalized(Decimal(fields[name]))
+    return fields
 
 
 def _narrowed(query: Any, where: ListFilter, types: tuple[DocumentType, ...]) -> Any:
@@ -93,6 +101,7 @@ def orders_in_progress(
     progress = (
         select(
             s.DocumentLine.document_id,
+            func.count(distinct(s.Item.base_unit_id)).label("units"),
             func.sum(line.ordered).label("ordered"),
             func.sum(line.delivered).label("done"),
             func.sum(
@@ -100,15 +109,17 @@ def orders_in_progress(
             ).label("open"),
         )
         .join(line, line.document_line_id == s.DocumentLine.id)
+        .join(s.Item, s.Item.id == s.DocumentLine.item_id)
         .group_by(s.DocumentLine.document_id)
         .subquery()
     )
+    one_unit = progress.c.units == 1
     query = (
         documents_query()
         .add_columns(
-            progress.c.ordered,
-            progress.c.done,
-            progress.c.open,
+            case((one_unit, progress.c.ordered), else_=null()).label("ordered"),
+            case((one_unit, progress.c.done), else_=null()).label("done"),
+            case((one_unit, progress.c.open), else_=null()).label("open"),
             case((progress.c.done == 0, "open"), else_="partially_done").label("progress"),
         )
         .join(progress, progress.c.document_id == s.Document.id)
@@ -226,12 +237,4 @@ def returns(connection: Connection, where: ListFilter) -> list[ReturnRow]:
         .order_by(s.Document.id.desc())
     )
     rows = connection.execute(_narrowed(query, where, RETURN_TYPES))
-    return [
-        ReturnRow(
-            **{
-                **r._mapping,
-                "quantity": None if r.quantity is None else normalized(Decimal(r.quantity)),
-            }
-        )
-        for r in rows
-    ]
+    return [ReturnRow(**_normalized(r, "quantity")) for r in rows]
