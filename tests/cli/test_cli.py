@@ -116,6 +116,19 @@ def test_posting_a_posted_document_exits_5(company):
     assert f"单据 {number} 当前为「已过账」，不能过账；此状态下可以：-" in output
 
 
+def test_a_first_step_a_new_document_cannot_take_is_refused_before_it_is_written(company):
+    before = snapshot_of(company)
+    create = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:1")
+
+    code, output = jxc(company, *create, "--then", "execute")
+
+    assert code == 5
+    told = "新建的入库单处于「草稿」，不能直接执行（此状态下可以：过账、作废）；未创建任何单据"
+    assert told in output
+    assert "RK" not in output  # no number of a document rolled back
+    assert snapshot_of(company) == before
+
+
 def test_a_missing_or_malformed_field_is_named_in_the_users_language(company):
     code, output = jxc(company, "doc", "create", "receipt", "--line", "螺丝-M3:1")
     assert code == 4

@@ -63,6 +63,7 @@ ERRORS: dict[str, str] = {
     "quantity.document_total_too_large": "The lines of {item} add up to {total}, beyond 10^12 in one document",
     "date.invalid": "{field}: {value} is not a date (use YYYY-MM-DD)",
     "demo.database_not_empty": "The demo company goes into an empty database; this one holds other data or users (use --db with a new file)",
+    "document.first_step_not_allowed": "A new {document_type} starts as {state}, where {action} is not a step (it may: {actions}); nothing was created",
     "document.already_posted": "Document {number} has already been posted; it cannot be posted again",
     "document.already_reversed": "Document {number} has already been reversed",
     "document.changed_concurrently": "Document {number} was changed by someone else at the same time; nothing was written",
@@ -266,6 +267,7 @@ ERRORS: dict[str, str] = {
     "scan.nothing_picked": "Nothing was picked for delivery {number}",
     "delivery.step_by_scan": "A sales delivery is {action} by scanning its goods: use the scan screen, jxc doc {step} --scan, or POST /api/v1/deliveries/{number}/{step}",
     "order.unknown": "{document_type} {number} does not exist",
+    "order.wrong_type": "{number} is a {actual_type}, not a {document_type}",
     "order.required": "A {document_type} is made from its source document (源单): give it, or push that document down",
     "order.other_warehouse": "Source document {number} is for warehouse {warehouse}",
     "order.other_partner": "Source document {number} names another partner than this one",
@@ -1112,6 +1114,7 @@ _VOCABULARIES = {
     "state": "state.",
     "states": "state.",
     "document_type": "flow.",  # a stored type: the workflow's, not one document's kind
+    "actual_type": "flow.",
     "kind": "partner_kind.",
     "kinds": "partner_kind.",
     "field": "fieldname.",

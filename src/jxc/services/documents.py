@@ -221,6 +221,8 @@ def creating(
     seen = replay(uow, actor, request_id, "documents.create", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
+    if then is not None:
+        _check_first_step(uow, document.document_type, then)
     header, lines = _insert(uow, actor, document)
     uow.record(
         AuditEntry(
@@ -240,6 +242,26 @@ def creating(
     )
     remember(uow, actor, request_id, "documents.create", payload, result.to_dict())
     return result
+
+
+def _check_first_step(uow: UnitOfWork, kind: DocumentType, action: str) -> None:
+    """Raises Conflict document.first_step_not_allowed unless a new document may take it.
+
+    Asked before the document is written: a refusal naming a number rolled back would
+    name a document that does not exist.
+    """
+    workflow = workflows.definition(uow, kind.value)
+    allowed = workflow.allowed(workflow.initial)
+    if action not in allowed:
+        raise Conflict(
+            "document.first_step_not_allowed",
+            {
+                "document_type": kind.value,
+                "state": workflow.initial,
+                "action": action,
+                "actions": allowed,
+            },
+        )
 
 
 def posting_at_once(

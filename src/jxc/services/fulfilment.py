@@ -84,8 +84,17 @@ def order_of(
     the returns on their way.
     """
     header = uow.documents.header(number)
-    if header is None or header.document_type is not kind:
+    if header is None:
         errors.add("/source", "order.unknown", number=number, document_type=kind.value)
+        return None
+    if header.document_type is not kind:
+        errors.add(
+            "/source",
+            "order.wrong_type",
+            number=number,
+            actual_type=header.document_type.value,
+            document_type=kind.value,
+        )
         return None
     if not returnable(header):
         errors.add("/source", "return.no_supplier", number=number)

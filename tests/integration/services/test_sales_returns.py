@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from jxc.domain.errors import Conflict, DomainError, Invalid
+from jxc.i18n.messages import translate
 from jxc.queries import orders as order_queries
 from jxc.queries import stock_levels
 from jxc.services import documents, fulfilment, orders, partners
@@ -386,6 +387,11 @@ def test_a_return_needs_a_shipped_delivery_and_the_delivery_keeps_its_returns(sh
     with refused(app, Invalid) as caught:
         give_back(app, "XSCK000", {"item": "杯子", "quantity": "1"})
     assert [i.code for i in caught.value.items] == ["order.unknown"]
+    a_receipt = receive(app, "WH1", {"item": "杯子", "quantity": "1", "unit_cost": "1"}).number
+    with refused(app, Invalid) as caught:
+        give_back(app, a_receipt, {"item": "杯子", "quantity": "1"})
+    (wrong,) = caught.value.items
+    assert translate(wrong.code, "zh_CN", **wrong.params) == f"{a_receipt} 是入库单，不是销售出库单"
 
     give_back(app, delivery, {"item": "杯子", "quantity": "1"})
     with refused(app, Conflict) as caught:
