@@ -71,6 +71,18 @@ def test_an_issue_scan_beyond_what_is_available_is_refused_at_once(client, shop)
     assert snapshot(shop) == before  # checking a scan writes nothing
 
 
+def test_a_counted_scan_beyond_what_is_available_is_named_on_the_line_it_lands_on(client, shop):
+    issue = Entry(signed_in(client, "clerk1"), "issue")
+    assert issue.scan(MILK_EAN) == 200
+
+    assert issue.scan(SCREWS_EAN, quantity="4") == 422
+    assert issue.message == "第 2 行：螺丝-M3 在 WH1：需要 4，可用 3"  # a new line: the 2nd
+    assert issue.scan(SCREWS_EAN) == 200
+    assert issue.scan(SCREWS_EAN, quantity="3") == 422
+    assert issue.message == "第 2 行：螺丝-M3 在 WH1：需要 4，可用 3"  # what the line would need
+    assert issue.lines == [("奶粉", "1", None, []), ("螺丝-M3", "1", None, [])]
+
+
 def test_an_issue_takes_a_batch_item_without_its_batch_and_posting_picks_by_fefo(client, shop):
     issue = Entry(signed_in(client, "clerk1"), "issue", note="车间领料")
 

@@ -214,7 +214,12 @@ async def take_scan(
             )
             if count is not None:  # a refused count is named as typed, not as the line's sum
                 alone: list[dict[str, Any]] = []
-                await run_in_threadpool(check, form, alone, add_scan(alone, scanned, count))
+                try:
+                    await run_in_threadpool(check, form, alone, add_scan(alone, scanned, count))
+                except DomainError as refused:
+                    if not refused.code.startswith("stock."):
+                        raise
+                    # short of stock: told below, on the line it lands on, with its total
             added = [dict(line, serials=list(line["serials"])) for line in lines]
             number = add_scan(added, scanned, count)
             await run_in_threadpool(check, form, added, number)
