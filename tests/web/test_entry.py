@@ -97,6 +97,17 @@ def test_an_issue_takes_a_batch_item_without_its_batch_and_posting_picks_by_fefo
     assert [(line.item, line.quantity) for line in lines] == [("奶粉", 1)]
 
 
+def test_a_posted_line_that_named_no_batch_shows_the_batch_posting_took(client, shop):
+    workflows.use(shop.uow(), TESTER, "simple")
+    issue = Entry(signed_in(client, "clerk1"), "issue", note="车间领料")
+    assert issue.scan(MILK_EAN) == 200
+    number = issue.submit().headers["location"].rsplit("/", 1)[1]
+
+    page = client.get(f"/documents/{number}").text
+
+    assert re.search(r"<td>奶粉</td>.*?<td>个</td><td>B1</td>", page, re.S), page
+
+
 def test_a_receipt_needs_the_batch_of_a_batch_item_and_refuses_a_serial_in_stock(client):
     receipt = Entry(signed_in(client, "clerk1"), "receive")
 

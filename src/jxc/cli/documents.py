@@ -464,6 +464,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
         priced = order_queries.priced_lines(connection, document_number)
         source = order_queries.source_of(connection, document_number)
         made = order_queries.made_from(connection, document_number)
+        taken = document_queries.batches_taken(connection, document_number)
     reference = header.reverses or header.reversed_by or ""
     out.print(
         Text.assemble(
@@ -500,7 +501,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
                 number(line.quantity),
                 line.unit,
                 line.location,
-                line.batch,
+                line.batch or taken.get(line.line_no),
                 " ".join(line.serials),
             )
             for line in lines

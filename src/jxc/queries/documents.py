@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -258,6 +259,27 @@ def booked_unit_costs(connection: Connection, number: str) -> dict[int, Decimal]
         )
         is not None
     }
+
+
+def batches_taken(connection: Connection, number: str) -> dict[int, str]:
+    """The batches the ledger moved for each posted line that named none (FEFO chose them).
+
+    Line number → batch numbers, earliest expiry first.
+    """
+    entry, line = s.StockLedgerEntry, s.DocumentLine
+    rows = connection.execute(
+        select(line.line_no, s.Batch.batch_no)
+        .join(entry, entry.document_line_id == line.id)
+        .join(s.Batch, s.Batch.id == entry.batch_id)
+        .join(s.Document, s.Document.id == line.document_id)
+        .where(s.Document.number == number, line.batch_no.is_(None), entry.quantity != 0)
+        .group_by(line.line_no, s.Batch.batch_no, s.Batch.expiry_date)
+        .order_by(line.line_no, s.Batch.expiry_date, s.Batch.batch_no)
+    )
+    taken: dict[int, list[str]] = defaultdict(list)
+    for line_no, batch_no in rows:
+        taken[int(line_no)].append(batch_no)
+    return {line_no: ", ".join(batches) for line_no, batches in taken.items()}
 
 
 def returned_per_line(connection: Connection, number: str) -> dict[int, tuple[Decimal, str]]:

@@ -347,6 +347,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         history = audit.log(connection, document=number, limit=HISTORY_LIMIT)
         priced = order_queries.priced_lines(connection, number)
         booked = document_queries.booked_unit_costs(connection, number)
+        batches = document_queries.batches_taken(connection, number)
         returned = document_queries.returned_per_line(connection, number)
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
@@ -363,6 +364,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "withheld": steps.withheld,  # separation of duties: each says why it is not offered
         "priced": priced,
         "booked": booked,
+        "batches_taken": batches,  # a line naming no batch: those posting took (FEFO)
         "returned": returned,  # a receipt's lines: what purchase returns sent back
         "progress": progress.value if progress else None,
         "wording": order_queries.WORDING.get(header.document_type, order_queries.RETURNED_WORDING),
