@@ -20,7 +20,7 @@ from sqlalchemy import Connection, func, select, union_all
 from jxc.db import schema as s
 from jxc.domain.locations import OWNED_KINDS, LocationKind
 from jxc.domain.periods import Period
-from jxc.domain.quantities import normalized
+from jxc.domain.quantities import ZERO, normalized
 
 _entry = s.StockLedgerEntry
 
@@ -134,10 +134,13 @@ def check(connection: Connection) -> CheckReport:
         )
     }
     problems: list[Problem] = []
+    batches = {r.id: r.batch_no for r in connection.execute(select(s.Batch.id, s.Batch.batch_no))}
 
-    def where(location_id: int) -> str:
+    def where(location_id: int, batch_id: int | None = None) -> str:
+        """As stock refusals name a place: SH01/STOCK, and its batch after a slash."""
         code, _, warehouse, _ = locations[location_id]
-        return f"{warehouse}/{code}" if warehouse else code
+        place = f"{warehouse}/{code}" if warehouse else code
+        return f"{place}/{batches[batch_id]}" if batch_id in batches else place
 
     per_item: dict[int, Decimal] = defaultdict(Decimal)
     for key in sorted(set(ledger) | set(balances) | set(held)):
@@ -149,19 +152,19 @@ def check(connection: Connection) -> CheckReport:
             continue
         on_hand, reserved = balances.get(key, (Decimal(0), Decimal(0)))
         per_item[item_id] += on_hand
-        params = {"item": items[item_id], "location": where(location_id), "batch": batch_id}
+        params = {"item": items[item_id], "location": where(location_id, batch_id)}
         if on_hand != from_ledger:
             problems.append(
                 Problem(
                     "check.balance_mismatch",
-                    {**params, "cached": str(on_hand), "ledger": str(from_ledger)},
+                    {**params, "cached": _shown(on_hand), "ledger": _shown(from_ledger)},
                 )
             )
         allow_negative = locations[location_id][3] and kind == LocationKind.INTERNAL.value
         if not allow_negative and on_hand - reserved < 0:
             problems.append(
                 Problem(
-                    "check.negative_available", {**params, "available": str(on_hand - reserved)}
+                    "check.negative_available", {**params, "available": _shown(on_hand - reserved)}
                 )
             )
         if reserved != held.get(key, Decimal(0)):
@@ -179,15 +182,15 @@ def check(connection: Connection) -> CheckReport:
             problems.append(
                 Problem(
                     "check.reserved_invalid",
-                    {**params, "reserved": str(reserved), "on_hand": str(on_hand)},
+                    {**params, "reserved": _shown(reserved), "on_hand": _shown(on_hand)},
                 )
             )
     for item_id, total in sorted(per_item.items()):
         if total != 0:
             problems.append(
-                Problem("check.item_not_balanced", {"item": items[item_id], "sum": str(total)})
+                Problem("check.item_not_balanced", {"item": items[item_id], "sum": _shown(total)})
             )
-    problems.extend(_pool_problems(connection, ledger, balances, items, locations))
+    problems.extend(_pool_problems(connection, ledger, items, locations))
     problems.extend(_serial_problems(connection, items))
     owned = {location_id for location_id, place in locations.items() if place[1] in OWNED_KINDS}
     problems.extend(_snapshot_problems(connection, items, owned, where))
@@ -197,29 +200,34 @@ def check(connection: Connection) -> CheckReport:
 def _pool_problems(
     connection: Connection,
     ledger: dict[tuple[int, int, int], tuple[Decimal, Decimal]],
-    balances: dict[tuple[int, int, int], tuple[Decimal, Decimal]],
     items: dict[int, str],
     locations: dict[int, tuple[str, str, str | None, bool]],
 ) -> list[Problem]:
-    """Cost pools hold exactly the quantity of their balances and the value of their entries."""
-    warehouse_ids = {
-        r.id: r.warehouse_id
-        for r in connection.execute(select(s.Location.id, s.Location.warehouse_id))
+    """Cost pools hold exactly the quantity and the value of their entries.
+
+    Read from the ledger alone: a balance edited behind the application's back is the
+    balance's problem, not its pool's too.
+    """
+    warehouses = {
+        r.id: (r.warehouse_id, r.code)
+        for r in connection.execute(
+            select(s.Location.id, s.Location.warehouse_id, s.Warehouse.code).outerjoin(
+                s.Warehouse, s.Warehouse.id == s.Location.warehouse_id
+            )
+        )
     }
+    codes = dict(warehouses.values())
     expected: dict[tuple[int, int, bool], list[Decimal]] = defaultdict(
         lambda: [Decimal(0), Decimal(0)]
     )
-    for (item_id, location_id, _), (_, value) in ledger.items():
+    for (item_id, location_id, _), (quantity, value) in ledger.items():
         kind = locations[location_id][1]
         if kind in OWNED_KINDS:
             pool = expected[
-                (item_id, warehouse_ids[location_id], kind == LocationKind.TRANSIT.value)
+                (item_id, warehouses[location_id][0], kind == LocationKind.TRANSIT.value)
             ]
+            pool[0] += quantity
             pool[1] += value
-    for (item_id, location_id, _), (on_hand, _) in balances.items():
-        kind = locations[location_id][1]
-        pool = expected[(item_id, warehouse_ids[location_id], kind == LocationKind.TRANSIT.value)]
-        pool[0] += on_hand
     cached = {
         (r.item_id, r.warehouse_id, bool(r.in_transit)): (r.quantity, r.value)
         for r in connection.execute(select(s.StockCost))
@@ -231,24 +239,28 @@ def _pool_problems(
         if have != (quantity, value) or (quantity == 0 and value != 0):
             problems.append(
                 Problem(
-                    "check.value_mismatch",
+                    "check.transit_value_mismatch" if key[2] else "check.value_mismatch",
                     {
                         "item": items[key[0]],
-                        "warehouse": key[1],
-                        "in_transit": key[2],
-                        "cached": f"{have[0]} / {have[1]}",
-                        "ledger": f"{quantity} / {value}",
+                        "warehouse": codes[key[1]],
+                        "cached": f"{_shown(have[0])} / {_shown(have[1])}",
+                        "ledger": f"{_shown(quantity)} / {_shown(value)}",
                     },
                 )
             )
     return problems
 
 
+def _shown(number: Decimal) -> str:
+    """A figure as a person reads it: 16, not 16.000000."""
+    return str(normalized(number))
+
+
 def _snapshot_problems(
     connection: Connection,
     items: dict[int, str],
     owned: Collection[int],
-    where: Callable[[int], str],
+    where: Callable[[int, int], str],
 ) -> list[Problem]:
     """Each closed month's snapshot still equals its ledger: nothing was booked into it."""
     problems = []
@@ -269,10 +281,9 @@ def _snapshot_problems(
                         {
                             "period": str(month),
                             "item": items[item_id],
-                            "location": where(location_id),
-                            "batch": batch_id,
-                            "snapshot": "{} / {}".format(*kept.get(key, (0, 0))),
-                            "ledger": "{} / {}".format(*ledger.get(key, (0, 0))),
+                            "location": where(location_id, batch_id),
+                            "snapshot": " / ".join(map(_shown, kept.get(key, (ZERO, ZERO)))),
+                            "ledger": " / ".join(map(_shown, ledger.get(key, (ZERO, ZERO)))),
                         },
                     )
                 )
