@@ -260,7 +260,9 @@ def trace_document(
     )
     related: Sequence[Any] = list(
         connection.execute(
-            movements_query().where(
+            movements_query()
+            .add_columns(undoing.label("undoing"))
+            .where(
                 (_entry.batch_id.in_(batches) | _entry.serial_id.in_(serials) | undoing)
                 & (_entry.document_id != document_id)
             )
@@ -268,7 +270,29 @@ def trace_document(
     )
     return Trace(
         number,
-        [as_movement(r) for r in related if r.id < first],
+        [as_movement(r) for r in _chain(own, [r for r in related if r.id < first], back=True)],
         [as_movement(r) for r in own],
-        [as_movement(r) for r in related if r.id > last],
+        [as_movement(r) for r in _chain(own, [r for r in related if r.id > last], back=False)],
     )
+
+
+def _chain(own: Sequence[Any], others: Sequence[Any], back: bool) -> list[Any]:
+    """Of ``others`` (oldest first), those the document's own units came by or went on to.
+
+    Backward, the movements that brought its batches and serials to where it took them
+    from, and before that to where those came from; forward, from where it put them on.
+    Another customer's shipment of the same batch is neither. Its 红冲 (or what it undoes)
+    always is.
+    """
+
+    def place(row: Any, to: bool) -> tuple[Any, ...]:
+        where = (row.to_wh, row.to_code) if to else (row.from_wh, row.from_code)
+        return (row.batch_no, row.serial_no, *where)
+
+    reached = {place(row, to=not back) for row in own}
+    chained = []
+    for row in reversed(others) if back else others:
+        if row.undoing or place(row, to=back) in reached:
+            chained.append(row)
+            reached.add(place(row, to=not back))
+    return chained[::-1] if back else chained

@@ -433,6 +433,33 @@ def test_the_trace_of_a_document_and_of_its_reversal_names_each_other_for_untrac
     assert [(m.document, m.item, m.quantity) for m in backward] == [(issued, "螺丝-M3", Decimal(3))]
 
 
+def test_a_trace_follows_the_units_own_way_not_another_shipment_of_the_same_batch(shop):
+    a_warehouse(shop, "WH2")
+    an_item(shop, "牛奶", tracking="batch", shelf_life_days=30)
+    milk = {"item": "牛奶", "batch": "M1", "production_date": "2026-11-01"}
+    came = receive(shop, "WH1", {**milk, "quantity": "10", "unit_cost": "5"}).number
+    moved = create(
+        shop, "transfer", "WH1", {**milk, "quantity": "4"}, to_warehouse="WH2", post=True
+    ).number
+    arrived = documents.receive(shop.uow(), "tester", moved)
+    first = issue(shop, "WH1", {**milk, "quantity": "3"}).number
+    second = issue(shop, "WH2", {**milk, "quantity": "4"}).number
+    third = issue(shop, "WH1", {**milk, "quantity": "1"}).number
+
+    with shop.reader() as connection:
+        of_second = movements.trace_document(connection, second)
+        of_first = movements.trace_document(connection, first)
+        of_came = movements.trace_document(connection, came)
+
+    # where the second's milk came from: by the transfer from the receipt, not the first issue
+    assert [m.document for m in of_second.backward] == [came, moved, arrived.number]
+    assert of_second.forward == []
+    assert of_first.backward[0].document == came
+    assert {m.document for m in of_first.backward + of_first.forward} == {came}
+    # what the receipt brought in went on to every one of them
+    assert [m.document for m in of_came.forward] == [moved, moved, first, second, third]
+
+
 def test_a_unit_the_item_cannot_convert_is_refused(shop):
     with refused(shop, Invalid) as error:
         receive(shop, "WH1", {"item": "螺母-M3", "quantity": "1", "unit": "箱"})
