@@ -222,6 +222,19 @@ def test_a_batch_typed_beside_the_scan_with_its_expiry_goes_with_that_scan_only(
     expect(clerk.locator("#lines input[name=qty-1]")).to_have_value("6")
 
 
+def test_a_serial_typed_beside_the_scan_goes_with_that_scan_only(browser, base_url, shop):
+    an_item(shop, "电机", name="三相电机", tracking="serial", base_unit="台")
+    clerk = sign_in(browser, base_url, "clerk1")
+    clerk.goto(f"{base_url}/receive")
+    clerk.fill("#scan-serial", "SN-71")
+    scan(clerk, "电机")
+    expect(clerk.locator("#lines")).to_contain_text("SN-71")
+    expect(clerk.locator("#scan-serial")).to_have_value("")
+    scan(clerk, "电机")  # no serial this time: refused, not given SN-71 again
+    expect(clerk.locator("#scan-message")).to_contain_text("序列号")
+    expect(clerk.locator("#lines")).to_contain_text("SN-71")
+
+
 def test_a_box_is_counted_by_typing_a_line_corrected_and_another_taken_out(browser, base_url, shop):
     """A count typed beside the scan field, a line's quantity typed over and Enter pressed
     there, a wrong line taken out: the receipt is not handed in until 提交 is clicked."""

@@ -119,6 +119,23 @@ def test_a_receipt_needs_the_batch_of_a_batch_item_and_refuses_a_serial_in_stock
     assert receipt.lines == [("手机", "1", None, ["IMEI-9"])]
 
 
+def test_a_serial_item_whose_label_carries_no_serial_is_received_with_it_typed_beside(
+    client, shop
+):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+    assert 'id="scan-serial"' in client.get("/receive").text
+
+    assert receipt.scan(PHONE_EAN) == 422  # a unit needs its serial
+    assert receipt.scan(PHONE_EAN, scan_serial="IMEI-10") == 200
+    assert receipt.scan("手机", scan_serial="IMEI-11") == 200
+    assert receipt.scan(PHONE_EAN, scan_serial="IMEI-2") == 422
+    assert receipt.message == "手机 的序列号 IMEI-2 已在库（WH2/STOCK）"
+    assert receipt.scan(SCREWS_EAN, scan_serial="X-1") == 422
+    assert receipt.message == "商品 螺丝-M3 未启用序列号管理，请去掉序列号"
+
+    assert receipt.lines == [("手机", "2", None, ["IMEI-10", "IMEI-11"])]
+
+
 def test_a_batch_item_without_a_barcode_is_received_with_its_batch_typed_beside(client, shop):
     screen = signed_in(client, "clerk1").get("/receive").text
     receipt = Entry(client, "receive")

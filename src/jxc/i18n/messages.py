@@ -584,6 +584,7 @@ LABELS: dict[str, str] = {
     "label.web_scan": "Scan",
     "label.web_on_line": "Line {line}: {message}",
     "label.web_batch_hint": "for codes without one",
+    "label.web_serial_hint": "the serial on its label",
     # A code people type, with its name.
     "label.coded_name": "{typed} ({name})",
     "label.web_scan_count": "Count per scan",

@@ -497,18 +497,30 @@ def _item_of_serial(uow: UnitOfWork, code: ScannedCode) -> tuple[Item, str] | No
     return None
 
 
+@dataclass(frozen=True)
+class Beside:
+    """What is typed beside a scan for what its code does not carry.
+
+    A batch and its expiry date, a new unit's serial: for an item code, or a barcode of
+    the item alone.
+    """
+
+    batch: str | None = None
+    expiry_date: date | None = None
+    serial: str | None = None
+
+
 @reading
 def scan(
     uow: UnitOfWork,
     actor: str,
     barcode: str,
     document_type: DocumentType = DocumentType.RECEIPT,
-    beside: tuple[str | None, date | None] = (None, None),
+    beside: Beside = Beside(),
 ) -> Scanned:
     """Read a scanned code for a line of ``document_type``.
 
-    ``beside``: a batch and its expiry date typed beside the scan, for a code that carries
-    none (an item code, a barcode of the item alone).
+    ``beside``: what was typed beside the scan, for what the code does not carry.
 
     The code is a barcode, an item code typed in (in any case), or the serial number of
     a unit JXC knows (a label with the serial alone). A GS1 code may carry the batch,
@@ -539,11 +551,12 @@ def scan(
             typed, serial = of_serial
             code = replace(code, serial=serial)
         item, unit = typed, typed.base_unit.code
-    typed_batch, typed_expiry = beside
-    if typed_expiry and not typed_batch and code.batch is None:
+    if beside.expiry_date and not beside.batch and code.batch is None:
         raise Invalid("batch.dates_without_batch", {})
-    if typed_batch and code.batch is None:
-        code = replace(code, batch=typed_batch, expiry_date=code.expiry_date or typed_expiry)
+    if beside.batch and code.batch is None:
+        code = replace(code, batch=beside.batch, expiry_date=code.expiry_date or beside.expiry_date)
+    if beside.serial and code.serial is None:
+        code = replace(code, serial=beside.serial)
     batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL
     # A sales return's batch is the one its delivery line shipped, unless it shipped several.
     batch_needed = document_type.brings_stock_in and document_type is not DocumentType.SALES_RETURN

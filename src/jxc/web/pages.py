@@ -654,6 +654,8 @@ def entry_context(
         # date of a new batch) or returned from a line that moved several batches.
         "batch_field": kind in RETURNS or kind is DocumentType.RECEIPT,
         "expiry_field": kind is DocumentType.RECEIPT,
+        # a new unit's serial, for an item whose label carries none: received
+        "serial_field": kind is DocumentType.RECEIPT,
     }
 
 

@@ -205,9 +205,10 @@ async def take_scan(
     elif status == 200 and not (scan_id and scan_id in scans):
         try:
             count = typed_count(str(form.get("quantity", ""))) if typed else None
-            beside = (
+            beside = catalog.Beside(
                 str(form.get("scan_batch", "")).strip() or None,
                 typed_expiry(str(form.get("scan_expiry", ""))),
+                str(form.get("scan_serial", "")).strip() or None,
             )
             scanned = await run_in_threadpool(
                 catalog.scan, app.uow(), user.username, code, kind, beside

@@ -210,7 +210,7 @@ async def count_scan(
         # Read as going out: a batch-tracked code without its batch is not refused here,
         # the count names what is missing once the typed batch is taken into account.
         count = typed_count(quantity)
-        beside = (scan_batch.strip() or None, typed_expiry(scan_expiry))
+        beside = catalog.Beside(scan_batch.strip() or None, typed_expiry(scan_expiry))
         scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE, beside)
         line = {
             "item": scanned.item,

@@ -6,7 +6,7 @@
 // from the fields when its Enter is pressed, and the fields emptied then: a scan waiting
 // for the one before it (hx-sync queue) carries its own code, not what has been typed
 // since. The lines it is added to are read when it is sent, after the one before it has
-// been drawn. A count (and a batch and expiry typed beside) is that one scan's: refused or
+// been drawn. A count (and a batch, expiry or serial typed beside) is that one scan's: refused or
 // not, the next scan has none unless one is typed for it (kept, it would count some
 // other item 20 times, or give it another item's batch).
 let htmxReady = false;
@@ -21,12 +21,15 @@ window.JXC = {
     const count = document.getElementById("quantity");
     const batch = document.getElementById("scan-batch");
     const expiry = document.getElementById("scan-expiry");
+    const serial = document.getElementById("scan-serial");
     if (!scan || !code.trim()) { return; }
     const detail = { code: code, count: count ? count.value : "", batch: batch ? batch.value : "",
-                     expiry: expiry ? expiry.value : "", scanId: JXC.scanId() };
+                     expiry: expiry ? expiry.value : "", serial: serial ? serial.value : "",
+                     scanId: JXC.scanId() };
     if (count) { count.value = ""; }
     if (batch) { batch.value = ""; }
     if (expiry) { expiry.value = ""; }
+    if (serial) { serial.value = ""; }
     if (htmxReady) { htmx.trigger(scan, "jxc:scan", detail); } else { scannedBeforeReady.push(detail); }
   },
   tone: function (ok) {
