@@ -119,9 +119,7 @@ def test_a_receipt_needs_the_batch_of_a_batch_item_and_refuses_a_serial_in_stock
     assert receipt.lines == [("手机", "1", None, ["IMEI-9"])]
 
 
-def test_a_serial_item_whose_label_carries_no_serial_is_received_with_it_typed_beside(
-    client, shop
-):
+def test_a_serial_item_whose_label_carries_no_serial_is_received_with_it_typed_beside(client, shop):
     receipt = Entry(signed_in(client, "clerk1"), "receive")
     assert 'id="scan-serial"' in client.get("/receive").text
 

@@ -208,9 +208,9 @@ class DocumentOut(BaseModel):
     history: list[EventOut]
     actions: list[str] = Field(description="The workflow steps the reader may take now.")
     withheld_actions: dict[str, str] = Field(
-        description="Steps the reader's role allows but separation of duties keeps them "
-        "from, each with the step they took that does (approve → submit: who submitted "
-        "may not approve)."
+        description="Steps the reader's role allows but that would be refused now, each "
+        "with why in the reader's language (separation of duties: who submitted may not "
+        "approve; documents made from it hold up a 反审核)."
     )
     prices: list[PricedLineOut] = Field(description="Orders and deliveries: each line's money.")
     progress: str | None = Field(

@@ -605,9 +605,9 @@ class Steps(NamedTuple):
     """The steps a person may take on a document now, and those withheld from them."""
 
     open: list[str]
-    # their role allows these, but separation of duties keeps them from them: each
-    # with what they did (提交, 执行 …) that does
-    withheld: dict[str, str]
+    # their role allows these, but they would be refused: each with why (separation of
+    # duties, documents made from it)
+    withheld: dict[str, ErrorItem]
 
 
 @reading
@@ -631,7 +631,36 @@ def next_steps(uow: UnitOfWork, actor: str, number: str) -> Steps:
         uow.catalog.warehouse_code(header.warehouse_id),
         uow.catalog.warehouse_code(destination) if destination is not None else None,
     )
-    return _steps_open_to(uow, workflow, actor, header, steps)
+    return _held_up(uow, workflow, header, _steps_open_to(uow, workflow, actor, header, steps))
+
+
+def _held_up(uow: UnitOfWork, workflow: Workflow, header: DocumentHeader, steps: Steps) -> Steps:
+    """``steps`` less those documents made from it hold up, withheld with their names.
+
+    As taking them would refuse: 反审核 of an order with deliveries, say.
+    """
+    withheld = dict(steps.withheld)
+    found: dict[bool, tuple[str, ...]] = {}
+    for step in steps.open:
+        targets = {
+            t.target for t in workflow.transitions if t.action == step and header.state in t.sources
+        }
+        if targets & workflow.posted_states:
+            continue
+        back_to_start = targets == {workflow.initial}
+        if back_to_start not in found:
+            found[back_to_start] = _downstream(uow, header, back_to_start)
+        if found[back_to_start]:
+            withheld[step] = ErrorItem(
+                "/state",
+                "workflow.has_downstream",
+                {
+                    "number": header.number,
+                    "action": step,
+                    "documents": ", ".join(found[back_to_start]),
+                },
+            )
+    return Steps([step for step in steps.open if step not in withheld], withheld)
 
 
 @reading
@@ -705,12 +734,18 @@ def _steps_open_to(
     核对 after one's own 执行 is withheld, with what was done. The document's history is
     read only if one of them has such a guard.
     """
+    if DocumentType(row.document_type).is_order:  # an order completes as its goods go
+        steps = [step for step in steps if step != COMPLETE]
     offered = [t for t in workflow.transitions if t.action in steps and row.state in t.sources]
     if not needs(offered).history:
         return Steps(steps, {})
     done_by = _done_by(uow, workflow, row.number, row.created_by)
     withheld = {
-        step: did
+        step: ErrorItem(
+            "/actor",
+            "workflow.same_person",
+            {"user": actor, "did": did, "action": step, "number": row.number},
+        )
         for step in steps
         if (did := workflow.barred_by(row.state, step, actor, done_by)) is not None
     }

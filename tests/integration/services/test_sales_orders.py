@@ -227,6 +227,25 @@ def test_a_closed_order_refuses_a_delivery_made_before_it_closed(shop):
     assert available(shop) == (Decimal(10), Decimal(0), Decimal(10))
 
 
+def test_an_order_offers_no_step_its_deliveries_hold_up_and_no_completing_by_hand(shop):
+    number = order(shop, cups("6"))
+    draft = orders.push_down(shop.uow(), "tester", number)
+
+    on_its_way = documents.next_steps(shop.uow(), "tester", number)
+    documents.act(shop.uow(), "tester", draft.number, "void")
+    deliver_cups(shop, number, "2", ship=True)
+    shipped = documents.next_steps(shop.uow(), "tester", number)
+
+    assert "complete" not in on_its_way.open + list(on_its_way.withheld)  # it completes itself
+    assert {step: why.code for step, why in on_its_way.withheld.items()} == {
+        "unapprove": "workflow.has_downstream",
+        "close": "workflow.has_downstream",
+    }
+    assert on_its_way.withheld["close"].params["documents"] == draft.number
+    assert "close" in shipped.open  # a shipped delivery holds up only a step back to the start
+    assert list(shipped.withheld) == ["unapprove"]
+
+
 def test_more_than_is_open_on_the_order_is_refused_naming_the_line(shop):
     number = order(shop, cups("3"))
 

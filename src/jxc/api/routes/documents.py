@@ -38,6 +38,7 @@ from jxc.api.schemas import (
 from jxc.domain.documents import DocumentKind
 from jxc.domain.errors import NotFound
 from jxc.exports import XLSX_MAX_ROWS
+from jxc.i18n.messages import translate
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -136,7 +137,7 @@ async def create_document(
 
 
 @router.get("/{number}", operation_id="documents-read", summary="A document: lines and history")
-def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut:
+def read_document(app: AppDep, reader: ReaderDep, locale: LocaleDep, number: Number) -> DocumentOut:
     with app.reader() as connection:
         header, lines = document_queries.document(connection, number)
         if not reader.sees(header.warehouse, header.to_warehouse):
@@ -152,7 +153,9 @@ def read_document(app: AppDep, reader: ReaderDep, number: Number) -> DocumentOut
         lines=[LineOut.model_validate(line) for line in lines],
         history=[EventOut.of(event) for event in history],
         actions=steps.open,
-        withheld_actions=steps.withheld,
+        withheld_actions={
+            step: translate(why.code, locale, **why.params) for step, why in steps.withheld.items()
+        },
         prices=[PricedLineOut.model_validate(line) for line in priced],
         progress=progress.value if progress else None,
         source=source,
