@@ -50,6 +50,19 @@ def test_a_tenth_of_a_box_is_refused_when_boxes_are_counted_whole():
     assert refused.value.params == {"quantity": "0.1", "unit": "箱", "decimals": 0}
 
 
+def test_an_inexact_conversion_names_its_figures_without_the_stored_scale():
+    """1 盒 = 1.5 个 kept to six places: told as 1.5, not 1.500000."""
+    box = Unit("盒", "盒", 0)
+    half_pieces = Item(
+        1, "螺丝-M3", "螺丝 M3", PIECE, conversions={"盒": (box, Decimal("1.500000"))}
+    )
+
+    with pytest.raises(Invalid) as refused:
+        half_pieces.to_base(Decimal("1"), "盒")
+
+    assert (refused.value.params["quantity"], refused.value.params["base_quantity"]) == ("1", "1.5")
+
+
 def test_a_tenth_of_a_box_is_refused_as_inexact_when_it_makes_a_fraction_of_a_piece():
     """0.1 箱 × 12 = 1.2 个, which a base unit of 0 decimals cannot count."""
     divisible_box = Unit("箱", "箱", 1)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from jxc.domain.errors import Invalid
-from jxc.domain.quantities import QUANTITY_SCALE, Unit, check_quantity, decimals_of
+from jxc.domain.quantities import QUANTITY_SCALE, Unit, check_quantity, decimals_of, normalized
 
 
 class TrackingMode(StrEnum):
@@ -57,9 +57,9 @@ class Item:
             raise Invalid(
                 "unit.inexact_conversion",
                 {
-                    "quantity": str(quantity),
+                    "quantity": str(normalized(quantity)),
                     "unit": unit.code,
-                    "base_quantity": str(base),
+                    "base_quantity": str(normalized(base)),
                     "base_unit": self.base_unit.code,
                 },
             )

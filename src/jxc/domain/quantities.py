@@ -125,7 +125,7 @@ def check_unit_cost(unit_cost: Decimal) -> Decimal:
     if unit_cost < 0:
         raise Invalid("unit_cost.negative", {"unit_cost": f"{unit_cost:f}"})
     if unit_cost > MAX_QUANTITY:
-        raise Invalid("unit_cost.too_large", {"unit_cost": f"{unit_cost:f}"})
+        raise Invalid("unit_cost.too_large", {"unit_cost": f"{unit_cost:f}", "maximum": "10^12"})
     if decimals_of(unit_cost) > UNIT_COST_DECIMALS:
         raise Invalid(
             "unit_cost.too_precise", {"unit_cost": f"{unit_cost:f}", "decimals": UNIT_COST_DECIMALS}

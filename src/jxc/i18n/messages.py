@@ -154,7 +154,7 @@ ERRORS: dict[str, str] = {
     "unit.unknown": "Unit {unit} does not exist",
     "unit_cost.negative": "Unit cost cannot be negative ({unit_cost})",
     "unit_cost.only_on_receipts": "A unit cost is given only on receipts; issues are valued at average cost",
-    "unit_cost.too_large": "Unit cost {unit_cost} is absurdly large",
+    "unit_cost.too_large": "Unit cost {unit_cost} is larger than the maximum {maximum}",
     "unit_cost.too_large_per_base": "Unit cost {unit_cost} per {unit} is {per_base} per {base_unit}, absurdly large",
     "unit_cost.too_precise": "Unit cost {unit_cost} has more than {decimals} decimals",
     "value.not_allowed": "{field}: {value} is not allowed; use one of: {allowed}",

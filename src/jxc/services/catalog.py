@@ -169,6 +169,9 @@ def add_item(
     base = _unit_id(uow, item.base_unit, "/base_unit", errors)
     conversions: dict[str, tuple[int, Decimal]] = {}
     for code, ratio in item.units.items():
+        if code == item.base_unit:  # 1 个 is 1 个: any other ratio contradicts it
+            errors.add(f"/units/{code}", "unit.is_base", item=item.code, unit=code)
+            continue
         found = _unit_id(uow, code, f"/units/{code}", errors)
         if found is None:
             continue

@@ -32,6 +32,7 @@ from tests.builders import (
     issue,
     receive,
     refused,
+    snapshot,
 )
 
 
@@ -458,6 +459,22 @@ def test_a_trace_follows_the_units_own_way_not_another_shipment_of_the_same_batc
     assert {m.document for m in of_first.backward + of_first.forward} == {came}
     # what the receipt brought in went on to every one of them
     assert [m.document for m in of_came.forward] == [moved, moved, first, second, third]
+
+
+def test_an_item_converting_its_base_unit_to_itself_is_refused_with_the_rest(shop):
+    before = snapshot(shop)
+    with refused(shop, Invalid) as caught:
+        catalog.add_item(
+            shop.uow(),
+            "tester",
+            {"code": "T-8", "name": "垫片", "base_unit": "个", "units": {"个": "3", "箱": "0"}},
+        )
+
+    assert [(i.pointer, i.code) for i in caught.value.items] == [
+        ("/units/个", "unit.is_base"),
+        ("/units/箱", "unit.ratio_not_positive"),
+    ]
+    assert snapshot(shop) == before
 
 
 def test_a_unit_the_item_cannot_convert_is_refused(shop):
