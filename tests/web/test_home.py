@@ -61,6 +61,9 @@ def test_the_receipt_workflow_is_named_for_purchase_and_other_receipts_alike(sho
     assert "其他入库单" in home.text  # the document waiting is one without an order
     assert "<h1>流程 · 入库单</h1>" in flow.text
     assert "Receipt (purchase or other)</h1>" in english.text
+    unknown = manager.get("/sop/bogus")
+    assert unknown.status_code == 404
+    assert "未知的单据类型 bogus" in unknown.text
 
 
 def test_a_clerk_with_nothing_to_do_is_told_so(shop):

@@ -222,7 +222,8 @@ async def home(request: Request, app: AppDep, user: UserDep) -> Response:
 @router.get("/sop/{document_type}")
 async def flow_page(request: Request, app: AppDep, user: UserDep, document_type: str) -> Response:
     if document_type not in DOCUMENT_TYPES:
-        raise NotFound("workflow.not_installed", {"document_type": document_type})
+        known = {"value": document_type, "types": list(DOCUMENT_TYPES)}
+        raise NotFound("document.type_unknown", known)
     workflow, counts = await run_in_threadpool(
         workflows.flow, app.uow(), user.username, document_type
     )
