@@ -568,6 +568,7 @@ def test_the_sop_shows_live_counts_and_a_flowchart(client):
     assert (flow["name"], counts["draft"], counts["pending"]) == ("sop", 1, 0)
     assert flow["mermaid"].startswith("flowchart LR")
     assert 'draft["Draft · 1"]' in flow["mermaid"]
+    assert 'executed -.->|"reverse (red-letter)"| reversed' in flow["mermaid"]  # not 红冲
     assert problem(client.get("/api/v1/sop/nonsense", headers=clerk), 422)["code"] == (
         "value.not_allowed"
     )

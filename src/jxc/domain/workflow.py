@@ -844,6 +844,7 @@ def mermaid(workflow: Workflow, counts: dict[str, int], label: Callable[[str, st
                 f"    {source} {arrow}|{label('permission.', transition.action)}| "
                 f"{transition.target}"
             )
+    reverse = label("permission.", "document.reverse")
     for name in sorted(workflow.posted_states - {REVERSED}):
-        lines.append(f"    {name} -.->|红冲| {REVERSED}")
+        lines.append(f'    {name} -.->|"{reverse}"| {REVERSED}')
     return "\n".join(lines)
