@@ -425,6 +425,7 @@ def test_a_posted_receipt_is_pushed_down_or_scanned_back_to_its_supplier(shop):
     assert re.findall(r'<td class="num">([^<]*)</td></tr>', page) == ["4.693333"]
     received = clerk.get(f"/documents/{receipt}").text
     assert re.findall(r'<td class="num returned">([^<]*)</td>', received) == ["3 个"]
+    assert f'源单：<a href="/documents/{receipt}">' in clerk.get(f"/documents/{returned}").text
     # a receipt from no supplier (其他入库, 盘盈) has no one to go back to
     found = receive(app, "WH1", {"item": "杯子", "quantity": "1", "unit_cost": "7"}).number
     found_page = clerk.get(f"/documents/{found}").text

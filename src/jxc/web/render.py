@@ -68,6 +68,9 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         label=label,
         when=when,
         locale=locale,
+        colon="："
+        if locale.startswith("zh")
+        else ": ",  # after a label, as each language writes it
         languages=LANGUAGES,
         csrf=csrf_token(session) if session else "",
         **context,
