@@ -129,6 +129,23 @@ def test_a_first_step_a_new_document_cannot_take_is_refused_before_it_is_written
     assert snapshot_of(company) == before
 
 
+def test_a_partner_kind_that_does_not_exist_is_refused_not_listed_as_none(company):
+    code, output = jxc(company, "partner", "list", "--kind", "vendor")
+
+    assert code == 4
+    assert "类型：vendor 不是允许的值；可用：supplier, customer, channel" in output
+
+
+def test_stock_at_a_location_that_does_not_exist_is_refused_not_listed_as_none(company):
+    anywhere = jxc(company, "stock", "list", "--location", "NOPE")
+    in_one = jxc(company, "stock", "list", "--warehouse", "WH1", "--location", "NOPE")
+
+    assert anywhere == (3, anywhere[1])
+    assert "没有哪个仓库有库位 NOPE" in anywhere[1]
+    assert in_one[0] == 3
+    assert "仓库 WH1 中没有库位 NOPE" in in_one[1]
+
+
 def test_a_missing_or_malformed_field_is_named_in_the_users_language(company):
     code, output = jxc(company, "doc", "create", "receipt", "--line", "螺丝-M3:1")
     assert code == 4

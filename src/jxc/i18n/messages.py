@@ -102,6 +102,7 @@ ERRORS: dict[str, str] = {
     "location.code_taken": "Location {location} already exists in warehouse {warehouse}",
     "location.not_internal": "Location {location} is not a storage location",
     "location.not_virtual": "{location} is not a counterpart location; use one of {allowed}",
+    "location.unknown_anywhere": "No warehouse has a location {location}",
     "location.unknown": "Location {location} does not exist in warehouse {warehouse}",
     "number.invalid": "{field}: {value} is not a number",
     "field.not_written_out": "{field}: write {value} in plain digits, such as 1000 or 1.5 (no exponent, no _, no digits of another script)",

@@ -13,9 +13,16 @@ from jxc.domain.quantities import normalized
 
 
 def check_known(
-    connection: Connection, warehouse: str | None = None, item: str | None = None
+    connection: Connection,
+    warehouse: str | None = None,
+    item: str | None = None,
+    location: str | None = None,
 ) -> None:
-    """Raises NotFound warehouse.unknown or item.unknown for a code that names nothing."""
+    """Raises NotFound for a code that names nothing.
+
+    warehouse.unknown, item.unknown; location.unknown (in the warehouse named) or
+    location.unknown_anywhere (no warehouse named).
+    """
     for code, column, error in (
         (warehouse, s.Warehouse.code, "warehouse.unknown"),
         (item, s.Item.code, "item.unknown"),
@@ -25,6 +32,17 @@ def check_known(
             and connection.execute(select(column).where(column == code)).first() is None
         ):
             raise NotFound(error, {error.split(".")[0]: code})
+    if location is None:
+        return
+    found = select(s.Location.id).where(s.Location.code == location)
+    if warehouse is not None:
+        found = found.join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id).where(
+            s.Warehouse.code == warehouse
+        )
+    if connection.execute(found).first() is None:
+        if warehouse is None:
+            raise NotFound("location.unknown_anywhere", {"location": location})
+        raise NotFound("location.unknown", {"location": location, "warehouse": warehouse})
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,9 @@ def partners(
         .limit(limit)
     )
     if kind:
+        if kind not in set(PartnerKind):  # an empty list would say there are none of it
+            allowed = ", ".join(PartnerKind)
+            raise Invalid("value.not_allowed", {"field": "kind", "value": kind, "allowed": allowed})
         query = query.where(s.Partner.kind == kind)
     if code is not None:
         query = query.where(s.Partner.code == code)

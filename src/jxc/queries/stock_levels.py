@@ -145,7 +145,7 @@ def stock_rows(
         query = query.where(_warehouse.code.in_(sorted(visible)))
     rows = [StockRow(**row._mapping) for row in connection.execute(query)]
     if not rows:  # nothing to show: say so if it is because a code names nothing
-        check_known(connection, warehouse, item)
+        check_known(connection, warehouse, item, location)
     return rows
 
 
