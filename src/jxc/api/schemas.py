@@ -372,11 +372,14 @@ class StockSummaryOut(BaseModel):
     total: SummaryTotalOut
 
 
-class SummaryTotalOut(BaseModel):
-    """The 合计: values always; quantities only where every row counts in one unit."""
+class TotalOut(BaseModel):
+    """A report's 合计: values always; quantities only where every row counts in one unit."""
 
     model_config = ConfigDict(from_attributes=True)
     unit: str | None = Field(description="The rows' one unit; null where they differ.")
+
+
+class SummaryTotalOut(TotalOut):
     opening_quantity: Exact | None
     opening_value: Exact
     in_quantity: Exact | None
@@ -387,11 +390,7 @@ class SummaryTotalOut(BaseModel):
     closing_value: Exact
 
 
-class AgeingTotalOut(BaseModel):
-    """The 合计: values always; quantities only where every row counts in one unit."""
-
-    model_config = ConfigDict(from_attributes=True)
-    unit: str | None = Field(description="The rows' one unit; null where they differ.")
+class AgeingTotalOut(TotalOut):
     on_hand: Exact | None
     value: Exact
     quantities: list[Exact | None]
