@@ -105,6 +105,7 @@ ORDERS_IN_PROGRESS = (
         ("label.ordered", "ordered"),
         ("label.done_quantity", "done"),
         ("label.open_on_order", "open"),
+        ("label.unit", "unit"),
     ),
 )
 AWAITING_QC = (

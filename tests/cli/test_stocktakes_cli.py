@@ -93,11 +93,12 @@ def test_goods_of_a_batch_the_books_never_had_are_counted_with_its_expiry(compan
 
     code, output = jxc(company, *found)
     assert code == 4
-    assert "商品 MILK 的批次 B0601 账上没有：请填写生产日期或有效期至" in output
+    assert "商品 MILK 的批次 B0601 需要生产日期或有效期至" in output
     code, output = jxc(company, *found, "--expiry", "2026-13-01")
     assert code == 4
     assert "有效期至：2026-13-01 不是有效日期（格式 YYYY-MM-DD）" in output
-    code, output = jxc(company, *found, "--expiry", "2027-06-01")
+    # the expiry is the new batch's: the screws on the same command have none to take
+    code, output = jxc(company, *found, "--scan", "螺丝-M3:1", "--expiry", "2027-06-01")
     assert code == 0, output
 
     code, output = jxc(company, "stocktake", "show", number)

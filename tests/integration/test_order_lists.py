@@ -92,8 +92,9 @@ def test_an_order_of_goods_in_several_units_shows_no_sum_of_their_quantities(sho
 
     found = {r.number: r for r in orders.in_progress(shop.uow(), "tester", ListFilter())}
 
-    assert (found[alike].ordered, found[alike].open) == (Decimal(5), Decimal(5))  # 5 个
+    assert (found[alike].ordered, found[alike].open, found[alike].unit) == (5, 5, "个")
     assert (found[mixed].ordered, found[mixed].done, found[mixed].open) == (None, None, None)
+    assert found[mixed].unit is None
     assert found[mixed].progress == "open"
 
 

@@ -116,11 +116,19 @@ def count(
             help="YYYY-MM-DD: expiry of a batch the books do not know, found on the shelf (盘盈)."
         ),
     ] = None,
+    production: Annotated[
+        str | None,
+        typer.Option(help="YYYY-MM-DD: its production date (an item with no shelf life)."),
+    ] = None,
     request_id: RequestId = None,
 ) -> None:
     st = state(ctx)
-    dated = {"expiry_date": expiry} if expiry else {}
-    lines = [{**line, "location": location, **dated} for line in scanned_lines(scan, st)]
+    given = {"expiry_date": expiry, "production_date": production}
+    dated = {field: day for field, day in given.items() if day}
+    lines = [
+        {**line, "location": location, **(dated if line["batch"] else {})}
+        for line in scanned_lines(scan, st)
+    ]
     result = stocktakes.count(
         st.app.uow(),
         st.actor,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.domain.errors import Invalid, NotFound
-from jxc.domain.locations import LocationKind
+from jxc.domain.locations import OWNED_KINDS, LocationKind
 from jxc.queries.documents import kind_of
 
 _entry = s.StockLedgerEntry
@@ -285,11 +285,18 @@ def _chain(own: Sequence[Any], others: Sequence[Any], back: bool) -> list[Any]:
     always is.
     """
 
-    def place(row: Any, to: bool) -> tuple[Any, ...]:
+    def place(row: Any, to: bool) -> tuple[Any, ...] | None:
+        """Where a row put (took) its unit; None outside the company's own places.
+
+        Every customer's goods go to the one CUSTOMER location: the way does not go on
+        from there to another customer's (nor from SUPPLIER to another supplier's).
+        """
+        if (row.to_kind if to else row.from_kind) not in OWNED_KINDS:
+            return None
         where = (row.to_wh, row.to_code) if to else (row.from_wh, row.from_code)
         return (row.batch_no, row.serial_no, *where)
 
-    reached = {place(row, to=not back) for row in own}
+    reached = {place(row, to=not back) for row in own} - {None}
     chained = []
     for row in reversed(others) if back else others:
         if row.undoing or place(row, to=back) in reached:

@@ -46,6 +46,7 @@ class OrderInProgressRow(DocumentRow):
     done: Decimal | None = _ZERO  # received (a purchase order) or delivered (a sales order)
     open: Decimal | None = _ZERO  # still to come: never below zero per line
     progress: str = "open"  # Progress: open (nothing done yet) or partially_done
+    unit: str | None = None  # the base unit the sums count in
 
     @property
     def progress_label(self) -> str:
@@ -102,6 +103,7 @@ def orders_in_progress(
         select(
             s.DocumentLine.document_id,
             func.count(distinct(s.Item.base_unit_id)).label("units"),
+            func.max(s.Unit.code).label("unit"),
             func.sum(line.ordered).label("ordered"),
             func.sum(line.delivered).label("done"),
             func.sum(
@@ -110,6 +112,7 @@ def orders_in_progress(
         )
         .join(line, line.document_line_id == s.DocumentLine.id)
         .join(s.Item, s.Item.id == s.DocumentLine.item_id)
+        .join(s.Unit, s.Unit.id == s.Item.base_unit_id)
         .group_by(s.DocumentLine.document_id)
         .subquery()
     )
@@ -120,6 +123,7 @@ def orders_in_progress(
             case((one_unit, progress.c.ordered), else_=null()).label("ordered"),
             case((one_unit, progress.c.done), else_=null()).label("done"),
             case((one_unit, progress.c.open), else_=null()).label("open"),
+            case((one_unit, progress.c.unit), else_=null()).label("unit"),
             case((progress.c.done == 0, "open"), else_="partially_done").label("progress"),
         )
         .join(progress, progress.c.document_id == s.Document.id)

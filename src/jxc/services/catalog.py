@@ -557,7 +557,9 @@ def scan(
     if beside.expiry_date and not beside.batch and code.batch is None:
         raise Invalid("batch.dates_without_batch", {})
     if beside.batch and code.batch is None:
-        code = replace(code, batch=beside.batch, expiry_date=code.expiry_date or beside.expiry_date)
+        code = replace(code, batch=beside.batch)
+    if beside.expiry_date and code.expiry_date is None:  # a label with its batch, no expiry
+        code = replace(code, expiry_date=beside.expiry_date)
     if beside.serial and code.serial is None:
         code = replace(code, serial=beside.serial)
     batched, serialized = item.tracking is TrackingMode.BATCH, item.tracking is TrackingMode.SERIAL

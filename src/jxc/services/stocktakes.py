@@ -449,11 +449,6 @@ def _batch_id(
     if quantity is None or quantity <= 0:
         errors.add(f"{pointer}/batch", "batch.unknown", item=item.code, batch=wanted.batch)
         return None
-    if wanted.production_date is None and wanted.expiry_date is None:
-        errors.add(
-            f"{pointer}/batch", "stocktake.new_batch_needs_date", item=item.code, batch=wanted.batch
-        )
-        return None
     spec = BatchSpec(wanted.batch, wanted.production_date, wanted.expiry_date)
     batch_id = documents.batch_coming_in(uow, item, spec, batches, pointer, errors)
     return batch_id or None

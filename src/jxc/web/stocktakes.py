@@ -217,7 +217,11 @@ async def count_scan(
             "quantity": str(scanned.quantity * (count or 1)),
             "unit": scanned.unit,
             "batch": scanned.batch,
-            "expiry_date": scanned.expiry_date and scanned.expiry_date.isoformat(),
+            # a label's expiry tells a batch the books do not know; an item without
+            # batches has none to tell
+            "expiry_date": (
+                scanned.expiry_date.isoformat() if scanned.batched and scanned.expiry_date else None
+            ),
             "location": location or None,
         }
         request_id = f"scan:{scan_id}" if scan_id else None

@@ -459,6 +459,12 @@ def test_a_trace_follows_the_units_own_way_not_another_shipment_of_the_same_batc
     assert {m.document for m in of_first.backward + of_first.forward} == {came}
     # what the receipt brought in went on to every one of them
     assert [m.document for m in of_came.forward] == [moved, moved, first, second, third]
+    # and a later receipt of the same batch number from a supplier came from none of them
+    later = receive(shop, "WH1", {**milk, "quantity": "2", "unit_cost": "5"}).number
+    with shop.reader() as connection:
+        of_later = movements.trace_document(connection, later)
+        of_third = movements.trace_document(connection, third)
+    assert (of_later.backward, of_third.forward) == ([], [])
 
 
 def test_an_item_converting_its_base_unit_to_itself_is_refused_with_the_rest(shop):

@@ -104,3 +104,15 @@ def test_a_scan_that_cannot_make_a_line_is_refused_at_once(shelf, code, error, e
         scan(shelf, code)
 
     assert refused.value.code == expected
+
+
+def test_an_expiry_typed_beside_a_label_carrying_its_batch_but_no_expiry_goes_with_it(shelf):
+    typed = catalog.Beside(expiry_date=date(2028, 5, 31))
+
+    found = catalog.scan(shelf.uow(), "tester", "(01)06909876543212(10)NEW1", beside=typed)
+    labelled = catalog.scan(
+        shelf.uow(), "tester", "(01)06909876543212(17)280630(10)NEW1", beside=typed
+    )
+
+    assert (found.batch, found.expiry_date) == ("NEW1", date(2028, 5, 31))
+    assert labelled.expiry_date == date(2028, 6, 30)  # the label's own wins

@@ -233,7 +233,7 @@ def test_a_batch_the_books_never_had_needs_its_dates_and_goods_found(store):
         )
 
     assert [(item.pointer, item.code) for item in caught.value.items] == [
-        ("/lines/1/batch", "stocktake.new_batch_needs_date"),
+        ("/lines/1/batch", "batch.date_required"),
         ("/lines/2/batch", "batch.unknown"),
         ("/lines/3/batch", "batch.expiry_before_production"),
         ("/lines/4/batch", "batch.dates_without_batch"),
