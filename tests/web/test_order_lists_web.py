@@ -62,9 +62,9 @@ def test_the_exports_name_their_columns_in_chinese(shop):
     waiting = table(clerk.get("/orders/awaiting-qc?format=csv"))
     returned = table(clerk.get("/orders/returns?format=csv"))
 
-    assert progress[0][-4:] == ["进度", "订购数量", "已入库/已出库", "未完成数量"]
+    assert progress[0][-5:] == ["进度", "订购数量", "已入库/已出库", "未完成数量", "单位"]
     assert progress[1][0] == order
-    assert progress[1][-4:] == ["部分入库", 30, 10, 20]
+    assert progress[1][-5:] == ["部分入库", 30, 10, 20, "个"]
     assert waiting[0][-3:] == ["采购订单", "入待检数量", "待检数量"]
     assert waiting[1][0] == receipt
     assert waiting[1][-3:] == [order, "10", "6"]
