@@ -227,7 +227,7 @@ class SummaryTotal:
         return self.opening_value + self.in_value - self.out_value
 
 
-def one_unit(rows: Sequence[SummaryRow] | Sequence[AgeingRow]) -> str | None:
+def _one_unit(rows: Sequence[SummaryRow] | Sequence[AgeingRow]) -> str | None:
     """The unit every row counts in; None where they differ (or there are none)."""
     units = {row.unit for row in rows}
     return units.pop() if len(units) == 1 else None
@@ -389,7 +389,7 @@ def stock_summary(
         for row in connection.execute(query)
         if any(row._mapping[name] != 0 for name in sums)
     ]
-    shared_unit = one_unit(rows)
+    shared_unit = _one_unit(rows)
 
     def summed(name: str) -> Decimal:
         return sum((getattr(row, name) for row in rows), Decimal(0))
@@ -632,7 +632,7 @@ def _shares(
 
 
 def _ageing_total(rows: list[AgeingRow]) -> AgeingTotal:
-    count, unit, zero = len(AGE_BUCKETS), one_unit(rows), Decimal(0)
+    count, unit, zero = len(AGE_BUCKETS), _one_unit(rows), Decimal(0)
     quantities = tuple(sum((row.quantities[i] for row in rows), zero) for i in range(count))
     return AgeingTotal(
         sum((row.on_hand for row in rows), zero) if unit else None,

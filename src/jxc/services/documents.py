@@ -614,8 +614,9 @@ class Steps(NamedTuple):
 def next_steps(uow: UnitOfWork, actor: str, number: str) -> Steps:
     """The steps ``actor`` may take on a document now.
 
-    By role, less those separation of duties keeps them from (those are ``withheld``);
-    other guards may still refuse one.
+    By role, less those that would be refused for separation of duties or for documents
+    made from it (those are ``withheld``, each with why); other guards may still refuse
+    one.
 
     Raises:
         NotFound: document.unknown.

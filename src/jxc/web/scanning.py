@@ -205,10 +205,10 @@ async def take_scan(
     elif status == 200 and not (scan_id and scan_id in scans):
         try:
             count = typed_count(str(form.get("quantity", ""))) if typed else None
-            beside = catalog.Beside(
-                str(form.get("scan_batch", "")).strip() or None,
-                typed_expiry(str(form.get("scan_expiry", ""))),
-                str(form.get("scan_serial", "")).strip() or None,
+            beside = typed_beside(
+                str(form.get("scan_batch", "")),
+                str(form.get("scan_expiry", "")),
+                str(form.get("scan_serial", "")),
             )
             scanned = await run_in_threadpool(
                 catalog.scan, app.uow(), user.username, code, kind, beside
@@ -244,8 +244,16 @@ async def take_scan(
     )
 
 
-def typed_expiry(typed: str) -> date | None:
-    """The expiry date typed beside a scan (a date field: ISO, or nothing)."""
+def typed_beside(batch: str, expiry: str, serial: str = "") -> catalog.Beside:
+    """What was typed beside a scan: a batch, its expiry (a date field), a serial.
+
+    Raises:
+        Invalid: field.invalid (an expiry that is not an ISO date).
+    """
+    return catalog.Beside(batch.strip() or None, _typed_date(expiry), serial.strip() or None)
+
+
+def _typed_date(typed: str) -> date | None:
     typed = typed.strip()
     if not typed:
         return None

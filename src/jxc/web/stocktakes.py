@@ -24,7 +24,7 @@ from jxc.services import catalog, stocktakes
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.pages import AppDep, UserDep, WriterDep
 from jxc.web.render import download, locale_of, page
-from jxc.web.scanning import typed_count, typed_expiry
+from jxc.web.scanning import typed_beside, typed_count
 
 router = APIRouter(include_in_schema=False)
 Step = Literal["start", "hand-in", "approve", "cancel"]
@@ -210,7 +210,7 @@ async def count_scan(
         # Read as going out: a batch-tracked code without its batch is not refused here,
         # the count names what is missing once the typed batch is taken into account.
         count = typed_count(quantity)
-        beside = catalog.Beside(scan_batch.strip() or None, typed_expiry(scan_expiry))
+        beside = typed_beside(scan_batch, scan_expiry)
         scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE, beside)
         line = {
             "item": scanned.item,
