@@ -155,6 +155,8 @@ def test_a_receipt_walks_the_five_steps_through_the_api(client):
             assert read["withheld_actions"] == {
                 "verify": f"clerk1 已对单据 {number} 执行过「执行」，「核对」须由另一人完成"
             }
+            own = client.post(f"/api/v1/documents/{number}/verify", headers=clerk)
+            assert problem(own, 403)["code"] == "workflow.same_person"
 
     assert problem(refused, 409)["code"] == "workflow.transition_not_allowed"
     assert states == ["pending", "approved", "executed", "verified", "archived"]

@@ -571,6 +571,20 @@ def test_documents_are_listed_by_a_state_named_in_either_language_and_not_by_non
     assert (code, "RK" in output) == (0, True), output
 
 
+def test_approving_ones_own_draft_exits_as_not_permitted_not_as_bad_input(company):
+    code, output = jxc(company, "sop", "use", "sop")
+    assert code == 0, output
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:2@3")
+    code, output = jxc(company, *receipt, "--then", "submit")
+    assert code == 0, output
+    number = re.search(r"RK\d{12}", output).group(0)
+
+    code, output = jxc(company, "doc", "approve", number)
+
+    assert code == 6, output  # as a role that may not: scripts tell it from a typo
+    assert f"已对单据 {number} 执行过「创建」，「审核」须由另一人完成" in output
+
+
 def test_a_pick_scan_takes_serials_after_the_batch_and_a_malformed_one_says_the_form(company):
     code, output = jxc(company, "doc", "pick", "XSCK404", "--scan", "手机:2::SN1,SN2")
     assert (code, "出库单 XSCK404 不存在" in output) == (3, True), output  # read, then looked up

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from jxc.domain.auth import Role
-from jxc.domain.errors import Conflict, Invalid
+from jxc.domain.errors import Conflict, Forbidden, Invalid
 from jxc.domain.workflow import (
     DOCUMENT_TYPES,
     ORDER_TYPES,
@@ -296,7 +296,7 @@ def test_separation_of_duties_counts_who_took_each_step():
     (second,) = workflow.candidates("first_approved", "approve", "CK1")
     done = {"create": frozenset({"张三"}), "approve": frozenset({"王五"})}
 
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Forbidden) as refused:
         check_step(workflow, second, facts(done_by=done), "王五", None)
     check_step(workflow, second, facts(done_by=done), "赵六", None)
 

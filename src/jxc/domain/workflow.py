@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from jxc.domain.auth import Principal, Role
-from jxc.domain.errors import Conflict, ErrorCollector
+from jxc.domain.errors import Conflict, ErrorCollector, Forbidden
 
 T = TypeVar("T")
 
@@ -266,19 +266,10 @@ class Workflow:
         transitions = [t for t in self.transitions if t.action == action and state in t.sources]
         barring: str | None = None
         for transition in transitions:
-            did = next(
-                (
-                    did
-                    for guard in transition.guards
-                    if isinstance(guard, NotBy)
-                    for did in guard.barred_after
-                    if actor in done_by.get(did, ())
-                ),
-                None,
-            )
-            if did is None:
+            did = _barring(transition, actor, done_by)
+            if not did:
                 return None
-            barring = barring or did
+            barring = barring or did[0]
         return barring
 
     def allowed(self, state: str) -> list[str]:
@@ -352,10 +343,24 @@ def check_step(
     """Every guard of ``transition`` at once, plus the rules no definition can turn off.
 
     Raises:
+        Forbidden: workflow.same_person (separation of duties: another person must take
+            the step, whatever else is wrong with the document).
         Invalid: each failure as an item (workflow.reason_required, workflow.field_required,
-            workflow.same_person, workflow.batch_expired, workflow.shelf_life_short,
-            workflow.has_downstream).
+            workflow.batch_expired, workflow.shelf_life_short, workflow.has_downstream).
     """
+    barred = ErrorCollector()
+    for did in _barring(transition, actor, facts.done_by):
+        barred.add(
+            "/actor",
+            "workflow.same_person",
+            user=actor,
+            did=did,
+            action=transition.action,
+            number=facts.number,
+        )
+    refusal = barred.error()
+    if refusal is not None:
+        raise Forbidden(refusal.code, refusal.params, refusal.items)
     errors = ErrorCollector()
     if transition.reason_required and not (reason or "").strip():
         errors.add("/reason", "workflow.reason_required", action=transition.action)
@@ -372,20 +377,22 @@ def check_step(
     for guard in transition.guards:
         if isinstance(guard, Required):
             _check_required(guard, facts, errors)
-        elif isinstance(guard, NotBy):
-            for action in guard.barred_after:
-                if actor in facts.done_by.get(action, frozenset()):
-                    errors.add(
-                        "/actor",
-                        "workflow.same_person",
-                        user=actor,
-                        did=action,
-                        action=transition.action,
-                        number=facts.number,
-                    )
-        else:
+        elif not isinstance(guard, NotBy):
             _check_shelf_life(guard, facts, errors)
     errors.raise_if_any()
+
+
+def _barring(
+    transition: Transition, actor: str, done_by: Mapping[str, AbstractSet[str]]
+) -> list[str]:
+    """The actions ``actor`` took that separation of duties bars them from ``transition`` for."""
+    return [
+        did
+        for guard in transition.guards
+        if isinstance(guard, NotBy)
+        for did in guard.barred_after
+        if actor in done_by.get(did, ())
+    ]
 
 
 def _check_required(guard: Required, facts: DocumentFacts, errors: ErrorCollector) -> None:

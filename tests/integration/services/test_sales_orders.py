@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from jxc.domain.errors import Conflict, ErrorItem, InsufficientStock, Invalid, NotFound
+from jxc.domain.errors import Conflict, ErrorItem, Forbidden, InsufficientStock, Invalid, NotFound
 from jxc.queries import audit as audit_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -560,7 +560,7 @@ def test_picking_by_scan_makes_the_lines_what_was_picked_and_check_finds_the_sam
         ("壶", "B1", Decimal(3)),
         ("壶", "B2", Decimal(1)),
     ]
-    with refused(app, Invalid) as caught:  # 复核 by the picker
+    with refused(app, Forbidden) as caught:  # 复核 by the picker
         deliveries.check(app.uow(), "picker", delivery, picked)
     assert caught.value.code == "workflow.same_person"
 

@@ -178,7 +178,7 @@ def test_a_manager_cannot_approve_a_receipt_they_drafted(shop):
     number = draft(shop, actor="manager").number
     step(shop, "clerk1", number, "submit")
 
-    with refused(shop, Invalid) as caught:
+    with refused(shop, Forbidden) as caught:
         step(shop, "manager", number, "approve")
 
     assert caught.value.code == "workflow.same_person"
@@ -205,7 +205,7 @@ def test_a_manager_who_edited_a_rejected_receipt_cannot_approve_it_and_is_not_of
     assert documents.next_steps(shop.uow(), "manager", number).withheld["approve"].params[
         "did"
     ] == ("edit")
-    with refused(shop, Invalid) as caught:
+    with refused(shop, Forbidden) as caught:
         step(shop, "manager", number, "approve")
 
     assert (caught.value.code, caught.value.params["did"]) == ("workflow.same_person", "edit")
@@ -227,7 +227,7 @@ def test_a_manager_who_drafted_and_submitted_is_told_both(shop):
     number = draft(shop, actor="manager").number
     step(shop, "manager", number, "submit")
 
-    with refused(shop, InvalidInput) as caught:
+    with refused(shop, Forbidden) as caught:
         step(shop, "manager", number, "approve")
 
     assert [(i.code, i.params["did"]) for i in caught.value.items] == [
@@ -271,7 +271,7 @@ def test_a_draft_cannot_be_executed_and_the_refusal_names_what_can_be_done(shop)
 def test_whoever_executed_cannot_verify_their_own_work(shop):
     number = executed(shop)
 
-    with refused(shop, Invalid) as caught:
+    with refused(shop, Forbidden) as caught:
         step(shop, "clerk1", number, "verify")
 
     assert caught.value.code == "workflow.same_person"
@@ -466,7 +466,7 @@ def test_the_second_approval_is_someone_elses_even_for_an_admin(stocked):
     number = an_issue(stocked, "51")
 
     assert step(stocked, "tester", number, "approve").state == "first_approved"
-    with refused(stocked, Invalid) as caught:
+    with refused(stocked, Forbidden) as caught:
         step(stocked, "tester", number, "approve")
 
     assert caught.value.code == "workflow.same_person"
@@ -552,7 +552,7 @@ def test_a_reversal_passes_its_own_workflow_and_executing_it_takes_the_stock_bac
     step(shop, "finance", reversal.number, "submit")
     with refused(shop, Forbidden) as manager_approves:
         step(shop, "manager", reversal.number, "approve")
-    with refused(shop, Invalid) as own_approval:
+    with refused(shop, Forbidden) as own_approval:
         step(shop, "finance", reversal.number, "approve")
     step(shop, "tester", reversal.number, "approve")
     execution = step(shop, "finance", reversal.number, "execute")

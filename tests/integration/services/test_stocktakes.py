@@ -655,7 +655,7 @@ def test_whoever_approved_the_count_into_a_loss_does_not_verify_the_loss_too(val
     assert loss is not None
     a_user(valuable, "boss2", "warehouse_manager", "WH1")
 
-    with refused(valuable, Invalid) as caught:
+    with refused(valuable, Forbidden) as caught:
         documents.act(valuable.uow(), "boss", loss, "verify")
 
     assert [item.code for item in caught.value.items] == ["workflow.same_person"]
