@@ -291,7 +291,7 @@ class Workflow:
                     "number": number,
                     "state": state,
                     "action": action,
-                    "actions": allowed or ["-"],
+                    "actions": allowed,
                 },
             )
         return found

@@ -385,6 +385,7 @@ ERRORS: dict[str, str] = {
 
 LABELS: dict[str, str] = {
     "label.action": "Action",
+    "label.none": "none",
     "label.as_of": "Stock at the end of {day} (from the snapshot of {start} on)",
     "label.web_newer": "Newer",
     "label.web_newest": "Newest",
@@ -1145,7 +1146,7 @@ def translate(code: str, locale: str, **params: Any) -> str:
                     for v in value
                 ),
                 locale,
-            )
+            ) or translate("label.none", locale)  # 此状态下可以：无, not a dangling colon
     for name, prefix in _CODED_VOCABULARIES.items():
         value = params.get(name)
         if isinstance(value, list | tuple):

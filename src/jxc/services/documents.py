@@ -1366,7 +1366,7 @@ def _partner(uow: UnitOfWork, document: DocumentIn, errors: ErrorCollector) -> i
             partner=document.partner,
             kind=found["kind"],
             document_type=document.document_type.value,
-            kinds=[kind.value for kind in allowed] or ["-"],
+            kinds=[kind.value for kind in allowed],
         )
     elif not found["active"]:
         errors.add("/partner", "partner.inactive", partner=document.partner)
