@@ -237,6 +237,8 @@ def creating(
     entries = 0
     if then is not None:
         header, _, entries = _take(uow, actor, header, then, None, lines)
+    if not entries:  # posted, it was checked as it posted
+        _refuse_serials_on_the_shelf(uow, header, lines)
     result = DocumentResult(
         header.number, header.document_type.value, header.state, len(lines), entries
     )
@@ -447,6 +449,7 @@ def editing(
         },
     )
     _write_lines(uow, header.id, header.document_type, resolved, rows, replacing=True)
+    _refuse_serials_on_the_shelf(uow, header, uow.documents.lines(header.id))
     uow.record(
         AuditEntry(actor, "document.edit", "document", number, given, header.state, header.state)
     )
@@ -1907,14 +1910,9 @@ def _receipt_moves(
         if item.tracking is TrackingMode.SERIAL:
             for serial_no in line.serials or []:
                 key = (item.id, serial_no)
-                if key in found and owned[found[key][1]].is_owned:
-                    errors.add(
-                        f"{pointer}/serials",
-                        "serial.already_in_stock",
-                        serial=serial_no,
-                        item=item.code,
-                        location=_place(uow, owned[found[key][1]]),
-                    )
+                if _on_the_shelf(
+                    uow, (item, serial_no), found, owned, f"{pointer}/serials", errors
+                ):
                     continue
                 if key in found:
                     # Back in stock from outside (a return): it moves from where it was.
@@ -2001,6 +1999,50 @@ def _place(uow: UnitOfWork, location: Location) -> str:
     if location.warehouse_id is None:
         return location.code
     return f"{uow.catalog.warehouse_code(location.warehouse_id)}/{location.code}"
+
+
+def _refuse_serials_on_the_shelf(
+    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]
+) -> None:
+    """A receipt naming a serial in stock already is refused as it is saved, not at 执行.
+
+    Raises:
+        Invalid: serial.already_in_stock, one item per such serial.
+    """
+    if not header.document_type.brings_stock_in or not any(line.serials for line in lines):
+        return
+    items = uow.catalog.items_by_id({line.item_id for line in lines if line.serials})
+    found = _serials_of(uow, lines)
+    owned = uow.catalog.locations_by_id({location for _, location in found.values()})
+    errors = ErrorCollector()
+    for line in lines:
+        for serial_no in line.serials or []:
+            serial = (items[line.item_id], serial_no)
+            _on_the_shelf(uow, serial, found, owned, f"/lines/{line.line_no}/serials", errors)
+    errors.raise_if_any()
+
+
+def _on_the_shelf(
+    uow: UnitOfWork,
+    serial: tuple[Item, str],
+    found: Mapping[tuple[int, str], tuple[int, int]],
+    locations: Mapping[int, Location],
+    pointer: str,
+    errors: ErrorCollector,
+) -> bool:
+    """Whether a serial coming in is in stock already (``errors`` then say where)."""
+    item, serial_no = serial
+    known = found.get((item.id, serial_no))
+    if known is None or not locations[known[1]].is_owned:
+        return False
+    errors.add(
+        pointer,
+        "serial.already_in_stock",
+        serial=serial_no,
+        item=item.code,
+        location=_place(uow, locations[known[1]]),
+    )
+    return True
 
 
 def _serials_of(uow: UnitOfWork, lines: list[LineRecord]) -> dict[tuple[int, str], tuple[int, int]]:

@@ -1108,3 +1108,33 @@ def test_a_voided_reversal_stays_dead_when_its_workflow_is_replaced(shop):
 
     assert again.state == "draft"
     assert state_of(shop, dropped.number) == "cancelled"
+
+
+def test_a_receipt_of_a_serial_on_the_shelf_is_refused_as_it_is_saved_not_at_execution(shop):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    phones = {"item": "手机", "quantity": "2", "unit_cost": "1999", "serials": ["SN-1", "SN-2"]}
+    executed(shop, phones)
+    again = {"item": "手机", "quantity": "2", "unit_cost": "1999", "serials": ["SN-3", "SN-2"]}
+
+    with refused(shop, Invalid) as drafted:
+        draft(shop, "receipt", again)
+    with refused(shop, Invalid) as submitted:
+        documents.create(
+            shop.uow(),
+            "clerk1",
+            {"document_type": "receipt", "warehouse": "WH1", "lines": [again]},
+            then="submit",
+        )
+    number = draft(shop, "receipt", {**again, "serials": ["SN-3", "SN-4"]}).number
+    with refused(shop, Invalid) as edited:
+        documents.edit(shop.uow(), "clerk1", number, {"lines": [again]})
+
+    for caught in (drafted, submitted, edited):
+        assert (caught.value.code, caught.value.params["pointer"]) == (
+            "serial.already_in_stock",
+            "/lines/1/serials",
+        )
+        assert translate(caught.value.code, "zh_CN", **caught.value.params) == (
+            "手机 的序列号 SN-2 已在库（WH1/STOCK）"
+        )
+    assert step(shop, "clerk1", number, "submit").state == "pending"
