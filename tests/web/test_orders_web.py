@@ -128,30 +128,38 @@ def test_a_purchase_orders_push_down_button_names_the_receipt_it_makes(shop):
     assert made.headers["location"].rsplit("/", 1)[1].startswith("RK")
 
 
-def test_the_pick_screen_counts_scans_only_no_typed_quantities(shop):
+def test_the_pick_screen_takes_a_count_beside_a_scan_but_no_quantity_typed_over_a_line(shop):
     app, number = shop
     workflows.use(app.uow(), "tester", "sop")  # picked by scanning
     clerk = web_client(app, "clerk")
-    delivery = pushed_down(clerk, number, "web-2")
+    delivery = pushed_down(clerk, number, "web-2")  # 6 cups
 
     pick = clerk.get(f"/deliveries/{delivery}/pick")
     scanned = clerk.post(
         f"/deliveries/{delivery}/pick/scan",
-        data={"code": "杯子", "quantity": "5", "state": ""},
+        data={"code": "杯子", "quantity": "4", "state": ""},
         headers={"X-CSRF-Token": page_csrf(clerk)},
     )
     typed_over = clerk.post(
         f"/deliveries/{delivery}/pick/scan",
-        data={"code": "杯子", "qty-1": "6", "state": scan_state(scanned.text)},
+        data={"code": "杯子", "qty-1": "1", "state": scan_state(scanned.text)},
+        headers={"X-CSRF-Token": page_csrf(clerk)},
+    )
+    too_many = clerk.post(
+        f"/deliveries/{delivery}/pick/scan",
+        data={"code": "杯子", "quantity": "2", "state": scan_state(typed_over.text)},
         headers={"X-CSRF-Token": page_csrf(clerk)},
     )
 
     assert pick.status_code == 200
-    assert 'name="quantity"' not in pick.text
-    assert [line["quantity"] for line in json.loads(scan_state(scanned.text))["lines"]] == ["1"]
-    assert [line["quantity"] for line in json.loads(scan_state(typed_over.text))["lines"]] == ["2"]
+    assert 'name="quantity"' in pick.text  # 200 screws are not scanned 200 times
+    assert [line["quantity"] for line in json.loads(scan_state(scanned.text))["lines"]] == ["4"]
+    assert [line["quantity"] for line in json.loads(scan_state(typed_over.text))["lines"]] == ["5"]
     assert 'name="qty-1"' not in typed_over.text
     assert "remove-line" not in typed_over.text
+    assert too_many.status_code == 422
+    assert "杯子：已扫 7，出库单只有 6" in too_many.text
+    assert [line["quantity"] for line in json.loads(scan_state(too_many.text))["lines"]] == ["5"]
 
 
 def test_the_pick_list_shows_what_each_scan_has_picked_of_each_row(shop):

@@ -72,7 +72,9 @@ def _context(
         "picks": picks,
         "step": step,
         "kind": DocumentType.SALES_DELIVERY.value,
-        "typed_lines": False,  # what was picked or checked is what was scanned
+        # What was picked or checked is what was scanned, a count typed beside a scan
+        # included (200 screws are not scanned 200 times): no quantity typed over a line.
+        "typed_lines": False,
         "batch_field": True,  # a batch item without a barcode: its batch typed from the list
     }
 

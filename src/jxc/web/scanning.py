@@ -184,9 +184,10 @@ async def take_scan(
 ) -> Response:
     """One scan or one line taken out: the lines re-drawn, or the refusal (422).
 
-    The form's ``remove`` names a line to take out; otherwise ``code`` is scanned, and a
-    refusal is shown next to the scan field. Where not ``typed`` (拣货, 复核) only scans
-    count: no count, no quantity typed over, no line taken out.
+    The form's ``remove`` names a line to take out; otherwise ``code`` is scanned (as many
+    times as the count typed beside it says), and a refusal is shown next to the scan
+    field. Where not ``typed`` (拣货, 复核) the lines are what was scanned: no quantity
+    typed over, no line taken out.
 
     ``check(form, lines, number)`` refuses the lines with the scan added to line ``number``
     as the screen's document would; a resent scan id counts once. ``redrawn(lines)``: more
@@ -204,7 +205,7 @@ async def take_scan(
         lines = [line for number, line in enumerate(lines, start=1) if str(number) != removed]
     elif status == 200 and not (scan_id and scan_id in scans):
         try:
-            count = typed_count(str(form.get("quantity", ""))) if typed else None
+            count = typed_count(str(form.get("quantity", "")))
             beside = typed_beside(
                 str(form.get("scan_batch", "")),
                 str(form.get("scan_expiry", "")),
