@@ -99,6 +99,25 @@ def test_the_check_wants_the_same_batches_and_counts_and_names_what_is_missing()
     assert complete.items == []
 
 
+def test_the_check_wants_the_very_serials_picked_and_names_those_not_found():
+    picked = [Counted("手机", None, Decimal(2), ("SN1", "SN2"))]
+    one = Decimal(1)
+
+    wrong = check_scanned(picked, [Counted("手机", None, one, ("SN9",))], by_batch=True)
+    right = check_scanned(picked, [Counted("手机", None, one, ("SN2",))], by_batch=True)
+    twice = check_complete(picked, [Counted("手机", None, one, ("SN1",))] * 2)
+
+    assert [(i.code, i.params["serial"], i.params["serials"]) for i in wrong.items] == [
+        ("scan.serial_not_picked", "SN9", "SN1, SN2")
+    ]
+    assert right.items == []
+    assert [(i.code, i.params["serials"]) for i in twice.items] == [("scan.serials_missing", "SN2")]
+    assert (
+        check_complete(picked, [Counted("手机", None, one, (n,)) for n in ("SN2", "SN1")]).items
+        == []
+    )
+
+
 def test_the_pick_lists_rows_fill_in_their_order_with_their_own_item_and_batch():
     rows = [
         Counted("壶", "B1", Decimal(2)),  # at A-01

@@ -28,6 +28,7 @@ class Counted:
     item: str
     batch: str | None
     quantity: Decimal
+    serials: tuple[str, ...] = ()
 
 
 def _totals(rows: Sequence[Counted], by_batch: bool) -> dict[tuple[str, str | None], Decimal]:
@@ -37,12 +38,20 @@ def _totals(rows: Sequence[Counted], by_batch: bool) -> dict[tuple[str, str | No
     return totals
 
 
+def _serials(rows: Sequence[Counted]) -> dict[str, set[str]]:
+    by_item: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        by_item[row.item].update(row.serials)
+    return by_item
+
+
 def check_scanned(
     expected: Sequence[Counted], scanned: Sequence[Counted], by_batch: bool
 ) -> ErrorCollector:
-    """What among ``scanned`` the delivery does not have: an item, a batch, a count too many.
+    """What among ``scanned`` the delivery does not have: an item, a batch, a serial, a count.
 
-    ``by_batch``: 复核 compares batches; picking takes any batch of the item.
+    A serial must be one the delivery's lines name, where they name any (复核: those
+    picked). ``by_batch``: 复核 compares batches; picking takes any batch of the item.
     """
     errors = ErrorCollector()
     wanted = _totals(expected, by_batch)
@@ -70,6 +79,17 @@ def check_scanned(
                 expected=str(normalized(wanted[(item, batch)])),
                 scanned=str(normalized(quantity)),
             )
+    named = _serials(expected)
+    for row in scanned:
+        for serial in row.serials:
+            if named[row.item] and serial not in named[row.item]:
+                errors.add(
+                    "/scans",
+                    "scan.serial_not_picked",
+                    item=row.item,
+                    serial=serial,
+                    serials=", ".join(sorted(named[row.item])),
+                )
     return errors
 
 
@@ -104,6 +124,11 @@ def check_complete(expected: Sequence[Counted], scanned: Sequence[Counted]) -> E
     """复核 handed in: everything scanned is on the delivery, and nothing on it is missing."""
     errors = check_scanned(expected, scanned, by_batch=True)
     _add_short(expected, scanned, True, "scan.missing", errors)
+    found = _serials(scanned)
+    for item, serials in _serials(expected).items():
+        missing = sorted(serials - found[item])
+        if missing:
+            errors.add("/scans", "scan.serials_missing", item=item, serials=", ".join(missing))
     return errors
 
 

@@ -262,6 +262,8 @@ ERRORS: dict[str, str] = {
     "delivery.unknown": "Sales delivery {number} does not exist",
     "scan.item_not_on_delivery": "{item} is not on this delivery",
     "scan.wrong_batch": "Wrong batch: {item} batch {batch} was not picked (picked: {batches})",
+    "scan.serial_not_picked": "Wrong serial: {item} serial {serial} was not picked (picked: {serials})",
+    "scan.serials_missing": "{item}: serials picked but not found at the check: {serials}",
     "scan.too_many": "{item}{batch}: {scanned} scanned, but the delivery has {expected}",
     "scan.missing": "{item}{batch}: {expected} picked, only {scanned} found at the check",
     "scan.picked_short": "{item}: {scanned} picked of {expected}; the rest stays open on the order",

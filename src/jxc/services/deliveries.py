@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -64,7 +65,12 @@ def _delivery(uow: UnitOfWork, actor: str, number: str) -> DocumentHeader:
 
 
 def _expected(lines: list[LineRecord], items: dict[int, Item]) -> list[Counted]:
-    return [Counted(items[line.item_id].code, line.batch_no, line.base_quantity) for line in lines]
+    return [
+        Counted(
+            items[line.item_id].code, line.batch_no, line.base_quantity, tuple(line.serials or ())
+        )
+        for line in lines
+    ]
 
 
 def _lines(uow: UnitOfWork, header: DocumentHeader) -> tuple[list[LineRecord], dict[int, Item]]:
@@ -83,7 +89,7 @@ def _scanned(uow: UnitOfWork, data: ScansIn | dict[str, Any]) -> list[Counted]:
             quantity = found.to_base(scan.quantity, scan.unit) if found else scan.quantity
         except Invalid as error:
             raise Invalid(error.code, {**error.params, "scan": index}) from None
-        counted.append(Counted(scan.item, scan.batch, quantity))
+        counted.append(Counted(scan.item, scan.batch, quantity, scan.serials))
     return counted
 
 
@@ -160,7 +166,7 @@ def _check_on_the_shelf(
 def _as_picked(expected: list[Counted], scanned: list[Counted]) -> list[Counted]:
     """Scans of an item the delivery takes by FEFO (no batch on its line) count by item."""
     unbatched = {row.item for row in expected if row.batch is None}
-    return [Counted(s.item, None, s.quantity) if s.item in unbatched else s for s in scanned]
+    return [replace(s, batch=None) if s.item in unbatched else s for s in scanned]
 
 
 @reading

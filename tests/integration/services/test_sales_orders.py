@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from jxc.domain.errors import Conflict, ErrorItem, Forbidden, InsufficientStock, Invalid, NotFound
+from jxc.i18n.messages import translate
 from jxc.queries import audit as audit_queries
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -593,6 +594,54 @@ def test_check_catches_a_wrong_batch_a_wrong_item_one_too_many_and_what_is_missi
     assert refusal(("杯子", None, "3")) == [("scan.too_many", "杯子")]
     assert refusal(("杯子", None, "2"), complete=True) == [("scan.missing", "壶")]
     deliveries.check_scans(app.uow(), "checker", delivery, "check", scans(("壶", "B1", "2")))
+
+
+def test_check_refuses_a_serial_in_stock_that_was_not_the_one_picked(floor):
+    app, _, _ = floor
+    an_item(app, "手机", tracking="serial", base_unit="台")
+    receipt = documents.create(
+        app.uow(),
+        "tester",
+        {
+            "document_type": "receipt",
+            "warehouse": "WH1",
+            "lines": [
+                {"item": "手机", "quantity": "2", "unit_cost": "900", "serials": ["SN-1", "SN-2"]}
+            ],
+        },
+    ).number
+    for step, actor in (("submit", "tester"), ("approve", "manager"), ("execute", "tester")):
+        documents.act(app.uow(), actor, receipt, step)
+    order = documents.create(
+        app.uow(),
+        "sales",
+        {
+            "document_type": "sales_order",
+            "warehouse": "WH1",
+            "partner": "C1",
+            "lines": [{"item": "手机", "quantity": "1", "unit_price": "1999"}],
+        },
+        then="submit",
+    ).number
+    documents.act(app.uow(), "boss", order, "approve")
+    delivery = orders.push_down(app.uow(), "picker", order).number
+    phone = {"item": "手机", "quantity": "1", "serials": ["SN-1"]}
+    deliveries.pick(app.uow(), "picker", delivery, {"scans": [phone]})
+    other = {"scans": [{**phone, "serials": ["SN-2"]}]}
+
+    with refused(app, Invalid) as at_the_scan:
+        deliveries.check_scans(app.uow(), "checker", delivery, "check", other)
+    with refused(app, Invalid) as handed_in:
+        deliveries.check(app.uow(), "checker", delivery, other)
+
+    assert translate(at_the_scan.value.code, "zh_CN", **at_the_scan.value.params) == (
+        "序列号不符：手机 拣货的序列号是 SN-1，不是 SN-2"
+    )
+    assert [i.code for i in handed_in.value.items] == [
+        "scan.serial_not_picked",
+        "scan.serials_missing",
+    ]
+    assert deliveries.check(app.uow(), "checker", delivery, {"scans": [phone]}).state == "checked"
 
 
 def test_a_short_pick_delivers_less_and_the_rest_stays_open_on_the_order(floor):
