@@ -10,7 +10,7 @@ import pytest
 
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
-from jxc.services import documents, partners, workflows
+from jxc.services import deliveries, documents, partners, workflows
 from tests.builders import a_sales_order, a_user, a_warehouse, an_item, receive, snapshot
 from tests.web.helpers import Entry, page_csrf, scan_state, web_client
 
@@ -245,6 +245,32 @@ def test_a_pick_screen_opened_past_its_step_says_so_and_takes_no_scan(shop):
     assert screen.headers["cache-control"] == "no-store"  # Back shows it anew
     assert scanned.status_code == 422
     assert "不能拣货" in scanned.text
+
+
+def test_a_check_screen_is_refused_to_the_picker_and_the_pick_screen_to_sales_at_once(shop):
+    """Told as the screen opens, not after a whole delivery is scanned in vain."""
+    app, number = shop
+    workflows.use(app.uow(), "tester", "sop")
+    clerk, sales = web_client(app, "clerk"), web_client(app, "sales")
+    delivery = pushed_down(clerk, number, "web-6")
+    deliveries.pick(app.uow(), "clerk", delivery, {"scans": [{"item": "杯子", "quantity": "6"}]})
+
+    own_check = clerk.get(f"/deliveries/{delivery}/check")
+    scanned = clerk.post(
+        f"/deliveries/{delivery}/check/scan",
+        data={"code": "杯子", "state": ""},
+        headers={"X-CSRF-Token": page_csrf(clerk)},
+    )
+    not_sales = sales.get(f"/deliveries/{delivery}/check")
+
+    assert own_check.status_code == 403
+    assert f"clerk 已对单据 {delivery} 执行过「拣货」，「复核」须由另一人完成" in own_check.text
+    assert 'id="scan"' not in own_check.text
+    assert scanned.status_code == 422
+    assert "须由另一人完成" in scanned.text
+    assert not_sales.status_code == 403
+    assert f"用户 sales 无权在仓库 WH1 复核单据 {delivery}" in not_sales.text
+    assert 'id="scan"' not in not_sales.text
 
 
 def test_a_shipped_delivery_is_pushed_down_to_a_return_or_reversed_from_its_page(shop):

@@ -31,7 +31,7 @@ from jxc.domain.picking import (
     shortfall,
 )
 from jxc.queries.orders import PickRow, pick_list
-from jxc.services import documents, workflows
+from jxc.services import documents
 from jxc.services.auth import principal
 from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 from jxc.services.documents import DocumentResult
@@ -171,18 +171,17 @@ def _as_picked(expected: list[Counted], scanned: list[Counted]) -> list[Counted]
 
 @reading
 def check_step_open(uow: UnitOfWork, actor: str, number: str, step: str) -> None:
-    """Refuse to open a pick or check screen on a delivery past that step (Back, a stale tab).
+    """Refuse a pick or check screen to whom the step would refuse, before they scan.
+
+    A delivery past that step (Back, a stale tab), a user whose role does not take it, the
+    picker at the 复核.
 
     Raises:
         NotFound: delivery.unknown.
         Conflict: workflow.transition_not_allowed, naming the state and what it allows.
+        Forbidden: workflow.role_required, workflow.same_person.
     """
-    _check_step_open(uow, _delivery(uow, actor, number), step)
-
-
-def _check_step_open(uow: UnitOfWork, header: DocumentHeader, step: str) -> None:
-    workflow = workflows.definition(uow, header.document_type.value)
-    workflow.candidates(header.state, step, header.number)
+    documents.check_may_take(uow, actor, _delivery(uow, actor, number), step)
 
 
 @reading
@@ -197,7 +196,7 @@ def check_scans(
         Invalid: scan.item_not_on_delivery, scan.wrong_batch (复核), scan.too_many.
     """
     header = _delivery(uow, actor, number)
-    _check_step_open(uow, header, step)
+    documents.check_may_take(uow, actor, header, step)
     expected = _expected(*_lines(uow, header))
     parsed = parse(ScansIn, scans)
     scanned = _scanned(uow, parsed)

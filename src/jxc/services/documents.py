@@ -627,7 +627,10 @@ def next_steps(uow: UnitOfWork, actor: str, number: str) -> Steps:
     header = uow.documents.header(number)
     if header is None:
         raise NotFound("document.unknown", {"number": number})
-    workflow = workflows.definition(uow, header.document_type.value)
+    return _next_steps(uow, workflows.definition(uow, header.document_type.value), actor, header)
+
+
+def _next_steps(uow: UnitOfWork, workflow: Workflow, actor: str, header: DocumentHeader) -> Steps:
     destination = header.to_warehouse_id
     steps = workflow.steps_of(
         principal(uow, actor),
@@ -636,6 +639,27 @@ def next_steps(uow: UnitOfWork, actor: str, number: str) -> Steps:
         uow.catalog.warehouse_code(destination) if destination is not None else None,
     )
     return _held_up(uow, workflow, header, _steps_open_to(uow, workflow, actor, header, steps))
+
+
+def check_may_take(uow: UnitOfWork, actor: str, header: DocumentHeader, action: str) -> None:
+    """Refuse a step ``actor`` could not take now, before work towards it (a scan screen).
+
+    Raises:
+        Conflict: workflow.transition_not_allowed (not a step from the document's state),
+            workflow.has_downstream.
+        Forbidden: workflow.role_required, workflow.same_person.
+    """
+    workflow = workflows.definition(uow, header.document_type.value)
+    candidates = workflow.candidates(header.state, action, header.number)
+    steps = _next_steps(uow, workflow, actor, header)
+    if action in steps.withheld:
+        held = steps.withheld[action]
+        refusal = Forbidden if held.code == "workflow.same_person" else Conflict
+        raise refusal(held.code, held.params)
+    if action not in steps.open:
+        transition = candidates[0]
+        warehouse = _step_warehouse(uow, header, transition)
+        authorize_step(principal(uow, actor), transition.roles, action, header.number, warehouse)
 
 
 def _held_up(uow: UnitOfWork, workflow: Workflow, header: DocumentHeader, steps: Steps) -> Steps:
