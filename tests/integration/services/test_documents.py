@@ -792,7 +792,7 @@ def test_posting_a_posted_document_is_refused(shop):
         "number": posted.number,
         "state": "posted",
         "action": "post",
-        "actions": ["-"],
+        "actions": [],
     }
     assert on_hand(shop, "螺丝-M3", "WH1") == Decimal(10)
 
