@@ -151,6 +151,7 @@ def test_the_pick_screen_takes_a_count_beside_a_scan_but_no_quantity_typed_over_
         headers={"X-CSRF-Token": page_csrf(clerk)},
     )
 
+    assert f'<a class="step" href="/deliveries/{delivery}/pick">拣货</a>' in clerk.get("/").text
     assert pick.status_code == 200
     assert 'name="quantity"' in pick.text  # 200 screws are not scanned 200 times
     assert [line["quantity"] for line in json.loads(scan_state(scanned.text))["lines"]] == ["4"]
