@@ -144,6 +144,19 @@ def test_unknown_keys_roles_handlers_and_guards_are_all_reported_at_once():
     ]
 
 
+def test_a_not_by_naming_no_step_is_refused_with_its_line_for_it_would_bar_nobody():
+    barred = ONE_STEP.replace("run: post", "run: post\n    guards:\n      - not_by: [create]")
+    typo = barred.replace("not_by: [create]", "not_by: [create, aprove]")
+
+    parse_source(barred)
+    [(code, params)] = problems(typo)
+
+    assert (code, params["line"], params["action"]) == ("workflow.not_by_unknown", 13, "aprove")
+    assert translate(code, "zh_CN", **params) == (
+        "第 13 行：not_by 中的 aprove 不是本流程的步骤；可用：create, edit, post"
+    )
+
+
 def test_the_auditor_changes_nothing_so_no_step_may_be_theirs():
     source = ONE_STEP.replace("roles: [warehouse_clerk]", "roles: [auditor]")
 

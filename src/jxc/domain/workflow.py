@@ -556,6 +556,7 @@ class _Reader:
         if not isinstance(top.get("transitions"), list) or not transitions:
             self.fail("/transitions", "workflow.transitions_required")
         parsed = tuple(t for t in transitions if t is not None)
+        self.check_not_by(transitions)
         if self.errors.items:
             return None
         all_states = {**states, REVERSED: State(REVERSED, final=True)}
@@ -715,6 +716,21 @@ class _Reader:
             return ShelfLife(days, ratio)
         self.fail(pointer, "workflow.guard_unknown", guard=kind, allowed=_GUARD_KINDS)
         return None
+
+    def check_not_by(self, transitions: Sequence[Transition | None]) -> None:
+        """A not_by must name steps someone takes on the document: a typo would bar nobody."""
+        steps = {"create", "edit"} | {t.action for t in transitions if t is not None}
+        for index, transition in enumerate(transitions, start=1):
+            guards = transition.guards if transition is not None else ()
+            for number, guard in enumerate(guards, start=1):
+                for action in guard.actions if isinstance(guard, NotBy) else ():
+                    if action not in steps:
+                        self.fail(
+                            f"/transitions/{index}/guards/{number}/not_by",
+                            "workflow.not_by_unknown",
+                            action=action,
+                            allowed=", ".join(sorted(steps)),
+                        )
 
     def check_graph(
         self, states: Mapping[str, State], transitions: Sequence[Transition], document_type: str

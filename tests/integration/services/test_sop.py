@@ -1080,6 +1080,24 @@ def test_a_transfer_waits_for_its_receipt_in_the_destination_only(shop):
     assert receipt in [number for number, _ in waiting(shop, "clerk2")]  # to verify
 
 
+def test_neither_who_shipped_a_transfer_nor_who_received_it_verifies_it(shop):
+    executed(shop)
+    transfer = draft(
+        shop, "transfer", {"item": "螺丝-M3", "quantity": "1"}, to_warehouse="WH2"
+    ).number
+    step(shop, "clerk1", transfer, "submit")
+    step(shop, "manager", transfer, "approve")
+    step(shop, "tester", transfer, "execute")  # an admin of both warehouses ships it
+    step(shop, "clerk.wh2", transfer, "receive")
+
+    for person, did in (("tester", "execute"), ("clerk.wh2", "receive")):
+        with refused(shop, Forbidden) as caught:
+            step(shop, person, transfer, "verify")
+        assert caught.value.params["did"] == did
+    a_user(shop, "clerk2.wh2", "warehouse_clerk", "WH2")
+    assert step(shop, "clerk2.wh2", transfer, "verify").state == "verified"
+
+
 def test_documents_whose_step_is_anothers_warehouse_do_not_crowd_out_ones_own(shop):
     received = executed(shop)  # 100 screws in WH1, waiting for 核对
     for _ in range(3):  # the oldest waiting: transfers for WH2 to receive
