@@ -24,6 +24,7 @@ from jxc.domain.errors import (
     Conflict,
     DomainError,
     ErrorCollector,
+    Forbidden,
     Invalid,
     NotFound,
     line_of,
@@ -584,10 +585,11 @@ def approve(
     Raises:
         NotFound: stocktake.unknown.
         Conflict: stocktake.wrong_state, stocktake.lines_awaiting_recount (naming them),
-            stocktake.approver_counted, stocktake.serial_difference,
-            stock.insufficient (a loss larger than what is on hand now),
-            stocktake.same_approver (the second approval by the first approver).
-        Forbidden: auth.forbidden_in_warehouse; workflow.role_required (a second
+            stocktake.serial_difference, stock.insufficient (a loss larger than what is on
+            hand now).
+        Forbidden: stocktake.approver_counted, stocktake.same_approver (the second
+            approval by the first approver: separation of duties, as for documents);
+            auth.forbidden_in_warehouse; workflow.role_required (a second
             approval by a role the issue workflow does not name for it).
 
     A loss worth more than the issue workflow's 二级审核 limit is not posted on the first
@@ -608,7 +610,7 @@ def approve(
     rows = stocktake_queries.count_lines(uow.connection, number)
     check_ready(header, [row.label for row in rows if row.line.final is None], for_recount=True)
     if any(actor in (row.line.counted_by, row.line.recounted_by) for row in rows):
-        raise Conflict("stocktake.approver_counted", {"number": number, "user": actor})
+        raise Forbidden("stocktake.approver_counted", {"number": number, "user": actor})
     differing = [row for row in rows if row.line.difference]
     items = uow.catalog.items_by_code({row.item for row in differing})
     serial = [row.label for row in differing if items[row.item].tracking is TrackingMode.SERIAL]
@@ -824,7 +826,7 @@ def _approver(
         authorize_step(principal(uow, actor), second.roles, "approve", header.number, warehouse)
     # Even where the workflow no longer asks for a second approval: one was begun.
     if header.state is StocktakeState.FIRST_APPROVED and _approved_by(uow, header.number, actor):
-        raise Conflict("stocktake.same_approver", {"number": header.number, "user": actor})
+        raise Forbidden("stocktake.same_approver", {"number": header.number, "user": actor})
     return warehouse
 
 
