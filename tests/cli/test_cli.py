@@ -585,6 +585,23 @@ def test_approving_ones_own_draft_exits_as_not_permitted_not_as_bad_input(compan
     assert f"已对单据 {number} 执行过「创建」，「审核」须由另一人完成" in output
 
 
+def test_a_step_is_named_by_its_code_or_its_chinese_name_and_one_that_is_none_is_told(company):
+    code, output = jxc(company, "sop", "use", "sop")
+    assert code == 0, output
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:2@3")
+    code, output = jxc(company, *receipt, "--then", "提交")
+    assert code == 0, output
+    number = re.search(r"RK\d{12}", output).group(0)
+
+    code, output = jxc(company, "doc", "act", number, "批准")
+    assert code == 4
+    assert "「批准」不是入库单流程的步骤；该流程的步骤：提交、审核" in output
+    code, output = jxc(company, "doc", "act", number, "驳回", "--reason", "数量不对")
+
+    assert code == 0, output
+    assert f"{number} 现为已驳回" in output
+
+
 def test_a_pick_scan_takes_serials_after_the_batch_and_a_malformed_one_says_the_form(company):
     code, output = jxc(company, "doc", "pick", "XSCK404", "--scan", "手机:2::SN1,SN2")
     assert (code, "出库单 XSCK404 不存在" in output) == (3, True), output  # read, then looked up

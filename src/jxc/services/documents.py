@@ -217,12 +217,12 @@ def creating(
 ) -> DocumentResult:
     """``create`` inside a transaction another service opened and commits (下推)."""
     document = _parsed(uow, actor, data)
+    if then is not None:
+        then = _first_step(uow, document.document_type, then)
     payload = {"document": document.model_dump(mode="json"), "then": then} if request_id else None
     seen = replay(uow, actor, request_id, "documents.create", payload)
     if seen is not None:
         return DocumentResult.from_dict(seen)
-    if then is not None:
-        _check_first_step(uow, document.document_type, then)
     header, lines = _insert(uow, actor, document)
     uow.record(
         AuditEntry(
@@ -246,13 +246,18 @@ def creating(
     return result
 
 
-def _check_first_step(uow: UnitOfWork, kind: DocumentType, action: str) -> None:
-    """Raises Conflict document.first_step_not_allowed unless a new document may take it.
+def _first_step(uow: UnitOfWork, kind: DocumentType, typed: str) -> str:
+    """The step a new document of ``kind`` takes at once, as ``typed`` (approve, 审核).
 
     Asked before the document is written: a refusal naming a number rolled back would
     name a document that does not exist.
+
+    Raises:
+        Invalid: workflow.step_unknown.
+        Conflict: document.first_step_not_allowed.
     """
     workflow = workflows.definition(uow, kind.value)
+    action = workflows.step_named(workflow, typed)
     allowed = workflow.allowed(workflow.initial)
     if action not in allowed:
         raise Conflict(
@@ -264,6 +269,7 @@ def _check_first_step(uow: UnitOfWork, kind: DocumentType, action: str) -> None:
                 "actions": allowed,
             },
         )
+    return action
 
 
 def posting_at_once(
@@ -896,6 +902,7 @@ def stepping(
     """``act`` inside a transaction another service opened and commits (拣货, 复核)."""
     header = _header(uow, number)
     principal(uow, actor)
+    action = workflows.step_named(workflows.definition(uow, header.document_type.value), action)
     payload = {"number": number, "action": action, "reason": reason, "actor": actor}
     seen = replay(uow, actor, request_id, "documents.act", payload)
     if seen is not None:

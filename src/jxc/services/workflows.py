@@ -305,6 +305,22 @@ def state_named(uow: UnitOfWork, text: str) -> str:
     return found
 
 
+def step_named(workflow: Workflow, text: str) -> str:
+    """The step of ``workflow`` that ``text`` names: by its name or its label (审核).
+
+    Raises:
+        Invalid: workflow.step_unknown, naming the steps the workflow has.
+    """
+    steps = list(dict.fromkeys(t.action for t in workflow.transitions))
+    found = named("permission.", text.strip(), steps, SUPPORTED_LOCALES)
+    if found is None:
+        raise Invalid(
+            "workflow.step_unknown",
+            {"action": text, "document_type": workflow.document_type, "actions": steps},
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Overdue:
     """A document that has waited in a step longer than the step's time limit."""
