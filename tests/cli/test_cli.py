@@ -585,6 +585,19 @@ def test_approving_ones_own_draft_exits_as_not_permitted_not_as_bad_input(compan
     assert f"已对单据 {number} 执行过「创建」，「审核」须由另一人完成" in output
 
 
+def test_a_fefo_suggestion_refuses_the_quantities_an_issue_would_refuse(company):
+    for typed, said in (
+        ("-5", "数量必须大于零，不能是 -5"),
+        ("0", "数量必须大于零，不能是 0"),
+        ("1.5", "数量 1.5 的小数位超过单位 个 允许的 0 位"),
+        ("10000000000000", "超过上限 10^12"),
+    ):
+        code, output = jxc(company, "stock", "fefo", "螺丝-M3", "WH1", typed)
+        assert (code, said in output) == (4, True), output
+    code, output = jxc(company, "stock", "fefo", "螺丝-M3", "WH1", "2")
+    assert code == 0, output
+
+
 def test_a_step_is_named_by_its_code_or_its_chinese_name_and_one_that_is_none_is_told(company):
     code, output = jxc(company, "sop", "use", "sop")
     assert code == 0, output

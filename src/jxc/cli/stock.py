@@ -140,7 +140,10 @@ def serials(ctx: typer.Context, item: str, warehouse: str) -> None:
 
 
 @stock.command(
-    "fefo", help="Which batches an issue would take, earliest expiry first (近效期先出)."
+    "fefo",
+    help="Which batches an issue would take, earliest expiry first (近效期先出).",
+    # -5 is a quantity to refuse by name, not an option nobody has
+    context_settings={"ignore_unknown_options": True},
 )
 def fefo(ctx: typer.Context, item: str, warehouse: str, quantity: str) -> None:
     st = state(ctx)

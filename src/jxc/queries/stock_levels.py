@@ -14,6 +14,7 @@ from jxc.db import schema as s
 from jxc.db.repositories.balances import SLOTS, read_slots
 from jxc.domain.errors import NotFound
 from jxc.domain.locations import LocationKind
+from jxc.domain.quantities import Unit, check_quantity
 from jxc.domain.stock import Stocked, StockSlot, allocate
 from jxc.queries.catalog import check_known
 
@@ -203,8 +204,20 @@ class Suggestion:
 def fefo_suggestion(
     connection: Connection, item: str, warehouse: str, quantity: Decimal
 ) -> Suggestion:
-    """Which batches and locations an issue of ``quantity`` would take: earliest expiry first."""
+    """Which batches and locations an issue of ``quantity`` would take: earliest expiry first.
+
+    Raises:
+        NotFound: item.unknown, warehouse.unknown.
+        Invalid: quantity.not_positive, quantity.too_large, quantity.too_precise (for the
+            item's base unit, as a document line would be refused).
+    """
     item_id, warehouse_id = _ids(connection, item, warehouse)
+    base = connection.execute(
+        select(s.Unit.code, s.Unit.name, s.Unit.decimals)
+        .join(_item, _item.base_unit_id == s.Unit.id)
+        .where(_item.id == item_id)
+    ).one()
+    check_quantity(quantity, Unit(*base))
     slots = read_slots(connection, SLOTS, {"items": [item_id], "warehouse_id": warehouse_id})
     picks, missing = allocate(quantity, slots)
     return Suggestion(picks, missing)
