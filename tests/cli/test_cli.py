@@ -223,6 +223,23 @@ def test_every_bad_row_of_a_csv_is_named_by_its_row_in_the_file_at_once(company,
     assert snapshot_of(company) == before
 
 
+def test_a_file_is_told_as_it_was_written_a_null_as_missing_a_folder_as_a_folder(company, tmp_path):
+    args = ("doc", "create", "receipt", "--warehouse", "WH1", "--file")
+    written = tmp_path / "到货.json"
+    written.write_text('{"lines": [{"item": null, "quantity": true}]}', encoding="utf-8")
+    headless = tmp_path / "无表头.csv"
+    headless.write_text("LS-001,3\n", encoding="utf-8")
+
+    code, output = jxc(company, *args, str(written))
+    assert code == 4
+    assert "/lines/1/item 商品为必填项" in output
+    assert "/lines/1/quantity 数量：true 不是数字" in output
+    code, output = jxc(company, *args, str(headless))
+    assert (code, "无表头.csv：无法识别的列 LS-001" in output) == (4, True), output
+    code, output = jxc(company, *args, str(tmp_path))
+    assert (code, f"{tmp_path} 是文件夹，请给出其中的一个文件" in output) == (4, True), output
+
+
 def test_a_file_with_one_bad_row_names_that_row(company, tmp_path):
     file = tmp_path / "到货.csv"
     file.write_text("商品,数量\n\n不存在的商品,3\n", encoding="utf-8")

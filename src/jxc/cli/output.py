@@ -23,6 +23,7 @@ from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, U
 from jxc.domain.quantities import normalized
 from jxc.i18n.messages import translate, vocabulary
 from jxc.services import auth
+from jxc.services.imports import check_is_file
 
 _MAKE_THEIR_DATABASE = {"init", "demo", "bench"}
 
@@ -241,10 +242,9 @@ def file_bytes(path: Path) -> bytes:
     """What a file the user named holds.
 
     Raises:
-        Invalid: file.not_found (nothing there, or a folder), file.unreadable.
+        Invalid: file.not_found, file.is_folder, file.unreadable.
     """
-    if not path.is_file():
-        raise Invalid("file.not_found", {"file": str(path)})
+    check_is_file(path)
     try:
         return path.read_bytes()
     except OSError as error:

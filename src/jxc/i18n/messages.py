@@ -91,6 +91,7 @@ ERRORS: dict[str, str] = {
     "file.yaml_syntax": "{file}: not valid YAML at row {row}, column {column}",
     "file.row_field_count": "{file}, row {row}: {found} fields, but the header has {expected}",
     "file.not_found": "File {file} does not exist",
+    "file.is_folder": "{file} is a folder; name a file in it",
     "file.unsupported_format": "{file}: only .csv and .json files are supported",
     "input.invalid": "{count} problems found; nothing was written",
     "input.invalid_read": "{count} problems found in the request",

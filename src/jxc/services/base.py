@@ -181,7 +181,10 @@ def invalid_input(problems: Iterable[Mapping[str, Any]]) -> Invalid:
         if code == "request.object_expected" and not field:
             code = "request.body_not_object"
         raw = problem.get("input")
-        shown = "" if isinstance(raw, dict | list) or raw is None else str(raw)[:50]
+        if raw is None and field and code != "field.unknown":  # JSON null: as if left out
+            code = "field.required"
+        # As the file has it: JSON true, not Python's True
+        shown = "" if isinstance(raw, dict | list) or raw is None else _as_written(raw)[:50]
         context = problem.get("ctx", {})
         bound = next((context[k] for k in _BOUNDS if k in context), None)
         extra = {} if bound is None else {"limit": str(bound)}
@@ -191,6 +194,10 @@ def invalid_input(problems: Iterable[Mapping[str, Any]]) -> Invalid:
     found = errors.error()
     assert found is not None, "a validation error names at least one problem"
     return found
+
+
+def _as_written(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def fingerprint(payload: Any) -> str:

@@ -104,16 +104,24 @@ class DocumentFile:
         return params
 
 
+def check_is_file(path: Path) -> None:
+    """Raises Invalid file.not_found, or file.is_folder where a folder was named."""
+    if path.is_dir():
+        raise Invalid("file.is_folder", {"file": str(path)})
+    if not path.is_file():
+        raise Invalid("file.not_found", {"file": str(path)})
+
+
 def read_document(path: Path) -> DocumentFile:
     """Header fields and lines from a CSV (lines only) or JSON file.
 
     Raises:
-        Invalid: file.not_found, file.unsupported_format, file.column_missing, file.empty,
+        Invalid: file.not_found, file.is_folder, file.unsupported_format,
+            file.column_missing, file.empty,
             file.column_repeated, file.row_field_count, file.not_text, file.not_utf8 (JSON),
             file.json_syntax, file.json_shape.
     """
-    if not path.is_file():
-        raise Invalid("file.not_found", {"file": str(path)})
+    check_is_file(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise Invalid("file.unsupported_format", {"file": path.name})
@@ -144,7 +152,8 @@ def _csv_lines(name: str, text: str) -> tuple[list[int], list[dict[str, Any]]]:
     rows = numbered(list(csv.reader(io.StringIO(text), delimiter=_delimiter(text))))
     if not rows:
         raise Invalid("file.empty", {"file": name})
-    header = [CHINESE_COLUMNS.get(cell.strip(), cell.strip().lower()) for cell in rows[0][1]]
+    typed = [cell.strip() for cell in rows[0][1]]
+    header = [CHINESE_COLUMNS.get(cell, cell.lower()) for cell in typed]
     check_headings_unique(name, header)
     errors = ErrorCollector()
     for column in REQUIRED_COLUMNS:
@@ -156,13 +165,13 @@ def _csv_lines(name: str, text: str) -> tuple[list[int], list[dict[str, Any]]]:
                 column=column,
                 expected=list(LINE_COLUMNS),
             )
-    for column in header:
+    for column, as_typed in zip(header, typed, strict=True):
         if column not in LINE_COLUMNS:
             errors.add(
                 "/header",
                 "file.column_unknown",
                 file=name,
-                column=column,
+                column=as_typed,  # LS-001, as the file has it: a first row of data, perhaps
                 expected=list(LINE_COLUMNS),
             )
     errors.raise_if_any()
