@@ -9,6 +9,7 @@ import pytest
 from jxc.domain.errors import Invalid
 from jxc.domain.items import Item, check_conversion_ratio
 from jxc.domain.quantities import Unit
+from jxc.i18n.messages import translate
 
 PIECE = Unit("个", "个", 0)
 BOX = Unit("箱", "箱", 0)
@@ -93,8 +94,10 @@ def test_a_conversion_past_a_trillion_base_units_is_refused():
     with pytest.raises(Invalid) as refused:
         screws().to_base(Decimal(100_000_000_000), "箱")
 
-    assert refused.value.code == "quantity.too_large"
-    assert refused.value.params["quantity"] == "1200000000000"
+    assert refused.value.code == "quantity.too_large_in_base"
+    assert translate(refused.value.code, "zh_CN", **refused.value.params) == (
+        "100000000000 箱 即 1200000000000 个，超过上限 10^12"
+    )
 
 
 @pytest.mark.parametrize("quantity", ["0", "-2"])

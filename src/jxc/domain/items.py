@@ -11,7 +11,14 @@ from decimal import Decimal
 from enum import StrEnum
 
 from jxc.domain.errors import Invalid
-from jxc.domain.quantities import QUANTITY_SCALE, Unit, check_quantity, decimals_of, normalized
+from jxc.domain.quantities import (
+    MAX_QUANTITY,
+    QUANTITY_SCALE,
+    Unit,
+    check_quantity,
+    decimals_of,
+    normalized,
+)
 
 
 class TrackingMode(StrEnum):
@@ -61,6 +68,17 @@ class Item:
                     "unit": unit.code,
                     "base_quantity": str(normalized(base)),
                     "base_unit": self.base_unit.code,
+                },
+            )
+        if base > MAX_QUANTITY:  # named as typed: 10000000001 箱, not 1000000000100.000000
+            raise Invalid(
+                "quantity.too_large_in_base",
+                {
+                    "quantity": str(normalized(quantity)),
+                    "unit": unit.code,
+                    "base_quantity": str(normalized(base)),
+                    "base_unit": self.base_unit.code,
+                    "maximum": "10^12",
                 },
             )
         return check_quantity(base, self.base_unit)

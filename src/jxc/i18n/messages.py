@@ -120,6 +120,7 @@ ERRORS: dict[str, str] = {
     "quantity.not_a_number": "Quantity {value} is not a number",
     "quantity.not_positive": "Quantity must be greater than zero, not {quantity}",
     "quantity.too_large": "Quantity {quantity} is larger than the maximum {maximum}",
+    "quantity.too_large_in_base": "{quantity} {unit} is {base_quantity} {base_unit}, more than the maximum {maximum}",
     "quantity.too_precise": "Quantity {quantity} has more decimals than unit {unit} allows ({decimals})",
     "request.idempotency_key_of_another_user": "Request id {request_id} was already used by another user; send a new one",
     "request.idempotency_key_reused": "Request id {request_id} was already used for a different request ({operation})",
