@@ -1162,6 +1162,8 @@ def reverse(
         InsufficientStock: when posting, the stock it brought in has already left.
     """
     original = _header(uow, number)
+    if original.document_type is DocumentType.REVERSAL:  # no role may: the rule, not the role
+        check_reversible(original)
     require(
         uow, actor, Action.DOCUMENT_REVERSE, original.document_type.value, _both_ends(uow, original)
     )

@@ -571,6 +571,9 @@ def test_a_reversal_passes_its_own_workflow_and_executing_it_takes_the_stock_bac
     with refused(shop, Conflict) as again:
         documents.reverse(shop.uow(), "finance", original)
     assert again.value.code == "document.already_reversed"
+    with refused(shop, Conflict) as of_a_reversal:  # the rule, not finance's roles
+        documents.reverse(shop.uow(), "finance", reversal.number)
+    assert of_a_reversal.value.code == "document.reversal_not_reversible"
     assert step(shop, "tester", reversal.number, "verify").state == "verified"
     assert step(shop, "finance", reversal.number, "archive").state == "archived"
     assert_books_balance(shop)
