@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event
 
 from tests.builders import a_user, a_warehouse, an_item, create
 from tests.web.helpers import web_client
@@ -147,6 +148,28 @@ def test_each_report_page_renders_and_exports(shop, path, expected):
     assert expected in response.text
     assert xlsx.status_code == 200
     assert csv.content.startswith("\ufeff".encode())
+
+
+def test_a_report_page_reads_the_database_as_often_for_many_rows_as_for_few(shop):
+    """Its rows are drawn from what was read: no query per cell (the zone was, once)."""
+    client = web_client(shop, "admin2")
+    statements: list[str] = []
+
+    def statements_for(path: str) -> int:
+        statements.clear()
+        assert client.get(path).status_code == 200
+        return len(statements)
+
+    event.listen(shop.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements_for("/reports/stock-ageing")  # the first request of a session reads more
+    few = statements_for("/reports/stock-ageing")
+    for number in range(1, 21):
+        an_item(shop, f"件-{number}")
+        create(shop, "receipt", "WH1", {"item": f"件-{number}", "quantity": "1", "unit_cost": "1"})
+
+    statements_for("/reports/stock-ageing")  # the catalogue changed: read anew, once
+
+    assert statements_for("/reports/stock-ageing") == few
 
 
 def test_in_transit_shows_when_it_shipped_on_the_companys_clock(shop):

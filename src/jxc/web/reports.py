@@ -87,6 +87,7 @@ async def _report(
         (rows, caption), errors = ([], ""), form_errors(error, locale)
     if export_format and not errors:
         return download(request, columns, rows, export_format, name)
+    zone = await run_in_threadpool(lambda: app.zone)  # read once, not once per cell
     return page(
         request,
         "report.html",
@@ -97,7 +98,7 @@ async def _report(
         caption=caption,
         columns=columns,
         rows=rows,
-        cell=lambda column, row: _cell(column, row, locale, app.zone),
+        cell=lambda column, row: _cell(column, row, locale, zone),
         warehouses=await run_in_threadpool(warehouses),
         filters=filters,
     )
