@@ -786,6 +786,23 @@ def _steps_open_to(
     return Steps([step for step in steps if step not in withheld], withheld)
 
 
+def _on_its_way_to_posting(
+    workflow: Workflow, header: DocumentHeader, transition: Transition
+) -> bool:
+    """Whether a step takes a receipt not yet posted on towards posting (提交, 审核).
+
+    Not back (驳回, 反审核, 作废): those are always open.
+    """
+    target = workflow.states[transition.target]
+    return (
+        header.document_type.brings_stock_in
+        and transition.run is None
+        and header.state not in workflow.posted_states
+        and target.name not in workflow.posted_states
+        and not (target.initial or target.final or target.editable)
+    )
+
+
 def _step_warehouse(uow: UnitOfWork, header: DocumentHeader, transition: Transition) -> str:
     destination = header.to_warehouse_id
     return uow.catalog.warehouse_code(transition.warehouse(header.warehouse_id, destination))
@@ -958,6 +975,9 @@ def _take(
         back_to_start = transition.target == workflow.initial
         facts = replace(facts, downstream=_downstream(uow, header, back_to_start))
     check_step(workflow, transition, facts, actor, reason)
+    if _on_its_way_to_posting(workflow, header, transition):
+        # a serial another receipt brought in since this one was saved: told at 审核
+        _refuse_serials_on_the_shelf(uow, header, lines or uow.documents.lines(header.id))
     entries, stamp = 0, dict[str, Any]()
     details: dict[str, Any] = {"reason": reason} if reason else {}
     if transition.run in (Handler.RESERVE, Handler.RELEASE):

@@ -1159,3 +1159,23 @@ def test_a_receipt_of_a_serial_on_the_shelf_is_refused_as_it_is_saved_not_at_exe
             "手机 的序列号 SN-2 已在库（WH1/STOCK）"
         )
     assert step(shop, "clerk1", number, "submit").state == "pending"
+
+
+def test_a_receipt_of_a_serial_another_receipt_brought_in_meanwhile_is_refused_at_each_step_on(
+    shop,
+):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    phone = {"item": "手机", "quantity": "1", "unit_cost": "1999", "serials": ["SN-5"]}
+    first, second = draft(shop, "receipt", phone).number, draft(shop, "receipt", phone).number
+    step(shop, "clerk1", second, "submit")
+    for action, actor in (("submit", "clerk1"), ("approve", "manager"), ("execute", "clerk1")):
+        step(shop, actor, first, action)
+
+    with refused(shop, Invalid) as at_approval:
+        step(shop, "manager", second, "approve")
+
+    assert at_approval.value.code == "serial.already_in_stock"
+    assert step(shop, "manager", second, "reject", reason="重复入库").state == "rejected"
+    with refused(shop, Invalid):
+        step(shop, "clerk1", second, "submit")
+    assert step(shop, "clerk2", first, "verify").state == "verified"  # its own serial, posted
