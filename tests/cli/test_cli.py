@@ -602,6 +602,17 @@ def test_approving_ones_own_draft_exits_as_not_permitted_not_as_bad_input(compan
     assert f"已对单据 {number} 执行过「创建」，「审核」须由另一人完成" in output
 
 
+def test_a_blank_request_id_is_refused_as_it_would_make_every_blank_request_one(company):
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:2")
+    before = snapshot_of(company)
+
+    code, output = jxc(company, *receipt, "--request-id", " ")
+
+    assert code == 4
+    assert "请求号不能为空" in output
+    assert snapshot_of(company) == before
+
+
 def test_a_fefo_suggestion_refuses_the_quantities_an_issue_would_refuse(company):
     for typed, said in (
         ("-5", "数量必须大于零，不能是 -5"),

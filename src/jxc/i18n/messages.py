@@ -123,6 +123,7 @@ ERRORS: dict[str, str] = {
     "quantity.too_large_in_base": "{quantity} {unit} is {base_quantity} {base_unit}, more than the maximum {maximum}",
     "quantity.too_precise": "Quantity {quantity} has more decimals than unit {unit} allows ({decimals})",
     "request.idempotency_key_of_another_user": "Request id {request_id} was already used by another user; send a new one",
+    "request.id_blank": "A request id must not be blank: leave it out, or give one that names this request",
     "request.idempotency_key_reused": "Request id {request_id} was already used for a different request ({operation})",
     "web.page_already_handed_in": "This page was already handed in and made {number}; open the screen anew for another document",
     "settings.timezone_unknown": "JXC_TIMEZONE={zone} is not a time zone; use an IANA name such as Asia/Shanghai",

@@ -212,9 +212,15 @@ def replay(
 
     A request id is its sender's: another user replaying it learns nothing of the first
     request, and gets a conflict rather than someone else's result.
+
+    Raises:
+        Invalid: request.id_blank.
+        Conflict: request.idempotency_key_of_another_user, request.idempotency_key_reused.
     """
     if request_id is None:
         return None
+    if not request_id.strip():  # every blank request would be one request
+        raise Invalid("request.id_blank", {})
     uow.request_id = request_id
     seen = uow.requests.get(request_id)
     if seen is None:
