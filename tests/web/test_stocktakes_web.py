@@ -93,6 +93,19 @@ def test_the_count_screen_records_each_scan_once(store):
     assert rows[1][5:7] == (10, 2)
 
 
+def test_the_count_screen_offers_no_scan_field_to_whom_may_not_count_and_says_why(store):
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    a_user(store, "seller", "sales", "WH1")
+
+    screen = web_client(store, "seller").get(f"/stocktakes/{number}/count")
+    counters = web_client(store, "counter").get(f"/stocktakes/{number}/count")
+
+    assert "用户 seller 无权在仓库 WH1 盘点录入" in screen.text
+    assert 'id="scan"' not in screen.text
+    assert 'id="scan"' in counters.text
+
+
 def test_the_count_screen_offers_an_empty_shelf_of_the_plan_and_counts_what_is_found(store):
     catalog.add_location(store.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "A01"})
     number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
