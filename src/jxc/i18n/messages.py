@@ -198,7 +198,6 @@ ERRORS: dict[str, str] = {
     "workflow.role_unknown": "Line {line}: unknown role {role}; known: {allowed}",
     "workflow.auditor_changes_nothing": "Line {line}: the auditor reads and changes nothing, so cannot {action}",
     "workflow.amount_invalid": "Line {line}: {value} is not a number of 0 or more",
-    "workflow.step_unknown": "{action} is no step of the {document_type} workflow; its steps: {actions}",
     "workflow.not_by_unknown": "Line {line}: not_by names {action}, which is no step of this workflow; steps: {allowed}",
     "workflow.guard_unknown": "Line {line}: unknown guard {guard}; known: {allowed}",
     "workflow.field_unknown": "Line {line}: {field} cannot be required; known: {allowed}",

@@ -253,7 +253,6 @@ def _first_step(uow: UnitOfWork, kind: DocumentType, typed: str) -> str:
     name a document that does not exist.
 
     Raises:
-        Invalid: workflow.step_unknown.
         Conflict: document.first_step_not_allowed.
     """
     workflow = workflows.definition(uow, kind.value)

@@ -308,17 +308,10 @@ def state_named(uow: UnitOfWork, text: str) -> str:
 def step_named(workflow: Workflow, text: str) -> str:
     """The step of ``workflow`` that ``text`` names: by its name or its label (审核).
 
-    Raises:
-        Invalid: workflow.step_unknown, naming the steps the workflow has.
+    ``text`` itself where it names none: taking it is refused naming the steps there are.
     """
     steps = list(dict.fromkeys(t.action for t in workflow.transitions))
-    found = named("permission.", text.strip(), steps, SUPPORTED_LOCALES)
-    if found is None:
-        raise Invalid(
-            "workflow.step_unknown",
-            {"action": text, "document_type": workflow.document_type, "actions": steps},
-        )
-    return found
+    return named("permission.", text.strip(), steps, SUPPORTED_LOCALES) or text
 
 
 @dataclass(frozen=True)
