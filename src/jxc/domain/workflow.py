@@ -234,6 +234,20 @@ class Workflow:
         found = self.states.get(state)
         return found is not None and (found.initial or found.editable)
 
+    def moves_on(self, action: str, state: str) -> bool:
+        """Whether ``action`` takes a document on from ``state`` (提交, 审核, 执行, 归档 …).
+
+        Not back or out of the flow (驳回, 反审核, 作废, 关闭): those wait for nobody.
+        """
+        for transition in self.transitions:
+            if transition.action == action and state in transition.sources:
+                target = self.states[transition.target]
+                if not (target.initial or target.editable or target.final) or (
+                    target.name in self.posted_states
+                ):
+                    return True
+        return False
+
     @property
     def editable_states(self) -> tuple[str, ...]:
         return tuple(name for name in self.states if self.editable(name))
@@ -376,7 +390,7 @@ def check_step(
         )
     for guard in transition.guards:
         if isinstance(guard, Required):
-            _check_required(guard, facts, errors)
+            _check_required(guard, facts, transition.action, errors)
         elif not isinstance(guard, NotBy):
             _check_shelf_life(guard, facts, errors)
     errors.raise_if_any()
@@ -395,11 +409,13 @@ def _barring(
     ]
 
 
-def _check_required(guard: Required, facts: DocumentFacts, errors: ErrorCollector) -> None:
+def _check_required(
+    guard: Required, facts: DocumentFacts, action: str, errors: ErrorCollector
+) -> None:
     for name in guard.fields:
         if name in ("note", "counterpart"):
             if not getattr(facts, name):
-                errors.add(f"/{name}", "workflow.field_required", field=name)
+                errors.add(f"/{name}", "workflow.field_required", field=name, action=action)
             continue
         for line in facts.lines:
             if getattr(line, name) is None:
@@ -408,6 +424,7 @@ def _check_required(guard: Required, facts: DocumentFacts, errors: ErrorCollecto
                     "workflow.line_field_required",
                     field=name,
                     line=line.line_no,
+                    action=action,
                 )
 
 

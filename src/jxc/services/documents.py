@@ -700,7 +700,11 @@ def _held_up(uow: UnitOfWork, workflow: Workflow, header: DocumentHeader, steps:
 def waiting_for(
     uow: UnitOfWork, actor: str, limit: int = 200
 ) -> list[tuple[DocumentRow, list[str]]]:
-    """Documents with a step ``actor`` may take now (and those steps), longest waiting first."""
+    """Documents with a step ``actor`` may take now (and those steps), longest waiting first.
+
+    Only those some step of theirs takes on: one they could only send back, take an
+    approval back from or void is not waiting for them.
+    """
     who = principal(uow, actor)
     roles = {grant.role for grant in who.grants}
     flows = {kind: workflows.definition(uow, kind) for kind in DOCUMENT_TYPES}
@@ -729,7 +733,7 @@ def waiting_for(
             flow = flows[row.document_type]
             steps = flow.steps_of(who, row.state, row.warehouse, row.to_warehouse)
             steps = _steps_open_to(uow, flow, actor, row, steps).open
-            if steps:
+            if any(flow.moves_on(step, row.state) for step in steps):
                 found.append((row, steps))
         if len(rows) < limit:
             break
@@ -792,13 +796,12 @@ def _on_its_way_to_posting(
 
     Not back (驳回, 反审核, 作废): those are always open.
     """
-    target = workflow.states[transition.target]
     return (
         header.document_type.brings_stock_in
         and transition.run is None
         and header.state not in workflow.posted_states
-        and target.name not in workflow.posted_states
-        and not (target.initial or target.final or target.editable)
+        and transition.target not in workflow.posted_states
+        and workflow.moves_on(transition.action, header.state)
     )
 
 

@@ -391,7 +391,7 @@ def test_a_receipt_is_submitted_only_with_every_line_valued_and_fresh_batches(sh
     ]
     short = caught.value.items[1].params
     assert (short["batch"], short["days_left"], short["days_required"]) == ("B-SHORT", 100, 180)
-    assert caught.value.items[0].params == {"field": "unit_cost", "line": 1}
+    assert caught.value.items[0].params == {"field": "unit_cost", "line": 1, "action": "submit"}
     assert state_of(shop, number) == "draft"
 
 
@@ -403,7 +403,8 @@ def test_an_issue_is_submitted_only_saying_what_the_goods_go_out_for(shop):
         step(shop, "clerk1", number, "submit")
 
     assert caught.value.code == "workflow.field_required"
-    assert caught.value.params == {"field": "note", "pointer": "/note"}
+    assert caught.value.params == {"field": "note", "action": "submit", "pointer": "/note"}
+    assert translate(caught.value.code, "zh_CN", **caught.value.params) == "提交前必须填写备注"
 
 
 # 二级审核 ------------------------------------------------------------------------------------
@@ -1067,6 +1068,18 @@ def test_each_person_is_shown_the_documents_with_a_step_of_theirs_longest_waitin
     ]
     assert (to_execute, ["execute"]) in waiting(shop, "clerk2")
     assert [number for number, _ in waiting(shop, "clerk.wh2")] == []
+
+
+def test_a_document_one_could_only_send_back_or_take_approval_from_waits_for_others(stocked):
+    small, large = an_issue(stocked, "5"), an_issue(stocked, "60")
+    step(stocked, "manager", small, "approve")  # approved: the warehouse executes it
+    step(stocked, "manager", large, "approve")  # first approved: finance approves it again
+
+    for_finance = dict(waiting(stocked, "finance"))
+
+    assert small not in for_finance  # finance could only 驳回 or 反审核 it
+    assert for_finance[large] == ["approve", "unapprove", "reject"]
+    assert (small, ["execute"]) in waiting(stocked, "clerk2")
 
 
 def test_a_transfer_waits_for_its_receipt_in_the_destination_only(shop):
