@@ -16,6 +16,7 @@ from jxc.domain.workflow import (
     DocumentFacts,
     Handler,
     LineFacts,
+    check_not_by,
     check_step,
     choose,
     cycle_times,
@@ -146,14 +147,16 @@ def test_unknown_keys_roles_handlers_and_guards_are_all_reported_at_once():
 
 def test_a_not_by_naming_no_step_is_refused_with_its_line_for_it_would_bar_nobody():
     barred = ONE_STEP.replace("run: post", "run: post\n    guards:\n      - not_by: [create]")
-    typo = barred.replace("not_by: [create]", "not_by: [create, aprove]")
+    typo = parse_source(barred.replace("not_by: [create]", "not_by: [create, aprove]"))
 
-    parse_source(barred)
-    [(code, params)] = problems(typo)
+    check_not_by(parse_source(barred))
+    with pytest.raises(Invalid) as refused:  # as it is installed: one stored keeps working
+        check_not_by(typo)
 
-    assert (code, params["line"], params["action"]) == ("workflow.not_by_unknown", 13, "aprove")
-    assert translate(code, "zh_CN", **params) == (
-        "第 13 行：not_by 中的 aprove 不是本流程的步骤；可用：create, edit, post"
+    assert (refused.value.code, refused.value.params["line"]) == ("workflow.not_by_unknown", 7)
+    assert translate(refused.value.code, "zh_CN", **refused.value.params) == (
+        "第 7 行：not_by 中的 aprove 不是本流程的步骤；"
+        "可用：create（创建）、edit（修改）、post（过账）"
     )
 
 

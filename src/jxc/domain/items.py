@@ -60,27 +60,16 @@ class Item:
         unit, ratio = self.unit_named(unit_code)
         check_quantity(quantity, unit)
         base = quantity * ratio
+
+        def converted(code: str, **more: str) -> Invalid:  # built only when refused: per line
+            figures = {"quantity": normalized(quantity), "base_quantity": normalized(base)}
+            named = {"unit": unit.code, "base_unit": self.base_unit.code}
+            return Invalid(code, {**{k: str(v) for k, v in figures.items()}, **named, **more})
+
         if decimals_of(base) > min(self.base_unit.decimals, QUANTITY_SCALE):
-            raise Invalid(
-                "unit.inexact_conversion",
-                {
-                    "quantity": str(normalized(quantity)),
-                    "unit": unit.code,
-                    "base_quantity": str(normalized(base)),
-                    "base_unit": self.base_unit.code,
-                },
-            )
+            raise converted("unit.inexact_conversion")
         if base > MAX_QUANTITY:  # named as typed: 10000000001 箱, not 1000000000100.000000
-            raise Invalid(
-                "quantity.too_large_in_base",
-                {
-                    "quantity": str(normalized(quantity)),
-                    "unit": unit.code,
-                    "base_quantity": str(normalized(base)),
-                    "base_unit": self.base_unit.code,
-                    "maximum": "10^12",
-                },
-            )
+            raise converted("quantity.too_large_in_base", maximum="10^12")
         return check_quantity(base, self.base_unit)
 
 

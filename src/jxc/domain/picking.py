@@ -50,8 +50,8 @@ def check_scanned(
 ) -> ErrorCollector:
     """What among ``scanned`` the delivery does not have: an item, a batch, a serial, a count.
 
-    A serial must be one the delivery's lines name, where they name any (复核: those
-    picked). ``by_batch``: 复核 compares batches; picking takes any batch of the item.
+    ``by_batch``: 复核 compares batches and serials with those picked; picking takes any
+    batch and any unit of the item.
     """
     errors = ErrorCollector()
     wanted = _totals(expected, by_batch)
@@ -79,10 +79,10 @@ def check_scanned(
                 expected=str(normalized(wanted[(item, batch)])),
                 scanned=str(normalized(quantity)),
             )
-    named = _serials(expected)
+    named = _serials(expected) if by_batch else {}
     for row in scanned:
         for serial in row.serials:
-            if named[row.item] and serial not in named[row.item]:
+            if named.get(row.item) and serial not in named[row.item]:
                 errors.add(
                     "/scans",
                     "scan.serial_not_picked",

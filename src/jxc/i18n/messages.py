@@ -198,7 +198,7 @@ ERRORS: dict[str, str] = {
     "workflow.role_unknown": "Line {line}: unknown role {role}; known: {allowed}",
     "workflow.auditor_changes_nothing": "Line {line}: the auditor reads and changes nothing, so cannot {action}",
     "workflow.amount_invalid": "Line {line}: {value} is not a number of 0 or more",
-    "workflow.not_by_unknown": "Line {line}: not_by names {action}, which is no step of this workflow; steps: {allowed}",
+    "workflow.not_by_unknown": "Line {line}: not_by names {action}, which is no step of this workflow; steps: {steps}",
     "workflow.guard_unknown": "Line {line}: unknown guard {guard}; known: {allowed}",
     "workflow.field_unknown": "Line {line}: {field} cannot be required; known: {allowed}",
     "workflow.state_unreachable": "Line {line}: the state {state} cannot be reached from the initial state",
@@ -594,7 +594,7 @@ LABELS: dict[str, str] = {
     "label.web_serial_hint": "the serial on its label",
     # A code people type, with its name.
     "label.coded_name": "{typed} ({name})",
-    "label.web_scan_count": "Count per scan",
+    "label.web_scan_count": "Count for this scan",
     "label.web_remove_line": "Remove",
     "label.web_scan_hint": "Scan a barcode, or type an item code and press Enter",
     "label.web_note": "Note",
@@ -1132,7 +1132,7 @@ _VOCABULARIES = {
 }
 
 # Lists of codes a user types back (document types): each shown with its name.
-_CODED_VOCABULARIES = {"types": "flow."}
+_CODED_VOCABULARIES = {"types": "flow.", "steps": "permission."}
 
 
 def translate(code: str, locale: str, **params: Any) -> str:

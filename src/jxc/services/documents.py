@@ -237,7 +237,7 @@ def creating(
     entries = 0
     if then is not None:
         header, _, entries = _take(uow, actor, header, then, None, lines)
-    if not entries:  # posted, it was checked as it posted
+    if then is None:  # a step taken checks it on its way (_take), a posting as it posts
         _refuse_serials_on_the_shelf(uow, header, lines)
     result = DocumentResult(
         header.number, header.document_type.value, header.state, len(lines), entries
@@ -253,10 +253,11 @@ def _first_step(uow: UnitOfWork, kind: DocumentType, typed: str) -> str:
     name a document that does not exist.
 
     Raises:
-        Conflict: document.first_step_not_allowed.
+        Conflict: document.first_step_not_allowed, delivery.step_by_scan.
     """
     workflow = workflows.definition(uow, kind.value)
     action = workflows.step_named(workflow, typed)
+    _refuse_unscanned(kind, action, "NUMBER")  # a delivery pushed down is picked by scanning
     allowed = workflow.allowed(workflow.initial)
     if action not in allowed:
         raise Conflict(
@@ -895,19 +896,25 @@ def act(
         NotFound: document.unknown, workflow.not_installed.
         Conflict: workflow.transition_not_allowed (naming the state and the allowed steps),
             document.changed_concurrently, period.closed, request.idempotency_key_reused.
-        Forbidden: workflow.role_required.
-        Invalid: every failing guard at once (workflow.same_person, workflow.field_required …).
+        Conflict: delivery.step_by_scan (拣货, 复核: with the scans, by the deliveries service).
+        Forbidden: workflow.role_required, workflow.same_person.
+        Invalid: every failing guard at once (workflow.field_required …).
         InsufficientStock: stock.insufficient naming every short line (execute).
     """
-    if action in SCANNED_STEPS:
-        found = uow.documents.header(number)
-        if found is not None and found.document_type is DocumentType.SALES_DELIVERY:
-            raise Conflict(
-                "delivery.step_by_scan", {"number": number, "action": action, "step": action}
-            )
+    header = _header(uow, number)
+    action = workflows.step_named(workflows.definition(uow, header.document_type.value), action)
+    _refuse_unscanned(header.document_type, action, number)
     result = stepping(uow, actor, number, action, reason, request_id)
     uow.commit()
     return result
+
+
+def _refuse_unscanned(kind: DocumentType, action: str, number: str) -> None:
+    """拣货 and 复核 of a sales delivery are taken only with what was scanned."""
+    if kind is DocumentType.SALES_DELIVERY and action in SCANNED_STEPS:
+        raise Conflict(
+            "delivery.step_by_scan", {"number": number, "action": action, "step": action}
+        )
 
 
 def stepping(
@@ -921,7 +928,6 @@ def stepping(
     """``act`` inside a transaction another service opened and commits (拣货, 复核)."""
     header = _header(uow, number)
     principal(uow, actor)
-    action = workflows.step_named(workflows.definition(uow, header.document_type.value), action)
     payload = {"number": number, "action": action, "reason": reason, "actor": actor}
     seen = replay(uow, actor, request_id, "documents.act", payload)
     if seen is not None:

@@ -816,8 +816,8 @@ def _approver(
     a role the issue workflow names for it, and someone other than the first approver.
 
     Raises:
-        Forbidden: auth.forbidden_in_warehouse, workflow.role_required.
-        Conflict: stocktake.same_approver.
+        Forbidden: auth.forbidden_in_warehouse, workflow.role_required,
+            stocktake.same_approver.
     """
     if header.state is StocktakeState.REVIEWING or second is None:
         warehouse = _require(uow, actor, Action.STOCKTAKE_APPROVE, header)

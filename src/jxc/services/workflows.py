@@ -27,6 +27,7 @@ from jxc.domain.workflow import (
     DOCUMENT_TYPES,
     StepTime,
     Workflow,
+    check_not_by,
     digest,
     parse_workflow,
 )
@@ -187,6 +188,7 @@ def install(uow: UnitOfWork, actor: str, source: str, request_id: str | None = N
     """
     require(uow, actor, Action.WORKFLOW_MANAGE)
     workflow = parse_source(source)
+    check_not_by(workflow)
     seen = replay(uow, actor, request_id, "workflows.install", workflow.digest)
     if seen is None:
         _put(uow, actor, workflow, source)

@@ -596,6 +596,20 @@ def test_check_catches_a_wrong_batch_a_wrong_item_one_too_many_and_what_is_missi
     deliveries.check_scans(app.uow(), "checker", delivery, "check", scans(("壶", "B1", "2")))
 
 
+def test_pick_and_check_are_taken_only_by_scanning_by_whatever_name_they_are_asked_for(floor):
+    app, number, delivery = floor
+
+    for step in ("pick", "拣货", "复核"):
+        with refused(app, Conflict) as caught:
+            documents.act(app.uow(), "picker", delivery, step)
+        assert caught.value.code == "delivery.step_by_scan", step
+    documents.act(app.uow(), "picker", delivery, "void")
+    with refused(app, Conflict) as pushed_and_picked:
+        orders.push_down(app.uow(), "picker", number, then="拣货")
+
+    assert pushed_and_picked.value.code == "delivery.step_by_scan"
+
+
 def test_check_refuses_a_serial_in_stock_that_was_not_the_one_picked(floor):
     app, _, _ = floor
     an_item(app, "手机", tracking="serial", base_unit="台")

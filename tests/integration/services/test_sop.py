@@ -1082,6 +1082,16 @@ def test_a_document_one_could_only_send_back_or_take_approval_from_waits_for_oth
     assert (small, ["execute"]) in waiting(stocked, "clerk2")
 
 
+def test_a_reversal_one_submitted_waits_for_another_approver_not_for_oneself(shop):
+    """The reversal workflow's 驳回 lands in a state that is not editable: still a step back."""
+    original = executed(shop)
+    reversal = documents.reverse(shop.uow(), "finance", original).number
+    step(shop, "finance", reversal, "submit")
+
+    assert reversal not in dict(waiting(shop, "finance"))  # it could only send it back
+    assert dict(waiting(shop, "tester"))[reversal][0] == "approve"
+
+
 def test_a_transfer_waits_for_its_receipt_in_the_destination_only(shop):
     transfer = draft(
         shop, "transfer", {"item": "螺丝-M3", "quantity": "1"}, to_warehouse="WH2"
@@ -1192,3 +1202,17 @@ def test_a_receipt_of_a_serial_another_receipt_brought_in_meanwhile_is_refused_a
     with refused(shop, Invalid):
         step(shop, "clerk1", second, "submit")
     assert step(shop, "clerk2", first, "verify").state == "verified"  # its own serial, posted
+
+
+def test_a_definition_whose_not_by_names_no_step_is_not_installed(shop):
+    typo = workflows.shipped_source("sop", "receipt").replace(
+        "not_by: [execute]", "not_by: [excute]"
+    )
+
+    with refused(shop, Invalid) as caught:
+        workflows.install(shop.uow(), "tester", typo)
+
+    assert (caught.value.code, caught.value.params["action"]) == (
+        "workflow.not_by_unknown",
+        "excute",
+    )
