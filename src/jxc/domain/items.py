@@ -60,17 +60,29 @@ class Item:
         unit, ratio = self.unit_named(unit_code)
         check_quantity(quantity, unit)
         base = quantity * ratio
-
-        def converted(code: str, **more: str) -> Invalid:  # built only when refused: per line
-            figures = {"quantity": normalized(quantity), "base_quantity": normalized(base)}
-            named = {"unit": unit.code, "base_unit": self.base_unit.code}
-            return Invalid(code, {**{k: str(v) for k, v in figures.items()}, **named, **more})
-
         if decimals_of(base) > min(self.base_unit.decimals, QUANTITY_SCALE):
-            raise converted("unit.inexact_conversion")
+            raise _converted("unit.inexact_conversion", (quantity, unit), (base, self.base_unit))
         if base > MAX_QUANTITY:  # named as typed: 10000000001 箱, not 1000000000100.000000
-            raise converted("quantity.too_large_in_base", maximum="10^12")
+            raise _converted(
+                "quantity.too_large_in_base", (quantity, unit), (base, self.base_unit), "10^12"
+            )
         return check_quantity(base, self.base_unit)
+
+
+def _converted(
+    code: str,
+    given: tuple[Decimal, Unit],
+    base: tuple[Decimal, Unit],
+    maximum: str | None = None,
+) -> Invalid:
+    """A conversion refused, naming the quantity as given and as the base unit counts it."""
+    params = {
+        "quantity": str(normalized(given[0])),
+        "unit": given[1].code,
+        "base_quantity": str(normalized(base[0])),
+        "base_unit": base[1].code,
+    }
+    return Invalid(code, params if maximum is None else {**params, "maximum": maximum})
 
 
 def check_conversion_ratio(ratio: Decimal, unit: Unit) -> Decimal:
