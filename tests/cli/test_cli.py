@@ -588,13 +588,18 @@ def test_documents_are_listed_by_a_state_named_in_either_language_and_not_by_non
     assert (code, "RK" in output) == (0, True), output
 
 
-def test_approving_ones_own_draft_exits_as_not_permitted_not_as_bad_input(company):
+def submitted_on_the_sop(company: str, step: str = "submit") -> str:
+    """A receipt drafted and submitted (``step``, by any name) on the five-step SOP."""
     code, output = jxc(company, "sop", "use", "sop")
     assert code == 0, output
     receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:2@3")
-    code, output = jxc(company, *receipt, "--then", "submit")
+    code, output = jxc(company, *receipt, "--then", step)
     assert code == 0, output
-    number = re.search(r"RK\d{12}", output).group(0)
+    return re.search(r"RK\d{12}", output).group(0)
+
+
+def test_approving_ones_own_draft_exits_as_not_permitted_not_as_bad_input(company):
+    number = submitted_on_the_sop(company)
 
     code, output = jxc(company, "doc", "approve", number)
 
@@ -627,12 +632,7 @@ def test_a_fefo_suggestion_refuses_the_quantities_an_issue_would_refuse(company)
 
 
 def test_a_step_is_named_by_its_code_or_its_chinese_name(company):
-    code, output = jxc(company, "sop", "use", "sop")
-    assert code == 0, output
-    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--line", "螺丝-M3:2@3")
-    code, output = jxc(company, *receipt, "--then", "提交")
-    assert code == 0, output
-    number = re.search(r"RK\d{12}", output).group(0)
+    number = submitted_on_the_sop(company, "提交")
 
     code, output = jxc(company, "doc", "act", number, "批准")
     assert code == 5
