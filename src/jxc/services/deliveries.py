@@ -341,7 +341,7 @@ def _scanned_step(
     if seen is not None:
         return DocumentResult.from_dict(seen)
     before(_delivery(uow, actor, number), parsed)
-    result = documents.stepping(uow, actor, number, step)
+    result = documents.stepping(uow, actor, number, step, scanned=True)
     remember(uow, actor, request_id, f"deliveries.{step}", payload, result.to_dict())
     uow.commit()
     return result

@@ -895,15 +895,12 @@ def act(
     Raises:
         NotFound: document.unknown, workflow.not_installed.
         Conflict: workflow.transition_not_allowed (naming the state and the allowed steps),
-            document.changed_concurrently, period.closed, request.idempotency_key_reused.
-        Conflict: delivery.step_by_scan (拣货, 复核: with the scans, by the deliveries service).
+            document.changed_concurrently, period.closed, request.idempotency_key_reused,
+            delivery.step_by_scan (拣货, 复核: with the scans, by the deliveries service).
         Forbidden: workflow.role_required, workflow.same_person.
         Invalid: every failing guard at once (workflow.field_required …).
         InsufficientStock: stock.insufficient naming every short line (execute).
     """
-    header = _header(uow, number)
-    action = workflows.step_named(workflows.definition(uow, header.document_type.value), action)
-    _refuse_unscanned(header.document_type, action, number)
     result = stepping(uow, actor, number, action, reason, request_id)
     uow.commit()
     return result
@@ -924,10 +921,18 @@ def stepping(
     action: str,
     reason: str | None = None,
     request_id: str | None = None,
+    scanned: bool = False,
 ) -> DocumentResult:
-    """``act`` inside a transaction another service opened and commits (拣货, 复核)."""
+    """``act`` inside a transaction another service opened and commits (拣货, 复核).
+
+    ``action`` by its code or its label (审核); ``scanned``: 拣货 or 复核 taken with the
+    scans (the deliveries service), which are refused otherwise.
+    """
     header = _header(uow, number)
     principal(uow, actor)
+    action = workflows.step_named(workflows.definition(uow, header.document_type.value), action)
+    if not scanned:
+        _refuse_unscanned(header.document_type, action, number)
     payload = {"number": number, "action": action, "reason": reason, "actor": actor}
     seen = replay(uow, actor, request_id, "documents.act", payload)
     if seen is not None:
