@@ -19,7 +19,15 @@ from jxc.queries import orders as order_queries
 from jxc.queries import partners as partner_queries
 from jxc.queries import stock_levels
 from jxc.services import catalog, deliveries, documents, orders, partners
-from tests.builders import a_user, a_warehouse, an_item, assert_books_balance, receive, refused
+from tests.builders import (
+    a_sales_order,
+    a_user,
+    a_warehouse,
+    an_item,
+    assert_books_balance,
+    receive,
+    refused,
+)
 
 
 @pytest.fixture
@@ -626,17 +634,7 @@ def test_check_refuses_a_serial_in_stock_that_was_not_the_one_picked(floor):
     ).number
     for step, actor in (("submit", "tester"), ("approve", "manager"), ("execute", "tester")):
         documents.act(app.uow(), actor, receipt, step)
-    order = documents.create(
-        app.uow(),
-        "sales",
-        {
-            "document_type": "sales_order",
-            "warehouse": "WH1",
-            "partner": "C1",
-            "lines": [{"item": "手机", "quantity": "1", "unit_price": "1999"}],
-        },
-        then="submit",
-    ).number
+    order = a_sales_order(app, "WH1", "C1", {"item": "手机", "quantity": "1"}, then="submit")
     documents.act(app.uow(), "boss", order, "approve")
     delivery = orders.push_down(app.uow(), "picker", order).number
     phone = {"item": "手机", "quantity": "1", "serials": ["SN-1"]}
