@@ -238,7 +238,7 @@ def creating(
     if then is not None:
         header, _, entries = _take(uow, actor, header, then, None, lines)
     if then is None:  # a step taken checks it on its way (_take), a posting as it posts
-        _refuse_serials_on_the_shelf(uow, header, lines)
+        _refuse_what_it_could_not_move(uow, header, lines, actor)
     result = DocumentResult(
         header.number, header.document_type.value, header.state, len(lines), entries
     )
@@ -455,7 +455,7 @@ def editing(
         },
     )
     _write_lines(uow, header.id, header.document_type, resolved, rows, replacing=True)
-    _refuse_serials_on_the_shelf(uow, header, uow.documents.lines(header.id))
+    _refuse_what_it_could_not_move(uow, header, uow.documents.lines(header.id), actor)
     uow.record(
         AuditEntry(actor, "document.edit", "document", number, given, header.state, header.state)
     )
@@ -793,12 +793,12 @@ def _steps_open_to(
 def _on_its_way_to_posting(
     workflow: Workflow, header: DocumentHeader, transition: Transition
 ) -> bool:
-    """Whether a step takes a receipt not yet posted on towards posting (提交, 审核).
+    """Whether a step takes a document not yet posted on towards posting (提交, 审核).
 
     Not back (驳回, 反审核, 作废): those are always open.
     """
     return (
-        header.document_type.brings_stock_in
+        _takes_serials(header.document_type)
         and transition.run is None
         and header.state not in workflow.posted_states
         and transition.target not in workflow.posted_states
@@ -989,8 +989,8 @@ def _take(
         facts = replace(facts, downstream=_downstream(uow, header, back_to_start))
     check_step(workflow, transition, facts, actor, reason)
     if _on_its_way_to_posting(workflow, header, transition):
-        # a serial another receipt brought in since this one was saved: told at 审核
-        _refuse_serials_on_the_shelf(uow, header, lines or uow.documents.lines(header.id))
+        # a serial another document moved since this one was saved: told at 审核
+        _refuse_what_it_could_not_move(uow, header, lines or uow.documents.lines(header.id), actor)
     entries, stamp = 0, dict[str, Any]()
     details: dict[str, Any] = {"reason": reason} if reason else {}
     if transition.run in (Handler.RESERVE, Handler.RELEASE):
@@ -2067,25 +2067,68 @@ def _place(uow: UnitOfWork, location: Location) -> str:
     return f"{uow.catalog.warehouse_code(location.warehouse_id)}/{location.code}"
 
 
-def _refuse_serials_on_the_shelf(
-    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]
+def _refuse_what_it_could_not_move(
+    uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord], actor: str
 ) -> None:
-    """A receipt naming a serial in stock already is refused as it is saved, not at 执行.
+    """Serials and batches a document could not post, refused as it is saved, not at 执行.
+
+    A receipt's serial in stock already, or its batch dates unlike the batch's own (or an
+    earlier line's), or missing for a new batch; an issue's, a transfer's or a return's
+    serial not in stock where the document takes it from, or held by another document.
 
     Raises:
-        Invalid: serial.already_in_stock, one item per such serial.
+        Invalid: one item per such serial or date (serial.already_in_stock,
+            serial.not_in_stock, serial.in_other_warehouse, serial.reserved,
+            batch.dates_conflict, batch.date_required …).
     """
-    if not header.document_type.brings_stock_in or not any(line.serials for line in lines):
+    tracked = [line for line in lines if line.serials or line.batch_no]
+    if not _takes_serials(header.document_type) or not tracked:
         return
-    items = uow.catalog.items_by_id({line.item_id for line in lines if line.serials})
-    found = _serials_of(uow, lines)
-    owned = uow.catalog.locations_by_id({location for _, location in found.values()})
+    items = uow.catalog.items_by_id({line.item_id for line in tracked})
     errors = ErrorCollector()
-    for line in lines:
-        for serial_no in line.serials or []:
-            serial = (items[line.item_id], serial_no)
-            _on_the_shelf(uow, serial, found, owned, f"/lines/{line.line_no}/serials", errors)
+    if header.document_type.brings_stock_in:
+        found = _serials_of(uow, tracked)
+        owned = uow.catalog.locations_by_id({location for _, location in found.values()})
+        for line in tracked:
+            for serial_no in line.serials or []:
+                serial = (items[line.item_id], serial_no)
+                _on_the_shelf(uow, serial, found, owned, f"/lines/{line.line_no}/serials", errors)
+        _batches_as_given(uow, tracked, items, errors)
+    else:
+        named = uow.catalog.locations_by_id(
+            {line.location_id for line in tracked if line.location_id}
+        )
+        anywhere = uow.catalog.default_location(header.warehouse_id)
+
+        def route(line: LineRecord) -> tuple[Location | None, Location]:
+            return named.get(line.location_id or 0), anywhere  # the moves are not kept
+
+        _moves_by_serial(uow, header, (tracked, items), route, (errors, actor))
     errors.raise_if_any()
+
+
+def _batches_as_given(
+    uow: UnitOfWork, lines: list[LineRecord], items: Mapping[int, Item], errors: ErrorCollector
+) -> None:
+    """Collect the batch dates of incoming lines that their posting would refuse."""
+    batched = [
+        (line, (line.item_id, batch_no))
+        for line in lines
+        if (batch_no := line.batch_no) and items[line.item_id].tracking is TrackingMode.BATCH
+    ]
+    known = uow.catalog.batches(key for _, key in batched)
+    for line, key in batched:
+        spec = BatchSpec(key[1], line.production_date, line.expiry_date)
+        dates = _batch_as_given(
+            items[line.item_id], spec, known.get(key), f"/lines/{line.line_no}", errors
+        )
+        if key not in known and dates is not None:  # as the line's posting would make it
+            known[key] = BatchRecord(0, *dates)
+
+
+def _takes_serials(kind: DocumentType) -> bool:
+    """Whether a document's own lines name the serials it moves (an order's do not)."""
+    return not kind.is_order and kind is not DocumentType.REVERSAL
 
 
 def _on_the_shelf(
@@ -2131,29 +2174,43 @@ def batch_coming_in(
     Dates given for a known batch must be its own. 0 where ``errors`` got the problem.
     """
     existing = batches.get((item.id, spec.batch_no))
+    dates = _batch_as_given(item, spec, existing, pointer, errors)
     if existing is not None:
-        for field, given, known in (
-            ("production_date", spec.production_date, existing.production_date),
-            ("expiry_date", spec.expiry_date, existing.expiry_date),
+        return int(existing.id)
+    if dates is None:
+        return 0
+    batch_id = uow.catalog.add_batch(item.id, spec.batch_no, *dates, uow.clock())
+    batches[(item.id, spec.batch_no)] = BatchRecord(batch_id, *dates)
+    return batch_id
+
+
+def _batch_as_given(
+    item: Item, spec: BatchSpec, known: BatchRecord | None, pointer: str, errors: ErrorCollector
+) -> tuple[date, date] | None:
+    """A new batch's dates as ``spec`` gives them, or None where ``errors`` got a problem.
+
+    For a ``known`` batch, the dates given must be its own (None: they are not).
+    """
+    if known is not None:
+        for field, given, own in (
+            ("production_date", spec.production_date, known.production_date),
+            ("expiry_date", spec.expiry_date, known.expiry_date),
         ):
-            if given is not None and given != known:
+            if given is not None and given != own:
                 errors.add(
                     f"{pointer}/{field}",
                     "batch.dates_conflict",
                     batch=spec.batch_no,
                     field=field,
                     given=str(given),
-                    known=str(known),
+                    known=str(own),
                 )
-        return int(existing.id)
+        return None
     try:
-        production, expiry = batch_dates(item, spec)
+        return batch_dates(item, spec)
     except Invalid as error:
         errors.extend(error, f"{pointer}/batch")
-        return 0
-    batch_id = uow.catalog.add_batch(item.id, spec.batch_no, production, expiry, uow.clock())
-    batches[(item.id, spec.batch_no)] = BatchRecord(batch_id, production, expiry)
-    return batch_id
+        return None
 
 
 def _outgoing_moves(
@@ -2200,42 +2257,19 @@ def _outgoing_moves(
         header.warehouse_id,
     )
     batches = uow.catalog.batches((line.item_id, line.batch_no) for line in lines if line.batch_no)
-    serials = _serials_of(uow, lines)
-    held = uow.balances.serials_held([serial_id for serial_id, _ in serials.values()], header.id)
-    places = uow.catalog.locations_by_id({location for _, location in serials.values()})
+
+    def route(line: LineRecord) -> tuple[Location | None, Location]:
+        return named.get(line.location_id or 0), within.get(line.to_location_id or 0, target)
+
+    by_serial = _moves_by_serial(uow, header, (lines, items), route, (errors, actor))
     # Lock order: by item, so two documents over the same items cannot deadlock.
     for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
         item = items[line.item_id]
         source = named.get(line.location_id) if line.location_id else None
         pointer = f"/lines/{line.line_no}"
         goes_to = within.get(line.to_location_id or 0, target)
-        if _by_serial(item, line):
-            elsewhere = {
-                serial_no: held[known[0]]
-                for serial_no in line.serials or []
-                if (known := serials.get((item.id, serial_no))) is not None and known[0] in held
-            }
-            for serial_no, number in elsewhere.items():
-                errors.add(
-                    f"{pointer}/serials",
-                    "serial.reserved",
-                    serial=serial_no,
-                    item=item.code,
-                    number=number,
-                )
-            moves.extend(
-                _serial_moves(
-                    uow,
-                    header,
-                    line,
-                    item,
-                    (source, goes_to),
-                    serials,
-                    places,
-                    errors,
-                    (set(elsewhere), actor),
-                )
-            )
+        if line.id in by_serial:
+            moves.extend(by_serial[line.id])
             continue
         batch_id = None
         if line.batch_no:
@@ -2294,6 +2328,48 @@ def _outgoing_moves(
     errors.raise_if_any()
     if short.items:
         raise InsufficientStock(sorted(short.items, key=lambda i: int(i.pointer.split("/")[2])))
+    return moves
+
+
+def _moves_by_serial(
+    uow: UnitOfWork,
+    header: DocumentHeader,
+    taking: tuple[list[LineRecord], Mapping[int, Item]],
+    route: Callable[[LineRecord], tuple[Location | None, Location]],
+    told: tuple[ErrorCollector, str],
+) -> dict[int, list[Move]]:
+    """The moves of the lines that take stock serial by serial, by line id.
+
+    ``route``: a line's location (None: anywhere in the warehouse) and destination.
+    ``told``: where refusals go (a serial not there, or held by another document), and
+    who is told where a serial is.
+    """
+    lines, items = taking
+    errors, actor = told
+    serials = _serials_of(uow, lines)
+    held = uow.balances.serials_held([serial_id for serial_id, _ in serials.values()], header.id)
+    places = uow.catalog.locations_by_id({location for _, location in serials.values()})
+    moves: dict[int, list[Move]] = {}
+    for line in sorted(lines, key=lambda line: (line.item_id, line.line_no)):
+        item = items[line.item_id]
+        if not _by_serial(item, line):
+            continue
+        elsewhere = {
+            serial_no: held[known[0]]
+            for serial_no in line.serials or []
+            if (known := serials.get((item.id, serial_no))) is not None and known[0] in held
+        }
+        for serial_no, number in elsewhere.items():
+            errors.add(
+                f"/lines/{line.line_no}/serials",
+                "serial.reserved",
+                serial=serial_no,
+                item=item.code,
+                number=number,
+            )
+        moves[line.id] = _serial_moves(
+            uow, header, line, item, route(line), serials, places, errors, (set(elsewhere), actor)
+        )
     return moves
 
 

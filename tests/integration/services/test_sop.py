@@ -1204,6 +1204,89 @@ def test_a_receipt_of_a_serial_another_receipt_brought_in_meanwhile_is_refused_a
     assert step(shop, "clerk2", first, "verify").state == "verified"  # its own serial, posted
 
 
+def test_an_issue_of_a_serial_not_in_stock_is_refused_as_it_is_saved_not_at_execution(shop):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    executed(shop, {"item": "手机", "quantity": "1", "unit_cost": "1999", "serials": ["SN-1"]})
+    typo = {"item": "手机", "quantity": "2", "serials": ["SN-1", "SN-9"]}
+
+    with refused(shop, Invalid) as drafted:
+        draft(shop, "issue", typo, note="样机")
+    with refused(shop, Invalid) as submitted:
+        documents.create(
+            shop.uow(),
+            "clerk1",
+            {"document_type": "issue", "warehouse": "WH1", "note": "样机", "lines": [typo]},
+            then="submit",
+        )
+    number = draft(shop, "issue", {**typo, "quantity": "1", "serials": ["SN-1"]}, note="样机")
+    with refused(shop, Invalid) as edited:
+        documents.edit(shop.uow(), "clerk1", number.number, {"lines": [typo]})
+
+    for caught in (drafted, submitted, edited):
+        assert (caught.value.code, caught.value.params["pointer"]) == (
+            "serial.not_in_stock",
+            "/lines/1/serials",
+        )
+        assert translate(caught.value.code, "zh_CN", **caught.value.params) == (
+            "手机 的序列号 SN-9 不在此处库存中（WH1）"
+        )
+    assert step(shop, "clerk1", number.number, "submit").state == "pending"
+
+
+def test_an_issue_of_a_serial_another_issue_took_meanwhile_is_refused_at_each_step_on(shop):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    executed(shop, {"item": "手机", "quantity": "1", "unit_cost": "1999", "serials": ["SN-5"]})
+    phone = {"item": "手机", "quantity": "1", "serials": ["SN-5"]}
+    first = draft(shop, "issue", phone, note="样机").number
+    second = draft(shop, "issue", phone, note="样机").number
+    step(shop, "clerk1", first, "submit")
+    step(shop, "manager", first, "approve")  # 预占 SN-5
+
+    with refused(shop, Invalid) as while_held:
+        step(shop, "clerk1", second, "submit")
+    step(shop, "clerk1", first, "execute")
+    with refused(shop, Invalid) as once_gone:
+        step(shop, "clerk1", second, "submit")
+
+    assert (while_held.value.code, while_held.value.params["number"]) == ("serial.reserved", first)
+    assert once_gone.value.code == "serial.not_in_stock"
+    assert state_of(shop, second) == "draft"
+    assert step(shop, "clerk1", second, "void").state == "cancelled"
+
+
+def test_batch_dates_a_posting_would_refuse_are_refused_as_the_receipt_is_saved(shop):
+    milk = {"item": "奶粉", "quantity": "5", "unit_cost": "80.00"}
+    executed(shop, {**milk, "batch": "B1", "production_date": "2026-10-01"})
+    unlike_the_batch = {**milk, "batch": "B1", "production_date": "2026-10-05"}
+    unlike_line_1 = [
+        {**milk, "batch": "B2", "production_date": "2026-11-01"},
+        {**milk, "batch": "B2", "expiry_date": "2027-12-31"},
+    ]
+    undated = {**milk, "batch": "B3"}
+
+    with refused(shop, Invalid) as against_the_batch:
+        draft(shop, "receipt", unlike_the_batch)
+    with refused(shop, Invalid) as against_a_line:
+        draft(shop, "receipt", *unlike_line_1)
+    number = draft(shop, "receipt", {**undated, "production_date": "2026-11-20"}).number
+    with refused(shop, Invalid) as without_dates:
+        documents.edit(shop.uow(), "clerk1", number, {"lines": [undated]})
+
+    assert translate(against_the_batch.value.code, "zh_CN", **against_the_batch.value.params) == (
+        "批次 B1 的 生产日期 已是 2026-10-01，不是 2026-10-05"
+    )
+    assert (against_a_line.value.code, against_a_line.value.params["pointer"]) == (
+        "batch.dates_conflict",
+        "/lines/2/expiry_date",
+    )
+    assert against_a_line.value.params["known"] == "2027-10-27"  # 2026-11-01 + 360 days
+    assert (without_dates.value.code, without_dates.value.params["pointer"]) == (
+        "batch.date_required",
+        "/lines/1/batch",
+    )
+    assert step(shop, "clerk1", number, "submit").state == "pending"
+
+
 def test_a_definition_whose_not_by_names_no_step_is_not_installed(shop):
     typo = workflows.shipped_source("sop", "receipt").replace(
         "not_by: [execute]", "not_by: [excute]"
