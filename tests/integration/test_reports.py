@@ -219,6 +219,22 @@ def test_ageing_counts_a_transfer_from_the_day_it_arrived(shop):
     assert row.value == D("15.00")
 
 
+def test_ageing_dates_each_serial_by_its_own_arrival_not_first_in_first_out(shop):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    phone = {"item": "手机", "quantity": "1", "unit_cost": "1999"}
+    create(shop, "receipt", "WH1", {**phone, "serials": ["SN-OLD"]}, business_date="2026-09-10")
+    create(shop, "receipt", "WH1", {**phone, "serials": ["SN-NEW"]}, business_date="2026-11-20")
+    sold = {"item": "手机", "quantity": "1", "serials": ["SN-NEW"]}
+    create(shop, "issue", "WH1", sold, business_date="2026-11-21")
+
+    with shop.reader() as connection:
+        (row,) = reports.stock_ageing(connection, TODAY, Scope(item="手机")).rows
+
+    # first in, first out would call the phone left 5 days old; SN-OLD came 76 days ago
+    assert row.quantities == (D(0), D(0), D(1), D(0), D(0), D(0))
+    assert row.values == (D(0), D(0), D("1999.00"), D(0), D(0), D(0))
+
+
 def test_dormant_stock_is_what_nothing_left_for_the_given_days(shop):
     an_item(shop, "旧灯")
     create(

@@ -36,6 +36,7 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.domain.documents import DocumentType
 from jxc.domain.errors import Invalid, NotFound
+from jxc.domain.items import TrackingMode
 from jxc.domain.locations import LocationKind
 from jxc.domain.periods import Period, company_day
 from jxc.queries.catalog import check_known
@@ -507,9 +508,11 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
 
     First in, first out: the stock on hand is the most recent that came in, so it is laid
     against the warehouse's incoming entries newest first (a running sum), each entry
-    contributing what the on hand still needs. Stock the entries cannot explain (moved in
-    before the ledger began) counts as the oldest. Values are the bucket's share of what
-    the warehouse's cost pool carries (moving average), so they add up to the stock value.
+    contributing what the on hand still needs. A serial-tracked unit is told apart: it is
+    as old as its own last arrival in the warehouse. Stock the entries cannot explain
+    (moved in before the ledger began) counts as the oldest. Values are the bucket's share
+    of what the warehouse's cost pool carries (moving average), so they add up to the
+    stock value.
 
     Raises:
         NotFound: warehouse.unknown, item.unknown.
@@ -517,14 +520,37 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
     scope = scope or Scope()
     warehouse_id, item_id = _scope_ids(connection, scope)
     legs_in, _ = _legs(None, None)
+    legs_in = legs_in.add_columns(func.coalesce(_entry.serial_id, 0).label("serial_id"))
     on_hand = _on_hand()
+    # What the entries are laid against: each serial on the shelf, other items' on hand.
+    units = (
+        _on_hand()
+        .add_columns(literal(0).label("serial_id"))
+        .join(s.Item, s.Item.id == s.StockBalance.item_id)
+        .where(s.Item.tracking != TrackingMode.SERIAL.value)
+    )
+    serials = (
+        select(
+            s.SerialNumber.item_id,
+            s.Location.warehouse_id,
+            literal(Decimal(1), s.Quantity).label("on_hand"),
+            s.SerialNumber.id.label("serial_id"),
+        )
+        .join(s.Location, s.Location.id == s.SerialNumber.location_id)
+        .where(s.Location.kind == _INTERNAL)
+    )
     if item_id is not None:
         legs_in = legs_in.where(_entry.item_id == item_id)
         on_hand = on_hand.where(s.StockBalance.item_id == item_id)
+        units = units.where(s.StockBalance.item_id == item_id)
+        serials = serials.where(s.SerialNumber.item_id == item_id)
     if warehouse_id is not None:
         legs_in = legs_in.where(_target.warehouse_id == warehouse_id)
         on_hand = on_hand.where(s.Location.warehouse_id == warehouse_id)
+        units = units.where(s.Location.warehouse_id == warehouse_id)
+        serials = serials.where(s.Location.warehouse_id == warehouse_id)
     held = on_hand.subquery()
+    shelved = union_all(units, serials).subquery()
     ins = legs_in.subquery()
     newest_first = (ins.c.business_date.desc(), ins.c.id.desc())
     # Not joined to what is held before the window, and partitioned warehouse first: else
@@ -533,11 +559,13 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
     running = select(
         ins.c.item_id,
         ins.c.warehouse_id,
+        ins.c.serial_id,
         ins.c.business_date,
         ins.c.quantity,
         type_coerce(
             func.sum(ins.c.quantity).over(
-                partition_by=(ins.c.warehouse_id, ins.c.item_id), order_by=newest_first
+                partition_by=(ins.c.warehouse_id, ins.c.item_id, ins.c.serial_id),
+                order_by=newest_first,
             ),
             s.Quantity,
         ).label("running"),
@@ -547,8 +575,8 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
     already = type_coerce(running.c.running - running.c.quantity, s.Quantity)
     taken = type_coerce(
         case(
-            (running.c.running <= held.c.on_hand, running.c.quantity),
-            else_=held.c.on_hand - already,
+            (running.c.running <= shelved.c.on_hand, running.c.quantity),
+            else_=shelved.c.on_hand - already,
         ),
         s.Quantity,
     )
@@ -557,10 +585,12 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
             running.c.item_id, running.c.warehouse_id, running.c.business_date, taken.label("taken")
         )
         .join(
-            held,
-            (held.c.item_id == running.c.item_id) & (held.c.warehouse_id == running.c.warehouse_id),
+            shelved,
+            (shelved.c.item_id == running.c.item_id)
+            & (shelved.c.warehouse_id == running.c.warehouse_id)
+            & (shelved.c.serial_id == running.c.serial_id),
         )
-        .where(already < held.c.on_hand)
+        .where(already < shelved.c.on_hand)
         .subquery()
     )
     buckets = []
