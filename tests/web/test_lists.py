@@ -98,6 +98,23 @@ def test_the_audit_log_exports_for_an_auditor_in_english(shop):
     assert len(rows) > 5
 
 
+def test_the_audit_log_names_what_each_event_holds_in_words_not_json(shop):
+    client = web_client(shop, "auditor")
+
+    page = client.get("/audit?actor=tester").text
+    details = re.findall(r'<td class="details"[^>]*>(.*?)</td>', page)
+
+    def words(cell):
+        return re.sub(r"</?(span|small)>", "", cell)
+
+    said = [words(cell) for cell in details]
+    assert "姓名 clerk.wh2 · 角色 仓管员 WH2" in said
+    assert "单据类型 调拨单 · 单据明细 奶粉 ×4 B1 · 调入仓库 WH2 · 仓库 WH1" in said
+    assert "允许负库存 否 · 编码 WH1 · 名称 仓库 WH1" in said
+    assert not any("{" in cell for cell in said)
+    assert 'title="{&#34;document_type&#34;:&#34;transfer&#34;' in page  # the JSON kept
+
+
 def test_the_item_ledger_shows_each_movement_with_its_running_balance(shop):
     client = web_client(shop, "clerk1")
 

@@ -392,6 +392,8 @@ ERRORS: dict[str, str] = {
 LABELS: dict[str, str] = {
     "label.action": "Action",
     "label.none": "none",
+    "label.yes": "yes",
+    "label.no": "no",
     "label.as_of": "Stock at the end of {day} (from the snapshot of {start} on)",
     "label.web_newer": "Newer",
     "label.web_newest": "Newest",
@@ -720,6 +722,9 @@ LABELS: dict[str, str] = {
     "fieldname.post": "Post at once",
     "fieldname.prices_include_tax": "Prices include tax",
     "fieldname.reason": "Reason",
+    "fieldname.entries": "Ledger entries",
+    "fieldname.reservations": "Reservations",
+    "fieldname.digest": "Digest",
     "fieldname.reorder_point": "Reorder point",
     "fieldname.role": "Role",
     "fieldname.safety_stock": "Safety stock",
@@ -1169,6 +1174,12 @@ def translate(code: str, locale: str, **params: Any) -> str:
         return text.format(**params)
     except (KeyError, IndexError):
         return text
+
+
+def field_value(field: str, value: str, locale: str) -> str:
+    """A field's value in ``locale`` where it names something of a vocabulary (a role)."""
+    prefix = _VOCABULARIES.get(field)
+    return vocabulary(prefix, value, locale) if prefix else value
 
 
 def named(prefix: str, text: str, names: Iterable[str], locales: Iterable[str]) -> str | None:
