@@ -136,6 +136,22 @@ def test_a_partner_kind_that_does_not_exist_is_refused_not_listed_as_none(compan
     assert "类型：vendor 不是允许的值；可用：supplier, customer, channel" in output
 
 
+def test_an_item_or_partner_with_malformed_fields_and_unknown_codes_is_told_all_at_once(company):
+    item = jxc(company, "item", "add", "X1", "样品", "--unit", "盒子", "--shelf-life", "0")
+    partner = jxc(
+        company, "partner", "add", "C1", "客户一", "--kind", "customr", "--warehouse", "WH9"
+    )
+
+    assert item[0] == 4
+    assert "发现 2 处问题；未写入任何数据" in item[1]
+    assert "保质期（天）：0 小于允许的最小值 1" in item[1]
+    assert "/base_unit 计量单位 盒子 不存在" in item[1]
+    assert partner[0] == 4
+    assert "类型：customr 不是允许的值" in partner[1]
+    assert "/warehouses/0 仓库 WH9 不存在" in partner[1]
+    assert "X1" not in jxc(company, "item", "list")[1]  # nothing written
+
+
 def test_stock_at_a_location_that_does_not_exist_is_refused_not_listed_as_none(company):
     anywhere = jxc(company, "stock", "list", "--location", "NOPE")
     in_one = jxc(company, "stock", "list", "--warehouse", "WH1", "--location", "NOPE")

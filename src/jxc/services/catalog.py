@@ -159,7 +159,10 @@ def add_item(
         Conflict: item.code_taken, barcode.taken.
     """
     require(uow, actor, Action.CATALOG_MANAGE)
-    item = parse(ItemIn, data)
+    try:
+        item = parse(ItemIn, data)
+    except Invalid as malformed:
+        raise _with_catalogue_problems(uow, data, malformed) from None
     payload = item.model_dump(mode="json")
     if replay(uow, actor, request_id, "catalog.add_item", payload) is not None:
         return _item(uow, item.code)
@@ -215,6 +218,34 @@ def add_item(
     remember(uow, actor, request_id, "catalog.add_item", payload, {})
     uow.commit()
     return created
+
+
+def _with_catalogue_problems(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
+    """``malformed`` plus the taken code, unknown units and taken barcodes the raw data names.
+
+    One answer names every problem, not the malformed fields first and the rest next time.
+    """
+    raw = data if isinstance(data, dict) else {}
+    errors = ErrorCollector()
+    errors.items = list(malformed.items)
+    told = {item.pointer for item in errors.items}
+    code = raw.get("code")
+    if isinstance(code, str) and "/code" not in told and uow.catalog.items_by_code([code]):
+        errors.add("/code", "item.code_taken", item=code)
+    units = raw.get("units")
+    named_units = [("/base_unit", raw.get("base_unit"))] + [
+        (f"/units/{unit}", unit) for unit in (units if isinstance(units, dict) else {})
+    ]
+    for pointer, unit in named_units:
+        if isinstance(unit, str) and unit and pointer not in told:
+            _unit_id(uow, unit, pointer, errors)
+    barcodes = raw.get("barcodes")
+    for barcode in barcodes if isinstance(barcodes, dict) else {}:
+        pointer = f"/barcodes/{barcode}"
+        owner = uow.catalog.barcode_owner(barcode) if pointer not in told else None
+        if owner is not None:
+            errors.add(pointer, "barcode.taken", barcode=barcode, item=owner)
+    return errors.error() or malformed
 
 
 def _item(uow: UnitOfWork, code: str) -> Item:

@@ -57,7 +57,10 @@ def add(
         Conflict: partner.code_taken.
     """
     require(uow, actor, Action.PARTNER_MANAGE)
-    partner = parse(PartnerIn, data)
+    try:
+        partner = parse(PartnerIn, data)
+    except Invalid as malformed:
+        raise _with_unknown_codes(uow, data, malformed) from None
     payload = partner.model_dump(mode="json", exclude_none=True)
     if replay(uow, actor, request_id, "partners.add", payload) is not None:
         return partner.code
@@ -117,6 +120,40 @@ def _warehouse_code(uow: UnitOfWork, warehouse_id: int | None) -> str | None:
     return uow.catalog.warehouse_code(warehouse_id) if warehouse_id is not None else None
 
 
+def _known_warehouses(
+    uow: UnitOfWork, warehouses: list[str], default: str | None, errors: ErrorCollector
+) -> dict[str, Any]:
+    """The warehouses a partner names, by code; ``errors`` get those that do not exist."""
+    known = uow.catalog.warehouses_by_code([*warehouses, *([default] if default else [])])
+    for index, code in enumerate(warehouses):
+        if code not in known:
+            errors.add(f"/warehouses/{index}", "warehouse.unknown", warehouse=code)
+    if default and default not in known:
+        errors.add("/default_warehouse", "warehouse.unknown", warehouse=default)
+    return known
+
+
+def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
+    """``malformed`` plus the taken code and unknown warehouses the raw data names.
+
+    One answer names every problem, not the malformed fields first and the rest next time.
+    """
+    raw = data if isinstance(data, dict) else {}
+    errors = ErrorCollector()
+    errors.items = list(malformed.items)
+    told = {item.pointer for item in errors.items}
+    code = raw.get("code")
+    if isinstance(code, str) and "/code" not in told and uow.partners.find(code) is not None:
+        errors.add("/code", "partner.code_taken", partner=code)
+    given, default = raw.get("warehouses"), raw.get("default_warehouse")
+    warehouses = [w for w in given if isinstance(w, str)] if isinstance(given, list) else []
+    named_default = default if isinstance(default, str) else None
+    found = ErrorCollector()
+    _known_warehouses(uow, warehouses, named_default, found)
+    errors.items += [item for item in found.items if item.pointer not in told]
+    return errors.error() or malformed
+
+
 def _checked(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any]:
     """A partner's whole set of fields checked together: the row to store, or Invalid."""
     errors = ErrorCollector()
@@ -129,12 +166,7 @@ def _checked(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any]:
         errors,
     )
     default = fields.get("default_warehouse")
-    known = uow.catalog.warehouses_by_code([*warehouses, *([default] if default else [])])
-    for index, code in enumerate(warehouses):
-        if code not in known:
-            errors.add(f"/warehouses/{index}", "warehouse.unknown", warehouse=code)
-    if default and default not in known:
-        errors.add("/default_warehouse", "warehouse.unknown", warehouse=default)
+    known = _known_warehouses(uow, warehouses, default, errors)
     errors.raise_if_any()
     return {
         "name": fields["name"],
