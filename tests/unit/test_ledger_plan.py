@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from jxc.domain.ledger import Move, PostedEntry, balance_deltas, demands, mirror, pool_key
+from jxc.domain.ledger import (
+    Move,
+    PostedEntry,
+    balance_deltas,
+    demands,
+    holds,
+    mirror,
+    pool_key,
+)
 from jxc.domain.locations import Location, LocationKind
 from jxc.domain.stock import Balance, BalanceKey, shortages
 
@@ -146,6 +154,22 @@ def test_a_demand_is_only_the_net_shortfall_of_what_leaves():
     )
 
     assert [(d.quantity, d.line_numbers) for d in found] == [(Decimal(3), (2,))]
+
+
+def test_holds_add_up_to_what_each_balance_loses_net_in_the_order_of_the_moves():
+    through = [move(STOCK, TRANSIT, "3", line_no=1), move(TRANSIT, SHELF, "3", line_no=2)]
+    partly = [
+        move(STOCK, CUSTOMER, "4", line_no=1),
+        move(SUPPLIER, STOCK, "3", line_no=2),
+        move(STOCK, CUSTOMER, "2", line_no=3),
+    ]
+
+    def held(moves):
+        net = {k: -d for k, d in balance_deltas(moves).items() if d < 0}
+        return [(m.line_no, m.from_location.code, q) for m, q in holds(moves, net)]
+
+    assert held(through) == [(1, "STOCK", Decimal(3))]  # in transit only passed through
+    assert held(partly) == [(1, "STOCK", Decimal(3))]  # 6 out, 3 in: 3 held, first line first
 
 
 def test_virtual_locations_never_demand_stock():

@@ -103,6 +103,26 @@ def balance_deltas(moves: Iterable[Move]) -> dict[BalanceKey, Decimal]:
     return dict(deltas)
 
 
+def holds(
+    moves: Sequence[Move], outflow: Mapping[BalanceKey, Decimal]
+) -> list[tuple[Move, Decimal]]:
+    """What each move holds (预占) of what its balance loses net, ``outflow`` (positive).
+
+    The moves out of a balance hold in order, together no more than it loses: one the
+    document also gives back to holds less, one it only passes through (a 红冲 of a
+    received transfer, through in transit) holds nothing.
+    """
+    left = dict(outflow)
+    held = []
+    for move in moves:
+        key = balance_key(move, move.from_location)
+        quantity = min(move.quantity, left.get(key, Decimal(0)))
+        if quantity > 0:
+            left[key] -= quantity
+            held.append((move, quantity))
+    return held
+
+
 def demands(moves: Sequence[Move], net: Mapping[BalanceKey, Decimal] | None = None) -> list[Demand]:
     """What the moves take, net, out of each owned balance, with the lines that take it.
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from jxc.db.uow import UnitOfWork
 from jxc.domain.costing import value_moves
 from jxc.domain.errors import ErrorItem, InsufficientStock
-from jxc.domain.ledger import Move, balance_deltas, demands, pool_key
+from jxc.domain.ledger import Move, balance_deltas, demands, holds, pool_key
 from jxc.domain.locations import VARIANCE_LOCATION
 from jxc.domain.periods import check_open
 from jxc.domain.quantities import ZERO
@@ -126,8 +126,9 @@ def reserve(
             a back-dated document wants stock that came in after its date).
     """
     held = [m for m in moves if m.from_location.guards_availability]
-    outflow = {key: delta for key, delta in balance_deltas(held).items() if delta < 0}
-    needed = demands(held, outflow)
+    deltas = balance_deltas(held)
+    outflow = {key: -delta for key, delta in deltas.items() if delta < 0}
+    needed = demands(held, deltas)
     balances = uow.balances.lock(sorted(outflow))
     short = shortages(needed, balances)
     if not short and business_date is not None:
@@ -143,12 +144,12 @@ def reserve(
             "location_id": m.from_location.id,
             "batch_id": m.batch_id,
             "serial_id": m.serial_id,
-            "quantity": m.quantity,
+            "quantity": quantity,
             "created_at": now,
         }
-        for m in held
+        for m, quantity in holds(held, outflow)
     ]
-    if not uow.balances.hold({key: -delta for key, delta in outflow.items()}, rows):
+    if not uow.balances.hold(outflow, rows):
         raise InsufficientStock(
             [ErrorItem("/lines", "stock.reserved_concurrently", {"count": len(rows)})]
         )

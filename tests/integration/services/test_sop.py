@@ -603,6 +603,29 @@ def test_an_approved_reversal_holds_what_it_takes_back_and_is_refused_if_it_is_g
     assert_books_balance(shop)
 
 
+def test_a_reversal_of_a_received_transfer_holds_at_its_destination_not_in_transit(shop):
+    executed(shop)  # 100 screws in WH1
+    transfer = draft(
+        shop, "transfer", {"item": "螺丝-M3", "quantity": "30"}, to_warehouse="WH2"
+    ).number
+    step(shop, "clerk1", transfer, "submit")
+    step(shop, "manager", transfer, "approve")
+    step(shop, "clerk1", transfer, "execute")
+    step(shop, "clerk.wh2", transfer, "receive")
+    reversal = documents.reverse(shop.uow(), "finance", transfer).number
+    step(shop, "finance", reversal, "submit")
+
+    # its moves pass through WH2's in-transit (WH2 → transit → WH1): only WH2 loses stock
+    assert step(shop, "tester", reversal, "approve").state == "approved"
+    with shop.reader() as connection:
+        wh2 = stock_levels.on_hand(connection, "螺丝-M3", "WH2")
+    assert (wh2.on_hand, wh2.reserved) == (Decimal(30), Decimal(30))
+    assert_books_balance(shop)
+    assert step(shop, "finance", reversal, "execute").state == "executed"
+    assert (on_hand(shop), on_hand(shop, warehouse="WH2")) == (Decimal(100), Decimal(0))
+    assert_books_balance(shop)
+
+
 def test_a_voided_reversal_draft_lets_the_document_be_reversed_anew(shop):
     original = executed(shop)
     first = documents.reverse(shop.uow(), "finance", original)
