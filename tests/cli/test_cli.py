@@ -495,12 +495,14 @@ def test_audit_log_shows_who_did_what_to_a_document_and_filters_bad_days_out(com
     assert "→ 草稿" in rows[0]
     assert "过账" in rows[1]
     assert "草稿 → 已过账" in rows[1]
+    assert "库存流水 1 · 单据明细 1" in rows[1]  # in words, not {"entries":1,"lines":1}
 
     code, output = jxc(company, "audit", "log", "--user", "tester", lang="en")
     assert code == 0, output
     assert "Add warehouse" in output
     assert "Add item" in output
     assert "Post" in output
+    assert "Tracking None" in output
 
     code, output = jxc(company, "audit", "log", "--from", "2026-13-01")
     assert code == 4

@@ -26,6 +26,7 @@ from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
 from jxc.domain.periods import shown_time
 from jxc.exports import HISTORY_SECTIONS, ExportFormat
+from jxc.i18n.messages import event_details_text
 from jxc.queries import audit
 from jxc.services import audit_exports, auth
 
@@ -99,7 +100,7 @@ def show_log(
                 st.t(e.action),
                 e.subject,
                 state_change(st, e.from_state, e.to_state),
-                e.payload if len(e.payload) <= 80 else e.payload[:79] + "…",
+                _shortened(event_details_text(e.payload, st.locale)),
             )
             for e in events
         ],
@@ -183,3 +184,7 @@ def verify_export(
             )
         )
     )
+
+
+def _shortened(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -26,6 +26,7 @@ from jxc.cli.output import (
 from jxc.domain.documents import DocumentKind
 from jxc.domain.errors import DomainError, Invalid
 from jxc.domain.periods import shown_time
+from jxc.i18n.messages import event_details_text
 from jxc.queries import audit
 from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
@@ -518,7 +519,7 @@ def show(ctx: typer.Context, document_number: str) -> None:
                 st.label("actor.", event.actor),
                 st.t(event.action),
                 state_change(st, event.from_state, event.to_state),
-                event.payload if event.payload != "{}" else "",
+                event_details_text(event.payload, st.locale),
             )
             for event in history
         ],

@@ -7,6 +7,7 @@ need to ship or be built.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -725,6 +726,18 @@ LABELS: dict[str, str] = {
     "fieldname.entries": "Ledger entries",
     "fieldname.reservations": "Reservations",
     "fieldname.digest": "Digest",
+    "fieldname.reverses": "Reverses",
+    "fieldname.reversal": "Reversal document",
+    "fieldname.actor": "Acting user",
+    "fieldname.recounts": "Recounts",
+    "fieldname.stocktake": "Stocktake",
+    "fieldname.differences": "Lines differing",
+    "fieldname.gain": "Inventory gain document",
+    "fieldname.loss": "Inventory loss document",
+    "fieldname.loss_value": "Loss value",
+    "fieldname.by": "By document",
+    "fieldname.before": "Before",
+    "fieldname.released": "Holds released",
     "fieldname.reorder_point": "Reorder point",
     "fieldname.role": "Role",
     "fieldname.safety_stock": "Safety stock",
@@ -1129,6 +1142,7 @@ _VOCABULARIES = {
     "states": "state.",
     "document_type": "flow.",  # a stored type: the workflow's, not one document's kind
     "actual_type": "flow.",
+    "tracking": "tracking.",
     "kind": "partner_kind.",
     "kinds": "partner_kind.",
     "field": "fieldname.",
@@ -1204,3 +1218,39 @@ def vocabulary(prefix: str, name: str, locale: str) -> str:
     Workflows an admin writes may bring names of their own; those show as written.
     """
     return translate(prefix + name, locale) if prefix + name in MESSAGES else name
+
+
+def event_details(payload: str, locale: str) -> list[tuple[str, str]]:
+    """An audit event's details as a person reads them: (field name, value) pairs.
+
+    仓库 SH01 · 单据明细 LS-030 ×4、ZC-008 ×72 rather than the JSON stored (exports keep
+    the JSON, for machines); fields left empty are left out.
+    """
+    data = json.loads(payload) if payload else {}
+    if not isinstance(data, dict):
+        return [("", _shown("", data, locale))]
+    return [
+        (vocabulary("fieldname.", key, locale), shown)
+        for key, value in data.items()
+        if (shown := _shown(key, value, locale))
+    ]
+
+
+def _shown(field: str, value: Any, locale: str) -> str:
+    if isinstance(value, bool):
+        return translate("label.yes" if value else "label.no", locale)
+    if isinstance(value, dict):
+        if "item" in value and "quantity" in value:  # a document line
+            extras = [str(value[key]) for key in ("unit", "batch") if value.get(key)]
+            return " ".join([f"{value['item']} ×{value['quantity']}", *extras])
+        return " ".join(
+            shown for key, inner in value.items() if (shown := _shown(key, inner, locale))
+        )
+    if isinstance(value, list):
+        return listed((_shown(field, inner, locale) for inner in value), locale)
+    return "" if value is None else field_value(field, str(value), locale)
+
+
+def event_details_text(payload: str, locale: str) -> str:
+    """``event_details`` on one line: 仓库 SH01 · 单据明细 LS-030 ×4."""
+    return " · ".join(f"{name} {value}".strip() for name, value in event_details(payload, locale))

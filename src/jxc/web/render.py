@@ -6,7 +6,6 @@ state or step name), the signed-in user and the CSRF token its forms and htmx se
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from importlib import resources
@@ -21,7 +20,7 @@ from jxc.domain.auth import csrf_token
 from jxc.domain.periods import shown_time
 from jxc.domain.quantities import normalized
 from jxc.exports import Column, ExportFormat, export
-from jxc.i18n.messages import field_value, listed, translate, vocabulary
+from jxc.i18n.messages import event_details, translate, vocabulary
 
 LANGUAGE_COOKIE = "jxc_lang"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -68,7 +67,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         t=t,
         label=label,
         when=when,
-        event_details=lambda payload: audit_details(payload, locale),
+        event_details=lambda payload: event_details(payload, locale),
         locale=locale,
         colon="："
         if locale.startswith("zh")
@@ -94,34 +93,3 @@ def download(
     """A list as the file its export link asks for, column names in the user's language."""
     file = export(columns, rows, export_format, locale_of(request), name)
     return Response(file.content, media_type=file.media_type, headers=file.headers)
-
-
-def audit_details(payload: str, locale: str) -> list[tuple[str, str]]:
-    """An audit event's details as a person reads them: (field name, value) pairs.
-
-    仓库 SH01 · 单据明细 LS-030 ×4、ZC-008 ×72 rather than the JSON stored (the export
-    keeps the JSON, for machines); fields left empty are left out.
-    """
-    data = json.loads(payload) if payload else {}
-    if not isinstance(data, dict):
-        return [("", _shown("", data, locale))]
-    return [
-        (vocabulary("fieldname.", key, locale), shown)
-        for key, value in data.items()
-        if (shown := _shown(key, value, locale))
-    ]
-
-
-def _shown(field: str, value: Any, locale: str) -> str:
-    if isinstance(value, bool):
-        return translate("label.yes" if value else "label.no", locale)
-    if isinstance(value, dict):
-        if "item" in value and "quantity" in value:  # a document line
-            extras = [str(value[key]) for key in ("unit", "batch") if value.get(key)]
-            return " ".join([f"{value['item']} ×{value['quantity']}", *extras])
-        return " ".join(
-            shown for key, inner in value.items() if (shown := _shown(key, inner, locale))
-        )
-    if isinstance(value, list):
-        return listed((_shown(field, inner, locale) for inner in value), locale)
-    return "" if value is None else field_value(field, str(value), locale)
