@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from importlib import resources
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -60,7 +61,11 @@ def create_server(app: App) -> FastAPI:
             # A scan after the session ended: the whole page goes to sign-in, rather than
             # the sign-in page being drawn where the scanned lines were.
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return RedirectResponse("/login", status_code=303)
+        if request.method != "GET" or request.url.path == "/":
+            return RedirectResponse("/login", status_code=303)
+        # back to the page asked for (a document's link in a reminder) once signed in
+        asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': asked})}", status_code=303)
 
     problems.install(server, answer=_answer)
     server.add_middleware(BlankFiltersLeftOut)

@@ -6,8 +6,12 @@ the same people, lands on the audit trail, and a refusal says why on the page.
 
 from __future__ import annotations
 
-import pytest
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from fastapi.testclient import TestClient
+
+from jxc.asgi import create_server
 from jxc.domain.workflow import DOCUMENT_TYPES
 from jxc.queries import audit
 from jxc.queries import catalog as catalog_queries
@@ -15,7 +19,7 @@ from jxc.queries import users as user_queries
 from jxc.services import documents, workflows
 from jxc.services.workflows import shipped_source
 from tests.builders import PASSWORD, a_user, a_warehouse, an_item, snapshot
-from tests.web.helpers import page_csrf, web_client
+from tests.web.helpers import login_form_token, page_csrf, web_client
 
 
 @pytest.fixture
@@ -98,6 +102,29 @@ def test_a_disabled_user_is_signed_out_at_once(shop):
     assert post(admin, "/settings/users/clerk1/active", active="false").status_code == 303
 
     assert clerk.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_signing_in_leads_back_to_the_page_asked_for_and_never_off_the_site(shop):
+    visitor = TestClient(create_server(shop), raise_server_exceptions=False)
+
+    sent = visitor.get("/stock?item=螺丝-M3", follow_redirects=False).headers["location"]
+    form = visitor.get(sent).text
+    token = login_form_token(visitor)
+
+    def sign_in(then):
+        answer = visitor.post(
+            "/login",
+            data={"username": "clerk1", "password": PASSWORD, "csrf": token, "next": then},
+            follow_redirects=False,
+        )
+        return answer.headers["location"]
+
+    asked = "/stock?item=%E8%9E%BA%E4%B8%9D-M3"  # 螺丝-M3, as the browser sent it
+    assert parse_qs(urlsplit(sent).query) == {"next": [asked]}
+    assert f'<input type="hidden" name="next" value="{asked}">' in form
+    assert sign_in(asked) == asked
+    for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        assert sign_in(elsewhere) == "/"
 
 
 def test_the_last_admin_cannot_be_disabled(shop):

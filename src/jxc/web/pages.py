@@ -102,7 +102,11 @@ LOGIN_COOKIE = "jxc_login"
 
 
 def _login_page(
-    request: Request, status_code: int = 200, errors: FormErrors | None = None, username: str = ""
+    request: Request,
+    status_code: int = 200,
+    errors: FormErrors | None = None,
+    username: str = "",
+    then: str = "",
 ) -> Response:
     nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     response = page(
@@ -111,10 +115,17 @@ def _login_page(
         status_code,
         errors=errors or FormErrors(),
         username=username,
+        then=_on_this_site(then or request.query_params.get("next", "")),
         login_csrf=csrf_token(nonce),
     )
     response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict")
     return response
+
+
+def _on_this_site(path: str) -> str:
+    """``path`` if it is a page of this site, else nothing: no sign-in sends anyone away."""
+    local = path.startswith("/") and not path.startswith("//")
+    return path if local and not any(c in path for c in "\\\r\n") else ""
 
 
 @router.get("/login")
@@ -128,6 +139,7 @@ async def login(
     app: AppDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    then: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     try:
         check_csrf(request.cookies.get(LOGIN_COOKIE, ""), await _sent_csrf(request))
@@ -135,8 +147,8 @@ async def login(
     except DomainError as error:
         errors = form_errors(error, locale_of(request))
         status = 403 if isinstance(error, Forbidden) else 401
-        return _login_page(request, status, errors, username)
-    response = RedirectResponse("/", status_code=303)
+        return _login_page(request, status, errors, username, then)
+    response = RedirectResponse(_on_this_site(then) or "/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
