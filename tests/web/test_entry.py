@@ -158,6 +158,19 @@ def test_a_batch_item_without_a_barcode_is_received_with_its_batch_typed_beside(
     assert (line.item, line.quantity, line.batch) == ("奶粉", Decimal(6), "B7")
 
 
+def test_a_second_expiry_for_the_same_batch_on_one_receipt_is_refused_not_dropped(client):
+    receipt = Entry(signed_in(client, "clerk1"), "receive")
+
+    assert receipt.scan("奶粉", scan_batch="B8", scan_expiry="2027-01-01", quantity="2") == 200
+    assert receipt.scan("奶粉", scan_batch="B8", scan_expiry="2028-06-30") == 422
+    assert receipt.message == "批次 B8 的 有效期至 已是 2027-01-01，不是 2028-06-30"
+    assert receipt.scan("奶粉", scan_batch="B8") == 200  # no expiry: the batch's own
+    assert receipt.scan("奶粉", scan_batch="B8", scan_expiry="2027-01-01") == 200
+
+    assert receipt.lines == [("奶粉", "4", "B8", [])]
+    assert json.loads(receipt.state)["lines"][0]["expiry_date"] == "2027-01-01"
+
+
 def test_a_transfer_scan_of_a_serial_in_another_warehouse_names_where_it_is(client):
     transfer = Entry(signed_in(client, "boss"), "transfer", to_warehouse="WH2")
 

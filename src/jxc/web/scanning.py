@@ -104,13 +104,30 @@ def add_scan(
     Raises:
         Invalid: scan.serial_counted_once (a count other than 1 typed for a serial);
             scan.serial_scanned_already (a serial already on a line: told, not taken as
-            a new unit); quantity.not_a_number (the line's quantity, as typed over).
+            a new unit); batch.dates_conflict (an expiry unlike the one the batch's line
+            has); quantity.not_a_number (the line's quantity, as typed over).
     """
     if scanned.serial is not None and count not in (None, 1):
         raise Invalid("scan.serial_counted_once", {"serial": scanned.serial, "count": f"{count}"})
     for number, line in enumerate(lines, start=1):
         if line["item"] == scanned.item and scanned.serial in line["serials"]:  # an item's own
             raise Invalid("scan.serial_scanned_already", {"serial": scanned.serial, "line": number})
+    expiry = scanned.expiry_date.isoformat() if scanned.expiry_date else None
+    for line in lines:
+        # one batch has one expiry: a second label saying otherwise is told, not dropped
+        known = line.get("expiry_date")
+        if (line["item"], line.get("batch")) == (scanned.item, scanned.batch) and scanned.batch:
+            if expiry and known and known != expiry:
+                raise Invalid(
+                    "batch.dates_conflict",
+                    {
+                        "batch": scanned.batch,
+                        "field": "expiry_date",
+                        "known": known,
+                        "given": expiry,
+                    },
+                )
+            line["expiry_date"] = known or expiry
     quantity = scanned.quantity if count is None else scanned.quantity * count
     for number, line in enumerate(lines, start=1):
         same = (line["item"], line["unit"], line.get("batch")) == (
@@ -133,7 +150,7 @@ def add_scan(
             "unit": scanned.unit,
             "quantity": "1" if scanned.serial else str(quantity),
             "batch": scanned.batch,
-            "expiry_date": scanned.expiry_date.isoformat() if scanned.expiry_date else None,
+            "expiry_date": expiry,
             "serials": [scanned.serial] if scanned.serial else [],
             "unit_cost": None,
         }
