@@ -7,13 +7,13 @@ import re
 import socket
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from jxc import __version__
 from jxc.bootstrap import SCHEMA_REVISION, build, head_revision, upgrade
 from jxc.cli.main import app
 from jxc.config import Settings
-from jxc.db.schema import AuditEvent
+from jxc.db.schema import AuditEvent, Document
 from jxc.domain.workflow import DOCUMENT_TYPES
 from tests.builders import snapshot, tamper_with_audit
 from tests.cli.conftest import jxc, runner
@@ -381,6 +381,33 @@ def test_check_passes_on_the_demo_company_and_trace_follows_a_batch(empty_databa
     assert "检查通过" in output
     code, output = jxc(database_url, "demo", "--days", "10")
     assert (code, "已载入过" in output) == (0, True)
+
+
+def test_the_demo_takes_each_documents_steps_in_order_and_verifies_every_transfer_it_received(
+    empty_database_url,
+):
+    code, output = jxc(empty_database_url, "demo", "--days", "20")
+    assert code == 0, output
+    application = build(Settings(database_url=empty_database_url))
+    try:
+        with application.engine.connect() as connection:
+            events = connection.execute(
+                select(AuditEvent.subject, AuditEvent.occurred_at)
+                .where(AuditEvent.subject_type == "document")
+                .order_by(AuditEvent.sequence)
+            ).all()
+            received = connection.execute(
+                select(Document.number).where(
+                    Document.document_type == "transfer", Document.state == "executed"
+                )
+            ).all()
+    finally:
+        application.dispose()
+    latest: dict[str, object] = {}
+    for subject, moment in events:
+        assert moment >= latest.get(subject, moment), f"{subject}: a step before the one before"
+        latest[subject] = moment
+    assert received == []  # received, then verified by someone who moved none of it
 
 
 def snapshot_of(database_url: str) -> dict[str, object]:

@@ -210,8 +210,10 @@ class _Demo:
         self.items: list[tuple[str, str, str]] = []  # (code, tracking, unit cost)
         self.serial_counter = 0
         self.partner_turns = 0
-        self.shipped: list[tuple[str, str]] = []  # transfers in transit, to where
+        # transfers in transit: (number, (shipper, receiver), when shipped)
+        self.shipped: list[tuple[str, tuple[str, str], datetime]] = []
         self.moment = datetime.now(UTC)  # the demo's clock: each step a little later
+        self.last_step = self.moment  # when the last document's last step was taken
 
     def at(self, day: date) -> None:
         self.moment = company_time(day, time(9), self.uow.zone) + timedelta(
@@ -243,6 +245,7 @@ class _Demo:
         if data["document_type"] != "transfer":
             steps += _closing_steps(keeper)
         done = self.walk(result.number, steps, stop)
+        self.last_step = self.moment
         self.moment = started + timedelta(minutes=self.random.randint(1, 20))
         return result if done else None
 
@@ -396,9 +399,11 @@ class _Demo:
         if self.random.random() < 0.4:
             self.transfer(day)
         if self.shipped and self.random.random() < 0.6:
-            number, target = self.shipped.pop(0)
-            receiver = _keeper(target)
-            self.walk(number, [("receive", receiver, 60, 600), *_closing_steps(receiver)])
+            number, (shipper, receiver), shipped_at = self.shipped.pop(0)
+            resume, self.moment = self.moment, max(self.moment, shipped_at)  # not before
+            steps = [("receive", receiver, 60, 600), *_closing_steps(shipper, receiver)]
+            self.walk(number, steps)
+            self.moment = resume
         if self.random.random() < 0.05:
             self.reverse_recent()
 
@@ -562,7 +567,7 @@ class _Demo:
             }
         )
         if result is not None:
-            self.shipped.append((result.number, target))
+            self.shipped.append((result.number, (_keeper(source), _keeper(target)), self.last_step))
 
     def reverse_recent(self) -> None:
         from jxc.queries.documents import documents as recent
@@ -720,9 +725,12 @@ class _Demo:
         return (self._cost(item) * Decimal("1.45")).quantize(Decimal("0.01"))
 
 
-def _closing_steps(executor: str) -> list[tuple[str, str, int, int]]:
-    """核对 by someone other than who executed, then 归档 by finance."""
-    verifier = "admin" if executor == "manager" else "manager"
+def _closing_steps(*movers: str) -> list[tuple[str, str, int, int]]:
+    """核对 by someone who did not move the goods, then 归档 by finance.
+
+    ``movers``: who executed, and for a transfer who received it too.
+    """
+    verifier = next(person for person in ("manager", "admin") if person not in movers)
     return [("verify", verifier, 30, 360), ("archive", "finance", 60, 480)]
 
 
