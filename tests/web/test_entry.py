@@ -59,6 +59,19 @@ def client(shop):
         yield test_client
 
 
+def test_an_entry_screen_is_refused_as_it_opens_to_whom_may_make_no_such_document(client, shop):
+    a_user(shop, "auditor", "auditor")
+
+    refused_screen = signed_in(client, "auditor").get("/receive")
+    own = signed_in(client, "clerk1").get("/issue").text
+
+    assert refused_screen.status_code == 403
+    assert "用户 auditor 无权创建" in refused_screen.text
+    assert 'id="scan"' not in refused_screen.text
+    source = own.split('<select name="warehouse">')[1].split("</select>")[0]
+    assert re.findall(r">(WH\d)</option>", source) == ["WH1"]
+
+
 def test_an_issue_scan_beyond_what_is_available_is_refused_at_once(client, shop):
     issue = Entry(signed_in(client, "clerk1"), "issue")
     before = snapshot(shop)

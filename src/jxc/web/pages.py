@@ -645,8 +645,9 @@ def entry_context(
         ):
             # one since deactivated, or past the list's length: still shown, still sent
             partners.append(partner_queries.partner(connection, header.partner))
-    # Goods leave from a warehouse of the user's; a transfer may go to any other.
-    warehouses = [code for code in every if user.sees(code)]
+    # Goods move in a warehouse where the user may make such a document; a transfer may
+    # go to any other.
+    warehouses = [code for code in every if user.may(Action.DOCUMENT_CREATE, kind.value, code)]
     warehouse = header.warehouse or (warehouses or [""])[0]
     others = [code for code in every if code != warehouse]
     return {
@@ -688,6 +689,9 @@ def _entry_routes(entry: str, kind: DocumentType) -> None:
     async def entry_page(
         request: Request, app: AppDep, user: UserDep, warehouse: str = "", source: str = ""
     ) -> Response:
+        if not user.may_somewhere(Action.DOCUMENT_CREATE, kind.value):
+            # refused as the screen opens, not at the first scan (an auditor reads only)
+            raise Forbidden("auth.forbidden", {"user": user.username, "action": "document.create"})
         header = EntryHeader(warehouse=warehouse)
         if source and kind.source_type:
             header = await run_in_threadpool(_ordered_header, app, user, source)
