@@ -193,6 +193,15 @@ def test_a_transfer_scan_of_a_serial_in_another_warehouse_names_where_it_is(clie
     assert transfer.lines == []
 
 
+def test_a_serial_items_code_without_its_serial_asks_for_the_serial_to_be_scanned(client):
+    issue = Entry(signed_in(client, "boss"), "issue")
+
+    assert issue.scan(PHONE_EAN) == 422
+
+    assert issue.message == "手机 按序列号管理：请扫描该件的序列号"  # no serial field to fill
+    assert issue.lines == []
+
+
 def test_a_serial_is_not_located_for_a_clerk_who_does_not_work_where_it_is(client):
     transfer = Entry(signed_in(client, "clerk1"), "transfer", to_warehouse="WH2")
 

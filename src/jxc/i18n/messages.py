@@ -237,6 +237,7 @@ ERRORS: dict[str, str] = {
     "auth.csrf_invalid": "This form is out of date or came from another site; reload the page and try again",
     "text.nul_character": "The text contains a NUL character (\\u0000), which no name, code or note may hold",
     "serial.reserved": "Serial {serial} of {item} is held by {number}; it cannot go out on another document",
+    "scan.serial_needed": "{item} is serial-tracked: scan the unit's serial number",
     "scan.serial_scanned_already": "Serial {serial} is on line {line} already: each serial is one unit",
     "scan.serial_counted_once": "{serial} is one unit: scan each serial, a count of {count} does not apply",
     "scan.state_invalid": "The scanned lines sent back were not readable; they were cleared, scan again",

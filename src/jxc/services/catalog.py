@@ -563,7 +563,8 @@ def scan(
 
     Raises:
         Invalid: barcode.empty, barcode.too_long, barcode.gs1_invalid, batch.required (a
-            batch-tracked item scanned without its batch), batch.not_tracked, serial.required,
+            batch-tracked item scanned without its batch), batch.not_tracked,
+            scan.serial_needed (a serial-tracked item's code without its serial),
             serial.not_tracked.
         NotFound: barcode.unknown.
     """
@@ -604,7 +605,7 @@ def scan(
         code = replace(code, serial=None)
     elif serialized != (code.serial is not None):
         raise Invalid(
-            "serial.required" if serialized else "serial.not_tracked", {"item": item.code}
+            "scan.serial_needed" if serialized else "serial.not_tracked", {"item": item.code}
         )
     return Scanned(
         item=item.code,

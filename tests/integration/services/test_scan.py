@@ -93,7 +93,7 @@ def test_a_gs1_code_brings_the_batch_expiry_serial_and_count(shelf):
     [
         ("6999999999995", NotFound, "barcode.unknown"),
         ("6909876543212", Invalid, "batch.required"),
-        ("6900000000014", Invalid, "serial.required"),
+        ("6900000000014", Invalid, "scan.serial_needed"),
         ("(01)06909876543219", Invalid, "barcode.gs1_check_digit"),
         ("(01)06901234567892(10)B1", Invalid, "batch.not_tracked"),
         ("(01)06901234567892(21)S1", Invalid, "serial.not_tracked"),
