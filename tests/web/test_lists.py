@@ -175,6 +175,12 @@ def test_an_unknown_batch_is_named_on_the_trace_page(shop):
     assert "批次 NOPE" in page.text
 
 
+def test_a_trace_of_an_item_alone_says_what_else_it_needs_and_where_its_movements_are(shop):
+    page = web_client(shop, "clerk1").get("/trace?item=奶粉")
+
+    assert "追溯 奶粉 还需填写批次或序列号；该商品的全部流水见商品流水账" in page.text
+
+
 def test_an_export_too_long_for_a_worksheet_is_refused_in_either_format(monkeypatch):
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
     rows = [type("Row", (), {"number": str(n)})() for n in range(3)]

@@ -96,6 +96,8 @@ async def trace_page(
                 if not item:
                     raise Invalid("field.required", {"field": "item"})
                 found = movements.trace_batch(connection, item.strip(), batch.strip())
+            elif item.strip():
+                raise Invalid("trace.item_alone", {"item": item.strip()})
             else:
                 return None
         return found.within(user.visible_warehouses)
