@@ -275,6 +275,18 @@ def test_a_short_line_of_a_file_is_named_by_its_row(company, tmp_path):
     assert "/rows/3 第 3 行：螺丝-M3" in output
 
 
+def test_lines_given_both_by_option_and_in_a_file_are_refused_not_half_dropped(company, tmp_path):
+    file = tmp_path / "到货.csv"
+    file.write_text("商品,数量,单位成本\n螺丝-M3,2,1\n", encoding="utf-8")
+    both = ("--warehouse", "WH1", "--line", "螺丝-M3:7@1", "--file", str(file))
+
+    code, output = jxc(company, "doc", "create", "receipt", *both)
+
+    assert code == 4
+    assert "明细行请用 --line 或文件 到货.csv 二选一给出，不能同时使用" in output
+    assert "RK" not in jxc(company, "doc", "list")[1]
+
+
 def test_a_csv_file_with_chinese_headings_is_received(company, tmp_path):
     file = tmp_path / "到货.csv"
     file.write_text(

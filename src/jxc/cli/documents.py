@@ -106,8 +106,11 @@ def _document(
     Also the file they came from, if they did: its rows name the lines in errors.
 
     Raises:
-        Invalid: document.file_disagrees (an option says otherwise than the file's header).
+        Invalid: document.file_disagrees (an option says otherwise than the file's header),
+            document.lines_twice (lines given both ways: one set would be dropped).
     """
+    if file and line:
+        raise Invalid("document.lines_twice", {"file": file.name})
     read = imports.read_document(file) if file else None
     header, lines = (read.header, read.lines) if read else ({}, [_line(spec, st) for spec in line])
     for key, value in given.items():
