@@ -67,6 +67,7 @@ class Location:
     warehouse_id: int | None
     allow_negative_stock: bool = False
     warehouse_code: str | None = None
+    held_back: bool = False  # 待检 (QC): goods leave it only where a line names it
 
     @property
     def label(self) -> str:

@@ -2412,6 +2412,7 @@ def _serial_moves(
             viewer,
             f"{pointer}/serials",
             errors,
+            held_back_too=header.document_type is DocumentType.PURCHASE_RETURN,
         ):
             continue
         assert known is not None
@@ -2428,11 +2429,14 @@ def refuse_serial_not_here(
     viewer: str,
     pointer: str,
     errors: ErrorCollector,
+    held_back_too: bool = False,
 ) -> bool:
     """Whether a serial at ``where`` (None: unknown) cannot go out; ``errors`` say why.
 
     ``taken_from``: the warehouse, and the location a line names (None: any in it). A
-    serial in another warehouse is named there only to whom works in it.
+    serial in another warehouse is named there only to whom works in it. One awaiting QC
+    (待检) goes out only where the line names its location, or ``held_back_too`` (a
+    purchase return sends rejects back from there).
     """
     warehouse_id, source = taken_from
     item, serial_no = serial
@@ -2466,6 +2470,11 @@ def refuse_serial_not_here(
             serial=serial_no,
             item=item.code,
             location=source.code if source else uow.catalog.warehouse_code(warehouse_id),
+        )
+        return True
+    if where is not None and where.held_back and source is None and not held_back_too:
+        errors.add(
+            pointer, "serial.awaiting_qc", serial=serial_no, item=item.code, location=where.label
         )
         return True
     return False

@@ -394,6 +394,32 @@ def test_goods_bought_wait_in_qc_unsold_until_put_away_and_a_rejected_part_goes_
     assert_books_balance(shop)
 
 
+def test_a_serial_awaiting_qc_goes_out_only_from_a_line_naming_qc_or_back_to_its_supplier(shop):
+    qc_and_a_shelf(shop)
+    an_item(shop, "水泵", tracking="serial", base_unit="台")
+    bought = purchase(shop, {"item": "水泵", "quantity": "3", "unit_price": "900"})
+    pumps = {"item": "水泵", "quantity": "3", "serials": ["P1", "P2", "P3"]}
+    received = receipt_of(shop, bought, pumps).number  # into QC
+    sold = {"document_type": "issue", "warehouse": "WH1", "note": "样机"}
+
+    with refused(shop, Invalid) as uninspected:
+        documents.create(
+            shop.uow(),
+            "tester",
+            {**sold, "lines": [{"item": "水泵", "quantity": "1", "serials": ["P1"]}]},
+        )
+    named = {"item": "水泵", "quantity": "1", "serials": ["P2"], "location": "QC"}
+    documents.create(shop.uow(), "tester", {**sold, "lines": [named]}, post=True)
+    send_back(shop, received, {"item": "水泵", "quantity": "1", "serials": ["P3"]})
+
+    assert (uninspected.value.code, uninspected.value.params["location"]) == (
+        "serial.awaiting_qc",
+        "WH1/QC",
+    )
+    assert on_hand(shop, "水泵") == Decimal(1)  # P1, still in QC
+    assert_books_balance(shop)
+
+
 def qc_and_a_shelf(app):
     catalog.add_location(
         app.uow(), "tester", {"warehouse": "WH1", "code": "QC", "name": "待检区", "usage": "qc"}

@@ -565,8 +565,11 @@ def _slot(row: Any) -> StockSlot:
         negative,
         warehouse,
     ) = row
-    location = _location_of(location_id, code, name, kind, warehouse_id, bool(negative), warehouse)
-    return StockSlot(location, batch_id, batch_no, expiry, available, usage == _QC)
+    held_back = usage == _QC
+    location = _location_of(
+        location_id, code, name, kind, warehouse_id, bool(negative), warehouse, held_back
+    )
+    return StockSlot(location, batch_id, batch_no, expiry, available, held_back)
 
 
 def read_slots(

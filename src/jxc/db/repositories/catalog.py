@@ -107,6 +107,7 @@ def _location(row: Row[Any]) -> Location:
         row.warehouse_id,
         bool(row.allow_negative_stock),
         row.warehouse_code,
+        row.usage == LocationUsage.QC.value,
     )
 
 
@@ -119,9 +120,17 @@ def _location_of(
     warehouse_id: int | None,
     allow_negative_stock: bool,
     warehouse_code: str | None,
+    held_back: bool,
 ) -> Location:
     return Location(
-        id, code, name, LocationKind(kind), warehouse_id, allow_negative_stock, warehouse_code
+        id,
+        code,
+        name,
+        LocationKind(kind),
+        warehouse_id,
+        allow_negative_stock,
+        warehouse_code,
+        held_back,
     )
 
 
