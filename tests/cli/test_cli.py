@@ -287,6 +287,21 @@ def test_lines_given_both_by_option_and_in_a_file_are_refused_not_half_dropped(c
     assert "RK" not in jxc(company, "doc", "list")[1]
 
 
+def test_an_orders_lines_are_edited_as_they_were_created_the_at_sign_a_unit_price(company):
+    jxc(company, "partner", "add", "C1", "客户一")
+    order = ("doc", "create", "sales_order", "--warehouse", "WH1", "--partner", "C1")
+    code, output = jxc(company, *order, "--line", "螺丝-M3:9@5")
+    number = re.search(r"XSDD\d{12}", output).group(0)
+
+    code, output = jxc(
+        company, "doc", "edit", number, "--line", "螺丝-M3:1@36:箱", "--tax-rate", "9"
+    )
+    assert code == 0, output
+    code, output = jxc(company, "doc", "show", number)
+
+    assert re.search(r"│ 1 +│ 螺丝-M3 .*│ +36(\.00)? +│ +9", output), output
+
+
 def test_a_csv_file_with_chinese_headings_is_received(company, tmp_path):
     file = tmp_path / "到货.csv"
     file.write_text(
