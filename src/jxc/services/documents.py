@@ -2074,12 +2074,13 @@ def _refuse_what_it_could_not_move(
 
     A receipt's serial in stock already, or its batch dates unlike the batch's own (or an
     earlier line's), or missing for a new batch; an issue's, a transfer's or a return's
-    serial not in stock where the document takes it from, or held by another document.
+    serial not in stock where the document takes it from, or held by another document,
+    or a batch it names that does not exist.
 
     Raises:
         Invalid: one item per such serial or date (serial.already_in_stock,
             serial.not_in_stock, serial.in_other_warehouse, serial.reserved,
-            batch.dates_conflict, batch.date_required …).
+            serial.awaiting_qc, batch.dates_conflict, batch.date_required, batch.unknown …).
     """
     tracked = [line for line in lines if line.serials or line.batch_no]
     if not _takes_serials(header.document_type) or not tracked:
@@ -2104,6 +2105,12 @@ def _refuse_what_it_could_not_move(
             return named.get(line.location_id or 0), anywhere  # the moves are not kept
 
         _moves_by_serial(uow, header, (tracked, items), route, (errors, actor))
+        batched = [(line, (line.item_id, no)) for line in tracked if (no := line.batch_no)]
+        known = uow.catalog.batches(key for _, key in batched)
+        for line, key in batched:
+            if key not in known:
+                item = items[line.item_id].code
+                errors.add(f"/lines/{line.line_no}/batch", "batch.unknown", batch=key[1], item=item)
     errors.raise_if_any()
 
 

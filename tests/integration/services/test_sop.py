@@ -1256,6 +1256,17 @@ def test_an_issue_of_a_serial_not_in_stock_is_refused_as_it_is_saved_not_at_exec
     assert step(shop, "clerk1", number.number, "submit").state == "pending"
 
 
+def test_an_issue_naming_a_batch_that_does_not_exist_is_refused_as_it_is_saved(shop):
+    milk = {"item": "奶粉", "quantity": "5", "unit_cost": "80.00"}
+    executed(shop, {**milk, "batch": "B1", "production_date": "2026-10-01"})
+
+    with refused(shop, Invalid) as typo:
+        draft(shop, "issue", {"item": "奶粉", "quantity": "3", "batch": "NOPE"}, note="领料")
+
+    assert (typo.value.code, typo.value.params["pointer"]) == ("batch.unknown", "/lines/1/batch")
+    assert draft(shop, "issue", {"item": "奶粉", "quantity": "3", "batch": "B1"}, note="领料")
+
+
 def test_an_issue_of_a_serial_another_issue_took_meanwhile_is_refused_at_each_step_on(shop):
     an_item(shop, "手机", tracking="serial", base_unit="台")
     executed(shop, {"item": "手机", "quantity": "1", "unit_cost": "1999", "serials": ["SN-5"]})
