@@ -79,6 +79,38 @@ def problem(response, status):
     return body
 
 
+@pytest.mark.parametrize(
+    ("quantity", "code"),
+    [
+        ("1.0000000000000001", "quantity.too_precise"),  # a float would read 1.0
+        ("1e400", "quantity.too_large"),  # a float would read inf
+        ("NaN", "request.json_invalid"),  # not JSON, though Python reads it
+    ],
+)
+def test_a_quantity_sent_as_a_json_number_is_read_exactly_not_as_a_float(client, quantity, code):
+    headers = signed_in(client, "clerk1")
+    body = (
+        '{"document_type": "receipt", "warehouse": "WH1", '
+        f'"lines": [{{"item": "螺丝-M3", "quantity": {quantity}, "unit_cost": 2}}]}}'
+    )
+
+    sent = client.post(
+        "/api/v1/documents",
+        content=body.encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+
+    assert sent.status_code == 422, sent.text
+    assert code in sent.text
+    whole = body.replace(quantity, "12")
+    made = client.post(
+        "/api/v1/documents",
+        content=whole.encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert made.status_code == 201, made.text
+
+
 # health, sessions --------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from jxc.api.deps import (
     exported,
     period,
 )
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import EventOut, ExportCheckOut
 from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
@@ -25,7 +26,7 @@ from jxc.exports import XLSX_MAX_ROWS, ExportFormat
 from jxc.queries import SEQUENCE_MAX, audit
 from jxc.services import audit_exports, auth
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["audit"])
 AuditDays = Annotated[Period, Depends(period("first_day", "last_day"))]  # as once spelt
 
 

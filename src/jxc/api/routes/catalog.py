@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from jxc.api.deps import ActorDep, AppDep, Limit, ReaderDep
+from jxc.api.exact import ExactJsonRoute
 from jxc.domain.errors import NotFound
 from jxc.queries import catalog
 from jxc.queries.catalog import ItemRow, LocationRow, WarehouseRow
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["catalog"])
 
 
 @router.get("/items", operation_id="items-list", summary="Items (商品), by code or name")

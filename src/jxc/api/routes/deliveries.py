@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict
 
 from jxc.api.deps import Acting, ActingDep, AppDep, IdempotencyKey, ReaderDep
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import DocumentResultOut, Exact
 from jxc.bootstrap import App
 from jxc.domain.errors import NotFound
@@ -17,7 +18,7 @@ from jxc.queries import documents as document_queries
 from jxc.queries import orders as order_queries
 from jxc.services import deliveries, documents
 
-router = APIRouter(prefix="/deliveries", tags=["deliveries"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/deliveries", tags=["deliveries"])
 
 Number = Annotated[str, Path(min_length=1, max_length=40, description="e.g. XSCK202611250001")]
 

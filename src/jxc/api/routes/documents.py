@@ -24,6 +24,7 @@ from jxc.api.deps import (
     ReaderDep,
     exported,
 )
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import (
     DocumentOut,
     DocumentResultOut,
@@ -45,7 +46,7 @@ from jxc.queries import orders as order_queries
 from jxc.queries.documents import DocumentRow
 from jxc.services import documents, orders, workflows
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/documents", tags=["documents"])
 
 Number = Annotated[str, Path(min_length=1, max_length=40, description="e.g. RK202611250001")]
 _HISTORY = 1000

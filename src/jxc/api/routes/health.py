@@ -6,10 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from jxc.api.deps import AppDep
+from jxc.api.exact import ExactJsonRoute
 from jxc.bootstrap import current_revision, head_revision
 from jxc.domain.errors import DomainError
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["health"])
 
 
 @router.get("/health", operation_id="health", summary="The process answers")

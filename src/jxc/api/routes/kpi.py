@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from jxc.api.deps import AppDep, ReaderDep
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import Exact
 from jxc.domain.kpi import default_start
 from jxc.queries import kpi
 
-router = APIRouter(tags=["kpi"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["kpi"])
 
 
 class PointOut(BaseModel):

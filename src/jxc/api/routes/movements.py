@@ -23,6 +23,7 @@ from jxc.api.deps import (
     exported,
     period,
 )
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import ItemLedgerOut, TraceOut
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
@@ -31,7 +32,7 @@ from jxc.exports import ExportFormat
 from jxc.queries import movements
 from jxc.queries.movements import Movement, Trace
 
-router = APIRouter(tags=["movements"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["movements"])
 
 
 @router.get(

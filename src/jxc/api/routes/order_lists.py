@@ -21,6 +21,7 @@ from jxc.api.deps import (
     ReaderDep,
     exported,
 )
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import Page
 from jxc.domain.documents import DocumentType
 from jxc.exports import XLSX_MAX_ROWS, ExportFormat
@@ -28,7 +29,7 @@ from jxc.queries import order_lists
 from jxc.queries.order_lists import AwaitingQcRow, ListFilter, OrderInProgressRow, ReturnRow
 from jxc.services import orders
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["documents"])
 
 Warehouse = Annotated[str | None, Query(max_length=64)]
 Partner = Annotated[str | None, Query(max_length=32)]

@@ -21,6 +21,7 @@ from jxc.api.deps import (
     ReaderDep,
     exported,
 )
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import ChangesOut, PartnerOut, SellableOut
 from jxc.bootstrap import App
 from jxc.domain.errors import Invalid
@@ -29,7 +30,7 @@ from jxc.queries import SEQUENCE_MAX
 from jxc.queries import partners as partner_queries
 from jxc.services import order_import, partners
 
-router = APIRouter(tags=["partners"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["partners"])
 
 Code = Annotated[str, Path(min_length=1, max_length=32)]
 

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from jxc.api.deps import ActingDep, ActorDep, AppDep, IdempotencyKey
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import Exact
 from jxc.domain.replenishment import DEFAULT_USAGE_DAYS, MAX_USAGE_DAYS
 from jxc.queries import reports
 from jxc.services import replenishment
 
-router = APIRouter(tags=["replenishment"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["replenishment"])
 
 Code = Annotated[str, Path(min_length=1, max_length=64)]
 WarehouseCode = Annotated[str, Path(min_length=1, max_length=32)]

@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from jxc import exports
 from jxc.api.deps import EXPORT_RESPONSES, AppDep, Export, LocaleDep, ReaderDep, exported
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import AgeingOut, DormantOut, ExpiryOut, InTransitOut, StockSummaryOut
 from jxc.domain.auth import Principal
 from jxc.queries import reports
 from jxc.queries.reports import Scope
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/reports", tags=["reports"])
 
 Code = Annotated[str | None, Query(min_length=1, max_length=64)]
 Category = Annotated[str | None, Query(min_length=1, max_length=100)]

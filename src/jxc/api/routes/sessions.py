@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from jxc.api.deps import AppDep, ReaderDep, TokenDep
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import GrantOut, MeOut, SessionIn, SessionOut
 from jxc.services import auth
 
-router = APIRouter(tags=["sessions"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["sessions"])
 
 
 @router.post(

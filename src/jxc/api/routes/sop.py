@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 
 from jxc.api.deps import ActorDep, AppDep, LocaleDep
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import FlowOut, StateCountOut
 from jxc.domain.workflow import mermaid
 from jxc.i18n.messages import vocabulary
 from jxc.services import workflows
 
-router = APIRouter(prefix="/sop", tags=["sop"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/sop", tags=["sop"])
 
 DocumentType = Literal["receipt", "issue", "transfer", "reversal", "sales_order", "sales_delivery"]
 

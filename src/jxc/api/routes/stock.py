@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 
 from jxc import exports
 from jxc.api.deps import EXPORT_RESPONSES, AppDep, Export, LocaleDep, ReaderDep, exported
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import StockOut, StockRowOut
 from jxc.domain.auth import Principal
 from jxc.domain.errors import NotFound
 from jxc.queries import stock_levels
 
-router = APIRouter(prefix="/stock", tags=["stock"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/stock", tags=["stock"])
 
 Code = Annotated[str | None, Query(min_length=1, max_length=64)]
 

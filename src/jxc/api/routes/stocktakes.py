@@ -20,12 +20,13 @@ from jxc.api.deps import (
     LocaleDep,
     exported,
 )
+from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import Exact
 from jxc.queries.stocktakes import CountLineRow
 from jxc.services import stocktakes
 from jxc.services.stocktakes import StocktakeResult
 
-router = APIRouter(prefix="/stocktakes", tags=["stocktakes"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/stocktakes", tags=["stocktakes"])
 
 Number = Annotated[str, Path(min_length=1, max_length=40, description="e.g. PD202611260001")]
 Step = Literal["start", "hand-in", "approve"]
