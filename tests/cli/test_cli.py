@@ -302,6 +302,25 @@ def test_an_orders_lines_are_edited_as_they_were_created_the_at_sign_a_unit_pric
     assert re.search(r"│ 1 +│ 螺丝-M3 .*│ +36(\.00)? +│ +9", output), output
 
 
+def test_a_units_ratio_changes_only_while_no_document_counts_in_it(company):
+    jxc(company, "item", "add", "BX-1", "纸箱装", "--conversion", "箱=10")
+    assert jxc(company, "item", "unit", "BX-1", "箱", "12")[0] == 0  # nothing counts in 箱 yet
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "BX-1:2@50:箱"
+    )
+    number = re.search(r"RK\d{12}", output).group(0)
+
+    drafted = jxc(company, "item", "unit", "BX-1", "箱", "20")
+    jxc(company, "doc", "post", number)
+    posted = jxc(company, "item", "unit", "BX-1", "箱", "20", lang="en")
+
+    assert drafted[0] == 5
+    assert f"BX-1 的 箱 换算率不能再改：单据 {number} 已按 箱 计数" in drafted[1]
+    assert posted == (5, posted[1])
+    assert "The ratio of 箱 for BX-1 cannot change: the item has stock history" in posted[1]
+    assert re.search(r"│ BX-1 │ WH1 +│ +24 │", jxc(company, "stock", "item", "BX-1", "WH1")[1])
+
+
 def test_a_csv_file_with_chinese_headings_is_received(company, tmp_path):
     file = tmp_path / "到货.csv"
     file.write_text(

@@ -156,6 +156,7 @@ ERRORS: dict[str, str] = {
     "unit.inexact_conversion": "{quantity} {unit} is {base_quantity} {base_unit}, which the base unit cannot count exactly",
     "unit.is_base": "{unit} is the base unit of {item}",
     "unit.not_convertible": "Item {item} cannot be counted in {unit} (units: {units})",
+    "unit.ratio_on_documents": "The ratio of {unit} for {item} cannot change: {number} counts it in {unit}",
     "unit.ratio_in_use": "The ratio of {unit} for {item} cannot change: the item has stock history",
     "unit.ratio_not_positive": "The ratio of {unit} must be greater than zero, not {ratio}",
     "unit.ratio_too_precise": "The ratio {ratio} of {unit} has more than 6 decimals",

@@ -269,7 +269,9 @@ def add_unit_conversion(
     Raises:
         NotFound: item.unknown, unit.unknown.
         Invalid: unit.ratio_not_positive, unit.ratio_too_precise, unit.is_base.
-        Conflict: unit.ratio_in_use (the item has stock history; the ratio cannot change).
+        Conflict: unit.ratio_in_use (the item has stock history; the ratio cannot change),
+            unit.ratio_on_documents (a document counts the item in that unit: its lines
+            would say other than what they mean).
     """
     require(uow, actor, Action.CATALOG_MANAGE)
     payload = {"item": item_code, "unit": unit_code, "ratio": str(ratio)}
@@ -283,8 +285,15 @@ def add_unit_conversion(
         raise Invalid("unit.is_base", {"item": item.code, "unit": unit_code})
     check_conversion_ratio(ratio, found[1])
     current = item.conversions.get(unit_code)
-    if current is not None and current[1] != ratio and uow.catalog.has_stock_history(item.id):
-        raise Conflict("unit.ratio_in_use", {"item": item.code, "unit": unit_code})
+    if current is not None and current[1] != ratio:
+        if uow.catalog.has_stock_history(item.id):
+            raise Conflict("unit.ratio_in_use", {"item": item.code, "unit": unit_code})
+        counting = uow.catalog.document_counting_in(item.id, found[0])
+        if counting is not None:
+            raise Conflict(
+                "unit.ratio_on_documents",
+                {"item": item.code, "unit": unit_code, "number": counting},
+            )
     uow.catalog.set_item_unit(item.id, found[0], ratio)
     updated = _item(uow, item_code)
     uow.record(

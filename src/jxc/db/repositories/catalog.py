@@ -324,6 +324,17 @@ class CatalogRepository:
             is not None
         )
 
+    def document_counting_in(self, item_id: int, unit_id: int) -> str | None:
+        """The number of a document whose lines count the item in the unit, if any."""
+        found = self.connection.execute(
+            select(s.Document.number)
+            .join(s.DocumentLine, s.DocumentLine.document_id == s.Document.id)
+            .where(s.DocumentLine.item_id == item_id, s.DocumentLine.unit_id == unit_id)
+            .order_by(s.Document.id.desc())
+            .limit(1)
+        ).first()
+        return None if found is None else str(found[0])
+
     # warehouses and locations --------------------------------------------------------
     def warehouses_by_code(self, codes: Iterable[str]) -> dict[str, Warehouse]:
         view, wanted = self._current(), set(codes)
