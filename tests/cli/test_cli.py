@@ -321,6 +321,21 @@ def test_a_units_ratio_changes_only_while_no_document_counts_in_it(company):
     assert re.search(r"│ BX-1 │ WH1 +│ +24 │", jxc(company, "stock", "item", "BX-1", "WH1")[1])
 
 
+def test_a_unit_of_measure_is_added_listed_and_used_once_and_refused_twice(company):
+    added = jxc(company, "unit", "add", "罐", "罐")
+    again = jxc(company, "unit", "add", "罐", "罐")
+    too_fine = jxc(company, "unit", "add", "米2", "平方米", "--decimals", "9")
+    item = jxc(company, "item", "add", "NF-1", "奶粉 900g", "--unit", "罐")
+
+    assert added == (0, "已新增计量单位 罐\n")
+    assert again[0] == 5
+    assert "计量单位 罐 已存在" in again[1]
+    assert too_fine[0] == 4
+    assert "计量单位的小数位为 0 到 6，不能是 9" in too_fine[1]
+    assert item[0] == 0, item[1]
+    assert re.search(r"│ 罐 +│ 罐 +│ 0 +│", jxc(company, "unit", "list")[1])
+
+
 def test_a_csv_file_with_chinese_headings_is_received(company, tmp_path):
     file = tmp_path / "到货.csv"
     file.write_text(

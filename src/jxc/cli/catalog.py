@@ -14,12 +14,14 @@ from jxc.services import catalog
 items = typer.Typer(help="Items (商品档案).", no_args_is_help=True)
 warehouses = typer.Typer(help="Warehouses (仓库).", no_args_is_help=True)
 locations = typer.Typer(help="Locations (库位).", no_args_is_help=True)
+units = typer.Typer(help="Units of measure (计量单位).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(items, name="item")
     app.add_typer(warehouses, name="warehouse")
     app.add_typer(locations, name="location")
+    app.add_typer(units, name="unit")
 
 
 def _pairs(values: list[str], option: str, st: State) -> dict[str, str]:
@@ -227,4 +229,31 @@ def list_locations(ctx: typer.Context, warehouse: str | None = None) -> None:
         st,
         ["label.warehouse", "label.code", "label.name", "label.kind", "fieldname.parent"],
         [(r.warehouse, r.code, r.name, st.t(f"location_kind.{r.kind}"), r.parent) for r in rows],
+    )
+
+
+@units.command("add", help="Add a unit of measure: jxc unit add 罐 罐 --decimals 0")
+def add_unit_of_measure(
+    ctx: typer.Context,
+    code: str,
+    name: str,
+    decimals: Annotated[
+        int, typer.Option(help="Decimals a quantity in it may have, 0 to 6 (小数位数).")
+    ] = 0,
+    request_id: RequestId = None,
+) -> None:
+    st = state(ctx)
+    catalog.add_unit(st.app.uow(), st.actor, code, name, decimals, request_id=request_id)
+    out.print(st.t("label.unit_added", unit=code))
+
+
+@units.command("list", help="List the units of measure.")
+def list_units(ctx: typer.Context) -> None:
+    st = state(ctx)
+    with st.app.reader() as connection:
+        rows = catalog_queries.units(connection)
+    table(
+        st,
+        ["label.code", "label.name", "label.decimals"],
+        [(r.code, r.name, r.decimals) for r in rows],
     )

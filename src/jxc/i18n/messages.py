@@ -497,6 +497,8 @@ LABELS: dict[str, str] = {
     "label.item_added": "Item {item} added",
     "label.warehouse_added": "Warehouse {warehouse} added",
     "label.location_added": "Location {location} added to {warehouse}",
+    "label.unit_added": "Unit {unit} added",
+    "label.decimals": "Decimals",
     "label.saved": "Saved",
     "label.suggestion": "FEFO suggestion for {quantity} of {item} in {warehouse}",
     "label.short": "Short by {quantity}",

@@ -154,3 +154,16 @@ def locations(connection: Connection, warehouse: str | None = None) -> list[Loca
     if warehouse is not None:
         query = query.where(s.Warehouse.code == warehouse)
     return [LocationRow(**r._mapping) for r in connection.execute(query)]
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    decimals: int
+
+
+def units(connection: Connection) -> list[UnitRow]:
+    """Every unit of measure, in the order they were added."""
+    rows = connection.execute(select(s.Unit.code, s.Unit.name, s.Unit.decimals).order_by(s.Unit.id))
+    return [UnitRow(code, name, int(decimals)) for code, name, decimals in rows]
