@@ -176,7 +176,7 @@ def test_a_second_expiry_for_the_same_batch_on_one_receipt_is_refused_not_droppe
 
     assert receipt.scan("奶粉", scan_batch="B8", scan_expiry="2027-01-01", quantity="2") == 200
     assert receipt.scan("奶粉", scan_batch="B8", scan_expiry="2028-06-30") == 422
-    assert receipt.message == "批次 B8 的 有效期至 已是 2027-01-01，不是 2028-06-30"
+    assert receipt.message == "批次 B8 的有效期至已是 2027-01-01，不是 2028-06-30"
     assert receipt.scan("奶粉", scan_batch="B8") == 200  # no expiry: the batch's own
     assert receipt.scan("奶粉", scan_batch="B8", scan_expiry="2027-01-01") == 200
 

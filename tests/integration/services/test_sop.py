@@ -1307,7 +1307,7 @@ def test_batch_dates_a_posting_would_refuse_are_refused_as_the_receipt_is_saved(
         documents.edit(shop.uow(), "clerk1", number, {"lines": [undated]})
 
     assert translate(against_the_batch.value.code, "zh_CN", **against_the_batch.value.params) == (
-        "批次 B1 的 生产日期 已是 2026-10-01，不是 2026-10-05"
+        "批次 B1 的生产日期已是 2026-10-01，不是 2026-10-05"
     )
     assert (against_a_line.value.code, against_a_line.value.params["pointer"]) == (
         "batch.dates_conflict",
