@@ -115,6 +115,28 @@ def test_the_audit_log_names_what_each_event_holds_in_words_not_json(shop):
     assert 'title="{&#34;document_type&#34;:&#34;transfer&#34;' in page  # the JSON kept
 
 
+def test_a_draft_issue_shows_what_it_is_worth_at_todays_average_and_a_posted_one_does_not(shop):
+    drafted = documents.create(
+        shop.uow(),
+        "tester",
+        {
+            "document_type": "issue",
+            "warehouse": "WH1",
+            "lines": [{"item": "奶粉", "quantity": "3"}],
+        },
+    ).number
+    client = web_client(shop, "clerk1")
+    with shop.reader() as connection:
+        posted = document_queries.documents(connection, "issue", "posted", limit=1)[0]
+
+    page = client.get(f"/documents/{drafted}").text
+    done = client.get(f"/documents/{posted.number}").text
+
+    assert "按当前移动平均成本估算金额约 ¥37.04（各行标 ≈）：审核据此判断" in page  # 3 × 12.345
+    assert '<span class="estimate">≈ 12.345</span>' in page
+    assert 'id="estimate"' not in done
+
+
 def test_the_item_ledger_shows_each_movement_with_its_running_balance(shop):
     client = web_client(shop, "clerk1")
 

@@ -498,6 +498,7 @@ LABELS: dict[str, str] = {
     "label.warehouse_added": "Warehouse {warehouse} added",
     "label.location_added": "Location {location} added to {warehouse}",
     "label.unit_added": "Unit {unit} added",
+    "label.estimated_value": "Worth about ¥{value} at today's moving average (≈ per line): what its approval weighs",
     "label.decimals": "Decimals",
     "label.saved": "Saved",
     "label.suggestion": "FEFO suggestion for {quantity} of {item} in {warehouse}",

@@ -67,6 +67,7 @@ from jxc.domain.quantities import (
     cost_per_base_unit,
     normalized,
     round_money,
+    round_unit_cost,
 )
 from jxc.domain.stock import Refusal, allocate, allocate_held_back_first, refused_lines
 from jxc.domain.workflow import (
@@ -598,6 +599,10 @@ def check_visible(uow: UnitOfWork, actor: str, number: str) -> None:
     Raises:
         NotFound: document.unknown.
     """
+    _visible_header(uow, actor, number)
+
+
+def _visible_header(uow: UnitOfWork, actor: str, number: str) -> DocumentHeader:
     header = uow.documents.header(number)
     if header is None:
         raise NotFound("document.unknown", {"number": number})
@@ -608,6 +613,7 @@ def check_visible(uow: UnitOfWork, actor: str, number: str) -> None:
     ]
     if not principal(uow, actor).sees(*places):
         raise NotFound("document.unknown", {"number": number})
+    return header
 
 
 class Steps(NamedTuple):
@@ -1052,9 +1058,7 @@ def _facts(
     value = quantity = Decimal(0)
     items = uow.catalog.items_by_id({line.item_id for line in lines}) if lines else {}
     if wanted.value:
-        costs = uow.balances.unit_costs(items.keys(), header.warehouse_id)
-        for line in lines:
-            cost = line.unit_cost if line.unit_cost is not None else costs.get(line.item_id, 0)
+        for line, cost in _costed(uow, header.warehouse_id, lines):
             value += line.base_quantity * cost
             quantity += line.base_quantity
     return DocumentFacts(
@@ -1080,6 +1084,53 @@ def _facts(
         if wanted.lines
         else (),
         done_by={action: frozenset(users) for action, users in done_by.items()},
+    )
+
+
+def _costed(
+    uow: UnitOfWork, warehouse_id: int, lines: list[LineRecord]
+) -> list[tuple[LineRecord, Decimal]]:
+    """Each line with its cost per base unit, as an approval judges a document's value.
+
+    The line's own, else the warehouse's moving average now (0 where it has none).
+    """
+    costs = uow.balances.unit_costs({line.item_id for line in lines}, warehouse_id)
+    return [
+        (line, line.unit_cost if line.unit_cost is not None else costs.get(line.item_id, ZERO))
+        for line in lines
+    ]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a document not yet posted would be worth if it were posted now."""
+
+    value: Decimal
+    unit_costs: dict[int, Decimal]  # line number → per the line's own unit (箱, not 个)
+
+
+@reading
+def estimate(uow: UnitOfWork, actor: str, number: str) -> Estimate | None:
+    """The value an approver weighs (二级审核 above a threshold), before it is posted.
+
+    None once posted (the ledger says what it was worth), and for receipts and orders,
+    whose lines carry their own costs and prices.
+
+    Raises:
+        NotFound: document.unknown (also where the actor does not see its warehouses).
+    """
+    header = _visible_header(uow, actor, number)
+    kind = header.document_type
+    if header.posted or header.shipped or kind.brings_stock_in or kind.is_order:
+        return None
+    costed = _costed(uow, header.warehouse_id, uow.documents.lines(header.id))
+    return Estimate(
+        round_money(sum((line.base_quantity * cost for line, cost in costed), ZERO)),
+        {
+            line.line_no: normalized(round_unit_cost(cost * line.base_quantity / line.quantity))
+            for line, cost in costed
+            if line.quantity
+        },
     )
 
 

@@ -365,6 +365,7 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         source = order_queries.source_of(connection, number)
         made = order_queries.made_from(connection, number)
     steps = documents.next_steps(app.uow(), user.username, number)
+    estimate = documents.estimate(app.uow(), user.username, number)
     can_push_down = orders.can_push_down(app.uow(), user.username, number)
     progress = order_queries.progress(header.document_type, priced)
     return {
@@ -377,6 +378,8 @@ def _document(app: App, user: Principal, number: str) -> dict[str, Any]:
         "withheld": steps.withheld,  # separation of duties: each says why it is not offered
         "priced": priced,
         "booked": booked,
+        # not yet posted: what an approver weighs, at today's moving average
+        "estimate": estimate,
         "batches_taken": batches,  # a line naming no batch: those posting took (FEFO)
         "returned": returned,  # a receipt's lines: what purchase returns sent back
         "progress": progress.value if progress else None,
