@@ -127,15 +127,16 @@ def test_signing_in_leads_back_to_the_page_asked_for_and_never_off_the_site(shop
         assert sign_in(elsewhere) == "/"
 
 
-def test_the_last_admin_cannot_be_disabled(shop):
+def test_an_admin_cannot_disable_their_own_account(shop):
     admin = web_client(shop, "boss")
     post(admin, "/settings/users/tester/active", active="false")
 
     refused = post(admin, "/settings/users/boss/active", active="false")
 
     assert refused.status_code == 422
-    assert "必须保留至少一名启用的全仓管理员" in refused.text
+    assert "boss 不能停用自己的账号，请由另一位管理员操作" in refused.text
     assert grants_of(shop, "boss") == {("admin", None)}
+    assert admin.get("/", follow_redirects=False).status_code == 200  # still signed in
 
 
 def test_a_clerk_sees_no_settings_and_cannot_post_to_them(shop):

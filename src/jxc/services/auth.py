@@ -396,11 +396,15 @@ def set_active(
     Raises:
         Forbidden: auth.forbidden (user.manage).
         NotFound: auth.user_unknown.
+        Conflict: auth.disable_self (one click would sign the admin out for good; another
+            admin does it), auth.last_admin.
     """
     require(uow, actor, Action.USER_MANAGE)
     payload = {"user": username, "active": active}
     if replay(uow, actor, request_id, "users.set_active", payload) is not None:
         return
+    if username == actor and not active:
+        raise Conflict("auth.disable_self", {"user": actor})
     user = _user(uow, username)
     uow.users.update(user.id, active=active)
     if not active:

@@ -490,14 +490,19 @@ def test_the_names_the_system_records_itself_under_are_not_for_users(shop, name)
     assert caught.value.code == "auth.username_reserved"
 
 
-def test_the_last_admin_can_neither_be_revoked_nor_disabled(shop):
+def test_the_last_admin_cannot_be_revoked_and_no_admin_disables_themselves(shop):
     with refused(shop, Conflict) as revoked:
         auth.revoke(shop.uow(), "tester", "tester", Role.ADMIN)
     with refused(shop, Conflict) as disabled:
         auth.set_active(shop.uow(), "tester", "tester", False)
 
-    assert revoked.value.code == disabled.value.code == "auth.last_admin"
+    assert revoked.value.code == "auth.last_admin"
+    assert disabled.value.code == "auth.disable_self"
     a_user(shop, "second.admin", "admin")
+    with refused(shop, Conflict) as still_self:
+        auth.set_active(shop.uow(), "second.admin", "second.admin", False)
+    assert still_self.value.code == "auth.disable_self"
+    auth.set_active(shop.uow(), "second.admin", "tester", False)  # another admin may
     auth.revoke(shop.uow(), "second.admin", "tester", Role.ADMIN)
 
 
