@@ -83,7 +83,9 @@ def problem(response, status):
     ("quantity", "code"),
     [
         ("1.0000000000000001", "quantity.too_precise"),  # a float would read 1.0
-        ("1e400", "quantity.too_large"),  # a float would read inf
+        ("1e400", "field.not_written_out"),  # a float would read inf
+        ("1e999999999", "field.not_written_out"),  # refused before anything expands it
+        ("9" * 5000, "request.json_invalid"),  # more digits than Python reads
         ("NaN", "request.json_invalid"),  # not JSON, though Python reads it
     ],
 )

@@ -2,15 +2,15 @@
 
 Python's JSON reader makes 1.0000000000000001 the float 1.0: a quantity sent as a JSON
 number would be rounded before JXC saw it, and one of 1e400 would become infinity. Every
-API route reads its body with decimals instead, so the services refuse such a number by
-the same rules as one written as text (too many decimals, too large).
+API route reads a number with a fraction or an exponent as the text it was written as,
+so the services judge it exactly as typed input: too many decimals, exponent notation
+(1e999999999 is refused before anything expands it), too large.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
-from decimal import Decimal
 from typing import Any
 
 from fastapi import Request, Response
@@ -21,7 +21,12 @@ class ExactJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
-            self._json = json.loads(body, parse_float=Decimal, parse_constant=_not_a_number)
+            try:
+                self._json = json.loads(body, parse_float=str, parse_constant=_not_a_number)
+            except ValueError as error:  # an integer of more digits than Python reads
+                if isinstance(error, json.JSONDecodeError):
+                    raise
+                raise json.JSONDecodeError(str(error), "", 0) from None
         return self._json
 
 
