@@ -456,7 +456,8 @@ def editing(
         },
     )
     _write_lines(uow, header.id, header.document_type, resolved, rows, replacing=True)
-    _refuse_what_it_could_not_move(uow, header, uow.documents.lines(header.id), actor)
+    edited = _header(uow, number)  # in the warehouse the edit may have moved it to
+    _refuse_what_it_could_not_move(uow, edited, uow.documents.lines(header.id), actor)
     uow.record(
         AuditEntry(actor, "document.edit", "document", number, given, header.state, header.state)
     )

@@ -1256,6 +1256,32 @@ def test_an_issue_of_a_serial_not_in_stock_is_refused_as_it_is_saved_not_at_exec
     assert step(shop, "clerk1", number.number, "submit").state == "pending"
 
 
+def test_an_issue_moved_to_another_warehouse_by_an_edit_checks_its_serials_there(shop):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    phone = {"item": "手机", "quantity": "1", "unit_cost": "1999"}
+    executed(shop, {**phone, "serials": ["SN-1"]})  # in WH1
+    in_wh2 = draft(
+        shop, "receipt", {**phone, "serials": ["SN-2"]}, actor="clerk.wh2", warehouse="WH2"
+    )
+    for actor, action in (("clerk.wh2", "submit"), ("tester", "approve"), ("clerk.wh2", "execute")):
+        step(shop, actor, in_wh2.number, action)
+    number = draft(
+        shop, "issue", {"item": "手机", "quantity": "1", "serials": ["SN-1"]}, note="样机"
+    )
+
+    with refused(shop, Invalid) as stayed:
+        documents.edit(shop.uow(), "tester", number.number, {"warehouse": "WH2"})
+    documents.edit(
+        shop.uow(),
+        "tester",
+        number.number,
+        {"warehouse": "WH2", "lines": [{"item": "手机", "quantity": "1", "serials": ["SN-2"]}]},
+    )
+
+    assert stayed.value.code in ("serial.in_other_warehouse", "serial.not_in_stock")
+    assert stayed.value.params["serial"] == "SN-1"
+
+
 def test_an_issue_naming_a_batch_that_does_not_exist_is_refused_as_it_is_saved(shop):
     milk = {"item": "奶粉", "quantity": "5", "unit_cost": "80.00"}
     executed(shop, {**milk, "batch": "B1", "production_date": "2026-10-01"})
