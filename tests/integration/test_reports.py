@@ -235,6 +235,19 @@ def test_ageing_dates_each_serial_by_its_own_arrival_not_first_in_first_out(shop
     assert row.values == (D(0), D(0), D("1999.00"), D(0), D(0), D(0))
 
 
+def test_ageing_takes_no_reversal_for_an_arrival(shop):
+    an_item(shop, "手机", tracking="serial", base_unit="台")
+    phone = {"item": "手机", "quantity": "1", "serials": ["SN-OLD"]}
+    create(shop, "receipt", "WH1", {**phone, "unit_cost": "1999"}, business_date="2026-09-10")
+    issued = create(shop, "issue", "WH1", phone, business_date="2026-11-20")
+    documents.reverse(shop.uow(), "tester", issued.number, post=True)  # it never left
+
+    with shop.reader() as connection:
+        (row,) = reports.stock_ageing(connection, TODAY, Scope(item="手机")).rows
+
+    assert row.quantities == (D(0), D(0), D(1), D(0), D(0), D(0))  # 76 days, not 5
+
+
 def test_dormant_stock_is_what_nothing_left_for_the_given_days(shop):
     an_item(shop, "旧灯")
     create(

@@ -509,7 +509,8 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
     First in, first out: the stock on hand is the most recent that came in, so it is laid
     against the warehouse's incoming entries newest first (a running sum), each entry
     contributing what the on hand still needs. A serial-tracked unit is told apart: it is
-    as old as its own last arrival in the warehouse. Stock the entries cannot explain
+    as old as its own last arrival in the warehouse. A 红冲 is no arrival: what it brings
+    back never left. Stock the entries cannot explain
     (moved in before the ledger began) counts as the oldest. Values are the bucket's share
     of what the warehouse's cost pool carries (moving average), so they add up to the
     stock value.
@@ -519,7 +520,9 @@ def stock_ageing(connection: Connection, today: date, scope: Scope | None = None
     """
     scope = scope or Scope()
     warehouse_id, item_id = _scope_ids(connection, scope)
-    legs_in, _ = _legs(None, None)
+    legs_in, _ = _legs(None, None, marked=True)
+    # a 红冲 brings back what never left: not an arrival that would make the stock younger
+    legs_in = legs_in.where(s.Document.document_type != DocumentType.REVERSAL.value)
     legs_in = legs_in.add_columns(func.coalesce(_entry.serial_id, 0).label("serial_id"))
     on_hand = _on_hand()
     # What the entries are laid against: each serial on the shelf, other items' on hand.
