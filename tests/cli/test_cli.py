@@ -300,6 +300,9 @@ def test_an_orders_lines_are_edited_as_they_were_created_the_at_sign_a_unit_pric
     code, output = jxc(company, "doc", "show", number)
 
     assert re.search(r"│ 1 +│ 螺丝-M3 .*│ +36(\.00)? +│ +9", output), output
+    code, output = jxc(company, "doc", "edit", number, "--note", "改备注", "--tax-rate", "3")
+    assert code == 4
+    assert "--tax-rate 用于订单的明细行：请同时用 --line 或 --file 给出明细" in output
 
 
 def test_a_units_ratio_changes_only_while_no_document_counts_in_it(company):

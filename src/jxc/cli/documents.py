@@ -258,11 +258,14 @@ def edit(
         business_date=business_date,
         note=note,
     )
-    if line:  # an order's short lines read as its create's do: @ is the unit price
+    if changes.get("lines") or tax_rate is not None:
+        # an order's lines read as its create's do: @ is the unit price, --tax-rate applies
         with st.app.reader() as connection:
             kind = document_queries.document(connection, document_number)[0].document_type
-        if kind in ("sales_order", "purchase_order"):
+        if kind in ("sales_order", "purchase_order") and changes.get("lines"):
             changes["lines"] = [_priced(given, tax_rate) for given in changes["lines"]]
+        elif tax_rate is not None:
+            raise Invalid("document.tax_rate_without_order_lines", {})
     with _rows_of(read):
         result = documents.edit(st.app.uow(), st.actor, document_number, changes, request_id)
     _report(ctx, result, "label.edited")

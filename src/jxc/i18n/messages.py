@@ -82,6 +82,7 @@ ERRORS: dict[str, str] = {
     "field.required": "{field} is required",
     "serial.awaiting_qc": "Serial {serial} of {item} awaits QC at {location}: it goes out once inspected and put away, or from a line that names that location",
     "auth.disable_self": "{user} cannot disable their own account; another admin can",
+    "document.tax_rate_without_order_lines": "--tax-rate applies to an order's lines: give them with --line or --file",
     "document.lines_twice": "Give the lines with --line or in {file}, not both",
     "trace.item_alone": "To trace {item}, give a batch or a serial number too; every movement of the item is in its ledger (商品流水账)",
     "field.unknown": "{field} is not a known field",
