@@ -305,22 +305,34 @@ def test_an_orders_lines_are_edited_as_they_were_created_the_at_sign_a_unit_pric
     assert "--tax-rate 用于订单的明细行：请同时用 --line 或 --file 给出明细" in output
 
 
-def test_a_units_ratio_changes_only_while_no_document_counts_in_it(company):
+def test_a_units_ratio_changes_only_while_no_open_document_counts_in_it(company):
+    def receipt_of(boxes):
+        code, output = jxc(
+            company,
+            "doc",
+            "create",
+            "receipt",
+            "--warehouse",
+            "WH1",
+            "--line",
+            f"BX-1:{boxes}@50:箱",
+        )
+        return re.search(r"RK\d{12}", output).group(0)
+
     jxc(company, "item", "add", "BX-1", "纸箱装", "--conversion", "箱=10")
     assert jxc(company, "item", "unit", "BX-1", "箱", "12")[0] == 0  # nothing counts in 箱 yet
-    code, output = jxc(
-        company, "doc", "create", "receipt", "--warehouse", "WH1", "--line", "BX-1:2@50:箱"
-    )
-    number = re.search(r"RK\d{12}", output).group(0)
+    drafted = receipt_of(2)
+    while_drafted = jxc(company, "item", "unit", "BX-1", "箱", "20")
+    jxc(company, "doc", "void", drafted)
+    once_voided = jxc(company, "item", "unit", "BX-1", "箱", "12")
+    jxc(company, "doc", "post", receipt_of(2))
+    once_posted = jxc(company, "item", "unit", "BX-1", "箱", "20", lang="en")
 
-    drafted = jxc(company, "item", "unit", "BX-1", "箱", "20")
-    jxc(company, "doc", "post", number)
-    posted = jxc(company, "item", "unit", "BX-1", "箱", "20", lang="en")
-
-    assert drafted[0] == 5
-    assert f"BX-1 的 箱 换算率不能再改：单据 {number} 已按 箱 计数" in drafted[1]
-    assert posted == (5, posted[1])
-    assert "The ratio of 箱 for BX-1 cannot change: the item has stock history" in posted[1]
+    assert while_drafted[0] == 5
+    assert f"BX-1 的 箱 换算率不能再改：单据 {drafted} 已按 箱 计数" in while_drafted[1]
+    assert once_voided[0] == 0, once_voided[1]  # a voided document counts no more
+    assert once_posted[0] == 5
+    assert "The ratio of 箱 for BX-1 cannot change: the item has stock history" in once_posted[1]
     assert re.search(r"│ BX-1 │ WH1 +│ +24 │", jxc(company, "stock", "item", "BX-1", "WH1")[1])
 
 

@@ -32,6 +32,7 @@ from jxc.domain.locations import (
 )
 from jxc.domain.prices import RATE_DECIMALS
 from jxc.domain.quantities import Unit, decimals_of, parse_decimal
+from jxc.services import workflows
 from jxc.services.auth import principal, require
 from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
 
@@ -270,8 +271,8 @@ def add_unit_conversion(
         NotFound: item.unknown, unit.unknown.
         Invalid: unit.ratio_not_positive, unit.ratio_too_precise, unit.is_base.
         Conflict: unit.ratio_in_use (the item has stock history; the ratio cannot change),
-            unit.ratio_on_documents (a document counts the item in that unit: its lines
-            would say other than what they mean).
+            unit.ratio_on_documents (a document not voided or archived counts the item in
+            that unit: its lines would say other than what they mean).
     """
     require(uow, actor, Action.CATALOG_MANAGE)
     payload = {"item": item_code, "unit": unit_code, "ratio": str(ratio)}
@@ -288,7 +289,15 @@ def add_unit_conversion(
     if current is not None and current[1] != ratio:
         if uow.catalog.has_stock_history(item.id):
             raise Conflict("unit.ratio_in_use", {"item": item.code, "unit": unit_code})
-        counting = uow.catalog.document_counting_in(item.id, found[0])
+        counting = next(
+            (
+                number
+                for number, kind, state in uow.catalog.documents_counting_in(item.id, found[0])
+                # a voided one counts no more (a state an older workflow had: it may)
+                if not getattr(workflows.definition(uow, kind).states.get(state), "final", False)
+            ),
+            None,
+        )
         if counting is not None:
             raise Conflict(
                 "unit.ratio_on_documents",

@@ -324,16 +324,16 @@ class CatalogRepository:
             is not None
         )
 
-    def document_counting_in(self, item_id: int, unit_id: int) -> str | None:
-        """The number of a document whose lines count the item in the unit, if any."""
-        found = self.connection.execute(
-            select(s.Document.number)
+    def documents_counting_in(self, item_id: int, unit_id: int) -> list[tuple[str, str, str]]:
+        """(number, type, state) of the documents whose lines count the item in the unit."""
+        rows = self.connection.execute(
+            select(s.Document.number, s.Document.document_type, s.Document.state)
             .join(s.DocumentLine, s.DocumentLine.document_id == s.Document.id)
             .where(s.DocumentLine.item_id == item_id, s.DocumentLine.unit_id == unit_id)
-            .order_by(s.Document.id.desc())
-            .limit(1)
-        ).first()
-        return None if found is None else str(found[0])
+            .distinct()
+            .order_by(s.Document.number.desc())
+        )
+        return [(str(number), str(kind), str(state)) for number, kind, state in rows]
 
     # warehouses and locations --------------------------------------------------------
     def warehouses_by_code(self, codes: Iterable[str]) -> dict[str, Warehouse]:
