@@ -63,8 +63,10 @@ def create_server(app: App) -> FastAPI:
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         if request.method != "GET" or request.url.path == "/":
             return RedirectResponse("/login", status_code=303)
-        # back to the page asked for (a document's link in a reminder) once signed in
-        asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        # back to the page asked for (a document's link in a reminder) once signed in; as
+        # sent, still encoded: a code holding # or / comes back to the same page
+        path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+        asked = path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': asked})}", status_code=303)
 
     problems.install(server, answer=_answer)

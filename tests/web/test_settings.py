@@ -108,6 +108,7 @@ def test_signing_in_leads_back_to_the_page_asked_for_and_never_off_the_site(shop
     visitor = TestClient(create_server(shop), raise_server_exceptions=False)
 
     sent = visitor.get("/stock?item=螺丝-M3", follow_redirects=False).headers["location"]
+    encoded = visitor.get("/documents/A%23B", follow_redirects=False).headers["location"]
     form = visitor.get(sent).text
     token = login_form_token(visitor)
 
@@ -125,6 +126,7 @@ def test_signing_in_leads_back_to_the_page_asked_for_and_never_off_the_site(shop
     assert sign_in(asked) == asked
     for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         assert sign_in(elsewhere) == "/"
+    assert parse_qs(urlsplit(encoded).query) == {"next": ["/documents/A%23B"]}  # not A#B
 
 
 def test_an_admin_cannot_disable_their_own_account(shop):
