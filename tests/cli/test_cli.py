@@ -148,7 +148,7 @@ def test_an_item_or_partner_with_malformed_fields_and_unknown_codes_is_told_all_
     assert "/base_unit 计量单位 盒子 不存在" in item[1]
     assert partner[0] == 4
     assert "类型：customr 不是允许的值" in partner[1]
-    assert "/warehouses/0 仓库 WH9 不存在" in partner[1]
+    assert "/warehouses/1 仓库 WH9 不存在" in partner[1]
     assert "X1" not in jxc(company, "item", "list")[1]  # nothing written
 
 
@@ -477,6 +477,11 @@ def test_the_demo_takes_each_documents_steps_in_order_and_verifies_every_transfe
                     Document.document_type == "transfer", Document.state == "executed"
                 )
             ).all()
+            verified = connection.execute(
+                select(Document.number).where(
+                    Document.document_type == "transfer", Document.state == "archived"
+                )
+            ).all()
     finally:
         application.dispose()
     latest: dict[str, object] = {}
@@ -484,6 +489,7 @@ def test_the_demo_takes_each_documents_steps_in_order_and_verifies_every_transfe
         assert moment >= latest.get(subject, moment), f"{subject}: a step before the one before"
         latest[subject] = moment
     assert received == []  # received, then verified by someone who moved none of it
+    assert len(verified) > 0
 
 
 def snapshot_of(database_url: str) -> dict[str, object]:

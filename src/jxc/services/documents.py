@@ -805,7 +805,7 @@ def _on_its_way_to_posting(
     Not back (驳回, 反审核, 作废): those are always open.
     """
     return (
-        _takes_serials(header.document_type)
+        _names_what_it_moves(header.document_type)
         and transition.run is None
         and header.state not in workflow.posted_states
         and transition.target not in workflow.posted_states
@@ -2135,7 +2135,7 @@ def _refuse_what_it_could_not_move(
             serial.awaiting_qc, batch.dates_conflict, batch.date_required, batch.unknown …).
     """
     tracked = [line for line in lines if line.serials or line.batch_no]
-    if not _takes_serials(header.document_type) or not tracked:
+    if not _names_what_it_moves(header.document_type) or not tracked:
         return
     items = uow.catalog.items_by_id({line.item_id for line in tracked})
     errors = ErrorCollector()
@@ -2185,8 +2185,11 @@ def _batches_as_given(
             known[key] = BatchRecord(0, *dates)
 
 
-def _takes_serials(kind: DocumentType) -> bool:
-    """Whether a document's own lines name the serials it moves (an order's do not)."""
+def _names_what_it_moves(kind: DocumentType) -> bool:
+    """Whether a document's own lines name the serials and batches it moves.
+
+    An order's do not (it holds a count), nor a 红冲's (it mirrors what was posted).
+    """
     return not kind.is_order and kind is not DocumentType.REVERSAL
 
 

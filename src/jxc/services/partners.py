@@ -121,12 +121,16 @@ def _warehouse_code(uow: UnitOfWork, warehouse_id: int | None) -> str | None:
 
 
 def _known_warehouses(
-    uow: UnitOfWork, warehouses: list[str], default: str | None, errors: ErrorCollector
+    uow: UnitOfWork, warehouses: list[Any], default: str | None, errors: ErrorCollector
 ) -> dict[str, Any]:
-    """The warehouses a partner names, by code; ``errors`` get those that do not exist."""
-    known = uow.catalog.warehouses_by_code([*warehouses, *([default] if default else [])])
-    for index, code in enumerate(warehouses):
-        if code not in known:
+    """The warehouses a partner names, by code; ``errors`` get those that do not exist.
+
+    Counted from 1, as every list in a message is; what is not a code is told elsewhere.
+    """
+    codes = [code for code in warehouses if isinstance(code, str)]
+    known = uow.catalog.warehouses_by_code([*codes, *([default] if default else [])])
+    for index, code in enumerate(warehouses, start=1):
+        if isinstance(code, str) and code not in known:
             errors.add(f"/warehouses/{index}", "warehouse.unknown", warehouse=code)
     if default and default not in known:
         errors.add("/default_warehouse", "warehouse.unknown", warehouse=default)
@@ -146,10 +150,9 @@ def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Inval
     if isinstance(code, str) and "/code" not in told and uow.partners.find(code) is not None:
         errors.add("/code", "partner.code_taken", partner=code)
     given, default = raw.get("warehouses"), raw.get("default_warehouse")
-    warehouses = [w for w in given if isinstance(w, str)] if isinstance(given, list) else []
     named_default = default if isinstance(default, str) else None
     found = ErrorCollector()
-    _known_warehouses(uow, warehouses, named_default, found)
+    _known_warehouses(uow, given if isinstance(given, list) else [], named_default, found)
     errors.items += [item for item in found.items if item.pointer not in told]
     return errors.error() or malformed
 

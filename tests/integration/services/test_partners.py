@@ -136,7 +136,7 @@ def test_every_problem_of_a_new_partner_is_named_at_once_and_nothing_is_written(
     }
     assert {(i.pointer, i.code) for i in warehouses.value.items} == {
         ("/warehouses", "partner.warehouse_twice"),
-        ("/warehouses/1", "warehouse.unknown"),
+        ("/warehouses/2", "warehouse.unknown"),  # counted from 1
     }
     assert [i.pointer for i in buffer.value.items] == ["/safety_buffer"]
 
