@@ -138,6 +138,16 @@ def reading(
     return cast(Callable[Concatenate[UnitOfWork, P], T], functools.wraps(service)(run))
 
 
+def told_so_far(malformed: Invalid) -> tuple[ErrorCollector, set[str]]:
+    """``malformed``'s problems, to add what looking the raw input up finds, and where they are.
+
+    One answer names every problem, not the malformed fields first and the rest next time.
+    """
+    errors = ErrorCollector()
+    errors.items = list(malformed.items)
+    return errors, {item.pointer for item in errors.items}
+
+
 def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
     """Build ``model`` from raw data, raising one error that names every bad field."""
     if isinstance(data, model):

@@ -34,7 +34,15 @@ from jxc.domain.prices import RATE_DECIMALS
 from jxc.domain.quantities import Unit, decimals_of, parse_decimal
 from jxc.services import workflows
 from jxc.services.auth import principal, require
-from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
+from jxc.services.base import (
+    WrittenNumber,
+    parse,
+    reading,
+    remember,
+    replay,
+    told_so_far,
+    transactional,
+)
 
 Code = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 
@@ -222,14 +230,9 @@ def add_item(
 
 
 def _with_catalogue_problems(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
-    """``malformed`` plus the taken code, unknown units and taken barcodes the raw data names.
-
-    One answer names every problem, not the malformed fields first and the rest next time.
-    """
+    """``malformed`` plus the taken code, unknown units and taken barcodes the raw data names."""
     raw = data if isinstance(data, dict) else {}
-    errors = ErrorCollector()
-    errors.items = list(malformed.items)
-    told = {item.pointer for item in errors.items}
+    errors, told = told_so_far(malformed)
     code = raw.get("code")
     if isinstance(code, str) and "/code" not in told and uow.catalog.items_by_code([code]):
         errors.add("/code", "item.code_taken", item=code)

@@ -89,7 +89,15 @@ from jxc.queries import documents as document_queries
 from jxc.queries.documents import DocumentRow
 from jxc.services import fulfilment, workflows
 from jxc.services.auth import principal, require
-from jxc.services.base import WrittenNumber, parse, reading, remember, replay, transactional
+from jxc.services.base import (
+    WrittenNumber,
+    parse,
+    reading,
+    remember,
+    replay,
+    told_so_far,
+    transactional,
+)
 from jxc.services.posting import release, reserve, write_posting
 
 MAX_LINES = 10_000
@@ -820,9 +828,7 @@ def _step_warehouse(uow: UnitOfWork, header: DocumentHeader, transition: Transit
 
 def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
     """``malformed`` plus the unknown warehouse and items the raw data names: all at once."""
-    errors = ErrorCollector()
-    errors.items = list(malformed.items)
-    taken = {item.pointer for item in errors.items}
+    errors, taken = told_so_far(malformed)
     raw = data if isinstance(data, dict) else {}
     warehouse = raw.get("warehouse")
     unknown_warehouse = isinstance(warehouse, str) and not uow.catalog.warehouses_by_code(

@@ -14,7 +14,7 @@ from jxc.domain.errors import Conflict, ErrorCollector, Invalid, NotFound
 from jxc.domain.partners import ChannelKind, ChannelTerms, PartnerKind, check_channel_terms
 from jxc.domain.quantities import MAX_QUANTITY, QUANTITY_SCALE
 from jxc.services.auth import require
-from jxc.services.base import WrittenNumber, parse, remember, replay, transactional
+from jxc.services.base import WrittenNumber, parse, remember, replay, told_so_far, transactional
 
 _Text = Field(default=None, max_length=100)
 
@@ -138,14 +138,9 @@ def _known_warehouses(
 
 
 def _with_unknown_codes(uow: UnitOfWork, data: Any, malformed: Invalid) -> Invalid:
-    """``malformed`` plus the taken code and unknown warehouses the raw data names.
-
-    One answer names every problem, not the malformed fields first and the rest next time.
-    """
+    """``malformed`` plus the taken code and unknown warehouses the raw data names."""
     raw = data if isinstance(data, dict) else {}
-    errors = ErrorCollector()
-    errors.items = list(malformed.items)
-    told = {item.pointer for item in errors.items}
+    errors, told = told_so_far(malformed)
     code = raw.get("code")
     if isinstance(code, str) and "/code" not in told and uow.partners.find(code) is not None:
         errors.add("/code", "partner.code_taken", partner=code)
