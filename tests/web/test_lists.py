@@ -135,6 +135,10 @@ def test_a_draft_issue_shows_what_it_is_worth_at_todays_average_and_a_posted_one
     assert "按当前移动平均成本估算金额约 ¥37.04（各行标 ≈）：审核据此判断" in page  # 3 × 12.345
     assert '<span class="estimate">≈ 12.345</span>' in page
     assert 'id="estimate"' not in done
+    reversal = documents.reverse(shop.uow(), "tester", posted.number).number
+    undoing = client.get(f"/documents/{reversal}")
+    assert undoing.status_code == 200
+    assert 'id="estimate"' not in undoing.text  # a 红冲 takes back what was booked
 
 
 def test_the_item_ledger_shows_each_movement_with_its_running_balance(shop):

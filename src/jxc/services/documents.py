@@ -1120,15 +1120,16 @@ class Estimate:
 def estimate(uow: UnitOfWork, actor: str, number: str) -> Estimate | None:
     """The value an approver weighs (二级审核 above a threshold), before it is posted.
 
-    None once posted (the ledger says what it was worth), and for receipts and orders,
-    whose lines carry their own costs and prices.
+    None once posted (the ledger says what it was worth), for receipts and orders, whose
+    lines carry their own costs and prices, and for a 红冲, which takes back exactly what
+    its original booked.
 
     Raises:
         NotFound: document.unknown (also where the actor does not see its warehouses).
     """
     header = _visible_header(uow, actor, number)
     kind = header.document_type
-    if header.posted or header.shipped or kind.brings_stock_in or kind.is_order:
+    if header.posted or header.shipped or kind.brings_stock_in or not _names_what_it_moves(kind):
         return None
     costed = _costed(uow, header.warehouse_id, uow.documents.lines(header.id))
     return Estimate(
