@@ -57,7 +57,11 @@ class StockSlot(NamedTuple):
     batch_no: str | None
     expiry_date: date | None
     available: Decimal
-    held_back: bool = False  # awaiting QC (待检): taken only from where a line names it
+
+    @property
+    def held_back(self) -> bool:
+        """Awaiting QC (待检): taken only from where a line names its location."""
+        return self.location.held_back
 
 
 def fefo_order(slots: Iterable[StockSlot]) -> list[StockSlot]:

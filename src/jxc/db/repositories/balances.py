@@ -565,11 +565,10 @@ def _slot(row: Any) -> StockSlot:
         negative,
         warehouse,
     ) = row
-    held_back = usage == _QC
     location = _location_of(
-        location_id, code, name, kind, warehouse_id, bool(negative), warehouse, held_back
+        location_id, code, name, kind, warehouse_id, bool(negative), warehouse, usage == _QC
     )
-    return StockSlot(location, batch_id, batch_no, expiry, available, held_back)
+    return StockSlot(location, batch_id, batch_no, expiry, available)
 
 
 def read_slots(

@@ -398,7 +398,7 @@ class CatalogRepository:
                 view.defaults[location.warehouse_id] = location
             if location.warehouse_id is not None and location.kind is LocationKind.TRANSIT:
                 view.transits[location.warehouse_id] = location
-            if location.warehouse_id is not None and row.usage == LocationUsage.QC.value:
+            if location.warehouse_id is not None and location.held_back:
                 view.inspections.setdefault(location.warehouse_id, location)
 
     def locations_by_code(
