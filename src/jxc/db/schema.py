@@ -592,6 +592,25 @@ class StocktakeLine(Base):
     book_at_recount: Mapped[Decimal | None] = mapped_column(Quantity)
 
 
+class StocktakeSerial(Base):
+    """A serial number counted on a stocktake line: on the first count or on the recount.
+
+    One unit is counted once a pass: the same serial at two locations of one stocktake is
+    a double read, not two units.
+    """
+
+    __tablename__ = "stocktake_serial"
+    __table_args__ = (UniqueConstraint("stocktake_id", "item_id", "recount", "serial_no"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktake.id"))
+    line_id: Mapped[int] = mapped_column(ForeignKey("stocktake_line.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    recount: Mapped[bool] = mapped_column(Boolean)
+    serial_no: Mapped[str] = mapped_column(String(64))
+    counted_by: Mapped[str] = mapped_column(String(64))
+    counted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class StockLevel(Base):
     """安全库存 / 再订货点 / 最高库存 of one item in one warehouse, in its base unit."""
 

@@ -11,14 +11,15 @@ posts the differences, valued at the current cost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from jxc.domain.errors import Conflict, Invalid
-from jxc.domain.items import Item
+from jxc.domain.items import Item, TrackingMode
+from jxc.domain.quantities import normalized
 
 ABC_SHARES = {"A": Decimal("0.8"), "B": Decimal("0.95")}  # cumulative value share; C: the rest
 
@@ -88,6 +89,8 @@ class CountLine:
     recounted: Decimal | None = None
     recounted_by: str | None = None
     book_at_recount: Decimal | None = None
+    counted_at: datetime | None = None
+    recounted_at: datetime | None = None
 
     @property
     def final(self) -> tuple[Decimal, Decimal] | None:
@@ -104,6 +107,78 @@ class CountLine:
     def difference(self) -> Decimal | None:
         final = self.final
         return None if final is None else final[0] - final[1]
+
+    @property
+    def final_pass(self) -> tuple[bool, datetime | None]:
+        """Which count approval takes (True: the recount), and when it was last taken."""
+        if self.needs_recount:
+            return True, self.recounted_at
+        return False, self.counted_at
+
+
+@dataclass(frozen=True)
+class CountedSerial:
+    line_id: int
+    item_id: int
+    recount: bool  # counted on the recount (复盘), not on the first count
+    serial_no: str
+    location_id: int
+
+
+@dataclass(frozen=True)
+class Difference:
+    """What approval posts for one line: goods found (盘盈) and goods missing (盘亏)."""
+
+    found: Decimal = Decimal(0)
+    missing: Decimal = Decimal(0)
+    found_serials: tuple[str, ...] = ()
+    missing_serials: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.found or self.missing)
+
+
+def quantity_difference(line: CountLine) -> Difference:
+    difference = line.difference or Decimal(0)
+    return Difference(found=max(difference, Decimal(0)), missing=max(-difference, Decimal(0)))
+
+
+def serial_difference(
+    counted: Collection[str], booked: Collection[str], moved_since_count: Collection[str]
+) -> Difference:
+    """A serial-tracked line's difference, unit by unit.
+
+    Found: serials counted that the books do not place here; missing: serials the books
+    place here that nobody counted. Two units swapped are one found and one missing,
+    though the quantities agree. A serial a document moved after the count is that
+    document's business: the count saw the shelf before it.
+    """
+    found = sorted(set(counted) - set(booked) - set(moved_since_count))
+    missing = sorted(set(booked) - set(counted) - set(moved_since_count))
+    return Difference(Decimal(len(found)), Decimal(len(missing)), tuple(found), tuple(missing))
+
+
+def check_serials_counted(item: Item, quantity: Decimal, serials: Sequence[str]) -> None:
+    """A serial-tracked item is counted unit by unit: one serial for each unit found.
+
+    Raises:
+        Invalid: serial.not_tracked, stocktake.serials_needed, serial.count_mismatch,
+            serial.duplicated.
+    """
+    if item.tracking is not TrackingMode.SERIAL:
+        if serials:
+            raise Invalid("serial.not_tracked", {"item": item.code})
+        return
+    if quantity and not serials:
+        raise Invalid("stocktake.serials_needed", {"item": item.code})
+    if quantity != len(serials):
+        raise Invalid(
+            "serial.count_mismatch",
+            {"item": item.code, "expected": str(normalized(quantity)), "given": len(serials)},
+        )
+    twice = sorted({serial for serial in serials if serials.count(serial) > 1})
+    if twice:
+        raise Invalid("serial.duplicated", {"serials": ", ".join(twice)})
 
 
 def check_state(header: StocktakeHeader, *allowed: StocktakeState) -> None:

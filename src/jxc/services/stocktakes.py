@@ -8,10 +8,11 @@ to the document that moved it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,13 +33,15 @@ from jxc.domain.errors import (
     lines_not_named,
 )
 from jxc.domain.items import Item, TrackingMode
-from jxc.domain.locations import VARIANCE_LOCATION, LocationKind
+from jxc.domain.locations import VARIANCE_LOCATION, Location, LocationKind
 from jxc.domain.quantities import ZERO, normalized, round_money
 from jxc.domain.stock import BalanceKey
 from jxc.domain.stocktakes import (
     ACTIVE_STATES,
+    CountedSerial,
     CountLine,
     CountMode,
+    Difference,
     StocktakeHeader,
     StocktakeState,
     abc_classes,
@@ -46,9 +49,12 @@ from jxc.domain.stocktakes import (
     check_no_overlap,
     check_ready,
     check_recounter,
+    check_serials_counted,
     check_state,
     counted_base,
     over_tolerance,
+    quantity_difference,
+    serial_difference,
 )
 from jxc.domain.workflow import SecondApproval
 from jxc.queries import stocktakes as stocktake_queries
@@ -82,6 +88,10 @@ class CountIn(BaseModel):
     # a batch the books do not know, found on the shelf: its dates, as a receipt gives them
     production_date: date | None = None
     expiry_date: date | None = None
+    # a serial-tracked item is counted unit by unit: the serials found (quantity: how many)
+    serials: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = Field(
+        default=(), max_length=MAX_COUNT_LINES
+    )
 
 
 class CountsIn(BaseModel):
@@ -322,7 +332,11 @@ def count(
         Invalid: item.unknown, location.unknown, batch.required, batch.unknown,
             stocktake.count_negative, stocktake.item_not_in_plan,
             stocktake.location_not_in_plan, stocktake.line_not_for_recount,
-            stocktake.same_counter, unit.not_convertible, quantity.too_precise …
+            stocktake.same_counter, unit.not_convertible, quantity.too_precise;
+            for serial-tracked items, counted by serial: stocktake.serials_needed,
+            serial.count_mismatch, serial.duplicated, stocktake.serial_counted_twice,
+            serial.in_other_warehouse, stocktake.serial_outside_scope,
+            stocktake.serial_booked_elsewhere …
         Forbidden: auth.forbidden_in_warehouse.
     """
     counts, indexed, malformed = _counts_in(data)
@@ -345,6 +359,7 @@ def count(
     )
     errors = ErrorCollector()
     recounting = header.state is StocktakeState.REVIEWING
+    serials = _SerialsCounted.of(uow, header, actor, recounting, counts, items)
     now = uow.clock()
     for index, wanted in indexed:
         pointer = f"/lines/{index}"
@@ -373,13 +388,17 @@ def count(
         key = (item.id, location.id, batch_id)
         line = uow.stocktakes.line(header.id, *key)
         try:
+            serials.check(item, location, quantity, wanted.serials, line, counts.mode)
             if recounting:
-                _recount(uow, actor, line, counts.mode, quantity, item, now)
+                line_id = _recount(uow, actor, line, counts.mode, quantity, item, now)
             else:
                 names = (item.code, location.code)
-                _count(uow, header, actor, line, key, names, counts.mode, quantity, now)
+                line_id = _count(uow, header, actor, line, key, names, counts.mode, quantity, now)
         except DomainError as error:
             errors.extend(error, pointer)
+            continue
+        if item.tracking is TrackingMode.SERIAL:
+            serials.record(line_id, location, item, wanted.serials, counts.mode, now)
     if malformed is not None:  # what was counted above is rolled back with the refusal
         errors.items = sorted([*malformed.items, *errors.items], key=line_order)
     errors.raise_if_any()
@@ -455,6 +474,162 @@ def _batch_id(
     return batch_id or None
 
 
+@dataclass
+class _SerialsCounted:
+    """The serials one count names, checked against those counted before and the books.
+
+    One unit is counted once on each pass (a second scan of it is a double read); a unit
+    the books hold in another warehouse, or at a location of this one the stocktake does
+    not count, must be moved there by a document before it can be counted here.
+    """
+
+    uow: UnitOfWork
+    header: StocktakeHeader
+    actor: str
+    recount: bool
+    earlier: dict[tuple[int, str], CountedSerial]  # this pass, before this request
+    booked: dict[tuple[int, str], tuple[int, int]]  # (item, serial) → (serial id, location)
+    places: dict[int, Location]
+    in_request: dict[tuple[int, str], str] = field(default_factory=dict)  # → location code
+
+    @classmethod
+    def of(
+        cls,
+        uow: UnitOfWork,
+        header: StocktakeHeader,
+        actor: str,
+        recount: bool,
+        counts: CountsIn,
+        items: dict[str, Item],
+    ) -> _SerialsCounted:
+        named = {
+            (items[line.item].id, serial)
+            for line in counts.lines
+            if line.item in items
+            for serial in line.serials
+        }
+        earlier = {
+            (counted.item_id, counted.serial_no): counted
+            for counted in uow.stocktakes.counted_serials(header.id, {item for item, _ in named})
+            if counted.recount == recount
+        }
+        booked = uow.catalog.serials(named)
+        places = uow.catalog.locations_by_id(
+            {location for _, location in booked.values()}
+            | {counted.location_id for counted in earlier.values()}
+        )
+        return cls(uow, header, actor, recount, earlier, booked, places)
+
+    def check(
+        self,
+        item: Item,
+        location: Location,
+        quantity: Decimal,
+        serials: tuple[str, ...],
+        line: CountLine | None,
+        mode: CountMode,
+    ) -> None:
+        """Raises: Invalid, naming every serial that cannot be counted here now."""
+        problems = ErrorCollector()
+        try:
+            check_serials_counted(item, quantity, serials)
+        except Invalid as error:
+            problems.extend(error, "/serials")
+            problems.raise_if_any()
+        for serial in serials:
+            key = (item.id, serial)
+            earlier = self.earlier.get(key)
+            if mode is CountMode.SET and line is not None and earlier is not None:
+                earlier = None if earlier.line_id == line.id else earlier  # counted anew
+            where = self.in_request.get(key) or (
+                self.places[earlier.location_id].code if earlier is not None else None
+            )
+            if where is not None:
+                problems.add(
+                    "/serials",
+                    "stocktake.serial_counted_twice",
+                    serial=serial,
+                    item=item.code,
+                    location=where,
+                )
+            else:
+                self._check_booked(item, serial, problems)
+        problems.raise_if_any()
+        self.in_request.update({(item.id, serial): location.code for serial in serials})
+
+    def _check_booked(self, item: Item, serial: str, problems: ErrorCollector) -> None:
+        place = self.booked.get((item.id, serial))
+        where = None if place is None else self.places[place[1]]
+        if where is None or not where.is_owned:
+            return  # unknown to the books, or sold or scrapped: goods found
+        if where.warehouse_id == self.header.warehouse_id:
+            if where.id not in self.header.scope.location_ids:
+                problems.add(
+                    "/serials",
+                    "stocktake.serial_outside_scope",
+                    serial=serial,
+                    item=item.code,
+                    location=where.code,
+                    number=self.header.number,
+                )
+            return
+        elsewhere = (
+            None
+            if where.warehouse_id is None
+            else self.uow.catalog.warehouse_code(where.warehouse_id)
+        )
+        if elsewhere is not None and principal(self.uow, self.actor).sees(elsewhere):
+            problems.add(
+                "/serials",
+                "serial.in_other_warehouse",
+                serial=serial,
+                item=item.code,
+                location=f"{elsewhere}/{where.code}",
+                warehouse=self.uow.catalog.warehouse_code(self.header.warehouse_id),
+            )
+        else:
+            problems.add(
+                "/serials", "stocktake.serial_booked_elsewhere", serial=serial, item=item.code
+            )
+
+    def record(
+        self,
+        line_id: int,
+        location: Location,
+        item: Item,
+        serials: tuple[str, ...],
+        mode: CountMode,
+        now: datetime,
+    ) -> None:
+        if mode is CountMode.SET:
+            self.uow.stocktakes.clear_serials(line_id, self.recount)
+            self.earlier = {
+                key: counted for key, counted in self.earlier.items() if counted.line_id != line_id
+            }
+        self.uow.stocktakes.add_serials(
+            [
+                {
+                    "stocktake_id": self.header.id,
+                    "line_id": line_id,
+                    "item_id": item.id,
+                    "recount": self.recount,
+                    "serial_no": serial,
+                    "counted_by": self.actor,
+                    "counted_at": now,
+                }
+                for serial in serials
+            ]
+        )
+        self.earlier.update(
+            {
+                (item.id, serial): CountedSerial(
+                    line_id, item.id, self.recount, serial, location.id
+                )
+                for serial in serials
+            }
+        )
+
+
 def _count(
     uow: UnitOfWork,
     header: StocktakeHeader,
@@ -465,8 +640,11 @@ def _count(
     mode: CountMode,
     quantity: Decimal,
     now: datetime,
-) -> None:
-    """A first count: of a frozen line, or of goods found where the book has none."""
+) -> int:
+    """A first count: of a frozen line, or of goods found where the book has none.
+
+    Returns the line's id.
+    """
     counted = {
         "counted_by": actor,
         "counted_at": now,
@@ -476,7 +654,7 @@ def _count(
         uow.stocktakes.update_line(
             line.id, {**counted, "counted": after_count(line.counted, mode, quantity)}
         )
-        return
+        return line.id
     item_id, location_id, batch_id = key
     if header.scope.item_ids is not None and item_id not in header.scope.item_ids:
         raise Invalid("stocktake.item_not_in_plan", {"number": header.number, "item": names[0]})
@@ -484,7 +662,7 @@ def _count(
         raise Invalid(
             "stocktake.location_not_in_plan", {"number": header.number, "location": names[1]}
         )
-    uow.stocktakes.add_line(
+    return uow.stocktakes.add_line(
         {
             "stocktake_id": header.id,
             "item_id": item_id,
@@ -505,7 +683,7 @@ def _recount(
     quantity: Decimal,
     item: Item,
     now: datetime,
-) -> None:
+) -> int:
     if line is None or not line.needs_recount:
         raise Invalid("stocktake.line_not_for_recount", {"item": item.code})
     check_recounter(line, actor)
@@ -520,6 +698,7 @@ def _recount(
             ),
         },
     )
+    return line.id
 
 
 @transactional
@@ -543,6 +722,7 @@ def hand_in(
     rows = stocktake_queries.count_lines(uow.connection, number)
     check_ready(header, [row.label for row in rows if row.line.counted is None])
     items = uow.catalog.items_by_code({row.item for row in rows})
+    by_serial = _serial_differences(uow, header, rows, items)
     recounts = [
         row.line.id
         for row in rows
@@ -551,10 +731,7 @@ def hand_in(
         and (
             over_tolerance(row.line.book_at_count, row.line.counted, header.tolerance_percent)
             # a serial found or missing is named by a second count before anything is posted
-            or (
-                items[row.item].tracking is TrackingMode.SERIAL
-                and row.line.counted != row.line.book_at_count
-            )
+            or bool(by_serial.get(row.line.id))
         )
     ]
     uow.stocktakes.flag_recounts(recounts)
@@ -585,7 +762,7 @@ def approve(
     Raises:
         NotFound: stocktake.unknown.
         Conflict: stocktake.wrong_state, stocktake.lines_awaiting_recount (naming them),
-            stocktake.serial_difference, stock.insufficient (a loss larger than what is on
+            stocktake.count_serials_again, stock.insufficient (a loss larger than what is on
             hand now).
         Forbidden: stocktake.approver_counted, stocktake.same_approver (the second
             approval by the first approver: separation of duties, as for documents);
@@ -611,20 +788,15 @@ def approve(
     check_ready(header, [row.label for row in rows if row.line.final is None], for_recount=True)
     if any(actor in (row.line.counted_by, row.line.recounted_by) for row in rows):
         raise Forbidden("stocktake.approver_counted", {"number": number, "user": actor})
-    differing = [row for row in rows if row.line.difference]
-    items = uow.catalog.items_by_code({row.item for row in differing})
-    serial = [row.label for row in differing if items[row.item].tracking is TrackingMode.SERIAL]
-    if serial:
-        raise Conflict(
-            "stocktake.serial_difference", {"number": number, "lines": ", ".join(serial)}
-        )
-    item_ids = {item.id for item in items.values()}
+    items = uow.catalog.items_by_code({row.item for row in rows})
+    differing = _differences(uow, header, rows, items)
+    item_ids = {items[row.item].id for row, _ in differing}
     # Goods found of an item this warehouse has no cost for yet: the company's average.
     costs = {
         **uow.stocktakes.average_costs(item_ids),
         **uow.balances.unit_costs(item_ids, header.warehouse_id),
     }
-    losses = [row for row in differing if (row.line.difference or 0) < 0]
+    losses = [(row, difference) for row, difference in differing if difference.missing]
     lost = _loss_value(losses, items, costs)
     if header.state is StocktakeState.REVIEWING and second and lost > second.value_over:
         return _left_for_second_approval(
@@ -634,24 +806,25 @@ def approve(
     released = _release_for_losses(uow, actor, number, losses)
     posted: dict[str, str | None] = {"gain": None, "loss": None}
     entries = 0
-    for name, document_type, sign in (
-        ("gain", DocumentType.RECEIPT, 1),
-        ("loss", DocumentType.ISSUE, -1),
-    ):
+    # The loss first: a unit found at one location that the books place at another of the
+    # count leaves that one before it comes in here.
+    for name, document_type in (("loss", DocumentType.ISSUE), ("gain", DocumentType.RECEIPT)):
+        gain = document_type is DocumentType.RECEIPT
         lines = [
             {
                 "item": row.item,
-                "quantity": str(abs(row.line.difference or 0)),
+                "quantity": str(difference.found if gain else difference.missing),
                 "location": row.location,
                 "batch": row.batch,
                 **(
-                    {"unit_cost": str(costs.get(items[row.item].id, Decimal(0)))}
-                    if sign > 0
+                    {"serials": list(serials)}
+                    if (serials := difference.found_serials if gain else difference.missing_serials)
                     else {}
                 ),
+                **({"unit_cost": str(costs.get(items[row.item].id, ZERO))} if gain else {}),
             }
-            for row in differing
-            if (row.line.difference or 0) * sign > 0
+            for row, difference in differing
+            if (difference.found if gain else difference.missing)
         ]
         if lines:
             made = documents.posting_at_once(
@@ -661,7 +834,7 @@ def approve(
                     "document_type": document_type.value,
                     "warehouse": warehouse,
                     "counterpart": VARIANCE_LOCATION,
-                    "note": f"{'盘盈' if sign > 0 else '盘亏'} {number}",
+                    "note": f"{'盘盈' if gain else '盘亏'} {number}",
                     "lines": lines,
                 },
                 decided,
@@ -758,8 +931,93 @@ def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
     return workflows.definition(uow, DocumentType.ISSUE.value).second_approval
 
 
+def _differences(
+    uow: UnitOfWork,
+    header: StocktakeHeader,
+    rows: list[stocktake_queries.CountLineRow],
+    items: dict[str, Item],
+) -> list[tuple[stocktake_queries.CountLineRow, Difference]]:
+    """Each line's difference that approval posts; serial-tracked lines unit by unit."""
+    by_serial = _serial_differences(uow, header, rows, items)
+    differing = []
+    for row in rows:
+        difference = (
+            by_serial[row.line.id] if row.line.id in by_serial else quantity_difference(row.line)
+        )
+        if difference:
+            differing.append((row, difference))
+    return differing
+
+
+def _serial_differences(
+    uow: UnitOfWork,
+    header: StocktakeHeader,
+    rows: list[stocktake_queries.CountLineRow],
+    items: dict[str, Item],
+) -> dict[int, Difference]:
+    """Line id → the difference of each counted serial-tracked line, unit by unit.
+
+    The serials its latest count found against those the books place there now, less
+    those a document moved since that count.
+
+    Raises:
+        Conflict: stocktake.count_serials_again (a line counted without its serials).
+    """
+    by_serial = [
+        row
+        for row in rows
+        if items[row.item].tracking is TrackingMode.SERIAL and row.line.final is not None
+    ]
+    if not by_serial:
+        return {}
+    counted: dict[tuple[int, bool], list[str]] = defaultdict(list)
+    for serial in uow.stocktakes.counted_serials(
+        header.id, {items[row.item].id for row in by_serial}
+    ):
+        counted[serial.line_id, serial.recount].append(serial.serial_no)
+    found = {row.line.id: counted[row.line.id, row.line.final_pass[0]] for row in by_serial}
+    unlisted = [
+        row.label
+        for row in by_serial
+        if (final := row.line.final) is not None and final[0] != len(found[row.line.id])
+    ]
+    if unlisted:  # counted before serials were kept with counts (an upgrade mid-count)
+        raise Conflict(
+            "stocktake.count_serials_again",
+            {"number": header.number, "lines": ", ".join(unlisted)},
+        )
+    booked = uow.catalog.serials_at({(row.line.item_id, row.line.location_id) for row in by_serial})
+    ids = {
+        (item_id, number): serial_id
+        for (item_id, _), serials in booked.items()
+        for number, serial_id in serials.items()
+    }
+    ids.update(
+        {
+            key: serial_id
+            for key, (serial_id, _) in uow.catalog.serials(
+                (row.line.item_id, number) for row in by_serial for number in found[row.line.id]
+            ).items()
+        }
+    )
+    last_moved = uow.ledger.serials_last_moved(set(ids.values()))
+    differences = {}
+    for row in by_serial:
+        when = row.line.final_pass[1]
+        here = booked[row.line.item_id, row.line.location_id]
+        moved = {
+            number
+            for number in {*found[row.line.id], *here}
+            if (serial_id := ids.get((row.line.item_id, number))) in last_moved
+            and when is not None
+            and last_moved[serial_id] > when
+        }
+        differences[row.line.id] = serial_difference(found[row.line.id], here, moved)
+    return differences
+
+
 def _loss_value(
-    losses: list[stocktake_queries.CountLineRow],
+    losses: list[tuple[stocktake_queries.CountLineRow, Difference]],
     items: dict[str, Item],
     costs: dict[int, Decimal],
 ) -> Decimal:
@@ -767,8 +1025,8 @@ def _loss_value(
 
     Compared unrounded with the limit, as an issue's value is in its workflow.
     """
-    return -sum(
-        ((row.line.difference or ZERO) * costs.get(items[row.item].id, ZERO) for row in losses),
+    return sum(
+        (difference.missing * costs.get(items[row.item].id, ZERO) for row, difference in losses),
         ZERO,
     )
 
@@ -861,15 +1119,19 @@ def _approved_by(uow: UnitOfWork, number: str, actor: str) -> bool:
 
 
 def _release_for_losses(
-    uow: UnitOfWork, actor: str, number: str, losses: list[stocktake_queries.CountLineRow]
+    uow: UnitOfWork,
+    actor: str,
+    number: str,
+    losses: list[tuple[stocktake_queries.CountLineRow, Difference]],
 ) -> list[dict[str, str]]:
     """Give back the holds that stand in the way of the 盘亏 lines; audit each on its order."""
     by_key = {
-        BalanceKey(row.line.item_id, row.line.location_id, row.line.batch_id): row for row in losses
+        BalanceKey(row.line.item_id, row.line.location_id, row.line.batch_id): (row, difference)
+        for row, difference in losses
     }
-    taken = {key: -(row.line.difference or ZERO) for key, row in by_key.items()}
+    taken = {key: difference.missing for key, (_, difference) in by_key.items()}
     released = [
-        {"document": document, "line": by_key[key].label, "quantity": str(normalized(quantity))}
+        {"document": document, "line": by_key[key][0].label, "quantity": str(normalized(quantity))}
         for key, document, quantity in posting.release_in_the_way(uow, taken)
     ]
     uow.record(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from jxc.db import schema as s
 from jxc.domain.errors import Conflict, Forbidden, InsufficientStock, Invalid, NotFound
@@ -703,3 +703,242 @@ def test_a_tolerance_not_written_in_digits_is_refused_by_name(store):
         stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1", "tolerance_percent": "1e1"})
     assert caught.value.code == "field.not_written_out"
     assert caught.value.params["pointer"] == "/tolerance_percent"
+
+
+# Serial-tracked goods are counted unit by unit -----------------------------------------
+
+
+@pytest.fixture
+def motors(store):
+    """Three motors booked at A-01 of WH1, one in another warehouse, each by serial."""
+    an_item(store, "电机", name="三相电机", tracking="serial", base_unit="台")
+    receive(
+        store,
+        "WH1",
+        {
+            "item": "电机",
+            "quantity": "3",
+            "unit_cost": "500",
+            "location": "A-01",
+            "serials": ["SN1", "SN2", "SN3"],
+        },
+    )
+    a_warehouse(store, "WH2")
+    receive(store, "WH2", {"item": "电机", "quantity": "1", "unit_cost": "500", "serials": ["SN9"]})
+    return store
+
+
+def counted_as_booked(app, number, actor="counter1"):
+    """The lines other than the motors' counted as the books have them."""
+    count(
+        app,
+        number,
+        {"item": "螺丝", "quantity": "10", "location": "A-01"},
+        {"item": "螺母", "quantity": "20", "location": "A-01"},
+        {"item": "胶水", "quantity": "5", "location": "B-01", "batch": "G1"},
+        actor=actor,
+    )
+
+
+def scan_motor(app, number, serial, location="A-01", actor="counter1"):
+    return count(
+        app,
+        number,
+        {"item": "电机", "quantity": "1", "location": location, "serials": [serial]},
+        actor=actor,
+        mode="add",
+    )
+
+
+def serial_places(app, *serials):
+    with app.reader() as connection:
+        rows = connection.execute(
+            select(s.SerialNumber.serial_no, s.Location.code)
+            .join(s.Location, s.Location.id == s.SerialNumber.location_id)
+            .where(s.SerialNumber.serial_no.in_(serials))
+        )
+        return dict(rows.all())
+
+
+def document_serials(app, number):
+    with app.reader() as connection:
+        _, lines = document_queries.document(connection, number)
+    return [(line.location, tuple(line.serials)) for line in lines]
+
+
+def test_a_serial_scanned_twice_is_one_unit_and_the_second_scan_is_refused(motors):
+    number = planned(motors)
+    scan_motor(motors, number, "SN1")
+    with refused(motors, Invalid) as caught:
+        scan_motor(motors, number, "SN1", location="B-01")  # the same unit, read again
+    assert (caught.value.code, caught.value.params["location"]) == (
+        "stocktake.serial_counted_twice",
+        "A-01",
+    )
+    assert caught.value.items[0].pointer == "/lines/1/serials"
+    with refused(motors, Invalid) as caught:
+        count(
+            motors,
+            number,
+            {"item": "电机", "quantity": "2", "location": "A-01", "serials": ["SN2", "SN2"]},
+            mode="add",
+        )
+    assert caught.value.code == "serial.duplicated"
+    view = stocktakes.view(motors.uow(), "boss", number)
+    assert {row.label: row.line.counted for row in view.lines}["电机@A-01"] == 1
+
+
+def test_serial_goods_need_one_serial_per_unit_counted(motors):
+    number = planned(motors)
+    with refused(motors, Invalid) as caught:
+        count(
+            motors,
+            number,
+            {"item": "电机", "quantity": "3", "location": "A-01"},
+            {"item": "电机", "quantity": "2", "location": "B-01", "serials": ["SN1"]},
+            {"item": "螺丝", "quantity": "1", "location": "A-01", "serials": ["X1"]},
+        )
+    assert {(item.pointer, item.code) for item in caught.value.items} == {
+        ("/lines/1/serials", "stocktake.serials_needed"),
+        ("/lines/2/serials", "serial.count_mismatch"),
+        ("/lines/3/serials", "serial.not_tracked"),
+    }
+    count(motors, number, {"item": "电机", "quantity": "0", "location": "A-01"})  # none found
+
+
+def test_a_serial_booked_in_another_warehouse_or_outside_the_count_cannot_be_counted_here(
+    motors,
+):
+    receive(
+        motors,
+        "WH1",
+        {"item": "电机", "quantity": "1", "unit_cost": "500", "location": "B-01", "serials": ["SN5"]},
+    )
+    number = planned(motors, locations=["A-01"])
+    with refused(motors, Invalid) as caught:
+        count(
+            motors,
+            number,
+            {"item": "电机", "quantity": "2", "location": "A-01", "serials": ["SN9", "SN5"]},
+            actor="tester",  # sees both warehouses: told where the books hold SN9
+        )
+    assert [(item.code, item.params["serial"]) for item in caught.value.items] == [
+        ("serial.in_other_warehouse", "SN9"),
+        ("stocktake.serial_outside_scope", "SN5"),
+    ]
+    assert caught.value.items[0].params["location"] == "WH2/STOCK"
+    assert caught.value.items[1].params["location"] == "B-01"
+    with refused(motors, Invalid) as caught:
+        scan_motor(motors, number, "SN9")  # a clerk of WH1 is not told where WH2 keeps it
+    assert caught.value.code == "stocktake.serial_booked_elsewhere"
+
+
+def test_approval_posts_the_very_units_missing_and_found(motors):
+    number = planned(motors)
+    counted_as_booked(motors, number)
+    for serial in ("SN1", "SN2", "SN4"):  # SN3 is gone; SN4 was never booked in
+        scan_motor(motors, number, serial)
+    # three units for three booked, but not the same three: counted again before posting
+    assert stocktakes.hand_in(motors.uow(), "counter1", number).recounts == 1
+    for serial in ("SN4", "SN2", "SN1"):
+        scan_motor(motors, number, serial, actor="counter2")
+
+    result = stocktakes.approve(motors.uow(), "boss", number)
+
+    assert document_serials(motors, result.loss) == [("A-01", ("SN3",))]
+    assert document_serials(motors, result.gain) == [("A-01", ("SN4",))]
+    assert serial_places(motors, "SN1", "SN2", "SN3", "SN4") == {
+        "SN1": "A-01",
+        "SN2": "A-01",
+        "SN3": "INVENTORY-LOSS",
+        "SN4": "A-01",
+    }
+    assert on_hand(motors, "电机", "A-01") == 3
+    assert_books_balance(motors)
+
+
+def test_a_unit_found_at_another_location_of_the_count_is_booked_there(motors):
+    number = planned(motors, tolerance_percent="100")
+    counted_as_booked(motors, number)
+    scan_motor(motors, number, "SN1")
+    scan_motor(motors, number, "SN3")
+    scan_motor(motors, number, "SN2", location="B-01")  # put back on the wrong shelf
+
+    assert stocktakes.hand_in(motors.uow(), "counter1", number).recounts == 2
+    for serial, location in (("SN1", "A-01"), ("SN3", "A-01"), ("SN2", "B-01")):
+        scan_motor(motors, number, serial, location=location, actor="counter2")
+    result = stocktakes.approve(motors.uow(), "boss", number)
+
+    assert document_serials(motors, result.loss) == [("A-01", ("SN2",))]
+    assert document_serials(motors, result.gain) == [("B-01", ("SN2",))]
+    assert serial_places(motors, "SN2") == {"SN2": "B-01"}
+    assert (on_hand(motors, "电机", "A-01"), on_hand(motors, "电机", "B-01")) == (2, 1)
+    assert_books_balance(motors)
+
+
+def test_units_a_document_moves_after_the_count_are_not_differences(motors):
+    number = planned(motors)
+    counted_as_booked(motors, number)
+    for serial in ("SN1", "SN2", "SN3"):
+        scan_motor(motors, number, serial)
+    issue(motors, "WH1", {"item": "电机", "quantity": "1", "location": "A-01", "serials": ["SN3"]})
+    receive(
+        motors,
+        "WH1",
+        {"item": "电机", "quantity": "1", "unit_cost": "500", "location": "A-01", "serials": ["SN6"]},
+    )
+    stocktakes.hand_in(motors.uow(), "counter1", number)
+
+    result = stocktakes.approve(motors.uow(), "boss", number)
+
+    assert (result.gain, result.loss) == (None, None)
+    assert serial_places(motors, "SN3", "SN6") == {"SN3": "CUSTOMER", "SN6": "A-01"}
+
+
+def test_a_typed_count_replaces_the_serials_counted_before(motors):
+    number = planned(motors)
+    count(
+        motors,
+        number,
+        {"item": "电机", "quantity": "2", "location": "A-01", "serials": ["SN1", "SN2"]},
+    )
+    count(motors, number, {"item": "电机", "quantity": "1", "location": "A-01", "serials": ["SN1"]})
+    scan_motor(motors, number, "SN2", location="B-01")  # no longer counted at A-01
+    view = stocktakes.view(motors.uow(), "boss", number)
+    counted = {row.label: row.line.counted for row in view.lines}
+    assert (counted["电机@A-01"], counted["电机@B-01"]) == (1, 1)
+
+
+def test_the_recount_counts_each_unit_again(motors):
+    number = planned(motors)
+    counted_as_booked(motors, number)
+    scan_motor(motors, number, "SN1")  # two of three found: over the tolerance
+    scan_motor(motors, number, "SN2")
+    assert stocktakes.hand_in(motors.uow(), "counter1", number).recounts == 1
+    with refused(motors, Invalid) as caught:
+        scan_motor(motors, number, "SN1", actor="counter1")
+    assert caught.value.code == "stocktake.same_counter"
+    for serial in ("SN1", "SN2", "SN3"):  # the recounter finds the third
+        scan_motor(motors, number, serial, actor="counter2")
+
+    result = stocktakes.approve(motors.uow(), "boss", number)
+
+    assert (result.gain, result.loss) == (None, None)
+    assert serial_places(motors, "SN3") == {"SN3": "A-01"}
+
+
+def test_serial_lines_counted_without_their_serials_are_counted_again(motors):
+    """A count taken before counts kept their serials (a database upgraded mid-count)."""
+    number = planned(motors)
+    counted_as_booked(motors, number)
+    for serial in ("SN1", "SN2", "SN3"):
+        scan_motor(motors, number, serial)
+    stocktakes.hand_in(motors.uow(), "counter1", number)
+    with motors.engine.begin() as connection:
+        connection.execute(delete(s.StocktakeSerial))
+
+    with refused(motors, Conflict) as caught:
+        stocktakes.approve(motors.uow(), "boss", number)
+
+    assert caught.value.code == "stocktake.count_serials_again"
+    assert caught.value.params["lines"] == "电机@A-01"

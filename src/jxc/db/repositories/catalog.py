@@ -11,7 +11,7 @@ guarded: a serial moves only from where it is.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -495,6 +495,29 @@ class CatalogRepository:
         )
         found = {(r.item_id, r.serial_no): (r.id, r.location_id) for r in rows}
         return {key: place for key, place in found.items() if key in keys}
+
+    def serials_at(
+        self, places: Collection[tuple[int, int]]
+    ) -> dict[tuple[int, int], dict[str, int]]:
+        """(item id, location id) → the serials the books place there, number → id."""
+        if not places:
+            return {}
+        rows = self.connection.execute(
+            select(
+                s.SerialNumber.item_id,
+                s.SerialNumber.location_id,
+                s.SerialNumber.serial_no,
+                s.SerialNumber.id,
+            ).where(
+                s.SerialNumber.item_id.in_(sorted({item for item, _ in places})),
+                s.SerialNumber.location_id.in_(sorted({location for _, location in places})),
+            )
+        )
+        found: dict[tuple[int, int], dict[str, int]] = {place: {} for place in places}
+        for item_id, location_id, serial_no, serial_id in rows:
+            if (item_id, location_id) in found:
+                found[item_id, location_id][serial_no] = serial_id
+        return found
 
     def items_with_serial(self, serial_no: str) -> list[int]:
         """The items that have a serial numbered ``serial_no`` (one, nearly always)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -143,3 +143,15 @@ class LedgerRepository:
             .group_by(entry.serial_id, s.SerialNumber.serial_no)
         )
         return {serial: (number, day) for serial, number, day in rows if serial is not None}
+
+    def serials_last_moved(self, serial_ids: Collection[int]) -> dict[int, datetime]:
+        """When a posting last moved each of ``serial_ids`` (its recorded time)."""
+        if not serial_ids:
+            return {}
+        entry = s.StockLedgerEntry
+        rows = self.connection.execute(
+            select(entry.serial_id, func.max(entry.recorded_at))
+            .where(entry.serial_id.in_(sorted(serial_ids)))
+            .group_by(entry.serial_id)
+        )
+        return {serial: moment for serial, moment in rows if serial is not None}

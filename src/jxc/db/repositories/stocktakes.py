@@ -7,12 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, literal, select, update
 
 from jxc.db import schema as s
 from jxc.domain.quantities import round_unit_cost
 from jxc.domain.stocktakes import (
     ACTIVE_STATES,
+    CountedSerial,
     CountLine,
     Scope,
     StocktakeHeader,
@@ -22,6 +23,7 @@ from jxc.domain.stocktakes import (
 _stocktake = cast(Table, s.Stocktake.__table__)
 _line = cast(Table, s.StocktakeLine.__table__)
 _balance = cast(Table, s.StockBalance.__table__)
+_serial = cast(Table, s.StocktakeSerial.__table__)
 LINE_COLUMNS = (
     "id",
     "item_id",
@@ -35,6 +37,8 @@ LINE_COLUMNS = (
     "recounted",
     "recounted_by",
     "book_at_recount",
+    "counted_at",
+    "recounted_at",
 )
 
 
@@ -169,6 +173,35 @@ class StocktakeRepository:
 
     def update_line(self, line_id: int, values: dict[str, Any]) -> None:
         self.connection.execute(update(_line).where(_line.c.id == line_id).values(**values))
+
+    def counted_serials(
+        self, stocktake_id: int, item_ids: Collection[int] | None = None
+    ) -> list[CountedSerial]:
+        """The serials counted in a stocktake (of ``item_ids`` only, if given)."""
+        query = (
+            select(
+                _serial.c.line_id,
+                _serial.c.item_id,
+                _serial.c.recount,
+                _serial.c.serial_no,
+                _line.c.location_id,
+            )
+            .join(_line, _line.c.id == _serial.c.line_id)
+            .where(_serial.c.stocktake_id == stocktake_id)
+            .order_by(_serial.c.id)
+        )
+        if item_ids is not None:
+            query = query.where(_serial.c.item_id.in_(sorted(item_ids)))
+        return [CountedSerial(*row) for row in self.connection.execute(query)]
+
+    def add_serials(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(_serial), list(rows))
+
+    def clear_serials(self, line_id: int, recount: bool) -> None:
+        self.connection.execute(
+            delete(_serial).where(_serial.c.line_id == line_id, _serial.c.recount == recount)
+        )
 
     def flag_recounts(self, line_ids: Sequence[int]) -> None:
         if line_ids:
