@@ -103,3 +103,29 @@ def test_goods_of_a_batch_the_books_never_had_are_counted_with_its_expiry(compan
 
     code, output = jxc(company, "stocktake", "show", number)
     assert re.search(r"MILK.*B0601.*\b6\b", output), output
+
+
+def test_serial_goods_are_counted_by_their_serials(company, tmp_path):
+    code, output = jxc(
+        company, "item", "add", "PUMP-1", "离心水泵", "--unit", "台", "--tracking", "serial"
+    )
+    assert code == 0, output
+    lines = tmp_path / "pumps.csv"
+    lines.write_text("商品,数量,序列号\nPUMP-1,2,SN-1;SN-2\n", encoding="utf-8")
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--post")
+    code, output = jxc(company, *receipt, "--file", str(lines))
+    assert code == 0, output
+    code, output = jxc(company, "stocktake", "plan", "--warehouse", "WH1")
+    number = re.search(r"PD\d{12}", output).group(0)
+    code, output = jxc(company, "stocktake", "start", number)
+    assert code == 0, output
+
+    code, output = jxc(company, "stocktake", "count", number, "--scan", "PUMP-1:2")
+    assert code == 4
+    assert "按序列号盘点" in output
+    count = ("stocktake", "count", number, "--add", "--scan")
+    code, output = jxc(company, *count, "PUMP-1:1::SN-1")
+    assert code == 0, output
+    code, output = jxc(company, *count, "PUMP-1:1::SN-1")
+    assert code == 4
+    assert "SN-1 已盘点过" in output

@@ -101,3 +101,33 @@ def test_a_blind_count_by_scan_a_recount_and_the_approval(browser, base_url, sho
     boss.get_by_role("link", name=re.compile(r"^CK")).click()
     expect(boss.locator("h1")).to_contain_text("CK")
     assert stocktakes.view(shop.uow(), "boss", number).stocktake.loss in boss.url
+
+
+def test_serial_goods_are_counted_by_serial_and_a_unit_read_twice_counts_once(
+    browser, base_url, shop
+):
+    an_item(shop, "电机", name="三相电机", tracking="serial", base_unit="台")
+    receive(
+        shop,
+        "WH1",
+        {"item": "电机", "quantity": "2", "unit_cost": "500", "serials": ["SN-1", "SN-2"]},
+    )
+    number = stocktakes.plan(shop.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(shop.uow(), "boss", number)
+
+    counter = sign_in(browser, base_url, "counter1", **PHONE)
+    counter.goto(f"{base_url}/stocktakes/{number}/count")
+    motor = counter.locator("tr[data-item=电机]")
+    scan(counter, "SN-1")  # the unit's own label: its serial names the item
+    expect(motor.locator(".counted")).to_have_text("1")
+    scan(counter, "SN-1")  # read again
+    expect(counter.locator("#scan-message")).to_contain_text("SN-1")
+    expect(counter.locator("#scan-message")).to_contain_text("一台只能盘点一次")
+    expect(motor.locator(".counted")).to_have_text("1")
+    scan(counter, "电机")  # the item without its serial
+    expect(counter.locator("#scan-message")).to_contain_text("序列号")
+    counter.fill("#scan-serial", "SN-7")  # a unit the books never had, typed beside
+    scan(counter, "电机")
+    expect(motor.locator(".counted")).to_have_text("2")
+    expect(motor.locator(".serials")).to_contain_text("SN-1, SN-7")
+    expect(counter.locator("#scan-serial")).to_have_value("")

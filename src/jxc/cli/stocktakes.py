@@ -98,7 +98,8 @@ def start(ctx: typer.Context, stocktake: Number, request_id: RequestId = None) -
 @stocktake_app.command(
     "count",
     help="Record counts at a location: jxc stocktake count PD… --location A-01 "
-    "--scan 螺丝:12 --scan 胶水:3:B2611 (totals; --add adds to what was counted).",
+    "--scan 螺丝:12 --scan 胶水:3:B2611 --scan 水泵:2::SN-1,SN-2 (totals; a serial-tracked "
+    "item by its serials; --add adds to what was counted).",
 )
 def count(
     ctx: typer.Context,

@@ -924,6 +924,8 @@ class StocktakeView:
     locations: list[str]
     released: list[dict[str, str]]  # 预占 its 盘亏 took back from orders
     second_approval: dict[str, Any] | None  # awaiting 二级审核: the loss, the limit, who
+    # line id → the serials its latest count found (as blind as the counts themselves)
+    serials: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
@@ -1194,6 +1196,17 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
     header = uow.stocktakes.header(number)
     assert header is not None
     places = uow.catalog.locations_by_id(header.scope.location_ids).values()
+    shown = {row.line.id: row.line for row in lines}
+    serials: dict[int, list[str]] = defaultdict(list)
+    for serial in uow.stocktakes.counted_serials(header.id):
+        line = shown.get(serial.line_id)
+        # a blind recounter is not shown what the first count found
+        if (
+            line is not None
+            and serial.recount == line.final_pass[0]
+            and (serial.recount or line.counted is not None)
+        ):
+            serials[serial.line_id].append(serial.serial_no)
     return StocktakeView(
         found,
         lines,
@@ -1210,6 +1223,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         )
         if found.state == StocktakeState.FIRST_APPROVED
         else None,
+        dict(serials),
     )
 
 

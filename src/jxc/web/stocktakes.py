@@ -197,23 +197,26 @@ async def count_scan(
     quantity: Annotated[str, Form()] = "",
     scan_batch: Annotated[str, Form()] = "",
     scan_expiry: Annotated[str, Form()] = "",
+    scan_serial: Annotated[str, Form()] = "",
     scan_id: Annotated[str, Form()] = "",
 ) -> Response:
     """One scan added to the count (``quantity`` times when typed): the lines re-drawn.
 
-    A batch the code does not carry may be typed beside it, and for a batch the books do
-    not know, its expiry date: that scan's only, as on every scan screen. A refused scan
-    comes back as 422 with its message next to the scan field.
+    A batch or a serial the code does not carry may be typed beside it, and for a batch
+    the books do not know, its expiry date: that scan's only, as on every scan screen. A
+    serial-tracked unit counts once, by its serial. A refused scan comes back as 422 with
+    its message next to the scan field.
     """
 
     def record() -> None:
         # Read as going out: a batch-tracked code without its batch is not refused here,
         # the count names what is missing once the typed batch is taken into account.
         count = typed_count(quantity)
-        beside = typed_beside(scan_batch, scan_expiry)
+        beside = typed_beside(scan_batch, scan_expiry, scan_serial)
         scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE, beside)
         line = {
             "item": scanned.item,
+            "serials": [scanned.serial] if scanned.serial else [],
             "quantity": str(scanned.quantity * (count or 1)),
             "unit": scanned.unit,
             "batch": scanned.batch,

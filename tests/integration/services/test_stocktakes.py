@@ -812,7 +812,13 @@ def test_a_serial_booked_in_another_warehouse_or_outside_the_count_cannot_be_cou
     receive(
         motors,
         "WH1",
-        {"item": "电机", "quantity": "1", "unit_cost": "500", "location": "B-01", "serials": ["SN5"]},
+        {
+            "item": "电机",
+            "quantity": "1",
+            "unit_cost": "500",
+            "location": "B-01",
+            "serials": ["SN5"],
+        },
     )
     number = planned(motors, locations=["A-01"])
     with refused(motors, Invalid) as caught:
@@ -885,7 +891,13 @@ def test_units_a_document_moves_after_the_count_are_not_differences(motors):
     receive(
         motors,
         "WH1",
-        {"item": "电机", "quantity": "1", "unit_cost": "500", "location": "A-01", "serials": ["SN6"]},
+        {
+            "item": "电机",
+            "quantity": "1",
+            "unit_cost": "500",
+            "location": "A-01",
+            "serials": ["SN6"],
+        },
     )
     stocktakes.hand_in(motors.uow(), "counter1", number)
 
