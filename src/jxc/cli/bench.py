@@ -772,6 +772,16 @@ def stocktake_timing(run: Run) -> None:
     ).number
     stocktakes.start(run.app.uow(), APPROVER, number)
     lines = stocktakes.view(run.app.uow(), APPROVER, number).lines
+    with run.app.reader() as connection:
+        serials = {
+            (row.item, row.location): [
+                unit.serial
+                for unit in stock_levels.serials_in_stock(connection, row.item, warehouse)
+                if unit.location == row.location
+            ]
+            for row in lines
+            if run.room.kind.get(row.item) == "serial"
+        }
     counts = [
         {
             "item": row.item,
@@ -784,6 +794,7 @@ def stocktake_timing(run: Run) -> None:
                     0,
                 )
             ),
+            "serials": serials.get((row.item, row.location), []),
         }
         for index, row in enumerate(lines)
     ]
@@ -797,6 +808,7 @@ def stocktake_timing(run: Run) -> None:
         recounts = [
             {"item": row.item, "location": row.location, "batch": row.batch}
             | {"quantity": str(row.line.counted)}
+            | {"serials": serials.get((row.item, row.location), [])}
             for row in stocktakes.view(run.app.uow(), APPROVER, number).lines
             if row.line.needs_recount
         ]

@@ -435,6 +435,7 @@ class _Demo:
                     "location": row.location,
                     "batch": row.batch,
                     "quantity": str(book + off),
+                    **self.serials_on_shelf(warehouse, row.item, row.location, serial),
                 }
             )
         if counts:
@@ -451,6 +452,7 @@ class _Demo:
                 "quantity": str(
                     row.line.counted if self.random.random() < 0.8 else row.line.book_at_count
                 ),
+                **self.serials_on_shelf(warehouse, row.item, row.location, serial),
             }
             for row in stocktakes.view(self.uow, "manager", number).lines
             if row.line.needs_recount
@@ -462,6 +464,16 @@ class _Demo:
         result = stocktakes.approve(self.uow, "manager", number)
         self.documents += bool(result.gain) + bool(result.loss)
         self.entries += result.entries
+
+    def serials_on_shelf(
+        self, warehouse: str, item: str, location: str, serial_items: set[str]
+    ) -> dict[str, list[str]]:
+        """A serial-tracked item is counted by the serials found: those the books hold there."""
+        if item not in serial_items:
+            return {}
+        with self.uow:
+            found = serials_in_stock(self.uow.connection, item, warehouse)
+        return {"serials": [unit.serial for unit in found if unit.location == location]}
 
     def levels(self) -> None:
         """安全库存 / 再订货点 / 最高库存 for a few items, so the demo has 库存预警 and 补货建议.
