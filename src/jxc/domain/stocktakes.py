@@ -123,6 +123,7 @@ class CountedSerial:
     recount: bool  # counted on the recount (复盘), not on the first count
     serial_no: str
     location_id: int
+    counted_at: datetime
 
 
 @dataclass(frozen=True)

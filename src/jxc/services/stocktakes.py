@@ -335,7 +335,7 @@ def count(
             stocktake.same_counter, unit.not_convertible, quantity.too_precise;
             for serial-tracked items, counted by serial: stocktake.serials_needed,
             serial.count_mismatch, serial.duplicated, stocktake.serial_counted_twice,
-            serial.in_other_warehouse, stocktake.serial_outside_scope,
+            serial.in_other_warehouse, stocktake.serial_booked_at,
             stocktake.serial_booked_elsewhere …
         Forbidden: auth.forbidden_in_warehouse.
     """
@@ -479,8 +479,9 @@ class _SerialsCounted:
     """The serials one count names, checked against those counted before and the books.
 
     One unit is counted once on each pass (a second scan of it is a double read); a unit
-    the books hold in another warehouse, or at a location of this one the stocktake does
-    not count, must be moved there by a document before it can be counted here.
+    the books hold elsewhere, in another warehouse or at another location of this one, is
+    counted where the books hold it or moved here by a document first: a 盘盈 here and a
+    盘亏 there would write off and bring in at once what only stood on the wrong shelf.
     """
 
     uow: UnitOfWork
@@ -553,24 +554,25 @@ class _SerialsCounted:
                     location=where,
                 )
             else:
-                self._check_booked(item, serial, problems)
+                self._check_booked(item, location, serial, problems)
         problems.raise_if_any()
         self.in_request.update({(item.id, serial): location.code for serial in serials})
 
-    def _check_booked(self, item: Item, serial: str, problems: ErrorCollector) -> None:
+    def _check_booked(
+        self, item: Item, location: Location, serial: str, problems: ErrorCollector
+    ) -> None:
         place = self.booked.get((item.id, serial))
         where = None if place is None else self.places[place[1]]
         if where is None or not where.is_owned:
             return  # unknown to the books, or sold or scrapped: goods found
         if where.warehouse_id == self.header.warehouse_id:
-            if where.id not in self.header.scope.location_ids:
+            if where.id != location.id:
                 problems.add(
                     "/serials",
-                    "stocktake.serial_outside_scope",
+                    "stocktake.serial_booked_at",
                     serial=serial,
                     item=item.code,
                     location=where.code,
-                    number=self.header.number,
                 )
             return
         elsewhere = (
@@ -623,7 +625,7 @@ class _SerialsCounted:
         self.earlier.update(
             {
                 (item.id, serial): CountedSerial(
-                    line_id, item.id, self.recount, serial, location.id
+                    line_id, item.id, self.recount, serial, location.id, now
                 )
                 for serial in serials
             }
@@ -806,9 +808,7 @@ def approve(
     released = _release_for_losses(uow, actor, number, losses)
     posted: dict[str, str | None] = {"gain": None, "loss": None}
     entries = 0
-    # The loss first: a unit found at one location that the books place at another of the
-    # count leaves that one before it comes in here.
-    for name, document_type in (("loss", DocumentType.ISSUE), ("gain", DocumentType.RECEIPT)):
+    for name, document_type in (("gain", DocumentType.RECEIPT), ("loss", DocumentType.ISSUE)):
         gain = document_type is DocumentType.RECEIPT
         lines = [
             {
@@ -972,22 +972,26 @@ def _serial_differences(
     ]
     if not by_serial:
         return {}
-    counted: dict[tuple[int, bool], list[str]] = defaultdict(list)
+    counted: dict[tuple[int, bool], dict[str, datetime]] = defaultdict(dict)
     for serial in uow.stocktakes.counted_serials(
         header.id, {items[row.item].id for row in by_serial}
     ):
-        counted[serial.line_id, serial.recount].append(serial.serial_no)
+        counted[serial.line_id, serial.recount][serial.serial_no] = serial.counted_at
     found = {row.line.id: counted[row.line.id, row.line.final_pass[0]] for row in by_serial}
+    # Counted before counts kept their serials (a database upgraded mid-count): as then,
+    # such a line passes where its quantity agrees with the book and is refused where not.
     unlisted = [
-        row.label
+        row
         for row in by_serial
         if (final := row.line.final) is not None and final[0] != len(found[row.line.id])
     ]
-    if unlisted:  # counted before serials were kept with counts (an upgrade mid-count)
+    differing = [row.label for row in unlisted if row.line.difference]
+    if differing:
         raise Conflict(
             "stocktake.count_serials_again",
-            {"number": header.number, "lines": ", ".join(unlisted)},
+            {"number": header.number, "lines": ", ".join(differing)},
         )
+    by_serial = [row for row in by_serial if row not in unlisted]
     booked = uow.catalog.serials_at({(row.line.item_id, row.line.location_id) for row in by_serial})
     ids = {
         (item_id, number): serial_id
@@ -1003,18 +1007,21 @@ def _serial_differences(
         }
     )
     last_moved = uow.ledger.serials_last_moved(set(ids.values()))
+
+    def moved_since(item_id: int, number: str, seen: datetime | None) -> bool:
+        serial_id = ids.get((item_id, number))
+        return seen is not None and serial_id in last_moved and last_moved[serial_id] > seen
+
     differences = {}
     for row in by_serial:
-        when = row.line.final_pass[1]
-        here = booked[row.line.item_id, row.line.location_id]
-        moved = {
-            number
-            for number in {*found[row.line.id], *here}
-            if (serial_id := ids.get((row.line.item_id, number))) in last_moved
-            and when is not None
-            and last_moved[serial_id] > when
+        item_id, line_counted = row.line.item_id, row.line.final_pass[1]
+        here = booked[item_id, row.line.location_id]
+        seen = found[row.line.id]
+        # a unit counted is judged from its own scan, one booked here from the line's count
+        moved = {number for number, at in seen.items() if moved_since(item_id, number, at)} | {
+            number for number in here if moved_since(item_id, number, line_counted)
         }
-        differences[row.line.id] = serial_difference(found[row.line.id], here, moved)
+        differences[row.line.id] = serial_difference(seen, here, moved)
     return differences
 
 
@@ -1131,7 +1138,12 @@ def _release_for_losses(
         BalanceKey(row.line.item_id, row.line.location_id, row.line.batch_id): (row, difference)
         for row, difference in losses
     }
-    taken = {key: difference.missing for key, (_, difference) in by_key.items()}
+    # the gain posts first: a unit found takes the place of one missing on the same shelf
+    taken = {
+        key: difference.missing - difference.found
+        for key, (_, difference) in by_key.items()
+        if difference.missing > difference.found
+    }
     released = [
         {"document": document, "line": by_key[key][0].label, "quantity": str(normalized(quantity))}
         for key, document, quantity in posting.release_in_the_way(uow, taken)

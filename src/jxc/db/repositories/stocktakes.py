@@ -185,6 +185,7 @@ class StocktakeRepository:
                 _serial.c.recount,
                 _serial.c.serial_no,
                 _line.c.location_id,
+                _serial.c.counted_at,
             )
             .join(_line, _line.c.id == _serial.c.line_id)
             .where(_serial.c.stocktake_id == stocktake_id)
