@@ -125,3 +125,45 @@ def test_bad_requests_name_the_problem(client):
     assert malformed["errors"][0]["pointer"] == "/lines/1/quantity"
     unknown_step = problem(client.post(f"/api/v1/stocktakes/{number}/finish", headers=boss), 422)
     assert unknown_step["errors"][0]["pointer"] == "/path/step"
+
+
+def test_serials_counted_and_what_approval_would_post_over_the_api(client, app):
+    an_item(app, "电机", tracking="serial", base_unit="台")
+    receive(
+        app, "WH1", {"item": "电机", "quantity": "2", "unit_cost": "9", "serials": ["M1", "M2"]}
+    )
+    boss, first, second = (signed_in(client, user) for user in ("boss", "counter1", "counter2"))
+    number = client.post("/api/v1/stocktakes", json={"warehouse": "WH1"}, headers=boss).json()[
+        "number"
+    ]
+    client.post(f"/api/v1/stocktakes/{number}/start", headers=boss)
+    counts = [
+        {"item": "杯子", "quantity": "10"},
+        {"item": "电机", "quantity": "2", "serials": ["M1", "M3"]},  # M2 gone, M3 never booked
+    ]
+    counted = client.post(
+        f"/api/v1/stocktakes/{number}/counts", json={"lines": counts}, headers=first
+    )
+    assert counted.status_code == 200, counted.text
+    twice = problem(
+        client.post(
+            f"/api/v1/stocktakes/{number}/counts",
+            json={"mode": "add", "lines": [{"item": "电机", "quantity": "1", "serials": ["M1"]}]},
+            headers=first,
+        ),
+        422,
+    )
+    assert twice["errors"][0]["code"] == "stocktake.serial_counted_twice"
+    client.post(f"/api/v1/stocktakes/{number}/hand-in", headers=first)
+    recount = {"lines": [{"item": "电机", "quantity": "2", "serials": ["M3", "M1"]}]}
+    client.post(f"/api/v1/stocktakes/{number}/counts", json=recount, headers=second)
+
+    lines = client.get(f"/api/v1/stocktakes/{number}", headers=boss).json()["count_lines"]
+    motor = next(line for line in lines if line["item"] == "电机")
+    assert (motor["serials"], motor["serials_found"], motor["serials_missing"]) == (
+        ["M3", "M1"],
+        ["M3"],
+        ["M2"],
+    )
+    blind = client.get(f"/api/v1/stocktakes/{number}", headers=first).json()["count_lines"]
+    assert [line["serials_missing"] for line in blind] == [[], []]

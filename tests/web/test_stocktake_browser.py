@@ -131,3 +131,18 @@ def test_serial_goods_are_counted_by_serial_and_a_unit_read_twice_counts_once(
     expect(motor.locator(".counted")).to_have_text("2")
     expect(motor.locator(".serials")).to_contain_text("SN-1, SN-7")
     expect(counter.locator("#scan-serial")).to_have_value("")
+    expect(motor.locator("input[name=total][inputmode]")).to_have_count(0)  # no typed total
+    before = counter.locator("#lines").inner_html()
+    motor.locator("button.clear-count").click()  # SN-7 was a misread: clear and scan again
+    counter.wait_for_function(
+        "before => document.querySelector('#lines').innerHTML !== before", arg=before
+    )
+    expect(motor.locator(".counted")).to_have_text("0")
+    expect(motor.locator(".serials")).to_have_count(0)
+    scan(counter, "SN-2")
+    scan(counter, "SN-1")
+    expect(motor.locator(".serials")).to_contain_text("SN-2, SN-1")
+
+    boss = sign_in(browser, base_url, "boss")
+    boss.goto(f"{base_url}/stocktakes/{number}")
+    expect(boss.locator("#count-lines")).to_contain_text("SN-2, SN-1")

@@ -893,6 +893,7 @@ LABELS: dict[str, str] = {
     "label.web_back_to_stocktake": "Back to the stocktake",
     "label.web_count_total": "Total counted",
     "label.web_count_set": "Set",
+    "label.web_count_clear": "Clear, to scan again",
     "label.opening_quantity": "Opening quantity",
     "label.opening_value": "Opening value",
     "label.in_quantity": "Quantity in",

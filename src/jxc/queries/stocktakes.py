@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.db.repositories.stocktakes import LINE_COLUMNS, count_line
+from jxc.domain.items import TrackingMode
 from jxc.domain.stocktakes import CountLine, StocktakeState
 
 _stocktake = cast(Table, s.Stocktake.__table__)
@@ -51,6 +52,7 @@ class CountLineRow:
     location: str
     batch: str | None
     line: CountLine
+    by_serial: bool = False  # a serial-tracked item: counted unit by unit
 
     @property
     def label(self) -> str:
@@ -144,6 +146,7 @@ def count_lines(
         select(
             s.Item.code.label("item_code"),
             s.Item.name.label("item_name"),
+            s.Item.tracking,
             s.Unit.code.label("unit"),
             s.Location.code.label("location"),
             s.Batch.batch_no.label("batch"),
@@ -162,7 +165,13 @@ def count_lines(
     rows = connection.execute(query)
     return [
         CountLineRow(
-            row.item_code, row.item_name, row.unit, row.location, row.batch, count_line(row)
+            row.item_code,
+            row.item_name,
+            row.unit,
+            row.location,
+            row.batch,
+            count_line(row),
+            row.tracking == TrackingMode.SERIAL.value,
         )
         for row in rows
     ]

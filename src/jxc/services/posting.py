@@ -9,7 +9,7 @@ Every later workflow step (receive, ship, stocktake, reversal) posts through it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -186,6 +186,15 @@ def release_in_the_way(
                 for number, quantity in uow.balances.release_at(key, in_the_way)
             ]
     return released
+
+
+def release_serials(uow: UnitOfWork, serial_ids: Collection[int]) -> list[tuple[str, int, Decimal]]:
+    """Give back every hold on these very units (a 盘亏 found them missing).
+
+    Returns (holding document, serial id, quantity given back); the documents keep their
+    other holds, and must name other units to go out.
+    """
+    return uow.balances.release_serials(serial_ids)
 
 
 def _short_since(

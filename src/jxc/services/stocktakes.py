@@ -9,6 +9,7 @@ to the document that moved it.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -711,7 +712,8 @@ def hand_in(
 
     Raises:
         NotFound: stocktake.unknown.
-        Conflict: stocktake.wrong_state, stocktake.lines_not_counted (naming them).
+        Conflict: stocktake.wrong_state, stocktake.lines_not_counted (naming them),
+            stocktake.count_serials_again.
         Forbidden: auth.forbidden_in_warehouse.
     """
     payload = {"number": number, "actor": actor}
@@ -926,6 +928,8 @@ class StocktakeView:
     second_approval: dict[str, Any] | None  # awaiting 二级审核: the loss, the limit, who
     # line id → the serials its latest count found (as blind as the counts themselves)
     serials: dict[int, list[str]] = field(default_factory=dict)
+    # line id → the very units approval would post, for those who see the book
+    serial_changes: dict[int, Difference] = field(default_factory=dict)
 
 
 def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
@@ -1144,7 +1148,22 @@ def _release_for_losses(
         for key, (_, difference) in by_key.items()
         if difference.missing > difference.found
     }
+    # a unit missing cannot go out on the document that holds it: given back by serial
+    missing = {
+        (row.line.item_id, serial): row
+        for row, difference in losses
+        for serial in difference.missing_serials
+    }
+    units = {serial_id: key for key, (serial_id, _) in uow.catalog.serials(missing).items()}
     released = [
+        {
+            "document": document,
+            "line": f"{missing[units[serial_id]].label} {units[serial_id][1]}",
+            "quantity": str(normalized(quantity)),
+        }
+        for document, serial_id, quantity in posting.release_serials(uow, units)
+    ]
+    released += [
         {"document": document, "line": by_key[key][0].label, "quantity": str(normalized(quantity))}
         for key, document, quantity in posting.release_in_the_way(uow, taken)
     ]
@@ -1210,7 +1229,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
     places = uow.catalog.locations_by_id(header.scope.location_ids).values()
     shown = {row.line.id: row.line for row in lines}
     serials: dict[int, list[str]] = defaultdict(list)
-    for serial in uow.stocktakes.counted_serials(header.id):
+    for serial in uow.stocktakes.counted_serials(header.id, line_ids=shown):
         line = shown.get(serial.line_id)
         # a blind recounter is not shown what the first count found
         if (
@@ -1219,6 +1238,11 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
             and (serial.recount or line.counted is not None)
         ):
             serials[serial.line_id].append(serial.serial_no)
+    changes: dict[int, Difference] = {}
+    if shows_book and found.state in (StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED):
+        items = uow.catalog.items_by_code({row.item for row in lines})
+        with suppress(Conflict):  # counted before counts kept serials: approval says so
+            changes = _serial_differences(uow, header, lines, items)
     return StocktakeView(
         found,
         lines,
@@ -1236,6 +1260,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         if found.state == StocktakeState.FIRST_APPROVED
         else None,
         dict(serials),
+        {line_id: change for line_id, change in changes.items() if change},
     )
 
 

@@ -4,6 +4,7 @@ approve into 盘盈 / 盘亏, while receipts and issues go on during the count.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -848,6 +849,12 @@ def test_approval_posts_the_very_units_missing_and_found(motors):
     assert stocktakes.hand_in(motors.uow(), "counter1", number).recounts == 1
     for serial in ("SN4", "SN2", "SN1"):
         scan_motor(motors, number, serial, actor="counter2")
+    # the approver sees the very units approval will post; a blind counter does not
+    changes = stocktakes.view(motors.uow(), "boss", number).serial_changes
+    assert [(c.found_serials, c.missing_serials) for c in changes.values()] == [
+        (("SN4",), ("SN3",))
+    ]
+    assert stocktakes.view(motors.uow(), "counter1", number).serial_changes == {}
 
     result = stocktakes.approve(motors.uow(), "boss", number)
 
@@ -1008,3 +1015,30 @@ def test_serial_lines_counted_before_counts_kept_serials_pass_only_where_they_ag
         )
     result = stocktakes.approve(motors.uow(), "boss", number)
     assert (result.state, result.gain, result.loss) == ("approved", None, None)
+
+
+def test_a_missing_unit_held_by_an_approved_issue_is_given_back_and_written_off(motors):
+    workflows.use(motors.uow(), "tester", "sop")
+    a_user(motors, "manager", "warehouse_manager", "WH1")
+    line = {"item": "电机", "quantity": "1", "location": "A-01", "serials": ["SN3"]}
+    data = {"document_type": "issue", "warehouse": "WH1", "note": "样机", "lines": [line]}
+    held = documents.create(motors.uow(), "counter1", data).number
+    documents.act(motors.uow(), "counter1", held, "submit")
+    documents.act(motors.uow(), "manager", held, "approve")  # SN3 is promised to it
+    number = planned(motors)
+    counted_as_booked(motors, number)
+    scan_motor(motors, number, "SN1")
+    scan_motor(motors, number, "SN2")
+    stocktakes.hand_in(motors.uow(), "counter1", number)
+    scan_motor(motors, number, "SN1", actor="counter2")
+    scan_motor(motors, number, "SN2", actor="counter2")
+
+    result = stocktakes.approve(motors.uow(), "boss", number)
+
+    assert result.released == [{"document": held, "line": "电机@A-01 SN3", "quantity": "1"}]
+    assert document_serials(motors, result.loss) == [("A-01", ("SN3",))]
+    assert serial_places(motors, "SN3") == {"SN3": "INVENTORY-LOSS"}
+    with motors.reader() as connection:
+        trail = audit.log(connection, document=held, action="document.hold_released")
+    assert [json.loads(event.payload)["line"] for event in trail] == ["电机@A-01 SN3"]
+    assert_books_balance(motors)

@@ -91,10 +91,20 @@ class CountLineOut(BaseModel):
     recounted: Exact | None
     recounted_by: str | None
     difference: Exact | None = Field(description="盘盈 > 0, 盘亏 < 0; null when blind.")
+    serials: list[str] = Field(
+        description="A serial-tracked line: the serials its latest count found (as blind as it)."
+    )
+    serials_found: list[str] = Field(
+        description="Serials approval would bring in (盘盈); empty when blind."
+    )
+    serials_missing: list[str] = Field(
+        description="Serials approval would write off (盘亏); empty when blind."
+    )
 
     @classmethod
-    def of(cls, row: CountLineRow, shows_book: bool) -> CountLineOut:
-        line = row.line
+    def of(cls, row: CountLineRow, view: stocktakes.StocktakeView) -> CountLineOut:
+        line, shows_book = row.line, view.shows_book
+        change = view.serial_changes.get(line.id)
         difference: Decimal | None = line.difference if shows_book else None
         return cls(
             location=row.location,
@@ -110,6 +120,9 @@ class CountLineOut(BaseModel):
             recounted=line.recounted,
             recounted_by=line.recounted_by,
             difference=difference,
+            serials=view.serials.get(line.id, []),
+            serials_found=list(change.found_serials) if change else [],
+            serials_missing=list(change.missing_serials) if change else [],
         )
 
 
@@ -176,7 +189,7 @@ def read_stocktake(
     return StocktakeOut(
         **StocktakeRowOut.model_validate(view.stocktake).model_dump(),
         shows_book=view.shows_book,
-        count_lines=[CountLineOut.of(row, view.shows_book) for row in view.lines],
+        count_lines=[CountLineOut.of(row, view) for row in view.lines],
     )
 
 

@@ -388,6 +388,32 @@ class BalanceRepository:
         given = self._give_back([row[:5] for row in rows], quantity)
         return [(row.number, amount) for row, amount in zip(rows, given, strict=True) if amount]
 
+    def release_serials(self, serial_ids: Collection[int]) -> list[tuple[str, int, Decimal]]:
+        """Give back every hold on ``serial_ids``: (document number, serial id, quantity)."""
+        if not serial_ids:
+            return []
+        which = _reservation.c.serial_id.in_(sorted(serial_ids))
+        self._lock_balances_held(which)
+        rows = self.connection.execute(
+            select(
+                _reservation.c.id,
+                *_held_key,
+                _reservation.c.quantity,
+                s.Document.number,
+                _reservation.c.serial_id,
+            )
+            .join(s.Document, s.Document.id == _reservation.c.document_id)
+            .where(which)
+            .order_by(_reservation.c.id)
+            .with_for_update(of=_reservation)
+        ).all()
+        given = self._give_back([row[:5] for row in rows], sum((row[4] for row in rows), ZERO))
+        return [
+            (row.number, row.serial_id, amount)
+            for row, amount in zip(rows, given, strict=True)
+            if amount
+        ]
+
     def _lock_balances_held(self, which: Any) -> None:
         """On PostgreSQL, lock the balances of the reservations ``which`` picks, in key order.
 

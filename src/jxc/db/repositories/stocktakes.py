@@ -175,9 +175,12 @@ class StocktakeRepository:
         self.connection.execute(update(_line).where(_line.c.id == line_id).values(**values))
 
     def counted_serials(
-        self, stocktake_id: int, item_ids: Collection[int] | None = None
+        self,
+        stocktake_id: int,
+        item_ids: Collection[int] | None = None,
+        line_ids: Collection[int] | None = None,
     ) -> list[CountedSerial]:
-        """The serials counted in a stocktake (of ``item_ids`` only, if given)."""
+        """The serials counted in a stocktake (of ``item_ids``, on ``line_ids`` only, if given)."""
         query = (
             select(
                 _serial.c.line_id,
@@ -193,6 +196,8 @@ class StocktakeRepository:
         )
         if item_ids is not None:
             query = query.where(_serial.c.item_id.in_(sorted(item_ids)))
+        if line_ids is not None:
+            query = query.where(_serial.c.line_id.in_(sorted(line_ids)))
         return [CountedSerial(*row) for row in self.connection.execute(query)]
 
     def add_serials(self, rows: Sequence[dict[str, Any]]) -> None:
