@@ -762,8 +762,11 @@ def test_a_step_is_named_by_its_code_or_its_chinese_name(company):
     number = submitted_on_the_sop(company, "提交")
 
     code, output = jxc(company, "doc", "act", number, "批准")
-    assert code == 5
-    assert f"单据 {number} 当前为「审核中」，不能批准；此状态下可以：审核、驳回" in output
+    assert code == 4
+    assert (
+        f"单据 {number} 的流程没有「批准」这一步；单据当前为「审核中」，此状态下可以：审核、驳回"
+        in output
+    )
     code, output = jxc(company, "doc", "act", number, "驳回", "--reason", "数量不对")
 
     assert code == 0, output

@@ -295,6 +295,18 @@ def test_a_step_not_defined_from_the_state_names_the_state_and_what_is_allowed()
     }
 
 
+def test_a_step_the_workflow_does_not_have_is_named_as_unknown_with_every_step():
+    workflow = parse_source(shipped_source("simple", "receipt"))
+
+    with pytest.raises(Invalid) as refused:
+        workflow.candidates("draft", "飞", "RK1")
+
+    assert refused.value.code == "workflow.unknown_step"
+    assert translate("workflow.unknown_step", "zh_CN", **refused.value.params) == (
+        "单据 RK1 的流程没有「飞」这一步；单据当前为「草稿」，此状态下可以：过账、作废"
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "target"),
     [(Decimal("50000"), "approved"), (Decimal("50000.01"), "first_approved")],

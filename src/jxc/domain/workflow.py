@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from jxc.domain.auth import Principal, Role
-from jxc.domain.errors import Conflict, ErrorCollector, Forbidden
+from jxc.domain.errors import Conflict, ErrorCollector, Forbidden, Invalid
 
 T = TypeVar("T")
 
@@ -300,17 +300,18 @@ class Workflow:
 
         Raises:
             Conflict: workflow.transition_not_allowed naming the state, action and allowed ones.
+            Invalid: workflow.unknown_step (no step of the workflow has that name), the same.
         """
         found = [t for t in self.transitions if t.action == action and state in t.sources]
         if not found:
-            allowed = self.allowed(state)
-            raise Conflict(
-                "workflow.transition_not_allowed",
+            known = any(t.action == action for t in self.transitions)
+            raise (Conflict if known else Invalid)(
+                "workflow.transition_not_allowed" if known else "workflow.unknown_step",
                 {
                     "number": number,
                     "state": state,
                     "action": action,
-                    "actions": allowed,
+                    "actions": self.allowed(state),
                 },
             )
         return found

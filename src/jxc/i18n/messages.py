@@ -172,6 +172,7 @@ ERRORS: dict[str, str] = {
     "warehouse.code_taken": "Warehouse code {warehouse} is already taken",
     "warehouse.unknown": "Warehouse {warehouse} does not exist",
     "workflow.transition_not_allowed": "Document {number} is {state}: {action} is not allowed there; allowed: {actions}",
+    "workflow.unknown_step": "Document {number}: its workflow has no step {action}; it is {state}, where it can: {actions}",
     "workflow.no_condition_holds": "No {action} step of document {number} applies to its value {value}",
     "workflow.role_required": "User {user} may not {action} document {number} in warehouse {warehouse}: that needs the role {roles}",
     "workflow.reason_required": "A reason is required to {action}",
@@ -1192,10 +1193,10 @@ def translate(code: str, locale: str, **params: Any) -> str:
         if isinstance(value, list | tuple):
             params[name] = listed(
                 (
-                    translate(
-                        "label.coded_name", locale, typed=v, name=vocabulary(prefix, v, locale)
-                    )
-                    for v in value
+                    typed
+                    if (shown := vocabulary(prefix, typed, locale)) == typed
+                    else translate("label.coded_name", locale, typed=typed, name=shown)
+                    for typed in value
                 ),
                 locale,
             )
