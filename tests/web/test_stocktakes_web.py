@@ -56,6 +56,9 @@ def test_a_step_refused_says_why_on_the_page(store):
     refused = counter.post(f"/stocktakes/{number}/hand-in", data={"csrf": page_csrf(counter)})
     assert refused.status_code == 422
     assert "还有 1 行未盘" in refused.text
+    # the stocktake's page at its own address: a reload does not hand it in again
+    assert f'history.replaceState(null, "", "/stocktakes/{number}")' in refused.text
+    assert "history.replaceState" not in page.text
     without_token = counter.post(f"/stocktakes/{number}/hand-in", data={})
     assert without_token.status_code == 403
 
