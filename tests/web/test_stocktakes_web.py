@@ -159,6 +159,33 @@ def test_a_batch_the_books_never_had_is_counted_with_its_expiry_typed_beside_the
     }
 
 
+def test_a_batch_without_shelf_life_found_is_counted_with_both_dates_typed_beside(store):
+    an_item(store, "胶带", tracking="batch")  # no shelf life: expiry does not follow
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    counter = web_client(store, "counter")
+    assert 'id="scan-production"' in counter.get(f"/stocktakes/{number}/count").text
+    scan = {"csrf": page_csrf(counter), "code": "胶带", "scan_batch": "T1"}
+
+    expiry_only = counter.post(
+        f"/stocktakes/{number}/count/scan",
+        data={**scan, "scan_expiry": "2028-05-31", "scan_id": "t1"},
+    )
+    misdated = counter.post(
+        f"/stocktakes/{number}/count/scan",
+        data={**scan, "scan_expiry": "2028-05-31", "scan_production": "2026-13-01"},
+    )
+    both = counter.post(
+        f"/stocktakes/{number}/count/scan",
+        data={**scan, "scan_expiry": "2028-05-31", "scan_production": "2026-05-01"},
+    )
+
+    assert (expiry_only.status_code, misdated.status_code, both.status_code) == (422, 422, 200)
+    assert "2026-13-01" in misdated.text
+    view = stocktakes.view(store.uow(), "boss", number)
+    assert {row.label: row.line.counted for row in view.lines}["胶带@STOCK/T1"] == 1
+
+
 def test_an_approved_loss_names_the_orders_whose_holds_it_took_back(store):
     partners.add(store.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
     order = a_sales_order(store, "WH1", "C1", {"item": "杯子", "quantity": "10"})

@@ -268,14 +268,20 @@ def typed_beside(batch: str, expiry: str, serial: str = "") -> catalog.Beside:
     Raises:
         Invalid: field.invalid (an expiry that is not an ISO date).
     """
-    return catalog.Beside(batch.strip() or None, _typed_date(expiry), serial.strip() or None)
+    expiry_date = typed_date(expiry, "expiry_date")
+    return catalog.Beside(batch.strip() or None, expiry_date, serial.strip() or None)
 
 
-def _typed_date(typed: str) -> date | None:
+def typed_date(typed: str, field: str) -> date | None:
+    """A date field's value, checked (YYYY-MM-DD); None when left empty.
+
+    Raises:
+        Invalid: field.invalid naming ``field``.
+    """
     typed = typed.strip()
     if not typed:
         return None
     try:
         return date.fromisoformat(typed)
     except ValueError:
-        raise Invalid("field.invalid", {"field": "expiry_date", "value": typed}) from None
+        raise Invalid("field.invalid", {"field": field, "value": typed}) from None

@@ -24,7 +24,7 @@ from jxc.services import catalog, stocktakes
 from jxc.web.forms import FormErrors, form_errors
 from jxc.web.pages import AppDep, UserDep, WriterDep
 from jxc.web.render import download, locale_of, page
-from jxc.web.scanning import typed_beside, typed_count
+from jxc.web.scanning import typed_beside, typed_count, typed_date
 
 router = APIRouter(include_in_schema=False)
 Step = Literal["start", "hand-in", "approve", "cancel"]
@@ -198,14 +198,16 @@ async def count_scan(
     scan_batch: Annotated[str, Form()] = "",
     scan_expiry: Annotated[str, Form()] = "",
     scan_serial: Annotated[str, Form()] = "",
+    scan_production: Annotated[str, Form()] = "",
     scan_id: Annotated[str, Form()] = "",
 ) -> Response:
     """One scan added to the count (``quantity`` times when typed): the lines re-drawn.
 
     A batch or a serial the code does not carry may be typed beside it, and for a batch
-    the books do not know, its expiry date: that scan's only, as on every scan screen. A
-    serial-tracked unit counts once, by its serial. A refused scan comes back as 422 with
-    its message next to the scan field.
+    the books do not know, its expiry date (and its production date, for an item without
+    a shelf life): that scan's only, as on every scan screen. A serial-tracked unit counts
+    once, by its serial. A refused scan comes back as 422 with its message next to the
+    scan field.
     """
 
     def record() -> None:
@@ -213,6 +215,7 @@ async def count_scan(
         # the count names what is missing once the typed batch is taken into account.
         count = typed_count(quantity)
         beside = typed_beside(scan_batch, scan_expiry, scan_serial)
+        produced = typed_date(scan_production, "production_date")
         scanned = catalog.scan(app.uow(), user.username, code, DocumentType.ISSUE, beside)
         line = {
             "item": scanned.item,
@@ -225,6 +228,7 @@ async def count_scan(
             "expiry_date": (
                 scanned.expiry_date.isoformat() if scanned.batched and scanned.expiry_date else None
             ),
+            "production_date": produced.isoformat() if produced else None,
             "location": location or None,
         }
         request_id = f"scan:{scan_id}" if scan_id else None

@@ -21,14 +21,16 @@ window.JXC = {
     const count = document.getElementById("quantity");
     const batch = document.getElementById("scan-batch");
     const expiry = document.getElementById("scan-expiry");
+    const produced = document.getElementById("scan-production");
     const serial = document.getElementById("scan-serial");
     if (!scan || !code.trim()) { return; }
     const detail = { code: code, count: count ? count.value : "", batch: batch ? batch.value : "",
                      expiry: expiry ? expiry.value : "", serial: serial ? serial.value : "",
-                     scanId: JXC.scanId() };
+                     production: produced ? produced.value : "", scanId: JXC.scanId() };
     if (count) { count.value = ""; }
     if (batch) { batch.value = ""; }
     if (expiry) { expiry.value = ""; }
+    if (produced) { produced.value = ""; }
     if (serial) { serial.value = ""; }
     if (htmxReady) { htmx.trigger(scan, "jxc:scan", detail); } else { scannedBeforeReady.push(detail); }
   },
