@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,11 +17,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jxc import exports
 from jxc.bootstrap import SCHEMA_REVISION, App, build, current_revision
 from jxc.cli import sessions
 from jxc.config import Settings
 from jxc.domain.errors import Category, DomainError, Invalid, Unauthenticated, Unavailable
 from jxc.domain.quantities import normalized
+from jxc.exports import Column, ExportFormat
 from jxc.i18n.messages import translate, vocabulary
 from jxc.services import auth
 from jxc.services.imports import check_is_file
@@ -285,3 +288,44 @@ def report_error(error: DomainError, locale: str) -> int:
                 )
             )
     return EXIT_CODES[error.category]
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+FormatOption = Annotated[
+    Format,
+    typer.Option("--format", help="table on screen, or a csv / xlsx file (see --output)."),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="The file to write (csv: standard output without)."),
+]
+
+
+def emit_file(
+    st: State,
+    output_format: Format,
+    output: Path | None,
+    columns: Sequence[Column],
+    rows: list[Any],
+    name: str,
+) -> bool:
+    """Write ``rows`` as a file when a file format was asked for; False: show a table."""
+    if output_format is Format.TABLE:
+        return False
+    if output_format is Format.XLSX and output is None:
+        raise Invalid("field.required", {"field": "--output"})
+    if output is not None:
+        check_writable(output)
+    file = exports.export(columns, rows, ExportFormat(output_format.value), st.locale, name)
+    if output is None:
+        sys.stdout.buffer.write(file.content)
+        sys.stdout.flush()
+    else:
+        write_file(output, file.content)
+        out.print(str(output), highlight=False)
+    return True

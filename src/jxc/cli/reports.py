@@ -6,22 +6,29 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from jxc import exports
-from jxc.cli.output import State, check_writable, day, money, number, out, state, table, write_file
+from jxc.cli.output import (
+    Format,
+    FormatOption,
+    OutputOption,
+    State,
+    day,
+    emit_file,
+    money,
+    number,
+    state,
+    table,
+)
 from jxc.cli.stock import ledger, list_stock
-from jxc.domain.errors import Invalid
 from jxc.domain.periods import shown_time
-from jxc.exports import Column, ExportFormat
+from jxc.exports import Column
 from jxc.queries import reports
 from jxc.queries.reports import Scope
 
@@ -30,20 +37,6 @@ report = typer.Typer(
 )
 
 
-class Format(StrEnum):
-    TABLE = "table"
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
-FormatOption = Annotated[
-    Format,
-    typer.Option("--format", help="table on screen, or a csv / xlsx file (see --output)."),
-]
-OutputOption = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", help="The file to write (csv: standard output without)."),
-]
 Warehouse = Annotated[str | None, typer.Option(help="Only this warehouse.")]
 Item = Annotated[str | None, typer.Option(help="Only this item.")]
 Category = Annotated[str | None, typer.Option(help="Only items of this category.")]
@@ -53,31 +46,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report, name="report")
     report.command("stock", help="库存状况表: the same as jxc stock list.")(list_stock)
     report.command("ledger", help="商品流水账: the same as jxc ledger.")(ledger)
-
-
-def _emit(
-    st: State,
-    output_format: Format,
-    output: Path | None,
-    columns: Sequence[Column],
-    rows: list[Any],
-    name: str,
-) -> bool:
-    """Write ``rows`` as a file when a file format was asked for; False: show a table."""
-    if output_format is Format.TABLE:
-        return False
-    if output_format is Format.XLSX and output is None:
-        raise Invalid("field.required", {"field": "--output"})
-    if output is not None:
-        check_writable(output)
-    file = exports.export(columns, rows, ExportFormat(output_format.value), st.locale, name)
-    if output is None:
-        sys.stdout.buffer.write(file.content)
-        sys.stdout.flush()
-    else:
-        write_file(output, file.content)
-        out.print(str(output), highlight=False)
-    return True
 
 
 @report.command(
@@ -100,7 +68,7 @@ def summary(
     with st.app.reader() as connection:
         found = reports.stock_summary(connection, first, last, Scope(warehouse, item, category))
     rows = exports.totalled(found.rows, found.total, st.locale)
-    if _emit(st, output_format, output, exports.STOCK_SUMMARY, rows, "stock-summary"):
+    if emit_file(st, output_format, output, exports.STOCK_SUMMARY, rows, "stock-summary"):
         return
     period = {"start": str(found.start), "end": str(found.end)}
     title = (
@@ -147,7 +115,7 @@ def ageing(
     with st.app.reader() as connection:
         found = reports.stock_ageing(connection, today, Scope(warehouse, item, category))
     rows = exports.totalled(found.rows, found.total, st.locale)
-    if _emit(st, output_format, output, exports.AGEING, rows, "stock-ageing"):
+    if emit_file(st, output_format, output, exports.AGEING, rows, "stock-ageing"):
         return
     # On screen the quantities only: twelve bucket columns do not fit a terminal.
     shown = [
@@ -174,7 +142,7 @@ def dormant(
     today = st.app.today()
     with st.app.reader() as connection:
         found = reports.dormant_stock(connection, today, days, Scope(warehouse, item, category))
-    if _emit(st, output_format, output, exports.DORMANT, found.rows, "dormant-stock"):
+    if emit_file(st, output_format, output, exports.DORMANT, found.rows, "dormant-stock"):
         return
     title = st.t("label.dormant_title", days=days, today=str(today), value=money(found.total_value))
     _table(st, exports.DORMANT, found.rows, title)
@@ -196,7 +164,7 @@ def expiry(
     today = st.app.today()
     with st.app.reader() as connection:
         found = reports.expiry_alert(connection, today, days, Scope(warehouse, item, category))
-    if _emit(st, output_format, output, exports.EXPIRY, found.rows, "expiry-alert"):
+    if emit_file(st, output_format, output, exports.EXPIRY, found.rows, "expiry-alert"):
         return
     title = st.t("label.expiry_title", days=days, today=str(today), value=money(found.total_value))
     _table(st, exports.EXPIRY, found.rows, title)
@@ -214,7 +182,7 @@ def in_transit(
     today = st.app.today()
     with st.app.reader() as connection:
         found = reports.in_transit(connection, today, Scope(warehouse, item), st.app.zone)
-    if _emit(st, output_format, output, exports.IN_TRANSIT, found.rows, "in-transit"):
+    if emit_file(st, output_format, output, exports.IN_TRANSIT, found.rows, "in-transit"):
         return
     title = st.t("label.in_transit_title", today=str(today), value=money(found.total_value))
     _table(st, exports.IN_TRANSIT, found.rows, title)

@@ -6,7 +6,21 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import Limit, State, day, money, number, out, state, table
+from jxc import exports
+from jxc.cli.output import (
+    Format,
+    FormatOption,
+    Limit,
+    OutputOption,
+    State,
+    day,
+    emit_file,
+    money,
+    number,
+    out,
+    state,
+    table,
+)
 from jxc.domain.quantities import parse_decimal
 from jxc.queries import movements, stock_levels
 
@@ -29,10 +43,14 @@ def list_stock(
     location: str | None = None,
     batch: str | None = None,
     limit: Limit = 200,
+    output_format: FormatOption = Format.TABLE,
+    output: OutputOption = None,
 ) -> None:
     st = state(ctx)
     with st.app.reader() as connection:
         rows = stock_levels.stock_rows(connection, warehouse, item, location, batch)
+    if emit_file(st, output_format, output, exports.STOCK, rows, "stock"):
+        return
     table(
         st,
         [
@@ -169,11 +187,15 @@ def ledger(
     warehouse: str | None = None,
     start: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    output_format: FormatOption = Format.TABLE,
+    output: OutputOption = None,
 ) -> None:
     st = state(ctx)
     first, last = day(start, "--from"), day(end, "--to")
     with st.app.reader() as connection:
         opening, lines = movements.item_ledger(connection, item, warehouse, first, last)
+    if emit_file(st, output_format, output, exports.LEDGER, lines, "ledger"):
+        return
     out.print(st.t("label.opening", quantity=number(opening)))
     table(
         st,
