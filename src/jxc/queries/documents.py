@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select, tuple_
@@ -90,17 +91,25 @@ def of_kind(query: Any, kind: DocumentKind) -> Any:
     return query.where(pushed if kind.pushed_down else ~pushed)
 
 
+@cache
 def documents_query() -> Any:
-    """Documents as lists show them, in no order yet."""
+    """Documents as lists show them, in no order yet.
+
+    Built once: a statement is immutable (each filter makes a new one), and building its
+    aliases costs more than running it (the home page asks once per state with a time limit).
+    """
     to_warehouse, reverses, reversed_by = (
         aliased(s.Warehouse),
         aliased(s.Document),
         aliased(s.Document),
     )
-    counts = (
-        select(s.DocumentLine.document_id, func.count().label("lines"))
-        .group_by(s.DocumentLine.document_id)
-        .subquery()
+    # Counted per document shown, by its lines' index: a grouped count of every line of
+    # every document would be read in full for each list or each SLA state asked.
+    line_count = (
+        select(func.count())
+        .where(s.DocumentLine.document_id == s.Document.id)
+        .correlate(s.Document)
+        .scalar_subquery()
     )
     return (
         select(
@@ -110,7 +119,7 @@ def documents_query() -> Any:
             s.Document.business_date,
             s.Warehouse.code.label("warehouse"),
             to_warehouse.code.label("to_warehouse"),
-            func.coalesce(counts.c.lines, 0).label("lines"),
+            line_count.label("lines"),
             s.Document.created_by,
             s.Document.posted_by,
             reverses.number.label("reverses"),
@@ -127,7 +136,6 @@ def documents_query() -> Any:
         .outerjoin(s.DocumentPartner, s.DocumentPartner.document_id == s.Document.id)
         .outerjoin(s.Partner, s.Partner.id == s.DocumentPartner.partner_id)
         .outerjoin(to_warehouse, to_warehouse.id == s.Document.to_warehouse_id)
-        .outerjoin(counts, counts.c.document_id == s.Document.id)
         .outerjoin(reverses, reverses.id == s.Document.reverses_document_id)
         .outerjoin(reversed_by, reversed_by.id == s.Document.reversed_by_document_id)
     )
