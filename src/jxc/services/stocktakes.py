@@ -21,7 +21,7 @@ from jxc.db.repositories.catalog import BatchRecord
 from jxc.db.uow import UnitOfWork
 from jxc.domain.audit import AuditEntry
 from jxc.domain.auth import Action, Principal, authorize_step
-from jxc.domain.documents import BatchSpec, DocumentType, numbered
+from jxc.domain.documents import BatchSpec, DocumentType, check_produced_by, numbered
 from jxc.domain.errors import (
     Conflict,
     DomainError,
@@ -383,6 +383,12 @@ def count(
             field = "unit" if error.code.startswith("unit.") else "quantity"
             errors.extend(error, f"{pointer}/{field}")
             quantity = None
+        if wanted.production_date is not None:  # goods on the shelf were made by today
+            dated = ErrorCollector()
+            check_produced_by([(index, wanted.production_date)], uow.today(), dated)
+            if dated.items:
+                errors.items += dated.items
+                continue
         batch_id = _batch_id(uow, item, wanted, quantity, batches, pointer, errors)
         if batch_id is None or quantity is None:
             continue
@@ -893,7 +899,7 @@ def cancel(
     if seen is not None:
         return seen
     if not reason.strip():
-        raise Invalid("workflow.reason_required", {"action": "cancel", "number": number})
+        raise Invalid("workflow.reason_required", {"action": "void", "number": number})
     header = _found(uow, number)
     _require(uow, actor, Action.STOCKTAKE_PLAN, header)
     check_state(header, StocktakeState.PLANNED, *ACTIVE_STATES)

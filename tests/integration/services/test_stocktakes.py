@@ -220,8 +220,8 @@ def test_a_batch_the_books_never_had_needs_its_dates_and_goods_found(store):
                 "quantity": "1",
                 "location": "B-01",
                 "batch": "G4",
-                "production_date": "2027-10-01",
-                "expiry_date": "2027-01-01",
+                "production_date": "2026-10-01",
+                "expiry_date": "2026-01-01",
             },
             {"item": "螺丝", "quantity": "1", "location": "A-01", "expiry_date": "2027-10-01"},
             {
@@ -231,6 +231,14 @@ def test_a_batch_the_books_never_had_needs_its_dates_and_goods_found(store):
                 "batch": "G5",
                 "expiry_date": "2027-10-01",
             },
+            {  # goods on the shelf cannot have been made tomorrow
+                "item": "胶水",
+                "quantity": "1",
+                "location": "B-01",
+                "batch": "G6",
+                "production_date": "2099-01-01",
+                "expiry_date": "2099-12-31",
+            },
         )
 
     assert [(item.pointer, item.code) for item in caught.value.items] == [
@@ -238,6 +246,7 @@ def test_a_batch_the_books_never_had_needs_its_dates_and_goods_found(store):
         ("/lines/2/batch", "batch.unknown"),
         ("/lines/3/batch", "batch.expiry_before_production"),
         ("/lines/4/batch", "batch.dates_without_batch"),
+        ("/lines/6/production_date", "batch.produced_after_date"),
     ]
     assert snapshot(store) == before  # nor was G5, the one good line, created
 
