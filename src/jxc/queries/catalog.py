@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
 from jxc.domain.errors import NotFound
 from jxc.domain.quantities import normalized
-
-
-def code_is(column: Any, typed: str) -> ColumnElement[bool]:
-    """A filter on a code as a person types it: sh01 finds SH01 (codes differ by more than case)."""
-    return func.lower(column) == typed.lower()
 
 
 def check_known(
@@ -35,15 +29,15 @@ def check_known(
     ):
         if (
             code is not None
-            and connection.execute(select(column).where(code_is(column, code))).first() is None
+            and connection.execute(select(column).where(column == code)).first() is None
         ):
             raise NotFound(error, {error.split(".")[0]: code})
     if location is None:
         return
-    found = select(s.Location.id).where(code_is(s.Location.code, location))
+    found = select(s.Location.id).where(s.Location.code == location)
     if warehouse is not None:
         found = found.join(s.Warehouse, s.Warehouse.id == s.Location.warehouse_id).where(
-            code_is(s.Warehouse.code, warehouse)
+            s.Warehouse.code == warehouse
         )
     if connection.execute(found).first() is None:
         if warehouse is None:

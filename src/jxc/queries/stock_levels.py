@@ -16,7 +16,7 @@ from jxc.domain.errors import NotFound
 from jxc.domain.locations import LocationKind
 from jxc.domain.quantities import Unit, check_quantity
 from jxc.domain.stock import Stocked, StockSlot, allocate
-from jxc.queries.catalog import check_known, code_is
+from jxc.queries.catalog import check_known
 
 _balance, _location, _item, _warehouse = s.StockBalance, s.Location, s.Item, s.Warehouse
 _internal = _location.kind == LocationKind.INTERNAL.value
@@ -139,7 +139,7 @@ def stock_rows(
         (s.Batch.batch_no, batch),
     ):
         if value is not None:
-            query = query.where(code_is(column, value))
+            query = query.where(column == value)
     if not include_zero:
         query = query.where(_balance.on_hand != 0)
     if visible is not None:
