@@ -71,7 +71,7 @@ def test_the_summary_exports_xlsx_and_csv_with_chinese_headers(company, tmp_path
 
 def test_the_stock_list_and_the_item_ledger_export_like_every_report(company, tmp_path):
     stocked(company)
-    code, output = jxc(company, "report", "stock", "--warehouse", "wh1", "--format", "csv")
+    code, output = jxc(company, "report", "stock", "--warehouse", "WH1", "--format", "csv")
     assert code == 0, output
     lines = output.lstrip("\ufeff").splitlines()
     assert lines == ["商品,名称,仓库,库位,批次,有效期至,现存量,预占,可用库存,单位", lines[1]]
@@ -81,7 +81,7 @@ def test_the_stock_list_and_the_item_ledger_export_like_every_report(company, tm
     code, output = jxc(company, "ledger", "螺丝-M3", "--format", "xlsx", "-o", str(path))
     assert code == 0, output
     header, *rows = list(load_workbook(path).active.iter_rows(values_only=True))
-    assert ("入库", "出库", "结存") == header[7:10]
+    assert header[7:10] == ("入库", "出库", "结存")
     assert [row[7:10] for row in rows][:2] == [(30, None, 30), (None, 4, 26)]
 
 

@@ -128,6 +128,18 @@ def test_a_purchase_orders_push_down_button_names_the_receipt_it_makes(shop):
     assert made.headers["location"].rsplit("/", 1)[1].startswith("RK")
 
 
+def test_a_delivery_whose_workflow_has_no_pick_step_shows_the_pick_screen_closed(shop):
+    app, number = shop  # the simple workflow ships without picking
+    clerk = web_client(app, "clerk")
+    delivery = pushed_down(clerk, number, "web-9")
+
+    pick = clerk.get(f"/deliveries/{delivery}/pick")
+
+    assert pick.status_code == 409
+    assert f"单据 {delivery} 的流程没有「拣货」这一步" in pick.text
+    assert 'id="scan"' not in pick.text
+
+
 def test_the_pick_screen_takes_a_count_beside_a_scan_but_no_quantity_typed_over_a_line(shop):
     app, number = shop
     workflows.use(app.uow(), "tester", "sop")  # picked by scanning

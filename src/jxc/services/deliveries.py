@@ -180,6 +180,7 @@ def check_step_open(uow: UnitOfWork, actor: str, number: str, step: str) -> None
         NotFound: delivery.unknown.
         Conflict: workflow.transition_not_allowed, naming the state and what it allows.
         Forbidden: workflow.role_required, workflow.same_person.
+        Invalid: workflow.unknown_step (its workflow has no such step).
     """
     documents.check_may_take(uow, actor, _delivery(uow, actor, number), step)
 
@@ -193,7 +194,8 @@ def check_scans(
     Raises:
         NotFound: delivery.unknown.
         Conflict: workflow.transition_not_allowed (the delivery is past this step).
-        Invalid: scan.item_not_on_delivery, scan.wrong_batch (复核), scan.too_many.
+        Invalid: scan.item_not_on_delivery, scan.wrong_batch (复核), scan.too_many,
+            workflow.unknown_step.
     """
     header = _delivery(uow, actor, number)
     documents.check_may_take(uow, actor, header, step)

@@ -669,6 +669,7 @@ def check_may_take(uow: UnitOfWork, actor: str, header: DocumentHeader, action: 
         Conflict: workflow.transition_not_allowed (not a step from the document's state),
             workflow.has_downstream.
         Forbidden: workflow.role_required, workflow.same_person.
+        Invalid: workflow.unknown_step (no step of the document's workflow).
     """
     workflow = workflows.definition(uow, header.document_type.value)
     candidates = workflow.candidates(header.state, action, header.number)
@@ -911,7 +912,8 @@ def act(
             document.changed_concurrently, period.closed, request.idempotency_key_reused,
             delivery.step_by_scan (拣货, 复核: with the scans, by the deliveries service).
         Forbidden: workflow.role_required, workflow.same_person.
-        Invalid: every failing guard at once (workflow.field_required …).
+        Invalid: every failing guard at once (workflow.field_required …),
+            workflow.unknown_step (no step of the document's workflow).
         InsufficientStock: stock.insufficient naming every short line (execute).
     """
     result = stepping(uow, actor, number, action, reason, request_id)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from jxc.bootstrap import App
 from jxc.domain.auth import Principal
 from jxc.domain.documents import DocumentType
-from jxc.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from jxc.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from jxc.queries import documents as document_queries
 from jxc.services import deliveries, documents
 from jxc.web.forms import form_errors
@@ -86,7 +86,8 @@ async def delivery_scan_page(
     context = await run_in_threadpool(_context, app, user, number, step)
     try:
         await run_in_threadpool(deliveries.check_step_open, app.uow(), user.username, number, step)
-    except (Conflict, Forbidden) as error:  # past this step, or not theirs: why, no scan field
+    # past this step, not theirs, or not a step of its workflow: why, and no scan field
+    except (Conflict, Forbidden, Invalid) as error:
         errors = form_errors(error, locale_of(request))
         status = 403 if isinstance(error, Forbidden) else 409
         return scan_page(request, _PAGE, user, {**context, "closed": True}, [], [], status, errors)
