@@ -240,7 +240,7 @@ ERRORS: dict[str, str] = {
     "barcode.gs1_ai_invalid": "{barcode} is not a valid GS1 code: {value} is not what AI ({ai}) holds",
     "barcode.gs1_check_digit": "{barcode} is not a valid GS1 code: the check digit of GTIN {gtin} should be {expected}",
     "barcode.gs1_gtin_missing": "{barcode} names no item: a GS1 code needs its GTIN, AI (01)",
-    "barcode.unknown": "No item has the barcode {barcode}",
+    "barcode.unknown": "No item has the barcode {barcode} (a serial the books do not know yet: scan its item's code with the serial typed beside it)",
     "auth.csrf_invalid": "This form is out of date or came from another site; reload the page and try again",
     "text.nul_character": "The text contains a NUL character (\\u0000), which no name, code or note may hold",
     "serial.reserved": "Serial {serial} of {item} is held by {number}; it cannot go out on another document",

@@ -58,6 +58,7 @@ from jxc.domain.stocktakes import (
     serial_difference,
 )
 from jxc.domain.workflow import SecondApproval
+from jxc.queries import documents as document_queries
 from jxc.queries import stocktakes as stocktake_queries
 from jxc.services import documents, posting, workflows
 from jxc.services.auth import principal, require
@@ -1035,6 +1036,35 @@ def _serial_differences(
     return differences
 
 
+def _serials_posted(
+    uow: UnitOfWork,
+    rows: list[stocktake_queries.CountLineRow],
+    gain: str | None,
+    loss: str | None,
+) -> dict[int, Difference]:
+    """Line id → the serials an approved stocktake's 盘盈 and 盘亏 posted at its place."""
+    lines: dict[tuple[str, str | None], int] = {
+        (row.item, row.location): row.line.id for row in rows if row.by_serial
+    }
+    serials: dict[tuple[int, bool], list[str]] = defaultdict(list)  # (line, found) → serials
+    for number, found in ((gain, True), (loss, False)):
+        if number is None:
+            continue
+        _, posted = document_queries.document(uow.connection, number)
+        for line in posted:
+            if line.serials and (line.item, line.location) in lines:
+                serials[lines[line.item, line.location], found] += line.serials
+    return {
+        line_id: Difference(
+            Decimal(len(serials[line_id, True])),
+            Decimal(len(serials[line_id, False])),
+            tuple(serials[line_id, True]),
+            tuple(serials[line_id, False]),
+        )
+        for line_id in {line_id for line_id, _ in serials}
+    }
+
+
 def _loss_value(
     losses: list[tuple[stocktake_queries.CountLineRow, Difference]],
     items: dict[str, Item],
@@ -1249,6 +1279,8 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         items = uow.catalog.items_by_code({row.item for row in lines})
         with suppress(Conflict):  # counted before counts kept serials: approval says so
             changes = _serial_differences(uow, header, lines, items)
+    elif shows_book and found.state == StocktakeState.APPROVED:
+        changes = _serials_posted(uow, lines, found.gain, found.loss)
     return StocktakeView(
         found,
         lines,

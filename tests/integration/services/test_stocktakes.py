@@ -869,6 +869,10 @@ def test_approval_posts_the_very_units_missing_and_found(motors):
 
     assert document_serials(motors, result.loss) == [("A-01", ("SN3",))]
     assert document_serials(motors, result.gain) == [("A-01", ("SN4",))]
+    posted = stocktakes.view(motors.uow(), "boss", number).serial_changes  # after, too
+    assert [(c.found_serials, c.missing_serials) for c in posted.values()] == [
+        (("SN4",), ("SN3",))
+    ]
     assert serial_places(motors, "SN1", "SN2", "SN3", "SN4") == {
         "SN1": "A-01",
         "SN2": "A-01",
