@@ -2512,19 +2512,18 @@ def refuse_serial_not_here(
     warehouse_id, source = taken_from
     item, serial_no = serial
     shelved = where is not None and where.kind is LocationKind.INTERNAL
-    if (
-        shelved
-        and where is not None
-        and where.warehouse_id is not None
-        and where.warehouse_id != warehouse_id
-        and principal(uow, viewer).sees(uow.catalog.warehouse_code(where.warehouse_id))
-    ):
+    elsewhere = (
+        place_seen_by(uow, where, viewer)
+        if shelved and where is not None and where.warehouse_id != warehouse_id
+        else None
+    )
+    if elsewhere is not None:
         errors.add(
             pointer,
             "serial.in_other_warehouse",
             serial=serial_no,
             item=item.code,
-            location=_place(uow, where),
+            location=elsewhere,
             warehouse=uow.catalog.warehouse_code(warehouse_id),
         )
         return True
@@ -2549,6 +2548,17 @@ def refuse_serial_not_here(
         )
         return True
     return False
+
+
+def place_seen_by(uow: UnitOfWork, where: Location, viewer: str) -> str | None:
+    """WAREHOUSE/LOCATION, if ``viewer`` works in that warehouse; None if not, or virtual.
+
+    A unit in another warehouse is named there only to whom may see that warehouse.
+    """
+    if where.warehouse_id is None:
+        return None
+    visible = principal(uow, viewer).sees(uow.catalog.warehouse_code(where.warehouse_id))
+    return _place(uow, where) if visible else None
 
 
 def _receive_moves(uow: UnitOfWork, header: DocumentHeader, lines: list[LineRecord]) -> list[Move]:

@@ -583,18 +583,14 @@ class _SerialsCounted:
                     location=where.code,
                 )
             return
-        elsewhere = (
-            None
-            if where.warehouse_id is None
-            else self.uow.catalog.warehouse_code(where.warehouse_id)
-        )
-        if elsewhere is not None and principal(self.uow, self.actor).sees(elsewhere):
+        elsewhere = documents.place_seen_by(self.uow, where, self.actor)
+        if elsewhere is not None:
             problems.add(
                 "/serials",
                 "serial.in_other_warehouse",
                 serial=serial,
                 item=item.code,
-                location=f"{elsewhere}/{where.code}",
+                location=elsewhere,
                 warehouse=self.uow.catalog.warehouse_code(self.header.warehouse_id),
             )
         else:
@@ -732,8 +728,7 @@ def hand_in(
     check_state(header, StocktakeState.COUNTING)
     rows = stocktake_queries.count_lines(uow.connection, number)
     check_ready(header, [row.label for row in rows if row.line.counted is None])
-    items = uow.catalog.items_by_code({row.item for row in rows})
-    by_serial = _serial_differences(uow, header, rows, items)
+    by_serial = _serial_differences(uow, header, rows)
     recounts = [
         row.line.id
         for row in rows
@@ -800,7 +795,7 @@ def approve(
     if any(actor in (row.line.counted_by, row.line.recounted_by) for row in rows):
         raise Forbidden("stocktake.approver_counted", {"number": number, "user": actor})
     items = uow.catalog.items_by_code({row.item for row in rows})
-    differing = _differences(uow, header, rows, items)
+    differing = _differences(uow, header, rows)
     item_ids = {items[row.item].id for row, _ in differing}
     # Goods found of an item this warehouse has no cost for yet: the company's average.
     costs = {
@@ -945,13 +940,10 @@ def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
 
 
 def _differences(
-    uow: UnitOfWork,
-    header: StocktakeHeader,
-    rows: list[stocktake_queries.CountLineRow],
-    items: dict[str, Item],
+    uow: UnitOfWork, header: StocktakeHeader, rows: list[stocktake_queries.CountLineRow]
 ) -> list[tuple[stocktake_queries.CountLineRow, Difference]]:
     """Each line's difference that approval posts; serial-tracked lines unit by unit."""
-    by_serial = _serial_differences(uow, header, rows, items)
+    by_serial = _serial_differences(uow, header, rows)
     differing = []
     for row in rows:
         difference = (
@@ -963,10 +955,7 @@ def _differences(
 
 
 def _serial_differences(
-    uow: UnitOfWork,
-    header: StocktakeHeader,
-    rows: list[stocktake_queries.CountLineRow],
-    items: dict[str, Item],
+    uow: UnitOfWork, header: StocktakeHeader, rows: list[stocktake_queries.CountLineRow]
 ) -> dict[int, Difference]:
     """Line id → the difference of each counted serial-tracked line, unit by unit.
 
@@ -976,16 +965,12 @@ def _serial_differences(
     Raises:
         Conflict: stocktake.count_serials_again (a line counted without its serials).
     """
-    by_serial = [
-        row
-        for row in rows
-        if items[row.item].tracking is TrackingMode.SERIAL and row.line.final is not None
-    ]
+    by_serial = [row for row in rows if row.by_serial and row.line.final is not None]
     if not by_serial:
         return {}
     counted: dict[tuple[int, bool], dict[str, datetime]] = defaultdict(dict)
     for serial in uow.stocktakes.counted_serials(
-        header.id, {items[row.item].id for row in by_serial}
+        header.id, {row.line.item_id for row in by_serial}
     ):
         counted[serial.line_id, serial.recount][serial.serial_no] = serial.counted_at
     found = {row.line.id: counted[row.line.id, row.line.final_pass[0]] for row in by_serial}
@@ -1276,9 +1261,8 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
             serials[serial.line_id].append(serial.serial_no)
     changes: dict[int, Difference] = {}
     if shows_book and found.state in (StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED):
-        items = uow.catalog.items_by_code({row.item for row in lines})
         with suppress(Conflict):  # counted before counts kept serials: approval says so
-            changes = _serial_differences(uow, header, lines, items)
+            changes = _serial_differences(uow, header, lines)
     elif shows_book and found.state == StocktakeState.APPROVED:
         changes = _serials_posted(uow, lines, found.gain, found.loss)
     return StocktakeView(
