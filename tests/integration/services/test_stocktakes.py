@@ -718,23 +718,18 @@ def test_a_tolerance_not_written_in_digits_is_refused_by_name(store):
 # Serial-tracked goods are counted unit by unit -----------------------------------------
 
 
+def motors_received(app, location, *serials, warehouse="WH1"):
+    line = {"item": "电机", "quantity": str(len(serials)), "unit_cost": "500", "location": location}
+    receive(app, warehouse, {**line, "serials": list(serials)})
+
+
 @pytest.fixture
 def motors(store):
     """Three motors booked at A-01 of WH1, one in another warehouse, each by serial."""
     an_item(store, "电机", name="三相电机", tracking="serial", base_unit="台")
-    receive(
-        store,
-        "WH1",
-        {
-            "item": "电机",
-            "quantity": "3",
-            "unit_cost": "500",
-            "location": "A-01",
-            "serials": ["SN1", "SN2", "SN3"],
-        },
-    )
+    motors_received(store, "A-01", "SN1", "SN2", "SN3")
     a_warehouse(store, "WH2")
-    receive(store, "WH2", {"item": "电机", "quantity": "1", "unit_cost": "500", "serials": ["SN9"]})
+    motors_received(store, "STOCK", "SN9", warehouse="WH2")
     return store
 
 
@@ -819,17 +814,7 @@ def test_serial_goods_need_one_serial_per_unit_counted(motors):
 def test_a_serial_booked_in_another_warehouse_or_at_another_location_is_not_counted_here(
     motors,
 ):
-    receive(
-        motors,
-        "WH1",
-        {
-            "item": "电机",
-            "quantity": "1",
-            "unit_cost": "500",
-            "location": "B-01",
-            "serials": ["SN5"],
-        },
-    )
+    motors_received(motors, "B-01", "SN5")
     number = planned(motors, locations=["A-01"])
     with refused(motors, Invalid) as caught:
         count(
@@ -870,9 +855,7 @@ def test_approval_posts_the_very_units_missing_and_found(motors):
     assert document_serials(motors, result.loss) == [("A-01", ("SN3",))]
     assert document_serials(motors, result.gain) == [("A-01", ("SN4",))]
     posted = stocktakes.view(motors.uow(), "boss", number).serial_changes  # after, too
-    assert [(c.found_serials, c.missing_serials) for c in posted.values()] == [
-        (("SN4",), ("SN3",))
-    ]
+    assert [(c.found_serials, c.missing_serials) for c in posted.values()] == [(("SN4",), ("SN3",))]
     assert serial_places(motors, "SN1", "SN2", "SN3", "SN4") == {
         "SN1": "A-01",
         "SN2": "A-01",
@@ -943,17 +926,7 @@ def test_units_a_document_moves_after_the_count_are_not_differences(motors):
     for serial in ("SN1", "SN2", "SN3"):
         scan_motor(motors, number, serial)
     issue(motors, "WH1", {"item": "电机", "quantity": "1", "location": "A-01", "serials": ["SN3"]})
-    receive(
-        motors,
-        "WH1",
-        {
-            "item": "电机",
-            "quantity": "1",
-            "unit_cost": "500",
-            "location": "A-01",
-            "serials": ["SN6"],
-        },
-    )
+    motors_received(motors, "A-01", "SN6")
     stocktakes.hand_in(motors.uow(), "counter1", number)
 
     result = stocktakes.approve(motors.uow(), "boss", number)
