@@ -611,7 +611,7 @@ def test_audit_log_shows_who_did_what_to_a_document_and_filters_bad_days_out(com
     assert "Add warehouse" in output
     assert "Add item" in output
     assert "Post" in output
-    assert "Tracking None" in output
+    assert "Tracking Batch" in output
 
     code, output = jxc(company, "audit", "log", "--from", "2026-13-01")
     assert code == 4

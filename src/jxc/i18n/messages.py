@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from babel.messages.pofile import read_po
+
+from jxc.domain.quantities import normalized
 
 ERRORS: dict[str, str] = {
     "auth.failed": "Wrong user name or password",
@@ -672,6 +675,13 @@ LABELS: dict[str, str] = {
     "location_kind.inventory_loss": "Inventory gain/loss",
     "location_kind.scrap": "Scrap",
     "location_kind.production": "Production",
+    "location_usage.receiving": "Receiving area",
+    "location_usage.qc": "Quality check area",
+    "location_usage.storage": "Storage area",
+    "location_usage.picking": "Picking area",
+    "location_usage.shipping": "Shipping area",
+    "count_mode.add": "Added to the count",
+    "count_mode.set": "Replaced the count",
     "partner_kind.supplier": "Supplier",
     "partner_kind.customer": "Customer",
     "partner_kind.channel": "Sales channel",
@@ -1162,6 +1172,9 @@ _VOCABULARIES = {
     "kind": "partner_kind.",
     "kinds": "partner_kind.",
     "field": "fieldname.",
+    "usage": "location_usage.",
+    "mode": "count_mode.",
+    "channel_kind": "channel_kind.",
     "column": "column.",
     "expected": "column.",
 }
@@ -1245,6 +1258,8 @@ def event_details(payload: str, locale: str) -> list[tuple[str, str]]:
     data = json.loads(payload) if payload else {}
     if not isinstance(data, dict):
         return [("", _shown("", data, locale))]
+    if data.keys() == {"from", "to"}:  # a setting changed: Asia/Shanghai → Etc/UTC
+        return [("", " → ".join(_shown("", data[key], locale) or "—" for key in ("from", "to")))]
     return [
         (vocabulary("fieldname.", key, locale), shown)
         for key, value in data.items()
@@ -1252,19 +1267,47 @@ def event_details(payload: str, locale: str) -> list[tuple[str, str]]:
     ]
 
 
+# Fields whose stored text is an exact decimal ("2.000000"), shown as people write it (2).
+_DECIMAL_FIELDS = frozenset(
+    {"quantity", "unit_cost", "unit_price", "max_quantity", "reorder_point", "safety_stock"}
+)
+
+
 def _shown(field: str, value: Any, locale: str) -> str:
     if isinstance(value, bool):
         return translate("label.yes" if value else "label.no", locale)
     if isinstance(value, dict):
-        if "item" in value and "quantity" in value:  # a document line
-            extras = [str(value[key]) for key in ("unit", "batch") if value.get(key)]
-            return " ".join([f"{value['item']} ×{value['quantity']}", *extras])
-        return " ".join(
-            shown for key, inner in value.items() if (shown := _shown(key, inner, locale))
+        if "item" in value and "quantity" in value:  # a document or count line
+            return _line_shown(value, locale)
+        if all(f"fieldname.{key}" in MESSAGES for key in value):  # a record: its values
+            return " ".join(
+                shown for key, inner in value.items() if (shown := _shown(key, inner, locale))
+            )
+        # A mapping of the user's own names: barcode → unit, unit → how many base units.
+        return listed(
+            (f"{key}={_shown('', inner, locale)}" for key, inner in value.items()), locale
         )
     if isinstance(value, list):
         return listed((_shown(field, inner, locale) for inner in value), locale)
-    return "" if value is None else field_value(field, str(value), locale)
+    if value is None:
+        return ""
+    if field in _DECIMAL_FIELDS:
+        try:
+            return str(normalized(Decimal(str(value))))
+        except InvalidOperation:
+            return str(value)
+    return field_value(field, str(value), locale)
+
+
+def _line_shown(line: dict[str, Any], locale: str) -> str:
+    """DJ-002@A-01 ×2 SN1、SN2: what a line moved or counted, where, and which units."""
+    where = f"@{line['location']}" if line.get("location") else ""
+    extras = [str(line[key]) for key in ("unit", "batch") if line.get(key)]
+    serials = _shown("serials", line.get("serials") or [], locale)
+    quantity = _shown("quantity", line["quantity"], locale)
+    return " ".join(
+        [f"{line['item']}{where} ×{quantity}", *extras, *([serials] if serials else [])]
+    )
 
 
 def event_details_text(payload: str, locale: str) -> str:
