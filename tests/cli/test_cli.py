@@ -939,14 +939,16 @@ def test_the_schema_revision_the_code_expects_is_the_newest_migration():
     assert head_revision() == SCHEMA_REVISION
 
 
-def test_locations_are_listed_with_their_kind_and_parent_in_the_users_language(company):
+def test_locations_are_listed_with_their_kind_usage_and_parent_in_the_users_language(company):
+    code, output = jxc(company, "location", "add", "WH1", "QC-1", "待检区", "--usage", "qc")
+    assert code == 0, output
     code, output = jxc(company, "location", "list", "--warehouse", "WH1")
     assert code == 0, output
     assert "上级库位" in output
-    for kind in ("存储库位", "在途"):
+    for kind in ("存储库位", "在途", "质检区"):
         assert kind in output
-    for code_word in ("internal", "transit"):
+    for code_word in ("internal", "transit", "qc "):
         assert code_word not in output
     code, output = jxc(company, "location", "list", lang="en")
-    for english in ("Inventory gain/loss", "Parent location"):
+    for english in ("Inventory gain/loss", "Parent location", "Quality check area"):
         assert english in output

@@ -227,8 +227,25 @@ def list_locations(ctx: typer.Context, warehouse: str | None = None) -> None:
         rows = catalog_queries.locations(connection, warehouse)
     table(
         st,
-        ["label.warehouse", "label.code", "label.name", "label.kind", "fieldname.parent"],
-        [(r.warehouse, r.code, r.name, st.t(f"location_kind.{r.kind}"), r.parent) for r in rows],
+        [
+            "label.warehouse",
+            "label.code",
+            "label.name",
+            "label.kind",
+            "fieldname.usage",
+            "fieldname.parent",
+        ],
+        [
+            (
+                r.warehouse,
+                r.code,
+                r.name,
+                st.t(f"location_kind.{r.kind}"),
+                st.t(f"location_usage.{r.usage}") if r.usage else "",
+                r.parent,
+            )
+            for r in rows
+        ],
     )
 
 
