@@ -243,3 +243,26 @@ def test_a_counters_home_page_lists_the_stocktakes_to_count(store):
     home = counter.get("/").text
     assert "待盘点" in home
     assert f'<a href="/stocktakes/{number}/count">{number}</a>' in home
+
+
+def test_the_loss_and_gain_documents_name_the_location_each_line_moved(store):
+    catalog.add_location(store.uow(), "tester", {"warehouse": "WH1", "code": "A-01", "name": "A区"})
+    receive(store, "WH1", {"item": "杯子", "quantity": "5", "location": "A-01"})
+    plan = {"warehouse": "WH1", "tolerance_percent": "100"}
+    number = stocktakes.plan(store.uow(), "boss", plan).number
+    stocktakes.start(store.uow(), "boss", number)
+    counts = [
+        {"item": "杯子", "quantity": "3", "location": "A-01"},
+        {"item": "杯子", "quantity": "11", "location": "STOCK"},
+    ]
+    stocktakes.count(store.uow(), "counter", number, {"lines": counts})
+    stocktakes.hand_in(store.uow(), "counter", number)
+    approved = stocktakes.approve(store.uow(), "boss", number)
+    boss = web_client(store, "boss")
+
+    loss = boss.get(f"/documents/{approved.loss}").text
+    gain = boss.get(f"/documents/{approved.gain}").text
+
+    assert "<th>库位</th>" in loss
+    assert '<td class="location">A-01</td>' in loss
+    assert '<td class="location">STOCK</td>' in gain
