@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from jxc.api.app import create_app
 from tests.api.test_api import problem, signed_in
-from tests.builders import a_user, a_warehouse, an_item, receive
+from tests.builders import a_user, a_warehouse, an_item, issue, receive
 
 
 @pytest.fixture
@@ -130,8 +130,11 @@ def test_bad_requests_name_the_problem(client):
 def test_serials_counted_and_what_approval_would_post_over_the_api(client, app):
     an_item(app, "电机", tracking="serial", base_unit="台")
     receive(
-        app, "WH1", {"item": "电机", "quantity": "2", "unit_cost": "9", "serials": ["M1", "M2"]}
+        app,
+        "WH1",
+        {"item": "电机", "quantity": "3", "unit_cost": "9", "serials": ["M1", "M2", "M3"]},
     )
+    sold = issue(app, "WH1", {"item": "电机", "quantity": "1", "serials": ["M3"]}).number
     boss, first, second = (signed_in(client, user) for user in ("boss", "counter1", "counter2"))
     number = client.post("/api/v1/stocktakes", json={"warehouse": "WH1"}, headers=boss).json()[
         "number"
@@ -139,7 +142,7 @@ def test_serials_counted_and_what_approval_would_post_over_the_api(client, app):
     client.post(f"/api/v1/stocktakes/{number}/start", headers=boss)
     counts = [
         {"item": "杯子", "quantity": "10"},
-        {"item": "电机", "quantity": "2", "serials": ["M1", "M3"]},  # M2 gone, M3 never booked
+        {"item": "电机", "quantity": "2", "serials": ["M1", "M3"]},  # M2 gone, M3 sold, yet here
     ]
     counted = client.post(
         f"/api/v1/stocktakes/{number}/counts", json={"lines": counts}, headers=first
@@ -165,5 +168,12 @@ def test_serials_counted_and_what_approval_would_post_over_the_api(client, app):
         ["M3"],
         ["M2"],
     )
+    [notice] = motor["notices"]
+    assert (notice["code"], notice["params"]["document"]) == (
+        "stocktake.found_serial_booked_out",
+        sold,
+    )
+    assert notice["message"].startswith(f"M3：账上已由 {sold} 于 ")
     blind = client.get(f"/api/v1/stocktakes/{number}", headers=first).json()["count_lines"]
     assert [line["serials_missing"] for line in blind] == [[], []]
+    assert [line["notices"] for line in blind] == [[], []]

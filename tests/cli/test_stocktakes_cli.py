@@ -129,3 +129,17 @@ def test_serial_goods_are_counted_by_their_serials(company, tmp_path):
     code, output = jxc(company, *count, "PUMP-1:1::SN-1")
     assert code == 4
     assert "SN-1 已盘点过" in output
+
+
+def test_show_warns_of_an_expired_batch_found_on_the_shelf(company):
+    code, output = jxc(company, "stocktake", "plan", "--warehouse", "WH1")
+    number = re.search(r"PD\d{12}", output).group(0)
+    jxc(company, "stocktake", "start", number)
+    found = ("stocktake", "count", number, "--scan", "MILK:6:B0101", "--expiry", "2025-01-31")
+    code, output = jxc(company, *found)
+    assert code == 0, output
+
+    code, output = jxc(company, "stocktake", "show", number)
+    assert "⚠ MILK@STOCK/B0101  批次 B0101 已于 2025-01-31 过期：请隔离存放，不可销售" in output
+    code, output = jxc(company, "stocktake", "show", number, lang="en")
+    assert "Batch B0101 expired on 2025-01-31: set it aside, not for sale" in output

@@ -266,3 +266,18 @@ def test_the_loss_and_gain_documents_name_the_location_each_line_moved(store):
     assert "<th>库位</th>" in loss
     assert '<td class="location">A-01</td>' in loss
     assert '<td class="location">STOCK</td>' in gain
+
+
+def test_the_stocktake_page_warns_of_expired_goods_found(store):
+    an_item(store, "牛奶", tracking="batch", shelf_life_days=30)
+    milk = {"item": "牛奶", "quantity": "4", "batch": "M1", "production_date": "2025-01-01"}
+    receive(store, "WH1", milk)
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    counts = [{"item": "牛奶", "quantity": "4", "batch": "M1"}, {"item": "杯子", "quantity": "10"}]
+    stocktakes.count(store.uow(), "counter", number, {"lines": counts})
+
+    page = web_client(store, "boss").get(f"/stocktakes/{number}").text
+
+    assert "⚠ 批次 M1 已于 2025-01-31 过期：请隔离存放，不可销售" in page
+    assert "过期" not in web_client(store, "counter").get(f"/stocktakes/{number}").text

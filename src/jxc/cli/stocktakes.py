@@ -230,3 +230,13 @@ def show(ctx: typer.Context, stocktake: Number) -> None:
             cells.append(number(line.difference))
         rows.append(cells)
     table(st, columns, rows)
+    for row in view.lines:
+        change = view.serial_changes.get(row.line.id)
+        if change and change.found_serials:
+            out.print(f"{row.label}  {st.t('label.count_gain')} {', '.join(change.found_serials)}")
+        if change and change.missing_serials:
+            out.print(
+                f"{row.label}  {st.t('label.count_loss')} {', '.join(change.missing_serials)}"
+            )
+        for notice in view.notices.get(row.line.id, []):
+            out.print(f"⚠ {row.label}  {st.t(notice.code, **notice.params)}")

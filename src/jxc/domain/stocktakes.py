@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -137,6 +137,23 @@ class Difference:
 
     def __bool__(self) -> bool:
         return bool(self.found or self.missing)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the approver should know of a line before approving: a warning, not a refusal."""
+
+    code: str
+    params: Mapping[str, str]
+
+
+def expired_batch_notice(
+    batch: str | None, expiry: date | None, counted: Decimal | None, today: date
+) -> Notice | None:
+    """Goods of an expired batch found on the shelf: to set aside, not to sell."""
+    if batch is None or expiry is None or not counted or expiry >= today:
+        return None
+    return Notice("stocktake.found_batch_expired", {"batch": batch, "expiry": expiry.isoformat()})
 
 
 def quantity_difference(line: CountLine) -> Difference:

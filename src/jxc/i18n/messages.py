@@ -377,6 +377,11 @@ ERRORS: dict[str, str] = {
     "stocktake.line_not_for_recount": "Item {item}: this line was not sent for a recount",
     "stocktake.approver_counted": "{user} counted lines of stocktake {number}; another person must approve it",
     "stocktake.same_approver": "{user} gave stocktake {number} its first approval; the second approval (二级审核) is someone else's",
+    "stocktake.found_serial_booked_out": (
+        "{serial}: the books say {document} moved it to {location_kind} on {date}; if it came"
+        " back, book that return first, so the unit's history stays whole"
+    ),
+    "stocktake.found_batch_expired": "Batch {batch} expired on {expiry}: set it aside, not for sale",
     "stocktake.count_serials_again": "Stocktake {number}: serial-tracked lines {lines} were counted before counts kept serial numbers, and differ; void this stocktake and count those items again by serial",
     "stocktake.serials_needed": "Item {item} is counted unit by unit: scan or type the serial number of each unit found",
     "stocktake.serial_counted_twice": "Serial {serial} of {item} is counted already (at {location}); one unit is counted once",
@@ -1175,6 +1180,7 @@ _VOCABULARIES = {
     "usage": "location_usage.",
     "mode": "count_mode.",
     "channel_kind": "channel_kind.",
+    "location_kind": "location_kind.",
     "column": "column.",
     "expected": "column.",
 }

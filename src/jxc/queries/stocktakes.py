@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -53,6 +53,7 @@ class CountLineRow:
     batch: str | None
     line: CountLine
     by_serial: bool = False  # a serial-tracked item: counted unit by unit
+    expiry_date: date | None = None  # its batch's
 
     @property
     def label(self) -> str:
@@ -150,6 +151,7 @@ def count_lines(
             s.Unit.code.label("unit"),
             s.Location.code.label("location"),
             s.Batch.batch_no.label("batch"),
+            s.Batch.expiry_date,
             *(_line.c[name] for name in LINE_COLUMNS),
         )
         .join(_stocktake, _stocktake.c.id == _line.c.stocktake_id)
@@ -172,6 +174,7 @@ def count_lines(
             row.batch,
             count_line(row),
             row.tracking == TrackingMode.SERIAL.value,
+            row.expiry_date,
         )
         for row in rows
     ]

@@ -43,6 +43,7 @@ from jxc.domain.stocktakes import (
     CountLine,
     CountMode,
     Difference,
+    Notice,
     StocktakeHeader,
     StocktakeState,
     abc_classes,
@@ -53,6 +54,7 @@ from jxc.domain.stocktakes import (
     check_serials_counted,
     check_state,
     counted_base,
+    expired_batch_notice,
     over_tolerance,
     quantity_difference,
     serial_difference,
@@ -932,6 +934,8 @@ class StocktakeView:
     serials: dict[int, list[str]] = field(default_factory=dict)
     # line id → the very units approval would post, for those who see the book
     serial_changes: dict[int, Difference] = field(default_factory=dict)
+    # line id → what to know before approving: a unit the books say was sold, expired goods
+    notices: dict[int, list[Notice]] = field(default_factory=dict)
 
 
 def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
@@ -1283,7 +1287,45 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         else None,
         dict(serials),
         {line_id: change for line_id, change in changes.items() if change},
+        _notices(uow, lines, changes) if shows_book else {},
     )
+
+
+def _notices(
+    uow: UnitOfWork, rows: list[stocktake_queries.CountLineRow], changes: dict[int, Difference]
+) -> dict[int, list[Notice]]:
+    """Line id → what the approver should know before approving.
+
+    Units found that the books say left our stock (sold, say: a return nobody booked,
+    or a shipment that never left), and goods of expired batches found on the shelf.
+    """
+    notices: dict[int, list[Notice]] = defaultdict(list)
+    today = uow.today()
+    for row in rows:
+        line = row.line
+        latest = line.recounted if line.needs_recount else line.counted
+        if notice := expired_batch_notice(row.batch, row.expiry_date, latest, today):
+            notices[line.id].append(notice)
+    found = {
+        (row.line.item_id, number): row.line.id
+        for row in rows
+        if (change := changes.get(row.line.id))
+        for number in change.found_serials
+    }
+    ids = {serial_id: key for key, (serial_id, _) in uow.catalog.serials(found).items()}
+    for serial_id, out in sorted(uow.ledger.serials_booked_out(ids).items()):
+        notices[found[ids[serial_id]]].append(
+            Notice(
+                "stocktake.found_serial_booked_out",
+                {
+                    "serial": out.serial,
+                    "document": out.document,
+                    "date": out.business_date.isoformat(),
+                    "location_kind": out.location_kind,
+                },
+            )
+        )
+    return dict(notices)
 
 
 @reading

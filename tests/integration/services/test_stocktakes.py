@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from jxc.db import schema as s
 from jxc.domain.errors import Conflict, Forbidden, InsufficientStock, Invalid, NotFound
+from jxc.i18n.messages import translate
 from jxc.queries import audit, stock_levels
 from jxc.queries import documents as document_queries
 from jxc.services import catalog, documents, orders, partners, stocktakes, workflows
@@ -1028,3 +1029,47 @@ def test_a_missing_unit_held_by_an_approved_issue_is_given_back_and_written_off(
         trail = audit.log(connection, document=held, action="document.hold_released")
     assert [json.loads(event.payload)["line"] for event in trail] == ["电机@A-01 SN3"]
     assert_books_balance(motors)
+
+
+def test_the_approver_is_told_of_a_unit_found_that_the_books_say_was_sold(motors):
+    sold = issue(motors, "WH1", {"item": "电机", "quantity": "1", "serials": ["SN3"]}).number
+    number = planned(motors)
+    for serial in ("SN1", "SN2", "SN3"):  # SN3 is back on the shelf: a return nobody booked
+        scan_motor(motors, number, serial)
+    counted_as_booked(motors, number)
+    assert stocktakes.hand_in(motors.uow(), "counter1", number).recounts == 1
+    for serial in ("SN3", "SN2", "SN1"):
+        scan_motor(motors, number, serial, actor="counter2")
+
+    view = stocktakes.view(motors.uow(), "boss", number)
+
+    motor_line = next(row.line.id for row in view.lines if row.item == "电机")
+    assert view.serial_changes[motor_line].found_serials == ("SN3",)
+    [notice] = view.notices[motor_line]
+    assert notice.code == "stocktake.found_serial_booked_out"
+    assert notice.params["serial"] == "SN3"
+    assert notice.params["document"] == sold
+    assert notice.params["date"] == motors.today().isoformat()
+    assert "SN3" in translate(notice.code, "zh_CN", **notice.params)
+    assert not stocktakes.view(motors.uow(), "counter1", number).notices  # blind: no book
+
+
+def test_the_approver_is_told_of_goods_of_an_expired_batch_found_on_the_shelf(store):
+    old = {"item": "胶水", "quantity": "2", "unit_cost": "10", "location": "B-01"}
+    receive(store, "WH1", {**old, "batch": "G0", "production_date": "2024-01-01"})
+    number = planned(store)
+    counted_as_booked(store, number)
+    count(store, number, {"item": "胶水", "quantity": "2", "location": "B-01", "batch": "G0"})
+
+    view = stocktakes.view(store.uow(), "boss", number)
+
+    notices = {row.label: view.notices.get(row.line.id, []) for row in view.lines}
+    [notice] = notices["胶水@B-01/G0"]
+    assert (notice.code, notice.params) == (
+        "stocktake.found_batch_expired",
+        {"batch": "G0", "expiry": "2024-12-31"},
+    )
+    assert notices["胶水@B-01/G1"] == []  # within its shelf life
+    assert translate(notice.code, "zh_CN", **notice.params) == (
+        "批次 G0 已于 2024-12-31 过期：请隔离存放，不可销售"
+    )

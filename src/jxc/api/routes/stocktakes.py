@@ -22,6 +22,7 @@ from jxc.api.deps import (
 )
 from jxc.api.exact import ExactJsonRoute
 from jxc.api.schemas import Exact
+from jxc.i18n.messages import translate
 from jxc.queries.stocktakes import CountLineRow
 from jxc.services import stocktakes
 from jxc.services.stocktakes import StocktakeResult
@@ -77,6 +78,14 @@ class StocktakeRowOut(BaseModel):
     loss: str | None
 
 
+class NoticeOut(BaseModel):
+    code: str = Field(
+        description="stocktake.found_serial_booked_out, stocktake.found_batch_expired"
+    )
+    params: dict[str, str]
+    message: str = Field(description="In the request's language (Accept-Language).")
+
+
 class CountLineOut(BaseModel):
     location: str
     item: str
@@ -100,9 +109,13 @@ class CountLineOut(BaseModel):
     serials_missing: list[str] = Field(
         description="Serials approval would write off (盘亏); empty when blind."
     )
+    notices: list[NoticeOut] = Field(
+        description="What to know before approving: a unit found that the books say was sold,"
+        " goods of an expired batch; empty when blind."
+    )
 
     @classmethod
-    def of(cls, row: CountLineRow, view: stocktakes.StocktakeView) -> CountLineOut:
+    def of(cls, row: CountLineRow, view: stocktakes.StocktakeView, locale: str) -> CountLineOut:
         line, shows_book = row.line, view.shows_book
         change = view.serial_changes.get(line.id)
         difference: Decimal | None = line.difference if shows_book else None
@@ -123,6 +136,14 @@ class CountLineOut(BaseModel):
             serials=view.serials.get(line.id, []),
             serials_found=list(change.found_serials) if change else [],
             serials_missing=list(change.missing_serials) if change else [],
+            notices=[
+                NoticeOut(
+                    code=notice.code,
+                    params=dict(notice.params),
+                    message=translate(notice.code, locale, **notice.params),
+                )
+                for notice in view.notices.get(line.id, [])
+            ],
         )
 
 
@@ -189,7 +210,7 @@ def read_stocktake(
     return StocktakeOut(
         **StocktakeRowOut.model_validate(view.stocktake).model_dump(),
         shows_book=view.shows_book,
-        count_lines=[CountLineOut.of(row, view) for row in view.lines],
+        count_lines=[CountLineOut.of(row, view, locale) for row in view.lines],
     )
 
 

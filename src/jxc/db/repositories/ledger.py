@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -14,8 +15,18 @@ from sqlalchemy.orm import aliased
 from jxc.db import schema as s
 from jxc.db.bulk import Bulk
 from jxc.domain.ledger import PostedEntry
-from jxc.domain.locations import Location
+from jxc.domain.locations import OWNED_KINDS, Location
 from jxc.domain.stock import BalanceKey
+
+
+@dataclass(frozen=True)
+class SerialBookedOut:
+    serial: str
+    location: str  # CUSTOMER, SUPPLIER …
+    location_kind: str
+    document: str
+    business_date: date
+
 
 _ledger = cast(Table, s.StockLedgerEntry.__table__)
 _append = Bulk(insert(_ledger), [c.name for c in _ledger.columns if not c.primary_key])
@@ -143,6 +154,36 @@ class LedgerRepository:
             .group_by(entry.serial_id, s.SerialNumber.serial_no)
         )
         return {serial: (number, day) for serial, number, day in rows if serial is not None}
+
+    def serials_booked_out(self, serial_ids: Collection[int]) -> dict[int, SerialBookedOut]:
+        """Of ``serial_ids``, those the books place outside our stock, and how they left.
+
+        Sold, returned to the supplier, scrapped or written off: each with the posting that
+        took it there last.
+        """
+        if not serial_ids:
+            return {}
+        entry, place = s.StockLedgerEntry, s.Location
+        rows = self.connection.execute(
+            select(
+                s.SerialNumber.id,
+                s.SerialNumber.serial_no,
+                place.code,
+                place.kind,
+                s.Document.number,
+                entry.business_date,
+            )
+            .join(place, place.id == s.SerialNumber.location_id)
+            .join(
+                entry,
+                (entry.serial_id == s.SerialNumber.id)
+                & (entry.to_location_id == s.SerialNumber.location_id),
+            )
+            .join(s.Document, s.Document.id == entry.document_id)
+            .where(s.SerialNumber.id.in_(sorted(serial_ids)), place.kind.not_in(OWNED_KINDS))
+            .order_by(entry.id)
+        )
+        return {row[0]: SerialBookedOut(*row[1:]) for row in rows}  # the last posting wins
 
     def serials_last_moved(self, serial_ids: Collection[int]) -> dict[int, datetime]:
         """When a posting last moved each of ``serial_ids`` (its recorded time)."""
