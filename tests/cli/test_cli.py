@@ -305,6 +305,30 @@ def test_an_orders_lines_are_edited_as_they_were_created_the_at_sign_a_unit_pric
     assert "--tax-rate 用于订单的明细行：请同时用 --line 或 --file 给出明细" in output
 
 
+def test_an_order_from_a_file_takes_each_lines_price_tax_and_discount(company, tmp_path):
+    jxc(company, "partner", "add", "C1", "客户一")
+    file = tmp_path / "订单.csv"
+    file.write_text("商品,数量,单价,税率,折扣率\n螺丝-M3,5,120,13,5\n螺丝-M3,2,80,,\n", "utf-8")
+    order = ("doc", "create", "sales_order", "--warehouse", "WH1", "--partner", "C1")
+
+    code, output = jxc(company, *order, "--file", str(file), "--tax-rate", "9")
+
+    assert code == 0, output
+    number = re.search(r"XSDD\d{12}", output).group(0)
+    code, output = jxc(company, "doc", "show", number)
+    assert re.search(
+        r"│ 1 +│ 螺丝-M3 +│ 5 个 +│ 120 +│ 13 +│ 5 +│ 504\.42 +│ 65\.58 +│ 570\.00", output
+    )
+    assert re.search(r"│ 2 +│ 螺丝-M3 +│ 2 个 +│ 80 +│ 9 +│ 0 +│", output), output  # the command's
+    receipt = tmp_path / "入库.csv"
+    receipt.write_text("商品,数量,单价\n螺丝-M3,5,120\n", "utf-8")
+    code, output = jxc(
+        company, "doc", "create", "receipt", "--warehouse", "WH1", "--file", str(receipt)
+    )
+    assert code == 4
+    assert "/rows/2/unit_price 单价、税率和折扣在订单上填写，入库单不能填写" in output
+
+
 def test_a_units_ratio_changes_only_while_no_open_document_counts_in_it(company):
     def receipt_of(boxes):
         code, output = jxc(

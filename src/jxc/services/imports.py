@@ -30,6 +30,9 @@ LINE_COLUMNS = (
     "expiry_date",
     "serials",
     "unit_cost",
+    "unit_price",
+    "tax_rate",
+    "discount_rate",
 )
 # Column headings as Chinese users write them (glossary terms) → field names.
 CHINESE_COLUMNS = {
@@ -45,6 +48,9 @@ CHINESE_COLUMNS = {
     "有效期至": "expiry_date",
     "序列号": "serials",
     "单位成本": "unit_cost",
+    "单价": "unit_price",
+    "税率": "tax_rate",
+    "折扣率": "discount_rate",
 }
 REQUIRED_COLUMNS = ("item", "quantity")
 _LINE_POINTER = re.compile(r"^/lines/(\d+)(/.*)?$")
