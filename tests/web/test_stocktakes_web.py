@@ -281,3 +281,18 @@ def test_the_stocktake_page_warns_of_expired_goods_found(store):
 
     assert "⚠ 批次 M1 已于 2025-01-31 过期：请隔离存放，不可销售" in page
     assert "过期" not in web_client(store, "counter").get(f"/stocktakes/{number}").text
+
+
+def test_after_hand_in_the_page_says_how_many_lines_await_a_recount(store):
+    a_user(store, "counter2", "warehouse_clerk", "WH1")
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    stocktakes.count(store.uow(), "counter", number, {"lines": [{"item": "杯子", "quantity": "7"}]})
+    counter = web_client(store, "counter")
+
+    handed_in = counter.post(f"/stocktakes/{number}/hand-in", data={"csrf": page_csrf(counter)})
+
+    assert "1 行待复盘，须由初盘以外的人完成" in handed_in.text
+    recount = {"lines": [{"item": "杯子", "quantity": "7"}]}
+    stocktakes.count(store.uow(), "counter2", number, recount)
+    assert "各行均已盘完，等待审核" in counter.get(f"/stocktakes/{number}").text

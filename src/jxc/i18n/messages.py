@@ -885,6 +885,8 @@ LABELS: dict[str, str] = {
     "label.blind_count": "Blind count",
     "label.awaiting_recount": "awaiting recount",
     "label.stocktake_result": "{number}: {state}, {lines} lines",
+    "label.stocktake_awaiting_recount": "Lines awaiting a recount by someone other than their first counter: {count}",
+    "label.stocktake_recounted": "Every line is counted: the stocktake awaits approval",
     "label.stocktake_recounts": "{count} lines over the tolerance go for a recount by someone else",
     "label.web_stocktakes_to_approve": "Stocktakes awaiting your approval",
     "label.web_stocktakes_to_count": "Stocktakes to count",

@@ -937,6 +937,11 @@ class StocktakeView:
     # line id → what to know before approving: a unit the books say was sold, expired goods
     notices: dict[int, list[Notice]] = field(default_factory=dict)
 
+    @property
+    def awaiting_recount(self) -> int:
+        """Lines sent for a recount that nobody has recounted yet."""
+        return sum(1 for row in self.lines if row.line.needs_recount and row.line.recounted is None)
+
 
 def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
     """The 二级审核 a 盘亏 needs: that of issues, which it is posted as."""
