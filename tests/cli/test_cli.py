@@ -976,3 +976,27 @@ def test_locations_are_listed_with_their_kind_usage_and_parent_in_the_users_lang
     code, output = jxc(company, "location", "list", lang="en")
     for english in ("Inventory gain/loss", "Parent location", "Quality check area"):
         assert english in output
+
+
+def test_sop_show_tells_each_steps_states_effect_and_checks_in_words(company):
+    code, output = jxc(company, "sop", "use", "sop")
+    assert code == 0, output
+
+    code, output = jxc(company, "sop", "show", "issue")
+
+    assert code == 0, output
+    steps = {
+        line.split("│")[1].strip(): line for line in output.splitlines() if line.startswith("│")
+    }
+    assert re.search(r"审核中 +│ 一级已审 .*不能由做过创建、提交的人执行；仅当金额 > 50000", output)
+    assert "草稿、已驳回" in steps["提交 (submit)"]
+    assert "必填：备注" in steps["提交 (submit)"]
+    assert "过账" in steps["执行 (execute)"]
+    assert "释放预占" in steps["反审核 (unapprove)"]
+    assert "须填写原因" in steps["反审核 (unapprove)"]
+    for code_word in ("pending", "rejected", "reserve", "not by", "reason"):
+        assert code_word not in output.split("步骤", 1)[1]
+    code, output = jxc(company, "sop", "show", "receipt", lang="en")
+    assert "Shelf life left ≥ 50%" in output
+    assert "Not by whoever did: create, submit" in output
+    assert "approve (approve)" not in output

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from jxc.cli.output import RequestId, file_text, out, state, table
+from jxc.cli.output import RequestId, State, file_text, number, out, state, table
 from jxc.domain.periods import shown_time
 from jxc.domain.workflow import (
     DOCUMENT_TYPES,
@@ -83,7 +83,7 @@ def show(
         ],
         [
             (
-                f"{st.label('state.', name)} ({name})",
+                _coded(st.label("state.", name), name),
                 counts.get(name, 0),
                 _hours(spec.sla),
                 times[name].count if name in times else "",
@@ -99,44 +99,50 @@ def show(
         ["label.step", "label.from", "label.to", "label.roles", "label.runs", "label.checks"],
         [
             (
-                f"{st.label('permission.', t.action)} ({t.action})",
-                ", ".join(t.sources),
-                t.target,
+                _coded(st.label("permission.", t.action), t.action),
+                listed((st.label("state.", source) for source in t.sources), st.locale),
+                st.label("state.", t.target),
                 listed((st.t(f"role.{role}") for role in sorted(t.roles)), st.locale),
-                t.run or "",
-                _checks(t),
+                st.t(f"handler.{t.run}") if t.run else "",
+                _checks(st, t),
             )
             for t in workflow.transitions
         ],
     )
 
 
-def _checks(transition: Transition) -> str:
-    parts = [_guard(guard) for guard in transition.guards]
+def _coded(name: str, code: str) -> str:
+    """审核 (approve): a name with the code a command takes, once where they are the same."""
+    return name if name == code else f"{name} ({code})"
+
+
+def _checks(st: State, transition: Transition) -> str:
+    """A step's checks in words: 不能由做过制单、提交的人执行；须填写原因."""
+    parts = [_guard(st, guard) for guard in transition.guards]
     if transition.when is not None:
-        parts.append(
-            "when "
-            + ", ".join(
-                f"{key}={value}"
-                for key, value in vars(transition.when).items()
-                if value is not None
-            )
-        )
+        conditions = [
+            st.t(f"workflow_check.{key}", amount=number(value))
+            for key, value in vars(transition.when).items()
+            if value is not None
+        ]
+        parts.append(st.t("workflow_check.when", conditions=listed(conditions, st.locale)))
     if transition.reason_required:
-        parts.append("reason")
-    return "; ".join(parts)
+        parts.append(st.t("workflow_check.reason"))
+    return ("；" if st.locale.startswith("zh") else "; ").join(parts)
 
 
-def _guard(guard: Guard) -> str:
+def _guard(st: State, guard: Guard) -> str:
     if isinstance(guard, Required):
-        return "required: " + ", ".join(guard.fields)
+        fields = (st.label("fieldname.", field) for field in guard.fields)
+        return st.t("workflow_check.required", fields=listed(fields, st.locale))
     if isinstance(guard, NotBy):
-        return "not by: " + ", ".join(guard.actions)
+        actions = (st.label("permission.", action) for action in guard.actions)
+        return st.t("workflow_check.not_by", actions=listed(actions, st.locale))
     limits = [
-        f"{guard.min_days} d" if guard.min_days else "",
+        st.t("workflow_check.days", days=guard.min_days) if guard.min_days else "",
         f"{guard.min_ratio:%}" if guard.min_ratio else "",
     ]
-    return "shelf life ≥ " + " / ".join(limit for limit in limits if limit)
+    return st.t("workflow_check.shelf_life", limits=" / ".join(limit for limit in limits if limit))
 
 
 @sop.command("overdue", help="Documents waiting in a step beyond its time limit (超时).")
