@@ -141,6 +141,10 @@ def test_stock_status_and_the_item_ledger_are_reports_too(company):
     assert "螺丝-M3" in output
     code, output = jxc(company, "report", "ledger", "螺丝-M3", "--warehouse", "WH1")
     assert code == 0, output
+    assert re.search(r"│ 供应商 +│ WH1/STOCK +│", output), output  # a virtual place by its name
+    assert "SUPPLIER" not in output
+    code, output = jxc(company, "report", "ledger", "螺丝-M3", lang="en")
+    assert re.search(r"│ Suppliers +│ WH1/STOCK +│", output), output
 
 
 def test_a_report_to_a_missing_folder_is_refused_naming_it(company, tmp_path):
