@@ -112,6 +112,34 @@ def lines_not_named(lines: Sequence[Any], error: DomainError) -> list[tuple[int,
     return [(index, line) for index, line in enumerate(lines, start=1) if index not in named]
 
 
+# Problems that name a code nobody has: (the param typed, what kind of code it is).
+_UNKNOWN_CODES = {"item.unknown": "item", "warehouse.unknown": "warehouse"}
+
+
+def unknown_codes(error: DomainError) -> set[tuple[str, str]]:
+    """(kind, code as typed) of each item or warehouse ``error`` says does not exist."""
+    return {
+        (kind, str(params[kind]))
+        for code, params in [(error.code, error.params), *((i.code, i.params) for i in error.items)]
+        if (kind := _UNKNOWN_CODES.get(code)) and params.get(kind)
+    }
+
+
+def suggest(error: DomainError, meant: Mapping[tuple[str, str], str]) -> None:
+    """Add to each unknown code of ``error`` the code the user likely meant (did_you_mean)."""
+
+    def with_hint(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        kind = _UNKNOWN_CODES.get(code)
+        guess = meant.get((kind, str(params.get(kind)))) if kind else None
+        return {**params, "did_you_mean": guess} if guess else dict(params)
+
+    error.params = with_hint(error.code, error.params)
+    error.items = tuple(
+        ErrorItem(item.pointer, item.code, with_hint(item.code, item.params))
+        for item in error.items
+    )
+
+
 class ErrorCollector:
     """Collects validation problems and raises them together."""
 

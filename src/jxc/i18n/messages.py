@@ -106,6 +106,7 @@ ERRORS: dict[str, str] = {
     "input.invalid_read": "{count} problems found in the request",
     "item.code_taken": "Item code {item} is already taken",
     "item.unknown": "Item {item} does not exist",
+    "hint.did_you_mean": " (did you mean {did_you_mean}?)",
     "list.invalid": "{field} must be a list",
     "list.too_long": "{field} has too many entries",
     "list.too_short": "{field} needs at least one entry",
@@ -1205,6 +1206,9 @@ _VOCABULARIES = {
 _CODED_VOCABULARIES = {"types": "flow.", "steps": "permission."}
 
 
+_DID_YOU_MEAN = MESSAGES["hint.did_you_mean"]
+
+
 def translate(code: str, locale: str, **params: Any) -> str:
     """The message for ``code`` in ``locale`` with ``params`` filled in."""
     template = MESSAGES.get(code)
@@ -1235,6 +1239,8 @@ def translate(code: str, locale: str, **params: Any) -> str:
                 ),
                 locale,
             )
+    if params.get("did_you_mean"):  # an unknown code close to a known one
+        text += catalogue(locale).get(_DID_YOU_MEAN, _DID_YOU_MEAN)
     try:
         return text.format(**params)
     except (KeyError, IndexError):

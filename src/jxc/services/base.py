@@ -20,7 +20,14 @@ from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
 from jxc.db.uow import UnitOfWork
-from jxc.domain.errors import Conflict, DomainError, ErrorCollector, Invalid
+from jxc.domain.errors import (
+    Conflict,
+    DomainError,
+    ErrorCollector,
+    Invalid,
+    suggest,
+    unknown_codes,
+)
 from jxc.domain.quantities import digits_of
 from jxc.domain.stock import Refusal
 
@@ -86,13 +93,21 @@ def transactional(
     def run(uow: UnitOfWork, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return uow.run(lambda: service(uow, *args, **kwargs))
-        except DomainError:
+        except DomainError as error:
             refused, request_id = uow.refused, uow.request_id
             if refused:
                 uow.run(lambda: _keep_refusals(uow, refused, request_id))
+            _suggest_codes(uow, error)
             raise
 
     return cast(Callable[Concatenate[UnitOfWork, P], T], functools.wraps(service)(run))
+
+
+def _suggest_codes(uow: UnitOfWork, error: DomainError) -> None:
+    """Name the code meant beside each unknown one: 商品 dp-003 不存在（是否指 DP-003？）."""
+    typed = unknown_codes(error)
+    if typed:
+        suggest(error, uow.run(lambda: uow.catalog.meant(typed), read_only=True))
 
 
 def _keep_refusals(uow: UnitOfWork, refused: list[Refusal], request_id: str | None) -> None:
@@ -133,7 +148,11 @@ def reading(
     """Like ``transactional``, for a service that only reads: no write lock is taken."""
 
     def run(uow: UnitOfWork, *args: P.args, **kwargs: P.kwargs) -> T:
-        return uow.run(lambda: service(uow, *args, **kwargs), read_only=True)
+        try:
+            return uow.run(lambda: service(uow, *args, **kwargs), read_only=True)
+        except DomainError as error:
+            _suggest_codes(uow, error)
+            raise
 
     return cast(Callable[Concatenate[UnitOfWork, P], T], functools.wraps(service)(run))
 

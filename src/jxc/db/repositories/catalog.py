@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -334,6 +334,33 @@ class CatalogRepository:
             .order_by(s.Document.number.desc())
         )
         return [(str(number), str(kind), str(state)) for number, kind, state in rows]
+
+    def meant(self, typed: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """(kind, code as typed) → the one item or warehouse code it likely stands for.
+
+        ``kind`` is item or warehouse. A code typed in the wrong case (dp-003 for DP-003),
+        or the name where the code belongs (螺丝 M3 for LS-001); nothing where several fit.
+        """
+        columns = {
+            "item": (s.Item.code, s.Item.name),
+            "warehouse": (s.Warehouse.code, s.Warehouse.name),
+        }
+        meant: dict[tuple[str, str], str] = {}
+        for kind, (code_column, name_column) in columns.items():
+            wanted = {text for of, text in typed if of == kind}
+            if not wanted:
+                continue
+            lowered = {text.lower() for text in wanted}
+            rows = self.connection.execute(
+                select(code_column, name_column).where(
+                    func.lower(code_column).in_(sorted(lowered)) | name_column.in_(sorted(wanted))
+                )
+            ).all()
+            for text in wanted:
+                fits = {code for code, name in rows if code.lower() == text.lower() or name == text}
+                if len(fits) == 1 and text not in fits:
+                    meant[kind, text] = fits.pop()
+        return meant
 
     # warehouses and locations --------------------------------------------------------
     def warehouses_by_code(self, codes: Iterable[str]) -> dict[str, Warehouse]:
