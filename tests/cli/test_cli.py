@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -780,6 +781,23 @@ def test_a_fefo_suggestion_refuses_the_quantities_an_issue_would_refuse(company)
         assert (code, said in output) == (4, True), output
     code, output = jxc(company, "stock", "fefo", "螺丝-M3", "WH1", "2")
     assert code == 0, output
+
+
+def test_a_fefo_suggestion_leaves_expired_batches_out_and_says_how_much(company):
+    receipt = ("doc", "create", "receipt", "--warehouse", "WH1", "--post")
+    code, output = jxc(company, *receipt, "--line", "MILK:4@3::OLD:2025-01-01")
+    assert code == 0, output
+    fresh = datetime.now(UTC).date() - timedelta(days=1)
+    code, output = jxc(company, *receipt, "--line", f"MILK:6@3::NEW:{fresh}")
+    assert code == 0, output
+
+    code, output = jxc(company, "stock", "fefo", "MILK", "WH1", "8")
+
+    assert code == 0, output
+    assert re.search(rf"│ STOCK +│ NEW +│ {fresh + timedelta(days=30)} +│ +6 │", output), output
+    assert "OLD" not in output
+    assert "还差 2" in output
+    assert "已略去过期批次 4：出库须在明细上指明批次才会取用" in output
 
 
 def test_a_step_is_named_by_its_code_or_its_chinese_name(company):

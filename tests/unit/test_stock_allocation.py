@@ -14,6 +14,7 @@ from jxc.domain.stock import (
     given_in_turn,
     holds_in_the_way,
     lowest_since,
+    unexpired,
 )
 
 STOCK = Location(10, "STOCK", "库存", LocationKind.INTERNAL, 1)
@@ -143,3 +144,11 @@ def test_the_lowest_later_stock_is_found_walking_back_from_today():
     assert lowest_since(Decimal(12), []) == (Decimal(12), None)
     # The business date's own end of day is the lowest: no later day named.
     assert lowest_since(Decimal(5), [(date(2026, 11, 20), Decimal(3))]) == (Decimal(2), None)
+
+
+def test_batches_past_their_expiry_are_left_to_a_line_that_names_them():
+    usable, expired = unexpired([MILK_MARCH, MILK_JANUARY, MILK_FEBRUARY], date(2026, 2, 28))
+
+    assert [s.batch_no for s in usable] == ["MILK-B1", "MILK-B3"]  # February's: its last day
+    assert expired == Decimal(4)
+    assert unexpired([slot("N-1", None, "5")], date(2099, 1, 1)) == ([slot("N-1", None, "5")], 0)

@@ -167,7 +167,9 @@ def fefo(ctx: typer.Context, item: str, warehouse: str, quantity: str) -> None:
     st = state(ctx)
     amount = parse_decimal(quantity)
     with st.app.reader() as connection:
-        suggestion = stock_levels.fefo_suggestion(connection, item, warehouse, amount)
+        suggestion = stock_levels.fefo_suggestion(
+            connection, item, warehouse, amount, st.app.today()
+        )
     table(
         st,
         ["label.location", "label.batch", "label.expiry", "label.quantity"],
@@ -179,6 +181,8 @@ def fefo(ctx: typer.Context, item: str, warehouse: str, quantity: str) -> None:
     )
     if suggestion.missing > 0:
         out.print(st.t("label.short", quantity=number(suggestion.missing)))
+    if suggestion.expired > 0:
+        out.print(st.t("label.expired_left_out", quantity=number(suggestion.expired)))
 
 
 def ledger(

@@ -63,6 +63,10 @@ class StockSlot(NamedTuple):
         """Awaiting QC (待检): taken only from where a line names its location."""
         return self.location.held_back
 
+    def expired_on(self, day: date) -> bool:
+        """Past its expiry on ``day``: not for sale, taken only where a line names its batch."""
+        return self.expiry_date is not None and self.expiry_date < day
+
 
 def fefo_order(slots: Iterable[StockSlot]) -> list[StockSlot]:
     """First-expiry-first-out: earliest expiry first, undated batches last, then oldest batch."""
@@ -75,6 +79,21 @@ def fefo_order(slots: Iterable[StockSlot]) -> list[StockSlot]:
             s.location.code,
         ),
     )
+
+
+def unexpired(slots: Iterable[StockSlot], day: date) -> tuple[list[StockSlot], Decimal]:
+    """The slots FEFO may take from on ``day``, and how much of expired batches it leaves.
+
+    Goods past their expiry are never picked for a line that names no batch: a 报废 or a
+    return of them names the batch it takes.
+    """
+    usable, expired = [], ZERO
+    for slot in slots:
+        if slot.expired_on(day):
+            expired += max(slot.available, ZERO)
+        else:
+            usable.append(slot)
+    return usable, expired
 
 
 def allocate(

@@ -107,6 +107,7 @@ ERRORS: dict[str, str] = {
     "item.code_taken": "Item code {item} is already taken",
     "item.unknown": "Item {item} does not exist",
     "hint.did_you_mean": " (did you mean {did_you_mean}?)",
+    "hint.expired": "; {expired} more are of expired batches, which leave only where a line names its batch",
     "list.invalid": "{field} must be a list",
     "list.too_long": "{field} has too many entries",
     "list.too_short": "{field} needs at least one entry",
@@ -518,6 +519,7 @@ LABELS: dict[str, str] = {
     "label.decimals": "Decimals",
     "label.saved": "Saved",
     "label.suggestion": "FEFO suggestion for {quantity} of {item} in {warehouse}",
+    "label.expired_left_out": "{quantity} of expired batches left out: an issue takes them only where its line names the batch",
     "label.short": "Short by {quantity}",
     "document_type.receipt": "Receipt",
     "document_type.purchase_receipt": "Purchase receipt",
@@ -1206,7 +1208,7 @@ _VOCABULARIES = {
 _CODED_VOCABULARIES = {"types": "flow.", "steps": "permission."}
 
 
-_DID_YOU_MEAN = MESSAGES["hint.did_you_mean"]
+_HINTS = {"did_you_mean": MESSAGES["hint.did_you_mean"], "expired": MESSAGES["hint.expired"]}
 
 
 def translate(code: str, locale: str, **params: Any) -> str:
@@ -1239,8 +1241,9 @@ def translate(code: str, locale: str, **params: Any) -> str:
                 ),
                 locale,
             )
-    if params.get("did_you_mean"):  # an unknown code close to a known one
-        text += catalogue(locale).get(_DID_YOU_MEAN, _DID_YOU_MEAN)
+    for param, hint in _HINTS.items():  # said only where the error carries it
+        if params.get(param):
+            text += catalogue(locale).get(hint, hint)
     try:
         return text.format(**params)
     except (KeyError, IndexError):

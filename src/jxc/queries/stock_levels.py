@@ -15,7 +15,7 @@ from jxc.db.repositories.balances import SLOTS, read_slots
 from jxc.domain.errors import NotFound
 from jxc.domain.locations import LocationKind
 from jxc.domain.quantities import Unit, check_quantity
-from jxc.domain.stock import Stocked, StockSlot, allocate
+from jxc.domain.stock import Stocked, StockSlot, allocate, unexpired
 from jxc.queries.catalog import check_known
 
 _balance, _location, _item, _warehouse = s.StockBalance, s.Location, s.Item, s.Warehouse
@@ -199,12 +199,15 @@ def warehouse_stock(connection: Connection, warehouse: str) -> list[ItemStock]:
 class Suggestion:
     picks: list[tuple[StockSlot, Decimal]]
     missing: Decimal
+    expired: Decimal  # of expired batches, left out
 
 
 def fefo_suggestion(
-    connection: Connection, item: str, warehouse: str, quantity: Decimal
+    connection: Connection, item: str, warehouse: str, quantity: Decimal, today: date
 ) -> Suggestion:
-    """Which batches and locations an issue of ``quantity`` would take: earliest expiry first.
+    """Which batches and locations an issue of ``quantity`` dated ``today`` would take.
+
+    Earliest expiry first; batches already expired are left out, as an issue leaves them.
 
     Raises:
         NotFound: item.unknown, warehouse.unknown.
@@ -219,8 +222,9 @@ def fefo_suggestion(
     ).one()
     check_quantity(quantity, Unit(*base))
     slots = read_slots(connection, SLOTS, {"items": [item_id], "warehouse_id": warehouse_id})
-    picks, missing = allocate(quantity, slots)
-    return Suggestion(picks, missing)
+    usable, expired = unexpired(slots, today)
+    picks, missing = allocate(quantity, usable)
+    return Suggestion(picks, missing, expired)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,13 @@ from jxc.domain.quantities import (
     round_money,
     round_unit_cost,
 )
-from jxc.domain.stock import Refusal, allocate, allocate_held_back_first, refused_lines
+from jxc.domain.stock import (
+    Refusal,
+    allocate,
+    allocate_held_back_first,
+    refused_lines,
+    unexpired,
+)
 from jxc.domain.workflow import (
     COMPLETE,
     DOCUMENT_TYPES,
@@ -2369,6 +2375,9 @@ def _outgoing_moves(
                 else slot
                 for slot in slots
             ]
+        expired = ZERO
+        if batch_id is None:
+            slots, expired = unexpired(slots, header.business_date)
         picks, missing = (allocate_held_back_first if returned_from else allocate)(
             line.base_quantity, slots
         )
@@ -2395,6 +2404,7 @@ def _outgoing_moves(
                 batch=f"/{line.batch_no}" if line.batch_no else "",
                 requested=str(normalized(line.base_quantity)),
                 available=str(normalized(line.base_quantity - missing)),
+                **({"expired": str(normalized(expired))} if expired else {}),
             )
     errors.raise_if_any()
     if short.items:

@@ -93,6 +93,36 @@ def test_an_issue_may_count_in_boxes_and_pieces_on_separate_lines(shop):
     assert_books_balance(shop)
 
 
+def test_an_issue_that_names_no_batch_never_takes_an_expired_one(shop):
+    an_item(shop, "奶粉-900g", tracking="batch", shelf_life_days=365)
+    receive(
+        shop,
+        "WH1",
+        {"item": "奶粉-900g", "quantity": "3", "batch": "OLD", "expiry_date": "2025-01-31"},
+        {"item": "奶粉-900g", "quantity": "10", "batch": "NEW", "expiry_date": "2099-01-31"},
+    )
+
+    issue(shop, "WH1", {"item": "奶粉-900g", "quantity": "5"})
+
+    def left():
+        with shop.reader() as connection:
+            rows = stock_levels.stock_rows(connection, item="奶粉-900g")
+        return {r.batch: r.on_hand for r in rows}
+
+    assert left() == {"OLD": Decimal(3), "NEW": Decimal(5)}
+    with refused(shop, InsufficientStock) as short:
+        issue(shop, "WH1", {"item": "奶粉-900g", "quantity": "6"})
+    [line] = short.value.items
+    assert (line.params["available"], line.params["expired"]) == ("5", "3")
+    assert translate(line.code, "zh_CN", **line.params) == (
+        "第 1 行：奶粉-900g 在 WH1：需要 6，可用 5；另有已过期批次 3，须在明细上指明批次才会出库"
+    )
+    # to scrap them, a line names the batch
+    issue(shop, "WH1", {"item": "奶粉-900g", "quantity": "3", "batch": "OLD"})
+    assert left() == {"NEW": Decimal(5)}
+    assert_books_balance(shop)
+
+
 def test_lines_of_one_item_take_by_fefo_what_the_earlier_lines_left(shop):
     an_item(shop, "奶粉-900g", tracking="batch", shelf_life_days=365)
     receive(
