@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jxc.i18n.messages import event_details_text
+from jxc.i18n.messages import event_details_text, event_subject
 
 
 def details(payload: dict[str, object], locale: str = "zh_CN") -> str:
@@ -68,3 +68,20 @@ def test_fields_are_named_and_valued_in_words(payload, said):
 
 def test_a_code_that_only_looks_like_a_decimal_is_shown_as_typed():
     assert details({"code": "1.50"}) == "编码 1.50"
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "said"),
+    [
+        ("workflow", "receipt", "入库单"),
+        ("company", "timezone", "公司时区"),
+        ("catalog", "base", "基础资料（计量单位、系统库位）"),
+        ("item", "DP-003", "DP-003"),
+    ],
+)
+def test_what_an_event_is_about_is_named_in_words(kind, subject, said):
+    assert event_subject(kind, subject, "zh_CN") == said
+
+
+def test_a_counterpart_place_is_named_not_coded():
+    assert details({"counterpart": "CUSTOMER"}) == "往来库位 客户"

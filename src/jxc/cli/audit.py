@@ -26,7 +26,7 @@ from jxc.domain.audit_export import ExportScope
 from jxc.domain.auth import Action
 from jxc.domain.periods import shown_time
 from jxc.exports import HISTORY_SECTIONS, ExportFormat
-from jxc.i18n.messages import event_details_text
+from jxc.i18n.messages import event_details_text, event_subject
 from jxc.queries import audit
 from jxc.services import audit_exports, auth
 
@@ -98,7 +98,7 @@ def show_log(
                 shown_time(e.occurred_at, zone, seconds=True),
                 st.label("actor.", e.actor),
                 st.t(e.action),
-                e.subject,
+                event_subject(e.subject_type, e.subject, st.locale),
                 state_change(st, e.from_state, e.to_state),
                 _shortened(event_details_text(e.payload, st.locale)),
             )

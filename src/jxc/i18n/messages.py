@@ -697,6 +697,8 @@ LABELS: dict[str, str] = {
     "workflow_check.value_at_most": "value ≤ {amount}",
     "workflow_check.quantity_over": "quantity > {amount}",
     "workflow_check.quantity_at_most": "quantity ≤ {amount}",
+    "subject.company.timezone": "Company time zone",
+    "subject.catalog.base": "Base data (units, system locations)",
     "location_usage.receiving": "Receiving area",
     "location_usage.qc": "Quality check area",
     "location_usage.storage": "Storage area",
@@ -743,7 +745,7 @@ LABELS: dict[str, str] = {
     "fieldname.source_line": "Order line",
     "fieldname.based_on": "Version opened",
     "fieldname.partner": "Partner",
-    "fieldname.locations": "Locations to count",
+    "fieldname.locations": "Location codes",
     "fieldname.abc_class": "ABC class",
     "fieldname.not_counted_days": "Days since last counted",
     "fieldname.tolerance_percent": "Tolerance (%)",
@@ -1200,6 +1202,7 @@ _VOCABULARIES = {
     "mode": "count_mode.",
     "channel_kind": "channel_kind.",
     "location_kind": "location_kind.",
+    "counterpart": "place.",
     "column": "column.",
     "expected": "column.",
 }
@@ -1339,6 +1342,13 @@ def _line_shown(line: dict[str, Any], locale: str) -> str:
     return " ".join(
         [f"{line['item']}{where} ×{quantity}", *extras, *([serials] if serials else [])]
     )
+
+
+def event_subject(subject_type: str, subject: str, locale: str) -> str:
+    """What an audit event is about, as a person names it: 其他入库单 for workflow receipt."""
+    if subject_type == "workflow":
+        return vocabulary("flow.", subject, locale)
+    return vocabulary(f"subject.{subject_type}.", subject, locale)
 
 
 def event_details_text(payload: str, locale: str) -> str:

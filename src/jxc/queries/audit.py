@@ -81,8 +81,10 @@ def log(
     since = datetime.combine(first_day, time.min, zone) if first_day else None
     until = datetime.combine(last_day + timedelta(days=1), time.min, zone) if last_day else None
     query = select(*_COLUMNS)
-    if document is not None:
-        query = query.where(_event.c.subject_type == "document", _event.c.subject == document)
+    if document is not None:  # a stocktake (盘点单 PD…) is one too, to whoever reads the log
+        query = query.where(
+            _event.c.subject_type.in_(("document", "stocktake")), _event.c.subject == document
+        )
     if actor is not None:
         query = query.where(_event.c.actor == actor)
     if since is not None:

@@ -20,7 +20,7 @@ from jxc.domain.auth import csrf_token
 from jxc.domain.periods import shown_time
 from jxc.domain.quantities import normalized
 from jxc.exports import Column, ExportFormat, export
-from jxc.i18n.messages import event_details, translate, vocabulary
+from jxc.i18n.messages import event_details, event_subject, translate, vocabulary
 
 LANGUAGE_COOKIE = "jxc_lang"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -68,6 +68,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         label=label,
         when=when,
         event_details=lambda payload: event_details(payload, locale),
+        event_subject=lambda kind, subject: event_subject(kind, subject, locale),
         locale=locale,
         colon="："
         if locale.startswith("zh")

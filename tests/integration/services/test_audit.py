@@ -15,7 +15,7 @@ from jxc.db import schema as s
 from jxc.domain.audit import AuditEntry, Break
 from jxc.domain.errors import InsufficientStock, Invalid
 from jxc.queries import audit
-from jxc.services import catalog, documents
+from jxc.services import catalog, documents, stocktakes
 from tests.builders import (
     a_user,
     a_warehouse,
@@ -39,6 +39,19 @@ def report(app):
 
 def steps(events):
     return [(e.actor, e.action, e.subject, e.from_state, e.to_state) for e in events]
+
+
+def test_a_stocktakes_history_is_found_by_its_number_as_a_documents_is(app):
+    warehouse = a_warehouse(app)
+    number = stocktakes.plan(app.uow(), "tester", {"warehouse": warehouse}).number
+    stocktakes.start(app.uow(), "tester", number)
+
+    found = log(app, document=number)
+
+    assert [(e.action, e.to_state) for e in found] == [
+        ("stocktake.plan", "planned"),
+        ("stocktake.start", "counting"),
+    ]
 
 
 def test_a_posted_receipt_records_who_created_it_with_its_lines_and_who_posted_it(app):
