@@ -39,7 +39,9 @@ def _report(st: State, result: StocktakeResult) -> None:
     for given in result.released:
         out.print(st.t("label.stocktake_released", **given))
     if result.second_approval:
-        out.print(st.t("label.stocktake_second_approval", **result.second_approval))
+        gain = result.second_approval.get("kind") == "gain"
+        message = "label.stocktake_second_approval" + ("_gain" if gain else "")
+        out.print(st.t(message, **result.second_approval))
 
 
 @stocktake_app.command(

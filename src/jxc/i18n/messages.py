@@ -911,6 +911,7 @@ LABELS: dict[str, str] = {
     "label.web_stocktakes_to_count": "Stocktakes to count",
     "label.stocktake_released": "The loss takes back what {document} held: {line} × {quantity}",
     "label.stocktake_second_approval": "The loss is worth {value}, more than {over}: it posts on a second approval (二级审核) by {roles}",
+    "label.stocktake_second_approval_gain": "The gain is worth {value}, more than {over}: it posts on a second approval (二级审核) by {roles}",
     "label.web_plan_stocktake": "Plan a stocktake",
     "label.web_plan_locations": "Locations (with those below; blank: all)",
     "label.web_plan_abc": "Cycle count: ABC class",

@@ -777,8 +777,8 @@ def approve(
             auth.forbidden_in_warehouse; workflow.role_required (a second
             approval by a role the issue workflow does not name for it).
 
-    A loss worth more than the issue workflow's 二级审核 limit is not posted on the first
-    approval: the stocktake waits in ``first_approved`` for the second.
+    A gain or a loss worth more than the issue workflow's 二级审核 limit is not posted on
+    the first approval: the stocktake waits in ``first_approved`` for the second.
 
     A loss larger than what is available gives back what orders hold there, newest hold
     first: the count is the shelf's truth, so the books follow it. The result, the audit
@@ -805,10 +805,15 @@ def approve(
         **uow.balances.unit_costs(item_ids, header.warehouse_id),
     }
     losses = [(row, difference) for row, difference in differing if difference.missing]
-    lost = _loss_value(losses, items, costs)
-    if header.state is StocktakeState.REVIEWING and second and lost > second.value_over:
+    # The larger of the two decides: a gain of a miscount books value out of thin air as
+    # surely as a loss writes it off.
+    weighed = max(
+        (_value(differing, items, costs, gain), "gain" if gain else "loss")
+        for gain in (False, True)
+    )
+    if header.state is StocktakeState.REVIEWING and second and weighed[0] > second.value_over:
         return _left_for_second_approval(
-            uow, actor, header, (len(rows), len(differing)), lost, second, (request_id, payload)
+            uow, actor, header, (len(rows), len(differing)), weighed, second, (request_id, payload)
         )
     decided = {"stocktake": number}
     released = _release_for_losses(uow, actor, number, losses)
@@ -929,7 +934,8 @@ class StocktakeView:
     # Every shelf the plan covers, empty ones too: goods found there are counted as well.
     locations: list[str]
     released: list[dict[str, str]]  # 预占 its 盘亏 took back from orders
-    second_approval: dict[str, Any] | None  # awaiting 二级审核: the loss, the limit, who
+    # awaiting 二级审核: the value, the limit, who, and whether a gain or a loss weighed
+    second_approval: dict[str, Any] | None
     # line id → the serials its latest count found (as blind as the counts themselves)
     serials: dict[int, list[str]] = field(default_factory=dict)
     # line id → the very units approval would post, for those who see the book
@@ -1059,17 +1065,21 @@ def _serials_posted(
     }
 
 
-def _loss_value(
-    losses: list[tuple[stocktake_queries.CountLineRow, Difference]],
+def _value(
+    differing: list[tuple[stocktake_queries.CountLineRow, Difference]],
     items: dict[str, Item],
     costs: dict[int, Decimal],
+    gain: bool,
 ) -> Decimal:
-    """What the 盘亏 lines are worth at the costs they would post at, unrounded.
+    """What the 盘盈 (``gain``) or 盘亏 lines are worth at the costs they post at, unrounded.
 
     Compared unrounded with the limit, as an issue's value is in its workflow.
     """
     return sum(
-        (difference.missing * costs.get(items[row.item].id, ZERO) for row, difference in losses),
+        (
+            (difference.found if gain else difference.missing) * costs.get(items[row.item].id, ZERO)
+            for row, difference in differing
+        ),
         ZERO,
     )
 
@@ -1079,19 +1089,22 @@ def _left_for_second_approval(
     actor: str,
     header: StocktakeHeader,
     counts: tuple[int, int],
-    lost: Decimal,
+    weighed: tuple[Decimal, str],
     second: SecondApproval,
     request: tuple[str | None, dict[str, Any]],
 ) -> StocktakeResult:
-    """一级审核 of a loss worth more than one approval may post: nothing posts yet.
+    """一级审核 of a gain or loss worth more than one approval may post: nothing posts yet.
 
-    ``request``: the request id and the payload a replay of it must match.
+    ``weighed``: the value and which it is (gain or loss). ``request``: the request id and
+    the payload a replay of it must match.
     """
     lines, differences = counts
+    value, kind = weighed
     waiting = {
-        "value": str(round_money(lost)),
+        "value": str(round_money(value)),
         "over": str(second.value_over),
         "roles": sorted(second.roles),
+        "kind": kind,
     }
     result = StocktakeResult(
         header.number, StocktakeState.FIRST_APPROVED.value, lines, second_approval=waiting

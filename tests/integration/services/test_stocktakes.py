@@ -598,6 +598,7 @@ def test_a_loss_worth_more_than_one_approval_may_post_waits_for_finance(valuable
         "value": "60000.00",
         "over": "50000",
         "roles": ["admin", "finance"],
+        "kind": "loss",
     }
     after = snapshot(valuable)
     assert (after["on_hand"], after["value"]) == (before["on_hand"], before["value"])
@@ -616,6 +617,26 @@ def test_a_loss_worth_more_than_one_approval_may_post_waits_for_finance(valuable
     assert second.released == given_back
     assert stocktakes.view(valuable.uow(), "boss", number).released == given_back
     assert_books_balance(valuable)
+
+
+def test_a_gain_worth_more_than_one_approval_may_post_waits_for_finance_too(valuable):
+    number = counted_motors(valuable, "16")  # 6 more than the books: ¥60,000 out of nowhere
+    before = snapshot(valuable)
+
+    first = stocktakes.approve(valuable.uow(), "boss", number)
+
+    assert (first.state, first.gain) == ("first_approved", None)
+    assert first.second_approval == {
+        "value": "60000.00",
+        "over": "50000",
+        "roles": ["admin", "finance"],
+        "kind": "gain",
+    }
+    assert snapshot(valuable)["on_hand"] == before["on_hand"]
+    said = translate("label.stocktake_second_approval_gain", "zh_CN", **first.second_approval)
+    assert said == "盘盈金额 60000.00 超过 50000，须由管理员、财务二级审核后过账"
+    assert stocktakes.approve(valuable.uow(), "cfo", number).state == "approved"
+    assert on_hand(valuable, "电机", "A-01") == 16
 
 
 def awaiting(app, user):
@@ -641,6 +662,7 @@ def test_the_first_approver_does_not_give_the_second_approval(valuable):
         "value": "100000.00",
         "over": "50000",
         "roles": ["admin", "finance"],
+        "kind": "loss",
     }
     again = stocktakes.plan(valuable.uow(), "boss", {"warehouse": "WH1"}).number
     with refused(valuable, Conflict) as caught:  # its shelves stay taken meanwhile
