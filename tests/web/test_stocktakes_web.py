@@ -296,3 +296,16 @@ def test_after_hand_in_the_page_says_how_many_lines_await_a_recount(store):
     recount = {"lines": [{"item": "杯子", "quantity": "7"}]}
     stocktakes.count(store.uow(), "counter2", number, recount)
     assert "各行均已盘完，等待审核" in counter.get(f"/stocktakes/{number}").text
+
+
+def test_an_approver_who_recounted_is_told_why_the_approval_is_someone_elses(store):
+    number = stocktakes.plan(store.uow(), "boss", {"warehouse": "WH1"}).number
+    stocktakes.start(store.uow(), "boss", number)
+    stocktakes.count(store.uow(), "counter", number, {"lines": [{"item": "杯子", "quantity": "7"}]})
+    stocktakes.hand_in(store.uow(), "counter", number)
+    stocktakes.count(store.uow(), "boss", number, {"lines": [{"item": "杯子", "quantity": "7"}]})
+
+    page = web_client(store, "boss").get(f"/stocktakes/{number}").text
+
+    assert 'id="step-approve"' not in page
+    assert f"boss 参与了盘点单 {number} 的盘点，须由另一人审核" in page

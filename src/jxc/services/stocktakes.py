@@ -942,6 +942,7 @@ class StocktakeView:
     serial_changes: dict[int, Difference] = field(default_factory=dict)
     # line id → what to know before approving: a unit the books say was sold, expired goods
     notices: dict[int, list[Notice]] = field(default_factory=dict)
+    approval_withheld: Notice | None = None  # why this approver may not approve it
 
     @property
     def awaiting_recount(self) -> int:
@@ -1150,22 +1151,38 @@ def _may_approve(
     row: stocktake_queries.StocktakeRow,
     second: SecondApproval | None,
 ) -> bool:
-    """Whether ``user`` may give the stocktake the approval it awaits now, as ``approve`` checks.
+    """Whether ``user`` may give the stocktake the approval it awaits now, as ``approve`` checks."""
+    return _approval(uow, user, row, second)[0]
 
-    Not someone who counted it, nor its first approver; not while recounts are missing.
+
+def _approval(
+    uow: UnitOfWork,
+    user: Principal,
+    row: stocktake_queries.StocktakeRow,
+    second: SecondApproval | None,
+) -> tuple[bool, Notice | None]:
+    """Whether ``user`` may approve now, and why not where their role would let them.
+
+    Not someone who counted it, nor its first approver; not while recounts are missing
+    (the page says how many are).
     """
     if row.state not in (StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED):
-        return False
+        return False, None
     if row.state == StocktakeState.FIRST_APPROVED and second is not None:
         allowed = user.holds(second.roles, row.warehouse)
     else:
         allowed = user.may(Action.STOCKTAKE_APPROVE, warehouse=row.warehouse)
     if not allowed:
-        return False
+        return False, None
     counters, awaiting_recount = stocktake_queries.review(uow.connection, row.number)
-    if user.username in counters or awaiting_recount:
-        return False
-    return row.state == StocktakeState.REVIEWING or not _approved_by(uow, row.number, user.username)
+    who = {"number": row.number, "user": user.username}
+    if user.username in counters:
+        return False, Notice("stocktake.approver_counted", who)
+    if awaiting_recount:
+        return False, None
+    if row.state == StocktakeState.FIRST_APPROVED and _approved_by(uow, row.number, user.username):
+        return False, Notice("stocktake.same_approver", who)
+    return True, None
 
 
 def _approved_by(uow: UnitOfWork, number: str, actor: str) -> bool:
@@ -1239,7 +1256,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
     if found is None or not user.sees(found.warehouse):
         raise NotFound("stocktake.unknown", {"number": number})
     second = _second_approval(uow)
-    may_approve = _may_approve(uow, user, found, second)
+    may_approve, withheld = _approval(uow, user, found, second)
     # The book is for those who decide on the count: approvers, whether or not it is
     # their step now.
     shows_book = (
@@ -1306,6 +1323,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         dict(serials),
         {line_id: change for line_id, change in changes.items() if change},
         _notices(uow, lines, changes) if shows_book else {},
+        withheld,
     )
 
 
