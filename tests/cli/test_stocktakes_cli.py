@@ -76,6 +76,7 @@ def test_a_stocktake_from_plan_to_gain_and_loss(company):
     code, output = jxc(company, "stocktake", "show", number)
     assert "账面数量" in output
     assert "-2" in output
+    assert re.search(r"盘亏: CK\d{12}", output), output  # the document it posted
     code, output = jxc(company, "stock", "item", "螺丝-M3", "WH1")
     assert code == 0, output
     assert re.search(r"\b8\b", output)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,6 +22,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(stocktake_app, name="stocktake")
 
 
+def _posted(st: State, gain: str | None, loss: str | None) -> None:
+    """盘盈: RK…  /  盘亏: CK…, the documents an approval posted."""
+    for name, document in (("label.count_gain", gain), ("label.count_loss", loss)):
+        if document:
+            out.print(f"{st.t(name)}: {document}")
+
+
+def _awaiting_second(st: State, waiting: dict[str, Any]) -> None:
+    """盘盈金额 / 盘亏金额 … 须由…二级审核后过账 (a record from before gains weighed: a loss)."""
+    gain = waiting.get("kind") == "gain"
+    out.print(st.t("label.stocktake_second_approval" + ("_gain" if gain else ""), **waiting))
+
+
 def _report(st: State, result: StocktakeResult) -> None:
     out.print(
         st.t(
@@ -33,15 +46,11 @@ def _report(st: State, result: StocktakeResult) -> None:
     )
     if result.recounts:
         out.print(st.t("label.stocktake_recounts", count=result.recounts))
-    for name, document in (("label.count_gain", result.gain), ("label.count_loss", result.loss)):
-        if document:
-            out.print(f"{st.t(name)}: {document}")
+    _posted(st, result.gain, result.loss)
     for given in result.released:
         out.print(st.t("label.stocktake_released", **given))
     if result.second_approval:
-        gain = result.second_approval.get("kind") == "gain"
-        message = "label.stocktake_second_approval" + ("_gain" if gain else "")
-        out.print(st.t(message, **result.second_approval))
+        _awaiting_second(st, result.second_approval)
 
 
 @stocktake_app.command(
@@ -211,6 +220,9 @@ def show(ctx: typer.Context, stocktake: Number) -> None:
         f"{header.number}  {header.warehouse}  {st.label('state.', header.state)}"
         + (f"  {st.t('label.blind_count')}" if header.blind else "")
     )
+    _posted(st, header.gain, header.loss)
+    if view.second_approval:
+        _awaiting_second(st, view.second_approval)
     columns = ["label.location", "label.item", "label.batch"]
     if view.shows_book:
         columns += ["label.book_quantity"]
