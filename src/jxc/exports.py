@@ -33,7 +33,7 @@ from jxc.domain.audit_export import (
 )
 from jxc.domain.errors import Invalid
 from jxc.domain.quantities import normalized
-from jxc.i18n.messages import translate, vocabulary
+from jxc.i18n.messages import event_details_text, event_subject, translate, vocabulary
 from jxc.queries.audit_export import History
 from jxc.queries.reports import AGE_BUCKETS
 
@@ -54,7 +54,7 @@ class ExportFormat(StrEnum):
         return "text/csv; charset=utf-8"
 
 
-Namer = Callable[[str, str], str]  # (a stored code, locale) → its name in that language
+Namer = Callable[[Any, str], str]  # (a stored code, locale) → its name in that language
 
 
 @dataclass(frozen=True)
@@ -200,15 +200,24 @@ COUNT_LINES = (
     Column("label.recounted_quantity", lambda row: row.line.recounted),
     Column("label.difference", lambda row: row.line.difference),
 )
-AUDIT = _columns(
-    ("label.sequence", "sequence"),
-    ("label.time", "occurred_at"),
-    ("label.user", "actor"),
-    ("label.action", "action", translate),
-    ("label.subject", "subject"),
-    ("label.from", "from_state", _in("state.")),
-    ("label.to", "to_state", _in("state.")),
-    ("label.details", "payload"),
+AUDIT = (
+    *_columns(
+        ("label.sequence", "sequence"),
+        ("label.time", "occurred_at"),
+        ("label.user", "actor", _in("actor.")),
+        ("label.action", "action", translate),
+    ),
+    Column(
+        "label.subject",
+        lambda event: event,
+        lambda event, locale: event_subject(event.subject_type, event.subject, locale),
+    ),
+    *_columns(
+        ("label.from", "from_state", _in("state.")),
+        ("label.to", "to_state", _in("state.")),
+        ("label.details", "payload", event_details_text),
+        ("label.details_recorded", "payload"),  # as recorded, for whoever checks by machine
+    ),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -94,8 +95,26 @@ def test_the_audit_log_exports_for_an_auditor_in_english(shop):
 
     rows = sheet(client.get("/audit?format=xlsx"))
 
-    assert rows[0] == ["No.", "Time", "User", "Action", "Subject", "From", "To", "Details"]
+    assert rows[0] == [
+        "No.",
+        "Time",
+        "User",
+        "Action",
+        "Subject",
+        "From",
+        "To",
+        "Details",
+        "Details as recorded (JSON)",
+    ]
     assert len(rows) > 5
+    warehouse = next(row for row in rows if row[3] == "Add warehouse" and row[4] == "WH1")
+    assert warehouse[7] == "Allow negative stock no · Code WH1 · Name 仓库 WH1"  # in words
+    assert json.loads(warehouse[8])["code"] == "WH1"  # and as recorded
+    client.cookies.set("jxc_lang", "zh-CN")
+    rows = sheet(client.get("/audit?format=xlsx"))
+    subjects = {row[4] for row in rows[1:]}
+    assert "入库单" in subjects  # a workflow installed: named, not "receipt"
+    assert "receipt" not in subjects
 
 
 def test_the_audit_log_names_what_each_event_holds_in_words_not_json(shop):

@@ -454,6 +454,7 @@ LABELS: dict[str, str] = {
     "audit.break.missing": "it is missing from the trail",
     "audit.break.truncated": "the trail ends before its recorded head; the newest events are missing",
     "label.details": "Details",
+    "label.details_recorded": "Details as recorded (JSON)",
     "label.sequence": "No.",
     "label.subject": "Subject",
     "label.time": "Time",
