@@ -816,6 +816,14 @@ def approve(
             uow, actor, header, (len(rows), len(differing)), weighed, second, (request_id, payload)
         )
     decided = {"stocktake": number}
+    # what the approver was warned of, kept with the approval (the units are ours after it)
+    labels = {row.line.id: row.label for row in rows}
+    noticed = _notices(uow, rows, {row.line.id: difference for row, difference in differing})
+    warned = [
+        {"line": labels[line_id], "code": notice.code, "params": dict(notice.params)}
+        for line_id, notices in noticed.items()
+        for notice in notices
+    ]
     released = _release_for_losses(uow, actor, number, losses)
     posted: dict[str, str | None] = {"gain": None, "loss": None}
     entries = 0
@@ -873,6 +881,7 @@ def approve(
     details: dict[str, Any] = {"lines": len(rows), "differences": len(differing), **posted}
     if released:
         details["released"] = released
+    details["notices"] = warned  # empty too: the page then knows there were none
     return _settle(
         uow,
         actor,
@@ -1298,12 +1307,24 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
             and (serial.recount or line.counted is not None)
         ):
             serials[serial.line_id].append(serial.serial_no)
+    approved = (
+        stocktake_queries.approval(uow.connection, number, StocktakeState.APPROVED)
+        if found.state == StocktakeState.APPROVED
+        else {}
+    )
     changes: dict[int, Difference] = {}
     if shows_book and found.state in (StocktakeState.REVIEWING, StocktakeState.FIRST_APPROVED):
         with suppress(Conflict):  # counted before counts kept serials: approval says so
             changes = _serial_differences(uow, header, lines)
     elif shows_book and found.state == StocktakeState.APPROVED:
         changes = _serials_posted(uow, lines, found.gain, found.loss)
+    notices: dict[int, list[Notice]] = {}
+    if shows_book:
+        # after approval, what it was warned of (the units found are booked in since)
+        recorded = approved.get("notices")
+        notices = (
+            _warned(recorded, lines) if recorded is not None else _notices(uow, lines, changes)
+        )
     return StocktakeView(
         found,
         lines,
@@ -1312,9 +1333,7 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         user.may(Action.STOCKTAKE_PLAN, warehouse=found.warehouse),
         may_approve,
         sorted(place.code for place in places),
-        stocktake_queries.approval(uow.connection, number, StocktakeState.APPROVED).get(
-            "released", []
-        ),
+        approved.get("released", []),
         stocktake_queries.approval(uow.connection, number, StocktakeState.FIRST_APPROVED).get(
             "loss_value"
         )
@@ -1322,9 +1341,21 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         else None,
         dict(serials),
         {line_id: change for line_id, change in changes.items() if change},
-        _notices(uow, lines, changes) if shows_book else {},
+        notices,
         withheld,
     )
+
+
+def _warned(
+    recorded: list[dict[str, Any]], rows: list[stocktake_queries.CountLineRow]
+) -> dict[int, list[Notice]]:
+    """The notices an approval was given, by line id (from its audit record)."""
+    ids = {row.label: row.line.id for row in rows}
+    warned: dict[int, list[Notice]] = defaultdict(list)
+    for notice in recorded:
+        if notice["line"] in ids:
+            warned[ids[notice["line"]]].append(Notice(notice["code"], notice["params"]))
+    return dict(warned)
 
 
 def _notices(
