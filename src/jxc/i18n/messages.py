@@ -107,6 +107,7 @@ ERRORS: dict[str, str] = {
     "item.code_taken": "Item code {item} is already taken",
     "item.unknown": "Item {item} does not exist",
     "hint.did_you_mean": " (did you mean {did_you_mean}?)",
+    "hint.recount_awaits": "; its recount awaits at {recount_awaits}",
     "hint.expired": "; {expired} more are of expired batches, which leave only where a line names its batch",
     "list.invalid": "{field} must be a list",
     "list.too_long": "{field} has too many entries",
@@ -1213,7 +1214,9 @@ _VOCABULARIES = {
 _CODED_VOCABULARIES = {"types": "flow.", "steps": "permission."}
 
 
-_HINTS = {"did_you_mean": MESSAGES["hint.did_you_mean"], "expired": MESSAGES["hint.expired"]}
+_HINTS = {
+    hint.removeprefix("hint."): text for hint, text in MESSAGES.items() if hint.startswith("hint.")
+}
 
 
 def translate(code: str, locale: str, **params: Any) -> str:

@@ -400,7 +400,7 @@ def count(
         try:
             serials.check(item, location, quantity, wanted.serials, line, counts.mode)
             if recounting:
-                line_id = _recount(uow, actor, line, counts.mode, quantity, item, now)
+                line_id = _recount(uow, actor, (header, line), counts.mode, quantity, item, now)
             else:
                 names = (item.code, location.code)
                 line_id = _count(uow, header, actor, line, key, names, counts.mode, quantity, now)
@@ -686,14 +686,20 @@ def _count(
 def _recount(
     uow: UnitOfWork,
     actor: str,
-    line: CountLine | None,
+    at: tuple[StocktakeHeader, CountLine | None],
     mode: CountMode,
     quantity: Decimal,
     item: Item,
     now: datetime,
 ) -> int:
+    header, line = at
     if line is None or not line.needs_recount:
-        raise Invalid("stocktake.line_not_for_recount", {"item": item.code})
+        rows = stocktake_queries.count_lines(uow.connection, header.number)
+        awaiting = [row.label for row in rows if row.item == item.code and row.line.needs_recount]
+        raise Invalid(
+            "stocktake.line_not_for_recount",
+            {"item": item.code, "recount_awaits": ", ".join(awaiting)},
+        )
     check_recounter(line, actor)
     uow.stocktakes.update_line(
         line.id,

@@ -341,6 +341,14 @@ def test_a_recount_is_someone_elses(store):
             store, number, {"item": "螺母", "quantity": "20", "location": "A-01"}, actor="counter2"
         )
     assert caught.value.items[0].code == "stocktake.line_not_for_recount"
+    with refused(store, Invalid) as caught:  # the screws, scanned on the wrong shelf
+        count(
+            store, number, {"item": "螺丝", "quantity": "10", "location": "B-01"}, actor="counter2"
+        )
+    [wrong_shelf] = caught.value.items
+    assert translate(wrong_shelf.code, "zh_CN", **wrong_shelf.params).endswith(
+        "；待复盘的是 螺丝@A-01"
+    )
     count(store, number, {"item": "螺丝", "quantity": "10", "location": "A-01"}, actor="counter2")
 
     result = stocktakes.approve(store.uow(), "boss", number)
