@@ -126,6 +126,20 @@ def test_the_scan_screen_works_on_a_phone(browser, base_url):
     assert width <= 390, "nothing sticks out sideways on a phone"
 
 
+def test_on_a_phone_each_cell_of_a_list_says_which_column_it_is(browser, base_url):
+    phone = sign_in(
+        browser, base_url, "clerk1", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    phone.goto(f"{base_url}/receive")
+    scan(phone, SCREWS_EAN)
+
+    quantity = phone.locator("#lines tr.line td").nth(2)  # redrawn by htmx after the scan
+    assert quantity.get_attribute("data-label") == "数量"
+    shown = quantity.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert shown == '"数量 "'
+    assert phone.locator("#lines thead").is_hidden()
+
+
 @pytest.mark.parametrize("late_script", ["htmx.min.js", "html5-qrcode.min.js"])
 def test_a_code_scanned_before_the_scripts_have_loaded_is_sent_once_they_have(
     browser, base_url, late_script

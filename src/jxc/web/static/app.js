@@ -159,3 +159,22 @@ document.addEventListener("DOMContentLoaded", function () {
       });
   });
 });
+
+// On a phone a list's header row is hidden and each row wraps as a card: every cell
+// carries its column's name (shown before it by the stylesheet), or 4 0 4 台 would not say
+// which is on hand and which available. Lines redrawn by htmx are named again.
+function nameCells(root) {
+  for (const table of root.querySelectorAll("table.list")) {
+    const names = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      let column = 0;
+      for (const cell of row.cells) {
+        const name = names[column];
+        if (name && !cell.hasAttribute("colspan")) { cell.dataset.label = name; }
+        column += cell.colSpan || 1;
+      }
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", function () { nameCells(document); });
+document.addEventListener("htmx:afterSettle", function () { nameCells(document); });
