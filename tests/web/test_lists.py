@@ -329,3 +329,15 @@ def test_the_audit_log_pages_to_older_events_and_back_to_the_newest(shop, monkey
     assert _links(older.text)["prev"] == "/audit?actor=tester"
     assert 'rel="prev">‹ 最新</a>' in older.text  # back to the newest, not one page
     assert client.get(f"/audit?before={2**63}").status_code == 422  # not a 500
+
+
+def test_the_stock_page_shows_each_batchs_expiry_and_marks_an_expired_one(shop):
+    receive(
+        shop, "WH1", {"item": "奶粉", "batch": "B0", "expiry_date": "2025-01-31", "quantity": "1"}
+    )
+    client = web_client(shop, "clerk1")
+
+    page = client.get("/stock?warehouse=WH1").text
+
+    assert '<small class="expiry" title="有效期至">2027-12-31</small>' in page
+    assert '<small class="expiry expired" title="有效期至">2025-01-31 已过期</small>' in page

@@ -783,6 +783,7 @@ async def stock_page(
         "stock.html",
         user=user,
         rows=rows,
+        today=app.today(),
         warehouse=warehouse or "",
         item=item or "",
         errors=errors,
