@@ -169,7 +169,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def _plan_bulk(
         self, wh: str, kind: str, quantity: Decimal, batch: str | None
     ) -> dict[str | None, Decimal] | None:
-        """What an outgoing line takes per batch (FEFO), or None when it must be refused."""
+        """What an outgoing line takes per batch (FEFO, expired batches left), or None when
+        it must be refused."""
         place: Place = ("stock", wh)
         if kind != "lot" or batch is not None:
             if self.qty[(place, kind, batch)] >= quantity or wh not in GUARDED:
@@ -177,9 +178,10 @@ class LedgerMachine(RuleBasedStateMachine):
             return None
         picks: dict[str | None, Decimal] = {}
         remaining = quantity
+        today = self.app.today()  # what has expired by the document's date is not picked
         for batch_no in sorted(self.batches, key=self.batches.__getitem__):
             have = self.qty[(place, "lot", batch_no)]
-            if have > 0 and remaining > 0:
+            if have > 0 and remaining > 0 and self.batches[batch_no][0] >= today:
                 picks[batch_no] = min(have, remaining)
                 remaining -= picks[batch_no]
         return picks if remaining == 0 else None

@@ -308,7 +308,9 @@ def build_catalogue(run: Run) -> None:
             code = f"SKU-{number:05d}"
             item: dict[str, Any] = {"code": code, "name": f"商品 {number}", "base_unit": "个"}
             if number <= batched:
-                item.update(tracking="batch", shelf_life_days=run.rng.choice([180, 365, 720]))
+                # Shelf lives outlast the year of history: an expired batch leaves only by a
+                # line naming it, and the bench's stock counts units, not batches.
+                item.update(tracking="batch", shelf_life_days=run.rng.choice([400, 540, 720]))
                 room.batched.append(code)
             elif number <= batched + serialized:
                 item.update(tracking="serial", base_unit="台")
