@@ -31,7 +31,7 @@ def _posted(st: State, gain: str | None, loss: str | None) -> None:
 
 def _awaiting_second(st: State, waiting: dict[str, Any]) -> None:
     """盘盈金额 / 盘亏金额 … 须由…二级审核后过账 (a record from before gains weighed: a loss)."""
-    gain = waiting.get("kind") == "gain"
+    gain = waiting.get("difference") == "gain"
     out.print(st.t("label.stocktake_second_approval" + ("_gain" if gain else ""), **waiting))
 
 

@@ -112,12 +112,13 @@ def lines_not_named(lines: Sequence[Any], error: DomainError) -> list[tuple[int,
     return [(index, line) for index, line in enumerate(lines, start=1) if index not in named]
 
 
-# Problems that name a code nobody has: (the param typed, what kind of code it is).
-_UNKNOWN_CODES = {"item.unknown": "item", "warehouse.unknown": "warehouse"}
+# Problems that name a code nobody has: (the param typed, what kind of code it is). Not a
+# warehouse: one a user may not see is answered as unknown, and must stay so.
+_UNKNOWN_CODES = {"item.unknown": "item"}
 
 
 def unknown_codes(error: DomainError) -> set[tuple[str, str]]:
-    """(kind, code as typed) of each item or warehouse ``error`` says does not exist."""
+    """(kind, code as typed) of each item ``error`` says does not exist."""
     return {
         (kind, str(params[kind]))
         for code, params in [(error.code, error.params), *((i.code, i.params) for i in error.items)]

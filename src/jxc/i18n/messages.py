@@ -105,10 +105,11 @@ ERRORS: dict[str, str] = {
     "input.invalid": "{count} problems found; nothing was written",
     "input.invalid_read": "{count} problems found in the request",
     "item.code_taken": "Item code {item} is already taken",
+    "batch.expired_not_for_sale": "Line {line}: batch {batch} of {item} expired on {expiry}: not for sale",
     "item.unknown": "Item {item} does not exist",
     "hint.did_you_mean": " (did you mean {did_you_mean}?)",
     "hint.recount_awaits": "; its recount awaits at {recount_awaits}",
-    "hint.expired": "; {expired} more are of expired batches, which leave only where a line names its batch",
+    "hint.expired": "; {expired} more are of expired batches, which no line takes by itself",
     "list.invalid": "{field} must be a list",
     "list.too_long": "{field} has too many entries",
     "list.too_short": "{field} needs at least one entry",
@@ -383,6 +384,10 @@ ERRORS: dict[str, str] = {
     "stocktake.found_serial_booked_out": (
         "{serial}: the books say {document} moved it to {location_kind} on {date}; if it came"
         " back, book that return first, so the unit's history stays whole"
+    ),
+    "stocktake.found_serial_written_off": (
+        "{serial}: the books say {document} moved it to {location_kind} on {date}; this 盘盈"
+        " books it in again: find out why it is still on the shelf"
     ),
     "stocktake.found_batch_expired": "Batch {batch} expired on {expiry}: set it aside, not for sale",
     "stocktake.count_serials_again": "Stocktake {number}: serial-tracked lines {lines} were counted before counts kept serial numbers, and differ; void this stocktake and count those items again by serial",
@@ -785,7 +790,12 @@ LABELS: dict[str, str] = {
     "fieldname.differences": "Lines differing",
     "fieldname.gain": "Inventory gain document",
     "fieldname.loss": "Inventory loss document",
-    "fieldname.loss_value": "Loss value",
+    "fieldname.loss_value": "Awaiting 二级审核",
+    "fieldname.value": "Value",
+    "fieldname.over": "Limit",
+    "fieldname.roles": "Roles",
+    "fieldname.difference": "Of",
+    "fieldname.notices": "Warnings",
     "fieldname.by": "By document",
     "fieldname.before": "Before",
     "fieldname.released": "Holds released",
@@ -1203,6 +1213,7 @@ _VOCABULARIES = {
     "field": "fieldname.",
     "usage": "location_usage.",
     "mode": "count_mode.",
+    "difference": "label.count_",
     "channel_kind": "channel_kind.",
     "location_kind": "location_kind.",
     "counterpart": "place.",
@@ -1249,6 +1260,9 @@ def translate(code: str, locale: str, **params: Any) -> str:
                 ),
                 locale,
             )
+    for name, value in params.items():  # any other list: as the language writes one
+        if isinstance(value, list | tuple):
+            params[name] = listed((str(part) for part in value), locale)
     for param, hint in _HINTS.items():  # said only where the error carries it
         if params.get(param):
             text += catalogue(locale).get(hint, hint)
@@ -1318,13 +1332,15 @@ def _shown(field: str, value: Any, locale: str) -> str:
     if isinstance(value, dict):
         if "item" in value and "quantity" in value:  # a document or count line
             return _line_shown(value, locale)
+        if value.keys() == {"line", "code", "params"}:  # what an approver was warned of
+            return f"{value['line']} {translate(value['code'], locale, **value['params'])}"
         if all(f"fieldname.{key}" in MESSAGES for key in value):  # a record: its values
             return " ".join(
                 shown for key, inner in value.items() if (shown := _shown(key, inner, locale))
             )
         # A mapping of the user's own names: barcode → unit, unit → how many base units.
         return listed(
-            (f"{key}={_shown('', inner, locale)}" for key, inner in value.items()), locale
+            (f"{key}={_shown(key, inner, locale)}" for key, inner in value.items()), locale
         )
     if isinstance(value, list):
         return listed((_shown(field, inner, locale) for inner in value), locale)

@@ -2322,6 +2322,14 @@ def _outgoing_moves(
     short = ErrorCollector()
     moves: list[Move] = []
     taken: dict[tuple[int, int, int], Decimal] = {}  # by earlier lines
+    # Goods must be good on the day they leave: an order's, on the day its deliveries go,
+    # no earlier than today (a back-dated or reopened order holds no batch gone off since).
+    leaves_on = (
+        max(header.business_date, uow.today())
+        if header.document_type.is_order
+        else header.business_date
+    )
+    for_sale = header.document_type in (DocumentType.SALES_ORDER, DocumentType.SALES_DELIVERY)
     # A purchase return sends back from 待检 first what its receipt line left there.
     returned_from = (
         uow.orders.sources_of_lines([line.id for line in lines])
@@ -2354,6 +2362,16 @@ def _outgoing_moves(
             if batch is None:
                 errors.add(f"{pointer}/batch", "batch.unknown", batch=line.batch_no, item=item.code)
                 continue
+            if for_sale and batch.expiry_date is not None and batch.expiry_date < leaves_on:
+                errors.add(
+                    f"{pointer}/batch",
+                    "batch.expired_not_for_sale",
+                    line=line.line_no,
+                    item=item.code,
+                    batch=line.batch_no,
+                    expiry=batch.expiry_date.isoformat(),
+                )
+                continue
             batch_id = batch.id
         origin = returned_from.get(line.id, 0)
         slots = [
@@ -2377,7 +2395,7 @@ def _outgoing_moves(
             ]
         expired = ZERO
         if batch_id is None:
-            slots, expired = unexpired(slots, header.business_date)
+            slots, expired = unexpired(slots, leaves_on)
         picks, missing = (allocate_held_back_first if returned_from else allocate)(
             line.base_quantity, slots
         )

@@ -695,10 +695,14 @@ def _recount(
     header, line = at
     if line is None or not line.needs_recount:
         rows = stocktake_queries.count_lines(uow.connection, header.number)
-        awaiting = [row.label for row in rows if row.item == item.code and row.line.needs_recount]
+        awaiting = [
+            row.label
+            for row in rows
+            if row.item == item.code and row.line.needs_recount and row.line.recounted is None
+        ]
         raise Invalid(
             "stocktake.line_not_for_recount",
-            {"item": item.code, "recount_awaits": ", ".join(awaiting)},
+            {"item": item.code, "recount_awaits": awaiting},
         )
     check_recounter(line, actor)
     uow.stocktakes.update_line(
@@ -1120,7 +1124,7 @@ def _left_for_second_approval(
         "value": str(round_money(value)),
         "over": str(second.value_over),
         "roles": sorted(second.roles),
-        "kind": kind,
+        "difference": kind,
     }
     result = StocktakeResult(
         header.number, StocktakeState.FIRST_APPROVED.value, lines, second_approval=waiting
@@ -1327,10 +1331,10 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
     notices: dict[int, list[Notice]] = {}
     if shows_book:
         # after approval, what it was warned of (the units found are booked in since)
-        recorded = approved.get("notices")
-        notices = (
-            _warned(recorded, lines) if recorded is not None else _notices(uow, lines, changes)
-        )
+        if found.state == StocktakeState.APPROVED:  # what approval was warned of, if recorded
+            notices = _warned(approved.get("notices", []), lines)
+        else:
+            notices = _notices(uow, lines, changes)
     return StocktakeView(
         found,
         lines,
@@ -1387,9 +1391,14 @@ def _notices(
     }
     ids = {serial_id: key for key, (serial_id, _) in uow.catalog.serials(found).items()}
     for serial_id, out in sorted(uow.ledger.serials_booked_out(ids).items()):
+        # sold or sent back: a return to book first; written off, scrapped or used: the
+        # 盘盈 itself is the correction
+        sent = out.location_kind in (LocationKind.CUSTOMER.value, LocationKind.SUPPLIER.value)
         notices[found[ids[serial_id]]].append(
             Notice(
-                "stocktake.found_serial_booked_out",
+                "stocktake.found_serial_booked_out"
+                if sent
+                else "stocktake.found_serial_written_off",
                 {
                     "serial": out.serial,
                     "document": out.document,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from jxc.domain.errors import Invalid, NotFound
 from jxc.i18n.messages import translate
-from jxc.services import catalog, documents, replenishment
+from jxc.services import catalog, documents
 from tests.builders import a_warehouse, an_item, refused
 
 
@@ -27,7 +27,7 @@ def test_a_code_in_the_wrong_case_or_a_name_for_a_code_is_answered_with_the_code
 
     said = {item.pointer: item.params.get("did_you_mean") for item in caught.value.items}
     assert said == {
-        "/warehouse": "SH01",
+        "/warehouse": None,  # a warehouse one may not see is unknown to them, and stays so
         "/lines/1/item": "DP-003",
         "/lines/2/item": "DP-003",
         "/lines/3/item": None,
@@ -51,10 +51,19 @@ def test_no_guess_where_two_codes_differ_only_in_case(app):
     assert "did_you_mean" not in caught.value.params
 
 
-def test_a_reading_service_suggests_too(app):
-    a_warehouse(app, "SH01")
+def test_a_full_width_code_typed_by_an_input_method_is_answered_too(app):
+    a_warehouse(app, "WH1")
+    an_item(app, "DP-003")
 
-    with refused(app, NotFound) as caught:
-        replenishment.suggest(app.uow(), "tester", "sh01")
+    with refused(app, Invalid) as caught:
+        documents.create(
+            app.uow(),
+            "tester",
+            {
+                "document_type": "receipt",
+                "warehouse": "WH1",
+                "lines": [{"item": "ｄｐ－００３", "quantity": "1"}],
+            },
+        )
 
-    assert caught.value.params["did_you_mean"] == "SH01"
+    assert caught.value.params["did_you_mean"] == "DP-003"

@@ -115,7 +115,7 @@ def test_an_issue_that_names_no_batch_never_takes_an_expired_one(shop):
     [line] = short.value.items
     assert (line.params["available"], line.params["expired"]) == ("5", "3")
     assert translate(line.code, "zh_CN", **line.params) == (
-        "第 1 行：奶粉-900g 在 WH1：需要 6，可用 5；另有已过期批次 3，须在明细上指明批次才会出库"
+        "第 1 行：奶粉-900g 在 WH1：需要 6，可用 5；另有已过期批次 3，过期货物不会自动出库"
     )
     # to scrap them, a line names the batch
     issue(shop, "WH1", {"item": "奶粉-900g", "quantity": "3", "batch": "OLD"})
@@ -128,8 +128,8 @@ def test_lines_of_one_item_take_by_fefo_what_the_earlier_lines_left(shop):
     receive(
         shop,
         "WH1",
-        {"item": "奶粉-900g", "quantity": "10", "batch": "LATE", "expiry_date": "2027-09-01"},
-        {"item": "奶粉-900g", "quantity": "5", "batch": "EARLY", "expiry_date": "2027-03-01"},
+        {"item": "奶粉-900g", "quantity": "10", "batch": "LATE", "expiry_date": "2097-09-01"},
+        {"item": "奶粉-900g", "quantity": "5", "batch": "EARLY", "expiry_date": "2097-03-01"},
     )
 
     issued = issue(

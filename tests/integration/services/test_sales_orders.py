@@ -750,3 +750,25 @@ def test_a_batch_or_serial_shipping_would_not_find_is_refused_at_the_pick_not_at
     # Where stock may go negative, posting ships a batch whatever is on hand: so may the pick.
     catalog.set_negative_stock(app.uow(), "tester", "WH1", True)
     deliveries.check_scans(app.uow(), "picker", delivery, "pick", scans(("壶", "B9", "1")))
+
+
+def test_an_order_neither_holds_nor_names_an_expired_batch(shop):
+    old = {"item": "壶", "quantity": "2", "unit_cost": "20", "batch": "B0"}
+    receive(shop, "WH1", {**old, "production_date": "2024-01-01"})  # gone off 2024-12-31
+    data = {"document_type": "sales_order", "warehouse": "WH1", "partner": "TMALL"}
+    named = {"item": "壶", "quantity": "1", "unit_price": "9", "batch": "B0"}
+
+    with refused(shop, Invalid) as caught:
+        documents.create(shop.uow(), "tester", {**data, "lines": [named]}, then="approve")
+
+    assert (caught.value.code, caught.value.params["expiry"]) == (
+        "batch.expired_not_for_sale",
+        "2024-12-31",
+    )
+    assert translate(caught.value.code, "zh_CN", **caught.value.params).endswith(
+        "壶 的批次 B0 已于 2024-12-31 过期，不可销售"
+    )
+    a_sales_order(shop, "WH1", "TMALL", {"item": "壶", "quantity": "3"})  # FEFO: B1, not B0
+    with shop.reader() as connection:
+        held = {r.batch: r.reserved for r in stock_levels.stock_rows(connection, item="壶")}
+    assert held == {"B0": 0, "B1": 3}

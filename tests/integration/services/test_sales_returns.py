@@ -43,14 +43,14 @@ def shipped(app):
             "quantity": "3",
             "unit_cost": "20",
             "batch": "M1",
-            "expiry_date": "2027-12-31",
+            "expiry_date": "2097-12-31",
         },
         {
             "item": "奶粉",
             "quantity": "4",
             "unit_cost": "30",
             "batch": "M2",
-            "expiry_date": "2028-06-30",
+            "expiry_date": "2098-06-30",
         },
     )
     partners.add(app.uow(), "tester", {"code": "C1", "name": "客户一", "kind": "customer"})
@@ -304,7 +304,7 @@ def two_batches_shipped(app):
             "quantity": "1",
             "unit_cost": "30",
             "batch": "M3",
-            "expiry_date": "2027-01-31",
+            "expiry_date": "2097-01-31",
         },
     )
     order = a_sales_order(app, "WH1", "C1", {"item": "奶粉", "quantity": "3"})

@@ -606,7 +606,7 @@ def test_a_loss_worth_more_than_one_approval_may_post_waits_for_finance(valuable
         "value": "60000.00",
         "over": "50000",
         "roles": ["admin", "finance"],
-        "kind": "loss",
+        "difference": "loss",
     }
     after = snapshot(valuable)
     assert (after["on_hand"], after["value"]) == (before["on_hand"], before["value"])
@@ -638,7 +638,7 @@ def test_a_gain_worth_more_than_one_approval_may_post_waits_for_finance_too(valu
         "value": "60000.00",
         "over": "50000",
         "roles": ["admin", "finance"],
-        "kind": "gain",
+        "difference": "gain",
     }
     assert snapshot(valuable)["on_hand"] == before["on_hand"]
     said = translate("label.stocktake_second_approval_gain", "zh_CN", **first.second_approval)
@@ -670,7 +670,7 @@ def test_the_first_approver_does_not_give_the_second_approval(valuable):
         "value": "100000.00",
         "over": "50000",
         "roles": ["admin", "finance"],
-        "kind": "loss",
+        "difference": "loss",
     }
     again = stocktakes.plan(valuable.uow(), "boss", {"warehouse": "WH1"}).number
     with refused(valuable, Conflict) as caught:  # its shelves stay taken meanwhile
@@ -1108,3 +1108,25 @@ def test_the_approver_is_told_of_goods_of_an_expired_batch_found_on_the_shelf(st
     assert translate(notice.code, "zh_CN", **notice.params) == (
         "批次 G0 已于 2024-12-31 过期：请隔离存放，不可销售"
     )
+
+
+def test_a_unit_written_off_before_and_found_is_a_correction_not_a_return(motors):
+    lost = {"item": "电机", "quantity": "1", "serials": ["SN3"], "location": "A-01"}
+    data = {"document_type": "issue", "warehouse": "WH1", "counterpart": "INVENTORY-LOSS"}
+    written_off = documents.create(motors.uow(), "tester", {**data, "lines": [lost]}, post=True)
+    number = planned(motors)
+    for serial in ("SN1", "SN2", "SN3"):
+        scan_motor(motors, number, serial)
+    counted_as_booked(motors, number)
+    stocktakes.hand_in(motors.uow(), "counter1", number)
+    for serial in ("SN3", "SN2", "SN1"):
+        scan_motor(motors, number, serial, actor="counter2")
+
+    view = stocktakes.view(motors.uow(), "boss", number)
+
+    [notice] = [n for notices in view.notices.values() for n in notices]
+    assert (notice.code, notice.params["document"]) == (
+        "stocktake.found_serial_written_off",
+        written_off.number,
+    )
+    assert "本次盘盈会将其重新入账" in translate(notice.code, "zh_CN", **notice.params)

@@ -11,6 +11,7 @@ guarded: a serial moves only from where it is.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import aliased
 
 from jxc.db import schema as s
@@ -90,6 +91,11 @@ _items_query = (
     .outerjoin(_item_unit, _item_unit.item_id == s.Item.id)
     .outerjoin(_conversion_unit, _conversion_unit.id == _item_unit.unit_id)
 )
+
+
+def _folded(text: str) -> str:
+    """Text compared regardless of case and of full-width forms: ｄｐ－００３ is DP-003."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
 
 
 def _one_or_any(column: Any, values: set[Any]) -> Any:
@@ -336,31 +342,27 @@ class CatalogRepository:
         return [(str(number), str(kind), str(state)) for number, kind, state in rows]
 
     def meant(self, typed: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """(kind, code as typed) → the one item or warehouse code it likely stands for.
+        """("item", code as typed) → the one item code it likely stands for.
 
-        ``kind`` is item or warehouse. A code typed in the wrong case (dp-003 for DP-003),
-        or the name where the code belongs (螺丝 M3 for LS-001); nothing where several fit.
+        A code typed in the wrong case (dp-003 for DP-003), or the name where the code
+        belongs (螺丝 M3 for LS-001); nothing where several fit. Compared in Python, as
+        SQLite's lower() knows ASCII only, and full-width letters (ＤＰ－００３) folded.
         """
-        columns = {
-            "item": (s.Item.code, s.Item.name),
-            "warehouse": (s.Warehouse.code, s.Warehouse.name),
+        wanted = {text for kind, text in typed if kind == "item"}
+        if not wanted:
+            return {}
+        folded = {_folded(text): text for text in wanted}
+        rows = self.connection.execute(select(s.Item.code, s.Item.name)).all()  # a refusal's cost
+        fits: dict[str, set[str]] = {text: set() for text in wanted}
+        for code, name in rows:
+            for key in {_folded(code), _folded(name)}:
+                if key in folded:
+                    fits[folded[key]].add(code)
+        return {
+            ("item", text): codes.pop()
+            for text, codes in fits.items()
+            if len(codes) == 1 and text not in codes
         }
-        meant: dict[tuple[str, str], str] = {}
-        for kind, (code_column, name_column) in columns.items():
-            wanted = {text for of, text in typed if of == kind}
-            if not wanted:
-                continue
-            lowered = {text.lower() for text in wanted}
-            rows = self.connection.execute(
-                select(code_column, name_column).where(
-                    func.lower(code_column).in_(sorted(lowered)) | name_column.in_(sorted(wanted))
-                )
-            ).all()
-            for text in wanted:
-                fits = {code for code, name in rows if code.lower() == text.lower() or name == text}
-                if len(fits) == 1 and text not in fits:
-                    meant[kind, text] = fits.pop()
-        return meant
 
     # warehouses and locations --------------------------------------------------------
     def warehouses_by_code(self, codes: Iterable[str]) -> dict[str, Warehouse]:
