@@ -65,7 +65,12 @@ class StockSlot(NamedTuple):
 
     def expired_on(self, day: date) -> bool:
         """Past its expiry on ``day``: not for sale, taken only where a line names its batch."""
-        return self.expiry_date is not None and self.expiry_date < day
+        return expired(self.expiry_date, day)
+
+
+def expired(expiry: date | None, day: date) -> bool:
+    """Whether goods expiring on ``expiry`` are past it on ``day`` (the day itself is good)."""
+    return expiry is not None and expiry < day
 
 
 def fefo_order(slots: Iterable[StockSlot]) -> list[StockSlot]:

@@ -20,6 +20,7 @@ from enum import StrEnum
 from jxc.domain.errors import Conflict, Invalid
 from jxc.domain.items import Item, TrackingMode
 from jxc.domain.quantities import normalized
+from jxc.domain.stock import expired
 
 ABC_SHARES = {"A": Decimal("0.8"), "B": Decimal("0.95")}  # cumulative value share; C: the rest
 
@@ -93,6 +94,11 @@ class CountLine:
     recounted_at: datetime | None = None
 
     @property
+    def awaits_recount(self) -> bool:
+        """Sent for a recount that nobody has taken yet."""
+        return self.needs_recount and self.recounted is None
+
+    @property
     def final(self) -> tuple[Decimal, Decimal] | None:
         """(counted, book then) that approval posts, or None while it still waits."""
         if self.needs_recount:
@@ -151,7 +157,7 @@ def expired_batch_notice(
     batch: str | None, expiry: date | None, counted: Decimal | None, today: date
 ) -> Notice | None:
     """Goods of an expired batch found on the shelf: to set aside, not to sell."""
-    if batch is None or expiry is None or not counted or expiry >= today:
+    if batch is None or expiry is None or not counted or not expired(expiry, today):
         return None
     return Notice("stocktake.found_batch_expired", {"batch": batch, "expiry": expiry.isoformat()})
 

@@ -73,6 +73,7 @@ from jxc.domain.stock import (
     Refusal,
     allocate,
     allocate_held_back_first,
+    expired,
     refused_lines,
     unexpired,
 )
@@ -2362,14 +2363,14 @@ def _outgoing_moves(
             if batch is None:
                 errors.add(f"{pointer}/batch", "batch.unknown", batch=line.batch_no, item=item.code)
                 continue
-            if for_sale and batch.expiry_date is not None and batch.expiry_date < leaves_on:
+            if for_sale and expired(batch.expiry_date, leaves_on):
                 errors.add(
                     f"{pointer}/batch",
                     "batch.expired_not_for_sale",
                     line=line.line_no,
                     item=item.code,
                     batch=line.batch_no,
-                    expiry=batch.expiry_date.isoformat(),
+                    expiry=str(batch.expiry_date),
                 )
                 continue
             batch_id = batch.id
@@ -2393,9 +2394,9 @@ def _outgoing_moves(
                 else slot
                 for slot in slots
             ]
-        expired = ZERO
+        gone_off = ZERO
         if batch_id is None:
-            slots, expired = unexpired(slots, leaves_on)
+            slots, gone_off = unexpired(slots, leaves_on)
         picks, missing = (allocate_held_back_first if returned_from else allocate)(
             line.base_quantity, slots
         )
@@ -2422,7 +2423,7 @@ def _outgoing_moves(
                 batch=f"/{line.batch_no}" if line.batch_no else "",
                 requested=str(normalized(line.base_quantity)),
                 available=str(normalized(line.base_quantity - missing)),
-                **({"expired": str(normalized(expired))} if expired else {}),
+                **({"expired": str(normalized(gone_off))} if gone_off else {}),
             )
     errors.raise_if_any()
     if short.items:

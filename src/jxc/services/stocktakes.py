@@ -695,11 +695,7 @@ def _recount(
     header, line = at
     if line is None or not line.needs_recount:
         rows = stocktake_queries.count_lines(uow.connection, header.number)
-        awaiting = [
-            row.label
-            for row in rows
-            if row.item == item.code and row.line.needs_recount and row.line.recounted is None
-        ]
+        awaiting = [row.label for row in rows if row.item == item.code and row.line.awaits_recount]
         raise Invalid(
             "stocktake.line_not_for_recount",
             {"item": item.code, "recount_awaits": awaiting},
@@ -966,11 +962,14 @@ class StocktakeView:
     @property
     def awaiting_recount(self) -> int:
         """Lines sent for a recount that nobody has recounted yet."""
-        return sum(1 for row in self.lines if row.line.needs_recount and row.line.recounted is None)
+        return sum(1 for row in self.lines if row.line.awaits_recount)
 
 
 def _second_approval(uow: UnitOfWork) -> SecondApproval | None:
-    """The 二级审核 a 盘亏 needs: that of issues, which it is posted as."""
+    """The 二级审核 a 盘亏 or 盘盈 needs: that of issues, as the count's losses post.
+
+    One limit for both, so a gain cannot pass where a loss of the same value would not.
+    """
     return workflows.definition(uow, DocumentType.ISSUE.value).second_approval
 
 

@@ -167,6 +167,7 @@ function nameCells(root) {
   for (const table of root.querySelectorAll("table.list")) {
     const names = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent.trim());
     for (const row of table.querySelectorAll("tbody tr")) {
+      if (row.cells.length && row.cells[0].dataset.label) { continue; }  // named already
       let column = 0;
       for (const cell of row.cells) {
         const name = names[column];
