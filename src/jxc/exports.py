@@ -457,7 +457,19 @@ HISTORY_LINES = _columns(
     ("label.serials", "serials"),
     ("label.unit_cost", "unit_cost"),
 )
-HISTORY_EVENTS = (*AUDIT, *_columns(("label.subject_type", "subject_type"), ("label.hash", "hash")))
+# 审计导出: the events as recorded, for a machine to check against their seals.
+HISTORY_EVENTS = _columns(
+    ("label.sequence", "sequence"),
+    ("label.time", "occurred_at"),
+    ("label.user", "actor"),
+    ("label.action", "action", translate),
+    ("label.subject", "subject"),
+    ("label.from", "from_state", _in("state.")),
+    ("label.to", "to_state", _in("state.")),
+    ("label.details", "payload"),
+    ("label.subject_type", "subject_type"),
+    ("label.hash", "hash"),
+)
 HISTORY_SECTIONS = {
     "ledger": ("label.export_ledger", HISTORY_LEDGER),
     "documents": ("label.export_documents", HISTORY_DOCUMENTS),
