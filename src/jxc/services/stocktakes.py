@@ -1329,8 +1329,8 @@ def view(uow: UnitOfWork, actor: str, number: str, location: str | None = None) 
         changes = _serials_posted(uow, lines, found.gain, found.loss)
     notices: dict[int, list[Notice]] = {}
     if shows_book:
-        # after approval, what it was warned of (the units found are booked in since)
-        if found.state == StocktakeState.APPROVED:  # what approval was warned of, if recorded
+        # once approved, what it was warned of then: the units found are in our stock since
+        if found.state == StocktakeState.APPROVED:
             notices = _warned(approved.get("notices", []), lines)
         else:
             notices = _notices(uow, lines, changes)
