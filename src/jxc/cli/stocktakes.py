@@ -8,6 +8,7 @@ import typer
 
 from jxc.cli.documents import Scans, scanned_lines
 from jxc.cli.output import RequestId, State, number, out, state, table
+from jxc.i18n.messages import listed
 from jxc.services import stocktakes
 from jxc.services.stocktakes import StocktakeResult
 
@@ -235,10 +236,9 @@ def show(ctx: typer.Context, stocktake: Number) -> None:
         cells = [row.location, f"{row.item} {row.item_name}", row.batch]
         if view.shows_book:
             cells.append(number(line.book_quantity))
-        waiting = line.needs_recount and line.recounted is None
         cells += [
             number(line.counted),
-            st.t("label.awaiting_recount") if waiting else number(line.recounted),
+            st.t("label.awaiting_recount") if line.awaits_recount else number(line.recounted),
         ]
         if view.shows_book:
             cells.append(number(line.difference))
@@ -246,11 +246,11 @@ def show(ctx: typer.Context, stocktake: Number) -> None:
     table(st, columns, rows)
     for row in view.lines:
         change = view.serial_changes.get(row.line.id)
-        if change and change.found_serials:
-            out.print(f"{row.label}  {st.t('label.count_gain')} {', '.join(change.found_serials)}")
-        if change and change.missing_serials:
-            out.print(
-                f"{row.label}  {st.t('label.count_loss')} {', '.join(change.missing_serials)}"
-            )
+        for label, serials in (
+            ("label.count_gain", change.found_serials if change else ()),
+            ("label.count_loss", change.missing_serials if change else ()),
+        ):
+            if serials:
+                out.print(f"{row.label}  {st.t(label)} {listed(serials, st.locale)}")
         for notice in view.notices.get(row.line.id, []):
             out.print(f"⚠ {row.label}  {st.t(notice.code, **notice.params)}")
